@@ -1,0 +1,1 @@
+"""Operational wargame simulator of the 2022 Izium operations."""
