@@ -1,0 +1,84 @@
+"""Territory: who holds each node, and the area and settlements that go with it.
+
+Three rules, applied in order each hour after combat (docs/model.md, "Territory"):
+1. Occupation: a node where only one side has units holding ground (active, not routed) is that
+   side's.
+2. Presence: an empty node passes to a side that has a unit within `presence_km` when its holder
+   has none within that distance (patrols and light forces take undefended ground).
+3. Pockets: an empty node its holder can no longer reach from any of its depots, next to ground
+   the enemy holds, passes to the enemy (a cut-off area collapses ring by ring).
+When a node changes hands, the heavy equipment abandoned there by the loser is captured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.scenario import SIDES, other
+
+if TYPE_CHECKING:
+    from sim.model import CampaignModel
+    from sim.supply import SupplyNet
+
+
+@dataclass(frozen=True)
+class ControlChange:
+    hour: int
+    node: str
+    from_side: str
+    to_side: str
+    rule: str  # "occupation" | "presence" | "pocket"
+
+
+def _presence(m: CampaignModel, side: str) -> np.ndarray:
+    """Boolean per node (theatre order): a ground-holding unit of `side` within presence_km."""
+    pts = [m.node_xy[m.node_index[u.node]] for u in m.active_units(side) if u.holds_ground]
+    if not pts or m.params.presence_km <= 0:
+        return np.zeros(len(m.node_ids), dtype=bool)
+    d = np.linalg.norm(m.node_xy[:, None, :] - np.array(pts)[None, :, :], axis=2)
+    return (d <= m.params.presence_km).any(axis=1)
+
+
+def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[ControlChange]:
+    """Apply the three rules; returns the changes made this hour (in node order)."""
+    occupied = {s: m.occupied_by(s) for s in SIDES}
+    near = {s: _presence(m, s) for s in SIDES}
+    changes: list[ControlChange] = []
+    for i, node in enumerate(m.node_ids):
+        holder = m.control[node]
+        enemy = other(holder)
+        rule = None
+        if node in occupied[enemy]:
+            if node not in occupied[holder]:
+                rule = "occupation"
+        elif node in occupied[holder]:
+            pass
+        elif near[enemy][i] and not near[holder][i]:
+            rule = "presence"
+        elif (m.has_depots(holder) and not nets[holder].reaches(node)
+              and any(m.control[nb] == enemy for nb in m.graph.neighbors(node))):
+            rule = "pocket"
+        if rule:
+            changes.append(ControlChange(m.steps, node, holder, enemy, rule))
+    for ch in changes:
+        m.control[ch.node] = ch.to_side
+        m.capture_abandoned(ch.node, ch.to_side)
+    return changes
+
+
+def held_totals(m: CampaignModel) -> dict[str, dict[str, float]]:
+    """Area (km²) and settlements held by each side now, and taken since the start."""
+    out = {}
+    for s in SIDES:
+        held = np.array([m.control[n] == s for n in m.node_ids])
+        taken = held & ~m.initial_held[s]
+        out[s] = {
+            "area_km2": float(m.node_area[held].sum()),
+            "settlements": int(held.sum()),
+            "area_taken_km2": float(m.node_area[taken].sum()),
+            "settlements_taken": int(taken.sum()),
+        }
+    return out

@@ -1,0 +1,578 @@
+"""The world and its step: `CampaignModel`, one step = one hour from the scenario's start.
+
+A step reads like a wargame turn:
+    events -> arrivals -> orders & doctrine -> movement -> combat -> supply -> morale -> control
+    -> record
+The rules are in sim/combat.py, sim/movement.py, sim/supply.py and sim/control.py; this module
+wires them to the units and keeps the state they share (who holds each node, bridges, depots,
+equipment abandoned on the ground).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import mesa
+import numpy as np
+from mesa.discrete_space import Network
+
+from sim import combat
+from sim.combat import HEAVY, ITEMS, PERSONNEL
+from sim.control import held_totals, update_control
+from sim.movement import BRIDGEABLE, move, plan_route
+from sim.params import Parameters
+from sim.record import RunRecord
+from sim.scenario import SIDES, Posture, Scenario, other
+from sim.supply import trace, update_supply
+from sim.theatre import Theatre, build_theatre
+from sim.units import DISBAND_FRACTION, Unit
+
+#: Morale lost by defenders forced out of a node (a lost position shakes a unit; estimate).
+FORCED_OUT_MORALE = 0.1
+#: Encircled and out of supply: a unit surrenders only when its supply has run this low.
+SURRENDER_SUPPLY = 0.2
+
+
+@dataclass
+class DepotState:
+    id: str
+    side: str
+    node: str
+    kind: str
+    working: bool = True
+
+
+def point_in_polygon(lon: float, lat: float, poly: list[tuple[float, float]]) -> bool:
+    """Ray casting; the polygon is a list of (lon, lat) vertices."""
+    inside = False
+    n = len(poly)
+    for i in range(n):
+        x1, y1 = poly[i]
+        x2, y2 = poly[(i + 1) % n]
+        if (y1 > lat) != (y2 > lat):
+            x_cross = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
+            if lon < x_cross:
+                inside = not inside
+    return inside
+
+
+class CampaignModel(mesa.Model):
+    """An operation replayed hour by hour.
+
+    Args:
+        scenario: the validated scenario (places resolved to node ids).
+        theatre: the map; built from assets/map when omitted.
+        params: all model parameters; the scenario's parameters block over the defaults when
+            omitted.
+        seed: seed of the model's random generators (combat fog, bridge demolitions, events).
+    """
+
+    def __init__(self, scenario: Scenario, theatre: Theatre | None = None,
+                 params: Parameters | None = None, *, seed: int = 0):
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.scenario = scenario
+        self.theatre = theatre or build_theatre()
+        self.params = params or scenario.parameters_with()
+        self.graph = self.theatre.graph
+        self.space = Network(self.graph, random=self.random)
+        self.start = scenario.start
+        self.end = scenario.end
+        self.now = self.start
+        self.weights = combat.item_weights(self.params)
+        self.fire_weights = combat.fire_weights(self.params)
+
+        self.node_ids: list[str] = list(self.theatre.node_ids)
+        self.node_index = {n: i for i, n in enumerate(self.node_ids)}
+        g = self.graph
+        self.node_xy = np.array([[g.nodes[n]["x_km"], g.nodes[n]["y_km"]] for n in self.node_ids])
+        self.node_area = np.array([g.nodes[n]["area_km2"] for n in self.node_ids])
+
+        self.control: dict[str, str] = self._initial_control()
+        self.initial_held = {s: np.array([self.control[n] == s for n in self.node_ids])
+                             for s in SIDES}
+        self.crossing_state = {cid: ("intact" if c.kind in ("bridge", "rail_bridge") else c.kind)
+                               for cid, c in self.theatre.crossings.items()}
+        self.pontoon_work: dict[str, float] = {}
+        self.depots = {d.id: DepotState(d.id, d.side, d.at, d.kind) for d in scenario.depots}
+        self.surprise_until: dict[str, datetime] = {}
+        self.siege: dict[str, float] = {}  # node -> share of it the attacker has gained
+        self.fog: dict[tuple[str, int], float] = {}
+        self.abandoned_at: dict[str, dict[str, np.ndarray]] = {}  # node -> side -> items
+        self.captured = {s: np.zeros(len(ITEMS)) for s in SIDES}  # items taken BY side
+        self.prisoners = dict.fromkeys(SIDES, 0.0)  # personnel taken prisoner BY side
+        self.pending_events = sorted(scenario.events, key=lambda e: e.at)
+        self._occupied_cache: dict[str, set[str]] | None = None
+
+        self.units: list[Unit] = []
+        for spec in scenario.units:
+            unit = Unit(self, spec)
+            unit.cell = self.space[spec.at]
+            self.units.append(unit)
+        self.record = RunRecord.start(self)
+        self.nets = {s: trace(self, s) for s in SIDES}
+        update_supply(self, self.nets)
+        self.record.hour(self, [])
+
+    # ------------------------------------------------------------------ setup
+    def _initial_control(self) -> dict[str, str]:
+        g, spec = self.graph, self.scenario.control
+        control = {n: ("RU" if g.nodes[n]["country"] == "RU" else "UA") for n in g.nodes}
+        for region in spec.regions:
+            for n in g.nodes:
+                if point_in_polygon(g.nodes[n]["lon"], g.nodes[n]["lat"], region.polygon):
+                    control[n] = region.side
+        for side, nodes in spec.nodes.items():
+            for n in nodes:
+                control[n] = side
+        for spec_u in self.scenario.units:  # a unit on the map at the start holds its node
+            if spec_u.arrives is None:
+                control[spec_u.at] = spec_u.side
+        return {n: control[n] for n in self.theatre.node_ids}
+
+    # ------------------------------------------------------------------ queries
+    def active_units(self, side: str | None = None) -> list[Unit]:
+        return [u for u in self.units if u.active and (side is None or u.side == side)]
+
+    def occupied_by(self, side: str) -> set[str]:
+        """Nodes where `side` has a unit holding ground (cached within a phase)."""
+        if self._occupied_cache is None:
+            occ: dict[str, set[str]] = {s: set() for s in SIDES}
+            for u in self.units:
+                if u.holds_ground:
+                    occ[u.side].add(u.node)
+            self._occupied_cache = occ
+        return self._occupied_cache[side]
+
+    def _positions_changed(self) -> None:
+        self._occupied_cache = None
+
+    def has_depots(self, side: str) -> bool:
+        return any(d.side == side for d in self.depots.values())
+
+    def in_surprise(self, side: str) -> bool:
+        return side in self.surprise_until and self.now < self.surprise_until[side]
+
+    def distance_km(self, a: str, b: str) -> float:
+        return float(np.linalg.norm(self.node_xy[self.node_index[a]]
+                                    - self.node_xy[self.node_index[b]]))
+
+    # ------------------------------------------------------------------ the turn
+    def step(self) -> None:
+        """One hour: events, arrivals, orders, movement, combat, supply, morale, control."""
+        self.now = self.start + timedelta(hours=self.steps - 1)
+        self.apply_events()
+        self.arrivals()
+        self._positions_changed()
+        self.agents.shuffle_do("step")  # orders and doctrine, in random order
+        self.movement_phase()
+        self.combat_phase()
+        self.nets = {s: trace(self, s) for s in SIDES}
+        update_supply(self, self.nets)
+        self.morale_phase()
+        changes = update_control(self, self.nets)
+        self._positions_changed()
+        self.now = self.start + timedelta(hours=self.steps)
+        self.record.hour(self, changes)
+        if self.now >= self.end:
+            self.running = False
+
+    def run(self) -> RunRecord:
+        """Run to the scenario's end; returns the record."""
+        while self.running:
+            self.step()
+        return self.record
+
+    # ------------------------------------------------------------------ events and arrivals
+    def apply_events(self) -> None:
+        while self.pending_events and self.pending_events[0].at <= self.now:
+            ev = self.pending_events.pop(0)
+            if ev.probability < 1.0 and self.random.random() >= ev.probability:
+                self.log("event_failed", text=f"{ev.kind} {ev.target} did not take effect")
+                continue
+            if ev.kind == "caption":
+                self.log("caption", text=ev.text, side=ev.side)
+            elif ev.kind == "destroy_bridge":
+                self.destroy_crossing(ev.target, cause=ev.text or "strike")
+            elif ev.kind == "strike_depot":
+                self.depots[ev.target].working = False
+                self.log("depot_destroyed", node=self.depots[ev.target].node,
+                         side=self.depots[ev.target].side, text=ev.text or "depot struck")
+            elif ev.kind == "surprise":
+                self.surprise_until[ev.side] = ev.at + timedelta(hours=ev.hours)
+                self.log("surprise", side=ev.side, text=ev.text or f"{ev.side} surprise")
+
+    def arrivals(self) -> None:
+        for u in self.units:
+            if u.status == "waiting" and u.spec.arrives <= self.now:
+                u.status = "active"
+                self.log("arrival", unit=u, node=u.node, text=f"{u.name} arrives")
+
+    def destroy_crossing(self, cid: str, cause: str) -> None:
+        if self.crossing_state[cid] in ("intact", "pontoon"):
+            self.crossing_state[cid] = "destroyed"
+            c = self.theatre.crossings[cid]
+            self.log("bridge_destroyed", node=c.u, text=f"{c.name} destroyed ({cause})",
+                     target=cid)
+
+    # ------------------------------------------------------------------ orders and doctrine
+    def assign_task(self, unit: Unit, task: str, objective: str | None,
+                    via: list[str] | None = None) -> None:
+        """Give a unit a task and plan its route."""
+        unit.task, unit.objective = task, objective
+        unit.posture = {"attack": Posture.ATTACK, "move": Posture.MOVE,
+                        "withdraw": Posture.WITHDRAW, "reserve": Posture.RESERVE
+                        }.get(task, Posture.DEFEND)
+        unit.route, unit.next_node, unit.progress_km = [], None, 0.0
+        if objective and objective != unit.node:
+            route = plan_route(unit, objective, self, via, fighting=task == "attack")
+            if route is None:
+                self.log("no_route", unit=unit, node=unit.node,
+                         text=f"{unit.name}: no route to {self.place_name(objective)}")
+                unit.posture = Posture.DEFEND
+            else:
+                unit.route = route
+
+    def fallback_target(self, unit: Unit) -> str | None:
+        """The nearest (by march time) fallback place of the unit's side it can reach."""
+        targets = [n for n in self.scenario.fallback.get(unit.side, []) if n != unit.node]
+        best, best_route = None, None
+        for t in targets:
+            r = plan_route(unit, t, self, fighting=False)
+            if r is not None and (best_route is None or len(r) < len(best_route)):
+                best, best_route = t, r
+        return best
+
+    def apply_doctrine(self, unit: Unit) -> None:
+        """Breakpoints, the supply-threat withdrawal, surrender, and re-planning."""
+        p = self.params
+        if unit.strength_fraction < DISBAND_FRACTION:
+            self.remove_unit(unit, "disbanded", "disbands (combat-ineffective)")
+            return
+        encircled = not math.isfinite(unit.supply_km)
+        if (encircled and unit.supply < SURRENDER_SUPPLY and unit.morale < p.surrender_morale):
+            self.surrender(unit)
+            return
+        if unit.morale < p.rout_morale and unit.posture != Posture.ROUT:
+            self.fall_back(unit, Posture.ROUT, "routs")
+            return
+        if (unit.morale < p.withdraw_morale
+                and unit.posture not in (Posture.WITHDRAW, Posture.ROUT)):
+            self.fall_back(unit, Posture.WITHDRAW, "breaks off and withdraws")
+            return
+        if unit.task in ("hold", "reserve") and not unit.doctrine_withdraw:
+            if self.supply_threatened(unit):
+                unit.threat_hours += 1.0
+            else:
+                unit.threat_hours = 0.0
+            if unit.threat_hours >= p.threat_hours and self.scenario.fallback.get(unit.side):
+                unit.doctrine_withdraw = True
+                self.fall_back(unit, Posture.WITHDRAW,
+                               "withdraws: its line of supply is threatened")
+                return
+        if unit.posture in (Posture.WITHDRAW, Posture.ROUT) and not unit.route:
+            if unit.node == unit.objective or unit.objective is None:
+                if unit.morale >= p.withdraw_morale:
+                    unit.posture, unit.task = Posture.DEFEND, "hold"
+            else:
+                self.fall_back(unit, unit.posture, None)
+            return
+        if unit.objective and unit.node != unit.objective and not unit.route:
+            self.assign_task(unit, unit.task, unit.objective)  # blocked earlier: re-plan
+        elif unit.objective and unit.node == unit.objective and unit.task in ("move", "attack"):
+            unit.task, unit.posture = "hold", Posture.DEFEND
+
+    def supply_threatened(self, unit: Unit) -> bool:
+        """The doctrine's trigger: supply route cut, grown past withdraw_detour_factor times its
+        starting length, or enemy units within threat_radius_km of it."""
+        p = self.params
+        if not math.isfinite(unit.supply_km):
+            return True
+        if (unit.baseline_supply_km is not None
+                and unit.supply_km > p.withdraw_detour_factor * unit.baseline_supply_km
+                and unit.supply_km > p.supply_range_km * 0.5):
+            return True
+        if not unit.supply_route or p.threat_radius_km <= 0:
+            return False
+        enemy = [self.node_index[u.node] for u in self.active_units(other(unit.side))
+                 if u.holds_ground]
+        if not enemy:
+            return False
+        route = [self.node_index[n] for n in unit.supply_route]
+        d = np.linalg.norm(self.node_xy[route][:, None, :] - self.node_xy[enemy][None, :, :],
+                           axis=2)
+        return bool((d <= p.threat_radius_km).any())
+
+    def fall_back(self, unit: Unit, posture: Posture, why: str | None) -> None:
+        target = self.fallback_target(unit)
+        unit.task, unit.objective = "withdraw", target
+        unit.posture = posture
+        unit.route = (plan_route(unit, target, self, fighting=False) or []) if target else []
+        unit.next_node, unit.progress_km = None, 0.0
+        if why:
+            self.log(posture.value, unit=unit, node=unit.node, text=f"{unit.name} {why}")
+
+    def surrender(self, unit: Unit) -> None:
+        """Encircled and out of supply: personnel become prisoners, equipment is captured."""
+        taker = other(unit.side)
+        self.captured[taker] += unit.equipment * HEAVY
+        self.prisoners[taker] += unit.equipment[PERSONNEL]
+        unit.abandoned += unit.equipment * HEAVY
+        self.remove_unit(unit, "surrendered", "surrenders, encircled and out of supply",
+                         leave_equipment=False)
+
+    def remove_unit(self, unit: Unit, status: str, why: str, leave_equipment: bool = True
+                    ) -> None:
+        if leave_equipment:
+            self.leave_behind(unit, unit.abandon(1.0))
+        unit.status = status
+        unit.route, unit.next_node = [], None
+        self._positions_changed()
+        self.log(status, unit=unit, node=unit.node, text=f"{unit.name} {why}")
+
+    def leave_behind(self, unit: Unit, items: np.ndarray) -> None:
+        """Items abandoned at the unit's node; captured by the enemy when it takes the node,
+        at once if the enemy already holds it."""
+        if not items.any():
+            return
+        node = unit.node
+        if self.control[node] != unit.side:
+            self.captured[self.control[node]] += items
+            return
+        pool = self.abandoned_at.setdefault(node, {})
+        pool[unit.side] = pool.get(unit.side, np.zeros(len(ITEMS))) + items
+
+    def capture_abandoned(self, node: str, taker: str) -> None:
+        pool = self.abandoned_at.get(node, {})
+        loser = other(taker)
+        if loser in pool:
+            self.captured[taker] += pool.pop(loser)
+
+    # ------------------------------------------------------------------ movement
+    def movement_phase(self) -> None:
+        p = self.params
+        if self.now.hour == 0:
+            for u in self.units:
+                u.march_hours_today = 0.0
+        for unit in self.active_units():
+            before = unit.node
+            km = move(unit, self)
+            if km > 0:
+                unit.fatigue = min(1.0, unit.fatigue + p.fatigue_per_march_hour)
+                unit.hours_in_place = 0.0
+            elif unit.node == before:
+                unit.hours_in_place += 1.0
+            self._positions_changed()
+
+    def arrive(self, unit: Unit, node: str, data: dict) -> None:
+        """`unit` reaches `node` along an edge: bridge demolition behind a withdrawal."""
+        prev = unit.node
+        unit.cell = self.space[node]
+        unit.route.pop(0)
+        unit.next_node, unit.progress_km = None, 0.0
+        self._positions_changed()
+        cid = data.get("crossing")
+        if (cid and unit.posture in (Posture.WITHDRAW, Posture.ROUT)
+                and self.crossing_state[cid] in ("intact", "pontoon")
+                and self.enemy_near(prev, unit.side)
+                and self.random.random() < self.params.demolition_probability):
+            self.destroy_crossing(cid, cause=f"demolished by withdrawing {unit.side} forces")
+
+    def enemy_near(self, node: str, side: str) -> bool:
+        i = self.node_index[node]
+        pts = [self.node_index[u.node] for u in self.active_units(other(side)) if u.holds_ground]
+        if not pts:
+            return False
+        return bool((np.linalg.norm(self.node_xy[pts] - self.node_xy[i], axis=1)
+                     <= self.params.presence_km).any())
+
+    def start_pontoon(self, unit: Unit, cid: str) -> None:
+        """Engineers work one hour on a pontoon; done after pontoon_build_hours."""
+        c = self.theatre.crossings[cid]
+        far = c.v if unit.node == c.u else c.u
+        if far in self.occupied_by(other(unit.side)):
+            return  # no bridging under the guns of troops on the far bank
+        work = self.pontoon_work.get(cid, 0.0) + 1.0
+        self.pontoon_work[cid] = work
+        unit.hours_in_place = 0.0
+        if work >= self.params.pontoon_build_hours and self.crossing_state[cid] in BRIDGEABLE:
+            self.crossing_state[cid] = "pontoon"
+            self.log("pontoon_built", unit=unit, node=unit.node, target=cid,
+                     text=f"{unit.name} bridges the {c.river} near {self.place_name(unit.node)}")
+
+    # ------------------------------------------------------------------ combat
+    def unit_power(self, unit: Unit, *, attacking: bool, node: str,
+                   across_river: bool = False) -> float:
+        """Combat power of one unit in a battle at `node` (docs/model.md, Combat)."""
+        p = self.params
+        power = combat.raw_power(unit.equipment, self.weights) * unit.quality
+        power *= combat.supply_factor(unit.supply, p) * combat.morale_factor(unit.morale, p)
+        power *= combat.fatigue_factor(unit.fatigue, p)
+        if unit.posture == Posture.ROUT:
+            return power * p.rout_combat_factor
+        if attacking:
+            if across_river:
+                power *= p.river_attack_multiplier
+            if self.in_surprise(unit.side):
+                power *= p.surprise_multiplier
+            return power
+        if unit.posture == Posture.DEFEND:
+            power *= (p.prepared_defence_multiplier if unit.hours_in_place >= p.dig_in_hours
+                      else p.defend_multiplier)
+        return power * combat.terrain_factor(self.graph.nodes[node]["terrain"], p)
+
+    def battles(self) -> dict[str, tuple[list[Unit], list[Unit]]]:
+        """node -> (attackers, defenders) for every node under attack this hour."""
+        out: dict[str, tuple[list[Unit], list[Unit]]] = {}
+        for unit in self.active_units():
+            unit.in_combat = False
+            v = unit.next_node
+            if (v and unit.task == "attack" and unit.posture == Posture.ATTACK
+                    and v in self.occupied_by(other(unit.side))):
+                out.setdefault(v, ([], []))[0].append(unit)
+        for v, (att, dfd) in out.items():
+            side = att[0].side
+            att[:] = [u for u in att if u.side == side]
+            dfd.extend(u for u in self.active_units(other(side)) if u.node == v)
+        return {v: out[v] for v in sorted(out)}
+
+    def fog_of_war(self, node: str) -> float:
+        """Log-normal multiplier on a battle's ratio, drawn once per node and day."""
+        if self.params.combat_noise <= 0:
+            return 1.0
+        key = (node, (self.now - self.start).days)
+        if key not in self.fog:
+            self.fog[key] = float(np.exp(self.rng.normal(0.0, self.params.combat_noise)))
+        return self.fog[key]
+
+    def fire_support(self, battles: dict, engaged: set[str]) -> dict[tuple[str, str], float]:
+        """Artillery and rockets not in a battle support the nearest battle within range."""
+        p = self.params
+        support: dict[tuple[str, str], float] = {}
+        if not battles:
+            return support
+        nodes = list(battles)
+        bxy = self.node_xy[[self.node_index[n] for n in nodes]]
+        for unit in self.active_units():
+            if unit.key in engaged or not unit.holds_ground:
+                continue
+            fire = unit.equipment[combat.ARTILLERY] * p.weight_artillery
+            rockets = unit.equipment[combat.MLRS] * p.weight_mlrs
+            if fire + rockets <= 0:
+                continue
+            d = np.linalg.norm(bxy - self.node_xy[self.node_index[unit.node]], axis=1)
+            j = int(np.argmin(d))
+            value = (fire if d[j] <= p.artillery_range_km else 0.0) + \
+                    (rockets if d[j] <= p.mlrs_range_km else 0.0)
+            if value > 0:
+                key = (nodes[j], unit.side)
+                support[key] = support.get(key, 0.0) + (
+                    value * p.fire_support_factor * combat.supply_factor(unit.supply, p))
+        return support
+
+    def combat_phase(self) -> None:
+        p = self.params
+        battles = self.battles()
+        engaged = {u.key for att, dfd in battles.values() for u in att + dfd}
+        support = self.fire_support(battles, engaged)
+        for node in list(self.siege):
+            if node not in battles:
+                del self.siege[node]
+        for node, (att, dfd) in battles.items():
+            side = att[0].side
+            p_att = sum(self.unit_power(
+                u, attacking=True, node=node,
+                across_river=self.graph.edges[u.node, node].get("crossing") is not None)
+                for u in att) + support.get((node, side), 0.0)
+            p_def = sum(self.unit_power(u, attacking=False, node=node) for u in dfd)
+            p_def += support.get((node, other(side)), 0.0)
+            ratio = p_att / max(p_def, 1e-6) * self.fog_of_war(node)
+            rates = combat.loss_fractions(ratio, p)
+            for units, rate in ((att, rates.attacker), (dfd, rates.defender)):
+                fractions = combat.item_loss_fractions(rate, p)
+                for u in units:
+                    lost = combat.apply_losses(u.equipment, fractions, u.loss_carry)
+                    u.lost += lost
+                    u.losses_this_hour += rate
+                    u.in_combat = True
+                    u.fatigue = min(1.0, u.fatigue + p.fatigue_per_march_hour)
+            self.siege[node] = self.siege.get(node, 0.0) + combat.ground_gain(ratio, p)
+            self.record.battle(self, node, side, ratio)
+            if self.siege[node] >= 1.0:
+                del self.siege[node]
+                self.force_out(node, dfd, side)
+
+    def force_out(self, node: str, defenders: list[Unit], attacker_side: str) -> None:
+        """The attack has taken the node: defenders fall back to a neighbour they hold that
+        the attacker is not attacking from; with none, they are cut off and surrender."""
+        attack_from = {u.node for u in self.active_units(attacker_side) if u.next_node == node}
+        exits = sorted(nb for nb in self.graph.neighbors(node)
+                       if self.control[nb] != attacker_side and nb not in attack_from
+                       and nb not in self.occupied_by(attacker_side)
+                       and self._crossable(node, nb))
+        self.log("node_taken", node=node, side=attacker_side,
+                 text=f"{attacker_side} forces break into {self.place_name(node)}")
+        for u in defenders:
+            if not u.active:
+                continue
+            u.morale = max(0.0, u.morale - FORCED_OUT_MORALE)
+            if not exits:
+                self.surrender(u)
+                continue
+            dest = min(exits, key=lambda nb: (-self._safety(nb, u.side), nb))
+            u.cell = self.space[dest]
+            u.route, u.next_node, u.progress_km = [], None, 0.0
+            u.hours_in_place = 0.0
+            self.leave_behind_at(u, node, u.abandon(self.params.rout_abandon_per_hour * 4))
+            if u.posture not in (Posture.ROUT,):
+                u.posture, u.task, u.objective = Posture.DEFEND, "hold", None
+        self._positions_changed()
+
+    def leave_behind_at(self, unit: Unit, node: str, items: np.ndarray) -> None:
+        if items.any():
+            pool = self.abandoned_at.setdefault(node, {})
+            pool[unit.side] = pool.get(unit.side, np.zeros(len(ITEMS))) + items
+
+    def _crossable(self, u: str, v: str) -> bool:
+        cid = self.graph.edges[u, v].get("crossing")
+        return cid is None or self.crossing_state[cid] in ("intact", "ford", "pontoon")
+
+    def _safety(self, node: str, side: str) -> float:
+        """How far behind its side's lines a node is (for choosing where to fall back)."""
+        net = self.nets[side]
+        return -net.dist_km.get(node, 1e9)
+
+    # ------------------------------------------------------------------ morale
+    def morale_phase(self) -> None:
+        p = self.params
+        for u in self.active_units():
+            m = u.morale - p.morale_loss_per_casualty * u.losses_this_hour
+            if not math.isfinite(u.supply_km):
+                m -= p.morale_isolation_per_hour
+                self.leave_behind(u, u.abandon(p.rout_abandon_per_hour) if u.supply < 0.5
+                                  else np.zeros(len(ITEMS)))
+            elif u.threat_hours > 0:
+                m -= p.morale_threat_per_hour
+            elif not u.in_combat and u.supply_km <= p.supply_range_km:
+                m += p.morale_recovery_per_hour * (1.0 if u.posture != Posture.ROUT else 0.5)
+            if u.posture == Posture.ROUT:
+                self.leave_behind(u, u.abandon(p.rout_abandon_per_hour))
+            if not u.in_combat and u.march_hours_today == 0:
+                u.fatigue = max(0.0, u.fatigue - p.fatigue_recovery_per_hour)
+            u.morale = min(1.0, max(0.0, m))
+            u.losses_this_hour = 0.0
+
+    # ------------------------------------------------------------------ record helpers
+    def place_name(self, node: str | None) -> str:
+        return self.graph.nodes[node]["name"] if node else "-"
+
+    def log(self, kind: str, *, text: str, unit: Unit | None = None, node: str | None = None,
+            side: str | None = None, target: str | None = None) -> None:
+        self.record.event(self, kind, text=text, unit=unit, node=node,
+                          side=side or (unit.side if unit else None), target=target)
+
+    def totals(self) -> dict:
+        """Held area and settlements by side (for the record and reporters)."""
+        return held_totals(self)

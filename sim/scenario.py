@@ -1,0 +1,457 @@
+"""Where a scenario is read: YAML file -> validated, typed `Scenario`.
+
+The loader keeps the YAML's line numbers (ruamel.yaml round-trip nodes) so that every problem,
+whether YAML syntax, a wrong type, an unknown field, a place that is not on the map or an end
+date before the start, is reported as one `ScenarioError`: ``file:line: field.path: what was
+expected``. The command line turns it into a one-line message and exit code 2.
+
+Times are local (Kyiv) wall-clock times, naive datetimes; one model step is one hour.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+from datetime import date, datetime, time
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from sim.params import Parameters
+
+if TYPE_CHECKING:
+    from sim.theatre import Theatre
+
+Side = Literal["UA", "RU"]
+SIDES: tuple[Side, Side] = ("UA", "RU")
+
+
+def other(side: str) -> str:
+    """The opposing side."""
+    return "RU" if side == "UA" else "UA"
+
+
+class ScenarioError(Exception):
+    """A problem in a scenario file, located by file, line and field path."""
+
+    def __init__(self, file: str, message: str, line: int | None = None, path: str = ""):
+        self.file, self.message, self.line, self.path = file, message, line, path
+        where = f"{file}:{line}" if line is not None else file
+        field = f" {path}:" if path else ""
+        super().__init__(f"{where}:{field} {message}")
+
+
+class UnitType(StrEnum):
+    """APP-6 unit function, as far as the model distinguishes them."""
+
+    ARMOUR = "armour"
+    MECHANISED = "mechanised"  # mechanised / motor rifle infantry
+    AIRBORNE = "airborne"  # VDV, UA airborne and air assault
+    INFANTRY = "infantry"  # light infantry, territorial defence, rifle battalions
+    NATIONAL_GUARD = "national_guard"  # Rosgvardia, UA National Guard
+    ARTILLERY = "artillery"
+    SPECIAL_FORCES = "special_forces"
+    RECONNAISSANCE = "reconnaissance"
+
+
+class Echelon(StrEnum):
+    """APP-6 echelon (the mark above the frame)."""
+
+    COMPANY = "company"  # I
+    BATTALION = "battalion"  # II (a Russian BTG is drawn as a battalion)
+    REGIMENT = "regiment"  # III
+    BRIGADE = "brigade"  # X
+    DIVISION = "division"  # XX
+
+
+class Posture(StrEnum):
+    """What a unit is doing; it sets speed and combat multipliers."""
+
+    ATTACK = "attack"
+    DEFEND = "defend"
+    MOVE = "move"
+    WITHDRAW = "withdraw"
+    ROUT = "rout"
+    RESERVE = "reserve"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(_Strict):
+    key: str = Field(min_length=1)
+    cite: str = Field(min_length=1)
+
+
+class SideSpec(_Strict):
+    name: str
+    source: str = ""
+
+
+class Equipment(_Strict):
+    """Holdings by item. Personnel are soldiers; the rest are counts of vehicles or weapons."""
+
+    personnel: int = Field(ge=0)
+    tanks: int = Field(0, ge=0)
+    ifv_apc: int = Field(0, ge=0)
+    artillery: int = Field(0, ge=0)
+    mlrs: int = Field(0, ge=0)
+
+
+class UnitSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str
+    side: Side
+    type: UnitType
+    echelon: Echelon
+    at: str = Field(description="node id or place name where the unit starts (or arrives)")
+    equipment: Equipment
+    quality: float = Field(1.0, gt=0, le=2, description="training and cohesion multiplier")
+    morale: float = Field(0.8, ge=0, le=1)
+    supply: float = Field(1.0, ge=0, le=1)
+    posture: Posture = Posture.DEFEND
+    engineers: bool = Field(False, description="can build pontoon crossings")
+    arrives: datetime | None = Field(None, description="enters the map at this time")
+    parent: str = ""
+    source: str = Field(min_length=1)
+    estimate: bool = False
+
+
+Task = Literal["move", "attack", "hold", "withdraw", "reserve"]
+
+
+class Order(_Strict):
+    """A task given to one or more units from a time on."""
+
+    units: list[str] = Field(min_length=1)
+    start: datetime
+    task: Task
+    objective: str | None = None
+    via: list[str] = Field(default_factory=list)
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _objective_needed(self) -> Order:
+        if self.task in ("move", "attack", "withdraw") and not self.objective:
+            raise ValueError(f"task {self.task!r} needs an objective (a place)")
+        return self
+
+
+EventKind = Literal["caption", "destroy_bridge", "strike_depot", "surprise"]
+
+
+class Event(_Strict):
+    """A dated event: a caption for the viewer, a bridge destroyed, a depot struck, or the start
+    of a surprise window for a side."""
+
+    at: datetime
+    kind: EventKind
+    target: str | None = None
+    side: Side | None = None
+    hours: float = Field(0.0, ge=0, description="duration, for surprise")
+    probability: float = Field(1.0, ge=0, le=1)
+    text: str = ""
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Event:
+        if self.kind in ("destroy_bridge", "strike_depot") and not self.target:
+            raise ValueError(f"an event of kind {self.kind!r} needs a target")
+        if self.kind == "surprise" and (self.side is None or self.hours <= 0):
+            raise ValueError("a surprise event needs a side and hours > 0")
+        if self.kind == "caption" and not self.text:
+            raise ValueError("a caption event needs a text")
+        return self
+
+
+class Depot(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    side: Side
+    at: str
+    kind: Literal["depot", "railhead"] = "depot"
+    source: str = Field(min_length=1)
+
+
+class Region(_Strict):
+    """A lon/lat polygon whose nodes start under one side's control."""
+
+    side: Side
+    polygon: list[tuple[float, float]] = Field(min_length=3)
+    source: str = Field(min_length=1)
+
+
+class ControlSpec(_Strict):
+    """Who holds what at the start: nodes by country unless a region or a list says otherwise."""
+
+    regions: list[Region] = Field(default_factory=list)
+    nodes: dict[Side, list[str]] = Field(default_factory=dict)
+
+
+class Observation(_Strict):
+    """A dated historical observation the run is scored against: either who held a place, or
+    how much area (km²) or how many settlements a side had taken since the start."""
+
+    date: datetime
+    place: str | None = None
+    holder: Side | None = None
+    side: Side | None = None
+    area_km2: float | None = Field(None, gt=0)
+    settlements: int | None = Field(None, gt=0)
+    relation: Literal["=", ">=", "<="] = "="
+    source: str = Field(min_length=1)
+    note: str = ""
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_is_end_of_day(cls, v: Any) -> Any:
+        # A bare date means "by the end of that day".
+        if isinstance(v, date) and not isinstance(v, datetime):
+            return datetime.combine(v, time(23, 0))
+        return v
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Observation:
+        kinds = [self.place is not None, self.area_km2 is not None,
+                 self.settlements is not None]
+        if sum(kinds) != 1:
+            raise ValueError("an observation gives exactly one of place, area_km2, settlements")
+        if self.place is not None and self.holder is None:
+            raise ValueError("an observation of a place needs its holder (UA or RU)")
+        if self.place is None and self.side is None:
+            raise ValueError("an area or settlements observation needs the side that took them")
+        return self
+
+
+class Scenario(_Strict):
+    id: str
+    title: str
+    description: str = ""
+    start: datetime
+    end: datetime
+    sources: list[Source] = Field(min_length=1)
+    sides: dict[Side, SideSpec]
+    control: ControlSpec = Field(default_factory=ControlSpec)
+    depots: list[Depot] = Field(default_factory=list)
+    fallback: dict[Side, list[str]] = Field(
+        default_factory=dict,
+        description="where each side's units withdraw to when the doctrine pulls them back")
+    units: list[UnitSpec] = Field(min_length=1)
+    orders: list[Order] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    history: list[Observation] = Field(default_factory=list)
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, v: datetime, info: Any) -> datetime:
+        start = info.data.get("start")
+        if start is not None and v <= start:
+            raise ValueError(f"end ({v}) must be after start ({start})")
+        return v
+
+    @field_validator("parameters")
+    @classmethod
+    def _known_parameters(cls, v: dict[str, Any]) -> dict[str, Any]:
+        Parameters(**v)  # raises with the parameter's name in the error location
+        return v
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Scenario:
+        seen: set[str] = set()
+        for u in self.units:
+            if u.id in seen:
+                raise ValueError(f"unit id {u.id!r} is used twice")
+            seen.add(u.id)
+        for o in self.orders:
+            for uid in o.units:
+                if uid not in seen:
+                    close = difflib.get_close_matches(uid, sorted(seen), n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise ValueError(f"order names unknown unit {uid!r}{hint}")
+        return self
+
+    @property
+    def hours(self) -> int:
+        """Number of one-hour steps from start to end."""
+        return int((self.end - self.start).total_seconds() // 3600)
+
+    def parameters_with(self, overrides: dict[str, Any] | None = None) -> Parameters:
+        """Model defaults, then the scenario's parameters, then the caller's overrides."""
+        return Parameters(**{**self.parameters, **(overrides or {})})
+
+
+# --------------------------------------------------------------------------------------------
+# Loading with line numbers
+
+
+def _yaml() -> YAML:
+    y = YAML(typ="rt")  # round-trip: keeps line/column marks; YAML 1.2 (so NO stays a string)
+    y.allow_duplicate_keys = False
+    return y
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers -> plain dicts/lists (scalars kept)."""
+    if isinstance(node, dict):
+        return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if hasattr(node, "year") and type(node).__name__ == "TimeStamp":
+        return datetime(node.year, node.month, node.day, node.hour, node.minute, node.second)
+    return node
+
+
+def _line_of(root: Any, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the deepest node of `loc` that exists in the YAML tree."""
+    node, line = root, getattr(getattr(root, "lc", None), "line", None)
+    for key in loc:
+        lc = getattr(node, "lc", None)
+        if isinstance(node, dict) and key in node:
+            if lc is not None:
+                line = lc.key(key)[0]
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            if lc is not None:
+                line = lc.item(key)[0]
+            node = node[key]
+        else:
+            break
+    return None if line is None else line + 1
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for key in loc:
+        if isinstance(key, int):
+            out += f"[{key}]"
+        else:
+            out += ("." if out else "") + str(key)
+    return out
+
+
+def _from_validation_error(file: str, root: Any, err: ValidationError,
+                           prefix: tuple = ()) -> ScenarioError:
+    first = err.errors()[0]
+    loc = prefix + tuple(x for x in first["loc"] if not (isinstance(x, str) and "[" in x))
+    msg = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        msg = "unknown field (not part of the scenario schema)"
+    elif first["type"] == "missing":
+        msg = "required field is missing"
+    more = len(err.errors()) - 1
+    if more:
+        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return ScenarioError(file, msg, _line_of(root, loc), _path(loc))
+
+
+def parse_scenario(text: str, file: str = "<scenario>") -> tuple[Scenario, Any]:
+    """Parse and validate YAML text; returns the scenario and the raw YAML tree (for lines)."""
+    try:
+        root = _yaml().load(io.StringIO(text))
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = (e.problem or e.context or "invalid YAML").strip()
+        raise ScenarioError(file, f"YAML syntax: {problem}", line) from None
+    except YAMLError as e:
+        raise ScenarioError(file, f"YAML: {str(e).splitlines()[0]}") from None
+    except (ValueError, TypeError, OverflowError) as e:
+        raise ScenarioError(file, f"YAML value: {e}") from None
+    if not isinstance(root, dict):
+        raise ScenarioError(file, "expected a mapping of scenario fields at the top level", 1)
+    try:
+        data = _plain(root)
+    except (ValueError, TypeError, OverflowError) as e:
+        raise ScenarioError(file, f"YAML value: {e}") from None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        raise _from_validation_error(file, root, err) from None
+    return scenario, root
+
+
+def _place_fields(s: Scenario) -> list[tuple[tuple, str]]:
+    """Every (location in the YAML, value) that must name a node of the map."""
+    out: list[tuple[tuple, str]] = []
+    for i, u in enumerate(s.units):
+        out.append((("units", i, "at"), u.at))
+    for i, o in enumerate(s.orders):
+        if o.objective:
+            out.append((("orders", i, "objective"), o.objective))
+        out += [(("orders", i, "via", j), v) for j, v in enumerate(o.via)]
+    for i, d in enumerate(s.depots):
+        out.append((("depots", i, "at"), d.at))
+    for side, places in s.fallback.items():
+        out += [(("fallback", side, j), p) for j, p in enumerate(places)]
+    for side, places in s.control.nodes.items():
+        out += [(("control", "nodes", side, j), p) for j, p in enumerate(places)]
+    for i, h in enumerate(s.history):
+        if h.place:
+            out.append((("history", i, "place"), h.place))
+    return out
+
+
+def resolve_places(s: Scenario, theatre: Theatre, file: str, root: Any) -> Scenario:
+    """Check every place against the map and replace names by node ids. Also checks event
+    targets (bridges, depots)."""
+
+    def resolve(loc: tuple, value: str) -> str:
+        try:
+            return theatre.resolve(value)
+        except KeyError as e:
+            msg = e.args[0] if e.args else f"no place named {value!r} on the map"
+            raise ScenarioError(file, str(msg), _line_of(root, loc), _path(loc)) from None
+
+    data = s.model_dump()
+    for loc, value in _place_fields(s):
+        node = data
+        for key in loc[:-1]:
+            node = node[key]
+        node[loc[-1]] = resolve(loc, value)
+    depot_ids = {d["id"] for d in data["depots"]}
+    for i, ev in enumerate(data["events"]):
+        loc = ("events", i, "target")
+        if ev["kind"] == "destroy_bridge" and ev["target"] not in theatre.crossings:
+            close = difflib.get_close_matches(ev["target"], list(theatre.crossings), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ScenarioError(file, f"no bridge or crossing {ev['target']!r} on the map{hint}",
+                                _line_of(root, loc), _path(loc))
+        if ev["kind"] == "strike_depot" and ev["target"] not in depot_ids:
+            raise ScenarioError(file, f"no depot {ev['target']!r} in this scenario",
+                                _line_of(root, loc), _path(loc))
+    return Scenario.model_validate(data)
+
+
+def load_scenario(path: str | Path, theatre: Theatre | None = None) -> Scenario:
+    """Read a scenario file. With a theatre, places are checked and resolved to node ids.
+
+    Raises ScenarioError (never another exception) for any problem with the file.
+    """
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(file, "file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(file, "is a directory, expected a .yaml file") from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError(file, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise ScenarioError(file, f"cannot be read ({e.strerror})") from None
+    scenario, root = parse_scenario(text, file)
+    if theatre is not None:
+        scenario = resolve_places(scenario, theatre, file, root)
+    return scenario
