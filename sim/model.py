@@ -111,7 +111,7 @@ class CampaignModel(mesa.Model):
             unit = Unit(self, spec)
             unit.cell = self.space[spec.at]
             self.units.append(unit)
-        self.record = RunRecord.start(self)
+        self.record = RunRecord.begin(self)
         self.nets = {s: trace(self, s) for s in SIDES}
         update_supply(self, self.nets)
         self.record.hour(self, [])
@@ -419,8 +419,10 @@ class CampaignModel(mesa.Model):
                 power *= p.surprise_multiplier
             return power
         if unit.posture == Posture.DEFEND:
-            power *= (p.prepared_defence_multiplier if unit.hours_in_place >= p.dig_in_hours
-                      else p.defend_multiplier)
+            # Digging in needs supply (timber, mines, fuel for the engineers' vehicles).
+            prepared = (unit.hours_in_place >= p.dig_in_hours
+                        and unit.supply_km <= p.supply_range_km)
+            power *= p.prepared_defence_multiplier if prepared else p.defend_multiplier
         return power * combat.terrain_factor(self.graph.nodes[node]["terrain"], p)
 
     def battles(self) -> dict[str, tuple[list[Unit], list[Unit]]]:
@@ -559,7 +561,8 @@ class CampaignModel(mesa.Model):
                 m += p.morale_recovery_per_hour * (1.0 if u.posture != Posture.ROUT else 0.5)
             if u.posture == Posture.ROUT:
                 self.leave_behind(u, u.abandon(p.rout_abandon_per_hour))
-            if not u.in_combat and u.march_hours_today == 0:
+            rested = not u.in_combat and u.march_hours_today == 0
+            if rested and u.supply_km <= p.supply_range_km:  # rest needs food and fuel
                 u.fatigue = max(0.0, u.fatigue - p.fatigue_recovery_per_hour)
             u.morale = min(1.0, max(0.0, m))
             u.losses_this_hour = 0.0
@@ -572,6 +575,10 @@ class CampaignModel(mesa.Model):
             side: str | None = None, target: str | None = None) -> None:
         self.record.event(self, kind, text=text, unit=unit, node=node,
                           side=side or (unit.side if unit else None), target=target)
+
+    def battles_fought(self) -> int:
+        """Battle-hours fought so far."""
+        return len(self.record.battles)
 
     def totals(self) -> dict:
         """Held area and settlements by side (for the record and reporters)."""

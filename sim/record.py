@@ -91,7 +91,7 @@ class RunRecord:
     battles: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def start(cls, m: CampaignModel) -> RunRecord:
+    def begin(cls, m: CampaignModel) -> RunRecord:
         units = [{
             "id": u.key, "name": u.name, "side": u.side, "type": u.type.value,
             "echelon": u.spec.echelon.value, "parent": u.spec.parent,
@@ -127,15 +127,17 @@ class RunRecord:
     def event(self, m: CampaignModel, kind: str, *, text: str, unit: Unit | None,
               node: str | None, side: str | None, target: str | None) -> None:
         n = m.graph.nodes[node] if node else {}
+        end_of_hour = self.start + timedelta(hours=m.steps)  # events are stamped like frames
         self.events.append({
-            "time": m.now.isoformat(timespec="minutes"), "kind": kind, "side": side or "",
+            "time": end_of_hour.isoformat(timespec="minutes"), "kind": kind, "side": side or "",
             "unit_id": unit.key if unit else "", "node_id": node or "",
             "name": n.get("name", ""), "lat": n.get("lat", ""), "lon": n.get("lon", ""),
             "target": target or "", "text": text,
         })
 
     def battle(self, m: CampaignModel, node: str, attacker: str, ratio: float) -> None:
-        self.battles.append({"time": m.now.isoformat(timespec="minutes"), "node_id": node,
+        end_of_hour = self.start + timedelta(hours=m.steps)
+        self.battles.append({"time": end_of_hour.isoformat(timespec="minutes"), "node_id": node,
                              "attacker": attacker, "ratio": round(float(ratio), 3)})
 
     # ------------------------------------------------------------------ views of the record

@@ -1,0 +1,228 @@
+"""The operational rules on small hand-built theatres: worked examples and properties.
+
+The duel and river-crossing numbers are worked out by hand in docs/model.md ("Worked examples").
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from toy import START, toy_scenario, toy_theatre
+
+from sim import combat
+from sim.model import CampaignModel
+from sim.params import Parameters
+
+# a (UA) --10 km local road-- b (RU) --10 km-- c (RU depot)
+LINE = {"a": (0, 0), "b": (10, 0), "c": (20, 0)}
+LINE_EDGES = [("a", "b", 10, "local"), ("b", "c", 10, "local")]
+CLEAN = {"combat_noise": 0.0, "fatigue_per_march_hour": 0.0, "morale_loss_per_casualty": 0.0,
+         "presence_km": 0.0}
+
+
+def duel(attacker_personnel: int = 1000, tanks: int = 10, hours: int = 48, **params):
+    theatre = toy_theatre(LINE, LINE_EDGES)
+    scenario = toy_scenario(
+        [{"id": "ua1", "name": "UA 1", "side": "UA", "at": "a",
+          "equipment": {"personnel": attacker_personnel, "tanks": tanks}},
+         {"id": "ru1", "name": "RU 1", "side": "RU", "at": "b",
+          "equipment": {"personnel": 500}}],
+        hours=hours,
+        orders=[{"units": ["ua1"], "task": "attack", "objective": "b"}],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "c"}],
+        control={"nodes": {"RU": ["b", "c"]}},
+        parameters={**CLEAN, **params})
+    model = CampaignModel(scenario, theatre, seed=1)
+    model.run()
+    return model
+
+
+def taken_at(model: CampaignModel, node: str) -> float:
+    """Hours from the start to the first change of `node` (inf if never)."""
+    for ch in model.record.control_changes:
+        if ch["node_id"] == node:
+            return (np.datetime64(ch["time"]) - np.datetime64(START)) / np.timedelta64(1, "h")
+    return float("inf")
+
+
+def test_duel_matches_the_hand_calculation():
+    """docs/model.md, worked example 1: ratio 1300 / (500 x 1.3) = 2.00 at the start; the
+    defender loses 0.095 %/h against the attacker's 0.077 %/h, so the ratio creeps up to 2.05 by
+    hour 20 and the gains (r/1.5 - 1)/12 + 1/48 (0.0486/h at the start, 0.0514/h at the end) add
+    up to 1.0 in hour 20. The attacker then advances 10 km at 9 x 0.35 = 3.15 km/h and holds b
+    at the end of hour 24. Losses by hour 20: attacker 1000 x 0.028/24 x 2^-0.6 x 20 = 15.4 ->
+    15 soldiers, defender 500 x 0.015/24 x 2^0.6 x 20 = 9.5 -> 9, no tank (0.22 expected)."""
+    model = duel()
+    taken = [e for e in model.record.events if e["kind"] == "node_taken"]
+    assert [e["time"] for e in taken] == [(START + timedelta(hours=20)).isoformat()[:16]]
+    assert taken_at(model, "b") == 24
+    ua, ru = model.units
+    assert ua.lost[combat.PERSONNEL] == 15
+    assert ru.lost[combat.PERSONNEL] == 9
+    assert ua.lost[combat.TANKS] == 0
+    assert ru.node == "c"  # fell back along its line of supply
+
+
+def test_river_multiplier_stops_the_same_attack():
+    """Worked example 2: the same attack across a bridge has 1300 x 0.6 / 650 = 1.2 < 1.5,
+    so the defender holds however long it lasts."""
+    theatre = toy_theatre(LINE, [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")])
+    scenario = toy_scenario(
+        [{"id": "ua1", "name": "UA 1", "side": "UA", "at": "a",
+          "equipment": {"personnel": 1000, "tanks": 10}},
+         {"id": "ru1", "name": "RU 1", "side": "RU", "at": "b",
+          "equipment": {"personnel": 500}}],
+        hours=72, orders=[{"units": ["ua1"], "task": "attack", "objective": "b"}],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "c"}],
+        control={"nodes": {"RU": ["b", "c"]}}, parameters=CLEAN)
+    model = CampaignModel(scenario, theatre, seed=1)
+    model.run()
+    assert taken_at(model, "b") == float("inf")
+    assert model.battles_fought() > 0
+
+
+def test_engineers_bridge_a_river_then_cross():
+    """Worked example 3: no crossing at all between a and b; engineers work
+    pontoon_build_hours = 10 hours, then cross 2 km at 9 x 0.4 = 3.6 km/h within hour 11."""
+    theatre = toy_theatre({"a": (0, 0), "b": (2, 0)}, [("a", "b", 2, "local", "site")],
+                          crossings={"site": "none"})
+    scenario = toy_scenario(
+        [{"id": "eng", "name": "Engineers", "side": "RU", "at": "a", "engineers": True,
+          "equipment": {"personnel": 300}}],
+        hours=24, orders=[{"units": ["eng"], "task": "move", "objective": "b"}],
+        control={"nodes": {"RU": ["a"], "UA": ["b"]}}, parameters=CLEAN)
+    model = CampaignModel(scenario, theatre, seed=1)
+    model.run()
+    built = [e for e in model.record.events if e["kind"] == "pontoon_built"]
+    assert [e["time"] for e in built] == [(START + timedelta(hours=10)).isoformat()[:16]]
+    assert taken_at(model, "b") == 11
+
+
+def test_units_without_engineers_cannot_cross_where_there_is_no_crossing():
+    theatre = toy_theatre({"a": (0, 0), "b": (2, 0)}, [("a", "b", 2, "local", "site")],
+                          crossings={"site": "none"})
+    scenario = toy_scenario(
+        [{"id": "inf", "name": "Infantry", "side": "RU", "at": "a",
+          "equipment": {"personnel": 300}}],
+        hours=24, orders=[{"units": ["inf"], "task": "move", "objective": "b"}],
+        control={"nodes": {"RU": ["a"], "UA": ["b"]}}, parameters=CLEAN)
+    model = CampaignModel(scenario, theatre, seed=1)
+    model.run()
+    assert all(u["node"] == "a" for f in model.record.frames for u in f["units"])
+    assert any(e["kind"] == "no_route" for e in model.record.events)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(200, 3000), st.integers(0, 2000), st.integers(0, 20))
+def test_more_attackers_never_delay_a_capture(personnel, extra, tanks):
+    base = taken_at(duel(personnel, tanks, hours=96), "b")
+    more = taken_at(duel(personnel + extra, tanks, hours=96), "b")
+    assert more <= base
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 30), st.integers(0, 3))
+def test_a_destroyed_bridge_is_never_crossed(cut_hour, seed):
+    """Units ordered back and forth over a bridge that is destroyed at a random hour: no unit
+    is ever on the far side of it after that hour unless it was there already."""
+    nodes = {"a": (0, 0), "b": (6, 0), "c": (12, 0)}
+    theatre = toy_theatre(nodes, [("a", "b", 6, "main", "br"), ("b", "c", 6, "main")])
+    units = [{"id": f"u{i}", "name": f"U{i}", "side": "UA", "at": at,
+              "equipment": {"personnel": 100}} for i, at in enumerate(["a", "a", "b", "c"])]
+    orders = [{"units": ["u0", "u1"], "task": "move", "objective": "c"},
+              {"units": ["u2", "u3"], "task": "move", "objective": "a"}]
+    cut = START + timedelta(hours=cut_hour)
+    scenario = toy_scenario(units, hours=36, orders=orders,
+                            events=[{"at": cut, "kind": "destroy_bridge", "target": "br"}],
+                            parameters={"combat_noise": 0.0})
+    model = CampaignModel(scenario, theatre, seed=seed)
+    model.run()
+    side_of = {"a": 0, "b": 1, "c": 1}
+    bank_at_cut: dict[str, int] = {}
+    for frame in model.record.frames:
+        t = np.datetime64(frame["time"])
+        for u in frame["units"]:
+            bank = side_of[u["node"]]
+            if t < np.datetime64(cut):
+                continue
+            bank_at_cut.setdefault(u["id"], bank)
+            assert bank == bank_at_cut[u["id"]], (u["id"], frame["time"])
+
+
+def test_a_unit_out_of_supply_never_gains_combat_power():
+    """A RU unit at b cut off (its only depot is beyond UA-held a): its defensive power,
+    hour after hour, never rises."""
+    theatre = toy_theatre(LINE, LINE_EDGES)
+    scenario = toy_scenario(
+        [{"id": "ru1", "name": "RU 1", "side": "RU", "at": "c",
+          "equipment": {"personnel": 600, "tanks": 10, "ifv_apc": 30, "artillery": 6}}],
+        hours=96, depots=[{"id": "ru_d", "side": "RU", "at": "a"}],
+        control={"nodes": {"UA": ["a", "b"]}}, parameters={"combat_noise": 0.0})
+    model = CampaignModel(scenario, theatre, seed=0)
+    unit = model.units[0]
+    powers = []
+    while model.running:
+        model.step()
+        if unit.active:
+            powers.append(model.unit_power(unit, attacking=False, node=unit.node))
+    assert len(powers) > 24
+    assert all(b <= a + 1e-9 for a, b in zip(powers, powers[1:], strict=False))
+
+
+def test_an_encircled_unit_surrenders_and_its_equipment_is_captured():
+    theatre = toy_theatre(LINE, LINE_EDGES)
+    eq = {"personnel": 600, "tanks": 10, "ifv_apc": 30, "artillery": 6, "mlrs": 2}
+    scenario = toy_scenario(
+        [{"id": "ru1", "name": "RU 1", "side": "RU", "at": "c", "morale": 0.8,
+          "equipment": eq},
+         {"id": "ua1", "name": "UA 1", "side": "UA", "at": "b",
+          "equipment": {"personnel": 300}}],
+        hours=240, depots=[{"id": "ru_d", "side": "RU", "at": "a"},
+                           {"id": "ua_d", "side": "UA", "at": "a"}],
+        control={"nodes": {"UA": ["a", "b"]}}, parameters={"combat_noise": 0.0})
+    model = CampaignModel(scenario, theatre, seed=0)
+    model.run()
+    ru = model.units[0]
+    assert ru.status == "surrendered"
+    heavy = np.array([eq[k] for k in combat.ITEMS]) * combat.HEAVY
+    assert np.array_equal(model.captured["UA"], heavy)
+    assert model.prisoners["UA"] > 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 5000), min_size=5, max_size=5),
+       st.floats(0.01, 100), st.integers(1, 200))
+def test_losses_never_exceed_holdings(holdings, ratio, hours):
+    p = Parameters(max_loss_per_day=1.0, equipment_loss_factor=3.0)
+    eq = np.array(holdings, dtype=float)
+    start = eq.copy()
+    carry = np.zeros(5)
+    lost_total = np.zeros(5)
+    for _ in range(hours):
+        rate = combat.loss_fractions(ratio, p).defender
+        lost_total += combat.apply_losses(eq, combat.item_loss_fractions(rate, p), carry)
+    assert (eq >= 0).all()
+    assert np.array_equal(lost_total + eq, start)
+
+
+def test_loss_rates_are_dupuys_at_parity_and_move_with_the_ratio():
+    p = Parameters()
+    at_parity = combat.loss_fractions(1.0, p)
+    assert abs(at_parity.attacker * 24 - 0.028) < 1e-12
+    assert abs(at_parity.defender * 24 - 0.015) < 1e-12
+    strong = combat.loss_fractions(3.0, p)
+    assert strong.attacker < at_parity.attacker and strong.defender > at_parity.defender
+
+
+def test_same_seed_same_run_and_noise_makes_seeds_differ():
+    def frames(seed):
+        m = duel(hours=48, combat_noise=0.5)
+        m2 = CampaignModel(m.scenario, m.theatre, seed=seed)
+        m2.run()
+        return m2.record.frames, m2.record.battles
+
+    assert frames(3) == frames(3)
+    assert frames(3)[1] != frames(4)[1]
