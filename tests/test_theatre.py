@@ -300,3 +300,27 @@ def test_project_scalar_and_array(theatre):
     assert (x, y) == (0.0, 0.0)
     xs, ys = theatre.project(np.array([36.2, 38.2]), np.array([49.6, 50.6]))
     assert xs.shape == (2,) and ys[1] > 0 and xs[0] < 0
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def test_basemap_renders_river_near_izium(theatre, tmp_path):
+    import pygame
+
+    from sim.view.basemap import RIVER, Viewport, draw_basemap, render_theatre_png
+
+    surface = pygame.Surface((900, 1000))
+    vp = Viewport(surface.get_size())
+    draw_basemap(surface, theatre, vp, labels=False)
+    donets = theatre.rivers["Siverskyi Donets"][0]
+    # the river vertex nearest to a point 6 km west of Izium centre (the Izium bend)
+    target = np.array(theatre.project(37.19, 49.15))
+    xy = np.c_[theatre.project(donets[:, 0], donets[:, 1])]
+    lon, lat = donets[int(np.argmin(np.hypot(*(xy - target).T)))]
+    px, py = (round(c) for c in vp.lonlat_to_px(lon, lat))
+    near = {tuple(surface.get_at((px + dx, py + dy)))[:3] for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
+    assert RIVER in near
+    assert vp.to_km(*vp.to_px(12.5, -40.0)) == pytest.approx((12.5, -40.0))
+    out = render_theatre_png(theatre, tmp_path / "t.png", size=(700, 550))
+    assert out.exists() and out.stat().st_size > 10_000
