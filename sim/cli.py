@@ -1,8 +1,11 @@
 """The command line (run.py is a thin wrapper around `main`).
 
     python run.py SCENARIO.yaml [--headless] [--seed N] [--set name=value ...] [--out DIR]
-    python run.py params                 list every model parameter
+        [--compare] [--record FILE.gif|FILE.mp4] [--screenshot FILE.png --at TIME]
+    python run.py params [--markdown]    list every model parameter
     python run.py map [--out FILE.png]   render the theatre to a PNG
+    python run.py sweep SCENARIO.yaml .. run many variants (see sim/sweep.py)
+    python run.py compare RESULTS        compare a sweep's outcomes, with plots
 
 Bad input (a scenario, a --set value, an option) gives one line on stderr naming the file,
 field and what was expected, and exit code 2; never a traceback.
@@ -14,6 +17,7 @@ import argparse
 import os
 import sys
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -44,7 +48,42 @@ def _replay_parser() -> argparse.ArgumentParser:
                     metavar="NAME=VALUE", help="override a model parameter (repeatable)")
     ap.add_argument("--out", type=Path, default=None,
                     help="output folder (default runs/<scenario>_seed<N>)")
+    ap.add_argument("--compare", action="store_true",
+                    help="compare the run with the scenario's history: block and write "
+                         "history_comparison.csv")
+    ap.add_argument("--record", type=Path, metavar="FILE.gif|FILE.mp4",
+                    help="render the whole replay to an animation, without a window")
+    ap.add_argument("--screenshot", type=Path, metavar="FILE.png",
+                    help="render one frame (at --at) to a PNG, without a window")
+    ap.add_argument("--at", type=_when, metavar="YYYY-MM-DDTHH:MM",
+                    help="time of the --screenshot frame (default: the end)")
+    ap.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH",
+                    help="window or export size in pixels (default 1280x800)")
     return ap
+
+
+def _when(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date and time like 2022-09-10T12:00, got {text!r}") from None
+
+
+def _size(text: str) -> tuple[int, int]:
+    w, sep, h = text.lower().partition("x")
+    if not sep or not w.isdigit() or not h.isdigit() or int(w) < 320 or int(h) < 240:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, at least 320x240, got {text!r}")
+    return int(w), int(h)
+
+
+def display_available() -> bool:
+    """Whether a real window can be opened (an X or Wayland display, not SDL's dummy driver:
+    a dummy window would play unseen forever)."""
+    if os.environ.get("SDL_VIDEODRIVER", "") in ("dummy", "offscreen"):
+        return False
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or sys.platform in ("win32", "darwin"))
 
 
 def _params_for(scenario, overrides: list[str]) -> Parameters:
@@ -67,18 +106,59 @@ def replay(argv: list[str]) -> int:
     from sim.theatre import build_theatre
 
     args = _replay_parser().parse_args(argv)
+    if args.record and args.record.suffix.lower() not in (".gif", ".mp4"):
+        raise UsageError(f"--record {args.record}: expected a .gif or .mp4 file name")
+    if args.screenshot and args.screenshot.suffix.lower() != ".png":
+        raise UsageError(f"--screenshot {args.screenshot}: expected a .png file name")
+    if args.at and not args.screenshot:
+        raise UsageError("--at goes with --screenshot")
     theatre = build_theatre()
     scenario = load_scenario(args.scenario, theatre)
     params = _params_for(scenario, args.overrides)
-    if not args.headless:
-        print("The map viewer is not built yet: replaying headless.", file=sys.stderr)
+    if args.at and not scenario.start <= args.at <= scenario.end:
+        raise UsageError(f"--at {args.at:%Y-%m-%dT%H:%M}: outside the scenario "
+                         f"({scenario.start:%Y-%m-%dT%H:%M} to {scenario.end:%Y-%m-%dT%H:%M})")
+    exporting = bool(args.record or args.screenshot)
+    window = not (args.headless or exporting)
+    if window and not display_available():
+        print("No display available: replaying headless.", file=sys.stderr)
+        window = False
     out = args.out or REPO / "runs" / f"{scenario.id}_seed{args.seed}"
     model = CampaignModel(scenario, theatre, params, seed=args.seed)
     record = model.run()
     print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")
     print(daily_table(record))
     paths = write_run(record, out)
+    comparison = None
+    if args.compare or window or exporting:
+        from sim.history import compare, comparison_table, write_comparison
+
+        comparison = compare(record, scenario)
+        if args.compare:
+            print()
+            print(comparison_table(comparison))
+            paths.append(write_comparison(comparison, out / "history_comparison.csv"))
     print(f"wrote {', '.join(p.name for p in paths)} to {out}")
+    if window or exporting:
+        return _view(args, record, theatre, scenario, comparison)
+    return 0
+
+
+def _view(args, record, theatre, scenario, comparison) -> int:
+    from sim.view.app import MissingExtra, Replay, play, record_video, screenshot
+
+    replay = Replay.from_run(record, theatre, scenario, comparison)
+    try:
+        if args.screenshot:
+            screenshot(replay, args.screenshot, args.at or scenario.end, size=args.size)
+            print(f"wrote {args.screenshot}")
+        elif args.record:
+            record_video(replay, args.record, size=args.size)
+            print(f"wrote {args.record}")
+        else:
+            play(replay, size=args.size)
+    except MissingExtra as e:
+        raise UsageError(str(e)) from None
     return 0
 
 
@@ -120,7 +200,19 @@ def render_map(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"params": list_params, "map": render_map}
+def sweep(argv: list[str]) -> int:
+    from sim.sweep import main as sweep_main
+
+    return sweep_main(argv)
+
+
+def compare_runs(argv: list[str]) -> int:
+    from sim.sweep import compare_main
+
+    return compare_main(argv)
+
+
+COMMANDS = {"params": list_params, "map": render_map, "sweep": sweep, "compare": compare_runs}
 
 
 def main(argv: list[str] | None = None) -> int:

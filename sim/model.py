@@ -286,7 +286,9 @@ class CampaignModel(mesa.Model):
 
     def supply_threatened(self, unit: Unit) -> bool:
         """The doctrine's trigger: supply route cut, grown past withdraw_detour_factor times its
-        starting length, or enemy units within threat_radius_km of it."""
+        starting length, or enemy troops within threat_radius_km of its rear part (the nodes
+        farther than threat_radius_km from the unit: enemies in front of a unit at the front
+        are its fight, not a threat to its supply)."""
         p = self.params
         if not math.isfinite(unit.supply_km):
             return True
@@ -300,9 +302,12 @@ class CampaignModel(mesa.Model):
                  if u.holds_ground]
         if not enemy:
             return False
-        route = [self.node_index[n] for n in unit.supply_route]
-        d = np.linalg.norm(self.node_xy[route][:, None, :] - self.node_xy[enemy][None, :, :],
-                           axis=2)
+        here = self.node_xy[self.node_index[unit.node]]
+        route = self.node_xy[[self.node_index[n] for n in unit.supply_route]]
+        rear = route[np.linalg.norm(route - here, axis=1) > p.threat_radius_km]
+        if len(rear) == 0:
+            return False
+        d = np.linalg.norm(rear[:, None, :] - self.node_xy[enemy][None, :, :], axis=2)
         return bool((d <= p.threat_radius_km).any())
 
     def fall_back(self, unit: Unit, posture: Posture, why: str | None) -> None:

@@ -117,9 +117,11 @@ def write_run(record: RunRecord, out: Path) -> list[Path]:
     _csv(paths["timeseries.csv"], cols, rows)
     _csv(paths["control_changes.csv"], CONTROL_FIELDS, record.control_changes)
     _csv(paths["events.csv"], EVENT_FIELDS, record.events)
-    payload = json.dumps({"scenario": record.scenario_id, "seed": record.seed,
+    payload = json.dumps({"scenario": record.scenario_id, "title": record.title,
+                          "seed": record.seed, "start": record.start.isoformat(),
                           "node_ids": record.node_ids, "units": record.units,
-                          "frames": record.frames, "battles": record.battles},
+                          "frames": record.frames, "battles": record.battles,
+                          "events": record.events, "control_changes": record.control_changes},
                          sort_keys=True, separators=(",", ":")).encode()
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:  # mtime 0: reproducible bytes

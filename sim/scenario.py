@@ -267,21 +267,6 @@ class Scenario(_Strict):
         Parameters(**v)  # raises with the parameter's name in the error location
         return v
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Scenario:
-        seen: set[str] = set()
-        for u in self.units:
-            if u.id in seen:
-                raise ValueError(f"unit id {u.id!r} is used twice")
-            seen.add(u.id)
-        for o in self.orders:
-            for uid in o.units:
-                if uid not in seen:
-                    close = difflib.get_close_matches(uid, sorted(seen), n=1)
-                    hint = f" (did you mean {close[0]!r}?)" if close else ""
-                    raise ValueError(f"order names unknown unit {uid!r}{hint}")
-        return self
-
     @property
     def hours(self) -> int:
         """Number of one-hour steps from start to end."""
@@ -379,7 +364,27 @@ def parse_scenario(text: str, file: str = "<scenario>") -> tuple[Scenario, Any]:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
         raise _from_validation_error(file, root, err) from None
+    check_references(scenario, file, root)
     return scenario, root
+
+
+def check_references(s: Scenario, file: str, root: Any) -> None:
+    """Unit ids unique; orders name units that exist."""
+    seen: dict[str, int] = {}
+    for i, u in enumerate(s.units):
+        if u.id in seen:
+            loc = ("units", i, "id")
+            raise ScenarioError(file, f"unit id {u.id!r} is already used by units[{seen[u.id]}]",
+                                _line_of(root, loc), _path(loc))
+        seen[u.id] = i
+    for i, o in enumerate(s.orders):
+        for j, uid in enumerate(o.units):
+            if uid not in seen:
+                loc = ("orders", i, "units", j)
+                close = difflib.get_close_matches(uid, list(seen), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ScenarioError(file, f"no unit {uid!r} in this scenario{hint}",
+                                    _line_of(root, loc), _path(loc))
 
 
 def _place_fields(s: Scenario) -> list[tuple[tuple, str]]:

@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 
 from sim.scenario import Scenario
-from sim.theatre import Crossing, Territory, Theatre
+from sim.theatre import Crossing, Territory, Theatre, _norm
 
 KM_PER_DEG_LAT = 111.2
 START = datetime(2022, 9, 6, 0, 0)
@@ -39,8 +39,12 @@ def toy_theatre(nodes: dict[str, tuple[float, float]], edges: list[tuple],
     ids = list(nodes)
     territory = Territory(np.zeros(1), np.zeros(1), np.zeros((1, 1), dtype=np.int32),
                           np.ones((1, 1)))
-    return Theatre(graph=g, node_ids=ids, crossings=cross, rivers={}, water={}, border=[],
-                   territory=territory)
+    theatre = Theatre(graph=g, node_ids=ids, crossings=cross, rivers={}, water={}, border=[],
+                      territory=territory)
+    for n in ids:  # the name index build_theatre() makes for resolve()
+        for key in {n, g.nodes[n]["name"]}:
+            theatre._names.setdefault(_norm(key), []).append(n)
+    return theatre
 
 
 def toy_scenario(units: list[dict], *, hours: int = 72, orders: list[dict] | None = None,

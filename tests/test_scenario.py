@@ -1,0 +1,200 @@
+"""Reading scenarios: every kind of bad input is one ScenarioError with file, line and field."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from toy import toy_theatre
+
+from sim.scenario import ScenarioError, load_scenario, parse_scenario, resolve_places
+
+REPO = Path(__file__).resolve().parent.parent
+
+VALID = """\
+id: mini
+title: A small test scenario
+start: 2022-09-06T00:00
+end: 2022-09-07T00:00
+sources:
+  - {key: T, cite: "test"}
+sides:
+  UA: {name: Armed Forces of Ukraine}
+  RU: {name: Armed Forces of the Russian Federation}
+depots:
+  - {id: ua_base, side: UA, at: a, source: test}
+units:
+  - id: ua_1
+    name: 1st Test Brigade
+    side: UA
+    type: mechanised
+    echelon: brigade
+    at: a
+    equipment: {personnel: 2000, tanks: 30, ifv_apc: 60, artillery: 18}
+    source: test
+  - id: ru_1
+    name: NO
+    side: RU
+    type: armour
+    echelon: battalion
+    at: b
+    equipment: {personnel: 700, tanks: 10}
+    source: test
+    estimate: true
+orders:
+  - {units: [ua_1], start: 2022-09-06T03:30, task: attack, objective: b, source: test}
+events:
+  - {at: 2022-09-06T12:00, kind: destroy_bridge, target: br, source: test}
+  - {at: 2022-09-06T01:00, kind: caption, text: "The attack begins.", source: test}
+history:
+  - {date: 2022-09-06, place: b, holder: UA, source: test}
+  - {date: 2022-09-07, side: UA, area_km2: 100, relation: ">=", source: test}
+"""
+
+
+@pytest.fixture(scope="module")
+def theatre():
+    return toy_theatre({"a": (0, 0), "b": (10, 0), "c": (20, 0)},
+                       [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")])
+
+
+def load_text(text: str, theatre, tmp_path: Path) -> object:
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_scenario(path, theatre)
+
+
+def error_of(text: str, theatre, tmp_path: Path) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        load_text(text, theatre, tmp_path)
+    return info.value
+
+
+def test_valid_scenario_loads(theatre, tmp_path):
+    s = load_text(VALID, theatre, tmp_path)
+    assert [u.id for u in s.units] == ["ua_1", "ru_1"]
+    assert s.units[1].name == "NO"  # YAML 1.2: NO is a string, not false
+    assert s.hours == 24
+    assert s.history[0].date.hour == 23  # a bare date means by the end of that day
+
+
+@pytest.mark.parametrize(("old", "new", "line", "path", "words"), [
+    ("personnel: 2000", "personnel: many", 19, "units[0].equipment.personnel", "integer"),
+    ("    source: test\n    estimate: true", "    source: test\n    colour: red", 29,
+     "units[1].colour", "unknown field"),
+    ("end: 2022-09-07T00:00", "end: 2022-09-05T00:00", 4, "end", "after start"),
+    ("    type: armour", "    type: spaceship", 24, "units[1].type", "armour"),
+    ("    side: RU", "    side: XX", 23, "units[1].side", "UA"),
+    ("{units: [ua_1],", "{units: [ua_9],", 31, "orders[0].units[0]", "ua_1"),
+    ("task: attack, objective: b,", "task: attack,", 31, "orders[0]", "objective"),
+    ("  - id: ru_1", "  - id: ua_1", 21, "units[1].id", "already used"),
+])
+def test_bad_field_is_named_with_its_line(theatre, tmp_path, old, new, line, path, words):
+    assert old in VALID
+    err = error_of(VALID.replace(old, new), theatre, tmp_path)
+    assert err.line == line, str(err)
+    assert err.path.startswith(path), str(err)
+    assert words in err.message, str(err)
+    assert str(err).startswith(f"{tmp_path / 's.yaml'}:{line}:")
+
+
+def test_place_not_on_the_map_names_field_and_suggests(theatre, tmp_path):
+    err = error_of(VALID.replace("    at: b\n", "    at: bb\n"), theatre, tmp_path)
+    assert (err.line, err.path) == (26, "units[1].at")
+    assert "bb" in err.message
+
+
+def test_unknown_bridge_is_an_error(theatre, tmp_path):
+    err = error_of(VALID.replace("target: br", "target: bridge_x"), theatre, tmp_path)
+    assert (err.line, err.path) == (33, "events[0].target")
+
+
+def test_yaml_syntax_error_has_a_line(theatre, tmp_path):
+    err = error_of(VALID.replace("  - id: ru_1", "  - id: [ru_1"), theatre, tmp_path)
+    assert err.line is not None and "YAML" in err.message
+
+
+def test_duplicate_key_is_an_error(theatre, tmp_path):
+    err = error_of(VALID.replace("title: A small", "id: again\ntitle: A small"), theatre,
+                   tmp_path)
+    assert err.line is not None and "YAML" in err.message
+
+
+def test_unknown_parameter_is_an_error(theatre, tmp_path):
+    err = error_of(VALID + "parameters: {capture_ratio: 2.0, warp_speed: 9}\n", theatre,
+                   tmp_path)
+    assert err.path == "parameters.warp_speed"
+
+
+def test_missing_file_and_not_yaml(tmp_path):
+    with pytest.raises(ScenarioError, match="not found"):
+        load_scenario(tmp_path / "nope.yaml")
+    (tmp_path / "bin.yaml").write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(ScenarioError, match="UTF-8"):
+        load_scenario(tmp_path / "bin.yaml")
+
+
+def _mangle(text: str, ops: list[tuple[int, int, str]]) -> str:
+    """Apply (kind, position, string) edits: delete, insert, or replace a line."""
+    lines = text.splitlines(keepends=True)
+    for kind, pos, s in ops:
+        if kind == 0 and text:  # delete a span of characters
+            i = pos % len(text)
+            text = text[:i] + text[i + 1 + pos % 7:]
+        elif kind == 1:  # insert characters
+            i = pos % (len(text) + 1)
+            text = text[:i] + s + text[i:]
+        else:  # replace a whole line
+            lines = text.splitlines(keepends=True) or [""]
+            lines[pos % len(lines)] = s + "\n"
+            text = "".join(lines)
+    return text
+
+
+TOKENS = list("abz019 :-[]{},'\"#&*!|>%@`\t\n") + [
+    "units", "at", "side", "null", "RU", "~", "2022-13-45", "personnel", "- ", ": ", "NO",
+    "1e999", "[[", "{a: ", "&x ", "*x", "!!binary ", "? "]
+YAMLISH = st.lists(st.sampled_from(TOKENS), max_size=6).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 10_000), YAMLISH), max_size=4))
+def test_mangled_scenarios_never_raise_anything_else(ops):
+    """Fed mangled text, the loader either loads it or raises ScenarioError: no other
+    exception ever escapes."""
+    theatre = toy_theatre({"a": (0, 0), "b": (10, 0), "c": (20, 0)},
+                          [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")])
+    text = _mangle(VALID, ops)
+    try:
+        scenario, root = parse_scenario(text, "fuzz.yaml")
+        resolve_places(scenario, theatre, "fuzz.yaml", root)
+    except ScenarioError as e:
+        assert str(e).startswith("fuzz.yaml")
+
+
+def test_command_line_reports_bad_scenario_in_one_line_with_exit_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(VALID.replace("personnel: 2000", "personnel: lots"), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(REPO / "run.py"), str(bad), "--headless"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{bad}:19:" in lines[0] and "personnel" in lines[0]
+
+
+def test_command_line_rejects_unknown_parameter_with_exit_2(tmp_path):
+    proc = subprocess.run([sys.executable, str(REPO / "run.py"),
+                           str(REPO / "scenarios" / "izium_2022_09.yaml"), "--headless",
+                           "--set", "capture_ration=2"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "capture_ratio" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, str(REPO / "run.py"),
+                           str(REPO / "scenarios" / "izium_2022_09.yaml"), "--headless",
+                           "--set", "capture_ratio=-1"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "capture_ratio" in proc.stderr and "Traceback" not in proc.stderr
