@@ -82,6 +82,7 @@ class RunRecord:
     start: datetime
     parameters: dict[str, Any]
     node_ids: list[str]
+    place_names: dict[str, str]
     units: list[dict[str, Any]]  # static facts per unit: id, name, side, type, echelon...
     collector: DataCollector
     times: list[datetime] = field(default_factory=list)
@@ -97,8 +98,9 @@ class RunRecord:
             "echelon": u.spec.echelon.value, "parent": u.spec.parent,
             "initial": [int(x) for x in u.initial],
         } for u in m.units]
+        names = {n: m.graph.nodes[n]["name"] for n in m.node_ids}
         return cls(m.scenario.id, m.scenario.title, m.seed, m.start, m.params.model_dump(),
-                   list(m.node_ids), units, DataCollector(model_reporters=model_reporters()))
+                   list(m.node_ids), names, units, DataCollector(model_reporters=model_reporters()))
 
     @property
     def hours(self) -> int:

@@ -1,0 +1,182 @@
+"""A run against the record: each dated observation of the scenario's `history:` block, the date
+the run matched it, the error in days, and one fidelity score (0-100).
+
+Observations come in two shapes:
+- **who held a place on a date.** If the run started with the place in the other side's hands,
+  it is a *change*: the simulated date is when the observed holder first took it, and the error
+  is the difference in calendar days (+2 = two days late). If the place started with the
+  observed holder, it is a *hold*: the simulated date is when it was first lost (if ever), and
+  the observation is met if it was still held on that date.
+- **area or settlements taken by a side since the start**, by a date, with a relation (=, >=,
+  <=). The simulated value is the run's figure at the end of that day.
+
+Score (docs/history.md): the mean over observations of a credit in [0, 1], times 100:
+- change: 1 - |error days| / CHANGE_DAYS_TO_ZERO (0 if it never happened);
+- hold: 1 if held on the date, else 1 - days_early / CHANGE_DAYS_TO_ZERO;
+- area and settlements: 1 - |relative error| / 1, where for ">=" a run above the figure has no
+  error and for "<=" a run below it has none.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sim.record import RunRecord
+from sim.scenario import Observation, Scenario
+
+#: Days of error at which a change observation earns no credit: the issue's targets ask for
+#: +-1 day on key towns, so an error of 3 days is well outside and scores nothing.
+CHANGE_DAYS_TO_ZERO = 3.0
+#: Relative error of an area or settlement figure that still counts as a match (the scenario
+#: targets ask for +-30 % on the official area figures).
+AREA_TOLERANCE = 0.30
+#: A change observation counts as met within this many calendar days.
+CHANGE_TOLERANCE_DAYS = 1
+
+
+@dataclass(frozen=True)
+class ObservationResult:
+    date: datetime
+    kind: str  # "control" | "area" | "settlements"
+    place: str | None
+    name: str
+    holder: str  # the observed holder (control) or the side that took the area
+    relation: str
+    expected: float | None  # area_km2 or settlements figure
+    simulated: float | None  # the run's figure at the end of that day
+    sim_date: datetime | None  # control: when the run matched it (change) or lost it (hold)
+    error_days: float | None
+    ok: bool
+    credit: float
+    source: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    rows: list[ObservationResult]
+    score: float
+    captured: dict[str, dict[str, int]]
+
+    def row(self, place: str, holder: str) -> ObservationResult | None:
+        """The first control observation of `place` held by `holder`."""
+        return next((r for r in self.rows if r.place == place and r.holder == holder), None)
+
+
+def _end_of_day(record: RunRecord, when: datetime) -> int:
+    return record.at(when.replace(hour=23, minute=0) if when.hour < 23 else when)
+
+
+def _control(record: RunRecord, obs: Observation, name: str) -> ObservationResult:
+    node, holder = obs.place, obs.holder
+    holders = [record.holder(node, k) for k in range(len(record.times))]
+    if holders[0] != holder:  # a change: when did the run first give it to `holder`?
+        k = next((k for k, h in enumerate(holders) if h == holder), None)
+        if k is None:
+            sim_date, err, credit = None, None, 0.0
+        else:
+            sim_date = record.times[k]
+            err = float((sim_date.date() - obs.date.date()).days)
+            credit = max(0.0, 1.0 - abs(err) / CHANGE_DAYS_TO_ZERO)
+        ok = err is not None and abs(err) <= CHANGE_TOLERANCE_DAYS
+    else:  # a hold: was it still held on the date?
+        k_obs = _end_of_day(record, obs.date)
+        lost = next((k for k, h in enumerate(holders) if h != holder), None)
+        sim_date = record.times[lost] if lost is not None else None
+        ok = holders[k_obs] == holder
+        if ok:
+            err, credit = 0.0, 1.0
+        else:  # lost before the end of the observed day: how many days early
+            err = round((sim_date - record.times[k_obs]).total_seconds() / 86400, 2)
+            credit = max(0.0, 1.0 - abs(err) / CHANGE_DAYS_TO_ZERO)
+    return ObservationResult(obs.date, "control", node, name, holder, obs.relation, None, None,
+                             sim_date, err, ok, credit, obs.source, obs.note)
+
+
+def _figure(record: RunRecord, obs: Observation) -> ObservationResult:
+    kind = "area" if obs.area_km2 is not None else "settlements"
+    column = f"{'area_taken_km2' if kind == 'area' else 'settlements_taken'}_{obs.side}"
+    expected = float(obs.area_km2 if kind == "area" else obs.settlements)
+    simulated = float(record.series()[column][_end_of_day(record, obs.date)])
+    rel = (simulated - expected) / expected
+    if obs.relation == ">=":
+        rel = min(rel, 0.0)
+    elif obs.relation == "<=":
+        rel = max(rel, 0.0)
+    credit = max(0.0, 1.0 - abs(rel))
+    name = f"{kind} taken by {obs.side}"
+    return ObservationResult(obs.date, kind, None, name, obs.side, obs.relation, expected,
+                             simulated, None, None, abs(rel) <= AREA_TOLERANCE, credit,
+                             obs.source, obs.note)
+
+
+def scenario_place_name(record: RunRecord, node: str) -> str:
+    """A place's English name from the record's map."""
+    return record.place_names.get(node, node)
+
+
+def compare(record: RunRecord, scenario: Scenario) -> Comparison:
+    """Score a run against the scenario's history block (observations in date order)."""
+    rows = []
+    names = {n: scenario_place_name(record, n) for n in record.node_ids}
+    for obs in sorted(scenario.history, key=lambda o: (o.date, o.place or "")):
+        if obs.place is not None:
+            rows.append(_control(record, obs, names.get(obs.place, obs.place)))
+        else:
+            rows.append(_figure(record, obs))
+    score = 100.0 * sum(r.credit for r in rows) / len(rows) if rows else 0.0
+    last = record.series()
+    captured = {s: {k.split("_", 1)[1].rsplit("_by_", 1)[0]: int(v[-1])
+                    for k, v in last.items() if k.startswith("captured_") and k.endswith(s)}
+                for s in ("UA", "RU")}
+    return Comparison(rows, round(score, 1), captured)
+
+
+FIELDS = ["date", "kind", "place", "name", "holder", "relation", "expected", "simulated",
+          "sim_date", "error_days", "ok", "credit", "source", "note"]
+
+
+def write_comparison(comparison: Comparison, path: Path) -> Path:
+    """history_comparison.csv: one row per observation, then the score."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n")
+        w.writeheader()
+        for r in comparison.rows:
+            row = asdict(r)
+            for k in ("date", "sim_date"):
+                row[k] = row[k].isoformat(timespec="minutes") if row[k] else ""
+            for k in ("expected", "simulated", "error_days", "credit"):
+                row[k] = "" if row[k] is None else f"{row[k]:g}"
+            w.writerow(row)
+        w.writerow({"date": "", "kind": "score", "name": "fidelity score (0-100)",
+                    "simulated": f"{comparison.score:g}"})
+    return path
+
+
+def comparison_table(comparison: Comparison) -> str:
+    """The printed report of --compare."""
+    lines = [f"{'observed':<11}{'what':<34}{'record':>10}{'run':>12}{'error':>8}  ok"]
+    for r in comparison.rows:
+        if r.kind == "control":
+            what = f"{r.name} held by {r.holder}"
+            if r.sim_date is not None:
+                run = f"{r.sim_date:%d %b %H:%M}"
+            else:
+                run = "held" if r.ok else "never"
+            err = f"{r.error_days:+.1f} d" if r.error_days is not None else "-"
+            rec = ""
+        else:
+            what = f"{r.name} ({r.relation})"
+            rec, run = f"{r.expected:,.0f}", f"{r.simulated:,.0f}"
+            err = f"{(r.simulated - r.expected) / r.expected:+.0%}"
+        lines.append(f"{r.date:%d %b %Y} {what[:33]:<34}{rec:>10}{run:>12}{err:>8}  "
+                     f"{'yes' if r.ok else 'NO'}")
+    cap = ", ".join(f"{k} {v}" for k, v in comparison.captured["UA"].items())
+    lines.append(f"equipment captured by UA: {cap}")
+    lines.append(f"fidelity score: {comparison.score:.1f} / 100 (docs/history.md)")
+    return "\n".join(lines)
+
+
