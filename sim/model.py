@@ -35,6 +35,26 @@ FORCED_OUT_MORALE = 0.1
 SURRENDER_SUPPLY = 0.2
 
 
+@dataclass(frozen=True)
+class EdgeArrays:
+    """The graph's edges as arrays (node indices), for vectorised supply tracing."""
+
+    u: np.ndarray
+    v: np.ndarray
+    length_km: np.ndarray
+    rail: np.ndarray
+    crossing: list[str | None]
+
+    @classmethod
+    def of(cls, graph, index: dict[str, int]) -> EdgeArrays:
+        edges = list(graph.edges(data=True))
+        return cls(np.array([index[a] for a, _, _ in edges], dtype=np.int64),
+                   np.array([index[b] for _, b, _ in edges], dtype=np.int64),
+                   np.array([d["length_km"] for _, _, d in edges]),
+                   np.array([bool(d.get("rail")) for _, _, d in edges]),
+                   [d.get("crossing") for _, _, d in edges])
+
+
 @dataclass
 class DepotState:
     id: str
@@ -89,6 +109,8 @@ class CampaignModel(mesa.Model):
         g = self.graph
         self.node_xy = np.array([[g.nodes[n]["x_km"], g.nodes[n]["y_km"]] for n in self.node_ids])
         self.node_area = np.array([g.nodes[n]["area_km2"] for n in self.node_ids])
+        self.edges = EdgeArrays.of(g, self.node_index)
+        self._totals_cache: tuple[int, dict] | None = None
 
         self.control: dict[str, str] = self._initial_control()
         self.initial_held = {s: np.array([self.control[n] == s for n in self.node_ids])
@@ -134,15 +156,24 @@ class CampaignModel(mesa.Model):
 
     # ------------------------------------------------------------------ queries
     def active_units(self, side: str | None = None) -> list[Unit]:
-        return [u for u in self.units if u.active and (side is None or u.side == side)]
+        return [u for u in self.units if u.status == "active" and (side is None or u.side == side)]
+
+    def enemy_xy(self, side: str) -> np.ndarray:
+        """Positions (km) of the enemy's units holding ground (cached within a phase)."""
+        self.occupied_by(side)
+        return self._occupied_cache["xy_" + other(side)]
 
     def occupied_by(self, side: str) -> set[str]:
         """Nodes where `side` has a unit holding ground (cached within a phase)."""
         if self._occupied_cache is None:
-            occ: dict[str, set[str]] = {s: set() for s in SIDES}
+            occ: dict = {s: set() for s in SIDES}
+            idx: dict[str, list[int]] = {s: [] for s in SIDES}
             for u in self.units:
                 if u.holds_ground:
                     occ[u.side].add(u.node)
+                    idx[u.side].append(self.node_index[u.node])
+            for s in SIDES:
+                occ["xy_" + s] = self.node_xy[idx[s]].reshape(-1, 2)
             self._occupied_cache = occ
         return self._occupied_cache[side]
 
@@ -298,17 +329,16 @@ class CampaignModel(mesa.Model):
             return True
         if not unit.supply_route or p.threat_radius_km <= 0:
             return False
-        enemy = [self.node_index[u.node] for u in self.active_units(other(unit.side))
-                 if u.holds_ground]
-        if not enemy:
+        enemy = self.enemy_xy(unit.side)
+        if not len(enemy):
             return False
         here = self.node_xy[self.node_index[unit.node]]
         route = self.node_xy[[self.node_index[n] for n in unit.supply_route]]
-        rear = route[np.linalg.norm(route - here, axis=1) > p.threat_radius_km]
+        rear = route[np.hypot(*(route - here).T) > p.threat_radius_km]
         if len(rear) == 0:
             return False
-        d = np.linalg.norm(rear[:, None, :] - self.node_xy[enemy][None, :, :], axis=2)
-        return bool((d <= p.threat_radius_km).any())
+        d2 = ((rear[:, None, :] - enemy[None, :, :]) ** 2).sum(axis=2)
+        return bool((d2 <= p.threat_radius_km ** 2).any())
 
     def fall_back(self, unit: Unit, posture: Posture, why: str | None) -> None:
         target = self.fallback_target(unit)
@@ -386,12 +416,11 @@ class CampaignModel(mesa.Model):
             self.destroy_crossing(cid, cause=f"demolished by withdrawing {unit.side} forces")
 
     def enemy_near(self, node: str, side: str) -> bool:
-        i = self.node_index[node]
-        pts = [self.node_index[u.node] for u in self.active_units(other(side)) if u.holds_ground]
-        if not pts:
+        enemy = self.enemy_xy(side)
+        if not len(enemy):
             return False
-        return bool((np.linalg.norm(self.node_xy[pts] - self.node_xy[i], axis=1)
-                     <= self.params.presence_km).any())
+        d = np.hypot(*(enemy - self.node_xy[self.node_index[node]]).T)
+        return bool((d <= self.params.presence_km).any())
 
     def start_pontoon(self, unit: Unit, cid: str) -> None:
         """Engineers work one hour on a pontoon; done after pontoon_build_hours."""
@@ -548,8 +577,8 @@ class CampaignModel(mesa.Model):
 
     def _safety(self, node: str, side: str) -> float:
         """How far behind its side's lines a node is (for choosing where to fall back)."""
-        net = self.nets[side]
-        return -net.dist_km.get(node, 1e9)
+        d = self.nets[side].distance(node)
+        return -d if math.isfinite(d) else -1e9
 
     # ------------------------------------------------------------------ morale
     def morale_phase(self) -> None:
@@ -586,5 +615,8 @@ class CampaignModel(mesa.Model):
         return len(self.record.battles)
 
     def totals(self) -> dict:
-        """Held area and settlements by side (for the record and reporters)."""
-        return held_totals(self)
+        """Held area and settlements by side (for the record and reporters; computed once
+        per step)."""
+        if self._totals_cache is None or self._totals_cache[0] != self.steps:
+            self._totals_cache = (self.steps, held_totals(self))
+        return self._totals_cache[1]

@@ -5,17 +5,20 @@ railhead far up a line still feeds the units near it, and cutting the line (taki
 or destroying its bridge) cuts that supply. A unit whose traced distance is within
 `supply_range_km` is in supply and refills; otherwise its supply level decays, and with no path
 at all it is cut off (encircled).
+
+The trace is a multi-source Dijkstra (scipy.sparse.csgraph) over the edges whose two ends the side
+holds and whose crossing stands.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
-from sim.movement import PASSABLE
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 if TYPE_CHECKING:
     from sim.model import CampaignModel
@@ -27,36 +30,46 @@ class SupplyNet:
     """One side's traced supply network for the current hour."""
 
     side: str
-    dist_km: dict[str, float] = field(default_factory=dict)  # effective km from a depot
-    paths: dict[str, list[str]] = field(default_factory=dict)  # depot ... node
+    node_ids: list[str]
+    index: dict[str, int]
+    dist: np.ndarray  # effective km from the nearest depot, per node (inf: not reached)
+    pred: np.ndarray  # predecessor towards that depot (-9999 at depots and unreached nodes)
 
     def reaches(self, node: str) -> bool:
-        return node in self.dist_km
+        return bool(np.isfinite(self.dist[self.index[node]]))
+
+    def distance(self, node: str) -> float:
+        return float(self.dist[self.index[node]])
+
+    def path(self, node: str) -> list[str]:
+        """Depot first, `node` last ([] if not reached)."""
+        i = self.index[node]
+        if not np.isfinite(self.dist[i]):
+            return []
+        out = [i]
+        while self.pred[out[-1]] >= 0:
+            out.append(int(self.pred[out[-1]]))
+        return [self.node_ids[j] for j in reversed(out)]
 
 
 def trace(m: CampaignModel, side: str) -> SupplyNet:
-    """Multi-source Dijkstra from the side's working depots over nodes it holds."""
-    p = m.params
-    sources = sorted(d.node for d in m.depots.values()
-                     if d.side == side and d.working and m.control[d.node] == side)
-    net = SupplyNet(side)
+    """Multi-source shortest supply distances from the side's working depots."""
+    n = len(m.node_ids)
+    held = np.array([m.control[x] == side for x in m.node_ids])
+    sources = sorted({m.node_index[d.node] for d in m.depots.values()
+                      if d.side == side and d.working and held[m.node_index[d.node]]})
     if not sources:
-        return net
-    control, state = m.control, m.crossing_state
-
-    def weight(u: str, v: str, data: dict) -> float | None:
-        if control[u] != side or control[v] != side:
-            return None
-        cid = data.get("crossing")
-        if cid is not None and state[cid] not in PASSABLE:
-            return None
-        if data.get("rail"):
-            return data["length_km"] * p.rail_cost_factor
-        return data["length_km"]
-
-    dist, paths = nx.multi_source_dijkstra(m.graph, sources, weight=weight)
-    net.dist_km, net.paths = dist, paths
-    return net
+        return SupplyNet(side, m.node_ids, m.node_index, np.full(n, np.inf),
+                         np.full(n, -9999))
+    e = m.edges
+    standing = np.array([c is None or m.crossing_state[c] in ("intact", "ford", "pontoon")
+                         for c in e.crossing])
+    use = held[e.u] & held[e.v] & standing
+    cost = np.where(e.rail, e.length_km * m.params.rail_cost_factor, e.length_km)[use]
+    graph = csr_matrix((cost, (e.u[use], e.v[use])), shape=(n, n))
+    dist, pred, _ = dijkstra(graph, directed=False, indices=sources, min_only=True,
+                             return_predecessors=True)
+    return SupplyNet(side, m.node_ids, m.node_index, dist, pred)
 
 
 def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel) -> tuple[float, list[str]]:
@@ -64,14 +77,14 @@ def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel) -> tuple[float,
     be contested or just taken; then the best neighbour the side holds is used."""
     node = unit.node
     if net.reaches(node):
-        return net.dist_km[node], net.paths[node]
-    best, route = math.inf, []
+        return net.distance(node), net.path(node)
+    best, best_nb = math.inf, None
     for nb in sorted(m.graph.neighbors(node)):
         if net.reaches(nb):
-            d = net.dist_km[nb] + m.graph.edges[node, nb]["length_km"]
+            d = net.distance(nb) + m.graph.edges[node, nb]["length_km"]
             if d < best:
-                best, route = d, [*net.paths[nb], node]
-    return best, route
+                best, best_nb = d, nb
+    return best, ([*net.path(best_nb), node] if best_nb else [])
 
 
 def update_supply(m: CampaignModel, nets: dict[str, SupplyNet]) -> None:

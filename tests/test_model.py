@@ -49,18 +49,19 @@ def taken_at(model: CampaignModel, node: str) -> float:
 
 
 def test_duel_matches_the_hand_calculation():
-    """docs/model.md, worked example 1: ratio 1300 / (500 x 1.3) = 2.00 at the start; the
-    defender loses 0.095 %/h against the attacker's 0.077 %/h, so the ratio creeps up to 2.05 by
-    hour 20 and the gains (r/1.5 - 1)/12 + 1/48 (0.0486/h at the start, 0.0514/h at the end) add
-    up to 1.0 in hour 20. The attacker then advances 10 km at 9 x 0.35 = 3.15 km/h and holds b
-    at the end of hour 24. Losses by hour 20: attacker 1000 x 0.028/24 x 2^-0.6 x 20 = 15.4 ->
-    15 soldiers, defender 500 x 0.015/24 x 2^0.6 x 20 = 9.5 -> 9, no tank (0.22 expected)."""
+    """docs/model.md, worked example 1: ratio 1300 / (500 x 1.3) = 2.00 at the start. The
+    attacker loses 1000 x 0.028/24 x 2^-0.6 = 0.77 soldiers an hour, the defender
+    500 x 0.015/24 x 2^0.6 = 0.47, so by hour 20 the ratio is 1285 / (491 x 1.3) = 2.01. The
+    gains (r/1.5 - 1)/12 + 1/48 = 0.0486 to 0.0493 an hour pass 1.0 in hour 21 (0.98 after 20
+    hours). The attacker then advances 10 km at 9 x 0.35 = 3.15 km/h and holds b at the end of
+    hour 25. Losses by hour 21: attacker 0.77 x 21 = 16.2 -> 16, defender 0.47 x 21 = 9.95 -> 9
+    (whole items only), no tank (10 x 0.077 % x 1.4 x 21 = 0.23)."""
     model = duel()
     taken = [e for e in model.record.events if e["kind"] == "node_taken"]
-    assert [e["time"] for e in taken] == [(START + timedelta(hours=20)).isoformat()[:16]]
-    assert taken_at(model, "b") == 24
+    assert [e["time"] for e in taken] == [(START + timedelta(hours=21)).isoformat()[:16]]
+    assert taken_at(model, "b") == 25
     ua, ru = model.units
-    assert ua.lost[combat.PERSONNEL] == 15
+    assert ua.lost[combat.PERSONNEL] == 16
     assert ru.lost[combat.PERSONNEL] == 9
     assert ua.lost[combat.TANKS] == 0
     assert ru.node == "c"  # fell back along its line of supply
