@@ -3,8 +3,10 @@
 Three rules, applied in order each hour after combat (docs/model.md, "Territory"):
 1. Occupation: a node where only one side has units holding ground (active, not routed) is that
    side's.
-2. Presence: an empty node passes to a side that has a unit within `presence_km` when its holder
-   has none within that distance (patrols and light forces take undefended ground).
+2. Presence: an empty node passes to a side that has an advancing unit (attacking or moving)
+   within `presence_km` by road, over crossings that stand, when its holder has no unit within
+   that distance (patrols and light forces take undefended ground; a river without a bridge
+   stops them, and troops holding a line do not creep forward).
 3. Pockets: an empty node its holder can no longer reach from any of its depots, next to ground
    the enemy holds, passes to the enemy (a cut-off area collapses ring by ring).
 When a node changes hands, the heavy equipment abandoned there by the loser is captured.
@@ -16,8 +18,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
-from sim.scenario import SIDES, other
+from sim.scenario import SIDES, Posture, other
 
 if TYPE_CHECKING:
     from sim.model import CampaignModel
@@ -33,19 +37,29 @@ class ControlChange:
     rule: str  # "occupation" | "presence" | "pocket"
 
 
-def _presence(m: CampaignModel, side: str) -> np.ndarray:
-    """Boolean per node (theatre order): a ground-holding unit of `side` within presence_km."""
-    pts = [m.node_xy[m.node_index[u.node]] for u in m.active_units(side) if u.holds_ground]
-    if not pts or m.params.presence_km <= 0:
-        return np.zeros(len(m.node_ids), dtype=bool)
-    d = np.linalg.norm(m.node_xy[:, None, :] - np.array(pts)[None, :, :], axis=2)
-    return (d <= m.params.presence_km).any(axis=1)
+def _presence(m: CampaignModel, side: str, advancing_only: bool) -> np.ndarray:
+    """Boolean per node (theatre order): a unit of `side` holding ground (and, if
+    `advancing_only`, attacking or moving) within presence_km by road over standing crossings."""
+    n = len(m.node_ids)
+    units = [u for u in m.active_units(side) if u.holds_ground
+             and (not advancing_only or u.posture in (Posture.ATTACK, Posture.MOVE))]
+    if not units or m.params.presence_km <= 0:
+        return np.zeros(n, dtype=bool)
+    e = m.edges
+    standing = np.array([c is None or m.crossing_state[c] in ("intact", "ford", "pontoon")
+                         for c in e.crossing])
+    graph = csr_matrix((e.length_km[standing], (e.u[standing], e.v[standing])), shape=(n, n))
+    starts = sorted({m.node_index[u.node] for u in units})
+    dist = dijkstra(graph, directed=False, indices=starts, min_only=True,
+                    limit=m.params.presence_km)
+    return dist <= m.params.presence_km
 
 
 def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[ControlChange]:
     """Apply the three rules; returns the changes made this hour (in node order)."""
     occupied = {s: m.occupied_by(s) for s in SIDES}
-    near = {s: _presence(m, s) for s in SIDES}
+    advancing = {s: _presence(m, s, advancing_only=True) for s in SIDES}
+    present = {s: _presence(m, s, advancing_only=False) for s in SIDES}
     changes: list[ControlChange] = []
     for i, node in enumerate(m.node_ids):
         holder = m.control[node]
@@ -56,7 +70,7 @@ def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[Control
                 rule = "occupation"
         elif node in occupied[holder]:
             pass
-        elif near[enemy][i] and not near[holder][i]:
+        elif advancing[enemy][i] and not present[holder][i]:
             rule = "presence"
         elif (m.has_depots(holder) and not nets[holder].reaches(node)
               and any(m.control[nb] == enemy for nb in m.graph.neighbors(node))):

@@ -1,0 +1,123 @@
+"""The command line and its output files: the interface later checks rely on."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SEPT = REPO / "scenarios" / "izium_2022_09.yaml"
+OUTPUTS = ["summary.json", "timeseries.csv", "control_changes.csv", "events.csv",
+           "frames.json.gz"]
+
+
+def run(*args: str, hashseed: str = "0", cwd: Path = REPO) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONHASHSEED": hashseed, "SDL_VIDEODRIVER": "dummy"}
+    return subprocess.run([sys.executable, str(REPO / "run.py"), *args], capture_output=True,
+                          text=True, env=env, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """The September replay, twice, in two processes with different hash seeds."""
+    a, b = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
+    first = run(str(SEPT), "--headless", "--seed", "7", "--out", str(a), "--compare",
+                hashseed="1")
+    second = run(str(SEPT), "--headless", "--seed", "7", "--out", str(b), "--compare",
+                 hashseed="2")
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    return a, b, first
+
+
+def test_same_seed_gives_byte_identical_files_in_two_processes(two_runs):
+    a, b, _ = two_runs
+    for name in [*OUTPUTS, "history_comparison.csv"]:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_outputs_have_the_promised_columns(two_runs):
+    a, _, proc = two_runs
+    with (a / "timeseries.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    summary = json.loads((a / "summary.json").read_text())
+    hours = summary["hours"]
+    assert len(rows) == hours + 1  # hour 0 and one row per hour
+    for col in ("time", "area_km2_UA", "area_km2_RU", "personnel_UA", "personnel_RU"):
+        assert col in rows[0]
+    # the two sides' areas add up to the whole box, every hour
+    total = float(rows[0]["area_km2_UA"]) + float(rows[0]["area_km2_RU"])
+    assert all(abs(float(r["area_km2_UA"]) + float(r["area_km2_RU"]) - total) < 1
+               for r in rows)
+    with (a / "control_changes.csv").open() as f:
+        header = f.readline().strip().split(",")
+    assert header == ["time", "node_id", "name", "lat", "lon", "from_side", "to_side"]
+    with (a / "events.csv").open() as f:
+        assert f.readline().startswith("time,kind,side,unit_id,node_id")
+    assert summary["scenario"] == "izium_2022_09" and summary["seed"] == 7
+    # the printed daily table: a header and one line per date
+    days = {r["time"][:10] for r in rows}
+    table = [ln for ln in proc.stdout.splitlines() if ln[:4] == "2022"]
+    assert len([ln for ln in table if ln[:10] in days]) >= len(days)
+    assert "fidelity score" in proc.stdout
+
+
+def test_set_overrides_a_parameter_and_changes_the_run(two_runs, tmp_path):
+    a, _, _ = two_runs
+    proc = run(str(SEPT), "--headless", "--seed", "7", "--out", str(tmp_path),
+               "--set", "capture_ratio=4.0")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["parameters_changed"] == {"capture_ratio": 4.0}
+    assert (tmp_path / "control_changes.csv").read_bytes() != \
+        (a / "control_changes.csv").read_bytes()
+
+
+def test_no_flag_without_a_display_says_so_and_runs_headless(tmp_path):
+    env_run = run(str(SEPT), "--out", str(tmp_path), "--set", "presence_km=12")
+    assert env_run.returncode == 0, env_run.stderr
+    assert "No display available" in env_run.stderr
+    assert (tmp_path / "summary.json").exists()
+
+
+def test_params_lists_every_parameter_and_the_doc_is_current():
+    from sim.cli import parameters_markdown
+    from sim.params import Parameters
+
+    proc = run("params")
+    assert proc.returncode == 0
+    for name in Parameters.model_fields:
+        assert f"{name} = " in proc.stdout
+    assert (REPO / "docs" / "parameters.md").read_text(encoding="utf-8") == \
+        parameters_markdown(), "regenerate: python run.py params --markdown > docs/parameters.md"
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--seed", "x"], "invalid int"),
+    (["--screenshot", "a.jpg"], ".png"),
+    (["--at", "2022-09-10T12:00"], "--at goes with --screenshot"),
+    (["--screenshot", "a.png", "--at", "yesterday"], "2022-09-10T12:00"),
+    (["--screenshot", "a.png", "--at", "2023-01-01T00:00"], "outside the scenario"),
+    (["--record", "a.avi"], ".gif or .mp4"),
+])
+def test_bad_options_exit_2_with_one_clear_line(tmp_path, args, words):
+    proc = run(str(SEPT), *args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert words in proc.stderr
+
+
+def test_readme_commands_are_what_ci_runs():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    lines = [ln.strip() for ln in readme.splitlines() if ln.strip().startswith("python3 -m venv")]
+    assert len(lines) >= 2, "README must start with the install+run and install+test commands"
+    main_cmd, test_cmd = lines[0], lines[1]
+    assert "run.py scenarios/izium_2022_09.yaml" in main_cmd
+    assert test_cmd.split("&& ", 1)[1] in ci, "the README's test command must be what CI runs"
