@@ -7,7 +7,8 @@ The equations are written out in docs/model.md ("Combat"). In short:
     attacker loss per hour = base_att / 24 * ratio ** -e    (capped)
     defender loss per hour = base_def / 24 * ratio **  e    (capped)
     ground: if ratio >= capture_ratio, the attack gains (ratio / capture_ratio - 1) / capture_hours
-            of the node each hour; at 1 the defenders are forced out.
+            (+ a small constant) of the node each hour, at most 1 / min_capture_hours of its
+            terrain; at 1 the defenders are forced out.
 
 Base rates follow Dupuy's QJM/TNDM (2.8 %/day attacker, 1.5 %/day defender at parity).
 """
@@ -95,11 +96,15 @@ def item_loss_fractions(personnel_fraction: float, p: Parameters) -> np.ndarray:
     return np.minimum(f, 1.0)
 
 
-def ground_gain(ratio: float, p: Parameters) -> float:
-    """Share of a defended node the attacker gains in one hour (0 below capture_ratio)."""
+def ground_gain(ratio: float, p: Parameters, terrain: str = "open") -> float:
+    """Share of a defended node the attacker gains in one hour (0 below capture_ratio), at most
+    1 / (the terrain's minimum capture hours): clearing a town takes time whatever the odds."""
     if ratio < p.capture_ratio:
         return 0.0
-    return (ratio / p.capture_ratio - 1.0) / p.capture_hours + 1.0 / (p.capture_hours * 4.0)
+    gain = (ratio / p.capture_ratio - 1.0) / p.capture_hours + 1.0 / (p.capture_hours * 4.0)
+    min_hours = {"urban": p.min_capture_hours_urban,
+                 "forest": p.min_capture_hours_forest}.get(terrain, p.min_capture_hours_open)
+    return min(gain, 1.0 / min_hours)
 
 
 def apply_losses(equipment: np.ndarray, fractions: np.ndarray,

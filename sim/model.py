@@ -132,6 +132,8 @@ class CampaignModel(mesa.Model):
         for spec in scenario.units:
             unit = Unit(self, spec)
             unit.cell = self.space[spec.at]
+            if spec.arrives is None and unit.posture == Posture.DEFEND:
+                unit.hours_in_place = self.params.dig_in_hours  # in position before the start
             self.units.append(unit)
         self.record = RunRecord.begin(self)
         self.nets = {s: trace(self, s) for s in SIDES}
@@ -158,22 +160,27 @@ class CampaignModel(mesa.Model):
     def active_units(self, side: str | None = None) -> list[Unit]:
         return [u for u in self.units if u.status == "active" and (side is None or u.side == side)]
 
-    def enemy_xy(self, side: str) -> np.ndarray:
-        """Positions (km) of the enemy's units holding ground (cached within a phase)."""
+    def enemy_xy(self, side: str, advancing: bool = False) -> np.ndarray:
+        """Positions (km) of the enemy's units holding ground, or only of those attacking or
+        moving (cached within a phase)."""
         self.occupied_by(side)
-        return self._occupied_cache["xy_" + other(side)]
+        return self._occupied_cache[("adv_" if advancing else "xy_") + other(side)]
 
     def occupied_by(self, side: str) -> set[str]:
         """Nodes where `side` has a unit holding ground (cached within a phase)."""
         if self._occupied_cache is None:
             occ: dict = {s: set() for s in SIDES}
             idx: dict[str, list[int]] = {s: [] for s in SIDES}
+            adv: dict[str, list[int]] = {s: [] for s in SIDES}
             for u in self.units:
                 if u.holds_ground:
                     occ[u.side].add(u.node)
                     idx[u.side].append(self.node_index[u.node])
+                    if u.posture in (Posture.ATTACK, Posture.MOVE):
+                        adv[u.side].append(self.node_index[u.node])
             for s in SIDES:
                 occ["xy_" + s] = self.node_xy[idx[s]].reshape(-1, 2)
+                occ["adv_" + s] = self.node_xy[adv[s]].reshape(-1, 2)
             self._occupied_cache = occ
         return self._occupied_cache[side]
 
@@ -305,8 +312,9 @@ class CampaignModel(mesa.Model):
                 return
         if unit.posture in (Posture.WITHDRAW, Posture.ROUT) and not unit.route:
             if unit.node == unit.objective or unit.objective is None:
-                if unit.morale >= p.withdraw_morale:
+                if unit.morale >= p.withdraw_morale:  # back behind the lines: reorganised
                     unit.posture, unit.task = Posture.DEFEND, "hold"
+                    unit.doctrine_withdraw, unit.threat_hours = False, 0.0
             else:
                 self.fall_back(unit, unit.posture, None)
             return
@@ -317,9 +325,10 @@ class CampaignModel(mesa.Model):
 
     def supply_threatened(self, unit: Unit) -> bool:
         """The doctrine's trigger: supply route cut, grown past withdraw_detour_factor times its
-        starting length, or enemy troops within threat_radius_km of its rear part (the nodes
-        farther than threat_radius_km from the unit: enemies in front of a unit at the front
-        are its fight, not a threat to its supply)."""
+        starting length, or advancing enemy troops (attacking or moving) within threat_radius_km
+        of its rear part (the nodes farther than threat_radius_km from the unit). Enemies in
+        front of a unit at the front are its fight, and an enemy holding a line beside the
+        route does not threaten to cut it; an enemy on the move near it does."""
         p = self.params
         if not math.isfinite(unit.supply_km):
             return True
@@ -329,7 +338,7 @@ class CampaignModel(mesa.Model):
             return True
         if not unit.supply_route or p.threat_radius_km <= 0:
             return False
-        enemy = self.enemy_xy(unit.side)
+        enemy = self.enemy_xy(unit.side, advancing=True)
         if not len(enemy):
             return False
         here = self.node_xy[self.node_index[unit.node]]
@@ -534,7 +543,8 @@ class CampaignModel(mesa.Model):
                     u.losses_this_hour += rate
                     u.in_combat = True
                     u.fatigue = min(1.0, u.fatigue + p.fatigue_per_march_hour)
-            self.siege[node] = self.siege.get(node, 0.0) + combat.ground_gain(ratio, p)
+            terrain = self.graph.nodes[node]["terrain"]
+            self.siege[node] = self.siege.get(node, 0.0) + combat.ground_gain(ratio, p, terrain)
             self.record.battle(self, node, side, ratio)
             if self.siege[node] >= 1.0:
                 del self.siege[node]

@@ -84,6 +84,16 @@ class Parameters(BaseModel):
         "defenders out of a node; exactly at the ratio it takes 4x as long (calibration "
         "choice: a defended town holds a day or two against a modest superiority, hours "
         "against an overwhelming one, as Balakliia, 6-8 Sep 2022).", gt=0)
+    min_capture_hours_open: float = _p(
+        3.0, "h", "Fewest hours of combat in which an attack can clear a defended village in "
+        "open country, however strong (estimate).", gt=0)
+    min_capture_hours_forest: float = _p(
+        8.0, "h", "Fewest hours to clear a defended place in forest (estimate: wooded river "
+        "valleys are cleared slowly).", gt=0)
+    min_capture_hours_urban: float = _p(
+        30.0, "h", "Fewest hours to clear a defended town (calibration: Balakliia, attacked "
+        "early on 6 Sep 2022 and cleared by 8 Sep; urban clearing is slow at any ratio).",
+        gt=0)
     morale_combat_floor: float = _p(
         0.5, "ratio", "Combat power multiplier at zero morale (rises linearly to 1 at full "
         "morale; estimate).", ge=0, le=1)
@@ -167,6 +177,10 @@ class Parameters(BaseModel):
     rail_cost_factor: float = _p(
         0.1, "ratio", "A km of rail counts as this many km of road when tracing supply "
         "(a train carries what dozens of trucks do).", gt=0, le=1)
+    forward_depot_factor: float = _p(
+        0.25, "ratio", "A forward depot or railhead counts as this share of its own haul from "
+        "the bases when tracing supply: stocks held forward shorten the last leg, but a "
+        "depot cut off from the bases stops working (estimate).", ge=0, le=1)
     supply_recovery_per_hour: float = _p(
         0.05, "1/h", "Supply level regained per hour when in supply.", ge=0, le=1)
     supply_decay_per_hour: float = _p(

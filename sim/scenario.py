@@ -177,10 +177,13 @@ class Event(_Strict):
 
 
 class Depot(_Strict):
+    """A source of supply. A base (the rear) always works; a depot or railhead works only while
+    supply can still reach it from a base through ground its side holds."""
+
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     side: Side
     at: str
-    kind: Literal["depot", "railhead"] = "depot"
+    kind: Literal["base", "depot", "railhead"] = "depot"
     source: str = Field(min_length=1)
 
 

@@ -6,8 +6,10 @@ or destroying its bridge) cuts that supply. A unit whose traced distance is with
 `supply_range_km` is in supply and refills; otherwise its supply level decays, and with no path
 at all it is cut off (encircled).
 
-The trace is a multi-source Dijkstra (scipy.sparse.csgraph) over the edges whose two ends the side
-holds and whose crossing stands.
+Supply starts at a side's bases (its rear: Belgorod, Valuiki, Kharkiv) and runs through forward
+depots and railheads only while they are still connected to a base: Izium, the Russian hub in
+summer 2022, worked as long as the railway through Kupiansk fed it. The trace runs over the edges
+whose two ends the side holds and whose crossing stands (scipy.sparse.csgraph.dijkstra).
 """
 
 from __future__ import annotations
@@ -52,24 +54,53 @@ class SupplyNet:
         return [self.node_ids[j] for j in reversed(out)]
 
 
-def trace(m: CampaignModel, side: str) -> SupplyNet:
-    """Multi-source shortest supply distances from the side's working depots."""
-    n = len(m.node_ids)
-    held = np.array([m.control[x] == side for x in m.node_ids])
-    sources = sorted({m.node_index[d.node] for d in m.depots.values()
-                      if d.side == side and d.working and held[m.node_index[d.node]]})
-    if not sources:
-        return SupplyNet(side, m.node_ids, m.node_index, np.full(n, np.inf),
-                         np.full(n, -9999))
+def _held_graph(m: CampaignModel, held: np.ndarray, extra: int = 0) -> tuple:
+    """Edges the side can use (both ends held, crossing standing) as (u, v, cost) arrays."""
     e = m.edges
     standing = np.array([c is None or m.crossing_state[c] in ("intact", "ford", "pontoon")
                          for c in e.crossing])
     use = held[e.u] & held[e.v] & standing
     cost = np.where(e.rail, e.length_km * m.params.rail_cost_factor, e.length_km)[use]
-    graph = csr_matrix((cost, (e.u[use], e.v[use])), shape=(n, n))
-    dist, pred, _ = dijkstra(graph, directed=False, indices=sources, min_only=True,
-                             return_predecessors=True)
-    return SupplyNet(side, m.node_ids, m.node_index, dist, pred)
+    return e.u[use], e.v[use], cost
+
+
+def trace(m: CampaignModel, side: str) -> SupplyNet:
+    """Supply distances from the side's bases, through its forward depots and railheads.
+
+    Stage 1: Dijkstra from the working bases (kind "base": the rear, never cut) over held ground.
+    Stage 2: every working base is a source at distance 0 and every working forward depot or
+    railhead the bases still reach is a source at `forward_depot_factor` times its own haul
+    from the bases (stocks held forward shorten the last leg). A forward depot the bases no
+    longer reach stops working. A side with no base treats all its depots as bases.
+    """
+    n = len(m.node_ids)
+    held = np.array([m.control[x] == side for x in m.node_ids])
+    depots = [d for d in m.depots.values() if d.side == side and d.working
+              and held[m.node_index[d.node]]]
+    bases = [d for d in depots if d.kind == "base"] or depots
+    forward = [d for d in depots if d not in bases]
+    unreached = SupplyNet(side, m.node_ids, m.node_index, np.full(n, np.inf),
+                          np.full(n, -9999))
+    if not bases:
+        return unreached
+    u, v, cost = _held_graph(m, held)
+    graph = csr_matrix((cost, (u, v)), shape=(n, n))
+    base_idx = sorted({m.node_index[d.node] for d in bases})
+    haul = dijkstra(graph, directed=False, indices=base_idx, min_only=True)
+    offsets = dict.fromkeys(base_idx, 0.0)
+    for d in forward:
+        i = m.node_index[d.node]
+        if np.isfinite(haul[i]):
+            offsets[i] = min(offsets.get(i, np.inf), m.params.forward_depot_factor * haul[i])
+    # One Dijkstra from a virtual source (index n) joined to every source by its offset.
+    src = sorted(offsets)
+    su = np.concatenate([u, np.full(len(src), n)])
+    sv = np.concatenate([v, np.array(src, dtype=np.int64)])
+    sc = np.concatenate([cost, np.array([offsets[i] for i in src]) + 1e-9])
+    graph = csr_matrix((sc, (su, sv)), shape=(n + 1, n + 1))
+    dist, pred = dijkstra(graph, directed=False, indices=n, return_predecessors=True)
+    pred = np.where(pred[:n] == n, -9999, pred[:n])
+    return SupplyNet(side, m.node_ids, m.node_index, dist[:n], pred)
 
 
 def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel) -> tuple[float, list[str]]:

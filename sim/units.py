@@ -108,7 +108,8 @@ class Unit(CellAgent):
         now: datetime = self.model.now
         while self.orders and self.orders[0].start <= now:
             self.order = self.orders.pop(0)
-            if not self.doctrine_withdraw and self.posture != Posture.ROUT:
+            if self.posture != Posture.ROUT:  # a new order from above overrides the doctrine
+                self.doctrine_withdraw, self.threat_hours = False, 0.0
                 self.model.assign_task(self, self.order.task, self.order.objective,
                                        self.order.via)
         self.model.apply_doctrine(self)

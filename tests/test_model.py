@@ -28,8 +28,8 @@ def duel(attacker_personnel: int = 1000, tanks: int = 10, hours: int = 48, **par
     scenario = toy_scenario(
         [{"id": "ua1", "name": "UA 1", "side": "UA", "at": "a",
           "equipment": {"personnel": attacker_personnel, "tanks": tanks}},
-         {"id": "ru1", "name": "RU 1", "side": "RU", "at": "b",
-          "equipment": {"personnel": 500}}],
+         {"id": "ru1", "name": "RU 1", "side": "RU", "at": "b", "arrives": START,
+          "equipment": {"personnel": 500}}],  # arrives at the start: a hasty defence
         hours=hours,
         orders=[{"units": ["ua1"], "task": "attack", "objective": "b"}],
         depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "c"}],
