@@ -1,7 +1,7 @@
 """Parameter sweeps: many runs of one scenario with some values varied, on an Executor.
 
     python run.py sweep SCENARIO.yaml --vary capture_ratio=1.2,1.5,2.0 --seeds 4
-    python run.py sweep SCENARIO.yaml --vary withdraw_detour_factor=1.2:2.5 --sample lhs --samples 32
+    python run.py sweep SCENARIO.yaml --vary withdraw_detour_factor=1.2:2.5 --samples 32
     python run.py sweep --file examples/sweeps/bridges.yaml --workers 2
     python run.py compare runs/sweeps/<name>            (tables and plots: sim/sweep_compare.py)
 
@@ -91,7 +91,7 @@ class PathError(Exception):
 
 
 def _split_path(path: str) -> list[str]:
-    """Split on dots outside brackets: `events[kind=a,p=0.5].at` -> ['events[kind=a,p=0.5]', 'at']."""
+    """Split on dots outside brackets: `events[p=0.5].at` -> ['events[p=0.5]', 'at']."""
     parts, depth, cur = [], 0, ""
     for ch in path:
         if ch == "[":
@@ -494,7 +494,7 @@ def make_axis(base: Base, path: str, spec: list[Any] | tuple[Any, Any], origin: 
     for v in checks:
         try:
             base.materialise({path: v})
-        except Exception as e:  # noqa: BLE001: any rejection of the value is bad input
+        except Exception as e:  # any rejection of the value is bad input
             raise _usage(f"{origin}: {path}={v}: {_validation_message(e)}") from None
     return axis
 
@@ -550,7 +550,7 @@ def design(spec: SweepSpec) -> list[tuple[int | None, dict[str, Any]]]:
     sets = []
     for point in points:
         for j, sampled in samples:
-            sets.append((j, {**spec.fixed, **dict(zip((a.path for a in grid), point)),
+            sets.append((j, {**spec.fixed, **dict(zip((a.path for a in grid), point, strict=True)),
                              **sampled}))
     return sets
 
@@ -582,7 +582,7 @@ def _init_worker(text: str, file: str) -> None:
     """Process pool initializer: build the map and parse the scenario once per worker."""
     try:
         _base_for(text, file)
-    except Exception:  # noqa: BLE001: a failure here shows again, per run, in run_one
+    except Exception:  # a failure here shows again, per run, in run_one
         pass
 
 
@@ -607,6 +607,7 @@ def outcomes(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
     - changed_h.<place>: hours from the start to the first change of hands of each place named
       in the history block (empty if it never changed), and holder_end.<place>;
     - area_km2_UA@<date>, area_taken_km2_<side>@<date>: at the last hour of each day;
+    - personnel_start_<side>, personnel_end_<side> (active units at the end);
     - lost_<item>_<side> (destroyed, abandoned or surrendered) and captured_<item>_by_<side>;
     - fidelity: sim.history's score against the history block (0-100)."""
     from sim.combat import ITEMS
@@ -628,6 +629,9 @@ def outcomes(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
     for name in ("area_km2_UA", "area_taken_km2_UA", "area_taken_km2_RU"):
         for day, k in last_of_day.items():
             out[f"{name}@{day}"] = round(float(series[name][k]), 1)
+    for s in SIDES:
+        out[f"personnel_start_{s}"] = record.personnel_start(s)
+        out[f"personnel_end_{s}"] = int(series[f"personnel_{s}"][-1])
     for s, v in record.losses_by_side().items():
         for item, n in v["lost"].items():
             out[f"lost_{item}_{s}"] = int(n)
@@ -651,7 +655,7 @@ def run_one(task: RunTask, text: str, file: str) -> dict[str, Any]:
         scenario, params = base.materialise(task.overrides)
         record = simulate(scenario, base.theatre, params, task.seed)
         row.update(outcomes(record, scenario))
-    except Exception as e:  # noqa: BLE001: recorded, the sweep goes on
+    except Exception as e:  # recorded, the sweep goes on
         row.update(failed_fields(e))
     row["runtime_s"] = round(time.perf_counter() - t0, 3)
     return row
@@ -895,11 +899,13 @@ def places_meta(base: Base) -> list[dict[str, Any]]:
 
 
 def write_meta(out: Path, spec: SweepSpec, base: Base, tasks: list[RunTask]) -> None:
+    ends = [datetime.fromisoformat(t.overrides["end"]).isoformat(timespec="minutes")
+            for t in tasks if "end" in t.overrides]
     meta = {
         "scenario": spec.scenario, "scenario_id": base.scenario.id,
         "scenario_sha256": base.sha256, "title": base.scenario.title,
         "start": base.scenario.start.isoformat(timespec="minutes"),
-        "end": base.scenario.end.isoformat(timespec="minutes"),
+        "end": max([base.scenario.end.isoformat(timespec="minutes")] if not ends else ends),
         "axes": [asdict(a) for a in spec.axes], "fixed": spec.fixed,
         "sample": spec.sample, "samples": spec.samples, "seeds": spec.seeds,
         "first_seed": spec.first_seed, "design_seed": spec.design_seed,
@@ -997,7 +1003,7 @@ def _execute(todo: deque[RunTask], base: Base, journal_path: Path,
                     except BrokenProcessPool:
                         broken.append(t)
                         continue
-                    except Exception as e:  # noqa: BLE001: e.g. a Dask worker killed
+                    except Exception as e:  # e.g. a Dask worker killed
                         row = {"run_key": t.key, "set_index": t.set_index,
                                "sample_index": t.sample_index, "seed": t.seed,
                                **t.overrides, **failed_fields(e)}
@@ -1131,7 +1137,7 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
     file = _read_sweep_file(args.file) if args.file else {}
     scenario = args.scenario
     if scenario is None and "scenario" in file:
-        scenario = str((args.file.parent / str(file["scenario"])))
+        scenario = str(args.file.parent / str(file["scenario"]))
     if scenario is None:
         raise _usage("sweep: give a scenario file (python run.py sweep SCENARIO.yaml ...) or "
                      "scenario: in the --file")
@@ -1172,7 +1178,7 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
     if fixed:
         try:
             base.materialise(fixed)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise _usage(f"--set: {_validation_message(e)}") from None
 
     def opt(name: str, default: Any) -> Any:
