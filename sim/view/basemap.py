@@ -166,8 +166,12 @@ def _label_style(population: int) -> tuple[int, bool]:
 
 
 def draw_basemap(surface: pygame.Surface, theatre: Theatre, viewport: Viewport, *,
-                 labels: bool = True) -> None:
-    """Draw land, reservoir, rivers, border, roads by class, rail, bridges, towns and names."""
+                 labels: bool = True, roads: bool = True) -> None:
+    """Draw land, reservoir, rivers, border, roads by class, rail, bridges, towns and names.
+
+    `roads=False` leaves out roads and railways (a plainer map under the territory shading);
+    `labels=False` leaves out the town names (see `draw_labels` to draw them on their own).
+    """
     g = theatre.graph
     vp = viewport
     clip = surface.get_clip()
@@ -180,7 +184,7 @@ def draw_basemap(surface: pygame.Surface, theatre: Theatre, viewport: Viewport, 
         pygame.draw.polygon(surface, RIVER, pts, 1)
 
     pos = {n: vp.to_px(d["x_km"], d["y_km"]) for n, d in g.nodes(data=True)}
-    for cls in ("local", "secondary", "main", "highway"):
+    for cls in ("local", "secondary", "main", "highway") if roads else ():
         colour, width = ROAD_STYLE[cls]
         for u, v, d in g.edges(data=True):
             if d["road_class"] == cls:
@@ -190,7 +194,7 @@ def draw_basemap(surface: pygame.Surface, theatre: Theatre, viewport: Viewport, 
         for line in lines:
             pygame.draw.lines(surface, RIVER, False, _polyline_px(vp, line), RIVER_WIDTH_PX)
 
-    for u, v, d in g.edges(data=True):
+    for u, v, d in g.edges(data=True) if roads else ():
         if d["rail"]:
             draw_dashed(surface, RAIL, [pos[u], pos[v]], 2, RAIL_DASH_PX)
 
@@ -206,17 +210,39 @@ def draw_basemap(surface: pygame.Surface, theatre: Theatre, viewport: Viewport, 
             pygame.draw.rect(surface, (255, 255, 255), r)
             pygame.draw.rect(surface, BRIDGE, r, 1)
 
-    order = sorted(g.nodes, key=lambda n: (-g.nodes[n]["population"], n))
-    dots: list[tuple[int, pygame.Rect]] = []
+    order, dots = _town_dots(theatre, pos)
     for n in reversed(order):  # small first, big on top
         d = g.nodes[n]
         r = town_radius_px(d["population"])
         pygame.draw.circle(surface, TERRAIN_FILL[d["terrain"]], pos[n], r)
         pygame.draw.circle(surface, TOWN_OUTLINE, pos[n], r, 1)
-        dots.append((d["population"], pygame.Rect(pos[n][0] - r, pos[n][1] - r, 2 * r, 2 * r)))
 
     if labels:
         _draw_labels(surface, theatre, vp, order, pos, dots)
+    surface.set_clip(clip)
+
+
+def _town_dots(theatre: Theatre, pos) -> tuple[list[str], list[tuple[int, pygame.Rect]]]:
+    """Nodes biggest first, and (population, dot rectangle) per node."""
+    g = theatre.graph
+    order = sorted(g.nodes, key=lambda n: (-g.nodes[n]["population"], n))
+    dots = []
+    for n in order:
+        r = town_radius_px(g.nodes[n]["population"])
+        dots.append((g.nodes[n]["population"],
+                     pygame.Rect(pos[n][0] - r, pos[n][1] - r, 2 * r, 2 * r)))
+    return order, dots
+
+
+def draw_labels(surface: pygame.Surface, theatre: Theatre, viewport: Viewport) -> None:
+    """Town names alone (the same placement as `draw_basemap`), e.g. onto a transparent layer
+    drawn above the territory shading."""
+    g = theatre.graph
+    pos = {n: viewport.to_px(d["x_km"], d["y_km"]) for n, d in g.nodes(data=True)}
+    order, dots = _town_dots(theatre, pos)
+    clip = surface.get_clip()
+    surface.set_clip(viewport.rect)
+    _draw_labels(surface, theatre, viewport, order, pos, dots)
     surface.set_clip(clip)
 
 

@@ -1,0 +1,444 @@
+"""The replay window, screenshots and GIF/MP4 export (called by sim/cli.py).
+
+    replay = Replay.from_run(record, theatre, scenario, comparison)   # or Replay.load(run_dir, ..)
+    play(replay)                        # window; returns when closed
+    screenshot(replay, path, at)        # one frame to PNG, no window
+    record_video(replay, path)          # the whole run to .gif or .mp4, no window
+
+The viewer reads a `Replay` (recorded frames) and never changes the model. One main loop:
+events -> update playback -> draw -> clock.tick. Keys: see `panels.KEYS` and docs/viewer.md.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import pygame  # noqa: E402
+
+from sim.view.panels import timeline_t  # noqa: E402
+from sim.view.render import (  # noqa: E402
+    LAYERS,
+    SPEEDS_H_PER_S,
+    Layout,
+    Renderer,
+    ViewState,
+    fit_bounds,
+    unit_placements,
+)
+from sim.view.replay import Mark, Replay  # noqa: E402
+
+__all__ = ["MissingExtra", "Replay", "Mark", "play", "screenshot", "record_video"]
+
+FPS = 30
+GIF_STEP_H = 3.0  # one GIF frame per 3 simulated hours
+GIF_FRAME_S = 0.15
+MP4_STEP_H = 0.5
+MP4_FPS = 24
+HOLD_END_S = 2.0  # the last frame stays this long
+LAYER_KEYS = {
+    pygame.K_t: "territory",
+    pygame.K_u: "units",
+    pygame.K_r: "roads",
+    pygame.K_l: "labels",
+    pygame.K_b: "battles",
+    pygame.K_g: "legend",
+    pygame.K_e: "ticker",
+}
+ZOOM_STEP = 1.25
+MIN_VIEW_KM = 20.0
+
+
+class MissingExtra(Exception):
+    """An optional dependency is not installed (e.g. imageio-ffmpeg for MP4)."""
+
+
+class Closed(Exception):
+    """The window was closed during an export."""
+
+
+# ---------------------------------------------------------------------------------- controls
+def parse_jump(text: str, replay: Replay) -> float:
+    """Playback hour for a typed date: '2022-09-10 14:00', '2022-09-10T14:00', '2022-09-10',
+    '10 14' (day of month, hour), '10' (day of month, 00:00; same month as the start, or the
+    next month if that day has passed). Raises ValueError."""
+    s = text.strip()
+    when = None
+    try:
+        when = datetime.fromisoformat(s.replace(" ", "T", 1) if re.match(r"\d{4}-", s) else s)
+    except ValueError:
+        m = re.fullmatch(r"(\d{1,2})(?:[ T](\d{1,2})(?::(\d{2}))?)?", s)
+        if not m:
+            raise ValueError(f"not a date: {text!r}") from None
+        day, hour, minute = int(m[1]), int(m[2] or 0), int(m[3] or 0)
+        st = replay.start
+        when = datetime(st.year, st.month, day, hour, minute)
+        if when < st.replace(hour=0, minute=0) and st.month < 12:
+            when = when.replace(month=st.month + 1)
+    h = (when - replay.start) / timedelta(hours=1)
+    if not 0 <= h <= replay.hours + 0.01:
+        raise ValueError(
+            f"{when:%d %b %Y %H:%M} is outside the run "
+            f"({replay.start:%d %b %H:%M} to {replay.end:%d %b %H:%M})"
+        )
+    return float(h)
+
+
+class Controller:
+    """Turns pygame events into changes of the `ViewState` (never of the replay)."""
+
+    def __init__(self, replay: Replay, renderer: Renderer):
+        self.replay = replay
+        self.renderer = renderer
+        self.dragging: str | None = None  # "timeline" | "map"
+        self.drag_from: tuple[int, int] | None = None
+        self.drag_bounds = None
+        self.moved = False
+
+    def handle(self, ev, state: ViewState, layout: Layout, now_s: float) -> bool:
+        """Apply one event; returns False when the viewer should close."""
+        rp = self.replay
+        if ev.type == pygame.QUIT:
+            return False
+        if ev.type == pygame.KEYDOWN and state.jump_text is not None:
+            if ev.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+                try:
+                    state.t = parse_jump(state.jump_text, rp)
+                    state.playing = False
+                except ValueError as e:
+                    self.say(state, str(e), now_s)
+                state.jump_text = None
+            elif ev.key == pygame.K_ESCAPE:
+                state.jump_text = None
+            elif ev.key == pygame.K_BACKSPACE:
+                state.jump_text = state.jump_text[:-1]
+            return True
+        if ev.type == pygame.TEXTINPUT and state.jump_text is not None:
+            if len(state.jump_text) < 24:
+                state.jump_text += ev.text
+            return True
+        if ev.type == pygame.TEXTINPUT and ev.text == "?":
+            state.help = not state.help
+            return True
+        if ev.type == pygame.KEYDOWN:
+            return self._key(ev, state, now_s)
+        if ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1:
+            if layout.timeline.collidepoint(ev.pos):
+                self.dragging = "timeline"
+                state.t = timeline_t(layout, rp, ev.pos[0])
+                state.playing = False
+            elif layout.map_rect.collidepoint(ev.pos):
+                self.dragging = "map"
+                self.drag_from = ev.pos
+                self.drag_bounds = self.renderer.bounds(layout, state)
+                self.moved = False
+        elif ev.type == pygame.MOUSEBUTTONUP and ev.button == 1:
+            if self.dragging == "map" and not self.moved:
+                self.click_map(ev.pos, state, layout)
+            self.dragging = None
+        elif ev.type == pygame.MOUSEMOTION:
+            state.hover = ev.pos
+            if self.dragging == "timeline":
+                state.t = timeline_t(layout, rp, ev.pos[0])
+            elif self.dragging == "map" and self.drag_from:
+                dx, dy = ev.pos[0] - self.drag_from[0], ev.pos[1] - self.drag_from[1]
+                if abs(dx) + abs(dy) > 4:
+                    self.moved = True
+                if self.moved:
+                    vp = self.renderer.viewport(layout, state)
+                    x0, y0, x1, y1 = self.drag_bounds
+                    ox, oy = dx / vp.scale, dy / vp.scale
+                    state.bounds_km = fit_bounds(
+                        (x0 - ox, y0 + oy, x1 - ox, y1 + oy), layout.map_rect
+                    )
+        elif ev.type == pygame.MOUSEWHEEL:
+            pos = pygame.mouse.get_pos()
+            if layout.map_rect.collidepoint(pos):
+                self.zoom(state, layout, pos, ZOOM_STEP ** (-ev.y))
+        elif ev.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
+            state.bounds_km = None  # re-fit the view to the new map area
+        return True
+
+    def _key(self, ev, state: ViewState, now_s: float) -> bool:
+        rp = self.replay
+        k = ev.key
+        if k in (pygame.K_ESCAPE, pygame.K_q):
+            if state.help or state.selected:
+                state.help, state.selected = False, None
+                return True
+            return False
+        if k == pygame.K_SPACE:
+            if not state.playing and state.t >= rp.hours:
+                state.t = 0.0
+            state.playing = not state.playing
+        elif k in (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS):
+            state.speed = min(state.speed + 1, len(SPEEDS_H_PER_S) - 1)
+            self.say(state, f"{state.hours_per_s:g} simulated hours per second", now_s)
+        elif k in (pygame.K_MINUS, pygame.K_KP_MINUS):
+            state.speed = max(state.speed - 1, 0)
+            self.say(state, f"{state.hours_per_s:g} simulated hours per second", now_s)
+        elif k == pygame.K_RIGHT:
+            state.playing = False
+            state.t = min(float(rp.hours), math.floor(state.t + 1e-9) + 1.0)
+        elif k == pygame.K_LEFT:
+            state.playing = False
+            state.t = max(0.0, math.ceil(state.t - 1e-9) - 1.0)
+        elif k == pygame.K_PAGEUP:
+            state.t = min(float(rp.hours), state.t + 24)
+        elif k == pygame.K_PAGEDOWN:
+            state.t = max(0.0, state.t - 24)
+        elif k == pygame.K_HOME:
+            state.t, state.playing = 0.0, False
+        elif k == pygame.K_END:
+            state.t, state.playing = float(rp.hours), False
+        elif pygame.K_1 <= k <= pygame.K_9:
+            day = k - pygame.K_1  # day 1 = the start date
+            midnight = datetime.combine(rp.start.date() + timedelta(days=day), datetime.min.time())
+            state.t = float(min(max((midnight - rp.start) / timedelta(hours=1), 0), rp.hours))
+        elif k == pygame.K_j:
+            state.jump_text = ""
+            state.playing = False
+        elif k == pygame.K_h:
+            state.help = not state.help
+        elif k == pygame.K_z:
+            state.bounds_km = None
+        elif k == pygame.K_p:
+            path = Path(f"{rp.scenario_id}_{rp.time_at(state.t):%Y%m%dT%H%M}.png")
+            surf = pygame.display.get_surface()
+            if surf is not None:
+                pygame.image.save(surf, str(path))
+                self.say(state, f"saved {path}", now_s)
+        elif k in LAYER_KEYS:
+            layer = LAYER_KEYS[k]
+            state.layers ^= {layer}
+            self.say(state, f"{layer}: {'on' if layer in state.layers else 'off'}", now_s)
+        return True
+
+    def zoom(self, state: ViewState, layout: Layout, pos, factor: float) -> None:
+        vp = self.renderer.viewport(layout, state)
+        cx, cy = vp.to_km(*pos)
+        x0, y0, x1, y1 = vp.bounds_km
+        if factor < 1 and (x1 - x0) * factor < MIN_VIEW_KM:
+            return
+        state.bounds_km = fit_bounds(
+            (
+                cx - (cx - x0) * factor,
+                cy - (cy - y0) * factor,
+                cx + (x1 - cx) * factor,
+                cy + (y1 - cy) * factor,
+            ),
+            layout.map_rect,
+        )
+
+    def click_map(self, pos, state: ViewState, layout: Layout) -> None:
+        if "units" not in state.layers:
+            return
+        vp = self.renderer.viewport(layout, state)
+        hit = None
+        for uid, _snap, rect, _spot in unit_placements(self.replay, state.t, vp, layout.ui):
+            if rect.inflate(6, 14).collidepoint(pos):
+                hit = uid  # the last drawn (topmost) wins
+        state.selected = hit
+
+    @staticmethod
+    def say(state: ViewState, message: str, now_s: float) -> None:
+        state.message, state.message_until = message, now_s + 2.5
+
+
+def update(state: ViewState, replay: Replay, dt_s: float, now_s: float) -> None:
+    """Advance playback by `dt_s` real seconds; stop at the end."""
+    if state.playing:
+        state.t += dt_s * state.hours_per_s
+        if state.t >= replay.hours:
+            state.t, state.playing = float(replay.hours), False
+    if state.message and now_s > state.message_until:
+        state.message = ""
+
+
+# ---------------------------------------------------------------------------------- entry points
+def play(replay: Replay, *, size=(1280, 800)) -> None:
+    """Open a resizable window and play the replay; returns when the window is closed."""
+    pygame.init()
+    try:
+        screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+        pygame.display.set_caption(f"{replay.title} (seed {replay.seed})")
+        pygame.key.start_text_input()
+        renderer = Renderer(replay)
+        control = Controller(replay, renderer)
+        state = ViewState(playing=True)
+        clock = pygame.time.Clock()
+        layout = Layout.for_size(screen.get_size())
+        dt = 0.0
+        running = True
+        while running:
+            now = pygame.time.get_ticks() / 1000
+            for ev in pygame.event.get():  # 1. events
+                if not control.handle(ev, state, layout, now):
+                    running = False
+                    break
+            if not running:
+                break
+            update(state, replay, dt, now)  # 2. playback
+            screen = pygame.display.get_surface()
+            layout = renderer.draw(screen, state)  # 3. draw
+            pygame.display.flip()
+            dt = clock.tick(FPS) / 1000  # 4. tick
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pygame.quit()
+
+
+def render_frame(
+    replay: Replay,
+    t: float,
+    size=(1280, 800),
+    *,
+    renderer: Renderer | None = None,
+    state: ViewState | None = None,
+) -> pygame.Surface:
+    """One frame at playback hour `t` on a new offscreen surface (no window needed)."""
+    if not pygame.font.get_init():
+        pygame.font.init()
+    renderer = renderer or Renderer(replay)
+    state = state or ViewState()
+    state.t = float(t)
+    surface = pygame.Surface(size)
+    renderer.draw(surface, state)
+    return surface
+
+
+def screenshot(replay: Replay, path: Path, at: datetime, *, size=(1280, 800)) -> None:
+    """Render the frame at `at` (clamped to the run) to a PNG, without a window."""
+    t = (at - replay.start) / timedelta(hours=1)
+    t = min(max(t, 0.0), float(replay.hours))
+    surface = render_frame(replay, t, size)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pygame.image.save(surface, str(path))
+
+
+def _frame_array(surface: pygame.Surface):
+    import numpy as np
+
+    return np.ascontiguousarray(pygame.surfarray.array3d(surface).swapaxes(0, 1))
+
+
+def _shared_palette(images, Image, colours: int = 128):
+    """One palette for every GIF frame, from a montage of frames across the run (so colours
+    that appear late, such as combat bursts, are in it)."""
+    picks = images[:: max(1, len(images) // 12)] + [images[-1]]
+    w, h = images[0].size
+    tw, th = w // 2, h // 2
+    montage = Image.new("RGB", (tw, th * len(picks)))
+    for i, im in enumerate(picks):
+        montage.paste(im.resize((tw, th), Image.Resampling.NEAREST), (0, i * th))
+    return montage.quantize(colors=colours, method=Image.Quantize.MEDIANCUT)
+
+
+def _check_closed() -> None:
+    """During an export from inside a running window, a QUIT ends the export cleanly."""
+    if pygame.display.get_init() and pygame.display.get_surface() is not None:
+        if pygame.event.get(pygame.QUIT):
+            raise Closed
+
+
+def record_video(
+    replay: Replay, path: Path, *, size=(1280, 800), step_h: float | None = None, progress=None
+) -> None:
+    """Render the whole replay to `path` (.gif or .mp4) without a window.
+
+    GIF: one frame per `step_h` simulated hours (default 3), one shared 128-colour palette, no
+    dithering (flat map colours compress well). MP4: H.264 through imageio-ffmpeg, two frames
+    per simulated hour at 24 fps. Raises MissingExtra if the needed package is missing."""
+    path = Path(path)
+    kind = path.suffix.lower()
+    if kind not in (".gif", ".mp4"):
+        raise ValueError(f"{path}: expected a .gif or .mp4 file name")
+    if kind == ".mp4":
+        try:
+            import imageio.v2 as iio
+            import imageio_ffmpeg  # noqa: F401
+        except ImportError:
+            raise MissingExtra(
+                'MP4 export needs imageio and imageio-ffmpeg: pip install -e ".[video]"'
+            ) from None
+    else:
+        try:
+            from PIL import Image
+        except ImportError:
+            raise MissingExtra(
+                'GIF export needs imageio (with Pillow): pip install -e ".[video]"'
+            ) from None
+    step = step_h or (GIF_STEP_H if kind == ".gif" else MP4_STEP_H)
+    n = int(math.floor(replay.hours / step)) + 1
+    times = [min(i * step, float(replay.hours)) for i in range(n)]
+    if times[-1] < replay.hours:
+        times.append(float(replay.hours))
+    renderer = Renderer(replay)
+    state = ViewState(playing=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.stem + ".partial" + path.suffix)
+    if not pygame.font.get_init():
+        pygame.font.init()
+    surface = pygame.Surface(size)
+    try:
+        if kind == ".mp4":
+            writer = iio.get_writer(
+                str(tmp),
+                format="FFMPEG",
+                mode="I",
+                fps=MP4_FPS,
+                codec="libx264",
+                quality=7,
+                macro_block_size=8,
+                pixelformat="yuv420p",
+            )
+            try:
+                for i, t in enumerate(times):
+                    _check_closed()
+                    state.t = t
+                    renderer.draw(surface, state)
+                    frame = _frame_array(surface)
+                    for _ in range(1 if i < len(times) - 1 else int(HOLD_END_S * MP4_FPS)):
+                        writer.append_data(frame)
+                    if progress:
+                        progress(i + 1, len(times))
+            finally:
+                writer.close()
+        else:
+            rgb = []
+            for i, t in enumerate(times):
+                _check_closed()
+                state.t = t
+                renderer.draw(surface, state)
+                rgb.append(Image.frombytes("RGB", size, pygame.image.tobytes(surface, "RGB")))
+                if progress:
+                    progress(i + 1, len(times))
+            palette = _shared_palette(rgb, Image)
+            frames = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in rgb]
+            durations = [round(GIF_FRAME_S * 1000)] * (len(frames) - 1) + [round(HOLD_END_S * 1000)]
+            frames[0].save(
+                str(tmp),
+                save_all=True,
+                append_images=frames[1:],
+                duration=durations,
+                loop=0,
+                optimize=False,
+                disposal=1,
+            )
+        os.replace(tmp, path)
+    except (Closed, KeyboardInterrupt):
+        tmp.unlink(missing_ok=True)
+        print(f"export of {path} stopped: no file written", file=sys.stderr)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+__all__ += ["LAYERS", "render_frame", "parse_jump", "Controller", "update", "ViewState"]

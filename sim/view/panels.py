@@ -1,0 +1,678 @@
+"""The panels around the map: sidebar (title, clock, event ticker, legend or unit panel,
+credits), the timeline along the bottom, the help overlay and small map overlays.
+
+Every function takes a surface and data and draws; none changes the replay or the view state.
+Text is rendered through a small cache (`text`), since pygame text rendering is the slow part.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+import pygame
+
+from sim.view import basemap as bm
+from sim.view import symbols as sym
+
+INK = (25, 25, 30)
+MUTED = (95, 95, 100)
+PANEL = (250, 248, 242)
+RULE = (200, 195, 185)
+HISTORY_TAG = (70, 70, 150)
+MODEL_TAG = (90, 90, 90)
+SIDE_INK = {"UA": (0, 90, 160), "RU": (180, 60, 0)}
+TIMELINE_BAR = (225, 220, 208)
+PLAYED = (120, 115, 105)
+PLAYHEAD = (20, 20, 20)
+
+CREDITS = (
+    "Contains data from Natural Earth (public domain) and GeoNames (CC BY 4.0). "
+    "Unit positions and strengths from the scenario's sources (see the scenario file); "
+    "many are estimates. The outcome is a simulation, not a record of events."
+)
+
+TYPE_NAMES = {
+    "armour": "Armour",
+    "mechanised": "Mechanised infantry",
+    "airborne": "Airborne / air assault",
+    "infantry": "Infantry",
+    "national_guard": "National guard",
+    "artillery": "Artillery",
+    "special_forces": "Special forces",
+    "reconnaissance": "Reconnaissance",
+}
+ITEM_NAMES = ("Personnel", "Tanks", "IFV / APC", "Artillery", "MLRS")
+SIDE_NAMES = {"UA": "Ukraine", "RU": "Russia"}
+
+KEYS = [
+    ("Space", "play / pause"),
+    ("+  /  -", "faster / slower (simulated hours per second)"),
+    ("→  /  ←", "step one hour forward / back"),
+    ("PgUp / PgDn", "one day forward / back"),
+    ("Home / End", "start / end"),
+    ("1 … 9", "jump to the start of day 1 … 9 of the scenario"),
+    ("j", "jump to a date: type e.g. 2022-09-10 14:00, or 10 14, then Enter"),
+    ("mouse on timeline", "click or drag to scrub"),
+    ("click a unit", "its panel; Esc or click the map to close"),
+    ("wheel / drag map", "zoom / pan;  z: reset the view"),
+    ("t", "territory and front line"),
+    ("u", "units"),
+    ("r", "roads and railways"),
+    ("l", "town names"),
+    ("b", "combat and bridge marks"),
+    ("g", "legend"),
+    ("e", "event ticker"),
+    ("p", "save a screenshot (PNG) in the current folder"),
+    ("h  or  ?", "this help"),
+    ("Esc / q", "close help or panel; quit"),
+]
+
+# ---------------------------------------------------------------------------------- text
+_TEXT: dict[tuple, pygame.Surface] = {}
+
+
+def text(s: str, size: int, bold: bool = False, colour=INK, halo: bool = False) -> pygame.Surface:
+    """Rendered text (cached). `halo`: a light outline for text over the map."""
+    key = (s, size, bold, colour, halo)
+    img = _TEXT.get(key)
+    if img is None:
+        if len(_TEXT) > 3000:
+            _TEXT.clear()
+        f = bm.font(max(6, size), bold)
+        img = f.render(s, True, colour)
+        if halo:
+            h = f.render(s, True, bm.LABEL_HALO)
+            out = pygame.Surface((img.get_width() + 2, img.get_height() + 2), pygame.SRCALPHA)
+            for ox, oy in ((0, 1), (2, 1), (1, 0), (1, 2)):
+                out.blit(h, (ox, oy))
+            out.blit(img, (1, 1))
+            img = out
+        _TEXT[key] = img
+    return img
+
+
+def wrap(s: str, size: int, width: int, bold: bool = False) -> list[str]:
+    """Greedy word wrap to `width` pixels."""
+    f = bm.font(max(6, size), bold)
+    lines, line = [], ""
+    for word in s.split():
+        trial = f"{line} {word}".strip()
+        if f.size(trial)[0] <= width or not line:
+            line = trial
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def blit_lines(surface, lines, x, y, size, bold=False, colour=INK, gap=1.25) -> int:
+    """Draw wrapped lines; returns the y below them."""
+    for ln in lines:
+        surface.blit(text(ln, size, bold, colour), (x, y))
+        y += round(size * gap)
+    return y
+
+
+def fmt_time(t: datetime) -> str:
+    return f"{t.day} {t:%b} {t:%H:%M}"
+
+
+# ---------------------------------------------------------------------------------- sidebar
+_SIDEBAR: dict = {}
+
+
+def draw_sidebar(surface, layout, state, rp) -> None:
+    k = min(max(int(math.floor(state.t)), 0), rp.hours)
+    key = (
+        id(rp),
+        layout.size,
+        k,
+        state.selected,
+        "legend" in state.layers,
+        "ticker" in state.layers,
+        state.playing,
+        state.speed,
+    )
+    img = _SIDEBAR.get("img") if _SIDEBAR.get("key") == key else None
+    if img is None:
+        img = pygame.Surface(layout.sidebar.size)
+        _sidebar(img, layout, state, rp, k)
+        if pygame.display.get_init() and pygame.display.get_surface() is not None:
+            img = img.convert()
+        _SIDEBAR.update(key=key, img=img)
+    surface.blit(img, layout.sidebar.topleft)
+
+
+def _sidebar(s: pygame.Surface, layout, state, rp, k: int) -> None:
+    ui = layout.ui
+    w, h = s.get_size()
+    pad = round(14 * ui)
+    inner = w - 2 * pad
+    s.fill(PANEL)
+    pygame.draw.line(s, RULE, (0, 0), (0, h), 2)
+    y = pad
+    y = blit_lines(s, wrap(rp.title, round(15 * ui), inner, True), pad, y, round(15 * ui), True)
+    y += round(4 * ui)
+    # the clock
+    now = rp.times[k]
+    s.blit(text(f"{now:%A} {now.day} {now:%B %Y}", round(22 * ui), True), (pad, y))
+    y += round(28 * ui)
+    clock = text(f"{now:%H:%M}", round(40 * ui), True)
+    s.blit(clock, (pad, y))
+    day = (now.date() - rp.start.date()).days + 1
+    days = (rp.end.date() - rp.start.date()).days + 1
+    s.blit(
+        text(f"day {day} of {days}  ·  hour {k} of {rp.hours}", round(14 * ui), False, MUTED),
+        (pad + clock.get_width() + round(12 * ui), y + round(6 * ui)),
+    )
+    status = (
+        f"▶ playing, {state.hours_per_s:g} h per second"
+        if state.playing
+        else "❚❚ paused  (space: play)"
+    )
+    s.blit(
+        text(status, round(14 * ui), False, MUTED),
+        (pad + clock.get_width() + round(12 * ui), y + round(26 * ui)),
+    )
+    y += round(54 * ui)
+    pygame.draw.line(s, RULE, (pad, y), (w - pad, y), 1)
+    y += round(8 * ui)
+
+    # bottom block: credits, then the legend or the unit panel above them
+    credit_lines = wrap(CREDITS, round(11 * ui), inner)
+    credits_h = len(credit_lines) * round(11 * ui * 1.25)
+    bottom = h - pad - credits_h
+    blit_lines(s, credit_lines, pad, bottom, round(11 * ui), colour=MUTED)
+    block = None
+    if state.selected and state.selected in rp.units:
+        block = unit_panel(rp, state.selected, k, inner, ui)
+    elif "legend" in state.layers:
+        block = legend(inner, ui)
+    if block is not None:
+        top = bottom - round(8 * ui) - block.get_height()
+        pygame.draw.line(s, RULE, (pad, top - round(6 * ui)), (w - pad, top - round(6 * ui)), 1)
+        s.blit(block, (pad, top))
+        bottom = top - round(10 * ui)
+    if "ticker" in state.layers:
+        _ticker(s, rp, k, pad, y, inner, bottom, ui)
+
+
+def _ticker(s, rp, k: int, x: int, y: int, width: int, bottom: int, ui: float) -> None:
+    size = round(14 * ui)
+    s.blit(text("Events (newest first)", round(13 * ui), True, MUTED), (x, y))
+    y += round(20 * ui)
+    items = [i for i in rp.ticker if i.hour <= k]
+    for item in reversed(items):
+        tag = "HISTORY" if item.history else "MODEL"
+        head = text(
+            f"{fmt_time(item.time)}",
+            round(12 * ui),
+            True,
+            SIDE_INK.get(item.side, INK) if not item.history else INK,
+        )
+        tag_img = text(tag, round(10 * ui), True, (255, 255, 255))
+        lines = wrap(item.text, size, width)
+        need = round(17 * ui) + len(lines) * round(size * 1.25)
+        if y + need > bottom and (
+            y + round(17 * ui) + round(size * 1.25) > bottom or item is not items[-1]
+        ):
+            break  # only the newest item may be cut short
+        fresh = k - item.hour < 6
+        box = pygame.Rect(x - 4, y - 2, width + 8, 0)
+        tag_rect = pygame.Rect(x, y + 1, tag_img.get_width() + 8, tag_img.get_height())
+        pygame.draw.rect(s, HISTORY_TAG if item.history else MODEL_TAG, tag_rect, border_radius=3)
+        s.blit(tag_img, (tag_rect.x + 4, tag_rect.y))
+        s.blit(head, (tag_rect.right + 6, y))
+        y += round(17 * ui)
+        top_text = y
+        for ln in lines:
+            if y + round(size * 1.25) > bottom:
+                break
+            s.blit(text(ln, size, False, INK if fresh or item.history else (60, 60, 60)), (x, y))
+            y += round(size * 1.25)
+        if fresh:
+            box.h = y - box.y + 2
+            pygame.draw.line(s, (230, 160, 0), (x - 7, top_text - 17 * ui), (x - 7, y), 3)
+        y += round(6 * ui)
+
+
+def legend(width: int, ui: float) -> pygame.Surface:
+    """The key to the map's symbols, two columns."""
+    from sim.view import render as rd
+
+    row = round(21 * ui)
+    size = round(13 * ui)
+    col_w = width // 2
+    surf = pygame.Surface((width, row * 13 + round(24 * ui)), pygame.SRCALPHA)
+    surf.blit(text("Legend", round(13 * ui), True, MUTED), (0, 0))
+    y0 = round(22 * ui)
+    sw = round(30 * ui)
+
+    def swatch(x, y, colour):
+        r = pygame.Rect(x, y + 2, sw, row - 6)
+        pygame.draw.rect(surf, bm.LAND, r)
+        layer = pygame.Surface(r.size, pygame.SRCALPHA)
+        layer.fill(colour)
+        surf.blit(layer, r)
+        pygame.draw.rect(surf, RULE, r, 1)
+
+    left = [
+        (lambda x, y: swatch(x, y, rd.UA_TINT), "Held by Ukraine"),
+        (lambda x, y: swatch(x, y, rd.RU_TINT), "Held by Russia"),
+        (lambda x, y: swatch(x, y, rd.RUSSIA_TINT), "Russia"),
+        (
+            lambda x, y: (
+                pygame.draw.line(surf, rd.FRONT_CASING, (x, y + row / 2), (x + sw, y + row / 2), 5),
+                pygame.draw.line(surf, rd.FRONT, (x, y + row / 2), (x + sw, y + row / 2), 3),
+            ),
+            "Front line",
+        ),
+        (
+            lambda x, y: rd.draw_burst(surf, (x + sw / 2, y + row / 2), row * 0.45),
+            "Combat (size: odds)",
+        ),
+        (lambda x, y: _bridge_icon(surf, x + sw / 2, y + row / 2, "intact", ui), "Bridge"),
+        (
+            lambda x, y: _bridge_icon(surf, x + sw / 2, y + row / 2, "destroyed", ui),
+            "Bridge destroyed",
+        ),
+        (lambda x, y: _bridge_icon(surf, x + sw / 2, y + row / 2, "pontoon", ui), "Pontoon bridge"),
+        (
+            lambda x, y: pygame.draw.line(
+                surf, bm.ROAD_STYLE["highway"][0], (x, y + row / 2), (x + sw, y + row / 2), 3
+            ),
+            "Highway",
+        ),
+        (
+            lambda x, y: pygame.draw.line(
+                surf, bm.ROAD_STYLE["main"][0], (x, y + row / 2), (x + sw, y + row / 2), 3
+            ),
+            "Main road",
+        ),
+        (
+            lambda x, y: bm.draw_dashed(
+                surf, bm.RAIL, [(x, y + row / 2), (x + sw, y + row / 2)], 2, bm.RAIL_DASH_PX
+            ),
+            "Railway",
+        ),
+        (
+            lambda x, y: pygame.draw.line(
+                surf, bm.RIVER, (x, y + row / 2), (x + sw, y + row / 2), 3
+            ),
+            "River",
+        ),
+        (
+            lambda x, y: bm.draw_dashed(
+                surf, bm.BORDER, [(x, y + row / 2), (x + sw, y + row / 2)], 2, (6, 4)
+            ),
+            "State border",
+        ),
+    ]
+    s_ui = 0.62 * ui
+
+    def unit(side, kind, echelon="brigade", routed=False):
+        def f(x, y):
+            img = sym.unit_symbol(side, kind, echelon, s_ui, routed=routed)
+            surf.blit(
+                img, (x + sw / 2 - img.get_width() / 2, y + row / 2 - img.get_height() / 2 + 1)
+            )
+
+        return f
+
+    def bar(x, y):
+        fw, fh = sym.frame_size(s_ui)
+        sym.draw_strength_bar(surf, pygame.Rect(x + (sw - fw) / 2, y + 2, fw, 4), 0.65, "UA", s_ui)
+
+    right = [
+        (unit("UA", "infantry"), "Ukrainian unit"),
+        (unit("RU", "infantry"), "Russian unit"),
+        (unit("UA", "armour"), "Armour"),
+        (unit("UA", "mechanised"), "Mechanised inf."),
+        (unit("UA", "airborne"), "Airborne, air aslt."),
+        (unit("UA", "national_guard"), "National guard"),
+        (unit("UA", "artillery"), "Artillery"),
+        (
+            lambda x, y: surf.blit(text("X", round(12 * ui), True), (x + sw / 2 - 4 * ui, y + 2)),
+            "bde (II bn, III rgt)",
+        ),
+        (bar, "Strength"),
+        (unit("RU", "mechanised", routed=True), "Routed"),
+        (lambda x, y: sym.draw_gone_mark(surf, (x + sw / 2, y + row / 2), 0.7 * ui), "Surrendered"),
+        (lambda x, y: _timeline_marks_icon(surf, x, y, sw, row, ui), "History / model"),
+    ]
+    for col, items in ((0, left), (1, right)):
+        x = col * col_w
+        y = y0
+        for draw, label in items:
+            draw(x, y)
+            surf.blit(text(label, size), (x + sw + round(6 * ui), y + (row - size) / 2 - 1))
+            y += row
+    return surf
+
+
+def _bridge_icon(surf, x, y, state, ui):
+    r = 6 * ui
+    if state == "intact":
+        rect = pygame.Rect(0, 0, 7, 7)
+        rect.center = (round(x), round(y))
+        pygame.draw.rect(surf, (255, 255, 255), rect)
+        pygame.draw.rect(surf, bm.BRIDGE, rect, 1)
+    elif state == "destroyed":
+        from sim.view.render import DESTROYED
+
+        pygame.draw.line(surf, DESTROYED, (x - r, y - r), (x + r, y + r), max(2, round(3 * ui)))
+        pygame.draw.line(surf, DESTROYED, (x - r, y + r), (x + r, y - r), max(2, round(3 * ui)))
+    else:
+        from sim.view.render import PONTOON
+
+        pygame.draw.circle(surf, PONTOON, (x, y), r + 1, 2)
+        t = text("P", round(10 * ui), True, PONTOON)
+        surf.blit(t, t.get_rect(center=(x, y)))
+
+
+def _timeline_marks_icon(surf, x, y, sw, row, ui):
+    cy = y + row / 2
+    _triangle(surf, x + sw * 0.25, cy - 1, 5 * ui, SIDE_INK["UA"])
+    pygame.draw.circle(surf, SIDE_INK["UA"], (x + sw * 0.75, cy + 1), 4 * ui)
+
+
+def unit_panel(rp, uid: str, k: int, width: int, ui: float) -> pygame.Surface:
+    """Name, parent, type, echelon, status; strength, morale, supply; equipment now against
+    the start; the source of the unit's data."""
+    facts = rp.units[uid]
+    snap = rp.units_at(k).get(uid)
+    size = round(13 * ui)
+    lh = round(size * 1.3)
+    surf = pygame.Surface((width, 600 * ui), pygame.SRCALPHA)
+    y = 0
+    ink = SIDE_INK.get(facts["side"], INK)
+    y = blit_lines(
+        surf, wrap(facts["name"], round(16 * ui), width, True), 0, y, round(16 * ui), True, ink
+    )
+    side = rp.side_names.get(facts["side"]) or SIDE_NAMES.get(facts["side"], facts["side"])
+    kind = f"{TYPE_NAMES.get(facts['type'], facts['type'])} {facts['echelon']}"
+    y = blit_lines(surf, wrap(f"{side} · {kind}", size, width), 0, y, size, colour=MUTED)
+    if facts.get("parent"):
+        y = blit_lines(
+            surf, wrap(f"Parent: {facts['parent']}", size, width), 0, y, size, colour=MUTED
+        )
+    y += round(4 * ui)
+    if snap is None:
+        y = blit_lines(surf, ["Not yet on the map at this time."], 0, y, size)
+        return surf.subsurface((0, 0, width, min(surf.get_height(), y + 4))).copy()
+    status = snap["status"]
+    where = rp.node_name(snap["node"])
+    if snap.get("next"):
+        where += f" → {rp.node_name(snap['next'])}"
+    lines = [
+        f"Status: {status}" + ("" if status == "active" else f" (hour {rp.gone_since.get(uid)})"),
+        f"Posture: {snap['posture']}" + ("  ·  in combat" if snap.get("in_combat") else ""),
+        f"Task: {snap.get('task') or '—'}"
+        + (f" → {rp.node_name(snap.get('objective'))}" if snap.get("objective") else ""),
+        f"At: {where}",
+    ]
+    for ln in lines:
+        y = blit_lines(surf, wrap(ln, size, width), 0, y, size)
+    y += round(4 * ui)
+    for label, value in (
+        ("Strength", snap["strength"]),
+        ("Morale", snap["morale"]),
+        ("Supply", snap["supply"]),
+    ):
+        surf.blit(text(label, size), (0, y))
+        bar = pygame.Rect(round(80 * ui), y + 3, width - round(130 * ui), size - 3)
+        pygame.draw.rect(surf, (255, 255, 255), bar)
+        fill = bar.copy()
+        fill.w = round(bar.w * max(0.0, min(1.0, float(value))))
+        pygame.draw.rect(surf, ink, fill)
+        pygame.draw.rect(surf, INK, bar, 1)
+        surf.blit(text(f"{float(value):.0%}", size, True), (bar.right + 6, y))
+        y += lh
+    y += round(4 * ui)
+    cols = (0, round(width * 0.45), round(width * 0.65), round(width * 0.85))
+    for x, head in zip(cols, ("Equipment", "now", "start", "lost"), strict=True):
+        surf.blit(text(head, size, True, MUTED), (x, y))
+    y += lh
+    initial = facts.get("initial") or [0] * 5
+    for name, now, start in zip(ITEM_NAMES, snap["equipment"], initial, strict=False):
+        if not start and not now:
+            continue
+        for x, v in zip(cols, (name, f"{now:,}", f"{start:,}", f"{start - now:,}"), strict=True):
+            surf.blit(text(v, size), (x, y))
+        y += lh
+    if facts.get("source"):
+        y += round(4 * ui)
+        lines = wrap(f"Source: {facts['source']}", round(11 * ui), width)[:3]
+        y = blit_lines(surf, lines, 0, y, round(11 * ui), colour=MUTED)
+    y = blit_lines(surf, ["Esc: close"], 0, y + 2, round(11 * ui), colour=MUTED)
+    return surf.subsurface((0, 0, width, min(surf.get_height(), y + 2))).copy()
+
+
+# ---------------------------------------------------------------------------------- timeline
+def timeline_bar(layout) -> pygame.Rect:
+    r = layout.timeline
+    ui = layout.ui
+    pad = round(22 * ui)
+    return pygame.Rect(r.left + pad, r.top + round(58 * ui), r.w - 2 * pad, round(10 * ui))
+
+
+def timeline_x(layout, rp, t_hours: float) -> float:
+    bar = timeline_bar(layout)
+    return bar.left + bar.w * max(0.0, min(1.0, t_hours / max(1, rp.hours)))
+
+
+def timeline_t(layout, rp, x: float) -> float:
+    """Inverse of `timeline_x`: playback hour under a pixel column, clamped to the run."""
+    bar = timeline_bar(layout)
+    return max(0.0, min(float(rp.hours), (x - bar.left) / max(1, bar.w) * rp.hours))
+
+
+def _hours(rp, when: datetime) -> float:
+    return (when - rp.start) / timedelta(hours=1)
+
+
+def mark_positions(layout, rp):
+    """[(mark, (x, y) of the history symbol, (x, y) of the model match or None)] in window
+    pixels. Observations of the same day sit side by side, centred on their date; place
+    observations just above the bar, area and settlement counts in a row above them."""
+    ui = layout.ui
+    bar = timeline_bar(layout)
+    r = 5 * ui
+    groups: dict[tuple[str, datetime], list] = {}
+    for m in rp.marks:
+        groups.setdefault((m.kind == "control", m.date), []).append(m)
+    out = []
+    for (control, date), ms in groups.items():
+        x0 = timeline_x(layout, rp, _hours(rp, date))
+        y = bar.top - r - 3 if control else bar.top - round(30 * ui)
+        for i, m in enumerate(ms):
+            x = x0 + (i - (len(ms) - 1) / 2) * (2 * r + 2)
+            sim = None
+            if m.sim_date:
+                sim = (timeline_x(layout, rp, _hours(rp, m.sim_date)), bar.bottom + r + 3)
+            out.append((m, (x, y), sim))
+    return out
+
+
+def _triangle(surf, x, y, r, colour, outline=INK):
+    pts = [(x - r, y - r), (x + r, y - r), (x, y + r * 0.6)]
+    pygame.draw.polygon(surf, colour, pts)
+    pygame.draw.polygon(surf, outline, pts, 1)
+
+
+_TIMELINE: dict = {}
+
+
+def draw_timeline(surface, layout, state, rp) -> None:
+    key = (id(rp), layout.size)
+    if _TIMELINE.get("key") != key:
+        img = pygame.Surface(layout.timeline.size)
+        _timeline_static(img, layout, rp)
+        if pygame.display.get_init() and pygame.display.get_surface() is not None:
+            img = img.convert()
+        _TIMELINE.update(key=key, img=img)
+    surface.blit(_TIMELINE["img"], layout.timeline.topleft)
+    ui = layout.ui
+    bar = timeline_bar(layout)
+    x = timeline_x(layout, rp, state.t)
+    played = pygame.Rect(bar.left, bar.top, x - bar.left, bar.h)
+    pygame.draw.rect(surface, PLAYED, played)
+    pygame.draw.rect(surface, INK, bar, 1)
+    pygame.draw.line(
+        surface, PLAYHEAD, (x, bar.top - 8 * ui), (x, bar.bottom + 8 * ui), max(2, round(2 * ui))
+    )
+    pygame.draw.circle(surface, PLAYHEAD, (x, bar.centery), 7 * ui)
+    pygame.draw.circle(surface, (255, 255, 255), (x, bar.centery), 7 * ui, 2)
+    if state.hover and layout.timeline.collidepoint(state.hover):
+        _timeline_tooltip(surface, layout, rp, state.hover)
+
+
+def _timeline_static(s, layout, rp) -> None:
+    ui = layout.ui
+    s.fill(PANEL)
+    pygame.draw.line(s, RULE, (0, 0), (s.get_width(), 0), 2)
+    off = pygame.Vector2(layout.timeline.topleft)
+    bar = timeline_bar(layout).move(-off.x, -off.y)
+    pygame.draw.rect(s, TIMELINE_BAR, bar)
+    day = datetime.combine(rp.start.date(), datetime.min.time())
+    while day <= rp.end:
+        x = timeline_x(layout, rp, _hours(rp, day)) - off.x
+        x_next = timeline_x(layout, rp, _hours(rp, day + timedelta(days=1))) - off.x
+        if day >= rp.start:
+            pygame.draw.line(s, INK, (x, bar.top - 3), (x, bar.bottom + 3), 1)
+        lab = text(f"{day.day} {day:%b}", round(12 * ui), False, MUTED)
+        cx = (max(x, bar.left) + min(x_next, bar.right)) / 2
+        if min(x_next, bar.right) - max(x, bar.left) > lab.get_width() * 0.8:
+            s.blit(lab, (cx - lab.get_width() / 2, bar.bottom + round(14 * ui)))
+        day += timedelta(days=1)
+    if not rp.marks:
+        legend_txt = "No historical observations in this scenario."
+    elif rp.has_comparison:
+        legend_txt = (
+            "History (sourced): ▼ who held a place by the end of that day, ■ area or "
+            "settlements.  ● when this run matched it (○ outside tolerance)."
+        )
+    else:
+        legend_txt = (
+            "History (sourced): ▼ who held a place by the end of that day, ■ area or "
+            "settlements taken."
+        )
+    s.blit(text(legend_txt, round(11 * ui), False, MUTED), (bar.left, round(4 * ui)))
+    r = 5 * ui
+    for m, (xs, ys), sim in mark_positions(layout, rp):
+        colour = SIDE_INK.get(m.holder or "", MUTED)
+        xs, ys = xs - off.x, ys - off.y
+        if sim is not None:
+            xm, ym = sim[0] - off.x, sim[1] - off.y
+            pygame.draw.line(s, colour, (xs, ys), (xm, ym), 1)
+        if m.kind == "control":
+            _triangle(s, xs, ys, r, colour)
+        else:
+            sq = pygame.Rect(0, 0, 2 * r, 2 * r)
+            sq.center = (round(xs), round(ys))
+            pygame.draw.rect(s, colour, sq)
+            pygame.draw.rect(s, INK, sq, 1)
+        if sim is not None:
+            c = (round(xm), round(ym))
+            if m.ok is False:
+                pygame.draw.circle(s, (255, 255, 255), c, r * 0.8)
+                pygame.draw.circle(s, colour, c, r * 0.8, 2)
+            else:
+                pygame.draw.circle(s, colour, c, r * 0.8)
+
+
+def _timeline_tooltip(surface, layout, rp, pos) -> None:
+    ui = layout.ui
+    best, dist = None, 9 * ui
+    for m, obs, sim in mark_positions(layout, rp):
+        for p in (obs, sim):
+            if p is not None and math.dist(p, pos) < dist:
+                best, dist = m, math.dist(p, pos)
+    if best is None:
+        t = rp.time_at(timeline_t(layout, rp, pos[0]))
+        lines = [f"{t.day} {t:%b %H:%M}"]
+    else:
+        m = best
+        what = f"{m.name}: {m.holder}" if m.kind == "control" else m.name
+        lines = [f"{what}  (history, by {m.date.day} {m.date:%b})"]
+        if rp.has_comparison:
+            if m.sim_date:
+                err = f", {m.error_days:+.1f} days" if m.error_days is not None else ""
+                lines.append(
+                    f"model: {fmt_time(m.sim_date)}{err}"
+                    + ("" if m.ok is None else ("  ✓ matches" if m.ok else "  ✗ off"))
+                )
+            else:
+                lines.append("model: never matched in this run")
+    imgs = [text(ln, round(13 * ui), i == 0) for i, ln in enumerate(lines)]
+    w = max(i.get_width() for i in imgs) + 12
+    h = sum(i.get_height() for i in imgs) + 8
+    box = pygame.Rect(0, 0, w, h)
+    box.midbottom = (pos[0], layout.timeline.top - 4)
+    box.clamp_ip(pygame.Rect(0, 0, layout.map_rect.w, layout.size[1]))
+    pygame.draw.rect(surface, (255, 255, 240), box)
+    pygame.draw.rect(surface, INK, box, 1)
+    y = box.top + 4
+    for img in imgs:
+        surface.blit(img, (box.left + 6, y))
+        y += img.get_height()
+
+
+# ---------------------------------------------------------------------------------- overlays
+def draw_help(surface, layout) -> None:
+    ui = layout.ui
+    size = round(15 * ui)
+    rows = [(text(k, size, True), text(v, size)) for k, v in KEYS]
+    kw = max(r[0].get_width() for r in rows)
+    vw = max(r[1].get_width() for r in rows)
+    lh = round(size * 1.45)
+    box = pygame.Rect(0, 0, kw + vw + round(60 * ui), lh * len(rows) + round(70 * ui))
+    box.center = layout.map_rect.center
+    box.clamp_ip(pygame.Rect((0, 0), layout.size))
+    shade = pygame.Surface(layout.size, pygame.SRCALPHA)
+    shade.fill((0, 0, 0, 90))
+    surface.blit(shade, (0, 0))
+    pygame.draw.rect(surface, PANEL, box, border_radius=8)
+    pygame.draw.rect(surface, INK, box, 2, border_radius=8)
+    surface.blit(
+        text("Keys and mouse", round(18 * ui), True), (box.left + 20 * ui, box.top + 14 * ui)
+    )
+    y = box.top + round(50 * ui)
+    for k, v in rows:
+        surface.blit(k, (box.left + 20 * ui, y))
+        surface.blit(v, (box.left + 40 * ui + kw, y))
+        y += lh
+
+
+def draw_map_overlays(surface, layout, vp, state, rp) -> None:
+    """Scale bar, the key hint, the jump prompt and short messages, over the map."""
+    ui = layout.ui
+    mr = layout.map_rect
+    km = 10 if vp.scale * 20 > mr.w * 0.3 else 20
+    x, y = mr.left + round(14 * ui), mr.bottom - round(34 * ui)
+    px = km * vp.scale
+    back = pygame.Rect(x - 6, y - 6, px + 60 * ui, 34 * ui)
+    pygame.draw.rect(surface, (250, 248, 240), back, border_radius=4)
+    for i in range(4):
+        seg = pygame.Rect(x + i * px / 4, y, px / 4 + 1, 6)
+        pygame.draw.rect(surface, INK if i % 2 == 0 else (255, 255, 255), seg)
+    pygame.draw.rect(surface, INK, pygame.Rect(x, y, px + 1, 6), 1)
+    surface.blit(text(f"{km} km", round(12 * ui)), (x + px + 6, y - 4))
+    surface.blit(text("h: help · space: play", round(12 * ui), False, MUTED), (x, y + 9))
+    if state.jump_text is not None:
+        prompt = text(
+            f"Jump to (e.g. 2022-09-10 14:00 or 10 14): {state.jump_text}_", round(18 * ui), True
+        )
+        box = prompt.get_rect(midtop=(mr.centerx, mr.top + 20 * ui)).inflate(24, 16)
+        pygame.draw.rect(surface, (255, 255, 240), box, border_radius=6)
+        pygame.draw.rect(surface, INK, box, 2, border_radius=6)
+        surface.blit(prompt, prompt.get_rect(center=box.center))
+    if state.message:
+        msg = text(state.message, round(15 * ui), True)
+        box = msg.get_rect(midtop=(mr.centerx, mr.top + 70 * ui)).inflate(20, 12)
+        pygame.draw.rect(surface, (255, 255, 240), box, border_radius=6)
+        pygame.draw.rect(surface, INK, box, 1, border_radius=6)
+        surface.blit(msg, msg.get_rect(center=box.center))

@@ -1,0 +1,472 @@
+"""Drawing one frame of a replay: layout, map layers, units, the panels around them.
+
+`ViewState` is what the window's controls change (time, speed, layers, selection, zoom).
+`Renderer` draws a `Replay` at a `ViewState` onto any surface (the window, or an offscreen
+surface for PNG/GIF/MP4). Its only state is caches of things that are slow to draw (the base
+map per size and zoom, the territory shading per control pattern, text); the functions that
+compute where things go (`unit_placements`, `front_segments`) are pure.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pygame
+
+from sim.theatre import BOX, project
+from sim.view import basemap as bm
+from sim.view import panels
+from sim.view import symbols as sym
+from sim.view.replay import Replay
+
+# Territory tints: Okabe-Ito blue and vermillion (colour-blind safe, distinct in greyscale),
+# translucent so roads and rivers show through; Russia itself in a neutral grey.
+UA_TINT = (0, 114, 178, 72)
+RU_TINT = (213, 94, 0, 80)
+RUSSIA_TINT = (150, 150, 150, 50)
+FRONT = (20, 20, 20)
+FRONT_CASING = (255, 255, 255)
+DESTROYED = (215, 25, 30)
+PONTOON = (0, 110, 80)
+BATTLE_FILL = (255, 205, 40)
+BATTLE_LINE = (60, 40, 0)
+SELECTED = (255, 200, 0)
+
+SPEEDS_H_PER_S = (0.5, 1, 2, 3, 4, 6, 8, 12, 24)  # simulated hours per real second
+DEFAULT_SPEED = 4
+GONE_SHOWN_H = 24  # how long a surrendered/disbanded unit's grey cross stays on the map
+LAYERS = ("territory", "units", "roads", "labels", "battles", "legend", "ticker")
+
+
+@dataclass
+class ViewState:
+    """What the controls change. The replay itself is never changed."""
+
+    t: float = 0.0  # playback time in hours since the start (fractional: animation)
+    playing: bool = False
+    speed: int = DEFAULT_SPEED  # index into SPEEDS_H_PER_S
+    layers: set[str] = field(default_factory=lambda: set(LAYERS))
+    selected: str | None = None
+    help: bool = False
+    jump_text: str | None = None  # the 'j' prompt while typing
+    message: str = ""  # a short notice (bad date, screenshot saved)
+    message_until: float = 0.0
+    bounds_km: tuple[float, float, float, float] | None = None  # zoom; None = default view
+    hover: tuple[int, int] | None = None
+
+    @property
+    def hours_per_s(self) -> float:
+        return SPEEDS_H_PER_S[self.speed]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything goes in a window of `size`: map (left), sidebar (right), timeline
+    (bottom of the map column). `ui` scales fonts and symbols with the window."""
+
+    size: tuple[int, int]
+    map_rect: pygame.Rect
+    sidebar: pygame.Rect
+    timeline: pygame.Rect
+    ui: float
+
+    @classmethod
+    def for_size(cls, size: tuple[int, int]) -> Layout:
+        w, h = size
+        ui = max(0.7, min(1.8, min(w / 1280, h / 800)))
+        side_w = int(max(250, min(w * 0.3, 520 * ui)))
+        tl_h = int(max(80, 104 * ui))
+        return cls(
+            (w, h),
+            pygame.Rect(0, 0, w - side_w, h - tl_h),
+            pygame.Rect(w - side_w, 0, side_w, h),
+            pygame.Rect(0, h - tl_h, w - side_w, tl_h),
+            ui,
+        )
+
+
+def default_bounds(replay: Replay, map_rect: pygame.Rect, margin_km: float = 14.0):
+    """km bounds around every place a unit stood or fought in the run, widened to the map's
+    aspect ratio and kept inside the theatre box where possible."""
+    g = replay.theatre.graph
+    nodes = {
+        u["node"] for f in replay.frames[:: max(1, len(replay.frames) // 60)] for u in f["units"]
+    }
+    nodes |= {b["node_id"] for b in replay.battles}
+    xs = [g.nodes[n]["x_km"] for n in nodes if n in g] or [0.0]
+    ys = [g.nodes[n]["y_km"] for n in nodes if n in g] or [0.0]
+    return fit_bounds(
+        (min(xs) - margin_km, min(ys) - margin_km, max(xs) + margin_km, max(ys) + margin_km),
+        map_rect,
+    )
+
+
+def box_km() -> tuple[float, float, float, float]:
+    x0, y0 = project(BOX[0], BOX[1])
+    x1, y1 = project(BOX[2], BOX[3])
+    return x0, y0, x1, y1
+
+
+def fit_bounds(bounds, map_rect: pygame.Rect):
+    """Widen `bounds` (km) to the aspect of `map_rect`, then shift it inside the theatre box
+    (and shrink it to the box if it is larger)."""
+    x0, y0, x1, y1 = bounds
+    bx0, by0, bx1, by1 = box_km()
+    aspect = map_rect.w / max(1, map_rect.h)
+    w, h = x1 - x0, y1 - y0
+    if w / h < aspect:
+        w = h * aspect
+    else:
+        h = w / aspect
+    if w > bx1 - bx0 and h > by1 - by0:  # larger than the box both ways: show the whole box
+        shrink = max((bx1 - bx0) / w, (by1 - by0) / h)
+        w, h = w * shrink, h * shrink
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    cx = min(max(cx, bx0 + w / 2), bx1 - w / 2) if w <= bx1 - bx0 else (bx0 + bx1) / 2
+    cy = min(max(cy, by0 + h / 2), by1 - h / 2) if h <= by1 - by0 else (by0 + by1) / 2
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def viewport_for(layout: Layout, bounds_km) -> bm.Viewport:
+    r = layout.map_rect
+    w, h = layout.size
+    return bm.Viewport(layout.size, bounds_km, margins=(r.left, r.top, w - r.right, h - r.bottom))
+
+
+# ------------------------------------------------------------------------------ pure geometry
+def voronoi_ridges(theatre) -> list[tuple[int, int, tuple, tuple]]:
+    """(i, j, a_km, b_km): the boundary between the territories of nodes i and j (indices into
+    theatre.node_ids). The territory raster gives each cell to its nearest node, so these are
+    the raster's internal borders, drawn as clean lines."""
+    from scipy.spatial import Voronoi
+
+    g = theatre.graph
+    xy = np.array([[g.nodes[n]["x_km"], g.nodes[n]["y_km"]] for n in theatre.node_ids])
+    far = 5000.0
+    pts = np.vstack([xy, [[-far, -far], [far, -far], [far, far], [-far, far]]])
+    vor = Voronoi(pts)
+    n = len(xy)
+    out = []
+    for (i, j), (a, b) in zip(vor.ridge_points, vor.ridge_vertices, strict=True):
+        if i < n and j < n and a >= 0 and b >= 0:
+            out.append((int(i), int(j), tuple(vor.vertices[a]), tuple(vor.vertices[b])))
+    return out
+
+
+def front_segments(ridges, ua_held: np.ndarray, russia: np.ndarray):
+    """Ridges between territories held by different sides, leaving out the state border
+    (a Russian-held cell inside Russia next to a Ukrainian-held one)."""
+    out = []
+    for i, j, a, b in ridges:
+        if ua_held[i] != ua_held[j]:
+            ru = j if ua_held[i] else i
+            if not russia[ru]:
+                out.append((a, b))
+    return out
+
+
+def unit_position_km(replay: Replay, snap: dict) -> tuple[float, float]:
+    """Where a unit stands at the end of an hour: its node, or part way along the edge to
+    `next` (progress_km / length_km)."""
+    g = replay.theatre.graph
+    a = g.nodes[snap["node"]]
+    nxt = snap.get("next")
+    if nxt and nxt in g and g.has_edge(snap["node"], nxt):
+        length = g.edges[snap["node"], nxt]["length_km"]
+        f = max(0.0, min(1.0, (snap.get("progress_km") or 0.0) / max(length, 1e-6)))
+        b = g.nodes[nxt]
+        return a["x_km"] + f * (b["x_km"] - a["x_km"]), a["y_km"] + f * (b["y_km"] - a["y_km"])
+    return a["x_km"], a["y_km"]
+
+
+def unit_placements(replay: Replay, t: float, vp: bm.Viewport, ui: float):
+    """[(unit id, snapshot, frame rect, centre px)] for the active units at time t, positions
+    interpolated between hours; units on the same spot are fanned out in rows of three above
+    the spot (a single unit is centred on its node)."""
+    k = min(int(math.floor(t)), replay.hours)
+    frac = t - k if k < replay.hours else 0.0
+    now = replay.units_at(k)
+    nxt = replay.units_at(k + 1) if frac > 0 else {}
+    spots: dict[tuple[int, int], list] = {}
+    for uid, snap in now.items():
+        if snap["status"] != "active":
+            continue
+        x, y = unit_position_km(replay, snap)
+        if uid in nxt and nxt[uid]["status"] == "active":
+            x2, y2 = unit_position_km(replay, nxt[uid])
+            x, y = x + frac * (x2 - x), y + frac * (y2 - y)
+        px, py = vp.to_px(x, y)
+        spots.setdefault((round(px / 4), round(py / 4)), []).append((uid, snap, px, py))
+    fw, fh = sym.frame_size(ui)
+    _, sh, _ = sym.symbol_extent(ui)
+    out = []
+    for group in spots.values():
+        group.sort(key=lambda g: (replay.units[g[0]]["side"], g[0]))
+        n = len(group)
+        cols = min(n, 3)
+        for idx, (uid, snap, px, py) in enumerate(group):
+            row, col = divmod(idx, cols)
+            in_row = min(cols, n - row * cols)
+            cx = px + (col - (in_row - 1) / 2) * (fw + 24 * ui)
+            cy = py - row * (sh + 2 * ui) if n > 1 else py
+            rect = pygame.Rect(0, 0, fw, fh)
+            rect.center = (round(cx), round(cy))
+            out.append((uid, snap, rect, (px, py)))
+    return out
+
+
+# ------------------------------------------------------------------------------ the renderer
+class Renderer:
+    """Draws frames of one replay. Holds caches only (see the module docstring)."""
+
+    def __init__(self, replay: Replay):
+        self.replay = replay
+        th = replay.theatre
+        self.ridges = voronoi_ridges(th)
+        self.russia = np.array([th.graph.nodes[n]["country"] == "RU" for n in th.node_ids])
+        self.owner = th.territory.owner
+        self._base: dict = {}
+        self._labels: dict = {}
+        self._territory_key = None
+        self._territory = None
+        self._sidebar_key = None
+        self._sidebar = None
+        self._timeline_key = None
+        self._timeline = None
+        self._default_bounds: dict = {}
+        g = th.graph
+        self.node_xy = {n: (d["x_km"], d["y_km"]) for n, d in g.nodes(data=True)}
+
+    # ---------------------------------------------------------------- layout helpers
+    def bounds(self, layout: Layout, state: ViewState):
+        if state.bounds_km is not None:
+            return state.bounds_km
+        key = layout.map_rect.size
+        if key not in self._default_bounds:
+            self._default_bounds[key] = default_bounds(self.replay, layout.map_rect)
+        return self._default_bounds[key]
+
+    def viewport(self, layout: Layout, state: ViewState) -> bm.Viewport:
+        return viewport_for(layout, self.bounds(layout, state))
+
+    @staticmethod
+    def _fast(surface: pygame.Surface, alpha: bool) -> pygame.Surface:
+        """Convert to the display's pixel format when a window exists (faster blits)."""
+        if pygame.display.get_init() and pygame.display.get_surface() is not None:
+            return surface.convert_alpha() if alpha else surface.convert()
+        return surface
+
+    # ---------------------------------------------------------------- cached layers
+    def base_layer(self, layout: Layout, vp: bm.Viewport, roads: bool) -> pygame.Surface:
+        key = (layout.size, vp.bounds_km, roads)
+        if key not in self._base:
+            if len(self._base) > 6:
+                self._base.clear()
+            s = pygame.Surface(layout.map_rect.size)
+            s.fill(bm.BACKGROUND)
+            local = bm.Viewport(layout.map_rect.size, vp.bounds_km, margins=(0, 0, 0, 0))
+            bm.draw_basemap(s, self.replay.theatre, local, labels=False, roads=roads)
+            # outside the theatre box there is no data: plain background, and a frame
+            x0, y0, x1, y1 = box_km()
+            (lx, ty), (rx, by) = local.to_px(x0, y1), local.to_px(x1, y0)
+            inside = pygame.Rect(round(lx), round(ty), round(rx - lx), round(by - ty))
+            full = s.get_rect()
+            for strip in (
+                pygame.Rect(0, 0, inside.left, full.h),
+                pygame.Rect(inside.right, 0, full.w - inside.right, full.h),
+                pygame.Rect(0, 0, full.w, inside.top),
+                pygame.Rect(0, inside.bottom, full.w, full.h - inside.bottom),
+            ):
+                if strip.w > 0 and strip.h > 0:
+                    s.fill(bm.BACKGROUND, strip)
+            if not inside.contains(full):
+                pygame.draw.rect(s, bm.FRAME, inside, 1)
+            self._base[key] = self._fast(s, alpha=False)
+        return self._base[key]
+
+    def label_layer(self, layout: Layout, vp: bm.Viewport) -> pygame.Surface:
+        key = (layout.size, vp.bounds_km)
+        if key not in self._labels:
+            if len(self._labels) > 6:
+                self._labels.clear()
+            s = pygame.Surface(layout.map_rect.size, pygame.SRCALPHA)
+            local = bm.Viewport(layout.map_rect.size, vp.bounds_km, margins=(0, 0, 0, 0))
+            bm.draw_labels(s, self.replay.theatre, local)
+            self._labels[key] = self._fast(s, alpha=True)
+        return self._labels[key]
+
+    def territory_layer(self, layout: Layout, vp: bm.Viewport, k: int):
+        """(surface, top-left px): the raster coloured by holder, cropped to the view."""
+        ua = self.replay.ua_held[k]
+        key = (layout.size, vp.bounds_km, ua.tobytes())
+        if key == self._territory_key:
+            return self._territory
+        terr = self.replay.theatre.territory
+        lon_step = float(terr.lons[1] - terr.lons[0])
+        lat_step = float(terr.lats[1] - terr.lats[0])
+        lon0, lat1 = terr.lons[0] - lon_step / 2, terr.lats[-1] + lat_step / 2
+        # visible window in lon/lat -> cell index ranges (rows counted from the north)
+        r = layout.map_rect
+        from sim.theatre import unproject
+
+        lonl, latt = unproject(*vp.to_km(r.left, r.top))
+        lonr, latb = unproject(*vp.to_km(r.right, r.bottom))
+        c0 = max(0, int(math.floor((float(lonl) - lon0) / lon_step)))
+        c1 = min(len(terr.lons), int(math.ceil((float(lonr) - lon0) / lon_step)))
+        r0 = max(0, int(math.floor((lat1 - float(latt)) / lat_step)))
+        r1 = min(len(terr.lats), int(math.ceil((lat1 - float(latb)) / lat_step)))
+        if c1 <= c0 or r1 <= r0:
+            self._territory_key, self._territory = key, (None, (0, 0))
+            return self._territory
+        owner = self.owner[::-1][r0:r1, c0:c1]  # north row first
+        colours = np.array([UA_TINT, RU_TINT, RUSSIA_TINT], dtype=np.uint8)
+        which = np.where(ua[owner], 0, np.where(self.russia[owner], 2, 1))
+        rgba = np.ascontiguousarray(colours[which])
+        small = pygame.image.frombytes(rgba.tobytes(), (c1 - c0, r1 - r0), "RGBA")
+        x0, y0 = vp.lonlat_to_px(lon0 + c0 * lon_step, lat1 - r0 * lat_step)
+        x1, y1 = vp.lonlat_to_px(lon0 + c1 * lon_step, lat1 - r1 * lat_step)
+        size = (max(1, round(x1 - x0)), max(1, round(y1 - y0)))
+        surf = self._fast(pygame.transform.scale(small, size), alpha=True)
+        self._territory_key, self._territory = key, (surf, (round(x0), round(y0)))
+        return self._territory
+
+    # ---------------------------------------------------------------- the frame
+    def draw(self, surface: pygame.Surface, state: ViewState) -> Layout:
+        """Draw the whole window for `state` onto `surface`; returns the layout used."""
+        layout = Layout.for_size(surface.get_size())
+        vp = self.viewport(layout, state)
+        rp = self.replay
+        k = min(max(int(math.floor(state.t)), 0), rp.hours)
+        ui = layout.ui
+        surface.fill(bm.BACKGROUND)
+        mr = layout.map_rect
+        surface.blit(self.base_layer(layout, vp, "roads" in state.layers), mr.topleft)
+        clip = surface.get_clip()
+        surface.set_clip(mr)
+        if "territory" in state.layers:
+            terr, pos = self.territory_layer(layout, vp, k)
+            if terr is not None:
+                surface.blit(terr, pos)
+            self.draw_front(surface, vp, k, ui)
+        if "labels" in state.layers:
+            surface.blit(self.label_layer(layout, vp), mr.topleft)
+        self.draw_crossings(surface, vp, k, ui)
+        if "battles" in state.layers:
+            self.draw_battles(surface, vp, state.t, ui)
+        if "units" in state.layers:
+            self.draw_units(surface, vp, state, ui)
+        panels.draw_map_overlays(surface, layout, vp, state, rp)
+        surface.set_clip(clip)
+        pygame.draw.rect(surface, bm.FRAME, mr, 1)
+        panels.draw_timeline(surface, layout, state, rp)
+        panels.draw_sidebar(surface, layout, state, rp)
+        if state.help:
+            panels.draw_help(surface, layout)
+        return layout
+
+    def draw_front(self, surface, vp, k: int, ui: float) -> None:
+        segs = front_segments(self.ridges, self.replay.ua_held[k], self.russia)
+        w = max(2, round(3 * ui))
+        px = [(vp.to_px(*a), vp.to_px(*b)) for a, b in segs]
+        for a, b in px:
+            pygame.draw.line(surface, FRONT_CASING, a, b, w + 2)
+        for a, b in px:
+            pygame.draw.line(surface, FRONT, a, b, w)
+            pygame.draw.circle(surface, FRONT, a, w / 2)
+            pygame.draw.circle(surface, FRONT, b, w / 2)
+
+    def crossing_px(self, vp, cid: str):
+        c = self.replay.theatre.crossings[cid]
+        (ax, ay), (bx, by) = self.node_xy[c.u], self.node_xy[c.v]
+        return vp.to_px((ax + bx) / 2, (ay + by) / 2)
+
+    def draw_crossings(self, surface, vp, k: int, ui: float) -> None:
+        """Destroyed bridges: a red X; pontoons: a green P in a circle."""
+        r = 7 * ui
+        for cid, st in self.replay.crossings_at(k).items():
+            if cid not in self.replay.theatre.crossings:
+                continue
+            x, y = self.crossing_px(vp, cid)
+            if st == "destroyed":
+                for colour, w in (((255, 255, 255), round(6 * ui)), (DESTROYED, round(4 * ui))):
+                    pygame.draw.line(surface, colour, (x - r, y - r), (x + r, y + r), w)
+                    pygame.draw.line(surface, colour, (x - r, y + r), (x + r, y - r), w)
+            elif st == "pontoon":
+                pygame.draw.circle(surface, (255, 255, 255), (x, y), r + 2)
+                pygame.draw.circle(surface, PONTOON, (x, y), r + 1, max(2, round(2 * ui)))
+                t = panels.text("P", round(11 * ui), True, PONTOON)
+                surface.blit(t, t.get_rect(center=(x, y)))
+
+    def draw_battles(self, surface, vp, t: float, ui: float) -> None:
+        """A burst at each node fought over this hour, its size growing with the force ratio."""
+        k = min(int(math.floor(t)), self.replay.hours)
+        by_node: dict[str, float] = {}
+        hour = k + 1 if t > k else k  # between hours k and k+1: the fighting of that hour
+        for b in self.replay.battles_at.get(hour, []):
+            by_node[b["node_id"]] = max(by_node.get(b["node_id"], 0.0), float(b["ratio"]))
+        pulse = 1.0 + 0.12 * math.sin((t - k) * math.tau)
+        for node, ratio in by_node.items():
+            if node not in self.node_xy:
+                continue
+            x, y = vp.to_px(*self.node_xy[node])
+            draw_burst(surface, (x, y), battle_radius(ratio, ui) * pulse)
+
+    def draw_units(self, surface, vp, state: ViewState, ui: float) -> None:
+        rp = self.replay
+        k = min(int(math.floor(state.t)), rp.hours)
+        for uid, since in rp.gone_since.items():  # grey crosses where units left the field
+            if 0 <= k - since < GONE_SHOWN_H:
+                snap = rp.units_at(k).get(uid)
+                if snap:
+                    alpha = round(255 * (1 - (k - since) / GONE_SHOWN_H) ** 0.5)
+                    sym.draw_gone_mark(surface, vp.to_px(*unit_position_km(rp, snap)), ui, alpha)
+        placements = unit_placements(rp, state.t, vp, ui)
+        _, _, top = sym.symbol_extent(ui)
+        sel = None
+        for uid, snap, rect, _spot in placements:
+            facts = rp.units[uid]
+            img = sym.unit_symbol(
+                facts["side"], facts["type"], facts["echelon"], ui, routed=snap["posture"] == "rout"
+            )
+            surface.blit(img, (rect.centerx - img.get_width() // 2, rect.top - top))
+            sym.draw_strength_bar(surface, rect, snap["strength"], facts["side"], ui)
+            label = panels.text(
+                sym.short_designation(facts["name"]),
+                round(11 * ui),
+                True,
+                sym.SIDE_LINE[facts["side"]],
+                halo=True,
+            )
+            surface.blit(label, (rect.right + 2, rect.top - 2))
+            if uid == state.selected:
+                sel = (snap, rect)
+        if sel:
+            snap, rect = sel
+            pygame.draw.rect(surface, SELECTED, rect.inflate(10, 16), max(2, round(3 * ui)), 4)
+            obj = snap.get("objective")
+            if obj and obj in self.node_xy and obj != snap["node"]:
+                bm.draw_dashed(
+                    surface,
+                    SELECTED,
+                    [rect.center, vp.to_px(*self.node_xy[obj])],
+                    max(2, round(2 * ui)),
+                    (8, 6),
+                )
+
+
+def battle_radius(ratio: float, ui: float) -> float:
+    """8 px at even odds, growing with log2 of the force ratio (attacker : defender)."""
+    return (8 + 4 * math.log2(max(1.0, min(ratio, 32.0)))) * ui
+
+
+def draw_burst(surface, centre, radius: float, points: int = 8) -> None:
+    x, y = centre
+    pts = []
+    for i in range(points * 2):
+        a = math.pi * i / points
+        rr = radius if i % 2 == 0 else radius * 0.5
+        pts.append((x + rr * math.cos(a), y + rr * math.sin(a)))
+    pygame.draw.polygon(surface, BATTLE_FILL, pts)
+    pygame.draw.polygon(surface, BATTLE_LINE, pts, 2)

@@ -1,0 +1,330 @@
+"""The viewer, rendered offscreen: checks the picture (pixel colours where the map says things
+are), the controls and the export, not just that nothing raised."""
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"  # before pygame is imported anywhere
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import json  # noqa: E402
+import sys  # noqa: E402
+from datetime import datetime, timedelta  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+
+from sim.view import app  # noqa: E402
+from sim.view import basemap as bm  # noqa: E402
+from sim.view import render as rd  # noqa: E402
+from sim.view import symbols as sym  # noqa: E402
+from sim.view.app import MissingExtra, Replay, parse_jump, record_video, render_frame  # noqa: E402
+
+SIZE = (1280, 800)
+
+
+@pytest.fixture(scope="module")
+def run():
+    from sim.model import CampaignModel
+    from sim.scenario import load_scenario
+    from sim.theatre import build_theatre
+
+    th = build_theatre()
+    sc = load_scenario("scenarios/izium_2022_09.yaml", th)
+    rec = CampaignModel(sc, th, seed=0).run()
+    return th, sc, rec
+
+
+@pytest.fixture(scope="module")
+def replay(run):
+    th, sc, rec = run
+    return Replay.from_run(rec, th, sc)
+
+
+def frame(replay, t, layers=None, size=SIZE):
+    renderer = rd.Renderer(replay)
+    state = rd.ViewState(t=t)
+    if layers is not None:
+        state.layers = set(layers)
+    surf = render_frame(replay, t, size, renderer=renderer, state=state)
+    layout = rd.Layout.for_size(size)
+    return surf, renderer.viewport(layout, state), layout
+
+
+def near(surf, xy, colour, radius=1, tol=12):
+    """Whether `colour` appears within `radius` px of xy."""
+    x, y = round(xy[0]), round(xy[1])
+    for dx in range(-radius, radius + 1):
+        for dy in range(-radius, radius + 1):
+            c = surf.get_at((x + dx, y + dy))[:3]
+            if all(abs(a - b) <= tol for a, b in zip(c, colour, strict=True)):
+                return True
+    return False
+
+
+def test_donets_is_drawn_in_river_colour_where_the_map_runs(replay):
+    surf, vp, layout = frame(replay, 0, layers=())
+    line = replay.theatre.rivers["Siverskyi Donets"][0]
+    hits = total = 0
+    for lon, lat in line[:: max(1, len(line) // 40)]:
+        p = vp.lonlat_to_px(lon, lat)
+        if layout.map_rect.inflate(-20, -20).collidepoint(p):
+            total += 1
+            hits += near(surf, p, bm.RIVER, radius=1)
+    assert total >= 10
+    assert hits >= 0.8 * total  # a few vertices sit under towns or bridges
+
+
+def test_a_lone_unit_frame_is_drawn_at_its_node(replay):
+    k = 0
+    snaps = [s for s in replay.units_at(k).values() if s["status"] == "active" and not s["next"]]
+    count = {}
+    for s in replay.units_at(k).values():
+        count[s["node"]] = count.get(s["node"], 0) + 1
+    lone = [s for s in snaps if count[s["node"]] == 1]
+    assert lone
+    surf, vp, _ = frame(replay, k, layers=("units",))
+    fw, fh = sym.frame_size(rd.Layout.for_size(SIZE).ui)
+    for s in lone[:5]:
+        side = replay.units[s["id"]]["side"]
+        node = replay.theatre.graph.nodes[s["node"]]
+        x, y = vp.to_px(node["x_km"], node["y_km"])
+        # left of the centre, between the arms of an X and outside an oval: frame fill
+        assert near(surf, (x - 0.36 * fw, y), sym.SIDE_FILL[side], radius=1), s["id"]
+        # the frame's outline one px inside its left edge
+        assert near(surf, (x - fw / 2 + 1, y), sym.SIDE_LINE[side], radius=1), s["id"]
+
+
+def test_the_clock_shows_the_time_and_changes(replay):
+    a, _, layout = frame(replay, 0)
+    b, _, _ = frame(replay, 30)
+    clock = pygame.Rect(layout.sidebar.left + 10, 60, layout.sidebar.w - 20, 100)
+    pa = pygame.surfarray.array3d(a.subsurface(clock))
+    pb = pygame.surfarray.array3d(b.subsurface(clock))
+    assert (pa.sum(axis=2) < 200).sum() > 300  # dark text is there
+    assert (pa != pb).any(axis=2).sum() > 200  # and it changes with the time
+    # the rendered hour text matches the frame's hour ("18:00" at the start)
+    assert f"{replay.times[0]:%H:%M}" == "18:00"
+
+
+def test_a_destroyed_bridge_shows_a_red_mark(replay):
+    k = next(k for k, f in enumerate(replay.frames) if "destroyed" in f["crossings"].values())
+    cid = next(c for c, s in replay.frames[k]["crossings"].items() if s == "destroyed")
+    surf, vp, _ = frame(replay, k, layers=("battles",))
+    renderer = rd.Renderer(replay)
+    x, y = renderer.crossing_px(vp, cid)
+    assert near(surf, (x + 4, y + 4), rd.DESTROYED, radius=2)
+    before, _, _ = frame(replay, 0, layers=())
+    assert not near(before, (x + 4, y + 4), rd.DESTROYED, radius=2)
+
+
+def test_territory_colour_differs_between_sides(replay):
+    th = replay.theatre
+    k = 0
+    ua = replay.ua_held[k]
+    idx = {n: i for i, n in enumerate(th.node_ids)}
+    surf, vp, _ = frame(replay, k, layers=("territory",))
+
+    def sample(node):
+        i = idx[node]
+        terr = th.territory
+        rows, cols = np.nonzero(terr.owner == i)
+        nx_, ny_ = vp.to_px(th.graph.nodes[node]["x_km"], th.graph.nodes[node]["y_km"])
+        pts = [vp.lonlat_to_px(terr.lons[c], terr.lats[r]) for r, c in zip(rows, cols, strict=True)]
+        far = max(pts, key=lambda p: min(np.hypot(p[0] - nx_, p[1] - ny_), 25))
+        return surf.get_at((round(far[0]), round(far[1])))[:3]
+
+    ua_node = next(n for n in ("balakliia", "chuhuiv", "zmiiv") if ua[idx[n]])
+    ru_node = next(n for n in ("izium_s", "kupiansk_w", "borova") if not ua[idx[n]])
+    cu, cr = sample(ua_node), sample(ru_node)
+    assert cu[2] > cu[0]  # bluish
+    assert cr[0] > cr[2]  # reddish
+    assert cu != cr
+
+
+def test_units_move_smoothly_between_hours(replay):
+    vp = bm.Viewport(SIZE)
+    k = next(
+        k
+        for k in range(replay.hours)
+        if any(s["next"] and s["progress_km"] > 0 for s in replay.units_at(k).values())
+    )
+    a = {u: r.center for u, _, r, _ in rd.unit_placements(replay, k, vp, 1.0)}
+    m = {u: r.center for u, _, r, _ in rd.unit_placements(replay, k + 0.5, vp, 1.0)}
+    b = {u: r.center for u, _, r, _ in rd.unit_placements(replay, k + 1, vp, 1.0)}
+    moved = [u for u in a if u in b and u in m and np.hypot(*np.subtract(a[u], b[u])) > 3]
+    assert moved
+    for u in moved:  # halfway in time is between the two positions
+        assert min(a[u][0], b[u][0]) - 8 <= m[u][0] <= max(a[u][0], b[u][0]) + 8
+
+
+def test_the_view_never_changes_the_record(run, replay):
+    th, sc, rec = run
+    before = json.dumps(rec.frames[:50], sort_keys=True, default=float)
+    for t in (0, 10.5, 49):
+        frame(replay, t)
+    assert json.dumps(rec.frames[:50], sort_keys=True, default=float) == before
+
+
+def test_load_a_saved_run(run, tmp_path):
+    from sim.report import write_run
+
+    th, sc, rec = run
+    write_run(rec, tmp_path)
+    rp = Replay.load(tmp_path, th, sc)
+    assert rp.hours == rec.hours and set(rp.units) == {u["id"] for u in rec.units}
+    assert (rp.ua_held == Replay.from_run(rec, th, sc).ua_held).all()
+    assert any(i.history for i in rp.ticker) and any(not i.history for i in rp.ticker)
+
+
+def test_comparison_rows_become_timeline_marks(run):
+    th, sc, rec = run
+    day = datetime(2022, 9, 8, 23)
+    rows = [
+        SimpleNamespace(
+            date=day,
+            kind="control",
+            place="balakliia",
+            name="Balakliia",
+            holder="UA",
+            sim_date=day - timedelta(hours=40),
+            error_days=-1.7,
+            ok=True,
+        ),
+        SimpleNamespace(
+            date=day,
+            kind="area",
+            place=None,
+            name="UA area",
+            holder="UA",
+            sim_date=None,
+            error_days=None,
+            ok=False,
+        ),
+    ]
+    rp = Replay.from_run(rec, th, sc, SimpleNamespace(rows=rows))
+    assert rp.has_comparison and rp.marks[0].sim_date == day - timedelta(hours=40)
+    state = rd.ViewState(t=40, hover=(0, 0))
+    layout = rd.Layout.for_size(SIZE)
+    from sim.view import panels
+
+    (_, obs, sim), _ = panels.mark_positions(layout, rp)
+    state.hover = (round(sim[0]), round(sim[1]))
+    surf = pygame.Surface(SIZE)
+    rd.Renderer(rp).draw(surf, state)  # with the tooltip over the model's mark
+    assert sim[0] < obs[0]  # the run took Balakliia before the observation date
+
+
+def test_parse_jump(replay):
+    assert parse_jump("2022-09-10 14:00", replay) == (
+        datetime(2022, 9, 10, 14) - replay.start
+    ) / timedelta(hours=1)
+    assert parse_jump("10 14", replay) == parse_jump("2022-09-10T14:00", replay)
+    assert parse_jump("6", replay) == parse_jump("2022-09-06", replay)
+    with pytest.raises(ValueError):
+        parse_jump("2022-10-01", replay)
+    with pytest.raises(ValueError):
+        parse_jump("soon", replay)
+
+
+def test_controls_change_the_view_state_only(replay):
+    renderer = rd.Renderer(replay)
+    c = app.Controller(replay, renderer)
+    state = rd.ViewState()
+    layout = rd.Layout.for_size(SIZE)
+
+    def key(k, **kw):
+        return c.handle(
+            pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="", **kw), state, layout, 0.0
+        )
+
+    key(pygame.K_SPACE)
+    assert state.playing
+    app.update(state, replay, 0.5, 0.0)
+    assert state.t == pytest.approx(0.5 * state.hours_per_s)
+    key(pygame.K_RIGHT)
+    assert not state.playing and state.t == 3.0
+    key(pygame.K_LEFT)
+    assert state.t == 2.0
+    speed = state.speed
+    key(pygame.K_PLUS)
+    assert state.speed == speed + 1
+    key(pygame.K_t)
+    assert "territory" not in state.layers
+    key(pygame.K_3)
+    assert replay.time_at(state.t) == datetime(2022, 9, 7)
+    key(pygame.K_j)
+    for ch in "10 12":
+        c.handle(pygame.event.Event(pygame.TEXTINPUT, text=ch), state, layout, 0.0)
+    key(pygame.K_RETURN)
+    assert replay.time_at(state.t) == datetime(2022, 9, 10, 12)
+    key(pygame.K_END)
+    assert state.t == replay.hours
+    # click on the timeline scrubs
+    bar = app.timeline_bar(layout)
+    c.handle(
+        pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(bar.left, bar.centery)),
+        state,
+        layout,
+        0.0,
+    )
+    assert state.t == 0.0
+    c.handle(
+        pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=(bar.left, bar.centery)),
+        state,
+        layout,
+        0.0,
+    )
+    # click on a unit selects it
+    vp = renderer.viewport(layout, state)
+    uid, _, rect, _ = rd.unit_placements(replay, state.t, vp, layout.ui)[0]
+    for t in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
+        c.handle(pygame.event.Event(t, button=1, pos=rect.center), state, layout, 0.0)
+    assert state.selected is not None
+    surf = pygame.Surface(SIZE)
+    renderer.draw(surf, state)  # the unit panel draws
+    assert key(pygame.K_ESCAPE) and state.selected is None
+    assert not c.handle(pygame.event.Event(pygame.QUIT), state, layout, 0.0)
+
+
+def test_record_a_small_gif(replay, tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "run.gif"
+    record_video(replay, out, size=(400, 260), step_h=60)
+    assert out.exists() and not list(tmp_path.glob("*.partial*"))
+    with Image.open(out) as im:
+        assert im.n_frames == len(range(0, replay.hours, 60)) + (replay.hours % 60 != 0)
+
+
+def test_mp4_without_ffmpeg_says_how_to_install(replay, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
+    with pytest.raises(MissingExtra, match=r'pip install -e "\.\[video\]"'):
+        record_video(replay, tmp_path / "x.mp4", size=(320, 240))
+
+
+def test_screenshot_writes_a_png(replay, tmp_path):
+    out = tmp_path / "a.png"
+    app.screenshot(replay, out, datetime(2022, 9, 10, 12), size=(800, 500))
+    img = pygame.image.load(str(out))
+    assert img.get_size() == (800, 500)
+
+
+def test_symbols_differ_by_type_and_echelon():
+    imgs = {
+        (k, e): pygame.image.tobytes(sym.unit_symbol("UA", k, e), "RGBA")
+        for k in (
+            "armour",
+            "mechanised",
+            "infantry",
+            "airborne",
+            "national_guard",
+            "artillery",
+            "special_forces",
+            "reconnaissance",
+        )
+        for e in ("battalion", "brigade")
+    }
+    assert len(set(imgs.values())) == len(imgs)
+    assert sym.short_designation("25th Airborne Brigade") == "25"
