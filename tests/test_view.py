@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from sim.view import app  # noqa: E402
+from sim.view import app, panels  # noqa: E402
 from sim.view import basemap as bm  # noqa: E402
 from sim.view import render as rd  # noqa: E402
 from sim.view import symbols as sym  # noqa: E402
@@ -262,7 +262,7 @@ def test_controls_change_the_view_state_only(replay):
     key(pygame.K_END)
     assert state.t == replay.hours
     # click on the timeline scrubs
-    bar = app.timeline_bar(layout)
+    bar = panels.timeline_bar(layout)
     c.handle(
         pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(bar.left, bar.centery)),
         state,
