@@ -325,7 +325,8 @@ class CampaignModel(mesa.Model):
 
     def supply_threatened(self, unit: Unit) -> bool:
         """The doctrine's trigger: supply route cut, grown past withdraw_detour_factor times its
-        starting length, or advancing enemy troops (attacking or moving) within threat_radius_km
+        length when the unit took position (and by more than threat_radius_km), or advancing
+        enemy troops (attacking or moving) within threat_radius_km
         of its rear part (the nodes farther than threat_radius_km from the unit). Enemies in
         front of a unit at the front are its fight, and an enemy holding a line beside the
         route does not threaten to cut it; an enemy on the move near it does."""
@@ -334,7 +335,7 @@ class CampaignModel(mesa.Model):
             return True
         if (unit.baseline_supply_km is not None
                 and unit.supply_km > p.withdraw_detour_factor * unit.baseline_supply_km
-                and unit.supply_km > p.supply_range_km * 0.5):
+                and unit.supply_km > unit.baseline_supply_km + p.threat_radius_km):
             return True
         if not unit.supply_route or p.threat_radius_km <= 0:
             return False
@@ -552,7 +553,8 @@ class CampaignModel(mesa.Model):
 
     def force_out(self, node: str, defenders: list[Unit], attacker_side: str) -> None:
         """The attack has taken the node: defenders fall back to a neighbour they hold that
-        the attacker is not attacking from; with none, they are cut off and surrender."""
+        the attacker is not attacking from, and from there on to their side's next line (the
+        scenario's fallback places) if it has one. With no way out they surrender."""
         attack_from = {u.node for u in self.active_units(attacker_side) if u.next_node == node}
         exits = sorted(nb for nb in self.graph.neighbors(node)
                        if self.control[nb] != attacker_side and nb not in attack_from
@@ -572,8 +574,10 @@ class CampaignModel(mesa.Model):
             u.route, u.next_node, u.progress_km = [], None, 0.0
             u.hours_in_place = 0.0
             self.leave_behind_at(u, node, u.abandon(self.params.rout_abandon_per_hour * 4))
-            if u.posture not in (Posture.ROUT,):
+            if u.posture != Posture.ROUT:
                 u.posture, u.task, u.objective = Posture.DEFEND, "hold", None
+                if self.scenario.fallback.get(u.side):
+                    self.fall_back(u, Posture.WITHDRAW, "falls back to its next line")
         self._positions_changed()
 
     def leave_behind_at(self, unit: Unit, node: str, items: np.ndarray) -> None:
