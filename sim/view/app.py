@@ -38,6 +38,7 @@ __all__ = ["MissingExtra", "Replay", "Mark", "play", "screenshot", "record_video
 FPS = 30
 GIF_STEP_H = 3.0  # one GIF frame per 3 simulated hours
 GIF_FRAME_S = 0.15
+GIF_MAX_FRAMES = 100
 MP4_STEP_H = 0.5
 MP4_FPS = 24
 HOLD_END_S = 2.0  # the last frame stays this long
@@ -263,7 +264,8 @@ def update(state: ViewState, replay: Replay, dt_s: float, now_s: float) -> None:
 # ---------------------------------------------------------------------------------- entry points
 def play(replay: Replay, *, size=(1280, 800)) -> None:
     """Open a resizable window and play the replay; returns when the window is closed."""
-    pygame.init()
+    pygame.display.init()  # not pygame.init(): no audio
+    pygame.font.init()
     try:
         screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         pygame.display.set_caption(f"{replay.title} (seed {replay.seed})")
@@ -353,7 +355,8 @@ def record_video(
 ) -> None:
     """Render the whole replay to `path` (.gif or .mp4) without a window.
 
-    GIF: one frame per `step_h` simulated hours (default 3), one shared 128-colour palette, no
+    GIF: one frame per `step_h` simulated hours (default 3, more for runs longer than
+    `GIF_MAX_FRAMES` frames), one shared 128-colour palette, no
     dithering (flat map colours compress well). MP4: H.264 through imageio-ffmpeg, two frames
     per simulated hour at 24 fps. Raises MissingExtra if the needed package is missing."""
     path = Path(path)
@@ -375,7 +378,13 @@ def record_video(
             raise MissingExtra(
                 'GIF export needs imageio (with Pillow): pip install -e ".[video]"'
             ) from None
-    step = step_h or (GIF_STEP_H if kind == ".gif" else MP4_STEP_H)
+    if step_h is None:  # long runs: fewer frames, so a GIF stays a few MB
+        step_h = (
+            max(GIF_STEP_H, math.ceil(replay.hours / GIF_MAX_FRAMES))
+            if kind == ".gif"
+            else MP4_STEP_H
+        )
+    step = step_h
     n = int(math.floor(replay.hours / step)) + 1
     times = [min(i * step, float(replay.hours)) for i in range(n)]
     if times[-1] < replay.hours:

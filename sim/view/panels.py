@@ -158,7 +158,11 @@ def _sidebar(s: pygame.Surface, layout, state, rp, k: int) -> None:
     y += round(4 * ui)
     # the clock
     now = rp.times[k]
-    s.blit(text(f"{now:%A} {now.day} {now:%B %Y}", round(22 * ui), True), (pad, y))
+    date_size = round(22 * ui)
+    date = f"{now:%A} {now.day} {now:%B %Y}"
+    while date_size > 10 and bm.font(date_size, True).size(date)[0] > inner:
+        date_size -= 1
+    s.blit(text(date, date_size, True), (pad, y))
     y += round(28 * ui)
     clock = text(f"{now:%H:%M}", round(40 * ui), True)
     s.blit(clock, (pad, y))
@@ -538,16 +542,24 @@ def _timeline_static(s, layout, rp) -> None:
     bar = timeline_bar(layout).move(-off.x, -off.y)
     pygame.draw.rect(s, TIMELINE_BAR, bar)
     day = datetime.combine(rp.start.date(), datetime.min.time())
+    day_w = bar.w * 24 / max(1, rp.hours)
+    stride = max(1, math.ceil(text("30 Sep", round(12 * ui)).get_width() * 1.3 / day_w))
+    i = 0
     while day <= rp.end:
         x = timeline_x(layout, rp, _hours(rp, day)) - off.x
         x_next = timeline_x(layout, rp, _hours(rp, day + timedelta(days=1))) - off.x
         if day >= rp.start:
-            pygame.draw.line(s, INK, (x, bar.top - 3), (x, bar.bottom + 3), 1)
+            tall = 3 if i % stride == 0 else 1
+            pygame.draw.line(s, INK, (x, bar.top - tall), (x, bar.bottom + tall), 1)
         lab = text(f"{day.day} {day:%b}", round(12 * ui), False, MUTED)
-        cx = (max(x, bar.left) + min(x_next, bar.right)) / 2
-        if min(x_next, bar.right) - max(x, bar.left) > lab.get_width() * 0.8:
-            s.blit(lab, (cx - lab.get_width() / 2, bar.bottom + round(14 * ui)))
+        if stride == 1:  # each day's name in the middle of its span
+            cx = (max(x, bar.left) + min(x_next, bar.right)) / 2
+            if min(x_next, bar.right) - max(x, bar.left) > lab.get_width() * 0.8:
+                s.blit(lab, (cx - lab.get_width() / 2, bar.bottom + round(14 * ui)))
+        elif i % stride == 0 and day >= rp.start and x + lab.get_width() / 2 <= bar.right:
+            s.blit(lab, (x - lab.get_width() / 2, bar.bottom + round(14 * ui)))
         day += timedelta(days=1)
+        i += 1
     if not rp.marks:
         legend_txt = "No historical observations in this scenario."
     elif rp.has_comparison:
