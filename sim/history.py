@@ -4,9 +4,10 @@ the run matched it, the error in days, and one fidelity score (0-100).
 Observations come in two shapes:
 - **who held a place on a date.** If the run started with the place in the other side's hands,
   it is a *change*: the simulated date is when the observed holder first took it, and the error
-  is the difference in calendar days (+2 = two days late). If the place started with the
-  observed holder, it is a *hold*: the simulated date is when it was first lost (if ever), and
-  the observation is met if it was still held on that date.
+  is the difference in calendar days (+2 = two days late). With `bound: true` the date only says
+  "held by then": the observation is met if the place is held on that date, whenever it changed.
+  If the place started with the observed holder, it is a *hold*: the simulated date is when it
+  was first lost (if ever), and the observation is met if it was still held on that date.
 - **area or settlements taken by a side since the start**, by a date, with a relation (=, >=,
   <=). The simulated value is the run's figure at the end of that day.
 
@@ -73,7 +74,19 @@ def _end_of_day(record: RunRecord, when: datetime) -> int:
 def _control(record: RunRecord, obs: Observation, name: str) -> ObservationResult:
     node, holder = obs.place, obs.holder
     holders = [record.holder(node, k) for k in range(len(record.times))]
-    if holders[0] != holder:  # a change: when did the run first give it to `holder`?
+    k_obs = _end_of_day(record, obs.date)
+    if obs.bound and holders[0] != holder:  # "held by then": any change before D is right
+        first = next((k for k, h in enumerate(holders) if h == holder), None)
+        sim_date = record.times[first] if first is not None else None
+        ok = holders[k_obs] == holder
+        if ok:
+            err, credit = 0.0, 1.0
+        elif sim_date is None:
+            err, credit = None, 0.0
+        else:
+            err = float(max(0, (sim_date.date() - obs.date.date()).days))
+            credit = max(0.0, 1.0 - abs(err) / CHANGE_DAYS_TO_ZERO)
+    elif holders[0] != holder:  # a change: when did the run first give it to `holder`?
         k = next((k for k, h in enumerate(holders) if h == holder), None)
         if k is None:
             sim_date, err, credit = None, None, 0.0
@@ -83,7 +96,6 @@ def _control(record: RunRecord, obs: Observation, name: str) -> ObservationResul
             credit = max(0.0, 1.0 - abs(err) / CHANGE_DAYS_TO_ZERO)
         ok = err is not None and abs(err) <= CHANGE_TOLERANCE_DAYS
     else:  # a hold: was it still held on the date?
-        k_obs = _end_of_day(record, obs.date)
         lost = next((k for k, h in enumerate(holders) if h != holder), None)
         sim_date = record.times[lost] if lost is not None else None
         ok = holders[k_obs] == holder

@@ -213,6 +213,8 @@ class Observation(_Strict):
     area_km2: float | None = Field(None, gt=0)
     settlements: int | None = Field(None, gt=0)
     relation: Literal["=", ">=", "<="] = "="
+    bound: bool = Field(False, description="the date only bounds the change ('held by then'), "
+                        "it is not the day the place changed hands")
     source: str = Field(min_length=1)
     note: str = ""
 

@@ -34,8 +34,9 @@ class SupplyNet:
     side: str
     node_ids: list[str]
     index: dict[str, int]
-    dist: np.ndarray  # effective km from the nearest depot, per node (inf: not reached)
-    pred: np.ndarray  # predecessor towards that depot (-9999 at depots and unreached nodes)
+    dist: np.ndarray  # effective km from the bases, per node (inf: not reached)
+    pred: np.ndarray  # predecessor towards the source depot (-9999 at sources, unreached)
+    haul_pred: np.ndarray | None = None  # stage 1: predecessor towards the nearest base
 
     def reaches(self, node: str) -> bool:
         return bool(np.isfinite(self.dist[self.index[node]]))
@@ -44,13 +45,17 @@ class SupplyNet:
         return float(self.dist[self.index[node]])
 
     def path(self, node: str) -> list[str]:
-        """Depot first, `node` last ([] if not reached)."""
+        """The line of supply to `node`: base first (through the forward depot that feeds it,
+        if any), `node` last ([] if not reached)."""
         i = self.index[node]
         if not np.isfinite(self.dist[i]):
             return []
         out = [i]
         while self.pred[out[-1]] >= 0:
             out.append(int(self.pred[out[-1]]))
+        if self.haul_pred is not None:  # from the feeding depot back to its base
+            while self.haul_pred[out[-1]] >= 0:
+                out.append(int(self.haul_pred[out[-1]]))
         return [self.node_ids[j] for j in reversed(out)]
 
 
@@ -86,7 +91,8 @@ def trace(m: CampaignModel, side: str) -> SupplyNet:
     u, v, cost = _held_graph(m, held)
     graph = csr_matrix((cost, (u, v)), shape=(n, n))
     base_idx = sorted({m.node_index[d.node] for d in bases})
-    haul = dijkstra(graph, directed=False, indices=base_idx, min_only=True)
+    haul, haul_pred, _ = dijkstra(graph, directed=False, indices=base_idx, min_only=True,
+                                  return_predecessors=True)
     offsets = dict.fromkeys(base_idx, 0.0)
     for d in forward:
         i = m.node_index[d.node]
@@ -100,7 +106,7 @@ def trace(m: CampaignModel, side: str) -> SupplyNet:
     graph = csr_matrix((sc, (su, sv)), shape=(n + 1, n + 1))
     dist, pred = dijkstra(graph, directed=False, indices=n, return_predecessors=True)
     pred = np.where(pred[:n] == n, -9999, pred[:n])
-    return SupplyNet(side, m.node_ids, m.node_index, dist[:n], pred)
+    return SupplyNet(side, m.node_ids, m.node_index, dist[:n], pred, haul_pred)
 
 
 def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel) -> tuple[float, list[str]]:
@@ -124,6 +130,8 @@ def update_supply(m: CampaignModel, nets: dict[str, SupplyNet]) -> None:
     for unit in m.active_units():
         d, route = unit_supply_km(unit, nets[unit.side], m)
         unit.supply_km, unit.supply_route = d, route
+        if unit.baseline_node != unit.node:  # a new position: its supply line is the new normal
+            unit.baseline_node, unit.baseline_supply_km = unit.node, None
         if unit.baseline_supply_km is None and math.isfinite(d):
             unit.baseline_supply_km = max(d, 1.0)
         if d <= p.supply_range_km:

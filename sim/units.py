@@ -67,7 +67,8 @@ class Unit(CellAgent):
         self.in_combat = False
         self.losses_this_hour = 0.0
         self.supply_km = 0.0  # traced supply distance (inf when cut off)
-        self.baseline_supply_km: float | None = None
+        self.baseline_supply_km: float | None = None  # supply distance when it took position
+        self.baseline_node: str | None = None
         self.supply_route: list[str] = []
         self.threat_hours = 0.0
         self.doctrine_withdraw = False

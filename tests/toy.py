@@ -50,7 +50,8 @@ def toy_theatre(nodes: dict[str, tuple[float, float]], edges: list[tuple],
 def toy_scenario(units: list[dict], *, hours: int = 72, orders: list[dict] | None = None,
                  depots: list[dict] | None = None, events: list[dict] | None = None,
                  control: dict | None = None, fallback: dict | None = None,
-                 parameters: dict | None = None) -> Scenario:
+                 parameters: dict | None = None, history: list[dict] | None = None
+                 ) -> Scenario:
     """A scenario dict with sensible defaults around the given units."""
     base_unit = {"type": "mechanised", "echelon": "battalion", "source": "test",
                  "morale": 1.0, "posture": "defend"}
@@ -66,4 +67,5 @@ def toy_scenario(units: list[dict], *, hours: int = 72, orders: list[dict] | Non
         "control": control or {},
         "fallback": fallback or {},
         "parameters": parameters or {},
+        "history": [{"source": "test", **h} for h in (history or [])],
     })
