@@ -273,15 +273,22 @@ class CampaignModel(mesa.Model):
             else:
                 unit.route = route
 
-    def fallback_target(self, unit: Unit) -> str | None:
-        """The nearest (by march time) fallback place of the unit's side it can reach."""
-        targets = [n for n in self.scenario.fallback.get(unit.side, []) if n != unit.node]
-        best, best_route = None, None
-        for t in targets:
-            r = plan_route(unit, t, self, fighting=False)
-            if r is not None and (best_route is None or len(r) < len(best_route)):
-                best, best_route = t, r
-        return best
+    def fallback_route(self, unit: Unit, start: str | None = None) -> tuple[str | None, list]:
+        """The nearest (by road km) fallback place of the unit's side it can reach, and the
+        route there (from `start`, default the unit's node)."""
+        start = start or unit.node
+        best, best_route, best_km = None, [], math.inf
+        for t in self.scenario.fallback.get(unit.side, []):
+            if t == start:
+                return t, []
+            r = plan_route(unit, t, self, fighting=False, start=start)
+            if r is None:
+                continue
+            km = sum(self.graph.edges[a, b]["length_km"] for a, b in zip([start, *r], r,
+                                                                         strict=False))
+            if km < best_km:
+                best, best_route, best_km = t, r, km
+        return best, best_route
 
     def apply_doctrine(self, unit: Unit) -> None:
         """Breakpoints, the supply-threat withdrawal, surrender, and re-planning."""
@@ -351,10 +358,10 @@ class CampaignModel(mesa.Model):
         return bool((d2 <= p.threat_radius_km ** 2).any())
 
     def fall_back(self, unit: Unit, posture: Posture, why: str | None) -> None:
-        target = self.fallback_target(unit)
+        target, route = self.fallback_route(unit)
         unit.task, unit.objective = "withdraw", target
         unit.posture = posture
-        unit.route = (plan_route(unit, target, self, fighting=False) or []) if target else []
+        unit.route = route
         unit.next_node, unit.progress_km = None, 0.0
         if why:
             self.log(posture.value, unit=unit, node=unit.node, text=f"{unit.name} {why}")
@@ -569,7 +576,9 @@ class CampaignModel(mesa.Model):
             if not exits:
                 self.surrender(u)
                 continue
-            dest = min(exits, key=lambda nb: (-self._safety(nb, u.side), nb))
+            _, way_back = self.fallback_route(u, start=node)
+            dest = (way_back[0] if way_back and way_back[0] in exits
+                    else min(exits, key=lambda nb: (-self._safety(nb, u.side), nb)))
             u.cell = self.space[dest]
             u.route, u.next_node, u.progress_km = [], None, 0.0
             u.hours_in_place = 0.0

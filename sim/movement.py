@@ -102,12 +102,13 @@ def route_weight(unit: Unit, m: CampaignModel, *, fighting: bool
 
 
 def plan_route(unit: Unit, target: str, m: CampaignModel, via: list[str] | None = None,
-               fighting: bool = False) -> list[str] | None:
+               fighting: bool = False, start: str | None = None) -> list[str] | None:
     """Nodes to travel through to reach `target` (excluding the start), or None if there is
-    no way. With `via`, the route passes the given places in order."""
+    no way. With `via`, the route passes the given places in order. `start` defaults to the
+    unit's node."""
     weight = route_weight(unit, m, fighting=fighting)
     legs = [*(via or []), target]
-    start = unit.node
+    start = start or unit.node
     path: list[str] = []
     for goal in legs:
         if goal == start:
