@@ -4,6 +4,7 @@
         [--compare] [--record FILE.gif|FILE.mp4] [--screenshot FILE.png --at TIME]
     python run.py params [--markdown]    list every model parameter
     python run.py map [--out FILE.png]   render the theatre to a PNG
+    python run.py view RUN_DIR           replay a saved run without re-simulating
     python run.py sweep SCENARIO.yaml .. run many variants (see sim/sweep.py)
     python run.py compare RESULTS        compare a sweep's outcomes, with plots
 
@@ -200,6 +201,48 @@ def render_map(argv: list[str]) -> int:
     return 0
 
 
+def view_run(argv: list[str]) -> int:
+    """Replay a saved run folder in the viewer, without re-simulating."""
+    ap = _Parser(prog="run.py view", description="Replay a saved run (runs/<id>_seed<N>).")
+    ap.add_argument("run_dir", type=Path)
+    ap.add_argument("--scenario", type=Path, default=None,
+                    help="scenario file (default scenarios/<scenario id of the run>.yaml)")
+    ap.add_argument("--screenshot", type=Path, metavar="FILE.png")
+    ap.add_argument("--at", type=_when, metavar="YYYY-MM-DDTHH:MM")
+    ap.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH")
+    args = ap.parse_args(argv)
+    frames = args.run_dir / "frames.json.gz"
+    if not frames.is_file():
+        raise UsageError(f"{args.run_dir}: no frames.json.gz here (write one with a replay: "
+                         "python run.py SCENARIO.yaml --headless --out DIR)")
+    import gzip
+    import json
+
+    try:
+        with gzip.open(frames, "rt", encoding="utf-8") as f:
+            scenario_id = json.load(f)["scenario"]
+    except (OSError, ValueError, KeyError) as e:
+        raise UsageError(f"{frames}: not a run record ({e})") from None
+    from sim.theatre import build_theatre
+    from sim.view.app import Replay, play, screenshot
+
+    theatre = build_theatre()
+    scenario = load_scenario(args.scenario or REPO / "scenarios" / f"{scenario_id}.yaml",
+                             theatre)
+    if scenario.id != scenario_id:
+        raise UsageError(f"{args.scenario}: scenario {scenario.id!r}, but the run is of "
+                         f"{scenario_id!r}")
+    replay = Replay.load(args.run_dir, theatre, scenario)
+    if args.screenshot:
+        screenshot(replay, args.screenshot, args.at or scenario.end, size=args.size)
+        print(f"wrote {args.screenshot}")
+    elif display_available():
+        play(replay, size=args.size)
+    else:
+        raise UsageError("no display available to show the run (use --screenshot FILE.png)")
+    return 0
+
+
 def sweep(argv: list[str]) -> int:
     from sim.sweep import main as sweep_main
 
@@ -212,7 +255,8 @@ def compare_runs(argv: list[str]) -> int:
     return compare_main(argv)
 
 
-COMMANDS = {"params": list_params, "map": render_map, "sweep": sweep, "compare": compare_runs}
+COMMANDS = {"params": list_params, "map": render_map, "view": view_run, "sweep": sweep,
+            "compare": compare_runs}
 
 
 def main(argv: list[str] | None = None) -> int:

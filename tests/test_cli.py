@@ -68,6 +68,16 @@ def test_outputs_have_the_promised_columns(two_runs):
     assert "fidelity score" in proc.stdout
 
 
+def test_a_saved_run_replays_in_the_viewer_without_re_simulating(two_runs, tmp_path):
+    a, _, _ = two_runs
+    png = tmp_path / "frame.png"
+    proc = run("view", str(a), "--screenshot", str(png), "--at", "2022-09-10T12:00")
+    assert proc.returncode == 0, proc.stderr
+    assert png.stat().st_size > 10_000
+    missing = run("view", str(tmp_path / "nothing"))
+    assert missing.returncode == 2 and "frames.json.gz" in missing.stderr
+
+
 def test_set_overrides_a_parameter_and_changes_the_run(two_runs, tmp_path):
     a, _, _ = two_runs
     proc = run(str(SEPT), "--headless", "--seed", "7", "--out", str(tmp_path),
