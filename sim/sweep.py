@@ -401,6 +401,11 @@ class Base:
         name = parameter_name(path)
         if name is not None:
             return getattr(self.scenario.parameters_with(), name)
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", path) and path not in self.data:
+            close = difflib.get_close_matches(path, [*Parameters.model_fields, *self.data], n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise PathError(path, f"no model parameter or scenario field of that name{hint}; "
+                            "`python run.py params` lists the parameters")
         container, key = locate(self.data, path)
         return container[key]
 
@@ -846,7 +851,7 @@ def process_pool(workers: int, text: str, file: str) -> Pool:
         ctx.set_forkserver_preload(["sim.sweep", "sim.model", "sim.history"])
     ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(text, file))
-    return Pool(ex, workers, lambda: ex.shutdown(wait=True, cancel_futures=True),
+    return Pool(ex, workers, lambda: ex.shutdown(wait=False, cancel_futures=True),
                 f"{workers} worker process{'es' if workers > 1 else ''} ({ctx.get_start_method()})")
 
 
@@ -1032,10 +1037,7 @@ def _execute(todo: deque[RunTask], base: Base, journal_path: Path,
                   "command resumes", file=sys.stderr)
             raise
         finally:
-            try:
-                pool.executor.shutdown(wait=False, cancel_futures=True)
-            finally:
-                pool.close()
+            pool.close()
     return ran
 
 

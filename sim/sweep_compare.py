@@ -208,7 +208,8 @@ def key_towns(meta: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str
         col = f"changed_h.{p['id']}"
         times = [r.get(col) for r in rows if r.get("status") == "ok"]
         changed = [t for t in times if t is not None]
-        if p.get("history_date") or changed:
+        in_run = bool(p.get("history_date")) and p["history_date"] <= meta.get("end", "")
+        if in_run or changed:
             out.append({**p, "column": col,
                         "median_h": float(np.median(changed)) if changed else math.inf})
     out.sort(key=lambda p: (p["history_date"] is None, p["history_date"] or "", p["median_h"]))
@@ -410,8 +411,10 @@ def plot_key_dates(rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping
     ncols = min(3, len(towns))
     nrows = math.ceil(len(towns) / ncols)
     height = max(1.0, 0.45 * len(g.labels) + 0.9)
-    fig, axs = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, height * nrows + 0.9),
-                            squeeze=False, sharey=True)
+    label_in = 0.075 * max(len(lb) for lb in g.labels)  # width of the variant labels
+    fig, axs = plt.subplots(nrows, ncols, figsize=(3.8 * ncols + label_in,
+                                                   height * nrows + 0.9),
+                            squeeze=False, sharey=True, layout="constrained")
     colours = _colours(len(g.labels))
     end_h = (datetime.fromisoformat(meta["end"]) - start).total_seconds() / 3600
     rng = np.random.default_rng(0)  # jitter only
@@ -431,11 +434,15 @@ def plot_key_dates(rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping
             if never:
                 ax.text(end_h / 24, i, f" {never} never", va="center", ha="left", fontsize=7,
                         color="0.35")
+        hd = math.inf
         if t.get("history_date"):
             hd = (datetime.fromisoformat(t["history_date"]) - start).total_seconds() / 86400
+        if hd <= end_h / 24:
             ax.axvline(hd, color="black", ls="--", lw=1)
-            ax.text(hd, 1.01, " history (by that day)", transform=ax.get_xaxis_transform(),
-                    fontsize=7, ha="left", va="bottom")
+            right = hd > 0.6 * end_h / 24
+            ax.text(hd, 1.01, "history (by that day) " if right else " history (by that day)",
+                    transform=ax.get_xaxis_transform(), fontsize=7,
+                    ha="right" if right else "left", va="bottom")
         ax.set_title(f"{t['name']} (held by {t['start_holder']} at the start)", fontsize=9,
                      pad=12)
         ax.set_xlim(0, end_h / 24 * 1.18)
@@ -447,7 +454,6 @@ def plot_key_dates(rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping
     for k in range(len(towns), nrows * ncols):
         axs[k // ncols][k % ncols].set_visible(False)
     fig.suptitle(f"When key towns first changed hands ({len(ok)} runs)", fontsize=11)
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
