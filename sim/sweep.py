@@ -1139,7 +1139,7 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
     file = _read_sweep_file(args.file) if args.file else {}
     scenario = args.scenario
     if scenario is None and "scenario" in file:
-        scenario = str(args.file.parent / str(file["scenario"]))
+        scenario = os.path.normpath(args.file.parent / str(file["scenario"]))
     if scenario is None:
         raise _usage("sweep: give a scenario file (python run.py sweep SCENARIO.yaml ...) or "
                      "scenario: in the --file")
@@ -1204,7 +1204,8 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
             raise _usage(f"{name}: expected a whole number >= {least}, got {v!r}")
     if sample == "sobol" and samples & (samples - 1):
         raise _usage(f"--samples {samples}: Sobol sampling needs a power of 2 (8, 16, 32...)")
-    out = args.out or (Path(args.file.parent / file["out"]) if file.get("out") else None)
+    out = args.out or (Path(os.path.normpath(args.file.parent / str(file["out"])))
+                       if file.get("out") else None)
     spec = SweepSpec(str(path), axes, fixed, sample, samples if ranges else 0, seeds,
                      first_seed, design_seed)
     return spec, base, out
