@@ -307,13 +307,15 @@ class CampaignModel(mesa.Model):
                 and unit.posture not in (Posture.WITHDRAW, Posture.ROUT)):
             self.fall_back(unit, Posture.WITHDRAW, "breaks off and withdraws")
             return
-        if unit.task in ("hold", "reserve") and not unit.doctrine_withdraw:
+        on_the_line = unit.node in self.scenario.fallback.get(unit.side, ())
+        if unit.task in ("hold", "reserve") and not unit.doctrine_withdraw and not on_the_line:
             if self.supply_threatened(unit):
                 unit.threat_hours += 1.0
             else:
                 unit.threat_hours = 0.0
             if unit.threat_hours >= p.threat_hours and self.scenario.fallback.get(unit.side):
                 unit.doctrine_withdraw = True
+                self.leave_behind(unit, unit.abandon(p.hasty_withdrawal_abandon))
                 self.fall_back(unit, Posture.WITHDRAW,
                                "withdraws: its line of supply is threatened")
                 return
@@ -553,6 +555,14 @@ class CampaignModel(mesa.Model):
                     u.fatigue = min(1.0, u.fatigue + p.fatigue_per_march_hour)
             terrain = self.graph.nodes[node]["terrain"]
             self.siege[node] = self.siege.get(node, 0.0) + combat.ground_gain(ratio, p, terrain)
+            for u in att:
+                u.stalled_hours = u.stalled_hours + 1.0 if ratio < p.capture_ratio else 0.0
+                if u.stalled_hours >= p.attack_stall_hours:
+                    u.stalled_hours = 0.0
+                    u.task, u.posture, u.objective = "hold", Posture.DEFEND, None
+                    u.route, u.next_node, u.progress_km = [], None, 0.0
+                    self.log("attack_stalled", unit=u, node=u.node,
+                             text=f"{u.name}: attack on {self.place_name(node)} called off")
             self.record.battle(self, node, side, ratio)
             if self.siege[node] >= 1.0:
                 del self.siege[node]

@@ -199,6 +199,16 @@ class Parameters(BaseModel):
     threat_hours: float = _p(
         6.0, "h", "Hours a supply route must stay threatened before the doctrine withdraws.",
         ge=0)
+    hasty_withdrawal_abandon: float = _p(
+        0.2, "ratio", "Share of its heavy items a unit leaves behind when the doctrine pulls it "
+        "out of a threatened position (vehicles broken down or out of fuel, stocks that cannot "
+        "be moved). Calibrated to Oryx: Russian equipment captured rose by about 50 tanks and "
+        "280 items of all types between 5 and 13 Sep 2022 across the whole front, most of it "
+        "in this operation.", ge=0, le=1)
+    attack_stall_hours: float = _p(
+        24.0, "h", "An attack whose force ratio stays below capture_ratio this many hours in a "
+        "row is called off: the unit holds where it is (commanders do not feed a stalled "
+        "attack indefinitely; estimate).", gt=0)
     demolition_probability: float = _p(
         0.6, "probability", "Chance that a side withdrawing over a bridge with the enemy "
         "near blows it behind itself.", ge=0, le=1)
