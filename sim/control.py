@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from sim.scenario import SIDES, Posture, other
+from sim.supply import standing_edges
 
 if TYPE_CHECKING:
     from sim.model import CampaignModel
@@ -37,7 +36,8 @@ class ControlChange:
     rule: str  # "occupation" | "presence" | "pocket"
 
 
-def _presence(m: CampaignModel, side: str, advancing_only: bool) -> np.ndarray:
+def _presence(m: CampaignModel, side: str, advancing_only: bool,
+              standing: np.ndarray) -> np.ndarray:
     """Boolean per node (theatre order): a unit of `side` holding ground (and, if
     `advancing_only`, attacking or moving) within presence_km by road over standing crossings."""
     n = len(m.node_ids)
@@ -45,21 +45,21 @@ def _presence(m: CampaignModel, side: str, advancing_only: bool) -> np.ndarray:
              and (not advancing_only or u.posture in (Posture.ATTACK, Posture.MOVE))]
     if not units or m.params.presence_km <= 0:
         return np.zeros(n, dtype=bool)
-    e = m.edges
-    standing = np.array([c is None or m.crossing_state[c] in ("intact", "ford", "pontoon")
-                         for c in e.crossing])
-    graph = csr_matrix((e.length_km[standing], (e.u[standing], e.v[standing])), shape=(n, n))
-    starts = sorted({m.node_index[u.node] for u in units})
-    dist = dijkstra(graph, directed=False, indices=starts, min_only=True,
-                    limit=m.params.presence_km)
+    offset = np.full(n, np.inf)
+    offset[[m.node_index[u.node] for u in units]] = 0.0
+    cost = np.where(standing, m.edges.length_km, np.inf)
+    dist, _ = m.cost_graph.distances(cost, offset, limit=m.params.presence_km)
     return dist <= m.params.presence_km
 
 
 def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[ControlChange]:
     """Apply the three rules; returns the changes made this hour (in node order)."""
     occupied = {s: m.occupied_by(s) for s in SIDES}
-    advancing = {s: _presence(m, s, advancing_only=True) for s in SIDES}
-    present = {s: _presence(m, s, advancing_only=False) for s in SIDES}
+    standing = standing_edges(m)
+    advancing = {s: _presence(m, s, True, standing) for s in SIDES}
+    present = {s: _presence(m, s, False, standing) for s in SIDES}
+    reached = {s: np.isfinite(nets[s].dist) for s in SIDES}
+    depots = {s: m.has_depots(s) for s in SIDES}
     changes: list[ControlChange] = []
     for i, node in enumerate(m.node_ids):
         holder = m.control[node]
@@ -72,7 +72,7 @@ def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[Control
             pass
         elif advancing[enemy][i] and not present[holder][i]:
             rule = "presence"
-        elif (m.has_depots(holder) and not nets[holder].reaches(node)
+        elif (depots[holder] and not reached[holder][i]
               and any(m.control[nb] == enemy for nb in m.graph.neighbors(node))):
             rule = "pocket"
         if rule:

@@ -25,7 +25,7 @@ from sim.movement import BRIDGEABLE, move, plan_route
 from sim.params import Parameters
 from sim.record import RunRecord
 from sim.scenario import SIDES, Posture, Scenario, other
-from sim.supply import trace, update_supply
+from sim.supply import CostGraph, trace, update_supply
 from sim.theatre import Theatre, build_theatre
 from sim.units import DISBAND_FRACTION, Unit
 
@@ -110,6 +110,8 @@ class CampaignModel(mesa.Model):
         self.node_xy = np.array([[g.nodes[n]["x_km"], g.nodes[n]["y_km"]] for n in self.node_ids])
         self.node_area = np.array([g.nodes[n]["area_km2"] for n in self.node_ids])
         self.edges = EdgeArrays.of(g, self.node_index)
+        self.cost_graph = CostGraph(len(self.node_ids), self.edges.u, self.edges.v)
+        self.supply_cache: dict = {}
         self._totals_cache: tuple[int, dict] | None = None
 
         self.control: dict[str, str] = self._initial_control()
@@ -412,13 +414,12 @@ class CampaignModel(mesa.Model):
                 u.march_hours_today = 0.0
         for unit in self.active_units():
             before = unit.node
-            km = move(unit, self)
+            km = move(unit, self)  # arrive() refreshes the occupation cache on a new node
             if km > 0:
                 unit.fatigue = min(1.0, unit.fatigue + p.fatigue_per_march_hour)
                 unit.hours_in_place = 0.0
             elif unit.node == before:
                 unit.hours_in_place += 1.0
-            self._positions_changed()
 
     def arrive(self, unit: Unit, node: str, data: dict) -> None:
         """`unit` reaches `node` along an edge: bridge demolition behind a withdrawal."""

@@ -59,17 +59,52 @@ class SupplyNet:
         return [self.node_ids[j] for j in reversed(out)]
 
 
-def _held_graph(m: CampaignModel, held: np.ndarray, extra: int = 0) -> tuple:
-    """Edges the side can use (both ends held, crossing standing) as (u, v, cost) arrays."""
-    e = m.edges
-    standing = np.array([c is None or m.crossing_state[c] in ("intact", "ford", "pontoon")
-                         for c in e.crossing])
-    use = held[e.u] & held[e.v] & standing
-    cost = np.where(e.rail, e.length_km * m.params.rail_cost_factor, e.length_km)[use]
-    return e.u[use], e.v[use], cost
+class CostGraph:
+    """The theatre's edges as one reusable sparse matrix with a virtual source node (index n)
+    joined to every node, so that multi-source shortest paths with per-source starting
+    distances are a single scipy Dijkstra. Only the weights change between calls; an edge or a
+    source that cannot be used gets an infinite weight."""
+
+    def __init__(self, n: int, u: np.ndarray, v: np.ndarray):
+        self.n, self.n_edges = n, len(u)
+        rows = np.concatenate([u, v, np.full(n, n)])
+        cols = np.concatenate([v, u, np.arange(n)])
+        entries = np.arange(1, len(rows) + 1, dtype=float)
+        self.matrix = csr_matrix((entries, (rows, cols)), shape=(n + 1, n + 1))
+        self.order = self.matrix.data.astype(np.int64) - 1  # data slot -> entry number
+
+    def distances(self, edge_cost: np.ndarray, source_offset: np.ndarray,
+                  limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+        """(distance, predecessor) of every node from the nearest source, where a source's
+        distance starts at its offset (inf: not a source). Predecessor -9999 at sources and
+        unreached nodes."""
+        values = np.concatenate([edge_cost, edge_cost, source_offset + 1e-9])
+        self.matrix.data[:] = values[self.order]
+        dist, pred = dijkstra(self.matrix, directed=False, indices=self.n,
+                              return_predecessors=True, limit=limit)
+        pred = pred[: self.n]
+        return dist[: self.n], np.where(pred == self.n, -9999, pred)
+
+
+def standing_edges(m: CampaignModel) -> np.ndarray:
+    """Boolean per edge: its crossing (if any) can be used now."""
+    return np.array([c is None or m.crossing_state[c] in ("intact", "ford", "pontoon")
+                     for c in m.edges.crossing])
 
 
 def trace(m: CampaignModel, side: str) -> SupplyNet:
+    """`_trace`, cached: supply only changes when control, a crossing or a depot does."""
+    key = (side, "".join("U" if m.control[n] == "UA" else "R" for n in m.node_ids),
+           tuple(sorted(m.crossing_state.items())),
+           tuple(d.working for d in m.depots.values()))
+    if key not in m.supply_cache:
+        if len(m.supply_cache) > 64:  # keep the cache small: old states do not come back
+            m.supply_cache.clear()
+        m.supply_cache[key] = _trace(m, side)
+    return m.supply_cache[key]
+
+
+def _trace(m: CampaignModel, side: str) -> SupplyNet:
     """Supply distances from the side's bases, through its forward depots and railheads.
 
     Stage 1: Dijkstra from the working bases (kind "base": the rear, never cut) over held ground.
@@ -84,29 +119,26 @@ def trace(m: CampaignModel, side: str) -> SupplyNet:
               and held[m.node_index[d.node]]]
     bases = [d for d in depots if d.kind == "base"] or depots
     forward = [d for d in depots if d not in bases]
-    unreached = SupplyNet(side, m.node_ids, m.node_index, np.full(n, np.inf),
-                          np.full(n, -9999))
     if not bases:
-        return unreached
-    u, v, cost = _held_graph(m, held)
-    graph = csr_matrix((cost, (u, v)), shape=(n, n))
-    base_idx = sorted({m.node_index[d.node] for d in bases})
-    haul, haul_pred, _ = dijkstra(graph, directed=False, indices=base_idx, min_only=True,
-                                  return_predecessors=True)
-    offsets = dict.fromkeys(base_idx, 0.0)
+        return SupplyNet(side, m.node_ids, m.node_index, np.full(n, np.inf),
+                         np.full(n, -9999))
+    e = m.edges
+    use = held[e.u] & held[e.v] & standing_edges(m)
+    cost = np.where(use, np.where(e.rail, e.length_km * m.params.rail_cost_factor,
+                                  e.length_km), np.inf)
+    offset = np.full(n, np.inf)
+    offset[[m.node_index[d.node] for d in bases]] = 0.0
+    haul, haul_pred = m.cost_graph.distances(cost, offset)
+    fed = False
     for d in forward:
         i = m.node_index[d.node]
         if np.isfinite(haul[i]):
-            offsets[i] = min(offsets.get(i, np.inf), m.params.forward_depot_factor * haul[i])
-    # One Dijkstra from a virtual source (index n) joined to every source by its offset.
-    src = sorted(offsets)
-    su = np.concatenate([u, np.full(len(src), n)])
-    sv = np.concatenate([v, np.array(src, dtype=np.int64)])
-    sc = np.concatenate([cost, np.array([offsets[i] for i in src]) + 1e-9])
-    graph = csr_matrix((sc, (su, sv)), shape=(n + 1, n + 1))
-    dist, pred = dijkstra(graph, directed=False, indices=n, return_predecessors=True)
-    pred = np.where(pred[:n] == n, -9999, pred[:n])
-    return SupplyNet(side, m.node_ids, m.node_index, dist[:n], pred, haul_pred)
+            offset[i] = min(offset[i], m.params.forward_depot_factor * haul[i])
+            fed = True
+    if not fed:  # no forward depot in play: the haul is the supply distance
+        return SupplyNet(side, m.node_ids, m.node_index, haul, haul_pred)
+    dist, pred = m.cost_graph.distances(cost, offset)
+    return SupplyNet(side, m.node_ids, m.node_index, dist, pred, haul_pred)
 
 
 def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel) -> tuple[float, list[str]]:
