@@ -956,7 +956,8 @@ def run_sweep(spec: SweepSpec, base: Base, out: Path, *, workers: int = 1,
     if todo:
         ran = _execute(todo, base, journal_path, journal, workers, scheduler, bar, stop_after)
     bar.close()
-    if stop_after is not None and todo and ran >= stop_after and len(journal) < len(tasks):
+    if stop_after is not None and ran >= stop_after and \
+            sum(t.key in journal for t in tasks) < len(tasks):
         return SweepResult(out, len(tasks), ran, 0, [], False)
     rows = table_rows(journal, (t.key for t in tasks))
     params = list(dict.fromkeys([*spec.fixed, *(a.path for a in spec.axes)]))

@@ -22,12 +22,24 @@ from sim import sweep
 from sim.cli import main as cli_main
 
 REPO = Path(__file__).resolve().parent.parent
-SCENARIO = REPO / "scenarios" / "izium_2022_09.yaml"
 SHORT = ["--set", "end=2022-09-06T18:00"]  # 24 hours from the 18:00 start
 PERSONNEL = "units[ua_25_abn].equipment.personnel"
-#: 2 x 2 parameter sets x 2 seeds = 8 runs
-GRID = [str(SCENARIO), *SHORT, "--vary", "capture_ratio=1.2,2.0",
-        "--vary", f"{PERSONNEL}=2500,5000", "--seeds", "2"]
+
+
+@pytest.fixture(scope="module")
+def scenario_file(tmp_path_factory) -> Path:
+    """A snapshot of the September scenario: the tests read it many times, and the file in the
+    working tree may change meanwhile (a changed file is, rightly, another sweep)."""
+    path = tmp_path_factory.mktemp("scenario") / "izium_2022_09.yaml"
+    path.write_bytes((REPO / "scenarios" / "izium_2022_09.yaml").read_bytes())
+    return path
+
+
+@pytest.fixture(scope="module")
+def grid_args(scenario_file) -> list[str]:
+    """2 x 2 parameter sets x 2 seeds = 8 runs."""
+    return [str(scenario_file), *SHORT, "--vary", "capture_ratio=1.2,2.0",
+            "--vary", f"{PERSONNEL}=2500,5000", "--seeds", "2"]
 
 
 def sweep_cli(*args: str) -> int:
@@ -45,16 +57,16 @@ def journal_keys(out: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def base() -> sweep.Base:
-    return sweep.Base.load(str(SCENARIO), SCENARIO.read_text(encoding="utf-8"))
+def base(scenario_file) -> sweep.Base:
+    return sweep.Base.load(str(scenario_file), scenario_file.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def grid_sweep(tmp_path_factory) -> Path:
+def grid_sweep(tmp_path_factory, grid_args) -> Path:
     """The 8-run grid on 2 worker processes."""
     pytest.importorskip("pyarrow")
     out = tmp_path_factory.mktemp("grid2")
-    assert sweep_cli(*GRID, "--workers", "2", "--out", str(out)) == 0
+    assert sweep_cli(*grid_args, "--workers", "2", "--out", str(out)) == 0
     return out
 
 
@@ -106,10 +118,10 @@ def test_parse_vary_grid_and_ranges():
 
 
 # ============================================================================ designs
-def test_grid_design_is_the_full_product(base):
+def test_grid_design_is_the_full_product(base, scenario_file):
     axes = [sweep.make_axis(base, "capture_ratio", ["1.2", "1.5", "2"], "t"),
             sweep.make_axis(base, PERSONNEL, ["2000", "3000"], "t")]
-    spec = sweep.SweepSpec(str(SCENARIO), axes, {"end": "2022-09-06T06:00"}, seeds=3)
+    spec = sweep.SweepSpec(str(scenario_file), axes, {"end": "2022-09-06T06:00"}, seeds=3)
     sets = sweep.design(spec)
     assert len(sets) == 6
     assert {(s["capture_ratio"], s[PERSONNEL]) for _, s in sets} == {
@@ -121,13 +133,13 @@ def test_grid_design_is_the_full_product(base):
 
 
 @pytest.mark.parametrize("sample", ["random", "lhs"])
-def test_sampled_designs_have_size_and_bounds(base, sample):
+def test_sampled_designs_have_size_and_bounds(base, sample, scenario_file):
     axes = [sweep.make_axis(base, "withdraw_detour_factor", ("1.2", "2.5"), "t"),
             sweep.make_axis(base, PERSONNEL, ("1000", "4000"), "t"),
             sweep.make_axis(base, "events[1].at", ("2022-09-06T00:00", "2022-09-07T00:00"), "t"),
             sweep.make_axis(base, "capture_ratio", ["1.5", "2"], "t")]
     n = 20
-    spec = sweep.SweepSpec(str(SCENARIO), axes, sample=sample, samples=n)
+    spec = sweep.SweepSpec(str(scenario_file), axes, sample=sample, samples=n)
     sets = sweep.design(spec)
     assert len(sets) == 2 * n  # the grid axis is crossed with the sample
     x = np.array([s["withdraw_detour_factor"] for _, s in sets])
@@ -142,11 +154,11 @@ def test_sampled_designs_have_size_and_bounds(base, sample):
         assert sorted(strata.tolist()) == list(range(n))
 
 
-def test_sobol_design_has_saltelli_size(base):
+def test_sobol_design_has_saltelli_size(base, scenario_file):
     pytest.importorskip("SALib")
     axes = [sweep.make_axis(base, "withdraw_detour_factor", ("1.2", "2.5"), "t"),
             sweep.make_axis(base, "capture_ratio", ("1.2", "2.5"), "t")]
-    spec = sweep.SweepSpec(str(SCENARIO), axes, sample="sobol", samples=8)
+    spec = sweep.SweepSpec(str(scenario_file), axes, sample="sobol", samples=8)
     sets = sweep.design(spec)
     assert len(sets) == 8 * (2 + 2)
     assert [j for j, _ in sets] == list(range(32))
@@ -176,17 +188,17 @@ def test_path_override_changes_the_scenario(base):
     (["--vary", "capture_ratio=1:2", "--sample", "sobol", "--samples", "12"], "power of 2"),
     (["--set", "end=2022-09-01T00:00"], "end"),
 ])
-def test_bad_vary_is_one_line_and_exit_2(args, words, capsys, tmp_path):
-    assert sweep_cli(str(SCENARIO), *args, "--out", str(tmp_path)) == 2
+def test_bad_vary_is_one_line_and_exit_2(args, words, capsys, tmp_path, scenario_file):
+    assert sweep_cli(str(scenario_file), *args, "--out", str(tmp_path)) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("error: ") and words in err[-1]
     assert "Traceback" not in "\n".join(err)
     assert not (tmp_path / sweep.JOURNAL).exists()
 
 
-def test_bad_sweep_file_names_the_key(tmp_path, capsys):
+def test_bad_sweep_file_names_the_key(tmp_path, capsys, scenario_file):
     f = tmp_path / "s.yaml"
-    f.write_text(f"scenario: {SCENARIO}\nvary:\n  capture_ratio: [1, 2]\nworkers: 3\n")
+    f.write_text(f"scenario: {scenario_file}\nvary:\n  capture_ratio: [1, 2]\nworkers: 3\n")
     assert sweep_cli("--file", str(f)) == 2
     assert "unknown key 'workers'" in capsys.readouterr().err
 
@@ -209,26 +221,26 @@ def test_rows_carry_parameters_and_outcomes(grid_sweep):
     assert meta["runs"] == 8 and meta["end"] == "2022-09-06T18:00"
 
 
-def test_same_rows_whatever_the_number_of_workers(grid_sweep, tmp_path):
-    assert sweep_cli(*GRID, "--workers", "1", "--out", str(tmp_path)) == 0
+def test_same_rows_whatever_the_number_of_workers(grid_sweep, tmp_path, grid_args):
+    assert sweep_cli(*grid_args, "--workers", "1", "--out", str(tmp_path)) == 0
     assert table(tmp_path) == table(grid_sweep)
 
 
-def test_dask_cluster_gives_the_same_rows(grid_sweep, tmp_path):
+def test_dask_cluster_gives_the_same_rows(grid_sweep, tmp_path, grid_args):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   host="127.0.0.1", protocol="tcp://",
                                   dashboard_address=None) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1")
-        assert sweep_cli(*GRID, "--scheduler", cluster.scheduler_address,
+        assert sweep_cli(*grid_args, "--scheduler", cluster.scheduler_address,
                          "--out", str(tmp_path)) == 0
     assert table(tmp_path) == table(grid_sweep)
 
 
-def test_resume_after_a_kill_loses_and_repeats_nothing(grid_sweep, tmp_path):
+def test_resume_after_a_kill_loses_and_repeats_nothing(grid_sweep, tmp_path, grid_args):
     """Kill the sweep process (SIGKILL, no cleanup) after some runs, start it again."""
     out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, str(REPO / "run.py"), "sweep", *GRID,
+    proc = subprocess.Popen([sys.executable, str(REPO / "run.py"), "sweep", *grid_args,
                              "--set", "end=2022-09-07T06:00", "--workers", "1",
                              "--out", str(out)], cwd=REPO, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -247,7 +259,7 @@ def test_resume_after_a_kill_loses_and_repeats_nothing(grid_sweep, tmp_path):
     assert 2 <= len(before) < 8
     with journal.open("a") as f:  # and a line torn by the kill
         f.write('{"run_key": "abc", "sta')
-    assert sweep_cli(*GRID, "--set", "end=2022-09-07T06:00", "--workers", "2",
+    assert sweep_cli(*grid_args, "--set", "end=2022-09-07T06:00", "--workers", "2",
                      "--out", str(out)) == 0
     after = journal_keys(out)
     assert after[:len(before)] == before  # nothing lost
@@ -256,10 +268,10 @@ def test_resume_after_a_kill_loses_and_repeats_nothing(grid_sweep, tmp_path):
     assert sorted(r["run_key"] for r in rows) == sorted(after)
 
 
-def test_stop_after_then_resume(base, tmp_path):
+def test_stop_after_then_resume(base, tmp_path, scenario_file):
     pytest.importorskip("pyarrow")
     axes = [sweep.make_axis(base, "capture_ratio", ["1.2", "1.5", "2"], "t")]
-    spec = sweep.SweepSpec(str(SCENARIO), axes, {"end": "2022-09-05T22:00"}, seeds=2)
+    spec = sweep.SweepSpec(str(scenario_file), axes, {"end": "2022-09-05T22:00"}, seeds=2)
     first = sweep.run_sweep(spec, base, tmp_path, workers=1, stop_after=2)
     assert not first.complete and first.ran == 2 and not (tmp_path / "runs.parquet").exists()
     second = sweep.run_sweep(spec, base, tmp_path, workers=1)
@@ -270,10 +282,10 @@ def test_stop_after_then_resume(base, tmp_path):
     assert third.ran == 0 and third.complete
 
 
-def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, capsys):
+def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, capsys, scenario_file):
     pytest.importorskip("pyarrow")
     # each value is valid alone, but start 23:00 with end 21:00 is not
-    args = [str(SCENARIO), "--vary", "start=2022-09-05T18:00,2022-09-05T23:00",
+    args = [str(scenario_file), "--vary", "start=2022-09-05T18:00,2022-09-05T23:00",
             "--vary", "end=2022-09-05T21:00,2022-09-06T02:00", "--workers", "1",
             "--out", str(tmp_path)]
     assert sweep_cli(*args) == 0
@@ -290,7 +302,7 @@ def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, capsys):
     assert len(journal_keys(tmp_path)) == 5
 
 
-def test_a_run_that_raises_in_the_model_is_recorded(base, monkeypatch):
+def test_a_run_that_raises_in_the_model_is_recorded(base, monkeypatch, scenario_file):
     def boom(scenario, theatre, params, seed):
         if seed == 1:
             raise RuntimeError("model blew up")
@@ -299,7 +311,7 @@ def test_a_run_that_raises_in_the_model_is_recorded(base, monkeypatch):
     real = sweep.simulate
     monkeypatch.setattr(sweep, "simulate", boom)
     sweep._STATE[base.sha256] = base
-    spec = sweep.SweepSpec(str(SCENARIO), [], {"end": "2022-09-05T20:00"}, seeds=2)
+    spec = sweep.SweepSpec(str(scenario_file), [], {"end": "2022-09-05T20:00"}, seeds=2)
     rows = [sweep.run_one(t, base.text, base.file) for t in sweep.plan(spec, base.sha256)]
     assert [r["status"] for r in rows] == ["ok", "failed"]
     assert rows[1]["error"] == "RuntimeError: model blew up"
@@ -318,12 +330,12 @@ def test_compare_prints_a_table_and_writes_plots(grid_sweep, tmp_path, capsys):
     assert not (tmp_path / "sensitivity.png").exists()  # a grid: no sensitivity indices
 
 
-def test_compare_sampled_sweep_gives_sensitivity(base, tmp_path, capsys):
+def test_compare_sampled_sweep_gives_sensitivity(base, tmp_path, capsys, scenario_file):
     pytest.importorskip("SALib")
     pytest.importorskip("matplotlib")
     axes = [sweep.make_axis(base, "capture_ratio", ("1.2", "2.5"), "t"),
             sweep.make_axis(base, PERSONNEL, ("500", "6000"), "t")]
-    spec = sweep.SweepSpec(str(SCENARIO), axes, {"end": "2022-09-07T06:00"}, sample="lhs",
+    spec = sweep.SweepSpec(str(scenario_file), axes, {"end": "2022-09-07T06:00"}, sample="lhs",
                            samples=16)
     assert sweep.run_sweep(spec, base, tmp_path, workers=2).complete
     assert cli_main(["compare", str(tmp_path)]) == 0
@@ -333,7 +345,7 @@ def test_compare_sampled_sweep_gives_sensitivity(base, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("sample, n", [("lhs", 64), ("random", 64), ("sobol", 32)])
-def test_sensitivity_names_the_parameter_that_matters(base, sample, n, tmp_path):
+def test_sensitivity_names_the_parameter_that_matters(base, sample, n, tmp_path, scenario_file):
     """Outcomes made up from the design: fidelity follows capture_ratio strongly,
     withdraw_detour_factor weakly, threat_hours not at all."""
     pytest.importorskip("SALib")
@@ -342,7 +354,7 @@ def test_sensitivity_names_the_parameter_that_matters(base, sample, n, tmp_path)
     axes = [sweep.make_axis(base, "capture_ratio", ("1.2", "2.5"), "t"),
             sweep.make_axis(base, "withdraw_detour_factor", ("1.2", "3.0"), "t"),
             sweep.make_axis(base, "threat_hours", ("1", "12"), "t")]
-    spec = sweep.SweepSpec(str(SCENARIO), axes, sample=sample, samples=n, seeds=2)
+    spec = sweep.SweepSpec(str(scenario_file), axes, sample=sample, samples=n, seeds=2)
     rng = np.random.default_rng(1)
     rows = [{"status": "ok", "run_key": t.key, "sample_index": t.sample_index, **t.overrides,
              "fidelity": 40 * t.overrides["capture_ratio"]
