@@ -102,9 +102,13 @@ def ground_gain(ratio: float, p: Parameters, terrain: str = "open") -> float:
     if ratio < p.capture_ratio:
         return 0.0
     gain = (ratio / p.capture_ratio - 1.0) / p.capture_hours + 1.0 / (p.capture_hours * 4.0)
-    min_hours = {"urban": p.min_capture_hours_urban,
-                 "forest": p.min_capture_hours_forest}.get(terrain, p.min_capture_hours_open)
-    return min(gain, 1.0 / min_hours)
+    return min(gain, 1.0 / min_capture_hours(terrain, p))
+
+
+def min_capture_hours(terrain: str, p: Parameters) -> float:
+    """Fewest hours of combat to clear a defended place of this terrain."""
+    return {"urban": p.min_capture_hours_urban,
+            "forest": p.min_capture_hours_forest}.get(terrain, p.min_capture_hours_open)
 
 
 def apply_losses(equipment: np.ndarray, fractions: np.ndarray,

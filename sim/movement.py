@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
+from sim.combat import min_capture_hours
 from sim.scenario import Posture
 
 if TYPE_CHECKING:
@@ -72,13 +73,15 @@ def edge_hours(unit: Unit, u: str, v: str, data: dict, m: CampaignModel) -> floa
     return data["length_km"] / speed
 
 
-def route_weight(unit: Unit, m: CampaignModel, *, fighting: bool
+def route_weight(unit: Unit, m: CampaignModel, *, fighting: bool, target: str | None = None
                  ) -> Callable[[str, str, dict], float | None]:
     """Weight function for nx.shortest_path: hours, None where the unit cannot go.
 
-    Moving units avoid enemy-held ground and never path through nodes the enemy occupies;
-    attacking units go straight through (they will fight). Engineers may plan over an
-    unbridged river at the cost of building a pontoon.
+    Moving units avoid enemy-held ground and never path through nodes the enemy occupies.
+    Attacking units may fight through a defended place on the way to `target`, at the cost of
+    clearing it (capture_hours plus the terrain's minimum capture hours), so a free way round
+    wins when there is one. Engineers may plan over an unbridged river at the cost of building
+    a pontoon.
     """
     enemy = "RU" if unit.side == "UA" else "UA"
     occupied = m.occupied_by(enemy)
@@ -96,6 +99,9 @@ def route_weight(unit: Unit, m: CampaignModel, *, fighting: bool
                 return None
             if m.control[v] == enemy:
                 hours *= ENEMY_GROUND_PENALTY
+        elif v in occupied and v != target:
+            hours += m.params.capture_hours + min_capture_hours(m.graph.nodes[v]["terrain"],
+                                                                  m.params)
         return hours
 
     return weight
@@ -106,7 +112,7 @@ def plan_route(unit: Unit, target: str, m: CampaignModel, via: list[str] | None 
     """Nodes to travel through to reach `target` (excluding the start), or None if there is
     no way. With `via`, the route passes the given places in order. `start` defaults to the
     unit's node."""
-    weight = route_weight(unit, m, fighting=fighting)
+    weight = route_weight(unit, m, fighting=fighting, target=target)
     legs = [*(via or []), target]
     start = start or unit.node
     path: list[str] = []
