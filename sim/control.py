@@ -3,10 +3,11 @@
 Three rules, applied in order each hour after combat (docs/model.md, "Territory"):
 1. Occupation: a node where only one side has units holding ground (active, not routed) is that
    side's.
-2. Presence: an empty node passes to a side that has an advancing unit (attacking or moving)
-   within `presence_km` by road, over crossings that stand, when its holder has no unit within
-   that distance (patrols and light forces take undefended ground; a river without a bridge
-   stops them, and troops holding a line do not creep forward).
+2. Presence: an empty village or stretch of open country or forest passes to a side that has an
+   advancing unit (attacking or moving) within `presence_km` by road, over crossings that
+   stand, when its holder has no unit within that distance (patrols and light forces take
+   undefended ground; a river without a bridge stops them, and troops holding a line do not
+   creep forward). A town (urban node) changes hands only when troops enter it, or as a pocket.
 3. Pockets: an empty node its holder can no longer reach from any of its depots, next to ground
    the enemy holds, passes to the enemy (a cut-off area collapses ring by ring).
 When a node changes hands, the heavy equipment abandoned there by the loser is captured.
@@ -59,6 +60,7 @@ def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[Control
     advancing = {s: _presence(m, s, True, standing) for s in SIDES}
     present = {s: _presence(m, s, False, standing) for s in SIDES}
     reached = {s: np.isfinite(nets[s].dist) for s in SIDES}
+    urban = [m.graph.nodes[n]["terrain"] == "urban" for n in m.node_ids]
     depots = {s: m.has_depots(s) for s in SIDES}
     changes: list[ControlChange] = []
     for i, node in enumerate(m.node_ids):
@@ -70,7 +72,7 @@ def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[Control
                 rule = "occupation"
         elif node in occupied[holder]:
             pass
-        elif advancing[enemy][i] and not present[holder][i]:
+        elif advancing[enemy][i] and not present[holder][i] and not urban[i]:
             rule = "presence"
         elif (depots[holder] and not reached[holder][i]
               and any(m.control[nb] == enemy for nb in m.graph.neighbors(node))):

@@ -70,6 +70,8 @@ def edge_hours(unit: Unit, u: str, v: str, data: dict, m: CampaignModel) -> floa
     speed = road_speed_kmh(data, m) * posture_factor(unit, m) * factor
     if unit.foot and data.get("road_class") is not None:
         speed *= m.params.foot_speed_factor
+    if m.control[v] != unit.side:
+        speed *= m.params.enemy_ground_speed_factor
     return data["length_km"] / speed
 
 
