@@ -1,5 +1,5 @@
 """The comparison with history, on the hand-worked duel of docs/model.md: b passes from RU to
-UA at the end of hour 25, 2022-09-07T01:00 (tests/test_model.py checks that)."""
+UA at the end of hour 29, 2022-09-07T05:00 (tests/test_model.py checks that)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ OBS = [
     {"date": date(2022, 9, 7), "place": "b", "holder": "UA"},  # change, on the day
     {"date": date(2022, 9, 9), "place": "b", "holder": "UA"},  # change, run 2 days early
     {"date": date(2022, 9, 7), "place": "c", "holder": "RU"},  # hold, met
-    {"date": date(2022, 9, 8), "place": "b", "holder": "RU"},  # hold, lost 1.92 days early
+    {"date": date(2022, 9, 8), "place": "b", "holder": "RU"},  # hold, lost 1.75 days early
     {"date": date(2022, 9, 8), "place": "b", "holder": "UA", "bound": True},  # by then: met
     {"date": date(2022, 9, 7), "side": "UA", "area_km2": 100},  # one node of 100 km²: exact
     {"date": date(2022, 9, 7), "side": "UA", "area_km2": 400, "relation": ">="},  # -75 %
@@ -43,13 +43,13 @@ def test_each_kind_of_observation_is_judged_as_documented(comparison):
     rows = {(r.place, r.holder, r.date.day, r.kind, r.relation): r for r in comparison.rows}
     on_day = rows[("b", "UA", 7, "control", "=")]
     assert (on_day.error_days, on_day.ok, on_day.credit) == (0.0, True, 1.0)
-    assert on_day.sim_date.isoformat() == "2022-09-07T01:00:00"
+    assert on_day.sim_date.isoformat() == "2022-09-07T05:00:00"
     early = rows[("b", "UA", 9, "control", "=")]
     assert (early.error_days, early.ok) == (-2.0, False)
     assert early.credit == pytest.approx(1 / 3)
     assert rows[("c", "RU", 7, "control", "=")].ok
     lost = rows[("b", "RU", 8, "control", "=")]
-    assert not lost.ok and lost.error_days == pytest.approx(-1.92)
+    assert not lost.ok and lost.error_days == pytest.approx(-1.75)
     bound = [r for r in comparison.rows if r.place == "b" and r.date.day == 8
              and r.holder == "UA"][0]
     assert bound.ok and bound.credit == 1.0
@@ -62,7 +62,7 @@ def test_each_kind_of_observation_is_judged_as_documented(comparison):
 
 
 def test_score_is_the_mean_credit(comparison):
-    credits = [1.0, 1 / 3, 1.0, 1 - 1.92 / 3, 1.0, 1.0, 0.25, 1.0]
+    credits = [1.0, 1 / 3, 1.0, 1 - 1.75 / 3, 1.0, 1.0, 0.25, 1.0]
     assert comparison.score == pytest.approx(100 * sum(credits) / len(credits), abs=0.05)
 
 

@@ -53,13 +53,14 @@ def test_duel_matches_the_hand_calculation():
     attacker loses 1000 x 0.028/24 x 2^-0.6 = 0.77 soldiers an hour, the defender
     500 x 0.015/24 x 2^0.6 = 0.47, so by hour 20 the ratio is 1285 / (491 x 1.3) = 2.01. The
     gains (r/1.5 - 1)/12 + 1/48 = 0.0486 to 0.0493 an hour pass 1.0 in hour 21 (0.98 after 20
-    hours). The attacker then advances 10 km at 9 x 0.35 = 3.15 km/h and holds b at the end of
-    hour 25. Losses by hour 21: attacker 0.77 x 21 = 16.2 -> 16, defender 0.47 x 21 = 9.95 -> 9
-    (whole items only), no tank (10 x 0.077 % x 1.4 x 21 = 0.23)."""
+    hours). Losses by hour 21: attacker 0.77 x 21 = 16.2 -> 16, defender 0.47 x 21 = 9.95 -> 9
+    (whole items only), no tank (10 x 0.077 % x 1.4 x 21 = 0.23). The attacker then advances
+    10 km into b, still RU ground, at 9 x 0.35 (attack) x 0.4 (enemy ground) = 1.26 km/h:
+    7.9 h, so it holds b at the end of hour 29."""
     model = duel()
     taken = [e for e in model.record.events if e["kind"] == "node_taken"]
     assert [e["time"] for e in taken] == [(START + timedelta(hours=21)).isoformat()[:16]]
-    assert taken_at(model, "b") == 25
+    assert taken_at(model, "b") == 29
     ua, ru = model.units
     assert ua.lost[combat.PERSONNEL] == 16
     assert ru.lost[combat.PERSONNEL] == 9
@@ -87,7 +88,8 @@ def test_river_multiplier_stops_the_same_attack():
 
 def test_engineers_bridge_a_river_then_cross():
     """Worked example 3: no crossing at all between a and b; engineers work
-    pontoon_build_hours = 10 hours, then cross 2 km at 9 x 0.4 = 3.6 km/h within hour 11."""
+    pontoon_build_hours = 10 hours, then cross 2 km into UA ground at 9 x 0.4 (pontoon) x 0.4
+    (enemy ground) = 1.44 km/h: 1.4 hours, so b is RU-held at the end of hour 12."""
     theatre = toy_theatre({"a": (0, 0), "b": (2, 0)}, [("a", "b", 2, "local", "site")],
                           crossings={"site": "none"})
     scenario = toy_scenario(
@@ -99,7 +101,7 @@ def test_engineers_bridge_a_river_then_cross():
     model.run()
     built = [e for e in model.record.events if e["kind"] == "pontoon_built"]
     assert [e["time"] for e in built] == [(START + timedelta(hours=10)).isoformat()[:16]]
-    assert taken_at(model, "b") == 11
+    assert taken_at(model, "b") == 12
 
 
 def test_units_without_engineers_cannot_cross_where_there_is_no_crossing():
