@@ -373,3 +373,26 @@ def test_sensitivity_names_the_parameter_that_matters(base, sample, n, tmp_path,
 def test_compare_of_a_missing_folder_is_exit_2(tmp_path, capsys):
     assert cli_main(["compare", str(tmp_path / "nope")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_a_finished_run_is_garbage_collected(base, monkeypatch):
+    """Mesa 3.3 keeps every model alive (Agent._ids); a worker running hundreds of runs would
+    grow by a whole record per run. sweep.simulate lets each model go."""
+    import gc
+    import weakref
+
+    from sim.model import CampaignModel
+
+    made = []
+    real_init = CampaignModel.__init__
+
+    def init(self, *args, **kwargs):
+        made.append(weakref.ref(self))
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(CampaignModel, "__init__", init)
+    scenario, params = base.materialise({"end": "2022-09-05T21:00"})
+    record = sweep.simulate(scenario, base.theatre, params, 0)
+    gc.collect()
+    assert len(made) == 1 and made[0]() is None
+    assert record.hours == 3
