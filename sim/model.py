@@ -26,7 +26,7 @@ from sim.params import Parameters
 from sim.record import RunRecord
 from sim.scenario import SIDES, Posture, Scenario, other
 from sim.supply import CostGraph, trace, update_supply
-from sim.theatre import Theatre, build_theatre
+from sim.theatre import Theatre, build_theatre, point_in_polygon
 from sim.units import DISBAND_FRACTION, Unit
 
 #: Morale lost by defenders forced out of a node (a lost position shakes a unit; estimate).
@@ -62,20 +62,6 @@ class DepotState:
     node: str
     kind: str
     working: bool = True
-
-
-def point_in_polygon(lon: float, lat: float, poly: list[tuple[float, float]]) -> bool:
-    """Ray casting; the polygon is a list of (lon, lat) vertices."""
-    inside = False
-    n = len(poly)
-    for i in range(n):
-        x1, y1 = poly[i]
-        x2, y2 = poly[(i + 1) % n]
-        if (y1 > lat) != (y2 > lat):
-            x_cross = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
-            if lon < x_cross:
-                inside = not inside
-    return inside
 
 
 class CampaignModel(mesa.Model):
@@ -147,8 +133,9 @@ class CampaignModel(mesa.Model):
         g, spec = self.graph, self.scenario.control
         control = {n: ("RU" if g.nodes[n]["country"] == "RU" else "UA") for n in g.nodes}
         for region in spec.regions:
+            poly = np.array(region.polygon)
             for n in g.nodes:
-                if point_in_polygon(g.nodes[n]["lon"], g.nodes[n]["lat"], region.polygon):
+                if point_in_polygon(g.nodes[n]["lon"], g.nodes[n]["lat"], poly):
                     control[n] = region.side
         for side, nodes in spec.nodes.items():
             for n in nodes:
