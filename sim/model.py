@@ -21,7 +21,7 @@ from mesa.discrete_space import Network
 from sim import combat
 from sim.combat import HEAVY, ITEMS, PERSONNEL
 from sim.control import held_totals, update_control
-from sim.movement import BRIDGEABLE, move, plan_route
+from sim.movement import BRIDGEABLE, crossing_factor, move, plan_route
 from sim.params import Parameters
 from sim.record import RunRecord
 from sim.scenario import SIDES, Posture, Scenario, other
@@ -375,12 +375,12 @@ class CampaignModel(mesa.Model):
         self._positions_changed()
         self.log(status, unit=unit, node=unit.node, text=f"{unit.name} {why}")
 
-    def leave_behind(self, unit: Unit, items: np.ndarray) -> None:
-        """Items abandoned at the unit's node; captured by the enemy when it takes the node,
-        at once if the enemy already holds it."""
+    def leave_behind(self, unit: Unit, items: np.ndarray, node: str | None = None) -> None:
+        """Items abandoned at `node` (default the unit's); captured by the enemy when it takes
+        the node, at once if the enemy already holds it."""
         if not items.any():
             return
-        node = unit.node
+        node = node or unit.node
         if self.control[node] != unit.side:
             self.captured[self.control[node]] += items
             return
@@ -564,7 +564,7 @@ class CampaignModel(mesa.Model):
         exits = sorted(nb for nb in self.graph.neighbors(node)
                        if self.control[nb] != attacker_side and nb not in attack_from
                        and nb not in self.occupied_by(attacker_side)
-                       and self._crossable(node, nb))
+                       and crossing_factor(self.graph.edges[node, nb], self) is not None)
         self.log("node_taken", node=node, side=attacker_side,
                  text=f"{attacker_side} forces break into {self.place_name(node)}")
         for u in defenders:
@@ -580,21 +580,12 @@ class CampaignModel(mesa.Model):
             u.cell = self.space[dest]
             u.route, u.next_node, u.progress_km = [], None, 0.0
             u.hours_in_place = 0.0
-            self.leave_behind_at(u, node, u.abandon(self.params.rout_abandon_per_hour * 4))
+            self.leave_behind(u, u.abandon(self.params.rout_abandon_per_hour * 4), node)
             if u.posture != Posture.ROUT:
                 u.posture, u.task, u.objective = Posture.DEFEND, "hold", None
                 if self.scenario.fallback.get(u.side):
                     self.fall_back(u, Posture.WITHDRAW, "falls back to its next line")
         self._positions_changed()
-
-    def leave_behind_at(self, unit: Unit, node: str, items: np.ndarray) -> None:
-        if items.any():
-            pool = self.abandoned_at.setdefault(node, {})
-            pool[unit.side] = pool.get(unit.side, np.zeros(len(ITEMS))) + items
-
-    def _crossable(self, u: str, v: str) -> bool:
-        cid = self.graph.edges[u, v].get("crossing")
-        return cid is None or self.crossing_state[cid] in ("intact", "ford", "pontoon")
 
     def _safety(self, node: str, side: str) -> float:
         """How far behind its side's lines a node is (for choosing where to fall back)."""
