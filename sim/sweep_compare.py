@@ -369,8 +369,8 @@ def sensitivity(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[Axi
 
 def sensitivity_text(method: str, results: list[dict[str, Any]]) -> str:
     if not results:
-        return ("Sensitivity: not enough varied, successful runs to estimate indices "
-                "(need 8 or more with a varying outcome).")
+        return ("Sensitivity: no indices: no outcome varied across the sampled runs, or fewer "
+                "than 8 of them succeeded.")
     index = "total-order Sobol index ST" if method == "sobol" else \
         "first-order index S1 by RBD-FAST"
     lines = [f"Sensitivity ({index}; higher moves the outcome more):"]
@@ -500,7 +500,8 @@ def plot_area_curves(rows: list[dict[str, Any]], meta: dict[str, Any], g: Groupi
         if len(mine) > 1:
             lo, hi = np.nanpercentile(y, [10, 90], axis=0)
             ax.fill_between(xs, lo, hi, color=colour, alpha=0.18, lw=0)
-    hist = [h for h in meta.get("history_area", []) if h["side"] == side]
+    hist = [h for h in meta.get("history_area", [])  # the figures within the runs
+            if h["side"] == side and h["date"] <= meta.get("end", h["date"])]
     for rel, marker, name in (("=", "o", "history"), (">=", "^", "history (at least)"),
                               ("<=", "v", "history (at most)")):
         pts = [h for h in hist if h["relation"] == rel]
