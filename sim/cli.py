@@ -35,9 +35,8 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 already; keep its one line
-        self.print_usage(sys.stderr)
-        raise UsageError(message)
+    def error(self, message: str) -> None:  # one line, exit 2 (not argparse's usage block)
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def _replay_parser() -> argparse.ArgumentParser:
@@ -48,7 +47,8 @@ def _replay_parser() -> argparse.ArgumentParser:
     ap.add_argument("--set", dest="overrides", action="append", default=[],
                     metavar="NAME=VALUE", help="override a model parameter (repeatable)")
     ap.add_argument("--out", type=Path, default=None,
-                    help="output folder (default runs/<scenario>_seed<N>)")
+                    help="output folder (default runs/<scenario>_seed<N> under the current "
+                         "folder)")
     ap.add_argument("--compare", action="store_true",
                     help="compare the run with the scenario's history: block and write "
                          "history_comparison.csv")
@@ -61,6 +61,20 @@ def _replay_parser() -> argparse.ArgumentParser:
     ap.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH",
                     help="window or export size in pixels (default 1280x800)")
     return ap
+
+
+def _check_writable(path: Path | None, option: str) -> None:
+    """Fail before simulating if an output cannot be written: create the folder (for --out)
+    or the file's folder now."""
+    if path is None:
+        return
+    folder = path if option == "--out" else path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"{option} {path}: cannot create {folder} ({e.strerror})") from None
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{option} {path}: cannot write in {folder}")
 
 
 def _when(text: str) -> datetime:
@@ -124,7 +138,10 @@ def replay(argv: list[str]) -> int:
     if window and not display_available():
         print("No display available: replaying headless.", file=sys.stderr)
         window = False
-    out = args.out or REPO / "runs" / f"{scenario.id}_seed{args.seed}"
+    out = args.out or Path("runs") / f"{scenario.id}_seed{args.seed}"
+    for path, what in ((out, "--out"), (args.screenshot, "--screenshot"),
+                       (args.record, "--record")):
+        _check_writable(path, what)
     model = CampaignModel(scenario, theatre, params, seed=args.seed)
     record = model.run()
     print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")
@@ -189,8 +206,10 @@ def list_params(argv: list[str]) -> int:
 
 def render_map(argv: list[str]) -> int:
     ap = _Parser(prog="run.py map", description="Render the theatre to a PNG.")
-    ap.add_argument("--out", type=Path, default=REPO / "docs" / "theatre.png")
+    ap.add_argument("--out", type=Path, default=Path("runs") / "theatre.png",
+                    help="PNG to write (default runs/theatre.png under the current folder)")
     args = ap.parse_args(argv)
+    _check_writable(args.out, "--out file")
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     from sim.theatre import build_theatre
     from sim.view.basemap import render_theatre_png
@@ -211,6 +230,7 @@ def view_run(argv: list[str]) -> int:
     ap.add_argument("--at", type=_when, metavar="YYYY-MM-DDTHH:MM")
     ap.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH")
     args = ap.parse_args(argv)
+    _check_writable(args.screenshot, "--screenshot")
     frames = args.run_dir / "frames.json.gz"
     if not frames.is_file():
         raise UsageError(f"{args.run_dir}: no frames.json.gz here (write one with a replay: "
@@ -270,6 +290,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as e:  # a file that could not be written after all (disk full, ...)
+        if isinstance(e, BrokenPipeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        print(f"error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into `head`: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -28,6 +28,10 @@ PERSONNEL, TANKS, IFV_APC, ARTILLERY, MLRS = range(len(ITEMS))
 #: and the ones that can be abandoned and captured).
 HEAVY = np.array([False, True, True, True, True])
 HOURS_PER_DAY = 24.0
+#: Exactly at the capture ratio an attack still gains 1 / (this x capture_hours) of a node an
+#: hour, so a capture is possible at the threshold (it takes 4 x capture_hours) and the gain
+#: rises strictly with the ratio.
+THRESHOLD_GAIN_DIVISOR = 4.0
 
 
 def item_weights(p: Parameters) -> np.ndarray:
@@ -101,7 +105,8 @@ def ground_gain(ratio: float, p: Parameters, terrain: str = "open") -> float:
     1 / (the terrain's minimum capture hours): clearing a town takes time whatever the odds."""
     if ratio < p.capture_ratio:
         return 0.0
-    gain = (ratio / p.capture_ratio - 1.0) / p.capture_hours + 1.0 / (p.capture_hours * 4.0)
+    gain = ((ratio / p.capture_ratio - 1.0) / p.capture_hours
+            + 1.0 / (p.capture_hours * THRESHOLD_GAIN_DIVISOR))
     return min(gain, 1.0 / min_capture_hours(terrain, p))
 
 

@@ -33,6 +33,13 @@ from sim.units import DISBAND_FRACTION, Unit
 FORCED_OUT_MORALE = 0.1
 #: Encircled and out of supply: a unit surrenders only when its supply has run this low.
 SURRENDER_SUPPLY = 0.2
+#: Defenders forced out of a node leave behind what a routed unit abandons in this many hours
+#: (4 x rout_abandon_per_hour = 8 % of heavy items by default): a hurried, not a broken, exit.
+FORCED_OUT_ABANDON_HOURS = 4
+#: A unit cut off with less than this supply left starts abandoning vehicles (out of fuel).
+ABANDON_SUPPLY = 0.5
+#: A routed unit regains morale at this share of the normal recovery rate.
+ROUT_RECOVERY_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -349,6 +356,7 @@ class CampaignModel(mesa.Model):
         return bool((d2 <= p.threat_radius_km ** 2).any())
 
     def fall_back(self, unit: Unit, posture: Posture, why: str | None) -> None:
+        unit.threat_hours = 0.0  # falling back answers the threat; morale may recover again
         target, route = self.fallback_route(unit)
         unit.task, unit.objective = "withdraw", target
         unit.posture = posture
@@ -580,7 +588,8 @@ class CampaignModel(mesa.Model):
             u.cell = self.space[dest]
             u.route, u.next_node, u.progress_km = [], None, 0.0
             u.hours_in_place = 0.0
-            self.leave_behind(u, u.abandon(self.params.rout_abandon_per_hour * 4), node)
+            hurried = self.params.rout_abandon_per_hour * FORCED_OUT_ABANDON_HOURS
+            self.leave_behind(u, u.abandon(hurried), node)
             if u.posture != Posture.ROUT:
                 u.posture, u.task, u.objective = Posture.DEFEND, "hold", None
                 if self.scenario.fallback.get(u.side):
@@ -599,12 +608,13 @@ class CampaignModel(mesa.Model):
             m = u.morale - p.morale_loss_per_casualty * u.losses_this_hour
             if not math.isfinite(u.supply_km):
                 m -= p.morale_isolation_per_hour
-                self.leave_behind(u, u.abandon(p.rout_abandon_per_hour) if u.supply < 0.5
-                                  else np.zeros(len(ITEMS)))
+                if u.supply < ABANDON_SUPPLY:
+                    self.leave_behind(u, u.abandon(p.rout_abandon_per_hour))
             elif u.threat_hours > 0:
                 m -= p.morale_threat_per_hour
             elif not u.in_combat and u.supply_km <= p.supply_range_km:
-                m += p.morale_recovery_per_hour * (1.0 if u.posture != Posture.ROUT else 0.5)
+                m += p.morale_recovery_per_hour * (
+                    ROUT_RECOVERY_SHARE if u.posture == Posture.ROUT else 1.0)
             if u.posture == Posture.ROUT:
                 self.leave_behind(u, u.abandon(p.rout_abandon_per_hour))
             rested = not u.in_combat and u.march_hours_today == 0

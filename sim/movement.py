@@ -143,7 +143,7 @@ def move(unit: Unit, m: CampaignModel) -> float:
     which makes the unit an attacker there in the combat phase if its task is to attack.
     """
     p = m.params
-    if unit.march_hours_today >= p.march_hours_per_day or unit.building:
+    if unit.march_hours_today >= p.march_hours_per_day:
         return 0.0
     budget, covered = 1.0, 0.0
     while budget > 1e-9 and unit.route:

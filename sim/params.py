@@ -200,10 +200,13 @@ class Parameters(BaseModel):
 
     # --- doctrine -------------------------------------------------------------------------
     withdraw_detour_factor: float = _p(
-        1.8, "ratio", "A unit's side withdraws it when its supply route has grown to this "
-        "multiple of its length at the start, or is cut (the encirclement doctrine).", gt=1)
+        1.8, "ratio", "The doctrine withdraws a unit holding ground when its supply route is "
+        "cut, or has grown to this multiple of its length when the unit took its position "
+        "(and by more than threat_radius_km): the encirclement doctrine.", gt=1)
     threat_radius_km: float = _p(
-        12.0, "km", "Enemy units this close to a unit's supply route threaten it.", ge=0)
+        12.0, "km", "Advancing enemy units (attacking or moving) this close to the rear part "
+        "of a unit's supply route (the nodes farther than this from the unit) threaten it.",
+        ge=0)
     threat_hours: float = _p(
         6.0, "h", "Hours a supply route must stay threatened before the doctrine withdraws.",
         ge=0)
@@ -227,8 +230,9 @@ class Parameters(BaseModel):
 
     # --- territory ------------------------------------------------------------------------
     presence_km: float = _p(
-        12.0, "km", "An empty node passes to a side that has a unit within this distance "
-        "when the holder has none within it (patrols and light forces take empty ground).",
+        12.0, "km", "An empty village or open ground passes to a side with an advancing unit "
+        "within this distance by road (over standing crossings) when the holder has no unit "
+        "within it: patrols and light forces take empty ground. Towns need troops to enter.",
         ge=0)
     fatigue_per_march_hour: float = _p(
         0.03, "1/h", "Fatigue gained per hour of movement or combat.", ge=0)

@@ -438,6 +438,11 @@ def resolve_places(s: Scenario, theatre: Theatre, file: str, root: Any) -> Scena
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ScenarioError(file, f"no bridge or crossing {ev['target']!r} on the map{hint}",
                                 _line_of(root, loc), _path(loc))
+        if (ev["kind"] == "destroy_bridge"
+                and theatre.crossings[ev["target"]].kind not in ("bridge", "rail_bridge")):
+            kind = theatre.crossings[ev["target"]].kind
+            raise ScenarioError(file, f"{ev['target']!r} is a {kind!r} crossing, not a bridge: "
+                                "there is nothing to destroy", _line_of(root, loc), _path(loc))
         if ev["kind"] == "strike_depot" and ev["target"] not in depot_ids:
             raise ScenarioError(file, f"no depot {ev['target']!r} in this scenario",
                                 _line_of(root, loc), _path(loc))

@@ -42,7 +42,10 @@ KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180.0  # km per degree of latitude (~11
 KM_PER_DEG_LON = KM_PER_DEG * math.cos(math.radians(LAT0))  # km per degree of longitude at LAT0
 
 CELL_DEG = 0.01  # territory raster step in degrees (~0.7 km x 1.1 km cells)
-LOCAL_MAX_KM = 25.0  # longest local-road edge kept from the Delaunay mesh (great-circle km)
+# Longest local-road edge kept from the Delaunay mesh (great-circle km): villages here lie
+# 5-15 km apart, so 25 km keeps every real neighbour link while dropping the long triangle
+# edges across empty ground and along the box's rim that no single local road follows.
+LOCAL_MAX_KM = 25.0
 
 # Winding factors: edge length_km = great-circle distance x factor, because a road between two
 # nodes is longer than the straight chord. The highway factor is measured on the M03: between

@@ -72,7 +72,6 @@ class Unit(CellAgent):
         self.supply_route: list[str] = []
         self.threat_hours = 0.0
         self.doctrine_withdraw = False
-        self.building: str | None = None  # crossing id this unit's engineers are bridging
         self.stalled_hours = 0.0  # consecutive hours attacking below the capture ratio
 
     # ---------------------------------------------------------------- derived state

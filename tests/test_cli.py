@@ -120,7 +120,18 @@ def test_bad_options_exit_2_with_one_clear_line(tmp_path, args, words):
     proc = run(str(SEPT), *args, cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert words in proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--out", "/proc/no/such/dir"],
+                                  ["--screenshot", "/proc/nope/x.png"],
+                                  ["--out", "/etc/hostname"]])
+def test_unwritable_outputs_fail_before_simulating(tmp_path, args):
+    proc = run(str(SEPT), "--headless", *args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert proc.stdout == ""  # nothing simulated
 
 
 def test_readme_commands_are_what_ci_runs():
