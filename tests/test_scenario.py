@@ -198,3 +198,22 @@ def test_command_line_rejects_unknown_parameter_with_exit_2(tmp_path):
                            "--set", "capture_ratio=-1"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "capture_ratio" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["izium_2022_09", "izium_2022_03"])
+def test_real_scenarios_load_and_cite_only_declared_sources(name):
+    """Every bracketed reference key in a scenario is declared under `sources:`, and every
+    unit marked as an estimate says in its source what the estimate is."""
+    import re
+
+    from sim.theatre import build_theatre
+
+    path = REPO / "scenarios" / f"{name}.yaml"
+    scenario = load_scenario(path, build_theatre())
+    declared = {s.key for s in scenario.sources}
+    cited = set(re.findall(r"\[([A-Z][A-Z0-9]+)\]", path.read_text(encoding="utf-8")))
+    assert cited - declared == set(), f"cited but not declared: {sorted(cited - declared)}"
+    for unit in scenario.units:
+        if unit.estimate:
+            assert "estimate" in unit.source.lower(), unit.id
+    assert scenario.history, "a scenario is scored against a history block"
