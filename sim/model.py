@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import mesa
+import networkx as nx
 import numpy as np
 from mesa.discrete_space import Network
 
 from sim import combat
 from sim.combat import HEAVY, ITEMS, PERSONNEL
 from sim.control import held_totals, update_control
-from sim.movement import BRIDGEABLE, crossing_factor, move, plan_route
+from sim.movement import BRIDGEABLE, crossing_factor, move, plan_route, route_weight
 from sim.params import Parameters
 from sim.record import RunRecord
 from sim.scenario import SIDES, Posture, Scenario, other
@@ -40,6 +41,10 @@ FORCED_OUT_ABANDON_HOURS = 4
 ABANDON_SUPPLY = 0.5
 #: A routed unit regains morale at this share of the normal recovery rate.
 ROUT_RECOVERY_SHARE = 0.5
+#: A unit with no way back over its own ground breaks out only if the way to the nearest
+#: ground its side still supplies crosses at most this much enemy-held road (two or three
+#: villages); deeper in, it stays where it is and the encirclement rules apply.
+BREAKOUT_MAX_KM = 25.0
 
 
 @dataclass(frozen=True)
@@ -270,20 +275,41 @@ class CampaignModel(mesa.Model):
                 unit.route = route
 
     def fallback_route(self, unit: Unit, start: str | None = None) -> tuple[str | None, list]:
-        """The nearest (by road km) fallback place of the unit's side it can reach, and the
-        route there (from `start`, default the unit's node)."""
+        """Where a withdrawal goes, and the route there (from `start`, default the unit's node):
+        the nearest (by road km) fallback place reachable over ground its side holds; failing
+        that, a breakout to the nearest node its side holds and supplies, through at most
+        BREAKOUT_MAX_KM of enemy-held road; failing that, nowhere (None, [])."""
         start = start or unit.node
         best, best_route, best_km = None, [], math.inf
         for t in self.scenario.fallback.get(unit.side, []):
             if t == start:
                 return t, []
-            r = plan_route(unit, t, self, fighting=False, start=start)
+            r = plan_route(unit, t, self, fighting=False, start=start, own_ground=True)
             if r is None:
                 continue
-            km = sum(self.graph.edges[a, b]["length_km"] for a, b in zip([start, *r], r,
-                                                                         strict=False))
+            km = sum(self.graph.edges[a, b]["length_km"]
+                     for a, b in zip([start, *r], r, strict=False))
             if km < best_km:
                 best, best_route, best_km = t, r, km
+        if best is not None:
+            return best, best_route
+        return self._breakout(unit, start)
+
+    def _breakout(self, unit: Unit, start: str) -> tuple[str | None, list]:
+        supplied = self.nets[unit.side]
+        weight = route_weight(unit, self, fighting=False)
+        _, paths = nx.single_source_dijkstra(self.graph, start, weight=weight)
+        best, best_route, best_km = None, [], math.inf
+        for node in sorted(paths):
+            if node == start or self.control[node] != unit.side or not supplied.reaches(node):
+                continue
+            path = paths[node]
+            legs = list(zip(path, path[1:], strict=False))
+            enemy_km = sum(self.graph.edges[a, b]["length_km"] for a, b in legs
+                           if self.control[b] != unit.side)
+            km = sum(self.graph.edges[a, b]["length_km"] for a, b in legs)
+            if enemy_km <= BREAKOUT_MAX_KM and km < best_km:
+                best, best_route, best_km = node, path[1:], km
         return best, best_route
 
     def apply_doctrine(self, unit: Unit) -> None:

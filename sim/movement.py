@@ -75,11 +75,12 @@ def edge_hours(unit: Unit, u: str, v: str, data: dict, m: CampaignModel) -> floa
     return data["length_km"] / speed
 
 
-def route_weight(unit: Unit, m: CampaignModel, *, fighting: bool, target: str | None = None
-                 ) -> Callable[[str, str, dict], float | None]:
+def route_weight(unit: Unit, m: CampaignModel, *, fighting: bool, target: str | None = None,
+                 own_ground: bool = False) -> Callable[[str, str, dict], float | None]:
     """Weight function for nx.shortest_path: hours, None where the unit cannot go.
 
-    Moving units avoid enemy-held ground and never path through nodes the enemy occupies.
+    Moving units avoid enemy-held ground and never path through nodes the enemy occupies; with
+    `own_ground` (a withdrawal) they do not enter enemy-held ground at all.
     Attacking units may fight through a defended place on the way to `target`, at the cost of
     clearing it (capture_hours plus the terrain's minimum capture hours), so a free way round
     wins when there is one. Engineers may plan over an unbridged river at the cost of building
@@ -100,6 +101,8 @@ def route_weight(unit: Unit, m: CampaignModel, *, fighting: bool, target: str | 
             if v in occupied:
                 return None
             if m.control[v] == enemy:
+                if own_ground:
+                    return None
                 hours *= ENEMY_GROUND_PENALTY
         elif v in occupied and v != target:
             hours += m.params.capture_hours + min_capture_hours(m.graph.nodes[v]["terrain"],
@@ -110,11 +113,12 @@ def route_weight(unit: Unit, m: CampaignModel, *, fighting: bool, target: str | 
 
 
 def plan_route(unit: Unit, target: str, m: CampaignModel, via: list[str] | None = None,
-               fighting: bool = False, start: str | None = None) -> list[str] | None:
+               fighting: bool = False, start: str | None = None,
+               own_ground: bool = False) -> list[str] | None:
     """Nodes to travel through to reach `target` (excluding the start), or None if there is
     no way. With `via`, the route passes the given places in order. `start` defaults to the
-    unit's node."""
-    weight = route_weight(unit, m, fighting=fighting, target=target)
+    unit's node; `own_ground` keeps the route on ground the unit's side holds."""
+    weight = route_weight(unit, m, fighting=fighting, target=target, own_ground=own_ground)
     legs = [*(via or []), target]
     start = start or unit.node
     path: list[str] = []
