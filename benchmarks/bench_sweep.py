@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import shutil
 import sys
 import tempfile
@@ -56,9 +57,12 @@ def timed(spec: sweep.SweepSpec, base: sweep.Base, workers: int, root: Path) -> 
     out = root / f"w{workers}"
     shutil.rmtree(out, ignore_errors=True)
     bar = sweep.Progress(spec.seeds, 0, stream=io.StringIO())
+    load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
     result = sweep.run_sweep(spec, base, out, workers=workers, progress=bar)
     wall = time.perf_counter() - t0
+    print(f"  (load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after: above the "
+          "worker count means other processes shared the cores)")
     assert result.complete and result.failed == 0, result
     return wall
 
