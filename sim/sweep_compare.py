@@ -201,17 +201,23 @@ def final_area(r: dict[str, Any], side: str) -> float | None:
 
 
 def key_towns(meta: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Places that changed hands in history or in some run, by historical date then by median
-    simulated time; at most MAX_TOWNS."""
-    out = []
+    """Places that changed hands in some run or, in history, within the runs' time span; by
+    historical date then median simulated time; at most MAX_TOWNS. If there are none (short
+    runs), the places history says changed hands later."""
+    out, later = [], []
     for p in meta.get("places", []):
         col = f"changed_h.{p['id']}"
         times = [r.get(col) for r in rows if r.get("status") == "ok"]
         changed = [t for t in times if t is not None]
+        entry = {**p, "column": col,
+                 "median_h": float(np.median(changed)) if changed else math.inf}
         in_run = bool(p.get("history_date")) and p["history_date"] <= meta.get("end", "")
         if in_run or changed:
-            out.append({**p, "column": col,
-                        "median_h": float(np.median(changed)) if changed else math.inf})
+            out.append(entry)
+        elif p.get("history_date"):
+            later.append(entry)
+    if not out:  # nothing happened within the runs: show that the first ones did not fall
+        out = later
     out.sort(key=lambda p: (p["history_date"] is None, p["history_date"] or "", p["median_h"]))
     return out[:MAX_TOWNS]
 
