@@ -1090,7 +1090,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--scheduler", metavar="ADDRESS",
                     help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (instead of a pool)")
     ap.add_argument("--out", type=Path, help="output folder (default runs/sweeps/<scenario>-"
-                    "<hash of the sweep>); rerun with the same folder to resume")
+                    "<hash of the sweep> under the current folder); rerun with the same folder "
+                    "to resume")
     ap.add_argument("--csv", action="store_true", help="also write runs.csv")
     ap.add_argument("--retry-failed", action="store_true",
                     help="run again the runs recorded as failed")
@@ -1230,15 +1231,13 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
 
 def main(argv: list[str]) -> int:
     """`python run.py sweep ...` (see the module docstring and docs/sweeps.md)."""
-    from sim.cli import REPO
-
     args = _parser().parse_args(argv)
     if args.workers is not None and args.workers < 1:
         raise _usage(f"--workers {args.workers}: expected 1 or more")
     if args.workers is not None and args.scheduler:
         raise _usage("--workers and --scheduler exclude each other (the cluster has its own)")
     spec, base, out = spec_from_args(args)
-    out = out or REPO / "runs" / "sweeps" / f"{base.scenario.id}-{spec.fingerprint(base.sha256)}"
+    out = out or Path("runs") / "sweeps" / f"{base.scenario.id}-{spec.fingerprint(base.sha256)}"
     tasks = plan(spec, base.sha256)
     sets = len({t.set_index for t in tasks})
     print(f"sweep: {base.scenario.title}", file=sys.stderr)
