@@ -222,7 +222,18 @@ class CampaignModel(mesa.Model):
         """Run to the scenario's end; returns the record."""
         while self.running:
             self.step()
+        self.release()
         return self.record
+
+    def release(self) -> None:
+        """Let this model be garbage-collected once the caller drops it. Mesa 3.3 keeps a
+        reference to every model ever built in the class attribute `Agent._ids` (mesa issue
+        #3179, fixed by #3180 in later versions), so a process running hundreds of models (a
+        sweep worker, the test suite) would grow by each run's record (~9 MiB for September).
+        No agent is created after a run, so the entry is not needed any more."""
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(self, None)
 
     # ------------------------------------------------------------------ events and arrivals
     def apply_events(self) -> None:

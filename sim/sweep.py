@@ -595,23 +595,7 @@ def simulate(scenario: Scenario, theatre: Theatre, params: Parameters, seed: int
     """One headless run (a seam for tests)."""
     from sim.model import CampaignModel
 
-    model = CampaignModel(scenario, theatre, params, seed=seed)
-    try:
-        return model.run()
-    finally:
-        release(model)
-
-
-def release(model: Any) -> None:
-    """Let a finished model be garbage-collected. Mesa 3.3 keeps a reference to every model
-    ever built in the class attribute `Agent._ids` (mesa issues #3179, fixed by #3180 in later
-    versions), so a worker running hundreds of models grows by the size of each run's record
-    (~9 MiB for the September scenario) until it runs out of memory."""
-    import mesa
-
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
+    return CampaignModel(scenario, theatre, params, seed=seed).run()  # run() releases it
 
 
 def _hours(start: datetime, iso: str) -> float:
