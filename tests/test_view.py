@@ -9,7 +9,6 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import json  # noqa: E402
 import sys  # noqa: E402
 from datetime import datetime, timedelta  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
@@ -179,41 +178,35 @@ def test_load_a_saved_run(run, tmp_path):
 
 
 def test_comparison_rows_become_timeline_marks(run):
-    th, sc, rec = run
-    day = datetime(2022, 9, 8, 23)
-    rows = [
-        SimpleNamespace(
-            date=day,
-            kind="control",
-            place="balakliia",
-            name="Balakliia",
-            holder="UA",
-            sim_date=day - timedelta(hours=40),
-            error_days=-1.7,
-            ok=True,
-        ),
-        SimpleNamespace(
-            date=day,
-            kind="area",
-            place=None,
-            name="UA area",
-            holder="UA",
-            sim_date=None,
-            error_days=None,
-            ok=False,
-        ),
-    ]
-    rp = Replay.from_run(rec, th, sc, SimpleNamespace(rows=rows))
-    assert rp.has_comparison and rp.marks[0].sim_date == day - timedelta(hours=40)
-    state = rd.ViewState(t=40, hover=(0, 0))
-    layout = rd.Layout.for_size(SIZE)
+    """Each row of the run's real comparison with history becomes a timeline mark carrying
+    the run's date; its model mark sits left of the history mark exactly when the run was
+    early, and hovering a mark draws a tooltip over the timeline."""
+    from sim.history import compare
     from sim.view import panels
 
-    (_, obs, sim), _ = panels.mark_positions(layout, rp)
-    state.hover = (round(sim[0]), round(sim[1]))
-    surf = pygame.Surface(SIZE)
-    rd.Renderer(rp).draw(surf, state)  # with the tooltip over the model's mark
-    assert sim[0] < obs[0]  # the run took Balakliia before the observation date
+    th, sc, rec = run
+    comparison = compare(rec, sc)
+    rp = Replay.from_run(rec, th, sc, comparison)
+    assert rp.has_comparison
+    by_key = {(m.date, m.place, m.holder, m.kind): m for m in rp.marks}
+    for row in comparison.rows:
+        mark = by_key[(row.date, row.place, row.holder, row.kind)]
+        assert mark.sim_date == row.sim_date
+    layout = rd.Layout.for_size(SIZE)
+    placed = [(m, obs, sim) for m, obs, sim in panels.mark_positions(layout, rp)
+              if sim is not None and m.kind == "control"]
+    assert placed, "the run matched some observations"
+    for m, obs, sim in placed:
+        hours_early = (m.date - m.sim_date) / timedelta(hours=1)
+        if abs(hours_early) > 24:  # clearly early or late: the marks' order says which
+            assert (sim[0] < obs[0]) == (hours_early > 0), m.name
+    m, obs, sim = placed[0]
+    plain, hovered = pygame.Surface(SIZE), pygame.Surface(SIZE)
+    rd.Renderer(rp).draw(plain, rd.ViewState(t=40, hover=(0, 0)))
+    rd.Renderer(rp).draw(hovered, rd.ViewState(t=40, hover=(round(sim[0]), round(sim[1]))))
+    a = pygame.surfarray.array3d(plain).astype(int)
+    b = pygame.surfarray.array3d(hovered).astype(int)
+    assert (abs(a - b).sum(axis=2) > 0).sum() > 500  # a tooltip appeared
 
 
 def test_parse_jump(replay):
