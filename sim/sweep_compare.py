@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.sweep import JOURNAL, META, Axis, _usage, parse_path, read_journal
+from sim.sweep import JOURNAL, META, Axis, _parse_scalar, _usage, parse_path, read_journal
 
 #: Most variants drawn in one plot; beyond it, variants are the values of the first axis only.
 MAX_VARIANTS = 8
@@ -77,14 +77,8 @@ def load_results(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], Path
 
 
 def _cell(v: str) -> Any:
-    if v == "":
-        return None
-    for kind in (int, float):
-        try:
-            return kind(v)
-        except ValueError:
-            pass
-    return v
+    """A CSV cell: empty is missing, otherwise parsed like a command-line value."""
+    return None if v == "" else _parse_scalar(v)
 
 
 # ============================================================================ variants
