@@ -269,8 +269,9 @@ class CampaignModel(mesa.Model):
 
     # ------------------------------------------------------------------ orders and doctrine
     def assign_task(self, unit: Unit, task: str, objective: str | None,
-                    via: list[str] | None = None) -> None:
-        """Give a unit a task and plan its route."""
+                    via: list[str] | None = None, replan: bool = False) -> None:
+        """Give a unit a task and plan its route (`replan`: the same task again, after a
+        block; a missing route is then not reported again)."""
         unit.task, unit.objective = task, objective
         unit.posture = {"attack": Posture.ATTACK, "move": Posture.MOVE,
                         "withdraw": Posture.WITHDRAW, "reserve": Posture.RESERVE
@@ -279,8 +280,9 @@ class CampaignModel(mesa.Model):
         if objective and objective != unit.node:
             route = plan_route(unit, objective, self, via, fighting=task == "attack")
             if route is None:
-                self.log("no_route", unit=unit, node=unit.node,
-                         text=f"{unit.name}: no route to {self.place_name(objective)}")
+                if not replan:
+                    self.log("no_route", unit=unit, node=unit.node,
+                             text=f"{unit.name}: no route to {self.place_name(objective)}")
                 unit.posture = Posture.DEFEND
             else:
                 unit.route = route
@@ -361,7 +363,7 @@ class CampaignModel(mesa.Model):
                 self.fall_back(unit, unit.posture, None)
             return
         if unit.objective and unit.node != unit.objective and not unit.route:
-            self.assign_task(unit, unit.task, unit.objective)  # blocked earlier: re-plan
+            self.assign_task(unit, unit.task, unit.objective, replan=True)  # blocked: re-plan
         elif unit.objective and unit.node == unit.objective and unit.task in ("move", "attack"):
             unit.task, unit.posture = "hold", Posture.DEFEND
 
