@@ -49,20 +49,25 @@ def test_holding_units_do_not_creep_forward():
     assert model.control["c"] == "UA"
 
 
-def test_a_cut_off_unit_does_not_march_home_through_deep_enemy_ground():
-    """A RU unit at p whose only way to its fallback place runs through 40 km of Ukrainian
-    ground stays where it is (and its side takes nothing on the way)."""
-    nodes = {"p": (0, 0), "u1": (10, 0), "u2": (20, 0), "u3": (30, 0), "home": (40, 0)}
-    edges = [("p", "u1", 10, "main"), ("u1", "u2", 10, "main"), ("u2", "u3", 10, "main"),
-             ("u3", "home", 10, "main")]
-    theatre = toy_theatre(nodes, edges)
+def cut_off(nodes: dict, edges: list) -> CampaignModel:
+    """A shaken RU unit at p, its base and only fallback place at home, the ground between
+    Ukrainian; run for two days."""
     scenario = toy_scenario(
         [{"id": "ru", "name": "RU cut off", "side": "RU", "at": "p", "morale": 0.3,
           "equipment": {"personnel": 500}}],
         hours=48, depots=[{"id": "ru_base", "side": "RU", "at": "home", "kind": "base"}],
         control={"nodes": {"RU": ["p", "home"]}}, fallback={"RU": ["home"]},
         parameters=QUIET)
-    model = run(theatre, scenario)
+    return run(toy_theatre(nodes, edges), scenario)
+
+
+def test_a_cut_off_unit_does_not_march_home_through_deep_enemy_ground():
+    """A RU unit at p whose only way to its fallback place runs through 40 km of Ukrainian
+    ground stays where it is (and its side takes nothing on the way)."""
+    nodes = {"p": (0, 0), "u1": (10, 0), "u2": (20, 0), "u3": (30, 0), "home": (40, 0)}
+    edges = [("p", "u1", 10, "main"), ("u1", "u2", 10, "main"), ("u2", "u3", 10, "main"),
+             ("u3", "home", 10, "main")]
+    model = cut_off(nodes, edges)
     unit = model.units[0]
     assert all(model.control[n] == "UA" for n in ("u1", "u2", "u3"))
     assert unit.node == "p" or unit.status != "active"
@@ -72,12 +77,5 @@ def test_a_short_breakout_is_taken():
     """With only one enemy-held village (10 km) between it and supplied ground, the cut-off
     unit breaks out and reaches its side's ground."""
     nodes = {"p": (0, 0), "u1": (10, 0), "home": (20, 0)}
-    theatre = toy_theatre(nodes, [("p", "u1", 10, "main"), ("u1", "home", 10, "main")])
-    scenario = toy_scenario(
-        [{"id": "ru", "name": "RU cut off", "side": "RU", "at": "p", "morale": 0.3,
-          "equipment": {"personnel": 500}}],
-        hours=48, depots=[{"id": "ru_base", "side": "RU", "at": "home", "kind": "base"}],
-        control={"nodes": {"RU": ["p", "home"]}}, fallback={"RU": ["home"]},
-        parameters=QUIET)
-    model = run(theatre, scenario)
+    model = cut_off(nodes, [("p", "u1", 10, "main"), ("u1", "home", 10, "main")])
     assert model.units[0].node == "home"
