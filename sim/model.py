@@ -271,11 +271,16 @@ class CampaignModel(mesa.Model):
     def assign_task(self, unit: Unit, task: str, objective: str | None,
                     via: list[str] | None = None, replan: bool = False) -> None:
         """Give a unit a task and plan its route (`replan`: the same task again, after a
-        block; a missing route is then not reported again)."""
+        block; a missing route is then not reported again).
+
+        A unit part-way along a road keeps the distance it has covered if its new route goes on
+        along that road; otherwise it stops at the place it last passed (it is not carried on
+        to a place it had not reached)."""
         unit.task, unit.objective = task, objective
         unit.posture = {"attack": Posture.ATTACK, "move": Posture.MOVE,
                         "withdraw": Posture.WITHDRAW, "reserve": Posture.RESERVE
                         }.get(task, Posture.DEFEND)
+        heading, covered = unit.next_node, unit.progress_km
         unit.route, unit.next_node, unit.progress_km = [], None, 0.0
         if objective and objective != unit.node:
             route = plan_route(unit, objective, self, via, fighting=task == "attack")
@@ -286,6 +291,8 @@ class CampaignModel(mesa.Model):
                 unit.posture = Posture.DEFEND
             else:
                 unit.route = route
+                if heading is not None and route[0] == heading:
+                    unit.next_node, unit.progress_km = heading, covered
 
     def fallback_route(self, unit: Unit, start: str | None = None) -> tuple[str | None, list]:
         """Where a withdrawal goes, and the route there (from `start`, default the unit's node):

@@ -229,3 +229,51 @@ def test_same_seed_same_run_and_noise_makes_seeds_differ():
 
     assert frames(3) == frames(3)
     assert frames(3)[1] != frames(4)[1]
+
+
+def _arrival_hour(model: CampaignModel, unit_id: str, node: str) -> int | None:
+    """First recorded hour (from the start) at which `unit_id` stands at `node`."""
+    for k, frame in enumerate(model.record.frames):
+        if any(u["id"] == unit_id and u["node"] == node for u in frame["units"]):
+            return k
+    return None
+
+
+@settings(max_examples=15, deadline=None)
+@given(reorder_hour=st.integers(min_value=1, max_value=6))
+def test_a_new_order_along_the_same_road_costs_no_distance(reorder_hour):
+    """A unit part-way along an 80 km road that is ordered on along the same road arrives when
+    it would have without the new order: re-tasking never throws away ground covered."""
+    theatre = toy_theatre({"a": (0, 0), "b": (80, 0), "c": (90, 0)},
+                          [("a", "b", 80, "local"), ("b", "c", 10, "local")])
+    base = [{"units": ["ua1"], "task": "move", "objective": "b"}]
+    again = [{"units": ["ua1"], "task": "move", "objective": "c",
+              "start": START + timedelta(hours=reorder_hour)}]
+    hours = []
+    for orders in (base, base + again):
+        scenario = toy_scenario(
+            [{"id": "ua1", "name": "UA 1", "side": "UA", "at": "a",
+              "equipment": {"personnel": 500}}],
+            hours=24, orders=orders, depots=[{"id": "d", "side": "UA", "at": "a"}],
+            parameters=CLEAN)
+        model = CampaignModel(scenario, theatre, seed=1)
+        model.run()
+        hours.append(_arrival_hour(model, "ua1", "b"))
+    assert hours[0] is not None and hours[0] > 6  # the road takes longer than any re-order
+    assert hours[1] == hours[0]
+
+
+def test_a_unit_turned_back_stops_where_it_last_stood():
+    """Ordered back while part-way along a road, a unit stands at the place it last passed,
+    never at the place it had not yet reached."""
+    theatre = toy_theatre({"a": (0, 0), "b": (40, 0), "z": (-10, 0)},
+                          [("a", "b", 40, "local"), ("z", "a", 10, "local")])
+    scenario = toy_scenario(
+        [{"id": "ua1", "name": "UA 1", "side": "UA", "at": "a", "equipment": {"personnel": 500}}],
+        hours=6, depots=[{"id": "d", "side": "UA", "at": "z"}], parameters=CLEAN,
+        orders=[{"units": ["ua1"], "task": "move", "objective": "b"},
+                {"units": ["ua1"], "task": "hold", "start": START + timedelta(hours=3)}])
+    model = CampaignModel(scenario, theatre, seed=1)
+    model.run()
+    unit = model.units[0]
+    assert unit.node == "a" and unit.next_node is None and unit.progress_km == 0.0
