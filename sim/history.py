@@ -4,8 +4,11 @@ the run matched it, the error in days, and one fidelity score (0-100).
 Observations come in two shapes:
 - **who held a place on a date.** If the run started with the place in the other side's hands,
   it is a *change*: the simulated date is when the observed holder first took it, and the error
-  is the difference in calendar days (+2 = two days late). With `bound: true` the date only says
-  "held by then": the observation is met if the place is held on that date, whenever it changed.
+  is the difference in calendar days (+2 = two days late). With `until:` the record gives a
+  window (sources differ, or the fighting took days): any day from `date` to `until` is no
+  error, and days before or after the window count as above. With `bound: true` the date only
+  says "held by then": the observation is met if the place is held on that date, whenever it
+  changed.
   If the place started with the observed holder, it is a *hold*: the simulated date is when it
   was first lost (if ever), and the observation is met if it was still held on that date.
 - **area or settlements taken by a side since the start**, by a date, with a relation (=, >=,
@@ -41,6 +44,7 @@ CHANGE_TOLERANCE_DAYS = 1
 @dataclass(frozen=True)
 class ObservationResult:
     date: datetime
+    until: datetime | None  # the end of a window of dates (control changes only)
     kind: str  # "control" | "area" | "settlements"
     place: str | None
     name: str
@@ -96,10 +100,12 @@ def _control(record: RunRecord, obs: Observation, name: str) -> ObservationResul
             sim_date, err, credit = None, None, 0.0
         else:
             sim_date = record.times[k]
-            err = float((sim_date.date() - obs.date.date()).days)
+            err = _days_outside(sim_date, obs.date, obs.until or obs.date)
             credit = max(0.0, 1.0 - abs(err) / CHANGE_DAYS_TO_ZERO)
         ok = err is not None and abs(err) <= CHANGE_TOLERANCE_DAYS
-    else:  # a hold: was it still held on the date?
+    else:  # a hold: was it still held on the date (the window's last day)?
+        if obs.until is not None:
+            k_obs = _end_of_day(record, obs.until)
         lost = next((k for k, h in enumerate(holders) if h != holder), None)
         sim_date = record.times[lost] if lost is not None else None
         ok = holders[k_obs] == holder
@@ -108,8 +114,15 @@ def _control(record: RunRecord, obs: Observation, name: str) -> ObservationResul
         else:  # lost before the end of the observed day: how many days early
             err = round((sim_date - record.times[k_obs]).total_seconds() / 86400, 2)
             credit = max(0.0, 1.0 - abs(err) / CHANGE_DAYS_TO_ZERO)
-    return ObservationResult(obs.date, "control", node, name, holder, obs.relation, None, None,
-                             sim_date, err, ok, credit, obs.source, obs.note)
+    return ObservationResult(obs.date, obs.until, "control", node, name, holder, obs.relation,
+                             None, None, sim_date, err, ok, credit, obs.source, obs.note)
+
+
+def _days_outside(when: datetime, first: datetime, last: datetime) -> float:
+    """Calendar days from the window first..last to `when` (0 inside, - before, + after)."""
+    if when.date() < first.date():
+        return float((when.date() - first.date()).days)
+    return float(max(0, (when.date() - last.date()).days))
 
 
 def _figure(record: RunRecord, obs: Observation) -> ObservationResult:
@@ -124,7 +137,7 @@ def _figure(record: RunRecord, obs: Observation) -> ObservationResult:
         rel = max(rel, 0.0)
     credit = max(0.0, 1.0 - abs(rel))
     name = f"{kind} taken by {obs.side}"
-    return ObservationResult(obs.date, kind, None, name, obs.side, obs.relation, expected,
+    return ObservationResult(obs.date, None, kind, None, name, obs.side, obs.relation, expected,
                              simulated, None, None, abs(rel) <= AREA_TOLERANCE, credit,
                              obs.source, obs.note)
 
@@ -151,7 +164,7 @@ def compare(record: RunRecord, scenario: Scenario) -> Comparison:
     return Comparison(rows, round(score, 1), captured)
 
 
-FIELDS = ["date", "kind", "place", "name", "holder", "relation", "expected", "simulated",
+FIELDS = ["date", "until", "kind", "place", "name", "holder", "relation", "expected", "simulated",
           "sim_date", "error_days", "ok", "credit", "source", "note"]
 
 
@@ -162,7 +175,7 @@ def write_comparison(comparison: Comparison, path: Path) -> Path:
         w.writeheader()
         for r in comparison.rows:
             row = asdict(r)
-            for k in ("date", "sim_date"):
+            for k in ("date", "until", "sim_date"):
                 row[k] = row[k].isoformat(timespec="minutes") if row[k] else ""
             for k in ("expected", "simulated", "error_days", "credit"):
                 row[k] = "" if row[k] is None else f"{row[k]:g}"
@@ -174,7 +187,7 @@ def write_comparison(comparison: Comparison, path: Path) -> Path:
 
 def comparison_table(comparison: Comparison) -> str:
     """The printed report of --compare."""
-    lines = [f"{'observed':<11}{'what':<34}{'record':>10}{'run':>12}{'error':>8}  ok"]
+    lines = [f"{'observed':<11}{'what':<34}{'record':>10}{'run':>13}{'error':>8}  ok"]
     for r in comparison.rows:
         if r.kind == "control":
             what = f"{r.name} held by {r.holder}"
@@ -183,12 +196,12 @@ def comparison_table(comparison: Comparison) -> str:
             else:
                 run = "held" if r.ok else "never"
             err = f"{r.error_days:+.1f} d" if r.error_days is not None else "-"
-            rec = ""
+            rec = f"to {r.until:%d %b}" if r.until is not None else ""
         else:
             what = f"{r.name} ({r.relation})"
             rec, run = f"{r.expected:,.0f}", f"{r.simulated:,.0f}"
             err = f"{(r.simulated - r.expected) / r.expected:+.0%}"
-        lines.append(f"{r.date:%d %b %Y} {what[:33]:<34}{rec:>10}{run:>12}{err:>8}  "
+        lines.append(f"{r.date:%d %b %Y} {what[:33]:<34}{rec:>10}{run:>13}{err:>8}  "
                      f"{'yes' if r.ok else 'NO'}")
     cap = ", ".join(f"{k} {v}" for k, v in comparison.captured["UA"].items())
     lines.append(f"equipment captured by UA: {cap}")

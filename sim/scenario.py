@@ -215,10 +215,13 @@ class Observation(_Strict):
     relation: Literal["=", ">=", "<="] = "="
     bound: bool = Field(False, description="the date only bounds the change ('held by then'), "
                         "it is not the day the place changed hands")
+    until: datetime | None = Field(
+        None, description="the last day of a window for a change of hands (sources differ, or "
+        "the fighting took days): the place changed hands between `date` and `until`")
     source: str = Field(min_length=1)
     note: str = ""
 
-    @field_validator("date", mode="before")
+    @field_validator("date", "until", mode="before")
     @classmethod
     def _date_is_end_of_day(cls, v: Any) -> Any:
         # A bare date means "by the end of that day".
@@ -236,6 +239,14 @@ class Observation(_Strict):
             raise ValueError("an observation of a place needs its holder (UA or RU)")
         if self.place is None and self.side is None:
             raise ValueError("an area or settlements observation needs the side that took them")
+        if self.until is not None:
+            if self.place is None:
+                raise ValueError("until: a window is for who held a place, not for a figure")
+            if self.bound:
+                raise ValueError("until: a window and bound: true do not go together (bound "
+                                 "already accepts any change before the date)")
+            if self.until < self.date:
+                raise ValueError("until: the window ends before its date")
         return self
 
 

@@ -894,12 +894,13 @@ def places_meta(base: Base) -> list[dict[str, Any]]:
     out = []
     for p in key_places(base.scenario):
         start = model.control[p]
-        changed = sorted(o.date for o in base.scenario.history
+        changed = sorted((o.date, o.until) for o in base.scenario.history
                          if o.place == p and o.holder != start)
+        first, until = changed[0] if changed else (None, None)
         out.append({"id": p, "name": base.theatre.graph.nodes[p]["name"],
                     "start_holder": start,
-                    "history_date": changed[0].isoformat(timespec="minutes") if changed
-                    else None})
+                    "history_date": first.isoformat(timespec="minutes") if first else None,
+                    "history_until": until.isoformat(timespec="minutes") if until else None})
     return out
 
 

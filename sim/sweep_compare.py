@@ -292,7 +292,10 @@ def outcome_table(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[A
 
 
 def _hist(t: dict[str, Any]) -> str:
-    return f"{datetime.fromisoformat(t['history_date']):%d %b}"
+    first = f"{datetime.fromisoformat(t['history_date']):%d %b}"
+    if t.get("history_until"):
+        return f"{first} to {datetime.fromisoformat(t['history_until']):%d %b}"
+    return first
 
 
 # ============================================================================ sensitivity
@@ -437,10 +440,17 @@ def plot_key_dates(rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping
         hd = math.inf
         if t.get("history_date"):
             hd = (datetime.fromisoformat(t["history_date"]) - start).total_seconds() / 86400
+        label = "history (by that day)"
+        if t.get("history_until") and hd <= end_h / 24:  # a window: shade its days
+            first = datetime.fromisoformat(t["history_date"]).replace(hour=0, minute=0)
+            lo = (first - start).total_seconds() / 86400
+            hd = (datetime.fromisoformat(t["history_until"]) - start).total_seconds() / 86400
+            ax.axvspan(lo, min(hd, end_h / 24), color="0.85", zorder=0)
+            label = "history (window)"
         if hd <= end_h / 24:
             ax.axvline(hd, color="black", ls="--", lw=1)
             right = hd > 0.6 * end_h / 24
-            ax.text(hd, 1.01, "history (by that day) " if right else " history (by that day)",
+            ax.text(hd, 1.01, f"{label} " if right else f" {label}",
                     transform=ax.get_xaxis_transform(), fontsize=7,
                     ha="right" if right else "left", va="bottom")
         ax.set_title(f"{t['name']} (held by {t['start_holder']} at the start)", fontsize=9,

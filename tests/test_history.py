@@ -21,6 +21,12 @@ OBS = [
     {"date": date(2022, 9, 7), "side": "UA", "area_km2": 100},  # one node of 100 km²: exact
     {"date": date(2022, 9, 7), "side": "UA", "area_km2": 400, "relation": ">="},  # -75 %
     {"date": date(2022, 9, 6), "side": "UA", "area_km2": 50, "relation": "<="},  # 0 <= 50
+    {"date": date(2022, 9, 6), "until": date(2022, 9, 8), "place": "b",
+     "holder": "UA"},  # a window around the 7th: no error
+    {"date": date(2022, 9, 3), "until": date(2022, 9, 5), "place": "b",
+     "holder": "UA"},  # a window that ends two days before the run's change: +2
+    {"date": date(2022, 9, 8), "until": date(2022, 9, 10), "place": "b",
+     "holder": "UA"},  # a window that starts the day after: -1, still met
 ]
 
 
@@ -61,8 +67,19 @@ def test_each_kind_of_observation_is_judged_as_documented(comparison):
     assert under.ok and under.credit == 1.0
 
 
+def test_a_window_of_dates_counts_days_outside_it(comparison):
+    """b changes on the 7th: inside 6-8 Sep no error; two days after a window that ends on the
+    5th; one day before a window that starts on the 8th."""
+    windows = {r.date.day: r for r in comparison.rows if r.until is not None}
+    assert (windows[6].error_days, windows[6].ok, windows[6].credit) == (0.0, True, 1.0)
+    assert (windows[3].error_days, windows[3].ok) == (2.0, False)
+    assert windows[3].credit == pytest.approx(1 / 3)
+    assert (windows[8].error_days, windows[8].ok) == (-1.0, True)
+    assert "to 08 Sep" in comparison_table(comparison)
+
+
 def test_score_is_the_mean_credit(comparison):
-    credits = [1.0, 1 / 3, 1.0, 1 - 1.75 / 3, 1.0, 1.0, 0.25, 1.0]
+    credits = [1.0, 1 / 3, 1.0, 1 - 1.75 / 3, 1.0, 1.0, 0.25, 1.0, 1.0, 1 / 3, 2 / 3]
     assert comparison.score == pytest.approx(100 * sum(credits) / len(credits), abs=0.05)
 
 
@@ -71,5 +88,5 @@ def test_report_and_csv(comparison, tmp_path):
     assert "fidelity score" in text and "never" not in text
     path = write_comparison(comparison, tmp_path / "h.csv")
     lines = path.read_text().splitlines()
-    assert lines[0].startswith("date,kind,place")
+    assert lines[0].startswith("date,until,kind,place")
     assert len(lines) == len(OBS) + 2  # header, rows, score

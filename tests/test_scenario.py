@@ -92,6 +92,11 @@ def test_valid_scenario_loads(theatre, tmp_path):
     ("{units: [ua_1],", "{units: [ua_9],", 31, "orders[0].units[0]", "ua_1"),
     ("task: attack, objective: b,", "task: attack,", 31, "orders[0]", "objective"),
     ("  - id: ru_1", "  - id: ua_1", 21, "units[1].id", "already used"),
+    ("place: b, holder: UA,", "place: b, holder: UA, until: 2022-09-05,", 36, "history[0]",
+     "ends before"),
+    ("place: b, holder: UA,", "place: b, holder: UA, bound: true, until: 2022-09-08,", 36,
+     "history[0]", "bound"),
+    ("area_km2: 100,", "area_km2: 100, until: 2022-09-08,", 37, "history[1]", "figure"),
 ])
 def test_bad_field_is_named_with_its_line(theatre, tmp_path, old, new, line, path, words):
     assert old in VALID

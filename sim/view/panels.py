@@ -609,7 +609,9 @@ def _timeline_tooltip(surface, layout, rp, pos) -> None:
     else:
         m = best
         what = f"{m.name}: {m.holder}" if m.kind == "control" else m.name
-        lines = [f"{what}  (history, by {m.date.day} {m.date:%b})"]
+        when = (f"{m.date.day} {m.date:%b} to {m.until.day} {m.until:%b}" if m.until
+                else f"by {m.date.day} {m.date:%b}")
+        lines = [f"{what}  (history, {when})"]
         if rp.has_comparison:
             if m.sim_date:
                 err = f", {m.error_days:+.1f} days" if m.error_days is not None else ""

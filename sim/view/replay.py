@@ -50,6 +50,7 @@ class Mark:
     sim_date: datetime | None = None
     error_days: float | None = None
     ok: bool | None = None
+    until: datetime | None = None  # the end of a window of dates, if the record gives one
 
 
 @dataclass(frozen=True)
@@ -310,6 +311,7 @@ def _marks_from_comparison(comparison, theatre) -> list[Mark]:
                 _as_datetime(_get(r, "sim_date")),
                 _as_float(_get(r, "error_days")),
                 _as_bool(_get(r, "ok")),
+                _as_datetime(_get(r, "until")),
             )
         )
     return sorted(out, key=lambda m: m.date)
@@ -324,7 +326,7 @@ def _marks_from_history(scenario, theatre) -> list[Mark]:
             except KeyError:
                 node = None
             name = theatre.graph.nodes[node]["name"] if node else o.place
-            out.append(Mark(o.date, "control", node, name, o.holder))
+            out.append(Mark(o.date, "control", node, name, o.holder, until=o.until))
         elif o.area_km2 is not None:
             out.append(
                 Mark(o.date, "area", None, f"{o.side} {o.relation} {o.area_km2:,.0f} km²", o.side)
