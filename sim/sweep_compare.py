@@ -197,14 +197,19 @@ def final_area(r: dict[str, Any], side: str) -> float | None:
 def key_towns(meta: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Places that changed hands in some run or, in history, within the runs' time span; by
     historical date then median simulated time; at most MAX_TOWNS. If there are none (short
-    runs), the places history says changed hands later."""
+    runs), the places history says changed hands later. `meta["towns"]` (compare --towns)
+    names the places to show instead, in its order."""
     out, later = [], []
+    chosen = meta.get("towns")
     for p in meta.get("places", []):
         col = f"changed_h.{p['id']}"
         times = [r.get(col) for r in rows if r.get("status") == "ok"]
         changed = [t for t in times if t is not None]
         entry = {**p, "column": col,
                  "median_h": float(np.median(changed)) if changed else math.inf}
+        if chosen:
+            out.append(entry)
+            continue
         in_run = bool(p.get("history_date")) and p["history_date"] <= meta.get("end", "")
         if in_run or changed:
             out.append(entry)
@@ -212,6 +217,9 @@ def key_towns(meta: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str
             later.append(entry)
     if not out:  # nothing happened within the runs: show that the first ones did not fall
         out = later
+    if chosen:
+        by_id = {p["id"]: p for p in out}
+        return [by_id[t] for t in chosen if t in by_id][:MAX_TOWNS]
     out.sort(key=lambda p: (p["history_date"] is None, p["history_date"] or "", p["median_h"]))
     return out[:MAX_TOWNS]
 
@@ -575,8 +583,22 @@ def main(argv: list[str]) -> int:
     ap.add_argument("results", type=Path, help="a sweep folder (or its runs.parquet/runs.csv)")
     ap.add_argument("--out", type=Path, help="where plots go (default RESULTS/compare)")
     ap.add_argument("--no-plots", action="store_true", help="print the table only")
+    ap.add_argument("--towns", metavar="ID,ID,...",
+                    help=f"the places to show (ids from the scenario's history block, at most "
+                         f"{MAX_TOWNS}; the table shows the first 4); default: the first to "
+                         f"change hands")
     args = ap.parse_args(argv)
     rows, meta, folder = load_results(args.results)
+    if args.towns:
+        towns = [t.strip() for t in args.towns.split(",") if t.strip()]
+        known = [p["id"] for p in meta.get("places", [])]
+        unknown = [t for t in towns if t not in known]
+        if unknown or not towns:
+            ap.error(f"--towns: {', '.join(unknown) or repr(args.towns)} is not a place of "
+                     f"this sweep's history block (known: {', '.join(known)})")
+        if len(towns) > MAX_TOWNS:
+            ap.error(f"--towns: {len(towns)} places given, at most {MAX_TOWNS}")
+        meta = {**meta, "towns": towns}
     axes = [Axis(**{k: tuple(v) if k == "values" else v for k, v in a.items()})
             for a in meta.get("axes", [])]
     text, table = outcome_table(rows, meta, axes)

@@ -370,6 +370,19 @@ def test_sensitivity_names_the_parameter_that_matters(base, sample, n, tmp_path,
     assert sweep_compare.plot_sensitivity(method, results, tmp_path / "s.png", len(rows))
 
 
+def test_compare_shows_the_towns_asked_for(grid_sweep, tmp_path, capsys):
+    """--towns replaces the default choice (the first places to change hands) in its order;
+    a place the history block does not name is exit 2 with the known ones listed."""
+    assert cli_main(["compare", str(grid_sweep), "--no-plots", "--out", str(tmp_path),
+                     "--towns", "izium_n,kupiansk_w"]) == 0
+    header = capsys.readouterr().out.splitlines()[1]
+    assert header.index("Izium (north b") < header.index("Kupiansk (west")
+    assert "Balakliia" not in header
+    assert cli_main(["compare", str(grid_sweep), "--towns", "atlantis"]) == 2
+    err = capsys.readouterr().err
+    assert "atlantis" in err and "izium_n" in err and err.count("\n") == 1
+
+
 def test_compare_of_a_missing_folder_is_exit_2(tmp_path, capsys):
     assert cli_main(["compare", str(tmp_path / "nope")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
