@@ -49,9 +49,10 @@ class Parameters(BaseModel):
         0.4, "ratio", "Speed multiplier on an edge leading into ground the enemy holds, in any "
         "posture: reconnaissance, mines and the risk of ambush slow every advance into enemy "
         "territory. Calibrated by a sweep of 0.25/0.4/0.6/1.0 over 5 seeds (docs/calibration.md): "
-        "mean fidelity 74.8/74.3/71.5/70.7 (September) and 88.4/91.3/92.8/91.1 (March); 0.4 is "
-        "near the best for both (0.25 slows March, 0.6 speeds September). An unopposed attack "
-        "on a main road then advances about 45 km a day.",
+        "mean fidelity 74.8/74.3/71.5/70.7 (September) and 88.4/91.3/92.8/91.1 (March). 0.4 is "
+        "the best for neither alone (0.25 for September, 0.6 for March) but within 1.5 points "
+        "of the best for both. An unopposed attack on a main road then advances about 45 km "
+        "a day.",
         gt=0, le=1)
     withdraw_speed_factor: float = _p(
         0.8, "ratio", "Speed multiplier for an ordered withdrawal (estimate).", gt=0, le=1)

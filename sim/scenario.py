@@ -245,7 +245,7 @@ class Observation(_Strict):
             if self.bound:
                 raise ValueError("until: a window and bound: true do not go together (bound "
                                  "already accepts any change before the date)")
-            if self.until < self.date:
+            if self.until.date() < self.date.date():
                 raise ValueError("until: the window ends before its date")
         return self
 

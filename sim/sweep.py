@@ -894,9 +894,9 @@ def places_meta(base: Base) -> list[dict[str, Any]]:
     out = []
     for p in key_places(base.scenario):
         start = model.control[p]
-        changed = sorted((o.date, o.until) for o in base.scenario.history
-                         if o.place == p and o.holder != start)
-        first, until = changed[0] if changed else (None, None)
+        changed = [o for o in base.scenario.history if o.place == p and o.holder != start]
+        obs = min(changed, key=lambda o: (o.date, o.until or o.date)) if changed else None
+        first, until = (obs.date, obs.until) if obs else (None, None)
         out.append({"id": p, "name": base.theatre.graph.nodes[p]["name"],
                     "start_holder": start,
                     "history_date": first.isoformat(timespec="minutes") if first else None,

@@ -455,6 +455,9 @@ def plot_key_dates(rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping
             hd = (datetime.fromisoformat(t["history_until"]) - start).total_seconds() / 86400
             ax.axvspan(lo, min(hd, end_h / 24), color="0.85", zorder=0)
             label = "history (window)"
+            if hd > end_h / 24:  # the window runs past the sweep's end: label its start
+                ax.text(lo, 1.01, f" {label}", transform=ax.get_xaxis_transform(),
+                        fontsize=7, ha="left", va="bottom")
         if hd <= end_h / 24:
             ax.axvline(hd, color="black", ls="--", lw=1)
             right = hd > 0.6 * end_h / 24
@@ -590,7 +593,7 @@ def main(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     rows, meta, folder = load_results(args.results)
     if args.towns:
-        towns = [t.strip() for t in args.towns.split(",") if t.strip()]
+        towns = list(dict.fromkeys(t.strip() for t in args.towns.split(",") if t.strip()))
         known = [p["id"] for p in meta.get("places", [])]
         unknown = [t for t in towns if t not in known]
         if unknown or not towns:

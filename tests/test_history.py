@@ -27,6 +27,8 @@ OBS = [
      "holder": "UA"},  # a window that ends two days before the run's change: +2
     {"date": date(2022, 9, 8), "until": date(2022, 9, 10), "place": "b",
      "holder": "UA"},  # a window that starts the day after: -1, still met
+    {"date": date(2022, 9, 6), "until": date(2022, 9, 7), "place": "b",
+     "holder": "RU"},  # a hold through the 7th: lost at 05:00 that day, 0.75 days early
 ]
 
 
@@ -70,16 +72,18 @@ def test_each_kind_of_observation_is_judged_as_documented(comparison):
 def test_a_window_of_dates_counts_days_outside_it(comparison):
     """b changes on the 7th: inside 6-8 Sep no error; two days after a window that ends on the
     5th; one day before a window that starts on the 8th."""
-    windows = {r.date.day: r for r in comparison.rows if r.until is not None}
+    windows = {r.date.day: r for r in comparison.rows if r.until is not None and r.holder == "UA"}
     assert (windows[6].error_days, windows[6].ok, windows[6].credit) == (0.0, True, 1.0)
     assert (windows[3].error_days, windows[3].ok) == (2.0, False)
     assert windows[3].credit == pytest.approx(1 / 3)
     assert (windows[8].error_days, windows[8].ok) == (-1.0, True)
+    held = next(r for r in comparison.rows if r.until is not None and r.holder == "RU")
+    assert not held.ok and held.error_days == pytest.approx(-0.75)  # judged on the 7th
     assert "to 08 Sep" in comparison_table(comparison)
 
 
 def test_score_is_the_mean_credit(comparison):
-    credits = [1.0, 1 / 3, 1.0, 1 - 1.75 / 3, 1.0, 1.0, 0.25, 1.0, 1.0, 1 / 3, 2 / 3]
+    credits = [1.0, 1 / 3, 1.0, 1 - 1.75 / 3, 1.0, 1.0, 0.25, 1.0, 1.0, 1 / 3, 2 / 3, 0.75]
     assert comparison.score == pytest.approx(100 * sum(credits) / len(credits), abs=0.05)
 
 

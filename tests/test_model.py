@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from toy import START, toy_scenario, toy_theatre
@@ -263,17 +264,24 @@ def test_a_new_order_along_the_same_road_costs_no_distance(reorder_hour):
     assert hours[1] == hours[0]
 
 
-def test_a_unit_turned_back_stops_where_it_last_stood():
-    """Ordered back while part-way along a road, a unit stands at the place it last passed,
-    never at the place it had not yet reached."""
-    theatre = toy_theatre({"a": (0, 0), "b": (40, 0), "z": (-10, 0)},
-                          [("a", "b", 40, "local"), ("z", "a", 10, "local")])
+@pytest.mark.parametrize("second", [{"task": "hold"}, {"task": "move", "objective": "z"}])
+def test_a_unit_turned_back_stops_where_it_last_stood(second):
+    """Ordered to hold, or back down another road, while part-way along a road, a unit starts
+    again from the place it last passed: it never takes the distance covered onto another
+    road, and never stands at the place it had not reached."""
+    theatre = toy_theatre({"a": (0, 0), "b": (80, 0), "z": (-30, 0)},
+                          [("a", "b", 80, "local"), ("z", "a", 30, "local")])
     scenario = toy_scenario(
         [{"id": "ua1", "name": "UA 1", "side": "UA", "at": "a", "equipment": {"personnel": 500}}],
-        hours=6, depots=[{"id": "d", "side": "UA", "at": "z"}], parameters=CLEAN,
+        hours=4, depots=[{"id": "d", "side": "UA", "at": "z"}], parameters=CLEAN,
         orders=[{"units": ["ua1"], "task": "move", "objective": "b"},
-                {"units": ["ua1"], "task": "hold", "start": START + timedelta(hours=3)}])
+                {"units": ["ua1"], "start": START + timedelta(hours=3), **second}])
     model = CampaignModel(scenario, theatre, seed=1)
     model.run()
     unit = model.units[0]
-    assert unit.node == "a" and unit.next_node is None and unit.progress_km == 0.0
+    assert model.record.frames[2]["units"][0]["progress_km"] > 0  # under way to b before
+    assert unit.node == "a"
+    if second["task"] == "hold":
+        assert unit.next_node is None and unit.progress_km == 0.0
+    else:  # one hour down the road to z, from a: less than an hour's march, not 30 km at once
+        assert unit.next_node == "z" and 0 < unit.progress_km < 30

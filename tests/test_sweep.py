@@ -383,6 +383,24 @@ def test_compare_shows_the_towns_asked_for(grid_sweep, tmp_path, capsys):
     assert "atlantis" in err and "izium_n" in err and err.count("\n") == 1
 
 
+def test_places_meta_takes_the_first_observation_even_beside_a_window(base):
+    """Two observations of a place on one date, one with a window: the earlier-ending one is
+    the historical date (and sorting them must not compare a date with None)."""
+    from dataclasses import replace
+    from datetime import datetime
+
+    from sim.scenario import Observation
+
+    day = datetime(2022, 9, 8, 23, 0)
+    extra = [Observation(date=day, until=datetime(2022, 9, 9, 23, 0), place="balakliia",
+                         holder="UA", source="test"),
+             Observation(date=day, place="balakliia", holder="UA", source="test")]
+    scenario = base.scenario.model_copy(update={"history": extra})
+    meta = {p["id"]: p for p in sweep.places_meta(replace(base, scenario=scenario))}
+    assert meta["balakliia"]["history_date"] == "2022-09-08T23:00"
+    assert meta["balakliia"]["history_until"] is None
+
+
 def test_compare_of_a_missing_folder_is_exit_2(tmp_path, capsys):
     assert cli_main(["compare", str(tmp_path / "nope")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
