@@ -88,7 +88,7 @@ def _control(record: RunRecord, obs: Observation, name: str) -> ObservationResul
         elif sim_date is None:
             err, credit = None, 0.0
         elif first > k_obs:  # taken, but only after the date: days late
-            err = float((sim_date.date() - obs.date.date()).days)
+            err = _days_outside(sim_date, obs.date, obs.date)
             credit = max(0.0, 1.0 - abs(err) / CHANGE_DAYS_TO_ZERO)
         else:  # taken before the date and lost again by then: how long before it was lost
             lost = max(k for k in range(first, k_obs + 1) if holders[k] != holder)

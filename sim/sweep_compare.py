@@ -299,6 +299,11 @@ def outcome_table(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[A
     return "\n".join(lines), table
 
 
+def _days_since(start: datetime, iso: str) -> float:
+    """Days from `start` to an ISO date or time (a bare date is its midnight)."""
+    return (datetime.fromisoformat(iso) - start).total_seconds() / 86400
+
+
 def _hist(t: dict[str, Any]) -> str:
     first = f"{datetime.fromisoformat(t['history_date']):%d %b}"
     if t.get("history_until"):
@@ -445,23 +450,20 @@ def plot_key_dates(rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping
             if never:
                 ax.text(end_h / 24, i, f" {never} never", va="center", ha="left", fontsize=7,
                         color="0.35")
-        hd = math.inf
-        if t.get("history_date"):
-            hd = (datetime.fromisoformat(t["history_date"]) - start).total_seconds() / 86400
-        label = "history (by that day)"
-        if t.get("history_until") and hd <= end_h / 24:  # a window: shade its days
-            first = datetime.fromisoformat(t["history_date"]).replace(hour=0, minute=0)
-            lo = (first - start).total_seconds() / 86400
-            hd = (datetime.fromisoformat(t["history_until"]) - start).total_seconds() / 86400
-            ax.axvspan(lo, min(hd, end_h / 24), color="0.85", zorder=0)
+        end_d = end_h / 24
+        hd = _days_since(start, t["history_date"]) if t.get("history_date") else math.inf
+        label, text_at = "history (by that day)", hd
+        if t.get("history_until") and hd <= end_d:  # a window: shade its days
+            lo = _days_since(start, t["history_date"][:10])  # from the first day's midnight
+            hd = _days_since(start, t["history_until"])
+            ax.axvspan(lo, min(hd, end_d), color="0.85", zorder=0)
             label = "history (window)"
-            if hd > end_h / 24:  # the window runs past the sweep's end: label its start
-                ax.text(lo, 1.01, f" {label}", transform=ax.get_xaxis_transform(),
-                        fontsize=7, ha="left", va="bottom")
-        if hd <= end_h / 24:
+            text_at = hd if hd <= end_d else lo  # past the sweep's end: label its start
+        if hd <= end_d:
             ax.axvline(hd, color="black", ls="--", lw=1)
-            right = hd > 0.6 * end_h / 24
-            ax.text(hd, 1.01, f"{label} " if right else f" {label}",
+        if text_at <= end_d:
+            right = text_at > 0.6 * end_d
+            ax.text(text_at, 1.01, f"{label} " if right else f" {label}",
                     transform=ax.get_xaxis_transform(), fontsize=7,
                     ha="right" if right else "left", va="bottom")
         ax.set_title(f"{t['name']} (held by {t['start_holder']} at the start)", fontsize=9,
