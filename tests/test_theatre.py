@@ -101,6 +101,10 @@ NAMED_VILLAGES = [
     "Pisky-Radkivski", "Borova", "Belgorod", "Shebekino", "Valuiki", "Urazovo",
     "Velykyi Burluk", "Vovchansk", "Shevchenkove", "Balakliia", "Lyman", "Kozacha Lopan",
     "Drobysheve", "Stavky", "Shandryholove", "Chuhuiv", "Zmiiv", "Sloviansk", "Kramatorsk",
+    # north-east of Kharkiv, named by the record of the April-May 2022 counteroffensive
+    "Kutuzivka", "Verkhnia Rohanka", "Slobidske", "Ruska Lozova", "Cherkaski Tyshky",
+    "Ruski Tyshky", "Bairak", "rubizhne_kharkiv", "Staryi Saltiv", "Ternova", "Lyptsi",
+    "Tsyrkuny", "Vilkhivka", "Vilcha",
 ]
 
 
@@ -124,6 +128,10 @@ def test_resolve_variants(theatre):
     assert theatre.resolve("lyman_zmiiv") == "lyman_zmiiv"
     with pytest.raises(KeyError, match="balakliia"):
         theatre.resolve("Balaklia")
+    # two places named Rubizhne: the plain name stays the Luhansk-oblast town
+    assert theatre.resolve("Rubizhne") == "rubizhne"
+    assert theatre.graph.nodes["rubizhne_kharkiv"]["name"] == "Rubizhne"
+    assert theatre.graph.nodes["rubizhne"]["population"] > 50_000
 
 
 def test_node_attributes(theatre):
@@ -198,6 +206,15 @@ ROAD_DISTANCES = [
     ("Kupiansk", "Izium", 85.0,
      "ESTIMATE (no citable figure found): P79 Kupiansk - Borova - Izium read off a road map, "
      "~45 km Kupiansk-Borova + ~40 km Borova-Izium"),
+    ("Kharkiv", "Staryi Saltiv", 45.0,
+     "silkway.news: Staryi Saltiv lies 45 km from Kharkiv, taken as the road distance; the "
+     "T-21-04 reaches the Staryi Saltiv bridge at km 35-37 (mediaport.ua); approximate"),
+    ("Kharkiv", "Vovchansk", 72.0,
+     "ru.wikipedia 'Волчанск (Украина)' via wafarin.com: 72 km NE of Kharkiv (the straight "
+     "line is ~60 km, so taken as the T-21-04 road distance); approximate"),
+    ("Kharkiv", "slobozhanske_lyptsi", 28.0,
+     "ru.wikipedia 'Слобожанское (Харьковский район)' via wafarin.com: 28 km from Kharkiv, "
+     "taken as the distance along the Kharkiv - Lyptsi road; approximate"),
 ]
 
 
@@ -261,6 +278,50 @@ def test_bank_facts(theatre, node, river, bank):
     lines = _read_lines("rivers.geojson")[river]
     assert _side(_node_xy(theatre, node), lines) == bank
     assert theatre.bank(node, river) == bank
+
+
+# North-east of Kharkiv the Donets (Pechenihy reservoir) separates the villages the Ukrainian
+# counteroffensive of April-May 2022 retook (right, west bank) from Vovchansk (left bank).
+# Staryi Saltiv: right bank (gwaramedia.com, dozor.com.ua); Vilcha 3 km S of Vovchansk.
+NE_RIGHT_BANK = ["kutuzivka", "verkhnia_rohanka", "slobidske", "vilkhivka", "cherkaski_tyshky",
+                 "ruski_tyshky", "bairak", "rubizhne_kharkiv", "staryi_saltiv", "ternova",
+                 "lyptsi", "tsyrkuny", "ruska_lozova"]
+NE_LEFT_BANK = ["vovchansk", "vilcha"]
+
+
+@pytest.mark.parametrize("node", NE_RIGHT_BANK + NE_LEFT_BANK)
+def test_north_east_banks_of_the_donets(theatre, node):
+    bank = "left" if node in NE_LEFT_BANK else "right"
+    lines = _read_lines("rivers.geojson")["Siverskyi Donets"]
+    assert _side(_node_xy(theatre, node), lines) == bank
+    assert theatre.bank(node, "Siverskyi Donets") == bank
+
+
+@pytest.mark.parametrize("crossing", ["staryi_saltiv_bridge", "rubizhne_bridge"])
+def test_pechenihy_reservoir_bridges(theatre, crossing):
+    """Both Donets bridges north-east of Kharkiv exist and join the two banks."""
+    c = theatre.crossings[crossing]
+    assert c.kind == "bridge" and c.river == "Siverskyi Donets"
+    lines = _read_lines("rivers.geojson")["Siverskyi Donets"]
+    p, q = _node_xy(theatre, c.u), _node_xy(theatre, c.v)
+    assert any(_seg_hits_line(p, q, ln) for ln in lines)
+    assert {theatre.bank(c.u, c.river), theatre.bank(c.v, c.river)} == {"left", "right"}
+    assert theatre.graph.edges[c.u, c.v]["crossing"] == crossing
+
+
+def test_kharkiv_vovchansk_road_crosses_the_donets_once_at_staryi_saltiv(theatre):
+    g = theatre.graph
+    t2104 = nx.subgraph_view(g, filter_edge=lambda u, v: "T-21-04" in (g.edges[u, v]["road"]
+                                                                       or ""))
+    path = nx.shortest_path(t2104, "kharkiv", "vovchansk")
+    assert "kutuzivka" in path and "staryi_saltiv" in path and "tsyrkuny" not in path
+    crossed = [g.edges[u, v]["crossing"] for u, v in zip(path[:-1], path[1:], strict=True)
+               if g.edges[u, v]["crossing"]]
+    assert crossed == ["staryi_saltiv_bridge"]
+    lyptsi_road = nx.subgraph_view(
+        g, filter_edge=lambda u, v: "Kharkiv-Lyptsi" in (g.edges[u, v]["road"] or ""))
+    assert nx.shortest_path(lyptsi_road, "kharkiv", "lyptsi")[1:4] == [
+        "tsyrkuny", "cherkaski_tyshky", "ruski_tyshky"]
 
 
 # --- territory ---------------------------------------------------------------------------

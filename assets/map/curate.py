@@ -28,7 +28,10 @@ KEEP_DISTRICT_FLAGGED = {"Pisochyn", "Pokotylivka", "Podvirky", "Babai", "Mala D
 DROP = {("Gorod Shebekino", 39680), ("Malynivka", 0)}
 # Places under 1,000 people kept because scenarios or the road network need them.
 KEEP_SMALL = {"Volokhiv Yar", "Bohorodychne", "Dolyna", "Yats’kivka", "Stavky", "Kunie",
-              "Hoptivka", "Kindrashivka"}
+              "Hoptivka", "Kindrashivka",
+              # named in the record of the Kharkiv counteroffensive of April-May 2022
+              # (General Staff 10.05.2022; Vilkhivka retaken 27.03.2022, CNN)
+              "Cherkaski Tyshky", "Ruski Tyshky", "Vilkhivka"}
 
 # Corrections to GeoNames names (KMU romanisation, Ukrainian Cyrillic for UA places).
 FIX = {
@@ -44,6 +47,9 @@ FIX = {
     "Oktyabr’skiy": {"name": "Oktyabrskiy"},
     "Maslova Pristan’": {"name": "Maslova Pristan"},
     "Kunie": {"name_uk": "Куньє"},
+    "Vilkhivka": {"population": 1244,
+                  "note": "population: 2001 census, ru.wikipedia via perceptiode.com "
+                          "(GeoNames has 0)"},
     # Nudged 1 km NNE: the simplified NE Donets runs through the GeoNames point; the town
     # centre and station are on the left bank (dossier s.4: Sviatohirsk lies on both banks).
     "Sviatohirsk": {"lat": 49.050, "lon": 37.575,
@@ -78,6 +84,35 @@ HAND = [
                 "outside the city toward Topolske and Kamianka); +-5 km; population estimate"),
     dict(name="Hrushuvakha", name_uk="Грушуваха", lat=49.1167, lon=36.900, population=860,
          source="de.wiki.li/Hruschuwacha (49 7 N, 36 54 E; 2001 census 860)"),
+    # North-east of Kharkiv: villages the record of the April-May 2022 counteroffensive names
+    # (see docs/map.md). Ids with a qualifier where the name clashes with a town on the map.
+    dict(name="Bairak", name_uk="Байрак", lat=50.1494, lon=36.7261, population=42,
+         source="ru.wikipedia 'Байрак (Волчанский район)' via perceptiode.com (50 08 58 N, "
+                "36 43 34 E; 2001 census 42; Rubizhne village council, head of the Rubizhna "
+                "ravine)"),
+    dict(id="rubizhne_kharkiv", name="Rubizhne", name_uk="Рубіжне", lat=50.135, lon=36.790,
+         population=400,
+         source="estimate: right bank of the Siverskyi Donets (Pechenihy reservoir) at the "
+                "Rubizhne bridge upstream of Staryi Saltiv (CNN/BlackSky image of 12.05.2022 "
+                "via rp.pl; Daily Kos 2022-05: 'up to the Rubizhne bridge' from Staryi "
+                "Saltiv), at the mouth of the ravine whose head is Bairak; +-3 km; population "
+                "estimate. Not the Luhansk-oblast town `rubizhne`"),
+    dict(name="Kutuzivka", name_uk="Кутузівка", lat=50.035, lon=36.455, population=300,
+         source="estimate: on the T-21-04 Kharkiv - Staryi Saltiv road (gwaramedia.com: "
+                "'we drove to Staryi Saltiv through Kutuzivka'), Vilkhivka hromada "
+                "(en.wikipedia via worddisk.com), formerly Kulynychi council (ru.wikipedia via "
+                "perceptiode.com); +-4 km; population estimate (about 170 sheltered there, "
+                "Zaluzhnyi 23.05.2022)"),
+    dict(name="Verkhnia Rohanka", name_uk="Верхня Роганка", lat=50.010, lon=36.505,
+         population=179,
+         source="estimate: on the upper Rohanka upstream of Vilkhivka (ru.wikipedia 'Ольховка "
+                "(Харьковская область)' via perceptiode.com: Sorokivka adjoins Vilkhivka "
+                "upstream), Vilkhivka hromada (obozrevatel.com 2026-02-27: population 179); "
+                "+-3 km"),
+    dict(name="Slobidske", name_uk="Слобідське", lat=50.015, lon=36.430, population=200,
+         source="estimate: formerly Kulynychi council east of Kharkiv (ru.wikipedia 'Кулиничи' "
+                "via perceptiode.com), between Kulynychi and Kutuzivka; +-5 km; population "
+                "estimate"),
 ]
 
 # Izium and Kupiansk are split by their rivers into one node per bank (population split is
@@ -156,7 +191,7 @@ def main(geodata: Path) -> None:
                                 country="UA", aliases=part["aliases"], part_of_town=True,
                                 source=f"{r['source']}; {part['source']}"))
             continue
-        r["id"] = ID_OVERRIDE.get((r["name"], r["population"]), slug(r["name"]))
+        r["id"] = r.get("id") or ID_OVERRIDE.get((r["name"], r["population"]), slug(r["name"]))
         r["part_of_town"] = False
         out.append(r)
     ids = [r["id"] for r in out]
