@@ -6,16 +6,22 @@ The equations are written out in docs/model.md ("Combat"). In short:
     ratio  = attacker power / defender power            (times a day's fog-of-war draw)
     attacker loss per hour = base_att / 24 * ratio ** -e    (capped)
     defender loss per hour = base_def / 24 * ratio **  e    (capped)
-    ground: if ratio >= capture_ratio, the attack gains (ratio / capture_ratio - 1) / capture_hours
-            (+ a small constant) of the node each hour, at most 1 / min_capture_hours of its
-            terrain; at 1 the defenders are forced out.
+    ground: if ratio >= capture_ratio, the attack gains (ratio / capture_ratio) ** a
+            / (capture_hours * terrain factor) of the node each hour; at 1 the defenders are
+            forced out. Clearing time therefore grows with the garrison and falls with the odds,
+            with no floor.
+    a unit caught retreating (withdrawing or routed) fights at no defensive advantage and takes
+    losses at the ratio of its pursuers, and loses a share to artillery fire on its route.
 
 Base rates follow Dupuy's QJM/TNDM (2.8 %/day attacker, 1.5 %/day defender at parity).
+`resolve_battle` is the one function the model calls for a battle: (the units' powers, the
+node's terrain, the fog, the parameters) -> losses and ground gained.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -28,23 +34,22 @@ PERSONNEL, TANKS, IFV_APC, ARTILLERY, MLRS = range(len(ITEMS))
 #: and the ones that can be abandoned and captured).
 HEAVY = np.array([False, True, True, True, True])
 HOURS_PER_DAY = 24.0
-#: Exactly at the capture ratio an attack still gains 1 / (this x capture_hours) of a node an
-#: hour, so a capture is possible at the threshold (it takes 4 x capture_hours) and the gain
-#: rises strictly with the ratio.
-THRESHOLD_GAIN_DIVISOR = 4.0
+
+
+class Fighter(Protocol):
+    """What combat needs to know of a unit (sim/units.py's Unit has all of it)."""
+
+    equipment: np.ndarray
+    quality: float
+    supply: float
+    morale: float
+    fatigue: float
 
 
 def item_weights(p: Parameters) -> np.ndarray:
     """Combat value points per item, in ITEMS order."""
     return np.array([p.weight_personnel, p.weight_tank, p.weight_ifv_apc,
                      p.weight_artillery, p.weight_mlrs])
-
-
-def fire_weights(p: Parameters) -> np.ndarray:
-    """The part of the weights that can fire at range (artillery and rockets only)."""
-    w = np.zeros(len(ITEMS))
-    w[ARTILLERY], w[MLRS] = p.weight_artillery, p.weight_mlrs
-    return w
 
 
 def raw_power(equipment: np.ndarray, weights: np.ndarray) -> float:
@@ -70,6 +75,37 @@ def fatigue_factor(fatigue: float, p: Parameters) -> float:
 def terrain_factor(terrain: str, p: Parameters) -> float:
     """Defender's multiplier for the node's terrain."""
     return {"urban": p.urban_multiplier, "forest": p.forest_multiplier}.get(terrain, 1.0)
+
+
+def base_power(unit: Fighter, weights: np.ndarray, p: Parameters) -> float:
+    """A unit's combat power before posture, terrain, river and surprise: its items' value
+    times quality, supply, morale and fatigue."""
+    return (raw_power(unit.equipment, weights) * unit.quality * supply_factor(unit.supply, p)
+            * morale_factor(unit.morale, p) * fatigue_factor(unit.fatigue, p))
+
+
+def attack_power(unit: Fighter, weights: np.ndarray, p: Parameters, *,
+                 across_river: bool = False, surprise: bool = False) -> float:
+    """Combat power of an attacking unit."""
+    power = base_power(unit, weights, p)
+    if across_river:
+        power *= p.river_attack_multiplier
+    if surprise:
+        power *= p.surprise_multiplier
+    return power
+
+
+def defence_power(unit: Fighter, weights: np.ndarray, p: Parameters, *, terrain: str,
+                  defending: bool, prepared: bool, routed: bool = False) -> float:
+    """Combat power of a unit holding a node: posture (`defending`: posture defend; `prepared`:
+    dug in, which needs supply) and terrain multiply it; a routed unit fights at
+    rout_combat_factor."""
+    power = base_power(unit, weights, p)
+    if routed:
+        return power * p.rout_combat_factor
+    if defending:
+        power *= p.prepared_defence_multiplier if prepared else p.defend_multiplier
+    return power * terrain_factor(terrain, p)
 
 
 @dataclass(frozen=True)
@@ -100,20 +136,60 @@ def item_loss_fractions(personnel_fraction: float, p: Parameters) -> np.ndarray:
     return np.minimum(f, 1.0)
 
 
+def capture_factor(terrain: str, p: Parameters) -> float:
+    """How many times longer than open country a place of this terrain takes to clear."""
+    return {"urban": p.urban_capture_factor, "forest": p.forest_capture_factor}.get(terrain, 1.0)
+
+
 def ground_gain(ratio: float, p: Parameters, terrain: str = "open") -> float:
-    """Share of a defended node the attacker gains in one hour (0 below capture_ratio), at most
-    1 / (the terrain's minimum capture hours): clearing a town takes time whatever the odds."""
+    """Share of a defended node the attacker gains in one hour: 0 below capture_ratio, else
+    (ratio / capture_ratio) ** capture_ratio_exponent / (capture_hours x the terrain's
+    capture factor). Strictly increasing in the ratio: more attackers never slow a capture,
+    a bigger garrison always does."""
     if ratio < p.capture_ratio:
         return 0.0
-    gain = ((ratio / p.capture_ratio - 1.0) / p.capture_hours
-            + 1.0 / (p.capture_hours * THRESHOLD_GAIN_DIVISOR))
-    return min(gain, 1.0 / min_capture_hours(terrain, p))
+    return ((ratio / p.capture_ratio) ** p.capture_ratio_exponent
+            / (p.capture_hours * capture_factor(terrain, p)))
 
 
-def min_capture_hours(terrain: str, p: Parameters) -> float:
-    """Fewest hours of combat to clear a defended place of this terrain."""
-    return {"urban": p.min_capture_hours_urban,
-            "forest": p.min_capture_hours_forest}.get(terrain, p.min_capture_hours_open)
+def capture_time_hours(ratio: float, p: Parameters, terrain: str = "open") -> float:
+    """Hours to clear a node at a steady ratio (inf below capture_ratio)."""
+    gain = ground_gain(ratio, p, terrain)
+    return 1.0 / gain if gain > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class BattleResult:
+    """One hour of a battle at a node."""
+
+    ratio: float  # attacker / defender power, fog included
+    attacker_loss: float  # personnel fraction each attacking unit loses this hour
+    defender_loss: float  # personnel fraction each defending unit loses this hour
+    gain: float  # share of the node the attack gains this hour
+
+
+def resolve_battle(attacker_power: float, defender_power: float, *, terrain: str, fog: float,
+                   p: Parameters) -> BattleResult:
+    """The hour's outcome of a battle from the two sides' total powers (fire support
+    included), the node's terrain and the day's fog-of-war multiplier on the ratio."""
+    ratio = attacker_power / max(defender_power, 1e-6) * fog
+    rates = loss_fractions(ratio, p)
+    return BattleResult(ratio, rates.attacker, rates.defender, ground_gain(ratio, p, terrain))
+
+
+def retreat_loss(pursuer_power: float, own_power: float, fire_value: float,
+                 p: Parameters) -> float:
+    """Personnel fraction a retreating unit (withdrawing or routed, on the move) loses in an
+    hour: to pursuers in contact, at the defender's rate for their ratio (a unit on the move
+    has no defensive advantage), plus interdiction_loss_per_hour times the enemy artillery
+    value in range per unit of its own power (at most 1). Capped at max_loss_per_day / 24."""
+    own = max(own_power, 1e-6)
+    loss = 0.0
+    if pursuer_power > 0:
+        loss += loss_fractions(pursuer_power / own, p).defender
+    if fire_value > 0:
+        loss += p.interdiction_loss_per_hour * min(fire_value / own, 1.0)
+    return min(loss, p.max_loss_per_day / HOURS_PER_DAY)
 
 
 def apply_losses(equipment: np.ndarray, fractions: np.ndarray,

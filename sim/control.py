@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.scenario import SIDES, Posture, other
+from sim.scenario import SIDES, other
 from sim.supply import standing_edges
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def _presence(m: CampaignModel, side: str, advancing_only: bool,
     `advancing_only`, attacking or moving) within presence_km by road over standing crossings."""
     n = len(m.node_ids)
     units = [u for u in m.active_units(side) if u.holds_ground
-             and (not advancing_only or u.posture in (Posture.ATTACK, Posture.MOVE))]
+             and (not advancing_only or u.advancing)]
     if not units or m.params.presence_km <= 0:
         return np.zeros(n, dtype=bool)
     offset = np.full(n, np.inf)
@@ -61,10 +61,11 @@ def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[Control
     present = {s: _presence(m, s, False, standing) for s in SIDES}
     reached = {s: np.isfinite(nets[s].dist) for s in SIDES}
     urban = [m.graph.nodes[n]["terrain"] == "urban" for n in m.node_ids]
-    depots = {s: m.has_depots(s) for s in SIDES}
+    depots = {s: m.world.has_depots(s) for s in SIDES}
+    control = m.world.control
     changes: list[ControlChange] = []
     for i, node in enumerate(m.node_ids):
-        holder = m.control[node]
+        holder = control[node]
         enemy = other(holder)
         rule = None
         if node in occupied[enemy]:
@@ -75,12 +76,12 @@ def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[Control
         elif advancing[enemy][i] and not present[holder][i] and not urban[i]:
             rule = "presence"
         elif (depots[holder] and not reached[holder][i]
-              and any(m.control[nb] == enemy for nb in m.graph.neighbors(node))):
+              and any(control[nb] == enemy for nb in m.graph.neighbors(node))):
             rule = "pocket"
         if rule:
             changes.append(ControlChange(m.steps, node, holder, enemy, rule))
     for ch in changes:
-        m.control[ch.node] = ch.to_side
+        control[ch.node] = ch.to_side
         m.capture_abandoned(ch.node, ch.to_side)
     return changes
 
@@ -89,7 +90,7 @@ def held_totals(m: CampaignModel) -> dict[str, dict[str, float]]:
     """Area (km²) and settlements held by each side now, and taken since the start."""
     out = {}
     for s in SIDES:
-        held = np.array([m.control[n] == s for n in m.node_ids])
+        held = np.array([m.world.control[n] == s for n in m.node_ids])
         taken = held & ~m.initial_held[s]
         out[s] = {
             "area_km2": float(m.node_area[held].sum()),

@@ -1,50 +1,38 @@
 """The world and its step: `CampaignModel`, one step = one hour from the scenario's start.
 
 A step reads like a wargame turn:
-    events -> arrivals -> orders & doctrine -> movement -> combat -> supply -> morale -> control
-    -> record
-The rules are in sim/combat.py, sim/movement.py, sim/supply.py and sim/control.py; this module
-wires them to the units and keeps the state they share (who holds each node, bridges, depots,
-equipment abandoned on the ground).
+    events -> arrivals -> commanders -> units' own decisions -> movement -> combat (and fire on
+    crossings) -> supply -> morale -> control -> record
+Who decides is in sim/commander.py (a side's commander carrying out the plan, sim/plan.py) and
+sim/doctrine.py (a unit's own rules); the rules of the game are in sim/combat.py,
+sim/movement.py, sim/supply.py and sim/control.py. The state they share is one `World`
+(sim/world.py). This module wires them in order and keeps the units (Mesa agents on the map).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import mesa
 import networkx as nx
 import numpy as np
 from mesa.discrete_space import Network
 
-from sim import combat
-from sim.combat import HEAVY, ITEMS, PERSONNEL
+from sim import combat, doctrine
+from sim.combat import ARTILLERY, HEAVY, ITEMS, MLRS, PERSONNEL
+from sim.commander import Commander
 from sim.control import held_totals, update_control
-from sim.movement import BRIDGEABLE, crossing_factor, move, plan_route, route_weight
+from sim.movement import move
 from sim.params import Parameters
+from sim.plan import OrderState, plan_orders
 from sim.record import RunRecord
-from sim.scenario import SIDES, Posture, Scenario, other
+from sim.scenario import SIDES, Grouping, Posture, Scenario, Status, other
 from sim.supply import CostGraph, trace, update_supply
 from sim.theatre import Theatre, build_theatre, point_in_polygon
-from sim.units import DISBAND_FRACTION, Unit
-
-#: Morale lost by defenders forced out of a node (a lost position shakes a unit; estimate).
-FORCED_OUT_MORALE = 0.1
-#: Encircled and out of supply: a unit surrenders only when its supply has run this low.
-SURRENDER_SUPPLY = 0.2
-#: Defenders forced out of a node leave behind what a routed unit abandons in this many hours
-#: (4 x rout_abandon_per_hour = 8 % of heavy items by default): a hurried, not a broken, exit.
-FORCED_OUT_ABANDON_HOURS = 4
-#: A unit cut off with less than this supply left starts abandoning vehicles (out of fuel).
-ABANDON_SUPPLY = 0.5
-#: A routed unit regains morale at this share of the normal recovery rate.
-ROUT_RECOVERY_SHARE = 0.5
-#: A unit with no way back over its own ground breaks out only if the way to the nearest
-#: ground its side still supplies crosses at most this much enemy-held road (two or three
-#: villages); deeper in, it stays where it is and the encirclement rules apply.
-BREAKOUT_MAX_KM = 25.0
+from sim.units import Unit
+from sim.world import CrossingState, DepotState, World
 
 
 @dataclass(frozen=True)
@@ -67,15 +55,6 @@ class EdgeArrays:
                    [d.get("crossing") for _, _, d in edges])
 
 
-@dataclass
-class DepotState:
-    id: str
-    side: str
-    node: str
-    kind: str
-    working: bool = True
-
-
 class CampaignModel(mesa.Model):
     """An operation replayed hour by hour.
 
@@ -83,7 +62,7 @@ class CampaignModel(mesa.Model):
         scenario: the validated scenario (places resolved to node ids).
         theatre: the map; built from assets/map when omitted.
         params: all model parameters; the scenario's parameters block over the defaults when
-            omitted.
+            omitted. A side's doctrine values (sides.<S>.doctrine) apply over them for that side.
         seed: seed of the model's random generators (combat fog, bridge demolitions, events).
     """
 
@@ -94,13 +73,13 @@ class CampaignModel(mesa.Model):
         self.scenario = scenario
         self.theatre = theatre or build_theatre()
         self.params = params or scenario.parameters_with()
+        self.side_params = scenario.side_parameters(self.params)
         self.graph = self.theatre.graph
         self.space = Network(self.graph, random=self.random)
         self.start = scenario.start
         self.end = scenario.end
         self.now = self.start
         self.weights = combat.item_weights(self.params)
-        self.fire_weights = combat.fire_weights(self.params)
 
         self.node_ids: list[str] = list(self.theatre.node_ids)
         self.node_index = {n: i for i, n in enumerate(self.node_ids)}
@@ -112,29 +91,35 @@ class CampaignModel(mesa.Model):
         self.supply_cache: dict = {}
         self._totals_cache: tuple[int, dict] | None = None
 
-        self.control: dict[str, str] = self._initial_control()
-        self.initial_held = {s: np.array([self.control[n] == s for n in self.node_ids])
+        crossings = {cid: CrossingState("intact" if c.kind in ("bridge", "rail_bridge")
+                                        else c.kind)
+                     for cid, c in self.theatre.crossings.items()}
+        crossings.update({cid: CrossingState(s) for cid, s in scenario.crossings.items()})
+        self.world = World(
+            control=self._initial_control(), crossings=crossings,
+            depots={d.id: DepotState(d.id, d.side, d.at, d.kind) for d in scenario.depots})
+        self.initial_held = {s: np.array([self.world.control[n] == s for n in self.node_ids])
                              for s in SIDES}
-        self.crossing_state = {cid: ("intact" if c.kind in ("bridge", "rail_bridge") else c.kind)
-                               for cid, c in self.theatre.crossings.items()}
-        self.pontoon_work: dict[str, float] = {}
-        self.depots = {d.id: DepotState(d.id, d.side, d.at, d.kind) for d in scenario.depots}
-        self.surprise_until: dict[str, datetime] = {}
-        self.siege: dict[str, float] = {}  # node -> share of it the attacker has gained
-        self.fog: dict[tuple[str, int], float] = {}
-        self.abandoned_at: dict[str, dict[str, np.ndarray]] = {}  # node -> side -> items
-        self.captured = {s: np.zeros(len(ITEMS)) for s in SIDES}  # items taken BY side
-        self.prisoners = dict.fromkeys(SIDES, 0.0)  # personnel taken prisoner BY side
         self.pending_events = sorted(scenario.events, key=lambda e: e.at)
-        self._occupied_cache: dict[str, set[str]] | None = None
+        self._groupings = {uid: g for g in scenario.groupings for uid in g.units}
+        self._side_of = {u.id: u.side for u in scenario.units}
 
-        self.units: list[Unit] = []
-        for spec in scenario.units:
-            unit = Unit(self, spec)
-            unit.cell = self.space[spec.at]
-            if spec.arrives is None and unit.posture == Posture.DEFEND:
-                unit.hours_in_place = self.params.dig_in_hours  # in position before the start
-            self.units.append(unit)
+        self._units: dict[str, Unit] = {}  # on the map, by id
+        self.gone: list[Unit] = []  # surrendered or disbanded (removed from the model)
+        self._pending = sorted(((spec.arrives, i, spec) for i, spec in enumerate(scenario.units)
+                                if spec.arrives is not None), key=lambda t: (t[0], t[1]))
+        for i, spec in enumerate(scenario.units):
+            if spec.arrives is None:
+                unit = self._place(spec, i)
+                if unit.posture == Posture.DEFEND:  # in position before the start: dug in
+                    unit.hours_in_place = self.params.dig_in_hours
+        self._occupied_cache: dict | None = None
+        self._roster: dict | None = None
+        self.last_battles: dict[str, tuple[str, float, list[Unit]]] = {}
+
+        self.plan = plan_orders(self)
+        self._order_by_id = {o.id: o for o in self.plan}
+        self.commanders = {s: Commander(self, s) for s in SIDES}
         self.record = RunRecord.begin(self)
         self.nets = {s: trace(self, s) for s in SIDES}
         update_supply(self, self.nets)
@@ -157,9 +142,44 @@ class CampaignModel(mesa.Model):
                 control[spec_u.at] = spec_u.side
         return {n: control[n] for n in self.theatre.node_ids}
 
+    def _place(self, spec, index: int, at: str | None = None) -> Unit:
+        unit = Unit(self, spec, index)
+        unit.cell = self.space[at or spec.at]
+        self._units[spec.id] = unit
+        self._roster = None
+        return unit
+
     # ------------------------------------------------------------------ queries
+    def params_of(self, side: str) -> Parameters:
+        """The parameters with `side`'s doctrine values (sides.<S>.doctrine)."""
+        return self.side_params[side]
+
     def active_units(self, side: str | None = None) -> list[Unit]:
-        return [u for u in self.units if u.status == "active" and (side is None or u.side == side)]
+        """The units on the map (of one side), in the order they entered it. They are the
+        model's Unit agents (Mesa's AgentSet): surrendered and disbanded units are removed."""
+        if self._roster is None:
+            units = self.agents_by_type.get(Unit)
+            everyone = list(units) if units is not None else []
+            self._roster = {None: everyone,
+                            **{s: [u for u in everyone if u.side == s] for s in SIDES}}
+        return self._roster[side]
+
+    def unit(self, uid: str) -> Unit | None:
+        """The unit with this id if it is on the map."""
+        return self._units.get(uid)
+
+    def unit_gone(self, uid: str) -> bool:
+        """Whether the unit has surrendered or disbanded."""
+        return any(u.key == uid for u in self.gone)
+
+    def side_of_unit(self, uid: str) -> str:
+        return self._side_of[uid]
+
+    def grouping_of(self, unit: Unit) -> Grouping | None:
+        return self._groupings.get(unit.key)
+
+    def order_state(self, order_id: str) -> OrderState:
+        return self._order_by_id[order_id].state
 
     def enemy_xy(self, side: str, advancing: bool = False) -> np.ndarray:
         """Positions (km) of the enemy's units holding ground, or only of those attacking or
@@ -173,11 +193,11 @@ class CampaignModel(mesa.Model):
             occ: dict = {s: set() for s in SIDES}
             idx: dict[str, list[int]] = {s: [] for s in SIDES}
             adv: dict[str, list[int]] = {s: [] for s in SIDES}
-            for u in self.units:
+            for u in self.active_units():
                 if u.holds_ground:
                     occ[u.side].add(u.node)
                     idx[u.side].append(self.node_index[u.node])
-                    if u.posture in (Posture.ATTACK, Posture.MOVE):
+                    if u.advancing:
                         adv[u.side].append(self.node_index[u.node])
             for s in SIDES:
                 occ["xy_" + s] = self.node_xy[idx[s]].reshape(-1, 2)
@@ -185,34 +205,36 @@ class CampaignModel(mesa.Model):
             self._occupied_cache = occ
         return self._occupied_cache[side]
 
-    def _positions_changed(self) -> None:
+    def positions_changed(self) -> None:
         self._occupied_cache = None
 
-    def has_depots(self, side: str) -> bool:
-        return any(d.side == side for d in self.depots.values())
-
-    def in_surprise(self, side: str) -> bool:
-        return side in self.surprise_until and self.now < self.surprise_until[side]
-
-    def distance_km(self, a: str, b: str) -> float:
-        return float(np.linalg.norm(self.node_xy[self.node_index[a]]
-                                    - self.node_xy[self.node_index[b]]))
+    def prepared(self, unit: Unit) -> bool:
+        """Dug in: in place for dig_in_hours, and in supply (digging in needs timber, mines
+        and fuel for the engineers' vehicles)."""
+        return (unit.hours_in_place >= self.params.dig_in_hours
+                and unit.supply_km <= self.params.supply_range_km)
 
     # ------------------------------------------------------------------ the turn
     def step(self) -> None:
-        """One hour: events, arrivals, orders, movement, combat, supply, morale, control."""
+        """One hour: events, arrivals, commanders, units, movement, combat, supply, morale,
+        control, record."""
         self.now = self.start + timedelta(hours=self.steps - 1)
         self.apply_events()
         self.arrivals()
-        self._positions_changed()
-        self.agents.shuffle_do("step")  # orders and doctrine, in random order
+        self.positions_changed()
+        for side in SIDES:
+            self.commanders[side].step()
+        units = self.agents_by_type.get(Unit)
+        if units is not None:
+            units.shuffle_do("step")  # each unit's own decisions, in random order
         self.movement_phase()
         self.combat_phase()
+        self.pontoons_under_fire()
         self.nets = {s: trace(self, s) for s in SIDES}
         update_supply(self, self.nets)
         self.morale_phase()
         changes = update_control(self, self.nets)
-        self._positions_changed()
+        self.positions_changed()
         self.now = self.start + timedelta(hours=self.steps)
         self.record.hour(self, changes)
         if self.now >= self.end:
@@ -237,6 +259,7 @@ class CampaignModel(mesa.Model):
 
     # ------------------------------------------------------------------ events and arrivals
     def apply_events(self) -> None:
+        w = self.world
         while self.pending_events and self.pending_events[0].at <= self.now:
             ev = self.pending_events.pop(0)
             if ev.probability < 1.0 and self.random.random() >= ev.probability:
@@ -247,187 +270,69 @@ class CampaignModel(mesa.Model):
             elif ev.kind == "destroy_bridge":
                 self.destroy_crossing(ev.target, cause=ev.text or "strike")
             elif ev.kind == "strike_depot":
-                self.depots[ev.target].working = False
-                self.log("depot_destroyed", node=self.depots[ev.target].node,
-                         side=self.depots[ev.target].side, text=ev.text or "depot struck")
+                w.depots[ev.target].working = False
+                self.log("depot_destroyed", node=w.depots[ev.target].node,
+                         side=w.depots[ev.target].side, text=ev.text or "depot struck")
             elif ev.kind == "surprise":
-                self.surprise_until[ev.side] = ev.at + timedelta(hours=ev.hours)
+                w.surprise_until[ev.side] = ev.at + timedelta(hours=ev.hours)
                 self.log("surprise", side=ev.side, text=ev.text or f"{ev.side} surprise")
 
     def arrivals(self) -> None:
-        for u in self.units:
-            if u.status == "waiting" and u.spec.arrives <= self.now:
-                u.status = "active"
-                self.log("arrival", unit=u, node=u.node, text=f"{u.name} arrives")
+        """Reinforcements enter the map at their place, or, if the enemy has taken it, at the
+        nearest place (by road) their side still holds."""
+        while self._pending and self._pending[0][0] <= self.now:
+            _, index, spec = self._pending.pop(0)
+            at = spec.at
+            if self.world.control[at] != spec.side or at in self.occupied_by(other(spec.side)):
+                at = self._nearest_held(at, spec.side)
+            unit = self._place(spec, index, at)
+            moved = "" if at == spec.at else \
+                f" at {self.place_name(at)} ({self.place_name(spec.at)} is held by the enemy)"
+            self.log("arrival", unit=unit, node=unit.node, text=f"{unit.name} arrives{moved}")
+            self.commanders[unit.side].on_arrival(unit)
+
+    def _nearest_held(self, node: str, side: str) -> str:
+        """The place nearest to `node` by road that `side` holds without enemy troops in it."""
+        enemy_held = self.occupied_by(other(side))
+        lengths = nx.single_source_dijkstra_path_length(self.graph, node, weight="length_km")
+        held = [n for n in lengths if self.world.control[n] == side and n not in enemy_held]
+        return min(held, key=lambda n: (lengths[n], n)) if held else node
 
     def destroy_crossing(self, cid: str, cause: str) -> None:
-        if self.crossing_state[cid] in ("intact", "pontoon"):
-            self.crossing_state[cid] = "destroyed"
-            c = self.theatre.crossings[cid]
+        w = self.world
+        c = self.theatre.crossings[cid]
+        if cid in w.indestructible:
+            self.log("bridge_held", node=c.u, target=cid, text=f"{c.name} survives ({cause})")
+        elif w.crossings[cid].destructible:
+            w.crossings[cid] = CrossingState.DESTROYED
             self.log("bridge_destroyed", node=c.u, text=f"{c.name} destroyed ({cause})",
                      target=cid)
 
-    # ------------------------------------------------------------------ orders and doctrine
-    def assign_task(self, unit: Unit, task: str, objective: str | None,
-                    via: list[str] | None = None, replan: bool = False) -> None:
-        """Give a unit a task and plan its route (`replan`: the same task again, after a
-        block; a missing route is then not reported again).
-
-        A unit part-way along a road keeps the distance it has covered if its new route goes on
-        along that road; otherwise it stops at the place it last passed (it is not carried on
-        to a place it had not reached)."""
-        unit.task, unit.objective = task, objective
-        unit.posture = {"attack": Posture.ATTACK, "move": Posture.MOVE,
-                        "withdraw": Posture.WITHDRAW, "reserve": Posture.RESERVE
-                        }.get(task, Posture.DEFEND)
-        heading, covered = unit.next_node, unit.progress_km
-        unit.route, unit.next_node, unit.progress_km = [], None, 0.0
-        if objective and objective != unit.node:
-            route = plan_route(unit, objective, self, via, fighting=task == "attack")
-            if route is None:
-                if not replan:
-                    self.log("no_route", unit=unit, node=unit.node,
-                             text=f"{unit.name}: no route to {self.place_name(objective)}")
-                unit.posture = Posture.DEFEND
-            else:
-                unit.route = route
-                if heading is not None and route[0] == heading:
-                    unit.next_node, unit.progress_km = heading, covered
-
-    def fallback_route(self, unit: Unit, start: str | None = None) -> tuple[str | None, list]:
-        """Where a withdrawal goes, and the route there (from `start`, default the unit's node):
-        the nearest (by road km) fallback place reachable over ground its side holds; failing
-        that, a breakout to the nearest node its side holds and supplies, through at most
-        BREAKOUT_MAX_KM of enemy-held road; failing that, nowhere (None, [])."""
-        start = start or unit.node
-        best, best_route, best_km = None, [], math.inf
-        for t in self.scenario.fallback.get(unit.side, []):
-            if t == start:
-                return t, []
-            r = plan_route(unit, t, self, fighting=False, start=start, own_ground=True)
-            if r is None:
-                continue
-            km = sum(self.graph.edges[a, b]["length_km"]
-                     for a, b in zip([start, *r], r, strict=False))
-            if km < best_km:
-                best, best_route, best_km = t, r, km
-        if best is not None:
-            return best, best_route
-        return self._breakout(unit, start)
-
-    def _breakout(self, unit: Unit, start: str) -> tuple[str | None, list]:
-        supplied = self.nets[unit.side]
-        weight = route_weight(unit, self, fighting=False)
-        _, paths = nx.single_source_dijkstra(self.graph, start, weight=weight)
-        best, best_route, best_km = None, [], math.inf
-        for node in sorted(paths):
-            if node == start or self.control[node] != unit.side or not supplied.reaches(node):
-                continue
-            path = paths[node]
-            legs = list(zip(path, path[1:], strict=False))
-            enemy_km = sum(self.graph.edges[a, b]["length_km"] for a, b in legs
-                           if self.control[b] != unit.side)
-            km = sum(self.graph.edges[a, b]["length_km"] for a, b in legs)
-            if enemy_km <= BREAKOUT_MAX_KM and km < best_km:
-                best, best_route, best_km = node, path[1:], km
-        return best, best_route
-
-    def apply_doctrine(self, unit: Unit) -> None:
-        """Breakpoints, the supply-threat withdrawal, surrender, and re-planning."""
-        p = self.params
-        if unit.strength_fraction < DISBAND_FRACTION:
-            self.remove_unit(unit, "disbanded", "disbands (combat-ineffective)")
-            return
-        encircled = not math.isfinite(unit.supply_km)
-        if (encircled and unit.supply < SURRENDER_SUPPLY and unit.morale < p.surrender_morale):
-            self.surrender(unit)
-            return
-        if unit.morale < p.rout_morale and unit.posture != Posture.ROUT:
-            self.fall_back(unit, Posture.ROUT, "routs")
-            return
-        if (unit.morale < p.withdraw_morale
-                and unit.posture not in (Posture.WITHDRAW, Posture.ROUT)):
-            self.fall_back(unit, Posture.WITHDRAW, "breaks off and withdraws")
-            return
-        on_the_line = unit.node in self.scenario.fallback.get(unit.side, ())
-        if unit.task in ("hold", "reserve") and not unit.doctrine_withdraw and not on_the_line:
-            if self.supply_threatened(unit):
-                unit.threat_hours += 1.0
-            else:
-                unit.threat_hours = 0.0
-            if unit.threat_hours >= p.threat_hours and self.scenario.fallback.get(unit.side):
-                unit.doctrine_withdraw = True
-                self.leave_behind(unit, unit.abandon(p.hasty_withdrawal_abandon))
-                self.fall_back(unit, Posture.WITHDRAW,
-                               "withdraws: its line of supply is threatened")
-                return
-        if unit.posture in (Posture.WITHDRAW, Posture.ROUT) and not unit.route:
-            if unit.node == unit.objective or unit.objective is None:
-                if unit.morale >= p.withdraw_morale:  # back behind the lines: reorganised
-                    unit.posture, unit.task = Posture.DEFEND, "hold"
-                    unit.doctrine_withdraw, unit.threat_hours = False, 0.0
-            else:
-                self.fall_back(unit, unit.posture, None)
-            return
-        if unit.objective and unit.node != unit.objective and not unit.route:
-            self.assign_task(unit, unit.task, unit.objective, replan=True)  # blocked: re-plan
-        elif unit.objective and unit.node == unit.objective and unit.task in ("move", "attack"):
-            unit.task, unit.posture = "hold", Posture.DEFEND
-
-    def supply_threatened(self, unit: Unit) -> bool:
-        """The doctrine's trigger: supply route cut, grown past withdraw_detour_factor times its
-        length when the unit took position (and by more than threat_radius_km), or advancing
-        enemy troops (attacking or moving) within threat_radius_km
-        of its rear part (the nodes farther than threat_radius_km from the unit). Enemies in
-        front of a unit at the front are its fight, and an enemy holding a line beside the
-        route does not threaten to cut it; an enemy on the move near it does."""
-        p = self.params
-        if not math.isfinite(unit.supply_km):
-            return True
-        if (unit.baseline_supply_km is not None
-                and unit.supply_km > p.withdraw_detour_factor * unit.baseline_supply_km
-                and unit.supply_km > unit.baseline_supply_km + p.threat_radius_km):
-            return True
-        if not unit.supply_route or p.threat_radius_km <= 0:
-            return False
-        enemy = self.enemy_xy(unit.side, advancing=True)
-        if not len(enemy):
-            return False
-        here = self.node_xy[self.node_index[unit.node]]
-        route = self.node_xy[[self.node_index[n] for n in unit.supply_route]]
-        rear = route[np.hypot(*(route - here).T) > p.threat_radius_km]
-        if len(rear) == 0:
-            return False
-        d2 = ((rear[:, None, :] - enemy[None, :, :]) ** 2).sum(axis=2)
-        return bool((d2 <= p.threat_radius_km ** 2).any())
-
-    def fall_back(self, unit: Unit, posture: Posture, why: str | None) -> None:
-        unit.threat_hours = 0.0  # falling back answers the threat; morale may recover again
-        target, route = self.fallback_route(unit)
-        unit.task, unit.objective = "withdraw", target
-        unit.posture = posture
-        unit.route = route
-        unit.next_node, unit.progress_km = None, 0.0
-        if why:
-            self.log(posture.value, unit=unit, node=unit.node, text=f"{unit.name} {why}")
-
+    # ------------------------------------------------------------------ losses of units
     def surrender(self, unit: Unit) -> None:
-        """Encircled and out of supply: personnel become prisoners, equipment is captured."""
+        """Cut off with no way out: personnel become prisoners, equipment is captured."""
         taker = other(unit.side)
-        self.captured[taker] += unit.equipment * HEAVY
-        self.prisoners[taker] += unit.equipment[PERSONNEL]
+        self.world.captured[taker] += unit.equipment * HEAVY
+        self.world.prisoners[taker] += unit.equipment[PERSONNEL]
         unit.abandoned += unit.equipment * HEAVY
-        self.remove_unit(unit, "surrendered", "surrenders, encircled and out of supply",
+        self.remove_unit(unit, Status.SURRENDERED, "surrenders, encircled and out of supply",
                          leave_equipment=False)
 
-    def remove_unit(self, unit: Unit, status: str, why: str, leave_equipment: bool = True
+    def remove_unit(self, unit: Unit, status: Status, why: str, leave_equipment: bool = True
                     ) -> None:
+        """The unit leaves the map: it is removed from the model's agents (its last state
+        stays in the record)."""
         if leave_equipment:
             self.leave_behind(unit, unit.abandon(1.0))
+        self.log(status.value, unit=unit, node=unit.node, text=f"{unit.name} {why}")
         unit.status = status
         unit.route, unit.next_node = [], None
-        self._positions_changed()
-        self.log(status, unit=unit, node=unit.node, text=f"{unit.name} {why}")
+        unit.last_node = unit.node
+        unit.remove()
+        del self._units[unit.key]
+        self.gone.append(unit)
+        self._roster = None
+        self.positions_changed()
 
     def leave_behind(self, unit: Unit, items: np.ndarray, node: str | None = None) -> None:
         """Items abandoned at `node` (default the unit's); captured by the enemy when it takes
@@ -435,23 +340,24 @@ class CampaignModel(mesa.Model):
         if not items.any():
             return
         node = node or unit.node
-        if self.control[node] != unit.side:
-            self.captured[self.control[node]] += items
+        w = self.world
+        if w.control[node] != unit.side:
+            w.captured[w.control[node]] += items
             return
-        pool = self.abandoned_at.setdefault(node, {})
+        pool = w.abandoned_at.setdefault(node, {})
         pool[unit.side] = pool.get(unit.side, np.zeros(len(ITEMS))) + items
 
     def capture_abandoned(self, node: str, taker: str) -> None:
-        pool = self.abandoned_at.get(node, {})
+        pool = self.world.abandoned_at.get(node, {})
         loser = other(taker)
         if loser in pool:
-            self.captured[taker] += pool.pop(loser)
+            self.world.captured[taker] += pool.pop(loser)
 
     # ------------------------------------------------------------------ movement
     def movement_phase(self) -> None:
         p = self.params
         if self.now.hour == 0:
-            for u in self.units:
+            for u in self.active_units():
                 u.march_hours_today = 0.0
         for unit in self.active_units():
             before = unit.node
@@ -468,15 +374,33 @@ class CampaignModel(mesa.Model):
         unit.cell = self.space[node]
         unit.route.pop(0)
         unit.next_node, unit.progress_km = None, 0.0
-        self._positions_changed()
+        self.positions_changed()
         cid = data.get("crossing")
         if (cid and unit.posture in (Posture.WITHDRAW, Posture.ROUT)
-                and self.crossing_state[cid] in ("intact", "pontoon")
+                and self.world.crossings[cid].destructible
                 and self.enemy_near(prev, unit.side)
-                and self.random.random() < self.params.demolition_probability):
+                and not self._needed_by_own(prev, node, unit)
+                and self.random.random() < self.params_of(unit.side).demolition_probability):
             self.destroy_crossing(cid, cause=f"demolished by withdrawing {unit.side} forces")
 
+    def _needed_by_own(self, a: str, b: str, crossing: Unit) -> bool:
+        """Whether any other unit of the crossing unit's side still depends on the edge a-b:
+        it is on its line of supply, or the unit is on the far bank heading this way. A side
+        does not blow a bridge its own troops still need."""
+        for u in self.active_units(crossing.side):
+            if u is crossing:
+                continue
+            r = u.supply_route
+            if any({x, y} == {a, b} for x, y in zip(r, r[1:], strict=False)):
+                return True
+            if u.node == a and u.route and u.route[0] == b:
+                return True
+        return False
+
     def enemy_near(self, node: str, side: str) -> bool:
+        """Enemy troops within presence_km of `node`, or closing on it along a road."""
+        if any(e.next_node == node for e in self.active_units(other(side))):
+            return True
         enemy = self.enemy_xy(side)
         if not len(enemy):
             return False
@@ -484,55 +408,80 @@ class CampaignModel(mesa.Model):
         return bool((d <= self.params.presence_km).any())
 
     def start_pontoon(self, unit: Unit, cid: str) -> None:
-        """Engineers work one hour on a pontoon; done after pontoon_build_hours."""
+        """Engineers work one hour on a pontoon; done after pontoon_build_hours. Not under the
+        guns of troops on the far bank; enemy artillery in range may wreck the work
+        (crossing_fire)."""
         c = self.theatre.crossings[cid]
         far = c.v if unit.node == c.u else c.u
         if far in self.occupied_by(other(unit.side)):
             return  # no bridging under the guns of troops on the far bank
-        work = self.pontoon_work.get(cid, 0.0) + 1.0
-        self.pontoon_work[cid] = work
+        w = self.world
         unit.hours_in_place = 0.0
-        if work >= self.params.pontoon_build_hours and self.crossing_state[cid] in BRIDGEABLE:
-            self.crossing_state[cid] = "pontoon"
+        if w.pontoon_hour.get(cid) == self.steps:
+            return  # one site, one bridge: other engineers there this hour add nothing
+        w.pontoon_hour[cid] = self.steps
+        if self.crossing_fire(cid, unit.side):
+            w.pontoon_work[cid] = 0.0
+            self.log("pontoon_destroyed", unit=unit, node=unit.node, target=cid,
+                     text=f"{unit.name}'s crossing of the {c.river} near "
+                          f"{self.place_name(unit.node)} is destroyed by artillery")
+            return
+        work = w.pontoon_work.get(cid, 0.0) + 1.0
+        w.pontoon_work[cid] = work
+        if work >= self.params.pontoon_build_hours and w.crossings[cid].bridgeable:
+            w.crossings[cid] = CrossingState.PONTOON
             self.log("pontoon_built", unit=unit, node=unit.node, target=cid,
                      text=f"{unit.name} bridges the {c.river} near {self.place_name(unit.node)}")
 
-    # ------------------------------------------------------------------ combat
-    def unit_power(self, unit: Unit, *, attacking: bool, node: str,
-                   across_river: bool = False) -> float:
-        """Combat power of one unit in a battle at `node` (docs/model.md, Combat)."""
+    def crossing_fire(self, cid: str, side: str) -> bool:
+        """Whether the enemy's guns destroy `side`'s crossing site `cid` this hour: each enemy
+        gun (in range, artillery_range_km) or rocket launcher (mlrs_range_km) of a unit holding
+        ground hits it with probability crossing_hit_per_gun_hour, times its supply."""
         p = self.params
-        power = combat.raw_power(unit.equipment, self.weights) * unit.quality
-        power *= combat.supply_factor(unit.supply, p) * combat.morale_factor(unit.morale, p)
-        power *= combat.fatigue_factor(unit.fatigue, p)
-        if unit.posture == Posture.ROUT:
-            return power * p.rout_combat_factor
-        if attacking:
-            if across_river:
-                power *= p.river_attack_multiplier
-            if self.in_surprise(unit.side):
-                power *= p.surprise_multiplier
-            return power
-        if unit.posture == Posture.DEFEND:
-            # Digging in needs supply (timber, mines, fuel for the engineers' vehicles).
-            prepared = (unit.hours_in_place >= p.dig_in_hours
-                        and unit.supply_km <= p.supply_range_km)
-            power *= p.prepared_defence_multiplier if prepared else p.defend_multiplier
-        return power * combat.terrain_factor(self.graph.nodes[node]["terrain"], p)
+        if p.crossing_hit_per_gun_hour <= 0:
+            return False
+        c = self.theatre.crossings[cid]
+        site = (self.node_xy[self.node_index[c.u]] + self.node_xy[self.node_index[c.v]]) / 2
+        guns = 0.0
+        for e in self.active_units(other(side)):
+            if not e.holds_ground or e.equipment[ARTILLERY] + e.equipment[MLRS] <= 0:
+                continue
+            d = float(np.hypot(*(self.node_xy[self.node_index[e.node]] - site)))
+            n = ((e.equipment[ARTILLERY] if d <= p.artillery_range_km else 0.0)
+                 + (e.equipment[MLRS] if d <= p.mlrs_range_km else 0.0))
+            guns += n * combat.supply_factor(e.supply, p)
+        if guns <= 0:
+            return False
+        hit = 1.0 - (1.0 - p.crossing_hit_per_gun_hour) ** guns
+        return self.random.random() < hit
 
+    def pontoons_under_fire(self) -> None:
+        """Pontoons in range of enemy guns may be destroyed (crossing_fire), as bridges are."""
+        for cid, state in sorted(self.world.crossings.items()):
+            if state != CrossingState.PONTOON or cid in self.world.indestructible:
+                continue
+            c = self.theatre.crossings[cid]
+            owner = self.world.control[c.u]
+            if self.world.control[c.v] == owner and self.crossing_fire(cid, owner):
+                self.destroy_crossing(cid, cause="artillery fire")
+
+    # ------------------------------------------------------------------ combat
     def battles(self) -> dict[str, tuple[list[Unit], list[Unit]]]:
-        """node -> (attackers, defenders) for every node under attack this hour."""
+        """node -> (attackers, defenders) for every node under attack this hour: units tasked
+        to attack, in contact with it over a crossing that stands, and enemy troops there."""
         out: dict[str, tuple[list[Unit], list[Unit]]] = {}
         for unit in self.active_units():
             unit.in_combat = False
             v = unit.next_node
             if (v and unit.task == "attack" and unit.posture == Posture.ATTACK
-                    and v in self.occupied_by(other(unit.side))):
+                    and v in self.occupied_by(other(unit.side))
+                    and self.world.passable(self.graph.edges[unit.node, v].get("crossing"))):
                 out.setdefault(v, ([], []))[0].append(unit)
         for v, (att, dfd) in out.items():
             side = att[0].side
             att[:] = [u for u in att if u.side == side]
-            dfd.extend(u for u in self.active_units(other(side)) if u.node == v)
+            dfd.extend(u for u in self.active_units(other(side))
+                       if u.node == v and not u.retreating)
         return {v: out[v] for v in sorted(out)}
 
     def fog_of_war(self, node: str) -> float:
@@ -540,131 +489,140 @@ class CampaignModel(mesa.Model):
         if self.params.combat_noise <= 0:
             return 1.0
         key = (node, (self.now - self.start).days)
-        if key not in self.fog:
-            self.fog[key] = float(np.exp(self.rng.normal(0.0, self.params.combat_noise)))
-        return self.fog[key]
+        fog = self.world.fog
+        if key not in fog:
+            fog[key] = float(np.exp(self.rng.normal(0.0, self.params.combat_noise)))
+        return fog[key]
 
-    def fire_support(self, battles: dict, engaged: set[str]) -> dict[tuple[str, str], float]:
-        """Artillery and rockets not in a battle support the nearest battle within range."""
+    def _fire_value(self, unit: Unit, distance_km: float) -> float:
+        """What a unit's guns and rockets add at a target this far away."""
         p = self.params
+        value = ((unit.equipment[ARTILLERY] * p.weight_artillery
+                  if distance_km <= p.artillery_range_km else 0.0)
+                 + (unit.equipment[MLRS] * p.weight_mlrs if distance_km <= p.mlrs_range_km
+                    else 0.0))
+        return value * p.fire_support_factor * combat.supply_factor(unit.supply, p)
+
+    def fire_support(self, battles: dict, engaged: set[str]
+                     ) -> tuple[dict[tuple[str, str], float], set[str]]:
+        """Artillery and rockets not in a battle support the nearest battle within range.
+        Returns the support by (node, side) and the units that gave it."""
         support: dict[tuple[str, str], float] = {}
+        gave: set[str] = set()
         if not battles:
-            return support
+            return support, gave
         nodes = list(battles)
         bxy = self.node_xy[[self.node_index[n] for n in nodes]]
         for unit in self.active_units():
             if unit.key in engaged or not unit.holds_ground:
                 continue
-            fire = unit.equipment[combat.ARTILLERY] * p.weight_artillery
-            rockets = unit.equipment[combat.MLRS] * p.weight_mlrs
-            if fire + rockets <= 0:
+            if unit.equipment[ARTILLERY] + unit.equipment[MLRS] <= 0:
                 continue
             d = np.linalg.norm(bxy - self.node_xy[self.node_index[unit.node]], axis=1)
             j = int(np.argmin(d))
-            value = (fire if d[j] <= p.artillery_range_km else 0.0) + \
-                    (rockets if d[j] <= p.mlrs_range_km else 0.0)
+            value = self._fire_value(unit, float(d[j]))
             if value > 0:
                 key = (nodes[j], unit.side)
-                support[key] = support.get(key, 0.0) + (
-                    value * p.fire_support_factor * combat.supply_factor(unit.supply, p))
-        return support
+                support[key] = support.get(key, 0.0) + value
+                gave.add(unit.key)
+        return support, gave
 
     def combat_phase(self) -> None:
+        """Battles (sim/combat.py resolves each), then losses of units caught retreating."""
         p = self.params
         battles = self.battles()
         engaged = {u.key for att, dfd in battles.values() for u in att + dfd}
-        support = self.fire_support(battles, engaged)
-        for node in list(self.siege):
+        support, gave = self.fire_support(battles, engaged)
+        w = self.world
+        for node in list(w.siege):
             if node not in battles:
-                del self.siege[node]
+                del w.siege[node]
+        self.last_battles = {}
         for node, (att, dfd) in battles.items():
             side = att[0].side
-            p_att = sum(self.unit_power(
-                u, attacking=True, node=node,
+            terrain = self.graph.nodes[node]["terrain"]
+            surprise = w.in_surprise(side, self.now)
+            p_att = sum(combat.attack_power(
+                u, self.weights, p, surprise=surprise,
                 across_river=self.graph.edges[u.node, node].get("crossing") is not None)
                 for u in att) + support.get((node, side), 0.0)
-            p_def = sum(self.unit_power(u, attacking=False, node=node) for u in dfd)
+            p_def = sum(combat.defence_power(
+                u, self.weights, p, terrain=terrain, defending=u.posture == Posture.DEFEND,
+                prepared=self.prepared(u), routed=u.posture == Posture.ROUT) for u in dfd)
             p_def += support.get((node, other(side)), 0.0)
-            ratio = p_att / max(p_def, 1e-6) * self.fog_of_war(node)
-            rates = combat.loss_fractions(ratio, p)
-            for units, rate in ((att, rates.attacker), (dfd, rates.defender)):
-                fractions = combat.item_loss_fractions(rate, p)
+            result = combat.resolve_battle(p_att, p_def, terrain=terrain,
+                                           fog=self.fog_of_war(node), p=p)
+            for units, rate in ((att, result.attacker_loss), (dfd, result.defender_loss)):
                 for u in units:
-                    lost = combat.apply_losses(u.equipment, fractions, u.loss_carry)
-                    u.lost += lost
-                    u.losses_this_hour += rate
+                    self._lose(u, rate)
                     u.in_combat = True
                     u.fatigue = min(1.0, u.fatigue + p.fatigue_per_march_hour)
-            terrain = self.graph.nodes[node]["terrain"]
-            self.siege[node] = self.siege.get(node, 0.0) + combat.ground_gain(ratio, p, terrain)
+            w.siege[node] = w.siege.get(node, 0.0) + result.gain
             for u in att:
-                u.stalled_hours = u.stalled_hours + 1.0 if ratio < p.capture_ratio else 0.0
-                if u.stalled_hours >= p.attack_stall_hours:
-                    u.stalled_hours = 0.0
-                    u.task, u.posture, u.objective = "hold", Posture.DEFEND, None
-                    u.route, u.next_node, u.progress_km = [], None, 0.0
-                    self.log("attack_stalled", unit=u, node=u.node,
-                             text=f"{u.name}: attack on {self.place_name(node)} called off")
-            self.record.battle(self, node, side, ratio)
-            if self.siege[node] >= 1.0:
-                del self.siege[node]
-                self.force_out(node, dfd, side)
+                u.stalled_hours = u.stalled_hours + 1.0 if result.ratio < p.capture_ratio else 0.0
+                if u.stalled_hours >= self.params_of(u.side).attack_stall_hours:
+                    doctrine.call_off_attack(u, self, node)
+            self.record.battle(self, node, side, result.ratio)
+            self.last_battles[node] = (side, result.ratio, att)
+            if w.siege[node] >= 1.0:
+                del w.siege[node]
+                doctrine.force_out(dfd, node, side, self)
+        self.retreat_losses(engaged | gave)
 
-    def force_out(self, node: str, defenders: list[Unit], attacker_side: str) -> None:
-        """The attack has taken the node: defenders fall back to a neighbour they hold that
-        the attacker is not attacking from, and from there on to their side's next line (the
-        scenario's fallback places) if it has one. With no way out they surrender."""
-        attack_from = {u.node for u in self.active_units(attacker_side) if u.next_node == node}
-        exits = sorted(nb for nb in self.graph.neighbors(node)
-                       if self.control[nb] != attacker_side and nb not in attack_from
-                       and nb not in self.occupied_by(attacker_side)
-                       and crossing_factor(self.graph.edges[node, nb], self) is not None)
-        self.log("node_taken", node=node, side=attacker_side,
-                 text=f"{attacker_side} forces break into {self.place_name(node)}")
-        for u in defenders:
-            if not u.active:
-                continue
-            u.morale = max(0.0, u.morale - FORCED_OUT_MORALE)
-            if not exits:
-                self.surrender(u)
-                continue
-            _, way_back = self.fallback_route(u, start=node)
-            dest = (way_back[0] if way_back and way_back[0] in exits
-                    else min(exits, key=lambda nb: (-self._safety(nb, u.side), nb)))
-            u.cell = self.space[dest]
-            u.route, u.next_node, u.progress_km = [], None, 0.0
-            u.hours_in_place = 0.0
-            hurried = self.params.rout_abandon_per_hour * FORCED_OUT_ABANDON_HOURS
-            self.leave_behind(u, u.abandon(hurried), node)
-            if u.posture != Posture.ROUT:
-                u.posture, u.task, u.objective = Posture.DEFEND, "hold", None
-                if self.scenario.fallback.get(u.side):
-                    self.fall_back(u, Posture.WITHDRAW, "falls back to its next line")
-        self._positions_changed()
+    def _lose(self, unit: Unit, fraction: float) -> None:
+        """Apply one hour's loss fraction to a unit (vehicles at equipment_loss_factor)."""
+        lost = combat.apply_losses(unit.equipment, combat.item_loss_fractions(fraction,
+                                                                              self.params),
+                                   unit.loss_carry)
+        unit.lost += lost
+        unit.losses_this_hour += fraction
 
-    def _safety(self, node: str, side: str) -> float:
-        """How far behind its side's lines a node is (for choosing where to fall back)."""
-        d = self.nets[side].distance(node)
-        return -d if math.isfinite(d) else -1e9
+    def retreat_losses(self, busy: set[str]) -> None:
+        """Units on the road out (withdrawing or routed) lose men and vehicles to pursuers in
+        contact and to enemy guns in range that are not firing in a battle (sim/combat.py,
+        retreat_loss)."""
+        p = self.params
+        columns = [u for u in self.active_units() if u.retreating]
+        if not columns:
+            return
+        for u in columns:
+            enemy = self.active_units(other(u.side))
+            pursuers = [e for e in enemy if e.holds_ground and e.advancing
+                        and (e.node == u.node or e.next_node == u.node)]
+            pursuit = sum(combat.attack_power(e, self.weights, p) for e in pursuers)
+            here = self.node_xy[self.node_index[u.node]]
+            fire = 0.0
+            for e in enemy:
+                if e.key in busy or not e.holds_ground:
+                    continue
+                if e.equipment[ARTILLERY] + e.equipment[MLRS] > 0:
+                    d = float(np.hypot(*(self.node_xy[self.node_index[e.node]] - here)))
+                    fire += self._fire_value(e, d)
+            own = combat.base_power(u, self.weights, p)
+            fraction = combat.retreat_loss(pursuit, own, fire, p)
+            if fraction > 0:
+                self._lose(u, fraction)
 
     # ------------------------------------------------------------------ morale
     def morale_phase(self) -> None:
         p = self.params
         for u in self.active_units():
             m = u.morale - p.morale_loss_per_casualty * u.losses_this_hour
+            in_range = u.supply_km <= p.supply_range_km
             if not math.isfinite(u.supply_km):
                 m -= p.morale_isolation_per_hour
-                if u.supply < ABANDON_SUPPLY:
+                if u.supply < p.abandon_supply:
                     self.leave_behind(u, u.abandon(p.rout_abandon_per_hour))
-            elif u.threat_hours > 0:
-                m -= p.morale_threat_per_hour
-            elif not u.in_combat and u.supply_km <= p.supply_range_km:
+            if u.supply < p.low_supply_level:
+                m -= p.low_supply_morale_per_hour * (1.0 - u.supply / max(p.low_supply_level,
+                                                                         1e-9))
+            elif not u.in_combat and in_range:
                 m += p.morale_recovery_per_hour * (
-                    ROUT_RECOVERY_SHARE if u.posture == Posture.ROUT else 1.0)
+                    p.rout_recovery_share if u.posture == Posture.ROUT else 1.0)
             if u.posture == Posture.ROUT:
                 self.leave_behind(u, u.abandon(p.rout_abandon_per_hour))
             rested = not u.in_combat and u.march_hours_today == 0
-            if rested and u.supply_km <= p.supply_range_km:  # rest needs food and fuel
+            if rested and in_range:  # rest needs food and fuel
                 u.fatigue = max(0.0, u.fatigue - p.fatigue_recovery_per_hour)
             u.morale = min(1.0, max(0.0, m))
             u.losses_this_hour = 0.0
@@ -677,10 +635,6 @@ class CampaignModel(mesa.Model):
             side: str | None = None, target: str | None = None) -> None:
         self.record.event(self, kind, text=text, unit=unit, node=node,
                           side=side or (unit.side if unit else None), target=target)
-
-    def battles_fought(self) -> int:
-        """Battle-hours fought so far."""
-        return len(self.record.battles)
 
     def totals(self) -> dict:
         """Held area and settlements by side (for the record and reporters; computed once

@@ -4,7 +4,8 @@ Speeds come from the road class (Parameters.speed_*_kmh) times multipliers for p
 and crossing. A crossing is used only while it stands: a destroyed bridge and a river with no
 crossing are impassable, except to engineers, who may plan to bridge them (pontoon_build_hours).
 A unit never enters a node where the enemy holds ground with a unit: it stops on the edge in
-contact, and the combat phase decides whether it gets in.
+contact, and the combat phase decides whether it gets in. The crossing is checked first: nobody
+is in contact, let alone attacks, across a bridge that is down.
 """
 
 from __future__ import annotations
@@ -14,21 +15,12 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from sim.combat import min_capture_hours
-from sim.scenario import Posture
+from sim.combat import capture_factor
+from sim.scenario import Posture, Task, other
 
 if TYPE_CHECKING:
     from sim.model import CampaignModel
     from sim.units import Unit
-
-#: Crossing states in which anyone may cross.
-PASSABLE = ("intact", "ford", "pontoon")
-#: Crossing states engineers can bridge with pontoons.
-BRIDGEABLE = ("none", "destroyed")
-#: Route-cost multiplier on entering ground the enemy holds (without troops) when a unit is only
-#: moving, not attacking: columns keep to their own side's roads when they can.
-ENEMY_GROUND_PENALTY = 4.0
-
 
 def road_speed_kmh(data: dict, m: CampaignModel) -> float:
     """Column speed on an edge from its road class (rail-only edges: dismounted)."""
@@ -55,11 +47,21 @@ def crossing_factor(data: dict, m: CampaignModel) -> float | None:
     cid = data.get("crossing")
     if cid is None:
         return 1.0
-    state = m.crossing_state[cid]
-    if state not in PASSABLE:
+    state = m.world.crossings[cid]
+    if not state.passable:
         return None
     return {"ford": m.params.ford_speed_factor,
-            "pontoon": m.params.pontoon_speed_factor}.get(state, 1.0)
+            "pontoon": m.params.pontoon_speed_factor}.get(state.value, 1.0)
+
+
+def can_bridge(unit: Unit, data: dict, m: CampaignModel) -> bool:
+    """Engineers can bridge this edge's river (a destroyed bridge or no crossing at all), and
+    no enemy troops stand on the far bank."""
+    cid = data.get("crossing")
+    if not (unit.engineers and cid and m.world.crossings[cid].bridgeable):
+        return False
+    c = m.theatre.crossings[cid]
+    return not ({c.u, c.v} & m.occupied_by(other(unit.side)))
 
 
 def edge_hours(unit: Unit, u: str, v: str, data: dict, m: CampaignModel) -> float | None:
@@ -70,7 +72,7 @@ def edge_hours(unit: Unit, u: str, v: str, data: dict, m: CampaignModel) -> floa
     speed = road_speed_kmh(data, m) * posture_factor(unit, m) * factor
     if unit.foot and data.get("road_class") is not None:
         speed *= m.params.foot_speed_factor
-    if m.control[v] != unit.side:
+    if m.world.control[v] != unit.side:
         speed *= m.params.enemy_ground_speed_factor
     return data["length_km"] / speed
 
@@ -79,34 +81,36 @@ def route_weight(unit: Unit, m: CampaignModel, *, fighting: bool, target: str | 
                  own_ground: bool = False) -> Callable[[str, str, dict], float | None]:
     """Weight function for nx.shortest_path: hours, None where the unit cannot go.
 
-    Moving units avoid enemy-held ground and never path through nodes the enemy occupies; with
-    `own_ground` (a withdrawal) they do not enter enemy-held ground at all.
-    Attacking units may fight through a defended place on the way to `target`, at the cost of
-    clearing it (capture_hours plus the terrain's minimum capture hours), so a free way round
-    wins when there is one. Engineers may plan over an unbridged river at the cost of building
-    a pontoon.
+    Moving units avoid enemy-held ground (cost x enemy_ground_route_penalty) and never path
+    through nodes the enemy occupies; with `own_ground` (a withdrawal) they do not enter
+    enemy-held ground at all. Attacking units may fight through a defended place on the way to
+    `target`, at the cost of clearing it (capture_hours times the terrain's capture factor, the
+    time at about twice the capture ratio), so a free way round wins when there is one.
+    Engineers may plan over an unbridged river or a destroyed bridge at the cost of building a
+    pontoon.
     """
-    enemy = "RU" if unit.side == "UA" else "UA"
+    enemy = other(unit.side)
     occupied = m.occupied_by(enemy)
+    control = m.world.control
+    p = m.params
 
     def weight(u: str, v: str, data: dict) -> float | None:
         hours = edge_hours(unit, u, v, data, m)
         if hours is None:
-            cid = data.get("crossing")
-            if not (unit.engineers and cid and m.crossing_state[cid] in BRIDGEABLE):
+            if not can_bridge(unit, data, m):
                 return None
-            hours = data["length_km"] / (m.params.speed_local_kmh * m.params.pontoon_speed_factor)
-            hours += m.params.pontoon_build_hours
+            hours = data["length_km"] / (p.speed_local_kmh * p.pontoon_speed_factor)
+            hours += p.pontoon_build_hours
         if not fighting:
             if v in occupied:
                 return None
-            if m.control[v] == enemy:
+            if control[v] == enemy:
                 if own_ground:
                     return None
-                hours *= ENEMY_GROUND_PENALTY
+                hours *= p.enemy_ground_route_penalty
         elif v in occupied and v != target:
-            hours += m.params.capture_hours + min_capture_hours(m.graph.nodes[v]["terrain"],
-                                                                  m.params)
+            terrain = m.graph.nodes[v]["terrain"]
+            hours += p.capture_hours * capture_factor(terrain, p) / 2.0
         return hours
 
     return weight
@@ -136,15 +140,16 @@ def plan_route(unit: Unit, target: str, m: CampaignModel, via: list[str] | None 
 
 def enemy_holds(node: str, side: str, m: CampaignModel) -> bool:
     """Whether the enemy of `side` has a unit holding ground at `node`."""
-    enemy = "RU" if side == "UA" else "UA"
-    return node in m.occupied_by(enemy)
+    return node in m.occupied_by(other(side))
 
 
 def move(unit: Unit, m: CampaignModel) -> float:
     """Advance `unit` along its route for one hour. Returns the km covered.
 
-    Stops in contact (the next node is held by enemy troops) with `next_node` set to that node,
-    which makes the unit an attacker there in the combat phase if its task is to attack.
+    The next edge's crossing is checked first: over a bridge that is down only engineers go on
+    (they bridge it), everyone else stops and re-plans. Then contact: a unit stops before a node
+    held by enemy troops, with `next_node` set to that node, which makes it an attacker there
+    in the combat phase if its task is to attack; any other unit is blocked and re-plans.
     """
     p = m.params
     if unit.march_hours_today >= p.march_hours_per_day:
@@ -153,20 +158,20 @@ def move(unit: Unit, m: CampaignModel) -> float:
     while budget > 1e-9 and unit.route:
         nxt = unit.route[0]
         data = m.graph.edges[unit.node, nxt]
-        unit.next_node = nxt
-        if enemy_holds(nxt, unit.side, m):
-            if unit.task != "attack" or unit.posture in (Posture.WITHDRAW, Posture.ROUT):
-                unit.next_node = None
-                unit.route = []  # blocked: the unit will re-plan next hour
-            break  # in contact: combat decides
         hours = edge_hours(unit, unit.node, nxt, data, m)
         if hours is None:
-            cid = data.get("crossing")
-            if unit.engineers and cid and m.crossing_state[cid] in BRIDGEABLE:
-                m.start_pontoon(unit, cid)
+            if can_bridge(unit, data, m):
+                unit.next_node = nxt
+                m.start_pontoon(unit, data["crossing"])
             else:
                 unit.next_node, unit.route = None, []  # bridge gone: re-plan next hour
             break
+        unit.next_node = nxt
+        if enemy_holds(nxt, unit.side, m):
+            if unit.task != Task.ATTACK or unit.posture in (Posture.WITHDRAW, Posture.ROUT):
+                unit.next_node = None
+                unit.route = []  # blocked: the unit will re-plan next hour
+            break  # in contact: combat decides
         length = data["length_km"]
         speed = length / hours
         step_km = min(speed * budget, length - unit.progress_km)

@@ -62,6 +62,11 @@ class Parameters(BaseModel):
     foot_speed_factor: float = _p(
         0.6, "ratio", "Speed multiplier for units with few vehicles (territorial defence, "
         "light infantry) (estimate).", gt=0, le=1)
+    enemy_ground_route_penalty: float = _p(
+        4.0, "ratio", "When a unit only moves (not attacks), each hour of road into ground the "
+        "enemy holds counts this many times when it plans its route: columns keep to their "
+        "own side's roads when they can. Large, not infinite, so that a move can still cross "
+        "enemy ground if nothing else leads there (estimate).", ge=1)
     march_hours_per_day: float = _p(
         16.0, "h", "Hours a unit can move in a day before it must halt for rest and "
         "maintenance (estimate, from 8-16 h daily march doctrine).", gt=0, le=24)
@@ -89,20 +94,24 @@ class Parameters(BaseModel):
         "attacker needs to take an occupied node; the classic 3:1 rule on raw strength "
         "becomes about 1.5:1 once posture and terrain multipliers are applied.", gt=0)
     capture_hours: float = _p(
-        12.0, "h", "Hours of combat for an attacker at twice the capture ratio to force the "
-        "defenders out of a node; exactly at the ratio it takes 4x as long (calibration "
-        "choice: a defended town holds a day or two against a modest superiority, hours "
-        "against an overwhelming one, as Balakliia, 6-8 Sep 2022).", gt=0)
-    min_capture_hours_open: float = _p(
-        3.0, "h", "Fewest hours of combat in which an attack can clear a defended village in "
-        "open country, however strong (estimate).", gt=0)
-    min_capture_hours_forest: float = _p(
-        8.0, "h", "Fewest hours to clear a defended place in forest (estimate: wooded river "
-        "valleys are cleared slowly).", gt=0)
-    min_capture_hours_urban: float = _p(
-        30.0, "h", "Fewest hours to clear a defended town (calibration: Balakliia, attacked "
-        "early on 6 Sep 2022 and cleared by 8 Sep; urban clearing is slow at any ratio).",
-        gt=0)
+        20.0, "h", "Hours of combat an attack needs to clear a defended village in open country "
+        "at exactly capture_ratio; at a higher ratio r the time falls as (capture_ratio / r) ^ "
+        "capture_ratio_exponent, so it always grows with the garrison and shrinks with the odds, "
+        "with no floor (docs/model.md, Combat). Estimate: at twice the threshold a village falls "
+        "in half a day, as the villages north of Balakliia on 6-7 Sep 2022.", gt=0)
+    capture_ratio_exponent: float = _p(
+        1.0, "-", "How fast clearing time falls with the force ratio: 1 makes it inversely "
+        "proportional to the ratio (twice the garrison at the same attack takes twice as long, "
+        "the linear Lanchester law for fighting through a position); 0 would make it "
+        "independent of the odds.", ge=0, le=3)
+    urban_capture_factor: float = _p(
+        4.0, "ratio", "Clearing a defended town takes this many times as long as a village at "
+        "the same ratio (built-up area, cellars, many more positions). Calibrated on the "
+        "September 2022 scenario (Balakliia, attacked on 6 Sep and cleared by 8 Sep); "
+        "docs/calibration.md gives March's score with it tuned on September alone.", gt=0)
+    forest_capture_factor: float = _p(
+        2.0, "ratio", "Clearing a defended place in forest takes this many times as long as "
+        "in open country (estimate: wooded river valleys are cleared slowly).", gt=0)
     morale_combat_floor: float = _p(
         0.5, "ratio", "Combat power multiplier at zero morale (rises linearly to 1 at full "
         "morale; estimate).", ge=0, le=1)
@@ -143,6 +152,20 @@ class Parameters(BaseModel):
         0.5, "ratio", "Share of a supporting unit's artillery value it adds to a battle "
         "it is not in (it spreads its fire; estimate).", ge=0, le=1)
 
+    interdiction_loss_per_hour: float = _p(
+        0.01, "1/h", "Personnel fraction a retreating unit (withdrawing or routed, on the move) "
+        "loses in an hour to enemy artillery and rockets in range of it, when their value "
+        "equals its own power (in proportion below; vehicles at equipment_loss_factor times "
+        "that): columns on the road under observed fire (estimate, of the order of the "
+        "ambushes of retreating Russian columns east of Izium in September 2022).", ge=0, le=1)
+
+    crossing_hit_per_gun_hour: float = _p(
+        0.01, "probability", "Chance per hour that one enemy gun or rocket launcher in range "
+        "destroys a pontoon or wrecks a crossing being built (times its supply level): a "
+        "battalion's six guns give a 6 % chance an hour, so a ten-hour pontoon build under "
+        "them fails about half the time (estimate; the Russian crossings at Izium in March "
+        "2022 and at Bilohorivka in May 2022 were destroyed by artillery).", ge=0, le=1)
+
     # --- combat value weights (points per item; an infantryman is 1) ----------------------
     weight_personnel: float = _p(1.0, "points", "Combat value of one soldier.", ge=0)
     weight_tank: float = _p(
@@ -163,9 +186,6 @@ class Parameters(BaseModel):
     morale_isolation_per_hour: float = _p(
         0.006, "morale/h", "Morale lost each hour a unit is cut off from supply (estimate: "
         "about 0.15 a day).", ge=0)
-    morale_threat_per_hour: float = _p(
-        0.002, "morale/h", "Morale lost each hour a unit's supply line is threatened "
-        "(estimate).", ge=0)
     morale_recovery_per_hour: float = _p(
         0.004, "morale/h", "Morale regained each hour out of contact and in supply "
         "(estimate).", ge=0)
@@ -174,6 +194,34 @@ class Parameters(BaseModel):
     rout_morale: float = _p(0.15, "morale", "Below this a unit routs.", ge=0, le=1)
     surrender_morale: float = _p(
         0.25, "morale", "An encircled unit out of supply surrenders below this.", ge=0, le=1)
+    low_supply_level: float = _p(
+        0.5, "supply", "Below this supply level a unit goes short of food, fuel and ammunition "
+        "and its morale wears down (low_supply_morale_per_hour).", ge=0, le=1)
+    low_supply_morale_per_hour: float = _p(
+        0.004, "morale/h", "Morale lost per hour at zero supply (in proportion below "
+        "low_supply_level): about 0.1 a day, so ten days without supply break a unit "
+        "(estimate).", ge=0)
+    forced_out_morale: float = _p(
+        0.1, "morale", "Morale lost by defenders forced out of a place: a lost position shakes "
+        "a unit (estimate; the withdraw and rout thresholds are the calibrated levers).",
+        ge=0, le=1)
+    forced_out_abandon_hours: float = _p(
+        4.0, "h", "Defenders forced out of a place leave behind what a routed unit abandons "
+        "in this many hours (4 x rout_abandon_per_hour = 8 % of heavy items by default): a "
+        "hurried, not a broken, exit.", ge=0)
+    surrender_supply: float = _p(
+        0.2, "supply", "An encircled unit surrenders only once its supply has run this low "
+        "(from full supply it takes ~67 h at supply_decay_per_hour).", ge=0, le=1)
+    abandon_supply: float = _p(
+        0.5, "supply", "A unit cut off with less supply than this starts abandoning vehicles "
+        "(out of fuel, broken down) at rout_abandon_per_hour.", ge=0, le=1)
+    rout_recovery_share: float = _p(
+        0.5, "ratio", "A routed unit regains morale at this share of morale_recovery_per_hour.",
+        ge=0, le=1)
+    disband_fraction: float = _p(
+        0.10, "ratio", "A unit with less than this share of its starting personnel disbands "
+        "(its survivors leave the map, its heavy items are abandoned): below a tenth, no unit "
+        "in Dupuy's data still holds as a formation.", ge=0, lt=1)
     rout_abandon_per_hour: float = _p(
         0.02, "1/h", "Fraction of a routed or encircled unit's heavy equipment abandoned "
         "each hour (vehicles out of fuel, broken down; estimate).", ge=0, le=1)
@@ -199,28 +247,60 @@ class Parameters(BaseModel):
         0.3, "ratio", "Combat power multiplier at zero supply (it rises linearly to 1 at "
         "full supply).", ge=0, le=1)
 
-    # --- doctrine -------------------------------------------------------------------------
-    withdraw_detour_factor: float = _p(
-        1.8, "ratio", "The doctrine withdraws a unit holding ground when its supply route is "
-        "cut, or has grown to this multiple of its length when the unit took its position "
-        "(and by more than threat_radius_km): the encirclement doctrine.", gt=1)
-    threat_radius_km: float = _p(
-        12.0, "km", "Advancing enemy units (attacking or moving) this close to the rear part "
-        "of a unit's supply route (the nodes farther than this from the unit) threaten it.",
-        ge=0)
-    threat_hours: float = _p(
-        6.0, "h", "Hours a supply route must stay threatened before the doctrine withdraws.",
-        ge=0)
+    # --- doctrine: the side's commander (sim/commander.py) and the unit's own rules ---------
+    commander_interval_hours: float = _p(
+        6.0, "h", "How often a side's commander reviews the situation (reserves, stalled "
+        "attacks, idle units, threatened groupings). Staffs work in cycles of a few hours at "
+        "this echelon (estimate).", ge=1)
+    order_delay_hours: float = _p(
+        2.0, "h", "Hours from a commander's decision (or a plan's condition being met) to the "
+        "units acting on it: orders passed down, units briefed (the command delay of "
+        "Flashpoint Campaigns; estimate for a prepared plan).", ge=0)
+    withdrawal_doctrine: bool = _p(
+        True, "yes/no", "Whether a side's commander withdraws a grouping whose line of supply "
+        "is threatened (off: groupings hold until their units break or surrender).")
+    withdraw_decision_hours: float = _p(
+        8.0, "h", "Hours the evidence of a threat to a grouping's line of supply must persist "
+        "before its commander orders it back (the decision delay: reports confirmed, the "
+        "decision taken above; estimate).", ge=0)
+    loc_threat_ratio: float = _p(
+        0.5, "ratio", "Evidence a commander acts on: enemy troops on the move one road away from "
+        "the rear part of a grouping's line of supply, at least this share of the grouping's "
+        "own strength: a force that size can cut and hold the road (estimate).", ge=0)
+    give_up_share: float = _p(
+        0.5, "ratio", "Evidence a commander acts on at once: the attack on a place a grouping "
+        "holds has gained this share of it (the fight is being lost); the grouping withdraws "
+        "rather than lose its troops, unless the plan says it holds. As the gain rate falls "
+        "with the garrison, a bigger garrison holds longer (estimate).", gt=0, le=1)
+    reserve_commit_ratio: float = _p(
+        1.5, "ratio", "A commander commits a reserve to a place its side holds when the enemy "
+        "attacks it at this force ratio or more (the line is about to break), or to an own "
+        "attack that has reached this ratio (exploiting success).", gt=0)
+    resume_ratio_margin: float = _p(
+        1.2, "ratio", "A stalled attack is resumed when the commander's estimate of its force "
+        "ratio, with the units now at hand, reaches capture_ratio times this.", ge=1)
+    idle_free_km: float = _p(
+        15.0, "km", "A unit that has done its task (taken its last objective) is free to join "
+        "another attack only if no enemy troops stand within this distance; otherwise it holds "
+        "what it took (estimate: about a day's patrol radius).", ge=0)
+    idle_reach_km: float = _p(
+        40.0, "km", "A unit that has done its task joins another attack of its side only if "
+        "that attack's objective lies within this distance (straight line): a commander "
+        "re-tasks what is at hand, not units a day's march away (estimate).", ge=0)
     hasty_withdrawal_abandon: float = _p(
-        0.2, "ratio", "Share of its heavy items a unit leaves behind when the doctrine pulls it "
+        0.2, "ratio", "Share of its heavy items a unit leaves behind when its commander pulls it "
         "out of a threatened position (vehicles broken down or out of fuel, stocks that cannot "
         "be moved). Calibrated to Oryx: Russian equipment captured rose by about 50 tanks and "
         "280 items of all types between 5 and 13 Sep 2022 across the whole front, most of it "
         "in this operation.", ge=0, le=1)
     attack_stall_hours: float = _p(
         24.0, "h", "An attack whose force ratio stays below capture_ratio this many hours in a "
-        "row is called off: the unit holds where it is (commanders do not feed a stalled "
-        "attack indefinitely; estimate).", gt=0)
+        "row is called off: the unit holds where it is until its commander can resume it "
+        "(commanders do not feed a stalled attack indefinitely; estimate).", gt=0)
+    breakout_max_km: float = _p(
+        25.0, "km", "A unit with no way back over its own ground breaks out only if the way to "
+        "the nearest ground its side still supplies crosses at most this much enemy-held road "
+        "(two or three villages); deeper in, it holds and the encirclement rules apply.", ge=0)
     demolition_probability: float = _p(
         0.6, "probability", "Chance that a side withdrawing over a bridge with the enemy "
         "near blows it behind itself.", ge=0, le=1)
@@ -254,6 +334,17 @@ class Parameters(BaseModel):
         return type(self).model_validate({**self.model_dump(), **overrides})
 
 
+#: The parameters a scenario may set per side (sides.<S>.doctrine): how that side's commander
+#: and units decide, as opposed to physics (speeds, losses, supply) that both sides share.
+DOCTRINE_PARAMETERS: tuple[str, ...] = (
+    "commander_interval_hours", "order_delay_hours", "withdrawal_doctrine",
+    "withdraw_decision_hours", "loc_threat_ratio", "give_up_share",
+    "reserve_commit_ratio", "resume_ratio_margin", "idle_free_km", "idle_reach_km",
+    "hasty_withdrawal_abandon",
+    "attack_stall_hours", "breakout_max_km", "demolition_probability", "withdraw_morale",
+    "rout_morale", "surrender_morale")
+
+
 def parse_set_option(items: list[str]) -> dict[str, str]:
     """Parse `name=value` strings from --set into a dict (values stay strings; pydantic
     coerces them). Raises ValueError naming the malformed item."""
@@ -274,4 +365,4 @@ def parse_set_option(items: list[str]) -> dict[str, str]:
     return out
 
 
-__all__ = ["Parameters", "ValidationError", "parse_set_option"]
+__all__ = ["DOCTRINE_PARAMETERS", "Parameters", "ValidationError", "parse_set_option"]

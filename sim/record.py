@@ -46,9 +46,17 @@ def _strength(side: str, item: int) -> Callable[[CampaignModel], int]:
 
 def _captured(side: str, item: int) -> Callable[[CampaignModel], int]:
     def reporter(model: CampaignModel) -> int:
-        return int(model.captured[side][item])
+        return int(model.world.captured[side][item])
 
     reporter.__name__ = f"captured_{ITEMS[item]}_by_{side}"
+    return reporter
+
+
+def _prisoners(side: str) -> Callable[[CampaignModel], int]:
+    def reporter(model: CampaignModel) -> int:
+        return int(model.world.prisoners[side])
+
+    reporter.__name__ = f"prisoners_by_{side}"
     return reporter
 
 
@@ -69,6 +77,7 @@ def model_reporters() -> dict[str, Callable]:
         reps += [_strength(s, item) for s in SIDES]
     for item in range(1, len(ITEMS)):
         reps += [_captured(s, item) for s in SIDES]
+    reps += [_prisoners(s) for s in SIDES]
     reps += [_units_active(s) for s in SIDES]
     return {r.__name__: r for r in reps}
 
@@ -94,10 +103,10 @@ class RunRecord:
     @classmethod
     def begin(cls, m: CampaignModel) -> RunRecord:
         units = [{
-            "id": u.key, "name": u.name, "side": u.side, "type": u.type.value,
-            "echelon": u.spec.echelon.value, "parent": u.spec.parent,
-            "initial": [int(x) for x in u.initial],
-        } for u in m.units]
+            "id": u.id, "name": u.name, "side": u.side, "type": u.type.value,
+            "echelon": u.echelon.value, "parent": u.parent,
+            "initial": [int(getattr(u.equipment, k)) for k in ITEMS],
+        } for u in m.scenario.units]
         names = {n: m.graph.nodes[n]["name"] for n in m.node_ids}
         return cls(m.scenario.id, m.scenario.title, m.seed, m.start, m.params.model_dump(),
                    list(m.node_ids), names, units, DataCollector(model_reporters=model_reporters()))
@@ -120,10 +129,11 @@ class RunRecord:
             })
         self.frames.append({
             "time": m.now.isoformat(timespec="minutes"),
-            "control": "".join("U" if m.control[n] == "UA" else "R" for n in m.node_ids),
-            "crossings": {c: s for c, s in sorted(m.crossing_state.items())
+            "control": m.world.control_code(m.node_ids),
+            "crossings": {c: s.value for c, s in sorted(m.world.crossings.items())
                           if s in ("destroyed", "pontoon")},
-            "units": [u.snapshot() for u in m.units if u.status != "waiting"],
+            "units": [u.snapshot() for u in sorted([*m.active_units(), *m.gone],
+                                                   key=lambda u: u.index)],
         })
 
     def event(self, m: CampaignModel, kind: str, *, text: str, unit: Unit | None,

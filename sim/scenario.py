@@ -28,7 +28,7 @@ from pydantic import (
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from sim.params import Parameters
+from sim.params import DOCTRINE_PARAMETERS, Parameters
 
 if TYPE_CHECKING:
     from sim.theatre import Theatre
@@ -86,6 +86,15 @@ class Posture(StrEnum):
     RESERVE = "reserve"
 
 
+class Status(StrEnum):
+    """Where a unit is in its life on the map."""
+
+    WAITING = "waiting"  # not yet arrived
+    ACTIVE = "active"
+    SURRENDERED = "surrendered"
+    DISBANDED = "disbanded"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -98,6 +107,10 @@ class Source(_Strict):
 class SideSpec(_Strict):
     name: str
     source: str = ""
+    doctrine: dict[str, Any] = Field(
+        default_factory=dict,
+        description="this side's values of doctrine parameters (sim/params.py), e.g. its "
+        "commander's decision delay; each needs a source in `source`")
 
 
 class Equipment(_Strict):
@@ -129,24 +142,140 @@ class UnitSpec(_Strict):
     estimate: bool = False
 
 
-Task = Literal["move", "attack", "hold", "withdraw", "reserve"]
+class Task(StrEnum):
+    """What a unit has been told to do."""
+
+    MOVE = "move"  # march to the objective, avoiding the enemy
+    ATTACK = "attack"  # advance on the objective, fighting through defended places
+    HOLD = "hold"  # defend where it stands (or at the objective, once there)
+    WITHDRAW = "withdraw"  # fall back to the objective over ground its side holds
+    RESERVE = "reserve"  # stand by: the side's commander commits it where it is needed
+
+
+#: Tasks that need an objective (a place).
+TASKS_WITH_OBJECTIVE = (Task.MOVE, Task.ATTACK, Task.WITHDRAW)
+
+CONDITION_KINDS = ("taken", "lost", "empty", "arrived", "done", "ratio", "strength", "supply",
+                   "all", "any")
+
+
+class Condition(_Strict):
+    """What a plan's order waits for, seen from the side that gives the order (exactly one kind):
+
+    - `taken: PLACE`: the side holds the place (whoever took it);
+    - `lost: PLACE`: the enemy holds the place;
+    - `empty: PLACE`: no enemy troops stand at the place (it was never held, or they left it);
+    - `arrived: UNIT`: the unit is on the map (a reinforcement has come); with `at: PLACE`, the
+      unit is at that place;
+    - `done: ORDER`: the order with that id is done (its objectives reached or taken);
+    - `ratio: R` with `at: PLACE`: the order's own units, as they stand, would attack the enemy
+      troops at the place with a force ratio of at least R (the commander's estimate, before
+      the fog of war; docs/model.md, "Plans and commanders");
+    - `strength: UNIT` with `below: F`: the unit has less than F of its starting personnel;
+    - `supply: UNIT` with `below: S`: the unit's supply level is below S;
+    - `all: [...]` / `any: [...]`: every / at least one of the listed conditions.
+    """
+
+    taken: str | None = None
+    lost: str | None = None
+    empty: str | None = None
+    arrived: str | None = None
+    done: str | None = None
+    ratio: float | None = Field(None, gt=0)
+    strength: str | None = None
+    supply: str | None = None
+    all: list[Condition] | None = Field(None, min_length=1)
+    any: list[Condition] | None = Field(None, min_length=1)
+    at: str | None = Field(None, description="place, with arrived or ratio")
+    below: float | None = Field(None, ge=0, le=1, description="level, with strength or supply")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Condition:
+        given = [k for k in CONDITION_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a condition gives exactly one of " + ", ".join(CONDITION_KINDS)
+                             + (f" (got {', '.join(given)})" if given else ""))
+        kind = given[0]
+        if self.at is not None and kind not in ("arrived", "ratio"):
+            raise ValueError(f"at: goes with arrived or ratio, not with {kind}")
+        if kind == "ratio" and self.at is None:
+            raise ValueError("ratio: needs at: (the place the enemy holds)")
+        if (self.below is None) != (kind not in ("strength", "supply")):
+            raise ValueError("below: goes with strength or supply, and they need it")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in CONDITION_KINDS if getattr(self, k) is not None)
+
+    def children(self) -> list[Condition]:
+        return list(self.all or self.any or [])
 
 
 class Order(_Strict):
-    """A task given to one or more units from a time on."""
+    """A task for one or more units: part of a side's plan.
 
+    An order starts at `start` (default: the scenario's start) once its `when` condition holds;
+    the side's commander then issues it (after the command delay, docs/model.md). A move or an
+    attack follows its objectives in turn: an attack goes on to the next objective when the
+    current one is held by its side. A `start` later than the scenario's start is only for a
+    decision that a source dates (its `source:` says so; docs/scenarios.md lists them all).
+    """
+
+    id: str | None = Field(None, pattern=r"^[a-z0-9_]+$",
+                           description="name for `done:` conditions and what-ifs")
     units: list[str] = Field(min_length=1)
-    start: datetime
     task: Task
     objective: str | None = None
-    via: list[str] = Field(default_factory=list)
+    objectives: list[str] = Field(default_factory=list,
+                                  description="a sequence of objectives, taken in turn")
+    via: list[str] = Field(default_factory=list,
+                           description="places the route to the first objective passes")
+    start: datetime | None = Field(None, description="not before (default: the scenario start)")
+    when: Condition | None = Field(None, description="the order waits until this holds")
     source: str = Field(min_length=1)
 
     @model_validator(mode="after")
     def _objective_needed(self) -> Order:
-        if self.task in ("move", "attack", "withdraw") and not self.objective:
-            raise ValueError(f"task {self.task!r} needs an objective (a place)")
+        if self.objective is not None and self.objectives:
+            raise ValueError("give objective: (one place) or objectives: (a list), not both")
+        if self.task in TASKS_WITH_OBJECTIVE and not self.track:
+            raise ValueError(f"task {self.task.value!r} needs an objective (a place)")
         return self
+
+    @property
+    def track(self) -> list[str]:
+        """The objectives in order ([] for a hold or reserve in place)."""
+        return list(self.objectives) or ([self.objective] if self.objective else [])
+
+
+class Grouping(_Strict):
+    """Units that a side's commander treats as one: they withdraw together when the commander
+    sees their line of supply threatened (`on_threat: withdraw`), or they hold whatever
+    happens (`on_threat: hold`)."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    units: list[str] = Field(min_length=1)
+    on_threat: Literal["withdraw", "hold"] = "withdraw"
+    fallback: list[str] = Field(default_factory=list,
+                                description="where it withdraws to (default: the side's)")
+    source: str = Field(min_length=1)
+
+
+class WhatIf(_Strict):
+    """What `python run.py whatif` varies in this scenario (sim/whatif.py builds the standard
+    set of counterfactuals from it), and the direction the author expects, with a reason."""
+
+    attacker: Side
+    key_places: list[str] = Field(min_length=1, description="whose dates the table reports")
+    key_town: str = Field(description="the defended town whose garrison is scaled")
+    key_bridge: str | None = None
+    bridge_intact_expect: Literal["earlier", "later", "either"] = "either"
+    bridge_destroyed_expect: Literal["earlier", "later", "either"] = "either"
+    bridge_expect_place: str | None = Field(
+        None, description="the place whose date the bridge variants are expected to move")
+    supporting_attack: str | None = Field(None, description="an order id left out")
+    source: str = Field(min_length=1, description="why these expectations")
 
 
 EventKind = Literal["caption", "destroy_bridge", "strike_depot", "surprise"]
@@ -263,11 +392,17 @@ class Scenario(_Strict):
     fallback: dict[Side, list[str]] = Field(
         default_factory=dict,
         description="where each side's units withdraw to when the doctrine pulls them back")
+    crossings: dict[str, Literal["intact", "destroyed", "pontoon"]] = Field(
+        default_factory=dict,
+        description="crossings whose state at the start differs from the map's (a bridge "
+        "already destroyed, a pontoon already built), by crossing id")
     units: list[UnitSpec] = Field(min_length=1)
     orders: list[Order] = Field(default_factory=list)
+    groupings: list[Grouping] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
     history: list[Observation] = Field(default_factory=list)
+    whatif: WhatIf | None = None
 
     @field_validator("end")
     @classmethod
@@ -283,6 +418,17 @@ class Scenario(_Strict):
         Parameters(**v)  # raises with the parameter's name in the error location
         return v
 
+    @model_validator(mode="after")
+    def _doctrine_parameters(self) -> Scenario:
+        for side, spec in self.sides.items():
+            unknown = sorted(set(spec.doctrine) - set(DOCTRINE_PARAMETERS))
+            if unknown:
+                raise ValueError(f"sides.{side}.doctrine: {', '.join(unknown)} is not a "
+                                 "doctrine parameter (one of: "
+                                 f"{', '.join(DOCTRINE_PARAMETERS)})")
+            Parameters(**{**self.parameters, **spec.doctrine})
+        return self
+
     @property
     def hours(self) -> int:
         """Number of one-hour steps from start to end."""
@@ -291,6 +437,22 @@ class Scenario(_Strict):
     def parameters_with(self, overrides: dict[str, Any] | None = None) -> Parameters:
         """Model defaults, then the scenario's parameters, then the caller's overrides."""
         return Parameters(**{**self.parameters, **(overrides or {})})
+
+    def side_parameters(self, params: Parameters) -> dict[str, Parameters]:
+        """Per side: `params` with that side's doctrine values (sides.<S>.doctrine) over them.
+        A value the caller overrode (it differs from the scenario's) is kept for both sides."""
+        base = self.parameters_with()
+        out = {}
+        for side in SIDES:
+            spec = self.sides.get(side)
+            own = {k: v for k, v in (spec.doctrine if spec else {}).items()
+                   if getattr(params, k) == getattr(base, k)}
+            out[side] = Parameters(**{**params.model_dump(), **own}) if own else params
+        return out
+
+    def order_start(self, order: Order) -> datetime:
+        """When an order may start: its own start, or the scenario's."""
+        return order.start or self.start
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,23 +546,69 @@ def parse_scenario(text: str, file: str = "<scenario>") -> tuple[Scenario, Any]:
     return scenario, root
 
 
+def _conditions(c: Condition | None, loc: tuple) -> list[tuple[tuple, Condition]]:
+    """Every condition in a `when:` tree, with its location in the YAML."""
+    if c is None:
+        return []
+    out = [(loc, c)]
+    for key in ("all", "any"):
+        for j, child in enumerate(getattr(c, key) or []):
+            out += _conditions(child, (*loc, key, j))
+    return out
+
+
+def _located(file: str, root: Any, loc: tuple, message: str) -> ScenarioError:
+    return ScenarioError(file, message, _line_of(root, loc), _path(loc))
+
+
 def check_references(s: Scenario, file: str, root: Any) -> None:
-    """Unit ids unique; orders name units that exist."""
+    """Unit ids and order ids unique; orders, groupings and conditions name units and orders
+    that exist."""
     seen: dict[str, int] = {}
     for i, u in enumerate(s.units):
         if u.id in seen:
-            loc = ("units", i, "id")
-            raise ScenarioError(file, f"unit id {u.id!r} is already used by units[{seen[u.id]}]",
-                                _line_of(root, loc), _path(loc))
+            raise _located(file, root, ("units", i, "id"),
+                           f"unit id {u.id!r} is already used by units[{seen[u.id]}]")
         seen[u.id] = i
+
+    def unit_ref(uid: str, loc: tuple) -> None:
+        if uid not in seen:
+            close = difflib.get_close_matches(uid, list(seen), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise _located(file, root, loc, f"no unit {uid!r} in this scenario{hint}")
+
+    order_ids: dict[str, int] = {}
+    for i, o in enumerate(s.orders):
+        if o.id is not None:
+            if o.id in order_ids:
+                raise _located(file, root, ("orders", i, "id"),
+                               f"order id {o.id!r} is already used by orders[{order_ids[o.id]}]")
+            order_ids[o.id] = i
     for i, o in enumerate(s.orders):
         for j, uid in enumerate(o.units):
-            if uid not in seen:
-                loc = ("orders", i, "units", j)
-                close = difflib.get_close_matches(uid, list(seen), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ScenarioError(file, f"no unit {uid!r} in this scenario{hint}",
-                                    _line_of(root, loc), _path(loc))
+            unit_ref(uid, ("orders", i, "units", j))
+        for loc, c in _conditions(o.when, ("orders", i, "when")):
+            for key in ("arrived", "strength", "supply"):
+                if getattr(c, key) is not None:
+                    unit_ref(getattr(c, key), (*loc, key))
+            if c.done is not None and c.done not in order_ids:
+                raise _located(file, root, (*loc, "done"), f"no order with id {c.done!r}")
+            if c.done is not None and c.done == o.id:
+                raise _located(file, root, (*loc, "done"), "an order cannot wait for itself")
+    grouped: dict[str, str] = {}
+    for i, g in enumerate(s.groupings):
+        for j, uid in enumerate(g.units):
+            unit_ref(uid, ("groupings", i, "units", j))
+            if uid in grouped:
+                raise _located(file, root, ("groupings", i, "units", j),
+                               f"unit {uid!r} is already in grouping {grouped[uid]!r}")
+            grouped[uid] = g.id
+        if len({s.units[seen[uid]].side for uid in g.units}) > 1:
+            raise _located(file, root, ("groupings", i, "units"),
+                           "a grouping's units must all be of one side")
+    if s.whatif and s.whatif.supporting_attack and s.whatif.supporting_attack not in order_ids:
+        raise _located(file, root, ("whatif", "supporting_attack"),
+                       f"no order with id {s.whatif.supporting_attack!r}")
 
 
 def _place_fields(s: Scenario) -> list[tuple[tuple, str]]:
@@ -411,7 +619,13 @@ def _place_fields(s: Scenario) -> list[tuple[tuple, str]]:
     for i, o in enumerate(s.orders):
         if o.objective:
             out.append((("orders", i, "objective"), o.objective))
+        out += [(("orders", i, "objectives", j), v) for j, v in enumerate(o.objectives)]
         out += [(("orders", i, "via", j), v) for j, v in enumerate(o.via)]
+        for loc, c in _conditions(o.when, ("orders", i, "when")):
+            out += [((*loc, key), getattr(c, key)) for key in ("taken", "lost", "empty", "at")
+                    if getattr(c, key) is not None]
+    for i, g in enumerate(s.groupings):
+        out += [(("groupings", i, "fallback", j), p) for j, p in enumerate(g.fallback)]
     for i, d in enumerate(s.depots):
         out.append((("depots", i, "at"), d.at))
     for side, places in s.fallback.items():
@@ -421,6 +635,11 @@ def _place_fields(s: Scenario) -> list[tuple[tuple, str]]:
     for i, h in enumerate(s.history):
         if h.place:
             out.append((("history", i, "place"), h.place))
+    if s.whatif:
+        out += [(("whatif", "key_places", j), p) for j, p in enumerate(s.whatif.key_places)]
+        out.append((("whatif", "key_town"), s.whatif.key_town))
+        if s.whatif.bridge_expect_place:
+            out.append((("whatif", "bridge_expect_place"), s.whatif.bridge_expect_place))
     return out
 
 
@@ -457,7 +676,22 @@ def resolve_places(s: Scenario, theatre: Theatre, file: str, root: Any) -> Scena
         if ev["kind"] == "strike_depot" and ev["target"] not in depot_ids:
             raise ScenarioError(file, f"no depot {ev['target']!r} in this scenario",
                                 _line_of(root, loc), _path(loc))
+    bridges = [(("crossings", cid), cid) for cid in data["crossings"]]
+    if data["whatif"] and data["whatif"]["key_bridge"]:
+        bridges.append((("whatif", "key_bridge"), data["whatif"]["key_bridge"]))
+    for loc, cid in bridges:
+        if cid not in theatre.crossings:
+            close = difflib.get_close_matches(cid, list(theatre.crossings), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ScenarioError(file, f"no bridge or crossing {cid!r} on the map{hint}",
+                                _line_of(root, loc), _path(loc))
+        if theatre.crossings[cid].kind not in ("bridge", "rail_bridge") and (
+                loc[0] == "whatif" or data["crossings"][cid] == "destroyed"):
+            kind = theatre.crossings[cid].kind
+            raise ScenarioError(file, f"{cid!r} is a {kind!r} crossing, not a bridge",
+                                _line_of(root, loc), _path(loc))
     return Scenario.model_validate(data)
+
 
 
 def load_scenario(path: str | Path, theatre: Theatre | None = None) -> Scenario:

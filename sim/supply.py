@@ -7,9 +7,11 @@ or destroying its bridge) cuts that supply. A unit whose traced distance is with
 at all it is cut off (encircled).
 
 Supply starts at a side's bases (its rear: Belgorod, Valuiki, Kharkiv) and runs through forward
-depots and railheads only while they are still connected to a base: Izium, the Russian hub in
-summer 2022, worked as long as the railway through Kupiansk fed it. The trace runs over the edges
-whose two ends the side holds and whose crossing stands (scipy.sparse.csgraph.dijkstra).
+depots and railheads only while they are still connected to a base: a depot while trucks can
+reach it from a base, a railhead while trains can (an unbroken line of rail over ground the side
+holds). Izium, the Russian hub in summer 2022, worked as long as the railway through Kupiansk
+fed it. The trace runs over the edges whose two ends the side holds and whose crossing stands
+(scipy.sparse.csgraph.dijkstra).
 """
 
 from __future__ import annotations
@@ -88,15 +90,14 @@ class CostGraph:
 
 def standing_edges(m: CampaignModel) -> np.ndarray:
     """Boolean per edge: its crossing (if any) can be used now."""
-    return np.array([c is None or m.crossing_state[c] in ("intact", "ford", "pontoon")
-                     for c in m.edges.crossing])
+    return np.array([m.world.passable(c) for c in m.edges.crossing])
 
 
 def trace(m: CampaignModel, side: str) -> SupplyNet:
     """`_trace`, cached: supply only changes when control, a crossing or a depot does."""
-    key = (side, "".join("U" if m.control[n] == "UA" else "R" for n in m.node_ids),
-           tuple(sorted(m.crossing_state.items())),
-           tuple(d.working for d in m.depots.values()))
+    w = m.world
+    key = (side, w.control_code(m.node_ids), tuple(sorted(w.crossings.items())),
+           tuple(d.working for d in w.depots.values()))
     if key not in m.supply_cache:
         if len(m.supply_cache) > 64:  # keep the cache small: old states do not come back
             m.supply_cache.clear()
@@ -108,14 +109,15 @@ def _trace(m: CampaignModel, side: str) -> SupplyNet:
     """Supply distances from the side's bases, through its forward depots and railheads.
 
     Stage 1: Dijkstra from the working bases (kind "base": the rear, never cut) over held ground.
-    Stage 2: every working base is a source at distance 0 and every working forward depot or
-    railhead the bases still reach is a source at `forward_depot_factor` times its own haul
-    from the bases (stocks held forward shorten the last leg). A forward depot the bases no
-    longer reach stops working. A side with no base treats all its depots as bases.
+    Stage 2: every working base is a source at distance 0 and every working forward depot the
+    bases still reach, or railhead they still reach by rail alone, is a source at
+    `forward_depot_factor` times its own haul from the bases (stocks held forward shorten the
+    last leg). A forward depot the bases no longer reach, or a railhead whose line is cut,
+    stops working. A side with no base treats all its depots as bases.
     """
     n = len(m.node_ids)
-    held = np.array([m.control[x] == side for x in m.node_ids])
-    depots = [d for d in m.depots.values() if d.side == side and d.working
+    held = np.array([m.world.control[x] == side for x in m.node_ids])
+    depots = [d for d in m.world.depots.values() if d.side == side and d.working
               and held[m.node_index[d.node]]]
     bases = [d for d in depots if d.kind == "base"] or depots
     forward = [d for d in depots if d not in bases]
@@ -129,10 +131,14 @@ def _trace(m: CampaignModel, side: str) -> SupplyNet:
     offset = np.full(n, np.inf)
     offset[[m.node_index[d.node] for d in bases]] = 0.0
     haul, haul_pred = m.cost_graph.distances(cost, offset)
+    by_rail = None
+    if any(d.kind == "railhead" for d in forward):
+        by_rail, _ = m.cost_graph.distances(np.where(e.rail, cost, np.inf), offset)
     fed = False
     for d in forward:
         i = m.node_index[d.node]
-        if np.isfinite(haul[i]):
+        reached = by_rail[i] if d.kind == "railhead" else haul[i]
+        if np.isfinite(reached):
             offset[i] = min(offset[i], m.params.forward_depot_factor * haul[i])
             fed = True
     if not fed:  # no forward depot in play: the haul is the supply distance
@@ -162,10 +168,6 @@ def update_supply(m: CampaignModel, nets: dict[str, SupplyNet]) -> None:
     for unit in m.active_units():
         d, route = unit_supply_km(unit, nets[unit.side], m)
         unit.supply_km, unit.supply_route = d, route
-        if unit.baseline_node != unit.node:  # a new position: its supply line is the new normal
-            unit.baseline_node, unit.baseline_supply_km = unit.node, None
-        if unit.baseline_supply_km is None and math.isfinite(d):
-            unit.baseline_supply_km = max(d, 1.0)
         if d <= p.supply_range_km:
             unit.supply = min(1.0, unit.supply + p.supply_recovery_per_hour)
         else:

@@ -1,43 +1,45 @@
 """Who acts: `Unit`, one agent per BTG, regiment, brigade or battalion.
 
 A unit's strength is its equipment (personnel, tanks, IFV/APC, artillery, MLRS), not one number:
-losses, abandoned and captured items are counted per item. The rules that change a unit live in
-sim/combat.py, sim/movement.py, sim/supply.py and sim/control.py; the unit holds state and makes
-its own decisions about what to do next (`step`, called once per hour in the orders phase).
+losses, abandoned and captured items are counted per item. A unit is a Mesa agent from the hour it
+enters the map until it surrenders or disbands (then it is removed from the model and only its
+last state is kept for the record). It takes its tasks from its side's commander
+(sim/commander.py) and decides its own local moves each hour (`step`: sim/doctrine.py's rules):
+go on to the next objective, re-plan a blocked route, break off or rout when its morale breaks.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
 from mesa.discrete_space import CellAgent
 
+from sim import doctrine
 from sim.combat import HEAVY, ITEMS, PERSONNEL
-from sim.scenario import Order, Posture, UnitSpec, UnitType
+from sim.scenario import Posture, Status, Task, UnitSpec, UnitType
 
 if TYPE_CHECKING:
     from sim.model import CampaignModel
 
 #: Unit types that move mostly on foot or in soft-skinned trucks (slower off the highway).
 FOOT_TYPES = {UnitType.INFANTRY, UnitType.NATIONAL_GUARD}
-#: A unit with less than this share of its starting personnel is combat-ineffective and
-#: disbands (its survivors leave the map; its remaining heavy items are abandoned). 10 % is
-#: the point below which Dupuy's data shows no unit still holding as a formation.
-DISBAND_FRACTION = 0.10
-
 
 class Unit(CellAgent):
     """One manoeuvre unit on the theatre graph.
 
     Position: `cell` is the node the unit is at. While it travels an edge, `next_node` is the
     node it is heading to and `progress_km` how far along the edge it is.
+
+    Orders: `order_id` is the plan order it is carrying out (None: none, or a commander's own
+    task), `task` and `objective` what it is doing now, `track` the objectives still to come
+    after the current one.
     """
 
-    def __init__(self, model: CampaignModel, spec: UnitSpec):
+    def __init__(self, model: CampaignModel, spec: UnitSpec, index: int):
         super().__init__(model)
         self.spec = spec
+        self.index = index  # position in the scenario's unit list (record order)
         self.key = spec.id
         self.side: str = spec.side
         self.type = spec.type
@@ -53,12 +55,11 @@ class Unit(CellAgent):
         self.lost = np.zeros(len(ITEMS))  # destroyed in combat
         self.abandoned = np.zeros(len(ITEMS))  # left behind (counted as captured by the taker)
         self.loss_carry = np.zeros(len(ITEMS))  # fractional expected losses not yet whole items
-        self.status = "waiting" if spec.arrives is not None else "active"
-        self.orders: list[Order] = sorted(
-            (o for o in model.scenario.orders if spec.id in o.units), key=lambda o: o.start)
-        self.order: Order | None = None
-        self.task: str = "hold"
+        self.status = Status.ACTIVE
+        self.order_id: str | None = None
+        self.task: Task = doctrine.task_of_posture(self.posture)
         self.objective: str | None = None
+        self.track: list[str] = []  # objectives after the current one
         self.route: list[str] = []  # nodes still to visit, next first
         self.next_node: str | None = None
         self.progress_km = 0.0
@@ -67,26 +68,41 @@ class Unit(CellAgent):
         self.in_combat = False
         self.losses_this_hour = 0.0
         self.supply_km = 0.0  # traced supply distance (inf when cut off)
-        self.baseline_supply_km: float | None = None  # supply distance when it took position
-        self.baseline_node: str | None = None
         self.supply_route: list[str] = []
-        self.threat_hours = 0.0
-        self.doctrine_withdraw = False
         self.stalled_hours = 0.0  # consecutive hours attacking below the capture ratio
+        self.stalled_on: str | None = None  # the objective of an attack called off
+        self.withdrawn = False  # pulled back by its commander (not by its own morale)
+        self.idle = False  # has done its task: its commander may give it another
+        self.then: tuple | None = None  # (task, objectives) once a move is done
+        self.last_node: str = spec.at  # kept when the unit leaves the map
 
     # ---------------------------------------------------------------- derived state
     @property
     def node(self) -> str:
-        return self.cell.coordinate
+        """The node the unit is at (for a unit that has left the map, the last one)."""
+        return self.cell.coordinate if self.cell is not None else self.last_node
 
     @property
     def active(self) -> bool:
-        return self.status == "active"
+        return self.status == Status.ACTIVE
+
+    @property
+    def retreating(self) -> bool:
+        """Withdrawing or routed and on the move: a column on the road, not a position."""
+        return (self.posture in (Posture.WITHDRAW, Posture.ROUT)
+                and (self.next_node is not None or bool(self.route)))
 
     @property
     def holds_ground(self) -> bool:
-        """Active and not routed: can hold or take a node."""
-        return self.active and self.posture != Posture.ROUT
+        """Can hold or take a node: active, not routed, and not a retreating column that is
+        already on the road out."""
+        return (self.active and self.posture != Posture.ROUT
+                and not (self.posture == Posture.WITHDRAW and self.next_node is not None))
+
+    @property
+    def advancing(self) -> bool:
+        """Attacking or moving: its patrols take undefended ground (sim/control.py)."""
+        return self.posture in (Posture.ATTACK, Posture.MOVE)
 
     @property
     def personnel(self) -> float:
@@ -103,17 +119,8 @@ class Unit(CellAgent):
 
     # ---------------------------------------------------------------- orders phase
     def step(self) -> None:
-        """Decide what to do this hour: take up new orders, or obey the doctrine."""
-        if not self.active:
-            return
-        now: datetime = self.model.now
-        while self.orders and self.orders[0].start <= now:
-            self.order = self.orders.pop(0)
-            if self.posture != Posture.ROUT:  # a new order from above overrides the doctrine
-                self.doctrine_withdraw, self.threat_hours = False, 0.0
-                self.model.assign_task(self, self.order.task, self.order.objective,
-                                       self.order.via)
-        self.model.apply_doctrine(self)
+        """This hour's own decisions: the unit's doctrine (sim/doctrine.py)."""
+        doctrine.unit_step(self, self.model)
 
     # ---------------------------------------------------------------- bookkeeping
     def abandon(self, fraction: float) -> np.ndarray:
@@ -131,12 +138,12 @@ class Unit(CellAgent):
             "next": self.next_node,
             "progress_km": round(self.progress_km, 2),
             "posture": self.posture.value,
-            "status": self.status,
+            "status": self.status.value,
             "strength": round(self.strength_fraction, 4),
             "morale": round(self.morale, 4),
             "supply": round(self.supply, 4),
             "equipment": [int(x) for x in self.equipment],
-            "task": self.task,
+            "task": self.task.value,
             "objective": self.objective,
             "in_combat": self.in_combat,
         }

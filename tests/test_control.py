@@ -31,10 +31,10 @@ def test_presence_takes_villages_but_not_across_an_unbridged_river_nor_towns():
         hours=6, orders=[{"units": ["ru"], "task": "move", "objective": "far"}],
         control={"nodes": {"RU": ["a"]}}, parameters=QUIET)
     model = run(theatre, scenario, hours=1)
-    assert model.units[0].node == "a"  # still on the road to c (3.6 km/h into enemy ground)
-    assert model.control["c"] == "RU"
-    assert model.control["b"] == "UA"  # the river stops patrols
-    assert model.control["t"] == "UA"  # a town needs troops to enter it
+    assert model.unit("ru").node == "a"  # still on the road to c (3.6 km/h into enemy ground)
+    assert model.world.control["c"] == "RU"
+    assert model.world.control["b"] == "UA"  # the river stops patrols
+    assert model.world.control["t"] == "UA"  # a town needs troops to enter it
 
 
 def test_holding_units_do_not_creep_forward():
@@ -46,7 +46,7 @@ def test_holding_units_do_not_creep_forward():
           "equipment": {"personnel": 500}}],
         hours=12, control={"nodes": {"RU": ["a"]}}, parameters=QUIET)
     model = run(theatre, scenario)
-    assert model.control["c"] == "UA"
+    assert model.world.control["c"] == "UA"
 
 
 def cut_off(nodes: dict, edges: list) -> CampaignModel:
@@ -68,8 +68,8 @@ def test_a_cut_off_unit_does_not_march_home_through_deep_enemy_ground():
     edges = [("p", "u1", 10, "main"), ("u1", "u2", 10, "main"), ("u2", "u3", 10, "main"),
              ("u3", "home", 10, "main")]
     model = cut_off(nodes, edges)
-    unit = model.units[0]
-    assert all(model.control[n] == "UA" for n in ("u1", "u2", "u3"))
+    unit = model.unit("ru")
+    assert all(model.world.control[n] == "UA" for n in ("u1", "u2", "u3"))
     assert unit.node == "p" or unit.status != "active"
 
 
@@ -78,4 +78,4 @@ def test_a_short_breakout_is_taken():
     unit breaks out and reaches its side's ground."""
     nodes = {"p": (0, 0), "u1": (10, 0), "home": (20, 0)}
     model = cut_off(nodes, [("p", "u1", 10, "main"), ("u1", "home", 10, "main")])
-    assert model.units[0].node == "home"
+    assert model.unit("ru").node == "home"

@@ -1,0 +1,117 @@
+"""A side's plan during a run: its orders, what each waits for, and whether it is done.
+
+The scenario's `orders:` (sim/scenario.py, `Order`) are the plan; this module holds their state
+during a run (`PlanOrder`) and evaluates their conditions against the model (`met`). The side's
+commander (sim/commander.py) issues an order once its start has come and its condition holds,
+after the command delay.
+
+Conditions read only what a commander would know of the situation: who holds a place, where its
+own units are and how strong, and an estimate of a force ratio from what stands at a place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sim import combat
+from sim.scenario import Condition, Order, Posture, Task, other
+
+if TYPE_CHECKING:
+    from sim.model import CampaignModel
+
+
+class OrderState(StrEnum):
+    WAITING = "waiting"  # its start has not come, or its condition does not hold yet
+    DUE = "due"  # decided: issued when the command delay has passed
+    ISSUED = "issued"  # the units are carrying it out
+    DONE = "done"  # its objectives are held (a hold or reserve is done once issued)
+
+
+@dataclass
+class PlanOrder:
+    """One order of the plan and where it stands."""
+
+    spec: Order
+    id: str  # the order's id, or "orders[i]"
+    side: str
+    start: datetime
+    state: OrderState = OrderState.WAITING
+    due: datetime | None = None
+    issued_at: datetime | None = None
+
+    @property
+    def track(self) -> list[str]:
+        return self.spec.track
+
+
+def plan_orders(m: CampaignModel) -> list[PlanOrder]:
+    """The scenario's orders as plan orders, in the file's order."""
+    side_of = {u.id: u.side for u in m.scenario.units}
+    return [PlanOrder(o, o.id or f"orders[{i}]", side_of[o.units[0]], m.scenario.order_start(o))
+            for i, o in enumerate(m.scenario.orders)]
+
+
+def estimated_ratio(units: list, place: str, m: CampaignModel) -> float:
+    """A commander's estimate of the force ratio `units` would attack `place` with: their
+    attack power against the enemy troops holding it, with posture and terrain, before the fog
+    of war (inf if nobody holds it)."""
+    if not units:
+        return 0.0
+    side = units[0].side
+    p = m.params
+    terrain = m.graph.nodes[place]["terrain"]
+    defenders = [u for u in m.active_units(other(side)) if u.node == place and u.holds_ground]
+    if not defenders:
+        return float("inf")
+    att = sum(combat.attack_power(u, m.weights, p) for u in units)
+    dfd = sum(combat.defence_power(u, m.weights, p, terrain=terrain,
+                                   defending=u.posture == Posture.DEFEND,
+                                   prepared=m.prepared(u)) for u in defenders)
+    return att / max(dfd, 1e-6)
+
+
+def met(cond: Condition, order: PlanOrder, m: CampaignModel) -> bool:
+    """Whether a condition holds now, seen from the side giving `order`."""
+    side = order.side
+    kind = cond.kind
+    if kind == "taken":
+        return m.world.control[cond.taken] == side
+    if kind == "lost":
+        return m.world.control[cond.lost] != side
+    if kind == "empty":
+        return cond.empty not in m.occupied_by(other(side))
+    if kind == "arrived":
+        unit = m.unit(cond.arrived)
+        return unit is not None and (cond.at is None
+                                     or (unit.node == cond.at and unit.next_node is None))
+    if kind == "done":
+        return m.order_state(cond.done) == OrderState.DONE
+    if kind == "ratio":
+        own = [u for uid in order.spec.units if (u := m.unit(uid)) is not None]
+        return estimated_ratio(own, cond.at, m) >= cond.ratio
+    if kind in ("strength", "supply"):
+        unit = m.unit(getattr(cond, kind))
+        if unit is None:  # gone (surrendered or disbanded), or not yet arrived
+            return m.unit_gone(getattr(cond, kind))
+        level = unit.strength_fraction if kind == "strength" else unit.supply
+        return level < cond.below
+    if kind == "all":
+        return all(met(c, order, m) for c in cond.all)
+    return any(met(c, order, m) for c in cond.any)
+
+
+def is_done(order: PlanOrder, m: CampaignModel) -> bool:
+    """An issued order is done when its last objective is held by its side (an attack or a
+    move), when its units have reached their fallback or are gone (a withdrawal), or at once
+    (a hold or a reserve)."""
+    task = order.spec.task
+    if task in (Task.HOLD, Task.RESERVE):
+        return True
+    last = order.track[-1]
+    if task == Task.WITHDRAW:
+        units = [u for uid in order.spec.units if (u := m.unit(uid)) is not None]
+        return all(u.node == last or u.order_id != order.id for u in units)
+    return m.world.control[last] == order.side
