@@ -7,6 +7,7 @@
     python run.py view RUN_DIR           replay a saved run without re-simulating
     python run.py sweep SCENARIO.yaml .. run many variants (see sim/sweep.py)
     python run.py compare RESULTS        compare a sweep's outcomes, with plots
+    python run.py whatif SCENARIO.yaml   the standard what-if table (docs/whatif.md)
 
 Bad input (a scenario, a --set value, an option) gives one line on stderr naming the file,
 field and what was expected, and exit code 2; never a traceback.
@@ -263,6 +264,37 @@ def view_run(argv: list[str]) -> int:
     return 0
 
 
+def whatif(argv: list[str]) -> int:
+    """The standard what-if table of a scenario (sim/whatif.py)."""
+    ap = _Parser(prog="run.py whatif",
+                 description="Run the scenario's standard counterfactuals and compare each "
+                             "with the baseline (docs/whatif.md).")
+    ap.add_argument("scenario", type=Path)
+    ap.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
+    ap.add_argument("--set", dest="overrides", action="append", default=[],
+                    metavar="NAME=VALUE", help="override a model parameter (repeatable)")
+    ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    args = ap.parse_args(argv)
+    if not 1 <= args.seeds <= 100:
+        raise UsageError(f"--seeds {args.seeds}: expected 1 to 100")
+    from sim import whatif as wi
+    from sim.theatre import build_theatre
+
+    theatre = build_theatre()
+    scenario = load_scenario(args.scenario, theatre)
+    if scenario.whatif is None:
+        raise UsageError(f"{args.scenario}: no whatif: block (it names the key town, bridge "
+                         "and attack the standard what-ifs vary; docs/whatif.md)")
+    params = _params_for(scenario, args.overrides)
+    seeds = list(range(args.seeds))
+    variants = wi.standard_variants(scenario)
+    runs = wi.run_all(scenario, theatre, params, seeds, variants)
+    names = {n: theatre.graph.nodes[n]["name"] for n in theatre.graph.nodes}
+    rows = wi.judge(scenario, runs, variants)
+    print(wi.table(scenario, rows, seeds, names, markdown=args.markdown))
+    return 0
+
+
 def sweep(argv: list[str]) -> int:
     from sim.sweep import main as sweep_main
 
@@ -276,7 +308,7 @@ def compare_runs(argv: list[str]) -> int:
 
 
 COMMANDS = {"params": list_params, "map": render_map, "view": view_run, "sweep": sweep,
-            "compare": compare_runs}
+            "compare": compare_runs, "whatif": whatif}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,12 +5,14 @@ Each hour the commander
   order that waited for a condition is issued `order_delay_hours` after the condition was first
   met (reports come up, orders go down); an order with no condition goes out at its start;
 - watches each grouping's line of supply for the evidence a commander would see: the line cut,
-  the enemy winning a fight for a place on its rear part, or enemy troops on the move next to
-  the rear part in a strength that could hold the road (`_threat`).
+  the units losing the supply they had, the enemy winning a fight for a place on its rear part,
+  or enemy troops on the move next to the rear part in a strength that could hold the road
+  (`_threat`).
 It decides every hour that a grouping whose line has been threatened for
-`withdraw_decision_hours` withdraws together to its fallback, and that a unit whose position is
-being lost (the attack has gained `give_up_share` of it) gives it up, unless the plan says its
-grouping holds or the side's withdrawal doctrine is off. Every `commander_interval_hours` it
+`withdraw_decision_hours` withdraws together to its fallback (its units fighting off an assault
+stay in the fight), and that a unit whose position is being lost (the attack has gained
+`give_up_share` of it) gives it up, unless the plan says its grouping holds or the side's
+withdrawal doctrine is off. Every `commander_interval_hours` it
 reviews the rest of the situation (`review`), in this order:
 1. reserves are committed where the line is about to break (an enemy attack at
    `reserve_commit_ratio` or more), then where an own attack succeeds (exploitation: they move
@@ -195,16 +197,20 @@ class Commander(mesa.Agent):
 
     def _threat(self, units: list[Unit]) -> str | None:
         """The evidence a commander sees that a grouping's line of supply is threatened, or
-        None, in order: the line is cut; the enemy is attacking a place on the rear part of the
-        line and gaining ground there (force ratio at least capture_ratio); enemy troops on the
-        move stand on or next to the rear part (one road away), at least loc_threat_ratio
-        times as strong as the grouping. The rear part is the line behind the grouping's own
-        places.
-        Short supply alone is not evidence: an over-extended unit is brought supply, not
-        pulled back (its morale and power wear down with it, docs/model.md)."""
+        None, in order: the line is cut; the units, in supply when they took their positions,
+        have lost it (mean supply below withdraw_supply_level); the enemy is attacking a place
+        on the rear part of the line and gaining ground there (force ratio at least
+        capture_ratio); enemy troops on the move stand on or next to the rear part (one road
+        away), at least loc_threat_ratio times as strong as the grouping. The rear part is the
+        line behind the grouping's own places. A unit that took its position already short of
+        supply (over-extended by its own advance) is brought supply, not pulled back: its
+        morale and power wear down instead (docs/model.md)."""
         p, m = self.p, self.model
         if any(not math.isfinite(u.supply_km) for u in units):
             return "its line of supply is cut"
+        if (float(np.mean([u.supply for u in units])) < p.withdraw_supply_level
+                and all(u.position_supply >= p.withdraw_supply_level for u in units)):
+            return "it has lost its supply"
         rear = {n for u in units for n in u.supply_route} - {u.node for u in units}
         if not rear:
             return None
@@ -223,9 +229,13 @@ class Commander(mesa.Agent):
         return None
 
     def _withdraw(self, watch: GroupingWatch, reason: str) -> None:
+        """The grouping goes back, except units fighting off an attack where they stand: a
+        position under assault is held until the fight is being lost (give_up_share), so a
+        stronger garrison holds longer."""
         m = self.model
-        units = self._members(watch)
+        units = [u for u in self._members(watch) if not u.in_combat]
         if not units:
+            watch.ordered_back = False  # all in the fight: decide again when it is over
             return
         label = (f"the {watch.spec.id.replace('_', ' ')} grouping" if len(watch.spec.units) > 1
                  else units[0].name)

@@ -42,7 +42,8 @@ class EdgeArrays:
     u: np.ndarray
     v: np.ndarray
     length_km: np.ndarray
-    rail: np.ndarray
+    rail: np.ndarray  # a railway runs along it
+    road: np.ndarray  # a road runs along it (not a railway alone)
     crossing: list[str | None]
 
     @classmethod
@@ -52,6 +53,7 @@ class EdgeArrays:
                    np.array([index[b] for _, b, _ in edges], dtype=np.int64),
                    np.array([d["length_km"] for _, _, d in edges]),
                    np.array([bool(d.get("rail")) for _, _, d in edges]),
+                   np.array([d.get("road_class") is not None for _, _, d in edges]),
                    [d.get("crossing") for _, _, d in edges])
 
 
@@ -94,10 +96,13 @@ class CampaignModel(mesa.Model):
         crossings = {cid: CrossingState("intact" if c.kind in ("bridge", "rail_bridge")
                                         else c.kind)
                      for cid, c in self.theatre.crossings.items()}
-        crossings.update({cid: CrossingState(s) for cid, s in scenario.crossings.items()})
+        crossings.update({cid: CrossingState("intact" if s == "indestructible" else s)
+                          for cid, s in scenario.crossings.items()})
         self.world = World(
             control=self._initial_control(), crossings=crossings,
-            depots={d.id: DepotState(d.id, d.side, d.at, d.kind) for d in scenario.depots})
+            depots={d.id: DepotState(d.id, d.side, d.at, d.kind) for d in scenario.depots},
+            indestructible={cid for cid, s in scenario.crossings.items()
+                            if s == "indestructible"})
         self.initial_held = {s: np.array([self.world.control[n] == s for n in self.node_ids])
                              for s in SIDES}
         self.pending_events = sorted(scenario.events, key=lambda e: e.at)
@@ -227,6 +232,7 @@ class CampaignModel(mesa.Model):
         units = self.agents_by_type.get(Unit)
         if units is not None:
             units.shuffle_do("step")  # each unit's own decisions, in random order
+        self.positions_changed()  # decisions may have put units on the road out
         self.movement_phase()
         self.combat_phase()
         self.pontoons_under_fire()
@@ -366,6 +372,8 @@ class CampaignModel(mesa.Model):
                 unit.fatigue = min(1.0, unit.fatigue + p.fatigue_per_march_hour)
                 unit.hours_in_place = 0.0
             elif unit.node == before:
+                if unit.hours_in_place == 0.0:  # its first hour in a new position
+                    unit.position_supply = unit.supply
                 unit.hours_in_place += 1.0
 
     def arrive(self, unit: Unit, node: str, data: dict) -> None:
@@ -482,7 +490,7 @@ class CampaignModel(mesa.Model):
             att[:] = [u for u in att if u.side == side]
             dfd.extend(u for u in self.active_units(other(side))
                        if u.node == v and not u.retreating)
-        return {v: out[v] for v in sorted(out)}
+        return {v: out[v] for v in sorted(out) if out[v][1]}
 
     def fog_of_war(self, node: str) -> float:
         """Log-normal multiplier on a battle's ratio, drawn once per node and day."""

@@ -97,7 +97,7 @@ def met(cond: Condition, order: PlanOrder, m: CampaignModel) -> bool:
         if unit is None:  # gone (surrendered or disbanded), or not yet arrived
             return m.unit_gone(getattr(cond, kind))
         level = unit.strength_fraction if kind == "strength" else unit.supply
-        return level < cond.below
+        return bool(level < cond.below)
     if kind == "all":
         return all(met(c, order, m) for c in cond.all)
     return any(met(c, order, m) for c in cond.any)

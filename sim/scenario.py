@@ -274,6 +274,9 @@ class WhatIf(_Strict):
     bridge_destroyed_expect: Literal["earlier", "later", "either"] = "either"
     bridge_expect_place: str | None = Field(
         None, description="the place whose date the bridge variants are expected to move")
+    withdrawal_place: str | None = Field(
+        None, description="the place the defending side's withdrawal gives up (default the "
+        "key town)")
     supporting_attack: str | None = Field(None, description="an order id left out")
     source: str = Field(min_length=1, description="why these expectations")
 
@@ -392,10 +395,11 @@ class Scenario(_Strict):
     fallback: dict[Side, list[str]] = Field(
         default_factory=dict,
         description="where each side's units withdraw to when the doctrine pulls them back")
-    crossings: dict[str, Literal["intact", "destroyed", "pontoon"]] = Field(
+    crossings: dict[str, Literal["intact", "destroyed", "pontoon", "indestructible"]] = Field(
         default_factory=dict,
-        description="crossings whose state at the start differs from the map's (a bridge "
-        "already destroyed, a pontoon already built), by crossing id")
+        description="crossings whose state at the start differs from the map's, by crossing "
+        "id: a bridge already destroyed, a pontoon already built, or a bridge that no strike "
+        "or demolition can destroy (a what-if)")
     units: list[UnitSpec] = Field(min_length=1)
     orders: list[Order] = Field(default_factory=list)
     groupings: list[Grouping] = Field(default_factory=list)
@@ -638,8 +642,9 @@ def _place_fields(s: Scenario) -> list[tuple[tuple, str]]:
     if s.whatif:
         out += [(("whatif", "key_places", j), p) for j, p in enumerate(s.whatif.key_places)]
         out.append((("whatif", "key_town"), s.whatif.key_town))
-        if s.whatif.bridge_expect_place:
-            out.append((("whatif", "bridge_expect_place"), s.whatif.bridge_expect_place))
+        for key in ("bridge_expect_place", "withdrawal_place"):
+            if getattr(s.whatif, key):
+                out.append((("whatif", key), getattr(s.whatif, key)))
     return out
 
 
@@ -686,7 +691,7 @@ def resolve_places(s: Scenario, theatre: Theatre, file: str, root: Any) -> Scena
             raise ScenarioError(file, f"no bridge or crossing {cid!r} on the map{hint}",
                                 _line_of(root, loc), _path(loc))
         if theatre.crossings[cid].kind not in ("bridge", "rail_bridge") and (
-                loc[0] == "whatif" or data["crossings"][cid] == "destroyed"):
+                loc[0] == "whatif" or data["crossings"][cid] in ("destroyed", "indestructible")):
             kind = theatre.crossings[cid].kind
             raise ScenarioError(file, f"{cid!r} is a {kind!r} crossing, not a bridge",
                                 _line_of(root, loc), _path(loc))

@@ -1,16 +1,17 @@
-"""Supply: traced each hour from a side's depots and railheads through ground the side holds.
+"""Supply: traced each hour from a side's bases, by rail and by road, through ground it holds.
 
-Rail counts at `rail_cost_factor` of its length (a train carries what dozens of trucks do), so a
-railhead far up a line still feeds the units near it, and cutting the line (taking a node on it,
-or destroying its bridge) cuts that supply. A unit whose traced distance is within
+Trains run from a side's bases (its rear: Belgorod, Valuiki, Kharkiv) along unbroken railway over
+ground the side holds, where a km of rail counts `rail_cost_factor` of a km of road (a train
+carries what dozens of trucks do); trucks haul from the bases and from any place a train reaches,
+by road. So cutting a line (taking a place on it, or destroying its bridge) cuts the rail supply
+of everything beyond, which then has to come by road from the nearest place trains still reach.
+Forward depots and railheads shorten the last leg while they work: a depot while trucks can reach
+it from a base, a railhead while trains can. A unit whose traced distance is within
 `supply_range_km` is in supply and refills; otherwise its supply level decays, and with no path
 at all it is cut off (encircled).
 
-Supply starts at a side's bases (its rear: Belgorod, Valuiki, Kharkiv) and runs through forward
-depots and railheads only while they are still connected to a base: a depot while trucks can
-reach it from a base, a railhead while trains can (an unbroken line of rail over ground the side
-holds). Izium, the Russian hub in summer 2022, worked as long as the railway through Kupiansk
-fed it. The trace runs over the edges whose two ends the side holds and whose crossing stands
+Izium, the Russian hub in summer 2022, worked as long as the railway through Kupiansk fed it.
+The traces run over the edges whose two ends the side holds and whose crossing stands
 (scipy.sparse.csgraph.dijkstra).
 """
 
@@ -37,8 +38,8 @@ class SupplyNet:
     node_ids: list[str]
     index: dict[str, int]
     dist: np.ndarray  # effective km from the bases, per node (inf: not reached)
-    pred: np.ndarray  # predecessor towards the source depot (-9999 at sources, unreached)
-    haul_pred: np.ndarray | None = None  # stage 1: predecessor towards the nearest base
+    pred: np.ndarray  # predecessor towards the source that feeds it (-9999 at sources)
+    feeders: tuple[np.ndarray, ...] = ()  # the stages behind: forward depot -> haul -> rail
 
     def reaches(self, node: str) -> bool:
         return bool(np.isfinite(self.dist[self.index[node]]))
@@ -47,17 +48,15 @@ class SupplyNet:
         return float(self.dist[self.index[node]])
 
     def path(self, node: str) -> list[str]:
-        """The line of supply to `node`: base first (through the forward depot that feeds it,
-        if any), `node` last ([] if not reached)."""
+        """The line of supply to `node`: base first (by rail as far as trains go, through the
+        forward depot that feeds it, if any), `node` last ([] if not reached)."""
         i = self.index[node]
         if not np.isfinite(self.dist[i]):
             return []
         out = [i]
-        while self.pred[out[-1]] >= 0:
-            out.append(int(self.pred[out[-1]]))
-        if self.haul_pred is not None:  # from the feeding depot back to its base
-            while self.haul_pred[out[-1]] >= 0:
-                out.append(int(self.haul_pred[out[-1]]))
+        for pred in (self.pred, *self.feeders):
+            while pred[out[-1]] >= 0:
+                out.append(int(pred[out[-1]]))
         return [self.node_ids[j] for j in reversed(out)]
 
 
@@ -106,14 +105,15 @@ def trace(m: CampaignModel, side: str) -> SupplyNet:
 
 
 def _trace(m: CampaignModel, side: str) -> SupplyNet:
-    """Supply distances from the side's bases, through its forward depots and railheads.
+    """Supply distances from the side's bases, by rail and road, through its forward depots.
 
-    Stage 1: Dijkstra from the working bases (kind "base": the rear, never cut) over held ground.
-    Stage 2: every working base is a source at distance 0 and every working forward depot the
-    bases still reach, or railhead they still reach by rail alone, is a source at
-    `forward_depot_factor` times its own haul from the bases (stocks held forward shorten the
-    last leg). A forward depot the bases no longer reach, or a railhead whose line is cut,
-    stops working. A side with no base treats all its depots as bases.
+    Stage 1 (trains): Dijkstra from the working bases (kind "base": the rear, never cut) over
+    held railway, at rail_cost_factor per km. Stage 2 (trucks): Dijkstra by road from the
+    bases and every place a train reaches (at its rail distance): the haul. Stage 3: every
+    forward depot the trucks reach, and every railhead the trains reach, is also a source, at
+    `forward_depot_factor` times its own haul (stocks held forward shorten the last leg); a
+    depot or railhead cut off from the bases stops working. A side with no base treats all its
+    depots as bases.
     """
     n = len(m.node_ids)
     held = np.array([m.world.control[x] == side for x in m.node_ids])
@@ -126,25 +126,24 @@ def _trace(m: CampaignModel, side: str) -> SupplyNet:
                          np.full(n, -9999))
     e = m.edges
     use = held[e.u] & held[e.v] & standing_edges(m)
-    cost = np.where(use, np.where(e.rail, e.length_km * m.params.rail_cost_factor,
-                                  e.length_km), np.inf)
+    rail_cost = np.where(use & e.rail, e.length_km * m.params.rail_cost_factor, np.inf)
+    road_cost = np.where(use & e.road, e.length_km, np.inf)
     offset = np.full(n, np.inf)
     offset[[m.node_index[d.node] for d in bases]] = 0.0
-    haul, haul_pred = m.cost_graph.distances(cost, offset)
-    by_rail = None
-    if any(d.kind == "railhead" for d in forward):
-        by_rail, _ = m.cost_graph.distances(np.where(e.rail, cost, np.inf), offset)
+    by_rail, rail_pred = m.cost_graph.distances(rail_cost, offset)
+    haul, haul_pred = m.cost_graph.distances(road_cost, np.minimum(offset, by_rail))
     fed = False
+    sources = np.minimum(offset, by_rail)
     for d in forward:
         i = m.node_index[d.node]
         reached = by_rail[i] if d.kind == "railhead" else haul[i]
         if np.isfinite(reached):
-            offset[i] = min(offset[i], m.params.forward_depot_factor * haul[i])
+            sources[i] = min(sources[i], m.params.forward_depot_factor * haul[i])
             fed = True
     if not fed:  # no forward depot in play: the haul is the supply distance
-        return SupplyNet(side, m.node_ids, m.node_index, haul, haul_pred)
-    dist, pred = m.cost_graph.distances(cost, offset)
-    return SupplyNet(side, m.node_ids, m.node_index, dist, pred, haul_pred)
+        return SupplyNet(side, m.node_ids, m.node_index, haul, haul_pred, (rail_pred,))
+    dist, pred = m.cost_graph.distances(road_cost, sources)
+    return SupplyNet(side, m.node_ids, m.node_index, dist, pred, (haul_pred, rail_pred))
 
 
 def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel) -> tuple[float, list[str]]:

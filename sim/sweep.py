@@ -1,7 +1,7 @@
 """Parameter sweeps: many runs of one scenario with some values varied, on an Executor.
 
     python run.py sweep SCENARIO.yaml --vary capture_ratio=1.2,1.5,2.0 --seeds 4
-    python run.py sweep SCENARIO.yaml --vary withdraw_detour_factor=1.2:2.5 --samples 32
+    python run.py sweep SCENARIO.yaml --vary withdraw_decision_hours=2:24 --samples 32
     python run.py sweep --file examples/sweeps/bridges.yaml --workers 2
     python run.py compare runs/sweeps/<name>            (tables and plots: sim/sweep_compare.py)
 
@@ -893,7 +893,7 @@ def places_meta(base: Base) -> list[dict[str, Any]]:
     model = CampaignModel(base.scenario, base.theatre, seed=0)
     out = []
     for p in key_places(base.scenario):
-        start = model.control[p]
+        start = model.world.control[p]
         changed = [o for o in base.scenario.history if o.place == p and o.holder != start]
         obs = min(changed, key=lambda o: (o.date, o.until or o.date)) if changed else None
         first, until = (obs.date, obs.until) if obs else (None, None)

@@ -75,6 +75,7 @@ class Unit(CellAgent):
         self.idle = False  # has done its task: its commander may give it another
         self.then: tuple | None = None  # (task, objectives) once a move is done
         self.last_node: str = spec.at  # kept when the unit leaves the map
+        self.position_supply = spec.supply  # its supply level when it took its position
 
     # ---------------------------------------------------------------- derived state
     @property
@@ -94,10 +95,9 @@ class Unit(CellAgent):
 
     @property
     def holds_ground(self) -> bool:
-        """Can hold or take a node: active, not routed, and not a retreating column that is
-        already on the road out."""
-        return (self.active and self.posture != Posture.ROUT
-                and not (self.posture == Posture.WITHDRAW and self.next_node is not None))
+        """Can hold or take a node: active, not routed, and not a column withdrawing (on the
+        road out, or about to take it)."""
+        return self.active and self.posture != Posture.ROUT and not self.retreating
 
     @property
     def advancing(self) -> bool:

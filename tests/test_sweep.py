@@ -134,7 +134,7 @@ def test_grid_design_is_the_full_product(base, scenario_file):
 
 @pytest.mark.parametrize("sample", ["random", "lhs"])
 def test_sampled_designs_have_size_and_bounds(base, sample, scenario_file):
-    axes = [sweep.make_axis(base, "withdraw_detour_factor", ("1.2", "2.5"), "t"),
+    axes = [sweep.make_axis(base, "resume_ratio_margin", ("1.2", "2.5"), "t"),
             sweep.make_axis(base, PERSONNEL, ("1000", "4000"), "t"),
             sweep.make_axis(base, "events[1].at", ("2022-09-06T00:00", "2022-09-07T00:00"), "t"),
             sweep.make_axis(base, "capture_ratio", ["1.5", "2"], "t")]
@@ -142,7 +142,7 @@ def test_sampled_designs_have_size_and_bounds(base, sample, scenario_file):
     spec = sweep.SweepSpec(str(scenario_file), axes, sample=sample, samples=n)
     sets = sweep.design(spec)
     assert len(sets) == 2 * n  # the grid axis is crossed with the sample
-    x = np.array([s["withdraw_detour_factor"] for _, s in sets])
+    x = np.array([s["resume_ratio_margin"] for _, s in sets])
     p = np.array([s[PERSONNEL] for _, s in sets])
     assert ((1.2 <= x) & (x <= 2.5)).all() and ((1000 <= p) & (p <= 4000)).all()
     assert all(isinstance(v, int) for v in p.tolist())  # personnel stays a whole number
@@ -156,7 +156,7 @@ def test_sampled_designs_have_size_and_bounds(base, sample, scenario_file):
 
 def test_sobol_design_has_saltelli_size(base, scenario_file):
     pytest.importorskip("SALib")
-    axes = [sweep.make_axis(base, "withdraw_detour_factor", ("1.2", "2.5"), "t"),
+    axes = [sweep.make_axis(base, "resume_ratio_margin", ("1.2", "2.5"), "t"),
             sweep.make_axis(base, "capture_ratio", ("1.2", "2.5"), "t")]
     spec = sweep.SweepSpec(str(scenario_file), axes, sample="sobol", samples=8)
     sets = sweep.design(spec)
@@ -347,18 +347,18 @@ def test_compare_sampled_sweep_gives_sensitivity(base, tmp_path, capsys, scenari
 @pytest.mark.parametrize("sample, n", [("lhs", 64), ("random", 64), ("sobol", 32)])
 def test_sensitivity_names_the_parameter_that_matters(base, sample, n, tmp_path, scenario_file):
     """Outcomes made up from the design: fidelity follows capture_ratio strongly,
-    withdraw_detour_factor weakly, threat_hours not at all."""
+    resume_ratio_margin weakly, withdraw_decision_hours not at all."""
     pytest.importorskip("SALib")
     from sim import sweep_compare
 
     axes = [sweep.make_axis(base, "capture_ratio", ("1.2", "2.5"), "t"),
-            sweep.make_axis(base, "withdraw_detour_factor", ("1.2", "3.0"), "t"),
-            sweep.make_axis(base, "threat_hours", ("1", "12"), "t")]
+            sweep.make_axis(base, "resume_ratio_margin", ("1.2", "3.0"), "t"),
+            sweep.make_axis(base, "withdraw_decision_hours", ("1", "12"), "t")]
     spec = sweep.SweepSpec(str(scenario_file), axes, sample=sample, samples=n, seeds=2)
     rng = np.random.default_rng(1)
     rows = [{"status": "ok", "run_key": t.key, "sample_index": t.sample_index, **t.overrides,
              "fidelity": 40 * t.overrides["capture_ratio"]
-             + 4 * t.overrides["withdraw_detour_factor"] + rng.normal(0, 0.5)}
+             + 4 * t.overrides["resume_ratio_margin"] + rng.normal(0, 0.5)}
             for t in sweep.plan(spec, base.sha256)]
     meta = {"sample": sample, "samples": n, "places": [], "start": "2022-09-05T18:00",
             "end": "2022-09-06T06:00"}
@@ -366,7 +366,7 @@ def test_sensitivity_names_the_parameter_that_matters(base, sample, n, tmp_path,
     assert method == ("sobol" if sample == "sobol" else "rbd_fast")
     index = {r["parameter"]: r["index"] for r in results if r["outcome"] == "fidelity"}
     assert max(index, key=index.get) == "capture_ratio" and index["capture_ratio"] > 0.7
-    assert index["threat_hours"] < 0.15
+    assert index["withdraw_decision_hours"] < 0.15
     assert sweep_compare.plot_sensitivity(method, results, tmp_path / "s.png", len(rows))
 
 

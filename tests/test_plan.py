@@ -1,0 +1,305 @@
+"""Plans and commanders on small hand-built theatres: orders that wait for conditions, attacks
+that go on to their next objective, and the commander's decisions (docs/model.md, "Plans and
+commanders")."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+from toy import START, toy_scenario, toy_theatre
+
+from sim.model import CampaignModel
+from sim.plan import OrderState, met
+from sim.scenario import Condition, Scenario
+
+QUIET = {"combat_noise": 0.0, "presence_km": 0.0}
+# a --- b --- c --- d, 10 km apart by local road
+LINE4 = {"a": (0, 0), "b": (10, 0), "c": (20, 0), "d": (30, 0)}
+EDGES4 = [("a", "b", 10, "local"), ("b", "c", 10, "local"), ("c", "d", 10, "local")]
+
+
+def hour_of(model: CampaignModel, when: str) -> float:
+    return (datetime.fromisoformat(when) - START).total_seconds() / 3600
+
+
+def first(model: CampaignModel, kind: str, text: str = "") -> dict | None:
+    return next((e for e in model.record.events if e["kind"] == kind and text in e["text"]),
+                None)
+
+
+def changed(model: CampaignModel, node: str) -> float:
+    """Hours from the start until `node` first changed hands (inf if never)."""
+    ch = next((c for c in model.record.control_changes if c["node_id"] == node), None)
+    return hour_of(model, ch["time"]) if ch else float("inf")
+
+
+def run(scenario: Scenario, theatre, seed: int = 0) -> CampaignModel:
+    model = CampaignModel(scenario, theatre, seed=seed)
+    model.run()
+    return model
+
+
+# ---------------------------------------------------------------------------------- orders
+def test_an_attack_goes_on_to_its_next_objective():
+    """UA attacks b then c, each held by a small RU post: c falls after b, without a second
+    order, and the order is done once c is held."""
+    theatre = toy_theatre(LINE4, EDGES4)
+    scenario = toy_scenario(
+        [{"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
+         {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 100}},
+         {"id": "rc", "name": "RU c", "side": "RU", "at": "c", "equipment": {"personnel": 100}}],
+        hours=96, orders=[{"id": "push", "units": ["ua"], "task": "attack",
+                           "objectives": ["b", "c"]}],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
+        control={"nodes": {"RU": ["b", "c", "d"]}}, parameters=QUIET)
+    model = run(scenario, theatre)
+    assert changed(model, "b") < changed(model, "c") < float("inf")
+    assert model.order_state("push") == OrderState.DONE
+    assert model.unit("ua").node == "c"
+
+
+def test_an_order_waits_for_its_condition_then_the_command_delay():
+    """The 'follow' order waits until b is taken (by the other unit), then goes out
+    order_delay_hours later: the follower starts moving in the hour after that."""
+    theatre = toy_theatre(LINE4, EDGES4)
+    delay = 3
+    scenario = toy_scenario(
+        [{"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
+         {"id": "ua2", "name": "UA 2", "side": "UA", "at": "a", "equipment": {"personnel": 200}},
+         {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 100}}],
+        hours=72,
+        orders=[{"units": ["ua"], "task": "attack", "objective": "b"},
+                {"id": "follow", "units": ["ua2"], "task": "move", "objective": "d",
+                 "when": {"taken": "b"}}],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
+        control={"nodes": {"RU": ["b", "c", "d"]}},
+        parameters={**QUIET, "order_delay_hours": delay})
+    model = run(scenario, theatre)
+    taken = changed(model, "b")
+    moved = next(k for k, f in enumerate(model.record.frames)
+                 if any(u["id"] == "ua2" and u["task"] == "move" for u in f["units"]))
+    # the condition is seen in the orders phase of the hour after b changed hands
+    assert moved == taken + 1 + delay
+
+
+def test_a_reinforcement_takes_its_order_on_arrival():
+    theatre = toy_theatre(LINE4, EDGES4)
+    scenario = toy_scenario(
+        [{"id": "late", "name": "Late", "side": "UA", "at": "a",
+          "arrives": START + timedelta(hours=10), "equipment": {"personnel": 200}}],
+        hours=24, orders=[{"units": ["late"], "task": "move", "objective": "b"}],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}], parameters=QUIET)
+    model = run(scenario, theatre)
+    assert model.unit("late").node == "b"
+    assert first(model, "arrival")["time"] == (START + timedelta(hours=11)).isoformat()[:16]
+
+
+# ---------------------------------------------------------------------------------- conditions
+@pytest.fixture()
+def standing():
+    """A model at its start: UA at a (strong) and b (weak), RU at c, d RU-held and empty."""
+    theatre = toy_theatre(LINE4, EDGES4)
+    scenario = toy_scenario(
+        [{"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
+         {"id": "weak", "name": "Weak", "side": "UA", "at": "b", "supply": 0.2,
+          "equipment": {"personnel": 100}},
+         {"id": "later", "name": "Later", "side": "UA", "at": "a",
+          "arrives": START + timedelta(hours=5), "equipment": {"personnel": 100}},
+         {"id": "rc", "name": "RU c", "side": "RU", "at": "c", "equipment": {"personnel": 500}}],
+        hours=24, orders=[{"id": "o", "units": ["ua"], "task": "hold"}],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
+        control={"nodes": {"RU": ["c", "d"]}}, parameters=QUIET)
+    model = CampaignModel(scenario, theatre, seed=0)
+    return model, model.plan[0]
+
+
+@pytest.mark.parametrize("cond, expected", [
+    ({"taken": "b"}, True), ({"taken": "c"}, False),
+    ({"lost": "c"}, True), ({"lost": "a"}, False),
+    ({"empty": "d"}, True), ({"empty": "c"}, False),
+    ({"arrived": "ua"}, True), ({"arrived": "later"}, False),
+    ({"arrived": "ua", "at": "a"}, True), ({"arrived": "ua", "at": "b"}, False),
+    ({"supply": "weak", "below": 0.5}, True), ({"supply": "ua", "below": 0.5}, False),
+    ({"strength": "weak", "below": 0.5}, False),
+    ({"ratio": 2.0, "at": "c"}, True), ({"ratio": 20.0, "at": "c"}, False),
+    ({"done": "o"}, False),
+    ({"all": [{"taken": "b"}, {"lost": "c"}]}, True),
+    ({"all": [{"taken": "b"}, {"taken": "c"}]}, False),
+    ({"any": [{"taken": "c"}, {"lost": "d"}]}, True),
+])
+def test_each_kind_of_condition(standing, cond, expected):
+    """Seen from UA at the start. The ratio: 3,000 soldiers attacking (x1) against 500 in a
+    prepared defence (x1.6): 3.75."""
+    model, order = standing
+    assert met(Condition.model_validate(cond), order, model) is expected
+
+
+def test_done_and_arrived_become_true(standing):
+    model, order = standing
+    for _ in range(6):
+        model.step()
+    assert met(Condition(done="o"), order, model)  # a hold is done once issued
+    assert met(Condition(arrived="later"), order, model)
+
+
+@pytest.mark.parametrize("cond, message", [
+    ({}, "exactly one of"),
+    ({"taken": "b", "lost": "c"}, "exactly one of"),
+    ({"taken": "b", "at": "c"}, "at: goes with arrived or ratio"),
+    ({"ratio": 2.0}, "ratio: needs at:"),
+    ({"supply": "x"}, "below: goes with strength or supply"),
+    ({"taken": "b", "below": 0.3}, "below: goes with strength or supply"),
+])
+def test_a_condition_is_checked_when_the_scenario_is_read(cond, message):
+    with pytest.raises(ValidationError, match=message):
+        Condition.model_validate(cond)
+
+
+# ---------------------------------------------------------------------------------- commander
+def pocket(on_threat: str = "withdraw", **params) -> CampaignModel:
+    """Two RU units at p hold a salient fed from their base h through q; a strong UA unit
+    takes q, cutting the line. Fallback: r, reached from p by a second road."""
+    nodes = {"h": (0, 0), "q": (10, 0), "p": (20, 0), "r": (20, -10), "u": (10, 10)}
+    edges = [("h", "q", 10, "main"), ("q", "p", 10, "main"), ("p", "r", 10, "local"),
+             ("r", "h", 22, "local"), ("u", "q", 14, "main")]
+    theatre = toy_theatre(nodes, edges)
+    scenario = toy_scenario(
+        [{"id": "r1", "name": "RU 1", "side": "RU", "at": "p", "equipment": {"personnel": 400}},
+         {"id": "r2", "name": "RU 2", "side": "RU", "at": "p", "equipment": {"personnel": 400}},
+         {"id": "ua", "name": "UA", "side": "UA", "at": "u", "equipment": {"personnel": 3000}}],
+        hours=60, orders=[{"units": ["ua"], "task": "attack", "objective": "q"}],
+        depots=[{"id": "ru_h", "side": "RU", "at": "h", "kind": "base"},
+                {"id": "ua_u", "side": "UA", "at": "u", "kind": "base"}],
+        control={"nodes": {"RU": ["h", "q", "p", "r"], "UA": ["u"]}},
+        fallback={"RU": ["r"]}, parameters={**QUIET, **params})
+    data = scenario.model_dump()
+    data["groupings"] = [{"id": "salient", "units": ["r1", "r2"], "on_threat": on_threat,
+                          "source": "test"}]
+    return run(Scenario.model_validate(data), theatre)
+
+
+def test_a_grouping_whose_line_is_threatened_withdraws_together_after_the_decision_delay():
+    model = pocket(withdraw_decision_hours=5, order_delay_hours=1)
+    order = first(model, "command", "grouping back")
+    assert order is not None
+    withdrawals = [e for e in model.record.events if e["kind"] == "withdraw"]
+    assert {e["unit_id"] for e in withdrawals} == {"r1", "r2"}
+    assert len({e["time"] for e in withdrawals}) == 1  # together
+    assert model.unit("r1").node == "r" and model.unit("r2").node == "r"
+    # the evidence is there from the first hour (a UA force next to q, on the salient's line,
+    # stronger than loc_threat_ratio x the grouping): the decision 5 hours later, the order
+    # one hour after that
+    assert "at Q" in order["text"]
+    assert hour_of(model, order["time"]) == 5 + 1 + 1
+
+
+@pytest.mark.parametrize("variant", [{"on_threat": "hold"}, {"withdrawal_doctrine": False}])
+def test_a_grouping_the_plan_holds_stays(variant):
+    model = pocket(**variant)
+    assert first(model, "command", "grouping back") is None
+    assert {model.unit("r1").node, model.unit("r2").node} == {"p"}
+
+
+def test_a_stalled_attack_is_resumed_when_reinforced():
+    """A UA unit too weak to take b (ratio below 1.5) calls its attack off; a second unit
+    arriving at a a day later brings the estimate over capture_ratio x resume_ratio_margin:
+    the commander resumes the attack and b falls."""
+    theatre = toy_theatre(LINE4, EDGES4)
+    scenario = toy_scenario(
+        [{"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 700}},
+         {"id": "help", "name": "Help", "side": "UA", "at": "a",
+          "arrives": START + timedelta(hours=40), "equipment": {"personnel": 2500}},
+         {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 400}}],
+        hours=120, orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
+        control={"nodes": {"RU": ["b", "c", "d"]}},
+        parameters={**QUIET, "withdrawal_doctrine": False})
+    model = run(scenario, theatre)
+    stalled = first(model, "attack_stalled")
+    resumed = first(model, "command", "resumes the attack")
+    assert stalled and resumed
+    assert hour_of(model, stalled["time"]) < 40 < hour_of(model, resumed["time"])
+    assert changed(model, "b") < float("inf")
+
+
+def test_a_reserve_is_committed_where_the_line_is_about_to_break():
+    """RU attacks UA-held b at 4000 / (800 x 1.6) = 3.1; at the commander's review of hour 6
+    the fight is still on, and the UA reserve standing at a is sent to b."""
+    theatre = toy_theatre(LINE4, EDGES4)
+    scenario = toy_scenario(
+        [{"id": "res", "name": "Reserve", "side": "UA", "at": "a", "posture": "reserve",
+          "equipment": {"personnel": 800}},
+         {"id": "ub", "name": "UA b", "side": "UA", "at": "b", "equipment": {"personnel": 800}},
+         {"id": "ru", "name": "RU", "side": "RU", "at": "c", "equipment": {"personnel": 4000}}],
+        hours=24, orders=[{"units": ["ru"], "task": "attack", "objective": "b"}],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
+        control={"nodes": {"RU": ["c", "d"]}},
+        parameters={**QUIET, "withdrawal_doctrine": False})
+    model = run(scenario, theatre)
+    sent = first(model, "command", "Reserve moves up to reinforce B")
+    assert sent is not None
+
+
+def test_a_unit_done_with_its_attack_joins_the_nearest_one():
+    """UA 1 takes its objective b; UA 2 attacks d; UA 1, free (no enemy within idle_free_km
+    of b once c is cleared), joins the attack on d."""
+    theatre = toy_theatre(LINE4, EDGES4)
+    scenario = toy_scenario(
+        [{"id": "u1", "name": "UA 1", "side": "UA", "at": "a", "equipment": {"personnel": 2000}},
+         {"id": "u2", "name": "UA 2", "side": "UA", "at": "b", "equipment": {"personnel": 400}},
+         {"id": "rd", "name": "RU d", "side": "RU", "at": "d", "equipment": {"personnel": 300}}],
+        hours=96, orders=[{"units": ["u1"], "task": "attack", "objective": "b"},
+                          {"units": ["u2"], "task": "attack", "objective": "d"}],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}],
+        control={"nodes": {"RU": ["d"]}},
+        parameters={**QUIET, "idle_free_km": 5.0, "withdrawal_doctrine": False})
+    model = run(scenario, theatre)
+    assert first(model, "command", "UA 1 joins the attack on D") is not None
+
+
+def test_a_position_being_lost_is_given_up_unless_the_plan_holds_it():
+    """A RU post at b attacked at 1200 / (400 x 1.6) = 1.9 (16 hours to clear it): with the
+    doctrine it leaves when the attack has gained give_up_share of b (8 hours, then the
+    2-hour command delay), before it is forced out; held by the plan, it fights on."""
+    def post(on_threat: str | None) -> CampaignModel:
+        theatre = toy_theatre(LINE4, EDGES4)
+        scenario = toy_scenario(
+            [{"id": "ua", "name": "UA", "side": "UA", "at": "a",
+              "equipment": {"personnel": 1200}},
+             {"id": "rb", "name": "RU b", "side": "RU", "at": "b",
+              "equipment": {"personnel": 400}}],
+            hours=48, orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
+            depots=[{"id": "ru_d", "side": "RU", "at": "d", "kind": "base"},
+                    {"id": "ua_d", "side": "UA", "at": "a"}],
+            control={"nodes": {"RU": ["b", "c", "d"]}}, fallback={"RU": ["d"]},
+            parameters=QUIET)
+        data = scenario.model_dump()
+        if on_threat:
+            data["groupings"] = [{"id": "g", "units": ["rb"], "on_threat": on_threat,
+                                  "source": "test"}]
+        return run(Scenario.model_validate(data), theatre)
+
+    gave_up = post(None)
+    assert first(gave_up, "command", "gives up B") is not None
+    assert first(gave_up, "node_taken") is None  # gone before the attack cleared it
+    held = post("hold")
+    assert first(held, "command", "gives up") is None
+    assert first(held, "node_taken") is not None
+
+
+def test_scenario_orders_name_existing_orders_and_one_side_per_grouping():
+    from sim.scenario import ScenarioError, check_references
+
+    base = toy_scenario(
+        [{"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 1}},
+         {"id": "ru", "name": "RU", "side": "RU", "at": "b", "equipment": {"personnel": 1}}],
+        orders=[{"units": ["ua"], "task": "hold", "when": {"done": "nope"}}])
+    with pytest.raises(ScenarioError, match="no order with id 'nope'"):
+        check_references(base, "t.yaml", {})
+    data = base.model_dump()
+    data["orders"] = []
+    data["groupings"] = [{"id": "g", "units": ["ua", "ru"], "source": "test"}]
+    with pytest.raises(ScenarioError, match="one side"):
+        check_references(Scenario.model_validate(data), "t.yaml", {})
