@@ -172,14 +172,15 @@ class Commander(mesa.Agent):
 
     # ------------------------------------------------------------------ lines of supply
     def _members(self, watch: GroupingWatch) -> list[Unit]:
-        """The grouping's units that hold positions (not moving on, not already going back)."""
+        """The grouping's units that hold positions (not moving on, not already going back,
+        not an attack waiting to be resumed)."""
         m = self.model
         out = []
         for uid in watch.spec.units:
             u = m.unit(uid)
             implicit = len(watch.spec.units) == 1 and watch.spec.id == uid
             if (u is not None and u.task in (Task.HOLD, Task.RESERVE) and not u.route
-                    and u.posture not in (Posture.WITHDRAW, Posture.ROUT)
+                    and u.posture not in (Posture.WITHDRAW, Posture.ROUT) and not u.stalled_on
                     and not (implicit and u.node in doctrine.fallback_places(u, m))):
                 out.append(u)
         return out
@@ -197,8 +198,9 @@ class Commander(mesa.Agent):
 
     def _threat(self, units: list[Unit]) -> str | None:
         """The evidence a commander sees that a grouping's line of supply is threatened, or
-        None, in order: the line is cut; the units, in supply when they took their positions,
-        have lost it (mean supply below withdraw_supply_level); the enemy is attacking a place
+        None, in order: the line is cut; the units, in supply range when they took their
+        positions, are all out of it now (the line was broken behind them and the supply comes
+        the long way round); the enemy is attacking a place
         on the rear part of the line and gaining ground there (force ratio at least
         capture_ratio); enemy troops on the move stand on or next to the rear part (one road
         away), at least loc_threat_ratio times as strong as the grouping. The rear part is the
@@ -208,8 +210,7 @@ class Commander(mesa.Agent):
         p, m = self.p, self.model
         if any(not math.isfinite(u.supply_km) for u in units):
             return "its line of supply is cut"
-        if (float(np.mean([u.supply for u in units])) < p.withdraw_supply_level
-                and all(u.position_supply >= p.withdraw_supply_level for u in units)):
+        if all(u.position_supply_km <= p.supply_range_km < u.supply_km for u in units):
             return "it has lost its supply"
         rear = {n for u in units for n in u.supply_route} - {u.node for u in units}
         if not rear:

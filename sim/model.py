@@ -373,7 +373,7 @@ class CampaignModel(mesa.Model):
                 unit.hours_in_place = 0.0
             elif unit.node == before:
                 if unit.hours_in_place == 0.0:  # its first hour in a new position
-                    unit.position_supply = unit.supply
+                    unit.position_supply_km = unit.supply_km
                 unit.hours_in_place += 1.0
 
     def arrive(self, unit: Unit, node: str, data: dict) -> None:

@@ -263,10 +263,6 @@ class Parameters(BaseModel):
         8.0, "h", "Hours the evidence of a threat to a grouping's line of supply must persist "
         "before its commander orders it back (the decision delay: reports confirmed, the "
         "decision taken above; estimate).", ge=0)
-    withdraw_supply_level: float = _p(
-        0.7, "supply", "Evidence a commander acts on: a grouping whose units were in supply when "
-        "they took their positions has lost it (their mean supply level below this, about a day "
-        "after the line is broken at supply_decay_per_hour; estimate).", ge=0, le=1)
     loc_threat_ratio: float = _p(
         0.5, "ratio", "Evidence a commander acts on: enemy troops on the move one road away from "
         "the rear part of a grouping's line of supply, at least this share of the grouping's "
@@ -342,7 +338,7 @@ class Parameters(BaseModel):
 #: and units decide, as opposed to physics (speeds, losses, supply) that both sides share.
 DOCTRINE_PARAMETERS: tuple[str, ...] = (
     "commander_interval_hours", "order_delay_hours", "withdrawal_doctrine",
-    "withdraw_decision_hours", "withdraw_supply_level", "loc_threat_ratio", "give_up_share",
+    "withdraw_decision_hours", "loc_threat_ratio", "give_up_share",
     "reserve_commit_ratio", "resume_ratio_margin", "idle_free_km", "idle_reach_km",
     "hasty_withdrawal_abandon",
     "attack_stall_hours", "breakout_max_km", "demolition_probability", "withdraw_morale",

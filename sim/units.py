@@ -75,7 +75,7 @@ class Unit(CellAgent):
         self.idle = False  # has done its task: its commander may give it another
         self.then: tuple | None = None  # (task, objectives) once a move is done
         self.last_node: str = spec.at  # kept when the unit leaves the map
-        self.position_supply = spec.supply  # its supply level when it took its position
+        self.position_supply_km = 0.0  # its supply distance when it took its position
 
     # ---------------------------------------------------------------- derived state
     @property
