@@ -189,6 +189,9 @@ def schema_main(argv: list[str]) -> int:
     from sim.reference import json_schema_text, reference_markdown
 
     text = reference_markdown() if args.markdown else json_schema_text()
+    want = ".md" if args.markdown else ".json"
+    if args.out is not None and args.out.suffix.lower() != want:
+        raise UsageError(f"--out {args.out}: expected a {want} file name")
     if args.out is None:
         print(text, end="")
         return 0

@@ -313,7 +313,7 @@ def _source_keys(s: Scenario, root: Any, text: str, found: _Found) -> None:
 
 def _start_positions(s: Scenario, theatre: Theatre, model: Any, found: _Found) -> None:
     """Units and depots against who holds their place at the start."""
-    declared, why = _declared_control(s, theatre)
+    declared, why = declared_control(s, theatre)
     start_control = model.control
     at_start: dict[str, set[str]] = {}
     for i, u in enumerate(s.units):
@@ -342,7 +342,7 @@ def _start_positions(s: Scenario, theatre: Theatre, model: Any, found: _Found) -
                       f"nothing until {d.side} takes the place")
 
 
-def _declared_control(s: Scenario, theatre: Theatre) -> tuple[dict[str, str], dict[str, str]]:
+def declared_control(s: Scenario, theatre: Theatre) -> tuple[dict[str, str], dict[str, str]]:
     """Who holds each node at the start before units are placed (country, then regions,
     then control.nodes), and why: the first steps of the model's own start control."""
     from sim.theatre import point_in_polygon
