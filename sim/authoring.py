@@ -124,8 +124,9 @@ def places_main(argv: list[str]) -> int:
         tail = f"   ({note})" if note else ""
         if args.brief:
             d = g.nodes[node]
+            where = places.landmark(theatre, node)
             print(f"{node:<24} {d['name']} · {d['name_uk']} · {d['terrain']} · "
-                  f"{d['population']:,}{tail}")
+                  f"{d['population']:,}" + (f" · {where}" if where else "") + tail)
             continue
         if i:
             print()

@@ -33,6 +33,9 @@ CYRILLIC = {
 FUZZY_CUTOFF = 0.72
 #: How many matches `search` returns by default.
 DEFAULT_LIMIT = 5
+#: Places are located relative to the nearest town of at least this many people (to tell
+#: apart places of the same name: Lyman near Sloviansk from Lyman near Zmiiv).
+LANDMARK_POPULATION = 10_000
 COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 
 
@@ -157,6 +160,23 @@ def edge_text(theatre: Theatre, u: str, v: str) -> str:
     return ", ".join(parts)
 
 
+def landmark(theatre: Theatre, node: str) -> str:
+    """Where a place lies, from the nearest town of LANDMARK_POPULATION+ people:
+    '12 km N of Sloviansk' ('' for such a town itself)."""
+    g = theatre.graph
+    d = g.nodes[node]
+    if d["population"] >= LANDMARK_POPULATION:
+        return ""
+    towns = [(haversine_km(d["lat"], d["lon"], g.nodes[t]["lat"], g.nodes[t]["lon"]), t)
+             for t in theatre.node_ids if g.nodes[t]["population"] >= LANDMARK_POPULATION]
+    if not towns:
+        return ""
+    km, town = min(towns)
+    t = g.nodes[town]
+    return (f"{km:.0f} km {bearing(t['lat'], t['lon'], d['lat'], d['lon'])} of "
+            f"{t['name'].split(' (')[0]}")
+
+
 def describe(theatre: Theatre, node: str) -> str:
     """A block of text about one place (see the module docstring)."""
     g = theatre.graph
@@ -167,8 +187,9 @@ def describe(theatre: Theatre, node: str) -> str:
     if also:
         lines.append(f"  also: {', '.join(also)}")
     held = "Russia (RU by default)" if d["country"] == "RU" else "Ukraine (UA by default)"
-    lines.append(f"  {d['lat']:.4f} N {d['lon']:.4f} E · {d['terrain']} · population "
-                 f"{d['population']:,} · in {held}")
+    where = landmark(theatre, node)
+    lines.append(f"  {d['lat']:.4f} N {d['lon']:.4f} E" + (f" ({where})" if where else "")
+                 + f" · {d['terrain']} · population {d['population']:,} · in {held}")
     lines.append("  neighbours:")
     nbs = sorted(g.neighbors(node), key=lambda n: g.edges[node, n]["length_km"])
     width = max((len(n) for n in nbs), default=0)

@@ -129,8 +129,8 @@ def draw_preview(surface: pygame.Surface, replay: Replay, scenario: Any, problem
         surface.blit(terr, pos)
     renderer.draw_front(surface, vp, 0, ui)
     draw_regions(surface, vp, scenario, ui)
-    surface.blit(renderer.label_layer(layout, vp), mr.topleft)
     draw_orders(surface, vp, scenario, replay.theatre, ui)
+    surface.blit(renderer.label_layer(layout, vp), mr.topleft)  # names over the arrows
     draw_depots(surface, vp, scenario, replay.theatre, ui)
     avoid = renderer.key_labels(layout, vp, min_population=0)  # every name: units step aside
     draw_start_units(surface, vp, replay, scenario, ui, avoid)
