@@ -60,8 +60,8 @@ def validate_main(argv: list[str]) -> int:
             _, problems = check_file(path, theatre)
         except ScenarioError as e:
             print(f"error: {e}", file=sys.stderr, flush=True)
-            print(f"{path}: invalid (the loader stops at the first bad field; fix it and "
-                  "validate again)")
+            print(f"{path}: invalid (fix the field above and validate again: the scenario "
+                  "as a whole is checked once every field is valid)")
             failed += 1
             continue
         errors = report(problems, strict=args.strict)

@@ -164,7 +164,7 @@ def _fmt(t: datetime) -> str:
     return f"{t:%Y-%m-%dT%H:%M}"
 
 
-def _objectives(order: Any) -> list[tuple[tuple, str]]:
+def objectives_of(order: Any) -> list[tuple[tuple, str]]:
     """(location relative to the order, place) of each objective of an order: `objective`,
     and the items of an `objectives` list (places, or mappings with a place field)."""
     out: list[tuple[tuple, str]] = []
@@ -406,7 +406,7 @@ def _routes(s: Scenario, theatre: Theatre, model: Any, found: _Found) -> None:
         order = s.orders[i]
         when = getattr(order, "start", None) or s.start
         gone = {c for t, c in destroyed if t <= when}
-        targets = _objectives(order)
+        targets = objectives_of(order)
         for uid in order.units:
             spec = specs.get(uid)
             if spec is None:

@@ -71,6 +71,8 @@ def order_legs(scenario: Any, theatre: Any) -> list[tuple[int, Any, str, list[st
     """(index in the file, order, side, [from, via..., objective]) for every order with an
     objective, one per distinct starting place of its units. A unit starts each order where
     its previous order (by date) sent it, or at its `at:`."""
+    from sim.checks import objectives_of
+
     g = theatre.graph
     specs = {u.id: u for u in scenario.units}
     position = {u.id: u.at for u in scenario.units}
@@ -80,18 +82,20 @@ def order_legs(scenario: Any, theatre: Any) -> list[tuple[int, Any, str, list[st
                                       or scenario.start, i))
     for i in order_idx:
         o = scenario.orders[i]
-        objective = getattr(o, "objective", None)
+        objectives = [p for _, p in objectives_of(o) if p in g]
         units = [u for u in o.units if u in specs]
-        if not units or not isinstance(objective, str) or objective not in g:
+        if not units or not objectives:
             continue
         via = [v for v in getattr(o, "via", []) or [] if v in g]
         starts: dict[str, str] = {}
         for uid in units:
             starts.setdefault(position[uid], specs[uid].side)
-            position[uid] = objective
+            position[uid] = objectives[-1]
         for here, side in starts.items():
-            if here != objective:
-                out.append((i, o, side, [here, *via, objective]))
+            legs = [here, *via, *objectives]
+            legs = [n for k, n in enumerate(legs) if k == 0 or n != legs[k - 1]]
+            if len(legs) > 1:
+                out.append((i, o, side, legs))
     return out
 
 
@@ -296,6 +300,8 @@ def forces(scenario: Any) -> dict[str, dict[str, int]]:
 
 
 def draw_sidebar(surface, layout, replay: Replay, scenario: Any, problems: list) -> None:
+    from sim.checks import objectives_of
+
     ui = layout.ui
     r = layout.sidebar
     s = pygame.Surface(r.size)
@@ -340,8 +346,8 @@ def draw_sidebar(surface, layout, replay: Replay, scenario: Any, problems: list)
                     key=lambda i: (getattr(scenario.orders[i], "start", None) or scenario.start,
                                    i)):
         o = scenario.orders[i]
-        obj = getattr(o, "objective", None)
-        where = f" → {names[obj]['name'] if obj in names else obj}" if obj else ""
+        where = "".join(f" → {names[p]['name'] if p in names else p}"
+                        for _, p in objectives_of(o))
         when = getattr(o, "start", None)
         units = ", ".join(o.units)
         rows.append(f"{i}. {panels.fmt_time(when) if when else ''}  {units}: {o.task}{where}")
