@@ -135,6 +135,7 @@ def draw_preview(surface: pygame.Surface, replay: Replay, scenario: Any, problem
     draw_regions(surface, vp, scenario, ui)
     draw_orders(surface, vp, scenario, replay.theatre, ui)
     surface.blit(renderer.label_layer(layout, vp), mr.topleft)  # names over the arrows
+    renderer.draw_crossings(surface, vp, 0, ui)  # bridges down or pontoons at the start
     draw_depots(surface, vp, scenario, replay.theatre, ui)
     avoid = renderer.key_labels(layout, vp, min_population=0)  # every name: units step aside
     draw_start_units(surface, vp, replay, scenario, ui, avoid)
