@@ -117,6 +117,7 @@ def _params_for(scenario, overrides: list[str]) -> Parameters:
 
 
 def replay(argv: list[str]) -> int:
+    from sim.checks import check_before_run
     from sim.model import CampaignModel
     from sim.report import daily_table, write_run
     from sim.theatre import build_theatre
@@ -143,6 +144,7 @@ def replay(argv: list[str]) -> int:
     for path, what in ((out, "--out"), (args.screenshot, "--screenshot"),
                        (args.record, "--record")):
         _check_writable(path, what)
+    check_before_run(args.scenario, scenario, theatre)  # prints warnings; errors stop here
     model = CampaignModel(scenario, theatre, params, seed=args.seed)
     record = model.run()
     print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")
@@ -307,8 +309,39 @@ def compare_runs(argv: list[str]) -> int:
     return compare_main(argv)
 
 
+def validate(argv: list[str]) -> int:
+    from sim.authoring import validate_main
+
+    return validate_main(argv)
+
+
+def places(argv: list[str]) -> int:
+    from sim.authoring import places_main
+
+    return places_main(argv)
+
+
+def preview(argv: list[str]) -> int:
+    from sim.authoring import preview_main
+
+    return preview_main(argv)
+
+
+def schema(argv: list[str]) -> int:
+    from sim.authoring import schema_main
+
+    return schema_main(argv)
+
+
+def new(argv: list[str]) -> int:
+    from sim.authoring import new_main
+
+    return new_main(argv)
+
+
 COMMANDS = {"params": list_params, "map": render_map, "view": view_run, "sweep": sweep,
-            "compare": compare_runs, "whatif": whatif}
+            "compare": compare_runs, "whatif": whatif, "validate": validate,
+            "places": places, "preview": preview, "schema": schema, "new": new}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -720,3 +720,9 @@ def load_scenario(path: str | Path, theatre: Theatre | None = None) -> Scenario:
     if theatre is not None:
         scenario = resolve_places(scenario, theatre, file, root)
     return scenario
+
+
+def yaml_location(root: Any, loc: tuple[Any, ...]) -> tuple[int | None, str]:
+    """(1-based line, field path such as ``units[3].at``) of a field in the YAML tree returned
+    by `parse_scenario`: the loader's own lookup, for checks made outside the loader."""
+    return _line_of(root, loc), _path(loc)

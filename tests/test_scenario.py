@@ -207,16 +207,16 @@ def test_command_line_rejects_unknown_parameter_with_exit_2(tmp_path):
 
 @pytest.mark.parametrize("name", ["izium_2022_09", "izium_2022_03"])
 def test_real_scenarios_load_and_cite_only_declared_sources(name):
-    """Every bracketed reference key in a scenario is declared under `sources:`, and every
+    """Every reference key a scenario cites (in brackets anywhere, or bare at the head of a
+    `source:`; the validate command's own reading) is declared under `sources:`, and every
     unit marked as an estimate says in its source what the estimate is."""
-    import re
-
+    from sim.checks import cited_keys
     from sim.theatre import build_theatre
 
     path = REPO / "scenarios" / f"{name}.yaml"
     scenario = load_scenario(path, build_theatre())
     declared = {s.key for s in scenario.sources}
-    cited = set(re.findall(r"\[([A-Z][A-Z0-9]+)\]", path.read_text(encoding="utf-8")))
+    cited = {key for _, _, key, _ in cited_keys(scenario, path.read_text(encoding="utf-8"))}
     assert cited - declared == set(), f"cited but not declared: {sorted(cited - declared)}"
     for unit in scenario.units:
         if unit.estimate:

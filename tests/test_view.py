@@ -321,3 +321,70 @@ def test_symbols_differ_by_type_and_echelon():
     }
     assert len(set(imgs.values())) == len(imgs)
     assert sym.short_designation("25th Airborne Brigade") == "25"
+
+
+def _label_ink(surf, rect):
+    """Boolean mask of the town-name ink (bm.LABEL) inside `rect`."""
+    arr = pygame.surfarray.array3d(surf.subsurface(rect)).astype(int)
+    return (abs(arr - np.array(bm.LABEL)).sum(axis=2) <= 12)
+
+
+def test_key_town_names_are_not_hidden_by_units(replay):
+    """At the start of September units stand at Belgorod, Kupiansk, Balakliia and Izium: every
+    pixel of a key town's name (drawn alone) is still the name's ink in the full frame."""
+    layout = rd.Layout.for_size(SIZE)
+    renderer = rd.Renderer(replay)
+    state = rd.ViewState(t=0)
+    vp = renderer.viewport(layout, state)
+    keys = renderer.key_labels(layout, vp)
+    snaps = replay.units_at(0).values()
+    covered = {s["node"] for s in snaps if s["status"] == "active"} & set(keys)
+    assert {"belgorod", "kupiansk_w", "balakliia"} <= covered, covered
+    full, _, _ = frame(replay, 0)
+    names_only, _, _ = frame(replay, 0, layers=("labels",))
+    for node in covered:
+        want = _label_ink(names_only, keys[node])
+        got = _label_ink(full, keys[node])
+        assert want.sum() > 20, node
+        assert (got & want).sum() >= 0.97 * want.sum(), node
+
+
+def test_units_at_a_key_town_step_aside_from_its_name_and_dot(replay):
+    layout = rd.Layout.for_size(SIZE)
+    renderer = rd.Renderer(replay)
+    vp = renderer.viewport(layout, rd.ViewState(t=0))
+    keys = renderer.key_labels(layout, vp)
+    g = replay.theatre.graph
+    checked = 0
+    for _uid, snap, rect, _ in rd.unit_placements(replay, 0, vp, layout.ui, keys):
+        node = snap["node"]
+        if node in keys and not snap.get("next"):
+            x, y = vp.to_px(g.nodes[node]["x_km"], g.nodes[node]["y_km"])
+            r = bm.town_radius_px(g.nodes[node]["population"])
+            dot = pygame.Rect(round(x - r), round(y - r), round(2 * r), round(2 * r))
+            assert not rect.colliderect(keys[node]), node
+            assert not rect.colliderect(dot), node
+            checked += 1
+    assert checked >= 3
+    # without names to avoid, a lone unit is centred on its node (as before)
+    plain = rd.unit_placements(replay, 0, vp, layout.ui)
+    assert any(rect.collidepoint(vp.to_px(g.nodes[s["node"]]["x_km"], g.nodes[s["node"]]["y_km"]))
+               for _, s, rect, _ in plain if s["node"] in keys)
+
+
+def test_no_data_margin_is_hatched_and_unlike_any_territory_colour(replay):
+    surf, vp, layout = frame(replay, 0)
+    x0, y0, x1, y1 = rd.box_km()
+    left, _ = vp.to_px(x0, y1)
+    assert left > 40, "the default September view shows the margin west of the box"
+    strip = pygame.surfarray.array3d(surf.subsurface(pygame.Rect(5, 100, round(left) - 10, 300)))
+    colours, counts = np.unique(strip.reshape(-1, 3), axis=0, return_counts=True)
+    common = {tuple(int(v) for v in c) for c in colours[np.argsort(counts)[-2:]]}
+    assert common == {rd.NO_DATA, rd.NO_DATA_LINE}  # hatched (names may cross it)
+    # unlike the flat colours the legend gives to held ground and to Russia, over land
+    land = np.array(bm.LAND, float)
+    for tint in (rd.UA_TINT, rd.RU_TINT, rd.RUSSIA_TINT):
+        a = tint[3] / 255
+        flat = land * (1 - a) + np.array(tint[:3]) * a
+        for c in common:
+            assert np.abs(np.array(c) - flat).sum() > 20, (c, tint)

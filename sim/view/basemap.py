@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,10 @@ LABEL_HALO = (250, 248, 240)
 BRIDGE = (20, 20, 20)
 
 RIVER_WIDTH_PX = 3
-BIG_LABEL_COVERS_BELOW = 3000  # see _draw_labels
+BIG_LABEL_COVERS_BELOW = 3000  # see _place_labels
+#: Towns this big have bold names (see _label_style), which the viewer draws again above the
+#: unit symbols so that no symbol hides Izium, Kupiansk or Belgorod.
+KEY_LABEL_POPULATION = 20_000
 DASH_PX = (10, 6)  # border dash: on, off
 RAIL_DASH_PX = (6, 4)
 
@@ -146,13 +150,24 @@ def town_radius_px(population: int) -> float:
     return 2.0 + 1.6 * max(0.0, math.log10(max(population, 1) / 300.0))
 
 
+#: Towns split by a river into two nodes: the half that carries the name -> the other half.
+SPLIT_TOWNS = {"izium_s": "izium_n", "kupiansk_w": "kupiansk_e"}
+
+
 def _label_text(name: str, node: str) -> str | None:
     """Split towns: the main half carries the town's name, the other half is unlabelled."""
-    if node in ("izium_s", "kupiansk_w"):
+    if node in SPLIT_TOWNS:
         return name.split(" (")[0]
-    if node in ("izium_n", "kupiansk_e"):
+    if node in SPLIT_TOWNS.values():
         return None
     return name
+
+
+def label_population(theatre: Theatre, node: str) -> int:
+    """The population a name stands for: a split town's two halves together."""
+    g = theatre.graph
+    other = SPLIT_TOWNS.get(node)
+    return g.nodes[node]["population"] + (g.nodes[other]["population"] if other in g else 0)
 
 
 def _label_style(population: int) -> tuple[int, bool]:
@@ -234,33 +249,71 @@ def _town_dots(theatre: Theatre, pos) -> tuple[list[str], list[tuple[int, pygame
     return order, dots
 
 
-def draw_labels(surface: pygame.Surface, theatre: Theatre, viewport: Viewport) -> None:
-    """Town names alone (the same placement as `draw_basemap`), e.g. onto a transparent layer
-    drawn above the territory shading."""
+@dataclass(frozen=True)
+class LabelPlacement:
+    """Where a town's name goes: node id, text, font size and weight, pixel rectangle."""
+
+    node: str
+    text: str
+    size: int
+    bold: bool
+    rect: pygame.Rect
+    population: int
+
+
+def label_placements(theatre: Theatre, viewport: Viewport) -> list[LabelPlacement]:
+    """Town names placed greedily, biggest towns first (see `_place_labels`)."""
     g = theatre.graph
     pos = {n: viewport.to_px(d["x_km"], d["y_km"]) for n, d in g.nodes(data=True)}
     order, dots = _town_dots(theatre, pos)
+    return _place_labels(theatre, viewport, order, pos, dots)
+
+
+def draw_labels(surface: pygame.Surface, theatre: Theatre, viewport: Viewport, *,
+                min_population: int = 0, halo_px: int = 1) -> None:
+    """Town names alone (the same placement as `draw_basemap`), e.g. onto a transparent layer
+    drawn above the territory shading. `min_population` keeps only the names of towns that
+    big (the key names drawn again above the units, with a `halo_px` wide halo)."""
     clip = surface.get_clip()
     surface.set_clip(viewport.rect)
-    _draw_labels(surface, theatre, viewport, order, pos, dots)
+    for p in label_placements(theatre, viewport):
+        if p.population >= min_population:
+            blit_label(surface, p, halo_px)
     surface.set_clip(clip)
 
 
+def blit_label(surface: pygame.Surface, p: LabelPlacement, halo_px: int = 1) -> None:
+    """Draw one placed name with a light halo `halo_px` wide."""
+    f = font(p.size, p.bold)
+    halo = f.render(p.text, True, LABEL_HALO)
+    for ox in range(-halo_px, halo_px + 1):
+        for oy in range(-halo_px, halo_px + 1):
+            if (ox or oy) and abs(ox) + abs(oy) <= halo_px + (halo_px > 1):
+                surface.blit(halo, (p.rect.x + ox, p.rect.y + oy))
+    surface.blit(f.render(p.text, True, LABEL), p.rect)
+
+
 def _draw_labels(surface, theatre, vp, order, pos, dots) -> None:
+    for p in _place_labels(theatre, vp, order, pos, dots):
+        blit_label(surface, p)
+
+
+def _place_labels(theatre, vp, order, pos, dots) -> list[LabelPlacement]:
     """Greedy label placement: biggest towns first; a label is skipped if it would overlap
     a placed label or a town dot, or leave the map. Labels of towns of 20,000+ may cover the
     dots of villages under `BIG_LABEL_COVERS_BELOW` people."""
     g = theatre.graph
     placed: list[pygame.Rect] = []
+    out: list[LabelPlacement] = []
     area = vp.rect
     for n in order:
         d = g.nodes[n]
         text = _label_text(d["name"], n)
         if not text:
             continue
-        size, bold = _label_style(d["population"])
-        img = font(size, bold).render(text, True, LABEL)
-        w, h = img.get_size()
+        population = label_population(theatre, n)
+        size, bold = _label_style(population)
+        w, h = font(size, bold).size(text)
         x, y = pos[n]
         r = town_radius_px(d["population"]) + 2
         own = pygame.Rect(x - r, y - r, 2 * r, 2 * r)
@@ -275,12 +328,10 @@ def _draw_labels(surface, theatre, vp, order, pos, dots) -> None:
             if any(rect.colliderect(dr) and not dr.colliderect(own)
                    for p, dr in dots if p >= floor):
                 continue
-            halo = font(size, bold).render(text, True, LABEL_HALO)
-            for ox, oy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-                surface.blit(halo, (rect.x + ox, rect.y + oy))
-            surface.blit(img, rect)
+            out.append(LabelPlacement(n, text, size, bold, rect, population))
             placed.append(rect.inflate(4, 2))
             break
+    return out
 
 
 def _scale_bar(surface, vp: Viewport, x: int, y: int, km: int = 50) -> None:

@@ -44,6 +44,7 @@ TYPE_NAMES = {
 }
 ITEM_NAMES = ("Personnel", "Tanks", "IFV / APC", "Artillery", "MLRS")
 SIDE_NAMES = {"UA": "Ukraine", "RU": "Russia"}
+LEGEND_ROWS = 13  # rows in each of the legend's two columns
 
 KEYS = [
     ("Space", "play / pause"),
@@ -250,10 +251,15 @@ def legend(width: int, ui: float) -> pygame.Surface:
     row = round(21 * ui)
     size = round(13 * ui)
     col_w = width // 2
-    surf = pygame.Surface((width, row * 13 + round(24 * ui)), pygame.SRCALPHA)
+    surf = pygame.Surface((width, row * LEGEND_ROWS + round(24 * ui)), pygame.SRCALPHA)
     surf.blit(text("Legend", round(13 * ui), True, MUTED), (0, 0))
     y0 = round(22 * ui)
     sw = round(30 * ui)
+
+    def no_data(x, y):
+        r = pygame.Rect(x, y + 2, sw, row - 6)
+        rd.draw_no_data(surf, r)
+        pygame.draw.rect(surf, RULE, r, 1)
 
     def swatch(x, y, colour):
         r = pygame.Rect(x, y + 2, sw, row - 6)
@@ -267,16 +273,13 @@ def legend(width: int, ui: float) -> pygame.Surface:
         (lambda x, y: swatch(x, y, rd.UA_TINT), "Held by Ukraine"),
         (lambda x, y: swatch(x, y, rd.RU_TINT), "Held by Russia"),
         (lambda x, y: swatch(x, y, rd.RUSSIA_TINT), "Russia"),
+        (lambda x, y: no_data(x, y), "No map data"),
         (
             lambda x, y: (
                 pygame.draw.line(surf, rd.FRONT_CASING, (x, y + row / 2), (x + sw, y + row / 2), 5),
                 pygame.draw.line(surf, rd.FRONT, (x, y + row / 2), (x + sw, y + row / 2), 3),
             ),
             "Front line",
-        ),
-        (
-            lambda x, y: rd.draw_burst(surf, (x + sw / 2, y + row / 2), row * 0.45),
-            "Combat (size: odds)",
         ),
         (lambda x, y: _bridge_icon(surf, x + sw / 2, y + row / 2, "intact", ui), "Bridge"),
         (
@@ -345,8 +348,13 @@ def legend(width: int, ui: float) -> pygame.Surface:
         (bar, "Strength"),
         (unit("RU", "mechanised", routed=True), "Routed"),
         (lambda x, y: sym.draw_gone_mark(surf, (x + sw / 2, y + row / 2), 0.7 * ui), "Surrendered"),
+        (
+            lambda x, y: rd.draw_burst(surf, (x + sw / 2, y + row / 2), row * 0.45),
+            "Combat (size: odds)",
+        ),
         (lambda x, y: _timeline_marks_icon(surf, x, y, sw, row, ui), "History / model"),
     ]
+    assert max(len(left), len(right)) <= LEGEND_ROWS
     for col, items in ((0, left), (1, right)):
         x = col * col_w
         y = y0

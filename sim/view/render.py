@@ -33,6 +33,11 @@ PONTOON = (0, 110, 80)
 BATTLE_FILL = (255, 205, 40)
 BATTLE_LINE = (60, 40, 0)
 SELECTED = (255, 200, 0)
+# Outside the theatre box there is no data: pale grey hatched with darker grey diagonals, so
+# that it reads as "nothing here" and not as Russia (flat grey) or either side's tint.
+NO_DATA = (247, 247, 247)
+NO_DATA_LINE = (190, 190, 190)
+NO_DATA_HATCH_PX = 7
 
 SPEEDS_H_PER_S = (0.5, 1, 2, 3, 4, 6, 8, 12, 24)  # simulated hours per real second
 DEFAULT_SPEED = 4
@@ -181,10 +186,13 @@ def unit_position_km(replay: Replay, snap: dict) -> tuple[float, float]:
     return a["x_km"], a["y_km"]
 
 
-def unit_placements(replay: Replay, t: float, vp: bm.Viewport, ui: float):
+def unit_placements(replay: Replay, t: float, vp: bm.Viewport, ui: float,
+                    avoid: dict[str, pygame.Rect] | None = None):
     """[(unit id, snapshot, frame rect, centre px)] for the active units at time t, positions
     interpolated between hours; units on the same spot are fanned out in rows of three above
-    the spot (a single unit is centred on its node)."""
+    the spot (a single unit is centred on its node). Units standing at a node whose name is in
+    `avoid` (node -> the name's pixel rectangle) are moved off the name and the town's dot, to
+    the side away from the name."""
     k = min(int(math.floor(t)), replay.hours)
     frac = t - k if k < replay.hours else 0.0
     now = replay.units_at(k)
@@ -199,22 +207,70 @@ def unit_placements(replay: Replay, t: float, vp: bm.Viewport, ui: float):
             x, y = x + frac * (x2 - x), y + frac * (y2 - y)
         px, py = vp.to_px(x, y)
         spots.setdefault((round(px / 4), round(py / 4)), []).append((uid, snap, px, py))
+    return place_groups(list(spots.values()), replay, ui, avoid)
+
+
+def place_groups(groups: list[list], replay: Replay, ui: float,
+                 avoid: dict[str, pygame.Rect] | None = None):
+    """Lay out groups of (unit id, snapshot, px, py) that share a spot (see
+    `unit_placements`); returns [(unit id, snapshot, frame rect, spot px)]."""
     fw, fh = sym.frame_size(ui)
-    _, sh, _ = sym.symbol_extent(ui)
+    _, sh, top = sym.symbol_extent(ui)
+    g = replay.theatre.graph
     out = []
-    for group in spots.values():
-        group.sort(key=lambda g: (replay.units[g[0]]["side"], g[0]))
+    for group in groups:
+        group.sort(key=lambda m: (replay.units[m[0]]["side"], m[0]))
         n = len(group)
         cols = min(n, 3)
-        for idx, (uid, snap, px, py) in enumerate(group):
+        rects = []
+        for idx, (_uid, _snap, px, py) in enumerate(group):
             row, col = divmod(idx, cols)
             in_row = min(cols, n - row * cols)
             cx = px + (col - (in_row - 1) / 2) * (fw + 24 * ui)
             cy = py - row * (sh + 2 * ui) if n > 1 else py
             rect = pygame.Rect(0, 0, fw, fh)
             rect.center = (round(cx), round(cy))
-            out.append((uid, snap, rect, (px, py)))
+            rects.append(rect)
+        node = group[0][1]["node"]
+        still = all(m[1]["node"] == node and not (m[1].get("next") and m[1].get("progress_km"))
+                    for m in group)
+        if avoid and still and node in avoid and node in g:
+            dx, dy = _away_from_label(rects, avoid[node], (group[0][2], group[0][3]),
+                                      bm.town_radius_px(g.nodes[node]["population"]), ui,
+                                      top, sh - top - fh)
+            rects = [r.move(dx, dy) for r in rects]
+        out += [(uid, snap, rect, (px, py))
+                for (uid, snap, px, py), rect in zip(group, rects, strict=True)]
     return out
+
+
+def _away_from_label(rects: list[pygame.Rect], label: pygame.Rect, dot: tuple[float, float],
+                     dot_r: float, ui: float, above: int, below: int) -> tuple[int, int]:
+    """The shift that moves a group of frames (with `above` px of echelon mark over each
+    frame and `below` px of strength bar under it) clear of a name and of the town's dot:
+    to the side of the dot away from the name (left of a name on the right, and so on)."""
+    box = rects[0].unionall(rects[1:]) if len(rects) > 1 else rects[0].copy()
+    box = pygame.Rect(box.left - round(14 * ui), box.top - above, box.w + round(14 * ui) * 2,
+                      box.h + above + below)  # the designation written right of each frame
+    x, y = dot
+    gap = dot_r + 3 * ui
+    lx, ly = label.center
+    if abs(lx - x) >= abs(ly - y):  # name right or left of the dot: go the other way
+        dx = (x - gap - box.right) if lx > x else (x + gap - box.left)
+        return round(dx), 0
+    dy = (y - gap - box.bottom) if ly > y else (y + gap - box.top)  # name below: go above
+    return 0, round(dy)
+
+
+def draw_no_data(surface: pygame.Surface, rect: pygame.Rect) -> None:
+    """Outside the theatre box: hatching on pale grey, unlike any territory colour."""
+    surface.fill(NO_DATA, rect)
+    clip = surface.get_clip()
+    surface.set_clip(rect.clip(clip) if clip else rect)
+    step = NO_DATA_HATCH_PX
+    for x in range(rect.left - rect.h, rect.right, step):
+        pygame.draw.line(surface, NO_DATA_LINE, (x, rect.bottom), (x + rect.h, rect.top), 1)
+    surface.set_clip(clip)
 
 
 # ------------------------------------------------------------------------------ the renderer
@@ -229,6 +285,7 @@ class Renderer:
         self.owner = th.territory.owner
         self._base: dict = {}
         self._labels: dict = {}
+        self._key_rects: dict = {}
         self._territory_key = None
         self._territory = None
         self._sidebar_key = None
@@ -280,22 +337,45 @@ class Renderer:
                 pygame.Rect(0, inside.bottom, full.w, full.h - inside.bottom),
             ):
                 if strip.w > 0 and strip.h > 0:
-                    s.fill(bm.BACKGROUND, strip)
+                    draw_no_data(s, strip)
             if not inside.contains(full):
                 pygame.draw.rect(s, bm.FRAME, inside, 1)
             self._base[key] = self._fast(s, alpha=False)
         return self._base[key]
 
-    def label_layer(self, layout: Layout, vp: bm.Viewport) -> pygame.Surface:
-        key = (layout.size, vp.bounds_km)
+    def label_layer(self, layout: Layout, vp: bm.Viewport, key_only: bool = False
+                    ) -> pygame.Surface:
+        """Town names on a transparent layer the size of the map; `key_only`: only the names
+        of towns of KEY_LABEL_POPULATION+, with a wider halo, drawn above the units."""
+        key = (layout.size, vp.bounds_km, key_only)
         if key not in self._labels:
-            if len(self._labels) > 6:
+            if len(self._labels) > 12:
                 self._labels.clear()
             s = pygame.Surface(layout.map_rect.size, pygame.SRCALPHA)
             local = bm.Viewport(layout.map_rect.size, vp.bounds_km, margins=(0, 0, 0, 0))
-            bm.draw_labels(s, self.replay.theatre, local)
+            if key_only:
+                bm.draw_labels(s, self.replay.theatre, local,
+                               min_population=bm.KEY_LABEL_POPULATION, halo_px=2)
+            else:
+                bm.draw_labels(s, self.replay.theatre, local)
             self._labels[key] = self._fast(s, alpha=True)
         return self._labels[key]
+
+    def key_labels(self, layout: Layout, vp: bm.Viewport,
+                   min_population: int = bm.KEY_LABEL_POPULATION) -> dict[str, pygame.Rect]:
+        """Node -> pixel rectangle of the names of towns of `min_population`+ (by default the
+        key names, those drawn above the units)."""
+        key = (layout.size, vp.bounds_km, min_population)
+        if key not in self._key_rects:
+            if len(self._key_rects) > 6:
+                self._key_rects.clear()
+            local = bm.Viewport(layout.map_rect.size, vp.bounds_km, margins=(0, 0, 0, 0))
+            mr = layout.map_rect
+            self._key_rects[key] = {
+                p.node: p.rect.move(mr.left, mr.top)
+                for p in bm.label_placements(self.replay.theatre, local)
+                if p.population >= min_population}
+        return self._key_rects[key]
 
     def territory_layer(self, layout: Layout, vp: bm.Viewport, k: int):
         """(surface, top-left px): the raster coloured by holder, cropped to the view."""
@@ -356,7 +436,10 @@ class Renderer:
         if "battles" in state.layers:
             self.draw_battles(surface, vp, state.t, ui)
         if "units" in state.layers:
-            self.draw_units(surface, vp, state, ui)
+            avoid = self.key_labels(layout, vp) if "labels" in state.layers else {}
+            self.draw_units(surface, vp, state, ui, avoid)
+        if "labels" in state.layers:  # key names above the symbols
+            surface.blit(self.label_layer(layout, vp, key_only=True), mr.topleft)
         panels.draw_map_overlays(surface, layout, vp, state, rp)
         surface.set_clip(clip)
         pygame.draw.rect(surface, bm.FRAME, mr, 1)
@@ -413,7 +496,8 @@ class Renderer:
             x, y = vp.to_px(*self.node_xy[node])
             draw_burst(surface, (x, y), battle_radius(ratio, ui) * pulse)
 
-    def draw_units(self, surface, vp, state: ViewState, ui: float) -> None:
+    def draw_units(self, surface, vp, state: ViewState, ui: float,
+                   avoid: dict[str, pygame.Rect] | None = None) -> None:
         rp = self.replay
         k = min(int(math.floor(state.t)), rp.hours)
         for uid, since in rp.gone_since.items():  # grey crosses where units left the field
@@ -422,7 +506,7 @@ class Renderer:
                 if snap:
                     alpha = round(255 * (1 - (k - since) / GONE_SHOWN_H) ** 0.5)
                     sym.draw_gone_mark(surface, vp.to_px(*unit_position_km(rp, snap)), ui, alpha)
-        placements = unit_placements(rp, state.t, vp, ui)
+        placements = unit_placements(rp, state.t, vp, ui, avoid)
         _, _, top = sym.symbol_extent(ui)
         sel = None
         for uid, snap, rect, _spot in placements:

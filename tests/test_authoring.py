@@ -1,0 +1,322 @@
+"""The author's commands: validate, places, preview, schema, new (sim/authoring.py), the
+generated reference and JSON Schema, and no traceback from any mangled argument."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from ruamel.yaml import YAML  # noqa: E402
+
+from sim.cli import main  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SEPT = REPO / "scenarios" / "izium_2022_09.yaml"
+MARCH = REPO / "scenarios" / "izium_2022_03.yaml"
+TEMPLATE = REPO / "scenarios" / "TEMPLATE.yaml"
+
+
+def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "PYTHONHASHSEED": "0"}
+    return subprocess.run([sys.executable, str(REPO / "run.py"), *args], capture_output=True,
+                          text=True, env=env, cwd=cwd)
+
+
+# ---------------------------------------------------------------------------------- validate
+def test_validate_lists_every_problem_with_file_line_field_and_exits_2(tmp_path):
+    text = TEMPLATE.read_text(encoding="utf-8")
+    text = text.replace("  - at: 2022-09-06T03:30\n    kind: caption",
+                        "  - at: 2022-09-30T03:30\n    kind: caption")
+    text = text.replace("led the Balakliia breach [WPG]", "led the Balakliia breach [WPX]")
+    text = text.replace("    start: 2022-09-07T06:00", "    start: 2022-09-01T06:00")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    proc = cli("validate", str(bad))
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 3, lines
+    for ln, (kind, field) in zip(lines, [("error", "units[0].source"), ("warning",
+                                 "orders[2].start"), ("error", "events[0].at")], strict=True):
+        assert ln.startswith(f"{kind}: {bad}:"), ln
+        number = int(ln.split(":")[2])
+        assert ln.split(": ")[2] == field, ln
+        assert text.splitlines()[number - 1].strip()  # the line exists and has the field
+    assert f"{bad}: invalid (2 errors, 1 warning)" in proc.stdout
+
+
+def test_validate_warnings_exit_0_and_strict_makes_them_errors():
+    proc = cli("validate", str(MARCH), str(SEPT), str(TEMPLATE))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("warning: ") == 2  # March: the railhead and the arrival at K-V
+    assert f"{SEPT}: valid\n" in proc.stdout and f"{TEMPLATE}: valid\n" in proc.stdout
+    strict = cli("validate", "--strict", str(MARCH))
+    assert strict.returncode == 2 and strict.stderr.count("error: ") == 2
+
+
+def test_validate_reports_a_loader_error_in_one_line(tmp_path):
+    bad = tmp_path / "b.yaml"
+    bad.write_text(TEMPLATE.read_text(encoding="utf-8").replace("at: andriivka", "at: nowhere",
+                                                                1), encoding="utf-8")
+    proc = cli("validate", str(bad), str(TEMPLATE))
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "units[0].at" in proc.stderr
+    assert f"{TEMPLATE}: valid" in proc.stdout  # the next file is still checked
+
+
+def test_a_replay_prints_the_warnings_and_refuses_errors(tmp_path):
+    bad = tmp_path / "late.yaml"
+    bad.write_text(TEMPLATE.read_text(encoding="utf-8").replace(
+        "  - at: 2022-09-06T03:30\n    kind: caption", "  - at: 2022-09-30T03:30\n    kind: "
+        "caption"), encoding="utf-8")
+    proc = cli(str(bad), "--headless", "--out", str(tmp_path / "run"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "events[0].at" in proc.stderr and "1 error" in proc.stderr
+    assert proc.stdout == "" and not (tmp_path / "run" / "summary.json").exists()
+
+
+# ---------------------------------------------------------------------------------- places
+@pytest.mark.parametrize(("query", "node"), [
+    ("Krasnyi Lyman", "lyman"), ("Artemivsk", "bakhmut"), ("Артемовск", "bakhmut"),
+    ("Kharkov", "kharkiv"), ("Харьков", "kharkiv"), ("Chuguyev", "chuhuiv"),
+    ("Balakleya", "balakliia"), ("Изюм", "izium_s"), ("Pervomaiskyi", "zlatopil"),
+    ("Kupyansk", "kupiansk_w"), ("balaklia", "balakliia"), ("Volokhiv Jar", "volokhiv_yar"),
+])
+def test_places_finds_old_russian_and_misspelt_names(query, node):
+    from sim.places import search
+    from sim.theatre import build_theatre
+
+    assert search(build_theatre(), query)[0].node == node
+
+
+def test_places_prints_names_terrain_population_and_each_edges_road_or_crossing():
+    proc = cli("places", "Izium")
+    assert proc.returncode == 0, proc.stderr
+    block = proc.stdout.split("\n\n")[0]
+    assert block.startswith("izium_s  Izium (south bank) · Ізюм")
+    assert "urban" in block and "population 32,119" in block
+    assert "izium_n" in block and "Izium road bridge" in block  # the bridge to the north bank
+    assert "NO CROSSING" in block  # the local edges across the Donets
+    near = cli("places", "--near", "49.21,37.26", "--limit", "2", "--brief")
+    assert near.returncode == 0 and near.stdout.splitlines()[0].startswith("izium_s ")
+    assert "km SE of the position" in near.stdout
+
+
+@pytest.mark.parametrize("args", [["places"], ["places", "--near", "49.2"],
+                                  ["places", "--near", "nan,37"], ["places", "--near", "91,0"],
+                                  ["places", "x", "--near", "49,37"],
+                                  ["places", "x", "--limit", "0"]])
+def test_places_bad_input_is_one_line_exit_2(args):
+    proc = cli(*args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------------------------- schema
+def editor_view(node):
+    """YAML as an editor's language server reads it (YAML 1.2 core: dates stay text)."""
+    if isinstance(node, dict):
+        return {k: editor_view(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [editor_view(v) for v in node]
+    if isinstance(node, datetime):
+        return node.isoformat(timespec="minutes")
+    if isinstance(node, date):
+        return node.isoformat()
+    return node
+
+
+def test_the_json_schema_accepts_the_shipped_scenarios_and_rejects_bad_fields():
+    jsonschema = pytest.importorskip("jsonschema")
+    from sim.reference import json_schema
+
+    schema = json_schema()
+    jsonschema.Draft7Validator.check_schema(schema)
+    validator = jsonschema.Draft7Validator(schema)
+    for path in (SEPT, MARCH, TEMPLATE):
+        data = editor_view(YAML(typ="safe").load(path.read_text(encoding="utf-8")))
+        assert list(validator.iter_errors(data)) == [], path
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first == "# yaml-language-server: $schema=../docs/scenario.schema.json", path
+    data = editor_view(YAML(typ="safe").load(TEMPLATE.read_text(encoding="utf-8")))
+    data["units"][0]["type"] = "spaceship"
+    data["units"][1]["colour"] = "red"
+    data["parameters"] = {"warp_speed": 9}
+    data["orders"][0]["start"] = "next tuesday"
+    bad = {tuple(e.path) for e in validator.iter_errors(data)}
+    assert bad == {("units", 0, "type"), ("units", 1), ("parameters",),
+                   ("orders", 0, "start")}
+
+
+def test_the_generated_files_are_current():
+    from sim.reference import json_schema_text, reference_markdown
+
+    assert (REPO / "docs" / "scenario.schema.json").read_text(encoding="utf-8") == \
+        json_schema_text(), "regenerate: python run.py schema --out docs/scenario.schema.json"
+    assert (REPO / "docs" / "scenario-reference.md").read_text(encoding="utf-8") == \
+        reference_markdown(), ("regenerate: python run.py schema --markdown --out "
+                               "docs/scenario-reference.md")
+
+
+def test_every_field_of_the_schema_has_a_meaning_and_an_example():
+    """A field added to the schema needs a `description=` (or a FIELD_NOTES entry) and an
+    example (in scenarios/TEMPLATE.yaml or EXAMPLES) before the reference is complete."""
+    from sim import reference as ref
+
+    schema = ref.json_schema(annotate=False)
+    doc = ref.reference_markdown()
+    missing = []
+    for model, field, prop, _ in ref.field_rows(schema):
+        if not ref.meaning(model, field, prop):
+            missing.append(f"{model}.{field}: meaning")
+        row = next(ln for ln in doc.splitlines() if ln.startswith(f"| `{field}` |"))
+        if row.endswith("| — |"):
+            missing.append(f"{model}.{field}: example")
+    assert missing == []
+    known = {f"{m}.{f}" for m, f, _, _ in ref.field_rows(schema)}
+    stale = sorted((set(ref.FIELD_NOTES) | set(ref.EXAMPLES) | ref.PLACE_FIELDS) - known)
+    assert stale == [], "entries for fields the schema no longer has"
+
+
+def test_schema_command_writes_what_the_docs_hold(tmp_path):
+    out = tmp_path / "s.json"
+    proc = cli("schema", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["title"] == "Izium-sim scenario"
+
+
+# ---------------------------------------------------------------------------------- new
+def test_new_writes_a_scenario_that_validates_and_runs(tmp_path):
+    proc = cli("new", "my_raid", "--title", "My raid", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    path = tmp_path / "my_raid.yaml"
+    text = path.read_text(encoding="utf-8")
+    schema = (REPO / "docs" / "scenario.schema.json").resolve()
+    first = text.splitlines()[0]
+    assert (tmp_path / first.split("$schema=")[1]).resolve() == schema
+    assert "\nid: my_raid\n" in text and '\ntitle: "My raid"\n' in text
+    check = cli("validate", str(path), cwd=tmp_path)
+    assert check.returncode == 0 and check.stderr == "", check.stderr
+    again = cli("new", "my_raid", cwd=tmp_path)
+    assert again.returncode == 2 and "exists" in again.stderr  # never overwrites
+    run = cli(str(path), "--headless", "--out", str(tmp_path / "run"), "--compare", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["scenario"] == "my_raid"
+
+
+@pytest.mark.parametrize("args", [["new"], ["new", "My Raid"], ["new", "x", "--out", "x.txt"],
+                                  ["new", "x", "--title", " "], ["new", "9lives"]])
+def test_new_bad_input_is_one_line_exit_2(args, tmp_path):
+    proc = cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------- preview
+def test_preview_draws_units_orders_and_depots_of_the_template(tmp_path):
+    import pygame
+
+    from sim.checks import check_file
+    from sim.theatre import build_theatre
+    from sim.view import preview as pv
+    from sim.view import symbols as sym
+
+    out = tmp_path / "start.png"
+    proc = cli("preview", str(TEMPLATE), "--out", str(out), "--size", "1400x900")
+    assert proc.returncode == 0, proc.stderr
+    img = pygame.image.load(str(out))
+    assert img.get_size() == (1400, 900)
+    theatre = build_theatre()
+    scenario, _ = check_file(TEMPLATE, theatre)
+    layout = pv.preview_layout((1400, 900))
+    from sim.view import render as rd
+
+    vp = rd.viewport_for(layout, pv.preview_bounds(scenario, theatre, layout.map_rect))
+    legs = pv.order_legs(scenario, theatre)
+    assert [i for i, *_ in legs] == [0, 1, 2]
+    g = theatre.graph
+
+    def colour_near(x, y, colour, r=2):
+        return any(all(abs(a - b) < 20 for a, b in zip(img.get_at((x + dx, y + dy))[:3], colour,
+                                                        strict=True))
+                   for dx in range(-r, r + 1) for dy in range(-r, r + 1))
+
+    for _, _, side, nodes in legs:  # the arrow's line runs between its places
+        (ax, ay), (bx, by) = (vp.to_px(g.nodes[n]["x_km"], g.nodes[n]["y_km"])
+                              for n in nodes[-2:])
+        hits = sum(colour_near(round(ax + f * (bx - ax)), round(ay + f * (by - ay)),
+                               sym.SIDE_LINE[side]) for f in (0.3, 0.4, 0.5, 0.7))
+        assert hits >= 3, nodes
+    # the symbols of the units: the side's frame fill somewhere near each start place
+    for u in scenario.units:
+        x, y = vp.to_px(g.nodes[u.at]["x_km"], g.nodes[u.at]["y_km"])
+        assert colour_near(round(x), round(y), sym.SIDE_FILL[u.side], r=60), u.id
+
+
+def test_preview_of_a_scenario_with_arrivals_and_problems(tmp_path):
+    out = tmp_path / "m.png"
+    proc = cli("preview", str(MARCH), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("warning: ") == 2 and out.stat().st_size > 50_000
+    bad = cli("preview", str(MARCH), "--out", str(tmp_path / "m.jpg"))
+    assert bad.returncode == 2 and ".png" in bad.stderr
+
+
+# ---------------------------------------------------------------------------------- fuzz
+# Paths are relative to a fresh folder holding a copy of the template (t.yaml): no command
+# may write into the repository, whatever it is given.
+VALUES = ["", "x", "nan", "-1", "0", "1e999", "9999999999", "abc", "49.2,37.3", "91,200",
+          "a,b,c", "Izium", "Ізюм", "10x10", "640x480", "700X500", "/proc/x/y.png",
+          "/proc/nope/out.json", "out.png", "out.yaml", "out.json", "out.md", "nonexistent.yaml",
+          "/dev/null", "t.yaml", "BAD NAME", "ok_name", "--", "-h"]
+COMMANDS = {  # positional values, then options (None: a flag without a value)
+    "validate": (["t.yaml"], {"--strict": None}),
+    "places": (["Izium", "Krasnyi Lyman"], {"--near": "", "--limit": "", "--brief": None}),
+    "preview": (["t.yaml"], {"--out": "", "--size": ""}),
+    "schema": ([], {"--out": "", "--markdown": None}),
+    "new": (["ok_name"], {"--out": "", "--title": ""}),
+}
+
+
+@st.composite
+def command_lines(draw):
+    command = draw(st.sampled_from(sorted(COMMANDS)))
+    positional, options = COMMANDS[command]
+    argv = [command]
+    if positional or draw(st.booleans()):
+        argv.append(draw(st.sampled_from(positional + VALUES)))
+    for flag in draw(st.lists(st.sampled_from(sorted(options)), max_size=3)):
+        argv.append(flag)
+        if options[flag] is not None:
+            argv.append(draw(st.sampled_from(VALUES)))
+    return argv
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(command_lines())
+def test_mangled_arguments_never_give_a_traceback(tmp_path_factory, argv):
+    """Any argument list to the author's commands ends in exit 0, 1 (no place found) or 2
+    (bad input, one line on stderr), or argparse's --help exit; never another exception."""
+    cwd = tmp_path_factory.mktemp("fuzz")
+    (cwd / "t.yaml").write_text(TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        try:
+            code = main(argv)
+        except SystemExit as e:  # --help prints and exits 0
+            assert e.code == 0 and "-h" in argv
+            return
+    finally:
+        os.chdir(here)
+    assert code in (0, 1, 2)
+    assert (cwd / "t.yaml").read_text(encoding="utf-8") == TEMPLATE.read_text(encoding="utf-8")
