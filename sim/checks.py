@@ -314,7 +314,7 @@ def _source_keys(s: Scenario, root: Any, text: str, found: _Found) -> None:
 def _start_positions(s: Scenario, theatre: Theatre, model: Any, found: _Found) -> None:
     """Units and depots against who holds their place at the start."""
     declared, why = declared_control(s, theatre)
-    start_control = model.control
+    start_control = model.world.control
     at_start: dict[str, set[str]] = {}
     for i, u in enumerate(s.units):
         if u.arrives is None:
@@ -366,10 +366,10 @@ def _supply_reach(s: Scenario, model: Any, found: _Found) -> None:
     g = model.graph
     loc = ("control",) if "control" in found.root else ("depots",)
     for side in SIDES:
-        if not model.has_depots(side):
+        if not model.world.has_depots(side):
             continue  # already an error
         net = model.nets[side]
-        cut = [n for n in model.node_ids if model.control[n] == side and not net.reaches(n)]
+        cut = [n for n in model.node_ids if model.world.control[n] == side and not net.reaches(n)]
         if not cut:
             continue
         enemy = other(side)
@@ -379,7 +379,7 @@ def _supply_reach(s: Scenario, model: Any, found: _Found) -> None:
             names = ", ".join(g.nodes[n]["name"] for n in places)
             units = sorted(u.id for u in s.units if u.side == side and u.arrives is None
                            and u.at in part)
-            borders = any(model.control[nb] == enemy for n in part for nb in g.neighbors(n))
+            borders = any(model.world.control[nb] == enemy for n in part for nb in g.neighbors(n))
             stand = (f" ({', '.join(units)} stand{'s' if len(units) == 1 else ''} there, cut "
                      "off from supply)") if units else ""
             what = (f"The model hands the empty ones to {enemy} as a pocket, ring by ring from "
@@ -393,8 +393,10 @@ def _supply_reach(s: Scenario, model: Any, found: _Found) -> None:
 
 def _routes(s: Scenario, theatre: Theatre, model: Any, found: _Found) -> None:
     """Each objective reachable on the map from where the unit's earlier orders leave it."""
-    from sim.movement import BRIDGEABLE, PASSABLE
+    from sim.world import CrossingState
 
+    passable = tuple(c.value for c in CrossingState if c.passable)
+    bridgeable = tuple(c.value for c in CrossingState if c.bridgeable)
     g = theatre.graph
     specs = {u.id: u for u in s.units}
     destroyed = [(e.at, e.target) for e in s.events
@@ -416,8 +418,8 @@ def _routes(s: Scenario, theatre: Theatre, model: Any, found: _Found) -> None:
                 if objective not in g:
                     continue
                 legs = [*[v for v in getattr(order, "via", []) or [] if v in g], objective]
-                missing = _no_route(g, model, here, legs, spec.engineers, gone, PASSABLE,
-                                    BRIDGEABLE)
+                missing = _no_route(g, model, here, legs, spec.engineers, gone, passable,
+                                    bridgeable)
                 if missing:
                     found.add("warning", ("orders", i, *loc), f"{uid} has no route from "
                               f"{_name(theatre, here)} to {_name(theatre, objective)}"
@@ -431,7 +433,7 @@ def _no_route(g, model, start: str, legs: list[str], engineers: bool, gone: set[
     """"" if a route runs start -> legs in order; else why not (for the message)."""
 
     def state(cid: str) -> str:
-        return "destroyed" if cid in gone else model.crossing_state[cid]
+        return "destroyed" if cid in gone else model.world.crossings[cid].value
 
     def usable(u, v, d):
         cid = d.get("crossing")

@@ -128,6 +128,8 @@ class CampaignModel(mesa.Model):
         self.record = RunRecord.begin(self)
         self.nets = {s: trace(self, s) for s in SIDES}
         update_supply(self, self.nets)
+        for unit in self.active_units():  # the positions held at the start
+            unit.position_supply_km = unit.supply_km
         self.record.hour(self, [])
 
     # ------------------------------------------------------------------ setup

@@ -46,13 +46,11 @@ class Parameters(BaseModel):
         0.35, "ratio", "Speed multiplier for a unit advancing in contact (posture attack) "
         "rather than in march column (estimate).", gt=0, le=1)
     enemy_ground_speed_factor: float = _p(
-        0.4, "ratio", "Speed multiplier on an edge leading into ground the enemy holds, in any "
+        0.25, "ratio", "Speed multiplier on an edge leading into ground the enemy holds, in any "
         "posture: reconnaissance, mines and the risk of ambush slow every advance into enemy "
-        "territory. Calibrated by a sweep of 0.25/0.4/0.6/1.0 over 5 seeds (docs/calibration.md): "
-        "mean fidelity 74.8/74.3/71.5/70.7 (September) and 88.4/91.3/92.8/91.1 (March). 0.4 is "
-        "the best for neither alone (0.25 for September, 0.6 for March) but within 1.5 points "
-        "of the best for both. An unopposed attack on a main road then advances about 45 km "
-        "a day.",
+        "territory. Calibrated (docs/calibration.md): 0.25/0.3/0.4/0.5 over 3 seeds, best for "
+        "September alone, for March alone and for both (mean fidelity 76.6 and 78.8). An "
+        "unopposed attack on a main road then advances about 28 km a day.",
         gt=0, le=1)
     withdraw_speed_factor: float = _p(
         0.8, "ratio", "Speed multiplier for an ordered withdrawal (estimate).", gt=0, le=1)
@@ -105,10 +103,10 @@ class Parameters(BaseModel):
         "the linear Lanchester law for fighting through a position); 0 would make it "
         "independent of the odds.", ge=0, le=3)
     urban_capture_factor: float = _p(
-        4.0, "ratio", "Clearing a defended town takes this many times as long as a village at "
-        "the same ratio (built-up area, cellars, many more positions). Calibrated on the "
-        "September 2022 scenario (Balakliia, attacked on 6 Sep and cleared by 8 Sep); "
-        "docs/calibration.md gives March's score with it tuned on September alone.", gt=0)
+        3.0, "ratio", "Clearing a defended town takes this many times as long as a village at "
+        "the same ratio (built-up area, cellars, many more positions). Calibrated "
+        "(docs/calibration.md) over 2/3/4/6: 3 is best for March alone and for both scenarios; "
+        "September alone prefers 6, and March then scores 73.1 instead of 78.8.", gt=0)
     forest_capture_factor: float = _p(
         2.0, "ratio", "Clearing a defended place in forest takes this many times as long as "
         "in open country (estimate: wooded river valleys are cleared slowly).", gt=0)
@@ -260,9 +258,11 @@ class Parameters(BaseModel):
         True, "yes/no", "Whether a side's commander withdraws a grouping whose line of supply "
         "is threatened (off: groupings hold until their units break or surrender).")
     withdraw_decision_hours: float = _p(
-        8.0, "h", "Hours the evidence of a threat to a grouping's line of supply must persist "
+        18.0, "h", "Hours the evidence of a threat to a grouping's line of supply must persist "
         "before its commander orders it back (the decision delay: reports confirmed, the "
-        "decision taken above; estimate).", ge=0)
+        "decision taken above). Calibrated (docs/calibration.md) over 4/8/12/18: 18 is best for "
+        "March alone and for both scenarios; September alone prefers 8 (its score is the same "
+        "with either once urban_capture_factor follows).", ge=0)
     loc_threat_ratio: float = _p(
         0.5, "ratio", "Evidence a commander acts on: enemy troops on the move one road away from "
         "the rear part of a grouping's line of supply, at least this share of the grouping's "

@@ -48,8 +48,12 @@ FIELD_NOTES: dict[str, str] = {
                        "or railheads (work while a base reaches them).",
     "Scenario.units": "The order of battle: every unit on the map at the start or arriving "
                       "later.",
-    "Scenario.orders": "Tasks given to units from a date on (the model's doctrine acts in "
-                       "between).",
+    "Scenario.orders": "Each side's plan: tasks for units from the start, from a sourced "
+                       "date, or once a condition holds; the side's commander issues them.",
+    "Scenario.groupings": "Units a side's commander withdraws together when their line of "
+                          "supply is threatened, or holds whatever happens.",
+    "Scenario.whatif": "What `python run.py whatif` varies, and the directions the author "
+                       "expects (docs/whatif.md).",
     "Scenario.events": "Dated events: captions, bridges destroyed, depots struck, surprise.",
     "Scenario.parameters": "Model parameters set for this scenario (names and meanings: "
                            "docs/parameters.md); `--set` on the command line overrides them.",
@@ -90,13 +94,36 @@ FIELD_NOTES: dict[str, str] = {
     "Equipment.artillery": "Tube artillery: howitzers and guns.",
     "Equipment.mlrs": "Multiple rocket launchers.",
     "Order.units": "Ids of the units that get the task.",
-    "Order.start": "When the task is given (an order dated before the start takes effect at "
-                   "the start).",
+    "Order.start": "Not before this time (default: the scenario's start); only for a "
+                   "decision a source dates itself, which its `source:` says.",
     "Order.task": "What to do: `move` or `attack` to the objective, `withdraw` to it, `hold` "
                   "where they are, `reserve` (hold back, out of the line).",
     "Order.objective": "The place to reach; needed by move, attack and withdraw.",
     "Order.via": "Places to pass on the way, in order (to choose a road or a bridge).",
     "Order.source": "Where the order comes from; inferred orders say so.",
+    "Condition.taken": "The order's side holds this place (whoever took it).",
+    "Condition.lost": "The enemy holds this place.",
+    "Condition.empty": "No enemy troops stand at this place (they left, or were never there).",
+    "Condition.arrived": "This unit is on the map (with `at`: at that place).",
+    "Condition.done": "The order with this id is done (its objectives held).",
+    "Condition.ratio": "The order's own units would attack the enemy at `at` with at least this "
+                       "force ratio (the commander's estimate).",
+    "Condition.strength": "This unit has less than `below` of its starting personnel.",
+    "Condition.supply": "This unit's supply level is below `below`.",
+    "Condition.all": "Every one of these conditions holds.",
+    "Condition.any": "At least one of these conditions holds.",
+    "Grouping.id": "Name of the grouping (lower case, digits, underscores).",
+    "Grouping.units": "Ids of its units (all of one side, each in one grouping at most).",
+    "Grouping.on_threat": "`withdraw`: its commander pulls it back when its line of supply is "
+                          "threatened; `hold`: it stays whatever happens.",
+    "Grouping.source": "Why these units belong together, and why they withdraw or hold.",
+    "WhatIf.attacker": "The side whose offensive the scenario is about.",
+    "WhatIf.key_bridge": "A crossing id: the what-ifs make it indestructible, or destroy it at "
+                         "the start.",
+    "WhatIf.bridge_intact_expect": "What an indestructible key bridge should do to the "
+                                   "expected place's date.",
+    "WhatIf.bridge_destroyed_expect": "What the key bridge destroyed at the start should do to "
+                                      "the expected place's date.",
     "Event.at": "When it happens.",
     "Event.kind": "What happens (see the allowed values).",
     "Event.target": "For destroy_bridge a crossing id (see `python run.py places` or "
@@ -139,6 +166,13 @@ VALUE_NOTES: dict[str, str] = {
     "rout": "broken, fleeing",
     "reserve": "held back, out of the line",
     "hold": "stay and defend where it is",
+    "intact": "standing (the map's state of a bridge)",
+    "destroyed": "down: only engineers cross (with a pontoon)",
+    "pontoon": "a pontoon stands (slower than a bridge)",
+    "indestructible": "standing, and no strike or demolition can destroy it (a what-if)",
+    "earlier": "the place changes hands sooner than in the baseline",
+    "later": "later than in the baseline (or never)",
+    "either": "no direction expected",
     "caption": "a dated text in the viewer's ticker",
     "destroy_bridge": "a bridge (target: crossing id) is destroyed",
     "strike_depot": "a depot (target: depot id) stops working",
@@ -152,8 +186,11 @@ VALUE_NOTES: dict[str, str] = {
 }
 
 #: Fields whose values are places (a node id, or a name the loader resolves).
-PLACE_FIELDS = {"UnitSpec.at", "Order.objective", "Order.via", "Depot.at", "Scenario.fallback",
-                "ControlSpec.nodes", "Observation.place"}
+PLACE_FIELDS = {"UnitSpec.at", "Order.objective", "Order.objectives", "Order.via", "Depot.at",
+                "Scenario.fallback", "ControlSpec.nodes", "Observation.place", "Condition.taken",
+                "Condition.lost", "Condition.empty", "Condition.at", "Grouping.fallback",
+                "WhatIf.key_places", "WhatIf.key_town", "WhatIf.bridge_expect_place",
+                "WhatIf.withdrawal_place"}
 
 #: Examples (YAML text) for fields the template does not use.
 EXAMPLES: dict[str, str] = {
@@ -185,6 +222,34 @@ EXAMPLES: dict[str, str] = {
     "Observation.bound": "bound: true",
     "Observation.until": "until: 2022-09-09",
     "Observation.note": 'note: "figure includes the southern front"',
+    "Scenario.crossings": "crossings: {kupiansk_road_bridge: destroyed}",
+    "Scenario.whatif": "whatif: {attacker: UA, key_places: [balakliia], key_town: balakliia, "
+                       "source: \"KPS\"}",
+    "SideSpec.doctrine": "doctrine: {withdraw_decision_hours: 12}",
+    "Order.objective": "objective: balakliia",
+    "Order.start": "start: 2022-02-27T07:30",
+    "Condition.lost": "when: {lost: kupiansk_w}",
+    "Condition.empty": "when: {empty: vovchansk}",
+    "Condition.arrived": "when: {arrived: ua_14_mech, at: staryi_saltiv}",
+    "Condition.done": "when: {done: ua_breach}",
+    "Condition.ratio": "when: {ratio: 3.0, at: izium_n}",
+    "Condition.strength": "when: {strength: ru_3_mrd, below: 0.5}",
+    "Condition.supply": "when: {supply: ru_vdv_izium, below: 0.3}",
+    "Condition.all": "when: {all: [{taken: verbivka}, {arrived: ua_92_mech}]}",
+    "Condition.any": "when: {any: [{taken: balakliia}, {taken: shevchenkove}]}",
+    "Condition.at": "at: izium_n",
+    "Condition.below": "below: 0.5",
+    "Grouping.fallback": "fallback: [lyman, borova]",
+    "WhatIf.attacker": "attacker: UA",
+    "WhatIf.key_places": "key_places: [balakliia, kupiansk_w, izium_n]",
+    "WhatIf.key_town": "key_town: balakliia",
+    "WhatIf.key_bridge": "key_bridge: kupiansk_rail_bridge",
+    "WhatIf.bridge_intact_expect": "bridge_intact_expect: either",
+    "WhatIf.bridge_destroyed_expect": "bridge_destroyed_expect: earlier",
+    "WhatIf.bridge_expect_place": "bridge_expect_place: izium_n",
+    "WhatIf.withdrawal_place": "withdrawal_place: izium_n",
+    "WhatIf.supporting_attack": "supporting_attack: ua_shevchenkove",
+    "WhatIf.source": 'source: "the Izium grouping was supplied by rail through Kupiansk [WKC]"',
 }
 
 

@@ -158,7 +158,7 @@ def test_the_start_control_of_the_checks_is_the_models(theatre):
         for u in scenario.units:
             if u.arrives is None:
                 declared[u.at] = u.side
-        assert declared == CampaignModel(scenario, theatre, seed=0).control, name
+        assert declared == CampaignModel(scenario, theatre, seed=0).world.control, name
 
 
 def test_an_objective_across_a_river_without_a_crossing(tmp_path):

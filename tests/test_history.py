@@ -1,5 +1,5 @@
-"""The comparison with history, on the hand-worked duel of docs/model.md started six hours late:
-b passes from RU to UA at the end of hour 23 + 6 = 29, 2022-09-07T05:00 (tests/test_model.py
+"""The comparison with history, on the hand-worked duel of docs/model.md started an hour late:
+b passes from RU to UA at the end of hour 28 + 1 = 29, 2022-09-07T05:00 (tests/test_model.py
 checks the duel)."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def comparison():
          {"id": "ru1", "name": "RU 1", "side": "RU", "at": "b", "arrives": START,
           "equipment": {"personnel": 500}}],
         hours=72, orders=[{"units": ["ua1"], "task": "attack", "objective": "b",
-                           "start": START + timedelta(hours=6)}],
+                           "start": START + timedelta(hours=1)}],
         depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "c"}],
         control={"nodes": {"RU": ["b", "c"]}}, parameters=CLEAN, history=OBS)
     model = CampaignModel(scenario, theatre, seed=1)

@@ -61,12 +61,12 @@ def test_duel_matches_the_hand_calculation():
     (hours 15 and 16, at the defender's rate for the pursuer's ratio 1289 / 492 = 2.62:
     0.55 a hour) -> 8; no tank (10 x 0.077 % x 1.4 x 15 = 0.16). The defender leaves by road
     at 9 x 0.8 (withdrawal) = 7.2 km/h and reaches c in hour 17; the attacker advances 10 km
-    into b, still RU ground, at 9 x 0.35 (attack) x 0.4 (enemy ground) = 1.26 km/h: 7.9 h, so
-    it holds b at the end of hour 23."""
+    into b, still RU ground, at 9 x 0.35 (attack) x 0.25 (enemy ground) = 0.79 km/h: 12.7 h,
+    so it holds b at the end of hour 28."""
     model = duel()
     taken = [e for e in model.record.events if e["kind"] == "node_taken"]
     assert [e["time"] for e in taken] == [(START + timedelta(hours=15)).isoformat()[:16]]
-    assert taken_at(model, "b") == 23
+    assert taken_at(model, "b") == 28
     ua, ru = model.unit("ua1"), model.unit("ru1")
     assert ua.lost[combat.PERSONNEL] == 11
     assert ru.lost[combat.PERSONNEL] == 8
@@ -107,8 +107,8 @@ def test_river_multiplier_stops_the_same_attack():
 
 def test_engineers_bridge_a_river_then_cross():
     """Worked example 3: no crossing at all between a and b; engineers work
-    pontoon_build_hours = 10 hours, then cross 2 km into UA ground at 9 x 0.4 (pontoon) x 0.4
-    (enemy ground) = 1.44 km/h: 1.4 hours, so b is RU-held at the end of hour 12."""
+    pontoon_build_hours = 10 hours, then cross 2 km into UA ground at 9 x 0.4 (pontoon) x 0.25
+    (enemy ground) = 0.9 km/h: 2.2 hours, so b is RU-held at the end of hour 13."""
     theatre = toy_theatre({"a": (0, 0), "b": (2, 0)}, [("a", "b", 2, "local", "site")],
                           crossings={"site": "none"})
     scenario = toy_scenario(
@@ -120,7 +120,7 @@ def test_engineers_bridge_a_river_then_cross():
     model.run()
     built = [e for e in model.record.events if e["kind"] == "pontoon_built"]
     assert [e["time"] for e in built] == [(START + timedelta(hours=10)).isoformat()[:16]]
-    assert taken_at(model, "b") == 12
+    assert taken_at(model, "b") == 13
 
 
 def test_units_without_engineers_cannot_cross_where_there_is_no_crossing():

@@ -191,7 +191,7 @@ def test_a_grouping_whose_line_is_threatened_withdraws_together_after_the_decisi
     # the evidence is there from the first hour (a UA force next to q, on the salient's line,
     # stronger than loc_threat_ratio x the grouping): the decision 5 hours later, the order
     # one hour after that
-    assert "at Q" in order["text"]
+    assert "at U" in order["text"]  # the UA force stands at u, next to q
     assert hour_of(model, order["time"]) == 5 + 1 + 1
 
 
