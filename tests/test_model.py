@@ -147,13 +147,14 @@ def test_more_attackers_never_delay_a_capture(personnel, extra, tanks, terrain):
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.floats(8.0, 40.0), st.integers(100, 600), st.sampled_from(["open", "urban"]))
+@given(st.floats(8.0, 20.0), st.integers(100, 600), st.sampled_from(["open", "urban"]))
 def test_a_bigger_garrison_always_holds_longer(odds, garrison, terrain):
     """Capture time grows with the garrison whatever the odds: no floor makes the garrison
     irrelevant (with a minimum clearing time a town fell at the same hour against 200 or 400
     defenders once the attack was strong enough). The attack is `odds` times the small
     garrison's head count, so even against twice the garrison (in a town: x1.3 x 1.5) it
-    stays above the capture ratio."""
+    stays above the capture ratio; above about 20:1 a village falls within the first hour or
+    two either way (the model steps in hours)."""
     attackers = int(odds * garrison)
     small = duel(attackers, 0, hours=200, defender_personnel=garrison, terrain=terrain)
     large = duel(attackers, 0, hours=200, defender_personnel=2 * garrison, terrain=terrain)
