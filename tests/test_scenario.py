@@ -222,3 +222,22 @@ def test_real_scenarios_load_and_cite_only_declared_sources(name):
         if unit.estimate:
             assert "estimate" in unit.source.lower(), unit.id
     assert scenario.history, "a scenario is scored against a history block"
+
+
+def test_every_dated_order_is_listed_with_its_source():
+    """docs/scenarios.md lists every order whose start is later than its scenario's start (a
+    decision a source dates), by id: an order time may not be inferred from an outcome."""
+    from pathlib import Path
+
+    from sim.scenario import load_scenario
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text()
+    table = doc[doc.index("### Dated orders"):]
+    for path in sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml")):
+        if path.name == "TEMPLATE.yaml":
+            continue
+        s = load_scenario(path)
+        for i, o in enumerate(s.orders):
+            if o.start is not None and o.start > s.start:
+                assert o.id, f"{path.name}: orders[{i}] has a date but no id to list it by"
+                assert f"| {s.id} | `{o.id}` |" in table, f"{path.name}: {o.id} is not listed"
