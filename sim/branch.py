@@ -196,7 +196,8 @@ def scale_unit(m: CampaignModel, uid: str, factor: float) -> str:
     """Reinforce (`factor` > 1) or weaken (< 1) a unit on the map: every item it holds times
     `factor`, in whole items. A reinforced unit grows: the men and vehicles that join it count
     in its starting strength too, so its strength fraction (and when it disbands) is as before.
-    A weakened unit has lost them: they count as destroyed, and its strength fraction falls."""
+    A weakened unit has lost them: they count as destroyed, and its strength fraction falls.
+    The record's facts of the unit give the grown establishment as its starting holdings."""
     if not 0 < factor <= MAX_SCALE or factor == 1:
         raise ChangeError(f"factor {factor}: expected more than 0 and at most {MAX_SCALE:g}, "
                           "not 1")
@@ -205,6 +206,8 @@ def scale_unit(m: CampaignModel, uid: str, factor: float) -> str:
     unit.equipment = np.round(before * factor)
     if factor > 1:
         unit.initial = np.round(unit.initial * factor)
+        m.record.units = [{**u, "initial": [int(x) for x in unit.initial]} if u["id"] == uid
+                          else u for u in m.record.units]  # a new list: the base's is shared
     else:
         unit.lost = unit.lost + (before - unit.equipment)
     m.positions_changed()

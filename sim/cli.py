@@ -8,6 +8,8 @@
     python run.py sweep SCENARIO.yaml .. run many variants (see sim/sweep.py)
     python run.py compare RESULTS        compare a sweep's outcomes, with plots
     python run.py whatif SCENARIO.yaml   the standard what-if table (docs/whatif.md)
+    python run.py branch FILE.yaml       a what-if branch: base and branch compared
+                                         (docs/lessons.md); view FILE.yaml opens one
 
 Bad input (a scenario, a --set value, an option) gives one line on stderr naming the file,
 field and what was expected, and exit code 2; never a traceback.
@@ -339,9 +341,25 @@ def new(argv: list[str]) -> int:
     return new_main(argv)
 
 
-COMMANDS = {"params": list_params, "map": render_map, "view": view_run, "sweep": sweep,
+def branch(argv: list[str]) -> int:
+    from sim.branch_cli import branch_main
+
+    return branch_main(argv)
+
+
+def view(argv: list[str]) -> int:
+    """`view RUN_DIR` replays a saved run; `view FILE.yaml` opens a what-if branch."""
+    from sim.branch_cli import is_branch_file, view_main
+
+    if argv and is_branch_file(argv[0]):
+        return view_main(argv)
+    return view_run(argv)
+
+
+COMMANDS = {"params": list_params, "map": render_map, "view": view, "sweep": sweep,
             "compare": compare_runs, "whatif": whatif, "validate": validate,
-            "places": places, "preview": preview, "schema": schema, "new": new}
+            "places": places, "preview": preview, "schema": schema, "new": new,
+            "branch": branch}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,11 @@ SIDE_INK = {"UA": (0, 90, 160), "RU": (180, 60, 0)}
 TIMELINE_BAR = (225, 220, 208)
 PLAYED = (120, 115, 105)
 PLAYHEAD = (20, 20, 20)
+# A what-if: Okabe-Ito reddish purple, unlike either side's tint and the black front line (its
+# front is also dashed, so that it reads apart in greyscale); darker for text.
+WHATIF = (204, 121, 167)
+WHATIF_INK = (150, 60, 115)
+WHATIF_DASH_PX = (9, 5)
 
 CREDITS = (
     "Contains data from Natural Earth (public domain) and GeoNames (CC BY 4.0). "
@@ -65,6 +70,8 @@ KEYS = [
     ("g", "legend"),
     ("e", "event ticker"),
     ("p", "save a screenshot (PNG) in the current folder"),
+    ("w", "what if: change one thing at this hour and watch both futures"),
+    ("v", "with a what-if: drawn over the base, side by side, or hidden"),
     ("h  or  ?", "this help"),
     ("Esc / q", "close help or panel; quit"),
 ]
@@ -125,10 +132,13 @@ def fmt_time(t: datetime) -> str:
 _SIDEBAR: dict = {}
 
 
-def draw_sidebar(surface, layout, state, rp) -> None:
+def draw_sidebar(surface, layout, state, rp, branch=None) -> None:
+    """The sidebar; with a what-if (`branch`, a BranchView), its block of differences."""
     k = min(max(int(math.floor(state.t)), 0), rp.hours)
     key = (
         id(rp),
+        id(branch),
+        state.compare,
         layout.size,
         k,
         state.selected,
@@ -140,14 +150,14 @@ def draw_sidebar(surface, layout, state, rp) -> None:
     img = _SIDEBAR.get("img") if _SIDEBAR.get("key") == key else None
     if img is None:
         img = pygame.Surface(layout.sidebar.size)
-        _sidebar(img, layout, state, rp, k)
+        _sidebar(img, layout, state, rp, k, branch)
         if pygame.display.get_init() and pygame.display.get_surface() is not None:
             img = img.convert()
         _SIDEBAR.update(key=key, img=img)
     surface.blit(img, layout.sidebar.topleft)
 
 
-def _sidebar(s: pygame.Surface, layout, state, rp, k: int) -> None:
+def _sidebar(s: pygame.Surface, layout, state, rp, k: int, branch=None) -> None:
     ui = layout.ui
     w, h = s.get_size()
     pad = round(14 * ui)
@@ -185,6 +195,10 @@ def _sidebar(s: pygame.Surface, layout, state, rp, k: int) -> None:
     y += round(54 * ui)
     pygame.draw.line(s, RULE, (pad, y), (w - pad, y), 1)
     y += round(8 * ui)
+    if branch is not None:
+        y = _whatif_block(s, branch, state, k, pad, y, inner, ui, max_h=round(h * 0.42))
+        pygame.draw.line(s, RULE, (pad, y), (w - pad, y), 1)
+        y += round(8 * ui)
 
     # bottom block: credits, then the legend or the unit panel above them
     credit_lines = wrap(CREDITS, round(11 * ui), inner)
@@ -194,7 +208,7 @@ def _sidebar(s: pygame.Surface, layout, state, rp, k: int) -> None:
     block = None
     if state.selected and state.selected in rp.units:
         block = unit_panel(rp, state.selected, k, inner, ui)
-    elif "legend" in state.layers:
+    elif "legend" in state.layers and branch is None:
         block = legend(inner, ui)
     if block is not None:
         top = bottom - round(8 * ui) - block.get_height()
@@ -203,6 +217,50 @@ def _sidebar(s: pygame.Surface, layout, state, rp, k: int) -> None:
         bottom = top - round(10 * ui)
     if "ticker" in state.layers:
         _ticker(s, rp, k, pad, y, inner, bottom, ui)
+
+
+def _whatif_block(s, view, state, k: int, x: int, y: int, width: int, ui: float,
+                  max_h: int) -> int:
+    """The what-if in the sidebar: what was changed, from when, how it is drawn, and the
+    differences from the base so far (sim/futures.py). Returns the y below it."""
+    size = round(13 * ui)
+    bottom = y + max_h
+    tag = text("WHAT IF", round(10 * ui), True, (255, 255, 255))
+    tag_rect = pygame.Rect(x, y + 1, tag.get_width() + 8, tag.get_height())
+    pygame.draw.rect(s, WHATIF_INK, tag_rect, border_radius=3)
+    s.blit(tag, (tag_rect.x + 4, tag_rect.y))
+    s.blit(text(f"from {fmt_time(view.when)}  ·  v: {state.compare} (overlay, split, base)",
+                round(12 * ui), False, MUTED), (tag_rect.right + 6, y))
+    y += round(18 * ui)
+    y = blit_lines(s, wrap(view.title, round(14 * ui), width, True)[:3], x, y, round(14 * ui),
+                   True, WHATIF_INK)
+    for t in view.texts:
+        y = blit_lines(s, wrap(f"Changed: {t}", size, width)[:2], x, y, size)
+    if view.question:
+        y = blit_lines(s, wrap(f"Question: {view.question}", size, width)[:3], x, y, size,
+                       colour=MUTED)
+    if view.mismatch:
+        y = blit_lines(s, wrap("Note: this code's replay of the saved run differs at the "
+                               "branch hour; both futures are this code's.", round(11 * ui),
+                               width), x, y, round(11 * ui), colour=MUTED)
+    y += round(4 * ui)
+    if k < view.hour:
+        return blit_lines(s, wrap(f"The same run until {fmt_time(view.when)}.", size, width),
+                          x, y, size, colour=MUTED) + round(6 * ui)
+    now = view.futures.start + timedelta(hours=k)
+    s.blit(text(f"Differences from the base by {fmt_time(now)}", size, True, MUTED), (x, y))
+    y += round(size * 1.4)
+    lines = view.futures.lines(until=k)
+    for i, line in enumerate(lines):
+        wrapped = wrap(line, size, width - round(12 * ui))
+        if y + len(wrapped) * round(size * 1.25) > bottom:
+            left = len(lines) - i
+            y = blit_lines(s, [f"… and {left} more (python run.py branch --headless)"], x, y,
+                           round(11 * ui), colour=MUTED)
+            break
+        pygame.draw.circle(s, WHATIF, (x + 4 * ui, y + size * 0.6), 3 * ui)
+        y = blit_lines(s, wrapped, x + round(12 * ui), y, size)
+    return y + round(6 * ui)
 
 
 def _ticker(s, rp, k: int, x: int, y: int, width: int, bottom: int, ui: float) -> None:
@@ -518,11 +576,14 @@ def _triangle(surf, x, y, r, colour, outline=INK):
 _TIMELINE: dict = {}
 
 
-def draw_timeline(surface, layout, state, rp) -> None:
-    key = (id(rp), layout.size)
+def draw_timeline(surface, layout, state, rp, branch=None) -> None:
+    """The timeline; with a what-if (`branch`), its row of dates and its branch hour."""
+    key = (id(rp), layout.size, id(branch), layout.branch_row)
     if _TIMELINE.get("key") != key:
         img = pygame.Surface(layout.timeline.size)
         _timeline_static(img, layout, rp)
+        if branch is not None and layout.branch_row:
+            _timeline_branch(img, layout, rp, branch)
         if pygame.display.get_init() and pygame.display.get_surface() is not None:
             img = img.convert()
         _TIMELINE.update(key=key, img=img)
@@ -539,7 +600,7 @@ def draw_timeline(surface, layout, state, rp) -> None:
     pygame.draw.circle(surface, PLAYHEAD, (x, bar.centery), 7 * ui)
     pygame.draw.circle(surface, (255, 255, 255), (x, bar.centery), 7 * ui, 2)
     if state.hover and layout.timeline.collidepoint(state.hover):
-        _timeline_tooltip(surface, layout, rp, state.hover)
+        _timeline_tooltip(surface, layout, rp, state.hover, branch)
 
 
 def _timeline_static(s, layout, rp) -> None:
@@ -560,12 +621,13 @@ def _timeline_static(s, layout, rp) -> None:
             tall = 3 if i % stride == 0 else 1
             pygame.draw.line(s, INK, (x, bar.top - tall), (x, bar.bottom + tall), 1)
         lab = text(f"{day.day} {day:%b}", round(12 * ui), False, MUTED)
+        label_y = bar.bottom + round((30 if layout.branch_row else 14) * ui)
         if stride == 1:  # each day's name in the middle of its span
             cx = (max(x, bar.left) + min(x_next, bar.right)) / 2
             if min(x_next, bar.right) - max(x, bar.left) > lab.get_width() * 0.8:
-                s.blit(lab, (cx - lab.get_width() / 2, bar.bottom + round(14 * ui)))
+                s.blit(lab, (cx - lab.get_width() / 2, label_y))
         elif i % stride == 0 and day >= rp.start and x + lab.get_width() / 2 <= bar.right:
-            s.blit(lab, (x - lab.get_width() / 2, bar.bottom + round(14 * ui)))
+            s.blit(lab, (x - lab.get_width() / 2, label_y))
         day += timedelta(days=1)
         i += 1
     if not rp.marks:
@@ -604,12 +666,61 @@ def _timeline_static(s, layout, rp) -> None:
                 pygame.draw.circle(s, colour, c, r * 0.8)
 
 
-def _timeline_tooltip(surface, layout, rp, pos) -> None:
+def branch_mark_positions(layout, rp, view) -> list:
+    """[(mark of the base, (x, y) of the what-if's match, what-if date)] for the history marks
+    the what-if matched after its branch hour, one row below the base's matches."""
+    ui = layout.ui
+    bar = timeline_bar(layout)
+    y = bar.bottom + round(21 * ui)
+    alt = {(m.place, m.date, m.holder, m.kind): m for m in view.branch.marks}
+    out = []
+    for m, _obs, _sim in mark_positions(layout, rp):
+        b = alt.get((m.place, m.date, m.holder, m.kind))
+        if (b is not None and b.sim_date is not None and m.kind == "control"
+                and b.sim_date > view.when):  # before the branch hour the runs are one
+            out.append((m, (timeline_x(layout, rp, _hours(rp, b.sim_date)), y), b.sim_date))
+    return out
+
+
+def _diamond(surf, x, y, r, colour, outline=INK):
+    pts = [(x, y - r), (x + r, y), (x, y + r), (x - r, y)]
+    pygame.draw.polygon(surf, colour, pts)
+    pygame.draw.polygon(surf, outline, pts, 1)
+
+
+def _timeline_branch(s, layout, rp, view) -> None:
+    """The what-if's row: a purple line at the branch hour, and a purple diamond at each date
+    the what-if matched an observation, joined to the base's match when they differ."""
+    ui = layout.ui
+    off = pygame.Vector2(layout.timeline.topleft)
+    bar = timeline_bar(layout).move(-off.x, -off.y)
+    x = timeline_x(layout, rp, view.hour) - off.x
+    pygame.draw.line(s, WHATIF, (x, bar.top - round(14 * ui)), (x, bar.bottom + round(26 * ui)),
+                     max(2, round(2 * ui)))
+    lab = text("what if", round(11 * ui), True, WHATIF_INK)
+    s.blit(lab, (min(x + 3, bar.right - lab.get_width()), bar.top - round(26 * ui)))
+    r = 5 * ui
+    base = {id(m): sim for m, _obs, sim in mark_positions(layout, rp)}
+    for m, (xb, yb), _when in branch_mark_positions(layout, rp, view):
+        xb, yb = xb - off.x, yb - off.y
+        sim = base.get(id(m))
+        if sim is not None and abs(sim[0] - off.x - xb) > 1:
+            pygame.draw.line(s, WHATIF, (sim[0] - off.x, sim[1] - off.y), (xb, yb), 1)
+        _diamond(s, xb, yb, r, WHATIF)
+
+
+def _timeline_tooltip(surface, layout, rp, pos, branch=None) -> None:
     ui = layout.ui
     best, dist = None, 9 * ui
     for m, obs, sim in mark_positions(layout, rp):
         for p in (obs, sim):
             if p is not None and math.dist(p, pos) < dist:
+                best, dist = m, math.dist(p, pos)
+    alt_dates = {}
+    if branch is not None and layout.branch_row:
+        for m, p, when in branch_mark_positions(layout, rp, branch):
+            alt_dates[id(m)] = when
+            if math.dist(p, pos) < dist:
                 best, dist = m, math.dist(p, pos)
     if best is None:
         t = rp.time_at(timeline_t(layout, rp, pos[0]))
@@ -629,6 +740,9 @@ def _timeline_tooltip(surface, layout, rp, pos) -> None:
                 )
             else:
                 lines.append("model: never matched in this run")
+        if branch is not None and m.kind == "control":
+            when = alt_dates.get(id(m))
+            lines.append(f"what if: {fmt_time(when)}" if when else "what if: never matched")
     imgs = [text(ln, round(13 * ui), i == 0) for i, ln in enumerate(lines)]
     w = max(i.get_width() for i in imgs) + 12
     h = sum(i.get_height() for i in imgs) + 8
