@@ -179,7 +179,10 @@ def _view(args, record, theatre, scenario, comparison) -> int:
             record_video(replay, args.record, size=args.size)
             print(f"wrote {args.record}")
         else:
-            play(replay, size=args.size)
+            from sim.view.whatif_job import Brancher
+
+            play(replay, size=args.size,
+                 brancher=Brancher.for_record(record, scenario, theatre, args.scenario))
     except MissingExtra as e:
         raise UsageError(str(e)) from None
     return 0
@@ -262,7 +265,11 @@ def view_run(argv: list[str]) -> int:
         screenshot(replay, args.screenshot, args.at or scenario.end, size=args.size)
         print(f"wrote {args.screenshot}")
     elif display_available():
-        play(replay, size=args.size)
+        from sim.view.whatif_job import Brancher
+
+        play(replay, size=args.size, brancher=Brancher.for_saved(
+            args.run_dir, replay, scenario, theatre,
+            args.scenario or REPO / "scenarios" / f"{scenario_id}.yaml"))
     else:
         raise UsageError("no display available to show the run (use --screenshot FILE.png)")
     return 0

@@ -600,3 +600,17 @@ def test_record_a_whatif_gif_from_before_its_hour(replay, stand, tmp_path):
     span = replay.hours - (stand.hour - app.WHATIF_LEAD_H)
     assert 10 <= n <= app.GIF_MAX_FRAMES + 1
     assert n >= min(span // 3, app.GIF_MAX_FRAMES)  # finer steps than the whole run's
+
+
+def test_the_j_that_opens_the_jump_prompt_is_not_typed_into_it(replay):
+    """A real window sends a key as KEYDOWN and then as TEXTINPUT: the 'j' is not a date."""
+    c = app.Controller(replay, rd.Renderer(replay))
+    state = rd.ViewState()
+    layout = rd.Layout.for_size(SIZE)
+    c.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_j, mod=0, unicode="j"), state,
+             layout, 0.0)
+    for ch in "j9 6":
+        c.handle(pygame.event.Event(pygame.TEXTINPUT, text=ch), state, layout, 0.0)
+    c.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r"),
+             state, layout, 0.0)
+    assert replay.time_at(state.t) == datetime(2022, 9, 9, 6)

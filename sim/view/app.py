@@ -106,6 +106,7 @@ class Controller:
         self.renderer = renderer
         self.panel = panel  # the what-if panel (None: no scenario to branch from)
         self.request: str | None = None  # what the panel asked for: "run", "save", "clear"
+        self.swallow: str | None = None  # the text of the key that opened the jump prompt
         self.dragging: str | None = None  # "timeline" | "map"
         self.drag_from: tuple[int, int] | None = None
         self.drag_bounds = None
@@ -122,6 +123,7 @@ class Controller:
             self.request = panel.handle(ev, state) or self.request
             return True
         if ev.type == pygame.KEYDOWN and state.jump_text is not None:
+            self.swallow = None
             if ev.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
                 try:
                     state.t = parse_jump(state.jump_text, rp)
@@ -135,6 +137,9 @@ class Controller:
                 state.jump_text = state.jump_text[:-1]
             return True
         if ev.type == pygame.TEXTINPUT and state.jump_text is not None:
+            if self.swallow == ev.text:  # the "j" that opened the prompt, typed as text too
+                self.swallow = None
+                return True
             if len(state.jump_text) < 24:
                 state.jump_text += ev.text
             return True
@@ -257,6 +262,7 @@ class Controller:
         elif k == pygame.K_j:
             state.jump_text = ""
             state.playing = False
+            self.swallow = ev.unicode or "j"  # SDL also sends the key as TEXTINPUT
         elif k == pygame.K_h:
             state.help = not state.help
         elif k == pygame.K_z:

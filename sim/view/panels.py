@@ -116,6 +116,13 @@ def wrap(s: str, size: int, width: int, bold: bool = False) -> list[str]:
     return lines
 
 
+def clip(lines: list[str], n: int) -> list[str]:
+    """At most `n` wrapped lines, the last ending in an ellipsis when some were left out."""
+    if len(lines) <= n:
+        return lines
+    return [*lines[: n - 1], lines[n - 1].rstrip(" .,;:") + " …"]
+
+
 def blit_lines(surface, lines, x, y, size, bold=False, colour=INK, gap=1.25) -> int:
     """Draw wrapped lines; returns the y below them."""
     for ln in lines:
@@ -132,8 +139,10 @@ def fmt_time(t: datetime) -> str:
 _SIDEBAR: dict = {}
 
 
-def draw_sidebar(surface, layout, state, rp, branch=None) -> None:
-    """The sidebar; with a what-if (`branch`, a BranchView), its block of differences."""
+def draw_sidebar(surface, layout, state, rp, branch=None, block=None) -> None:
+    """The sidebar; with a what-if (`branch`, a BranchView), its block of differences drawn
+    by `block(surface, branch, state, k, x, y, width, ui, max_h) -> y below it`
+    (sim/view/whatif_draw.py, sidebar_block)."""
     k = min(max(int(math.floor(state.t)), 0), rp.hours)
     key = (
         id(rp),
@@ -150,14 +159,14 @@ def draw_sidebar(surface, layout, state, rp, branch=None) -> None:
     img = _SIDEBAR.get("img") if _SIDEBAR.get("key") == key else None
     if img is None:
         img = pygame.Surface(layout.sidebar.size)
-        _sidebar(img, layout, state, rp, k, branch)
+        _sidebar(img, layout, state, rp, k, branch, block)
         if pygame.display.get_init() and pygame.display.get_surface() is not None:
             img = img.convert()
         _SIDEBAR.update(key=key, img=img)
     surface.blit(img, layout.sidebar.topleft)
 
 
-def _sidebar(s: pygame.Surface, layout, state, rp, k: int, branch=None) -> None:
+def _sidebar(s: pygame.Surface, layout, state, rp, k: int, branch=None, whatif=None) -> None:
     ui = layout.ui
     w, h = s.get_size()
     pad = round(14 * ui)
@@ -195,8 +204,8 @@ def _sidebar(s: pygame.Surface, layout, state, rp, k: int, branch=None) -> None:
     y += round(54 * ui)
     pygame.draw.line(s, RULE, (pad, y), (w - pad, y), 1)
     y += round(8 * ui)
-    if branch is not None:
-        y = _whatif_block(s, branch, state, k, pad, y, inner, ui, max_h=round(h * 0.42))
+    if branch is not None and whatif is not None:
+        y = whatif(s, branch, state, k, pad, y, inner, ui, round(h * 0.42))
         pygame.draw.line(s, RULE, (pad, y), (w - pad, y), 1)
         y += round(8 * ui)
 
@@ -217,50 +226,6 @@ def _sidebar(s: pygame.Surface, layout, state, rp, k: int, branch=None) -> None:
         bottom = top - round(10 * ui)
     if "ticker" in state.layers:
         _ticker(s, rp, k, pad, y, inner, bottom, ui)
-
-
-def _whatif_block(s, view, state, k: int, x: int, y: int, width: int, ui: float,
-                  max_h: int) -> int:
-    """The what-if in the sidebar: what was changed, from when, how it is drawn, and the
-    differences from the base so far (sim/futures.py). Returns the y below it."""
-    size = round(13 * ui)
-    bottom = y + max_h
-    tag = text("WHAT IF", round(10 * ui), True, (255, 255, 255))
-    tag_rect = pygame.Rect(x, y + 1, tag.get_width() + 8, tag.get_height())
-    pygame.draw.rect(s, WHATIF_INK, tag_rect, border_radius=3)
-    s.blit(tag, (tag_rect.x + 4, tag_rect.y))
-    s.blit(text(f"from {fmt_time(view.when)}  ·  v: {state.compare} (overlay, split, base)",
-                round(12 * ui), False, MUTED), (tag_rect.right + 6, y))
-    y += round(18 * ui)
-    y = blit_lines(s, wrap(view.title, round(14 * ui), width, True)[:3], x, y, round(14 * ui),
-                   True, WHATIF_INK)
-    for t in view.texts:
-        y = blit_lines(s, wrap(f"Changed: {t}", size, width)[:2], x, y, size)
-    if view.question:
-        y = blit_lines(s, wrap(f"Question: {view.question}", size, width)[:3], x, y, size,
-                       colour=MUTED)
-    if view.mismatch:
-        y = blit_lines(s, wrap("Note: this code's replay of the saved run differs at the "
-                               "branch hour; both futures are this code's.", round(11 * ui),
-                               width), x, y, round(11 * ui), colour=MUTED)
-    y += round(4 * ui)
-    if k < view.hour:
-        return blit_lines(s, wrap(f"The same run until {fmt_time(view.when)}.", size, width),
-                          x, y, size, colour=MUTED) + round(6 * ui)
-    now = view.futures.start + timedelta(hours=k)
-    s.blit(text(f"Differences from the base by {fmt_time(now)}", size, True, MUTED), (x, y))
-    y += round(size * 1.4)
-    lines = view.futures.lines(until=k)
-    for i, line in enumerate(lines):
-        wrapped = wrap(line, size, width - round(12 * ui))
-        if y + len(wrapped) * round(size * 1.25) > bottom:
-            left = len(lines) - i
-            y = blit_lines(s, [f"… and {left} more (python run.py branch --headless)"], x, y,
-                           round(11 * ui), colour=MUTED)
-            break
-        pygame.draw.circle(s, WHATIF, (x + 4 * ui, y + size * 0.6), 3 * ui)
-        y = blit_lines(s, wrapped, x + round(12 * ui), y, size)
-    return y + round(6 * ui)
 
 
 def _ticker(s, rp, k: int, x: int, y: int, width: int, bottom: int, ui: float) -> None:
@@ -576,14 +541,15 @@ def _triangle(surf, x, y, r, colour, outline=INK):
 _TIMELINE: dict = {}
 
 
-def draw_timeline(surface, layout, state, rp, branch=None) -> None:
-    """The timeline; with a what-if (`branch`), its row of dates and its branch hour."""
+def draw_timeline(surface, layout, state, rp, branch=None, row=None) -> None:
+    """The timeline; with a what-if (`branch`), its row of dates and its branch hour, drawn by
+    `row(surface, layout, rp, branch)` (sim/view/whatif_draw.py, timeline_row)."""
     key = (id(rp), layout.size, id(branch), layout.branch_row)
     if _TIMELINE.get("key") != key:
         img = pygame.Surface(layout.timeline.size)
         _timeline_static(img, layout, rp)
-        if branch is not None and layout.branch_row:
-            _timeline_branch(img, layout, rp, branch)
+        if branch is not None and layout.branch_row and row is not None:
+            row(img, layout, rp, branch)
         if pygame.display.get_init() and pygame.display.get_surface() is not None:
             img = img.convert()
         _TIMELINE.update(key=key, img=img)
@@ -680,33 +646,6 @@ def branch_mark_positions(layout, rp, view) -> list:
                 and b.sim_date > view.when):  # before the branch hour the runs are one
             out.append((m, (timeline_x(layout, rp, _hours(rp, b.sim_date)), y), b.sim_date))
     return out
-
-
-def _diamond(surf, x, y, r, colour, outline=INK):
-    pts = [(x, y - r), (x + r, y), (x, y + r), (x - r, y)]
-    pygame.draw.polygon(surf, colour, pts)
-    pygame.draw.polygon(surf, outline, pts, 1)
-
-
-def _timeline_branch(s, layout, rp, view) -> None:
-    """The what-if's row: a purple line at the branch hour, and a purple diamond at each date
-    the what-if matched an observation, joined to the base's match when they differ."""
-    ui = layout.ui
-    off = pygame.Vector2(layout.timeline.topleft)
-    bar = timeline_bar(layout).move(-off.x, -off.y)
-    x = timeline_x(layout, rp, view.hour) - off.x
-    pygame.draw.line(s, WHATIF, (x, bar.top - round(14 * ui)), (x, bar.bottom + round(26 * ui)),
-                     max(2, round(2 * ui)))
-    lab = text("what if", round(11 * ui), True, WHATIF_INK)
-    s.blit(lab, (min(x + 3, bar.right - lab.get_width()), bar.top - round(26 * ui)))
-    r = 5 * ui
-    base = {id(m): sim for m, _obs, sim in mark_positions(layout, rp)}
-    for m, (xb, yb), _when in branch_mark_positions(layout, rp, view):
-        xb, yb = xb - off.x, yb - off.y
-        sim = base.get(id(m))
-        if sim is not None and abs(sim[0] - off.x - xb) > 1:
-            pygame.draw.line(s, WHATIF, (sim[0] - off.x, sim[1] - off.y), (xb, yb), 1)
-        _diamond(s, xb, yb, r, WHATIF)
 
 
 def _timeline_tooltip(surface, layout, rp, pos, branch=None) -> None:

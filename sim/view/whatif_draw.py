@@ -8,6 +8,7 @@ in sim/view/panels.py. Every function draws and changes nothing else.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -160,3 +161,76 @@ def pane_titles(surface, base: Layout, branch: Layout, view: BranchView,
     x = branch.map_rect.left
     pygame.draw.line(surface, WHATIF, (x, branch.map_rect.top), (x, branch.map_rect.bottom),
                      max(2, round(3 * ui)))
+
+
+def sidebar_block(s, view, state, k: int, x: int, y: int, width: int, ui: float,
+                  max_h: int) -> int:
+    """The what-if in the sidebar: what was changed, from when, how it is shown, and the
+    differences from the base so far (sim/futures.py). Returns the y below it."""
+    text, wrap, lines_at, clip = panels.text, panels.wrap, panels.blit_lines, panels.clip
+    muted, size, small = panels.MUTED, round(13 * ui), round(11 * ui)
+    bottom = y + max_h
+    tag = text("WHAT IF", round(10 * ui), True, (255, 255, 255))
+    tag_rect = pygame.Rect(x, y + 1, tag.get_width() + 8, tag.get_height())
+    pygame.draw.rect(s, WHATIF_INK, tag_rect, border_radius=3)
+    s.blit(tag, (tag_rect.x + 4, tag_rect.y))
+    s.blit(text(f"from {panels.fmt_time(view.when)}  ·  {state.compare} (v: change)",
+                round(12 * ui), False, muted), (tag_rect.right + 6, y))
+    y += round(18 * ui)
+    y = lines_at(s, clip(wrap(view.title, round(14 * ui), width, True), 3), x, y,
+                 round(14 * ui), True, WHATIF_INK)
+    for t in view.texts:
+        y = lines_at(s, clip(wrap(f"Changed: {t}", size, width), 2), x, y, size)
+    if view.question:
+        y = lines_at(s, clip(wrap(f"Question: {view.question}", size, width), 3), x, y, size,
+                     colour=muted)
+    if view.mismatch:
+        note = ("Note: this code's replay of the saved run differs at the branch hour; both "
+                "futures are this code's.")
+        y = lines_at(s, wrap(note, small, width), x, y, small, colour=muted)
+    y += round(4 * ui)
+    if k < view.hour:
+        same = f"The same run until {panels.fmt_time(view.when)}."
+        return lines_at(s, wrap(same, size, width), x, y, size, colour=muted) + round(6 * ui)
+    now = view.futures.start + timedelta(hours=k)
+    s.blit(text(f"Differences from the base by {panels.fmt_time(now)}", size, True, muted),
+           (x, y))
+    y += round(size * 1.4)
+    lines = view.futures.lines(until=k)
+    for i, line in enumerate(lines):
+        wrapped = wrap(line, size, width - round(12 * ui))
+        if y + len(wrapped) * round(size * 1.25) > bottom:
+            more = f"… and {len(lines) - i} more (python run.py branch --headless lists all)"
+            y = lines_at(s, [more], x, y, small, colour=muted)
+            break
+        pygame.draw.circle(s, WHATIF, (x + 4 * ui, y + size * 0.6), 3 * ui)
+        y = lines_at(s, wrapped, x + round(12 * ui), y, size)
+    return y + round(6 * ui)
+
+
+def _diamond(surf, x, y, r, colour) -> None:
+    pts = [(x, y - r), (x + r, y), (x, y + r), (x - r, y)]
+    pygame.draw.polygon(surf, colour, pts)
+    pygame.draw.polygon(surf, panels.INK, pts, 1)
+
+
+def timeline_row(s, layout, rp, view) -> None:
+    """The what-if's row of the timeline: a purple line at the branch hour, and a purple
+    diamond at each date the what-if matched an observation after it, joined to the base's
+    match when they differ."""
+    ui = layout.ui
+    off = pygame.Vector2(layout.timeline.topleft)
+    bar = panels.timeline_bar(layout).move(-off.x, -off.y)
+    x = panels.timeline_x(layout, rp, view.hour) - off.x
+    pygame.draw.line(s, WHATIF, (x, bar.top - round(14 * ui)), (x, bar.bottom + round(26 * ui)),
+                     max(2, round(2 * ui)))
+    lab = panels.text("what if", round(11 * ui), True, WHATIF_INK)
+    s.blit(lab, (min(x + 3, bar.right - lab.get_width()), bar.top - round(26 * ui)))
+    r = 5 * ui
+    base = {id(m): sim for m, _obs, sim in panels.mark_positions(layout, rp)}
+    for m, (xb, yb), _when in panels.branch_mark_positions(layout, rp, view):
+        xb, yb = xb - off.x, yb - off.y
+        sim = base.get(id(m))
+        if sim is not None and abs(sim[0] - off.x - xb) > 1:
+            pygame.draw.line(s, WHATIF, (sim[0] - off.x, sim[1] - off.y), (xb, yb), 1)
+        _diamond(s, xb, yb, r, WHATIF)

@@ -192,6 +192,30 @@ class Brancher:
     process: bool = True  # simulate in a worker process (else in a thread)
     job: BranchJob | None = field(init=False, default=None)
 
+    @classmethod
+    def for_record(cls, record: RunRecord, scenario: Scenario, theatre: Theatre,
+                   scenario_path: Path | None = None) -> Brancher:
+        """For a run simulated in this process: its parameters and seed from its record."""
+        return cls(scenario, theatre, Parameters(**record.parameters), record.seed,
+                   base_record=record, scenario_path=scenario_path)
+
+    @classmethod
+    def for_saved(cls, run_dir: Path, replay: Replay, scenario: Scenario, theatre: Theatre,
+                  scenario_path: Path | None = None) -> Brancher:
+        """For a saved run folder: the parameters from its summary.json (the scenario's when
+        it has none), the seed from its frames; the saved frames are kept to check that this
+        code replays the run the same way up to the branch hour (`BranchView.mismatch`)."""
+        import json
+
+        params = scenario.parameters_with()
+        try:
+            summary = json.loads((Path(run_dir) / "summary.json").read_text(encoding="utf-8"))
+            params = Parameters(**summary.get("parameters_changed", {}))
+        except (OSError, ValueError, TypeError):
+            pass  # no or unreadable summary: the scenario's parameters
+        return cls(scenario, theatre, params, replay.seed, saved_frames=replay.frames,
+                   scenario_path=scenario_path)
+
     def __post_init__(self) -> None:
         self._checkpoints: Checkpoints | None = None
         self._worker = None

@@ -369,7 +369,7 @@ class WhatIfPanel:
         kind = self.map_pick
         vp = self.renderer.viewport(layout, state)
         if kind == "unit":
-            from sim.view.render import unit_placements
+            from sim.view.placement import unit_placements
 
             hit = None
             for uid, _snap, rect, _spot in unit_placements(self.replay, state.t, vp, layout.ui):
