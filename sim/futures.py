@@ -17,11 +17,15 @@ Only differences are listed; a branch that changes nothing says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sim.record import RunRecord
 from sim.scenario import SIDES, Scenario, other
+
+if TYPE_CHECKING:
+    from sim.theatre import Theatre
 
 #: Differences smaller than these are not listed (rounding in the record).
 MIN_AREA_KM2 = 1.0
@@ -65,6 +69,7 @@ class Futures:
     places: list[PlaceOutcome]
     base: RunRecord
     branch: RunRecord
+    crossing_names: dict[str, str] = field(default_factory=dict)  # crossing id -> its name
 
     def place(self, node: str) -> PlaceOutcome | None:
         return next((p for p in self.places if p.node == node), None)
@@ -77,7 +82,7 @@ class Futures:
         when = self.start + timedelta(hours=k)
         out = [line for p in self.places if (line := _place_line(p, when))]
         out += _figures(self.base, self.branch, k, when)
-        out += _bridges(self.base, self.branch, when)
+        out += _bridges(self.base, self.branch, when, self.crossing_names)
         if not out:
             out = [f"No difference by {_day(when)}: the branch's future is the base's so far."
                    if until is not None else "No difference: the branch's future is the base's."]
@@ -85,8 +90,10 @@ class Futures:
 
 
 def compare_futures(base: RunRecord, branch: RunRecord, scenario: Scenario,
-                    hour: int) -> Futures:
-    """The base and branch records of one run compared after `hour` (the branch hour)."""
+                    hour: int, theatre: Theatre | None = None) -> Futures:
+    """The base and branch records of one run compared after `hour` (the branch hour). With
+    the `theatre`, a pontoon over an unbridged stretch is named as one (not by its crossing's
+    map name, "no crossing A-B")."""
     k = min(hour, base.hours, branch.hours)
     nodes = _key_places(scenario, set(base.node_ids))
     places = []
@@ -98,7 +105,14 @@ def compare_futures(base: RunRecord, branch: RunRecord, scenario: Scenario,
                                    rec, rec_until))
     places.sort(key=lambda p: (min(t for t in (p.base, p.branch, base.times[-1]) if t),
                                p.name))
-    return Futures(base.start, base.times[k], base.times[-1], k, places, base, branch)
+    names = {}
+    if theatre is not None:
+        for cid, c in theatre.crossings.items():
+            if c.kind not in ("bridge", "rail_bridge"):
+                names[cid] = (f"The pontoon over the {c.river} between "
+                              f"{base.place_names.get(c.u, c.u)} and "
+                              f"{base.place_names.get(c.v, c.v)}")
+    return Futures(base.start, base.times[k], base.times[-1], k, places, base, branch, names)
 
 
 def _key_places(scenario: Scenario, known: set[str]) -> list[str]:
@@ -211,10 +225,12 @@ def _gone(record: RunRecord, side: str, k: int) -> int:
                if facts[u["id"]] == side and u["status"] in ("surrendered", "disbanded"))
 
 
-def _bridges(base: RunRecord, alt: RunRecord, when: datetime) -> list[str]:
+def _bridges(base: RunRecord, alt: RunRecord, when: datetime,
+             names: dict[str, str]) -> list[str]:
     def destroyed(record: RunRecord) -> dict[str, str]:
         stamp = when.isoformat(timespec="minutes")
-        return {e["target"]: e["text"].split(" destroyed")[0] for e in record.events
+        return {e["target"]: names.get(e["target"], e["text"].split(" destroyed")[0])
+                for e in record.events
                 if e["kind"] == "bridge_destroyed" and e["time"] <= stamp}
 
     b, a = destroyed(base), destroyed(alt)

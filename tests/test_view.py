@@ -614,3 +614,27 @@ def test_the_j_that_opens_the_jump_prompt_is_not_typed_into_it(replay):
     c.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r"),
              state, layout, 0.0)
     assert replay.time_at(state.t) == datetime(2022, 9, 9, 6)
+
+
+def test_a_doctrine_parameter_for_one_side_typed_in_the_panel(replay, brancher):
+    """6, a parameter typed to filter, its new value typed over the current one, one side."""
+    from sim.branch import Change
+
+    renderer, panel, control, state, layout, surface = _panel(replay, brancher)
+    _type(control, state, layout, pygame.K_w, "6", "order_delay")
+    assert [o.value for o in panel.options] == ["order_delay_hours"]
+    _type(control, state, layout, pygame.K_RETURN)
+    assert panel.step.typed == str(brancher.scenario.side_parameters(brancher.params)["UA"]
+                                   .order_delay_hours)
+    _type(control, state, layout, "-2", pygame.K_RETURN)
+    assert "greater than or equal to 0" in panel.message  # not accepted, asked again
+    _type(control, state, layout, pygame.K_BACKSPACE, pygame.K_BACKSPACE, "6",
+          pygame.K_RETURN)
+    assert [o.label for o in panel.options] == ["Both sides", "UA only", "RU only"]
+    _type(control, state, layout, pygame.K_DOWN, pygame.K_DOWN, pygame.K_RETURN)
+    assert panel.changes == [Change(parameter="order_delay_hours", value=6.0, side="RU")]
+    panel.draw(surface, layout)
+    _type(control, state, layout, pygame.K_BACKSPACE)  # remove it again
+    assert panel.changes == [] and panel.kind is None
+    _type(control, state, layout, pygame.K_ESCAPE)
+    assert not panel.open

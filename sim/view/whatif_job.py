@@ -370,7 +370,7 @@ class BranchJob(threading.Thread):
         mismatch = (o.saved_frames is not None and self.hour < len(o.saved_frames)
                     and o.saved_frames[self.hour] != out["frame"])
         replay = Replay.from_run(branch, o.theatre, o.scenario, compare(branch, o.scenario))
-        futures = compare_futures(base, branch, o.scenario, self.hour)
+        futures = compare_futures(base, branch, o.scenario, self.hour, o.theatre)
         title = self.title or "What if: " + "; ".join(out["texts"])
         return BranchView(title, self.hour, o.scenario.start + timedelta(hours=self.hour),
                           self.changes, out["texts"], replay, futures, mismatch, self.question)

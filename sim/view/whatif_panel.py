@@ -64,6 +64,7 @@ class Step:
     options: list[Option]
     pick: str | None = None  # "unit" | "place" | "bridge"
     typed: str = ""  # a typed value's text (options empty)
+    fresh: bool = True  # the typed text is the current value: the first key replaces it
 
 
 class WhatIfPanel:
@@ -307,7 +308,8 @@ class WhatIfPanel:
             return None
         if key == pygame.K_BACKSPACE:
             if self.step and not self.step.options and self.kind == "parameter":
-                self.step.typed = self.step.typed[:-1]
+                self.step.typed = "" if self.step.fresh else self.step.typed[:-1]
+                self.step.fresh = False
             elif self.query:
                 self.query = self.query[:-1]
             elif self.kind in (None, "ready") and self.changes:
@@ -355,6 +357,8 @@ class WhatIfPanel:
                 self._menu()
             return None
         if self.step and not self.step.options and self.kind == "parameter":
+            if self.step.fresh:
+                self.step.typed, self.step.fresh = "", False
             if len(self.step.typed) < 24:
                 self.step.typed += s
             return None
