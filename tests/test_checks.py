@@ -57,8 +57,8 @@ CASES = [
     (("    at: kharkiv\n", "    at: savyntsi\n"), "warning", "depots[0].at", "at: savyntsi",
      "supplies nothing until UA takes"),
     # an order dated before the start, an event after the end
-    (("    start: 2022-09-07T06:00", "    start: 2022-09-05T06:00"), "warning",
-     "orders[2].start", "start: 2022-09-05T06:00", "before the start"),
+    (("    start: 2022-09-06T03:30             # the", "    start: 2022-09-05T06:00  # the"),
+     "warning", "orders[0].start", "start: 2022-09-05T06:00", "before the start"),
     (("  - at: 2022-09-06T03:30\n    kind: caption", "  - at: 2022-09-09T03:30\n    kind: "
       "caption"), "error", "events[0].at", "at: 2022-09-09T03:30", "never takes effect"),
     # an arrival after the end
