@@ -270,8 +270,10 @@ class WhatIf(_Strict):
     key_places: list[str] = Field(min_length=1, description="whose dates the table reports")
     key_town: str = Field(description="the defended town whose garrison is scaled")
     key_bridge: str | None = None
-    bridge_intact_expect: Literal["earlier", "later", "either"] = "either"
-    bridge_destroyed_expect: Literal["earlier", "later", "either"] = "either"
+    bridge_intact_expect: Literal["earlier", "later", "no_earlier", "no_later", "either"] = (
+        "either")
+    bridge_destroyed_expect: Literal["earlier", "later", "no_earlier", "no_later",
+                                     "either"] = "either"
     bridge_expect_place: str | None = Field(
         None, description="the place whose date the bridge variants are expected to move")
     withdrawal_place: str | None = Field(

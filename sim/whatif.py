@@ -36,6 +36,10 @@ from sim.record import RunRecord
 from sim.scenario import SIDES, Scenario, Task, other
 
 NEVER = float("inf")
+#: For an expectation of no effect (no_earlier, no_later): a change of this many hours the
+#: wrong way still counts as none. A change of the scenario that does nothing still shifts
+#: the order of events within an hour, which moves a date by an hour or two.
+SAME_HOURS = 2.0
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class Variant:
     label: str
     change: Callable[[dict[str, Any]], None]  # edits the scenario's data in place
     measure: str  # the place whose date judges the direction
-    expect: str  # "later" | "earlier" | "either"
+    expect: str  # "later" | "earlier" | "no_earlier" | "no_later" | "either"
     must_fall: bool = False  # the place must still change hands (a garrison x2)
     why: str = ""
 
@@ -205,9 +209,10 @@ def judge(s: Scenario, runs: dict[str, list[dict[str, float]]],
           variants: list[Variant]) -> list[Row]:
     """Median changes against the baseline and whether each expected direction holds.
 
-    `later` holds when the measured place falls strictly later in the median (or does not
-    fall, unless the variant must still let it fall); `earlier` when it falls strictly earlier
-    (or falls where the baseline's did not); `either` always holds."""
+    `later` holds when the measured place falls later in the median (or does not fall,
+    unless the variant must still let it fall); `earlier` when it falls earlier (or falls
+    where the baseline's did not); `no_earlier` / `no_later` (no effect expected, or one way
+    only) when it falls at most SAME_HOURS the wrong way; `either` always holds."""
     base = runs["baseline"]
     places = list(dict.fromkeys([*s.whatif.key_places, *(v.measure for v in variants)]))
     rows = []
@@ -224,6 +229,10 @@ def judge(s: Scenario, runs: dict[str, list[dict[str, float]]],
             holds = x > b and not (v.must_fall and x == NEVER)
         elif v.expect == "earlier":
             holds = x < b
+        elif v.expect == "no_earlier":
+            holds = x >= b - SAME_HOURS
+        elif v.expect == "no_later":
+            holds = x <= b + SAME_HOURS
         else:
             holds = True
         rows.append(Row(v, delta, never,
