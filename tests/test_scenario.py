@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from toy import toy_theatre
+from toy import SHIPPED, toy_theatre
 
 from sim.scenario import ScenarioError, load_scenario, parse_scenario, resolve_places
 
@@ -205,7 +205,7 @@ def test_command_line_rejects_unknown_parameter_with_exit_2(tmp_path):
     assert "capture_ratio" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("name", ["izium_2022_09", "izium_2022_03"])
+@pytest.mark.parametrize("name", SHIPPED)
 def test_real_scenarios_load_and_cite_only_declared_sources(name):
     """Every reference key a scenario cites (in brackets anywhere, or bare at the head of a
     `source:`; the validate command's own reading) is declared under `sources:`, and every
