@@ -48,9 +48,10 @@ class Parameters(BaseModel):
     enemy_ground_speed_factor: float = _p(
         0.25, "ratio", "Speed multiplier on an edge leading into ground the enemy holds, in any "
         "posture: reconnaissance, mines and the risk of ambush slow every advance into enemy "
-        "territory. Calibrated (docs/calibration.md): 0.25/0.3/0.4/0.5 over 3 seeds, best for "
-        "September alone, for March alone and for both (mean fidelity 76.6 and 78.8). An "
-        "unopposed attack on a main road then advances about 28 km a day.",
+        "territory. Calibrated on the three operations (docs/calibration.md) over "
+        "0.25/0.3/0.4/0.5: 0.25 for all three together; September with March (without the "
+        "April-May operation) also pick it, the pairs with April-May pick 0.4. An unopposed "
+        "attack on a main road then advances about 28 km a day.",
         gt=0, le=1)
     withdraw_speed_factor: float = _p(
         0.8, "ratio", "Speed multiplier for an ordered withdrawal (estimate).", gt=0, le=1)
@@ -104,9 +105,9 @@ class Parameters(BaseModel):
         "independent of the odds.", ge=0, le=3)
     urban_capture_factor: float = _p(
         3.0, "ratio", "Clearing a defended town takes this many times as long as a village at "
-        "the same ratio (built-up area, cellars, many more positions). Calibrated "
-        "(docs/calibration.md) over 2/3/4/6: 3 is best for March alone and for both scenarios; "
-        "September alone prefers 6, and March then scores 73.1 instead of 78.8.", gt=0)
+        "the same ratio (built-up area, cellars, many more positions). Calibrated on the three "
+        "operations (docs/calibration.md) over 2/3/4/6: 3 for all three together; March with "
+        "April-May pick 6 (September then scores 71.1 instead of 76.4).", gt=0)
     forest_capture_factor: float = _p(
         2.0, "ratio", "Clearing a defended place in forest takes this many times as long as "
         "in open country (estimate: wooded river valleys are cleared slowly).", gt=0)
@@ -158,11 +159,13 @@ class Parameters(BaseModel):
         "ambushes of retreating Russian columns east of Izium in September 2022).", ge=0, le=1)
 
     crossing_hit_per_gun_hour: float = _p(
-        0.01, "probability", "Chance per hour that one enemy gun or rocket launcher in range "
+        0.005, "probability", "Chance per hour that one enemy gun or rocket launcher in range "
         "destroys a pontoon or wrecks a crossing being built (times its supply level): a "
-        "battalion's six guns give a 6 % chance an hour, so a ten-hour pontoon build under "
-        "them fails about half the time (estimate; the Russian crossings at Izium in March "
-        "2022 and at Bilohorivka in May 2022 were destroyed by artillery).", ge=0, le=1)
+        "brigade's 18 guns give about an 8 % chance an hour, so a ten-hour pontoon build under "
+        "them fails about half the time (the Russian crossings at Izium in March 2022 and at "
+        "Bilohorivka in May 2022 were destroyed by artillery). Calibrated on the three "
+        "operations over 0.005/0.01/0.02 (docs/calibration.md): 0.005; September and March "
+        "alone do not move with it.", ge=0, le=1)
 
     # --- combat value weights (points per item; an infantryman is 1) ----------------------
     weight_personnel: float = _p(1.0, "points", "Combat value of one soldier.", ge=0)
@@ -258,15 +261,17 @@ class Parameters(BaseModel):
         True, "yes/no", "Whether a side's commander withdraws a grouping whose line of supply "
         "is threatened (off: groupings hold until their units break or surrender).")
     withdraw_decision_hours: float = _p(
-        18.0, "h", "Hours the evidence of a threat to a grouping's line of supply must persist "
+        12.0, "h", "Hours the evidence of a threat to a grouping's line of supply must persist "
         "before its commander orders it back (the decision delay: reports confirmed, the "
-        "decision taken above). Calibrated (docs/calibration.md) over 4/8/12/18: 18 is best for "
-        "March alone and for both scenarios; September alone prefers 8 (its score is the same "
-        "with either once urban_capture_factor follows).", ge=0)
+        "decision taken above). Calibrated on the three operations (docs/calibration.md) over "
+        "4/8/12/18: 12 for all three together (18 for September with March, 4 for either with "
+        "April-May).", ge=0)
     loc_threat_ratio: float = _p(
-        0.5, "ratio", "Evidence a commander acts on: enemy troops on the move one road away from "
+        0.3, "ratio", "Evidence a commander acts on: enemy troops on the move one road away from "
         "the rear part of a grouping's line of supply, at least this share of the grouping's "
-        "own strength: a force that size can cut and hold the road (estimate).", ge=0)
+        "own strength: a force that size can cut and hold the road. Calibrated on the three "
+        "operations over 0.3/0.5/1.0 (docs/calibration.md): 0.3; September and March alone do "
+        "not move with it.", ge=0)
     give_up_share: float = _p(
         0.5, "ratio", "Evidence a commander acts on at once: the attack on a place a grouping "
         "holds has gained this share of it (the fight is being lost); the grouping withdraws "
