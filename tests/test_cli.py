@@ -109,7 +109,18 @@ def test_params_lists_every_parameter_and_the_doc_is_current():
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--seed", "x"], "invalid int"),
+    (["--seed", "x"], "whole number from 0"),
+    (["--seed", "-1"], "whole number from 0"),
+    (["--seed", "4294967296"], "whole number from 0"),
+    (["--size", "100000x100000"], "WIDTHxHEIGHT"),
+    (["--size", "20000x20000"], "WIDTHxHEIGHT"),
+    (["--size", "0x0"], "WIDTHxHEIGHT"),
+    (["--size", "1e3x800"], "WIDTHxHEIGHT"),
+    (["--out", ""], "empty"),
+    (["--max-days", "0"], "days above 0"),
+    (["--max-days", "inf"], "days above 0"),
+    (["--record", "a.gif", "--size", "3000x2000"], "a GIF is at most"),
+    (["--screenshot", "a.png", "--at", "2022-09-10T12:00+03:00"], "without a UTC offset"),
     (["--screenshot", "a.jpg"], ".png"),
     (["--at", "2022-09-10T12:00"], "--at goes with --screenshot"),
     (["--screenshot", "a.png", "--at", "yesterday"], "2022-09-10T12:00"),
