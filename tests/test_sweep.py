@@ -178,8 +178,9 @@ def test_path_override_changes_the_scenario(base):
 # ============================================================================ bad input
 @pytest.mark.parametrize("args, words", [
     (["--vary", "capture_ratoi=1,2"], "did you mean"),
-    (["--vary", "capture_ratio=-1,2"], "greater than 0"),
-    (["--vary", "capture_ratio=a,b"], "expected a number"),
+    (["--vary", "capture_ratio=-1,2"], "greater than or equal to 0.1"),
+    (["--vary", "capture_ratio=inf,2"], "finite"),
+    (["--vary", "capture_ratio=a,b"], "expected a finite number"),
     (["--vary", "capture_ratio"], "expected PATH=v1,v2"),
     (["--vary", "units[nobody].equipment.tanks=1,2"], "no item of units"),
     (["--vary", "title=a..b"], "a range needs a number or a date"),
