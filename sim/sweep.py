@@ -22,8 +22,10 @@ The sweep, in order:
    fsynced). A rerun of the same command skips the keys already there: nothing lost, nothing
    repeated. A run that raises is a row with status "failed" and its error.
 4. *table*: at the end the journal is consolidated into OUT/runs.parquet (and OUT/runs.csv with
-   --csv), one row per run, sorted by run key, so the table does not depend on the number of
-   workers or the order runs finished in.
+   --csv), one row per run, sorted by run key, with columns typed by the design, so the table
+   does not depend on the number of workers, the order runs finished in, or a resume.
+The files, their readers and the folder's lock: sim/sweep_store.py. A sweep's size is capped
+(MAX_RUNS, --max-runs) and its workers end if the sweep is killed.
 """
 
 from __future__ import annotations
@@ -1214,8 +1216,8 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
                      first_seed, design_seed)
     runs = design_size(spec) * seeds
     if runs > args.max_runs:
-        raise _usage(f"the sweep has {runs:,} runs ({design_size(spec):,} parameter sets x "
-                     f"{seeds:,} seeds); the limit is {args.max_runs:,}: shrink the design, or "
+        raise _usage(f"the sweep has {runs:,} runs ({design_size(spec):,} parameter set(s) x "
+                     f"{seeds:,} seed(s)); the limit is {args.max_runs:,}: shrink the design, or "
                      "lift the limit knowingly with --max-runs")
     return spec, base, out
 

@@ -161,7 +161,7 @@ def read_journal(path: Path, expected: Iterable[str] | None = None,
         if warn is not None:
             warn(f"{path}:{n}: skipped ({why})")
         elif skipped <= MAX_WARNINGS:
-            print(f"sweep: warning: {path}:{n}: skipped ({why}); that run will run again",
+            print(f"sweep: warning: {path}:{n}: skipped ({why})",
                   file=sys.stderr)
 
     lines = data.split(b"\n")
