@@ -245,6 +245,7 @@ def _check_export_extra(path: Path | None) -> None:
 def replay(argv: list[str]) -> int:
     from sim.model import CampaignModel
     from sim.report import (
+        RUN_FILES,
         clear_run_files,
         daily_table,
         folder_holds_other_run,
@@ -283,6 +284,9 @@ def replay(argv: list[str]) -> int:
         _check_writable(path, what)
     if out.is_file():
         raise UsageError(f"--out {out}: is a file, expected a folder")
+    odd = [n for n in RUN_FILES if (out / n).exists() and not (out / n).is_file()]
+    if odd:
+        raise UsageError(f"{out / odd[0]}: is not a file; a run cannot be written there")
     other = folder_holds_other_run(out, run_identity(scenario.id, args.seed, params))
     if other and not args.replace:
         raise UsageError(f"{out}: {other}; choose another --out, or add --replace to "
@@ -467,6 +471,11 @@ def _print_problems(e: ScenarioError) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints escaped
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
     try:
         if not argv:
             print(f"{_replay_parser().format_usage()}\n{_overview()}", file=sys.stderr)

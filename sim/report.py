@@ -29,7 +29,15 @@ from typing import Any
 from sim.combat import ITEMS
 from sim.params import Parameters
 from sim.record import RunRecord
-from sim.safe_io import FileProblem, decode_utf8, is_slug, json_text, read_bytes, write_atomic
+from sim.safe_io import (
+    FileProblem,
+    decode_utf8,
+    is_slug,
+    json_text,
+    lone_surrogate,
+    read_bytes,
+    write_atomic,
+)
 from sim.scenario import SIDES, Echelon, Posture, UnitType
 
 #: Every file a replay writes into its folder (history_comparison.csv with --compare).
@@ -229,6 +237,11 @@ def _is_number(v: Any) -> bool:
         and abs(v) != float("inf")
 
 
+def _member(v: Any, names: set[str] | tuple[str, ...]) -> bool:
+    """`v in names` for a value read from JSON (a list is not hashable: never a member)."""
+    return isinstance(v, str) and v in names
+
+
 def _check(ok: bool, path: Path, where: str, expected: str) -> None:
     if not ok:
         raise _fail(path, f"{where}: expected {expected}")
@@ -259,9 +272,9 @@ def _check_frames(d: Any, path: Path) -> None:
         _check(isinstance(u, dict), path, f"units[{i}]", "an object")
         for key, what in _UNIT_FACTS.items():
             _check(isinstance(u.get(key), str), path, f"units[{i}].{key}", what)
-        _check(u["side"] in SIDES, path, f"units[{i}].side", "UA or RU")
-        _check(u["type"] in _TYPES, path, f"units[{i}].type", f"one of {sorted(_TYPES)}")
-        _check(u["echelon"] in _ECHELONS, path, f"units[{i}].echelon",
+        _check(_member(u["side"], SIDES), path, f"units[{i}].side", "UA or RU")
+        _check(_member(u["type"], _TYPES), path, f"units[{i}].type", f"one of {sorted(_TYPES)}")
+        _check(_member(u["echelon"], _ECHELONS), path, f"units[{i}].echelon",
                f"one of {sorted(_ECHELONS)}")
         initial = u.get("initial")
         _check(isinstance(initial, list) and len(initial) == len(ITEMS)
@@ -289,15 +302,15 @@ def _check_frames(d: Any, path: Path) -> None:
         for j, snap in enumerate(f["units"]):
             w = f"{where}.units[{j}]"
             _check(isinstance(snap, dict), path, w, "an object")
-            _check(snap.get("id") in units, path, f"{w}.id", "a unit listed under units")
-            _check(snap.get("node") in node_set, path, f"{w}.node", "a node id of the run")
-            _check(snap.get("next") is None or snap.get("next") in node_set, path, f"{w}.next",
-                   "a node id or null")
+            _check(_member(snap.get("id"), units), path, f"{w}.id", "a unit listed under units")
+            _check(_member(snap.get("node"), node_set), path, f"{w}.node", "a node id of the run")
+            _check(snap.get("next") is None or _member(snap.get("next"), node_set), path,
+                   f"{w}.next", "a node id or null")
             _check(snap.get("objective") is None or isinstance(snap.get("objective"), str),
                    path, f"{w}.objective", "a node id or null")
             _check(snap.get("task") is None or isinstance(snap.get("task"), str), path,
                    f"{w}.task", "text or null")
-            _check(snap.get("posture") in _POSTURES, path, f"{w}.posture",
+            _check(_member(snap.get("posture"), _POSTURES), path, f"{w}.posture",
                    f"one of {sorted(_POSTURES)}")
             _check(isinstance(snap.get("status"), str), path, f"{w}.status", "text")
             for key in ("strength", "morale", "supply"):
@@ -310,7 +323,8 @@ def _check_frames(d: Any, path: Path) -> None:
                    f"{len(ITEMS)} whole numbers")
     _check(isinstance(d["battles"], list), path, "battles", "a list")
     for i, b in enumerate(d["battles"]):
-        _check(isinstance(b, dict) and _is_time(b.get("time")) and b.get("node_id") in node_set
+        _check(isinstance(b, dict) and _is_time(b.get("time"))
+               and _member(b.get("node_id"), node_set)
                and _is_number(b.get("ratio")), path, f"battles[{i}]",
                "an object with time, node_id and ratio")
     _check(isinstance(d["events"], list), path, "events", "a list")
@@ -338,11 +352,14 @@ def read_frames(run_dir: Path) -> dict[str, Any]:
     if not dec.eof:
         raise _fail(path, "cut short (the gzip stream ends early)")
     try:
-        d = json.loads(decode_utf8(raw, path))
+        text = decode_utf8(raw, path)
+        d = json.loads(text)
     except FileProblem as e:
         raise _fail(path, e.message) from None
     except (ValueError, RecursionError) as e:
         raise _fail(path, f"not JSON ({str(e)[:80]})") from None
+    if lone_surrogate(d, text):
+        raise _fail(path, "text that is not valid Unicode (a lone surrogate)")
     _check_frames(d, path)
     return d
 

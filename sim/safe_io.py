@@ -118,6 +118,10 @@ class _CountingComposer(Composer):
 
     nodes = 0
 
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.warn_double_anchors = False  # YAML allows redefining an anchor; no stderr noise
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         self.nodes += 1
         if self.nodes > MAX_YAML_NODES:
@@ -193,6 +197,31 @@ def count_values(data: Any, limit: int = MAX_YAML_VALUES) -> int:
         elif isinstance(node, list | tuple):
             stack.extend(node)
     return seen
+
+
+def lone_surrogate(obj: Any, raw: str | None = None) -> bool:
+    """Whether a JSON value holds text that cannot be written as UTF-8 (JSON's ``\\ud800``
+    escapes decode to lone surrogates; files, fonts and Parquet refuse them). With `raw`, the
+    JSON text it came from, the walk is done only if `raw` has such an escape at all."""
+    if raw is not None and not _SURROGATE_ESCAPE.search(raw):
+        return False
+    stack = [obj]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 # ---------------------------------------------------------------------------------------- names

@@ -53,6 +53,7 @@ from sim.safe_io import (
     TooManyValues,
     count_values,
     is_slug,
+    lone_surrogate,
     read_text,
     yaml_loader,
     yaml_problem,
@@ -607,7 +608,7 @@ def _place_fields(data: Any) -> list[tuple[tuple, str]]:
                 enumerate(places if isinstance(places, list) else [])]
     for i, h in _items(data, "history"):
         out.append((("history", i, "place"), h.get("place")))
-    return [(loc, v) for loc, v in out if isinstance(v, str) and v]
+    return [(loc, v) for loc, v in out if isinstance(v, str)]
 
 
 def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[Problem]:
@@ -657,6 +658,22 @@ def resolve_places(s: Scenario, theatre: Theatre, file: str, root: Any) -> Scena
     return _resolved(s, theatre)
 
 
+def _unicode_problems(data: Any, file: str, root: Any) -> list[Problem]:
+    """Text no file can hold: a YAML escape such as "\\ud800" gives a lone surrogate."""
+    out, stack = [], [((), data)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, dict):
+            stack += [(loc + (k,), v) for k, v in node.items()]
+            stack += [(loc, k) for k in node if isinstance(k, str)]
+        elif isinstance(node, list):
+            stack += [(loc + (i,), v) for i, v in enumerate(node)]
+        elif isinstance(node, str) and lone_surrogate(node):
+            out.append(_problem(file, root, loc, "text that is not valid Unicode (a lone "
+                                "surrogate such as \\ud800)"))
+    return out
+
+
 def _load(text: str, file: str, theatre: Theatre | None, max_days: float | None,
           ) -> tuple[Scenario, Any]:
     """Parse, validate and (with a theatre) resolve; every problem found is raised at once."""
@@ -677,7 +694,7 @@ def _load(text: str, file: str, theatre: Theatre | None, max_days: float | None,
         raise ScenarioError(file, f"YAML: {e}") from None
     except (ValueError, TypeError, OverflowError) as e:
         raise ScenarioError(file, f"YAML value: {e}") from None
-    problems: list[Problem] = []
+    problems: list[Problem] = _unicode_problems(data, file, root)
     scenario = None
     try:
         scenario = Scenario.model_validate(data)

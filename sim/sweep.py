@@ -668,7 +668,8 @@ def outcomes(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
     - changed_h.<place>: hours from the start to the first change of hands of each place named
       in the history block (empty if it never changed), and holder_end.<place>;
     - area_km2_UA@<date>, area_taken_km2_<side>@<date>: at the last hour of each day;
-    - personnel_start_<side>, personnel_end_<side> (active units at the end);
+    - personnel_start_<side> (in the field at the start, as in summary.json) and
+      personnel_end_<side> (active units at the end);
     - lost_<item>_<side> (destroyed, abandoned or surrendered) and captured_<item>_by_<side>;
     - fidelity: sim.history's score against the history block (0-100)."""
     from sim.combat import ITEMS
@@ -691,7 +692,7 @@ def outcomes(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
         for day, k in last_of_day.items():
             out[f"{name}@{day}"] = round(float(series[name][k]), 1)
     for s in SIDES:
-        out[f"personnel_start_{s}"] = record.personnel_start(s)
+        out[f"personnel_start_{s}"] = int(series[f"personnel_{s}"][0])  # in the field at hour 0
         out[f"personnel_end_{s}"] = int(series[f"personnel_{s}"][-1])
     for s, v in record.losses_by_side().items():
         for item, n in v["lost"].items():
@@ -898,8 +899,10 @@ def _previous_scenario(out: Path) -> str | None:
 
 def run_sweep(spec: SweepSpec, base: Base, out: Path, *, workers: int = 1,
               scheduler: str | None = None, csv: bool = False, retry_failed: bool = False,
-              progress: Any = None, stop_after: int | None = None) -> SweepResult:
+              progress: Any = None, stop_after: int | None = None,
+              on_start: Callable[[], None] | None = None) -> SweepResult:
     """Run every planned run not yet in OUT/journal.jsonl, then write the table.
+    `on_start` is called once the folder is locked and checked, before the first run.
 
     The folder is locked while the sweep runs: a second sweep into it is refused (UsageError).
     A folder whose journal holds runs this design does not include (another design, another
@@ -916,14 +919,14 @@ def run_sweep(spec: SweepSpec, base: Base, out: Path, *, workers: int = 1,
                      f"{lock.holder()}); wait for it to finish, or choose another --out")
     try:
         return _run_locked(spec, base, out, workers, scheduler, csv, retry_failed, progress,
-                           stop_after)
+                           stop_after, on_start)
     finally:
         lock.release()
 
 
 def _run_locked(spec: SweepSpec, base: Base, out: Path, workers: int, scheduler: str | None,
                 csv: bool, retry_failed: bool, progress: Any, stop_after: int | None,
-                ) -> SweepResult:
+                on_start: Callable[[], None] | None) -> SweepResult:
     prev = _previous_scenario(out)
     if prev and prev != base.sha256:
         raise _usage(f"--out {out}: holds a sweep of another version of the scenario file; "
@@ -942,6 +945,8 @@ def _run_locked(spec: SweepSpec, base: Base, out: Path, workers: int, scheduler:
     if retry_failed:
         journal = {k: r for k, r in journal.items() if r.get("status") != "failed"}
     todo = deque(t for t in tasks if t.key not in journal)
+    if on_start is not None:
+        on_start()
     write_meta(out, sweep_meta(spec, base, tasks))
     bar = progress if progress is not None else Progress(len(tasks), len(tasks) - len(todo))
     ran = 0
@@ -1044,6 +1049,12 @@ def _days(text: str) -> float:
     return days(text)
 
 
+def _folder_arg(text: str) -> Path:
+    from sim.cli import _folder
+
+    return _folder(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     from sim.cli import Parser, seed_value
 
@@ -1071,7 +1082,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="worker processes (default: the number of cores)")
     ap.add_argument("--scheduler", metavar="ADDRESS",
                     help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (instead of a pool)")
-    ap.add_argument("--out", type=Path, help="output folder (default runs/sweeps/<scenario>-"
+    ap.add_argument("--out", type=_folder_arg, help="output folder (default runs/sweeps/<scenario>-"
                     "<hash of the sweep> under the current folder); rerun with the same folder "
                     "to resume")
     ap.add_argument("--csv", action="store_true", help="also write runs.csv")
@@ -1244,17 +1255,22 @@ def main(argv: list[str]) -> int:
     out = out or Path("runs") / "sweeps" / f"{base.scenario.id}-{spec.fingerprint(base.sha256)}"
     tasks = plan(spec, base.sha256)
     sets = len({t.set_index for t in tasks})
-    print(f"sweep: {base.scenario.title}", file=sys.stderr)
-    print(f"sweep: {sets} parameter set{'s' if sets > 1 else ''} x {spec.seeds} "
-          f"seed{'s' if spec.seeds > 1 else ''} = {len(tasks)} runs -> {out}", file=sys.stderr)
+
+    def announce() -> None:
+        print(f"sweep: {base.scenario.title}", file=sys.stderr)
+        print(f"sweep: {sets} parameter set{'s' if sets > 1 else ''} x {spec.seeds} "
+              f"seed{'s' if spec.seeds > 1 else ''} = {len(tasks)} runs -> {out}",
+              file=sys.stderr)
+
     if args.dry_run:
+        announce()
         for i, (_, overrides) in enumerate(design(spec)):
             print(f"{i:4d}  " + "  ".join(f"{k}={v}" for k, v in overrides.items()))
         return 0
     workers = args.workers or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                                else os.cpu_count() or 1)
     result = run_sweep(spec, base, out, workers=workers, scheduler=args.scheduler, csv=args.csv,
-                       retry_failed=args.retry_failed)
+                       retry_failed=args.retry_failed, on_start=announce)
     print(f"sweep: {result.ran} run{'s' if result.ran != 1 else ''} done now, {result.total} in "
           f"the table, {result.failed} failed; wrote "
           f"{', '.join(str(p) for p in result.table)}", file=sys.stderr)

@@ -94,13 +94,14 @@ def load_results(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], Path
     return rows, meta, folder
 
 
-def check_extras(meta: dict[str, Any], plots: bool) -> None:
+def check_extras(meta: dict[str, Any] | None, plots: bool) -> None:
     """Fail before any work if a package compare needs is missing: matplotlib for the plots,
-    SALib for the sensitivity of a sampled sweep (both in the sweep extra)."""
+    SALib for the sensitivity of a sampled sweep (`meta`: its sweep.json, None if not read
+    yet); both are in the sweep extra."""
     needs = []
     if plots:
         needs.append(("matplotlib", "the plots (or --no-plots for the table only)"))
-    if any(a.get("low") is not None for a in meta.get("axes", [])):
+    if meta is not None and any(a.get("low") is not None for a in meta.get("axes", [])):
         needs.append(("SALib", "the sensitivity indices of a sampled sweep"))
     for module, what in needs:
         try:
@@ -614,22 +615,20 @@ def plot_sensitivity(method: str, results: list[dict[str, Any]], path: Path, n_r
 # ============================================================================ command line
 def main(argv: list[str]) -> int:
     from sim.cli import Parser
+    from sim.cli import _folder as _folder_arg
 
     ap = Parser(prog="run.py compare", description="Compare a sweep's outcomes, with plots.")
     ap.add_argument("results", type=Path, help="a sweep folder (or its runs.parquet/runs.csv)")
-    ap.add_argument("--out", type=Path, help="where plots go (default RESULTS/compare)")
+    ap.add_argument("--out", type=_folder_arg, help="where plots go (default RESULTS/compare)")
     ap.add_argument("--no-plots", action="store_true", help="print the table only")
     ap.add_argument("--towns", metavar="ID,ID,...",
                     help=f"the places to show (ids from the scenario's history block, at most "
                          f"{MAX_TOWNS}; the table shows the first 4); default: the first to "
                          f"change hands")
     args = ap.parse_args(argv)
-    if not args.results.exists():
-        raise _usage(f"compare {args.results}: no such file or folder")
-    folder = args.results if args.results.is_dir() else args.results.parent
-    if (folder / META).exists():
-        check_extras(read_meta(folder), plots=not args.no_plots)
+    check_extras(None, plots=not args.no_plots)
     rows, meta, folder = load_results(args.results)
+    check_extras(meta, plots=False)
     if args.towns:
         towns = list(dict.fromkeys(t.strip() for t in args.towns.split(",") if t.strip()))
         known = [p["id"] for p in meta.get("places", [])]

@@ -33,15 +33,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sim.safe_io import FileProblem, decode_utf8, is_slug, json_text, read_bytes, write_atomic
+from sim.safe_io import (
+    FileProblem,
+    decode_utf8,
+    is_slug,
+    json_text,
+    lone_surrogate,
+    read_bytes,
+    write_atomic,
+)
 
 JOURNAL = "journal.jsonl"
 META = "sweep.json"
 LOCK = ".lock"
 #: Columns that identify a run; the parameters follow them, then the outcomes.
 ID_COLUMNS = ["run_key", "status", "error", "set_index", "sample_index", "seed"]
-#: Journal fields kept out of the table: they depend on the machine, not on the run.
-JOURNAL_ONLY = ("runtime_s", "traceback")
 #: The type of each outcome column, by prefix (sim.sweep.outcomes writes them).
 OUTCOME_KINDS: tuple[tuple[str, str], ...] = (
     ("changed_h.", "float"), ("holder_end.", "str"), ("area_km2_", "float"),
@@ -69,14 +75,24 @@ def _fits(value: Any, kind: str) -> bool:
     """Whether a value read back is of a column's type (None always is: a blank)."""
     if value is None:
         return True
-    if kind == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "int":  # a 64-bit integer column
+        return isinstance(value, int) and not isinstance(value, bool) \
+            and -2**63 <= value < 2**63
     if kind == "float":
         return isinstance(value, int | float) and not isinstance(value, bool) \
             and math.isfinite(value)
     if kind == "bool":
         return isinstance(value, bool)
-    return isinstance(value, str)
+    return isinstance(value, str) and _encodable(value)
+
+
+def _encodable(text: str) -> bool:
+    """Whether text can be written as UTF-8 (JSON can carry lone surrogates; files cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # ============================================================================ journal
@@ -131,7 +147,7 @@ def _row_problem(row: Any, expected: set[str] | None) -> str | None:
         return f"run {key} is not part of this sweep"
     if row.get("status") not in ("ok", "failed"):
         return f"run {key}: status must be ok or failed"
-    if not isinstance(row.get("error", ""), str):
+    if not _fits(row.get("error", ""), "str"):
         return f"run {key}: error must be text"
     if row["status"] == "ok" and not _fits(row.get("fidelity", "missing"), "float"):
         return f"run {key}: status ok but no fidelity (a row without outcomes)"
@@ -200,13 +216,14 @@ class TableSchema:
     @classmethod
     def of(cls, parameters: dict[str, str], rows: list[dict[str, Any]]) -> TableSchema:
         """ID_COLUMNS, then `parameters` (path -> kind, in design order), then every outcome
-        column the rows hold, sorted by name (columns of unknown kind are text)."""
+        column (OUTCOME_KINDS) the rows hold, sorted by name. Other keys a journal row may
+        hold are not columns."""
         cols: list[tuple[str, str]] = [("run_key", "str"), ("status", "str"), ("error", "str"),
                                        ("set_index", "int"), ("sample_index", "int"),
                                        ("seed", "int")]
         cols += [(p, _column_kind(k)) for p, k in parameters.items() if p not in ID_COLUMNS]
         taken = {c for c, _ in cols}
-        extra = sorted({k for r in rows for k in r} - taken - set(JOURNAL_ONLY))
+        extra = sorted({k for r in rows for k in r if outcome_kind(k)} - taken)
         cols += [(c, outcome_kind(c) or "str") for c in extra]
         return cls(tuple(cols))
 
@@ -228,8 +245,7 @@ def table_rows(journal: dict[str, dict[str, Any]], tasks: Iterable[Any]) -> list
         row = journal.get(t.key)
         if row is None:
             continue
-        values = {k: v for k, v in row.items() if k not in JOURNAL_ONLY and k not in
-                  ID_COLUMNS and k not in t.overrides}
+        values = {k: v for k, v in row.items() if outcome_kind(k) and k not in t.overrides}
         out.append({"run_key": t.key, "status": row["status"], "error": row.get("error", ""),
                     "set_index": t.set_index, "sample_index": t.sample_index, "seed": t.seed,
                     **t.overrides, **values})
@@ -368,12 +384,15 @@ def _time_or_none(v: Any) -> bool:
 def read_meta(folder: Path) -> dict[str, Any]:
     """sweep.json of a sweep folder, checked field by field. Raises FileProblem (one line)."""
     path = folder / META
+    text = decode_utf8(read_bytes(path, MAX_META_BYTES, "sweep.json"), path)
     try:
-        meta = json.loads(decode_utf8(read_bytes(path, MAX_META_BYTES, "sweep.json"), path))
+        meta = json.loads(text)
     except ValueError as e:
         raise FileProblem(path, f"not JSON ({str(e)[:80]})") from None
     except RecursionError:
         raise FileProblem(path, "not JSON (nested too deep)") from None
+    if lone_surrogate(meta, text):
+        raise FileProblem(path, "text that is not valid Unicode (a lone surrogate)")
 
     def need(ok: bool, field: str, expected: str) -> None:
         if not ok:

@@ -225,6 +225,8 @@ def test_rows_carry_parameters_and_outcomes(grid_sweep):
 def test_same_rows_whatever_the_number_of_workers(grid_sweep, tmp_path, grid_args):
     assert sweep_cli(*grid_args, "--workers", "1", "--out", str(tmp_path)) == 0
     assert table(tmp_path) == table(grid_sweep)
+    # and the same bytes: columns in a fixed order, typed by the design
+    assert (tmp_path / "runs.parquet").read_bytes() == (grid_sweep / "runs.parquet").read_bytes()
 
 
 def test_dask_cluster_gives_the_same_rows(grid_sweep, tmp_path, grid_args):
@@ -281,6 +283,10 @@ def test_stop_after_then_resume(base, tmp_path, scenario_file):
     assert len(keys) == len(set(keys)) == 6
     third = sweep.run_sweep(spec, base, tmp_path, workers=1)  # all done: runs nothing
     assert third.ran == 0 and third.complete
+    fresh = sweep.run_sweep(spec, base, tmp_path / "fresh", workers=1)  # never interrupted
+    assert fresh.complete
+    assert (tmp_path / "runs.parquet").read_bytes() == \
+        (tmp_path / "fresh" / "runs.parquet").read_bytes()
 
 
 def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, capsys, scenario_file):
