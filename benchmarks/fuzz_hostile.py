@@ -14,6 +14,9 @@ crashes (any other exception: a traceback), hangs, and the slowest case. Categor
   map, and run for its day when accepted;
 - scenario_real: the September scenario cut to 12 hours, mangled, loaded on the real map and
   run when accepted;
+- scenario_values: September with values moved to extremes the schema accepts (holdings at
+  0 or their bound, units and depots anywhere, orders and events at any time, a run of 1-48
+  hours), run through the model;
 - parameters: the same 12 hours with up to ten parameters at or near their bounds;
 - cli: command lines with mangled values (sim.cli.main in this process, from a scratch folder);
   exit codes must be 0 or 2, every stderr line an `error:` line, every summary.json strict JSON,
@@ -53,7 +56,14 @@ sys.path.insert(0, str(REPO / "tests"))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from hostile import cli_argv, json_bytes, mutate_bytes, mutate_json, mutate_yaml  # noqa: E402
+from hostile import (  # noqa: E402
+    cli_argv,
+    json_bytes,
+    mutate_bytes,
+    mutate_json,
+    mutate_scenario_values,
+    mutate_yaml,
+)
 from test_scenario import VALID  # noqa: E402
 from toy import toy_theatre  # noqa: E402
 
@@ -76,7 +86,8 @@ from sim.theatre import build_theatre  # noqa: E402
 SEPT = REPO / "scenarios" / "izium_2022_09.yaml"
 SHORT_TEXT = SEPT.read_text(encoding="utf-8").replace("end: 2022-09-17T00:00:00",
                                                       "end: 2022-09-06T06:00:00")
-WEIGHTS = {"scenario_toy": 0.25, "scenario_real": 0.12, "parameters": 0.05, "cli": 0.2,
+WEIGHTS = {"scenario_toy": 0.22, "scenario_real": 0.1, "scenario_values": 0.06,
+           "parameters": 0.05, "cli": 0.19,
            "frames": 0.13, "comparison": 0.05, "journal": 0.12, "sweep_files": 0.08}
 MEMORY_LIMIT = 4 * 1024**3
 
@@ -105,6 +116,7 @@ class World:
         self.short.write_text(SHORT_TEXT, encoding="utf-8")
         self.scenario = load_scenario(self.short, self.theatre)
         self.sept = load_scenario(SEPT, self.theatre)
+        self.data = self.sept.model_dump()
         self.run = scratch / "run"
         with contextlib.redirect_stdout(io.StringIO()):
             assert cli.main([str(self.short), "--headless", "--compare", "--out",
@@ -147,6 +159,21 @@ def case_scenario_real(w: World, rnd: random.Random) -> str:
     record = CampaignModel(scenario, w.theatre, seed=rnd.randrange(2**32)).run()
     json.dumps(summary(record), allow_nan=False)
     return text
+
+
+def case_scenario_values(w: World, rnd: random.Random) -> str:
+    from sim.scenario import Scenario, check_references
+
+    data = mutate_scenario_values(w.data, w.theatre.node_ids, rnd)
+    try:
+        scenario = Scenario.model_validate(data)
+        check_references(scenario, "fuzz", None)
+        scenario = resolve_places(scenario, w.theatre, "fuzz", None)
+    except (ValueError, ScenarioError):  # pydantic's ValidationError is a ValueError
+        raise Refused from None
+    record = CampaignModel(scenario, w.theatre, seed=rnd.randrange(2**32)).run()
+    json.dumps(summary(record), allow_nan=False)
+    return ""
 
 
 def _extreme(rnd: random.Random, name: str) -> float:
@@ -287,6 +314,7 @@ def case_sweep_files(w: World, rnd: random.Random) -> str:
 
 CASES: dict[str, Callable[[World, random.Random], str]] = {
     "scenario_toy": case_scenario_toy, "scenario_real": case_scenario_real,
+    "scenario_values": case_scenario_values,
     "parameters": case_parameters, "cli": case_cli, "frames": case_frames,
     "comparison": case_comparison, "journal": case_journal, "sweep_files": case_sweep_files}
 

@@ -188,9 +188,11 @@ def cli_argv(rng: random.Random, scenario: str, folder: str) -> list[str]:
         return ["params", *rng.sample(["--markdown", "--help", "--bogus", "x"],
                                       rng.randint(0, 2))]
     if head < 0.2:
-        return ["view", _pick(rng, [folder, f"{folder}/nope", "", "/proc"]),
+        return ["view", _pick(rng, [folder, f"{folder}/nope", "", "/proc", f"{folder}/other"]),
                 *_pick(rng, [[], ["--size", _pick(rng, _SIZES)], ["--at", _pick(rng, _TIMES)],
-                             ["--screenshot", f"{folder}/v.jpg"], ["--max-days", "0"]])]
+                             ["--screenshot", f"{folder}/v.jpg"], ["--max-days", "0"],
+                             ["--screenshot", f"{folder}/v.png", "--at", _pick(rng, _TIMES)],
+                             ["--scenario", scenario, "--screenshot", f"{folder}/v.png"]])]
     if head < 0.26:
         return ["compare", _pick(rng, [folder, f"{folder}/runs.parquet", "/proc/self"]),
                 *_pick(rng, [[], ["--towns", "x,,y"], ["--no-plots"]])]
@@ -233,3 +235,69 @@ def cli_argv(rng: random.Random, scenario: str, folder: str) -> list[str]:
         else:
             argv += [_pick(rng, ["--seed", "--set", "--out", "--size"])]  # no value
     return argv
+
+
+# ------------------------------------------------------------------------------------- values
+def mutate_scenario_values(data: dict, nodes: list[str], rng: random.Random,
+                           edits: int | None = None) -> dict:
+    """A scenario's model_dump() with 1-8 values moved to extremes the schema accepts: a
+    unit's holdings at 0 or their bound, morale and supply at 0, units and depots moved
+    anywhere on the map, orders and events at any time, surprise windows of up to a year, a
+    run of 1 to 48 hours. Every such scenario must run."""
+    from datetime import timedelta
+
+    from sim.scenario import MAX_EVENT_HOURS, MAX_ITEMS, MAX_PERSONNEL
+
+    d = copy.deepcopy(data)
+    start = d["start"]
+    d["end"] = start + timedelta(hours=rng.randint(1, 48))
+
+    def when():
+        return start + timedelta(hours=rng.randint(-24, 72))
+
+    for _ in range(edits if edits is not None else rng.randint(1, 8)):
+        op = rng.random()
+        if op < 0.35 and d["units"]:
+            u = _pick(rng, d["units"])
+            field = _pick(rng, ["equipment", "quality", "morale", "supply", "at", "posture",
+                                "arrives", "engineers"])
+            if field == "equipment":
+                item = _pick(rng, ["personnel", "tanks", "ifv_apc", "artillery", "mlrs"])
+                top = MAX_PERSONNEL if item == "personnel" else MAX_ITEMS
+                u["equipment"][item] = _pick(rng, [0, 1, top, rng.randint(0, top)])
+            elif field == "quality":
+                u["quality"] = _pick(rng, [1e-9, 0.01, 2.0])
+            elif field in ("morale", "supply"):
+                u[field] = _pick(rng, [0.0, 1e-9, 1.0])
+            elif field == "at":
+                u["at"] = _pick(rng, nodes)
+            elif field == "posture":
+                u["posture"] = _pick(rng, ["attack", "defend", "move", "withdraw", "rout",
+                                           "reserve"])
+            elif field == "arrives":
+                u["arrives"] = _pick(rng, [None, when()])
+            else:
+                u["engineers"] = not u["engineers"]
+        elif op < 0.55 and d["orders"]:
+            o = _pick(rng, d["orders"])
+            o["task"] = _pick(rng, ["move", "attack", "hold", "withdraw", "reserve"])
+            o["objective"] = _pick(rng, nodes)
+            o["via"] = [_pick(rng, nodes) for _ in range(rng.randint(0, 3))]
+            o["start"] = when()
+        elif op < 0.7 and d["events"]:
+            e = _pick(rng, d["events"])
+            e["at"] = when()
+            e["probability"] = _pick(rng, [0.0, 1.0, rng.random()])
+            if e["kind"] == "surprise":
+                e["hours"] = _pick(rng, [1e-6, 1.0, float(MAX_EVENT_HOURS)])
+        elif op < 0.8 and d["depots"]:
+            dep = _pick(rng, d["depots"])
+            dep["at"] = _pick(rng, nodes)
+            dep["kind"] = _pick(rng, ["base", "depot", "railhead"])
+        elif op < 0.9:
+            side = _pick(rng, ["UA", "RU"])
+            d["control"]["nodes"][side] = rng.sample(nodes, rng.randint(0, 30))
+        else:
+            side = _pick(rng, ["UA", "RU"])
+            d["fallback"][side] = rng.sample(nodes, rng.randint(0, 3))
+    return d

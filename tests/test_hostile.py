@@ -19,7 +19,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hostile import cli_argv, json_bytes, mutate_bytes, mutate_json, mutate_yaml
+from hostile import (
+    cli_argv,
+    json_bytes,
+    mutate_bytes,
+    mutate_json,
+    mutate_scenario_values,
+    mutate_yaml,
+)
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_scenario import VALID
@@ -776,6 +783,28 @@ def test_any_parameters_within_bounds_run_without_an_exception(short_scenario, r
     names = rnd.sample(list(Parameters.model_fields), rnd.randint(1, 10))
     params = scenario.parameters_with({n: _extreme(rnd, n) for n in names})
     record = CampaignModel(scenario, th, params, seed=rnd.randrange(2**32)).run()
+    json.dumps(summary(record), allow_nan=False)
+
+
+@fuzz(25)
+@given(st.randoms(use_true_random=False))
+def test_any_scenario_values_the_schema_accepts_run_without_an_exception(september, rnd):
+    """Holdings at 0 or their bound, morale and supply at 0, units and depots anywhere,
+    orders and events at any time, surprise windows of a year: what the schema accepts runs."""
+    from sim.model import CampaignModel
+    from sim.report import summary
+    from sim.scenario import Scenario, check_references, resolve_places
+    from sim.theatre import build_theatre
+
+    th = build_theatre()
+    data = mutate_scenario_values(september.model_dump(), th.node_ids, rnd)
+    try:
+        scenario = Scenario.model_validate(data)
+        check_references(scenario, "fuzz", None)
+        scenario = resolve_places(scenario, th, "fuzz", None)
+    except (ValueError, ScenarioError):
+        return
+    record = CampaignModel(scenario, th, seed=rnd.randrange(2**32)).run()
     json.dumps(summary(record), allow_nan=False)
 
 
