@@ -7,15 +7,16 @@ The scenario's `whatif:` block names what to vary: the attacking side, the key p
 dates are reported, the key town whose garrison is scaled, a key bridge, the place a withdrawal
 decides, and a supporting attack (an order id) to leave out. From it `standard_variants` builds:
 
-| variant | change | expected |
-|---|---|---|
-| garrison x2 / x0.5 | every unit of the defending side standing in the key town at the start | the town falls later (and still falls) / earlier |
-| attackers x0.5 | every unit the attacking side's plan sends to attack | the key town falls later (or never) |
-| defenders x2 | every unit of the defending side | the key town falls later (or never) |
-| bridge intact / destroyed | the key bridge cannot be destroyed / is down at the start | as the author says |
-| no withdrawal | the defending side's withdrawal doctrine off | the withdrawal place falls later (or never) |
-| 72 h later | the attacking side's dated orders and surprise windows, and the end | the key town falls later |
-| supporting attack left out | the order is removed | its objective falls later (or never) |
+- key town's garrison x2 / x0.5 (every unit of the defending side standing in the key town at
+  the start): the town falls later (and still falls) / earlier;
+- attacking units x0.5 (every unit the attacking side's plan sends to attack) and defending
+  side x2: the key town falls later (or never);
+- key bridge indestructible / destroyed at the start: as the author says;
+- no withdrawal (the defending side's withdrawal doctrine off): the place the withdrawal
+  decides falls later (or never);
+- operation 72 h later (the attacking side's dated orders and surprise windows, and the end):
+  the key town falls later;
+- a supporting attack left out (its order removed): its objective falls later (or never).
 
 Each variant runs on the same seeds as the baseline; the table gives the median change of each
 key place's date, of the attacker's area at the end, and of each side's personnel lost, with

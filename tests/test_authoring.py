@@ -47,12 +47,12 @@ def test_validate_lists_every_problem_with_file_line_field_and_exits_2(tmp_path)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 3, lines
     for ln, (kind, field) in zip(lines, [("error", "units[0].source"), ("warning",
-                                 "orders[0].start"), ("error", "events[0].at")], strict=True):
+                                 "orders[0].start"), ("warning", "events[0].at")], strict=True):
         assert ln.startswith(f"{kind}: {bad}:"), ln
         number = int(ln.split(":")[2])
         assert ln.split(": ")[2] == field, ln
         assert text.splitlines()[number - 1].strip()  # the line exists and has the field
-    assert f"{bad}: invalid (2 errors, 1 warning)" in proc.stdout
+    assert f"{bad}: invalid (1 error, 2 warnings)" in proc.stdout
 
 
 def test_validate_warnings_exit_0_and_strict_makes_them_errors():
@@ -75,14 +75,20 @@ def test_validate_reports_a_loader_error_in_one_line(tmp_path):
 
 
 def test_a_replay_prints_the_warnings_and_refuses_errors(tmp_path):
-    bad = tmp_path / "late.yaml"
-    bad.write_text(TEMPLATE.read_text(encoding="utf-8").replace(
+    late = TEMPLATE.read_text(encoding="utf-8").replace(
         "  - at: 2022-09-06T03:30\n    kind: caption", "  - at: 2022-09-30T03:30\n    kind: "
-        "caption"), encoding="utf-8")
-    proc = cli(str(bad), "--headless", "--out", str(tmp_path / "run"))
+        "caption")
+    warned = tmp_path / "late.yaml"
+    warned.write_text(late, encoding="utf-8")
+    proc = cli(str(warned), "--headless", "--out", str(tmp_path / "run1"))
+    assert proc.returncode == 0 and "warning:" in proc.stderr and "events[0].at" in proc.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(late.replace("Balakliia breach [WPG]", "Balakliia breach [WPX]"),
+                   encoding="utf-8")
+    proc = cli(str(bad), "--headless", "--out", str(tmp_path / "run2"))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "events[0].at" in proc.stderr and "1 error" in proc.stderr
-    assert proc.stdout == "" and not (tmp_path / "run" / "summary.json").exists()
+    assert "units[0].source" in proc.stderr and "1 error" in proc.stderr
+    assert proc.stdout == "" and not (tmp_path / "run2" / "summary.json").exists()
 
 
 # ---------------------------------------------------------------------------------- places

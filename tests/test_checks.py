@@ -60,10 +60,10 @@ CASES = [
     (("    start: 2022-09-06T03:30             # the", "    start: 2022-09-05T06:00  # the"),
      "warning", "orders[0].start", "start: 2022-09-05T06:00", "before the start"),
     (("  - at: 2022-09-06T03:30\n    kind: caption", "  - at: 2022-09-09T03:30\n    kind: "
-      "caption"), "error", "events[0].at", "at: 2022-09-09T03:30", "never takes effect"),
+      "caption"), "warning", "events[0].at", "at: 2022-09-09T03:30", "never takes effect"),
     # an arrival after the end
     (("    posture: attack\n    source: \"estimate: a tank", "    posture: attack\n    arrives: "
-      "2022-09-10T00:00\n    source: \"estimate: a tank"), "error", "units[1].arrives",
+      "2022-09-10T00:00\n    source: \"estimate: a tank"), "warning", "units[1].arrives",
      "arrives: 2022-09-10", "never arrives"),
     # a source key cited but not declared: bracketed (error), bare (warning)
     (("Balakliia breach [WPG]", "Balakliia breach [WPX]"), "error", "units[0].source",
