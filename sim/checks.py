@@ -202,14 +202,15 @@ def _sides(s: Scenario, found: _Found) -> None:
 
 
 def _dates(s: Scenario, found: _Found) -> None:
-    """Orders, events, arrivals and history dated outside start..end."""
+    """Orders, events, arrivals and history dated outside start..end (warnings: a run cut
+    short on purpose, `--set end=...` in a sweep, simply never reaches them)."""
     span = f"the scenario runs {_fmt(s.start)} to {_fmt(s.end)}"
     for i, u in enumerate(s.units):
         if u.arrives is None:
             continue
         if u.arrives >= s.end:
-            found.add("error", ("units", i, "arrives"), f"{_fmt(u.arrives)} is at or after the "
-                      f"end: the unit never arrives ({span})")
+            found.add("warning", ("units", i, "arrives"), f"{_fmt(u.arrives)} is at or after "
+                      f"the end: the unit never arrives ({span})")
         elif u.arrives <= s.start:
             found.add("warning", ("units", i, "arrives"), f"{_fmt(u.arrives)} is not after the "
                       f"start: it arrives in the first hour; leave arrives: out for a unit on "
@@ -220,8 +221,8 @@ def _dates(s: Scenario, found: _Found) -> None:
             if not isinstance(t, datetime):
                 continue
             if t >= s.end:
-                found.add("error", (key, i, field), f"{_fmt(t)} is at or after the end: the "
-                          f"{what} never takes effect ({span})")
+                found.add("warning", (key, i, field), f"{_fmt(t)} is at or after the end: "
+                          f"the {what} never takes effect ({span})")
             elif t < s.start:
                 found.add("warning", (key, i, field), f"{_fmt(t)} is before the start: the "
                           f"{what} takes effect at the start ({span})")

@@ -10,59 +10,165 @@
     python run.py whatif SCENARIO.yaml   the standard what-if table (docs/whatif.md)
     python run.py branch FILE.yaml       a what-if branch: base and branch compared
                                          (docs/lessons.md); view FILE.yaml opens one
+    python run.py --help                 all of this, with every option
 
-Bad input (a scenario, a --set value, an option) gives one line on stderr naming the file,
-field and what was expected, and exit code 2; never a traceback.
+Bad input (a scenario, a --set value, an option, a damaged saved file) gives one line on
+stderr naming the file, field and what was expected (a scenario with several problems: one
+line each), and exit code 2; never a traceback. Everything that can be checked before
+simulating is (outputs writable, the folder free, the extras an export needs).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import hashlib
 import os
 import sys
 import textwrap
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from sim.params import Parameters, parse_set_option
-from sim.scenario import ScenarioError, load_scenario
+from sim.safe_io import FileProblem
+from sim.scenario import MAX_DAYS, MAX_PROBLEMS, ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
 REPO = Path(__file__).resolve().parent.parent
+#: Seeds are whole numbers from 0 to MAX_SEED (numpy's 32-bit seed words; a sweep's table
+#: stores them as 64-bit integers).
+MAX_SEED = 2**32 - 1
+#: Largest window, screenshot or MP4 (4K); a GIF keeps every frame in memory, so it is smaller.
+MAX_SIZE = (3840, 2160)
+MAX_GIF_SIZE = (1920, 1200)
+MIN_SIZE = (320, 240)
+#: Longest default run folder name; beyond it the changed parameters are given by a hash.
+MAX_FOLDER_NAME = 100
 
 
 class UsageError(Exception):
     """Bad command-line input: reported in one line, exit code 2."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2 (not argparse's usage block)
+class Parser(argparse.ArgumentParser):
+    """argparse, with errors as one line and exit code 2 (not argparse's usage block)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
+_Parser = Parser  # the name sim.sweep and sim.sweep_compare used
+
+
+# ---------------------------------------------------------------------------- option values
+def seed_value(text: str) -> int:
+    """An argparse type: a seed, 0 to MAX_SEED."""
+    try:
+        v = int(text)
+    except ValueError:
+        v = -1
+    if not 0 <= v <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {MAX_SEED}, "
+                                         f"got {text[:40]!r}")
+    return v
+
+
+def _when(text: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date and time like 2022-09-10T12:00, got {text[:40]!r}") from None
+    if t.tzinfo is not None:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r}: times are Kyiv local time, written without a UTC offset")
+    return t
+
+
+def _size(text: str) -> tuple[int, int]:
+    w, sep, h = text.lower().partition("x")
+    ok = sep and all(x.isascii() and x.isdigit() and len(x) < 6 for x in (w, h))
+    if not ok or not (MIN_SIZE[0] <= int(w) <= MAX_SIZE[0]
+                      and MIN_SIZE[1] <= int(h) <= MAX_SIZE[1]):
+        raise argparse.ArgumentTypeError(
+            f"expected WIDTHxHEIGHT from {MIN_SIZE[0]}x{MIN_SIZE[1]} to "
+            f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, got {text[:40]!r}")
+    return int(w), int(h)
+
+
+def _folder(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder, got an empty name")
+    return Path(text)
+
+
+def _days(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = float("nan")
+    if not 0 < v <= 100_000:
+        raise argparse.ArgumentTypeError(f"expected a number of days above 0, got {text[:40]!r}")
+    return v
+
+
+# ---------------------------------------------------------------------------- the replay
+def _overview() -> str:
+    """The list of commands for --help: each command's first docstring line."""
+    width = max(len(n) for n in [*COMMANDS, "SCENARIO.yaml"])
+    lines = ["commands (python run.py COMMAND --help for each one's options):",
+             f"  {'SCENARIO.yaml':<{width + 2}}Replay a scenario (options: run.py --help)"]
+    for name, fn in COMMANDS.items():
+        summary = ((fn.__doc__ or "").strip().splitlines() or [""])[0].rstrip(".")
+        lines.append(f"  {name:<{width + 2}}{summary}")
+    return "\n".join(lines)
+
+
 def _replay_parser() -> argparse.ArgumentParser:
-    ap = _Parser(prog="run.py", description="Replay a scenario. Subcommands: params, map.")
+    ap = Parser(prog="run.py", usage="python run.py SCENARIO.yaml [options]\n"
+                "       python run.py COMMAND [options]",
+                description=textwrap.fill(
+                    "Replay a scenario, in a window or headless, and write its files "
+                    "(runs/<scenario>_seed<N>/ unless --out).", 92) + "\n\n" + _overview(),
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                epilog=textwrap.fill(
+                    "Needs: the base install for replays and --screenshot; the video extra "
+                    "for --record (pip install -e \".[video]\"); sweep and compare: the sweep "
+                    "extra (pip install -e \".[sweep]\"). Docs: README.md, docs/viewer.md, "
+                    "docs/sweeps.md.", 92))
     ap.add_argument("scenario", help="scenario YAML file, e.g. scenarios/izium_2022_09.yaml")
     ap.add_argument("--headless", action="store_true", help="no window: print and write files")
-    ap.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    ap.add_argument("--seed", type=seed_value, default=0,
+                    help=f"random seed, 0 to {MAX_SEED} (default 0)")
     ap.add_argument("--set", dest="overrides", action="append", default=[],
-                    metavar="NAME=VALUE", help="override a model parameter (repeatable)")
-    ap.add_argument("--out", type=Path, default=None,
+                    metavar="NAME=VALUE",
+                    help="override a model parameter (repeatable; `params` lists them)")
+    ap.add_argument("--out", type=_folder, default=None,
                     help="output folder (default runs/<scenario>_seed<N> under the current "
-                         "folder)")
+                         "folder, plus +name=value for each parameter --set changes)")
+    ap.add_argument("--replace", action="store_true",
+                    help="let --out overwrite a folder that holds another run's files")
     ap.add_argument("--compare", action="store_true",
                     help="compare the run with the scenario's history: block and write "
                          "history_comparison.csv")
     ap.add_argument("--record", type=Path, metavar="FILE.gif|FILE.mp4",
-                    help="render the whole replay to an animation, without a window")
+                    help="render the whole replay to an animation, without a window (needs "
+                         "the video extra)")
     ap.add_argument("--screenshot", type=Path, metavar="FILE.png",
                     help="render one frame (at --at) to a PNG, without a window")
     ap.add_argument("--at", type=_when, metavar="YYYY-MM-DDTHH:MM",
-                    help="time of the --screenshot frame (default: the end)")
+                    help="time of the --screenshot frame, Kyiv local time (default: the end)")
     ap.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH",
-                    help="window or export size in pixels (default 1280x800)")
+                    help=f"window or export size in pixels (default 1280x800; at most "
+                         f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, a GIF {MAX_GIF_SIZE[0]}x"
+                         f"{MAX_GIF_SIZE[1]})")
+    ap.add_argument("--max-days", type=_days, default=MAX_DAYS, metavar="DAYS",
+                    help=f"longest scenario accepted (default {MAX_DAYS} days: a run keeps "
+                         "every hour in memory); raise it knowingly")
     return ap
 
 
@@ -78,21 +184,6 @@ def _check_writable(path: Path | None, option: str) -> None:
         raise UsageError(f"{option} {path}: cannot create {folder} ({e.strerror})") from None
     if not os.access(folder, os.W_OK):
         raise UsageError(f"{option} {path}: cannot write in {folder}")
-
-
-def _when(text: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a date and time like 2022-09-10T12:00, got {text!r}") from None
-
-
-def _size(text: str) -> tuple[int, int]:
-    w, sep, h = text.lower().partition("x")
-    if not sep or not w.isdigit() or not h.isdigit() or int(w) < 320 or int(h) < 240:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, at least 320x240, got {text!r}")
-    return int(w), int(h)
 
 
 def display_available() -> bool:
@@ -115,24 +206,73 @@ def _params_for(scenario, overrides: list[str]) -> Parameters:
         err = e.errors()[0]
         name = ".".join(str(x) for x in err["loc"])
         given = values.get(name, "?")
-        raise UsageError(f"--set {name}={given}: {err['msg']}") from None
+        where = f"--set {name}={given}" if name in values else \
+            f"{scenario.id}: parameters.{name}"
+        raise UsageError(f"{where}: {err['msg'].removeprefix('Value error, ')}") from None
+
+
+def _value_text(v: Any) -> str:
+    if isinstance(v, float) and float(f"{v:g}") == v:
+        return f"{v:g}"
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def default_out(scenario, params: Parameters, seed: int) -> Path:
+    """runs/<id>_seed<N>, plus +name=value for each parameter that differs from the scenario's
+    own values (so a --set run never lands in the plain run's folder); by a hash of them if
+    that name would be long."""
+    base = scenario.parameters_with().model_dump()
+    changed = {k: v for k, v in params.model_dump().items() if base.get(k) != v}
+    name = f"{scenario.id}_seed{seed}"
+    if changed:
+        extra = "".join(f"+{k}={_value_text(v)}" for k, v in sorted(changed.items()))
+        if len(name + extra) > MAX_FOLDER_NAME:
+            blob = repr(sorted(changed.items())).encode()
+            extra = f"+set-{hashlib.sha256(blob).hexdigest()[:10]}"
+        name += extra
+    return Path("runs") / name
+
+
+def _check_export_extra(path: Path | None) -> None:
+    """Fail before simulating if --record needs a package that is not installed."""
+    if path is None:
+        return
+    from sim.view.app import MissingExtra, check_export
+
+    try:
+        check_export(path)
+    except MissingExtra as e:
+        raise UsageError(f"--record {path}: {e}") from None
 
 
 def replay(argv: list[str]) -> int:
     from sim.checks import check_before_run
     from sim.model import CampaignModel
-    from sim.report import daily_table, write_run
+    from sim.report import (
+        RUN_FILES,
+        clear_run_files,
+        daily_table,
+        folder_holds_other_run,
+        run_identity,
+        write_run,
+    )
     from sim.theatre import build_theatre
 
     args = _replay_parser().parse_args(argv)
     if args.record and args.record.suffix.lower() not in (".gif", ".mp4"):
         raise UsageError(f"--record {args.record}: expected a .gif or .mp4 file name")
+    if args.record and args.record.suffix.lower() == ".gif" and (
+            args.size[0] > MAX_GIF_SIZE[0] or args.size[1] > MAX_GIF_SIZE[1]):
+        raise UsageError(f"--size {args.size[0]}x{args.size[1]}: a GIF is at most "
+                         f"{MAX_GIF_SIZE[0]}x{MAX_GIF_SIZE[1]} (it keeps every frame in "
+                         "memory); use .mp4 for larger")
     if args.screenshot and args.screenshot.suffix.lower() != ".png":
         raise UsageError(f"--screenshot {args.screenshot}: expected a .png file name")
     if args.at and not args.screenshot:
         raise UsageError("--at goes with --screenshot")
+    _check_export_extra(args.record)
     theatre = build_theatre()
-    scenario = load_scenario(args.scenario, theatre)
+    scenario = load_scenario(args.scenario, theatre, max_days=args.max_days)
     params = _params_for(scenario, args.overrides)
     if args.at and not scenario.start <= args.at <= scenario.end:
         raise UsageError(f"--at {args.at:%Y-%m-%dT%H:%M}: outside the scenario "
@@ -142,15 +282,25 @@ def replay(argv: list[str]) -> int:
     if window and not display_available():
         print("No display available: replaying headless.", file=sys.stderr)
         window = False
-    out = args.out or Path("runs") / f"{scenario.id}_seed{args.seed}"
+    out = args.out or default_out(scenario, params, args.seed)
     for path, what in ((out, "--out"), (args.screenshot, "--screenshot"),
                        (args.record, "--record")):
         _check_writable(path, what)
+    if out.is_file():
+        raise UsageError(f"--out {out}: is a file, expected a folder")
+    odd = [n for n in RUN_FILES if (out / n).exists() and not (out / n).is_file()]
+    if odd:
+        raise UsageError(f"{out / odd[0]}: is not a file; a run cannot be written there")
+    other = folder_holds_other_run(out, run_identity(scenario.id, args.seed, params))
+    if other and not args.replace:
+        raise UsageError(f"{out}: {other}; choose another --out, or add --replace to "
+                         "overwrite it")
     check_before_run(args.scenario, scenario, theatre)  # prints warnings; errors stop here
     model = CampaignModel(scenario, theatre, params, seed=args.seed)
     record = model.run()
     print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")
     print(daily_table(record))
+    clear_run_files(out)
     paths = write_run(record, out)
     comparison = None
     if args.compare or window or exporting:
@@ -188,35 +338,44 @@ def _view(args, record, theatre, scenario, comparison) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- subcommands
 def parameters_markdown() -> str:
     """docs/parameters.md: the table of every parameter (generated; a test keeps it current)."""
     lines = ["# Model parameters", "",
              "Generated by `python run.py params --markdown > docs/parameters.md`. Every one can",
-             "be set with `--set name=value`, in a scenario's `parameters:` block, or in a sweep.",
+             "be set with `--set name=value`, in a scenario's `parameters:` block, or in a sweep,",
+             "within its range (a finite number; values outside are refused before a run).",
              "How each enters the rules: docs/model.md.", "",
-             "| name | default | unit | meaning and source |", "|---|---|---|---|"]
+             "| name | default | unit | range | meaning and source |", "|---|---|---|---|---|"]
     for name, default, unit, meaning in Parameters.describe():
-        lines.append(f"| `{name}` | {default} | {unit} | {meaning} |")
+        lines.append(f"| `{name}` | {default} | {unit} | {Parameters.bounds(name)} | {meaning} |")
     return "\n".join(lines) + "\n"
 
 
 def list_params(argv: list[str]) -> int:
-    if argv == ["--markdown"]:
+    """List every model parameter: default, unit, range and meaning."""
+    ap = Parser(prog="run.py params", description="List every model parameter with its "
+                "default, unit, allowed range and meaning (set one with --set NAME=VALUE).")
+    ap.add_argument("--markdown", action="store_true",
+                    help="print docs/parameters.md (a Markdown table) instead")
+    args = ap.parse_args(argv)
+    if args.markdown:
         print(parameters_markdown(), end="")
         return 0
-    if argv:
-        raise UsageError(f"params takes no arguments but --markdown (got {' '.join(argv)})")
     for name, default, unit, meaning in Parameters.describe():
-        print(f"{name} = {default} [{unit}]")
+        print(f"{name} = {default} [{unit}] (range {Parameters.bounds(name)})")
         print(textwrap.indent(textwrap.fill(meaning, 92), "    "))
     return 0
 
 
 def render_map(argv: list[str]) -> int:
-    ap = _Parser(prog="run.py map", description="Render the theatre to a PNG.")
-    ap.add_argument("--out", type=Path, default=Path("runs") / "theatre.png",
+    """Render the theatre (the map alone) to a PNG."""
+    ap = Parser(prog="run.py map", description="Render the theatre to a PNG.")
+    ap.add_argument("--out", type=_folder, default=Path("runs") / "theatre.png",
                     help="PNG to write (default runs/theatre.png under the current folder)")
     args = ap.parse_args(argv)
+    if args.out.suffix.lower() != ".png":
+        raise UsageError(f"--out {args.out}: expected a .png file name")
     _check_writable(args.out, "--out file")
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     from sim.theatre import build_theatre
@@ -230,37 +389,42 @@ def render_map(argv: list[str]) -> int:
 
 def view_run(argv: list[str]) -> int:
     """Replay a saved run folder in the viewer, without re-simulating."""
-    ap = _Parser(prog="run.py view", description="Replay a saved run (runs/<id>_seed<N>).")
-    ap.add_argument("run_dir", type=Path)
+    ap = Parser(prog="run.py view", description="Replay a saved run (runs/<id>_seed<N>), in a "
+                "window or to a PNG, without re-simulating.")
+    ap.add_argument("run_dir", type=_folder, help="a folder written by a replay")
     ap.add_argument("--scenario", type=Path, default=None,
                     help="scenario file (default scenarios/<scenario id of the run>.yaml)")
-    ap.add_argument("--screenshot", type=Path, metavar="FILE.png")
-    ap.add_argument("--at", type=_when, metavar="YYYY-MM-DDTHH:MM")
-    ap.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH")
+    ap.add_argument("--screenshot", type=Path, metavar="FILE.png",
+                    help="render one frame (at --at) to a PNG, without a window")
+    ap.add_argument("--at", type=_when, metavar="YYYY-MM-DDTHH:MM",
+                    help="time of the --screenshot frame, Kyiv local time (default: the end)")
+    ap.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH",
+                    help="window or screenshot size in pixels (default 1280x800)")
+    ap.add_argument("--max-days", type=_days, default=MAX_DAYS, metavar="DAYS",
+                    help=f"longest scenario accepted (default {MAX_DAYS} days)")
     args = ap.parse_args(argv)
+    if args.screenshot and args.screenshot.suffix.lower() != ".png":
+        raise UsageError(f"--screenshot {args.screenshot}: expected a .png file name")
+    if args.at and not args.screenshot:
+        raise UsageError("--at goes with --screenshot")
     _check_writable(args.screenshot, "--screenshot")
-    frames = args.run_dir / "frames.json.gz"
-    if not frames.is_file():
+    if not (args.run_dir / "frames.json.gz").is_file():
         raise UsageError(f"{args.run_dir}: no frames.json.gz here (write one with a replay: "
                          "python run.py SCENARIO.yaml --headless --out DIR)")
-    import gzip
-    import json
+    from sim.report import read_frames
 
-    try:
-        with gzip.open(frames, "rt", encoding="utf-8") as f:
-            scenario_id = json.load(f)["scenario"]
-    except (OSError, ValueError, KeyError) as e:
-        raise UsageError(f"{frames}: not a run record ({e})") from None
+    saved = read_frames(args.run_dir)  # checked: the scenario id is a plain name
+    scenario_id = saved["scenario"]
     from sim.theatre import build_theatre
     from sim.view.app import Replay, play, screenshot
 
     theatre = build_theatre()
     scenario = load_scenario(args.scenario or REPO / "scenarios" / f"{scenario_id}.yaml",
-                             theatre)
+                             theatre, max_days=args.max_days)
     if scenario.id != scenario_id:
         raise UsageError(f"{args.scenario}: scenario {scenario.id!r}, but the run is of "
                          f"{scenario_id!r}")
-    replay = Replay.load(args.run_dir, theatre, scenario)
+    replay = Replay.from_saved(saved, args.run_dir, theatre, scenario)
     if args.screenshot:
         screenshot(replay, args.screenshot, args.at or scenario.end, size=args.size)
         print(f"wrote {args.screenshot}")
@@ -307,48 +471,56 @@ def whatif(argv: list[str]) -> int:
 
 
 def sweep(argv: list[str]) -> int:
+    """Run many variants of a scenario on all cores or a Dask cluster (sweep extra)."""
     from sim.sweep import main as sweep_main
 
     return sweep_main(argv)
 
 
 def compare_runs(argv: list[str]) -> int:
+    """Compare a sweep's outcomes: a table and plots (sweep extra)."""
     from sim.sweep import compare_main
 
     return compare_main(argv)
 
 
 def validate(argv: list[str]) -> int:
+    """Check a scenario file without running it: every error and warning, with its line."""
     from sim.authoring import validate_main
 
     return validate_main(argv)
 
 
 def places(argv: list[str]) -> int:
+    """Find a place on the map by any of its names, or near a position."""
     from sim.authoring import places_main
 
     return places_main(argv)
 
 
 def preview(argv: list[str]) -> int:
+    """Draw a scenario's start (units, control, depots, orders) to a PNG, without running."""
     from sim.authoring import preview_main
 
     return preview_main(argv)
 
 
 def schema(argv: list[str]) -> int:
+    """Write the scenario file's JSON Schema (or, with --markdown, its reference)."""
     from sim.authoring import schema_main
 
     return schema_main(argv)
 
 
 def new(argv: list[str]) -> int:
+    """Start a new scenario from the commented template."""
     from sim.authoring import new_main
 
     return new_main(argv)
 
 
 def branch(argv: list[str]) -> int:
+    """Replay a what-if branch file: the base run and the branch compared (docs/lessons.md)."""
     from sim.branch_cli import branch_main
 
     return branch_main(argv)
@@ -363,23 +535,64 @@ def view(argv: list[str]) -> int:
     return view_run(argv)
 
 
-COMMANDS = {"params": list_params, "map": render_map, "view": view, "sweep": sweep,
-            "compare": compare_runs, "whatif": whatif, "validate": validate,
-            "places": places, "preview": preview, "schema": schema, "new": new,
-            "branch": branch}
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "params": list_params, "map": render_map, "view": view, "sweep": sweep,
+    "compare": compare_runs, "whatif": whatif, "validate": validate, "places": places,
+    "preview": preview, "schema": schema, "new": new, "branch": branch}
+
+
+def _unknown_command(word: str) -> UsageError | None:
+    """A first argument that is neither a command nor a file that could be a scenario: a
+    typo'd command (`sweeps`) is named as one, not read as a missing scenario file."""
+    if word.startswith("-") or Path(word).exists() or Path(word).suffix or "/" in word \
+            or os.sep in word:
+        return None
+    close = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}? " if close else ""
+    if not close and (REPO / "scenarios" / f"{word}.yaml").is_file():
+        hint = f"did you mean scenarios/{word}.yaml? "
+    return UsageError(f"{word!r} is not a command or a scenario file; {hint}commands: "
+                      f"{', '.join(COMMANDS)} (or give a SCENARIO.yaml; see run.py --help)")
+
+
+def _print_problems(e: ScenarioError) -> None:
+    shown = e.problems[:MAX_PROBLEMS]
+    for p in shown:
+        print(f"error: {p}", file=sys.stderr)
+    if len(e.problems) > len(shown):
+        print(f"error: {e.file}: ... and {len(e.problems) - len(shown)} more problems (fix "
+              "these first)", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints escaped
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
     try:
-        if argv and argv[0] in COMMANDS:
+        if not argv:
+            print(f"{_replay_parser().format_usage()}\n{_overview()}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if argv[0] == "help":
+            _replay_parser().print_help()
+            return 0
+        if argv[0] in COMMANDS:
             return COMMANDS[argv[0]](argv[1:])
+        unknown = _unknown_command(argv[0])
+        if unknown is not None:
+            raise unknown
         return replay(argv)
     except ScenarioError as e:
+        _print_problems(e)
+        return EXIT_BAD_INPUT
+    except (UsageError, FileProblem) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except UsageError as e:
-        print(f"error: {e}", file=sys.stderr)
+    except MemoryError:
+        print("error: out of memory (a scenario or sweep too large for this machine?)",
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as e:  # a file that could not be written after all (disk full, ...)
         if isinstance(e, BrokenPipeError):
@@ -387,9 +600,6 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(f"error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except BrokenPipeError:  # output piped into `head`: not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

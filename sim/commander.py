@@ -186,9 +186,17 @@ class Commander(mesa.Agent):
         return out
 
     def _watch(self, now: datetime) -> None:
+        m = self.model
+        # the enemy's advancing troops, and the places one road from them (once an hour)
+        near_of: dict[str, list[Unit]] = {}
+        for e in m.active_units(other(self.side)):
+            if e.holds_ground and e.advancing:
+                near_of.setdefault(e.node, []).append(e)
+                for nb in m.graph.neighbors(e.node):
+                    near_of.setdefault(nb, []).append(e)
         for w in self.watches:
             units = self._members(w)
-            reason = self._threat(units) if units else None
+            reason = self._threat(units, near_of) if units else None
             if reason is None:
                 w.threatened_since, w.reason = None, ""
             elif w.threatened_since is None:
@@ -196,7 +204,7 @@ class Commander(mesa.Agent):
             else:
                 w.reason = reason
 
-    def _threat(self, units: list[Unit]) -> str | None:
+    def _threat(self, units: list[Unit], near_of: dict[str, list[Unit]]) -> str | None:
         """The evidence a commander sees that a grouping's line of supply is threatened, or
         None, in order: the line is cut; the units, in supply range when they took their
         positions, are all out of it now (the line was broken behind them and the supply comes
@@ -206,7 +214,8 @@ class Commander(mesa.Agent):
         away), at least loc_threat_ratio times as strong as the grouping. The rear part is the
         line behind the grouping's own places. A unit that took its position already short of
         supply (over-extended by its own advance) is brought supply, not pulled back: its
-        morale and power wear down instead (docs/model.md)."""
+        morale and power wear down instead (docs/model.md). `near_of`: place -> enemy troops
+        on the move standing at it or one road from it."""
         p, m = self.p, self.model
         if any(not math.isfinite(u.supply_km) for u in units):
             return "its line of supply is cut"
@@ -219,8 +228,8 @@ class Commander(mesa.Agent):
         for node, (attacker, ratio, _) in sorted(m.last_battles.items()):
             if attacker == enemy and node in rear and ratio >= p.capture_ratio:
                 return f"the enemy is attacking {m.place_name(node)} on its line of supply"
-        near = [e for e in m.active_units(enemy) if e.holds_ground and e.advancing
-                and (e.node in rear or any(nb in rear for nb in m.graph.neighbors(e.node)))]
+        near = list({e.key: e for n in sorted(rear & near_of.keys())
+                     for e in near_of[n]}.values())
         if near:
             theirs = sum(combat.base_power(e, m.weights, m.params) for e in near)
             ours = sum(combat.base_power(u, m.weights, m.params) for u in units)

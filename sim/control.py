@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from sim.scenario import SIDES, other
 from sim.supply import standing_edges
@@ -37,28 +39,38 @@ class ControlChange:
     rule: str  # "occupation" | "presence" | "pocket"
 
 
-def _presence(m: CampaignModel, side: str, advancing_only: bool,
-              standing: np.ndarray) -> np.ndarray:
+def road_distances(m: CampaignModel) -> np.ndarray:
+    """Road km between every pair of nodes over standing crossings, up to presence_km (inf
+    beyond): cached, and rebuilt only when a crossing changes."""
+    key = (m.world.crossings_version, m.params.presence_km)
+    cached = getattr(m, "_road_distances", None)
+    if cached is None or cached[0] != key:
+        n, e = len(m.node_ids), m.edges
+        use = standing_edges(m)
+        matrix = csr_matrix((np.concatenate([e.length_km[use], e.length_km[use]]),
+                             (np.concatenate([e.u[use], e.v[use]]),
+                              np.concatenate([e.v[use], e.u[use]]))), shape=(n, n))
+        dist = dijkstra(matrix, directed=False, limit=m.params.presence_km)
+        m._road_distances = cached = (key, dist)
+    return cached[1]
+
+
+def _presence(m: CampaignModel, side: str, advancing_only: bool) -> np.ndarray:
     """Boolean per node (theatre order): a unit of `side` holding ground (and, if
     `advancing_only`, attacking or moving) within presence_km by road over standing crossings."""
     n = len(m.node_ids)
-    units = [u for u in m.active_units(side) if u.holds_ground
-             and (not advancing_only or u.advancing)]
-    if not units or m.params.presence_km <= 0:
+    idx = sorted({m.node_index[u.node] for u in m.active_units(side)
+                  if u.holds_ground and (not advancing_only or u.advancing)})
+    if not idx or m.params.presence_km <= 0:
         return np.zeros(n, dtype=bool)
-    offset = np.full(n, np.inf)
-    offset[[m.node_index[u.node] for u in units]] = 0.0
-    cost = np.where(standing, m.edges.length_km, np.inf)
-    dist, _ = m.cost_graph.distances(cost, offset, limit=m.params.presence_km)
-    return dist <= m.params.presence_km
+    return road_distances(m)[idx].min(axis=0) <= m.params.presence_km
 
 
 def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[ControlChange]:
     """Apply the three rules; returns the changes made this hour (in node order)."""
     occupied = {s: m.occupied_by(s) for s in SIDES}
-    standing = standing_edges(m)
-    advancing = {s: _presence(m, s, True, standing) for s in SIDES}
-    present = {s: _presence(m, s, False, standing) for s in SIDES}
+    advancing = {s: _presence(m, s, True) for s in SIDES}
+    present = {s: _presence(m, s, False) for s in SIDES}
     reached = {s: np.isfinite(nets[s].dist) for s in SIDES}
     urban = [m.graph.nodes[n]["terrain"] == "urban" for n in m.node_ids]
     depots = {s: m.world.has_depots(s) for s in SIDES}
@@ -81,7 +93,7 @@ def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[Control
         if rule:
             changes.append(ControlChange(m.steps, node, holder, enemy, rule))
     for ch in changes:
-        control[ch.node] = ch.to_side
+        m.world.set_control(ch.node, ch.to_side)
         m.capture_abandoned(ch.node, ch.to_side)
     return changes
 

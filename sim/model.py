@@ -278,7 +278,7 @@ class CampaignModel(mesa.Model):
             elif ev.kind == "destroy_bridge":
                 self.destroy_crossing(ev.target, cause=ev.text or "strike")
             elif ev.kind == "strike_depot":
-                w.depots[ev.target].working = False
+                w.depot_out(ev.target)
                 self.log("depot_destroyed", node=w.depots[ev.target].node,
                          side=w.depots[ev.target].side, text=ev.text or "depot struck")
             elif ev.kind == "surprise":
@@ -312,7 +312,7 @@ class CampaignModel(mesa.Model):
         if cid in w.indestructible:
             self.log("bridge_held", node=c.u, target=cid, text=f"{c.name} survives ({cause})")
         elif w.crossings[cid].destructible:
-            w.crossings[cid] = CrossingState.DESTROYED
+            w.set_crossing(cid, CrossingState.DESTROYED)
             self.log("bridge_destroyed", node=c.u, text=f"{c.name} destroyed ({cause})",
                      target=cid)
 
@@ -339,6 +339,7 @@ class CampaignModel(mesa.Model):
         unit.remove()
         del self._units[unit.key]
         self.gone.append(unit)
+        self.record.gone(unit)
         self._roster = None
         self.positions_changed()
 
@@ -439,7 +440,7 @@ class CampaignModel(mesa.Model):
         work = w.pontoon_work.get(cid, 0.0) + 1.0
         w.pontoon_work[cid] = work
         if work >= self.params.pontoon_build_hours and w.crossings[cid].bridgeable:
-            w.crossings[cid] = CrossingState.PONTOON
+            w.set_crossing(cid, CrossingState.PONTOON)
             self.log("pontoon_built", unit=unit, node=unit.node, target=cid,
                      text=f"{unit.name} bridges the {c.river} near {self.place_name(unit.node)}")
 

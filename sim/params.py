@@ -3,13 +3,20 @@
 Each field carries its default, unit and meaning (and where the value comes from) so that
 `python run.py params` can list them and `--set name=value` or a sweep can override any of them.
 `docs/model.md` explains how each enters the rules.
+
+Every parameter is a finite number within stated bounds (shown by `params` and in
+docs/parameters.md). The bounds are not calibration ranges: they keep the arithmetic of a run
+finite (a speed of 1e-308 km/h divides by zero, an infinite weight makes combat power NaN) and
+stop values no operational model means (a multiplier of 1,000). Sweeps and `--set` are checked
+against them before anything runs.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 def _p(default: Any, unit: str, meaning: str, **kw: Any) -> Any:
@@ -20,54 +27,65 @@ def _p(default: Any, unit: str, meaning: str, **kw: Any) -> Any:
 class Parameters(BaseModel):
     """All model parameters, with defaults. Construct with keywords to override."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_a_bool(cls, v: Any, info: Any) -> Any:
+        if isinstance(v, bool) and cls.model_fields[info.field_name].annotation is not bool:
+            raise ValueError(f"expected a number, got {str(v).lower()}")  # not 1.0
+        return v
 
     # --- movement -------------------------------------------------------------------------
     speed_highway_kmh: float = _p(
         24.0, "km/h",
         "March speed of a motorised column on a highway (M03), halts included; FM 3-90 road-"
-        "march rates for mixed columns are 25-40 km/h moving, less with halts (estimate).", gt=0)
+        "march rates for mixed columns are 25-40 km/h moving, less with halts (estimate).",
+        ge=0.5, le=150)
     speed_main_kmh: float = _p(
         20.0, "km/h", "March speed on a national or regional road (H/P roads); as above, slower "
-        "surface and junctions (estimate).", gt=0)
+        "surface and junctions (estimate).", ge=0.5, le=150)
     speed_secondary_kmh: float = _p(
-        15.0, "km/h", "March speed on a territorial road (T roads) (estimate).", gt=0)
+        15.0, "km/h", "March speed on a territorial road (T roads) (estimate).", ge=0.5, le=150)
     speed_local_kmh: float = _p(
-        9.0, "km/h", "March speed on local roads and tracks between villages (estimate).", gt=0)
+        9.0, "km/h", "March speed on local roads and tracks between villages (estimate).",
+        ge=0.5, le=150)
     speed_rail_only_kmh: float = _p(
         4.0, "km/h", "Speed along a rail line with no road beside it: dismounted movement "
-        "along the embankment (estimate).", gt=0)
+        "along the embankment (estimate).", ge=0.5, le=150)
     ford_speed_factor: float = _p(
         0.25, "ratio", "Speed multiplier on a ford (slow, one vehicle at a time; estimate).",
-        gt=0, le=1)
+        ge=0.01, le=1)
     pontoon_speed_factor: float = _p(
-        0.4, "ratio", "Speed multiplier on a pontoon bridge (estimate).", gt=0, le=1)
+        0.4, "ratio", "Speed multiplier on a pontoon bridge (estimate).", ge=0.01, le=1)
     attack_speed_factor: float = _p(
         0.35, "ratio", "Speed multiplier for a unit advancing in contact (posture attack) "
-        "rather than in march column (estimate).", gt=0, le=1)
+        "rather than in march column (estimate).", ge=0.01, le=1)
     enemy_ground_speed_factor: float = _p(
         0.25, "ratio", "Speed multiplier on an edge leading into ground the enemy holds, in any "
         "posture: reconnaissance, mines and the risk of ambush slow every advance into enemy "
-        "territory. Calibrated (docs/calibration.md): 0.25/0.3/0.4/0.5 over 3 seeds, best for "
-        "September alone, for March alone and for both (mean fidelity 76.6 and 78.8). An "
-        "unopposed attack on a main road then advances about 28 km a day.",
-        gt=0, le=1)
+        "territory. Calibrated on the three operations (docs/calibration.md) over "
+        "0.25/0.3/0.4/0.5: 0.25 for all three together; September with March (without the "
+        "April-May operation) also pick it, the pairs with April-May pick 0.4. An unopposed "
+        "attack on a main road then advances about 28 km a day.",
+        ge=0.01, le=1)
     withdraw_speed_factor: float = _p(
-        0.8, "ratio", "Speed multiplier for an ordered withdrawal (estimate).", gt=0, le=1)
+        0.8, "ratio", "Speed multiplier for an ordered withdrawal (estimate).", ge=0.01, le=1)
     rout_speed_factor: float = _p(
         0.6, "ratio", "Speed multiplier for a routed unit: disorganised, roads jammed (estimate).",
-        gt=0, le=1)
+        ge=0.01, le=1)
     foot_speed_factor: float = _p(
         0.6, "ratio", "Speed multiplier for units with few vehicles (territorial defence, "
-        "light infantry) (estimate).", gt=0, le=1)
+        "light infantry) (estimate).", ge=0.01, le=1)
     enemy_ground_route_penalty: float = _p(
         4.0, "ratio", "When a unit only moves (not attacks), each hour of road into ground the "
         "enemy holds counts this many times when it plans its route: columns keep to their "
         "own side's roads when they can. Large, not infinite, so that a move can still cross "
-        "enemy ground if nothing else leads there (estimate).", ge=1)
+        "enemy ground if nothing else leads there (estimate).", ge=1, le=100)
     march_hours_per_day: float = _p(
         16.0, "h", "Hours a unit can move in a day before it must halt for rest and "
-        "maintenance (estimate, from 8-16 h daily march doctrine).", gt=0, le=24)
+        "maintenance (estimate, from 8-16 h daily march doctrine).", ge=0.5, le=24)
 
     # --- combat ---------------------------------------------------------------------------
     attacker_loss_per_day: float = _p(
@@ -86,17 +104,17 @@ class Parameters(BaseModel):
         "highest recorded division-day rates are about 30 %).", gt=0, le=1)
     equipment_loss_factor: float = _p(
         1.4, "ratio", "Armoured vehicles and guns are lost at this multiple of the personnel "
-        "rate (Oryx counts show equipment losses outpacing casualties; estimate).", gt=0)
+        "rate (Oryx counts show equipment losses outpacing casualties; estimate).", gt=0, le=10)
     capture_ratio: float = _p(
         1.5, "ratio", "Force ratio (attacker/defender combat power, after multipliers) the "
         "attacker needs to take an occupied node; the classic 3:1 rule on raw strength "
-        "becomes about 1.5:1 once posture and terrain multipliers are applied.", gt=0)
+        "becomes about 1.5:1 once posture and terrain multipliers are applied.", ge=0.1, le=100)
     capture_hours: float = _p(
         20.0, "h", "Hours of combat an attack needs to clear a defended village in open country "
         "at exactly capture_ratio; at a higher ratio r the time falls as (capture_ratio / r) ^ "
         "capture_ratio_exponent, so it always grows with the garrison and shrinks with the odds, "
         "with no floor (docs/model.md, Combat). Estimate: at twice the threshold a village falls "
-        "in half a day, as the villages north of Balakliia on 6-7 Sep 2022.", gt=0)
+        "in half a day, as the villages north of Balakliia on 6-7 Sep 2022.", ge=0.1, le=720)
     capture_ratio_exponent: float = _p(
         1.0, "-", "How fast clearing time falls with the force ratio: 1 makes it inversely "
         "proportional to the ratio (twice the garrison at the same attack takes twice as long, "
@@ -104,12 +122,12 @@ class Parameters(BaseModel):
         "independent of the odds.", ge=0, le=3)
     urban_capture_factor: float = _p(
         3.0, "ratio", "Clearing a defended town takes this many times as long as a village at "
-        "the same ratio (built-up area, cellars, many more positions). Calibrated "
-        "(docs/calibration.md) over 2/3/4/6: 3 is best for March alone and for both scenarios; "
-        "September alone prefers 6, and March then scores 73.1 instead of 78.8.", gt=0)
+        "the same ratio (built-up area, cellars, many more positions). Calibrated on the three "
+        "operations (docs/calibration.md) over 2/3/4/6: 3 for all three together; March with "
+        "April-May pick 6 (September then scores 71.1 instead of 76.4).", ge=0.1, le=100)
     forest_capture_factor: float = _p(
         2.0, "ratio", "Clearing a defended place in forest takes this many times as long as "
-        "in open country (estimate: wooded river valleys are cleared slowly).", gt=0)
+        "in open country (estimate: wooded river valleys are cleared slowly).", ge=0.1, le=100)
     morale_combat_floor: float = _p(
         0.5, "ratio", "Combat power multiplier at zero morale (rises linearly to 1 at full "
         "morale; estimate).", ge=0, le=1)
@@ -120,32 +138,32 @@ class Parameters(BaseModel):
         "force ratio (fog of war); 0 makes combat deterministic.", ge=0, le=2)
     defend_multiplier: float = _p(
         1.3, "ratio", "Combat power multiplier of a unit in posture defend (QJM hasty "
-        "defence 1.3).", gt=0)
+        "defence 1.3).", ge=0.1, le=10)
     prepared_defence_multiplier: float = _p(
         1.6, "ratio", "Multiplier of a unit that has held its node for at least "
-        "dig_in_hours (QJM prepared defence 1.5-1.6).", gt=0)
+        "dig_in_hours (QJM prepared defence 1.5-1.6).", ge=0.1, le=10)
     dig_in_hours: float = _p(
-        24.0, "h", "Hours in place before a defending unit counts as prepared.", ge=0)
+        24.0, "h", "Hours in place before a defending unit counts as prepared.", ge=0, le=720)
     urban_multiplier: float = _p(
         1.5, "ratio", "Defender multiplier in urban terrain (QJM built-up area 1.4-1.6).",
-        gt=0)
+        ge=0.1, le=10)
     forest_multiplier: float = _p(
-        1.35, "ratio", "Defender multiplier in forest (QJM wooded 1.3-1.45).", gt=0)
+        1.35, "ratio", "Defender multiplier in forest (QJM wooded 1.3-1.45).", ge=0.1, le=10)
     river_attack_multiplier: float = _p(
         0.6, "ratio", "Attacker multiplier when attacking across a river crossing (QJM gives "
         "the defender 1.5 behind a river; 1/1.5 ~ 0.67, rounded down for a contested "
-        "crossing).", gt=0, le=1)
+        "crossing).", ge=0.1, le=1)
     surprise_multiplier: float = _p(
         1.6, "ratio", "Attacker multiplier during a scenario's surprise window (QJM surprise "
-        "factors 1.3-2.2 for substantial surprise).", ge=1)
+        "factors 1.3-2.2 for substantial surprise).", ge=1, le=10)
     rout_combat_factor: float = _p(
         0.3, "ratio", "Combat power left to a routed unit.", ge=0, le=1)
     artillery_range_km: float = _p(
         25.0, "km", "Range at which tube artillery supports a battle it is not in (152 mm "
-        "towed/SP 17-30 km).", ge=0)
+        "towed/SP 17-30 km).", ge=0, le=500)
     mlrs_range_km: float = _p(
         40.0, "km", "Range at which rocket artillery supports a battle (BM-21 20 km, "
-        "BM-27 35 km, HIMARS GMLRS 70+ km; a blend).", ge=0)
+        "BM-27 35 km, HIMARS GMLRS 70+ km; a blend).", ge=0, le=500)
     fire_support_factor: float = _p(
         0.5, "ratio", "Share of a supporting unit's artillery value it adds to a battle "
         "it is not in (it spreads its fire; estimate).", ge=0, le=1)
@@ -158,35 +176,40 @@ class Parameters(BaseModel):
         "ambushes of retreating Russian columns east of Izium in September 2022).", ge=0, le=1)
 
     crossing_hit_per_gun_hour: float = _p(
-        0.01, "probability", "Chance per hour that one enemy gun or rocket launcher in range "
+        0.005, "probability", "Chance per hour that one enemy gun or rocket launcher in range "
         "destroys a pontoon or wrecks a crossing being built (times its supply level): a "
-        "battalion's six guns give a 6 % chance an hour, so a ten-hour pontoon build under "
-        "them fails about half the time (estimate; the Russian crossings at Izium in March "
-        "2022 and at Bilohorivka in May 2022 were destroyed by artillery).", ge=0, le=1)
+        "brigade's 18 guns give about an 8 % chance an hour, so a ten-hour pontoon build under "
+        "them fails about half the time (the Russian crossings at Izium in March 2022 and at "
+        "Bilohorivka in May 2022 were destroyed by artillery). Calibrated on the three "
+        "operations over 0.005/0.01/0.02 (docs/calibration.md): 0.005; September and March "
+        "alone do not move with it.", ge=0, le=1)
 
     # --- combat value weights (points per item; an infantryman is 1) ----------------------
-    weight_personnel: float = _p(1.0, "points", "Combat value of one soldier.", ge=0)
+    weight_personnel: float = _p(1.0, "points", "Combat value of one soldier.", ge=0, le=10_000)
     weight_tank: float = _p(
         30.0, "points", "Combat value of a tank: chosen so that a Russian BTG (~700 men, "
-        "10 tanks, 40 IFVs, 12 guns) draws about a third of its value from armour.", ge=0)
+        "10 tanks, 40 IFVs, 12 guns) draws about a third of its value from armour.",
+        ge=0, le=10_000)
     weight_ifv_apc: float = _p(
-        10.0, "points", "Combat value of an IFV or APC (its weapons, not its squad).", ge=0)
+        10.0, "points", "Combat value of an IFV or APC (its weapons, not its squad).",
+        ge=0, le=10_000)
     weight_artillery: float = _p(
-        25.0, "points", "Combat value of a gun or howitzer in the battle it is in.", ge=0)
+        25.0, "points", "Combat value of a gun or howitzer in the battle it is in.",
+        ge=0, le=10_000)
     weight_mlrs: float = _p(
-        35.0, "points", "Combat value of a multiple rocket launcher.", ge=0)
+        35.0, "points", "Combat value of a multiple rocket launcher.", ge=0, le=10_000)
 
     # --- morale ---------------------------------------------------------------------------
     morale_loss_per_casualty: float = _p(
         2.5, "morale/fraction", "Morale lost per unit fraction of personnel lost in an hour "
         "(10 % losses cost 0.25 morale; a unit breaks after roughly 15-25 % losses, after "
-        "Dupuy's breakpoints).", ge=0)
+        "Dupuy's breakpoints).", ge=0, le=100)
     morale_isolation_per_hour: float = _p(
         0.006, "morale/h", "Morale lost each hour a unit is cut off from supply (estimate: "
-        "about 0.15 a day).", ge=0)
+        "about 0.15 a day).", ge=0, le=1)
     morale_recovery_per_hour: float = _p(
         0.004, "morale/h", "Morale regained each hour out of contact and in supply "
-        "(estimate).", ge=0)
+        "(estimate).", ge=0, le=1)
     withdraw_morale: float = _p(
         0.35, "morale", "Below this a unit breaks off and withdraws.", ge=0, le=1)
     rout_morale: float = _p(0.15, "morale", "Below this a unit routs.", ge=0, le=1)
@@ -198,7 +221,7 @@ class Parameters(BaseModel):
     low_supply_morale_per_hour: float = _p(
         0.004, "morale/h", "Morale lost per hour at zero supply (in proportion below "
         "low_supply_level): about 0.1 a day, so ten days without supply break a unit "
-        "(estimate).", ge=0)
+        "(estimate).", ge=0, le=1)
     forced_out_morale: float = _p(
         0.1, "morale", "Morale lost by defenders forced out of a place: a lost position shakes "
         "a unit (estimate; the withdraw and rout thresholds are the calibrated levers).",
@@ -206,7 +229,7 @@ class Parameters(BaseModel):
     forced_out_abandon_hours: float = _p(
         4.0, "h", "Defenders forced out of a place leave behind what a routed unit abandons "
         "in this many hours (4 x rout_abandon_per_hour = 8 % of heavy items by default): a "
-        "hurried, not a broken, exit.", ge=0)
+        "hurried, not a broken, exit.", ge=0, le=100)
     surrender_supply: float = _p(
         0.2, "supply", "An encircled unit surrenders only once its supply has run this low "
         "(from full supply it takes ~67 h at supply_decay_per_hour).", ge=0, le=1)
@@ -228,10 +251,10 @@ class Parameters(BaseModel):
     supply_range_km: float = _p(
         60.0, "km", "Road distance from a depot or railhead (rail counted at rail_cost_factor) "
         "within which a unit is in supply; about a day's round trip for trucks (estimate).",
-        gt=0)
+        ge=1, le=1000)
     rail_cost_factor: float = _p(
         0.1, "ratio", "A km of rail counts as this many km of road when tracing supply "
-        "(a train carries what dozens of trucks do).", gt=0, le=1)
+        "(a train carries what dozens of trucks do).", ge=0.01, le=1)
     forward_depot_factor: float = _p(
         0.25, "ratio", "A forward depot or railhead counts as this share of its own haul from "
         "the bases when tracing supply: stocks held forward shorten the last leg, but a "
@@ -249,24 +272,26 @@ class Parameters(BaseModel):
     commander_interval_hours: float = _p(
         6.0, "h", "How often a side's commander reviews the situation (reserves, stalled "
         "attacks, idle units, threatened groupings). Staffs work in cycles of a few hours at "
-        "this echelon (estimate).", ge=1)
+        "this echelon (estimate).", ge=1, le=168)
     order_delay_hours: float = _p(
         2.0, "h", "Hours from a commander's decision (or a plan's condition being met) to the "
         "units acting on it: orders passed down, units briefed (the command delay of "
-        "Flashpoint Campaigns; estimate for a prepared plan).", ge=0)
+        "Flashpoint Campaigns; estimate for a prepared plan).", ge=0, le=168)
     withdrawal_doctrine: bool = _p(
         True, "yes/no", "Whether a side's commander withdraws a grouping whose line of supply "
         "is threatened (off: groupings hold until their units break or surrender).")
     withdraw_decision_hours: float = _p(
-        18.0, "h", "Hours the evidence of a threat to a grouping's line of supply must persist "
+        12.0, "h", "Hours the evidence of a threat to a grouping's line of supply must persist "
         "before its commander orders it back (the decision delay: reports confirmed, the "
-        "decision taken above). Calibrated (docs/calibration.md) over 4/8/12/18: 18 is best for "
-        "March alone and for both scenarios; September alone prefers 8 (its score is the same "
-        "with either once urban_capture_factor follows).", ge=0)
+        "decision taken above). Calibrated on the three operations (docs/calibration.md) over "
+        "4/8/12/18: 12 for all three together (18 for September with March, 4 for either with "
+        "April-May).", ge=0, le=720)
     loc_threat_ratio: float = _p(
-        0.5, "ratio", "Evidence a commander acts on: enemy troops on the move one road away from "
+        0.3, "ratio", "Evidence a commander acts on: enemy troops on the move one road away from "
         "the rear part of a grouping's line of supply, at least this share of the grouping's "
-        "own strength: a force that size can cut and hold the road (estimate).", ge=0)
+        "own strength: a force that size can cut and hold the road. Calibrated on the three "
+        "operations over 0.3/0.5/1.0 (docs/calibration.md): 0.3; September and March alone do "
+        "not move with it.", ge=0, le=100)
     give_up_share: float = _p(
         0.5, "ratio", "Evidence a commander acts on at once: the attack on a place a grouping "
         "holds has gained this share of it (the fight is being lost); the grouping withdraws "
@@ -275,18 +300,18 @@ class Parameters(BaseModel):
     reserve_commit_ratio: float = _p(
         1.5, "ratio", "A commander commits a reserve to a place its side holds when the enemy "
         "attacks it at this force ratio or more (the line is about to break), or to an own "
-        "attack that has reached this ratio (exploiting success).", gt=0)
+        "attack that has reached this ratio (exploiting success).", ge=0.01, le=100)
     resume_ratio_margin: float = _p(
         1.2, "ratio", "A stalled attack is resumed when the commander's estimate of its force "
-        "ratio, with the units now at hand, reaches capture_ratio times this.", ge=1)
+        "ratio, with the units now at hand, reaches capture_ratio times this.", ge=1, le=100)
     idle_free_km: float = _p(
         15.0, "km", "A unit that has done its task (taken its last objective) is free to join "
         "another attack only if no enemy troops stand within this distance; otherwise it holds "
-        "what it took (estimate: about a day's patrol radius).", ge=0)
+        "what it took (estimate: about a day's patrol radius).", ge=0, le=1000)
     idle_reach_km: float = _p(
         40.0, "km", "A unit that has done its task joins another attack of its side only if "
         "that attack's objective lies within this distance (straight line): a commander "
-        "re-tasks what is at hand, not units a day's march away (estimate).", ge=0)
+        "re-tasks what is at hand, not units a day's march away (estimate).", ge=0, le=1000)
     hasty_withdrawal_abandon: float = _p(
         0.2, "ratio", "Share of its heavy items a unit leaves behind when its commander pulls it "
         "out of a threatened position (vehicles broken down or out of fuel, stocks that cannot "
@@ -296,29 +321,30 @@ class Parameters(BaseModel):
     attack_stall_hours: float = _p(
         24.0, "h", "An attack whose force ratio stays below capture_ratio this many hours in a "
         "row is called off: the unit holds where it is until its commander can resume it "
-        "(commanders do not feed a stalled attack indefinitely; estimate).", gt=0)
+        "(commanders do not feed a stalled attack indefinitely; estimate).", ge=0.5, le=720)
     breakout_max_km: float = _p(
         25.0, "km", "A unit with no way back over its own ground breaks out only if the way to "
         "the nearest ground its side still supplies crosses at most this much enemy-held road "
-        "(two or three villages); deeper in, it holds and the encirclement rules apply.", ge=0)
+        "(two or three villages); deeper in, it holds and the encirclement rules apply.",
+        ge=0, le=1000)
     demolition_probability: float = _p(
         0.6, "probability", "Chance that a side withdrawing over a bridge with the enemy "
         "near blows it behind itself.", ge=0, le=1)
     pontoon_build_hours: float = _p(
         10.0, "h", "Hours for engineers to bridge a river with pontoons at an undefended "
         "site (PMP assembly is ~1 h; site reconnaissance, preparation and fire raise it; "
-        "estimate).", gt=0)
+        "estimate).", ge=0.5, le=720)
 
     # --- territory ------------------------------------------------------------------------
     presence_km: float = _p(
         12.0, "km", "An empty village or open ground passes to a side with an advancing unit "
         "within this distance by road (over standing crossings) when the holder has no unit "
         "within it: patrols and light forces take empty ground. Towns need troops to enter.",
-        ge=0)
+        ge=0, le=500)
     fatigue_per_march_hour: float = _p(
-        0.03, "1/h", "Fatigue gained per hour of movement or combat.", ge=0)
+        0.03, "1/h", "Fatigue gained per hour of movement or combat.", ge=0, le=1)
     fatigue_recovery_per_hour: float = _p(
-        0.04, "1/h", "Fatigue shed per hour at rest.", ge=0)
+        0.04, "1/h", "Fatigue shed per hour at rest.", ge=0, le=1)
 
     @classmethod
     def describe(cls) -> list[tuple[str, Any, str, str]]:
@@ -328,6 +354,24 @@ class Parameters(BaseModel):
             extra = field.json_schema_extra or {}
             rows.append((name, field.default, str(extra.get("unit", "")), field.description))
         return rows
+
+    @classmethod
+    def bounds(cls, name: str) -> str:
+        """The allowed range of a parameter as text, e.g. ``0.5 to 150``, ``> 1 to 100``
+        (``yes or no`` for a switch)."""
+        if cls.model_fields[name].annotation is bool:
+            return "yes or no"
+        low = high = ""
+        for m in cls.model_fields[name].metadata:
+            if isinstance(m, Ge):
+                low = f"{m.ge:g}"
+            elif isinstance(m, Gt):
+                low = f"> {m.gt:g}"
+            elif isinstance(m, Le):
+                high = f"{m.le:g}"
+            elif isinstance(m, Lt):
+                high = f"< {m.lt:g}"
+        return f"{low or 'any'} to {high or 'any'}"
 
     def with_overrides(self, overrides: dict[str, Any]) -> Parameters:
         """A copy with some fields replaced, validated (raises ValidationError)."""

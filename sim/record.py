@@ -99,6 +99,16 @@ class RunRecord:
     events: list[dict[str, Any]] = field(default_factory=list)
     control_changes: list[dict[str, Any]] = field(default_factory=list)
     battles: list[dict[str, Any]] = field(default_factory=list)
+    _gone: list[dict[str, Any]] = field(default_factory=list)  # last snapshots of units gone
+    _order: dict[str, int] = field(default_factory=dict)  # unit id -> its place in the file
+
+    def __post_init__(self) -> None:
+        self._order = {u["id"]: i for i, u in enumerate(self.units)}
+
+    def gone(self, unit: Unit) -> None:
+        """A unit has left the map (surrendered, disbanded): its last state stays in every
+        later frame."""
+        self._gone.append(unit.snapshot())
 
     @classmethod
     def begin(cls, m: CampaignModel) -> RunRecord:
@@ -132,8 +142,8 @@ class RunRecord:
             "control": m.world.control_code(m.node_ids),
             "crossings": {c: s.value for c, s in sorted(m.world.crossings.items())
                           if s in ("destroyed", "pontoon")},
-            "units": [u.snapshot() for u in sorted([*m.active_units(), *m.gone],
-                                                   key=lambda u: u.index)],
+            "units": sorted([*(u.snapshot() for u in m.active_units()), *self._gone],
+                            key=lambda snap: self._order[snap["id"]]),
         })
 
     def event(self, m: CampaignModel, kind: str, *, text: str, unit: Unit | None,

@@ -173,6 +173,8 @@ VALUE_NOTES: dict[str, str] = {
     "earlier": "the place changes hands sooner than in the baseline",
     "later": "later than in the baseline (or never)",
     "either": "no direction expected",
+    "no_earlier": "no sooner than in the baseline (the same, or later)",
+    "no_later": "no later than in the baseline (the same, or sooner)",
     "caption": "a dated text in the viewer's ticker",
     "destroy_bridge": "a bridge (target: crossing id) is destroyed",
     "strike_depot": "a depot (target: depot id) stops working",

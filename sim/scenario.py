@@ -2,16 +2,32 @@
 
 The loader keeps the YAML's line numbers (ruamel.yaml round-trip nodes) so that every problem,
 whether YAML syntax, a wrong type, an unknown field, a place that is not on the map or an end
-date before the start, is reported as one `ScenarioError`: ``file:line: field.path: what was
-expected``. The command line turns it into a one-line message and exit code 2.
+date before the start, is reported as ``file:line: field.path: what was expected``. All the
+problems of a file are reported at once: a `ScenarioError` carries the list (`problems`), in
+file order, and the command line prints one line each and exits with code 2.
 
-Times are local (Kyiv) wall-clock times, naive datetimes; one model step is one hour.
+Times are local (Kyiv) wall-clock times, naive datetimes; one model step is one hour. A time
+written with a UTC offset (``2022-09-05T15:00:00Z``, ``...+03:00``) is **rejected** with its
+line, and the message gives the same moment on the Kyiv clock to write instead: a silent
+conversion would hide a misunderstanding of the scenario's clock, and Kyiv's offset changed in
+the period (UTC+2 until 27 March 2022, UTC+3 after). Years lie between 1900 and 2100.
+
+Hostile input is refused before it can hang or exhaust memory (sim/safe_io.py): only regular
+files of at most 1 MiB, YAML nested at most 40 deep with at most 50,000 nodes and 200,000 values
+once aliases are expanded. Every number is finite and within a bound far above any real unit
+(the schema's `le=` bounds). A scenario lasts at most `MAX_DAYS` days unless the caller lifts
+the cap (`--max-days`): a run keeps every hour in memory. The scenario `id` becomes part of
+file names, so it must be a plain name (letters, digits, ``_``, ``-``).
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import io
+import types
+import typing
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 from pathlib import Path
@@ -22,13 +38,26 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import YAMLError
 
 from sim.params import DOCTRINE_PARAMETERS, Parameters
+from sim.safe_io import (
+    MAX_YAML_BYTES,
+    SLUG_RULE,
+    FileProblem,
+    TooManyValues,
+    count_values,
+    is_slug,
+    lone_surrogate,
+    read_text,
+    yaml_loader,
+    yaml_problem,
+)
 
 if TYPE_CHECKING:
     from sim.theatre import Theatre
@@ -42,14 +71,86 @@ def other(side: str) -> str:
     return "RU" if side == "UA" else "UA"
 
 
-class ScenarioError(Exception):
-    """A problem in a scenario file, located by file, line and field path."""
+#: Longest scenario (end - start) loaded without lifting the cap (`--max-days`): a run keeps
+#: every hour's frame in memory (about 1 MiB an hour for 40 units; March 2022 is 39 days).
+MAX_DAYS = 120
+#: Years a scenario's times may lie in: a wider year is a typo (9999-12-31 would also overflow
+#: the clock arithmetic of a run).
+YEARS = (1900, 2100)
+#: Most problems one ScenarioError lists (a mangled file can have thousands).
+MAX_PROBLEMS = 100
+#: Bounds on a unit's holdings: far above any real unit (a Soviet tank army had about 1,000
+#: tanks and 60,000 soldiers); they catch typos and numbers the arithmetic cannot hold.
+MAX_PERSONNEL = 200_000
+MAX_ITEMS = 10_000
+#: Longest surprise window: a year.
+MAX_EVENT_HOURS = 24 * 366
 
-    def __init__(self, file: str, message: str, line: int | None = None, path: str = ""):
-        self.file, self.message, self.line, self.path = file, message, line, path
-        where = f"{file}:{line}" if line is not None else file
-        field = f" {path}:" if path else ""
-        super().__init__(f"{where}:{field} {message}")
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a scenario file: ``file:line: field.path: message``."""
+
+    file: str
+    message: str
+    line: int | None = None
+    path: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+class ScenarioError(Exception):
+    """Problems in a scenario file, each located by file, line and field path.
+
+    `problems` lists every problem found, in file order; `file`, `message`, `line` and `path`
+    are those of the first. `str()` is one line per problem."""
+
+    def __init__(self, file: str, message: str = "", line: int | None = None, path: str = "",
+                 *, problems: list[Problem] | None = None):
+        self.problems = list(problems) if problems else [Problem(file, message, line, path)]
+        first = self.problems[0]
+        self.file, self.message, self.line, self.path = (first.file, first.message, first.line,
+                                                         first.path)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _raise_all(file: str, problems: list[Problem]) -> None:
+    """Raise one ScenarioError with every problem, in file order (unlocated ones last)."""
+    if not problems:
+        return
+    unique = list(dict.fromkeys(problems))
+    unique.sort(key=lambda p: (p.line is None, p.line or 0))
+    raise ScenarioError(file, problems=unique)
+
+
+@functools.cache
+def _kinds(cls: type, name: str) -> frozenset[type]:
+    """The plain types a field accepts: `float | None` -> {float, NoneType}."""
+    ann = cls.model_fields[name].annotation
+    args = typing.get_args(ann) if typing.get_origin(ann) in (typing.Union, types.UnionType) \
+        else (ann,)
+    return frozenset(a for a in args if isinstance(a, type))
+
+
+def _check_local_time(v: datetime) -> datetime:
+    """A scenario time: naive (Kyiv wall clock) and within YEARS. Raises ValueError."""
+    if v.tzinfo is not None:
+        hint = ""
+        try:
+            from zoneinfo import ZoneInfo
+
+            local = v.astimezone(ZoneInfo("Europe/Kyiv"))
+            hint = f"; this moment is {local:%Y-%m-%dT%H:%M} in Kyiv: write that"
+        except Exception:  # no time zone database: the message goes without the hint
+            pass
+        raise ValueError(f"times are Kyiv local time, written without a UTC offset (got "
+                         f"{v.isoformat()}){hint}")
+    if not YEARS[0] <= v.year <= YEARS[1]:
+        raise ValueError(f"expected a year between {YEARS[0]} and {YEARS[1]}, got {v.year}")
+    return v
 
 
 class UnitType(StrEnum):
@@ -96,7 +197,25 @@ class Status(StrEnum):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown fields are errors; numbers are finite; a true/false is not a number; a number
+    is not a date; times are naive Kyiv times within YEARS."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_lax_numbers(cls, v: Any, info: ValidationInfo) -> Any:
+        kinds = _kinds(cls, info.field_name)
+        if isinstance(v, bool) and bool not in kinds and kinds & {int, float}:
+            raise ValueError(f"expected a number, got {str(v).lower()}")
+        if isinstance(v, int | float) and not isinstance(v, bool) and datetime in kinds:
+            raise ValueError(f"expected a date and time like 2022-09-05T18:00, got {v!r}")
+        return v
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _local_times(cls, v: Any) -> Any:
+        return _check_local_time(v) if isinstance(v, datetime) else v
 
 
 class Source(_Strict):
@@ -116,11 +235,11 @@ class SideSpec(_Strict):
 class Equipment(_Strict):
     """Holdings by item. Personnel are soldiers; the rest are counts of vehicles or weapons."""
 
-    personnel: int = Field(ge=0)
-    tanks: int = Field(0, ge=0)
-    ifv_apc: int = Field(0, ge=0)
-    artillery: int = Field(0, ge=0)
-    mlrs: int = Field(0, ge=0)
+    personnel: int = Field(ge=0, le=MAX_PERSONNEL)
+    tanks: int = Field(0, ge=0, le=MAX_ITEMS)
+    ifv_apc: int = Field(0, ge=0, le=MAX_ITEMS)
+    artillery: int = Field(0, ge=0, le=MAX_ITEMS)
+    mlrs: int = Field(0, ge=0, le=MAX_ITEMS)
 
 
 class UnitSpec(_Strict):
@@ -270,8 +389,10 @@ class WhatIf(_Strict):
     key_places: list[str] = Field(min_length=1, description="whose dates the table reports")
     key_town: str = Field(description="the defended town whose garrison is scaled")
     key_bridge: str | None = None
-    bridge_intact_expect: Literal["earlier", "later", "either"] = "either"
-    bridge_destroyed_expect: Literal["earlier", "later", "either"] = "either"
+    bridge_intact_expect: Literal["earlier", "later", "no_earlier", "no_later", "either"] = (
+        "either")
+    bridge_destroyed_expect: Literal["earlier", "later", "no_earlier", "no_later",
+                                     "either"] = "either"
     bridge_expect_place: str | None = Field(
         None, description="the place whose date the bridge variants are expected to move")
     withdrawal_place: str | None = Field(
@@ -292,7 +413,7 @@ class Event(_Strict):
     kind: EventKind
     target: str | None = None
     side: Side | None = None
-    hours: float = Field(0.0, ge=0, description="duration, for surprise")
+    hours: float = Field(0.0, ge=0, le=MAX_EVENT_HOURS, description="duration, for surprise")
     probability: float = Field(1.0, ge=0, le=1)
     text: str = ""
     source: str = Field(min_length=1)
@@ -326,6 +447,15 @@ class Region(_Strict):
     polygon: list[tuple[float, float]] = Field(min_length=3)
     source: str = Field(min_length=1)
 
+    @field_validator("polygon")
+    @classmethod
+    def _lon_lat(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        for i, (lon, lat) in enumerate(v):
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise ValueError(f"point {i} ({lon}, {lat}): expected longitude -180..180 and "
+                                 "latitude -90..90")
+        return v
+
 
 class ControlSpec(_Strict):
     """Who holds what at the start: nodes by country unless a region or a list says otherwise."""
@@ -342,8 +472,8 @@ class Observation(_Strict):
     place: str | None = None
     holder: Side | None = None
     side: Side | None = None
-    area_km2: float | None = Field(None, gt=0)
-    settlements: int | None = Field(None, gt=0)
+    area_km2: float | None = Field(None, gt=0, le=1_000_000)
+    settlements: int | None = Field(None, gt=0, le=100_000)
     relation: Literal["=", ">=", "<="] = "="
     bound: bool = Field(False, description="the date only bounds the change ('held by then'), "
                         "it is not the day the place changed hands")
@@ -408,6 +538,13 @@ class Scenario(_Strict):
     history: list[Observation] = Field(default_factory=list)
     whatif: WhatIf | None = None
 
+    @field_validator("id")
+    @classmethod
+    def _id_is_a_name(cls, v: str) -> str:
+        if not is_slug(v):
+            raise ValueError(f"{v[:40]!r} is not a plain name: {SLUG_RULE}")
+        return v
+
     @field_validator("end")
     @classmethod
     def _end_after_start(cls, v: datetime, info: Any) -> datetime:
@@ -464,19 +601,21 @@ class Scenario(_Strict):
 
 
 def _yaml() -> YAML:
-    y = YAML(typ="rt")  # round-trip: keeps line/column marks; YAML 1.2 (so NO stays a string)
-    y.allow_duplicate_keys = False
-    return y
+    """The scenario reader: round-trip (keeps line/column marks), YAML 1.2 (so NO stays a
+    string), no duplicate keys, and sim.safe_io's limits on depth and size."""
+    return yaml_loader("rt")
 
 
 def _plain(node: Any) -> Any:
-    """ruamel's commented containers -> plain dicts/lists (scalars kept)."""
+    """ruamel's commented containers -> plain dicts/lists (scalars kept; a YAML timestamp
+    becomes a datetime, keeping its UTC offset so that the schema can refuse it)."""
     if isinstance(node, dict):
         return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_plain(v) for v in node]
     if hasattr(node, "year") and type(node).__name__ == "TimeStamp":
-        return datetime(node.year, node.month, node.day, node.hour, node.minute, node.second)
+        return datetime(node.year, node.month, node.day, node.hour, node.minute, node.second,
+                        tzinfo=node.tzinfo)
     return node
 
 
@@ -508,218 +647,355 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _problem(file: str, root: Any, loc: tuple[Any, ...], message: str) -> Problem:
+    return Problem(file, message, _line_of(root, loc), _path(loc))
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The schema class whose field `loc` names (for 'did you mean' on unknown fields)."""
+    cls: Any = Scenario
+    for key in loc[:-1]:
+        if isinstance(key, int) or not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            continue
+        if key not in cls.model_fields:
+            return None
+        ann = cls.model_fields[key].annotation
+        while typing.get_args(ann) and not (isinstance(ann, type)
+                                            and issubclass(ann, BaseModel)):
+            models = [a for a in typing.get_args(ann)
+                      if isinstance(a, type) and issubclass(a, BaseModel)]
+            ann = models[0] if models else typing.get_args(ann)[-1]
+        cls = ann
+    return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
+
+
+def _validation_problems(file: str, root: Any, err: ValidationError,
+                         prefix: tuple = ()) -> list[Problem]:
+    """Every error of a pydantic ValidationError as a located Problem."""
+    out = []
+    for e in err.errors():
+        loc = prefix + tuple(x for x in e["loc"] if not (isinstance(x, str) and "[" in x))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            model = _model_at(loc)
+            close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1) \
+                if model is not None and loc else []
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            msg = f"unknown field (not part of the scenario schema){hint}"
+        elif e["type"] == "missing":
+            msg = "required field is missing"
+        out.append(_problem(file, root, loc, msg))
+    return out
+
+
 def _from_validation_error(file: str, root: Any, err: ValidationError,
                            prefix: tuple = ()) -> ScenarioError:
-    first = err.errors()[0]
-    loc = prefix + tuple(x for x in first["loc"] if not (isinstance(x, str) and "[" in x))
-    msg = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        msg = "unknown field (not part of the scenario schema)"
-    elif first["type"] == "missing":
-        msg = "required field is missing"
-    more = len(err.errors()) - 1
-    if more:
-        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return ScenarioError(file, msg, _line_of(root, loc), _path(loc))
+    """A ScenarioError listing every error of `err`, located."""
+    problems = _validation_problems(file, root, err, prefix)
+    problems.sort(key=lambda p: (p.line is None, p.line or 0))
+    return ScenarioError(file, problems=problems)
 
 
-def parse_scenario(text: str, file: str = "<scenario>") -> tuple[Scenario, Any]:
-    """Parse and validate YAML text; returns the scenario and the raw YAML tree (for lines)."""
-    try:
-        root = _yaml().load(io.StringIO(text))
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = (e.problem or e.context or "invalid YAML").strip()
-        raise ScenarioError(file, f"YAML syntax: {problem}", line) from None
-    except YAMLError as e:
-        raise ScenarioError(file, f"YAML: {str(e).splitlines()[0]}") from None
-    except (ValueError, TypeError, OverflowError) as e:
-        raise ScenarioError(file, f"YAML value: {e}") from None
-    if not isinstance(root, dict):
-        raise ScenarioError(file, "expected a mapping of scenario fields at the top level", 1)
-    try:
-        data = _plain(root)
-    except (ValueError, TypeError, OverflowError) as e:
-        raise ScenarioError(file, f"YAML value: {e}") from None
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as err:
-        raise _from_validation_error(file, root, err) from None
-    check_references(scenario, file, root)
-    return scenario, root
+def _items(data: Any, key: str) -> list[tuple[int, dict]]:
+    """(index, item) of the mapping items of a top-level list field of raw scenario data."""
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [(i, x) for i, x in enumerate(items) if isinstance(x, dict)]
 
 
-def _conditions(c: Condition | None, loc: tuple) -> list[tuple[tuple, Condition]]:
-    """Every condition in a `when:` tree, with its location in the YAML."""
-    if c is None:
+def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
+    """Unit, depot and order ids unique; orders, conditions, groupings and the what-if block
+    name units and orders that exist; a grouping is of one side. Works on raw data (items the
+    schema rejects are skipped), so these are found along with the schema's problems."""
+    out: list[Problem] = []
+    for kind in ("units", "depots"):
+        seen: dict[str, int] = {}
+        for i, item in _items(data, kind):
+            ident = item.get("id")
+            if not isinstance(ident, str):
+                continue
+            if ident in seen:
+                out.append(_problem(file, root, (kind, i, "id"), f"{kind[:-1]} id {ident!r} is "
+                                    f"already used by {kind}[{seen[ident]}]"))
+            else:
+                seen[ident] = i
+        if kind == "units":
+            units = seen
+    def unit_ref(uid: Any, loc: tuple) -> None:
+        if isinstance(uid, str) and uid not in units:
+            close = difflib.get_close_matches(uid, list(units), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            out.append(_problem(file, root, loc, f"no unit {uid!r} in this scenario{hint}"))
+
+    order_ids: dict[str, int] = {}
+    for i, order in _items(data, "orders"):
+        ident = order.get("id")
+        if isinstance(ident, str):
+            if ident in order_ids:
+                out.append(_problem(file, root, ("orders", i, "id"), f"order id {ident!r} is "
+                                    f"already used by orders[{order_ids[ident]}]"))
+            else:
+                order_ids[ident] = i
+    for i, order in _items(data, "orders"):
+        names = order.get("units")
+        for j, uid in enumerate(names if isinstance(names, list) else []):
+            unit_ref(uid, ("orders", i, "units", j))
+        for loc, c in _raw_conditions(order.get("when"), ("orders", i, "when")):
+            for key in ("arrived", "strength", "supply"):
+                unit_ref(c.get(key), (*loc, key))
+            done = c.get("done")
+            if isinstance(done, str) and done not in order_ids:
+                out.append(_problem(file, root, (*loc, "done"), f"no order with id {done!r}"))
+            elif isinstance(done, str) and done == order.get("id"):
+                out.append(_problem(file, root, (*loc, "done"),
+                                    "an order cannot wait for itself"))
+    grouped: dict[str, str] = {}
+    side_of = {u.get("id"): u.get("side") for _, u in _items(data, "units")
+               if isinstance(u.get("id"), str)}
+    for i, g in _items(data, "groupings"):
+        names = g.get("units")
+        names = names if isinstance(names, list) else []
+        for j, uid in enumerate(names):
+            unit_ref(uid, ("groupings", i, "units", j))
+            if isinstance(uid, str) and uid in grouped:
+                out.append(_problem(file, root, ("groupings", i, "units", j),
+                                    f"unit {uid!r} is already in grouping {grouped[uid]!r}"))
+            elif isinstance(uid, str):
+                grouped[uid] = str(g.get("id"))
+        if len({side_of[uid] for uid in names if isinstance(uid, str) and uid in side_of
+                and isinstance(side_of[uid], str)}) > 1:
+            out.append(_problem(file, root, ("groupings", i, "units"),
+                                "a grouping's units must all be of one side"))
+    whatif = data.get("whatif") if isinstance(data, dict) else None
+    support = whatif.get("supporting_attack") if isinstance(whatif, dict) else None
+    if isinstance(support, str) and support not in order_ids:
+        out.append(_problem(file, root, ("whatif", "supporting_attack"),
+                            f"no order with id {support!r}"))
+    return out
+
+
+def _raw_conditions(c: Any, loc: tuple) -> list[tuple[tuple, dict]]:
+    """Every condition (a mapping) in a raw `when:` tree, with its location in the YAML."""
+    if not isinstance(c, dict):
         return []
     out = [(loc, c)]
     for key in ("all", "any"):
-        for j, child in enumerate(getattr(c, key) or []):
-            out += _conditions(child, (*loc, key, j))
+        children = c.get(key)
+        for j, child in enumerate(children if isinstance(children, list) else []):
+            out += _raw_conditions(child, (*loc, key, j))
     return out
-
-
-def _located(file: str, root: Any, loc: tuple, message: str) -> ScenarioError:
-    return ScenarioError(file, message, _line_of(root, loc), _path(loc))
 
 
 def check_references(s: Scenario, file: str, root: Any) -> None:
-    """Unit ids and order ids unique; orders, groupings and conditions name units and orders
-    that exist."""
-    seen: dict[str, int] = {}
-    for i, u in enumerate(s.units):
-        if u.id in seen:
-            raise _located(file, root, ("units", i, "id"),
-                           f"unit id {u.id!r} is already used by units[{seen[u.id]}]")
-        seen[u.id] = i
-
-    def unit_ref(uid: str, loc: tuple) -> None:
-        if uid not in seen:
-            close = difflib.get_close_matches(uid, list(seen), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise _located(file, root, loc, f"no unit {uid!r} in this scenario{hint}")
-
-    order_ids: dict[str, int] = {}
-    for i, o in enumerate(s.orders):
-        if o.id is not None:
-            if o.id in order_ids:
-                raise _located(file, root, ("orders", i, "id"),
-                               f"order id {o.id!r} is already used by orders[{order_ids[o.id]}]")
-            order_ids[o.id] = i
-    for i, o in enumerate(s.orders):
-        for j, uid in enumerate(o.units):
-            unit_ref(uid, ("orders", i, "units", j))
-        for loc, c in _conditions(o.when, ("orders", i, "when")):
-            for key in ("arrived", "strength", "supply"):
-                if getattr(c, key) is not None:
-                    unit_ref(getattr(c, key), (*loc, key))
-            if c.done is not None and c.done not in order_ids:
-                raise _located(file, root, (*loc, "done"), f"no order with id {c.done!r}")
-            if c.done is not None and c.done == o.id:
-                raise _located(file, root, (*loc, "done"), "an order cannot wait for itself")
-    grouped: dict[str, str] = {}
-    for i, g in enumerate(s.groupings):
-        for j, uid in enumerate(g.units):
-            unit_ref(uid, ("groupings", i, "units", j))
-            if uid in grouped:
-                raise _located(file, root, ("groupings", i, "units", j),
-                               f"unit {uid!r} is already in grouping {grouped[uid]!r}")
-            grouped[uid] = g.id
-        if len({s.units[seen[uid]].side for uid in g.units}) > 1:
-            raise _located(file, root, ("groupings", i, "units"),
-                           "a grouping's units must all be of one side")
-    if s.whatif and s.whatif.supporting_attack and s.whatif.supporting_attack not in order_ids:
-        raise _located(file, root, ("whatif", "supporting_attack"),
-                       f"no order with id {s.whatif.supporting_attack!r}")
+    """Unit and depot ids unique; orders name units that exist. Raises ScenarioError listing
+    every problem."""
+    _raise_all(file, _reference_problems(s.model_dump(), file, root))
 
 
-def _place_fields(s: Scenario) -> list[tuple[tuple, str]]:
-    """Every (location in the YAML, value) that must name a node of the map."""
-    out: list[tuple[tuple, str]] = []
-    for i, u in enumerate(s.units):
-        out.append((("units", i, "at"), u.at))
-    for i, o in enumerate(s.orders):
-        if o.objective:
-            out.append((("orders", i, "objective"), o.objective))
-        out += [(("orders", i, "objectives", j), v) for j, v in enumerate(o.objectives)]
-        out += [(("orders", i, "via", j), v) for j, v in enumerate(o.via)]
-        for loc, c in _conditions(o.when, ("orders", i, "when")):
-            out += [((*loc, key), getattr(c, key)) for key in ("taken", "lost", "empty", "at")
-                    if getattr(c, key) is not None]
-    for i, g in enumerate(s.groupings):
-        out += [(("groupings", i, "fallback", j), p) for j, p in enumerate(g.fallback)]
-    for i, d in enumerate(s.depots):
-        out.append((("depots", i, "at"), d.at))
-    for side, places in s.fallback.items():
-        out += [(("fallback", side, j), p) for j, p in enumerate(places)]
-    for side, places in s.control.nodes.items():
-        out += [(("control", "nodes", side, j), p) for j, p in enumerate(places)]
-    for i, h in enumerate(s.history):
-        if h.place:
-            out.append((("history", i, "place"), h.place))
-    if s.whatif:
-        out += [(("whatif", "key_places", j), p) for j, p in enumerate(s.whatif.key_places)]
-        out.append((("whatif", "key_town"), s.whatif.key_town))
-        for key in ("bridge_expect_place", "withdrawal_place"):
-            if getattr(s.whatif, key):
-                out.append((("whatif", key), getattr(s.whatif, key)))
+def _duration_problems(s: Scenario, file: str, root: Any, max_days: float | None,
+                       ) -> list[Problem]:
+    if max_days is None or s.hours <= max_days * 24:
+        return []
+    return [_problem(file, root, ("end",), f"the scenario lasts {s.hours / 24:,.1f} days; the "
+                     f"limit is {max_days:g} days (a run keeps every hour in memory): shorten "
+                     "it, or lift the limit knowingly with --max-days")]
+
+
+def check_duration(s: Scenario, file: str, root: Any, max_days: float | None = MAX_DAYS) -> None:
+    """Raise ScenarioError if the scenario lasts longer than `max_days` (None: no cap)."""
+    _raise_all(file, _duration_problems(s, file, root, max_days))
+
+
+def _place_fields(data: Any) -> list[tuple[tuple, str]]:
+    """Every (location in the YAML, value) of raw scenario data that must name a node of the
+    map (values that are not text are the schema's business, and skipped)."""
+    out: list[tuple[tuple, Any]] = []
+    for i, u in _items(data, "units"):
+        out.append((("units", i, "at"), u.get("at")))
+    for i, o in _items(data, "orders"):
+        out.append((("orders", i, "objective"), o.get("objective")))
+        via = o.get("via")
+        out += [(("orders", i, "via", j), v) for j, v in
+                enumerate(via if isinstance(via, list) else [])]
+    for i, d in _items(data, "depots"):
+        out.append((("depots", i, "at"), d.get("at")))
+    fallback = data.get("fallback") if isinstance(data, dict) else None
+    for side, places in (fallback.items() if isinstance(fallback, dict) else []):
+        out += [(("fallback", side, j), p) for j, p in
+                enumerate(places if isinstance(places, list) else [])]
+    control = data.get("control") if isinstance(data, dict) else None
+    nodes = control.get("nodes") if isinstance(control, dict) else None
+    for side, places in (nodes.items() if isinstance(nodes, dict) else []):
+        out += [(("control", "nodes", side, j), p) for j, p in
+                enumerate(places if isinstance(places, list) else [])]
+    for i, h in _items(data, "history"):
+        out.append((("history", i, "place"), h.get("place")))
+    for i, o in _items(data, "orders"):
+        objectives = o.get("objectives")
+        out += [(("orders", i, "objectives", j), v) for j, v in
+                enumerate(objectives if isinstance(objectives, list) else [])]
+        for loc, c in _raw_conditions(o.get("when"), ("orders", i, "when")):
+            out += [((*loc, key), c.get(key)) for key in ("taken", "lost", "empty", "at")]
+    for i, g in _items(data, "groupings"):
+        fallback = g.get("fallback")
+        out += [(("groupings", i, "fallback", j), v) for j, v in
+                enumerate(fallback if isinstance(fallback, list) else [])]
+    whatif = data.get("whatif") if isinstance(data, dict) else None
+    if isinstance(whatif, dict):
+        places = whatif.get("key_places")
+        out += [(("whatif", "key_places", j), v) for j, v in
+                enumerate(places if isinstance(places, list) else [])]
+        out += [(("whatif", key), whatif.get(key)) for key in
+                ("key_town", "bridge_expect_place", "withdrawal_place")]
+    return [(loc, v) for loc, v in out if isinstance(v, str)]
+
+
+def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[Problem]:
+    """Places not on the map; event targets that are no bridge or no depot of the scenario."""
+    out: list[Problem] = []
+    for loc, value in _place_fields(data):
+        try:
+            theatre.resolve(value)
+        except KeyError as e:
+            msg = e.args[0] if e.args else f"no place named {value!r} on the map"
+            out.append(_problem(file, root, loc, str(msg)))
+    depot_ids = {d.get("id") for _, d in _items(data, "depots")}
+    for i, ev in _items(data, "events"):
+        loc, target, kind = ("events", i, "target"), ev.get("target"), ev.get("kind")
+        if not isinstance(target, str):
+            continue
+        if kind == "destroy_bridge" and target not in theatre.crossings:
+            close = difflib.get_close_matches(target, list(theatre.crossings), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            out.append(_problem(file, root, loc,
+                                f"no bridge or crossing {target!r} on the map{hint}"))
+        elif (kind == "destroy_bridge"
+              and theatre.crossings[target].kind not in ("bridge", "rail_bridge")):
+            out.append(_problem(file, root, loc, f"{target!r} is a "
+                                f"{theatre.crossings[target].kind!r} crossing, not a bridge: "
+                                "there is nothing to destroy"))
+        elif kind == "strike_depot" and target not in depot_ids:
+            out.append(_problem(file, root, loc, f"no depot {target!r} in this scenario"))
+    crossings = data.get("crossings") if isinstance(data, dict) else None
+    bridges = [(("crossings", cid), cid, state) for cid, state in
+               (crossings.items() if isinstance(crossings, dict) else [])]
+    whatif = data.get("whatif") if isinstance(data, dict) else None
+    if isinstance(whatif, dict) and whatif.get("key_bridge") is not None:
+        bridges.append((("whatif", "key_bridge"), whatif.get("key_bridge"), "indestructible"))
+    for loc, cid, state in bridges:
+        if not isinstance(cid, str):
+            continue
+        if cid not in theatre.crossings:
+            close = difflib.get_close_matches(cid, list(theatre.crossings), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            out.append(_problem(file, root, loc, f"no bridge or crossing {cid!r} on the map"
+                                f"{hint}"))
+        elif (theatre.crossings[cid].kind not in ("bridge", "rail_bridge")
+              and state in ("destroyed", "indestructible")):
+            out.append(_problem(file, root, loc, f"{cid!r} is a "
+                                f"{theatre.crossings[cid].kind!r} crossing, not a bridge"))
     return out
+
+
+def _resolved(s: Scenario, theatre: Theatre) -> Scenario:
+    """The scenario with every place name replaced by its node id (places already checked)."""
+    data = s.model_dump()
+    for loc, value in _place_fields(data):
+        node = data
+        for key in loc[:-1]:
+            node = node[key]
+        node[loc[-1]] = theatre.resolve(value)
+    return Scenario.model_validate(data)
 
 
 def resolve_places(s: Scenario, theatre: Theatre, file: str, root: Any) -> Scenario:
     """Check every place against the map and replace names by node ids. Also checks event
-    targets (bridges, depots)."""
-
-    def resolve(loc: tuple, value: str) -> str:
-        try:
-            return theatre.resolve(value)
-        except KeyError as e:
-            msg = e.args[0] if e.args else f"no place named {value!r} on the map"
-            raise ScenarioError(file, str(msg), _line_of(root, loc), _path(loc)) from None
-
-    data = s.model_dump()
-    for loc, value in _place_fields(s):
-        node = data
-        for key in loc[:-1]:
-            node = node[key]
-        node[loc[-1]] = resolve(loc, value)
-    depot_ids = {d["id"] for d in data["depots"]}
-    for i, ev in enumerate(data["events"]):
-        loc = ("events", i, "target")
-        if ev["kind"] == "destroy_bridge" and ev["target"] not in theatre.crossings:
-            close = difflib.get_close_matches(ev["target"], list(theatre.crossings), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ScenarioError(file, f"no bridge or crossing {ev['target']!r} on the map{hint}",
-                                _line_of(root, loc), _path(loc))
-        if (ev["kind"] == "destroy_bridge"
-                and theatre.crossings[ev["target"]].kind not in ("bridge", "rail_bridge")):
-            kind = theatre.crossings[ev["target"]].kind
-            raise ScenarioError(file, f"{ev['target']!r} is a {kind!r} crossing, not a bridge: "
-                                "there is nothing to destroy", _line_of(root, loc), _path(loc))
-        if ev["kind"] == "strike_depot" and ev["target"] not in depot_ids:
-            raise ScenarioError(file, f"no depot {ev['target']!r} in this scenario",
-                                _line_of(root, loc), _path(loc))
-    bridges = [(("crossings", cid), cid) for cid in data["crossings"]]
-    if data["whatif"] and data["whatif"]["key_bridge"]:
-        bridges.append((("whatif", "key_bridge"), data["whatif"]["key_bridge"]))
-    for loc, cid in bridges:
-        if cid not in theatre.crossings:
-            close = difflib.get_close_matches(cid, list(theatre.crossings), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ScenarioError(file, f"no bridge or crossing {cid!r} on the map{hint}",
-                                _line_of(root, loc), _path(loc))
-        if theatre.crossings[cid].kind not in ("bridge", "rail_bridge") and (
-                loc[0] == "whatif" or data["crossings"][cid] in ("destroyed", "indestructible")):
-            kind = theatre.crossings[cid].kind
-            raise ScenarioError(file, f"{cid!r} is a {kind!r} crossing, not a bridge",
-                                _line_of(root, loc), _path(loc))
-    return Scenario.model_validate(data)
+    targets (bridges, depots). Raises ScenarioError listing every problem."""
+    _raise_all(file, _place_problems(s.model_dump(), theatre, file, root))
+    return _resolved(s, theatre)
 
 
+def _unicode_problems(data: Any, file: str, root: Any) -> list[Problem]:
+    """Text no file can hold: a YAML escape such as "\\ud800" gives a lone surrogate."""
+    out, stack = [], [((), data)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, dict):
+            stack += [(loc + (k,), v) for k, v in node.items()]
+            stack += [(loc, k) for k in node if isinstance(k, str)]
+        elif isinstance(node, list):
+            stack += [(loc + (i,), v) for i, v in enumerate(node)]
+        elif isinstance(node, str) and lone_surrogate(node):
+            out.append(_problem(file, root, loc, "text that is not valid Unicode (a lone "
+                                "surrogate such as \\ud800)"))
+    return out
 
-def load_scenario(path: str | Path, theatre: Theatre | None = None) -> Scenario:
-    """Read a scenario file. With a theatre, places are checked and resolved to node ids.
 
-    Raises ScenarioError (never another exception) for any problem with the file.
-    """
-    path = Path(path)
-    file = str(path)
+def _load(text: str, file: str, theatre: Theatre | None, max_days: float | None,
+          ) -> tuple[Scenario, Any]:
+    """Parse, validate and (with a theatre) resolve; every problem found is raised at once."""
+    if len(text) > MAX_YAML_BYTES:  # characters <= bytes: a cheap first check
+        raise ScenarioError(file, f"larger than the {MAX_YAML_BYTES // 1024 // 1024} MiB a "
+                            "scenario may have")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(file, "file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(file, "is a directory, expected a .yaml file") from None
-    except UnicodeDecodeError as e:
-        raise ScenarioError(file, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        raise ScenarioError(file, f"cannot be read ({e.strerror})") from None
-    scenario, root = parse_scenario(text, file)
+        root = _yaml().load(io.StringIO(text))
+    except (YAMLError, ValueError, TypeError, OverflowError, RecursionError) as e:
+        p = yaml_problem(file, e)
+        raise ScenarioError(file, p.message, p.line) from None
+    if not isinstance(root, dict):
+        raise ScenarioError(file, "expected a mapping of scenario fields at the top level", 1)
+    try:
+        count_values(root)
+        data = _plain(root)
+    except TooManyValues as e:
+        raise ScenarioError(file, f"YAML: {e}") from None
+    except (ValueError, TypeError, OverflowError) as e:
+        raise ScenarioError(file, f"YAML value: {e}") from None
+    problems: list[Problem] = _unicode_problems(data, file, root)
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        problems += _validation_problems(file, root, err)
+    problems += _reference_problems(data, file, root)
     if theatre is not None:
-        scenario = resolve_places(scenario, theatre, file, root)
-    return scenario
+        problems += _place_problems(data, theatre, file, root)
+    if scenario is not None:
+        problems += _duration_problems(scenario, file, root, max_days)
+    _raise_all(file, problems)
+    assert scenario is not None
+    if theatre is not None:
+        scenario = _resolved(scenario, theatre)
+    return scenario, root
+
+
+def parse_scenario(text: str, file: str = "<scenario>", max_days: float | None = MAX_DAYS,
+                   ) -> tuple[Scenario, Any]:
+    """Parse and validate YAML text; returns the scenario and the raw YAML tree (for lines).
+    Raises ScenarioError listing every problem (schema, references, a duration over
+    `max_days` days; None: no cap)."""
+    return _load(text, file, None, max_days)
+
+
+def read_scenario_text(path: str | Path) -> str:
+    """The text of a scenario file: a regular UTF-8 file of at most MAX_YAML_BYTES. Raises
+    ScenarioError (a pipe, a device, a folder, a huge or binary file are refused unread)."""
+    try:
+        return read_text(path, MAX_YAML_BYTES, "scenario .yaml file")
+    except FileProblem as e:
+        raise ScenarioError(str(path), e.message, e.line) from None
+
+
+def load_scenario(path: str | Path, theatre: Theatre | None = None,
+                  max_days: float | None = MAX_DAYS) -> Scenario:
+    """Read a scenario file. With a theatre, places are checked and resolved to node ids.
+    A scenario longer than `max_days` days is refused (None: no cap).
+
+    Raises ScenarioError (never another exception) listing every problem of the file.
+    """
+    file = str(path)
+    return _load(read_scenario_text(path), file, theatre, max_days)[0]
 
 
 def yaml_location(root: Any, loc: tuple[Any, ...]) -> tuple[int | None, str]:

@@ -93,10 +93,9 @@ def standing_edges(m: CampaignModel) -> np.ndarray:
 
 
 def trace(m: CampaignModel, side: str) -> SupplyNet:
-    """`_trace`, cached: supply only changes when control, a crossing or a depot does."""
-    w = m.world
-    key = (side, w.control_code(m.node_ids), tuple(sorted(w.crossings.items())),
-           tuple(d.working for d in w.depots.values()))
+    """`_trace`, cached by the world's version: supply only changes when control, a crossing or
+    a depot does."""
+    key = (side, m.world.version)
     if key not in m.supply_cache:
         if len(m.supply_cache) > 64:  # keep the cache small: old states do not come back
             m.supply_cache.clear()

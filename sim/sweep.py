@@ -22,8 +22,10 @@ The sweep, in order:
    fsynced). A rerun of the same command skips the keys already there: nothing lost, nothing
    repeated. A run that raises is a row with status "failed" and its error.
 4. *table*: at the end the journal is consolidated into OUT/runs.parquet (and OUT/runs.csv with
-   --csv), one row per run, sorted by run key, so the table does not depend on the number of
-   workers or the order runs finished in.
+   --csv), one row per run, sorted by run key, with columns typed by the design, so the table
+   does not depend on the number of workers, the order runs finished in, or a resume.
+The files, their readers and the folder's lock: sim/sweep_store.py. A sweep's size is capped
+(MAX_RUNS, --max-runs) and its workers end if the sweep is killed.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -54,6 +56,27 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.params import Parameters
+from sim.safe_io import (
+    MAX_YAML_BYTES,
+    FileProblem,
+    TooManyValues,
+    count_values,
+    read_text,
+    yaml_loader,
+    yaml_problem,
+)
+from sim.sweep_store import (
+    JOURNAL,
+    META,
+    FolderLock,
+    TableSchema,
+    journal_line,
+    read_journal,
+    repair_journal,
+    table_rows,
+    write_meta,
+    write_table,
+)
 
 if TYPE_CHECKING:
     from sim.record import RunRecord
@@ -63,12 +86,15 @@ if TYPE_CHECKING:
 SAMPLERS = ("grid", "random", "lhs", "sobol")
 #: Significant digits kept of a sampled float (enough for any parameter; short in the table).
 SAMPLE_DIGITS = 6
-#: Columns that identify a run; the parameters follow them, then the outcomes.
-ID_COLUMNS = ["run_key", "status", "error", "set_index", "sample_index", "seed"]
-#: Journal fields kept out of the table: they depend on the machine, not on the run.
-JOURNAL_ONLY = ("runtime_s", "traceback")
-JOURNAL = "journal.jsonl"
-META = "sweep.json"
+#: Most runs in a sweep without lifting the cap (--max-runs): at about 1 s a run on 2 cores,
+#: 100,000 runs are a day of computing; a design of 100^4 grid points would only exhaust memory.
+MAX_RUNS = 100_000
+#: Seeds are whole numbers from 0 to MAX_SEED (as for a replay).
+MAX_SEED = 2**32 - 1
+#: Most worker processes (a typo such as --workers 10000 would start that many processes).
+MAX_WORKERS = 256
+#: How often (seconds) a worker checks that the sweep that started it is still alive.
+WATCHDOG_S = 1.0
 
 
 def _usage(message: str) -> Exception:
@@ -287,7 +313,7 @@ def coerce(value: Any, kind: str, where: str) -> Any:
                 raise ValueError
             return int(round(v))
         if kind == "float":
-            if isinstance(v, bool) or not isinstance(v, int | float):
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise ValueError
             return float(v)
         if kind == "datetime":
@@ -296,7 +322,8 @@ def coerce(value: Any, kind: str, where: str) -> Any:
             return str(v)
         return v
     except (ValueError, TypeError):
-        expected = {"bool": "true or false", "int": "a whole number", "float": "a number",
+        expected = {"bool": "true or false", "int": "a whole number",
+                    "float": "a finite number",
                     "datetime": "a date and time like 2022-09-07T06:00", "str": "text"}[kind]
         raise ValueError(f"{where}: expected {expected}, got {value!r}") from None
 
@@ -384,17 +411,21 @@ class Base:
     theatre: Theatre
     scenario: Scenario
     data: dict[str, Any]
+    max_days: float | None = None  # longest scenario a run may last (None: no cap)
 
     @classmethod
-    def load(cls, file: str, text: str) -> Base:
-        from sim.scenario import parse_scenario, resolve_places
+    def load(cls, file: str, text: str, max_days: float | None = None) -> Base:
+        """Parse and resolve the scenario once. `max_days`: the duration cap (default
+        sim.scenario.MAX_DAYS), for the base and for every run that changes its dates."""
+        from sim.scenario import MAX_DAYS, parse_scenario, resolve_places
         from sim.theatre import build_theatre
 
+        max_days = MAX_DAYS if max_days is None else max_days
         theatre = build_theatre()
-        scenario, root = parse_scenario(text, file)
+        scenario, root = parse_scenario(text, file, max_days=max_days)
         scenario = resolve_places(scenario, theatre, file, root)
         return cls(file, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), theatre,
-                   scenario, scenario.model_dump())
+                   scenario, scenario.model_dump(), max_days)
 
     def current(self, path: str) -> Any:
         """The value a path names in the base (the effective value for a parameter)."""
@@ -412,7 +443,7 @@ class Base:
     def materialise(self, overrides: dict[str, Any]) -> tuple[Scenario, Parameters]:
         """The scenario and parameters of one run. Raises PathError, ValidationError or
         ScenarioError."""
-        from sim.scenario import Scenario, check_references, resolve_places
+        from sim.scenario import Scenario, check_duration, check_references, resolve_places
 
         params: dict[str, Any] = {}
         data = None
@@ -429,6 +460,7 @@ class Base:
         if data is not None:
             scenario = Scenario.model_validate(data)
             check_references(scenario, self.file, None)
+            check_duration(scenario, self.file, None, self.max_days)
             scenario = resolve_places(scenario, self.theatre, self.file, None)
         return scenario, scenario.parameters_with(params)
 
@@ -570,23 +602,47 @@ def plan(spec: SweepSpec, scenario_sha: str) -> list[RunTask]:
 
 
 # ============================================================================ one run (worker side)
-_STATE: dict[str, Base] = {}
+_STATE: dict[tuple[str, float | None], Base] = {}
 _STATE_LOCK = threading.Lock()
 
 
-def _base_for(text: str, file: str) -> Base:
+def _base_for(text: str, file: str, max_days: float | None = None) -> Base:
     """The per-process base, built once (Dask workers have no initializer: built on first use)."""
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    key = (hashlib.sha256(text.encode("utf-8")).hexdigest(), max_days)
     with _STATE_LOCK:
-        if sha not in _STATE:
-            _STATE[sha] = Base.load(file, text)
-        return _STATE[sha]
+        if key not in _STATE:
+            _STATE[key] = Base.load(file, text, max_days)
+        return _STATE[key]
 
 
-def _init_worker(text: str, file: str) -> None:
-    """Process pool initializer: build the map and parse the scenario once per worker."""
+def _parent_alive(pid: int) -> bool:
     try:
-        _base_for(text, file)
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else (the pid was reused)
+        return False
+    return True
+
+
+def _watch_parent(pid: int) -> None:
+    """End this worker when the sweep that started it is gone (killed with -9, say): a pool
+    worker otherwise waits for tasks forever."""
+    while True:
+        time.sleep(WATCHDOG_S)
+        if not _parent_alive(pid):
+            os._exit(1)
+
+
+def _init_worker(text: str, file: str, max_days: float | None = None,
+                 parent: int | None = None) -> None:
+    """Process pool initializer: a watchdog on the sweep's process (POSIX), then build the map
+    and parse the scenario once per worker."""
+    if parent is not None and os.name == "posix":
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                         name="sweep-watchdog").start()
+    try:
+        _base_for(text, file, max_days)
     except Exception:  # a failure here shows again, per run, in run_one
         pass
 
@@ -612,7 +668,8 @@ def outcomes(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
     - changed_h.<place>: hours from the start to the first change of hands of each place named
       in the history block (empty if it never changed), and holder_end.<place>;
     - area_km2_UA@<date>, area_taken_km2_<side>@<date>: at the last hour of each day;
-    - personnel_start_<side>, personnel_end_<side> (active units at the end);
+    - personnel_start_<side> (in the field at the start, as in summary.json) and
+      personnel_end_<side> (active units at the end);
     - lost_<item>_<side> (destroyed, abandoned or surrendered) and captured_<item>_by_<side>;
     - fidelity: sim.history's score against the history block (0-100)."""
     from sim.combat import ITEMS
@@ -635,7 +692,7 @@ def outcomes(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
         for day, k in last_of_day.items():
             out[f"{name}@{day}"] = round(float(series[name][k]), 1)
     for s in SIDES:
-        out[f"personnel_start_{s}"] = record.personnel_start(s)
+        out[f"personnel_start_{s}"] = int(series[f"personnel_{s}"][0])  # in the field at hour 0
         out[f"personnel_end_{s}"] = int(series[f"personnel_{s}"][-1])
     for s, v in record.losses_by_side().items():
         for item, n in v["lost"].items():
@@ -649,14 +706,15 @@ def outcomes(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
     return out
 
 
-def run_one(task: RunTask, text: str, file: str) -> dict[str, Any]:
+def run_one(task: RunTask, text: str, file: str, max_days: float | None = None,
+            ) -> dict[str, Any]:
     """Run one task; never raises: a failure is a row with status 'failed' and the error."""
     t0 = time.perf_counter()
     row: dict[str, Any] = {"run_key": task.key, "status": "ok", "error": "",
                            "set_index": task.set_index, "sample_index": task.sample_index,
                            "seed": task.seed, **task.overrides}
     try:
-        base = _base_for(text, file)
+        base = _base_for(text, file, max_days)
         scenario, params = base.materialise(task.overrides)
         record = simulate(scenario, base.theatre, params, task.seed)
         row.update(outcomes(record, scenario))
@@ -725,109 +783,6 @@ def _clock(seconds: float) -> str:
         f"{s // 60}:{s % 60:02d}"
 
 
-# ============================================================================ journal and table
-def read_journal(path: Path) -> dict[str, dict[str, Any]]:
-    """Rows of a journal by run key. A last line cut short by a kill is ignored (and removed
-    before anything is appended, see _repair_journal)."""
-    rows: dict[str, dict[str, Any]] = {}
-    if not path.exists():
-        return rows
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            if not line.endswith("\n"):
-                break  # torn write
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(row, dict) and "run_key" in row:
-                rows[row["run_key"]] = row
-    return rows
-
-
-def _repair_journal(path: Path) -> None:
-    """Cut a torn last line (a kill during a write) so the next append starts a fresh line."""
-    if not path.exists():
-        return
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        with path.open("r+b") as f:
-            f.truncate(data.rfind(b"\n") + 1)
-
-
-def _json_default(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, datetime):
-        return v.isoformat(timespec="minutes")
-    raise TypeError(type(v).__name__)
-
-
-def _clean(row: dict[str, Any]) -> dict[str, Any]:
-    """NaN -> None so that the journal is strict JSON."""
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for k, v in row.items()}
-
-
-def table_rows(journal: dict[str, dict[str, Any]], keys: Iterable[str]) -> list[dict[str, Any]]:
-    """The rows of the given run keys, sorted by key, without the journal-only fields."""
-    wanted = set(keys)
-    return [{k: v for k, v in journal[key].items() if k not in JOURNAL_ONLY}
-            for key in sorted(wanted & set(journal))]
-
-
-def columns_of(rows: list[dict[str, Any]], parameters: list[str]) -> list[str]:
-    cols = list(ID_COLUMNS) + [p for p in parameters if p not in ID_COLUMNS]
-    seen = set(cols)
-    for row in rows:
-        for k in row:
-            if k not in seen:
-                seen.add(k)
-                cols.append(k)
-    return cols
-
-
-def write_table(rows: list[dict[str, Any]], columns: list[str], out: Path, csv_too: bool,
-                ) -> list[Path]:
-    """runs.parquet (if pyarrow is there; else runs.csv is written instead) and runs.csv on
-    request. Written to a temporary name and renamed: a kill never leaves half a table."""
-    written = []
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        pa = None
-        csv_too = True
-        print("pyarrow is not installed: writing runs.csv only (pip install -e '.[sweep]')",
-              file=sys.stderr)
-    if pa is not None:
-        arrays = {}
-        for c in columns:
-            values = [r.get(c) for r in rows]
-            try:
-                arrays[c] = pa.array(values)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                arrays[c] = pa.array([None if v is None else str(v) for v in values])
-        table = pa.table(arrays) if rows else pa.table({c: pa.array([], pa.null())
-                                                       for c in columns})
-        tmp = out / "runs.parquet.tmp"
-        pq.write_table(table, tmp)
-        os.replace(tmp, out / "runs.parquet")
-        written.append(out / "runs.parquet")
-    if csv_too:
-        import csv
-
-        tmp = out / "runs.csv.tmp"
-        with tmp.open("w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(columns)
-            for r in rows:
-                w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
-        os.replace(tmp, out / "runs.csv")
-        written.append(out / "runs.csv")
-    return written
-
-
 # ============================================================================ executors
 @dataclass
 class Pool:
@@ -845,12 +800,12 @@ def start_method() -> str:
     return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
 
 
-def process_pool(workers: int, text: str, file: str) -> Pool:
+def process_pool(workers: int, text: str, file: str, max_days: float | None = None) -> Pool:
     ctx = mp.get_context(start_method())
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(["sim.sweep", "sim.model", "sim.history"])
     ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(text, file))
+                             initargs=(text, file, max_days, os.getpid()))
     return Pool(ex, workers, lambda: ex.shutdown(wait=False, cancel_futures=True),
                 f"{workers} worker process{'es' if workers > 1 else ''} ({ctx.get_start_method()})")
 
@@ -904,10 +859,11 @@ def places_meta(base: Base) -> list[dict[str, Any]]:
     return out
 
 
-def write_meta(out: Path, spec: SweepSpec, base: Base, tasks: list[RunTask]) -> None:
+def sweep_meta(spec: SweepSpec, base: Base, tasks: list[RunTask]) -> dict[str, Any]:
+    """sweep.json: the design, the scenario's hash, and what `compare` needs."""
     ends = [datetime.fromisoformat(t.overrides["end"]).isoformat(timespec="minutes")
             for t in tasks if "end" in t.overrides]
-    meta = {
+    return {
         "scenario": spec.scenario, "scenario_id": base.scenario.id,
         "scenario_sha256": base.sha256, "title": base.scenario.title,
         "start": base.scenario.start.isoformat(timespec="minutes"),
@@ -921,37 +877,77 @@ def write_meta(out: Path, spec: SweepSpec, base: Base, tasks: list[RunTask]) -> 
                           "area_km2": o.area_km2, "relation": o.relation}
                          for o in base.scenario.history if o.area_km2 is not None],
     }
-    tmp = out / (META + ".tmp")
-    tmp.write_text(json.dumps(meta, indent=2, default=_json_default) + "\n", encoding="utf-8")
-    os.replace(tmp, out / META)
+
+
+def parameter_kinds(spec: SweepSpec) -> dict[str, str]:
+    """Path -> kind of every fixed or varied value, in the table's order."""
+    kinds = {p: _kind_of(v) for p, v in spec.fixed.items()}
+    kinds.update({a.path: a.kind for a in spec.axes})
+    return kinds
+
+
+def _previous_scenario(out: Path) -> str | None:
+    """The scenario hash an existing sweep.json names (None if there is none, or it is
+    unreadable: the journal's run keys then tell whether the folder is another sweep's)."""
+    try:
+        prev = json.loads((out / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    value = prev.get("scenario_sha256") if isinstance(prev, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def run_sweep(spec: SweepSpec, base: Base, out: Path, *, workers: int = 1,
               scheduler: str | None = None, csv: bool = False, retry_failed: bool = False,
-              progress: Any = None, stop_after: int | None = None) -> SweepResult:
+              progress: Any = None, stop_after: int | None = None,
+              on_start: Callable[[], None] | None = None) -> SweepResult:
     """Run every planned run not yet in OUT/journal.jsonl, then write the table.
+    `on_start` is called once the folder is locked and checked, before the first run.
+
+    The folder is locked while the sweep runs: a second sweep into it is refused (UsageError).
+    A folder whose journal holds runs this design does not include (another design, another
+    version of the scenario file) is refused too: its table would silently lose them. A
+    design that extends the folder's (more seeds, more values) reuses every run there.
 
     `stop_after` (for tests) stops taking results after that many runs, as a kill would: the
     journal holds them, no table is written.
     """
     out.mkdir(parents=True, exist_ok=True)
-    old = out / META
-    if old.exists():
-        try:
-            prev = json.loads(old.read_text(encoding="utf-8")).get("scenario_sha256")
-        except (OSError, json.JSONDecodeError):
-            prev = None
-        if prev and prev != base.sha256:
-            raise _usage(f"--out {out}: holds a sweep of another version of the scenario file; "
-                         "choose another --out (runs are keyed by the file's content)")
+    lock = FolderLock(out)
+    if not lock.acquire():
+        raise _usage(f"--out {out}: another sweep is running in this folder (process "
+                     f"{lock.holder()}); wait for it to finish, or choose another --out")
+    try:
+        return _run_locked(spec, base, out, workers, scheduler, csv, retry_failed, progress,
+                           stop_after, on_start)
+    finally:
+        lock.release()
+
+
+def _run_locked(spec: SweepSpec, base: Base, out: Path, workers: int, scheduler: str | None,
+                csv: bool, retry_failed: bool, progress: Any, stop_after: int | None,
+                on_start: Callable[[], None] | None) -> SweepResult:
+    prev = _previous_scenario(out)
+    if prev and prev != base.sha256:
+        raise _usage(f"--out {out}: holds a sweep of another version of the scenario file; "
+                     "choose another --out (runs are keyed by the file's content)")
     tasks = plan(spec, base.sha256)
+    planned = {t.key for t in tasks}
     journal_path = out / JOURNAL
-    _repair_journal(journal_path)
+    repair_journal(journal_path)
     journal = read_journal(journal_path)
+    foreign = sorted(k for k in journal if k not in planned)
+    if foreign:
+        raise _usage(f"--out {out}: holds {len(foreign)} run{'s' if len(foreign) > 1 else ''} "
+                     f"of another sweep design (e.g. {foreign[0]}) that this sweep does not "
+                     "include, and its table would lose them; choose another --out (a design "
+                     "that extends the folder's, with more seeds or values, may share it)")
     if retry_failed:
         journal = {k: r for k, r in journal.items() if r.get("status") != "failed"}
     todo = deque(t for t in tasks if t.key not in journal)
-    write_meta(out, spec, base, tasks)
+    if on_start is not None:
+        on_start()
+    write_meta(out, sweep_meta(spec, base, tasks))
     bar = progress if progress is not None else Progress(len(tasks), len(tasks) - len(todo))
     ran = 0
     if todo:
@@ -960,9 +956,8 @@ def run_sweep(spec: SweepSpec, base: Base, out: Path, *, workers: int = 1,
     if stop_after is not None and ran >= stop_after and \
             sum(t.key in journal for t in tasks) < len(tasks):
         return SweepResult(out, len(tasks), ran, 0, [], False)
-    rows = table_rows(journal, (t.key for t in tasks))
-    params = list(dict.fromkeys([*spec.fixed, *(a.path for a in spec.axes)]))
-    paths = write_table(rows, columns_of(rows, params), out, csv)
+    rows = table_rows(journal, tasks)
+    paths = write_table(rows, TableSchema.of(parameter_kinds(spec), rows), out, csv)
     failed = sum(r.get("status") == "failed" for r in rows)
     return SweepResult(out, len(tasks), ran, failed, paths, len(rows) == len(tasks))
 
@@ -976,7 +971,7 @@ def _execute(todo: deque[RunTask], base: Base, journal_path: Path,
     rebuilt and the runs that were in flight are retried one at a time, so that the run that
     kills its worker is found and recorded as failed without failing the others."""
     new_pool = (lambda: dask_pool(scheduler)) if scheduler else \
-        (lambda: process_pool(workers, base.text, base.file))
+        (lambda: process_pool(workers, base.text, base.file, base.max_days))
     pool = new_pool()
     print(f"sweep: running on {pool.kind}", file=sys.stderr)
     suspects: deque[RunTask] = deque()
@@ -986,8 +981,7 @@ def _execute(todo: deque[RunTask], base: Base, journal_path: Path,
 
         def record(row: dict[str, Any]) -> None:
             nonlocal ran
-            row = _clean(row)
-            jf.write(json.dumps(row, sort_keys=True, default=_json_default) + "\n")
+            jf.write(journal_line(row))
             jf.flush()
             os.fsync(jf.fileno())
             journal[row["run_key"]] = row
@@ -1000,7 +994,8 @@ def _execute(todo: deque[RunTask], base: Base, journal_path: Path,
                 source = suspects if suspects else todo
                 while source and len(inflight) < limit:
                     t = source.popleft()
-                    inflight[pool.executor.submit(run_one, t, base.text, base.file)] = t
+                    inflight[pool.executor.submit(run_one, t, base.text, base.file,
+                                                  base.max_days)] = t
                 done, _ = wait(inflight, return_when=FIRST_COMPLETED)
                 broken = []
                 for f in done:
@@ -1048,10 +1043,22 @@ SWEEP_FILE_KEYS = {"scenario", "vary", "set", "sample", "samples", "seeds", "fir
                    "design_seed", "out"}
 
 
-def _parser() -> argparse.ArgumentParser:
-    from sim.cli import _Parser
+def _days(text: str) -> float:
+    from sim.cli import _days as days
 
-    ap = _Parser(prog="run.py sweep", description="Run many variants of a scenario "
+    return days(text)
+
+
+def _folder_arg(text: str) -> Path:
+    from sim.cli import _folder
+
+    return _folder(text)
+
+
+def _parser() -> argparse.ArgumentParser:
+    from sim.cli import Parser, seed_value
+
+    ap = Parser(prog="run.py sweep", description="Run many variants of a scenario "
                  "(docs/sweeps.md).")
     ap.add_argument("scenario", nargs="?", help="scenario YAML (or give scenario: in --file)")
     ap.add_argument("--vary", action="append", default=[], metavar="PATH=VALUES",
@@ -1067,14 +1074,15 @@ def _parser() -> argparse.ArgumentParser:
                     help="number of sampled points (default 16; for sobol, a power of 2 and "
                          "the sweep has N*(D+2) sets for D ranges)")
     ap.add_argument("--seeds", type=int, default=None, help="seeds per parameter set (default 1)")
-    ap.add_argument("--first-seed", type=int, default=None, help="first seed (default 0)")
-    ap.add_argument("--design-seed", type=int, default=None,
+    ap.add_argument("--first-seed", type=seed_value, default=None,
+                    help="first seed (default 0)")
+    ap.add_argument("--design-seed", type=seed_value, default=None,
                     help="seed of the random/LHS/Sobol design (default 0)")
     ap.add_argument("--workers", type=int, default=None,
                     help="worker processes (default: the number of cores)")
     ap.add_argument("--scheduler", metavar="ADDRESS",
                     help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (instead of a pool)")
-    ap.add_argument("--out", type=Path, help="output folder (default runs/sweeps/<scenario>-"
+    ap.add_argument("--out", type=_folder_arg, help="output folder (default runs/sweeps/<scenario>-"
                     "<hash of the sweep> under the current folder); rerun with the same folder "
                     "to resume")
     ap.add_argument("--csv", action="store_true", help="also write runs.csv")
@@ -1082,35 +1090,42 @@ def _parser() -> argparse.ArgumentParser:
                     help="run again the runs recorded as failed")
     ap.add_argument("--dry-run", action="store_true",
                     help="print the parameter sets and run count, run nothing")
+    ap.add_argument("--max-runs", type=int, default=MAX_RUNS, metavar="N",
+                    help=f"most runs accepted (default {MAX_RUNS:,}); raise it knowingly")
+    ap.add_argument("--max-days", type=_days, default=None, metavar="DAYS",
+                    help="longest scenario a run may last (default 120 days: a run keeps "
+                         "every hour in memory); raise it knowingly")
     return ap
 
 
 def _read_sweep_file(path: Path) -> dict[str, Any]:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
     try:
-        data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _usage(f"--file {path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise _usage(f"--file {path}: cannot be read ({e})") from None
-    except YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise _usage(f"{path}{where}: YAML syntax: {problem}") from None
+        text = read_text(path, MAX_YAML_BYTES, "sweep file (YAML)")
+    except FileProblem as e:
+        raise _usage(f"--file {e}") from None
+    try:
+        data = yaml_loader("safe").load(text)
+        count_values(data)
+    except TooManyValues as e:
+        raise _usage(f"{path}: YAML: {e}") from None
+    except Exception as e:  # ruamel's errors, and values Python cannot hold
+        raise _usage(str(yaml_problem(path, e))) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise _usage(f"{path}: expected a mapping with keys {', '.join(sorted(SWEEP_FILE_KEYS))}")
     unknown = sorted(set(map(str, data)) - SWEEP_FILE_KEYS)
     if unknown:
-        raise _usage(f"{path}: unknown key {unknown[0]!r} (expected one of "
+        raise _usage(f"{path}: unknown key {unknown[0][:40]!r} (expected one of "
                      f"{', '.join(sorted(SWEEP_FILE_KEYS))})")
     for key in ("vary", "set"):
         if key in data and not isinstance(data[key] or {}, dict):
             raise _usage(f"{path}: {key}: expected a mapping of path: values")
+    for key in ("scenario", "out"):
+        if key in data and not (isinstance(data[key], str) and data[key].strip()):
+            raise _usage(f"{path}: {key}: expected a file path")
+    if "sample" in data and not isinstance(data["sample"], str):
+        raise _usage(f"{path}: sample: expected one of {', '.join(SAMPLERS)}")
     return data
 
 
@@ -1137,7 +1152,7 @@ def _yaml_axis(path: str, spec: Any, file: Path) -> list[Any] | tuple[Any, Any]:
 
 def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | None]:
     """Read the command line and the sweep file into a checked SweepSpec."""
-    from sim.scenario import ScenarioError
+    from sim.scenario import read_scenario_text
 
     file = _read_sweep_file(args.file) if args.file else {}
     scenario = args.scenario
@@ -1147,13 +1162,7 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
         raise _usage("sweep: give a scenario file (python run.py sweep SCENARIO.yaml ...) or "
                      "scenario: in the --file")
     path = Path(scenario)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(str(path), "file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(str(path), f"cannot be read ({e})") from None
-    base = Base.load(str(path), text)
+    base = Base.load(str(path), read_scenario_text(path), max_days=args.max_days)
 
     specs: dict[str, tuple[str, list[Any] | tuple[Any, Any]]] = {}
     for p, v in (file.get("vary") or {}).items():
@@ -1207,35 +1216,61 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
             raise _usage(f"{name}: expected a whole number >= {least}, got {v!r}")
     if sample == "sobol" and samples & (samples - 1):
         raise _usage(f"--samples {samples}: Sobol sampling needs a power of 2 (8, 16, 32...)")
+    if first_seed + seeds - 1 > MAX_SEED:
+        raise _usage(f"--first-seed {first_seed} --seeds {seeds}: seeds go up to {MAX_SEED}")
+    if design_seed > MAX_SEED:
+        raise _usage(f"--design-seed {design_seed}: expected a whole number from 0 to "
+                     f"{MAX_SEED}")
     out = args.out or (Path(os.path.normpath(args.file.parent / str(file["out"])))
                        if file.get("out") else None)
     spec = SweepSpec(str(path), axes, fixed, sample, samples if ranges else 0, seeds,
                      first_seed, design_seed)
+    runs = design_size(spec) * seeds
+    if runs > args.max_runs:
+        raise _usage(f"the sweep has {runs:,} runs ({design_size(spec):,} parameter set(s) x "
+                     f"{seeds:,} seed(s)); the limit is {args.max_runs:,}: shrink the design, or "
+                     "lift the limit knowingly with --max-runs")
     return spec, base, out
+
+
+def design_size(spec: SweepSpec) -> int:
+    """How many parameter sets `design(spec)` gives, computed without building them."""
+    grid = math.prod(len(a.values) for a in spec.axes if not a.is_range)
+    ranges = sum(a.is_range for a in spec.axes)
+    if not ranges:
+        return grid
+    return grid * (spec.samples * (ranges + 2) if spec.sample == "sobol" else spec.samples)
 
 
 def main(argv: list[str]) -> int:
     """`python run.py sweep ...` (see the module docstring and docs/sweeps.md)."""
     args = _parser().parse_args(argv)
-    if args.workers is not None and args.workers < 1:
-        raise _usage(f"--workers {args.workers}: expected 1 or more")
+    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+        raise _usage(f"--workers {args.workers}: expected 1 to {MAX_WORKERS}")
+    if args.max_runs < 1:
+        raise _usage(f"--max-runs {args.max_runs}: expected 1 or more")
     if args.workers is not None and args.scheduler:
         raise _usage("--workers and --scheduler exclude each other (the cluster has its own)")
     spec, base, out = spec_from_args(args)
     out = out or Path("runs") / "sweeps" / f"{base.scenario.id}-{spec.fingerprint(base.sha256)}"
     tasks = plan(spec, base.sha256)
     sets = len({t.set_index for t in tasks})
-    print(f"sweep: {base.scenario.title}", file=sys.stderr)
-    print(f"sweep: {sets} parameter set{'s' if sets > 1 else ''} x {spec.seeds} "
-          f"seed{'s' if spec.seeds > 1 else ''} = {len(tasks)} runs -> {out}", file=sys.stderr)
+
+    def announce() -> None:
+        print(f"sweep: {base.scenario.title}", file=sys.stderr)
+        print(f"sweep: {sets} parameter set{'s' if sets > 1 else ''} x {spec.seeds} "
+              f"seed{'s' if spec.seeds > 1 else ''} = {len(tasks)} runs -> {out}",
+              file=sys.stderr)
+
     if args.dry_run:
+        announce()
         for i, (_, overrides) in enumerate(design(spec)):
             print(f"{i:4d}  " + "  ".join(f"{k}={v}" for k, v in overrides.items()))
         return 0
     workers = args.workers or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                                else os.cpu_count() or 1)
     result = run_sweep(spec, base, out, workers=workers, scheduler=args.scheduler, csv=args.csv,
-                       retry_failed=args.retry_failed)
+                       retry_failed=args.retry_failed, on_start=announce)
     print(f"sweep: {result.ran} run{'s' if result.ran != 1 else ''} done now, {result.total} in "
           f"the table, {result.failed} failed; wrote "
           f"{', '.join(str(p) for p in result.table)}", file=sys.stderr)

@@ -15,7 +15,7 @@ bins) and writes, into RESULTS/compare/ (or --out):
 from __future__ import annotations
 
 import csv
-import json
+import importlib.util
 import math
 import sys
 import warnings
@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.sweep import JOURNAL, META, Axis, _parse_scalar, _usage, parse_path, read_journal
+from sim.safe_io import FileProblem
+from sim.sweep import Axis, SweepSpec, _usage, parse_path, plan
+from sim.sweep_store import JOURNAL, META, read_journal, read_meta, read_table, table_rows
 
 #: Most variants drawn in one plot; beyond it, variants are the values of the first axis only.
 MAX_VARIANTS = 8
@@ -39,36 +41,52 @@ RANGE_BINS = 3
 
 
 # ============================================================================ loading
+def axes_of(meta: dict[str, Any]) -> list[Axis]:
+    """The design's axes as sweep.json records them (checked by read_meta)."""
+    return [Axis(path=a["path"], kind=a["kind"], values=tuple(a.get("values", ())),
+                 low=a.get("low"), high=a.get("high")) for a in meta.get("axes", [])]
+
+
+def _kinds(meta: dict[str, Any]) -> dict[str, str]:
+    from sim.sweep import _kind_of
+
+    kinds = {p: _kind_of(v) for p, v in meta.get("fixed", {}).items()}
+    kinds.update({a["path"]: a["kind"] for a in meta.get("axes", [])})
+    return kinds
+
+
+def _journal_rows(path: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """An interrupted sweep's rows, from its journal and its design (as the table has them)."""
+    spec = SweepSpec(meta["scenario"], axes_of(meta), dict(meta.get("fixed", {})),
+                     meta["sample"], meta["samples"], meta["seeds"], meta["first_seed"],
+                     meta["design_seed"])
+    try:
+        tasks = plan(spec, meta["scenario_sha256"])
+    except Exception as e:  # a design sweep.json cannot describe: damaged
+        raise FileProblem(path.parent / META, f"its design cannot be rebuilt ({str(e)[:80]})") \
+            from None
+    return table_rows(read_journal(path, expected={t.key for t in tasks}), tasks)
+
+
 def load_results(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], Path]:
-    """(rows, sweep.json, folder) from a sweep folder or its table file."""
+    """(rows, sweep.json, folder) from a sweep folder or its table file. Every file is read
+    through sim.sweep_store's checked readers: damage is one FileProblem line."""
     folder = path if path.is_dir() else path.parent
     if not path.exists():
         raise _usage(f"compare {path}: no such file or folder")
-    meta_path = folder / META
-    if not meta_path.exists():
+    if not (folder / META).exists():
         raise _usage(f"compare {path}: no {META} there; expected a folder written by "
                      "`python run.py sweep`")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise _usage(f"compare {meta_path}: cannot be read ({e})") from None
+    meta = read_meta(folder)
     table = path if path.is_file() else next(
         (folder / n for n in ("runs.parquet", "runs.csv", JOURNAL) if (folder / n).exists()),
         None)
     if table is None:
         raise _usage(f"compare {path}: no runs.parquet, runs.csv or {JOURNAL} in it")
-    if table.suffix == ".parquet":
-        try:
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise _usage("compare: reading Parquet needs pyarrow: pip install -e '.[sweep]' "
-                         "(or write the sweep with --csv and compare runs.csv)") from None
-        rows = pq.read_table(table).to_pylist()
-    elif table.suffix == ".csv":
-        with table.open(encoding="utf-8", newline="") as f:
-            rows = [{k: _cell(v) for k, v in r.items()} for r in csv.DictReader(f)]
+    if table.suffix in (".parquet", ".csv"):
+        rows = read_table(table, _kinds(meta))
     elif table.name == JOURNAL:  # an interrupted sweep: compare what is there
-        rows = sorted(read_journal(table).values(), key=lambda r: r["run_key"])
+        rows = _journal_rows(table, meta)
     else:
         raise _usage(f"compare {path}: expected a sweep folder, runs.parquet or runs.csv")
     if not rows:
@@ -76,9 +94,23 @@ def load_results(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], Path
     return rows, meta, folder
 
 
-def _cell(v: str) -> Any:
-    """A CSV cell: empty is missing, otherwise parsed like a command-line value."""
-    return None if v == "" else _parse_scalar(v)
+def check_extras(meta: dict[str, Any] | None, plots: bool) -> None:
+    """Fail before any work if a package compare needs is missing: matplotlib for the plots,
+    SALib for the sensitivity of a sampled sweep (`meta`: its sweep.json, None if not read
+    yet); both are in the sweep extra."""
+    needs = []
+    if plots:
+        needs.append(("matplotlib", "the plots (or --no-plots for the table only)"))
+    if meta is not None and any(a.get("low") is not None for a in meta.get("axes", [])):
+        needs.append(("SALib", "the sensitivity indices of a sampled sweep"))
+    for module, what in needs:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise _usage(f"compare: {what} need {module}, part of the sweep extra: "
+                         "pip install -e \".[sweep]\"")
 
 
 # ============================================================================ variants
@@ -582,18 +614,21 @@ def plot_sensitivity(method: str, results: list[dict[str, Any]], path: Path, n_r
 
 # ============================================================================ command line
 def main(argv: list[str]) -> int:
-    from sim.cli import _Parser
+    from sim.cli import Parser
+    from sim.cli import _folder as _folder_arg
 
-    ap = _Parser(prog="run.py compare", description="Compare a sweep's outcomes, with plots.")
+    ap = Parser(prog="run.py compare", description="Compare a sweep's outcomes, with plots.")
     ap.add_argument("results", type=Path, help="a sweep folder (or its runs.parquet/runs.csv)")
-    ap.add_argument("--out", type=Path, help="where plots go (default RESULTS/compare)")
+    ap.add_argument("--out", type=_folder_arg, help="where plots go (default RESULTS/compare)")
     ap.add_argument("--no-plots", action="store_true", help="print the table only")
     ap.add_argument("--towns", metavar="ID,ID,...",
                     help=f"the places to show (ids from the scenario's history block, at most "
                          f"{MAX_TOWNS}; the table shows the first 4); default: the first to "
                          f"change hands")
     args = ap.parse_args(argv)
+    check_extras(None, plots=not args.no_plots)
     rows, meta, folder = load_results(args.results)
+    check_extras(meta, plots=False)
     if args.towns:
         towns = list(dict.fromkeys(t.strip() for t in args.towns.split(",") if t.strip()))
         known = [p["id"] for p in meta.get("places", [])]
@@ -604,8 +639,7 @@ def main(argv: list[str]) -> int:
         if len(towns) > MAX_TOWNS:
             ap.error(f"--towns: {len(towns)} places given, at most {MAX_TOWNS}")
         meta = {**meta, "towns": towns}
-    axes = [Axis(**{k: tuple(v) if k == "values" else v for k, v in a.items()})
-            for a in meta.get("axes", [])]
+    axes = axes_of(meta)
     text, table = outcome_table(rows, meta, axes)
     print(text)
     out = args.out or folder / "compare"

@@ -7,15 +7,16 @@ The scenario's `whatif:` block names what to vary: the attacking side, the key p
 dates are reported, the key town whose garrison is scaled, a key bridge, the place a withdrawal
 decides, and a supporting attack (an order id) to leave out. From it `standard_variants` builds:
 
-| variant | change | expected |
-|---|---|---|
-| garrison x2 / x0.5 | every unit of the defending side standing in the key town at the start | the town falls later (and still falls) / earlier |
-| attackers x0.5 | every unit the attacking side's plan sends to attack | the key town falls later (or never) |
-| defenders x2 | every unit of the defending side | the key town falls later (or never) |
-| bridge intact / destroyed | the key bridge cannot be destroyed / is down at the start | as the author says |
-| no withdrawal | the defending side's withdrawal doctrine off | the withdrawal place falls later (or never) |
-| 72 h later | the attacking side's dated orders and surprise windows, and the end | the key town falls later |
-| supporting attack left out | the order is removed | its objective falls later (or never) |
+- key town's garrison x2 / x0.5 (every unit of the defending side standing in the key town at
+  the start): the town falls later (and still falls) / earlier;
+- attacking units x0.5 (every unit the attacking side's plan sends to attack) and defending
+  side x2: the key town falls later (or never);
+- key bridge indestructible / destroyed at the start: as the author says;
+- no withdrawal (the defending side's withdrawal doctrine off): the place the withdrawal
+  decides falls later (or never);
+- operation 72 h later (the attacking side's dated orders and surprise windows, and the end):
+  the key town falls later;
+- a supporting attack left out (its order removed): its objective falls later (or never).
 
 Each variant runs on the same seeds as the baseline; the table gives the median change of each
 key place's date, of the attacker's area at the end, and of each side's personnel lost, with
@@ -36,6 +37,10 @@ from sim.record import RunRecord
 from sim.scenario import SIDES, Scenario, Task, other
 
 NEVER = float("inf")
+#: For an expectation of no effect (no_earlier, no_later): a change of this many hours the
+#: wrong way still counts as none. A change of the scenario that does nothing still shifts
+#: the order of events within an hour, which moves a date by an hour or two.
+SAME_HOURS = 2.0
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ class Variant:
     label: str
     change: Callable[[dict[str, Any]], None]  # edits the scenario's data in place
     measure: str  # the place whose date judges the direction
-    expect: str  # "later" | "earlier" | "either"
+    expect: str  # "later" | "earlier" | "no_earlier" | "no_later" | "either"
     must_fall: bool = False  # the place must still change hands (a garrison x2)
     why: str = ""
 
@@ -205,9 +210,10 @@ def judge(s: Scenario, runs: dict[str, list[dict[str, float]]],
           variants: list[Variant]) -> list[Row]:
     """Median changes against the baseline and whether each expected direction holds.
 
-    `later` holds when the measured place falls strictly later in the median (or does not
-    fall, unless the variant must still let it fall); `earlier` when it falls strictly earlier
-    (or falls where the baseline's did not); `either` always holds."""
+    `later` holds when the measured place falls later in the median (or does not fall,
+    unless the variant must still let it fall); `earlier` when it falls earlier (or falls
+    where the baseline's did not); `no_earlier` / `no_later` (no effect expected, or one way
+    only) when it falls at most SAME_HOURS the wrong way; `either` always holds."""
     base = runs["baseline"]
     places = list(dict.fromkeys([*s.whatif.key_places, *(v.measure for v in variants)]))
     rows = []
@@ -224,6 +230,10 @@ def judge(s: Scenario, runs: dict[str, list[dict[str, float]]],
             holds = x > b and not (v.must_fall and x == NEVER)
         elif v.expect == "earlier":
             holds = x < b
+        elif v.expect == "no_earlier":
+            holds = x >= b - SAME_HOURS
+        elif v.expect == "no_later":
+            holds = x <= b + SAME_HOURS
         else:
             holds = True
         rows.append(Row(v, delta, never,

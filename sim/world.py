@@ -74,6 +74,9 @@ class World:
         prisoners: side -> personnel taken prisoner BY that side.
         surprise_until: side -> end of its surprise window.
         fog: (node, day) -> the day's fog-of-war multiplier of a battle at that node.
+        version, crossings_version: counters of the changes that supply and presence depend
+            on (caches are keyed by them): change control, crossings and depots only through
+            set_control, set_crossing and depot_out.
     """
 
     control: dict[str, str]
@@ -89,6 +92,21 @@ class World:
     prisoners: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SIDES, 0.0))
     surprise_until: dict[str, datetime] = field(default_factory=dict)
     fog: dict[tuple[str, int], float] = field(default_factory=dict)
+    version: int = 0  # bumped by every change of control, a crossing or a depot
+    crossings_version: int = 0  # bumped by every change of a crossing
+
+    def set_control(self, node: str, side: str) -> None:
+        self.control[node] = side
+        self.version += 1
+
+    def set_crossing(self, crossing: str, state: CrossingState) -> None:
+        self.crossings[crossing] = state
+        self.version += 1
+        self.crossings_version += 1
+
+    def depot_out(self, depot: str) -> None:
+        self.depots[depot].working = False
+        self.version += 1
 
     def holds(self, node: str, side: str) -> bool:
         return self.control[node] == side

@@ -109,7 +109,18 @@ def test_params_lists_every_parameter_and_the_doc_is_current():
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--seed", "x"], "invalid int"),
+    (["--seed", "x"], "whole number from 0"),
+    (["--seed", "-1"], "whole number from 0"),
+    (["--seed", "4294967296"], "whole number from 0"),
+    (["--size", "100000x100000"], "WIDTHxHEIGHT"),
+    (["--size", "20000x20000"], "WIDTHxHEIGHT"),
+    (["--size", "0x0"], "WIDTHxHEIGHT"),
+    (["--size", "1e3x800"], "WIDTHxHEIGHT"),
+    (["--out", ""], "empty"),
+    (["--max-days", "0"], "days above 0"),
+    (["--max-days", "inf"], "days above 0"),
+    (["--record", "a.gif", "--size", "3000x2000"], "a GIF is at most"),
+    (["--screenshot", "a.png", "--at", "2022-09-10T12:00+03:00"], "without a UTC offset"),
     (["--screenshot", "a.jpg"], ".png"),
     (["--at", "2022-09-10T12:00"], "--at goes with --screenshot"),
     (["--screenshot", "a.png", "--at", "yesterday"], "2022-09-10T12:00"),
@@ -147,3 +158,31 @@ def test_readme_commands_are_what_ci_runs():
                            "head -n 1"], capture_output=True, text=True, cwd=REPO)
     assert proc.stdout.strip() == test_cmd
     assert "grep -E '^python3 -m venv .*pytest' README.md" in ci
+
+
+def test_readme_using_it_commands_use_only_existing_commands_and_options(capsys):
+    """Each command of README "Using it" names a real command and only options it has, says
+    how to run it in the virtual environment, and names the extra it needs."""
+    from sim.cli import COMMANDS, main
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Using it", 1)[1].split("\n## ", 1)[0]
+    assert "source .venv/bin/activate" in section and ".venv/bin/python" in section
+    lines = [ln.split("#")[0].split() for ln in section.splitlines()
+             if ln.startswith("python run.py")]
+    assert len(lines) >= 10
+    for words in lines:
+        args = words[2:]
+        command = args[0] if args[0] in COMMANDS else None
+        if command is None and args[0] != "--help":
+            assert (REPO / args[0]).is_file(), args
+        try:
+            main([command, "--help"] if command else ["--help"])
+        except SystemExit:
+            pass
+        helptext = capsys.readouterr().out
+        for option in (a for a in args if a.startswith("--")):
+            assert option in helptext, (words, option)
+    for line in section.splitlines():
+        if "--record" in line or line.startswith(("python run.py sweep", "python run.py compare")):
+            assert '".[video]"' in line or '".[sweep]"' in line, line

@@ -389,3 +389,30 @@ def test_no_assault_across_a_destroyed_bridge(cut_hour, seed):
              if np.datetime64(b["time"]) > np.datetime64(cut + timedelta(hours=1))]
     assert after == []
     assert taken_at(model, "b") == float("inf")
+
+
+def test_a_column_on_the_road_under_enemy_guns_loses_men():
+    """A RU unit ordered back along a 40 km road passes within range of a UA artillery group (36
+    guns, not in any battle): it loses men and vehicles on the way, and none if the guns are
+    out of range or interdiction_loss_per_hour is 0."""
+    nodes = {"a": (0, 0), "b": (20, 0), "c": (40, 0), "g": (20, 15), "far": (200, 200)}
+    edges = [("a", "b", 20, "main"), ("b", "c", 20, "main"), ("g", "far", 250, "local")]
+
+    def lost(gun_at: str, **params) -> float:
+        scenario = toy_scenario(
+            [{"id": "ru", "name": "RU", "side": "RU", "at": "a",
+              "equipment": {"personnel": 600, "tanks": 10, "ifv_apc": 30}},
+             {"id": "guns", "name": "UA guns", "side": "UA", "at": gun_at,
+              "equipment": {"personnel": 400, "artillery": 36}}],
+            hours=12, orders=[{"units": ["ru"], "task": "withdraw", "objective": "c"}],
+            depots=[{"id": "ru_c", "side": "RU", "at": "c"}, {"id": "ua_g", "side": "UA",
+                                                             "at": gun_at}],
+            control={"nodes": {"RU": ["a", "b", "c"]}}, parameters={**CLEAN, **params})
+        model = CampaignModel(scenario, toy_theatre(nodes, edges), seed=0)
+        model.run()
+        assert model.unit("ru").node == "c"
+        return float(model.unit("ru").lost.sum())
+
+    assert lost("g") > 0
+    assert lost("far") == 0
+    assert lost("g", interdiction_loss_per_hour=0.0) == 0

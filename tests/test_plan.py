@@ -303,3 +303,25 @@ def test_scenario_orders_name_existing_orders_and_one_side_per_grouping():
     data["groupings"] = [{"id": "g", "units": ["ua", "ru"], "source": "test"}]
     with pytest.raises(ScenarioError, match="one side"):
         check_references(Scenario.model_validate(data), "t.yaml", {})
+
+
+def test_the_out_of_sample_scenario_keeps_to_the_plan_rules():
+    """kharkiv_2022_05.yaml is the model's prediction test (issue 15): an order carries a date
+    only where a source dates the decision, a condition says it is the author's reading, no
+    Russian withdrawal is ordered (the Russian commander decides it), and no model parameter is
+    set for it."""
+    from toy import SCENARIOS
+
+    from sim.scenario import Task, load_scenario
+    from sim.theatre import build_theatre
+
+    s = load_scenario(SCENARIOS / "kharkiv_2022_05.yaml", build_theatre())
+    side = {u.id: u.side for u in s.units}
+    assert s.parameters == {}
+    for i, o in enumerate(s.orders):
+        if o.start is not None and o.start > s.start:
+            assert "dated decision" in o.source, f"orders[{i}] has a date no source dates"
+        if o.when is not None:
+            assert "author's reading" in o.source, f"orders[{i}]: whose reading is the condition?"
+        if any(side[u] == "RU" for u in o.units):
+            assert o.task != Task.WITHDRAW, f"orders[{i}] orders a Russian withdrawal"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from toy import toy_theatre
+from toy import SHIPPED, toy_theatre
 
 from sim.scenario import ScenarioError, load_scenario, parse_scenario, resolve_places
 
@@ -181,7 +181,9 @@ def test_mangled_scenarios_never_raise_anything_else(ops):
         assert str(e).startswith("fuzz.yaml")
 
 
-def test_command_line_reports_bad_scenario_in_one_line_with_exit_2(tmp_path):
+def test_command_line_reports_every_problem_one_line_each_with_exit_2(tmp_path):
+    """The toy scenario on the real map: a wrong type and the places the map lacks are all
+    reported, one located line each, in file order."""
     bad = tmp_path / "bad.yaml"
     bad.write_text(VALID.replace("personnel: 2000", "personnel: lots"), encoding="utf-8")
     proc = subprocess.run([sys.executable, str(REPO / "run.py"), str(bad), "--headless"],
@@ -189,7 +191,11 @@ def test_command_line_reports_bad_scenario_in_one_line_with_exit_2(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and f"{bad}:19:" in lines[0] and "personnel" in lines[0]
+    assert all(ln.startswith(f"error: {bad}:") for ln in lines), lines
+    assert any(f"{bad}:19: units[0].equipment.personnel:" in ln for ln in lines)
+    assert any(f"{bad}:26: units[1].at: unknown place 'b'" in ln for ln in lines)
+    numbers = [int(ln.split(":")[2]) for ln in lines]
+    assert numbers == sorted(numbers) and len(lines) >= 5
 
 
 def test_command_line_rejects_unknown_parameter_with_exit_2(tmp_path):
@@ -205,7 +211,7 @@ def test_command_line_rejects_unknown_parameter_with_exit_2(tmp_path):
     assert "capture_ratio" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("name", ["izium_2022_09", "izium_2022_03"])
+@pytest.mark.parametrize("name", SHIPPED)
 def test_real_scenarios_load_and_cite_only_declared_sources(name):
     """Every reference key a scenario cites (in brackets anywhere, or bare at the head of a
     `source:`; the validate command's own reading) is declared under `sources:`, and every

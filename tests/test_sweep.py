@@ -178,8 +178,9 @@ def test_path_override_changes_the_scenario(base):
 # ============================================================================ bad input
 @pytest.mark.parametrize("args, words", [
     (["--vary", "capture_ratoi=1,2"], "did you mean"),
-    (["--vary", "capture_ratio=-1,2"], "greater than 0"),
-    (["--vary", "capture_ratio=a,b"], "expected a number"),
+    (["--vary", "capture_ratio=-1,2"], "greater than or equal to 0.1"),
+    (["--vary", "capture_ratio=inf,2"], "finite"),
+    (["--vary", "capture_ratio=a,b"], "expected a finite number"),
     (["--vary", "capture_ratio"], "expected PATH=v1,v2"),
     (["--vary", "units[nobody].equipment.tanks=1,2"], "no item of units"),
     (["--vary", "title=a..b"], "a range needs a number or a date"),
@@ -224,6 +225,8 @@ def test_rows_carry_parameters_and_outcomes(grid_sweep):
 def test_same_rows_whatever_the_number_of_workers(grid_sweep, tmp_path, grid_args):
     assert sweep_cli(*grid_args, "--workers", "1", "--out", str(tmp_path)) == 0
     assert table(tmp_path) == table(grid_sweep)
+    # and the same bytes: columns in a fixed order, typed by the design
+    assert (tmp_path / "runs.parquet").read_bytes() == (grid_sweep / "runs.parquet").read_bytes()
 
 
 def test_dask_cluster_gives_the_same_rows(grid_sweep, tmp_path, grid_args):
@@ -280,6 +283,10 @@ def test_stop_after_then_resume(base, tmp_path, scenario_file):
     assert len(keys) == len(set(keys)) == 6
     third = sweep.run_sweep(spec, base, tmp_path, workers=1)  # all done: runs nothing
     assert third.ran == 0 and third.complete
+    fresh = sweep.run_sweep(spec, base, tmp_path / "fresh", workers=1)  # never interrupted
+    assert fresh.complete
+    assert (tmp_path / "runs.parquet").read_bytes() == \
+        (tmp_path / "fresh" / "runs.parquet").read_bytes()
 
 
 def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, capsys, scenario_file):

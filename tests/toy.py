@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -12,6 +13,10 @@ from sim.theatre import Crossing, Territory, Theatre, _norm
 
 KM_PER_DEG_LAT = 111.2
 START = datetime(2022, 9, 6, 0, 0)
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+#: The scenarios the project ships (every file in scenarios/ but the template), by id: tests
+#: that check "every shipped scenario" take them from here, so a new file is covered at once.
+SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml") if p.name != "TEMPLATE.yaml")
 
 
 def toy_theatre(nodes: dict[str, tuple[float, float]], edges: list[tuple],

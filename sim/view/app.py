@@ -67,6 +67,29 @@ class MissingExtra(Exception):
     """An optional dependency is not installed (e.g. imageio-ffmpeg for MP4)."""
 
 
+#: The packages each export format imports, and what to install for them.
+EXPORT_NEEDS = {
+    ".gif": (("PIL",), 'GIF export needs Pillow: pip install -e ".[video]"'),
+    ".mp4": (("imageio", "imageio_ffmpeg"),
+             'MP4 export needs imageio and imageio-ffmpeg: pip install -e ".[video]"'),
+}
+
+
+def check_export(path: Path) -> None:
+    """Raise MissingExtra if a package that exporting to `path` (.gif or .mp4) needs is not
+    installed; checked without importing it, so a caller can ask before simulating."""
+    import importlib.util
+
+    modules, message = EXPORT_NEEDS.get(Path(path).suffix.lower(), ((), ""))
+    for name in modules:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise MissingExtra(message)
+
+
 class Closed(Exception):
     """The window was closed during an export."""
 
@@ -499,6 +522,7 @@ def record_video(
     kind = path.suffix.lower()
     if kind not in (".gif", ".mp4"):
         raise ValueError(f"{path}: expected a .gif or .mp4 file name")
+    check_export(path)
     if kind == ".mp4":
         try:
             import imageio.v2 as iio

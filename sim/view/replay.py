@@ -8,9 +8,6 @@ the field, the ticker, the timeline marks). It never touches the model.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.report import read_comparison, read_frames
+from sim.safe_io import FileProblem
 from sim.theatre import Theatre
 
 HOUR = timedelta(hours=1)
@@ -129,12 +128,24 @@ class Replay:
         """From a saved run folder (`runs/<id>_seed<N>/frames.json.gz`), without re-simulating.
 
         If `comparison` is None and the folder holds `history_comparison.csv` (written by
-        `--compare`), its rows are read for the timeline."""
+        `--compare`), its rows are read for the timeline. Raises FileProblem (one line) if a
+        file is damaged, was recorded on another version of the map, or the comparison is not
+        of this scenario's history block."""
         run_dir = Path(run_dir)
-        with gzip.open(run_dir / "frames.json.gz", "rt", encoding="utf-8") as f:
-            d = json.load(f)
+        return cls.from_saved(read_frames(run_dir), run_dir, theatre, scenario, comparison)
+
+    @classmethod
+    def from_saved(cls, d: dict, run_dir: Path, theatre: Theatre, scenario,
+                   comparison=None) -> Replay:
+        """From the record `sim.report.read_frames(run_dir)` returned (see `load`)."""
+        frames_path = run_dir / "frames.json.gz"
+        if set(d["node_ids"]) != set(theatre.node_ids):
+            raise FileProblem(frames_path, "recorded on another version of the map (its nodes "
+                              "differ from assets/map): replay the scenario again to view it")
         if comparison is None and (run_dir / "history_comparison.csv").exists():
-            comparison = _read_comparison_csv(run_dir / "history_comparison.csv")
+            path = run_dir / "history_comparison.csv"
+            comparison = read_comparison(path)
+            _check_comparison_matches(comparison, scenario, path)
         return cls._build(
             theatre,
             scenario,
@@ -344,9 +355,12 @@ def _marks_from_history(scenario, theatre) -> list[Mark]:
     return sorted(out, key=lambda m: m.date)
 
 
-def _read_comparison_csv(path: Path) -> list[dict] | None:
-    try:
-        with path.open(encoding="utf-8") as f:
-            return list(csv.DictReader(f))
-    except (OSError, csv.Error):
-        return None
+def _check_comparison_matches(rows: list[dict], scenario, path: Path) -> None:
+    """A history_comparison.csv must be of this scenario's history block (a folder reused for
+    another scenario once kept a stale one, and the timeline showed another operation)."""
+    known = {o.date.isoformat(timespec="minutes") for o in getattr(scenario, "history", [])}
+    stray = [r["date"] for r in rows if r["date"] not in known]
+    if stray:
+        raise FileProblem(path, f"an observation dated {stray[0]} is not in the history block "
+                          f"of {getattr(scenario, 'id', 'the scenario')}: the comparison is of "
+                          "another run (delete it, or replay with --compare)")
