@@ -20,33 +20,40 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sim.cli import UsageError, display_available
+from sim.cli import MAX_GIF_SIZE, MAX_SIZE, Parser, UsageError, display_available
 from sim.scenario import ScenarioError
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
-        raise UsageError(f"{message} (see {self.prog} --help)")
+#: The smallest window or export a what-if is drawn in (the panel and the sidebar's list of
+#: differences need the room).
+MIN_SIZE = (640, 480)
 
 
 def _when(text: str) -> datetime:
     try:
-        return datetime.fromisoformat(text)
+        t = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected a date and time like 2022-09-10T12:00, got {text!r}") from None
+            f"expected a date and time like 2022-09-10T12:00, got {text[:40]!r}") from None
+    if t.tzinfo is not None:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r}: times are Kyiv local time, written without a UTC offset")
+    return t
 
 
 def _size(text: str) -> tuple[int, int]:
     w, sep, h = text.lower().partition("x")
-    if not sep or not w.isdigit() or not h.isdigit() or int(w) < 640 or int(h) < 480:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, at least 640x480, got {text!r}")
+    ok = sep and all(x.isascii() and x.isdigit() and len(x) < 6 for x in (w, h))
+    if not ok or not (MIN_SIZE[0] <= int(w) <= MAX_SIZE[0]
+                      and MIN_SIZE[1] <= int(h) <= MAX_SIZE[1]):
+        raise argparse.ArgumentTypeError(
+            f"expected WIDTHxHEIGHT from {MIN_SIZE[0]}x{MIN_SIZE[1]} to "
+            f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, got {text[:40]!r}")
     return int(w), int(h)
 
 
 def _parser(prog: str, writes: bool) -> argparse.ArgumentParser:
-    ap = _Parser(prog=prog, description="Replay a what-if branch (docs/lessons.md): the base "
-                 "run and the branch, compared.")
+    ap = Parser(prog=prog, description="Replay a what-if branch (docs/lessons.md): the base "
+                "run and the branch, compared.")
     ap.add_argument("file", type=Path, help="branch file, e.g. examples/lessons/*.yaml")
     if writes:
         ap.add_argument("--headless", action="store_true",
@@ -55,6 +62,8 @@ def _parser(prog: str, writes: bool) -> argparse.ArgumentParser:
                         help="output folder (default runs/<branch file name>)")
         ap.add_argument("--record", type=Path, metavar="FILE.gif|FILE.mp4",
                         help="render both futures to an animation, without a window")
+        ap.add_argument("--replace", action="store_true",
+                        help="write over another what-if's files in --out")
     ap.add_argument("--split", action="store_true",
                     help="base and branch side by side (default: one map, the branch drawn "
                          "over the base)")
@@ -99,6 +108,17 @@ def _main(argv: list[str], writes: bool) -> int:
     record = getattr(args, "record", None)
     if record and record.suffix.lower() not in (".gif", ".mp4"):
         raise UsageError(f"--record {record}: expected a .gif or .mp4 file name")
+    if record and record.suffix.lower() == ".gif" and (
+            args.size[0] > MAX_GIF_SIZE[0] or args.size[1] > MAX_GIF_SIZE[1]):
+        raise UsageError(f"--size {args.size[0]}x{args.size[1]}: a GIF is at most "
+                         f"{MAX_GIF_SIZE[0]}x{MAX_GIF_SIZE[1]}; use .mp4 for larger")
+    if record:
+        from sim.view.app import MissingExtra, check_export
+
+        try:
+            check_export(record)
+        except MissingExtra as e:
+            raise UsageError(f"--record {record}: {e}") from None
     if args.screenshot and args.screenshot.suffix.lower() != ".png":
         raise UsageError(f"--screenshot {args.screenshot}: expected a .png file name")
     if args.at and not args.screenshot:
@@ -122,6 +142,8 @@ def _main(argv: list[str], writes: bool) -> int:
         window = False
     out = (args.out or Path("runs") / args.file.stem) if writes else None
     _writable(out, "--out", folder=True)
+    if out is not None:
+        _free(out, b, args.replace)
     _writable(args.screenshot, "--screenshot")
     _writable(record, "--record")
     base, alt, texts = simulate(b)
@@ -137,6 +159,31 @@ def _main(argv: list[str], writes: bool) -> int:
     if not (window or exporting):
         return 0
     return _show(args, b, base, alt, texts, futures, comparisons, record)
+
+
+def _identity(b) -> dict:
+    """What makes two what-ifs the same: the scenario, seed, parameters, hour and changes."""
+    return {"scenario": b.scenario.id, "seed": b.spec.seed, "hour": b.hour,
+            "parameters": dict(sorted(b.spec.parameters.items())),
+            "changes": [ch.as_yaml() for ch in b.changes]}
+
+
+def _free(out: Path, b, replace: bool) -> None:
+    """Refuse (before simulating) an --out folder that holds another what-if's files."""
+    if out.is_file():
+        raise UsageError(f"--out {out}: is a file, expected a folder")
+    summary = out / "whatif.json"
+    others = [p for p in ("base", "branch", "whatif.json") if (out / p).exists()]
+    if not others or replace:
+        return
+    try:
+        old = json.loads(summary.read_text(encoding="utf-8"))
+        same = {k: old.get("identity", {}).get(k) for k in _identity(b)} == _identity(b)
+    except (OSError, ValueError, AttributeError):
+        same = False
+    if not same:
+        raise UsageError(f"{out}: holds another what-if's files ({', '.join(others)}); choose "
+                         "another --out, or add --replace to overwrite them")
 
 
 def _print(b, texts: list[str], futures) -> None:
@@ -157,14 +204,16 @@ def _print(b, texts: list[str], futures) -> None:
 
 def _write(out: Path, b, texts, futures, records: dict, comparisons: dict) -> list[str]:
     from sim.history import write_comparison
-    from sim.report import write_run
+    from sim.report import clear_run_files, write_run
 
     written = []
     for name, rec in records.items():
+        clear_run_files(out / name)
         write_run(rec, out / name)
         write_comparison(comparisons[name], out / name / "history_comparison.csv")
         written.append(f"{name}/")
-    summary = {"title": b.spec.title, "question": b.spec.question, "context": b.spec.context,
+    summary = {"identity": _identity(b), "title": b.spec.title, "question": b.spec.question,
+               "context": b.spec.context,
                "source": b.spec.source, "scenario": b.scenario.id, "seed": b.spec.seed,
                "at": b.when.isoformat(timespec="minutes"), "hour": b.hour,
                "changes": [ch.as_yaml() for ch in b.changes], "what_if": texts,

@@ -20,20 +20,30 @@ from __future__ import annotations
 
 import difflib
 import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import YAMLError
 
 from sim.branch import BRIDGE_KINDS, Change, ChangeError, apply_changes, run_to, snapshot
 from sim.model import CampaignModel
 from sim.params import DOCTRINE_PARAMETERS, Parameters
 from sim.record import RunRecord
+from sim.safe_io import (
+    MAX_YAML_BYTES,
+    FileProblem,
+    TooManyValues,
+    count_values,
+    read_text,
+    yaml_loader,
+    yaml_problem,
+)
 from sim.scenario import Scenario, ScenarioError, load_scenario, yaml_location
 from sim.theatre import Theatre
 
@@ -50,12 +60,21 @@ class BranchFile(BaseModel):
     context: str = Field("", description="a sentence of historical context")
     source: str = Field("", description="where the context comes from")
     scenario: str = Field(min_length=1, description="the base scenario, relative to this file")
-    seed: int = Field(0, ge=0)
-    at: datetime | None = Field(None, description="the branch time (on the hour)")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    at: datetime | None = Field(None, description="the branch time (on the hour), Kyiv local "
+                                "time")
     hour: int | None = Field(None, ge=0, description="or: hours after the scenario's start")
     parameters: dict[str, Any] = Field(default_factory=dict,
                                        description="parameter values for both runs")
     changes: list[Change] = Field(min_length=1)
+
+    @field_validator("at")
+    @classmethod
+    def _local(cls, v: datetime | None) -> datetime | None:
+        if v is not None and v.tzinfo is not None:
+            raise ValueError(f"times are Kyiv local time, written without a UTC offset (got "
+                             f"{v.isoformat()})")
+        return v
 
 
 @dataclass
@@ -83,14 +102,15 @@ class Branch:
 
 # ---------------------------------------------------------------------------------- reading
 def _tree(text: str, file: str) -> Any:
+    """The YAML tree (with lines), read with the project's limits (sim/safe_io.py)."""
     try:
-        root = YAML(typ="rt").load(io.StringIO(text))
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise ScenarioError(file, f"YAML syntax: {(e.problem or 'invalid YAML').strip()}",
-                            mark.line + 1 if mark else None) from None
-    except (YAMLError, ValueError, TypeError) as e:
-        raise ScenarioError(file, f"YAML: {str(e).splitlines()[0]}") from None
+        root = yaml_loader("rt").load(io.StringIO(text))
+        count_values(root)
+    except TooManyValues as e:
+        raise ScenarioError(file, f"YAML: {e}") from None
+    except (YAMLError, ValueError, TypeError, OverflowError, RecursionError) as e:
+        p = yaml_problem(file, e)
+        raise ScenarioError(file, p.message, p.line) from None
     if not isinstance(root, dict):
         raise ScenarioError(file, "expected a mapping of branch fields (title, scenario, at, "
                             "changes, ...) at the top level", 1)
@@ -102,8 +122,9 @@ def _plain(node: Any) -> Any:
         return {str(k): _plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_plain(v) for v in node]
-    if type(node).__name__ == "TimeStamp":
-        return datetime(node.year, node.month, node.day, node.hour, node.minute, node.second)
+    if type(node).__name__ == "TimeStamp":  # keeping a UTC offset, so that it is refused
+        return datetime(node.year, node.month, node.day, node.hour, node.minute, node.second,
+                        tzinfo=node.tzinfo)
     return node
 
 
@@ -125,15 +146,9 @@ def load_branch(path: str | Path, theatre: Theatre) -> Branch:
     path = Path(path)
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(file, "file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(file, "is a directory, expected a branch .yaml file") from None
-    except UnicodeDecodeError as e:
-        raise ScenarioError(file, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        raise ScenarioError(file, f"cannot be read ({e.strerror})") from None
+        text = read_text(path, MAX_YAML_BYTES, "branch file")
+    except FileProblem as e:
+        raise ScenarioError(file, e.message, e.line) from None
     root = _tree(text, file)
     try:
         spec = BranchFile.model_validate(_plain(root))
@@ -144,8 +159,12 @@ def load_branch(path: str | Path, theatre: Theatre) -> Branch:
         line, where = yaml_location(root, loc)
         return ScenarioError(file, message, line, where)
 
-    scenario_path = (path.parent / spec.scenario).resolve()
-    if not scenario_path.is_file():
+    try:
+        scenario_path = (path.parent / spec.scenario).resolve()
+        found = scenario_path.is_file()
+    except (OSError, ValueError):  # a name the file system refuses (too long, a NUL byte)
+        found = False
+    if not found:
         raise err(("scenario",), f"no scenario file {spec.scenario} (a path relative to this "
                                  "file's folder)")
     scenario = load_scenario(scenario_path, theatre)
@@ -284,6 +303,4 @@ def save_branch(out: Path, **fields: Any) -> Path:
 
 def _relative(target: Path, folder: Path) -> str:
     """`target` relative to `folder`, with .. where needed (os.path.relpath, kept POSIX)."""
-    import os
-
     return os.path.relpath(target, folder)

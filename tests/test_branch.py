@@ -309,6 +309,8 @@ def test_every_lesson_loads(theatre):
     (GOOD.replace("at: 2022-09-08T06:00\n", ""), None, "", "at: (a date and time) or hour:"),
     (GOOD + "hour: 5\n", 3, "at", "one of them"),
     (GOOD.replace("06:00", "06:30"), 3, "at", "on the hour"),
+    (GOOD.replace("06:00", "06:00+03:00"), 3, "at", "without a UTC offset"),
+    (GOOD.replace("title: t", "title: t\nseed: -1"), 2, "seed", "greater than or equal"),
     (GOOD.replace("2022-09-08", "2022-10-08"), 3, "at", "outside the scenario"),
     (GOOD.replace("scenario: SCEN", "scenario: nowhere.yaml"), 2, "scenario", "no scenario"),
     (GOOD.replace("save_bridge: kupiansk_road_bridge", "save_bridge: kupiansk_road_brige"),
@@ -473,6 +475,22 @@ def test_run_py_branch_bad_input_is_one_line_and_exit_2(tmp_path, args, message)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_run_py_branch_keeps_another_whatifs_files(tmp_path):
+    """--out holding another what-if is refused before simulating (unless --replace); the
+    same what-if again may write over its own files."""
+    out = tmp_path / "out"
+    first = REPO / "examples" / "lessons" / "sep_3_kupiansk_bridge_held.yaml"
+    other = REPO / "examples" / "lessons" / "sep_2_rail_bridge_cut.yaml"
+    assert cli("branch", str(first), "--headless", "--out", str(out)).returncode == 0
+    again = cli("branch", str(first), "--headless", "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    refused = cli("branch", str(other), "--headless", "--out", str(out))
+    assert refused.returncode == 2 and "another what-if" in refused.stderr
+    assert "Kupiansk road bridge" in json.loads((out / "whatif.json").read_text())["what_if"][0]
+    replaced = cli("branch", str(other), "--headless", "--out", str(out), "--replace")
+    assert replaced.returncode == 0, replaced.stderr
 
 
 def test_run_py_view_branch_screenshot(tmp_path):
