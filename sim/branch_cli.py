@@ -189,7 +189,7 @@ def _free(out: Path, b, replace: bool) -> None:
 def _print(b, texts: list[str], futures) -> None:
     s = b.scenario
     print(f"{b.spec.title}")
-    print(f"  {s.title}, seed {b.spec.seed}; the branch at {b.when:%d %b %Y %H:%M} "
+    print(f"  {s.title}, seed {b.spec.seed}; the branch at {b.when.day} {b.when:%b %Y %H:%M} "
           f"(hour {b.hour} of {s.hours})")
     if b.spec.context:
         print(f"  Context: {b.spec.context}")
