@@ -12,7 +12,7 @@ frame (mean, median, 95th percentile, worst). No window, no vsync: this is the d
 With --branch, what-if branches (sim/view/whatif_job.py) are simulated one after another in
 the background thread, as the window's what-if panel starts them, for the whole measurement:
 first drawing flat out (the drawing cost while the model runs beside it), then paced by the
-window's 30 fps clock, as `play()` runs (the frame rate a viewer sees: the target is 30; the
+window's frame pacer, as `play()` runs (the frame rate a viewer sees: the target is 30; the
 paced run is printed without --branch too, for comparison). It also prints how long each
 branch took to simulate while the window was drawing. --thread simulates the branches in a
 thread of the window's process instead of the worker process, to compare.
@@ -37,7 +37,7 @@ from sim.history import compare  # noqa: E402
 from sim.model import CampaignModel  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 from sim.theatre import build_theatre  # noqa: E402
-from sim.view.app import FPS, Replay, update  # noqa: E402
+from sim.view.app import FPS, FramePacer, Replay, update  # noqa: E402
 from sim.view.render import Renderer, ViewState  # noqa: E402
 from sim.view.whatif_job import Brancher  # noqa: E402
 from sim.view.whatif_panel import draw_progress  # noqa: E402
@@ -84,18 +84,22 @@ def main() -> None:
     n_job = 0
 
     def keep_branching() -> bool:
-        """Start the next what-if when the last is done; True while one is running."""
+        """Start the next what-if when the last is done (showing its result); True if a
+        finished branch was swapped in this frame (that frame, and the next, are not "while a
+        branch simulates": they read back and draw a new branch)."""
         nonlocal n_job
         job = brancher.job
+        swapped = False
         if job is not None and job.done:
             done.append(job.seconds)
             if job.result is not None:
                 renderer.set_branch(job.result)
+                swapped = True
         if job is None or job.done:
             hour, change = BRANCHES[n_job % len(BRANCHES)]
             n_job += 1
             brancher.start(hour, [change])
-        return True
+        return swapped
 
     def frame(layout=None) -> float:
         t0 = time.perf_counter()
@@ -120,30 +124,32 @@ def main() -> None:
           f"{n} frames = {args.seconds:g} s of playback at {FPS} fps{what}")
     print(f"  drawing flat out: {n / total:.0f} frames per second")
     print(f"  {_stats(times)}")
-    clock = pygame.time.Clock()
+    pacer = FramePacer(FPS)
     t0, paced = time.perf_counter(), []
     simulating: list[float] = []  # frame-to-frame intervals while a branch was simulated
-    last = time.perf_counter()
+    last, after_swap = time.perf_counter(), False
     for _ in range(n):
         busy = False
         if brancher is not None:
-            keep_branching()
+            swapped = keep_branching()
             job = brancher.job
-            busy = not job.done and job.stage.startswith(("simulating", "reaching"))
+            busy = (not swapped and not after_swap and not job.done
+                    and job.stage.startswith(("simulating", "reaching")))
+            after_swap = swapped
         paced.append(frame())
-        clock.tick(FPS)
+        pacer.wait()
         now = time.perf_counter()
         if busy:
             simulating.append(now - last)
         last = now
     wall = time.perf_counter() - t0
-    print(f"  paced by the window's {FPS} fps clock (pygame Clock.tick, as play() does): "
+    print(f"  paced at {FPS} fps as play() paces its frames (FramePacer): "
           f"{n / wall:.1f} frames per second achieved ({n} frames in {wall:.1f} s)")
     print(f"  {_stats(paced)}")
     if simulating:
         print(f"  of which {len(simulating)} frames while the worker was simulating a branch: "
               f"{len(simulating) / sum(simulating):.1f} frames per second (the rest: a branch "
-              "starting or its result being read and compared, about 70 ms each)")
+              "starting, or a finished one read back and drawn for the first time)")
     if brancher is not None:
         brancher.close()
         if done:

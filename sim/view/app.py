@@ -10,7 +10,8 @@
     screenshot(replay, path, at, branch=view);  record_video(replay, path, branch=view)
 
 The viewer reads a `Replay` (recorded frames) and never changes the model. One main loop:
-events -> update playback -> draw -> clock.tick. Keys: see `panels.KEYS` and docs/viewer.md.
+events -> update playback -> draw -> wait for the next frame (`FramePacer`). Keys: see
+`panels.KEYS` and docs/viewer.md.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import math
 import os
 import re
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -61,6 +63,29 @@ LAYER_KEYS = {
 }
 ZOOM_STEP = 1.25
 MIN_VIEW_KM = 20.0
+
+
+class FramePacer:
+    """Frames at a steady rate: each frame is due at start + n / fps, and the loop sleeps until
+    then. A sleep that overshoots (a busy machine wakes the process late) is made up by a
+    shorter next sleep, so the rate holds on average, which pygame's Clock.tick (a fixed wait
+    after each frame) does not; a loop that has fallen a whole frame behind starts afresh
+    rather than rushing frames to catch up."""
+
+    def __init__(self, fps: float):
+        self.period = 1.0 / fps
+        self.last = time.perf_counter()
+        self.due = self.last + self.period
+
+    def wait(self) -> float:
+        """Sleep until the next frame is due; returns the seconds since the last frame."""
+        now = time.perf_counter()
+        if self.due > now:
+            time.sleep(self.due - now)
+            now = time.perf_counter()
+        self.due = max(self.due, now - self.period) + self.period
+        dt, self.last = now - self.last, now
+        return dt
 
 
 class MissingExtra(Exception):
@@ -379,7 +404,7 @@ def play(replay: Replay, *, size=(1280, 800), brancher=None, branch=None,
             control.say(state, "What if: space plays both futures; v: overlay, split or base",
                         0.0)
             state.message_until = 6.0
-        clock = pygame.time.Clock()
+        pacer = FramePacer(FPS)
         layout = renderer.layout(screen.get_size())
         dt = 0.0
         running = True
@@ -401,7 +426,7 @@ def play(replay: Replay, *, size=(1280, 800), brancher=None, branch=None,
                 if job is not None and not job.done:
                     draw_progress(screen, layout, job)
             pygame.display.flip()
-            dt = clock.tick(FPS) / 1000  # 4. tick
+            dt = pacer.wait()  # 4. tick
     except KeyboardInterrupt:
         pass
     finally:

@@ -184,6 +184,9 @@ class Renderer:
         self.replay = replay
         th = replay.theatre
         self.ridges = voronoi_ridges(th) if ridges is None else ridges
+        self.ridge_ends = (np.array([r[0] for r in self.ridges], dtype=np.int64),
+                           np.array([r[1] for r in self.ridges], dtype=np.int64))
+        self.front_cache: dict[bytes, frozenset[int]] = {}  # control pattern -> front ridges
         self.branch: BranchView | None = None  # a what-if shown with this (base) replay
         self.alt: Renderer | None = None  # draws the what-if's own map in split screen
         self._ghost_key = None
@@ -340,6 +343,14 @@ class Renderer:
             return None, (0, 0)
         owner = self.owner[::-1][r0:r1, c0:c1]  # north row first
         rgba = np.ascontiguousarray(colour(owner), dtype=np.uint8)
+        if hatch:  # a sparse layer: only the box around its coloured cells is drawn
+            rows, cols = np.nonzero(rgba[:, :, 3])
+            if not len(rows):
+                return None, (0, 0)
+            top, left = int(rows.min()), int(cols.min())
+            rgba = np.ascontiguousarray(rgba[top:int(rows.max()) + 1, left:int(cols.max()) + 1])
+            r0, r1 = r0 + top, r0 + top + rgba.shape[0]
+            c0, c1 = c0 + left, c0 + left + rgba.shape[1]
         small = pygame.image.frombytes(rgba.tobytes(), (c1 - c0, r1 - r0), "RGBA")
         x0, y0 = vp.lonlat_to_px(lon0 + c0 * lon_step, lat1 - r0 * lat_step)
         x1, y1 = vp.lonlat_to_px(lon0 + c1 * lon_step, lat1 - r1 * lat_step)
@@ -347,8 +358,9 @@ class Renderer:
         big = pygame.transform.scale(small, size)
         if hatch:
             alpha = pygame.surfarray.pixels_alpha(big)
-            xs, ys = np.indices(alpha.shape)
-            alpha[((xs + ys) % hatch) >= max(2, hatch // 3)] = 0
+            xs, ys = np.ogrid[: alpha.shape[0], : alpha.shape[1]]
+            phase = (round(x0) + round(y0)) % hatch  # stripes fixed to the screen, not the box
+            alpha[((xs + ys + phase) % hatch) >= max(2, hatch // 3)] = 0
             del alpha  # unlock the surface
         return self._fast(big, alpha=True), (round(x0), round(y0))
 

@@ -27,17 +27,20 @@ if TYPE_CHECKING:
 JOIN_PX = 0.75
 
 
-def _front_ridges(renderer: Renderer, ua_held: np.ndarray) -> set[int]:
+def _front_ridges(renderer: Renderer, ua_held: np.ndarray) -> frozenset[int]:
     """Indices of the ridges that are front line for this control pattern (the rule of
-    `render.front_segments`: sides differ, the state border left out)."""
-    out = set()
-    russia = renderer.russia
-    for idx, (i, j, _a, _b) in enumerate(renderer.ridges):
-        if ua_held[i] != ua_held[j]:
-            ru = j if ua_held[i] else i
-            if not russia[ru]:
-                out.add(idx)
-    return out
+    `placement.front_segments`: sides differ, the state border left out), vectorised and
+    cached on the renderer by the pattern (control changes a few times a simulated hour)."""
+    key = ua_held.tobytes()
+    cache = renderer.front_cache
+    if key not in cache:
+        if len(cache) > 16:
+            cache.clear()
+        i, j = renderer.ridge_ends
+        ru = np.where(ua_held[i], j, i)
+        cache[key] = frozenset(np.nonzero((ua_held[i] != ua_held[j])
+                                          & ~renderer.russia[ru])[0].tolist())
+    return cache[key]
 
 
 def chain(segments: list[tuple[tuple, tuple]]) -> list[list[tuple]]:
