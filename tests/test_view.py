@@ -638,3 +638,29 @@ def test_a_doctrine_parameter_for_one_side_typed_in_the_panel(replay, brancher):
     assert panel.changes == [] and panel.kind is None
     _type(control, state, layout, pygame.K_ESCAPE)
     assert not panel.open
+
+
+def test_a_saved_run_is_branched_from_its_own_parameters_and_seed(run, tmp_path):
+    """view RUN_DIR: the branch re-simulates the saved run from its summary's parameters and
+    its seed, and says when this code's replay differs from the saved frames at the branch
+    hour (here: a run saved with --set whose summary is lost)."""
+    from sim.branch import Change
+    from sim.model import CampaignModel
+    from sim.report import write_run
+    from sim.view.whatif_job import Brancher
+
+    th, sc, _ = run
+    params = sc.parameters_with({"capture_ratio": 1.7})
+    rec = CampaignModel(sc, th, params, seed=2).run()
+    write_run(rec, tmp_path)
+    replay = Replay.load(tmp_path, th, sc)
+    change = [Change(save_bridge="kupiansk_road_bridge")]
+    b = Brancher.for_saved(tmp_path, replay, sc, th, process=False)
+    assert b.seed == 2 and b.params.capture_ratio == 1.7
+    view = b.run_now(84, change)
+    assert not view.mismatch
+    assert view.futures.base.frames == rec.frames  # the base's future, simulated again
+    (tmp_path / "summary.json").unlink()
+    lost = Brancher.for_saved(tmp_path, replay, sc, th, process=False)
+    assert lost.params.capture_ratio == sc.parameters_with().capture_ratio
+    assert lost.run_now(84, change).mismatch

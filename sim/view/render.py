@@ -22,7 +22,13 @@ from sim.theatre import BOX, project
 from sim.view import basemap as bm
 from sim.view import panels, whatif_draw
 from sim.view import symbols as sym
-from sim.view.placement import front_segments, unit_placements, unit_position_km, voronoi_ridges
+from sim.view.placement import (  # place_groups: sim/view/preview.py uses it through here
+    front_segments,
+    place_groups,
+    unit_placements,
+    unit_position_km,
+    voronoi_ridges,
+)
 from sim.view.replay import Replay
 
 if TYPE_CHECKING:
@@ -559,3 +565,7 @@ def draw_burst(surface, centre, radius: float, points: int = 8) -> None:
         pts.append((x + rr * math.cos(a), y + rr * math.sin(a)))
     pygame.draw.polygon(surface, BATTLE_FILL, pts)
     pygame.draw.polygon(surface, BATTLE_LINE, pts, 2)
+
+
+__all__ = ["Layout", "Renderer", "ViewState", "front_segments", "place_groups",
+           "unit_placements", "unit_position_km", "voronoi_ridges"]

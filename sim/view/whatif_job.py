@@ -194,14 +194,14 @@ class Brancher:
 
     @classmethod
     def for_record(cls, record: RunRecord, scenario: Scenario, theatre: Theatre,
-                   scenario_path: Path | None = None) -> Brancher:
+                   scenario_path: Path | None = None, **kw: Any) -> Brancher:
         """For a run simulated in this process: its parameters and seed from its record."""
         return cls(scenario, theatre, Parameters(**record.parameters), record.seed,
-                   base_record=record, scenario_path=scenario_path)
+                   base_record=record, scenario_path=scenario_path, **kw)
 
     @classmethod
     def for_saved(cls, run_dir: Path, replay: Replay, scenario: Scenario, theatre: Theatre,
-                  scenario_path: Path | None = None) -> Brancher:
+                  scenario_path: Path | None = None, **kw: Any) -> Brancher:
         """For a saved run folder: the parameters from its summary.json (the scenario's when
         it has none), the seed from its frames; the saved frames are kept to check that this
         code replays the run the same way up to the branch hour (`BranchView.mismatch`)."""
@@ -214,7 +214,7 @@ class Brancher:
         except (OSError, ValueError, TypeError):
             pass  # no or unreadable summary: the scenario's parameters
         return cls(scenario, theatre, params, replay.seed, saved_frames=replay.frames,
-                   scenario_path=scenario_path)
+                   scenario_path=scenario_path, **kw)
 
     def __post_init__(self) -> None:
         self._checkpoints: Checkpoints | None = None
