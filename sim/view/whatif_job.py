@@ -48,6 +48,12 @@ from sim.view.replay import Replay
 YIELD_S = 0.0005
 #: The worker reports progress every this many simulated hours.
 PROGRESS_EVERY_H = 3
+#: Records come back from the worker in parts of this many rows (frames, events...): reading a
+#: part holds the window's interpreter about a millisecond, where the whole record at once
+#: (one C call, ~30 ms for September) would cost the window a frame.
+PART_ROWS = 12
+#: The lists of a packed record sent in parts.
+PARTED = ("frames", "events", "control_changes", "battles", "times")
 #: The worker process runs at this lower scheduling priority (Unix nice increment): on a busy
 #: machine the window's drawing comes first, the background simulation takes what is left.
 WORKER_NICE = 10
@@ -173,7 +179,19 @@ def _serve_one(conn, checkpoints: Checkpoints, msg: tuple, pending: list) -> Non
     except Exception as e:  # noqa: BLE001 - reported to the window, the worker goes on
         conn.send(("error", job_id, f"the branch failed: {type(e).__name__}: {e}"))
         return
-    conn.send(("cancelled", job_id) if result is None else ("done", job_id, result))
+    if result is None:
+        conn.send(("cancelled", job_id))
+        return
+    conn.send(("finishing", job_id))
+    for which in ("branch", "base"):
+        packed = result[which]
+        if packed is None:
+            continue
+        for key in PARTED:
+            rows, packed[key] = packed[key], []
+            for i in range(0, len(rows), PART_ROWS):
+                conn.send(("part", job_id, which, key, rows[i:i + PART_ROWS]))
+    conn.send(("done", job_id, result))
 
 
 # ---------------------------------------------------------------------------------- the owner
@@ -342,6 +360,7 @@ class BranchJob(threading.Thread):
             conn = o._conn
             self.stage = "starting the what-if worker"
             conn.send(("run", self.id, self.hour, self.changes, o.base_record is None))
+            parts: dict[tuple[str, str], list] = {}
             while True:
                 try:
                     msg = conn.recv()
@@ -353,8 +372,15 @@ class BranchJob(threading.Thread):
                     continue  # a message of a job cancelled earlier
                 if kind == "progress":
                     self._report(msg[2], msg[3])
+                elif kind == "finishing":
+                    self.stage = "reading the what-if back"
+                elif kind == "part":
+                    parts.setdefault((msg[2], msg[3]), []).extend(msg[4])
                 elif kind == "done":
-                    return msg[2]
+                    result = msg[2]
+                    for (which, key), rows in parts.items():
+                        result[which][key] = rows
+                    return result
                 elif kind == "error":
                     self.error = msg[2]
                     return None
