@@ -141,8 +141,8 @@ def _unit(m: CampaignModel, uid: str):
     if m.unit_gone(uid):
         raise ChangeError(f"unit {uid!r} has already left the map (surrendered or disbanded)")
     spec = next(u for u in m.scenario.units if u.id == uid)
-    raise ChangeError(f"unit {uid!r} is not on the map yet at {m.now:%d %b %H:%M} (it arrives "
-                      f"{spec.arrives:%d %b %H:%M})")
+    raise ChangeError(f"unit {uid!r} is not on the map yet at {m.now.day} {m.now:%b %H:%M} (it arrives "
+                      f"{spec.arrives.day} {spec.arrives:%b %H:%M})")
 
 
 def _bridge(m: CampaignModel, cid: str):
@@ -266,7 +266,7 @@ def destroy_bridge(m: CampaignModel, cid: str) -> str:
     c = _bridge(m, cid)
     state = m.world.crossings[cid]
     if not state.destructible:
-        raise ChangeError(f"{c.name} is already {state.value} at {m.now:%d %b %H:%M}")
+        raise ChangeError(f"{c.name} is already {state.value} at {m.now.day} {m.now:%b %H:%M}")
     m.world.indestructible.discard(cid)
     text = _whatif(m, f"{c.name} is destroyed", node=c.u, target=cid)
     m.destroy_crossing(cid, cause="what-if strike")
@@ -278,7 +278,7 @@ def save_bridge(m: CampaignModel, cid: str) -> str:
     c = _bridge(m, cid)
     state = m.world.crossings[cid]
     if state != CrossingState.INTACT:
-        raise ChangeError(f"{c.name} is already {state.value} at {m.now:%d %b %H:%M}: "
+        raise ChangeError(f"{c.name} is already {state.value} at {m.now.day} {m.now:%b %H:%M}: "
                           "branch from an earlier hour")
     m.world.indestructible.add(cid)
     return _whatif(m, f"{c.name} cannot be destroyed", node=c.u, target=cid)
