@@ -141,8 +141,8 @@ def _unit(m: CampaignModel, uid: str):
     if m.unit_gone(uid):
         raise ChangeError(f"unit {uid!r} has already left the map (surrendered or disbanded)")
     spec = next(u for u in m.scenario.units if u.id == uid)
-    raise ChangeError(f"unit {uid!r} is not on the map yet at {m.now.day} {m.now:%b %H:%M} (it arrives "
-                      f"{spec.arrives.day} {spec.arrives:%b %H:%M})")
+    raise ChangeError(f"unit {uid!r} is not on the map yet at {m.now.day} {m.now:%b %H:%M} "
+                      f"(it arrives {spec.arrives.day} {spec.arrives:%b %H:%M})")
 
 
 def _bridge(m: CampaignModel, cid: str):

@@ -14,7 +14,9 @@ the window opens: `warm()`), which keeps the base run as checkpoints (sim/branch
 A thread of the window's process only waits for the worker's messages (progress, then the
 records) and builds what the window draws. Only one job runs at a time; starting another
 cancels the first. `process=False` runs the same code in a thread instead (tests, small maps);
-`run_now` runs it in the caller's thread (the command line).
+`run_now` runs it in the caller's thread (the command line). The worker is started with
+multiprocessing's "spawn": a script that opens a window with a `Brancher` keeps its top level
+under `if __name__ == "__main__":`, as run.py does.
 
 With the base run's record at hand (a replay just simulated), the branch alone is simulated. For
 a run loaded from disk, the base's future is simulated again from the branch hour too (the
