@@ -200,12 +200,14 @@ class CampaignModel(mesa.Model):
             occ: dict = {s: set() for s in SIDES}
             idx: dict[str, list[int]] = {s: [] for s in SIDES}
             adv: dict[str, list[int]] = {s: [] for s in SIDES}
+            index = self.node_index
             for u in self.active_units():
                 if u.holds_ground:
                     occ[u.side].add(u.node)
-                    idx[u.side].append(self.node_index[u.node])
+                    i = index[u.node]
+                    idx[u.side].append(i)
                     if u.advancing:
-                        adv[u.side].append(self.node_index[u.node])
+                        adv[u.side].append(i)
             for s in SIDES:
                 occ["xy_" + s] = self.node_xy[idx[s]].reshape(-1, 2)
                 occ["adv_" + s] = self.node_xy[adv[s]].reshape(-1, 2)
@@ -335,7 +337,6 @@ class CampaignModel(mesa.Model):
         self.log(status.value, unit=unit, node=unit.node, text=f"{unit.name} {why}")
         unit.status = status
         unit.route, unit.next_node = [], None
-        unit.last_node = unit.node
         unit.remove()
         del self._units[unit.key]
         self.gone.append(unit)

@@ -103,6 +103,12 @@ class Theatre:
     territory: Territory
     _names: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
+    @functools.cached_property
+    def adjacency(self) -> dict[str, list[tuple[str, dict]]]:
+        """Node -> [(neighbour, edge attributes)], in the graph's own neighbour order (for
+        route searches, sim/movement.py)."""
+        return {n: list(nbrs.items()) for n, nbrs in self.graph.adj.items()}
+
     def project(self, lon, lat):
         """Equirectangular projection about (LON0, LAT0): returns (x_km, y_km), y grows north."""
         return project(lon, lat)
