@@ -57,6 +57,40 @@ class EdgeArrays:
                    [d.get("crossing") for _, _, d in edges])
 
 
+@dataclass
+class Positions:
+    """Where each side's units hold ground (active, not routed, not a column on the road out),
+    and which of them are advancing (attacking or moving). Per side: the nodes, a boolean per
+    node (theatre order) and the units' positions in km (one row per unit, in unit order)."""
+
+    nodes: dict[str, set[str]]
+    mask: dict[str, np.ndarray]
+    advancing_mask: dict[str, np.ndarray]
+    xy: dict[str, np.ndarray]
+    advancing_xy: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, m: CampaignModel) -> Positions:
+        idx: dict[str, list[int]] = {s: [] for s in SIDES}
+        adv: dict[str, list[int]] = {s: [] for s in SIDES}
+        index = m.node_index
+        for u in m.active_units():
+            if u.holds_ground:
+                i = index[u.node]
+                idx[u.side].append(i)
+                if u.advancing:
+                    adv[u.side].append(i)
+        n = len(m.node_ids)
+        mask = {s: np.zeros(n, dtype=bool) for s in SIDES}
+        advancing_mask = {s: np.zeros(n, dtype=bool) for s in SIDES}
+        for s in SIDES:
+            mask[s][idx[s]] = True
+            advancing_mask[s][adv[s]] = True
+        return cls({s: {m.node_ids[i] for i in idx[s]} for s in SIDES}, mask, advancing_mask,
+                   {s: m.node_xy[idx[s]].reshape(-1, 2) for s in SIDES},
+                   {s: m.node_xy[adv[s]].reshape(-1, 2) for s in SIDES})
+
+
 class CampaignModel(mesa.Model):
     """An operation replayed hour by hour.
 
@@ -88,6 +122,7 @@ class CampaignModel(mesa.Model):
         g = self.graph
         self.node_xy = np.array([[g.nodes[n]["x_km"], g.nodes[n]["y_km"]] for n in self.node_ids])
         self.node_area = np.array([g.nodes[n]["area_km2"] for n in self.node_ids])
+        self.urban = np.array([g.nodes[n]["terrain"] == "urban" for n in self.node_ids])
         self.edges = EdgeArrays.of(g, self.node_index)
         self.cost_graph = CostGraph(len(self.node_ids), self.edges.u, self.edges.v)
         self.supply_cache: dict = {}
@@ -118,7 +153,8 @@ class CampaignModel(mesa.Model):
                 unit = self._place(spec, i)
                 if unit.posture == Posture.DEFEND:  # in position before the start: dug in
                     unit.hours_in_place = self.params.dig_in_hours
-        self._occupied_cache: dict | None = None
+        self._positions: Positions | None = None
+        self._held: tuple[int, dict[str, np.ndarray]] | None = None
         self._roster: dict | None = None
         self.last_battles: dict[str, tuple[str, float, list[Unit]]] = {}
 
@@ -191,31 +227,31 @@ class CampaignModel(mesa.Model):
     def enemy_xy(self, side: str, advancing: bool = False) -> np.ndarray:
         """Positions (km) of the enemy's units holding ground, or only of those attacking or
         moving (cached within a phase)."""
-        self.occupied_by(side)
-        return self._occupied_cache[("adv_" if advancing else "xy_") + other(side)]
+        pos = self.positions()
+        return (pos.advancing_xy if advancing else pos.xy)[other(side)]
 
     def occupied_by(self, side: str) -> set[str]:
         """Nodes where `side` has a unit holding ground (cached within a phase)."""
-        if self._occupied_cache is None:
-            occ: dict = {s: set() for s in SIDES}
-            idx: dict[str, list[int]] = {s: [] for s in SIDES}
-            adv: dict[str, list[int]] = {s: [] for s in SIDES}
-            index = self.node_index
-            for u in self.active_units():
-                if u.holds_ground:
-                    occ[u.side].add(u.node)
-                    i = index[u.node]
-                    idx[u.side].append(i)
-                    if u.advancing:
-                        adv[u.side].append(i)
-            for s in SIDES:
-                occ["xy_" + s] = self.node_xy[idx[s]].reshape(-1, 2)
-                occ["adv_" + s] = self.node_xy[adv[s]].reshape(-1, 2)
-            self._occupied_cache = occ
-        return self._occupied_cache[side]
+        return self.positions().nodes[side]
+
+    def positions(self) -> Positions:
+        """Where each side holds ground now (cached until a unit moves or changes posture:
+        positions_changed)."""
+        if self._positions is None:
+            self._positions = Positions.of(self)
+        return self._positions
+
+    def held(self, side: str) -> np.ndarray:
+        """Boolean per node (theatre order): `side` holds it now (cached by the world's
+        version, which every change of control bumps)."""
+        version = self.world.version
+        if self._held is None or self._held[0] != version:
+            ua = np.array([self.world.control[n] == "UA" for n in self.node_ids])
+            self._held = (version, {"UA": ua, "RU": ~ua})
+        return self._held[1][side]
 
     def positions_changed(self) -> None:
-        self._occupied_cache = None
+        self._positions = None
 
     def prepared(self, unit: Unit) -> bool:
         """Dug in: in place for dig_in_hours, and in supply (digging in needs timber, mines

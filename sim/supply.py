@@ -18,7 +18,7 @@ The traces run over the edges whose two ends the side holds and whose crossing s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,6 +40,9 @@ class SupplyNet:
     dist: np.ndarray  # effective km from the bases, per node (inf: not reached)
     pred: np.ndarray  # predecessor towards the source that feeds it (-9999 at sources)
     feeders: tuple[np.ndarray, ...] = ()  # the stages behind: forward depot -> haul -> rail
+    #: node -> (supply km, line of supply) of a unit there (unit_supply_km; the net is
+    #: immutable once traced, so each is worked out once). The lists are shared: read only.
+    to_unit: dict[str, tuple[float, list[str]]] = field(default_factory=dict, repr=False)
 
     def reaches(self, node: str) -> bool:
         return bool(np.isfinite(self.dist[self.index[node]]))
@@ -115,7 +118,7 @@ def _trace(m: CampaignModel, side: str) -> SupplyNet:
     depots as bases.
     """
     n = len(m.node_ids)
-    held = np.array([m.world.control[x] == side for x in m.node_ids])
+    held = m.held(side)
     depots = [d for d in m.world.depots.values() if d.side == side and d.working
               and held[m.node_index[d.node]]]
     bases = [d for d in depots if d.kind == "base"] or depots
@@ -149,15 +152,21 @@ def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel) -> tuple[float,
     """Traced supply distance to a unit and the route (depot first). The unit's own node may
     be contested or just taken; then the best neighbour the side holds is used."""
     node = unit.node
+    known = net.to_unit.get(node)
+    if known is not None:
+        return known
     if net.reaches(node):
-        return net.distance(node), net.path(node)
-    best, best_nb = math.inf, None
-    for nb in sorted(m.graph.neighbors(node)):
-        if net.reaches(nb):
-            d = net.distance(nb) + m.graph.edges[node, nb]["length_km"]
-            if d < best:
-                best, best_nb = d, nb
-    return best, ([*net.path(best_nb), node] if best_nb else [])
+        known = net.distance(node), net.path(node)
+    else:
+        best, best_nb = math.inf, None
+        for nb in sorted(m.graph.neighbors(node)):
+            if net.reaches(nb):
+                d = net.distance(nb) + m.graph.edges[node, nb]["length_km"]
+                if d < best:
+                    best, best_nb = d, nb
+        known = best, ([*net.path(best_nb), node] if best_nb else [])
+    net.to_unit[node] = known
+    return known
 
 
 def update_supply(m: CampaignModel, nets: dict[str, SupplyNet]) -> None:
