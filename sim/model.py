@@ -119,6 +119,7 @@ class CampaignModel(mesa.Model):
 
         self.node_ids: list[str] = list(self.theatre.node_ids)
         self.node_index = {n: i for i, n in enumerate(self.node_ids)}
+        self.node_index_or_none: dict[str | None, int] = {**self.node_index, None: -1}
         g = self.graph
         self.node_xy = np.array([[g.nodes[n]["x_km"], g.nodes[n]["y_km"]] for n in self.node_ids])
         self.node_area = np.array([g.nodes[n]["area_km2"] for n in self.node_ids])
@@ -155,6 +156,8 @@ class CampaignModel(mesa.Model):
                     unit.hours_in_place = self.params.dig_in_hours
         self._positions: Positions | None = None
         self._held: tuple[int, dict[str, np.ndarray]] | None = None
+        self._code: tuple[int, str] | None = None
+        self._crossings_out: tuple[int, dict[str, str]] | None = None
         self._roster: dict | None = None
         self.last_battles: dict[str, tuple[str, float, list[Unit]]] = {}
 
@@ -249,6 +252,24 @@ class CampaignModel(mesa.Model):
             ua = np.array([self.world.control[n] == "UA" for n in self.node_ids])
             self._held = (version, {"UA": ua, "RU": ~ua})
         return self._held[1][side]
+
+    def control_code(self) -> str:
+        """Control as one string in node order ('U' or 'R' per node), for frames (cached by
+        the world's version)."""
+        version = self.world.version
+        if self._code is None or self._code[0] != version:
+            self._code = (version, self.world.control_code(self.node_ids))
+        return self._code[1]
+
+    def crossings_out(self) -> dict[str, str]:
+        """Crossings that do not stand as built: id -> "destroyed" or "pontoon" (cached by
+        the crossings' version; read only)."""
+        version = self.world.crossings_version
+        if self._crossings_out is None or self._crossings_out[0] != version:
+            self._crossings_out = (version, {c: s.value for c, s in
+                                             sorted(self.world.crossings.items())
+                                             if s in ("destroyed", "pontoon")})
+        return self._crossings_out[1]
 
     def positions_changed(self) -> None:
         self._positions = None
@@ -376,7 +397,7 @@ class CampaignModel(mesa.Model):
         unit.remove()
         del self._units[unit.key]
         self.gone.append(unit)
-        self.record.gone(unit)
+        self.record.gone(unit, self)
         self._roster = None
         self.positions_changed()
 

@@ -141,24 +141,3 @@ class Unit(CellAgent):
         self.equipment -= items
         self.abandoned += items
         return items
-
-    def snapshot(self) -> dict:
-        """What the viewer and the record need of this unit at the end of an hour. Numbers are
-        rounded as Python floats whatever their type (numpy rounds a numpy float its own way:
-        771/800 gives 0.9638 there, 0.9637 here), so the record does not depend on which
-        arithmetic produced a value."""
-        return {
-            "id": self.key,
-            "node": self.node,
-            "next": self.next_node,
-            "progress_km": round(float(self.progress_km), 2),
-            "posture": self.posture.value,
-            "status": self.status.value,
-            "strength": round(float(self.strength_fraction), 4),
-            "morale": round(float(self.morale), 4),
-            "supply": round(float(self.supply), 4),
-            "equipment": [int(x) for x in self.equipment],
-            "task": self.task.value,
-            "objective": self.objective,
-            "in_combat": self.in_combat,
-        }
