@@ -192,7 +192,7 @@ class Commander(mesa.Agent):
         for e in m.active_units(other(self.side)):
             if e.holds_ground and e.advancing:
                 near_of.setdefault(e.node, []).append(e)
-                for nb in m.graph.neighbors(e.node):
+                for nb, _ in m.theatre.adjacency[e.node]:
                     near_of.setdefault(nb, []).append(e)
         for w in self.watches:
             units = self._members(w)

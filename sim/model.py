@@ -11,6 +11,7 @@ sim/movement.py, sim/supply.py and sim/control.py. The state they share is one `
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -57,38 +58,54 @@ class EdgeArrays:
                    [d.get("crossing") for _, _, d in edges])
 
 
-@dataclass
 class Positions:
     """Where each side's units hold ground (active, not routed, not a column on the road out),
     and which of them are advancing (attacking or moving). Per side: the nodes, a boolean per
-    node (theatre order) and the units' positions in km (one row per unit, in unit order)."""
+    node (theatre order) and the units' positions in km (one row per unit, in unit order).
+    Rebuilt after anything moves (a few times an hour), so the parts are worked out when first
+    asked for."""
 
-    nodes: dict[str, set[str]]
-    mask: dict[str, np.ndarray]
-    advancing_mask: dict[str, np.ndarray]
-    xy: dict[str, np.ndarray]
-    advancing_xy: dict[str, np.ndarray]
-
-    @classmethod
-    def of(cls, m: CampaignModel) -> Positions:
+    def __init__(self, m: CampaignModel):
+        self._m = m
+        index = m.node_index
         idx: dict[str, list[int]] = {s: [] for s in SIDES}
         adv: dict[str, list[int]] = {s: [] for s in SIDES}
-        index = m.node_index
-        for u in m.active_units():
-            if u.holds_ground:
-                i = index[u.node]
-                idx[u.side].append(i)
-                if u.advancing:
-                    adv[u.side].append(i)
-        n = len(m.node_ids)
-        mask = {s: np.zeros(n, dtype=bool) for s in SIDES}
-        advancing_mask = {s: np.zeros(n, dtype=bool) for s in SIDES}
-        for s in SIDES:
-            mask[s][idx[s]] = True
-            advancing_mask[s][adv[s]] = True
-        return cls({s: {m.node_ids[i] for i in idx[s]} for s in SIDES}, mask, advancing_mask,
-                   {s: m.node_xy[idx[s]].reshape(-1, 2) for s in SIDES},
-                   {s: m.node_xy[adv[s]].reshape(-1, 2) for s in SIDES})
+        for u in m.active_units():  # Unit.holds_ground and Unit.advancing, inlined
+            posture = u.posture
+            if (u.status != Status.ACTIVE or posture == Posture.ROUT
+                    or (posture == Posture.WITHDRAW and (u.next_node is not None or u.route))):
+                continue
+            i = index[u.node]
+            idx[u.side].append(i)
+            if posture == Posture.ATTACK or posture == Posture.MOVE:
+                adv[u.side].append(i)
+        self.index, self.advancing_index = idx, adv
+
+    @functools.cached_property
+    def nodes(self) -> dict[str, set[str]]:
+        ids = self._m.node_ids
+        return {s: {ids[i] for i in self.index[s]} for s in SIDES}
+
+    @functools.cached_property
+    def mask(self) -> dict[str, np.ndarray]:
+        return {s: self._mask(self.index[s]) for s in SIDES}
+
+    @functools.cached_property
+    def advancing_mask(self) -> dict[str, np.ndarray]:
+        return {s: self._mask(self.advancing_index[s]) for s in SIDES}
+
+    @functools.cached_property
+    def xy(self) -> dict[str, np.ndarray]:
+        return {s: self._m.node_xy[self.index[s]].reshape(-1, 2) for s in SIDES}
+
+    @functools.cached_property
+    def advancing_xy(self) -> dict[str, np.ndarray]:
+        return {s: self._m.node_xy[self.advancing_index[s]].reshape(-1, 2) for s in SIDES}
+
+    def _mask(self, index: list[int]) -> np.ndarray:
+        out = np.zeros(len(self._m.node_ids), dtype=bool)
+        out[index] = True
+        return out
 
 
 class CampaignModel(mesa.Model):
@@ -241,7 +258,7 @@ class CampaignModel(mesa.Model):
         """Where each side holds ground now (cached until a unit moves or changes posture:
         positions_changed)."""
         if self._positions is None:
-            self._positions = Positions.of(self)
+            self._positions = Positions(self)
         return self._positions
 
     def held(self, side: str) -> np.ndarray:
