@@ -194,9 +194,13 @@ class Commander(mesa.Agent):
                 near_of.setdefault(e.node, []).append(e)
                 for nb, _ in m.theatre.adjacency[e.node]:
                     near_of.setdefault(nb, []).append(e)
+        enemy = other(self.side)
+        capture = self.p.capture_ratio
+        attacked = [node for node, (attacker, ratio, _) in sorted(m.last_battles.items())
+                    if attacker == enemy and ratio >= capture]
         for w in self.watches:
             units = self._members(w)
-            reason = self._threat(units, near_of) if units else None
+            reason = self._threat(units, near_of, attacked) if units else None
             if reason is None:
                 w.threatened_since, w.reason = None, ""
             elif w.threatened_since is None:
@@ -204,7 +208,8 @@ class Commander(mesa.Agent):
             else:
                 w.reason = reason
 
-    def _threat(self, units: list[Unit], near_of: dict[str, list[Unit]]) -> str | None:
+    def _threat(self, units: list[Unit], near_of: dict[str, list[Unit]],
+                attacked: list[str]) -> str | None:
         """The evidence a commander sees that a grouping's line of supply is threatened, or
         None, in order: the line is cut; the units, in supply range when they took their
         positions, are all out of it now (the line was broken behind them and the supply comes
@@ -215,7 +220,8 @@ class Commander(mesa.Agent):
         line behind the grouping's own places. A unit that took its position already short of
         supply (over-extended by its own advance) is brought supply, not pulled back: its
         morale and power wear down instead (docs/model.md). `near_of`: place -> enemy troops
-        on the move standing at it or one road from it."""
+        on the move standing at it or one road from it; `attacked`: the places the enemy is
+        attacking at capture_ratio or better, in name order."""
         p, m = self.p, self.model
         if any(not math.isfinite(u.supply_km) for u in units):
             return "its line of supply is cut"
@@ -224,9 +230,8 @@ class Commander(mesa.Agent):
         rear = {n for u in units for n in u.supply_route} - {u.node for u in units}
         if not rear:
             return None
-        enemy = other(self.side)
-        for node, (attacker, ratio, _) in sorted(m.last_battles.items()):
-            if attacker == enemy and node in rear and ratio >= p.capture_ratio:
+        for node in attacked:
+            if node in rear:
                 return f"the enemy is attacking {m.place_name(node)} on its line of supply"
         near = list({e.key: e for n in sorted(rear & near_of.keys())
                      for e in near_of[n]}.values())

@@ -80,9 +80,13 @@ def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[Control
     holder_present = np.where(ua, present["UA"], present["RU"])
     holder_reaches = np.where(ua, np.isfinite(nets["UA"].dist), np.isfinite(nets["RU"].dist))
     holder_has_depots = np.where(ua, m.world.has_depots("UA"), m.world.has_depots("RU"))
-    # a neighbour held by the enemy (over any edge, bridged or not)
-    held_next_door = m.theatre.neighbours @ ua.astype(np.int64)  # UA neighbours per node
-    enemy_next_door = np.where(ua, held_next_door < m.theatre.degree, held_next_door > 0)
+    # a neighbour held by the enemy (over any edge, bridged or not): an end of an edge whose
+    # two ends are held by different sides
+    e = m.edges
+    front = ua[e.u] != ua[e.v]
+    enemy_next_door = np.zeros(len(ua), dtype=bool)
+    enemy_next_door[e.u[front]] = True
+    enemy_next_door[e.v[front]] = True
 
     occupation = occupied_by_enemy & ~occupied_by_holder
     empty = ~occupied_by_enemy & ~occupied_by_holder

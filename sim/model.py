@@ -599,14 +599,16 @@ class CampaignModel(mesa.Model):
             return support, gave
         nodes = list(battles)
         bxy = self.node_xy[[self.node_index[n] for n in nodes]]
-        for unit in self.active_units():
-            if unit.key in engaged or not unit.holds_ground:
-                continue
-            if unit.equipment[ARTILLERY] + unit.equipment[MLRS] <= 0:
-                continue
-            d = np.linalg.norm(bxy - self.node_xy[self.node_index[unit.node]], axis=1)
-            j = int(np.argmin(d))
-            value = self._fire_value(unit, float(d[j]))
+        guns = [u for u in self.active_units() if u.key not in engaged and u.holds_ground
+                and u.equipment[ARTILLERY] + u.equipment[MLRS] > 0]
+        if not guns:
+            return support, gave
+        uxy = self.node_xy[[self.node_index[u.node] for u in guns]]
+        dist = np.linalg.norm(bxy[None, :, :] - uxy[:, None, :], axis=2)  # gun x battle
+        nearest = np.argmin(dist, axis=1)
+        for unit, d, j in zip(guns, dist[np.arange(len(guns)), nearest].tolist(),
+                              nearest.tolist(), strict=True):
+            value = self._fire_value(unit, d)
             if value > 0:
                 key = (nodes[j], unit.side)
                 support[key] = support.get(key, 0.0) + value

@@ -32,7 +32,6 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 from ruamel.yaml import YAML
-from scipy.sparse import csr_matrix
 from scipy.spatial import Delaunay, cKDTree
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
@@ -109,19 +108,6 @@ class Theatre:
         """Node -> [(neighbour, edge attributes)], in the graph's own neighbour order (for
         route searches, sim/movement.py)."""
         return {n: list(nbrs.items()) for n, nbrs in self.graph.adj.items()}
-
-    @functools.cached_property
-    def neighbours(self) -> csr_matrix:
-        """Adjacency matrix (node_ids order, 1 where an edge joins two nodes, bridged or not)."""
-        index = {n: i for i, n in enumerate(self.node_ids)}
-        u, v = zip(*((index[a], index[b]) for a, b in self.graph.edges), strict=True)
-        n = len(self.node_ids)
-        return csr_matrix((np.ones(2 * len(u), dtype=np.int64), (u + v, v + u)), shape=(n, n))
-
-    @functools.cached_property
-    def degree(self) -> np.ndarray:
-        """Number of neighbours per node (node_ids order)."""
-        return np.asarray(self.neighbours.sum(axis=1)).ravel()
 
     def project(self, lon, lat):
         """Equirectangular projection about (LON0, LAT0): returns (x_km, y_km), y grows north."""
