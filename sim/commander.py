@@ -63,6 +63,9 @@ class GroupingWatch:
     threatened_since: datetime | None = None
     reason: str = ""
     ordered_back: bool = False
+    #: a unit watched on its own (not in a grouping): the fallback places where it already
+    #: stands back (its line is not watched there); None for a grouping
+    own_fallback: frozenset[str] | None = None
 
 
 class Commander(mesa.Agent):
@@ -81,8 +84,9 @@ class Commander(mesa.Agent):
         # every other unit of the side is watched on its own
         for spec in model.scenario.units:
             if spec.side == side and spec.id not in grouped:
-                self.watches.append(GroupingWatch(Grouping(
-                    id=spec.id, units=[spec.id], source="implicit: one unit")))
+                self.watches.append(GroupingWatch(
+                    Grouping(id=spec.id, units=[spec.id], source="implicit: one unit"),
+                    own_fallback=frozenset(model.scenario.fallback.get(side, []))))
         self.next_review = model.start
 
     @property
@@ -178,10 +182,9 @@ class Commander(mesa.Agent):
         out = []
         for uid in watch.spec.units:
             u = m.unit(uid)
-            implicit = len(watch.spec.units) == 1 and watch.spec.id == uid
             if (u is not None and u.task in (Task.HOLD, Task.RESERVE) and not u.route
                     and u.posture not in (Posture.WITHDRAW, Posture.ROUT) and not u.stalled_on
-                    and not (implicit and u.node in doctrine.fallback_places(u, m))):
+                    and not (watch.own_fallback is not None and u.node in watch.own_fallback)):
                 out.append(u)
         return out
 
