@@ -145,6 +145,7 @@ class CampaignModel(mesa.Model):
         self.cost_graph = CostGraph(len(self.node_ids), self.edges.u, self.edges.v)
         self.supply_cache: dict = {}
         self._totals_cache: tuple[int, dict] | None = None
+        self._control_quiet: tuple | None = None  # inputs of an hour with no change of control
 
         crossings = {cid: CrossingState("intact" if c.kind in ("bridge", "rail_bridge")
                                         else c.kind)
@@ -543,7 +544,7 @@ class CampaignModel(mesa.Model):
 
     def pontoons_under_fire(self) -> None:
         """Pontoons in range of enemy guns may be destroyed (crossing_fire), as bridges are."""
-        for cid, state in sorted(self.world.crossings.items()):
+        for cid, state in list(self.crossings_out().items()):
             if state != CrossingState.PONTOON or cid in self.world.indestructible:
                 continue
             c = self.theatre.crossings[cid]
@@ -725,8 +726,8 @@ class CampaignModel(mesa.Model):
                           side=side or (unit.side if unit else None), target=target)
 
     def totals(self) -> dict:
-        """Held area and settlements by side (for the record and reporters; computed once
-        per step)."""
-        if self._totals_cache is None or self._totals_cache[0] != self.steps:
-            self._totals_cache = (self.steps, held_totals(self))
+        """Held area and settlements by side (for the record; cached by the world's version,
+        which every change of control bumps)."""
+        if self._totals_cache is None or self._totals_cache[0] != self.world.version:
+            self._totals_cache = (self.world.version, held_totals(self))
         return self._totals_cache[1]
