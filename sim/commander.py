@@ -190,14 +190,14 @@ class Commander(mesa.Agent):
 
     def _watch(self, now: datetime) -> None:
         m = self.model
+        enemy = other(self.side)
         # the enemy's advancing troops, and the places one road from them (once an hour)
         near_of: dict[str, list[Unit]] = {}
-        for e in m.active_units(other(self.side)):
+        for e in m.active_units(enemy):
             if e.holds_ground and e.advancing:
                 near_of.setdefault(e.node, []).append(e)
                 for nb, _ in m.theatre.adjacency[e.node]:
                     near_of.setdefault(nb, []).append(e)
-        enemy = other(self.side)
         capture = self.p.capture_ratio
         attacked = [node for node, (attacker, ratio, _) in sorted(m.last_battles.items())
                     if attacker == enemy and ratio >= capture]
@@ -273,15 +273,19 @@ class Commander(mesa.Agent):
             return
         delay = timedelta(hours=p.order_delay_hours)
         pending = {id(d.payload) for d in self.decisions if d.kind == "give_up"}
+        decision_time = timedelta(hours=p.withdraw_decision_hours)
         for w in self.watches:
             if (w.threatened_since is not None and not w.ordered_back
-                    and now - w.threatened_since >= timedelta(hours=p.withdraw_decision_hours)
+                    and now - w.threatened_since >= decision_time
                     and w.spec.on_threat == "withdraw"):
                 w.ordered_back = True
                 self._decide(now + delay, "withdraw", (w, w.reason))
+        siege = m.world.siege
+        if all(v < p.give_up_share for v in siege.values()):
+            return  # no position of either side is being lost
         for u in m.active_units(self.side):
             g = m.grouping_of(u)
-            if (m.world.siege.get(u.node, 0.0) >= p.give_up_share and id(u) not in pending
+            if (siege.get(u.node, 0.0) >= p.give_up_share and id(u) not in pending
                     and u.task in (Task.HOLD, Task.RESERVE) and not u.retreating
                     and (g is None or g.on_threat == "withdraw")):
                 self._decide(now + delay, "give_up", u)

@@ -146,6 +146,7 @@ class CampaignModel(mesa.Model):
         self.supply_cache: dict = {}
         self._totals_cache: tuple[int, dict] | None = None
         self._control_quiet: tuple | None = None  # inputs of an hour with no change of control
+        self._standing: tuple[int, np.ndarray] | None = None  # supply.standing_edges
 
         crossings = {cid: CrossingState("intact" if c.kind in ("bridge", "rail_bridge")
                                         else c.kind)

@@ -91,8 +91,14 @@ class CostGraph:
 
 
 def standing_edges(m: CampaignModel) -> np.ndarray:
-    """Boolean per edge: its crossing (if any) can be used now."""
-    return np.array([m.world.passable(c) for c in m.edges.crossing])
+    """Boolean per edge: its crossing (if any) can be used now (cached by the crossings'
+    version; read only)."""
+    version = m.world.crossings_version
+    cached = m._standing
+    if cached is None or cached[0] != version:
+        m._standing = cached = (version, np.array([m.world.passable(c)
+                                                   for c in m.edges.crossing]))
+    return cached[1]
 
 
 def trace(m: CampaignModel, side: str) -> SupplyNet:
