@@ -230,7 +230,10 @@ class Commander(mesa.Agent):
             return "its line of supply is cut"
         if all(u.position_supply_km <= p.supply_range_km < u.supply_km for u in units):
             return "it has lost its supply"
-        rear = {n for u in units for n in u.supply_route} - {u.node for u in units}
+        if len(units) == 1:
+            rear = units[0].supply_places - {units[0].node}
+        else:
+            rear = frozenset().union(*(u.supply_places for u in units)) - {u.node for u in units}
         if not rear:
             return None
         for node in attacked:

@@ -40,9 +40,11 @@ class SupplyNet:
     dist: np.ndarray  # effective km from the bases, per node (inf: not reached)
     pred: np.ndarray  # predecessor towards the source that feeds it (-9999 at sources)
     feeders: tuple[np.ndarray, ...] = ()  # the stages behind: forward depot -> haul -> rail
-    #: node -> (supply km, line of supply) of a unit there (unit_supply_km; the net is
-    #: immutable once traced, so each is worked out once). The lists are shared: read only.
-    to_unit: dict[str, tuple[float, list[str]]] = field(default_factory=dict, repr=False)
+    #: node -> (supply km, line of supply, its places as a set) of a unit there
+    #: (unit_supply_km; the net is immutable once traced, so each is worked out once). The
+    #: lists are shared: read only.
+    to_unit: dict[str, tuple[float, list[str], frozenset[str]]] = field(default_factory=dict,
+                                                                        repr=False)
 
     def reaches(self, node: str) -> bool:
         return bool(np.isfinite(self.dist[self.index[node]]))
@@ -154,15 +156,17 @@ def _trace(m: CampaignModel, side: str) -> SupplyNet:
     return SupplyNet(side, m.node_ids, m.node_index, dist, pred, (haul_pred, rail_pred))
 
 
-def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel) -> tuple[float, list[str]]:
-    """Traced supply distance to a unit and the route (depot first). The unit's own node may
-    be contested or just taken; then the best neighbour the side holds is used."""
+def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel
+                   ) -> tuple[float, list[str], frozenset[str]]:
+    """Traced supply distance to a unit, the route (depot first) and the route's places. The
+    unit's own node may be contested or just taken; then the best neighbour the side holds
+    is used."""
     node = unit.node
     known = net.to_unit.get(node)
     if known is not None:
         return known
     if net.reaches(node):
-        known = net.distance(node), net.path(node)
+        km, route = net.distance(node), net.path(node)
     else:
         best, best_nb = math.inf, None
         for nb in sorted(m.graph.neighbors(node)):
@@ -170,8 +174,8 @@ def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel) -> tuple[float,
                 d = net.distance(nb) + m.graph.edges[node, nb]["length_km"]
                 if d < best:
                     best, best_nb = d, nb
-        known = best, ([*net.path(best_nb), node] if best_nb else [])
-    net.to_unit[node] = known
+        km, route = best, ([*net.path(best_nb), node] if best_nb else [])
+    known = net.to_unit[node] = km, route, frozenset(route)
     return known
 
 
@@ -179,8 +183,8 @@ def update_supply(m: CampaignModel, nets: dict[str, SupplyNet]) -> None:
     """Refill units in supply, drain those beyond range or cut off."""
     p = m.params
     for unit in m.active_units():
-        d, route = unit_supply_km(unit, nets[unit.side], m)
-        unit.supply_km, unit.supply_route = d, route
+        d, unit.supply_route, unit.supply_places = unit_supply_km(unit, nets[unit.side], m)
+        unit.supply_km = d
         if d <= p.supply_range_km:
             unit.supply = min(1.0, unit.supply + p.supply_recovery_per_hour)
         else:

@@ -69,7 +69,8 @@ class Unit(CellAgent):
         self.in_combat = False
         self.losses_this_hour = 0.0
         self.supply_km = 0.0  # traced supply distance (inf when cut off)
-        self.supply_route: list[str] = []
+        self.supply_route: list[str] = []  # its line of supply, base first
+        self.supply_places: frozenset[str] = frozenset()  # the same places, as a set
         self.stalled_hours = 0.0  # consecutive hours attacking below the capture ratio
         self.stalled_on: str | None = None  # the objective of an attack called off
         self.withdrawn = False  # pulled back by its commander (not by its own morale)
