@@ -31,7 +31,7 @@ from sim.plan import OrderState, plan_orders
 from sim.record import RunRecord
 from sim.scenario import SIDES, Grouping, Posture, Scenario, Status, other
 from sim.supply import CostGraph, trace, update_supply
-from sim.theatre import Theatre, build_theatre, point_in_polygon
+from sim.theatre import Theatre, build_theatre, points_in_polygon
 from sim.units import Unit
 from sim.world import CrossingState, DepotState, World
 
@@ -194,11 +194,13 @@ class CampaignModel(mesa.Model):
     def _initial_control(self) -> dict[str, str]:
         g, spec = self.graph, self.scenario.control
         control = {n: ("RU" if g.nodes[n]["country"] == "RU" else "UA") for n in g.nodes}
+        nodes = list(g.nodes)
+        lon = np.array([g.nodes[n]["lon"] for n in nodes])
+        lat = np.array([g.nodes[n]["lat"] for n in nodes])
         for region in spec.regions:
-            poly = np.array(region.polygon)
-            for n in g.nodes:
-                if point_in_polygon(g.nodes[n]["lon"], g.nodes[n]["lat"], poly):
-                    control[n] = region.side
+            inside = points_in_polygon(lon, lat, np.array(region.polygon))
+            for n in np.array(nodes, dtype=object)[inside]:
+                control[n] = region.side
         for side, nodes in spec.nodes.items():
             for n in nodes:
                 control[n] = side
