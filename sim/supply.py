@@ -69,7 +69,9 @@ class CostGraph:
     """The theatre's edges as one reusable sparse matrix with a virtual source node (index n)
     joined to every node, so that multi-source shortest paths with per-source starting
     distances are a single scipy Dijkstra. Only the weights change between calls; an edge or a
-    source that cannot be used gets an infinite weight."""
+    source that cannot be used gets an infinite weight. Every road is in the matrix both ways
+    and the virtual node only leads out, so the search runs as directed (scipy's undirected
+    mode would transpose the matrix on every call, for the same distances)."""
 
     def __init__(self, n: int, u: np.ndarray, v: np.ndarray):
         self.n, self.n_edges = n, len(u)
@@ -86,7 +88,7 @@ class CostGraph:
         unreached nodes."""
         values = np.concatenate([edge_cost, edge_cost, source_offset + 1e-9])
         self.matrix.data[:] = values[self.order]
-        dist, pred = dijkstra(self.matrix, directed=False, indices=self.n,
+        dist, pred = dijkstra(self.matrix, directed=True, indices=self.n,
                               return_predecessors=True, limit=limit)
         pred = pred[: self.n]
         return dist[: self.n], np.where(pred == self.n, -9999, pred)
