@@ -189,18 +189,18 @@ class RunRecord:
             self.state[k, i], self.equipment[k, i], self.present[k, i] = row, items, True
         self.table[k] = self._series_row(m, k)
 
-    def _series_row(self, m: CampaignModel, k: int) -> list[float]:
+    def _series_row(self, m: CampaignModel, k: int) -> np.ndarray:
+        """This hour's row of the series (series_columns order: side within item)."""
         totals = m.totals()
-        active = self.present[k] & (self.state[k, :, STATUS] == _STATUS_CODE[Status.ACTIVE])
         held = [totals[s][key] for key in ("area_km2", "area_taken_km2", "settlements",
                                            "settlements_taken") for s in SIDES]
-        strength = {s: self.equipment[k, active & (self._side_of == s)].sum(axis=0)
-                    for s in SIDES}
-        return [*held,
-                *(strength[s][i] for i in range(len(ITEMS)) for s in SIDES),
-                *(m.world.captured[s][i] for i in range(1, len(ITEMS)) for s in SIDES),
-                *(m.world.prisoners[s] for s in SIDES),
-                *(len(m.active_units(s)) for s in SIDES)]
+        active = self.present[k] & (self.state[k, :, STATUS] == _STATUS_CODE[Status.ACTIVE])
+        strength = np.stack([self.equipment[k, active & (self._side_of == s)].sum(axis=0)
+                             for s in SIDES], axis=1)  # item x side
+        captured = np.stack([m.world.captured[s][1:] for s in SIDES], axis=1)
+        return np.concatenate([held, strength.ravel(), captured.ravel(),
+                               [m.world.prisoners[s] for s in SIDES],
+                               [len(m.active_units(s)) for s in SIDES]])
 
     def event(self, m: CampaignModel, kind: str, *, text: str, unit: Unit | None,
               node: str | None, side: str | None, target: str | None) -> None:
