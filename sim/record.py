@@ -13,6 +13,8 @@ and reads it back.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -260,6 +262,13 @@ class RunRecord:
             })
         return {"time": self.times[k].isoformat(timespec="minutes"), "control": self.control[k],
                 "crossings": dict(self.crossings[k]), "units": units}
+
+    def digest(self) -> str:
+        """SHA-256 of everything the run produced (frames, events, control changes, battles,
+        series) as canonical JSON: two runs with the same digest wrote the same files."""
+        parts = [self.frames, self.events, self.control_changes, self.battles, self.series()]
+        blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
 
     def at(self, when: datetime) -> int:
         """Index of the last recorded hour at or before `when` (clamped to the run)."""
