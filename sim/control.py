@@ -58,51 +58,75 @@ def road_distances(m: CampaignModel) -> np.ndarray:
 def _presence(m: CampaignModel, side: str, advancing_only: bool) -> np.ndarray:
     """Boolean per node (theatre order): a unit of `side` holding ground (and, if
     `advancing_only`, attacking or moving) within presence_km by road over standing crossings."""
-    n = len(m.node_ids)
-    idx = sorted({m.node_index[u.node] for u in m.active_units(side)
-                  if u.holds_ground and (not advancing_only or u.advancing)})
-    if not idx or m.params.presence_km <= 0:
-        return np.zeros(n, dtype=bool)
-    return road_distances(m)[idx].min(axis=0) <= m.params.presence_km
+    pos = m.positions()
+    at = (pos.advancing_mask if advancing_only else pos.mask)[side]
+    if not at.any() or m.params.presence_km <= 0:
+        return np.zeros(len(m.node_ids), dtype=bool)
+    return road_distances(m)[at].min(axis=0) <= m.params.presence_km
 
 
 def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[ControlChange]:
-    """Apply the three rules; returns the changes made this hour (in node order)."""
-    occupied = {s: m.occupied_by(s) for s in SIDES}
+    """Apply the three rules; returns the changes made this hour (in node order).
+
+    Vectorised over nodes: for each node, `holder` is the side holding it and `enemy` the
+    other; the rules are tried in order and the first that applies wins. The rules read only
+    the positions, the world (control, crossings, depots: its version) and the supply nets
+    (traced from the world); an hour that changed nothing and finds them as they were when
+    nothing changed is skipped."""
+    pos = m.positions()
+    key = (m.world.version, m.params.presence_km,
+           *(tuple(ix[s]) for ix in (pos.index, pos.advancing_index) for s in SIDES))
+    if m._control_quiet == key:
+        return []
+    changes = _apply_rules(m, nets, pos)
+    m._control_quiet = None if changes else key
+    return changes
+
+
+def _apply_rules(m: CampaignModel, nets: dict[str, SupplyNet], pos) -> list[ControlChange]:
+    ua = m.held("UA")
+    occupied_by_holder = np.where(ua, pos.mask["UA"], pos.mask["RU"])
+    occupied_by_enemy = np.where(ua, pos.mask["RU"], pos.mask["UA"])
     advancing = {s: _presence(m, s, True) for s in SIDES}
     present = {s: _presence(m, s, False) for s in SIDES}
-    reached = {s: np.isfinite(nets[s].dist) for s in SIDES}
-    urban = [m.graph.nodes[n]["terrain"] == "urban" for n in m.node_ids]
-    depots = {s: m.world.has_depots(s) for s in SIDES}
-    control = m.world.control
+    enemy_advancing = np.where(ua, advancing["RU"], advancing["UA"])
+    holder_present = np.where(ua, present["UA"], present["RU"])
+    holder_reaches = np.where(ua, np.isfinite(nets["UA"].dist), np.isfinite(nets["RU"].dist))
+    holder_has_depots = np.where(ua, m.world.has_depots("UA"), m.world.has_depots("RU"))
+    # a neighbour held by the enemy (over any edge, bridged or not): an end of an edge whose
+    # two ends are held by different sides
+    e = m.edges
+    front = ua[e.u] != ua[e.v]
+    enemy_next_door = np.zeros(len(ua), dtype=bool)
+    enemy_next_door[e.u[front]] = True
+    enemy_next_door[e.v[front]] = True
+
+    occupation = occupied_by_enemy & ~occupied_by_holder
+    empty = ~occupied_by_enemy & ~occupied_by_holder
+    presence = empty & enemy_advancing & ~holder_present & ~m.urban
+    pocket = (empty & ~presence & holder_has_depots & ~holder_reaches & enemy_next_door)
+    rules = np.select([occupation, presence, pocket], [1, 2, 3], 0)
     changes: list[ControlChange] = []
-    for i, node in enumerate(m.node_ids):
-        holder = control[node]
-        enemy = other(holder)
-        rule = None
-        if node in occupied[enemy]:
-            if node not in occupied[holder]:
-                rule = "occupation"
-        elif node in occupied[holder]:
-            pass
-        elif advancing[enemy][i] and not present[holder][i] and not urban[i]:
-            rule = "presence"
-        elif (depots[holder] and not reached[holder][i]
-              and any(control[nb] == enemy for nb in m.graph.neighbors(node))):
-            rule = "pocket"
-        if rule:
-            changes.append(ControlChange(m.steps, node, holder, enemy, rule))
+    for i in np.flatnonzero(rules):
+        node = m.node_ids[i]
+        holder = m.world.control[node]
+        changes.append(ControlChange(m.steps, node, holder, other(holder),
+                                     RULES[rules[i]]))
     for ch in changes:
         m.world.set_control(ch.node, ch.to_side)
         m.capture_abandoned(ch.node, ch.to_side)
     return changes
 
 
+#: The rule codes of update_control.
+RULES = {1: "occupation", 2: "presence", 3: "pocket"}
+
+
 def held_totals(m: CampaignModel) -> dict[str, dict[str, float]]:
     """Area (km²) and settlements held by each side now, and taken since the start."""
     out = {}
     for s in SIDES:
-        held = np.array([m.world.control[n] == s for n in m.node_ids])
+        held = m.held(s)
         taken = held & ~m.initial_held[s]
         out[s] = {
             "area_km2": float(m.node_area[held].sum()),

@@ -11,6 +11,7 @@ sim/movement.py, sim/supply.py and sim/control.py. The state they share is one `
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,7 +31,7 @@ from sim.plan import OrderState, plan_orders
 from sim.record import RunRecord
 from sim.scenario import SIDES, Grouping, Posture, Scenario, Status, other
 from sim.supply import CostGraph, trace, update_supply
-from sim.theatre import Theatre, build_theatre, point_in_polygon
+from sim.theatre import Theatre, build_theatre, points_in_polygon
 from sim.units import Unit
 from sim.world import CrossingState, DepotState, World
 
@@ -55,6 +56,56 @@ class EdgeArrays:
                    np.array([bool(d.get("rail")) for _, _, d in edges]),
                    np.array([d.get("road_class") is not None for _, _, d in edges]),
                    [d.get("crossing") for _, _, d in edges])
+
+
+class Positions:
+    """Where each side's units hold ground (active, not routed, not a column on the road out),
+    and which of them are advancing (attacking or moving). Per side: the nodes, a boolean per
+    node (theatre order) and the units' positions in km (one row per unit, in unit order).
+    Rebuilt after anything moves (a few times an hour), so the parts are worked out when first
+    asked for."""
+
+    def __init__(self, m: CampaignModel):
+        self._m = m
+        index = m.node_index
+        idx: dict[str, list[int]] = {s: [] for s in SIDES}
+        adv: dict[str, list[int]] = {s: [] for s in SIDES}
+        for u in m.active_units():  # Unit.holds_ground and Unit.advancing, inlined
+            posture = u.posture
+            if (u.status != Status.ACTIVE or posture == Posture.ROUT
+                    or (posture == Posture.WITHDRAW and (u.next_node is not None or u.route))):
+                continue
+            i = index[u.node]
+            idx[u.side].append(i)
+            if posture == Posture.ATTACK or posture == Posture.MOVE:
+                adv[u.side].append(i)
+        self.index, self.advancing_index = idx, adv
+
+    @functools.cached_property
+    def nodes(self) -> dict[str, set[str]]:
+        ids = self._m.node_ids
+        return {s: {ids[i] for i in self.index[s]} for s in SIDES}
+
+    @functools.cached_property
+    def mask(self) -> dict[str, np.ndarray]:
+        return {s: self._mask(self.index[s]) for s in SIDES}
+
+    @functools.cached_property
+    def advancing_mask(self) -> dict[str, np.ndarray]:
+        return {s: self._mask(self.advancing_index[s]) for s in SIDES}
+
+    @functools.cached_property
+    def xy(self) -> dict[str, np.ndarray]:
+        return {s: self._m.node_xy[self.index[s]].reshape(-1, 2) for s in SIDES}
+
+    @functools.cached_property
+    def advancing_xy(self) -> dict[str, np.ndarray]:
+        return {s: self._m.node_xy[self.advancing_index[s]].reshape(-1, 2) for s in SIDES}
+
+    def _mask(self, index: list[int]) -> np.ndarray:
+        out = np.zeros(len(self._m.node_ids), dtype=bool)
+        out[index] = True
+        return out
 
 
 class CampaignModel(mesa.Model):
@@ -85,13 +136,17 @@ class CampaignModel(mesa.Model):
 
         self.node_ids: list[str] = list(self.theatre.node_ids)
         self.node_index = {n: i for i, n in enumerate(self.node_ids)}
+        self.node_index_or_none: dict[str | None, int] = {**self.node_index, None: -1}
         g = self.graph
         self.node_xy = np.array([[g.nodes[n]["x_km"], g.nodes[n]["y_km"]] for n in self.node_ids])
         self.node_area = np.array([g.nodes[n]["area_km2"] for n in self.node_ids])
+        self.urban = np.array([g.nodes[n]["terrain"] == "urban" for n in self.node_ids])
         self.edges = EdgeArrays.of(g, self.node_index)
         self.cost_graph = CostGraph(len(self.node_ids), self.edges.u, self.edges.v)
         self.supply_cache: dict = {}
         self._totals_cache: tuple[int, dict] | None = None
+        self._control_quiet: tuple | None = None  # inputs of an hour with no change of control
+        self._standing: tuple[int, np.ndarray] | None = None  # supply.standing_edges
 
         crossings = {cid: CrossingState("intact" if c.kind in ("bridge", "rail_bridge")
                                         else c.kind)
@@ -118,7 +173,10 @@ class CampaignModel(mesa.Model):
                 unit = self._place(spec, i)
                 if unit.posture == Posture.DEFEND:  # in position before the start: dug in
                     unit.hours_in_place = self.params.dig_in_hours
-        self._occupied_cache: dict | None = None
+        self._positions: Positions | None = None
+        self._held: tuple[int, dict[str, np.ndarray]] | None = None
+        self._code: tuple[int, str] | None = None
+        self._crossings_out: tuple[int, dict[str, str]] | None = None
         self._roster: dict | None = None
         self.last_battles: dict[str, tuple[str, float, list[Unit]]] = {}
 
@@ -136,11 +194,13 @@ class CampaignModel(mesa.Model):
     def _initial_control(self) -> dict[str, str]:
         g, spec = self.graph, self.scenario.control
         control = {n: ("RU" if g.nodes[n]["country"] == "RU" else "UA") for n in g.nodes}
+        nodes = list(g.nodes)
+        lon = np.array([g.nodes[n]["lon"] for n in nodes])
+        lat = np.array([g.nodes[n]["lat"] for n in nodes])
         for region in spec.regions:
-            poly = np.array(region.polygon)
-            for n in g.nodes:
-                if point_in_polygon(g.nodes[n]["lon"], g.nodes[n]["lat"], poly):
-                    control[n] = region.side
+            inside = points_in_polygon(lon, lat, np.array(region.polygon))
+            for n in np.array(nodes, dtype=object)[inside]:
+                control[n] = region.side
         for side, nodes in spec.nodes.items():
             for n in nodes:
                 control[n] = side
@@ -191,29 +251,49 @@ class CampaignModel(mesa.Model):
     def enemy_xy(self, side: str, advancing: bool = False) -> np.ndarray:
         """Positions (km) of the enemy's units holding ground, or only of those attacking or
         moving (cached within a phase)."""
-        self.occupied_by(side)
-        return self._occupied_cache[("adv_" if advancing else "xy_") + other(side)]
+        pos = self.positions()
+        return (pos.advancing_xy if advancing else pos.xy)[other(side)]
 
     def occupied_by(self, side: str) -> set[str]:
         """Nodes where `side` has a unit holding ground (cached within a phase)."""
-        if self._occupied_cache is None:
-            occ: dict = {s: set() for s in SIDES}
-            idx: dict[str, list[int]] = {s: [] for s in SIDES}
-            adv: dict[str, list[int]] = {s: [] for s in SIDES}
-            for u in self.active_units():
-                if u.holds_ground:
-                    occ[u.side].add(u.node)
-                    idx[u.side].append(self.node_index[u.node])
-                    if u.advancing:
-                        adv[u.side].append(self.node_index[u.node])
-            for s in SIDES:
-                occ["xy_" + s] = self.node_xy[idx[s]].reshape(-1, 2)
-                occ["adv_" + s] = self.node_xy[adv[s]].reshape(-1, 2)
-            self._occupied_cache = occ
-        return self._occupied_cache[side]
+        return self.positions().nodes[side]
+
+    def positions(self) -> Positions:
+        """Where each side holds ground now (cached until a unit moves or changes posture:
+        positions_changed)."""
+        if self._positions is None:
+            self._positions = Positions(self)
+        return self._positions
+
+    def held(self, side: str) -> np.ndarray:
+        """Boolean per node (theatre order): `side` holds it now (cached by the world's
+        version, which every change of control bumps)."""
+        version = self.world.version
+        if self._held is None or self._held[0] != version:
+            ua = np.array([self.world.control[n] == "UA" for n in self.node_ids])
+            self._held = (version, {"UA": ua, "RU": ~ua})
+        return self._held[1][side]
+
+    def control_code(self) -> str:
+        """Control as one string in node order ('U' or 'R' per node), for frames (cached by
+        the world's version)."""
+        version = self.world.version
+        if self._code is None or self._code[0] != version:
+            self._code = (version, self.world.control_code(self.node_ids))
+        return self._code[1]
+
+    def crossings_out(self) -> dict[str, str]:
+        """Crossings that do not stand as built: id -> "destroyed" or "pontoon" (cached by
+        the crossings' version; read only)."""
+        version = self.world.crossings_version
+        if self._crossings_out is None or self._crossings_out[0] != version:
+            self._crossings_out = (version, {c: s.value for c, s in
+                                             sorted(self.world.crossings.items())
+                                             if s in ("destroyed", "pontoon")})
+        return self._crossings_out[1]
 
     def positions_changed(self) -> None:
-        self._occupied_cache = None
+        self._positions = None
 
     def prepared(self, unit: Unit) -> bool:
         """Dug in: in place for dig_in_hours, and in supply (digging in needs timber, mines
@@ -335,11 +415,10 @@ class CampaignModel(mesa.Model):
         self.log(status.value, unit=unit, node=unit.node, text=f"{unit.name} {why}")
         unit.status = status
         unit.route, unit.next_node = [], None
-        unit.last_node = unit.node
         unit.remove()
         del self._units[unit.key]
         self.gone.append(unit)
-        self.record.gone(unit)
+        self.record.gone(unit, self)
         self._roster = None
         self.positions_changed()
 
@@ -468,7 +547,7 @@ class CampaignModel(mesa.Model):
 
     def pontoons_under_fire(self) -> None:
         """Pontoons in range of enemy guns may be destroyed (crossing_fire), as bridges are."""
-        for cid, state in sorted(self.world.crossings.items()):
+        for cid, state in list(self.crossings_out().items()):
             if state != CrossingState.PONTOON or cid in self.world.indestructible:
                 continue
             c = self.theatre.crossings[cid]
@@ -524,14 +603,16 @@ class CampaignModel(mesa.Model):
             return support, gave
         nodes = list(battles)
         bxy = self.node_xy[[self.node_index[n] for n in nodes]]
-        for unit in self.active_units():
-            if unit.key in engaged or not unit.holds_ground:
-                continue
-            if unit.equipment[ARTILLERY] + unit.equipment[MLRS] <= 0:
-                continue
-            d = np.linalg.norm(bxy - self.node_xy[self.node_index[unit.node]], axis=1)
-            j = int(np.argmin(d))
-            value = self._fire_value(unit, float(d[j]))
+        guns = [u for u in self.active_units() if u.key not in engaged and u.holds_ground
+                and u.equipment[ARTILLERY] + u.equipment[MLRS] > 0]
+        if not guns:
+            return support, gave
+        uxy = self.node_xy[[self.node_index[u.node] for u in guns]]
+        dist = np.linalg.norm(bxy[None, :, :] - uxy[:, None, :], axis=2)  # gun x battle
+        nearest = np.argmin(dist, axis=1)
+        for unit, d, j in zip(guns, dist[np.arange(len(guns)), nearest].tolist(),
+                              nearest.tolist(), strict=True):
+            value = self._fire_value(unit, d)
             if value > 0:
                 key = (nodes[j], unit.side)
                 support[key] = support.get(key, 0.0) + value
@@ -648,8 +729,8 @@ class CampaignModel(mesa.Model):
                           side=side or (unit.side if unit else None), target=target)
 
     def totals(self) -> dict:
-        """Held area and settlements by side (for the record and reporters; computed once
-        per step)."""
-        if self._totals_cache is None or self._totals_cache[0] != self.steps:
-            self._totals_cache = (self.steps, held_totals(self))
+        """Held area and settlements by side (for the record; cached by the world's version,
+        which every change of control bumps)."""
+        if self._totals_cache is None or self._totals_cache[0] != self.world.version:
+            self._totals_cache = (self.world.version, held_totals(self))
         return self._totals_cache[1]

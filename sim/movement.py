@@ -11,9 +11,9 @@ is in contact, let alone attacks, across a bridge that is down.
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappop, heappush
+from itertools import count
 from typing import TYPE_CHECKING
-
-import networkx as nx
 
 from sim.combat import capture_factor
 from sim.scenario import Posture, Task, other
@@ -22,15 +22,12 @@ if TYPE_CHECKING:
     from sim.model import CampaignModel
     from sim.units import Unit
 
-def road_speed_kmh(data: dict, m: CampaignModel) -> float:
-    """Column speed on an edge from its road class (rail-only edges: dismounted)."""
+def road_speeds(m: CampaignModel) -> dict[str | None, float]:
+    """Column speed (km/h) by an edge's road class; rail-only edges (no road class): dismounted."""
     p = m.params
-    return {
-        "highway": p.speed_highway_kmh,
-        "main": p.speed_main_kmh,
-        "secondary": p.speed_secondary_kmh,
-        "local": p.speed_local_kmh,
-    }.get(data.get("road_class"), p.speed_rail_only_kmh)
+    return {"highway": p.speed_highway_kmh, "main": p.speed_main_kmh,
+            "secondary": p.speed_secondary_kmh, "local": p.speed_local_kmh,
+            None: p.speed_rail_only_kmh}
 
 
 def posture_factor(unit: Unit, m: CampaignModel) -> float:
@@ -64,22 +61,52 @@ def can_bridge(unit: Unit, data: dict, m: CampaignModel) -> bool:
     return not ({c.u, c.v} & m.occupied_by(other(unit.side)))
 
 
+def hours_function(unit: Unit, m: CampaignModel) -> Callable[[str, dict], float | None]:
+    """`hours(v, data)`: hours for `unit` to travel an edge (attributes `data`) into node `v`
+    now, or None if impassable. Speed = road class speed x posture x crossing (x foot on a
+    road) (x enemy ground when `v` is not its side's).
+
+    Built once per route search: a search weighs thousands of edges, so what does not depend
+    on the edge is looked up here, once."""
+    p = m.params
+    speeds = road_speeds(m)
+    rail_only = speeds[None]
+    posture = posture_factor(unit, m)
+    foot = unit.foot
+    side = unit.side
+    control = m.world.control
+    crossings = m.world.crossings
+    crossing_speed = {"ford": p.ford_speed_factor, "pontoon": p.pontoon_speed_factor}
+    foot_factor, enemy_factor = p.foot_speed_factor, p.enemy_ground_speed_factor
+
+    def hours(v: str, data: dict) -> float | None:
+        cid = data.get("crossing")
+        if cid is None:
+            factor = 1.0
+        else:
+            state = crossings[cid]
+            if not state.passable:
+                return None
+            factor = crossing_speed.get(state.value, 1.0)
+        road = data.get("road_class")
+        speed = speeds.get(road, rail_only) * posture * factor
+        if foot and road is not None:
+            speed *= foot_factor
+        if control[v] != side:
+            speed *= enemy_factor
+        return data["length_km"] / speed
+
+    return hours
+
+
 def edge_hours(unit: Unit, u: str, v: str, data: dict, m: CampaignModel) -> float | None:
     """Hours for `unit` to travel the edge u-v now, or None if impassable."""
-    factor = crossing_factor(data, m)
-    if factor is None:
-        return None
-    speed = road_speed_kmh(data, m) * posture_factor(unit, m) * factor
-    if unit.foot and data.get("road_class") is not None:
-        speed *= m.params.foot_speed_factor
-    if m.world.control[v] != unit.side:
-        speed *= m.params.enemy_ground_speed_factor
-    return data["length_km"] / speed
+    return hours_function(unit, m)(v, data)
 
 
 def route_weight(unit: Unit, m: CampaignModel, *, fighting: bool, target: str | None = None,
                  own_ground: bool = False) -> Callable[[str, str, dict], float | None]:
-    """Weight function for nx.shortest_path: hours, None where the unit cannot go.
+    """Weight function for a route search (shortest_route): hours, None where the unit cannot go.
 
     Moving units avoid enemy-held ground (cost x enemy_ground_route_penalty) and never path
     through nodes the enemy occupies; with `own_ground` (a withdrawal) they do not enter
@@ -94,8 +121,10 @@ def route_weight(unit: Unit, m: CampaignModel, *, fighting: bool, target: str | 
     control = m.world.control
     p = m.params
 
+    edge_hours_now = hours_function(unit, m)
+
     def weight(u: str, v: str, data: dict) -> float | None:
-        hours = edge_hours(unit, u, v, data, m)
+        hours = edge_hours_now(v, data)
         if hours is None:
             if not can_bridge(unit, data, m):
                 return None
@@ -129,13 +158,70 @@ def plan_route(unit: Unit, target: str, m: CampaignModel, via: list[str] | None 
     for goal in legs:
         if goal == start:
             continue
-        try:
-            leg = nx.shortest_path(m.graph, start, goal, weight=weight)
-        except (nx.NetworkXNoPath, nx.NodeNotFound):
+        leg = shortest_route(m.theatre.adjacency, start, goal, weight)
+        if leg is None:
             return None
         path += leg[1:]
         start = goal
     return path
+
+
+def shortest_route(adjacency: dict[str, list[tuple[str, dict]]], source: str, target: str,
+                   weight: Callable[[str, str, dict], float | None]) -> list[str] | None:
+    """The least-weight path from `source` to `target` (both ends included), or None.
+
+    networkx's `bidirectional_dijkstra` (BSD licence), the search `nx.shortest_path` runs for a
+    weight function, step for step: the same expansion order, the same tie-breaking (a
+    counter in the heaps), so the same path whenever two routes cost the same. Kept here
+    without networkx's dispatch layers and over a plain adjacency list (`Theatre.adjacency`,
+    in the graph's own neighbour order), because route planning is the model's hottest loop.
+    """
+    if source == target:
+        return [source]
+    dists: tuple[dict, dict] = ({}, {})
+    preds: tuple[dict, dict] = ({source: None}, {target: None})
+    seen: tuple[dict, dict] = ({source: 0}, {target: 0})
+    fringe: tuple[list, list] = ([], [])
+    c = count()
+    heappush(fringe[0], (0, next(c), source))
+    heappush(fringe[1], (0, next(c), target))
+    finaldist, meetnode = None, None
+    direction = 1
+    while fringe[0] and fringe[1]:
+        direction = 1 - direction
+        dist, _, v = heappop(fringe[direction])
+        done, other_done = dists[direction], dists[1 - direction]
+        if v in done:
+            continue
+        done[v] = dist
+        if v in other_done:
+            forward, node = [], meetnode
+            while node is not None:
+                forward.append(node)
+                node = preds[0][node]
+            node = preds[1][meetnode]
+            backward = []
+            while node is not None:
+                backward.append(node)
+                node = preds[1][node]
+            return forward[::-1] + backward
+        seen_here, seen_there, pred = seen[direction], seen[1 - direction], preds[direction]
+        for w, d in adjacency[v]:
+            cost = weight(v, w, d) if direction == 0 else weight(w, v, d)
+            if cost is None:
+                continue
+            vw = dist + cost
+            if w in done:
+                continue  # (networkx raises on a shorter path here: no negative weights)
+            if w not in seen_here or vw < seen_here[w]:
+                seen_here[w] = vw
+                heappush(fringe[direction], (vw, next(c), w))
+                pred[w] = v
+                if w in seen_there:
+                    total = vw + seen_there[w]
+                    if finaldist is None or finaldist > total:
+                        finaldist, meetnode = total, w
+    return None
 
 
 def enemy_holds(node: str, side: str, m: CampaignModel) -> bool:

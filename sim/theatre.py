@@ -103,6 +103,12 @@ class Theatre:
     territory: Territory
     _names: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
+    @functools.cached_property
+    def adjacency(self) -> dict[str, list[tuple[str, dict]]]:
+        """Node -> [(neighbour, edge attributes)], in the graph's own neighbour order (for
+        route searches, sim/movement.py)."""
+        return {n: list(nbrs.items()) for n, nbrs in self.graph.adj.items()}
+
     def project(self, lon, lat):
         """Equirectangular projection about (LON0, LAT0): returns (x_km, y_km), y grows north."""
         return project(lon, lat)
@@ -206,12 +212,18 @@ def segments_cross(p1, p2, lines_xy: list[np.ndarray]) -> bool:
 
 def point_in_polygon(x, y, poly: np.ndarray) -> bool:
     """Even-odd rule; `poly` is (n,2), closed or not."""
+    return bool(points_in_polygon(np.array([x]), np.array([y]), poly)[0])
+
+
+def points_in_polygon(x: np.ndarray, y: np.ndarray, poly: np.ndarray) -> np.ndarray:
+    """`point_in_polygon` for many points at once: a boolean per point."""
     px, py = poly[:, 0], poly[:, 1]
     qx, qy = np.roll(px, -1), np.roll(py, -1)
+    x, y = np.asarray(x, dtype=float)[:, None], np.asarray(y, dtype=float)[:, None]
     cond = (py > y) != (qy > y)
     with np.errstate(divide="ignore", invalid="ignore"):
         xin = px + (y - py) * (qx - px) / (qy - py)
-    return bool(np.count_nonzero(cond & (x < xin)) % 2)
+    return np.count_nonzero(cond & (x < xin), axis=1) % 2 == 1
 
 
 def bank_of(lon: float, lat: float, polylines: list[np.ndarray]) -> str:

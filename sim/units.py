@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from mesa.discrete_space import CellAgent
+from mesa.discrete_space import Cell, CellAgent
+from mesa.discrete_space.cell_agent import HasCell
 
 from sim import doctrine
 from sim.combat import HEAVY, ITEMS, PERSONNEL
@@ -68,20 +69,32 @@ class Unit(CellAgent):
         self.in_combat = False
         self.losses_this_hour = 0.0
         self.supply_km = 0.0  # traced supply distance (inf when cut off)
-        self.supply_route: list[str] = []
+        self.supply_route: list[str] = []  # its line of supply, base first
+        self.supply_places: frozenset[str] = frozenset()  # the same places, as a set
         self.stalled_hours = 0.0  # consecutive hours attacking below the capture ratio
         self.stalled_on: str | None = None  # the objective of an attack called off
         self.withdrawn = False  # pulled back by its commander (not by its own morale)
         self.idle = False  # has done its task: its commander may give it another
         self.then: tuple | None = None  # (task, objectives) once a move is done
-        self.last_node: str = spec.at  # kept when the unit leaves the map
+        self.node: str = spec.at  # where it is (kept when it leaves the map): see `cell`
         self.position_supply_km = 0.0  # its supply distance when it took its position
 
-    # ---------------------------------------------------------------- derived state
+    # ---------------------------------------------------------------- position
     @property
-    def node(self) -> str:
-        """The node the unit is at (for a unit that has left the map, the last one)."""
-        return self.cell.coordinate if self.cell is not None else self.last_node
+    def cell(self) -> Cell | None:
+        """The Mesa cell (graph node) the unit is in; None once it has left the map."""
+        return self._mesa_cell
+
+    @cell.setter
+    def cell(self, cell: Cell | None) -> None:
+        # Mesa's setter moves the agent between cells; `node` keeps the cell's node id as a
+        # plain attribute, because it is read hundreds of thousands of times a run. It is not
+        # cleared when the unit leaves the map: its last node stays for the record.
+        HasCell.cell.fset(self, cell)
+        if cell is not None:
+            self.node = cell.coordinate
+
+    # ---------------------------------------------------------------- derived state
 
     @property
     def active(self) -> bool:
@@ -129,21 +142,3 @@ class Unit(CellAgent):
         self.equipment -= items
         self.abandoned += items
         return items
-
-    def snapshot(self) -> dict:
-        """What the viewer and the record need of this unit at the end of an hour."""
-        return {
-            "id": self.key,
-            "node": self.node,
-            "next": self.next_node,
-            "progress_km": round(self.progress_km, 2),
-            "posture": self.posture.value,
-            "status": self.status.value,
-            "strength": round(self.strength_fraction, 4),
-            "morale": round(self.morale, 4),
-            "supply": round(self.supply, 4),
-            "equipment": [int(x) for x in self.equipment],
-            "task": self.task.value,
-            "objective": self.objective,
-            "in_combat": self.in_combat,
-        }

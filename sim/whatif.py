@@ -155,14 +155,13 @@ def _hours(record: RunRecord, place: str, holder: str) -> float:
     return NEVER
 
 
-def outcome(record: RunRecord, s: Scenario) -> dict[str, float]:
-    """What the table reports of one run: each key place's hours to its change of hands (to the
-    side that does not hold it at the start), the attacker's area taken at the end, and each
-    side's personnel lost (destroyed, captured or abandoned with their units)."""
+def outcome(record: RunRecord, s: Scenario, places: list[str]) -> dict[str, float]:
+    """What the table reports of one run: each of `places`' hours to its change of hands (to
+    the side that does not hold it at the start), the attacker's area taken at the end, and
+    each side's personnel lost (destroyed, captured or abandoned with their units)."""
     w = s.whatif
     out: dict[str, float] = {}
-    for place in dict.fromkeys([*w.key_places, w.key_town, w.withdrawal_place or w.key_town,
-                                w.bridge_expect_place or w.key_town]):
+    for place in places:
         start_holder = record.holder(place, 0)
         out[place] = _hours(record, place, other(start_holder))
     series = record.series()
@@ -185,10 +184,11 @@ def run_all(s: Scenario, theatre, params: Parameters, seeds: list[int],
 
     simulate = simulate or default
     variants = standard_variants(s) if variants is None else variants
-    runs = {"baseline": [outcome(simulate(s, seed), s) for seed in seeds]}
+    places = list(dict.fromkeys([*s.whatif.key_places, *(v.measure for v in variants)]))
+    runs = {"baseline": [outcome(simulate(s, seed), s, places) for seed in seeds]}
     for v in variants:
         changed = apply(s, v)
-        runs[v.id] = [outcome(simulate(changed, seed), s) for seed in seeds]
+        runs[v.id] = [outcome(simulate(changed, seed), s, places) for seed in seeds]
     return runs
 
 
