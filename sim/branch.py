@@ -101,7 +101,7 @@ def _shared(model: CampaignModel) -> dict[int, Any]:
         share(obj)
     _share_tree(model.scenario, share)
     rec = model.record
-    for rows in (rec.frames, rec.events, rec.control_changes, rec.battles):
+    for rows in (rec.events, rec.control_changes, rec.battles, rec.crossings):
         for row in rows:  # written once, never changed: the copy appends its own
             share(row)
     share(rec.units)
@@ -180,6 +180,7 @@ def _with_parameter(m: CampaignModel, name: str, value: Any, side: str | None) -
     else:
         m.side_params = {**m.side_params, side: with_value(m.side_params[side])}
     m.supply_cache = {}  # traces depend on rail_cost_factor and forward_depot_factor
+    m.world.version += 1  # and every result cached by the world's version is worked out again
     return getattr(m.params_of(side or SIDES[0]), name)
 
 

@@ -211,7 +211,7 @@ def _figures(base: RunRecord, alt: RunRecord, k: int, when: datetime) -> list[st
 def _lost(record: RunRecord, side: str, k: int) -> int:
     """Personnel of `side` lost by hour k: the establishment of the units that have arrived
     (grown by a what-if reinforcement: sim/branch.py, scale_unit) minus those on the map."""
-    frame = record.frames[k]["units"]
+    frame = record.frame(k)["units"]
     facts = {u["id"]: u for u in record.units}
     arrived = sum(facts[u["id"]]["initial"][0] for u in frame if facts[u["id"]]["side"] == side)
     now = sum(u["equipment"][0] for u in frame
@@ -221,7 +221,7 @@ def _lost(record: RunRecord, side: str, k: int) -> int:
 
 def _gone(record: RunRecord, side: str, k: int) -> int:
     facts = {u["id"]: u["side"] for u in record.units}
-    return sum(1 for u in record.frames[k]["units"]
+    return sum(1 for u in record.frame(k)["units"]
                if facts[u["id"]] == side and u["status"] in ("surrendered", "disbanded"))
 
 

@@ -31,17 +31,15 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mesa import DataCollector
-
 from sim.branch import Change, ChangeError, Checkpoints, apply_changes, snapshot
 from sim.futures import Futures, compare_futures
 from sim.params import Parameters
-from sim.record import RunRecord, model_reporters
+from sim.record import RunRecord
 from sim.scenario import Scenario
 from sim.theatre import Theatre
 from sim.view.replay import Replay
@@ -50,12 +48,14 @@ from sim.view.replay import Replay
 YIELD_S = 0.0005
 #: The worker reports progress every this many simulated hours.
 PROGRESS_EVERY_H = 3
-#: Records come back from the worker in parts of this many rows (frames, events...): reading a
-#: part holds the window's interpreter about a millisecond, where the whole record at once
-#: (one C call, ~30 ms for September) would cost the window a frame.
-PART_ROWS = 12
-#: The lists of a packed record sent in parts.
-PARTED = ("frames", "events", "control_changes", "battles", "times")
+#: A record's lists (events, control codes...) come back from the worker in parts of this many
+#: rows, so that no single read holds the window's interpreter for long (reading a message is
+#: one C call); its numpy tables come whole, as bytes.
+PART_ROWS = 64
+#: The lists of a packed record sent in parts (its numpy tables go whole: one copy of bytes).
+PARTED = ("times", "events", "control_changes", "battles", "control", "crossings")
+#: A record's numpy tables, by hour (cut to the hours recorded when packed).
+TABLES = ("state", "equipment", "present", "table")
 #: The worker process runs at this lower scheduling priority (Unix nice increment): on a busy
 #: machine the window's drawing comes first, the background simulation takes what is left.
 WORKER_NICE = 10
@@ -79,23 +79,19 @@ class BranchView:
 
 # ---------------------------------------------------------------------------------- records
 def pack(record: RunRecord) -> dict[str, Any]:
-    """A record as plain data (its time series instead of Mesa's DataCollector, whose
-    reporters are closures), to pass between processes. `unpack` is the inverse."""
-    return {"scenario_id": record.scenario_id, "title": record.title, "seed": record.seed,
-            "start": record.start, "parameters": record.parameters,
-            "node_ids": record.node_ids, "place_names": record.place_names,
-            "units": record.units, "series": dict(record.collector.model_vars),
-            "times": record.times, "frames": record.frames, "events": record.events,
-            "control_changes": record.control_changes, "battles": record.battles}
+    """A finished record as plain data (its lists and its numpy tables cut to the hours
+    recorded), to pass between processes. `unpack` is the inverse."""
+    k = len(record.times)
+    out: dict[str, Any] = {f.name: getattr(record, f.name) for f in fields(RunRecord)
+                           if not f.name.startswith("_")}
+    for name in TABLES:
+        out[name] = out[name][:k]
+    return out
 
 
 def unpack(d: dict[str, Any]) -> RunRecord:
     """The record `pack` made."""
-    collector = DataCollector(model_reporters=model_reporters())
-    collector.model_vars = {k: list(v) for k, v in d["series"].items()}
-    return RunRecord(d["scenario_id"], d["title"], d["seed"], d["start"], d["parameters"],
-                     d["node_ids"], d["place_names"], d["units"], collector, d["times"],
-                     d["frames"], d["events"], d["control_changes"], d["battles"])
+    return RunRecord(**d)
 
 
 # ---------------------------------------------------------------------------------- the work
@@ -114,7 +110,7 @@ def simulate(checkpoints: Checkpoints, hour: int, changes: list[Change], need_ba
         return None
     twin = snapshot(model)
     texts = apply_changes(twin, changes)
-    frame = model.record.frames[hour]
+    frame = model.record.frame(hour)
     done = hour
     runs = [("the base's future", model)] if need_base else []
     runs.append(("the what-if", twin))
