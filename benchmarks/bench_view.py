@@ -2,7 +2,7 @@
 alone or while a what-if branch simulates in the background.
 
     python benchmarks/bench_view.py [--seconds 180] [--size 1280x800]
-    python benchmarks/bench_view.py --branch [--seconds 30]
+    python benchmarks/bench_view.py --branch [--seconds 30] [--scenario SCENARIO.yaml]
 
 Runs the September scenario once (a few seconds), then draws frames exactly as the window's
 loop does (update playback by 1/30 s, draw everything) for `--seconds` of wall-clock playback
@@ -10,7 +10,8 @@ time at the window's default speed, looping the replay. Prints frames per second
 frame (mean, median, 95th percentile, worst). No window, no vsync: this is the drawing cost.
 
 With --branch, what-if branches (sim/view/whatif_job.py) are simulated one after another in
-the background thread, as the window's what-if panel starts them, for the whole measurement:
+the background, as the window's what-if panel starts them (each shown for half a second before
+the next starts), for the whole measurement:
 first drawing flat out (the drawing cost while the model runs beside it), then paced by the
 window's frame pacer, as `play()` runs (the frame rate a viewer sees: the target is 30; the
 paced run is printed without --branch too, for comparison). It also prints how long each
@@ -42,10 +43,17 @@ from sim.view.render import Renderer, ViewState  # noqa: E402
 from sim.view.whatif_job import Brancher  # noqa: E402
 from sim.view.whatif_panel import draw_progress  # noqa: E402
 
-#: The what-ifs the --branch run cycles through: (hour, change), September scenario.
-BRANCHES = [(84, Change(save_bridge="kupiansk_road_bridge")),
-            (40, Change(strength="ru_rosg_balakliia", factor=2.0)),
-            (120, Change(withdrawal="RU", on=False))]
+#: Frames the window shows a finished what-if before the next one is started (half a second).
+REST_FRAMES = 15
+#: The what-ifs the --branch run cycles through, per scenario: (hour, change).
+BRANCHES = {
+    "izium_2022_09": [(84, Change(save_bridge="kupiansk_road_bridge")),
+                      (40, Change(strength="ru_rosg_balakliia", factor=2.0)),
+                      (120, Change(withdrawal="RU", on=False))],
+    "izium_2022_03": [(176, Change(save_bridge="izium_road_bridge")),
+                      (144, Change(strength="ua_122_tdf", factor=4.0)),
+                      (200, Change(withdrawal="UA", on=False))],
+}
 
 
 def _stats(times: list[float]) -> str:
@@ -83,23 +91,27 @@ def main() -> None:
     done: list[float] = []
     n_job = 0
 
-    def keep_branching() -> bool:
-        """Start the next what-if when the last is done (showing its result); True if a
-        finished branch was swapped in this frame (that frame, and the next, are not "while a
-        branch simulates": they read back and draw a new branch)."""
+    since_swap = [REST_FRAMES]
+    windows: list[list[float]] = []  # [start, end] of each branch's simulation, wall clock
+
+    def keep_branching() -> None:
+        """Show a finished what-if, and start the next one REST_FRAMES frames later (the
+        window shows each for a moment, as in class)."""
         nonlocal n_job
         job = brancher.job
-        swapped = False
-        if job is not None and job.done:
+        if job is not None and job.done and not job.shown:
+            job.shown = True
             done.append(job.seconds)
+            windows[-1][1] = time.perf_counter()
             if job.result is not None:
                 renderer.set_branch(job.result)
-                swapped = True
-        if job is None or job.done:
-            hour, change = BRANCHES[n_job % len(BRANCHES)]
+                since_swap[0] = 0
+        since_swap[0] += 1
+        if (job is None or job.done) and since_swap[0] > REST_FRAMES:
+            hour, change = BRANCHES[sc.id][n_job % len(BRANCHES[sc.id])]
             n_job += 1
             brancher.start(hour, [change])
-        return swapped
+            windows.append([time.perf_counter(), float("inf")])
 
     def frame(layout=None) -> float:
         t0 = time.perf_counter()
@@ -126,35 +138,32 @@ def main() -> None:
     print(f"  {_stats(times)}")
     pacer = FramePacer(FPS)
     t0, paced = time.perf_counter(), []
-    simulating: list[float] = []  # frame-to-frame intervals while a branch was simulated
-    last, after_swap = time.perf_counter(), False
+    if brancher is not None:  # count from here the windows of branches being simulated
+        running = brancher.job is not None and not brancher.job.done
+        windows[:] = [[t0, float("inf")]] if running else []
+    shown_at: list[float] = []  # when each paced frame was on screen
     for _ in range(n):
-        busy = False
         if brancher is not None:
-            swapped = keep_branching()
-            job = brancher.job
-            busy = (not swapped and not after_swap and not job.done
-                    and job.stage.startswith(("simulating", "reaching")))
-            after_swap = swapped
+            keep_branching()
         paced.append(frame())
+        shown_at.append(time.perf_counter())
         pacer.wait()
-        now = time.perf_counter()
-        if busy:
-            simulating.append(now - last)
-        last = now
     wall = time.perf_counter() - t0
     print(f"  paced at {FPS} fps as play() paces its frames (FramePacer): "
           f"{n / wall:.1f} frames per second achieved ({n} frames in {wall:.1f} s)")
     print(f"  {_stats(paced)}")
-    if simulating:
-        print(f"  of which {len(simulating)} frames while the worker was simulating a branch: "
-              f"{len(simulating) / sum(simulating):.1f} frames per second (the rest: a branch "
-              "starting, or a finished one read back and drawn for the first time)")
+    if windows:
+        spans = [(a, min(b, shown_at[-1])) for a, b in windows if a < shown_at[-1]]
+        inside = sum(1 for t in shown_at if any(a <= t < b for a, b in spans))
+        busy = sum(b - a for a, b in spans)
+        print(f"  while the worker was simulating ({busy:.1f} s in all): {inside / busy:.1f} "
+              "frames per second")
     if brancher is not None:
         brancher.close()
         if done:
+            hours = ", ".join(str(h) for h, _ in BRANCHES[sc.id])
             print(f"  {len(done)} branches simulated while drawing, {statistics.fmean(done):.1f} s "
-                  f"each on average (from the base at hours 40 to 120 to the end)")
+                  f"each on average (from the base at hours {hours} to the end)")
     pygame.quit()
 
 

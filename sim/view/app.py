@@ -67,10 +67,12 @@ MIN_VIEW_KM = 20.0
 
 class FramePacer:
     """Frames at a steady rate: each frame is due at start + n / fps, and the loop sleeps until
-    then. A sleep that overshoots (a busy machine wakes the process late) is made up by a
-    shorter next sleep, so the rate holds on average, which pygame's Clock.tick (a fixed wait
-    after each frame) does not; a loop that has fallen a whole frame behind starts afresh
-    rather than rushing frames to catch up."""
+    then. A late frame (a slow one, or a busy machine waking the process late) is made up by
+    shorter waits after it, so the rate holds on average, which pygame's Clock.tick (a fixed
+    wait after each frame) does not; a loop more than `MAX_BEHIND` frames behind (a stall: an
+    export, a resize) starts afresh rather than rushing that many frames."""
+
+    MAX_BEHIND = 3
 
     def __init__(self, fps: float):
         self.period = 1.0 / fps
@@ -83,7 +85,7 @@ class FramePacer:
         if self.due > now:
             time.sleep(self.due - now)
             now = time.perf_counter()
-        self.due = max(self.due, now - self.period) + self.period
+        self.due = max(self.due, now - self.MAX_BEHIND * self.period) + self.period
         dt, self.last = now - self.last, now
         return dt
 
