@@ -8,6 +8,8 @@
     python run.py sweep SCENARIO.yaml .. run many variants (see sim/sweep.py)
     python run.py compare RESULTS        compare a sweep's outcomes, with plots
     python run.py whatif SCENARIO.yaml   the standard what-if table (docs/whatif.md)
+    python run.py branch FILE.yaml       a what-if branch: base and branch compared
+                                         (docs/lessons.md); view FILE.yaml opens one
     python run.py --help                 all of this, with every option
 
 Bad input (a scenario, a --set value, an option, a damaged saved file) gives one line on
@@ -327,7 +329,10 @@ def _view(args, record, theatre, scenario, comparison) -> int:
             record_video(replay, args.record, size=args.size)
             print(f"wrote {args.record}")
         else:
-            play(replay, size=args.size)
+            from sim.view.whatif_job import Brancher
+
+            play(replay, size=args.size,
+                 brancher=Brancher.for_record(record, scenario, theatre, args.scenario))
     except MissingExtra as e:
         raise UsageError(str(e)) from None
     return 0
@@ -424,7 +429,11 @@ def view_run(argv: list[str]) -> int:
         screenshot(replay, args.screenshot, args.at or scenario.end, size=args.size)
         print(f"wrote {args.screenshot}")
     elif display_available():
-        play(replay, size=args.size)
+        from sim.view.whatif_job import Brancher
+
+        play(replay, size=args.size, brancher=Brancher.for_saved(
+            args.run_dir, replay, scenario, theatre,
+            args.scenario or REPO / "scenarios" / f"{scenario_id}.yaml"))
     else:
         raise UsageError("no display available to show the run (use --screenshot FILE.png)")
     return 0
@@ -510,10 +519,26 @@ def new(argv: list[str]) -> int:
     return new_main(argv)
 
 
+def branch(argv: list[str]) -> int:
+    """Replay a what-if branch file: the base run and the branch compared (docs/lessons.md)."""
+    from sim.branch_cli import branch_main
+
+    return branch_main(argv)
+
+
+def view(argv: list[str]) -> int:
+    """`view RUN_DIR` replays a saved run; `view FILE.yaml` opens a what-if branch."""
+    from sim.branch_cli import is_branch_file, view_main
+
+    if argv and is_branch_file(argv[0]):
+        return view_main(argv)
+    return view_run(argv)
+
+
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
-    "params": list_params, "map": render_map, "view": view_run, "sweep": sweep,
+    "params": list_params, "map": render_map, "view": view, "sweep": sweep,
     "compare": compare_runs, "whatif": whatif, "validate": validate, "places": places,
-    "preview": preview, "schema": schema, "new": new}
+    "preview": preview, "schema": schema, "new": new, "branch": branch}
 
 
 def _unknown_command(word: str) -> UsageError | None:

@@ -2,11 +2,16 @@
 
     replay = Replay.from_run(record, theatre, scenario, comparison)   # or Replay.load(run_dir, ..)
     play(replay)                        # window; returns when closed
+    play(replay, brancher=Brancher(...))  # ... with the what-if panel (key w)
     screenshot(replay, path, at)        # one frame to PNG, no window
     record_video(replay, path)          # the whole run to .gif or .mp4, no window
+    # a what-if (sim/view/whatif_job.py, BranchView) drawn with its base run:
+    play(replay, brancher=..., branch=view, mode="split")
+    screenshot(replay, path, at, branch=view);  record_video(replay, path, branch=view)
 
 The viewer reads a `Replay` (recorded frames) and never changes the model. One main loop:
-events -> update playback -> draw -> clock.tick. Keys: see `panels.KEYS` and docs/viewer.md.
+events -> update playback -> draw -> wait for the next frame (`FramePacer`). Keys: see
+`panels.KEYS` and docs/viewer.md.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import math
 import os
 import re
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +29,7 @@ import pygame  # noqa: E402
 
 from sim.view.panels import timeline_t  # noqa: E402
 from sim.view.render import (  # noqa: E402
+    COMPARE_MODES,
     LAYERS,
     SPEEDS_H_PER_S,
     Layout,
@@ -30,8 +37,10 @@ from sim.view.render import (  # noqa: E402
     ViewState,
     fit_bounds,
     unit_placements,
+    viewport_for,
 )
 from sim.view.replay import Mark, Replay  # noqa: E402
+from sim.view.whatif_panel import WhatIfPanel, draw_progress, save_file  # noqa: E402
 
 __all__ = ["MissingExtra", "Replay", "Mark", "play", "screenshot", "record_video"]
 
@@ -39,6 +48,7 @@ FPS = 30
 GIF_STEP_H = 3.0  # one GIF frame per 3 simulated hours
 GIF_FRAME_S = 0.15
 GIF_MAX_FRAMES = 100
+WHATIF_LEAD_H = 24  # an export of a what-if starts this long before its branch hour
 MP4_STEP_H = 0.5
 MP4_FPS = 24
 HOLD_END_S = 2.0  # the last frame stays this long
@@ -53,6 +63,31 @@ LAYER_KEYS = {
 }
 ZOOM_STEP = 1.25
 MIN_VIEW_KM = 20.0
+
+
+class FramePacer:
+    """Frames at a steady rate: each frame is due at start + n / fps, and the loop sleeps until
+    then. A late frame (a slow one, or a busy machine waking the process late) is made up by
+    shorter waits after it, so the rate holds on average, which pygame's Clock.tick (a fixed
+    wait after each frame) does not; a loop more than `MAX_BEHIND` frames behind (a stall: an
+    export, a resize) starts afresh rather than rushing that many frames."""
+
+    MAX_BEHIND = 3
+
+    def __init__(self, fps: float):
+        self.period = 1.0 / fps
+        self.last = time.perf_counter()
+        self.due = self.last + self.period
+
+    def wait(self) -> float:
+        """Sleep until the next frame is due; returns the seconds since the last frame."""
+        now = time.perf_counter()
+        if self.due > now:
+            time.sleep(self.due - now)
+            now = time.perf_counter()
+        self.due = max(self.due, now - self.MAX_BEHIND * self.period) + self.period
+        dt, self.last = now - self.last, now
+        return dt
 
 
 class MissingExtra(Exception):
@@ -116,12 +151,16 @@ def parse_jump(text: str, replay: Replay) -> float:
 class Controller:
     """Turns pygame events into changes of the `ViewState` (never of the replay)."""
 
-    def __init__(self, replay: Replay, renderer: Renderer):
+    def __init__(self, replay: Replay, renderer: Renderer, panel: WhatIfPanel | None = None):
         self.replay = replay
         self.renderer = renderer
+        self.panel = panel  # the what-if panel (None: no scenario to branch from)
+        self.request: str | None = None  # what the panel asked for: "run", "save", "clear"
+        self.swallow: str | None = None  # the text of the key that opened the jump prompt
         self.dragging: str | None = None  # "timeline" | "map"
         self.drag_from: tuple[int, int] | None = None
         self.drag_bounds = None
+        self.drag_layout: Layout | None = None
         self.moved = False
 
     def handle(self, ev, state: ViewState, layout: Layout, now_s: float) -> bool:
@@ -129,7 +168,12 @@ class Controller:
         rp = self.replay
         if ev.type == pygame.QUIT:
             return False
+        panel = self.panel
+        if panel is not None and panel.open and self._to_panel(ev):
+            self.request = panel.handle(ev, state) or self.request
+            return True
         if ev.type == pygame.KEYDOWN and state.jump_text is not None:
+            self.swallow = None
             if ev.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
                 try:
                     state.t = parse_jump(state.jump_text, rp)
@@ -143,6 +187,9 @@ class Controller:
                 state.jump_text = state.jump_text[:-1]
             return True
         if ev.type == pygame.TEXTINPUT and state.jump_text is not None:
+            if self.swallow == ev.text:  # the "j" that opened the prompt, typed as text too
+                self.swallow = None
+                return True
             if len(state.jump_text) < 24:
                 state.jump_text += ev.text
             return True
@@ -159,11 +206,16 @@ class Controller:
             elif layout.map_rect.collidepoint(ev.pos):
                 self.dragging = "map"
                 self.drag_from = ev.pos
-                self.drag_bounds = self.renderer.bounds(layout, state)
+                self.drag_layout = self.renderer.layout_at(layout, state, ev.pos)
+                self.drag_bounds = self.renderer.bounds(self.drag_layout, state)
                 self.moved = False
         elif ev.type == pygame.MOUSEBUTTONUP and ev.button == 1:
             if self.dragging == "map" and not self.moved:
-                self.click_map(ev.pos, state, layout)
+                pane = self.renderer.layout_at(layout, state, ev.pos)
+                if panel is not None and panel.map_pick:
+                    panel.pick_from_map(ev.pos, pane, state)
+                else:
+                    self.click_map(ev.pos, state, pane)
             self.dragging = None
         elif ev.type == pygame.MOUSEMOTION:
             state.hover = ev.pos
@@ -174,23 +226,56 @@ class Controller:
                 if abs(dx) + abs(dy) > 4:
                     self.moved = True
                 if self.moved:
-                    vp = self.renderer.viewport(layout, state)
+                    pane = self.drag_layout or layout
+                    vp = viewport_for(pane, self.drag_bounds)
                     x0, y0, x1, y1 = self.drag_bounds
                     ox, oy = dx / vp.scale, dy / vp.scale
                     state.bounds_km = fit_bounds(
-                        (x0 - ox, y0 + oy, x1 - ox, y1 + oy), layout.map_rect
+                        (x0 - ox, y0 + oy, x1 - ox, y1 + oy), pane.map_rect
                     )
         elif ev.type == pygame.MOUSEWHEEL:
             pos = pygame.mouse.get_pos()
             if layout.map_rect.collidepoint(pos):
-                self.zoom(state, layout, pos, ZOOM_STEP ** (-ev.y))
+                self.zoom(state, self.renderer.layout_at(layout, state, pos), pos,
+                          ZOOM_STEP ** (-ev.y))
         elif ev.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
             state.bounds_km = None  # re-fit the view to the new map area
         return True
 
+    def _to_panel(self, ev) -> bool:
+        """Whether an event goes to the open what-if panel: keys and typing, and clicks and
+        wheel turns over it (clicks on the map may pick for it: see MOUSEBUTTONUP)."""
+        if ev.type in (pygame.KEYDOWN, pygame.TEXTINPUT):
+            return True
+        if ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1:
+            return self.panel.box is not None and self.panel.box.collidepoint(ev.pos)
+        if ev.type == pygame.MOUSEWHEEL:
+            box = self.panel.box
+            return box is not None and box.collidepoint(pygame.mouse.get_pos())
+        return False
+
+    def whatif(self, state: ViewState, now_s: float) -> None:
+        """Key w: pause and open the what-if panel at the hour on screen."""
+        if self.panel is None:
+            self.say(state, "A what-if needs the scenario: python run.py SCENARIO.yaml, or "
+                            "python run.py view BRANCH.yaml", now_s)
+            return
+        k = min(int(math.floor(state.t + 1e-9)), self.replay.hours)
+        if k >= self.replay.hours:
+            self.say(state, "The run has ended: go back to an earlier hour to branch", now_s)
+            return
+        state.playing = False
+        state.t = float(k)
+        self.panel.open_at(k, state.selected)
+
     def _key(self, ev, state: ViewState, now_s: float) -> bool:
         rp = self.replay
         k = ev.key
+        if k == pygame.K_ESCAPE and self.panel is not None and self.panel.brancher.job \
+                and not self.panel.brancher.job.done:
+            self.panel.brancher.cancel()
+            self.say(state, "What-if cancelled", now_s)
+            return True
         if k in (pygame.K_ESCAPE, pygame.K_q):
             if state.help or state.selected:
                 state.help, state.selected = False, None
@@ -227,6 +312,7 @@ class Controller:
         elif k == pygame.K_j:
             state.jump_text = ""
             state.playing = False
+            self.swallow = ev.unicode or "j"  # SDL also sends the key as TEXTINPUT
         elif k == pygame.K_h:
             state.help = not state.help
         elif k == pygame.K_z:
@@ -237,6 +323,15 @@ class Controller:
             if surf is not None:
                 pygame.image.save(surf, str(path))
                 self.say(state, f"saved {path}", now_s)
+        elif k == pygame.K_w:
+            self.whatif(state, now_s)
+        elif k == pygame.K_v and self.renderer.branch is not None:
+            state.compare = COMPARE_MODES[(COMPARE_MODES.index(state.compare) + 1)
+                                          % len(COMPARE_MODES)]
+            self.say(state, {"overlay": "What-if drawn over the base run",
+                             "split": "Base run (left) and what-if (right)",
+                             "base": "Base run only (v: the what-if again)"}[state.compare],
+                     now_s)
         elif k in LAYER_KEYS:
             layer = LAYER_KEYS[k]
             state.layers ^= {layer}
@@ -264,7 +359,8 @@ class Controller:
             return
         vp = self.renderer.viewport(layout, state)
         hit = None
-        for uid, _snap, rect, _spot in unit_placements(self.replay, state.t, vp, layout.ui):
+        rp = self.renderer.alt.replay if layout.pane == "branch" else self.replay
+        for uid, _snap, rect, _spot in unit_placements(rp, state.t, vp, layout.ui):
             if rect.inflate(6, 14).collidepoint(pos):
                 hit = uid  # the last drawn (topmost) wins
         state.selected = hit
@@ -285,19 +381,33 @@ def update(state: ViewState, replay: Replay, dt_s: float, now_s: float) -> None:
 
 
 # ---------------------------------------------------------------------------------- entry points
-def play(replay: Replay, *, size=(1280, 800)) -> None:
-    """Open a resizable window and play the replay; returns when the window is closed."""
+def play(replay: Replay, *, size=(1280, 800), brancher=None, branch=None,
+         mode: str = "overlay") -> None:
+    """Open a resizable window and play the replay; returns when the window is closed.
+
+    With a `brancher` (sim/view/whatif_job.py) the what-if panel is on key w. With `branch` (a
+    finished what-if) the window opens at its branch hour, paused, showing it (`mode`:
+    "overlay" or "split")."""
     pygame.display.init()  # not pygame.init(): no audio
     pygame.font.init()
+    if brancher is not None:
+        brancher.warm()  # the what-if worker process starts while the window opens
     try:
         screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         pygame.display.set_caption(f"{replay.title} (seed {replay.seed})")
         pygame.key.start_text_input()
         renderer = Renderer(replay)
-        control = Controller(replay, renderer)
-        state = ViewState(playing=True)
-        clock = pygame.time.Clock()
-        layout = Layout.for_size(screen.get_size())
+        panel = WhatIfPanel(brancher, renderer) if brancher is not None else None
+        control = Controller(replay, renderer, panel)
+        state = ViewState(playing=branch is None, compare=mode)
+        if branch is not None:
+            renderer.set_branch(branch)
+            state.t = float(branch.hour)
+            control.say(state, "What if: space plays both futures; v: overlay, split or base",
+                        0.0)
+            state.message_until = 6.0
+        pacer = FramePacer(FPS)
+        layout = renderer.layout(screen.get_size())
         dt = 0.0
         running = True
         while running:
@@ -308,15 +418,58 @@ def play(replay: Replay, *, size=(1280, 800)) -> None:
                     break
             if not running:
                 break
+            whatif_update(control, state, now)
             update(state, replay, dt, now)  # 2. playback
             screen = pygame.display.get_surface()
             layout = renderer.draw(screen, state)  # 3. draw
+            if panel is not None:
+                panel.draw(screen, layout)
+                job = panel.brancher.job
+                if job is not None and not job.done:
+                    draw_progress(screen, layout, job)
             pygame.display.flip()
-            dt = clock.tick(FPS) / 1000  # 4. tick
+            dt = pacer.wait()  # 4. tick
     except KeyboardInterrupt:
         pass
     finally:
+        if brancher is not None:
+            brancher.close()
         pygame.quit()
+
+
+def whatif_update(control: Controller, state: ViewState, now_s: float) -> None:
+    """Act on what the what-if panel asked for (run, save, clear), and show a finished
+    what-if (or why it failed)."""
+    panel = control.panel
+    if panel is None:
+        return
+    b = panel.brancher
+    request, control.request = control.request, None
+    if request == "run" and panel.changes:
+        b.start(panel.hour, panel.changes, title="What if: " + "; ".join(panel.texts()))
+        panel.close()
+    elif request == "save" and control.renderer.branch is not None:
+        try:
+            path = save_file(b, control.renderer.branch)
+            control.say(state, f"saved {path} (python run.py view {path})", now_s)
+        except OSError as e:
+            control.say(state, f"could not save: {e.strerror or e}", now_s)
+        panel.close()
+    elif request == "clear":
+        control.renderer.set_branch(None)
+        panel.close()
+        control.say(state, "What-if cleared", now_s)
+    job = b.job
+    if job is not None and job.done and not job.shown:
+        job.shown = True
+        if job.result is not None:
+            control.renderer.set_branch(job.result)
+            state.compare = "overlay" if state.compare == "base" else state.compare
+            control.say(state, f"What if ready ({job.seconds:.1f} s): space plays both "
+                               "futures; v: overlay, split or base", now_s)
+            state.message_until = now_s + 6.0
+        elif job.error != "cancelled":
+            panel.failed(job.hour, job.changes, f"Cannot branch here: {job.error}")
 
 
 def render_frame(
@@ -326,23 +479,30 @@ def render_frame(
     *,
     renderer: Renderer | None = None,
     state: ViewState | None = None,
+    branch=None,
+    mode: str = "overlay",
 ) -> pygame.Surface:
-    """One frame at playback hour `t` on a new offscreen surface (no window needed)."""
+    """One frame at playback hour `t` on a new offscreen surface (no window needed); with a
+    what-if (`branch`), drawn over the base or beside it (`mode`)."""
     if not pygame.font.get_init():
         pygame.font.init()
-    renderer = renderer or Renderer(replay)
-    state = state or ViewState()
+    if renderer is None:
+        renderer = Renderer(replay)
+        renderer.set_branch(branch)
+    state = state or ViewState(compare=mode)
     state.t = float(t)
     surface = pygame.Surface(size)
     renderer.draw(surface, state)
     return surface
 
 
-def screenshot(replay: Replay, path: Path, at: datetime, *, size=(1280, 800)) -> None:
-    """Render the frame at `at` (clamped to the run) to a PNG, without a window."""
+def screenshot(replay: Replay, path: Path, at: datetime, *, size=(1280, 800), branch=None,
+               mode: str = "overlay") -> None:
+    """Render the frame at `at` (clamped to the run) to a PNG, without a window (with a
+    what-if `branch`: drawn as `mode` says)."""
     t = (at - replay.start) / timedelta(hours=1)
     t = min(max(t, 0.0), float(replay.hours))
-    surface = render_frame(replay, t, size)
+    surface = render_frame(replay, t, size, branch=branch, mode=mode)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     pygame.image.save(surface, str(path))
@@ -374,9 +534,12 @@ def _check_closed() -> None:
 
 
 def record_video(
-    replay: Replay, path: Path, *, size=(1280, 800), step_h: float | None = None, progress=None
+    replay: Replay, path: Path, *, size=(1280, 800), step_h: float | None = None, progress=None,
+    branch=None, mode: str = "overlay",
 ) -> None:
-    """Render the whole replay to `path` (.gif or .mp4) without a window.
+    """Render the whole replay to `path` (.gif or .mp4) without a window. With a what-if
+    (`branch`), both futures are drawn (`mode`: "overlay" or "split"), from WHATIF_LEAD_H
+    before its branch hour (until then the two runs are one).
 
     GIF: one frame per `step_h` simulated hours (default 3, more for runs longer than
     `GIF_MAX_FRAMES` frames), one shared 128-colour palette, no
@@ -409,12 +572,16 @@ def record_video(
             else MP4_STEP_H
         )
     step = step_h
-    n = int(math.floor(replay.hours / step)) + 1
-    times = [min(i * step, float(replay.hours)) for i in range(n)]
+    first = max(0.0, float(branch.hour - WHATIF_LEAD_H)) if branch is not None else 0.0
+    if branch is not None and kind == ".gif":  # a shorter span: finer steps, same file size
+        step = max(1.0, min(step, math.ceil((replay.hours - first) / GIF_MAX_FRAMES)))
+    n = int(math.floor((replay.hours - first) / step)) + 1
+    times = [min(first + i * step, float(replay.hours)) for i in range(n)]
     if times[-1] < replay.hours:
         times.append(float(replay.hours))
     renderer = Renderer(replay)
-    state = ViewState(playing=True)
+    renderer.set_branch(branch)
+    state = ViewState(playing=True, compare=mode)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".partial" + path.suffix)
     if not pygame.font.get_init():

@@ -25,6 +25,11 @@ SIDE_INK = {"UA": (0, 90, 160), "RU": (180, 60, 0)}
 TIMELINE_BAR = (225, 220, 208)
 PLAYED = (120, 115, 105)
 PLAYHEAD = (20, 20, 20)
+# A what-if: Okabe-Ito reddish purple, unlike either side's tint and the black front line (its
+# front is also dashed, so that it reads apart in greyscale); darker for text.
+WHATIF = (204, 121, 167)
+WHATIF_INK = (150, 60, 115)
+WHATIF_DASH_PX = (9, 5)
 
 CREDITS = (
     "Contains data from Natural Earth (public domain) and GeoNames (CC BY 4.0). "
@@ -65,6 +70,8 @@ KEYS = [
     ("g", "legend"),
     ("e", "event ticker"),
     ("p", "save a screenshot (PNG) in the current folder"),
+    ("w", "what if: change one thing at this hour and watch both futures"),
+    ("v", "with a what-if: drawn over the base, side by side, or hidden"),
     ("h  or  ?", "this help"),
     ("Esc / q", "close help or panel; quit"),
 ]
@@ -109,6 +116,13 @@ def wrap(s: str, size: int, width: int, bold: bool = False) -> list[str]:
     return lines
 
 
+def clip(lines: list[str], n: int) -> list[str]:
+    """At most `n` wrapped lines, the last ending in an ellipsis when some were left out."""
+    if len(lines) <= n:
+        return lines
+    return [*lines[: n - 1], lines[n - 1].rstrip(" .,;:") + " …"]
+
+
 def blit_lines(surface, lines, x, y, size, bold=False, colour=INK, gap=1.25) -> int:
     """Draw wrapped lines; returns the y below them."""
     for ln in lines:
@@ -125,10 +139,15 @@ def fmt_time(t: datetime) -> str:
 _SIDEBAR: dict = {}
 
 
-def draw_sidebar(surface, layout, state, rp) -> None:
+def draw_sidebar(surface, layout, state, rp, branch=None, block=None) -> None:
+    """The sidebar; with a what-if (`branch`, a BranchView), its block of differences drawn
+    by `block(surface, branch, state, k, x, y, width, ui, max_h) -> y below it`
+    (sim/view/whatif_draw.py, sidebar_block)."""
     k = min(max(int(math.floor(state.t)), 0), rp.hours)
     key = (
         id(rp),
+        id(branch),
+        state.compare,
         layout.size,
         k,
         state.selected,
@@ -140,14 +159,14 @@ def draw_sidebar(surface, layout, state, rp) -> None:
     img = _SIDEBAR.get("img") if _SIDEBAR.get("key") == key else None
     if img is None:
         img = pygame.Surface(layout.sidebar.size)
-        _sidebar(img, layout, state, rp, k)
+        _sidebar(img, layout, state, rp, k, branch, block)
         if pygame.display.get_init() and pygame.display.get_surface() is not None:
             img = img.convert()
         _SIDEBAR.update(key=key, img=img)
     surface.blit(img, layout.sidebar.topleft)
 
 
-def _sidebar(s: pygame.Surface, layout, state, rp, k: int) -> None:
+def _sidebar(s: pygame.Surface, layout, state, rp, k: int, branch=None, whatif=None) -> None:
     ui = layout.ui
     w, h = s.get_size()
     pad = round(14 * ui)
@@ -185,6 +204,10 @@ def _sidebar(s: pygame.Surface, layout, state, rp, k: int) -> None:
     y += round(54 * ui)
     pygame.draw.line(s, RULE, (pad, y), (w - pad, y), 1)
     y += round(8 * ui)
+    if branch is not None and whatif is not None:
+        y = whatif(s, branch, state, k, pad, y, inner, ui, round(h * 0.42))
+        pygame.draw.line(s, RULE, (pad, y), (w - pad, y), 1)
+        y += round(8 * ui)
 
     # bottom block: credits, then the legend or the unit panel above them
     credit_lines = wrap(CREDITS, round(11 * ui), inner)
@@ -194,7 +217,7 @@ def _sidebar(s: pygame.Surface, layout, state, rp, k: int) -> None:
     block = None
     if state.selected and state.selected in rp.units:
         block = unit_panel(rp, state.selected, k, inner, ui)
-    elif "legend" in state.layers:
+    elif "legend" in state.layers and branch is None:
         block = legend(inner, ui)
     if block is not None:
         top = bottom - round(8 * ui) - block.get_height()
@@ -518,11 +541,15 @@ def _triangle(surf, x, y, r, colour, outline=INK):
 _TIMELINE: dict = {}
 
 
-def draw_timeline(surface, layout, state, rp) -> None:
-    key = (id(rp), layout.size)
+def draw_timeline(surface, layout, state, rp, branch=None, row=None) -> None:
+    """The timeline; with a what-if (`branch`), its row of dates and its branch hour, drawn by
+    `row(surface, layout, rp, branch)` (sim/view/whatif_draw.py, timeline_row)."""
+    key = (id(rp), layout.size, id(branch), layout.branch_row)
     if _TIMELINE.get("key") != key:
         img = pygame.Surface(layout.timeline.size)
         _timeline_static(img, layout, rp)
+        if branch is not None and layout.branch_row and row is not None:
+            row(img, layout, rp, branch)
         if pygame.display.get_init() and pygame.display.get_surface() is not None:
             img = img.convert()
         _TIMELINE.update(key=key, img=img)
@@ -539,7 +566,7 @@ def draw_timeline(surface, layout, state, rp) -> None:
     pygame.draw.circle(surface, PLAYHEAD, (x, bar.centery), 7 * ui)
     pygame.draw.circle(surface, (255, 255, 255), (x, bar.centery), 7 * ui, 2)
     if state.hover and layout.timeline.collidepoint(state.hover):
-        _timeline_tooltip(surface, layout, rp, state.hover)
+        _timeline_tooltip(surface, layout, rp, state.hover, branch)
 
 
 def _timeline_static(s, layout, rp) -> None:
@@ -560,12 +587,13 @@ def _timeline_static(s, layout, rp) -> None:
             tall = 3 if i % stride == 0 else 1
             pygame.draw.line(s, INK, (x, bar.top - tall), (x, bar.bottom + tall), 1)
         lab = text(f"{day.day} {day:%b}", round(12 * ui), False, MUTED)
+        label_y = bar.bottom + round((30 if layout.branch_row else 14) * ui)
         if stride == 1:  # each day's name in the middle of its span
             cx = (max(x, bar.left) + min(x_next, bar.right)) / 2
             if min(x_next, bar.right) - max(x, bar.left) > lab.get_width() * 0.8:
-                s.blit(lab, (cx - lab.get_width() / 2, bar.bottom + round(14 * ui)))
+                s.blit(lab, (cx - lab.get_width() / 2, label_y))
         elif i % stride == 0 and day >= rp.start and x + lab.get_width() / 2 <= bar.right:
-            s.blit(lab, (x - lab.get_width() / 2, bar.bottom + round(14 * ui)))
+            s.blit(lab, (x - lab.get_width() / 2, label_y))
         day += timedelta(days=1)
         i += 1
     if not rp.marks:
@@ -604,12 +632,34 @@ def _timeline_static(s, layout, rp) -> None:
                 pygame.draw.circle(s, colour, c, r * 0.8)
 
 
-def _timeline_tooltip(surface, layout, rp, pos) -> None:
+def branch_mark_positions(layout, rp, view) -> list:
+    """[(mark of the base, (x, y) of the what-if's match, what-if date)] for the history marks
+    the what-if matched after its branch hour, one row below the base's matches."""
+    ui = layout.ui
+    bar = timeline_bar(layout)
+    y = bar.bottom + round(21 * ui)
+    alt = {(m.place, m.date, m.holder, m.kind): m for m in view.branch.marks}
+    out = []
+    for m, _obs, _sim in mark_positions(layout, rp):
+        b = alt.get((m.place, m.date, m.holder, m.kind))
+        if (b is not None and b.sim_date is not None and m.kind == "control"
+                and b.sim_date > view.when):  # before the branch hour the runs are one
+            out.append((m, (timeline_x(layout, rp, _hours(rp, b.sim_date)), y), b.sim_date))
+    return out
+
+
+def _timeline_tooltip(surface, layout, rp, pos, branch=None) -> None:
     ui = layout.ui
     best, dist = None, 9 * ui
     for m, obs, sim in mark_positions(layout, rp):
         for p in (obs, sim):
             if p is not None and math.dist(p, pos) < dist:
+                best, dist = m, math.dist(p, pos)
+    alt_dates = {}
+    if branch is not None and layout.branch_row:
+        for m, p, when in branch_mark_positions(layout, rp, branch):
+            alt_dates[id(m)] = when
+            if math.dist(p, pos) < dist:
                 best, dist = m, math.dist(p, pos)
     if best is None:
         t = rp.time_at(timeline_t(layout, rp, pos[0]))
@@ -629,6 +679,9 @@ def _timeline_tooltip(surface, layout, rp, pos) -> None:
                 )
             else:
                 lines.append("model: never matched in this run")
+        if branch is not None and m.kind == "control":
+            when = alt_dates.get(id(m))
+            lines.append(f"what if: {fmt_time(when)}" if when else "what if: never matched")
     imgs = [text(ln, round(13 * ui), i == 0) for i, ln in enumerate(lines)]
     w = max(i.get_width() for i in imgs) + 12
     h = sum(i.get_height() for i in imgs) + 8

@@ -4,22 +4,35 @@
 `Renderer` draws a `Replay` at a `ViewState` onto any surface (the window, or an offscreen
 surface for PNG/GIF/MP4). Its only state is caches of things that are slow to draw (the base
 map per size and zoom, the territory shading per control pattern, text); the functions that
-compute where things go (`unit_placements`, `front_segments`) are pure.
+compute where things go (`unit_placements`, `front_segments`: sim/view/placement.py) are
+pure.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pygame
 
 from sim.theatre import BOX, project
 from sim.view import basemap as bm
-from sim.view import panels
+from sim.view import panels, whatif_draw
 from sim.view import symbols as sym
+from sim.view.placement import (  # place_groups: sim/view/preview.py uses it through here
+    front_segments,
+    place_groups,
+    unit_placements,
+    unit_position_km,
+    voronoi_ridges,
+)
 from sim.view.replay import Replay
+
+if TYPE_CHECKING:
+    from sim.view.whatif_job import BranchView
 
 # Territory tints: Okabe-Ito blue and vermillion (colour-blind safe, distinct in greyscale),
 # translucent so roads and rivers show through; Russia itself in a neutral grey.
@@ -33,6 +46,10 @@ PONTOON = (0, 110, 80)
 BATTLE_FILL = (255, 205, 40)
 BATTLE_LINE = (60, 40, 0)
 SELECTED = (255, 200, 0)
+# A what-if drawn over the base run: the ground it holds differently hatched in the colour of
+# the side that holds it in the what-if (its front line and colours: sim/view/whatif_draw.py).
+GHOST_ALPHA = 190
+GHOST_HATCH_PX = 6  # stripe period: one stripe in three is coloured
 # Outside the theatre box there is no data: pale grey hatched with darker grey diagonals, so
 # that it reads as "nothing here" and not as Russia (flat grey) or either side's tint.
 NO_DATA = (247, 247, 247)
@@ -43,6 +60,7 @@ SPEEDS_H_PER_S = (0.5, 1, 2, 3, 4, 6, 8, 12, 24)  # simulated hours per real sec
 DEFAULT_SPEED = 4
 GONE_SHOWN_H = 24  # how long a surrendered/disbanded unit's grey cross stays on the map
 LAYERS = ("territory", "units", "roads", "labels", "battles", "legend", "ticker")
+COMPARE_MODES = ("overlay", "split", "base")  # how a what-if is shown (key v cycles them)
 
 
 @dataclass
@@ -60,6 +78,7 @@ class ViewState:
     message_until: float = 0.0
     bounds_km: tuple[float, float, float, float] | None = None  # zoom; None = default view
     hover: tuple[int, int] | None = None
+    compare: str = "overlay"  # with a what-if: one of COMPARE_MODES
 
     @property
     def hours_per_s(self) -> float:
@@ -76,20 +95,32 @@ class Layout:
     sidebar: pygame.Rect
     timeline: pygame.Rect
     ui: float
+    branch_row: bool = False  # the timeline has a row for a what-if's dates
+    pane: str = ""  # split screen: "base" or "branch" (the map_rect is that half)
 
     @classmethod
-    def for_size(cls, size: tuple[int, int]) -> Layout:
+    def for_size(cls, size: tuple[int, int], branch_row: bool = False) -> Layout:
         w, h = size
         ui = max(0.7, min(1.8, min(w / 1280, h / 800)))
         side_w = int(max(250, min(w * 0.3, 520 * ui)))
-        tl_h = int(max(80, 104 * ui))
+        tl_h = int(max(80, 104 * ui)) + (round(16 * ui) if branch_row else 0)
         return cls(
             (w, h),
             pygame.Rect(0, 0, w - side_w, h - tl_h),
             pygame.Rect(w - side_w, 0, side_w, h),
             pygame.Rect(0, h - tl_h, w - side_w, tl_h),
             ui,
+            branch_row,
         )
+
+    def panes(self) -> tuple[Layout, Layout]:
+        """Split screen: the base (left) and the what-if (right), each half the map."""
+        r = self.map_rect
+        half = r.w // 2
+        return (dataclasses.replace(self, map_rect=pygame.Rect(r.left, r.top, half, r.h),
+                                    pane="base"),
+                dataclasses.replace(self, map_rect=pygame.Rect(r.left + half, r.top,
+                                                               r.w - half, r.h), pane="branch"))
 
 
 def default_bounds(replay: Replay, map_rect: pygame.Rect, margin_km: float = 14.0):
@@ -140,128 +171,6 @@ def viewport_for(layout: Layout, bounds_km) -> bm.Viewport:
     return bm.Viewport(layout.size, bounds_km, margins=(r.left, r.top, w - r.right, h - r.bottom))
 
 
-# ------------------------------------------------------------------------------ pure geometry
-def voronoi_ridges(theatre) -> list[tuple[int, int, tuple, tuple]]:
-    """(i, j, a_km, b_km): the boundary between the territories of nodes i and j (indices into
-    theatre.node_ids). The territory raster gives each cell to its nearest node, so these are
-    the raster's internal borders, drawn as clean lines."""
-    from scipy.spatial import Voronoi
-
-    g = theatre.graph
-    xy = np.array([[g.nodes[n]["x_km"], g.nodes[n]["y_km"]] for n in theatre.node_ids])
-    far = 5000.0
-    pts = np.vstack([xy, [[-far, -far], [far, -far], [far, far], [-far, far]]])
-    vor = Voronoi(pts)
-    n = len(xy)
-    out = []
-    for (i, j), (a, b) in zip(vor.ridge_points, vor.ridge_vertices, strict=True):
-        if i < n and j < n and a >= 0 and b >= 0:
-            out.append((int(i), int(j), tuple(vor.vertices[a]), tuple(vor.vertices[b])))
-    return out
-
-
-def front_segments(ridges, ua_held: np.ndarray, russia: np.ndarray):
-    """Ridges between territories held by different sides, leaving out the state border
-    (a Russian-held cell inside Russia next to a Ukrainian-held one)."""
-    out = []
-    for i, j, a, b in ridges:
-        if ua_held[i] != ua_held[j]:
-            ru = j if ua_held[i] else i
-            if not russia[ru]:
-                out.append((a, b))
-    return out
-
-
-def unit_position_km(replay: Replay, snap: dict) -> tuple[float, float]:
-    """Where a unit stands at the end of an hour: its node, or part way along the edge to
-    `next` (progress_km / length_km)."""
-    g = replay.theatre.graph
-    a = g.nodes[snap["node"]]
-    nxt = snap.get("next")
-    if nxt and nxt in g and g.has_edge(snap["node"], nxt):
-        length = g.edges[snap["node"], nxt]["length_km"]
-        f = max(0.0, min(1.0, (snap.get("progress_km") or 0.0) / max(length, 1e-6)))
-        b = g.nodes[nxt]
-        return a["x_km"] + f * (b["x_km"] - a["x_km"]), a["y_km"] + f * (b["y_km"] - a["y_km"])
-    return a["x_km"], a["y_km"]
-
-
-def unit_placements(replay: Replay, t: float, vp: bm.Viewport, ui: float,
-                    avoid: dict[str, pygame.Rect] | None = None):
-    """[(unit id, snapshot, frame rect, centre px)] for the active units at time t, positions
-    interpolated between hours; units on the same spot are fanned out in rows of three above
-    the spot (a single unit is centred on its node). Units standing at a node whose name is in
-    `avoid` (node -> the name's pixel rectangle) are moved off the name and the town's dot, to
-    the side away from the name."""
-    k = min(int(math.floor(t)), replay.hours)
-    frac = t - k if k < replay.hours else 0.0
-    now = replay.units_at(k)
-    nxt = replay.units_at(k + 1) if frac > 0 else {}
-    spots: dict[tuple[int, int], list] = {}
-    for uid, snap in now.items():
-        if snap["status"] != "active":
-            continue
-        x, y = unit_position_km(replay, snap)
-        if uid in nxt and nxt[uid]["status"] == "active":
-            x2, y2 = unit_position_km(replay, nxt[uid])
-            x, y = x + frac * (x2 - x), y + frac * (y2 - y)
-        px, py = vp.to_px(x, y)
-        spots.setdefault((round(px / 4), round(py / 4)), []).append((uid, snap, px, py))
-    return place_groups(list(spots.values()), replay, ui, avoid)
-
-
-def place_groups(groups: list[list], replay: Replay, ui: float,
-                 avoid: dict[str, pygame.Rect] | None = None):
-    """Lay out groups of (unit id, snapshot, px, py) that share a spot (see
-    `unit_placements`); returns [(unit id, snapshot, frame rect, spot px)]."""
-    fw, fh = sym.frame_size(ui)
-    _, sh, top = sym.symbol_extent(ui)
-    g = replay.theatre.graph
-    out = []
-    for group in groups:
-        group.sort(key=lambda m: (replay.units[m[0]]["side"], m[0]))
-        n = len(group)
-        cols = min(n, 3)
-        rects = []
-        for idx, (_uid, _snap, px, py) in enumerate(group):
-            row, col = divmod(idx, cols)
-            in_row = min(cols, n - row * cols)
-            cx = px + (col - (in_row - 1) / 2) * (fw + 24 * ui)
-            cy = py - row * (sh + 2 * ui) if n > 1 else py
-            rect = pygame.Rect(0, 0, fw, fh)
-            rect.center = (round(cx), round(cy))
-            rects.append(rect)
-        node = group[0][1]["node"]
-        still = all(m[1]["node"] == node and not (m[1].get("next") and m[1].get("progress_km"))
-                    for m in group)
-        if avoid and still and node in avoid and node in g:
-            dx, dy = _away_from_label(rects, avoid[node], (group[0][2], group[0][3]),
-                                      bm.town_radius_px(g.nodes[node]["population"]), ui,
-                                      top, sh - top - fh)
-            rects = [r.move(dx, dy) for r in rects]
-        out += [(uid, snap, rect, (px, py))
-                for (uid, snap, px, py), rect in zip(group, rects, strict=True)]
-    return out
-
-
-def _away_from_label(rects: list[pygame.Rect], label: pygame.Rect, dot: tuple[float, float],
-                     dot_r: float, ui: float, above: int, below: int) -> tuple[int, int]:
-    """The shift that moves a group of frames (with `above` px of echelon mark over each
-    frame and `below` px of strength bar under it) clear of a name and of the town's dot:
-    to the side of the dot away from the name (left of a name on the right, and so on)."""
-    box = rects[0].unionall(rects[1:]) if len(rects) > 1 else rects[0].copy()
-    box = pygame.Rect(box.left - round(14 * ui), box.top - above, box.w + round(14 * ui) * 2,
-                      box.h + above + below)  # the designation written right of each frame
-    x, y = dot
-    gap = dot_r + 3 * ui
-    lx, ly = label.center
-    if abs(lx - x) >= abs(ly - y):  # name right or left of the dot: go the other way
-        dx = (x - gap - box.right) if lx > x else (x + gap - box.left)
-        return round(dx), 0
-    dy = (y - gap - box.bottom) if ly > y else (y + gap - box.top)  # name below: go above
-    return 0, round(dy)
-
-
 def draw_no_data(surface: pygame.Surface, rect: pygame.Rect) -> None:
     """Outside the theatre box: hatching on pale grey, unlike any territory colour."""
     surface.fill(NO_DATA, rect)
@@ -277,10 +186,17 @@ def draw_no_data(surface: pygame.Surface, rect: pygame.Rect) -> None:
 class Renderer:
     """Draws frames of one replay. Holds caches only (see the module docstring)."""
 
-    def __init__(self, replay: Replay):
+    def __init__(self, replay: Replay, ridges=None):
         self.replay = replay
         th = replay.theatre
-        self.ridges = voronoi_ridges(th)
+        self.ridges = voronoi_ridges(th) if ridges is None else ridges
+        self.ridge_ends = (np.array([r[0] for r in self.ridges], dtype=np.int64),
+                           np.array([r[1] for r in self.ridges], dtype=np.int64))
+        self.front_cache: dict[bytes, frozenset[int]] = {}  # control pattern -> front ridges
+        self.branch: BranchView | None = None  # a what-if shown with this (base) replay
+        self.alt: Renderer | None = None  # draws the what-if's own map in split screen
+        self._ghost_key = None
+        self._ghost = None
         self.russia = np.array([th.graph.nodes[n]["country"] == "RU" for n in th.node_ids])
         self.owner = th.territory.owner
         self._base: dict = {}
@@ -296,10 +212,31 @@ class Renderer:
         g = th.graph
         self.node_xy = {n: (d["x_km"], d["y_km"]) for n, d in g.nodes(data=True)}
 
+    def set_branch(self, view: BranchView | None) -> None:
+        """Show a what-if with this replay (None: the base alone again)."""
+        self.branch = view
+        self.alt = Renderer(view.branch, ridges=self.ridges) if view is not None else None
+        self._ghost_key = self._ghost = None
+
     # ---------------------------------------------------------------- layout helpers
+    def layout(self, size: tuple[int, int]) -> Layout:
+        """The window's layout (a taller timeline when a what-if is shown)."""
+        return Layout.for_size(size, branch_row=self.branch is not None)
+
+    def split(self, state: ViewState) -> bool:
+        return self.branch is not None and state.compare == "split"
+
+    def layout_at(self, layout: Layout, state: ViewState, pos) -> Layout:
+        """The map pane under `pos` in split screen (else `layout` itself)."""
+        if layout.pane or not self.split(state):
+            return layout
+        base, branch = layout.panes()
+        return branch if branch.map_rect.collidepoint(pos) else base
+
     def bounds(self, layout: Layout, state: ViewState):
         if state.bounds_km is not None:
-            return state.bounds_km
+            return fit_bounds(state.bounds_km, layout.map_rect) if layout.pane \
+                else state.bounds_km
         key = layout.map_rect.size
         if key not in self._default_bounds:
             self._default_bounds[key] = default_bounds(self.replay, layout.map_rect)
@@ -317,7 +254,7 @@ class Renderer:
 
     # ---------------------------------------------------------------- cached layers
     def base_layer(self, layout: Layout, vp: bm.Viewport, roads: bool) -> pygame.Surface:
-        key = (layout.size, vp.bounds_km, roads)
+        key = (layout.size, tuple(layout.map_rect), vp.bounds_km, roads)
         if key not in self._base:
             if len(self._base) > 6:
                 self._base.clear()
@@ -347,7 +284,7 @@ class Renderer:
                     ) -> pygame.Surface:
         """Town names on a transparent layer the size of the map; `key_only`: only the names
         of towns of KEY_LABEL_POPULATION+, with a wider halo, drawn above the units."""
-        key = (layout.size, vp.bounds_km, key_only)
+        key = (layout.size, tuple(layout.map_rect), vp.bounds_km, key_only)
         if key not in self._labels:
             if len(self._labels) > 12:
                 self._labels.clear()
@@ -365,7 +302,7 @@ class Renderer:
                    min_population: int = bm.KEY_LABEL_POPULATION) -> dict[str, pygame.Rect]:
         """Node -> pixel rectangle of the names of towns of `min_population`+ (by default the
         key names, those drawn above the units)."""
-        key = (layout.size, vp.bounds_km, min_population)
+        key = (layout.size, tuple(layout.map_rect), vp.bounds_km, min_population)
         if key not in self._key_rects:
             if len(self._key_rects) > 6:
                 self._key_rects.clear()
@@ -380,9 +317,20 @@ class Renderer:
     def territory_layer(self, layout: Layout, vp: bm.Viewport, k: int):
         """(surface, top-left px): the raster coloured by holder, cropped to the view."""
         ua = self.replay.ua_held[k]
-        key = (layout.size, vp.bounds_km, ua.tobytes())
-        if key == self._territory_key:
-            return self._territory
+        key = (layout.size, tuple(layout.map_rect), vp.bounds_km, ua.tobytes())
+        if key != self._territory_key:
+            colours = np.array([UA_TINT, RU_TINT, RUSSIA_TINT], dtype=np.uint8)
+
+            def colour(owner):
+                return colours[np.where(ua[owner], 0, np.where(self.russia[owner], 2, 1))]
+
+            self._territory_key, self._territory = key, self.raster(layout, vp, colour)
+        return self._territory
+
+    def raster(self, layout: Layout, vp: bm.Viewport, colour, hatch: int = 0):
+        """(surface, top-left px): the territory raster cropped to the view, each cell
+        coloured by `colour(owner)` (owner: node indices, north row first -> RGBA array),
+        scaled to the screen; `hatch` > 0 keeps only diagonal stripes of that period (px)."""
         terr = self.replay.theatre.territory
         lon_step = float(terr.lons[1] - terr.lons[0])
         lat_step = float(terr.lats[1] - terr.lats[0])
@@ -398,38 +346,79 @@ class Renderer:
         r0 = max(0, int(math.floor((lat1 - float(latt)) / lat_step)))
         r1 = min(len(terr.lats), int(math.ceil((lat1 - float(latb)) / lat_step)))
         if c1 <= c0 or r1 <= r0:
-            self._territory_key, self._territory = key, (None, (0, 0))
-            return self._territory
+            return None, (0, 0)
         owner = self.owner[::-1][r0:r1, c0:c1]  # north row first
-        colours = np.array([UA_TINT, RU_TINT, RUSSIA_TINT], dtype=np.uint8)
-        which = np.where(ua[owner], 0, np.where(self.russia[owner], 2, 1))
-        rgba = np.ascontiguousarray(colours[which])
+        rgba = np.ascontiguousarray(colour(owner), dtype=np.uint8)
+        if hatch:  # a sparse layer: only the box around its coloured cells is drawn
+            rows, cols = np.nonzero(rgba[:, :, 3])
+            if not len(rows):
+                return None, (0, 0)
+            top, left = int(rows.min()), int(cols.min())
+            rgba = np.ascontiguousarray(rgba[top:int(rows.max()) + 1, left:int(cols.max()) + 1])
+            r0, r1 = r0 + top, r0 + top + rgba.shape[0]
+            c0, c1 = c0 + left, c0 + left + rgba.shape[1]
         small = pygame.image.frombytes(rgba.tobytes(), (c1 - c0, r1 - r0), "RGBA")
         x0, y0 = vp.lonlat_to_px(lon0 + c0 * lon_step, lat1 - r0 * lat_step)
         x1, y1 = vp.lonlat_to_px(lon0 + c1 * lon_step, lat1 - r1 * lat_step)
         size = (max(1, round(x1 - x0)), max(1, round(y1 - y0)))
-        surf = self._fast(pygame.transform.scale(small, size), alpha=True)
-        self._territory_key, self._territory = key, (surf, (round(x0), round(y0)))
-        return self._territory
+        big = pygame.transform.scale(small, size)
+        if hatch:
+            alpha = pygame.surfarray.pixels_alpha(big)
+            xs, ys = np.ogrid[: alpha.shape[0], : alpha.shape[1]]
+            phase = (round(x0) + round(y0)) % hatch  # stripes fixed to the screen, not the box
+            alpha[((xs + ys + phase) % hatch) >= max(2, hatch // 3)] = 0
+            del alpha  # unlock the surface
+        return self._fast(big, alpha=True), (round(x0), round(y0))
 
     # ---------------------------------------------------------------- the frame
     def draw(self, surface: pygame.Surface, state: ViewState) -> Layout:
-        """Draw the whole window for `state` onto `surface`; returns the layout used."""
-        layout = Layout.for_size(surface.get_size())
-        vp = self.viewport(layout, state)
+        """Draw the whole window for `state` onto `surface`; returns the layout used. With a
+        what-if (`set_branch`), it is drawn over the base (`state.compare` "overlay"), beside
+        it ("split"), or left out ("base")."""
+        layout = self.layout(surface.get_size())
+        rp = self.replay
+        surface.fill(bm.BACKGROUND)
+        if self.split(state):
+            base, branch = layout.panes()
+            vp = self.viewport(base, state)
+            self.draw_map(surface, base, state, vp, overlays=False)
+            self.alt.draw_map(surface, branch, state, viewport_for(branch, vp.bounds_km),
+                              overlays=False)
+            whatif_draw.pane_titles(surface, base, branch, self.branch, state)
+            panels.draw_map_overlays(surface, base, vp, state, rp)
+        else:
+            self.draw_map(surface, layout, state, self.viewport(layout, state))
+        pygame.draw.rect(surface, bm.FRAME, layout.map_rect, 1)
+        panels.draw_timeline(surface, layout, state, rp, self.branch, whatif_draw.timeline_row)
+        panels.draw_sidebar(surface, layout, state, rp, self.branch, whatif_draw.sidebar_block)
+        if state.help:
+            panels.draw_help(surface, layout)
+        return layout
+
+    def draw_map(self, surface: pygame.Surface, layout: Layout, state: ViewState,
+                 vp: bm.Viewport, overlays: bool = True) -> None:
+        """The map of this replay in `layout.map_rect`; with a what-if in overlay mode, its
+        front and the ground it holds differently drawn over the base."""
         rp = self.replay
         k = min(max(int(math.floor(state.t)), 0), rp.hours)
         ui = layout.ui
-        surface.fill(bm.BACKGROUND)
         mr = layout.map_rect
         surface.blit(self.base_layer(layout, vp, "roads" in state.layers), mr.topleft)
         clip = surface.get_clip()
         surface.set_clip(mr)
+        over = (self.branch if self.branch is not None and state.compare == "overlay"
+                and not layout.pane and k >= self.branch.hour else None)
         if "territory" in state.layers:
             terr, pos = self.territory_layer(layout, vp, k)
             if terr is not None:
                 surface.blit(terr, pos)
+            if over is not None:
+                ghost, gpos = self.ghost_layer(layout, vp, k)
+                if ghost is not None:
+                    surface.blit(ghost, gpos)
             self.draw_front(surface, vp, k, ui)
+            if over is not None:
+                whatif_draw.branch_front(surface, vp, self, over.branch, k, ui)
         if "labels" in state.layers:
             surface.blit(self.label_layer(layout, vp), mr.topleft)
         self.draw_crossings(surface, vp, k, ui)
@@ -438,16 +427,38 @@ class Renderer:
         if "units" in state.layers:
             avoid = self.key_labels(layout, vp) if "labels" in state.layers else {}
             self.draw_units(surface, vp, state, ui, avoid)
+        if over is not None:
+            whatif_draw.crossing_differences(surface, vp, self, over.branch, k, ui)
         if "labels" in state.layers:  # key names above the symbols
             surface.blit(self.label_layer(layout, vp, key_only=True), mr.topleft)
-        panels.draw_map_overlays(surface, layout, vp, state, rp)
+        if self.branch is not None and state.compare == "overlay" and not layout.pane:
+            whatif_draw.banner(surface, layout, self.branch, k)
+        if overlays:
+            panels.draw_map_overlays(surface, layout, vp, state, rp)
         surface.set_clip(clip)
-        pygame.draw.rect(surface, bm.FRAME, mr, 1)
-        panels.draw_timeline(surface, layout, state, rp)
-        panels.draw_sidebar(surface, layout, state, rp)
-        if state.help:
-            panels.draw_help(surface, layout)
-        return layout
+
+    def ghost_layer(self, layout: Layout, vp: bm.Viewport, k: int):
+        """(surface, top-left px): the ground the what-if holds differently from the base at
+        hour k, hatched in the colour of its holder in the what-if (None if none differs)."""
+        alt = self.branch.branch
+        ka = min(k, alt.hours)
+        ua, ua_alt = self.replay.ua_held[k], alt.ua_held[ka]
+        differs = ua != ua_alt
+        key = (layout.size, tuple(layout.map_rect), vp.bounds_km, id(alt), differs.tobytes(),
+               (ua_alt & differs).tobytes())
+        if key != self._ghost_key:
+            if not differs.any():
+                layer = (None, (0, 0))
+            else:
+                colours = np.array([(0, 0, 0, 0), (*UA_TINT[:3], GHOST_ALPHA),
+                                    (*RU_TINT[:3], GHOST_ALPHA)], dtype=np.uint8)
+
+                def colour(owner):
+                    return colours[np.where(differs[owner], np.where(ua_alt[owner], 1, 2), 0)]
+
+                layer = self.raster(layout, vp, colour, hatch=round(GHOST_HATCH_PX * layout.ui))
+            self._ghost_key, self._ghost = key, layer
+        return self._ghost
 
     def draw_front(self, surface, vp, k: int, ui: float) -> None:
         segs = front_segments(self.ridges, self.replay.ua_held[k], self.russia)
@@ -554,3 +565,7 @@ def draw_burst(surface, centre, radius: float, points: int = 8) -> None:
         pts.append((x + rr * math.cos(a), y + rr * math.sin(a)))
     pygame.draw.polygon(surface, BATTLE_FILL, pts)
     pygame.draw.polygon(surface, BATTLE_LINE, pts, 2)
+
+
+__all__ = ["Layout", "Renderer", "ViewState", "front_segments", "place_groups",
+           "unit_placements", "unit_position_km", "voronoi_ridges"]

@@ -1,0 +1,548 @@
+"""The viewer's what-if panel: `w` at any hour opens a menu of the changes a branch can make;
+choose one, pick what it applies to (from a list you can type into, or by clicking the map),
+and Enter runs the branch in the background (sim/view/whatif_job.py).
+
+    1  Bridge: save it (cannot be destroyed) or destroy it now
+    2  Unit: reinforce or weaken
+    3  Unit: hold where it stands, or release it to its commander as a reserve
+    4  Unit: a new objective (attack or move), picked on the map
+    5  A side's withdrawal doctrine on or off
+    6  A model parameter (python run.py params lists them)
+
+Several changes may go into one branch (`a` adds another). With a what-if on screen the menu
+also offers `s` (save it as a branch file in the current folder: python run.py view FILE opens
+it again) and `c` (clear it). The panel turns keys and clicks into `Change`s (sim/branch.py) and
+draws itself; it never changes the replay.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pygame
+
+from sim.branch import BRIDGE_KINDS, Change
+from sim.params import DOCTRINE_PARAMETERS, Parameters
+from sim.scenario import SIDES
+from sim.view.panels import INK, MUTED, PANEL, RULE, WHATIF, WHATIF_INK, text, wrap
+
+if TYPE_CHECKING:
+    from sim.view.render import Layout, Renderer, ViewState
+    from sim.view.whatif_job import Brancher
+
+MENU = [
+    ("bridge", "Bridge: save it, or destroy it now"),
+    ("strength", "Unit: reinforce or weaken"),
+    ("hold", "Unit: hold where it stands, or release it as a reserve"),
+    ("objective", "Unit: a new objective (attack or move)"),
+    ("withdrawal", "A side's withdrawal doctrine on or off"),
+    ("parameter", "A model parameter"),
+]
+FACTORS = (0.25, 0.5, 0.75, 1.5, 2.0, 3.0)
+PICK_PX = 24  # a map click picks the nearest place or bridge within this many pixels (x ui)
+ROWS = 12  # list rows shown at once
+
+
+@dataclass(frozen=True)
+class Option:
+    """One line of a list: what it says, what choosing it gives, and a note on the right."""
+
+    label: str
+    value: Any
+    note: str = ""
+
+
+@dataclass
+class Step:
+    """What the panel asks for now: a choice from a list (`options`, filtered by typing) or a
+    typed value (`options` empty). `pick` says what a click on the map may choose instead."""
+
+    prompt: str
+    options: list[Option]
+    pick: str | None = None  # "unit" | "place" | "bridge"
+    typed: str = ""  # a typed value's text (options empty)
+    fresh: bool = True  # the typed text is the current value: the first key replaces it
+
+
+class WhatIfPanel:
+    """The what-if menu and forms (see the module docstring)."""
+
+    def __init__(self, brancher: Brancher, renderer: Renderer):
+        self.brancher = brancher
+        self.renderer = renderer
+        self.open = False
+        self.hour = 0
+        self.kind: str | None = None
+        self.answers: list[Any] = []
+        self.step: Step | None = None
+        self.query = ""
+        self.index = 0
+        self.changes: list[Change] = []
+        self.message = ""
+        self.hit_rows: list[tuple[pygame.Rect, int]] = []
+        self.box: pygame.Rect | None = None
+        self.selected: str | None = None
+
+    # ------------------------------------------------------------------ state
+    @property
+    def replay(self):
+        return self.renderer.replay
+
+    def open_at(self, hour: int, selected: str | None = None) -> None:
+        """Open the menu at `hour` (`selected`: a unit already clicked, offered first)."""
+        self.open, self.hour = True, hour
+        self.changes, self.message = [], ""
+        self.selected = selected
+        self._menu()
+
+    def close(self) -> None:
+        self.open, self.step, self.kind = False, None, None
+
+    def _menu(self) -> None:
+        self.kind, self.answers, self.query, self.index = None, [], "", 0
+        opts = [Option(f"{i + 1}  {label}", kind) for i, (kind, label) in enumerate(MENU)]
+        self.step = Step(f"What if, at {self._when()}?", opts)
+
+    def _when(self) -> str:
+        t = self.replay.time_at(self.hour)
+        return f"{t.day} {t:%b %H:%M}"
+
+    @property
+    def options(self) -> list[Option]:
+        """The current step's options that match what has been typed."""
+        if self.step is None:
+            return []
+        q = self.query.strip().lower()
+        if not q or self.step.typed or self.kind is None:
+            return self.step.options
+        return [o for o in self.step.options
+                if q in o.label.lower() or q in str(o.value).lower()]
+
+    @property
+    def map_pick(self) -> str | None:
+        return self.step.pick if self.open and self.step else None
+
+    # ------------------------------------------------------------------ the flows
+    def _units(self) -> list[Option]:
+        rp = self.replay
+        snaps = rp.units_at(self.hour)
+        out = []
+        for uid, snap in snaps.items():
+            if snap["status"] != "active":
+                continue
+            facts = rp.units[uid]
+            where = rp.node_name(snap["node"])
+            out.append(Option(facts["name"], uid, f"{facts['side']} · {where}"))
+        out.sort(key=lambda o: (o.note[:2], o.label))
+        if self.selected in {o.value for o in out}:  # the unit clicked before pressing w
+            first = next(o for o in out if o.value == self.selected)
+            out = [first, *[o for o in out if o is not first]]
+        return out
+
+    def _bridges(self) -> list[Option]:
+        th = self.replay.theatre
+        states = self.replay.crossings_at(self.hour)
+        return sorted((Option(c.name, cid, states.get(cid, "intact"))
+                       for cid, c in th.crossings.items() if c.kind in BRIDGE_KINDS),
+                      key=lambda o: o.label)
+
+    def _places(self) -> list[Option]:
+        g = self.replay.theatre.graph
+        nodes = sorted(g.nodes, key=lambda n: (-g.nodes[n]["population"], g.nodes[n]["name"]))
+        return [Option(g.nodes[n]["name"], n, f"{g.nodes[n]['population']:,}") for n in nodes]
+
+    def _params_now(self, side: str = SIDES[0]) -> Parameters:
+        b = self.brancher
+        return b.scenario.side_parameters(b.params)[side]
+
+    def _next(self) -> None:
+        """Ask the next question of the current flow, or finish its change."""
+        k, a = self.kind, self.answers
+        self.query, self.index, self.message = "", 0, ""
+        step: Step | None = None
+        change: Change | None = None
+        if k == "bridge":
+            if not a:
+                step = Step("Which bridge? Type to filter, or click it on the map",
+                            self._bridges(), pick="bridge")
+            elif len(a) == 1:
+                state = self.replay.crossings_at(self.hour).get(a[0], "intact")
+                opts = ([Option("Cannot be destroyed (it holds)", "save")]
+                        if state == "intact" else [])
+                if state in ("intact", "pontoon"):
+                    opts.append(Option("Destroyed now", "destroy"))
+                if not opts:
+                    self.answers.pop()
+                    self.message = "That bridge is already down at this hour."
+                    return self._next()
+                step = Step(f"{self.name(a[0])} ({state}):", opts)
+            else:
+                change = Change(**{f"{a[1]}_bridge": a[0]})
+        elif k == "strength":
+            if not a:
+                step = Step("Which unit? Type to filter, or click it on the map", self._units(),
+                            pick="unit")
+            elif len(a) == 1:
+                step = Step(f"{self.name(a[0])}: its men and equipment times",
+                            [Option(f"×{f:g}", f, "reinforce" if f > 1 else "weaken")
+                             for f in FACTORS])
+            else:
+                change = Change(strength=a[0], factor=a[1])
+        elif k == "hold":
+            if not a:
+                step = Step("Which unit? Type to filter, or click it on the map", self._units(),
+                            pick="unit")
+            elif len(a) == 1:
+                step = Step(f"{self.name(a[0])}:", [
+                    Option("Hold where it stands", "hold"),
+                    Option("Release it to its commander as a reserve", "release")])
+            else:
+                change = Change(**{a[1]: a[0]})
+        elif k == "objective":
+            if not a:
+                step = Step("Which unit? Type to filter, or click it on the map", self._units(),
+                            pick="unit")
+            elif len(a) == 1:
+                step = Step(f"{self.name(a[0])}:", [Option("Attack (fights its way)", "attack"),
+                                                     Option("Move (avoids the enemy)", "move")])
+            elif len(a) == 2:
+                step = Step(f"{a[1].title()} where? Click the place on the map, or type its "
+                            "name", self._places(), pick="place")
+            else:
+                change = Change(**{a[1]: a[0], "to": [a[2]]})
+        elif k == "withdrawal":
+            if not a:
+                opts = []
+                for side in SIDES:
+                    on = self._params_now(side).withdrawal_doctrine
+                    what = "never withdraws" if on else "withdraws when threatened"
+                    opts.append(Option(f"{side} {what}", (side, not on),
+                                       f"now: {'on' if on else 'off'}"))
+                step = Step("A side's withdrawal doctrine:", opts)
+            else:
+                change = Change(withdrawal=a[0][0], on=a[0][1])
+        elif k == "parameter":
+            if not a:
+                p = self._params_now()
+                step = Step("Which parameter? Type to filter (python run.py params explains "
+                            "them)", [Option(n, n, f"{getattr(p, n)}")
+                                     for n in Parameters.model_fields])
+            elif len(a) == 1:
+                step = Step(f"{a[0]} (now {getattr(self._params_now(), a[0])}): type the new "
+                            "value, then Enter", [], typed=str(getattr(self._params_now(), a[0])))
+            elif len(a) == 2 and a[0] in DOCTRINE_PARAMETERS:
+                step = Step(f"{a[0]} = {a[1]} for:", [Option("Both sides", None),
+                                                       Option("UA only", "UA"),
+                                                       Option("RU only", "RU")])
+            else:
+                change = Change(parameter=a[0], value=a[1], side=a[2] if len(a) > 2 else None)
+        if change is not None:
+            self.changes.append(change)
+            self.kind, self.answers, self.step = "ready", [], Step("Ready", [])
+        else:
+            self.step = step
+
+    def name(self, value: str) -> str:
+        """The display name of a unit, bridge or place id."""
+        rp = self.replay
+        if value in rp.units:
+            return rp.units[value]["name"]
+        if value in rp.theatre.crossings:
+            return rp.theatre.crossings[value].name
+        return rp.node_name(value)
+
+    def choose(self, option: Option) -> None:
+        if self.kind is None:
+            self.kind = option.value
+        else:
+            self.answers.append(option.value)
+        self._next()
+
+    def _typed_value(self) -> None:
+        name = self.answers[0]
+        raw = self.step.typed.strip()
+        try:
+            value = getattr(Parameters(**{**self._params_now().model_dump(), name: raw}), name)
+        except Exception as e:  # noqa: BLE001 - pydantic's message shown in the panel
+            errs = getattr(e, "errors", None)
+            self.message = (errs()[0]["msg"] if errs else str(e))
+            return
+        self.answers.append(value)
+        self._next()
+
+    # ------------------------------------------------------------------ input
+    def handle(self, ev, state: ViewState) -> str | None:
+        """One event while the panel is open. Returns "run" when the branch should start,
+        "save" / "clear" for those menu entries, else None."""
+        if ev.type == pygame.TEXTINPUT:
+            return self._text(ev.text, state)
+        if ev.type == pygame.MOUSEWHEEL:
+            self.index = max(0, min(len(self.options) - 1, self.index - ev.y))
+            return None
+        if ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1 and self.box is not None:
+            for rect, i in self.hit_rows:
+                if rect.collidepoint(ev.pos):
+                    self.index = i
+                    self.choose(self.options[i])
+                    return None
+            return None
+        if ev.type != pygame.KEYDOWN:
+            return None
+        key = ev.key
+        if key == pygame.K_ESCAPE:
+            if self.kind not in (None, "ready"):
+                self._menu() if not self.changes else self._ready()
+            else:
+                self.close()
+            return None
+        if key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+            if self.kind == "ready" or (self.kind is None and self.changes):
+                return "run"
+            if self.step and not self.step.options:
+                self._typed_value()
+            elif self.options:
+                self.choose(self.options[min(self.index, len(self.options) - 1)])
+            return None
+        if key == pygame.K_BACKSPACE:
+            if self.step and not self.step.options and self.kind == "parameter":
+                self.step.typed = "" if self.step.fresh else self.step.typed[:-1]
+                self.step.fresh = False
+            elif self.query:
+                self.query = self.query[:-1]
+            elif self.kind in (None, "ready") and self.changes:
+                self.changes.pop()
+                if not self.changes:
+                    self._menu()
+            elif self.answers:
+                self.answers.pop()
+                self._next()
+            elif self.kind is not None:
+                self._menu() if not self.changes else self._ready()
+            return None
+        if key in (pygame.K_DOWN, pygame.K_UP, pygame.K_PAGEDOWN, pygame.K_PAGEUP):
+            move = {pygame.K_DOWN: 1, pygame.K_UP: -1, pygame.K_PAGEDOWN: ROWS,
+                    pygame.K_PAGEUP: -ROWS}[key]
+            self.index = max(0, min(len(self.options) - 1, self.index + move))
+        return None
+
+    def _ready(self) -> None:
+        self.kind, self.answers, self.step, self.query = "ready", [], Step("Ready", []), ""
+
+    def texts(self) -> list[str]:
+        """The changes composed so far, in words."""
+        return [describe(ch, self.name) for ch in self.changes]
+
+    def failed(self, hour: int, changes: list[Change], message: str) -> None:
+        """Open again with the changes of a what-if that could not be made, and why."""
+        self.open_at(hour)
+        self.changes = list(changes)
+        self._ready()
+        self.message = message
+
+    def _text(self, s: str, state: ViewState) -> str | None:
+        if self.kind is None:  # the menu: digits choose, s and c act on the what-if shown
+            if s.isdigit() and 1 <= int(s) <= len(MENU):
+                self.kind = MENU[int(s) - 1][0]
+                self._next()
+            elif s == "s" and self.renderer.branch is not None:
+                return "save"
+            elif s == "c" and self.renderer.branch is not None:
+                return "clear"
+            return None
+        if self.kind == "ready":
+            if s == "a":
+                self._menu()
+            return None
+        if self.step and not self.step.options and self.kind == "parameter":
+            if self.step.fresh:
+                self.step.typed, self.step.fresh = "", False
+            if len(self.step.typed) < 24:
+                self.step.typed += s
+            return None
+        if len(self.query) < 30:
+            self.query += s
+            self.index = 0
+        return None
+
+    def pick_from_map(self, pos, layout: Layout, state: ViewState) -> bool:
+        """A click on the map while the panel asks for a unit, place or bridge; True if it
+        chose one."""
+        kind = self.map_pick
+        vp = self.renderer.viewport(layout, state)
+        if kind == "unit":
+            from sim.view.placement import unit_placements
+
+            hit = None
+            for uid, _snap, rect, _spot in unit_placements(self.replay, state.t, vp, layout.ui):
+                if rect.inflate(6, 14).collidepoint(pos):
+                    hit = uid
+            if hit is not None and any(o.value == hit for o in self.step.options):
+                self.answers.append(hit)
+                self._next()
+                return True
+            return False
+        best, dist = None, PICK_PX * layout.ui
+        g = self.replay.theatre.graph
+        if kind == "place":
+            for n, d in g.nodes(data=True):
+                x, y = vp.to_px(d["x_km"], d["y_km"])
+                if math.dist((x, y), pos) < dist:
+                    best, dist = n, math.dist((x, y), pos)
+        elif kind == "bridge":
+            for o in self.step.options:
+                x, y = self.renderer.crossing_px(vp, o.value)
+                if math.dist((x, y), pos) < dist:
+                    best, dist = o.value, math.dist((x, y), pos)
+        if best is None:
+            self.message = f"No {kind} there: click nearer, or choose from the list."
+            return False
+        self.answers.append(best)
+        self._next()
+        return True
+
+    # ------------------------------------------------------------------ drawing
+    def draw(self, surface, layout: Layout) -> None:
+        """The panel, over the top left of the map."""
+        if not self.open or self.step is None:
+            return
+        ui = layout.ui
+        mr = layout.map_rect
+        size = round(14 * ui)
+        lh = round(size * 1.45)
+        w = min(round(520 * ui), mr.w - round(24 * ui))
+        pad = round(12 * ui)
+        inner = w - 2 * pad
+        rows: list[tuple[str, Any]] = []  # (kind, payload) drawn top to bottom
+        rows.append(("title", "What if …"))
+        for line in wrap(self.step.prompt if self.kind != "ready" else
+                         f"Branch at {self._when()} with:", size, inner, True):
+            rows.append(("prompt", line))
+        if self.kind == "ready" or (self.kind is None and self.changes):
+            for ch in self.changes:
+                for line in wrap(f"• {describe(ch, self.name)}", size, inner):
+                    rows.append(("change", line))
+        if self.step.options or self.kind is None:
+            if self.kind is not None:
+                rows.append(("query", f"Filter: {self.query}_" if self.query else
+                             "Type to filter · ↑ ↓ and Enter, or click"))
+            opts = self.options
+            top = max(0, min(self.index - ROWS // 2, len(opts) - ROWS))
+            for i in range(top, min(len(opts), top + ROWS)):
+                rows.append(("option", (i, opts[i])))
+            if not opts:
+                rows.append(("hint", "Nothing matches: Backspace to change the filter."))
+        elif self.kind != "ready":
+            rows.append(("typed", f"{self.step.typed}_"))
+        if self.message:
+            for line in wrap(self.message, round(13 * ui), inner):
+                rows.append(("error", line))
+        rows += [("hint", line) for line in wrap(self._hint(), round(12 * ui), inner)]
+        h = pad * 2 + len(rows) * lh
+        box = pygame.Rect(mr.left + round(12 * ui), mr.top + round(12 * ui), w,
+                          min(h, mr.h - round(24 * ui)))
+        self.box = box
+        shade = pygame.Surface(box.size, pygame.SRCALPHA)
+        shade.fill((*PANEL, 245))
+        surface.blit(shade, box.topleft)
+        pygame.draw.rect(surface, WHATIF, box, max(2, round(3 * ui)), border_radius=6)
+        y = box.top + pad
+        self.hit_rows = []
+        for kind, payload in rows:
+            if y + lh > box.bottom:
+                break
+            if kind == "title":
+                surface.blit(text(payload, round(17 * ui), True, WHATIF_INK), (box.left + pad, y))
+            elif kind == "option":
+                i, o = payload
+                rect = pygame.Rect(box.left + pad - 4, y - 2, inner + 8, lh)
+                if i == self.index:
+                    pygame.draw.rect(surface, (245, 225, 238), rect, border_radius=3)
+                    pygame.draw.rect(surface, WHATIF, rect, 1, border_radius=3)
+                label = text(o.label, size, i == self.index, INK)
+                surface.blit(label, (box.left + pad, y))
+                if o.note:
+                    note = text(o.note, round(12 * ui), False, MUTED)
+                    surface.blit(note, (box.right - pad - note.get_width(), y + 2))
+                self.hit_rows.append((rect, i))
+            else:
+                colour = {"prompt": INK, "change": WHATIF_INK, "error": (190, 30, 30),
+                          "hint": MUTED, "query": MUTED, "typed": INK}[kind]
+                bold = kind in ("prompt", "typed")
+                sz = round(12 * ui) if kind in ("hint", "query") else size
+                surface.blit(text(payload, sz, bold, colour), (box.left + pad, y))
+                if kind == "typed":
+                    pygame.draw.rect(surface, RULE, (box.left + pad - 4, y - 2, inner + 8, lh), 1)
+            y += lh
+
+    def _hint(self) -> str:
+        if self.kind is None:
+            extra = "  ·  s: save the what-if shown  ·  c: clear it" \
+                if self.renderer.branch is not None else ""
+            run = "  ·  Enter: run" if self.changes else ""
+            return f"1-6 or click: choose{run}{extra}  ·  Esc: close"
+        if self.kind == "ready":
+            return ("Enter: run the what-if (in the background)  ·  a: add another change  ·  "
+                    "Backspace: remove the last  ·  Esc: close")
+        return "Enter: choose  ·  Backspace: back  ·  Esc: to the menu"
+
+
+def describe(ch: Change, name) -> str:
+    """A change in words before it is made (`name`: id -> display name)."""
+    k, s = ch.kind, ch.subject
+    if k == "parameter":
+        return f"{(ch.side + ' ') if ch.side else ''}{s} = {ch.value}"
+    if k == "strength":
+        return f"{name(s)} {'reinforced' if ch.factor > 1 else 'weakened'} to ×{ch.factor:g}"
+    if k == "hold":
+        return f"{name(s)} holds where it stands"
+    if k == "release":
+        return f"{name(s)} is released as a reserve"
+    if k in ("attack", "move"):
+        return f"{name(s)} ordered to {k} {' then '.join(name(n) for n in ch.to)}"
+    if k == "destroy_bridge":
+        return f"{name(s)} destroyed"
+    if k == "save_bridge":
+        return f"{name(s)} cannot be destroyed"
+    return f"{s} {'withdraws when threatened' if ch.on else 'never withdraws'}"
+
+
+def draw_progress(surface, layout: Layout, job) -> None:
+    """While a what-if is simulated: a bar over the top of the map, with what it is doing."""
+    ui = layout.ui
+    mr = layout.map_rect
+    w = min(round(440 * ui), mr.w - round(40 * ui))
+    box = pygame.Rect(0, 0, w, round(52 * ui))
+    box.midtop = (mr.centerx, mr.top + round(12 * ui))
+    back = pygame.Surface(box.size, pygame.SRCALPHA)
+    back.fill((*PANEL, 240))
+    surface.blit(back, box.topleft)
+    pygame.draw.rect(surface, WHATIF, box, 2, border_radius=6)
+    label = f"What if: {job.stage} … {job.progress:.0%}   (Esc: cancel)"
+    surface.blit(text(label, round(13 * ui), True, WHATIF_INK),
+                 (box.left + round(10 * ui), box.top + round(7 * ui)))
+    bar = pygame.Rect(box.left + round(10 * ui), box.bottom - round(18 * ui),
+                      box.w - round(20 * ui), round(9 * ui))
+    pygame.draw.rect(surface, (255, 255, 255), bar)
+    fill = bar.copy()
+    fill.w = round(bar.w * max(0.0, min(1.0, job.progress)))
+    pygame.draw.rect(surface, WHATIF, fill)
+    pygame.draw.rect(surface, INK, bar, 1)
+
+
+def save_file(brancher: Brancher, view, folder: Path = Path(".")) -> Path:
+    """Write the what-if on screen as a branch file in `folder`; returns its path."""
+    from sim.branch_file import save_branch
+
+    b = brancher
+    scenario = b.scenario_path or (Path(__file__).resolve().parents[2] / "scenarios"
+                                   / f"{b.scenario.id}.yaml")
+    base = b.scenario.parameters_with().model_dump()
+    overrides = {k: v for k, v in b.params.model_dump().items() if base.get(k) != v}
+    out = folder / f"whatif_{b.scenario.id}_{view.when:%Y%m%dT%H%M}.yaml"
+    return save_branch(out, title=view.title, scenario=scenario, seed=b.seed, when=view.when,
+                       changes=view.changes, question=view.question, parameters=overrides)
+
+
