@@ -9,6 +9,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import json  # noqa: E402
 import sys  # noqa: E402
 from datetime import datetime, timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
@@ -664,3 +665,21 @@ def test_a_saved_run_is_branched_from_its_own_parameters_and_seed(run, tmp_path)
     lost = Brancher.for_saved(tmp_path, replay, sc, th, process=False)
     assert lost.params.capture_ratio == sc.parameters_with().capture_ratio
     assert lost.run_now(84, change).mismatch
+
+
+def test_p_saves_the_window_to_the_screenshot_folder_only(replay, tmp_path, monkeypatch):
+    """Key p writes a PNG into the controller's screenshot folder (runs/screenshots/ by
+    default, which .gitignore covers), never into the current folder."""
+    monkeypatch.chdir(tmp_path)
+    pygame.display.init()
+    pygame.display.set_mode(SIZE)
+    shots = tmp_path / "elsewhere"
+    c = app.Controller(replay, rd.Renderer(replay), screenshot_dir=shots)
+    state = rd.ViewState()
+    c.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_p, mod=0, unicode="p"), state,
+             rd.Layout.for_size(SIZE), 0.0)
+    saved = list(shots.glob("*.png"))
+    assert len(saved) == 1 and saved[0].name.startswith(replay.scenario_id)
+    assert not list(tmp_path.glob("*.png"))
+    assert app.SCREENSHOT_DIR.parts[0] == "runs"
+    assert "runs/" in (Path(__file__).resolve().parent.parent / ".gitignore").read_text()

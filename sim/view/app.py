@@ -45,6 +45,9 @@ from sim.view.whatif_panel import WhatIfPanel, draw_progress, save_file  # noqa:
 __all__ = ["MissingExtra", "Replay", "Mark", "play", "screenshot", "record_video"]
 
 FPS = 30
+#: Where key p saves the window, under the current folder: inside runs/, which .gitignore
+#: covers, so a screenshot taken in a clone of the repository is not committed by accident.
+SCREENSHOT_DIR = Path("runs") / "screenshots"
 GIF_STEP_H = 3.0  # one GIF frame per 3 simulated hours
 GIF_FRAME_S = 0.15
 GIF_MAX_FRAMES = 100
@@ -151,9 +154,11 @@ def parse_jump(text: str, replay: Replay) -> float:
 class Controller:
     """Turns pygame events into changes of the `ViewState` (never of the replay)."""
 
-    def __init__(self, replay: Replay, renderer: Renderer, panel: WhatIfPanel | None = None):
+    def __init__(self, replay: Replay, renderer: Renderer, panel: WhatIfPanel | None = None,
+                 screenshot_dir: Path = SCREENSHOT_DIR):
         self.replay = replay
         self.renderer = renderer
+        self.screenshot_dir = Path(screenshot_dir)  # where `p` saves the window
         self.panel = panel  # the what-if panel (None: no scenario to branch from)
         self.request: str | None = None  # what the panel asked for: "run", "save", "clear"
         self.swallow: str | None = None  # the text of the key that opened the jump prompt
@@ -318,9 +323,10 @@ class Controller:
         elif k == pygame.K_z:
             state.bounds_km = None
         elif k == pygame.K_p:
-            path = Path(f"{rp.scenario_id}_{rp.time_at(state.t):%Y%m%dT%H%M}.png")
+            path = self.screenshot_dir / f"{rp.scenario_id}_{rp.time_at(state.t):%Y%m%dT%H%M}.png"
             surf = pygame.display.get_surface()
             if surf is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
                 pygame.image.save(surf, str(path))
                 self.say(state, f"saved {path}", now_s)
         elif k == pygame.K_w:
@@ -382,12 +388,12 @@ def update(state: ViewState, replay: Replay, dt_s: float, now_s: float) -> None:
 
 # ---------------------------------------------------------------------------------- entry points
 def play(replay: Replay, *, size=(1280, 800), brancher=None, branch=None,
-         mode: str = "overlay") -> None:
+         mode: str = "overlay", screenshot_dir: Path = SCREENSHOT_DIR) -> None:
     """Open a resizable window and play the replay; returns when the window is closed.
 
     With a `brancher` (sim/view/whatif_job.py) the what-if panel is on key w. With `branch` (a
     finished what-if) the window opens at its branch hour, paused, showing it (`mode`:
-    "overlay" or "split")."""
+    "overlay" or "split"). Key p saves the window to `screenshot_dir`."""
     pygame.display.init()  # not pygame.init(): no audio
     pygame.font.init()
     if brancher is not None:
@@ -398,7 +404,7 @@ def play(replay: Replay, *, size=(1280, 800), brancher=None, branch=None,
         pygame.key.start_text_input()
         renderer = Renderer(replay)
         panel = WhatIfPanel(brancher, renderer) if brancher is not None else None
-        control = Controller(replay, renderer, panel)
+        control = Controller(replay, renderer, panel, screenshot_dir)
         state = ViewState(playing=branch is None, compare=mode)
         if branch is not None:
             renderer.set_branch(branch)
