@@ -474,14 +474,17 @@ class CampaignModel(mesa.Model):
             self.destroy_crossing(cid, cause=f"demolished by withdrawing {unit.side} forces")
 
     def _needed_by_own(self, a: str, b: str, crossing: Unit) -> bool:
-        """Whether any other unit of the crossing unit's side still depends on the edge a-b:
-        it is on its line of supply, or the unit is on the far bank heading this way. A side
-        does not blow a bridge its own troops still need."""
+        """Whether any other unit of the crossing unit's side still depends on the edge from
+        `a` (the bank it leaves, the enemy's side) to `b`: its line of supply runs over it
+        from `b` into `a` (it stands on the enemy's side, supplied across the river), or it is
+        on the far bank heading this way. A side does not blow a bridge its own troops on the
+        far bank still need; troops on the near bank whose supply happens to come over it from
+        the far bank are not trapped by the demolition, so they do not stop it."""
         for u in self.active_units(crossing.side):
             if u is crossing:
                 continue
             r = u.supply_route
-            if any({x, y} == {a, b} for x, y in zip(r, r[1:], strict=False)):
+            if any(x == b and y == a for x, y in zip(r, r[1:], strict=False)):
                 return True
             if u.node == a and u.route and u.route[0] == b:
                 return True
