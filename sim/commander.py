@@ -68,6 +68,28 @@ class GroupingWatch:
     own_fallback: frozenset[str] | None = None
 
 
+class _NearEnemy:
+    """The enemy's troops on the move (holding ground, attacking or moving), by the place they
+    stand at and the places one road from it: worked out once an hour, and only if a watch
+    gets as far as asking."""
+
+    def __init__(self, m: CampaignModel, enemy: str):
+        self._m, self._enemy = m, enemy
+        self._places: dict[str, list[Unit]] | None = None
+
+    def places(self) -> dict[str, list[Unit]]:
+        if self._places is None:
+            m, near_of = self._m, {}
+            for e in m.active_units(self._enemy):
+                posture = e.posture  # advancing (and so not withdrawing) and holding ground
+                if (posture == Posture.ATTACK or posture == Posture.MOVE) and e.active:
+                    near_of.setdefault(e.node, []).append(e)
+                    for nb, _ in m.theatre.adjacency[e.node]:
+                        near_of.setdefault(nb, []).append(e)
+            self._places = near_of
+        return self._places
+
+
 class Commander(mesa.Agent):
     """The operational commander of one side (UA or RU)."""
 
@@ -191,13 +213,7 @@ class Commander(mesa.Agent):
     def _watch(self, now: datetime) -> None:
         m = self.model
         enemy = other(self.side)
-        # the enemy's advancing troops, and the places one road from them (once an hour)
-        near_of: dict[str, list[Unit]] = {}
-        for e in m.active_units(enemy):
-            if e.holds_ground and e.advancing:
-                near_of.setdefault(e.node, []).append(e)
-                for nb, _ in m.theatre.adjacency[e.node]:
-                    near_of.setdefault(nb, []).append(e)
+        near_of = _NearEnemy(m, enemy)
         capture = self.p.capture_ratio
         attacked = [node for node, (attacker, ratio, _) in sorted(m.last_battles.items())
                     if attacker == enemy and ratio >= capture]
@@ -211,7 +227,7 @@ class Commander(mesa.Agent):
             else:
                 w.reason = reason
 
-    def _threat(self, units: list[Unit], near_of: dict[str, list[Unit]],
+    def _threat(self, units: list[Unit], near_of: _NearEnemy,
                 attacked: list[str]) -> str | None:
         """The evidence a commander sees that a grouping's line of supply is threatened, or
         None, in order: the line is cut; the units, in supply range when they took their
@@ -239,8 +255,8 @@ class Commander(mesa.Agent):
         for node in attacked:
             if node in rear:
                 return f"the enemy is attacking {m.place_name(node)} on its line of supply"
-        near = list({e.key: e for n in sorted(rear & near_of.keys())
-                     for e in near_of[n]}.values())
+        at = near_of.places()
+        near = list({e.key: e for n in sorted(rear & at.keys()) for e in at[n]}.values())
         if near:
             theirs = sum(combat.base_power(e, m.weights, m.params) for e in near)
             ours = sum(combat.base_power(u, m.weights, m.params) for u in units)

@@ -110,7 +110,10 @@ class Unit(CellAgent):
     def holds_ground(self) -> bool:
         """Can hold or take a node: active, not routed, and not a column withdrawing (on the
         road out, or about to take it)."""
-        return self.active and self.posture != Posture.ROUT and not self.retreating
+        posture = self.posture  # (Unit.retreating, inlined: this is read very often)
+        return (self.status == Status.ACTIVE and posture != Posture.ROUT
+                and not (posture == Posture.WITHDRAW
+                         and (self.next_node is not None or bool(self.route))))
 
     @property
     def advancing(self) -> bool:
