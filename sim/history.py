@@ -27,9 +27,13 @@ import csv
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.record import RunRecord
 from sim.scenario import Observation, Scenario
+from sim.summary import captured_by
+
+if TYPE_CHECKING:
+    from sim.record import RunRecord
 
 #: Days of error at which a change observation earns no credit: the scenario targets
 #: (docs/calibration.md) ask for +-1 day on key towns, so 3 days off scores nothing.
@@ -62,13 +66,13 @@ class ObservationResult:
 
 @dataclass(frozen=True)
 class Comparison:
+    """A run against the history block: one result per observation, in date order, the
+    fidelity score (0-100), and the equipment each side captured (sim.summary.captured_by),
+    which the printed report gives beside the score."""
+
     rows: list[ObservationResult]
     score: float
     captured: dict[str, dict[str, int]]
-
-    def row(self, place: str, holder: str) -> ObservationResult | None:
-        """The first control observation of `place` held by `holder`."""
-        return next((r for r in self.rows if r.place == place and r.holder == holder), None)
 
 
 def _end_of_day(record: RunRecord, when: datetime) -> int:
@@ -157,11 +161,7 @@ def compare(record: RunRecord, scenario: Scenario) -> Comparison:
         else:
             rows.append(_figure(record, obs))
     score = 100.0 * sum(r.credit for r in rows) / len(rows) if rows else 0.0
-    last = record.series()
-    captured = {s: {k.split("_", 1)[1].rsplit("_by_", 1)[0]: int(v[-1])
-                    for k, v in last.items() if k.startswith("captured_") and k.endswith(s)}
-                for s in ("UA", "RU")}
-    return Comparison(rows, round(score, 1), captured)
+    return Comparison(rows, round(score, 1), captured_by(record))
 
 
 FIELDS = ["date", "until", "kind", "place", "name", "holder", "relation", "expected", "simulated",

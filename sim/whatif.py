@@ -30,11 +30,14 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.params import Parameters
-from sim.record import RunRecord
 from sim.scenario import SIDES, Scenario, Task, other
+from sim.summary import summarise
+
+if TYPE_CHECKING:
+    from sim.record import RunRecord
 
 NEVER = float("inf")
 #: For an expectation of no effect (no_earlier, no_later): a change of this many hours the
@@ -164,12 +167,12 @@ def outcome(record: RunRecord, s: Scenario, places: list[str]) -> dict[str, floa
     for place in places:
         start_holder = record.holder(place, 0)
         out[place] = _hours(record, place, other(start_holder))
-    series = record.series()
-    out["area"] = float(series[f"area_taken_km2_{w.attacker}"][-1])
-    for side, lost in record.losses_by_side().items():
-        out[f"lost_{side}"] = float(lost["lost"]["personnel"])
+    summary = summarise(record)
+    out["area"] = float(summary.final[w.attacker]["area_taken_km2"])
+    for side, lost in summary.lost.items():
+        out[f"lost_{side}"] = float(lost["personnel"])
     for side in SIDES:
-        out[f"prisoners_by_{side}"] = float(series[f"prisoners_by_{side}"][-1])
+        out[f"prisoners_by_{side}"] = float(summary.prisoners[side])
     return out
 
 

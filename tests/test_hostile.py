@@ -37,7 +37,7 @@ from sim.params import Parameters
 from sim.report import read_comparison, read_frames
 from sim.safe_io import MAX_YAML_BYTES, FileProblem
 from sim.scenario import ScenarioError, load_scenario, parse_scenario
-from sim.sweep_store import (
+from sim.sweep.store import (
     JOURNAL,
     META,
     FolderLock,
@@ -722,8 +722,8 @@ def test_read_meta_accepts_what_a_sweep_writes(tiny_sweep):
 
 def test_every_outcome_a_run_writes_has_a_declared_column_type(tiny_sweep):
     """The table keeps only typed columns: an outcome sim.sweep.outcomes adds must be declared
-    in sim.sweep_store.OUTCOME_KINDS, or it would be left out of the table."""
-    from sim.sweep_store import ID_COLUMNS, outcome_kind
+    in sim.sweep.store.OUTCOME_KINDS, or it would be left out of the table."""
+    from sim.sweep.store import ID_COLUMNS, outcome_kind
 
     for line in (tiny_sweep / JOURNAL).read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
