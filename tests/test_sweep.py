@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from sim import sweep
-from sim.sweep import runner
 from sim.cli import main as cli_main
+from sim.sweep import runner
 
 REPO = Path(__file__).resolve().parent.parent
 SHORT = ["--set", "end=2022-09-06T18:00"]  # 24 hours from the 18:00 start
