@@ -170,7 +170,7 @@ def schema_main(argv: list[str]) -> int:
     ap.add_argument("--markdown", action="store_true",
                     help="the field reference in Markdown instead of the JSON Schema")
     args = ap.parse_args(argv)
-    from sim.reference import json_schema_text, reference_markdown
+    from sim.scenario.reference import json_schema_text, reference_markdown
 
     text = reference_markdown() if args.markdown else json_schema_text()
     want = ".md" if args.markdown else ".json"
@@ -213,7 +213,7 @@ def new_main(argv: list[str]) -> int:
     if args.title is not None and not args.title.strip():
         raise UsageError("--title: give a title, or leave the option out")
     check_writable(out, "--out")
-    from sim.reference import TEMPLATE_FILE, new_scenario_text
+    from sim.scenario.reference import TEMPLATE_FILE, new_scenario_text
 
     out.write_text(new_scenario_text(args.name, args.title, out), encoding="utf-8")
     print(f"wrote {out} (from {TEMPLATE_FILE.relative_to(REPO)}); next: edit it, then\n"

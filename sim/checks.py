@@ -1,6 +1,6 @@
 """Semantic checks of a scenario: what the loader cannot see from one field alone.
 
-The loader (sim/scenario.py) checks each field: types, allowed values, places on the map,
+The loader (sim/scenario/loader.py) checks each field: types, allowed values, places on the map,
 unit ids. These checks look at the scenario as a whole, at its start, the way the model will
 see it, and return every problem found (never only the first), each located like a loader
 error (``file:line: field.path: message``):
@@ -34,19 +34,25 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 import networkx as nx
 import numpy as np
 
-from sim.scenario import SIDES, Scenario, ScenarioError, load_scenario, other, parse_scenario
+from sim.scenario import (
+    SIDES,
+    Problem,
+    Scenario,
+    ScenarioError,
+    Severity,
+    load_scenario,
+    other,
+    parse_scenario,
+)
 from sim.scenario import yaml_location as _where
 from sim.theatre import Theatre
-
-Severity = Literal["error", "warning"]
 
 #: A cited source key in brackets, e.g. "[WKC]" (upper-case letter, then letters or digits).
 BRACKET_KEY = re.compile(r"\[([A-Z][A-Z0-9]+)\]")
@@ -57,21 +63,6 @@ BARE_KEYS = re.compile(r"^\s*((?:[A-Z][A-Z0-9]+(?:\s*[,/&]\s*|\s+and\s+)?)+?)\s*
 KEY_TOKEN = re.compile(r"[A-Z][A-Z0-9]+")
 #: Fields that are free text and may cite sources (any field named so, at any depth).
 TEXT_FIELDS = ("source", "text", "note", "description", "cite", "name", "title")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding, located like a loader error."""
-
-    severity: Severity
-    file: str
-    line: int | None
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
 class ChecksFailed(ScenarioError):
@@ -148,7 +139,7 @@ class _Found:
 
     def add(self, severity: Severity, loc: tuple, message: str, line: int | None = None) -> None:
         where, path = _where(self.root, loc)
-        self.problems.append(Problem(severity, self.file, line or where, path, message))
+        self.problems.append(Problem(self.file, message, line or where, path, severity))
 
 
 def _units_of(s: Scenario, side: str) -> list:

@@ -144,7 +144,7 @@ def editor_view(node):
 
 def test_the_json_schema_accepts_the_shipped_scenarios_and_rejects_bad_fields():
     jsonschema = pytest.importorskip("jsonschema")
-    from sim.reference import json_schema
+    from sim.scenario.reference import json_schema
 
     schema = json_schema()
     jsonschema.Draft7Validator.check_schema(schema)
@@ -165,7 +165,7 @@ def test_the_json_schema_accepts_the_shipped_scenarios_and_rejects_bad_fields():
 
 
 def test_the_generated_files_are_current():
-    from sim.reference import json_schema_text, reference_markdown
+    from sim.scenario.reference import json_schema_text, reference_markdown
 
     assert (REPO / "docs" / "scenario.schema.json").read_text(encoding="utf-8") == \
         json_schema_text(), "regenerate: python run.py schema --out docs/scenario.schema.json"
@@ -177,7 +177,7 @@ def test_the_generated_files_are_current():
 def test_every_field_of_the_schema_has_a_meaning_and_an_example():
     """A field added to the schema needs a `description=` (or a FIELD_NOTES entry) and an
     example (in scenarios/TEMPLATE.yaml or EXAMPLES) before the reference is complete."""
-    from sim import reference as ref
+    from sim.scenario import reference as ref
 
     schema = ref.json_schema(annotate=False)
     doc = ref.reference_markdown()
