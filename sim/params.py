@@ -373,10 +373,6 @@ class Parameters(BaseModel):
                 high = f"< {m.lt:g}"
         return f"{low or 'any'} to {high or 'any'}"
 
-    def with_overrides(self, overrides: dict[str, Any]) -> Parameters:
-        """A copy with some fields replaced, validated (raises ValidationError)."""
-        return type(self).model_validate({**self.model_dump(), **overrides})
-
 
 #: The parameters a scenario may set per side (sides.<S>.doctrine): how that side's commander
 #: and units decide, as opposed to physics (speeds, losses, supply) that both sides share.

@@ -150,13 +150,6 @@ class Theatre:
         d = self.graph.nodes[node]
         return bank_of(d["lon"], d["lat"], self.rivers[river])
 
-    @property
-    def road_graph(self) -> nx.Graph:
-        """Subgraph view of the edges that carry a road (rail-only edges removed)."""
-        return nx.subgraph_view(
-            self.graph, filter_edge=lambda u, v: self.graph.edges[u, v]["road_class"] is not None
-        )
-
 
 def project(lon, lat):
     """Equirectangular projection about (LON0, LAT0) in km; floats or numpy arrays."""
@@ -179,14 +172,6 @@ def haversine_km(lat1, lon1, lat2, lon2) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def box_area_km2(box=BOX) -> float:
-    """Area of a lon/lat box on the sphere: R² · Δλ · (sin φ2 − sin φ1)."""
-    lon0, lat0, lon1, lat1 = box
-    return EARTH_RADIUS_KM**2 * math.radians(lon1 - lon0) * (
-        math.sin(math.radians(lat1)) - math.sin(math.radians(lat0))
-    )
 
 
 def slug(name: str) -> str:

@@ -160,12 +160,11 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
 
 
-def _validation_problems(file: str, root: Any, err: ValidationError,
-                         prefix: tuple = ()) -> list[Problem]:
+def _validation_problems(file: str, root: Any, err: ValidationError) -> list[Problem]:
     """Every error of a pydantic ValidationError as a located Problem."""
     out = []
     for e in err.errors():
-        loc = prefix + tuple(x for x in e["loc"] if not (isinstance(x, str) and "[" in x))
+        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and "[" in x))
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             model = _model_at(loc)
@@ -177,14 +176,6 @@ def _validation_problems(file: str, root: Any, err: ValidationError,
             msg = "required field is missing"
         out.append(_problem(file, root, loc, msg))
     return out
-
-
-def _from_validation_error(file: str, root: Any, err: ValidationError,
-                           prefix: tuple = ()) -> ScenarioError:
-    """A ScenarioError listing every error of `err`, located."""
-    problems = _validation_problems(file, root, err, prefix)
-    problems.sort(key=lambda p: (p.line is None, p.line or 0))
-    return ScenarioError(file, problems=problems)
 
 
 def _items(data: Any, key: str) -> list[tuple[int, dict]]:
