@@ -135,7 +135,8 @@ class _Found:
     """Collects problems, locating each field in the YAML."""
 
     def __init__(self, file: str, root: Any):
-        self.file, self.root, self.problems = file, root, []
+        self.file, self.root = file, root
+        self.problems: list[Problem] = []
 
     def add(self, severity: Severity, loc: tuple, message: str, line: int | None = None) -> None:
         where, path = _where(self.root, loc)

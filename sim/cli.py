@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
+import io
 import os
 import sys
 import textwrap
@@ -476,10 +477,11 @@ def _print_problems(e: ScenarioError) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints escaped
-        try:
-            stream.reconfigure(errors="backslashreplace")
-        except (AttributeError, ValueError):
-            pass
+        if isinstance(stream, io.TextIOWrapper):  # not a test's capture or a redirect object
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except ValueError:
+                pass
     try:
         if not argv:
             print(f"{_replay_parser().format_usage()}\n{_overview()}", file=sys.stderr)

@@ -351,8 +351,9 @@ class Parameters(BaseModel):
         """(name, default, unit, meaning) for every parameter, in declaration order."""
         rows = []
         for name, field in cls.model_fields.items():
-            extra = field.json_schema_extra or {}
-            rows.append((name, field.default, str(extra.get("unit", "")), field.description))
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+            rows.append((name, field.default, str(extra.get("unit", "")),
+                         field.description or ""))
         return rows
 
     @classmethod

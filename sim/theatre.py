@@ -28,6 +28,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import networkx as nx
 import numpy as np
@@ -154,7 +155,8 @@ class Theatre:
 def project(lon, lat):
     """Equirectangular projection about (LON0, LAT0) in km; floats or numpy arrays."""
     if np.isscalar(lon) and np.isscalar(lat):
-        return (float(lon) - LON0) * KM_PER_DEG_LON, (float(lat) - LAT0) * KM_PER_DEG
+        x, y = cast(float, lon), cast(float, lat)  # numbers (np.isscalar also admits text)
+        return (float(x) - LON0) * KM_PER_DEG_LON, (float(y) - LAT0) * KM_PER_DEG
     return (
         (np.asarray(lon, dtype=float) - LON0) * KM_PER_DEG_LON,
         (np.asarray(lat, dtype=float) - LAT0) * KM_PER_DEG,
@@ -256,7 +258,7 @@ def _lines(path: Path) -> dict[str, list[np.ndarray]]:
 
 def _load_places(path: Path) -> list[dict]:
     with open(path, encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+        rows: list[dict[str, Any]] = list(csv.DictReader(fh))
     for r in rows:
         r["lat"], r["lon"] = float(r["lat"]), float(r["lon"])
         r["population"] = int(r["population"])
@@ -350,7 +352,7 @@ def _build(map_dir: Path) -> Theatre:
         found = [name for name, lines in rivers_xy.items() if segments_cross(p1, p2, lines)]
         for wname, poly in water_xy.items():
             river = RESERVOIR_RIVER.get(wname, wname)
-            inside = point_in_polygon(*p1, poly) or point_in_polygon(*p2, poly)
+            inside = point_in_polygon(p1[0], p1[1], poly) or point_in_polygon(p2[0], p2[1], poly)
             if (inside or segments_cross(p1, p2, [np.vstack([poly, poly[:1]])])) and (
                 river not in found
             ):
@@ -361,8 +363,8 @@ def _build(map_dir: Path) -> Theatre:
         p1, p2 = xy[idx[u]], xy[idx[v]]
         return any(
             segments_cross(p1, p2, [np.vstack([poly, poly[:1]])])
-            or point_in_polygon(*p1, poly)
-            or point_in_polygon(*p2, poly)
+            or point_in_polygon(p1[0], p1[1], poly)
+            or point_in_polygon(p2[0], p2[1], poly)
             for poly in water_xy.values()
         )
 

@@ -400,7 +400,8 @@ def resolve_places(s: Scenario, theatre: Theatre, file: str, root: Any) -> Scena
 
 def _unicode_problems(data: Any, file: str, root: Any) -> list[Problem]:
     """Text no file can hold: a YAML escape such as "\\ud800" gives a lone surrogate."""
-    out, stack = [], [((), data)]
+    out: list[Problem] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
     while stack:
         loc, node = stack.pop()
         if isinstance(node, dict):

@@ -53,7 +53,7 @@ MAX_EVENT_HOURS = 24 * 366
 
 
 @functools.cache
-def _kinds(cls: type, name: str) -> frozenset[type]:
+def _kinds(cls: type[BaseModel], name: str) -> frozenset[type]:
     """The plain types a field accepts: `float | None` -> {float, NoneType}."""
     ann = cls.model_fields[name].annotation
     args = typing.get_args(ann) if typing.get_origin(ann) in (typing.Union, types.UnionType) \
@@ -509,7 +509,7 @@ class Scenario(_Strict):
         """Per side: `params` with that side's doctrine values (sides.<S>.doctrine) over them.
         A value the caller overrode (it differs from the scenario's) is kept for both sides."""
         base = self.parameters_with()
-        out = {}
+        out: dict[str, Parameters] = {}
         for side in SIDES:
             spec = self.sides.get(side)
             own = {k: v for k, v in (spec.doctrine if spec else {}).items()

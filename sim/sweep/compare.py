@@ -141,9 +141,9 @@ def axis_grouping(axis: Axis, rows: list[dict[str, Any]]) -> Grouping:
     """Runs grouped by one axis: by value (grid) or by equal-count bins (range)."""
     label = short(axis.path)
     if not axis.is_range:
-        names = {str(v): f"{label}={_fmt_value(v)}" for v in axis.values}
-        return Grouping(label, list(names.values()),
-                        lambda r: names.get(str(r.get(axis.path))))
+        by_value = {str(v): f"{label}={_fmt_value(v)}" for v in axis.values}
+        return Grouping(label, list(by_value.values()),
+                        lambda r: by_value.get(str(r.get(axis.path))))
     x = np.array([axis.numeric(r[axis.path]) for r in rows if r.get(axis.path) is not None])
     edges = np.quantile(x, np.linspace(0, 1, RANGE_BINS + 1)) if len(x) else np.zeros(2)
     names = ["low", "mid", "high"] if RANGE_BINS == 3 else [f"q{i + 1}" for i in range(RANGE_BINS)]
@@ -206,8 +206,7 @@ def _product(lists: list[tuple]) -> list[tuple]:
 def attacker(rows: list[dict[str, Any]]) -> str:
     """The side that took more ground (UA in September, RU in March)."""
     def final(side: str) -> float:
-        vals = [final_area(r, side) for r in rows]
-        vals = [v for v in vals if v is not None]
+        vals = [v for v in (final_area(r, side) for r in rows) if v is not None]
         return float(np.median(vals)) if vals else 0.0
 
     return "UA" if final("UA") >= final("RU") else "RU"
@@ -280,8 +279,7 @@ def outcome_table(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[A
             fid = [r["fidelity"] for r in ok if r.get("fidelity") is not None]
             entry["fidelity_mean"] = float(np.mean(fid)) if fid else None
             entry["fidelity_sd"] = float(np.std(fid)) if fid else None
-            area = [final_area(r, side) for r in ok]
-            area = [a for a in area if a is not None]
+            area = [a for a in (final_area(r, side) for r in ok) if a is not None]
             entry[f"area_taken_{side}_median"] = float(np.median(area)) if area else None
             for t in towns:
                 hs = [r.get(t["column"]) for r in ok]
@@ -289,8 +287,8 @@ def outcome_table(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[A
                 entry[f"{t['id']}_median_h"] = float(np.median(got)) if got else None
                 entry[f"{t['id']}_changed"] = f"{len(got)}/{len(ok)}"
             for s in ("UA", "RU"):
-                lost = [r.get(f"lost_personnel_{s}") for r in ok]
-                lost = [x for x in lost if x is not None]
+                lost = [x for x in (r.get(f"lost_personnel_{s}") for r in ok)
+                        if x is not None]
                 entry[f"lost_personnel_{s}_median"] = float(np.median(lost)) if lost else None
             cap = [sum(r.get(f"captured_{i}_by_{side}") or 0
                        for i in ("tanks", "ifv_apc", "artillery", "mlrs")) for r in ok]
@@ -311,13 +309,13 @@ def outcome_table(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[A
         if last_param is not None and e["parameter"] != last_param:
             lines.append("")
         last_param = e["parameter"]
-        fid = "-" if e["fidelity_mean"] is None else \
+        fid_text = "-" if e["fidelity_mean"] is None else \
             f"{e['fidelity_mean']:5.1f} ±{e['fidelity_sd']:4.1f}"
         cells = ""
         for t in towns:
             h, n = e[t["id"] + "_median_h"], e[t["id"] + "_changed"]
             cells += f" {(_when(meta, h) if h is not None else 'never') + ' ' + n:>15}"
-        lines.append(f"{e['variant']:<{width}} {e['runs']:>5} {e['failed']:>4} {fid:>11} "
+        lines.append(f"{e['variant']:<{width}} {e['runs']:>5} {e['failed']:>4} {fid_text:>11} "
                      f"{num(e[f'area_taken_{side}_median']):>8} "
                      f"{num(e['lost_personnel_UA_median']):>8} "
                      f"{num(e['lost_personnel_RU_median']):>8} "
@@ -350,7 +348,8 @@ def sensitivity(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[Axi
     except ImportError:
         raise UsageError("compare: sensitivity indices need SALib: pip install -e '.[sweep]'") \
             from None
-    problem = {"num_vars": len(ranges), "names": [a.path for a in ranges],
+    names = [a.path for a in ranges]
+    problem = {"num_vars": len(ranges), "names": names,
                "bounds": [list(a.bounds()) for a in ranges]}
     side = attacker(rows)
     outcomes: dict[str, Callable[[dict], float | None]] = {
@@ -379,14 +378,14 @@ def sensitivity(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[Axi
             if np.isnan(y).any() or np.ptp(y) == 0:
                 continue  # a missing point or a constant outcome: no indices
             si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=0)
-            for i, p in enumerate(problem["names"]):
+            for i, p in enumerate(names):
                 results.append({"outcome": name, "parameter": p, "index": float(si["ST"][i]),
                                 "conf": float(si["ST_conf"][i]), "S1": float(si["S1"][i])})
         return method, results
     for name, fn in outcomes.items():
-        pts = [([a.numeric(r[a.path]) for a in ranges], fn(r)) for r in ok
-               if all(r.get(a.path) is not None for a in ranges)]
-        pts = [(x, float(v)) for x, v in pts if v is not None]
+        given = [([a.numeric(r[a.path]) for a in ranges], fn(r)) for r in ok
+                 if all(r.get(a.path) is not None for a in ranges)]
+        pts = [(x, float(v)) for x, v in given if v is not None]
         if len(pts) < 8:
             continue
         x = np.array([p[0] for p in pts])
@@ -401,7 +400,7 @@ def sensitivity(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[Axi
                 si = rbd_fast.analyze(problem, x, y, M=m, num_resamples=100, seed=0)
         except Exception:  # too few or degenerate points for the estimator
             continue
-        for i, p in enumerate(problem["names"]):
+        for i, p in enumerate(names):
             s1 = float(np.clip(si["S1"][i], 0.0, 1.0))
             results.append({"outcome": name, "parameter": p, "index": s1,
                             "conf": float(si["S1_conf"][i]), "S1": s1})

@@ -48,10 +48,10 @@ def outcomes(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
     for s in SIDES:
         out[f"personnel_start_{s}"] = summary.personnel[s]["start"]
         out[f"personnel_end_{s}"] = summary.personnel[s]["end"]
-    for s, lost in summary.lost.items():
-        out.update({f"lost_{item}_{s}": int(n) for item, n in lost.items()})
-    for s, taken in summary.captured.items():
-        out.update({f"captured_{item}_by_{s}": n for item, n in taken.items()})
+    for side, lost in summary.lost.items():
+        out.update({f"lost_{item}_{side}": int(n) for item, n in lost.items()})
+    for side, taken in summary.captured.items():
+        out.update({f"captured_{item}_by_{side}": n for item, n in taken.items()})
     out["bridges_destroyed"] = len(summary.bridges_destroyed)
     out["fidelity"] = float(compare(record, scenario).score)
     return out

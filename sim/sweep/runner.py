@@ -135,7 +135,7 @@ def run_one(task: RunTask, text: str, file: str, max_days: float | None = None,
     return row
 
 
-def failed_fields(e: BaseException) -> dict[str, str]:
+def failed_fields(e: Exception) -> dict[str, str]:
     """The columns of a failed run: status, the error's first line, the traceback's end."""
     msg = validation_message(e) if type(e).__name__ in ("ValidationError", "ScenarioError") \
         else str(e)

@@ -452,7 +452,7 @@ class FolderLock:
         """Take the lock; False if another process holds it."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            if os.name == "nt":  # pragma: no cover (Windows)
+            if sys.platform == "win32":  # pragma: no cover (Windows)
                 import msvcrt
 
                 msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
