@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 import pytest  # noqa: E402
+from clirun import Result, run  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
@@ -25,10 +24,9 @@ MARCH = REPO / "scenarios" / "izium_2022_03.yaml"
 TEMPLATE = REPO / "scenarios" / "TEMPLATE.yaml"
 
 
-def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "PYTHONHASHSEED": "0"}
-    return subprocess.run([sys.executable, str(REPO / "run.py"), *args], capture_output=True,
-                          text=True, env=env, cwd=cwd)
+def cli(*args: str, cwd: Path = REPO) -> Result:
+    """run.py ARGS, in this process, from `cwd`."""
+    return run(*args, cwd=cwd)
 
 
 # ---------------------------------------------------------------------------------- validate
