@@ -46,10 +46,10 @@ from sim.scenario import (
     Problem,
     Scenario,
     ScenarioError,
+    ScenarioFile,
     Severity,
-    load_scenario,
     other,
-    parse_scenario,
+    read_scenario,
 )
 from sim.scenario import yaml_location as _where
 from sim.theatre import Theatre
@@ -73,16 +73,13 @@ class ChecksFailed(ScenarioError):
 def check_file(path: str | Path, theatre: Theatre) -> tuple[Scenario, list[Problem]]:
     """Load a scenario (raising the loader's `ScenarioError` for a bad field) and run every
     semantic check on it; returns the resolved scenario and the problems, in file order."""
-    scenario = load_scenario(path, theatre)
-    return scenario, check_loaded(path, scenario, theatre)
+    loaded = read_scenario(path, theatre)
+    return loaded.scenario, check_loaded(loaded, theatre)
 
 
-def check_loaded(path: str | Path, scenario: Scenario, theatre: Theatre) -> list[Problem]:
-    """The semantic checks of a scenario already loaded (and resolved) from `path`."""
-    file = str(path)
-    text = Path(path).read_text(encoding="utf-8")
-    _, root = parse_scenario(text, file)
-    return check_scenario(scenario, theatre, root, file, text)
+def check_loaded(loaded: ScenarioFile, theatre: Theatre) -> list[Problem]:
+    """The semantic checks of a scenario file already read (and resolved) by the loader."""
+    return check_scenario(loaded.scenario, theatre, loaded.root, loaded.file, loaded.text)
 
 
 def check_scenario(scenario: Scenario, theatre: Theatre, root: Any, file: str,
@@ -120,13 +117,14 @@ def report(problems: list[Problem], *, strict: bool = False, stream: IO[str] | N
     return errors
 
 
-def check_before_run(path: str | Path, scenario: Scenario, theatre: Theatre) -> None:
+def check_before_run(loaded: ScenarioFile, theatre: Theatre) -> None:
     """What a replay does before simulating: print the warnings to stderr; with any error,
     print the errors too and raise `ChecksFailed` (exit code 2 on the command line)."""
-    problems = check_loaded(path, scenario, theatre)
+    problems = check_loaded(loaded, theatre)
     errors = report(problems)
+    path = loaded.file
     if errors:
-        raise ChecksFailed(str(path), f"{errors} error{'s' if errors > 1 else ''} (listed above; "
+        raise ChecksFailed(path, f"{errors} error{'s' if errors > 1 else ''} (listed above; "
                            f"python run.py validate {path} explains each)")
 
 

@@ -47,7 +47,7 @@ from sim.cli_common import (
 )
 from sim.params import Parameters, parse_set_option
 from sim.safe_io import FileProblem
-from sim.scenario import MAX_DAYS, MAX_PROBLEMS, ScenarioError, load_scenario
+from sim.scenario import MAX_DAYS, MAX_PROBLEMS, ScenarioError, load_scenario, read_scenario
 
 __all__ = ["COMMANDS", "EXIT_BAD_INPUT", "MAX_GIF_SIZE", "MAX_SIZE", "Parser", "UsageError",
            "default_out", "display_available", "main", "parameters_markdown"]
@@ -192,7 +192,8 @@ def replay(argv: list[str]) -> int:
     from sim.theatre import build_theatre
 
     theatre = build_theatre()
-    scenario = load_scenario(args.scenario, theatre, max_days=args.max_days)
+    loaded = read_scenario(args.scenario, theatre, max_days=args.max_days)
+    scenario = loaded.scenario
     params = _params_for(scenario, args.overrides)
     if args.at and not scenario.start <= args.at <= scenario.end:
         raise UsageError(f"--at {args.at:%Y-%m-%dT%H:%M}: outside the scenario "
@@ -227,7 +228,7 @@ def replay(argv: list[str]) -> int:
     from sim.checks import check_before_run
     from sim.model import CampaignModel
 
-    check_before_run(args.scenario, scenario, theatre)  # prints warnings; errors stop here
+    check_before_run(loaded, theatre)  # prints warnings; errors stop here
     model = CampaignModel(scenario, theatre, params, seed=args.seed)
     record = model.run()
     print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")

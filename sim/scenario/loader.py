@@ -470,15 +470,34 @@ def read_scenario_text(path: str | Path) -> str:
         raise ScenarioError(str(path), e.message, e.line) from None
 
 
-def load_scenario(path: str | Path, theatre: Theatre | None = None,
-                  max_days: float | None = MAX_DAYS) -> Scenario:
-    """Read a scenario file. With a theatre, places are checked and resolved to node ids.
-    A scenario longer than `max_days` days is refused (None: no cap).
+@dataclass(frozen=True)
+class ScenarioFile:
+    """A scenario file as read: its name, text, YAML tree (for line numbers) and scenario."""
+
+    file: str
+    text: str
+    root: Any
+    scenario: Scenario
+
+
+def read_scenario(path: str | Path, theatre: Theatre | None = None,
+                  max_days: float | None = MAX_DAYS) -> ScenarioFile:
+    """Read a scenario file, keeping what later checks need to locate a field (the text and
+    the YAML tree: the file is parsed once). With a theatre, places are checked and resolved
+    to node ids. A scenario longer than `max_days` days is refused (None: no cap).
 
     Raises ScenarioError (never another exception) listing every problem of the file.
     """
     file = str(path)
-    return _load(read_scenario_text(path), file, theatre, max_days)[0]
+    text = read_scenario_text(path)
+    scenario, root = _load(text, file, theatre, max_days)
+    return ScenarioFile(file, text, root, scenario)
+
+
+def load_scenario(path: str | Path, theatre: Theatre | None = None,
+                  max_days: float | None = MAX_DAYS) -> Scenario:
+    """The scenario of a file (`read_scenario` without the text and YAML tree)."""
+    return read_scenario(path, theatre, max_days).scenario
 
 
 def yaml_location(root: Any, loc: tuple[Any, ...]) -> tuple[int | None, str]:
