@@ -132,7 +132,23 @@ def run_one(task: RunTask, text: str, file: str, max_days: float | None = None,
     except Exception as e:  # recorded, the sweep goes on
         row.update(failed_fields(e))
     row["runtime_s"] = round(time.perf_counter() - t0, 3)
+    row.update(worker_fields())
     return row
+
+
+def worker_fields() -> dict[str, Any]:
+    """Which process ran a run, and that process's peak memory so far (MiB, where the OS
+    tells it): journal-only fields that show whether a worker's memory stays flat over a long
+    sweep (docs/sweeps.md)."""
+    fields: dict[str, Any] = {"worker_pid": os.getpid()}
+    try:
+        import resource
+    except ImportError:  # pragma: no cover (Windows)
+        return fields
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    fields["worker_max_rss_mib"] = round(peak / (1024 * 1024 if sys.platform == "darwin"
+                                                 else 1024), 1)
+    return fields
 
 
 def failed_fields(e: Exception) -> dict[str, str]:
