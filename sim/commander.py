@@ -63,6 +63,9 @@ class GroupingWatch:
     threatened_since: datetime | None = None
     reason: str = ""
     ordered_back: bool = False
+    #: a unit watched on its own (not in a grouping): the fallback places where it already
+    #: stands back (its line is not watched there); None for a grouping
+    own_fallback: frozenset[str] | None = None
 
 
 class Commander(mesa.Agent):
@@ -81,8 +84,9 @@ class Commander(mesa.Agent):
         # every other unit of the side is watched on its own
         for spec in model.scenario.units:
             if spec.side == side and spec.id not in grouped:
-                self.watches.append(GroupingWatch(Grouping(
-                    id=spec.id, units=[spec.id], source="implicit: one unit")))
+                self.watches.append(GroupingWatch(
+                    Grouping(id=spec.id, units=[spec.id], source="implicit: one unit"),
+                    own_fallback=frozenset(model.scenario.fallback.get(side, []))))
         self.next_review = model.start
 
     @property
@@ -178,25 +182,28 @@ class Commander(mesa.Agent):
         out = []
         for uid in watch.spec.units:
             u = m.unit(uid)
-            implicit = len(watch.spec.units) == 1 and watch.spec.id == uid
             if (u is not None and u.task in (Task.HOLD, Task.RESERVE) and not u.route
                     and u.posture not in (Posture.WITHDRAW, Posture.ROUT) and not u.stalled_on
-                    and not (implicit and u.node in doctrine.fallback_places(u, m))):
+                    and not (watch.own_fallback is not None and u.node in watch.own_fallback)):
                 out.append(u)
         return out
 
     def _watch(self, now: datetime) -> None:
         m = self.model
+        enemy = other(self.side)
         # the enemy's advancing troops, and the places one road from them (once an hour)
         near_of: dict[str, list[Unit]] = {}
-        for e in m.active_units(other(self.side)):
+        for e in m.active_units(enemy):
             if e.holds_ground and e.advancing:
                 near_of.setdefault(e.node, []).append(e)
-                for nb in m.graph.neighbors(e.node):
+                for nb, _ in m.theatre.adjacency[e.node]:
                     near_of.setdefault(nb, []).append(e)
+        capture = self.p.capture_ratio
+        attacked = [node for node, (attacker, ratio, _) in sorted(m.last_battles.items())
+                    if attacker == enemy and ratio >= capture]
         for w in self.watches:
             units = self._members(w)
-            reason = self._threat(units, near_of) if units else None
+            reason = self._threat(units, near_of, attacked) if units else None
             if reason is None:
                 w.threatened_since, w.reason = None, ""
             elif w.threatened_since is None:
@@ -204,7 +211,8 @@ class Commander(mesa.Agent):
             else:
                 w.reason = reason
 
-    def _threat(self, units: list[Unit], near_of: dict[str, list[Unit]]) -> str | None:
+    def _threat(self, units: list[Unit], near_of: dict[str, list[Unit]],
+                attacked: list[str]) -> str | None:
         """The evidence a commander sees that a grouping's line of supply is threatened, or
         None, in order: the line is cut; the units, in supply range when they took their
         positions, are all out of it now (the line was broken behind them and the supply comes
@@ -215,18 +223,21 @@ class Commander(mesa.Agent):
         line behind the grouping's own places. A unit that took its position already short of
         supply (over-extended by its own advance) is brought supply, not pulled back: its
         morale and power wear down instead (docs/model.md). `near_of`: place -> enemy troops
-        on the move standing at it or one road from it."""
+        on the move standing at it or one road from it; `attacked`: the places the enemy is
+        attacking at capture_ratio or better, in name order."""
         p, m = self.p, self.model
         if any(not math.isfinite(u.supply_km) for u in units):
             return "its line of supply is cut"
         if all(u.position_supply_km <= p.supply_range_km < u.supply_km for u in units):
             return "it has lost its supply"
-        rear = {n for u in units for n in u.supply_route} - {u.node for u in units}
+        if len(units) == 1:
+            rear = units[0].supply_places - {units[0].node}
+        else:
+            rear = frozenset().union(*(u.supply_places for u in units)) - {u.node for u in units}
         if not rear:
             return None
-        enemy = other(self.side)
-        for node, (attacker, ratio, _) in sorted(m.last_battles.items()):
-            if attacker == enemy and node in rear and ratio >= p.capture_ratio:
+        for node in attacked:
+            if node in rear:
                 return f"the enemy is attacking {m.place_name(node)} on its line of supply"
         near = list({e.key: e for n in sorted(rear & near_of.keys())
                      for e in near_of[n]}.values())
@@ -265,15 +276,19 @@ class Commander(mesa.Agent):
             return
         delay = timedelta(hours=p.order_delay_hours)
         pending = {id(d.payload) for d in self.decisions if d.kind == "give_up"}
+        decision_time = timedelta(hours=p.withdraw_decision_hours)
         for w in self.watches:
             if (w.threatened_since is not None and not w.ordered_back
-                    and now - w.threatened_since >= timedelta(hours=p.withdraw_decision_hours)
+                    and now - w.threatened_since >= decision_time
                     and w.spec.on_threat == "withdraw"):
                 w.ordered_back = True
                 self._decide(now + delay, "withdraw", (w, w.reason))
+        siege = m.world.siege
+        if all(v < p.give_up_share for v in siege.values()):
+            return  # no position of either side is being lost
         for u in m.active_units(self.side):
             g = m.grouping_of(u)
-            if (m.world.siege.get(u.node, 0.0) >= p.give_up_share and id(u) not in pending
+            if (siege.get(u.node, 0.0) >= p.give_up_share and id(u) not in pending
                     and u.task in (Task.HOLD, Task.RESERVE) and not u.retreating
                     and (g is None or g.on_threat == "withdraw")):
                 self._decide(now + delay, "give_up", u)

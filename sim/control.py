@@ -69,8 +69,21 @@ def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[Control
     """Apply the three rules; returns the changes made this hour (in node order).
 
     Vectorised over nodes: for each node, `holder` is the side holding it and `enemy` the
-    other; the rules are tried in order and the first that applies wins."""
+    other; the rules are tried in order and the first that applies wins. The rules read only
+    the positions, the world (control, crossings, depots: its version) and the supply nets
+    (traced from the world); an hour that changed nothing and finds them as they were when
+    nothing changed is skipped."""
     pos = m.positions()
+    key = (m.world.version, m.params.presence_km,
+           *(tuple(ix[s]) for ix in (pos.index, pos.advancing_index) for s in SIDES))
+    if m._control_quiet == key:
+        return []
+    changes = _apply_rules(m, nets, pos)
+    m._control_quiet = None if changes else key
+    return changes
+
+
+def _apply_rules(m: CampaignModel, nets: dict[str, SupplyNet], pos) -> list[ControlChange]:
     ua = m.held("UA")
     occupied_by_holder = np.where(ua, pos.mask["UA"], pos.mask["RU"])
     occupied_by_enemy = np.where(ua, pos.mask["RU"], pos.mask["UA"])
@@ -80,9 +93,13 @@ def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[Control
     holder_present = np.where(ua, present["UA"], present["RU"])
     holder_reaches = np.where(ua, np.isfinite(nets["UA"].dist), np.isfinite(nets["RU"].dist))
     holder_has_depots = np.where(ua, m.world.has_depots("UA"), m.world.has_depots("RU"))
-    # a neighbour held by the enemy (over any edge, bridged or not)
-    held_next_door = m.theatre.neighbours @ ua.astype(np.int64)  # UA neighbours per node
-    enemy_next_door = np.where(ua, held_next_door < m.theatre.degree, held_next_door > 0)
+    # a neighbour held by the enemy (over any edge, bridged or not): an end of an edge whose
+    # two ends are held by different sides
+    e = m.edges
+    front = ua[e.u] != ua[e.v]
+    enemy_next_door = np.zeros(len(ua), dtype=bool)
+    enemy_next_door[e.u[front]] = True
+    enemy_next_door[e.v[front]] = True
 
     occupation = occupied_by_enemy & ~occupied_by_holder
     empty = ~occupied_by_enemy & ~occupied_by_holder

@@ -88,9 +88,11 @@ def finish_track(unit: Unit) -> None:
 
 
 def call_off_attack(unit: Unit, m: CampaignModel, target: str) -> None:
-    """A stalled attack: the unit holds where it is; its commander may resume it later."""
+    """A stalled attack: the unit holds where it is; its commander may resume it later (the
+    attack's objective is kept in `stalled_on`, not as the objective of the hold, which would
+    march the unit on towards it)."""
     unit.stalled_on, unit.stalled_hours = unit.objective or target, 0.0
-    unit.task, unit.posture = Task.HOLD, Posture.DEFEND
+    unit.task, unit.posture, unit.objective = Task.HOLD, Posture.DEFEND, None
     unit.route, unit.next_node, unit.progress_km = [], None, 0.0
     m.log("attack_stalled", unit=unit, node=unit.node,
           text=f"{unit.name}: attack on {m.place_name(target)} called off")

@@ -11,6 +11,7 @@ sim/movement.py, sim/supply.py and sim/control.py. The state they share is one `
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,7 +31,7 @@ from sim.plan import OrderState, plan_orders
 from sim.record import RunRecord
 from sim.scenario import SIDES, Grouping, Posture, Scenario, Status, other
 from sim.supply import CostGraph, trace, update_supply
-from sim.theatre import Theatre, build_theatre, point_in_polygon
+from sim.theatre import Theatre, build_theatre, points_in_polygon
 from sim.units import Unit
 from sim.world import CrossingState, DepotState, World
 
@@ -57,38 +58,54 @@ class EdgeArrays:
                    [d.get("crossing") for _, _, d in edges])
 
 
-@dataclass
 class Positions:
     """Where each side's units hold ground (active, not routed, not a column on the road out),
     and which of them are advancing (attacking or moving). Per side: the nodes, a boolean per
-    node (theatre order) and the units' positions in km (one row per unit, in unit order)."""
+    node (theatre order) and the units' positions in km (one row per unit, in unit order).
+    Rebuilt after anything moves (a few times an hour), so the parts are worked out when first
+    asked for."""
 
-    nodes: dict[str, set[str]]
-    mask: dict[str, np.ndarray]
-    advancing_mask: dict[str, np.ndarray]
-    xy: dict[str, np.ndarray]
-    advancing_xy: dict[str, np.ndarray]
-
-    @classmethod
-    def of(cls, m: CampaignModel) -> Positions:
+    def __init__(self, m: CampaignModel):
+        self._m = m
+        index = m.node_index
         idx: dict[str, list[int]] = {s: [] for s in SIDES}
         adv: dict[str, list[int]] = {s: [] for s in SIDES}
-        index = m.node_index
-        for u in m.active_units():
-            if u.holds_ground:
-                i = index[u.node]
-                idx[u.side].append(i)
-                if u.advancing:
-                    adv[u.side].append(i)
-        n = len(m.node_ids)
-        mask = {s: np.zeros(n, dtype=bool) for s in SIDES}
-        advancing_mask = {s: np.zeros(n, dtype=bool) for s in SIDES}
-        for s in SIDES:
-            mask[s][idx[s]] = True
-            advancing_mask[s][adv[s]] = True
-        return cls({s: {m.node_ids[i] for i in idx[s]} for s in SIDES}, mask, advancing_mask,
-                   {s: m.node_xy[idx[s]].reshape(-1, 2) for s in SIDES},
-                   {s: m.node_xy[adv[s]].reshape(-1, 2) for s in SIDES})
+        for u in m.active_units():  # Unit.holds_ground and Unit.advancing, inlined
+            posture = u.posture
+            if (u.status != Status.ACTIVE or posture == Posture.ROUT
+                    or (posture == Posture.WITHDRAW and (u.next_node is not None or u.route))):
+                continue
+            i = index[u.node]
+            idx[u.side].append(i)
+            if posture == Posture.ATTACK or posture == Posture.MOVE:
+                adv[u.side].append(i)
+        self.index, self.advancing_index = idx, adv
+
+    @functools.cached_property
+    def nodes(self) -> dict[str, set[str]]:
+        ids = self._m.node_ids
+        return {s: {ids[i] for i in self.index[s]} for s in SIDES}
+
+    @functools.cached_property
+    def mask(self) -> dict[str, np.ndarray]:
+        return {s: self._mask(self.index[s]) for s in SIDES}
+
+    @functools.cached_property
+    def advancing_mask(self) -> dict[str, np.ndarray]:
+        return {s: self._mask(self.advancing_index[s]) for s in SIDES}
+
+    @functools.cached_property
+    def xy(self) -> dict[str, np.ndarray]:
+        return {s: self._m.node_xy[self.index[s]].reshape(-1, 2) for s in SIDES}
+
+    @functools.cached_property
+    def advancing_xy(self) -> dict[str, np.ndarray]:
+        return {s: self._m.node_xy[self.advancing_index[s]].reshape(-1, 2) for s in SIDES}
+
+    def _mask(self, index: list[int]) -> np.ndarray:
+        out = np.zeros(len(self._m.node_ids), dtype=bool)
+        out[index] = True
+        return out
 
 
 class CampaignModel(mesa.Model):
@@ -119,6 +136,7 @@ class CampaignModel(mesa.Model):
 
         self.node_ids: list[str] = list(self.theatre.node_ids)
         self.node_index = {n: i for i, n in enumerate(self.node_ids)}
+        self.node_index_or_none: dict[str | None, int] = {**self.node_index, None: -1}
         g = self.graph
         self.node_xy = np.array([[g.nodes[n]["x_km"], g.nodes[n]["y_km"]] for n in self.node_ids])
         self.node_area = np.array([g.nodes[n]["area_km2"] for n in self.node_ids])
@@ -127,6 +145,8 @@ class CampaignModel(mesa.Model):
         self.cost_graph = CostGraph(len(self.node_ids), self.edges.u, self.edges.v)
         self.supply_cache: dict = {}
         self._totals_cache: tuple[int, dict] | None = None
+        self._control_quiet: tuple | None = None  # inputs of an hour with no change of control
+        self._standing: tuple[int, np.ndarray] | None = None  # supply.standing_edges
 
         crossings = {cid: CrossingState("intact" if c.kind in ("bridge", "rail_bridge")
                                         else c.kind)
@@ -155,6 +175,8 @@ class CampaignModel(mesa.Model):
                     unit.hours_in_place = self.params.dig_in_hours
         self._positions: Positions | None = None
         self._held: tuple[int, dict[str, np.ndarray]] | None = None
+        self._code: tuple[int, str] | None = None
+        self._crossings_out: tuple[int, dict[str, str]] | None = None
         self._roster: dict | None = None
         self.last_battles: dict[str, tuple[str, float, list[Unit]]] = {}
 
@@ -172,11 +194,13 @@ class CampaignModel(mesa.Model):
     def _initial_control(self) -> dict[str, str]:
         g, spec = self.graph, self.scenario.control
         control = {n: ("RU" if g.nodes[n]["country"] == "RU" else "UA") for n in g.nodes}
+        nodes = list(g.nodes)
+        lon = np.array([g.nodes[n]["lon"] for n in nodes])
+        lat = np.array([g.nodes[n]["lat"] for n in nodes])
         for region in spec.regions:
-            poly = np.array(region.polygon)
-            for n in g.nodes:
-                if point_in_polygon(g.nodes[n]["lon"], g.nodes[n]["lat"], poly):
-                    control[n] = region.side
+            inside = points_in_polygon(lon, lat, np.array(region.polygon))
+            for n in np.array(nodes, dtype=object)[inside]:
+                control[n] = region.side
         for side, nodes in spec.nodes.items():
             for n in nodes:
                 control[n] = side
@@ -238,7 +262,7 @@ class CampaignModel(mesa.Model):
         """Where each side holds ground now (cached until a unit moves or changes posture:
         positions_changed)."""
         if self._positions is None:
-            self._positions = Positions.of(self)
+            self._positions = Positions(self)
         return self._positions
 
     def held(self, side: str) -> np.ndarray:
@@ -249,6 +273,24 @@ class CampaignModel(mesa.Model):
             ua = np.array([self.world.control[n] == "UA" for n in self.node_ids])
             self._held = (version, {"UA": ua, "RU": ~ua})
         return self._held[1][side]
+
+    def control_code(self) -> str:
+        """Control as one string in node order ('U' or 'R' per node), for frames (cached by
+        the world's version)."""
+        version = self.world.version
+        if self._code is None or self._code[0] != version:
+            self._code = (version, self.world.control_code(self.node_ids))
+        return self._code[1]
+
+    def crossings_out(self) -> dict[str, str]:
+        """Crossings that do not stand as built: id -> "destroyed" or "pontoon" (cached by
+        the crossings' version; read only)."""
+        version = self.world.crossings_version
+        if self._crossings_out is None or self._crossings_out[0] != version:
+            self._crossings_out = (version, {c: s.value for c, s in
+                                             sorted(self.world.crossings.items())
+                                             if s in ("destroyed", "pontoon")})
+        return self._crossings_out[1]
 
     def positions_changed(self) -> None:
         self._positions = None
@@ -376,7 +418,7 @@ class CampaignModel(mesa.Model):
         unit.remove()
         del self._units[unit.key]
         self.gone.append(unit)
-        self.record.gone(unit)
+        self.record.gone(unit, self)
         self._roster = None
         self.positions_changed()
 
@@ -505,7 +547,7 @@ class CampaignModel(mesa.Model):
 
     def pontoons_under_fire(self) -> None:
         """Pontoons in range of enemy guns may be destroyed (crossing_fire), as bridges are."""
-        for cid, state in sorted(self.world.crossings.items()):
+        for cid, state in list(self.crossings_out().items()):
             if state != CrossingState.PONTOON or cid in self.world.indestructible:
                 continue
             c = self.theatre.crossings[cid]
@@ -561,14 +603,16 @@ class CampaignModel(mesa.Model):
             return support, gave
         nodes = list(battles)
         bxy = self.node_xy[[self.node_index[n] for n in nodes]]
-        for unit in self.active_units():
-            if unit.key in engaged or not unit.holds_ground:
-                continue
-            if unit.equipment[ARTILLERY] + unit.equipment[MLRS] <= 0:
-                continue
-            d = np.linalg.norm(bxy - self.node_xy[self.node_index[unit.node]], axis=1)
-            j = int(np.argmin(d))
-            value = self._fire_value(unit, float(d[j]))
+        guns = [u for u in self.active_units() if u.key not in engaged and u.holds_ground
+                and u.equipment[ARTILLERY] + u.equipment[MLRS] > 0]
+        if not guns:
+            return support, gave
+        uxy = self.node_xy[[self.node_index[u.node] for u in guns]]
+        dist = np.linalg.norm(bxy[None, :, :] - uxy[:, None, :], axis=2)  # gun x battle
+        nearest = np.argmin(dist, axis=1)
+        for unit, d, j in zip(guns, dist[np.arange(len(guns)), nearest].tolist(),
+                              nearest.tolist(), strict=True):
+            value = self._fire_value(unit, d)
             if value > 0:
                 key = (nodes[j], unit.side)
                 support[key] = support.get(key, 0.0) + value
@@ -685,8 +729,8 @@ class CampaignModel(mesa.Model):
                           side=side or (unit.side if unit else None), target=target)
 
     def totals(self) -> dict:
-        """Held area and settlements by side (for the record and reporters; computed once
-        per step)."""
-        if self._totals_cache is None or self._totals_cache[0] != self.steps:
-            self._totals_cache = (self.steps, held_totals(self))
+        """Held area and settlements by side (for the record; cached by the world's version,
+        which every change of control bumps)."""
+        if self._totals_cache is None or self._totals_cache[0] != self.world.version:
+            self._totals_cache = (self.world.version, held_totals(self))
         return self._totals_cache[1]

@@ -40,9 +40,11 @@ class SupplyNet:
     dist: np.ndarray  # effective km from the bases, per node (inf: not reached)
     pred: np.ndarray  # predecessor towards the source that feeds it (-9999 at sources)
     feeders: tuple[np.ndarray, ...] = ()  # the stages behind: forward depot -> haul -> rail
-    #: node -> (supply km, line of supply) of a unit there (unit_supply_km; the net is
-    #: immutable once traced, so each is worked out once). The lists are shared: read only.
-    to_unit: dict[str, tuple[float, list[str]]] = field(default_factory=dict, repr=False)
+    #: node -> (supply km, line of supply, its places as a set) of a unit there
+    #: (unit_supply_km; the net is immutable once traced, so each is worked out once). The
+    #: lists are shared: read only.
+    to_unit: dict[str, tuple[float, list[str], frozenset[str]]] = field(default_factory=dict,
+                                                                        repr=False)
 
     def reaches(self, node: str) -> bool:
         return bool(np.isfinite(self.dist[self.index[node]]))
@@ -67,7 +69,9 @@ class CostGraph:
     """The theatre's edges as one reusable sparse matrix with a virtual source node (index n)
     joined to every node, so that multi-source shortest paths with per-source starting
     distances are a single scipy Dijkstra. Only the weights change between calls; an edge or a
-    source that cannot be used gets an infinite weight."""
+    source that cannot be used gets an infinite weight. Every road is in the matrix both ways
+    and the virtual node only leads out, so the search runs as directed (scipy's undirected
+    mode would transpose the matrix on every call, for the same distances)."""
 
     def __init__(self, n: int, u: np.ndarray, v: np.ndarray):
         self.n, self.n_edges = n, len(u)
@@ -84,15 +88,21 @@ class CostGraph:
         unreached nodes."""
         values = np.concatenate([edge_cost, edge_cost, source_offset + 1e-9])
         self.matrix.data[:] = values[self.order]
-        dist, pred = dijkstra(self.matrix, directed=False, indices=self.n,
+        dist, pred = dijkstra(self.matrix, directed=True, indices=self.n,
                               return_predecessors=True, limit=limit)
         pred = pred[: self.n]
         return dist[: self.n], np.where(pred == self.n, -9999, pred)
 
 
 def standing_edges(m: CampaignModel) -> np.ndarray:
-    """Boolean per edge: its crossing (if any) can be used now."""
-    return np.array([m.world.passable(c) for c in m.edges.crossing])
+    """Boolean per edge: its crossing (if any) can be used now (cached by the crossings'
+    version; read only)."""
+    version = m.world.crossings_version
+    cached = m._standing
+    if cached is None or cached[0] != version:
+        m._standing = cached = (version, np.array([m.world.passable(c)
+                                                   for c in m.edges.crossing]))
+    return cached[1]
 
 
 def trace(m: CampaignModel, side: str) -> SupplyNet:
@@ -148,15 +158,17 @@ def _trace(m: CampaignModel, side: str) -> SupplyNet:
     return SupplyNet(side, m.node_ids, m.node_index, dist, pred, (haul_pred, rail_pred))
 
 
-def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel) -> tuple[float, list[str]]:
-    """Traced supply distance to a unit and the route (depot first). The unit's own node may
-    be contested or just taken; then the best neighbour the side holds is used."""
+def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel
+                   ) -> tuple[float, list[str], frozenset[str]]:
+    """Traced supply distance to a unit, the route (depot first) and the route's places. The
+    unit's own node may be contested or just taken; then the best neighbour the side holds
+    is used."""
     node = unit.node
     known = net.to_unit.get(node)
     if known is not None:
         return known
     if net.reaches(node):
-        known = net.distance(node), net.path(node)
+        km, route = net.distance(node), net.path(node)
     else:
         best, best_nb = math.inf, None
         for nb in sorted(m.graph.neighbors(node)):
@@ -164,8 +176,8 @@ def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel) -> tuple[float,
                 d = net.distance(nb) + m.graph.edges[node, nb]["length_km"]
                 if d < best:
                     best, best_nb = d, nb
-        known = best, ([*net.path(best_nb), node] if best_nb else [])
-    net.to_unit[node] = known
+        km, route = best, ([*net.path(best_nb), node] if best_nb else [])
+    known = net.to_unit[node] = km, route, frozenset(route)
     return known
 
 
@@ -173,8 +185,8 @@ def update_supply(m: CampaignModel, nets: dict[str, SupplyNet]) -> None:
     """Refill units in supply, drain those beyond range or cut off."""
     p = m.params
     for unit in m.active_units():
-        d, route = unit_supply_km(unit, nets[unit.side], m)
-        unit.supply_km, unit.supply_route = d, route
+        d, unit.supply_route, unit.supply_places = unit_supply_km(unit, nets[unit.side], m)
+        unit.supply_km = d
         if d <= p.supply_range_km:
             unit.supply = min(1.0, unit.supply + p.supply_recovery_per_hour)
         else:

@@ -33,7 +33,6 @@ from typing import Any, cast
 import networkx as nx
 import numpy as np
 from ruamel.yaml import YAML
-from scipy.sparse import csr_matrix
 from scipy.spatial import Delaunay, cKDTree
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
@@ -110,19 +109,6 @@ class Theatre:
         """Node -> [(neighbour, edge attributes)], in the graph's own neighbour order (for
         route searches, sim/movement.py)."""
         return {n: list(nbrs.items()) for n, nbrs in self.graph.adj.items()}
-
-    @functools.cached_property
-    def neighbours(self) -> csr_matrix:
-        """Adjacency matrix (node_ids order, 1 where an edge joins two nodes, bridged or not)."""
-        index = {n: i for i, n in enumerate(self.node_ids)}
-        u, v = zip(*((index[a], index[b]) for a, b in self.graph.edges), strict=True)
-        n = len(self.node_ids)
-        return csr_matrix((np.ones(2 * len(u), dtype=np.int64), (u + v, v + u)), shape=(n, n))
-
-    @functools.cached_property
-    def degree(self) -> np.ndarray:
-        """Number of neighbours per node (node_ids order)."""
-        return np.asarray(self.neighbours.sum(axis=1)).ravel()
 
     def project(self, lon, lat):
         """Equirectangular projection about (LON0, LAT0): returns (x_km, y_km), y grows north."""
@@ -213,12 +199,18 @@ def segments_cross(p1, p2, lines_xy: list[np.ndarray]) -> bool:
 
 def point_in_polygon(x, y, poly: np.ndarray) -> bool:
     """Even-odd rule; `poly` is (n,2), closed or not."""
+    return bool(points_in_polygon(np.array([x]), np.array([y]), poly)[0])
+
+
+def points_in_polygon(x: np.ndarray, y: np.ndarray, poly: np.ndarray) -> np.ndarray:
+    """`point_in_polygon` for many points at once: a boolean per point."""
     px, py = poly[:, 0], poly[:, 1]
     qx, qy = np.roll(px, -1), np.roll(py, -1)
+    x, y = np.asarray(x, dtype=float)[:, None], np.asarray(y, dtype=float)[:, None]
     cond = (py > y) != (qy > y)
     with np.errstate(divide="ignore", invalid="ignore"):
         xin = px + (y - py) * (qx - px) / (qy - py)
-    return bool(np.count_nonzero(cond & (x < xin)) % 2)
+    return np.count_nonzero(cond & (x < xin), axis=1) % 2 == 1
 
 
 def bank_of(lon: float, lat: float, polylines: list[np.ndarray]) -> str:

@@ -69,7 +69,8 @@ class Unit(CellAgent):
         self.in_combat = False
         self.losses_this_hour = 0.0
         self.supply_km = 0.0  # traced supply distance (inf when cut off)
-        self.supply_route: list[str] = []
+        self.supply_route: list[str] = []  # its line of supply, base first
+        self.supply_places: frozenset[str] = frozenset()  # the same places, as a set
         self.stalled_hours = 0.0  # consecutive hours attacking below the capture ratio
         self.stalled_on: str | None = None  # the objective of an attack called off
         self.withdrawn = False  # pulled back by its commander (not by its own morale)
@@ -141,21 +142,3 @@ class Unit(CellAgent):
         self.equipment -= items
         self.abandoned += items
         return items
-
-    def snapshot(self) -> dict:
-        """What the viewer and the record need of this unit at the end of an hour."""
-        return {
-            "id": self.key,
-            "node": self.node,
-            "next": self.next_node,
-            "progress_km": round(self.progress_km, 2),
-            "posture": self.posture.value,
-            "status": self.status.value,
-            "strength": round(self.strength_fraction, 4),
-            "morale": round(self.morale, 4),
-            "supply": round(self.supply, 4),
-            "equipment": [int(x) for x in self.equipment],
-            "task": self.task.value,
-            "objective": self.objective,
-            "in_combat": self.in_combat,
-        }
