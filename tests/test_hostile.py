@@ -721,8 +721,9 @@ def test_read_meta_accepts_what_a_sweep_writes(tiny_sweep):
 
 
 def test_every_outcome_a_run_writes_has_a_declared_column_type(tiny_sweep):
-    """The table keeps only typed columns: an outcome sim.sweep.outcomes adds must be declared
-    in sim.sweep.store.OUTCOME_KINDS, or it would be left out of the table."""
+    """The table keeps only typed columns: an outcome that sim.sweep.outcomes.outcome_columns
+    adds must be declared in sim.sweep.store.OUTCOME_KINDS, or it would be left out of the
+    table."""
     from sim.sweep.store import ID_COLUMNS, JOURNAL_ONLY, outcome_kind
 
     for line in (tiny_sweep / JOURNAL).read_text(encoding="utf-8").splitlines():

@@ -241,8 +241,10 @@ def test_dask_cluster_gives_the_same_rows(grid_sweep, tmp_path, grid_args):
     assert table(tmp_path) == table(grid_sweep)
 
 
+@pytest.mark.slow
 def test_resume_after_a_kill_loses_and_repeats_nothing(grid_sweep, tmp_path, grid_args):
-    """Kill the sweep process (SIGKILL, no cleanup) after some runs, start it again."""
+    """Kill the sweep process (SIGKILL, no cleanup) after some runs, start it again (slow: a
+    real process to kill; test_stop_after_then_resume checks the same resume in this process)."""
     out = tmp_path / "killed"
     proc = subprocess.Popen([sys.executable, str(REPO / "run.py"), "sweep", *grid_args,
                              "--set", "end=2022-09-07T06:00", "--workers", "1",

@@ -8,7 +8,8 @@ The package, along its seams:
 - `paths`: the path language that names what is varied (`capture_ratio`,
   `units[ua_25_abn].equipment.personnel`, `events[kind=destroy_bridge,...].probability`);
 - `base`: the scenario every run starts from, and one run's values applied to it;
-- `design`: axes, samplers (grid, random, Latin hypercube, Sobol), the runs and their keys;
+- `spec`: the design: axes, samplers (grid, random, Latin hypercube, Sobol), the runs and
+  their keys;
 - `outcomes`: the columns one run adds to the table (from sim/summary.py);
 - `runner`: the runs on a process pool or a Dask cluster, journaled as they finish, then the
   table; `progress`: the progress line;
@@ -28,7 +29,9 @@ import importlib
 from typing import Any
 
 from sim.sweep.base import Base, validation_message
-from sim.sweep.design import (
+from sim.sweep.paths import PathError, locate, parameter_name, parse_path
+from sim.sweep.progress import Progress
+from sim.sweep.spec import (
     SAMPLERS,
     Axis,
     RunTask,
@@ -42,8 +45,6 @@ from sim.sweep.design import (
     plan,
     run_key,
 )
-from sim.sweep.paths import PathError, locate, parameter_name, parse_path
-from sim.sweep.progress import Progress
 from sim.sweep.store import JOURNAL, META
 
 _RUNNER_NAMES = ("SweepResult", "parameter_kinds", "places_meta", "run_one", "run_sweep",

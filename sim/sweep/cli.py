@@ -38,7 +38,7 @@ from sim.safe_io import (
     yaml_problem,
 )
 from sim.sweep.base import Base, validation_message
-from sim.sweep.design import (
+from sim.sweep.spec import (
     SAMPLERS,
     SweepSpec,
     design,

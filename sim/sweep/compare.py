@@ -30,8 +30,8 @@ import numpy as np
 
 from sim.cli_common import UsageError
 from sim.safe_io import FileProblem
-from sim.sweep.design import Axis, SweepSpec, kind_of, plan
 from sim.sweep.paths import parse_path
+from sim.sweep.spec import Axis, SweepSpec, kind_of, plan
 from sim.sweep.store import JOURNAL, META, read_journal, read_meta, read_table, table_rows
 
 #: Most variants drawn in one plot; beyond it, variants are the values of the first axis only.

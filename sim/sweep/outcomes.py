@@ -23,7 +23,7 @@ def key_places(scenario: Scenario) -> list[str]:
     return list(dict.fromkeys(o.place for o in scenario.history if o.place))
 
 
-def outcomes(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
+def outcome_columns(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
     """The outcome columns of one run:
     - changed_h.<place>: hours from the start to the first change of hands of each place named
       in the history block (None if it never changed), and holder_end.<place>;

@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 from sim.cli_common import UsageError
 from sim.sweep.base import Base, validation_message
-from sim.sweep.design import RunTask, SweepSpec, kind_of, plan
-from sim.sweep.outcomes import key_places, outcomes
+from sim.sweep.outcomes import key_places, outcome_columns
 from sim.sweep.progress import Progress
+from sim.sweep.spec import RunTask, SweepSpec, kind_of, plan
 from sim.sweep.store import (
     JOURNAL,
     META,
@@ -128,7 +128,7 @@ def run_one(task: RunTask, text: str, file: str, max_days: float | None = None,
         base = _base_for(text, file, max_days)
         scenario, params = base.materialise(task.overrides)
         record = simulate(scenario, base.theatre, params, task.seed)
-        row.update(outcomes(record, scenario))
+        row.update(outcome_columns(record, scenario))
     except Exception as e:  # recorded, the sweep goes on
         row.update(failed_fields(e))
     row["runtime_s"] = round(time.perf_counter() - t0, 3)

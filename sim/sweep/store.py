@@ -52,7 +52,7 @@ ID_COLUMNS = ["run_key", "status", "error", "set_index", "sample_index", "seed"]
 #: traceback, the worker process and its peak memory (machine-dependent or diagnostic: the
 #: table stays a function of the design and the runs' results).
 JOURNAL_ONLY = ("runtime_s", "traceback", "worker_pid", "worker_max_rss_mib")
-#: The type of each outcome column, by prefix (sim.sweep.outcomes writes them).
+#: The type of each outcome column, by prefix (sim.sweep.outcomes.outcome_columns writes them).
 OUTCOME_KINDS: tuple[tuple[str, str], ...] = (
     ("changed_h.", "float"), ("holder_end.", "str"), ("area_km2_", "float"),
     ("area_taken_km2_", "float"), ("personnel_", "int"), ("lost_", "int"),
