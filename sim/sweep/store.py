@@ -336,7 +336,7 @@ def read_table(path: Path, parameters: dict[str, str]) -> list[dict[str, Any]]:
                               "(or write the sweep with --csv and compare runs.csv)") from None
         read_bytes(path, MAX_TABLE_BYTES, "sweep table")  # a regular file of sane size
         try:
-            rows = pq.read_table(path).to_pylist()
+            rows = pq.ParquetFile(path).read().to_pylist()  # read_table would import pandas
         except Exception as e:  # pyarrow raises many kinds (ArrowInvalid, OSError...)
             raise FileProblem(path, f"not a readable Parquet table ({str(e)[:100]}); the "
                               "same sweep command writes it again from the journal") from None
