@@ -137,17 +137,23 @@ def run_one(task: RunTask, text: str, file: str, max_days: float | None = None,
 
 
 def worker_fields() -> dict[str, Any]:
-    """Which process ran a run, and that process's peak memory so far (MiB, where the OS
-    tells it): journal-only fields that show whether a worker's memory stays flat over a long
-    sweep (docs/sweeps.md)."""
+    """Which process ran a run, its memory once the run is done and its peak memory so far
+    (MiB, where the OS tells them): journal-only fields that show whether a worker's memory
+    stays flat over a long sweep (docs/sweeps.md)."""
     fields: dict[str, Any] = {"worker_pid": os.getpid()}
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:  # Linux: sizes in pages
+            resident = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        fields["worker_rss_mib"] = round(resident / 2**20, 1)
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass  # another OS: the peak alone
     try:
         import resource
     except ImportError:  # pragma: no cover (Windows)
         return fields
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
-    fields["worker_max_rss_mib"] = round(peak / (1024 * 1024 if sys.platform == "darwin"
-                                                 else 1024), 1)
+    fields["worker_max_rss_mib"] = round(peak / (2**20 if sys.platform == "darwin" else 2**10),
+                                         1)
     return fields
 
 

@@ -49,9 +49,9 @@ LOCK = ".lock"
 #: Columns that identify a run; the parameters follow them, then the outcomes.
 ID_COLUMNS = ["run_key", "status", "error", "set_index", "sample_index", "seed"]
 #: Fields of a journal row that are never table columns: how long the run took, the failure's
-#: traceback, the worker process and its peak memory (machine-dependent or diagnostic: the
-#: table stays a function of the design and the runs' results).
-JOURNAL_ONLY = ("runtime_s", "traceback", "worker_pid", "worker_max_rss_mib")
+#: traceback, the worker process and its memory after the run and at its peak (machine-dependent
+#: or diagnostic: the table stays a function of the design and the runs' results).
+JOURNAL_ONLY = ("runtime_s", "traceback", "worker_pid", "worker_rss_mib", "worker_max_rss_mib")
 #: The type of each outcome column, by prefix (sim.sweep.outcomes.outcome_columns writes them).
 OUTCOME_KINDS: tuple[tuple[str, str], ...] = (
     ("changed_h.", "float"), ("holder_end.", "str"), ("area_km2_", "float"),
