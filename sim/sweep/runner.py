@@ -2,7 +2,7 @@
 table.
 
 - *runs*: runs go to a `concurrent.futures.Executor`: a process pool (forkserver or spawn; the
-  initializer builds the map and parses the scenario once per worker), or a Dask cluster with
+  initializer hands each worker the map and scenario the sweep built, pickled), or a Dask cluster with
   `--scheduler ADDRESS`. A worker runs one task at a time (`run_one`), which never raises: a
   run that fails is a row with status "failed" and its error.
 - *journal*: each finished run is appended as one JSON line to OUT/journal.jsonl (flushed and
@@ -70,7 +70,11 @@ _STATE_LOCK = threading.Lock()
 
 
 def _base_for(text: str, file: str, max_days: float | None = None) -> Base:
-    """The per-process base, built once (Dask workers have no initializer: built on first use)."""
+    """The per-process base: the one a pool worker was given, or (Dask workers have no
+    initializer) built from the scenario text on first use and kept."""
+    from sim.scenario import MAX_DAYS
+
+    max_days = MAX_DAYS if max_days is None else max_days  # what Base.load applies
     key = (hashlib.sha256(text.encode("utf-8")).hexdigest(), max_days)
     with _STATE_LOCK:
         if key not in _STATE:
@@ -97,17 +101,15 @@ def _watch_parent(pid: int) -> None:
             os._exit(1)
 
 
-def _init_worker(text: str, file: str, max_days: float | None = None,
-                 parent: int | None = None) -> None:
-    """Process pool initializer: a watchdog on the sweep's process (POSIX), then build the map
-    and parse the scenario once per worker."""
+def _init_worker(base: Base, parent: int | None = None) -> None:
+    """Process pool initializer: a watchdog on the sweep's process (POSIX), then the base the
+    sweep built (map and scenario, pickled: about 1 MB, read in milliseconds where building
+    them again would take 0.4 s a worker)."""
     if parent is not None and os.name == "posix":
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
                          name="sweep-watchdog").start()
-    try:
-        _base_for(text, file, max_days)
-    except Exception:  # a failure here shows again, per run, in run_one
-        pass
+    with _STATE_LOCK:
+        _STATE[(base.sha256, base.max_days)] = base
 
 
 def simulate(scenario: Scenario, theatre: Theatre, params: Parameters, seed: int) -> RunRecord:
@@ -182,12 +184,13 @@ def start_method() -> str:
     return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
 
 
-def process_pool(workers: int, text: str, file: str, max_days: float | None = None) -> Pool:
+def process_pool(workers: int, base: Base) -> Pool:
+    """`workers` processes, each given `base` once (sim.sweep.runner.run_one finds it)."""
     ctx = mp.get_context(start_method())
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(["sim.sweep.runner", "sim.model", "sim.history"])
     ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(text, file, max_days, os.getpid()))
+                             initargs=(base, os.getpid()))
     return Pool(ex, workers, lambda: ex.shutdown(wait=False, cancel_futures=True),
                 f"{workers} worker process{'es' if workers > 1 else ''} ({ctx.get_start_method()})")
 
@@ -353,7 +356,7 @@ def _execute(todo: deque[RunTask], base: Base, journal_path: Path,
     rebuilt and the runs that were in flight are retried one at a time, so that the run that
     kills its worker is found and recorded as failed without failing the others."""
     new_pool = (lambda: dask_pool(scheduler)) if scheduler else \
-        (lambda: process_pool(workers, base.text, base.file, base.max_days))
+        (lambda: process_pool(workers, base))
     pool = new_pool()
     print(f"sweep: running on {pool.kind}", file=sys.stderr)
     suspects: deque[RunTask] = deque()
