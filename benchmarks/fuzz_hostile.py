@@ -73,7 +73,7 @@ from sim.params import Parameters  # noqa: E402
 from sim.report import read_comparison, summary  # noqa: E402
 from sim.safe_io import FileProblem  # noqa: E402
 from sim.scenario import ScenarioError, load_scenario, parse_scenario, resolve_places  # noqa: E402
-from sim.sweep_store import (  # noqa: E402
+from sim.sweep.store import (  # noqa: E402
     JOURNAL,
     META,
     TableSchema,

@@ -11,37 +11,20 @@ Bad input raises `UsageError` (or the loader's `ScenarioError`): one line, exit 
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import sys
 from pathlib import Path
 
-from sim.cli import UsageError
+from sim.cli_common import Parser, UsageError, check_writable
 from sim.scenario import ScenarioError
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2 (not argparse's usage block)
-        raise UsageError(f"{message} (see {self.prog} --help)")
-
-
-def _writable(path: Path, option: str) -> None:
-    """Fail before any work if `path`'s folder cannot be created or written."""
-    folder = path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"{option} {path}: cannot create {folder} ({e.strerror})") from None
-    if not os.access(folder, os.W_OK) or path.is_dir():
-        raise UsageError(f"{option} {path}: cannot write there")
-
-
 # ---------------------------------------------------------------------------------- validate
 def validate_main(argv: list[str]) -> int:
-    ap = _Parser(prog="run.py validate", description=(
+    ap = Parser(prog="run.py validate", description=(
         "Check scenario files: every field (as a replay does) and the start they describe "
         "(units on enemy ground, dates outside the scenario, sides without units or bases, "
         "ground cut off from supply, undeclared source keys, objectives with no route). "
@@ -77,7 +60,7 @@ def validate_main(argv: list[str]) -> int:
 
 # ---------------------------------------------------------------------------------- places
 def places_main(argv: list[str]) -> int:
-    ap = _Parser(prog="run.py places", description=(
+    ap = Parser(prog="run.py places", description=(
         "Find places on the map by English, Ukrainian or Russian name, older name (Krasnyi "
         "Lyman, Artemivsk), misspelling, or position; print each one's id (what a scenario "
         "writes), names, terrain, population, and its neighbours with the road, railway or "
@@ -137,7 +120,7 @@ def places_main(argv: list[str]) -> int:
 
 # ---------------------------------------------------------------------------------- preview
 def preview_main(argv: list[str]) -> int:
-    ap = _Parser(prog="run.py preview", description=(
+    ap = Parser(prog="run.py preview", description=(
         "Draw the start of a scenario without simulating: who holds what, units (arrivals "
         "faded, with their date), depots and bases, each order as an arrow to its objective, "
         "the control regions. The scenario is checked first; its problems are printed."))
@@ -157,7 +140,7 @@ def preview_main(argv: list[str]) -> int:
     theatre = build_theatre()
     scenario, problems = check_file(args.scenario, theatre)
     out = args.out or Path(f"{scenario.id}_start.png")
-    _writable(out, "--out")
+    check_writable(out, "--out")
     report(problems)
     if not all(any(u.side == s for u in scenario.units) for s in ("UA", "RU")):
         raise UsageError(f"{args.scenario}: cannot draw the start of a scenario without units "
@@ -179,7 +162,7 @@ def _size(text: str) -> tuple[int, int]:
 
 # ---------------------------------------------------------------------------------- schema
 def schema_main(argv: list[str]) -> int:
-    ap = _Parser(prog="run.py schema", description=(
+    ap = Parser(prog="run.py schema", description=(
         "Print the JSON Schema of a scenario file (for editors: VS Code's YAML extension or "
         "any yaml-language-server client completes and checks fields with it), or with "
         "--markdown the field reference (docs/scenario-reference.md)."))
@@ -187,7 +170,7 @@ def schema_main(argv: list[str]) -> int:
     ap.add_argument("--markdown", action="store_true",
                     help="the field reference in Markdown instead of the JSON Schema")
     args = ap.parse_args(argv)
-    from sim.reference import json_schema_text, reference_markdown
+    from sim.scenario.reference import json_schema_text, reference_markdown
 
     text = reference_markdown() if args.markdown else json_schema_text()
     want = ".md" if args.markdown else ".json"
@@ -196,7 +179,7 @@ def schema_main(argv: list[str]) -> int:
     if args.out is None:
         print(text, end="")
         return 0
-    _writable(args.out, "--out")
+    check_writable(args.out, "--out")
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
@@ -207,7 +190,7 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 def new_main(argv: list[str]) -> int:
-    ap = _Parser(prog="run.py new", description=(
+    ap = Parser(prog="run.py new", description=(
         "Start a scenario from the commented template (scenarios/TEMPLATE.yaml): a small "
         "operation that validates and runs as it is. Then edit it with "
         "docs/scenario-reference.md, places, preview and validate at hand."))
@@ -229,8 +212,8 @@ def new_main(argv: list[str]) -> int:
         raise UsageError(f"{out} exists already: choose another name or --out")
     if args.title is not None and not args.title.strip():
         raise UsageError("--title: give a title, or leave the option out")
-    _writable(out, "--out")
-    from sim.reference import TEMPLATE_FILE, new_scenario_text
+    check_writable(out, "--out")
+    from sim.scenario.reference import TEMPLATE_FILE, new_scenario_text
 
     out.write_text(new_scenario_text(args.name, args.title, out), encoding="utf-8")
     print(f"wrote {out} (from {TEMPLATE_FILE.relative_to(REPO)}); next: edit it, then\n"

@@ -20,7 +20,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sim.cli import MAX_GIF_SIZE, MAX_SIZE, Parser, UsageError, display_available
+from sim.cli_common import MAX_GIF_SIZE, MAX_SIZE, Parser, UsageError, display_available
 from sim.scenario import ScenarioError
 
 #: The smallest window or export a what-if is drawn in (the panel and the sidebar's list of

@@ -1,6 +1,6 @@
 """Semantic checks of a scenario: what the loader cannot see from one field alone.
 
-The loader (sim/scenario.py) checks each field: types, allowed values, places on the map,
+The loader (sim/scenario/loader.py) checks each field: types, allowed values, places on the map,
 unit ids. These checks look at the scenario as a whole, at its start, the way the model will
 see it, and return every problem found (never only the first), each located like a loader
 error (``file:line: field.path: message``):
@@ -34,19 +34,25 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 import networkx as nx
 import numpy as np
 
-from sim.scenario import SIDES, Scenario, ScenarioError, load_scenario, other, parse_scenario
+from sim.scenario import (
+    SIDES,
+    Problem,
+    Scenario,
+    ScenarioError,
+    ScenarioFile,
+    Severity,
+    other,
+    read_scenario,
+)
 from sim.scenario import yaml_location as _where
 from sim.theatre import Theatre
-
-Severity = Literal["error", "warning"]
 
 #: A cited source key in brackets, e.g. "[WKC]" (upper-case letter, then letters or digits).
 BRACKET_KEY = re.compile(r"\[([A-Z][A-Z0-9]+)\]")
@@ -59,21 +65,6 @@ KEY_TOKEN = re.compile(r"[A-Z][A-Z0-9]+")
 TEXT_FIELDS = ("source", "text", "note", "description", "cite", "name", "title")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One finding, located like a loader error."""
-
-    severity: Severity
-    file: str
-    line: int | None
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
-
-
 class ChecksFailed(ScenarioError):
     """Raised by `check_before_run` when a scenario has errors (already printed)."""
 
@@ -82,16 +73,13 @@ class ChecksFailed(ScenarioError):
 def check_file(path: str | Path, theatre: Theatre) -> tuple[Scenario, list[Problem]]:
     """Load a scenario (raising the loader's `ScenarioError` for a bad field) and run every
     semantic check on it; returns the resolved scenario and the problems, in file order."""
-    scenario = load_scenario(path, theatre)
-    return scenario, check_loaded(path, scenario, theatre)
+    loaded = read_scenario(path, theatre)
+    return loaded.scenario, check_loaded(loaded, theatre)
 
 
-def check_loaded(path: str | Path, scenario: Scenario, theatre: Theatre) -> list[Problem]:
-    """The semantic checks of a scenario already loaded (and resolved) from `path`."""
-    file = str(path)
-    text = Path(path).read_text(encoding="utf-8")
-    _, root = parse_scenario(text, file)
-    return check_scenario(scenario, theatre, root, file, text)
+def check_loaded(loaded: ScenarioFile, theatre: Theatre) -> list[Problem]:
+    """The semantic checks of a scenario file already read (and resolved) by the loader."""
+    return check_scenario(loaded.scenario, theatre, loaded.root, loaded.file, loaded.text)
 
 
 def check_scenario(scenario: Scenario, theatre: Theatre, root: Any, file: str,
@@ -129,13 +117,14 @@ def report(problems: list[Problem], *, strict: bool = False, stream: IO[str] | N
     return errors
 
 
-def check_before_run(path: str | Path, scenario: Scenario, theatre: Theatre) -> None:
+def check_before_run(loaded: ScenarioFile, theatre: Theatre) -> None:
     """What a replay does before simulating: print the warnings to stderr; with any error,
     print the errors too and raise `ChecksFailed` (exit code 2 on the command line)."""
-    problems = check_loaded(path, scenario, theatre)
+    problems = check_loaded(loaded, theatre)
     errors = report(problems)
+    path = loaded.file
     if errors:
-        raise ChecksFailed(str(path), f"{errors} error{'s' if errors > 1 else ''} (listed above; "
+        raise ChecksFailed(path, f"{errors} error{'s' if errors > 1 else ''} (listed above; "
                            f"python run.py validate {path} explains each)")
 
 
@@ -144,11 +133,12 @@ class _Found:
     """Collects problems, locating each field in the YAML."""
 
     def __init__(self, file: str, root: Any):
-        self.file, self.root, self.problems = file, root, []
+        self.file, self.root = file, root
+        self.problems: list[Problem] = []
 
     def add(self, severity: Severity, loc: tuple, message: str, line: int | None = None) -> None:
         where, path = _where(self.root, loc)
-        self.problems.append(Problem(severity, self.file, line or where, path, message))
+        self.problems.append(Problem(self.file, message, line or where, path, severity))
 
 
 def _units_of(s: Scenario, side: str) -> list:

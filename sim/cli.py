@@ -5,7 +5,7 @@
     python run.py params [--markdown]    list every model parameter
     python run.py map [--out FILE.png]   render the theatre to a PNG
     python run.py view RUN_DIR           replay a saved run without re-simulating
-    python run.py sweep SCENARIO.yaml .. run many variants (see sim/sweep.py)
+    python run.py sweep SCENARIO.yaml .. run many variants (see sim/sweep/)
     python run.py compare RESULTS        compare a sweep's outcomes, with plots
     python run.py whatif SCENARIO.yaml   the standard what-if table (docs/whatif.md)
     python run.py branch FILE.yaml       a what-if branch: base and branch compared
@@ -23,97 +23,41 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
+import io
 import os
 import sys
 import textwrap
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from sim.cli_common import (
+    EXIT_BAD_INPUT,
+    MAX_GIF_SIZE,
+    MAX_SEED,
+    MAX_SIZE,
+    Parser,
+    UsageError,
+    check_writable,
+    days_value,
+    display_available,
+    folder_value,
+    seed_value,
+    size_value,
+    time_value,
+)
 from sim.params import Parameters, parse_set_option
 from sim.safe_io import FileProblem
-from sim.scenario import MAX_DAYS, MAX_PROBLEMS, ScenarioError, load_scenario
+from sim.scenario import MAX_DAYS, MAX_PROBLEMS, ScenarioError, load_scenario, read_scenario
 
-EXIT_BAD_INPUT = 2
+__all__ = ["COMMANDS", "EXIT_BAD_INPUT", "MAX_GIF_SIZE", "MAX_SIZE", "Parser", "UsageError",
+           "default_out", "display_available", "main", "parameters_markdown"]
+
 REPO = Path(__file__).resolve().parent.parent
-#: Seeds are whole numbers from 0 to MAX_SEED (numpy's 32-bit seed words; a sweep's table
-#: stores them as 64-bit integers).
-MAX_SEED = 2**32 - 1
-#: Largest window, screenshot or MP4 (4K); a GIF keeps every frame in memory, so it is smaller.
-MAX_SIZE = (3840, 2160)
-MAX_GIF_SIZE = (1920, 1200)
-MIN_SIZE = (320, 240)
 #: Longest default run folder name; beyond it the changed parameters are given by a hash.
 MAX_FOLDER_NAME = 100
-
-
-class UsageError(Exception):
-    """Bad command-line input: reported in one line, exit code 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, with errors as one line and exit code 2 (not argparse's usage block)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see {self.prog} --help)")
-
-
-_Parser = Parser  # the name sim.sweep and sim.sweep_compare used
-
-
-# ---------------------------------------------------------------------------- option values
-def seed_value(text: str) -> int:
-    """An argparse type: a seed, 0 to MAX_SEED."""
-    try:
-        v = int(text)
-    except ValueError:
-        v = -1
-    if not 0 <= v <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {MAX_SEED}, "
-                                         f"got {text[:40]!r}")
-    return v
-
-
-def _when(text: str) -> datetime:
-    try:
-        t = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a date and time like 2022-09-10T12:00, got {text[:40]!r}") from None
-    if t.tzinfo is not None:
-        raise argparse.ArgumentTypeError(
-            f"{text[:40]!r}: times are Kyiv local time, written without a UTC offset")
-    return t
-
-
-def _size(text: str) -> tuple[int, int]:
-    w, sep, h = text.lower().partition("x")
-    ok = sep and all(x.isascii() and x.isdigit() and len(x) < 6 for x in (w, h))
-    if not ok or not (MIN_SIZE[0] <= int(w) <= MAX_SIZE[0]
-                      and MIN_SIZE[1] <= int(h) <= MAX_SIZE[1]):
-        raise argparse.ArgumentTypeError(
-            f"expected WIDTHxHEIGHT from {MIN_SIZE[0]}x{MIN_SIZE[1]} to "
-            f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, got {text[:40]!r}")
-    return int(w), int(h)
-
-
-def _folder(text: str) -> Path:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("expected a folder, got an empty name")
-    return Path(text)
-
-
-def _days(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        v = float("nan")
-    if not 0 < v <= 100_000:
-        raise argparse.ArgumentTypeError(f"expected a number of days above 0, got {text[:40]!r}")
-    return v
 
 
 # ---------------------------------------------------------------------------- the replay
@@ -147,7 +91,7 @@ def _replay_parser() -> argparse.ArgumentParser:
     ap.add_argument("--set", dest="overrides", action="append", default=[],
                     metavar="NAME=VALUE",
                     help="override a model parameter (repeatable; `params` lists them)")
-    ap.add_argument("--out", type=_folder, default=None,
+    ap.add_argument("--out", type=folder_value, default=None,
                     help="output folder (default runs/<scenario>_seed<N> under the current "
                          "folder, plus +name=value for each parameter --set changes)")
     ap.add_argument("--replace", action="store_true",
@@ -160,39 +104,16 @@ def _replay_parser() -> argparse.ArgumentParser:
                          "the video extra)")
     ap.add_argument("--screenshot", type=Path, metavar="FILE.png",
                     help="render one frame (at --at) to a PNG, without a window")
-    ap.add_argument("--at", type=_when, metavar="YYYY-MM-DDTHH:MM",
+    ap.add_argument("--at", type=time_value, metavar="YYYY-MM-DDTHH:MM",
                     help="time of the --screenshot frame, Kyiv local time (default: the end)")
-    ap.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH",
+    ap.add_argument("--size", type=size_value, default=(1280, 800), metavar="WxH",
                     help=f"window or export size in pixels (default 1280x800; at most "
                          f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, a GIF {MAX_GIF_SIZE[0]}x"
                          f"{MAX_GIF_SIZE[1]})")
-    ap.add_argument("--max-days", type=_days, default=MAX_DAYS, metavar="DAYS",
+    ap.add_argument("--max-days", type=days_value, default=MAX_DAYS, metavar="DAYS",
                     help=f"longest scenario accepted (default {MAX_DAYS} days: a run keeps "
                          "every hour in memory); raise it knowingly")
     return ap
-
-
-def _check_writable(path: Path | None, option: str) -> None:
-    """Fail before simulating if an output cannot be written: create the folder (for --out)
-    or the file's folder now."""
-    if path is None:
-        return
-    folder = path if option == "--out" else path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"{option} {path}: cannot create {folder} ({e.strerror})") from None
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"{option} {path}: cannot write in {folder}")
-
-
-def display_available() -> bool:
-    """Whether a real window can be opened (an X or Wayland display, not SDL's dummy driver:
-    a dummy window would play unseen forever)."""
-    if os.environ.get("SDL_VIDEODRIVER", "") in ("dummy", "offscreen"):
-        return False
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                or sys.platform in ("win32", "darwin"))
 
 
 def _params_for(scenario, overrides: list[str]) -> Parameters:
@@ -246,18 +167,9 @@ def _check_export_extra(path: Path | None) -> None:
 
 
 def replay(argv: list[str]) -> int:
-    from sim.checks import check_before_run
-    from sim.model import CampaignModel
-    from sim.report import (
-        RUN_FILES,
-        clear_run_files,
-        daily_table,
-        folder_holds_other_run,
-        run_identity,
-        write_run,
-    )
-    from sim.theatre import build_theatre
-
+    """Replay a scenario: check everything that can be checked first (the options, the
+    scenario, the outputs), then simulate, write the run's files and show or export it.
+    The model (and mesa, pandas, scipy) is imported only once the input is known to be good."""
     args = _replay_parser().parse_args(argv)
     if args.record and args.record.suffix.lower() not in (".gif", ".mp4"):
         raise UsageError(f"--record {args.record}: expected a .gif or .mp4 file name")
@@ -271,8 +183,11 @@ def replay(argv: list[str]) -> int:
     if args.at and not args.screenshot:
         raise UsageError("--at goes with --screenshot")
     _check_export_extra(args.record)
+    from sim.theatre import build_theatre
+
     theatre = build_theatre()
-    scenario = load_scenario(args.scenario, theatre, max_days=args.max_days)
+    loaded = read_scenario(args.scenario, theatre, max_days=args.max_days)
+    scenario = loaded.scenario
     params = _params_for(scenario, args.overrides)
     if args.at and not scenario.start <= args.at <= scenario.end:
         raise UsageError(f"--at {args.at:%Y-%m-%dT%H:%M}: outside the scenario "
@@ -283,9 +198,18 @@ def replay(argv: list[str]) -> int:
         print("No display available: replaying headless.", file=sys.stderr)
         window = False
     out = args.out or default_out(scenario, params, args.seed)
-    for path, what in ((out, "--out"), (args.screenshot, "--screenshot"),
-                       (args.record, "--record")):
-        _check_writable(path, what)
+    check_writable(out, "--out", folder=True)
+    check_writable(args.screenshot, "--screenshot")
+    check_writable(args.record, "--record")
+    from sim.report import (
+        RUN_FILES,
+        clear_run_files,
+        daily_table,
+        folder_holds_other_run,
+        run_identity,
+        write_run,
+    )
+
     if out.is_file():
         raise UsageError(f"--out {out}: is a file, expected a folder")
     odd = [n for n in RUN_FILES if (out / n).exists() and not (out / n).is_file()]
@@ -295,7 +219,10 @@ def replay(argv: list[str]) -> int:
     if other and not args.replace:
         raise UsageError(f"{out}: {other}; choose another --out, or add --replace to "
                          "overwrite it")
-    check_before_run(args.scenario, scenario, theatre)  # prints warnings; errors stop here
+    from sim.checks import check_before_run
+    from sim.model import CampaignModel
+
+    check_before_run(loaded, theatre)  # prints warnings; errors stop here
     model = CampaignModel(scenario, theatre, params, seed=args.seed)
     record = model.run()
     print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")
@@ -371,12 +298,12 @@ def list_params(argv: list[str]) -> int:
 def render_map(argv: list[str]) -> int:
     """Render the theatre (the map alone) to a PNG."""
     ap = Parser(prog="run.py map", description="Render the theatre to a PNG.")
-    ap.add_argument("--out", type=_folder, default=Path("runs") / "theatre.png",
+    ap.add_argument("--out", type=folder_value, default=Path("runs") / "theatre.png",
                     help="PNG to write (default runs/theatre.png under the current folder)")
     args = ap.parse_args(argv)
     if args.out.suffix.lower() != ".png":
         raise UsageError(f"--out {args.out}: expected a .png file name")
-    _check_writable(args.out, "--out file")
+    check_writable(args.out, "--out")
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     from sim.theatre import build_theatre
     from sim.view.basemap import render_theatre_png
@@ -391,23 +318,23 @@ def view_run(argv: list[str]) -> int:
     """Replay a saved run folder in the viewer, without re-simulating."""
     ap = Parser(prog="run.py view", description="Replay a saved run (runs/<id>_seed<N>), in a "
                 "window or to a PNG, without re-simulating.")
-    ap.add_argument("run_dir", type=_folder, help="a folder written by a replay")
+    ap.add_argument("run_dir", type=folder_value, help="a folder written by a replay")
     ap.add_argument("--scenario", type=Path, default=None,
                     help="scenario file (default scenarios/<scenario id of the run>.yaml)")
     ap.add_argument("--screenshot", type=Path, metavar="FILE.png",
                     help="render one frame (at --at) to a PNG, without a window")
-    ap.add_argument("--at", type=_when, metavar="YYYY-MM-DDTHH:MM",
+    ap.add_argument("--at", type=time_value, metavar="YYYY-MM-DDTHH:MM",
                     help="time of the --screenshot frame, Kyiv local time (default: the end)")
-    ap.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH",
+    ap.add_argument("--size", type=size_value, default=(1280, 800), metavar="WxH",
                     help="window or screenshot size in pixels (default 1280x800)")
-    ap.add_argument("--max-days", type=_days, default=MAX_DAYS, metavar="DAYS",
+    ap.add_argument("--max-days", type=days_value, default=MAX_DAYS, metavar="DAYS",
                     help=f"longest scenario accepted (default {MAX_DAYS} days)")
     args = ap.parse_args(argv)
     if args.screenshot and args.screenshot.suffix.lower() != ".png":
         raise UsageError(f"--screenshot {args.screenshot}: expected a .png file name")
     if args.at and not args.screenshot:
         raise UsageError("--at goes with --screenshot")
-    _check_writable(args.screenshot, "--screenshot")
+    check_writable(args.screenshot, "--screenshot")
     if not (args.run_dir / "frames.json.gz").is_file():
         raise UsageError(f"{args.run_dir}: no frames.json.gz here (write one with a replay: "
                          "python run.py SCENARIO.yaml --headless --out DIR)")
@@ -441,9 +368,9 @@ def view_run(argv: list[str]) -> int:
 
 def whatif(argv: list[str]) -> int:
     """The standard what-if table of a scenario (sim/whatif.py)."""
-    ap = _Parser(prog="run.py whatif",
-                 description="Run the scenario's standard counterfactuals and compare each "
-                             "with the baseline (docs/whatif.md).")
+    ap = Parser(prog="run.py whatif",
+                description="Run the scenario's standard counterfactuals and compare each "
+                            "with the baseline (docs/whatif.md).")
     ap.add_argument("scenario", type=Path)
     ap.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
     ap.add_argument("--set", dest="overrides", action="append", default=[],
@@ -452,7 +379,6 @@ def whatif(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     if not 1 <= args.seeds <= 100:
         raise UsageError(f"--seeds {args.seeds}: expected 1 to 100")
-    from sim import whatif as wi
     from sim.theatre import build_theatre
 
     theatre = build_theatre()
@@ -461,6 +387,8 @@ def whatif(argv: list[str]) -> int:
         raise UsageError(f"{args.scenario}: no whatif: block (it names the key town, bridge "
                          "and attack the standard what-ifs vary; docs/whatif.md)")
     params = _params_for(scenario, args.overrides)
+    from sim import whatif as wi
+
     seeds = list(range(args.seeds))
     variants = wi.standard_variants(scenario)
     runs = wi.run_all(scenario, theatre, params, seeds, variants)
@@ -472,14 +400,14 @@ def whatif(argv: list[str]) -> int:
 
 def sweep(argv: list[str]) -> int:
     """Run many variants of a scenario on all cores or a Dask cluster (sweep extra)."""
-    from sim.sweep import main as sweep_main
+    from sim.sweep.cli import sweep_main
 
     return sweep_main(argv)
 
 
 def compare_runs(argv: list[str]) -> int:
     """Compare a sweep's outcomes: a table and plots (sweep extra)."""
-    from sim.sweep import compare_main
+    from sim.sweep.cli import compare_main
 
     return compare_main(argv)
 
@@ -567,10 +495,11 @@ def _print_problems(e: ScenarioError) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints escaped
-        try:
-            stream.reconfigure(errors="backslashreplace")
-        except (AttributeError, ValueError):
-            pass
+        if isinstance(stream, io.TextIOWrapper):  # not a test's capture or a redirect object
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except ValueError:
+                pass
     try:
         if not argv:
             print(f"{_replay_parser().format_usage()}\n{_overview()}", file=sys.stderr)

@@ -27,9 +27,13 @@ import csv
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.record import RunRecord
 from sim.scenario import Observation, Scenario
+from sim.summary import captured_by
+
+if TYPE_CHECKING:
+    from sim.record import RunRecord
 
 #: Days of error at which a change observation earns no credit: the scenario targets
 #: (docs/calibration.md) ask for +-1 day on key towns, so 3 days off scores nothing.
@@ -62,13 +66,13 @@ class ObservationResult:
 
 @dataclass(frozen=True)
 class Comparison:
+    """A run against the history block: one result per observation, in date order, the
+    fidelity score (0-100), and the equipment each side captured (sim.summary.captured_by),
+    which the printed report gives beside the score."""
+
     rows: list[ObservationResult]
     score: float
     captured: dict[str, dict[str, int]]
-
-    def row(self, place: str, holder: str) -> ObservationResult | None:
-        """The first control observation of `place` held by `holder`."""
-        return next((r for r in self.rows if r.place == place and r.holder == holder), None)
 
 
 def _end_of_day(record: RunRecord, when: datetime) -> int:
@@ -77,22 +81,24 @@ def _end_of_day(record: RunRecord, when: datetime) -> int:
 
 def _control(record: RunRecord, obs: Observation, name: str) -> ObservationResult:
     node, holder = obs.place, obs.holder
+    assert node is not None and holder is not None  # a place observation (the schema's rule)
     holders = [record.holder(node, k) for k in range(len(record.times))]
     k_obs = _end_of_day(record, obs.date)
     if obs.bound and holders[0] != holder:  # "held by then": any change before D is right
         first = next((k for k, h in enumerate(holders) if h == holder), None)
         sim_date = record.times[first] if first is not None else None
         ok = holders[k_obs] == holder
+        err: float | None
         if ok:
             err, credit = 0.0, 1.0
-        elif sim_date is None:
+        elif first is None:  # never taken
             err, credit = None, 0.0
         elif first > k_obs:  # taken, but only after the date: days late
-            err = _days_outside(sim_date, obs.date, obs.date)
+            err = _days_outside(record.times[first], obs.date, obs.date)
             credit = max(0.0, 1.0 - abs(err) / CHANGE_DAYS_TO_ZERO)
         else:  # taken before the date and lost again by then: how long before it was lost
-            lost = max(k for k in range(first, k_obs + 1) if holders[k] != holder)
-            err = round((record.times[lost] - record.times[k_obs]).total_seconds() / 86400, 2)
+            last_held = max(k for k in range(first, k_obs + 1) if holders[k] != holder)
+            err = round((record.times[last_held] - record.times[k_obs]).total_seconds() / 86400, 2)
             credit = max(0.0, 1.0 - abs(err) / CHANGE_DAYS_TO_ZERO)
     elif holders[0] != holder:  # a change: when did the run first give it to `holder`?
         k = next((k for k, h in enumerate(holders) if h == holder), None)
@@ -112,6 +118,7 @@ def _control(record: RunRecord, obs: Observation, name: str) -> ObservationResul
         if ok:
             err, credit = 0.0, 1.0
         else:  # lost before the end of the observed day: how many days early
+            assert sim_date is not None  # not held on the date: it was lost
             err = round((sim_date - record.times[k_obs]).total_seconds() / 86400, 2)
             credit = max(0.0, 1.0 - abs(err) / CHANGE_DAYS_TO_ZERO)
     return ObservationResult(obs.date, obs.until, "control", node, name, holder, obs.relation,
@@ -127,8 +134,10 @@ def _days_outside(when: datetime, first: datetime, last: datetime) -> float:
 
 def _figure(record: RunRecord, obs: Observation) -> ObservationResult:
     kind = "area" if obs.area_km2 is not None else "settlements"
+    figure = obs.area_km2 if obs.area_km2 is not None else obs.settlements
+    assert figure is not None and obs.side is not None  # a figure observation (the schema's)
     column = f"{'area_taken_km2' if kind == 'area' else 'settlements_taken'}_{obs.side}"
-    expected = float(obs.area_km2 if kind == "area" else obs.settlements)
+    expected = float(figure)
     simulated = float(record.series()[column][_end_of_day(record, obs.date)])
     rel = (simulated - expected) / expected
     if obs.relation == ">=":
@@ -157,11 +166,7 @@ def compare(record: RunRecord, scenario: Scenario) -> Comparison:
         else:
             rows.append(_figure(record, obs))
     score = 100.0 * sum(r.credit for r in rows) / len(rows) if rows else 0.0
-    last = record.series()
-    captured = {s: {k.split("_", 1)[1].rsplit("_by_", 1)[0]: int(v[-1])
-                    for k, v in last.items() if k.startswith("captured_") and k.endswith(s)}
-                for s in ("UA", "RU")}
-    return Comparison(rows, round(score, 1), captured)
+    return Comparison(rows, round(score, 1), captured_by(record))
 
 
 FIELDS = ["date", "until", "kind", "place", "name", "holder", "relation", "expected", "simulated",
@@ -199,8 +204,9 @@ def comparison_table(comparison: Comparison) -> str:
             rec = f"to {r.until:%d %b}" if r.until is not None else ""
         else:
             what = f"{r.name} ({r.relation})"
-            rec, run = f"{r.expected:,.0f}", f"{r.simulated:,.0f}"
-            err = f"{(r.simulated - r.expected) / r.expected:+.0%}"
+            expected, simulated = r.expected or 0.0, r.simulated or 0.0  # set for a figure
+            rec, run = f"{expected:,.0f}", f"{simulated:,.0f}"
+            err = f"{(simulated - expected) / expected:+.0%}"
         lines.append(f"{r.date:%d %b %Y} {what[:33]:<34}{rec:>10}{run:>13}{err:>8}  "
                      f"{'yes' if r.ok else 'NO'}")
     cap = ", ".join(f"{k} {v}" for k, v in comparison.captured["UA"].items())

@@ -351,8 +351,9 @@ class Parameters(BaseModel):
         """(name, default, unit, meaning) for every parameter, in declaration order."""
         rows = []
         for name, field in cls.model_fields.items():
-            extra = field.json_schema_extra or {}
-            rows.append((name, field.default, str(extra.get("unit", "")), field.description))
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+            rows.append((name, field.default, str(extra.get("unit", "")),
+                         field.description or ""))
         return rows
 
     @classmethod
@@ -372,10 +373,6 @@ class Parameters(BaseModel):
             elif isinstance(m, Lt):
                 high = f"< {m.lt:g}"
         return f"{low or 'any'} to {high or 'any'}"
-
-    def with_overrides(self, overrides: dict[str, Any]) -> Parameters:
-        """A copy with some fields replaced, validated (raises ValidationError)."""
-        return type(self).model_validate({**self.model_dump(), **overrides})
 
 
 #: The parameters a scenario may set per side (sides.<S>.doctrine): how that side's commander

@@ -24,11 +24,10 @@ import json
 import zlib
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.combat import ITEMS
 from sim.params import Parameters
-from sim.record import RunRecord
 from sim.safe_io import (
     FileProblem,
     decode_utf8,
@@ -39,6 +38,10 @@ from sim.safe_io import (
     write_atomic,
 )
 from sim.scenario import SIDES, Echelon, Posture, UnitType
+from sim.summary import CAPTURABLE, last_hour_of_each_day, summarise
+
+if TYPE_CHECKING:  # the record's module imports mesa: reading a run back does not need it
+    from sim.record import RunRecord
 
 #: Every file a replay writes into its folder (history_comparison.csv with --compare).
 RUN_FILES = ("summary.json", "timeseries.csv", "control_changes.csv", "events.csv",
@@ -78,18 +81,9 @@ def changed_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 def summary(record: RunRecord) -> dict[str, Any]:
-    """The run's outcome in one JSON-able dict. Personnel: `start` is in the field at the
-    start (the first row of the daily table and of timeseries.csv), `order_of_battle` counts
-    every unit of the scenario, later arrivals included, `end` is in active units at the end."""
-    series = record.series()
-    last = {k: v[-1] for k, v in series.items()}
-    captured = {s: {ITEMS[i]: int(last[f"captured_{ITEMS[i]}_by_{s}"])
-                    for i in range(1, len(ITEMS))} for s in SIDES}
-    statuses: dict[str, dict[str, int]] = {s: {} for s in SIDES}
-    side_of = {u["id"]: u["side"] for u in record.units}
-    for u in record.frames[-1]["units"]:
-        st = statuses[side_of[u["id"]]]
-        st[u["status"]] = st.get(u["status"], 0) + 1
+    """summary.json: the run's identity and its outcome (sim/summary.py) in one JSON-able
+    dict."""
+    outcome = summarise(record)
     return {
         "scenario": record.scenario_id,
         "title": record.title,
@@ -98,19 +92,14 @@ def summary(record: RunRecord) -> dict[str, Any]:
         "end": record.times[-1].isoformat(timespec="minutes"),
         "hours": record.hours,
         "parameters_changed": changed_parameters(record.parameters),
-        "final": {s: {k: last[f"{k}_{s}"] for k in
-                      ("area_km2", "area_taken_km2", "settlements", "settlements_taken")}
-                  for s in SIDES},
-        "personnel": {s: {"start": int(series[f"personnel_{s}"][0]),
-                          "order_of_battle": record.personnel_start(s),
-                          "end": int(last[f"personnel_{s}"])} for s in SIDES},
-        "equipment_lost": {s: v["lost"] for s, v in record.losses_by_side().items()},
-        "equipment_captured": captured,
-        "units": statuses,
-        "bridges_destroyed": sorted({e["target"] for e in record.events
-                                     if e["kind"] == "bridge_destroyed"}),
-        "control_changes": len(record.control_changes),
-        "events": len(record.events),
+        "final": outcome.final,
+        "personnel": outcome.personnel,
+        "equipment_lost": outcome.lost,
+        "equipment_captured": outcome.captured,
+        "units": outcome.unit_statuses,
+        "bridges_destroyed": outcome.bridges_destroyed,
+        "control_changes": outcome.control_changes,
+        "events": outcome.events,
     }
 
 
@@ -118,17 +107,13 @@ def daily_rows(record: RunRecord) -> list[dict[str, Any]]:
     """The start (hour 0, `date` "start"), then one row per day (the last hour recorded on
     that date), for the printed table."""
     series = record.series()
-    rows, seen = [], {}
-    for k, t in enumerate(record.times):
-        seen[t.date()] = k
 
     def row(label: str, k: int) -> dict[str, Any]:
         return {"date": label,
                 **{name: values[k] for name, values in series.items() if name != "time"}}
 
-    rows.append(row("start", 0))
-    rows += [row(day.isoformat(), k) for day, k in seen.items()]
-    return rows
+    return [row("start", 0), *(row(day.isoformat(), k) for day, k in
+                               last_hour_of_each_day(record.times).items())]
 
 
 def daily_table(record: RunRecord) -> str:
@@ -139,8 +124,7 @@ def daily_table(record: RunRecord) -> str:
             f"{'capt by UA':>10} {'capt by RU':>10}")
     lines = [head, "-" * len(head)]
     for r in daily_rows(record):
-        cap = {s: sum(r[f"captured_{ITEMS[i]}_by_{s}"] for i in range(1, len(ITEMS)))
-               for s in SIDES}
+        cap = {s: sum(r[f"captured_{item}_by_{s}"] for item in CAPTURABLE) for s in SIDES}
         lines.append(
             f"{r['date']:<10} {r['area_km2_UA']:>8.0f} {r['area_km2_RU']:>8.0f} "
             f"{r['area_taken_km2_UA']:>8.0f} {r['area_taken_km2_RU']:>8.0f} "

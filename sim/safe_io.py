@@ -131,7 +131,7 @@ class _CountingComposer(Composer):
         return super().compose_node(parent, index)
 
 
-def _located(base: type) -> type:
+def _located(base: Any) -> type:
     """A constructor class that reports a scalar Python cannot hold (an invalid date, an
     integer of thousands of digits, ``!!int word``) at the scalar's line."""
 

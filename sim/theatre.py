@@ -28,6 +28,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import networkx as nx
 import numpy as np
@@ -136,18 +137,12 @@ class Theatre:
         d = self.graph.nodes[node]
         return bank_of(d["lon"], d["lat"], self.rivers[river])
 
-    @property
-    def road_graph(self) -> nx.Graph:
-        """Subgraph view of the edges that carry a road (rail-only edges removed)."""
-        return nx.subgraph_view(
-            self.graph, filter_edge=lambda u, v: self.graph.edges[u, v]["road_class"] is not None
-        )
-
 
 def project(lon, lat):
     """Equirectangular projection about (LON0, LAT0) in km; floats or numpy arrays."""
     if np.isscalar(lon) and np.isscalar(lat):
-        return (float(lon) - LON0) * KM_PER_DEG_LON, (float(lat) - LAT0) * KM_PER_DEG
+        x, y = cast(float, lon), cast(float, lat)  # numbers (np.isscalar also admits text)
+        return (float(x) - LON0) * KM_PER_DEG_LON, (float(y) - LAT0) * KM_PER_DEG
     return (
         (np.asarray(lon, dtype=float) - LON0) * KM_PER_DEG_LON,
         (np.asarray(lat, dtype=float) - LAT0) * KM_PER_DEG,
@@ -165,14 +160,6 @@ def haversine_km(lat1, lon1, lat2, lon2) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def box_area_km2(box=BOX) -> float:
-    """Area of a lon/lat box on the sphere: R² · Δλ · (sin φ2 − sin φ1)."""
-    lon0, lat0, lon1, lat1 = box
-    return EARTH_RADIUS_KM**2 * math.radians(lon1 - lon0) * (
-        math.sin(math.radians(lat1)) - math.sin(math.radians(lat0))
-    )
 
 
 def slug(name: str) -> str:
@@ -263,7 +250,7 @@ def _lines(path: Path) -> dict[str, list[np.ndarray]]:
 
 def _load_places(path: Path) -> list[dict]:
     with open(path, encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+        rows: list[dict[str, Any]] = list(csv.DictReader(fh))
     for r in rows:
         r["lat"], r["lon"] = float(r["lat"]), float(r["lon"])
         r["population"] = int(r["population"])
@@ -357,7 +344,7 @@ def _build(map_dir: Path) -> Theatre:
         found = [name for name, lines in rivers_xy.items() if segments_cross(p1, p2, lines)]
         for wname, poly in water_xy.items():
             river = RESERVOIR_RIVER.get(wname, wname)
-            inside = point_in_polygon(*p1, poly) or point_in_polygon(*p2, poly)
+            inside = point_in_polygon(p1[0], p1[1], poly) or point_in_polygon(p2[0], p2[1], poly)
             if (inside or segments_cross(p1, p2, [np.vstack([poly, poly[:1]])])) and (
                 river not in found
             ):
@@ -368,8 +355,8 @@ def _build(map_dir: Path) -> Theatre:
         p1, p2 = xy[idx[u]], xy[idx[v]]
         return any(
             segments_cross(p1, p2, [np.vstack([poly, poly[:1]])])
-            or point_in_polygon(*p1, poly)
-            or point_in_polygon(*p2, poly)
+            or point_in_polygon(p1[0], p1[1], poly)
+            or point_in_polygon(p2[0], p2[1], poly)
             for poly in water_xy.values()
         )
 

@@ -30,11 +30,14 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.params import Parameters
-from sim.record import RunRecord
-from sim.scenario import SIDES, Scenario, Task, other
+from sim.scenario import SIDES, Scenario, Task, WhatIf, other
+from sim.summary import summarise
+
+if TYPE_CHECKING:
+    from sim.record import RunRecord
 
 NEVER = float("inf")
 #: For an expectation of no effect (no_earlier, no_later): a change of this many hours the
@@ -62,18 +65,23 @@ def _scale(data: dict, ids: set[str], factor: float) -> None:
             u["equipment"] = {k: int(round(v * factor)) for k, v in u["equipment"].items()}
 
 
+def whatif_block(s: Scenario) -> WhatIf:
+    """The scenario's `whatif:` block. Raises ValueError if it has none."""
+    if s.whatif is None:
+        raise ValueError(f"scenario {s.id!r} has no whatif: block")
+    return s.whatif
+
+
 def standard_variants(s: Scenario) -> list[Variant]:
     """The standard counterfactuals for a scenario with a `whatif:` block."""
-    w = s.whatif
-    if w is None:
-        raise ValueError(f"scenario {s.id!r} has no whatif: block")
+    w = whatif_block(s)
     attacker, defender = w.attacker, other(w.attacker)
     garrison = {u.id for u in s.units
                 if u.side == defender and u.at == w.key_town and u.arrives is None}
     attacking = {uid for o in s.orders if o.task == Task.ATTACK for uid in o.units
                  if next(u for u in s.units if u.id == uid).side == attacker}
     defending = {u.id for u in s.units if u.side == defender}
-    town = s.whatif.key_town
+    town = w.key_town
     out = [
         Variant("garrison_x2", "Key town's garrison x2", lambda d: _scale(d, garrison, 2.0),
                 town, "later", must_fall=True,
@@ -85,14 +93,15 @@ def standard_variants(s: Scenario) -> list[Variant]:
         Variant("defenders_x2", "Defending side x2", lambda d: _scale(d, defending, 2.0),
                 town, "later", why="twice the defence holds longer"),
     ]
-    if w.key_bridge:
+    bridge = w.key_bridge
+    if bridge:
         place = w.bridge_expect_place or town
         out += [
             Variant("bridge_intact", "Key bridge cannot be destroyed",
-                    lambda d: _bridge(d, w.key_bridge, "indestructible"), place,
+                    lambda d: _bridge(d, bridge, "indestructible"), place,
                     w.bridge_intact_expect, why=w.source),
             Variant("bridge_destroyed", "Key bridge destroyed at the start",
-                    lambda d: _bridge(d, w.key_bridge, "destroyed"), place,
+                    lambda d: _bridge(d, bridge, "destroyed"), place,
                     w.bridge_destroyed_expect, why=w.source),
         ]
     out += [
@@ -103,11 +112,12 @@ def standard_variants(s: Scenario) -> list[Variant]:
         Variant("delay_72h", "Operation 72 h later", lambda d: _delay(d, attacker, 72),
                 town, "later", why="the attack starts three days later"),
     ]
-    if w.supporting_attack:
-        order = next(o for o in s.orders if o.id == w.supporting_attack)
+    support = w.supporting_attack
+    if support:
+        order = next(o for o in s.orders if o.id == support)
         out.append(Variant(
-            "no_supporting_attack", f"Supporting attack left out ({w.supporting_attack})",
-            lambda d: _drop_order(d, w.supporting_attack), order.track[-1], "later",
+            "no_supporting_attack", f"Supporting attack left out ({support})",
+            lambda d: _drop_order(d, support), order.track[-1], "later",
             why="without it, its objective falls later or not at all"))
     return out
 
@@ -159,17 +169,17 @@ def outcome(record: RunRecord, s: Scenario, places: list[str]) -> dict[str, floa
     """What the table reports of one run: each of `places`' hours to its change of hands (to
     the side that does not hold it at the start), the attacker's area taken at the end, and
     each side's personnel lost (destroyed, captured or abandoned with their units)."""
-    w = s.whatif
+    w = whatif_block(s)
     out: dict[str, float] = {}
     for place in places:
         start_holder = record.holder(place, 0)
         out[place] = _hours(record, place, other(start_holder))
-    series = record.series()
-    out["area"] = float(series[f"area_taken_km2_{w.attacker}"][-1])
-    for side, lost in record.losses_by_side().items():
-        out[f"lost_{side}"] = float(lost["lost"]["personnel"])
+    summary = summarise(record)
+    out["area"] = float(summary.final[w.attacker]["area_taken_km2"])
+    for side, lost in summary.lost.items():
+        out[f"lost_{side}"] = float(lost["personnel"])
     for side in SIDES:
-        out[f"prisoners_by_{side}"] = float(series[f"prisoners_by_{side}"][-1])
+        out[f"prisoners_by_{side}"] = float(summary.prisoners[side])
     return out
 
 
@@ -184,7 +194,7 @@ def run_all(s: Scenario, theatre, params: Parameters, seeds: list[int],
 
     simulate = simulate or default
     variants = standard_variants(s) if variants is None else variants
-    places = list(dict.fromkeys([*s.whatif.key_places, *(v.measure for v in variants)]))
+    places = list(dict.fromkeys([*whatif_block(s).key_places, *(v.measure for v in variants)]))
     runs = {"baseline": [outcome(simulate(s, seed), s, places) for seed in seeds]}
     for v in variants:
         changed = apply(s, v)
@@ -215,7 +225,7 @@ def judge(s: Scenario, runs: dict[str, list[dict[str, float]]],
     where the baseline's did not); `no_earlier` / `no_later` (no effect expected, or one way
     only) when it falls at most SAME_HOURS the wrong way; `either` always holds."""
     base = runs["baseline"]
-    places = list(dict.fromkeys([*s.whatif.key_places, *(v.measure for v in variants)]))
+    places = list(dict.fromkeys([*whatif_block(s).key_places, *(v.measure for v in variants)]))
     rows = []
     for v in variants:
         mine = runs[v.id]
@@ -258,7 +268,7 @@ def table(s: Scenario, rows: list[Row], seeds: list[int], names: dict[str, str],
           markdown: bool = False) -> str:
     """The printed (or Markdown) what-if table."""
     places = list(rows[0].delta_hours) if rows else []
-    head = ["what if", *(names.get(p, p) for p in places), f"{s.whatif.attacker} area",
+    head = ["what if", *(names.get(p, p) for p in places), f"{whatif_block(s).attacker} area",
             "UA lost", "RU lost", "expected", "holds"]
     body = []
     for r in rows:

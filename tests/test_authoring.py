@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 import pytest  # noqa: E402
+from clirun import Result, run  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
@@ -25,10 +24,9 @@ MARCH = REPO / "scenarios" / "izium_2022_03.yaml"
 TEMPLATE = REPO / "scenarios" / "TEMPLATE.yaml"
 
 
-def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "PYTHONHASHSEED": "0"}
-    return subprocess.run([sys.executable, str(REPO / "run.py"), *args], capture_output=True,
-                          text=True, env=env, cwd=cwd)
+def cli(*args: str, cwd: Path = REPO) -> Result:
+    """run.py ARGS, in this process, from `cwd`."""
+    return run(*args, cwd=cwd)
 
 
 # ---------------------------------------------------------------------------------- validate
@@ -144,7 +142,7 @@ def editor_view(node):
 
 def test_the_json_schema_accepts_the_shipped_scenarios_and_rejects_bad_fields():
     jsonschema = pytest.importorskip("jsonschema")
-    from sim.reference import json_schema
+    from sim.scenario.reference import json_schema
 
     schema = json_schema()
     jsonschema.Draft7Validator.check_schema(schema)
@@ -165,7 +163,7 @@ def test_the_json_schema_accepts_the_shipped_scenarios_and_rejects_bad_fields():
 
 
 def test_the_generated_files_are_current():
-    from sim.reference import json_schema_text, reference_markdown
+    from sim.scenario.reference import json_schema_text, reference_markdown
 
     assert (REPO / "docs" / "scenario.schema.json").read_text(encoding="utf-8") == \
         json_schema_text(), "regenerate: python run.py schema --out docs/scenario.schema.json"
@@ -177,7 +175,7 @@ def test_the_generated_files_are_current():
 def test_every_field_of_the_schema_has_a_meaning_and_an_example():
     """A field added to the schema needs a `description=` (or a FIELD_NOTES entry) and an
     example (in scenarios/TEMPLATE.yaml or EXAMPLES) before the reference is complete."""
-    from sim import reference as ref
+    from sim.scenario import reference as ref
 
     schema = ref.json_schema(annotate=False)
     doc = ref.reference_markdown()

@@ -5,15 +5,13 @@ only."""
 from __future__ import annotations
 
 import json
-import os
 import pickle
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
+from clirun import Result, run
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -436,10 +434,9 @@ def test_the_worker_process_gives_what_the_thread_gives(theatre, scenarios):
 
 
 # ---------------------------------------------------------------------------------- command
-def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "PYTHONHASHSEED": "0"}
-    return subprocess.run([sys.executable, str(REPO / "run.py"), *args], capture_output=True,
-                          text=True, env=env, cwd=cwd)
+def cli(*args: str, cwd: Path = REPO) -> Result:
+    """run.py ARGS in this process (tests/clirun.py)."""
+    return run(*args, cwd=cwd)
 
 
 def test_run_py_branch_headless_writes_both_runs_and_the_differences(tmp_path):
@@ -464,13 +461,13 @@ def test_run_py_branch_headless_writes_both_runs_and_the_differences(tmp_path):
     (["view", "LESSON"], "no display available"),
     (["branch", "LESSON", "--size", "10x10"], "WIDTHxHEIGHT"),
 ])
-def test_run_py_branch_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
+def test_run_py_branch_bad_input_is_one_line_and_exit_2(tmp_path, monkeypatch, args, message):
     lesson = str(LESSONS[0])
     env_args = [lesson if a == "LESSON" else a for a in args]
-    proc = subprocess.run([sys.executable, str(REPO / "run.py"), *env_args],
-                          capture_output=True, text=True, cwd=tmp_path,
-                          env={k: v for k, v in {**os.environ, "SDL_VIDEODRIVER": "dummy"}
-                               .items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")})
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    proc = run(*env_args, cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], proc.stderr

@@ -37,7 +37,7 @@ from sim.params import Parameters
 from sim.report import read_comparison, read_frames
 from sim.safe_io import MAX_YAML_BYTES, FileProblem
 from sim.scenario import ScenarioError, load_scenario, parse_scenario
-from sim.sweep_store import (
+from sim.sweep.store import (
     JOURNAL,
     META,
     FolderLock,
@@ -721,15 +721,17 @@ def test_read_meta_accepts_what_a_sweep_writes(tiny_sweep):
 
 
 def test_every_outcome_a_run_writes_has_a_declared_column_type(tiny_sweep):
-    """The table keeps only typed columns: an outcome sim.sweep.outcomes adds must be declared
-    in sim.sweep_store.OUTCOME_KINDS, or it would be left out of the table."""
-    from sim.sweep_store import ID_COLUMNS, outcome_kind
+    """The table keeps only typed columns: an outcome that sim.sweep.outcomes.outcome_columns
+    adds must be declared in sim.sweep.store.OUTCOME_KINDS, or it would be left out of the
+    table."""
+    from sim.sweep.store import ID_COLUMNS, JOURNAL_ONLY, outcome_kind
 
     for line in (tiny_sweep / JOURNAL).read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         undeclared = [k for k in row if k not in ID_COLUMNS and k != "capture_ratio"
-                      and k not in ("runtime_s", "traceback") and outcome_kind(k) is None]
+                      and k not in JOURNAL_ONLY and outcome_kind(k) is None]
         assert not undeclared
+        assert row["worker_pid"] > 0 and row["worker_max_rss_mib"] > 10  # a Python process
 
 
 # ============================================================================ fuzzing

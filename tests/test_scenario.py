@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clirun import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from toy import SHIPPED, toy_theatre
@@ -186,8 +185,7 @@ def test_command_line_reports_every_problem_one_line_each_with_exit_2(tmp_path):
     reported, one located line each, in file order."""
     bad = tmp_path / "bad.yaml"
     bad.write_text(VALID.replace("personnel: 2000", "personnel: lots"), encoding="utf-8")
-    proc = subprocess.run([sys.executable, str(REPO / "run.py"), str(bad), "--headless"],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = run(bad, "--headless", cwd=tmp_path)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -199,14 +197,12 @@ def test_command_line_reports_every_problem_one_line_each_with_exit_2(tmp_path):
 
 
 def test_command_line_rejects_unknown_parameter_with_exit_2(tmp_path):
-    proc = subprocess.run([sys.executable, str(REPO / "run.py"),
-                           str(REPO / "scenarios" / "izium_2022_09.yaml"), "--headless",
-                           "--set", "capture_ration=2"], capture_output=True, text=True)
+    proc = run(REPO / "scenarios" / "izium_2022_09.yaml", "--headless",
+               "--set", "capture_ration=2", cwd=tmp_path)
     assert proc.returncode == 2
     assert "capture_ratio" in proc.stderr and "Traceback" not in proc.stderr
-    proc = subprocess.run([sys.executable, str(REPO / "run.py"),
-                           str(REPO / "scenarios" / "izium_2022_09.yaml"), "--headless",
-                           "--set", "capture_ratio=-1"], capture_output=True, text=True)
+    proc = run(REPO / "scenarios" / "izium_2022_09.yaml", "--headless",
+               "--set", "capture_ratio=-1", cwd=tmp_path)
     assert proc.returncode == 2
     assert "capture_ratio" in proc.stderr and "Traceback" not in proc.stderr
 

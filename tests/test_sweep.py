@@ -20,6 +20,7 @@ import pytest
 
 from sim import sweep
 from sim.cli import main as cli_main
+from sim.sweep import runner
 
 REPO = Path(__file__).resolve().parent.parent
 SHORT = ["--set", "end=2022-09-06T18:00"]  # 24 hours from the 18:00 start
@@ -240,8 +241,10 @@ def test_dask_cluster_gives_the_same_rows(grid_sweep, tmp_path, grid_args):
     assert table(tmp_path) == table(grid_sweep)
 
 
+@pytest.mark.slow
 def test_resume_after_a_kill_loses_and_repeats_nothing(grid_sweep, tmp_path, grid_args):
-    """Kill the sweep process (SIGKILL, no cleanup) after some runs, start it again."""
+    """Kill the sweep process (SIGKILL, no cleanup) after some runs, start it again (slow: a
+    real process to kill; test_stop_after_then_resume checks the same resume in this process)."""
     out = tmp_path / "killed"
     proc = subprocess.Popen([sys.executable, str(REPO / "run.py"), "sweep", *grid_args,
                              "--set", "end=2022-09-07T06:00", "--workers", "1",
@@ -315,9 +318,8 @@ def test_a_run_that_raises_in_the_model_is_recorded(base, monkeypatch, scenario_
             raise RuntimeError("model blew up")
         return real(scenario, theatre, params, seed)
 
-    real = sweep.simulate
-    monkeypatch.setattr(sweep, "simulate", boom)
-    sweep._STATE[base.sha256] = base
+    real = runner.simulate
+    monkeypatch.setattr(runner, "simulate", boom)
     spec = sweep.SweepSpec(str(scenario_file), [], {"end": "2022-09-05T20:00"}, seeds=2)
     rows = [sweep.run_one(t, base.text, base.file) for t in sweep.plan(spec, base.sha256)]
     assert [r["status"] for r in rows] == ["ok", "failed"]
@@ -356,7 +358,8 @@ def test_sensitivity_names_the_parameter_that_matters(base, sample, n, tmp_path,
     """Outcomes made up from the design: fidelity follows capture_ratio strongly,
     resume_ratio_margin weakly, withdraw_decision_hours not at all."""
     pytest.importorskip("SALib")
-    from sim import sweep_compare
+    from sim.sweep import compare as sweep_compare
+    from sim.sweep import plots
 
     axes = [sweep.make_axis(base, "capture_ratio", ("1.2", "2.5"), "t"),
             sweep.make_axis(base, "resume_ratio_margin", ("1.2", "3.0"), "t"),
@@ -374,7 +377,7 @@ def test_sensitivity_names_the_parameter_that_matters(base, sample, n, tmp_path,
     index = {r["parameter"]: r["index"] for r in results if r["outcome"] == "fidelity"}
     assert max(index, key=index.get) == "capture_ratio" and index["capture_ratio"] > 0.7
     assert index["withdraw_decision_hours"] < 0.15
-    assert sweep_compare.plot_sensitivity(method, results, tmp_path / "s.png", len(rows))
+    assert plots.plot_sensitivity(method, results, tmp_path / "s.png", len(rows))
 
 
 def test_compare_shows_the_towns_asked_for(grid_sweep, tmp_path, capsys):

@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from sim.view import app, panels  # noqa: E402
+from sim.view import app, panels, style, timeline  # noqa: E402
 from sim.view import basemap as bm  # noqa: E402
 from sim.view import render as rd  # noqa: E402
 from sim.view import symbols as sym  # noqa: E402
@@ -114,9 +114,9 @@ def test_a_destroyed_bridge_shows_a_red_mark(replay):
     surf, vp, _ = frame(replay, k, layers=("battles",))
     renderer = rd.Renderer(replay)
     x, y = renderer.crossing_px(vp, cid)
-    assert near(surf, (x + 4, y + 4), rd.DESTROYED, radius=2)
+    assert near(surf, (x + 4, y + 4), style.DESTROYED, radius=2)
     before, _, _ = frame(replay, 0, layers=())
-    assert not near(before, (x + 4, y + 4), rd.DESTROYED, radius=2)
+    assert not near(before, (x + 4, y + 4), style.DESTROYED, radius=2)
 
 
 def test_territory_colour_differs_between_sides(replay):
@@ -183,7 +183,6 @@ def test_comparison_rows_become_timeline_marks(run):
     the run's date; its model mark sits left of the history mark exactly when the run was
     early, and hovering a mark draws a tooltip over the timeline."""
     from sim.history import compare
-    from sim.view import panels
 
     th, sc, rec = run
     comparison = compare(rec, sc)
@@ -194,7 +193,7 @@ def test_comparison_rows_become_timeline_marks(run):
         mark = by_key[(row.date, row.place, row.holder, row.kind)]
         assert mark.sim_date == row.sim_date
     layout = rd.Layout.for_size(SIZE)
-    placed = [(m, obs, sim) for m, obs, sim in panels.mark_positions(layout, rp)
+    placed = [(m, obs, sim) for m, obs, sim in timeline.mark_positions(layout, rp)
               if sim is not None and m.kind == "control"]
     assert placed, "the run matched some observations"
     for m, obs, sim in placed:
@@ -256,7 +255,7 @@ def test_controls_change_the_view_state_only(replay):
     key(pygame.K_END)
     assert state.t == replay.hours
     # click on the timeline scrubs
-    bar = panels.timeline_bar(layout)
+    bar = timeline.timeline_bar(layout)
     c.handle(
         pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(bar.left, bar.centery)),
         state,
@@ -381,10 +380,10 @@ def test_no_data_margin_is_hatched_and_unlike_any_territory_colour(replay):
     strip = pygame.surfarray.array3d(surf.subsurface(pygame.Rect(5, 100, round(left) - 10, 300)))
     colours, counts = np.unique(strip.reshape(-1, 3), axis=0, return_counts=True)
     common = {tuple(int(v) for v in c) for c in colours[np.argsort(counts)[-2:]]}
-    assert common == {rd.NO_DATA, rd.NO_DATA_LINE}  # hatched (names may cross it)
+    assert common == {style.NO_DATA, style.NO_DATA_LINE}  # hatched (names may cross it)
     # unlike the flat colours the legend gives to held ground and to Russia, over land
     land = np.array(bm.LAND, float)
-    for tint in (rd.UA_TINT, rd.RU_TINT, rd.RUSSIA_TINT):
+    for tint in (style.UA_TINT, style.RU_TINT, style.RUSSIA_TINT):
         a = tint[3] / 255
         flat = land * (1 - a) + np.array(tint[:3]) * a
         for c in common:

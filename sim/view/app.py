@@ -27,7 +27,6 @@ from pathlib import Path
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
-from sim.view.panels import timeline_t  # noqa: E402
 from sim.view.render import (  # noqa: E402
     COMPARE_MODES,
     LAYERS,
@@ -40,6 +39,7 @@ from sim.view.render import (  # noqa: E402
     viewport_for,
 )
 from sim.view.replay import Mark, Replay  # noqa: E402
+from sim.view.timeline import timeline_t  # noqa: E402
 from sim.view.whatif_panel import WhatIfPanel, draw_progress, save_file  # noqa: E402
 
 __all__ = ["MissingExtra", "Replay", "Mark", "play", "screenshot", "record_video"]

@@ -20,7 +20,7 @@ import pygame
 
 from sim.theatre import BOX, project
 from sim.view import basemap as bm
-from sim.view import panels, whatif_draw
+from sim.view import panels, timeline, whatif_draw
 from sim.view import symbols as sym
 from sim.view.placement import (  # place_groups: sim/view/preview.py uses it through here
     front_segments,
@@ -30,32 +30,26 @@ from sim.view.placement import (  # place_groups: sim/view/preview.py uses it th
     voronoi_ridges,
 )
 from sim.view.replay import Replay
+from sim.view.style import (  # the map's colours, shared with the legend
+    DESTROYED,
+    FRONT,
+    FRONT_CASING,
+    PONTOON,
+    RU_TINT,
+    RUSSIA_TINT,
+    SELECTED,
+    UA_TINT,
+    draw_burst,
+    draw_no_data,
+)
 
 if TYPE_CHECKING:
     from sim.view.whatif_job import BranchView
 
-# Territory tints: Okabe-Ito blue and vermillion (colour-blind safe, distinct in greyscale),
-# translucent so roads and rivers show through; Russia itself in a neutral grey.
-UA_TINT = (0, 114, 178, 72)
-RU_TINT = (213, 94, 0, 80)
-RUSSIA_TINT = (150, 150, 150, 50)
-FRONT = (20, 20, 20)
-FRONT_CASING = (255, 255, 255)
-DESTROYED = (215, 25, 30)
-PONTOON = (0, 110, 80)
-BATTLE_FILL = (255, 205, 40)
-BATTLE_LINE = (60, 40, 0)
-SELECTED = (255, 200, 0)
 # A what-if drawn over the base run: the ground it holds differently hatched in the colour of
 # the side that holds it in the what-if (its front line and colours: sim/view/whatif_draw.py).
 GHOST_ALPHA = 190
 GHOST_HATCH_PX = 6  # stripe period: one stripe in three is coloured
-# Outside the theatre box there is no data: pale grey hatched with darker grey diagonals, so
-# that it reads as "nothing here" and not as Russia (flat grey) or either side's tint.
-NO_DATA = (247, 247, 247)
-NO_DATA_LINE = (190, 190, 190)
-NO_DATA_HATCH_PX = 7
-
 SPEEDS_H_PER_S = (0.5, 1, 2, 3, 4, 6, 8, 12, 24)  # simulated hours per real second
 DEFAULT_SPEED = 4
 GONE_SHOWN_H = 24  # how long a surrendered/disbanded unit's grey cross stays on the map
@@ -171,17 +165,6 @@ def viewport_for(layout: Layout, bounds_km) -> bm.Viewport:
     return bm.Viewport(layout.size, bounds_km, margins=(r.left, r.top, w - r.right, h - r.bottom))
 
 
-def draw_no_data(surface: pygame.Surface, rect: pygame.Rect) -> None:
-    """Outside the theatre box: hatching on pale grey, unlike any territory colour."""
-    surface.fill(NO_DATA, rect)
-    clip = surface.get_clip()
-    surface.set_clip(rect.clip(clip) if clip else rect)
-    step = NO_DATA_HATCH_PX
-    for x in range(rect.left - rect.h, rect.right, step):
-        pygame.draw.line(surface, NO_DATA_LINE, (x, rect.bottom), (x + rect.h, rect.top), 1)
-    surface.set_clip(clip)
-
-
 # ------------------------------------------------------------------------------ the renderer
 class Renderer:
     """Draws frames of one replay. Holds caches only (see the module docstring)."""
@@ -194,6 +177,8 @@ class Renderer:
                            np.array([r[1] for r in self.ridges], dtype=np.int64))
         self.front_cache: dict[bytes, frozenset[int]] = {}  # control pattern -> front ridges
         self.branch: BranchView | None = None  # a what-if shown with this (base) replay
+        self.sidebar_cache = panels.Cached()
+        self.timeline_cache = panels.Cached()
         self.alt: Renderer | None = None  # draws the what-if's own map in split screen
         self._ghost_key = None
         self._ghost = None
@@ -389,8 +374,10 @@ class Renderer:
         else:
             self.draw_map(surface, layout, state, self.viewport(layout, state))
         pygame.draw.rect(surface, bm.FRAME, layout.map_rect, 1)
-        panels.draw_timeline(surface, layout, state, rp, self.branch, whatif_draw.timeline_row)
-        panels.draw_sidebar(surface, layout, state, rp, self.branch, whatif_draw.sidebar_block)
+        timeline.draw_timeline(surface, layout, state, rp, self.timeline_cache, self.branch,
+                               whatif_draw.timeline_row)
+        panels.draw_sidebar(surface, layout, state, rp, self.sidebar_cache, self.branch,
+                            whatif_draw.sidebar_block)
         if state.help:
             panels.draw_help(surface, layout)
         return layout
@@ -554,17 +541,6 @@ class Renderer:
 def battle_radius(ratio: float, ui: float) -> float:
     """8 px at even odds, growing with log2 of the force ratio (attacker : defender)."""
     return (8 + 4 * math.log2(max(1.0, min(ratio, 32.0)))) * ui
-
-
-def draw_burst(surface, centre, radius: float, points: int = 8) -> None:
-    x, y = centre
-    pts = []
-    for i in range(points * 2):
-        a = math.pi * i / points
-        rr = radius if i % 2 == 0 else radius * 0.5
-        pts.append((x + rr * math.cos(a), y + rr * math.sin(a)))
-    pygame.draw.polygon(surface, BATTLE_FILL, pts)
-    pygame.draw.polygon(surface, BATTLE_LINE, pts, 2)
 
 
 __all__ = ["Layout", "Renderer", "ViewState", "front_segments", "place_groups",

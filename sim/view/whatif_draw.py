@@ -15,7 +15,7 @@ import numpy as np
 import pygame
 
 from sim.view import basemap as bm
-from sim.view import panels
+from sim.view import panels, timeline
 from sim.view.panels import WHATIF, WHATIF_DASH_PX, WHATIF_INK
 
 if TYPE_CHECKING:
@@ -223,15 +223,15 @@ def timeline_row(s, layout, rp, view) -> None:
     match when they differ."""
     ui = layout.ui
     off = pygame.Vector2(layout.timeline.topleft)
-    bar = panels.timeline_bar(layout).move(-off.x, -off.y)
-    x = panels.timeline_x(layout, rp, view.hour) - off.x
+    bar = timeline.timeline_bar(layout).move(-off.x, -off.y)
+    x = timeline.timeline_x(layout, rp, view.hour) - off.x
     pygame.draw.line(s, WHATIF, (x, bar.top - round(14 * ui)), (x, bar.bottom + round(26 * ui)),
                      max(2, round(2 * ui)))
     lab = panels.text("what if", round(11 * ui), True, WHATIF_INK)
     s.blit(lab, (min(x + 3, bar.right - lab.get_width()), bar.top - round(26 * ui)))
     r = 5 * ui
-    base = {id(m): sim for m, _obs, sim in panels.mark_positions(layout, rp)}
-    for m, (xb, yb), _when in panels.branch_mark_positions(layout, rp, view):
+    base = {id(m): sim for m, _obs, sim in timeline.mark_positions(layout, rp)}
+    for m, (xb, yb), _when in timeline.branch_mark_positions(layout, rp, view):
         xb, yb = xb - off.x, yb - off.y
         sim = base.get(id(m))
         if sim is not None and abs(sim[0] - off.x - xb) > 1:

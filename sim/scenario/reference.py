@@ -1,4 +1,4 @@
-"""The scenario file's reference, generated from the live schema (sim/scenario.py).
+"""The scenario file's reference, generated from the live schema (sim/scenario/schema.py).
 
 * `json_schema()`: a JSON Schema (draft-07, which editors' YAML plugins read) of a scenario
   file, for ``python run.py schema``; the shipped scenarios point at it with a
@@ -11,7 +11,8 @@ Both walk the pydantic models, so a field added to the schema appears in both at
 the models do not carry is added here: a one-line meaning for a field whose `Field` has no
 `description` (`FIELD_NOTES`; a description in the schema wins), meanings of allowed values
 (`VALUE_NOTES`), which fields name places (`PLACE_FIELDS`), and examples for fields the
-template (scenarios/TEMPLATE.yaml) does not use (`EXAMPLES`).
+template (scenarios/TEMPLATE.yaml) does not use (`EXAMPLES`): those are in
+sim/scenario/notes.py.
 """
 
 from __future__ import annotations
@@ -23,237 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from sim.params import Parameters
-from sim.scenario import Scenario
+from sim.scenario.notes import EXAMPLES, FIELD_NOTES, PLACE_FIELDS, VALUE_NOTES
+from sim.scenario.schema import Scenario
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = REPO / "docs" / "scenario.schema.json"
 REFERENCE_FILE = REPO / "docs" / "scenario-reference.md"
 TEMPLATE_FILE = REPO / "scenarios" / "TEMPLATE.yaml"
 
 #: What a date field accepts in YAML: a date, or a date and a time (local Kyiv time).
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
-
-#: One-line meanings, "Model.field" -> text, for fields whose schema has no description.
-FIELD_NOTES: dict[str, str] = {
-    "Scenario.id": "Short name of the scenario; names the run folder (runs/<id>_seed<N>).",
-    "Scenario.title": "Title shown in the viewer and the printed summary.",
-    "Scenario.description": "A paragraph on what the scenario covers (free text).",
-    "Scenario.start": "When the first hour begins (local Kyiv time).",
-    "Scenario.end": "When the run stops; one step is one hour, so end - start is the length.",
-    "Scenario.sources": "The references cited in `source:` texts, each by its key.",
-    "Scenario.sides": "The two sides, `UA` and `RU`, each with a display name.",
-    "Scenario.control": "Who holds what at the start (by default each place is held by its "
-                        "country); regions and lists override it.",
-    "Scenario.depots": "Where supply comes from: bases (the rear, never cut) and forward depots "
-                       "or railheads (work while a base reaches them).",
-    "Scenario.units": "The order of battle: every unit on the map at the start or arriving "
-                      "later.",
-    "Scenario.orders": "Each side's plan: tasks for units from the start, from a sourced "
-                       "date, or once a condition holds; the side's commander issues them.",
-    "Scenario.groupings": "Units a side's commander withdraws together when their line of "
-                          "supply is threatened, or holds whatever happens.",
-    "Scenario.whatif": "What `python run.py whatif` varies, and the directions the author "
-                       "expects (docs/whatif.md).",
-    "Scenario.events": "Dated events: captions, bridges destroyed, depots struck, surprise.",
-    "Scenario.parameters": "Model parameters set for this scenario (names and meanings: "
-                           "docs/parameters.md); `--set` on the command line overrides them.",
-    "Scenario.history": "Dated observations of what happened, which a run is scored against "
-                        "(`--compare`).",
-    "Source.key": "Short key cited in `source:` texts, as `[KEY]` or at the head of the text.",
-    "Source.cite": "The full reference: author, title, publisher or site, date, address.",
-    "SideSpec.name": "Display name of the side.",
-    "SideSpec.source": "Where the side's description comes from.",
-    "ControlSpec.regions": "Polygons whose places start under one side (applied in order; a "
-                           "later region wins).",
-    "ControlSpec.nodes": "Places listed by side; applied after the regions, so a list wins.",
-    "Region.side": "Who holds the places inside the polygon at the start.",
-    "Region.polygon": "Corners as [longitude, latitude] pairs in degrees (longitude first), "
-                      "at least three, in order round the area.",
-    "Region.source": "Where the line comes from (a map, a date).",
-    "Depot.id": "Unique id of the depot (lower case, digits, underscores); events target it.",
-    "Depot.side": "The side it supplies.",
-    "Depot.at": "The place it stands at.",
-    "Depot.kind": "`base` is the rear and always works; `depot` and `railhead` work only while "
-                  "a base of their side reaches them through ground it holds.",
-    "Depot.source": "Where the depot's existence and position come from.",
-    "UnitSpec.id": "Unique id of the unit (lower case, digits, underscores); orders name it.",
-    "UnitSpec.name": "Full name, shown in the viewer (its number is drawn by the symbol).",
-    "UnitSpec.side": "`UA` or `RU`.",
-    "UnitSpec.type": "What kind of unit it is (APP-6 function); sets combat weights and speed.",
-    "UnitSpec.echelon": "Its size (APP-6 echelon); drawn above the symbol.",
-    "UnitSpec.equipment": "What it holds: personnel and counts of tanks, IFV/APC, guns, MLRS.",
-    "UnitSpec.posture": "What it does at the start, until its first order.",
-    "UnitSpec.morale": "Will to fight, 0 to 1: a unit breaks (routs) sooner when it is low.",
-    "UnitSpec.supply": "Supply level at the start, 0 to 1 (1 = full stocks).",
-    "UnitSpec.parent": "The formation it belongs to (free text, shown in its panel).",
-    "UnitSpec.source": "Where its position and strength come from; an estimate says so.",
-    "UnitSpec.estimate": "True when its strength is an estimate rather than a sourced figure.",
-    "Equipment.personnel": "Soldiers.",
-    "Equipment.tanks": "Main battle tanks.",
-    "Equipment.ifv_apc": "Infantry fighting vehicles and armoured personnel carriers.",
-    "Equipment.artillery": "Tube artillery: howitzers and guns.",
-    "Equipment.mlrs": "Multiple rocket launchers.",
-    "Order.units": "Ids of the units that get the task.",
-    "Order.start": "Not before this time (default: the scenario's start); only for a "
-                   "decision a source dates itself, which its `source:` says.",
-    "Order.task": "What to do: `move` or `attack` to the objective, `withdraw` to it, `hold` "
-                  "where they are, `reserve` (hold back, out of the line).",
-    "Order.objective": "The place to reach; needed by move, attack and withdraw.",
-    "Order.via": "Places to pass on the way, in order (to choose a road or a bridge).",
-    "Order.source": "Where the order comes from; inferred orders say so.",
-    "Condition.taken": "The order's side holds this place (whoever took it).",
-    "Condition.lost": "The enemy holds this place.",
-    "Condition.empty": "No enemy troops stand at this place (they left, or were never there).",
-    "Condition.arrived": "This unit is on the map (with `at`: at that place).",
-    "Condition.done": "The order with this id is done (its objectives held).",
-    "Condition.ratio": "The order's own units would attack the enemy at `at` with at least this "
-                       "force ratio (the commander's estimate).",
-    "Condition.strength": "This unit has less than `below` of its starting personnel.",
-    "Condition.supply": "This unit's supply level is below `below`.",
-    "Condition.all": "Every one of these conditions holds.",
-    "Condition.any": "At least one of these conditions holds.",
-    "Grouping.id": "Name of the grouping (lower case, digits, underscores).",
-    "Grouping.units": "Ids of its units (all of one side, each in one grouping at most).",
-    "Grouping.on_threat": "`withdraw`: its commander pulls it back when its line of supply is "
-                          "threatened; `hold`: it stays whatever happens.",
-    "Grouping.source": "Why these units belong together, and why they withdraw or hold.",
-    "WhatIf.attacker": "The side whose offensive the scenario is about.",
-    "WhatIf.key_bridge": "A crossing id: the what-ifs make it indestructible, or destroy it at "
-                         "the start.",
-    "WhatIf.bridge_intact_expect": "What an indestructible key bridge should do to the "
-                                   "expected place's date.",
-    "WhatIf.bridge_destroyed_expect": "What the key bridge destroyed at the start should do to "
-                                      "the expected place's date.",
-    "Event.at": "When it happens.",
-    "Event.kind": "What happens (see the allowed values).",
-    "Event.target": "For destroy_bridge a crossing id (see `python run.py places` or "
-                    "docs/map.md); for strike_depot a depot id of this scenario.",
-    "Event.side": "For surprise: the side that has it; for captions: whose news it is.",
-    "Event.probability": "Chance that it takes effect (drawn once per run, from the seed).",
-    "Event.text": "The caption shown in the viewer's ticker (needed by kind caption).",
-    "Event.source": "Where the event comes from.",
-    "Observation.date": "The day of the observation; a bare date means by the end of that day.",
-    "Observation.place": "A place whose holder was observed (give `holder`).",
-    "Observation.holder": "Who held `place` on that date.",
-    "Observation.side": "For an area or settlements figure: the side that took them.",
-    "Observation.area_km2": "Area taken by `side` since the start, km².",
-    "Observation.settlements": "Settlements taken by `side` since the start.",
-    "Observation.relation": "How the figure compares with the truth: `=` about, `>=` at least, "
-                            "`<=` at most.",
-    "Observation.source": "Where the observation comes from.",
-    "Observation.note": "A remark shown with the comparison.",
-}
-
-#: Meanings of allowed values, "value" -> text (the same value means the same in every field).
-VALUE_NOTES: dict[str, str] = {
-    "armour": "tank units",
-    "mechanised": "mechanised / motor rifle infantry",
-    "airborne": "VDV, airborne and air assault",
-    "infantry": "light infantry, territorial defence, rifle battalions",
-    "national_guard": "Rosgvardia, UA National Guard",
-    "artillery": "gun and rocket artillery units",
-    "special_forces": "special forces",
-    "reconnaissance": "reconnaissance",
-    "company": "I",
-    "battalion": "II (a Russian BTG is drawn as a battalion)",
-    "regiment": "III",
-    "brigade": "X",
-    "division": "XX",
-    "attack": "attacking: takes ground, fights at the attacker's rates",
-    "defend": "holding its place (digs in after some hours)",
-    "move": "marching, not seeking combat",
-    "withdraw": "falling back",
-    "rout": "broken, fleeing",
-    "reserve": "held back, out of the line",
-    "hold": "stay and defend where it is",
-    "intact": "standing (the map's state of a bridge)",
-    "destroyed": "down: only engineers cross (with a pontoon)",
-    "pontoon": "a pontoon stands (slower than a bridge)",
-    "indestructible": "standing, and no strike or demolition can destroy it (a what-if)",
-    "earlier": "the place changes hands sooner than in the baseline",
-    "later": "later than in the baseline (or never)",
-    "either": "no direction expected",
-    "no_earlier": "no sooner than in the baseline (the same, or later)",
-    "no_later": "no later than in the baseline (the same, or sooner)",
-    "caption": "a dated text in the viewer's ticker",
-    "destroy_bridge": "a bridge (target: crossing id) is destroyed",
-    "strike_depot": "a depot (target: depot id) stops working",
-    "surprise": "`side` fights with the surprise bonus for `hours`",
-    "base": "the rear: supply starts here, never cut",
-    "depot": "a forward depot: works while a base reaches it",
-    "railhead": "a forward railhead: works while a base reaches it",
-    "=": "about equal",
-    ">=": "at least",
-    "<=": "at most",
-}
-
-#: Fields whose values are places (a node id, or a name the loader resolves).
-PLACE_FIELDS = {"UnitSpec.at", "Order.objective", "Order.objectives", "Order.via", "Depot.at",
-                "Scenario.fallback", "ControlSpec.nodes", "Observation.place", "Condition.taken",
-                "Condition.lost", "Condition.empty", "Condition.at", "Grouping.fallback",
-                "WhatIf.key_places", "WhatIf.key_town", "WhatIf.bridge_expect_place",
-                "WhatIf.withdrawal_place"}
-
-#: Examples (YAML text) for fields the template does not use.
-EXAMPLES: dict[str, str] = {
-    "Scenario.description": 'description: "The first two days of the Balakliia attack."',
-    "Scenario.parameters": "parameters: {capture_ratio: 2.0}",
-    "Scenario.fallback": "fallback: {RU: [kupiansk_e, svatove], UA: [chuhuiv]}",
-    "ControlSpec.regions": "regions: [{side: RU, polygon: [[37.0, 49.3], [37.4, 49.3], "
-                           "[37.4, 49.5]], source: \"ISW map 5 Sep\"}]",
-    "Region.side": "side: RU",
-    "Region.polygon": "polygon: [[37.0, 49.3], [37.4, 49.3], [37.4, 49.5]]",
-    "Region.source": 'source: "ISW map of 5 Sep 2022 [ISW0909]"',
-    "SideSpec.source": 'source: "WKC"',
-    "UnitSpec.quality": "quality: 1.1",
-    "UnitSpec.morale": "morale: 0.6",
-    "UnitSpec.supply": "supply: 0.5",
-    "UnitSpec.engineers": "engineers: true",
-    "UnitSpec.arrives": "arrives: 2022-09-07T12:00",
-    "UnitSpec.parent": 'parent: "Air Assault Forces"',
-    "Equipment.mlrs": "mlrs: 6",
-    "Order.via": "via: [savyntsi]",
-    "Event.target": "target: izium_road_bridge",
-    "Event.side": "side: UA",
-    "Event.hours": "hours: 48",
-    "Event.probability": "probability: 0.7",
-    "Observation.side": "side: UA",
-    "Observation.area_km2": "area_km2: 1000",
-    "Observation.settlements": "settlements: 20",
-    "Observation.relation": 'relation: ">="',
-    "Observation.bound": "bound: true",
-    "Observation.until": "until: 2022-09-09",
-    "Observation.note": 'note: "figure includes the southern front"',
-    "Scenario.crossings": "crossings: {kupiansk_road_bridge: destroyed}",
-    "Scenario.whatif": "whatif: {attacker: UA, key_places: [balakliia], key_town: balakliia, "
-                       "source: \"KPS\"}",
-    "SideSpec.doctrine": "doctrine: {withdraw_decision_hours: 12}",
-    "Order.objective": "objective: balakliia",
-    "Order.start": "start: 2022-02-27T07:30",
-    "Condition.lost": "when: {lost: kupiansk_w}",
-    "Condition.empty": "when: {empty: vovchansk}",
-    "Condition.arrived": "when: {arrived: ua_14_mech, at: staryi_saltiv}",
-    "Condition.done": "when: {done: ua_breach}",
-    "Condition.ratio": "when: {ratio: 3.0, at: izium_n}",
-    "Condition.strength": "when: {strength: ru_3_mrd, below: 0.5}",
-    "Condition.supply": "when: {supply: ru_vdv_izium, below: 0.3}",
-    "Condition.all": "when: {all: [{taken: verbivka}, {arrived: ua_92_mech}]}",
-    "Condition.any": "when: {any: [{taken: balakliia}, {taken: shevchenkove}]}",
-    "Condition.at": "at: izium_n",
-    "Condition.below": "below: 0.5",
-    "Grouping.fallback": "fallback: [lyman, borova]",
-    "WhatIf.attacker": "attacker: UA",
-    "WhatIf.key_places": "key_places: [balakliia, kupiansk_w, izium_n]",
-    "WhatIf.key_town": "key_town: balakliia",
-    "WhatIf.key_bridge": "key_bridge: kupiansk_rail_bridge",
-    "WhatIf.bridge_intact_expect": "bridge_intact_expect: either",
-    "WhatIf.bridge_destroyed_expect": "bridge_destroyed_expect: earlier",
-    "WhatIf.bridge_expect_place": "bridge_expect_place: izium_n",
-    "WhatIf.withdrawal_place": "withdrawal_place: izium_n",
-    "WhatIf.supporting_attack": "supporting_attack: ua_shevchenkove",
-    "WhatIf.source": 'source: "the Izium grouping was supplied by rail through Kupiansk [WKC]"',
-}
-
 
 # ------------------------------------------------------------------------------ JSON Schema
 def _walk(node: Any, fn) -> Any:
@@ -520,7 +300,7 @@ def reference_markdown() -> str:
     enums = [n for n in order if "enum" in defs[n]]
     lines = [
         "# Scenario file reference", "",
-        "Generated from the schema in `sim/scenario.py` by",
+        "Generated from the schema in `sim/scenario/schema.py` by",
         "`python run.py schema --markdown > docs/scenario-reference.md`; a test keeps it "
         "current.",
         "How to write a scenario, step by step: [Write your own scenario](scenarios.md#write-"

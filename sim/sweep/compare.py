@@ -1,4 +1,6 @@
-"""`python run.py compare RESULTS`: a sweep's outcomes by parameter value, with plots.
+"""A sweep's outcomes compared: by parameter value, and which parameters move them most
+(`python run.py compare RESULTS`; its command line is in sim/sweep/cli.py, its plots in
+sim/sweep/plots.py).
 
 RESULTS is a folder written by `python run.py sweep` (or its runs.parquet / runs.csv). Prints a
 table of outcomes by the value of each varied parameter (range parameters in three equal-count
@@ -16,8 +18,8 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import itertools
 import math
-import sys
 import warnings
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -26,16 +28,16 @@ from typing import Any
 
 import numpy as np
 
+from sim.cli_common import UsageError
 from sim.safe_io import FileProblem
-from sim.sweep import Axis, SweepSpec, _usage, parse_path, plan
-from sim.sweep_store import JOURNAL, META, read_journal, read_meta, read_table, table_rows
+from sim.sweep.paths import parse_path
+from sim.sweep.spec import Axis, SweepSpec, kind_of, plan
+from sim.sweep.store import JOURNAL, META, read_journal, read_meta, read_table, table_rows
 
 #: Most variants drawn in one plot; beyond it, variants are the values of the first axis only.
 MAX_VARIANTS = 8
 #: Key towns in the printed table and the date plot.
 MAX_TOWNS = 6
-#: Fewer sampled runs than this give rough sensitivity indices (the plot says so).
-ROUGH_BELOW = 64
 #: Equal-count bins a range parameter is cut into for the table and the plots.
 RANGE_BINS = 3
 
@@ -48,9 +50,7 @@ def axes_of(meta: dict[str, Any]) -> list[Axis]:
 
 
 def _kinds(meta: dict[str, Any]) -> dict[str, str]:
-    from sim.sweep import _kind_of
-
-    kinds = {p: _kind_of(v) for p, v in meta.get("fixed", {}).items()}
+    kinds = {p: kind_of(v) for p, v in meta.get("fixed", {}).items()}
     kinds.update({a["path"]: a["kind"] for a in meta.get("axes", [])})
     return kinds
 
@@ -70,27 +70,27 @@ def _journal_rows(path: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
 
 def load_results(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], Path]:
     """(rows, sweep.json, folder) from a sweep folder or its table file. Every file is read
-    through sim.sweep_store's checked readers: damage is one FileProblem line."""
+    through sim.sweep.store's checked readers: damage is one FileProblem line."""
     folder = path if path.is_dir() else path.parent
     if not path.exists():
-        raise _usage(f"compare {path}: no such file or folder")
+        raise UsageError(f"compare {path}: no such file or folder")
     if not (folder / META).exists():
-        raise _usage(f"compare {path}: no {META} there; expected a folder written by "
+        raise UsageError(f"compare {path}: no {META} there; expected a folder written by "
                      "`python run.py sweep`")
     meta = read_meta(folder)
     table = path if path.is_file() else next(
         (folder / n for n in ("runs.parquet", "runs.csv", JOURNAL) if (folder / n).exists()),
         None)
     if table is None:
-        raise _usage(f"compare {path}: no runs.parquet, runs.csv or {JOURNAL} in it")
+        raise UsageError(f"compare {path}: no runs.parquet, runs.csv or {JOURNAL} in it")
     if table.suffix in (".parquet", ".csv"):
         rows = read_table(table, _kinds(meta))
     elif table.name == JOURNAL:  # an interrupted sweep: compare what is there
         rows = _journal_rows(table, meta)
     else:
-        raise _usage(f"compare {path}: expected a sweep folder, runs.parquet or runs.csv")
+        raise UsageError(f"compare {path}: expected a sweep folder, runs.parquet or runs.csv")
     if not rows:
-        raise _usage(f"compare {table}: no runs in it yet")
+        raise UsageError(f"compare {table}: no runs in it yet")
     return rows, meta, folder
 
 
@@ -109,7 +109,7 @@ def check_extras(meta: dict[str, Any] | None, plots: bool) -> None:
         except (ImportError, ValueError):
             found = False
         if not found:
-            raise _usage(f"compare: {what} need {module}, part of the sweep extra: "
+            raise UsageError(f"compare: {what} need {module}, part of the sweep extra: "
                          "pip install -e \".[sweep]\"")
 
 
@@ -141,9 +141,9 @@ def axis_grouping(axis: Axis, rows: list[dict[str, Any]]) -> Grouping:
     """Runs grouped by one axis: by value (grid) or by equal-count bins (range)."""
     label = short(axis.path)
     if not axis.is_range:
-        names = {str(v): f"{label}={_fmt_value(v)}" for v in axis.values}
-        return Grouping(label, list(names.values()),
-                        lambda r: names.get(str(r.get(axis.path))))
+        by_value = {str(v): f"{label}={_fmt_value(v)}" for v in axis.values}
+        return Grouping(label, list(by_value.values()),
+                        lambda r: by_value.get(str(r.get(axis.path))))
     x = np.array([axis.numeric(r[axis.path]) for r in rows if r.get(axis.path) is not None])
     edges = np.quantile(x, np.linspace(0, 1, RANGE_BINS + 1)) if len(x) else np.zeros(2)
     names = ["low", "mid", "high"] if RANGE_BINS == 3 else [f"q{i + 1}" for i in range(RANGE_BINS)]
@@ -199,8 +199,6 @@ def _typed(axis: Axis, v: Any) -> Any:
 
 
 def _product(lists: list[tuple]) -> list[tuple]:
-    import itertools
-
     return list(itertools.product(*lists))
 
 
@@ -208,8 +206,7 @@ def _product(lists: list[tuple]) -> list[tuple]:
 def attacker(rows: list[dict[str, Any]]) -> str:
     """The side that took more ground (UA in September, RU in March)."""
     def final(side: str) -> float:
-        vals = [final_area(r, side) for r in rows]
-        vals = [v for v in vals if v is not None]
+        vals = [v for v in (final_area(r, side) for r in rows) if v is not None]
         return float(np.median(vals)) if vals else 0.0
 
     return "UA" if final("UA") >= final("RU") else "RU"
@@ -282,8 +279,7 @@ def outcome_table(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[A
             fid = [r["fidelity"] for r in ok if r.get("fidelity") is not None]
             entry["fidelity_mean"] = float(np.mean(fid)) if fid else None
             entry["fidelity_sd"] = float(np.std(fid)) if fid else None
-            area = [final_area(r, side) for r in ok]
-            area = [a for a in area if a is not None]
+            area = [a for a in (final_area(r, side) for r in ok) if a is not None]
             entry[f"area_taken_{side}_median"] = float(np.median(area)) if area else None
             for t in towns:
                 hs = [r.get(t["column"]) for r in ok]
@@ -291,8 +287,8 @@ def outcome_table(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[A
                 entry[f"{t['id']}_median_h"] = float(np.median(got)) if got else None
                 entry[f"{t['id']}_changed"] = f"{len(got)}/{len(ok)}"
             for s in ("UA", "RU"):
-                lost = [r.get(f"lost_personnel_{s}") for r in ok]
-                lost = [x for x in lost if x is not None]
+                lost = [x for x in (r.get(f"lost_personnel_{s}") for r in ok)
+                        if x is not None]
                 entry[f"lost_personnel_{s}_median"] = float(np.median(lost)) if lost else None
             cap = [sum(r.get(f"captured_{i}_by_{side}") or 0
                        for i in ("tanks", "ifv_apc", "artillery", "mlrs")) for r in ok]
@@ -313,13 +309,13 @@ def outcome_table(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[A
         if last_param is not None and e["parameter"] != last_param:
             lines.append("")
         last_param = e["parameter"]
-        fid = "-" if e["fidelity_mean"] is None else \
+        fid_text = "-" if e["fidelity_mean"] is None else \
             f"{e['fidelity_mean']:5.1f} ±{e['fidelity_sd']:4.1f}"
         cells = ""
         for t in towns:
             h, n = e[t["id"] + "_median_h"], e[t["id"] + "_changed"]
             cells += f" {(_when(meta, h) if h is not None else 'never') + ' ' + n:>15}"
-        lines.append(f"{e['variant']:<{width}} {e['runs']:>5} {e['failed']:>4} {fid:>11} "
+        lines.append(f"{e['variant']:<{width}} {e['runs']:>5} {e['failed']:>4} {fid_text:>11} "
                      f"{num(e[f'area_taken_{side}_median']):>8} "
                      f"{num(e['lost_personnel_UA_median']):>8} "
                      f"{num(e['lost_personnel_RU_median']):>8} "
@@ -329,11 +325,6 @@ def outcome_table(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[A
     lines.append(f"Medians over runs. Towns: median date of the first change of hands, and in "
                  f"how many runs it changed. History: {history or 'none'}.")
     return "\n".join(lines), table
-
-
-def _days_since(start: datetime, iso: str) -> float:
-    """Days from `start` to an ISO date or time (a bare date is its midnight)."""
-    return (datetime.fromisoformat(iso) - start).total_seconds() / 86400
 
 
 def _hist(t: dict[str, Any]) -> str:
@@ -355,9 +346,10 @@ def sensitivity(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[Axi
         from SALib.analyze import rbd_fast
         from SALib.analyze import sobol as sobol_analyze
     except ImportError:
-        raise _usage("compare: sensitivity indices need SALib: pip install -e '.[sweep]'") \
+        raise UsageError("compare: sensitivity indices need SALib: pip install -e '.[sweep]'") \
             from None
-    problem = {"num_vars": len(ranges), "names": [a.path for a in ranges],
+    names = [a.path for a in ranges]
+    problem = {"num_vars": len(ranges), "names": names,
                "bounds": [list(a.bounds()) for a in ranges]}
     side = attacker(rows)
     outcomes: dict[str, Callable[[dict], float | None]] = {
@@ -386,14 +378,14 @@ def sensitivity(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[Axi
             if np.isnan(y).any() or np.ptp(y) == 0:
                 continue  # a missing point or a constant outcome: no indices
             si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=0)
-            for i, p in enumerate(problem["names"]):
+            for i, p in enumerate(names):
                 results.append({"outcome": name, "parameter": p, "index": float(si["ST"][i]),
                                 "conf": float(si["ST_conf"][i]), "S1": float(si["S1"][i])})
         return method, results
     for name, fn in outcomes.items():
-        pts = [([a.numeric(r[a.path]) for a in ranges], fn(r)) for r in ok
-               if all(r.get(a.path) is not None for a in ranges)]
-        pts = [(x, float(v)) for x, v in pts if v is not None]
+        given = [([a.numeric(r[a.path]) for a in ranges], fn(r)) for r in ok
+                 if all(r.get(a.path) is not None for a in ranges)]
+        pts = [(x, float(v)) for x, v in given if v is not None]
         if len(pts) < 8:
             continue
         x = np.array([p[0] for p in pts])
@@ -408,7 +400,7 @@ def sensitivity(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[Axi
                 si = rbd_fast.analyze(problem, x, y, M=m, num_resamples=100, seed=0)
         except Exception:  # too few or degenerate points for the estimator
             continue
-        for i, p in enumerate(problem["names"]):
+        for i, p in enumerate(names):
             s1 = float(np.clip(si["S1"][i], 0.0, 1.0))
             results.append({"outcome": name, "parameter": p, "index": s1,
                             "conf": float(si["S1_conf"][i]), "S1": s1})
@@ -430,250 +422,9 @@ def sensitivity_text(method: str, results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-# ============================================================================ plots
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _colours(n: int) -> list:
-    plt = _plt()
-    cmap = plt.get_cmap("tab10")
-    return [cmap(i % 10) for i in range(n)]
-
-
-def plot_key_dates(rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping,
-                   path: Path) -> Path | None:
-    """One panel per key town: the time it first changed hands in each run (a dot per run, a
-    box over them), one row per variant, the historical date as a dashed line."""
-    towns = key_towns(meta, rows)
-    if not towns:
-        return None
-    plt = _plt()
-    start = datetime.fromisoformat(meta["start"])
-    ok = [r for r in rows if r.get("status") == "ok"]
-    ncols = min(3, len(towns))
-    nrows = math.ceil(len(towns) / ncols)
-    height = max(1.0, 0.45 * len(g.labels) + 0.9)
-    label_in = 0.075 * max(len(lb) for lb in g.labels)  # width of the variant labels
-    fig, axs = plt.subplots(nrows, ncols, figsize=(3.8 * ncols + label_in,
-                                                   height * nrows + 0.9),
-                            squeeze=False, sharey=True, layout="constrained")
-    colours = _colours(len(g.labels))
-    end_h = (datetime.fromisoformat(meta["end"]) - start).total_seconds() / 3600
-    rng = np.random.default_rng(0)  # jitter only
-    for k, t in enumerate(towns):
-        ax = axs[k // ncols][k % ncols]
-        for i, label in enumerate(g.labels):
-            hs = [r.get(t["column"]) for r in ok if g.of(r) == label]
-            got = np.array([h for h in hs if h is not None], dtype=float) / 24
-            if len(got):
-                ax.boxplot(got, positions=[i], orientation="horizontal", widths=0.6,
-                           showfliers=False, medianprops={"color": "black"},
-                           boxprops={"color": colours[i]}, whiskerprops={"color": colours[i]},
-                           capprops={"color": colours[i]})
-                ax.scatter(got, i + rng.uniform(-0.18, 0.18, len(got)), s=10,
-                           color=colours[i], alpha=0.7, zorder=3)
-            never = len(hs) - len(got)
-            if never:
-                ax.text(end_h / 24, i, f" {never} never", va="center", ha="left", fontsize=7,
-                        color="0.35")
-        end_d = end_h / 24
-        hd = _days_since(start, t["history_date"]) if t.get("history_date") else math.inf
-        label, text_at = "history (by that day)", hd
-        if t.get("history_until") and hd <= end_d:  # a window: shade its days
-            lo = _days_since(start, t["history_date"][:10])  # from the first day's midnight
-            hd = _days_since(start, t["history_until"])
-            ax.axvspan(lo, min(hd, end_d), color="0.85", zorder=0)
-            label = "history (window)"
-            text_at = hd if hd <= end_d else lo  # past the sweep's end: label its start
-        if hd <= end_d:
-            ax.axvline(hd, color="black", ls="--", lw=1)
-        if text_at <= end_d:
-            right = text_at > 0.6 * end_d
-            ax.text(text_at, 1.01, f"{label} " if right else f" {label}",
-                    transform=ax.get_xaxis_transform(), fontsize=7,
-                    ha="right" if right else "left", va="bottom")
-        ax.set_title(f"{t['name']} (held by {t['start_holder']} at the start)", fontsize=9,
-                     pad=12)
-        ax.set_xlim(0, end_h / 24 * 1.18)
-        _day_axis(ax, start, end_h)
-        ax.set_yticks(range(len(g.labels)), g.labels, fontsize=8)
-        ax.set_ylim(-0.6, len(g.labels) - 0.4)
-        ax.invert_yaxis()
-        ax.grid(axis="x", color="0.9")
-    for k in range(len(towns), nrows * ncols):
-        axs[k // ncols][k % ncols].set_visible(False)
-    fig.suptitle(f"When key towns first changed hands ({len(ok)} runs)", fontsize=11)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def _day_axis(ax: Any, start: datetime, end_h: float) -> None:
-    """x in days from the start, labelled with calendar dates at midnight."""
-    first = (start.replace(hour=0, minute=0) + timedelta(days=1) - start).total_seconds() / 86400
-    days = end_h / 24
-    step = max(1, math.ceil(days / 8))
-    ticks = [d for d in np.arange(first, days + 1e-9, step)]
-    if not ticks:
-        ticks = [0.0, days]
-    ax.set_xticks(ticks, [f"{start + timedelta(days=float(d)):%d %b}" for d in ticks],
-                  fontsize=7)
-
-
-def plot_area_curves(rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping,
-                     path: Path) -> Path | None:
-    """Area taken by the attacking side at the end of each day: median and 10-90 % band per
-    variant, and the historical figures (filled: '=', triangles: '>=' lower bounds)."""
-    side = attacker(rows)
-    days = area_days(rows, side)
-    if not days:
-        return None
-    plt = _plt()
-    ok = [r for r in rows if r.get("status") == "ok"]
-    x = [datetime.fromisoformat(d) + timedelta(hours=23) for d in days]  # end-of-day values
-    fig, ax = plt.subplots(figsize=(9, 5))
-    for label, colour in zip(g.labels, _colours(len(g.labels)), strict=True):
-        mine = [r for r in ok if g.of(r) == label]
-        if not mine:
-            continue
-        y = np.array([[np.nan if r.get(f"area_taken_km2_{side}@{d}") is None
-                       else r[f"area_taken_km2_{side}@{d}"] for d in days] for r in mine],
-                     dtype=float)
-        keep = ~np.all(np.isnan(y), axis=0)
-        xs = [xi for xi, k in zip(x, keep, strict=True) if k]
-        if not xs:
-            continue
-        y = y[:, keep]
-        med = np.nanmedian(y, axis=0)
-        ax.plot(xs, med, color=colour, lw=2, label=f"{label} (n={len(mine)})")
-        if len(mine) > 1:
-            lo, hi = np.nanpercentile(y, [10, 90], axis=0)
-            ax.fill_between(xs, lo, hi, color=colour, alpha=0.18, lw=0)
-    hist = [h for h in meta.get("history_area", [])  # the figures within the runs
-            if h["side"] == side and h["date"] <= meta.get("end", h["date"])]
-    for rel, marker, name in (("=", "o", "history"), (">=", "^", "history (at least)"),
-                              ("<=", "v", "history (at most)")):
-        pts = [h for h in hist if h["relation"] == rel]
-        if pts:
-            ax.scatter([datetime.fromisoformat(h["date"]) for h in pts],
-                       [h["area_km2"] for h in pts], marker=marker, s=45, color="black",
-                       zorder=5, label=name)
-    ax.set_ylabel(f"area taken by {side} since the start (km²)")
-    ax.set_title(f"Area taken by {side} by the end of each day: median and 10-90 % of runs")
-    ax.grid(color="0.9")
-    ax.legend(fontsize=8, loc="upper left")
-    import matplotlib.dates as mdates
-
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def plot_sensitivity(method: str, results: list[dict[str, Any]], path: Path, n_runs: int = 0,
-                     ) -> Path | None:
-    """One panel per outcome: the index of each range parameter with its confidence."""
-    if not results:
-        return None
-    plt = _plt()
-    outcomes = list(dict.fromkeys(r["outcome"] for r in results))
-    params = list(dict.fromkeys(r["parameter"] for r in results))
-    fig, axs = plt.subplots(1, len(outcomes), figsize=(3.6 * len(outcomes) + 1.6,
-                                                       0.45 * len(params) + 1.6),
-                            squeeze=False, sharey=True)
-    for k, outcome in enumerate(outcomes):
-        ax = axs[0][k]
-        vals = {r["parameter"]: r for r in results if r["outcome"] == outcome}
-        idx = [vals[p]["index"] if p in vals else 0 for p in params]
-        conf = [vals[p]["conf"] if p in vals else 0 for p in params]
-        conf = [0 if not math.isfinite(c) else min(c, 1.0) for c in conf]
-        ax.barh(range(len(params)), idx, xerr=conf, color="tab:blue", alpha=0.8,
-                error_kw={"lw": 1, "ecolor": "0.3"})
-        ax.set_yticks(range(len(params)), [short(p) for p in params], fontsize=8)
-        ax.invert_yaxis()
-        ax.set_title(outcome, fontsize=9)
-        ax.set_xlim(0, 1.05)
-        ax.grid(axis="x", color="0.9")
-    name = "total-order Sobol index (ST)" if method == "sobol" else \
-        "first-order index S1 (RBD-FAST)"
-    rough = f" - only {n_runs} runs: rough" if 0 < n_runs < ROUGH_BELOW else ""
-    fig.suptitle(f"Which parameters move the outcome: {name}{rough}", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-# ============================================================================ command line
-def main(argv: list[str]) -> int:
-    from sim.cli import Parser
-    from sim.cli import _folder as _folder_arg
-
-    ap = Parser(prog="run.py compare", description="Compare a sweep's outcomes, with plots.")
-    ap.add_argument("results", type=Path, help="a sweep folder (or its runs.parquet/runs.csv)")
-    ap.add_argument("--out", type=_folder_arg, help="where plots go (default RESULTS/compare)")
-    ap.add_argument("--no-plots", action="store_true", help="print the table only")
-    ap.add_argument("--towns", metavar="ID,ID,...",
-                    help=f"the places to show (ids from the scenario's history block, at most "
-                         f"{MAX_TOWNS}; the table shows the first 4); default: the first to "
-                         f"change hands")
-    args = ap.parse_args(argv)
-    check_extras(None, plots=not args.no_plots)
-    rows, meta, folder = load_results(args.results)
-    check_extras(meta, plots=False)
-    if args.towns:
-        towns = list(dict.fromkeys(t.strip() for t in args.towns.split(",") if t.strip()))
-        known = [p["id"] for p in meta.get("places", [])]
-        unknown = [t for t in towns if t not in known]
-        if unknown or not towns:
-            ap.error(f"--towns: {', '.join(unknown) or repr(args.towns)} is not a place of "
-                     f"this sweep's history block (known: {', '.join(known)})")
-        if len(towns) > MAX_TOWNS:
-            ap.error(f"--towns: {len(towns)} places given, at most {MAX_TOWNS}")
-        meta = {**meta, "towns": towns}
-    axes = axes_of(meta)
-    text, table = outcome_table(rows, meta, axes)
-    print(text)
-    out = args.out or folder / "compare"
-    out.mkdir(parents=True, exist_ok=True)
-    _write_csv(out / "outcomes_by_parameter.csv", table)
-    written = [out / "outcomes_by_parameter.csv"]
-    sens = sensitivity(rows, meta, axes)
-    if sens is not None:
-        method, results = sens
-        print()
-        print(sensitivity_text(method, results))
-        if results:
-            _write_csv(out / "sensitivity.csv", [{"method": method, **r} for r in results])
-            written.append(out / "sensitivity.csv")
-    if not args.no_plots:
-        g = variant_grouping(axes, rows)
-        grid = [a for a in axes if not a.is_range and len(a.values) > 1]
-        if not grid and sens and sens[1]:  # bins of the parameter that moves fidelity most
-            top = max(sens[1], key=lambda r: r["index"])["parameter"]
-            g = axis_grouping(next(a for a in axes if a.path == top), rows)
-        written += [p for p in (plot_key_dates(rows, meta, g, out / "key_dates.png"),
-                                plot_area_curves(rows, meta, g, out / "area_curves.png"),
-                                plot_sensitivity(*sens, out / "sensitivity.png", len(rows))
-                                if sens
-                                else None) if p]
-    failed = [r for r in rows if r.get("status") == "failed"]
-    if failed:
-        print(f"\n{len(failed)} failed run(s); first: {failed[0]['run_key']}: "
-              f"{failed[0].get('error')}")
-    print(f"\nwrote {', '.join(p.name for p in written)} to {out}", file=sys.stderr)
-    return 0
-
-
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    """A table of dicts as CSV (columns in order of first appearance; floats to 6 significant
+    digits; None as an empty cell). Nothing is written for no rows."""
     if not rows:
         return
     cols = list(dict.fromkeys(k for r in rows for k in r))

@@ -48,7 +48,11 @@ META = "sweep.json"
 LOCK = ".lock"
 #: Columns that identify a run; the parameters follow them, then the outcomes.
 ID_COLUMNS = ["run_key", "status", "error", "set_index", "sample_index", "seed"]
-#: The type of each outcome column, by prefix (sim.sweep.outcomes writes them).
+#: Fields of a journal row that are never table columns: how long the run took, the failure's
+#: traceback, the worker process and its memory after the run and at its peak (machine-dependent
+#: or diagnostic: the table stays a function of the design and the runs' results).
+JOURNAL_ONLY = ("runtime_s", "traceback", "worker_pid", "worker_rss_mib", "worker_max_rss_mib")
+#: The type of each outcome column, by prefix (sim.sweep.outcomes.outcome_columns writes them).
 OUTCOME_KINDS: tuple[tuple[str, str], ...] = (
     ("changed_h.", "float"), ("holder_end.", "str"), ("area_km2_", "float"),
     ("area_taken_km2_", "float"), ("personnel_", "int"), ("lost_", "int"),
@@ -332,7 +336,7 @@ def read_table(path: Path, parameters: dict[str, str]) -> list[dict[str, Any]]:
                               "(or write the sweep with --csv and compare runs.csv)") from None
         read_bytes(path, MAX_TABLE_BYTES, "sweep table")  # a regular file of sane size
         try:
-            rows = pq.read_table(path).to_pylist()
+            rows = pq.ParquetFile(path).read().to_pylist()  # read_table would import pandas
         except Exception as e:  # pyarrow raises many kinds (ArrowInvalid, OSError...)
             raise FileProblem(path, f"not a readable Parquet table ({str(e)[:100]}); the "
                               "same sweep command writes it again from the journal") from None
@@ -452,7 +456,7 @@ class FolderLock:
         """Take the lock; False if another process holds it."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            if os.name == "nt":  # pragma: no cover (Windows)
+            if sys.platform == "win32":  # pragma: no cover (Windows)
                 import msvcrt
 
                 msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)

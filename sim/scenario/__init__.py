@@ -1,0 +1,62 @@
+"""A scenario: what it is (`schema`: the typed, validated pydantic models) and how a file is read
+into one (`loader`: YAML with line numbers, hostile-input guards, every problem located by file,
+line and field). Import from here: `from sim.scenario import load_scenario, Scenario, ...`.
+"""
+
+from sim.scenario.loader import (
+    MAX_DAYS,
+    MAX_PROBLEMS,
+    Problem,
+    ScenarioError,
+    ScenarioFile,
+    Severity,
+    check_duration,
+    check_references,
+    load_scenario,
+    parse_scenario,
+    read_scenario,
+    read_scenario_text,
+    resolve_places,
+    yaml_location,
+)
+from sim.scenario.schema import (
+    CONDITION_KINDS,
+    MAX_EVENT_HOURS,
+    MAX_ITEMS,
+    MAX_PERSONNEL,
+    SIDES,
+    TASKS_WITH_OBJECTIVE,
+    YEARS,
+    Condition,
+    ControlSpec,
+    Depot,
+    Echelon,
+    Equipment,
+    Event,
+    EventKind,
+    Grouping,
+    Observation,
+    Order,
+    Posture,
+    Region,
+    Scenario,
+    Side,
+    SideSpec,
+    Source,
+    Status,
+    Task,
+    UnitSpec,
+    UnitType,
+    WhatIf,
+    other,
+)
+
+__all__ = [
+    "CONDITION_KINDS", "MAX_DAYS", "MAX_EVENT_HOURS", "MAX_ITEMS", "MAX_PERSONNEL",
+    "MAX_PROBLEMS", "SIDES", "TASKS_WITH_OBJECTIVE", "YEARS", "Condition", "ControlSpec",
+    "Depot", "Echelon", "Equipment", "Event", "EventKind", "Grouping", "Observation", "Order",
+    "Posture", "Problem", "Region", "Scenario", "ScenarioError", "ScenarioFile", "Severity",
+    "Side", "SideSpec", "Source", "Status", "Task", "UnitSpec", "UnitType", "WhatIf",
+    "check_duration", "check_references", "load_scenario", "other", "parse_scenario",
+    "read_scenario", "read_scenario_text", "resolve_places", "yaml_location",
+]

@@ -1,0 +1,506 @@
+"""Where a scenario is read: YAML file -> validated, typed `Scenario` (sim/scenario/schema.py).
+
+The loader keeps the YAML's line numbers (ruamel.yaml round-trip nodes) so that every problem,
+whether YAML syntax, a wrong type, an unknown field, a place that is not on the map or an end
+date before the start, is reported as ``file:line: field.path: what was expected``. All the
+problems of a file are reported at once: a `ScenarioError` carries the list (`problems`), in
+file order, and the command line prints one line each and exits with code 2.
+
+Hostile input is refused before it can hang or exhaust memory (sim/safe_io.py): only regular
+files of at most 1 MiB, YAML nested at most 40 deep with at most 50,000 nodes and 200,000 values
+once aliases are expanded. A scenario lasts at most `MAX_DAYS` days unless the caller lifts the
+cap (`--max-days`): a run keeps every hour in memory.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import typing
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from sim.safe_io import (
+    MAX_YAML_BYTES,
+    FileProblem,
+    TooManyValues,
+    count_values,
+    lone_surrogate,
+    read_text,
+    yaml_loader,
+    yaml_problem,
+)
+from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.theatre import Theatre
+
+#: Longest scenario (end - start) loaded without lifting the cap (`--max-days`): a run keeps
+#: every hour's frame in memory (about 1 MiB an hour for 40 units; March 2022 is 39 days).
+MAX_DAYS = 120
+#: Most problems one ScenarioError lists (a mangled file can have thousands).
+MAX_PROBLEMS = 100
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a scenario file: ``file:line: field.path: message``. The loader's are
+    errors; the semantic checks (sim/checks.py) also find warnings."""
+
+    file: str
+    message: str
+    line: int | None = None
+    path: str = ""
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+class ScenarioError(Exception):
+    """Problems in a scenario file, each located by file, line and field path.
+
+    `problems` lists every problem found, in file order; `file`, `message`, `line` and `path`
+    are those of the first. `str()` is one line per problem."""
+
+    def __init__(self, file: str, message: str = "", line: int | None = None, path: str = "",
+                 *, problems: list[Problem] | None = None):
+        self.problems = list(problems) if problems else [Problem(file, message, line, path)]
+        first = self.problems[0]
+        self.file, self.message, self.line, self.path = (first.file, first.message, first.line,
+                                                         first.path)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _raise_all(file: str, problems: list[Problem]) -> None:
+    """Raise one ScenarioError with every problem, in file order (unlocated ones last)."""
+    if not problems:
+        return
+    unique = list(dict.fromkeys(problems))
+    unique.sort(key=lambda p: (p.line is None, p.line or 0))
+    raise ScenarioError(file, problems=unique)
+
+
+def _yaml() -> YAML:
+    """The scenario reader: round-trip (keeps line/column marks), YAML 1.2 (so NO stays a
+    string), no duplicate keys, and sim.safe_io's limits on depth and size."""
+    return yaml_loader("rt")
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers -> plain dicts/lists (scalars kept; a YAML timestamp
+    becomes a datetime, keeping its UTC offset so that the schema can refuse it)."""
+    if isinstance(node, dict):
+        return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if hasattr(node, "year") and type(node).__name__ == "TimeStamp":
+        return datetime(node.year, node.month, node.day, node.hour, node.minute, node.second,
+                        tzinfo=node.tzinfo)
+    return node
+
+
+def _line_of(root: Any, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the deepest node of `loc` that exists in the YAML tree."""
+    node, line = root, getattr(getattr(root, "lc", None), "line", None)
+    for key in loc:
+        lc = getattr(node, "lc", None)
+        if isinstance(node, dict) and key in node:
+            if lc is not None:
+                line = lc.key(key)[0]
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            if lc is not None:
+                line = lc.item(key)[0]
+            node = node[key]
+        else:
+            break
+    return None if line is None else line + 1
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for key in loc:
+        if isinstance(key, int):
+            out += f"[{key}]"
+        else:
+            out += ("." if out else "") + str(key)
+    return out
+
+
+def _problem(file: str, root: Any, loc: tuple[Any, ...], message: str) -> Problem:
+    return Problem(file, message, _line_of(root, loc), _path(loc))
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The schema class whose field `loc` names (for 'did you mean' on unknown fields)."""
+    cls: Any = Scenario
+    for key in loc[:-1]:
+        if isinstance(key, int) or not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            continue
+        if key not in cls.model_fields:
+            return None
+        ann = cls.model_fields[key].annotation
+        while typing.get_args(ann) and not (isinstance(ann, type)
+                                            and issubclass(ann, BaseModel)):
+            models = [a for a in typing.get_args(ann)
+                      if isinstance(a, type) and issubclass(a, BaseModel)]
+            ann = models[0] if models else typing.get_args(ann)[-1]
+        cls = ann
+    return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
+
+
+def _validation_problems(file: str, root: Any, err: ValidationError) -> list[Problem]:
+    """Every error of a pydantic ValidationError as a located Problem."""
+    out = []
+    for e in err.errors():
+        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and "[" in x))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            model = _model_at(loc)
+            close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1) \
+                if model is not None and loc else []
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            msg = f"unknown field (not part of the scenario schema){hint}"
+        elif e["type"] == "missing":
+            msg = "required field is missing"
+        out.append(_problem(file, root, loc, msg))
+    return out
+
+
+def _items(data: Any, key: str) -> list[tuple[int, dict]]:
+    """(index, item) of the mapping items of a top-level list field of raw scenario data."""
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [(i, x) for i, x in enumerate(items) if isinstance(x, dict)]
+
+
+def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
+    """Unit, depot and order ids unique; orders, conditions, groupings and the what-if block
+    name units and orders that exist; a grouping is of one side. Works on raw data (items the
+    schema rejects are skipped), so these are found along with the schema's problems."""
+    out: list[Problem] = []
+    for kind in ("units", "depots"):
+        seen: dict[str, int] = {}
+        for i, item in _items(data, kind):
+            ident = item.get("id")
+            if not isinstance(ident, str):
+                continue
+            if ident in seen:
+                out.append(_problem(file, root, (kind, i, "id"), f"{kind[:-1]} id {ident!r} is "
+                                    f"already used by {kind}[{seen[ident]}]"))
+            else:
+                seen[ident] = i
+        if kind == "units":
+            units = seen
+    def unit_ref(uid: Any, loc: tuple) -> None:
+        if isinstance(uid, str) and uid not in units:
+            close = difflib.get_close_matches(uid, list(units), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            out.append(_problem(file, root, loc, f"no unit {uid!r} in this scenario{hint}"))
+
+    order_ids: dict[str, int] = {}
+    for i, order in _items(data, "orders"):
+        ident = order.get("id")
+        if isinstance(ident, str):
+            if ident in order_ids:
+                out.append(_problem(file, root, ("orders", i, "id"), f"order id {ident!r} is "
+                                    f"already used by orders[{order_ids[ident]}]"))
+            else:
+                order_ids[ident] = i
+    for i, order in _items(data, "orders"):
+        names = order.get("units")
+        for j, uid in enumerate(names if isinstance(names, list) else []):
+            unit_ref(uid, ("orders", i, "units", j))
+        for loc, c in _raw_conditions(order.get("when"), ("orders", i, "when")):
+            for key in ("arrived", "strength", "supply"):
+                unit_ref(c.get(key), (*loc, key))
+            done = c.get("done")
+            if isinstance(done, str) and done not in order_ids:
+                out.append(_problem(file, root, (*loc, "done"), f"no order with id {done!r}"))
+            elif isinstance(done, str) and done == order.get("id"):
+                out.append(_problem(file, root, (*loc, "done"),
+                                    "an order cannot wait for itself"))
+    grouped: dict[str, str] = {}
+    side_of = {u.get("id"): u.get("side") for _, u in _items(data, "units")
+               if isinstance(u.get("id"), str)}
+    for i, g in _items(data, "groupings"):
+        names = g.get("units")
+        names = names if isinstance(names, list) else []
+        for j, uid in enumerate(names):
+            unit_ref(uid, ("groupings", i, "units", j))
+            if isinstance(uid, str) and uid in grouped:
+                out.append(_problem(file, root, ("groupings", i, "units", j),
+                                    f"unit {uid!r} is already in grouping {grouped[uid]!r}"))
+            elif isinstance(uid, str):
+                grouped[uid] = str(g.get("id"))
+        if len({side_of[uid] for uid in names if isinstance(uid, str) and uid in side_of
+                and isinstance(side_of[uid], str)}) > 1:
+            out.append(_problem(file, root, ("groupings", i, "units"),
+                                "a grouping's units must all be of one side"))
+    whatif = data.get("whatif") if isinstance(data, dict) else None
+    support = whatif.get("supporting_attack") if isinstance(whatif, dict) else None
+    if isinstance(support, str) and support not in order_ids:
+        out.append(_problem(file, root, ("whatif", "supporting_attack"),
+                            f"no order with id {support!r}"))
+    return out
+
+
+def _raw_conditions(c: Any, loc: tuple) -> list[tuple[tuple, dict]]:
+    """Every condition (a mapping) in a raw `when:` tree, with its location in the YAML."""
+    if not isinstance(c, dict):
+        return []
+    out = [(loc, c)]
+    for key in ("all", "any"):
+        children = c.get(key)
+        for j, child in enumerate(children if isinstance(children, list) else []):
+            out += _raw_conditions(child, (*loc, key, j))
+    return out
+
+
+def check_references(s: Scenario, file: str, root: Any) -> None:
+    """Unit and depot ids unique; orders name units that exist. Raises ScenarioError listing
+    every problem."""
+    _raise_all(file, _reference_problems(s.model_dump(), file, root))
+
+
+def _duration_problems(s: Scenario, file: str, root: Any, max_days: float | None,
+                       ) -> list[Problem]:
+    if max_days is None or s.hours <= max_days * 24:
+        return []
+    return [_problem(file, root, ("end",), f"the scenario lasts {s.hours / 24:,.1f} days; the "
+                     f"limit is {max_days:g} days (a run keeps every hour in memory): shorten "
+                     "it, or lift the limit knowingly with --max-days")]
+
+
+def check_duration(s: Scenario, file: str, root: Any, max_days: float | None = MAX_DAYS) -> None:
+    """Raise ScenarioError if the scenario lasts longer than `max_days` (None: no cap)."""
+    _raise_all(file, _duration_problems(s, file, root, max_days))
+
+
+def _place_fields(data: Any) -> list[tuple[tuple, str]]:
+    """Every (location in the YAML, value) of raw scenario data that must name a node of the
+    map (values that are not text are the schema's business, and skipped)."""
+    out: list[tuple[tuple, Any]] = []
+    for i, u in _items(data, "units"):
+        out.append((("units", i, "at"), u.get("at")))
+    for i, o in _items(data, "orders"):
+        out.append((("orders", i, "objective"), o.get("objective")))
+        via = o.get("via")
+        out += [(("orders", i, "via", j), v) for j, v in
+                enumerate(via if isinstance(via, list) else [])]
+    for i, d in _items(data, "depots"):
+        out.append((("depots", i, "at"), d.get("at")))
+    fallback = data.get("fallback") if isinstance(data, dict) else None
+    for side, places in (fallback.items() if isinstance(fallback, dict) else []):
+        out += [(("fallback", side, j), p) for j, p in
+                enumerate(places if isinstance(places, list) else [])]
+    control = data.get("control") if isinstance(data, dict) else None
+    nodes = control.get("nodes") if isinstance(control, dict) else None
+    for side, places in (nodes.items() if isinstance(nodes, dict) else []):
+        out += [(("control", "nodes", side, j), p) for j, p in
+                enumerate(places if isinstance(places, list) else [])]
+    for i, h in _items(data, "history"):
+        out.append((("history", i, "place"), h.get("place")))
+    for i, o in _items(data, "orders"):
+        objectives = o.get("objectives")
+        out += [(("orders", i, "objectives", j), v) for j, v in
+                enumerate(objectives if isinstance(objectives, list) else [])]
+        for loc, c in _raw_conditions(o.get("when"), ("orders", i, "when")):
+            out += [((*loc, key), c.get(key)) for key in ("taken", "lost", "empty", "at")]
+    for i, g in _items(data, "groupings"):
+        fallback = g.get("fallback")
+        out += [(("groupings", i, "fallback", j), v) for j, v in
+                enumerate(fallback if isinstance(fallback, list) else [])]
+    whatif = data.get("whatif") if isinstance(data, dict) else None
+    if isinstance(whatif, dict):
+        places = whatif.get("key_places")
+        out += [(("whatif", "key_places", j), v) for j, v in
+                enumerate(places if isinstance(places, list) else [])]
+        out += [(("whatif", key), whatif.get(key)) for key in
+                ("key_town", "bridge_expect_place", "withdrawal_place")]
+    return [(loc, v) for loc, v in out if isinstance(v, str)]
+
+
+def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[Problem]:
+    """Places not on the map; event targets that are no bridge or no depot of the scenario."""
+    out: list[Problem] = []
+    for loc, value in _place_fields(data):
+        try:
+            theatre.resolve(value)
+        except KeyError as e:
+            msg = e.args[0] if e.args else f"no place named {value!r} on the map"
+            out.append(_problem(file, root, loc, str(msg)))
+    depot_ids = {d.get("id") for _, d in _items(data, "depots")}
+    for i, ev in _items(data, "events"):
+        loc, target, kind = ("events", i, "target"), ev.get("target"), ev.get("kind")
+        if not isinstance(target, str):
+            continue
+        if kind == "destroy_bridge" and target not in theatre.crossings:
+            close = difflib.get_close_matches(target, list(theatre.crossings), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            out.append(_problem(file, root, loc,
+                                f"no bridge or crossing {target!r} on the map{hint}"))
+        elif (kind == "destroy_bridge"
+              and theatre.crossings[target].kind not in ("bridge", "rail_bridge")):
+            out.append(_problem(file, root, loc, f"{target!r} is a "
+                                f"{theatre.crossings[target].kind!r} crossing, not a bridge: "
+                                "there is nothing to destroy"))
+        elif kind == "strike_depot" and target not in depot_ids:
+            out.append(_problem(file, root, loc, f"no depot {target!r} in this scenario"))
+    crossings = data.get("crossings") if isinstance(data, dict) else None
+    bridges = [(("crossings", cid), cid, state) for cid, state in
+               (crossings.items() if isinstance(crossings, dict) else [])]
+    whatif = data.get("whatif") if isinstance(data, dict) else None
+    if isinstance(whatif, dict) and whatif.get("key_bridge") is not None:
+        bridges.append((("whatif", "key_bridge"), whatif.get("key_bridge"), "indestructible"))
+    for loc, cid, state in bridges:
+        if not isinstance(cid, str):
+            continue
+        if cid not in theatre.crossings:
+            close = difflib.get_close_matches(cid, list(theatre.crossings), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            out.append(_problem(file, root, loc, f"no bridge or crossing {cid!r} on the map"
+                                f"{hint}"))
+        elif (theatre.crossings[cid].kind not in ("bridge", "rail_bridge")
+              and state in ("destroyed", "indestructible")):
+            out.append(_problem(file, root, loc, f"{cid!r} is a "
+                                f"{theatre.crossings[cid].kind!r} crossing, not a bridge"))
+    return out
+
+
+def _resolved(s: Scenario, theatre: Theatre) -> Scenario:
+    """The scenario with every place name replaced by its node id (places already checked)."""
+    data = s.model_dump()
+    for loc, value in _place_fields(data):
+        node = data
+        for key in loc[:-1]:
+            node = node[key]
+        node[loc[-1]] = theatre.resolve(value)
+    return Scenario.model_validate(data)
+
+
+def resolve_places(s: Scenario, theatre: Theatre, file: str, root: Any) -> Scenario:
+    """Check every place against the map and replace names by node ids. Also checks event
+    targets (bridges, depots). Raises ScenarioError listing every problem."""
+    _raise_all(file, _place_problems(s.model_dump(), theatre, file, root))
+    return _resolved(s, theatre)
+
+
+def _unicode_problems(data: Any, file: str, root: Any) -> list[Problem]:
+    """Text no file can hold: a YAML escape such as "\\ud800" gives a lone surrogate."""
+    out: list[Problem] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, dict):
+            stack += [(loc + (k,), v) for k, v in node.items()]
+            stack += [(loc, k) for k in node if isinstance(k, str)]
+        elif isinstance(node, list):
+            stack += [(loc + (i,), v) for i, v in enumerate(node)]
+        elif isinstance(node, str) and lone_surrogate(node):
+            out.append(_problem(file, root, loc, "text that is not valid Unicode (a lone "
+                                "surrogate such as \\ud800)"))
+    return out
+
+
+def _load(text: str, file: str, theatre: Theatre | None, max_days: float | None,
+          ) -> tuple[Scenario, Any]:
+    """Parse, validate and (with a theatre) resolve; every problem found is raised at once."""
+    if len(text) > MAX_YAML_BYTES:  # characters <= bytes: a cheap first check
+        raise ScenarioError(file, f"larger than the {MAX_YAML_BYTES // 1024 // 1024} MiB a "
+                            "scenario may have")
+    try:
+        root = _yaml().load(io.StringIO(text))
+    except (YAMLError, ValueError, TypeError, OverflowError, RecursionError) as e:
+        p = yaml_problem(file, e)
+        raise ScenarioError(file, p.message, p.line) from None
+    if not isinstance(root, dict):
+        raise ScenarioError(file, "expected a mapping of scenario fields at the top level", 1)
+    try:
+        count_values(root)
+        data = _plain(root)
+    except TooManyValues as e:
+        raise ScenarioError(file, f"YAML: {e}") from None
+    except (ValueError, TypeError, OverflowError) as e:
+        raise ScenarioError(file, f"YAML value: {e}") from None
+    problems: list[Problem] = _unicode_problems(data, file, root)
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        problems += _validation_problems(file, root, err)
+    problems += _reference_problems(data, file, root)
+    if theatre is not None:
+        problems += _place_problems(data, theatre, file, root)
+    if scenario is not None:
+        problems += _duration_problems(scenario, file, root, max_days)
+    _raise_all(file, problems)
+    assert scenario is not None
+    if theatre is not None:
+        scenario = _resolved(scenario, theatre)
+    return scenario, root
+
+
+def parse_scenario(text: str, file: str = "<scenario>", max_days: float | None = MAX_DAYS,
+                   ) -> tuple[Scenario, Any]:
+    """Parse and validate YAML text; returns the scenario and the raw YAML tree (for lines).
+    Raises ScenarioError listing every problem (schema, references, a duration over
+    `max_days` days; None: no cap)."""
+    return _load(text, file, None, max_days)
+
+
+def read_scenario_text(path: str | Path) -> str:
+    """The text of a scenario file: a regular UTF-8 file of at most MAX_YAML_BYTES. Raises
+    ScenarioError (a pipe, a device, a folder, a huge or binary file are refused unread)."""
+    try:
+        return read_text(path, MAX_YAML_BYTES, "scenario .yaml file")
+    except FileProblem as e:
+        raise ScenarioError(str(path), e.message, e.line) from None
+
+
+@dataclass(frozen=True)
+class ScenarioFile:
+    """A scenario file as read: its name, text, YAML tree (for line numbers) and scenario."""
+
+    file: str
+    text: str
+    root: Any
+    scenario: Scenario
+
+
+def read_scenario(path: str | Path, theatre: Theatre | None = None,
+                  max_days: float | None = MAX_DAYS) -> ScenarioFile:
+    """Read a scenario file, keeping what later checks need to locate a field (the text and
+    the YAML tree: the file is parsed once). With a theatre, places are checked and resolved
+    to node ids. A scenario longer than `max_days` days is refused (None: no cap).
+
+    Raises ScenarioError (never another exception) listing every problem of the file.
+    """
+    file = str(path)
+    text = read_scenario_text(path)
+    scenario, root = _load(text, file, theatre, max_days)
+    return ScenarioFile(file, text, root, scenario)
+
+
+def load_scenario(path: str | Path, theatre: Theatre | None = None,
+                  max_days: float | None = MAX_DAYS) -> Scenario:
+    """The scenario of a file (`read_scenario` without the text and YAML tree)."""
+    return read_scenario(path, theatre, max_days).scenario
+
+
+def yaml_location(root: Any, loc: tuple[Any, ...]) -> tuple[int | None, str]:
+    """(1-based line, field path such as ``units[3].at``) of a field in the YAML tree returned
+    by `parse_scenario`: the loader's own lookup, for checks made outside the loader."""
+    return _line_of(root, loc), _path(loc)

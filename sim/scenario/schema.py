@@ -1,0 +1,522 @@
+"""What a scenario is: the typed, validated schema of a scenario file (pydantic models).
+
+Times are local (Kyiv) wall-clock times, naive datetimes; one model step is one hour. A time
+written with a UTC offset (``2022-09-05T15:00:00Z``, ``...+03:00``) is **rejected**, and the
+message gives the same moment on the Kyiv clock to write instead: a silent conversion would hide
+a misunderstanding of the scenario's clock, and Kyiv's offset changed in the period (UTC+2 until
+27 March 2022, UTC+3 after). Years lie between 1900 and 2100. Every number is finite and within
+a bound far above any real unit (the `le=` bounds). The scenario `id` becomes part of file
+names, so it must be a plain name (letters, digits, ``_``, ``-``).
+
+Reading a file into these models, with every problem located by line: sim/scenario/loader.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+import typing
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from sim.params import DOCTRINE_PARAMETERS, Parameters
+from sim.safe_io import SLUG_RULE, is_slug
+
+Side = Literal["UA", "RU"]
+SIDES: tuple[Side, Side] = ("UA", "RU")
+
+
+def other(side: str) -> str:
+    """The opposing side."""
+    return "RU" if side == "UA" else "UA"
+
+
+#: Years a scenario's times may lie in: a wider year is a typo (9999-12-31 would also overflow
+#: the clock arithmetic of a run).
+YEARS = (1900, 2100)
+#: Bounds on a unit's holdings: far above any real unit (a Soviet tank army had about 1,000
+#: tanks and 60,000 soldiers); they catch typos and numbers the arithmetic cannot hold.
+MAX_PERSONNEL = 200_000
+MAX_ITEMS = 10_000
+#: Longest surprise window: a year.
+MAX_EVENT_HOURS = 24 * 366
+
+
+@functools.cache
+def _kinds(cls: type[BaseModel], name: str) -> frozenset[type]:
+    """The plain types a field accepts: `float | None` -> {float, NoneType}."""
+    ann = cls.model_fields[name].annotation
+    args = typing.get_args(ann) if typing.get_origin(ann) in (typing.Union, types.UnionType) \
+        else (ann,)
+    return frozenset(a for a in args if isinstance(a, type))
+
+
+def _check_local_time(v: datetime) -> datetime:
+    """A scenario time: naive (Kyiv wall clock) and within YEARS. Raises ValueError."""
+    if v.tzinfo is not None:
+        hint = ""
+        try:
+            from zoneinfo import ZoneInfo
+
+            local = v.astimezone(ZoneInfo("Europe/Kyiv"))
+            hint = f"; this moment is {local:%Y-%m-%dT%H:%M} in Kyiv: write that"
+        except Exception:  # no time zone database: the message goes without the hint
+            pass
+        raise ValueError(f"times are Kyiv local time, written without a UTC offset (got "
+                         f"{v.isoformat()}){hint}")
+    if not YEARS[0] <= v.year <= YEARS[1]:
+        raise ValueError(f"expected a year between {YEARS[0]} and {YEARS[1]}, got {v.year}")
+    return v
+
+
+class UnitType(StrEnum):
+    """APP-6 unit function, as far as the model distinguishes them."""
+
+    ARMOUR = "armour"
+    MECHANISED = "mechanised"  # mechanised / motor rifle infantry
+    AIRBORNE = "airborne"  # VDV, UA airborne and air assault
+    INFANTRY = "infantry"  # light infantry, territorial defence, rifle battalions
+    NATIONAL_GUARD = "national_guard"  # Rosgvardia, UA National Guard
+    ARTILLERY = "artillery"
+    SPECIAL_FORCES = "special_forces"
+    RECONNAISSANCE = "reconnaissance"
+
+
+class Echelon(StrEnum):
+    """APP-6 echelon (the mark above the frame)."""
+
+    COMPANY = "company"  # I
+    BATTALION = "battalion"  # II (a Russian BTG is drawn as a battalion)
+    REGIMENT = "regiment"  # III
+    BRIGADE = "brigade"  # X
+    DIVISION = "division"  # XX
+
+
+class Posture(StrEnum):
+    """What a unit is doing; it sets speed and combat multipliers."""
+
+    ATTACK = "attack"
+    DEFEND = "defend"
+    MOVE = "move"
+    WITHDRAW = "withdraw"
+    ROUT = "rout"
+    RESERVE = "reserve"
+
+
+class Status(StrEnum):
+    """Where a unit is in its life on the map."""
+
+    WAITING = "waiting"  # not yet arrived
+    ACTIVE = "active"
+    SURRENDERED = "surrendered"
+    DISBANDED = "disbanded"
+
+
+class _Strict(BaseModel):
+    """Unknown fields are errors; numbers are finite; a true/false is not a number; a number
+    is not a date; times are naive Kyiv times within YEARS."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_lax_numbers(cls, v: Any, info: ValidationInfo) -> Any:
+        kinds = _kinds(cls, info.field_name)
+        if isinstance(v, bool) and bool not in kinds and kinds & {int, float}:
+            raise ValueError(f"expected a number, got {str(v).lower()}")
+        if isinstance(v, int | float) and not isinstance(v, bool) and datetime in kinds:
+            raise ValueError(f"expected a date and time like 2022-09-05T18:00, got {v!r}")
+        return v
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _local_times(cls, v: Any) -> Any:
+        return _check_local_time(v) if isinstance(v, datetime) else v
+
+
+class Source(_Strict):
+    key: str = Field(min_length=1)
+    cite: str = Field(min_length=1)
+
+
+class SideSpec(_Strict):
+    name: str
+    source: str = ""
+    doctrine: dict[str, Any] = Field(
+        default_factory=dict,
+        description="this side's values of doctrine parameters (sim/params.py), e.g. its "
+        "commander's decision delay; each needs a source in `source`")
+
+
+class Equipment(_Strict):
+    """Holdings by item. Personnel are soldiers; the rest are counts of vehicles or weapons."""
+
+    personnel: int = Field(ge=0, le=MAX_PERSONNEL)
+    tanks: int = Field(0, ge=0, le=MAX_ITEMS)
+    ifv_apc: int = Field(0, ge=0, le=MAX_ITEMS)
+    artillery: int = Field(0, ge=0, le=MAX_ITEMS)
+    mlrs: int = Field(0, ge=0, le=MAX_ITEMS)
+
+
+class UnitSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str
+    side: Side
+    type: UnitType
+    echelon: Echelon
+    at: str = Field(description="node id or place name where the unit starts (or arrives)")
+    equipment: Equipment
+    quality: float = Field(1.0, gt=0, le=2, description="training and cohesion multiplier")
+    morale: float = Field(0.8, ge=0, le=1)
+    supply: float = Field(1.0, ge=0, le=1)
+    posture: Posture = Posture.DEFEND
+    engineers: bool = Field(False, description="can build pontoon crossings")
+    arrives: datetime | None = Field(None, description="enters the map at this time")
+    parent: str = ""
+    source: str = Field(min_length=1)
+    estimate: bool = False
+
+
+class Task(StrEnum):
+    """What a unit has been told to do."""
+
+    MOVE = "move"  # march to the objective, avoiding the enemy
+    ATTACK = "attack"  # advance on the objective, fighting through defended places
+    HOLD = "hold"  # defend where it stands (or at the objective, once there)
+    WITHDRAW = "withdraw"  # fall back to the objective over ground its side holds
+    RESERVE = "reserve"  # stand by: the side's commander commits it where it is needed
+
+
+#: Tasks that need an objective (a place).
+TASKS_WITH_OBJECTIVE = (Task.MOVE, Task.ATTACK, Task.WITHDRAW)
+
+CONDITION_KINDS = ("taken", "lost", "empty", "arrived", "done", "ratio", "strength", "supply",
+                   "all", "any")
+
+
+class Condition(_Strict):
+    """What a plan's order waits for, seen from the side that gives the order (exactly one kind):
+
+    - `taken: PLACE`: the side holds the place (whoever took it);
+    - `lost: PLACE`: the enemy holds the place;
+    - `empty: PLACE`: no enemy troops stand at the place (it was never held, or they left it);
+    - `arrived: UNIT`: the unit is on the map (a reinforcement has come); with `at: PLACE`, the
+      unit is at that place;
+    - `done: ORDER`: the order with that id is done (its objectives reached or taken);
+    - `ratio: R` with `at: PLACE`: the order's own units, as they stand, would attack the enemy
+      troops at the place with a force ratio of at least R (the commander's estimate, before
+      the fog of war; docs/model.md, "Plans and commanders");
+    - `strength: UNIT` with `below: F`: the unit has less than F of its starting personnel;
+    - `supply: UNIT` with `below: S`: the unit's supply level is below S;
+    - `all: [...]` / `any: [...]`: every / at least one of the listed conditions.
+    """
+
+    taken: str | None = None
+    lost: str | None = None
+    empty: str | None = None
+    arrived: str | None = None
+    done: str | None = None
+    ratio: float | None = Field(None, gt=0)
+    strength: str | None = None
+    supply: str | None = None
+    all: list[Condition] | None = Field(None, min_length=1)
+    any: list[Condition] | None = Field(None, min_length=1)
+    at: str | None = Field(None, description="place, with arrived or ratio")
+    below: float | None = Field(None, ge=0, le=1, description="level, with strength or supply")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Condition:
+        given = [k for k in CONDITION_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a condition gives exactly one of " + ", ".join(CONDITION_KINDS)
+                             + (f" (got {', '.join(given)})" if given else ""))
+        kind = given[0]
+        if self.at is not None and kind not in ("arrived", "ratio"):
+            raise ValueError(f"at: goes with arrived or ratio, not with {kind}")
+        if kind == "ratio" and self.at is None:
+            raise ValueError("ratio: needs at: (the place the enemy holds)")
+        if (self.below is None) != (kind not in ("strength", "supply")):
+            raise ValueError("below: goes with strength or supply, and they need it")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in CONDITION_KINDS if getattr(self, k) is not None)
+
+    def children(self) -> list[Condition]:
+        return list(self.all or self.any or [])
+
+
+class Order(_Strict):
+    """A task for one or more units: part of a side's plan.
+
+    An order starts at `start` (default: the scenario's start) once its `when` condition holds;
+    the side's commander then issues it (after the command delay, docs/model.md). A move or an
+    attack follows its objectives in turn: an attack goes on to the next objective when the
+    current one is held by its side. A `start` later than the scenario's start is only for a
+    decision that a source dates (its `source:` says so; docs/scenarios.md lists them all).
+    """
+
+    id: str | None = Field(None, pattern=r"^[a-z0-9_]+$",
+                           description="name for `done:` conditions and what-ifs")
+    units: list[str] = Field(min_length=1)
+    task: Task
+    objective: str | None = None
+    objectives: list[str] = Field(default_factory=list,
+                                  description="a sequence of objectives, taken in turn")
+    via: list[str] = Field(default_factory=list,
+                           description="places the route to the first objective passes")
+    start: datetime | None = Field(None, description="not before (default: the scenario start)")
+    when: Condition | None = Field(None, description="the order waits until this holds")
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _objective_needed(self) -> Order:
+        if self.objective is not None and self.objectives:
+            raise ValueError("give objective: (one place) or objectives: (a list), not both")
+        if self.task in TASKS_WITH_OBJECTIVE and not self.track:
+            raise ValueError(f"task {self.task.value!r} needs an objective (a place)")
+        return self
+
+    @property
+    def track(self) -> list[str]:
+        """The objectives in order ([] for a hold or reserve in place)."""
+        return list(self.objectives) or ([self.objective] if self.objective else [])
+
+
+class Grouping(_Strict):
+    """Units that a side's commander treats as one: they withdraw together when the commander
+    sees their line of supply threatened (`on_threat: withdraw`), or they hold whatever
+    happens (`on_threat: hold`)."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    units: list[str] = Field(min_length=1)
+    on_threat: Literal["withdraw", "hold"] = "withdraw"
+    fallback: list[str] = Field(default_factory=list,
+                                description="where it withdraws to (default: the side's)")
+    source: str = Field(min_length=1)
+
+
+class WhatIf(_Strict):
+    """What `python run.py whatif` varies in this scenario (sim/whatif.py builds the standard
+    set of counterfactuals from it), and the direction the author expects, with a reason."""
+
+    attacker: Side
+    key_places: list[str] = Field(min_length=1, description="whose dates the table reports")
+    key_town: str = Field(description="the defended town whose garrison is scaled")
+    key_bridge: str | None = None
+    bridge_intact_expect: Literal["earlier", "later", "no_earlier", "no_later", "either"] = (
+        "either")
+    bridge_destroyed_expect: Literal["earlier", "later", "no_earlier", "no_later",
+                                     "either"] = "either"
+    bridge_expect_place: str | None = Field(
+        None, description="the place whose date the bridge variants are expected to move")
+    withdrawal_place: str | None = Field(
+        None, description="the place the defending side's withdrawal gives up (default the "
+        "key town)")
+    supporting_attack: str | None = Field(None, description="an order id left out")
+    source: str = Field(min_length=1, description="why these expectations")
+
+
+EventKind = Literal["caption", "destroy_bridge", "strike_depot", "surprise"]
+
+
+class Event(_Strict):
+    """A dated event: a caption for the viewer, a bridge destroyed, a depot struck, or the start
+    of a surprise window for a side."""
+
+    at: datetime
+    kind: EventKind
+    target: str | None = None
+    side: Side | None = None
+    hours: float = Field(0.0, ge=0, le=MAX_EVENT_HOURS, description="duration, for surprise")
+    probability: float = Field(1.0, ge=0, le=1)
+    text: str = ""
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Event:
+        if self.kind in ("destroy_bridge", "strike_depot") and not self.target:
+            raise ValueError(f"an event of kind {self.kind!r} needs a target")
+        if self.kind == "surprise" and (self.side is None or self.hours <= 0):
+            raise ValueError("a surprise event needs a side and hours > 0")
+        if self.kind == "caption" and not self.text:
+            raise ValueError("a caption event needs a text")
+        return self
+
+
+class Depot(_Strict):
+    """A source of supply. A base (the rear) always works; a depot or railhead works only while
+    supply can still reach it from a base through ground its side holds."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    side: Side
+    at: str
+    kind: Literal["base", "depot", "railhead"] = "depot"
+    source: str = Field(min_length=1)
+
+
+class Region(_Strict):
+    """A lon/lat polygon whose nodes start under one side's control."""
+
+    side: Side
+    polygon: list[tuple[float, float]] = Field(min_length=3)
+    source: str = Field(min_length=1)
+
+    @field_validator("polygon")
+    @classmethod
+    def _lon_lat(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        for i, (lon, lat) in enumerate(v):
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise ValueError(f"point {i} ({lon}, {lat}): expected longitude -180..180 and "
+                                 "latitude -90..90")
+        return v
+
+
+class ControlSpec(_Strict):
+    """Who holds what at the start: nodes by country unless a region or a list says otherwise."""
+
+    regions: list[Region] = Field(default_factory=list)
+    nodes: dict[Side, list[str]] = Field(default_factory=dict)
+
+
+class Observation(_Strict):
+    """A dated historical observation the run is scored against: either who held a place, or
+    how much area (km²) or how many settlements a side had taken since the start."""
+
+    date: datetime
+    place: str | None = None
+    holder: Side | None = None
+    side: Side | None = None
+    area_km2: float | None = Field(None, gt=0, le=1_000_000)
+    settlements: int | None = Field(None, gt=0, le=100_000)
+    relation: Literal["=", ">=", "<="] = "="
+    bound: bool = Field(False, description="the date only bounds the change ('held by then'), "
+                        "it is not the day the place changed hands")
+    until: datetime | None = Field(
+        None, description="the last day of a window for a change of hands (sources differ, or "
+        "the fighting took days): the place changed hands between `date` and `until`")
+    source: str = Field(min_length=1)
+    note: str = ""
+
+    @field_validator("date", "until", mode="before")
+    @classmethod
+    def _date_is_end_of_day(cls, v: Any) -> Any:
+        # A bare date means "by the end of that day".
+        if isinstance(v, date) and not isinstance(v, datetime):
+            return datetime.combine(v, time(23, 0))
+        return v
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Observation:
+        kinds = [self.place is not None, self.area_km2 is not None,
+                 self.settlements is not None]
+        if sum(kinds) != 1:
+            raise ValueError("an observation gives exactly one of place, area_km2, settlements")
+        if self.place is not None and self.holder is None:
+            raise ValueError("an observation of a place needs its holder (UA or RU)")
+        if self.place is None and self.side is None:
+            raise ValueError("an area or settlements observation needs the side that took them")
+        if self.until is not None:
+            if self.place is None:
+                raise ValueError("until: a window is for who held a place, not for a figure")
+            if self.bound:
+                raise ValueError("until: a window and bound: true do not go together (bound "
+                                 "already accepts any change before the date)")
+            if self.until.date() < self.date.date():
+                raise ValueError("until: the window ends before its date")
+        return self
+
+
+class Scenario(_Strict):
+    id: str
+    title: str
+    description: str = ""
+    start: datetime
+    end: datetime
+    sources: list[Source] = Field(min_length=1)
+    sides: dict[Side, SideSpec]
+    control: ControlSpec = Field(default_factory=ControlSpec)
+    depots: list[Depot] = Field(default_factory=list)
+    fallback: dict[Side, list[str]] = Field(
+        default_factory=dict,
+        description="where each side's units withdraw to when the doctrine pulls them back")
+    crossings: dict[str, Literal["intact", "destroyed", "pontoon", "indestructible"]] = Field(
+        default_factory=dict,
+        description="crossings whose state at the start differs from the map's, by crossing "
+        "id: a bridge already destroyed, a pontoon already built, or a bridge that no strike "
+        "or demolition can destroy (a what-if)")
+    units: list[UnitSpec] = Field(min_length=1)
+    orders: list[Order] = Field(default_factory=list)
+    groupings: list[Grouping] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    history: list[Observation] = Field(default_factory=list)
+    whatif: WhatIf | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_a_name(cls, v: str) -> str:
+        if not is_slug(v):
+            raise ValueError(f"{v[:40]!r} is not a plain name: {SLUG_RULE}")
+        return v
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, v: datetime, info: Any) -> datetime:
+        start = info.data.get("start")
+        if start is not None and v <= start:
+            raise ValueError(f"end ({v}) must be after start ({start})")
+        return v
+
+    @field_validator("parameters")
+    @classmethod
+    def _known_parameters(cls, v: dict[str, Any]) -> dict[str, Any]:
+        Parameters(**v)  # raises with the parameter's name in the error location
+        return v
+
+    @model_validator(mode="after")
+    def _doctrine_parameters(self) -> Scenario:
+        for side, spec in self.sides.items():
+            unknown = sorted(set(spec.doctrine) - set(DOCTRINE_PARAMETERS))
+            if unknown:
+                raise ValueError(f"sides.{side}.doctrine: {', '.join(unknown)} is not a "
+                                 "doctrine parameter (one of: "
+                                 f"{', '.join(DOCTRINE_PARAMETERS)})")
+            Parameters(**{**self.parameters, **spec.doctrine})
+        return self
+
+    @property
+    def hours(self) -> int:
+        """Number of one-hour steps from start to end."""
+        return int((self.end - self.start).total_seconds() // 3600)
+
+    def parameters_with(self, overrides: dict[str, Any] | None = None) -> Parameters:
+        """Model defaults, then the scenario's parameters, then the caller's overrides."""
+        return Parameters(**{**self.parameters, **(overrides or {})})
+
+    def side_parameters(self, params: Parameters) -> dict[str, Parameters]:
+        """Per side: `params` with that side's doctrine values (sides.<S>.doctrine) over them.
+        A value the caller overrode (it differs from the scenario's) is kept for both sides."""
+        base = self.parameters_with()
+        out: dict[str, Parameters] = {}
+        for side in SIDES:
+            spec = self.sides.get(side)
+            own = {k: v for k, v in (spec.doctrine if spec else {}).items()
+                   if getattr(params, k) == getattr(base, k)}
+            out[side] = Parameters(**{**params.model_dump(), **own}) if own else params
+        return out
+
+    def order_start(self, order: Order) -> datetime:
+        """When an order may start: its own start, or the scenario's."""
+        return order.start or self.start
