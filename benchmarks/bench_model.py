@@ -36,9 +36,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 #: (title, file, target model seconds or None)
-SCENARIOS = [("September 2022", "izium_2022_09.yaml", 0.25),
-             ("March 2022", "izium_2022_03.yaml", 0.5),
-             ("April-May 2022", "kharkiv_2022_05.yaml", None)]
+SCENARIOS = [
+    ("September 2022", "izium_2022_09.yaml", 0.25),
+    ("March 2022", "izium_2022_03.yaml", 0.5),
+    ("April-May 2022", "kharkiv_2022_05.yaml", None),
+]
 REPLAY_TARGET_S = 1.2
 
 #: Run in a fresh process inside a tree: times `repeat` runs of one scenario, prints JSON.
@@ -71,8 +73,12 @@ print(json.dumps({"times": times, "hours": record.hours, "units": len(scenario.u
 
 
 def run_worker(tree: Path, file: str, seed: int, repeat: int, memory: bool) -> dict:
-    out = subprocess.run([sys.executable, "-c", WORKER, file, str(seed), str(repeat),
-                          "1" if memory else "0"], cwd=tree, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", WORKER, file, str(seed), str(repeat), "1" if memory else "0"],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode != 0:
         sys.exit(f"benchmark run failed in {tree}:\n{out.stderr.strip()[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -80,8 +86,7 @@ def run_worker(tree: Path, file: str, seed: int, repeat: int, memory: bool) -> d
 
 def checkout(ref: str, into: Path) -> Path:
     """The tree of `ref` (git archive) in `into`; exits with a message if `ref` is unknown."""
-    archive = subprocess.run(["git", "archive", "--format=tar", ref], cwd=REPO,
-                             capture_output=True)
+    archive = subprocess.run(["git", "archive", "--format=tar", ref], cwd=REPO, capture_output=True)
     if archive.returncode != 0:
         sys.exit(f"--against {ref}: {archive.stderr.decode().strip()}")
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
@@ -93,9 +98,20 @@ def replay_process(repeat: int) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(repeat):
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "run.py", "scenarios/izium_2022_09.yaml",
-                            "--headless", "--out", f"{tmp}/run", "--replace"], cwd=REPO,
-                           check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "run.py",
+                    "scenarios/izium_2022_09.yaml",
+                    "--headless",
+                    "--out",
+                    f"{tmp}/run",
+                    "--replace",
+                ],
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+            )
             times.append(time.perf_counter() - t0)
     return times
 
@@ -104,8 +120,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5, help="timed runs per scenario (median)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--against", metavar="REF",
-                    help="a git commit to compare with (time ratio and identical records)")
+    ap.add_argument(
+        "--against",
+        metavar="REF",
+        help="a git commit to compare with (time ratio and identical records)",
+    )
     ap.add_argument("--no-process", action="store_true", help="skip the replay process timing")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-ref-"))
@@ -124,23 +143,32 @@ def main() -> int:
                 if ref_tree:
                     theirs += run_worker(ref_tree, file, args.seed, 1, False)["times"]
             med = statistics.median(mine)
-            verdict = "" if target is None else (
-                f"; {'meets' if med <= target else 'MISSES'} the {target:g} s target")
+            verdict = (
+                ""
+                if target is None
+                else (f"; {'meets' if med <= target else 'MISSES'} the {target:g} s target")
+            )
             print(f"{title} ({file}): {info['hours']} steps, {info['units']} units")
-            print(f"  model time median {med:.3f} s (min {min(mine):.3f}, max {max(mine):.3f}, "
-                  f"{args.repeat} runs) -> {info['hours'] / med:.0f} steps/s{verdict}")
+            print(
+                f"  model time median {med:.3f} s (min {min(mine):.3f}, max {max(mine):.3f}, "
+                f"{args.repeat} runs) -> {info['hours'] / med:.0f} steps/s{verdict}"
+            )
             print(f"  peak Python allocations during one run: {info['peak'] / 2**20:.1f} MiB")
             if ref_info is not None:
                 ref_med = statistics.median(theirs)
                 same = "identical" if ref_info["digest"] == info["digest"] else "DIFFERENT"
-                print(f"  {args.against}: median {ref_med:.3f} s; this tree / {args.against} = "
-                      f"{med / ref_med:.2f}; records {same} (seed {args.seed})")
+                print(
+                    f"  {args.against}: median {ref_med:.3f} s; this tree / {args.against} = "
+                    f"{med / ref_med:.2f}; records {same} (seed {args.seed})"
+                )
         if not args.no_process:
             t = replay_process(args.repeat)
             med = statistics.median(t)
-            print(f"September replay process (run.py --headless): median {med:.2f} s "
-                  f"(min {min(t):.2f}); {'meets' if med <= REPLAY_TARGET_S else 'MISSES'} the "
-                  f"{REPLAY_TARGET_S:g} s target")
+            print(
+                f"September replay process (run.py --headless): median {med:.2f} s "
+                f"(min {min(t):.2f}); {'meets' if med <= REPLAY_TARGET_S else 'MISSES'} the "
+                f"{REPLAY_TARGET_S:g} s target"
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

@@ -61,8 +61,10 @@ def timed(spec: sweep.SweepSpec, base: sweep.Base, workers: int, root: Path) -> 
     t0 = time.perf_counter()
     result = sweep.run_sweep(spec, base, out, workers=workers, progress=bar)
     wall = time.perf_counter() - t0
-    print(f"  (load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after: above the "
-          "worker count means other processes shared the cores)")
+    print(
+        f"  (load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after: above the "
+        "worker count means other processes shared the cores)"
+    )
     assert result.complete and result.failed == 0, result
     return wall
 
@@ -78,8 +80,10 @@ def main() -> int:
     base = sweep.Base.load(str(path), path.read_text(encoding="utf-8"))
     fixed = {"end": args.end} if args.end else {}
     spec = sweep.SweepSpec(str(path), [], fixed, seeds=args.runs)
-    print(f"{args.runs} runs of {base.scenario.id} (end {args.end or base.scenario.end}); "
-          f"pool start method {sweep.start_method()}")
+    print(
+        f"{args.runs} runs of {base.scenario.id} (end {args.end or base.scenario.end}); "
+        f"pool start method {sweep.start_method()}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         one = timed(spec, base, 1, Path(tmp))
         print(f"1 worker:  {one:7.1f} s  {args.runs / one:.3f} runs/s")
@@ -88,8 +92,10 @@ def main() -> int:
     eff = (args.runs / many) / (args.workers * args.runs / one)
     print(f"parallel efficiency: {eff:.2f} (target >= 0.85)")
     ceiling = cpu_scaling(args.workers)
-    print(f"this machine's ceiling (a pure-Python loop in {args.workers} processes vs 1): "
-          f"{ceiling:.2f}; the sweep reaches {eff / ceiling:.0%} of it")
+    print(
+        f"this machine's ceiling (a pure-Python loop in {args.workers} processes vs 1): "
+        f"{ceiling:.2f}; the sweep reaches {eff / ceiling:.0%} of it"
+    )
     return 0
 
 

@@ -39,14 +39,15 @@ WHATIF_RGB = (204, 121, 167)  # sim/view/panels.py WHATIF
 def xwd_png(path: Path, display: str) -> np.ndarray:
     """A screenshot of the whole X screen (xwd, 24/32-bit TrueColor) as an RGB array; also
     saved as a PNG at `path`."""
-    raw = subprocess.run(["xwd", "-root", "-silent", "-display", display], check=True,
-                         capture_output=True).stdout
+    raw = subprocess.run(
+        ["xwd", "-root", "-silent", "-display", display], check=True, capture_output=True
+    ).stdout
     head = np.frombuffer(raw[:100], dtype=">u4")
     header_size, width, height = int(head[0]), int(head[4]), int(head[5])
     bits_per_pixel, bytes_per_line, ncolors = int(head[11]), int(head[12]), int(head[19])
     byte_order = int(head[7])  # 0: LSB first
     offset = header_size + 12 * ncolors
-    data = np.frombuffer(raw[offset:offset + bytes_per_line * height], dtype=np.uint8)
+    data = np.frombuffer(raw[offset : offset + bytes_per_line * height], dtype=np.uint8)
     rows = data.reshape(height, bytes_per_line)[:, : width * bits_per_pixel // 8]
     px = rows.reshape(height, width, bits_per_pixel // 8)
     rgb = px[:, :, [2, 1, 0]] if byte_order == 0 else px[:, :, [1, 2, 3]]
@@ -72,40 +73,62 @@ def main() -> int:
             print(f"{tool} is missing: apt-get install xvfb xdotool x11-apps", file=sys.stderr)
             return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24",
-                             "-nolisten", "tcp"], stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", DISPLAY, "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten", "tcp"],
+        stderr=subprocess.DEVNULL,
+    )
     env = {**os.environ, "DISPLAY": DISPLAY, "SDL_VIDEODRIVER": "x11"}
     env.pop("WAYLAND_DISPLAY", None)
     viewer = None
     try:
         time.sleep(1.0)
         t_launch = time.perf_counter()
-        viewer = subprocess.Popen([sys.executable, str(REPO / "run.py"),
-                                   "scenarios/izium_2022_09.yaml", "--out",
-                                   str(args.out / "run")], cwd=REPO, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        viewer = subprocess.Popen(
+            [
+                sys.executable,
+                str(REPO / "run.py"),
+                "scenarios/izium_2022_09.yaml",
+                "--out",
+                str(args.out / "run"),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         win = ""
         while not win and time.perf_counter() - t_launch < 60:
             time.sleep(0.3)
-            found = subprocess.run(["xdotool", "search", "--class", "run.py"],
-                                   env=env, capture_output=True, text=True)
+            found = subprocess.run(
+                ["xdotool", "search", "--class", "run.py"], env=env, capture_output=True, text=True
+            )
             win = found.stdout.split()[0] if found.stdout.split() else ""
         if not win:
-            print("the window did not open", viewer.stderr.read() if viewer.poll() else "",
-                  file=sys.stderr)
+            print(
+                "the window did not open",
+                viewer.stderr.read() if viewer.poll() else "",
+                file=sys.stderr,
+            )
             return 1
-        print(f"window open {time.perf_counter() - t_launch:.1f} s after launch "
-              "(the base run is simulated first)")
+        print(
+            f"window open {time.perf_counter() - t_launch:.1f} s after launch "
+            "(the base run is simulated first)"
+        )
         time.sleep(1.5)  # the replay plays for a moment, as in a classroom
 
         def keys(*items: str) -> None:
             for item in items:
                 if item.startswith("type:"):
-                    subprocess.run(["xdotool", "type", "--delay", str(KEY_DELAY_MS),
-                                    item[5:]], env=env, check=True)
+                    subprocess.run(
+                        ["xdotool", "type", "--delay", str(KEY_DELAY_MS), item[5:]],
+                        env=env,
+                        check=True,
+                    )
                 else:
-                    subprocess.run(["xdotool", "key", "--delay", str(KEY_DELAY_MS), item],
-                                   env=env, check=True)
+                    subprocess.run(
+                        ["xdotool", "key", "--delay", str(KEY_DELAY_MS), item], env=env, check=True
+                    )
 
         subprocess.run(["xdotool", "windowfocus", "--sync", win], env=env)  # (no window manager)
         t0 = time.perf_counter()
@@ -125,8 +148,10 @@ def main() -> int:
             time.sleep(0.25)
             rgb = xwd_png(args.out / "4_running.png", DISPLAY)
             # the what-if banner's purple frame, top left of the map, once the branch is in
-            if purple_pixels(rgb, (0, 0, 700, 60)) > 400 and purple_pixels(
-                    rgb, (0, SIZE[1] - 140, 880, SIZE[1])) > 30:
+            if (
+                purple_pixels(rgb, (0, 0, 700, 60)) > 400
+                and purple_pixels(rgb, (0, SIZE[1] - 140, 880, SIZE[1])) > 30
+            ):
                 shown = time.perf_counter()
                 break
         if shown is None:
@@ -139,8 +164,9 @@ def main() -> int:
         t_end = time.perf_counter()
         print(f"pause and change (typed at {KEY_DELAY_MS} ms a key): {t_run - t0:.1f} s")
         print(f"the what-if simulated and on screen: {shown - t_run:.1f} s after Enter")
-        print(f"three steps, with {WATCH_S:g} s of watching: {t_end - t0:.1f} s "
-              "(target: under 60 s)")
+        print(
+            f"three steps, with {WATCH_S:g} s of watching: {t_end - t0:.1f} s (target: under 60 s)"
+        )
         print(f"screenshots in {args.out}")
         keys("q")
         try:

@@ -47,19 +47,25 @@ from sim.view.whatif_panel import draw_progress  # noqa: E402
 REST_FRAMES = 15
 #: The what-ifs the --branch run cycles through, per scenario: (hour, change).
 BRANCHES = {
-    "izium_2022_09": [(84, Change(save_bridge="kupiansk_road_bridge")),
-                      (40, Change(strength="ru_rosg_balakliia", factor=2.0)),
-                      (120, Change(withdrawal="RU", on=False))],
-    "izium_2022_03": [(176, Change(save_bridge="izium_road_bridge")),
-                      (144, Change(strength="ua_122_tdf", factor=4.0)),
-                      (200, Change(withdrawal="UA", on=False))],
+    "izium_2022_09": [
+        (84, Change(save_bridge="kupiansk_road_bridge")),
+        (40, Change(strength="ru_rosg_balakliia", factor=2.0)),
+        (120, Change(withdrawal="RU", on=False)),
+    ],
+    "izium_2022_03": [
+        (176, Change(save_bridge="izium_road_bridge")),
+        (144, Change(strength="ua_122_tdf", factor=4.0)),
+        (200, Change(withdrawal="UA", on=False)),
+    ],
 }
 
 
 def _stats(times: list[float]) -> str:
     ms = sorted(t * 1000 for t in times)
-    return (f"ms per frame: mean {statistics.fmean(ms):.1f}, median {statistics.median(ms):.1f}, "
-            f"p95 {ms[int(0.95 * len(ms))]:.1f}, worst {ms[-1]:.1f} (budget {1000 / FPS:.1f})")
+    return (
+        f"ms per frame: mean {statistics.fmean(ms):.1f}, median {statistics.median(ms):.1f}, "
+        f"p95 {ms[int(0.95 * len(ms))]:.1f}, worst {ms[-1]:.1f} (budget {1000 / FPS:.1f})"
+    )
 
 
 def main() -> None:
@@ -67,11 +73,17 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=180.0, help="playback seconds to draw")
     ap.add_argument("--size", default="1280x800")
     ap.add_argument("--scenario", default="scenarios/izium_2022_09.yaml")
-    ap.add_argument("--branch", action="store_true",
-                    help="simulate what-if branches in the background while drawing")
-    ap.add_argument("--thread", action="store_true",
-                    help="with --branch: simulate in a thread of this process, not in the "
-                         "worker process (to compare)")
+    ap.add_argument(
+        "--branch",
+        action="store_true",
+        help="simulate what-if branches in the background while drawing",
+    )
+    ap.add_argument(
+        "--thread",
+        action="store_true",
+        help="with --branch: simulate in a thread of this process, not in the "
+        "worker process (to compare)",
+    )
     args = ap.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
     th = build_theatre()
@@ -85,8 +97,9 @@ def main() -> None:
     state = ViewState(playing=True)
     brancher = None
     if args.branch:
-        brancher = Brancher(sc, th, sc.parameters_with(), 0, base_record=rec,
-                            process=not args.thread)
+        brancher = Brancher(
+            sc, th, sc.parameters_with(), 0, base_record=rec, process=not args.thread
+        )
         brancher.warm()
     done: list[float] = []
     n_job = 0
@@ -132,8 +145,10 @@ def main() -> None:
         times.append(frame())
     total = sum(times)
     what = " while what-if branches simulate in the background" if brancher else ""
-    print(f"{sc.id} at {size[0]}x{size[1]}, {state.hours_per_s:g} simulated h/s, "
-          f"{n} frames = {args.seconds:g} s of playback at {FPS} fps{what}")
+    print(
+        f"{sc.id} at {size[0]}x{size[1]}, {state.hours_per_s:g} simulated h/s, "
+        f"{n} frames = {args.seconds:g} s of playback at {FPS} fps{what}"
+    )
     print(f"  drawing flat out: {n / total:.0f} frames per second")
     print(f"  {_stats(times)}")
     pacer = FramePacer(FPS)
@@ -149,21 +164,27 @@ def main() -> None:
         shown_at.append(time.perf_counter())
         pacer.wait()
     wall = time.perf_counter() - t0
-    print(f"  paced at {FPS} fps as play() paces its frames (FramePacer): "
-          f"{n / wall:.1f} frames per second achieved ({n} frames in {wall:.1f} s)")
+    print(
+        f"  paced at {FPS} fps as play() paces its frames (FramePacer): "
+        f"{n / wall:.1f} frames per second achieved ({n} frames in {wall:.1f} s)"
+    )
     print(f"  {_stats(paced)}")
     if windows:
         spans = [(a, min(b, shown_at[-1])) for a, b in windows if a < shown_at[-1]]
         inside = sum(1 for t in shown_at if any(a <= t < b for a, b in spans))
         busy = sum(b - a for a, b in spans)
-        print(f"  while the worker was simulating ({busy:.1f} s in all): {inside / busy:.1f} "
-              "frames per second")
+        print(
+            f"  while the worker was simulating ({busy:.1f} s in all): {inside / busy:.1f} "
+            "frames per second"
+        )
     if brancher is not None:
         brancher.close()
         if done:
             hours = ", ".join(str(h) for h, _ in BRANCHES[sc.id])
-            print(f"  {len(done)} branches simulated while drawing, {statistics.fmean(done):.1f} s "
-                  f"each on average (from the base at hours {hours} to the end)")
+            print(
+                f"  {len(done)} branches simulated while drawing, {statistics.fmean(done):.1f} s "
+                f"each on average (from the base at hours {hours} to the end)"
+            )
     pygame.quit()
 
 

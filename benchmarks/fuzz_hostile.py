@@ -84,11 +84,20 @@ from sim.sweep.store import (  # noqa: E402
 from sim.theatre import build_theatre  # noqa: E402
 
 SEPT = REPO / "scenarios" / "izium_2022_09.yaml"
-SHORT_TEXT = SEPT.read_text(encoding="utf-8").replace("end: 2022-09-17T00:00:00",
-                                                      "end: 2022-09-06T06:00:00")
-WEIGHTS = {"scenario_toy": 0.22, "scenario_real": 0.1, "scenario_values": 0.06,
-           "parameters": 0.05, "cli": 0.19,
-           "frames": 0.13, "comparison": 0.05, "journal": 0.12, "sweep_files": 0.08}
+SHORT_TEXT = SEPT.read_text(encoding="utf-8").replace(
+    "end: 2022-09-17T00:00:00", "end: 2022-09-06T06:00:00"
+)
+WEIGHTS = {
+    "scenario_toy": 0.22,
+    "scenario_real": 0.1,
+    "scenario_values": 0.06,
+    "parameters": 0.05,
+    "cli": 0.19,
+    "frames": 0.13,
+    "comparison": 0.05,
+    "journal": 0.12,
+    "sweep_files": 0.08,
+}
 MEMORY_LIMIT = 4 * 1024**3
 
 
@@ -110,8 +119,10 @@ class World:
     def __init__(self, scratch: Path):
         self.scratch = scratch
         self.theatre = build_theatre()
-        self.toy = toy_theatre({"a": (0, 0), "b": (10, 0), "c": (20, 0)},
-                               [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")])
+        self.toy = toy_theatre(
+            {"a": (0, 0), "b": (10, 0), "c": (20, 0)},
+            [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")],
+        )
         self.short = scratch / "izium_2022_09.yaml"
         self.short.write_text(SHORT_TEXT, encoding="utf-8")
         self.scenario = load_scenario(self.short, self.theatre)
@@ -119,20 +130,38 @@ class World:
         self.data = self.sept.model_dump()
         self.run = scratch / "run"
         with contextlib.redirect_stdout(io.StringIO()):
-            assert cli.main([str(self.short), "--headless", "--compare", "--out",
-                             str(self.run)]) == 0
+            assert (
+                cli.main([str(self.short), "--headless", "--compare", "--out", str(self.run)]) == 0
+            )
         with gzip.open(self.run / "frames.json.gz", "rt", encoding="utf-8") as f:
             self.frames = json.load(f)
         self.sweep = scratch / "sweep"
         with contextlib.redirect_stderr(io.StringIO()):
-            assert cli.main(["sweep", str(self.short), "--vary", "capture_ratio=1.2,2",
-                             "--seeds", "2", "--workers", "1", "--out", str(self.sweep)]) == 0
+            assert (
+                cli.main(
+                    [
+                        "sweep",
+                        str(self.short),
+                        "--vary",
+                        "capture_ratio=1.2,2",
+                        "--seeds",
+                        "2",
+                        "--workers",
+                        "1",
+                        "--out",
+                        str(self.sweep),
+                    ]
+                )
+                == 0
+            )
         self.base = sweep.Base.load(str(self.short), self.short.read_text(encoding="utf-8"))
-        self.spec = sweep.SweepSpec(str(self.short), [sweep.make_axis(
-            self.base, "capture_ratio", ["1.2", "2"], "t")], seeds=2)
+        self.spec = sweep.SweepSpec(
+            str(self.short),
+            [sweep.make_axis(self.base, "capture_ratio", ["1.2", "2"], "t")],
+            seeds=2,
+        )
         self.tasks = sweep.plan(self.spec, self.base.sha256)
-        self.watched = {p: set(os.listdir(p)) for p in (REPO, REPO / "scenarios",
-                                                        scratch.parent)}
+        self.watched = {p: set(os.listdir(p)) for p in (REPO, REPO / "scenarios", scratch.parent)}
 
 
 # ------------------------------------------------------------------------------ the cases
@@ -188,8 +217,9 @@ def _extreme(rnd: random.Random, name: str) -> float:
 def case_parameters(w: World, rnd: random.Random) -> str:
     names = rnd.sample(list(Parameters.model_fields), rnd.randint(1, 10))
     values = {n: _extreme(rnd, n) for n in names}
-    record = CampaignModel(w.scenario, w.theatre, w.scenario.parameters_with(values),
-                           seed=rnd.randrange(2**32)).run()
+    record = CampaignModel(
+        w.scenario, w.theatre, w.scenario.parameters_with(values), seed=rnd.randrange(2**32)
+    ).run()
     json.dumps(summary(record), allow_nan=False)
     return json.dumps(values)
 
@@ -303,8 +333,10 @@ def case_sweep_files(w: World, rnd: random.Random) -> str:
             table.write_bytes(mutate_bytes(table.read_bytes(), rnd))
             if table.name == JOURNAL:
                 (folder / "runs.parquet").unlink()
-        with contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()) as err:
+        with (
+            contextlib.redirect_stdout(io.StringIO()),
+            contextlib.redirect_stderr(io.StringIO()) as err,
+        ):
             code = cli.main(["compare", str(folder), "--no-plots"])
         assert code in (0, 2) and "Traceback" not in err.getvalue()
         if code == 2:
@@ -313,10 +345,16 @@ def case_sweep_files(w: World, rnd: random.Random) -> str:
 
 
 CASES: dict[str, Callable[[World, random.Random], str]] = {
-    "scenario_toy": case_scenario_toy, "scenario_real": case_scenario_real,
+    "scenario_toy": case_scenario_toy,
+    "scenario_real": case_scenario_real,
     "scenario_values": case_scenario_values,
-    "parameters": case_parameters, "cli": case_cli, "frames": case_frames,
-    "comparison": case_comparison, "journal": case_journal, "sweep_files": case_sweep_files}
+    "parameters": case_parameters,
+    "cli": case_cli,
+    "frames": case_frames,
+    "comparison": case_comparison,
+    "journal": case_journal,
+    "sweep_files": case_sweep_files,
+}
 
 
 # ------------------------------------------------------------------------------ the loop
@@ -326,8 +364,12 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", choices=sorted(CASES), action="append")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds before a case hangs")
-    ap.add_argument("--keep", type=Path, default=Path(tempfile.gettempdir()) / "fuzz_failures",
-                    help="where failing cases are saved")
+    ap.add_argument(
+        "--keep",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "fuzz_failures",
+        help="where failing cases are saved",
+    )
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, hard))
@@ -372,32 +414,46 @@ def main() -> int:
                 failures += 1
                 args.keep.mkdir(parents=True, exist_ok=True)
                 where = args.keep / f"{name}-{args.seed}-{i}.txt"
-                where.write_text(f"case {i} of {name} (seed {args.seed}): {outcome}\n{detail}",
-                                 encoding="utf-8")
-                print(f"fuzz: case {i} ({name}) {outcome}; saved {where}\n{detail[-1500:]}",
-                      file=sys.stderr)
+                where.write_text(
+                    f"case {i} of {name} (seed {args.seed}): {outcome}\n{detail}", encoding="utf-8"
+                )
+                print(
+                    f"fuzz: case {i} ({name}) {outcome}; saved {where}\n{detail[-1500:]}",
+                    file=sys.stderr,
+                )
             if (i + 1) % 500 == 0:
-                print(f"fuzz: {i + 1}/{args.cases} cases, {failures} failures, "
-                      f"{time.perf_counter() - t_start:.0f} s", file=sys.stderr)
+                print(
+                    f"fuzz: {i + 1}/{args.cases} cases, {failures} failures, "
+                    f"{time.perf_counter() - t_start:.0f} s",
+                    file=sys.stderr,
+                )
     total = time.perf_counter() - t_start
-    print(f"\n{'category':<14}{'cases':>7}{'accepted':>10}{'refused':>9}{'crashes':>9}"
-          f"{'hangs':>7}{'mean s':>8}{'slowest s':>11}")
+    print(
+        f"\n{'category':<14}{'cases':>7}{'accepted':>10}{'refused':>9}{'crashes':>9}"
+        f"{'hangs':>7}{'mean s':>8}{'slowest s':>11}"
+    )
     for name in names:
         s = stats[name]
         if not s["cases"]:
             continue
-        print(f"{name:<14}{s['cases']:>7.0f}{s['accepted']:>10.0f}{s['refused']:>9.0f}"
-              f"{s['crashes']:>9.0f}{s['hangs']:>7.0f}{s['time'] / s['cases']:>8.3f}"
-              f"{s['slowest']:>11.2f}")
+        print(
+            f"{name:<14}{s['cases']:>7.0f}{s['accepted']:>10.0f}{s['refused']:>9.0f}"
+            f"{s['crashes']:>9.0f}{s['hangs']:>7.0f}{s['time'] / s['cases']:>8.3f}"
+            f"{s['slowest']:>11.2f}"
+        )
     all_cases = sum(s["cases"] for s in stats.values())
-    print(f"{'all':<14}{all_cases:>7.0f}{sum(s['accepted'] for s in stats.values()):>10.0f}"
-          f"{sum(s['refused'] for s in stats.values()):>9.0f}"
-          f"{sum(s['crashes'] for s in stats.values()):>9.0f}"
-          f"{sum(s['hangs'] for s in stats.values()):>7.0f}"
-          f"{total / max(all_cases, 1):>8.3f}{max(s['slowest'] for s in stats.values()):>11.2f}")
-    print(f"\n{all_cases} cases in {total:.0f} s; peak RSS "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB; "
-          f"targets: 0 crashes, 0 hangs: {'met' if not failures else 'NOT met'}")
+    print(
+        f"{'all':<14}{all_cases:>7.0f}{sum(s['accepted'] for s in stats.values()):>10.0f}"
+        f"{sum(s['refused'] for s in stats.values()):>9.0f}"
+        f"{sum(s['crashes'] for s in stats.values()):>9.0f}"
+        f"{sum(s['hangs'] for s in stats.values()):>7.0f}"
+        f"{total / max(all_cases, 1):>8.3f}{max(s['slowest'] for s in stats.values()):>11.2f}"
+    )
+    print(
+        f"\n{all_cases} cases in {total:.0f} s; peak RSS "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB; "
+        f"targets: 0 crashes, 0 hangs: {'met' if not failures else 'NOT met'}"
+    )
     return 1 if failures else 0
 
 

@@ -37,8 +37,9 @@ def digests() -> dict[str, str]:
     for path in shipped():
         scenario = load_scenario(path, theatre)
         for seed in SEEDS:
-            out[f"{path.name} seed {seed}"] = CampaignModel(scenario, theatre,
-                                                            seed=seed).run().digest()
+            out[f"{path.name} seed {seed}"] = (
+                CampaignModel(scenario, theatre, seed=seed).run().digest()
+            )
     return out
 
 

@@ -36,9 +36,11 @@ def main() -> int:
         return 1
     times = [r["runtime_s"] for r in rows if isinstance(r.get("runtime_s"), int | float)]
     failed = sum(r.get("status") == "failed" for r in rows)
-    print(f"{len(rows)} runs ({failed} failed); time per run: mean "
-          f"{statistics.mean(times):.3f} s, median {statistics.median(times):.3f} s, max "
-          f"{max(times):.2f} s; sum {sum(times):.0f} s")
+    print(
+        f"{len(rows)} runs ({failed} failed); time per run: mean "
+        f"{statistics.mean(times):.3f} s, median {statistics.median(times):.3f} s, max "
+        f"{max(times):.2f} s; sum {sum(times):.0f} s"
+    )
     by_worker: dict[object, list[dict]] = {}
     for r in rows:
         by_worker.setdefault(r.get("worker_pid"), []).append(r)
@@ -46,8 +48,10 @@ def main() -> int:
         after = [r.get("worker_rss_mib") for r in mine]
         marks = [m for m in MARKS if m < len(mine)] + [len(mine)]
         shown = ", ".join(f"#{m}: {after[m - 1]}" for m in marks)
-        print(f"worker {pid}: {len(mine)} runs; MiB after run {shown}; peak "
-              f"{mine[-1].get('worker_max_rss_mib')} MiB")
+        print(
+            f"worker {pid}: {len(mine)} runs; MiB after run {shown}; peak "
+            f"{mine[-1].get('worker_max_rss_mib')} MiB"
+        )
     return 0
 
 

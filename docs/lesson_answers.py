@@ -58,27 +58,40 @@ def summary(runs: list[list[PlaceOutcome]]) -> list[str]:
     """Lines for the key places whose date differs on some seed (see the module docstring),
     then a count of those that change hands at the same hour in both futures on every seed."""
     n = len(runs)
-    keys = dict.fromkeys((p.name, p.to_side) for places in runs for p in places
-                         if p.base is not None or p.branch is not None)
+    keys = dict.fromkeys(
+        (p.name, p.to_side)
+        for places in runs
+        for p in places
+        if p.base is not None or p.branch is not None
+    )
     out, same = [], 0
     for name, side in keys:
-        outcomes = [next((p for p in places if (p.name, p.to_side) == (name, side)), None)
-                    for places in runs]
+        outcomes = [
+            next((p for p in places if (p.name, p.to_side) == (name, side)), None)
+            for places in runs
+        ]
         if not any(p and p.differs for p in outcomes):
             same += 1
             continue
         in_base = sum(1 for p in outcomes if p and p.base is not None)
         in_branch = sum(1 for p in outcomes if p and p.branch is not None)
-        shifts = [(p.branch - p.base) / HOUR for p in outcomes
-                  if p and p.base is not None and p.branch is not None]
+        shifts = [
+            (p.branch - p.base) / HOUR
+            for p in outcomes
+            if p and p.base is not None and p.branch is not None
+        ]
         line = f"{name} to {side}: passes in base {in_base}/{n}, branch {in_branch}/{n}"
         if shifts:
-            line += (f"; change median {span(statistics.median(shifts))}, range "
-                     f"{span(min(shifts))} to {span(max(shifts))}")
+            line += (
+                f"; change median {span(statistics.median(shifts))}, range "
+                f"{span(min(shifts))} to {span(max(shifts))}"
+            )
         out.append(line + "\n      by seed: " + "; ".join(_seed(p) for p in outcomes))
     if same:
-        out.append(f"{same} {'other ' if out else ''}key place{'s' if same > 1 else ''}: the "
-                   "same hour in both futures on every seed")
+        out.append(
+            f"{same} {'other ' if out else ''}key place{'s' if same > 1 else ''}: the "
+            "same hour in both futures on every seed"
+        )
     return out
 
 
@@ -120,8 +133,9 @@ def answer(path: Path, seeds: int, theatre: Theatre) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("files", nargs="*", type=Path,
-                    help="branch files (default: examples/lessons/*.yaml)")
+    ap.add_argument(
+        "files", nargs="*", type=Path, help="branch files (default: examples/lessons/*.yaml)"
+    )
     ap.add_argument("--seeds", type=int, default=5, help="seeds 0 to N-1 (default 5)")
     args = ap.parse_args(argv)
     if not 1 <= args.seeds <= 100:

@@ -34,12 +34,21 @@ FRAME_SIZE = (1280, 800)
 
 #: scenario file -> (animation, still frame, the moment the still shows)
 SCENES = {
-    "izium_2022_09.yaml": ("izium_2022_09.gif", "izium_2022_09_frame.png",
-                           datetime(2022, 9, 10, 12, 0)),
-    "izium_2022_03.yaml": ("izium_2022_03.gif", "izium_2022_03_frame.png",
-                           datetime(2022, 3, 28, 12, 0)),
-    "kharkiv_2022_05.yaml": ("kharkiv_2022_05.gif", "kharkiv_2022_05_frame.png",
-                             datetime(2022, 5, 10, 12, 0)),
+    "izium_2022_09.yaml": (
+        "izium_2022_09.gif",
+        "izium_2022_09_frame.png",
+        datetime(2022, 9, 10, 12, 0),
+    ),
+    "izium_2022_03.yaml": (
+        "izium_2022_03.gif",
+        "izium_2022_03_frame.png",
+        datetime(2022, 3, 28, 12, 0),
+    ),
+    "kharkiv_2022_05.yaml": (
+        "kharkiv_2022_05.gif",
+        "kharkiv_2022_05_frame.png",
+        datetime(2022, 5, 10, 12, 0),
+    ),
 }
 
 
@@ -62,8 +71,9 @@ def main() -> int:
         record = CampaignModel(scenario, theatre, seed=0).run()
         digest = record.digest()
         entry = done.get(file, {})
-        current = (entry.get("digest") == digest and (DOCS / gif).exists()
-                   and (DOCS / still).exists())
+        current = (
+            entry.get("digest") == digest and (DOCS / gif).exists() and (DOCS / still).exists()
+        )
         if current and not args.force:
             print(f"{file}: up to date ({gif}, {entry.get('bytes', 0) / 1e6:.1f} MB)")
             continue
@@ -82,8 +92,14 @@ def main() -> int:
                 break
             step = int(step * 1.3) + 1  # fewer frames until it fits
         screenshot(replay, DOCS / still, at, size=FRAME_SIZE)
-        done[file] = {"digest": digest, "gif": gif, "still": still, "hours_per_frame": step,
-                      "frames": -(-replay.hours // step) + 1, "bytes": size}
+        done[file] = {
+            "digest": digest,
+            "gif": gif,
+            "still": still,
+            "hours_per_frame": step,
+            "frames": -(-replay.hours // step) + 1,
+            "bytes": size,
+        }
         MEDIA.write_text(json.dumps(done, indent=1, sort_keys=True) + "\n")
         print(f"{file}: rendered {gif} ({size / 1e6:.2f} MB, one frame per {step} h) and {still}")
     return 1 if args.check and stale else 0

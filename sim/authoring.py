@@ -24,12 +24,16 @@ REPO = Path(__file__).resolve().parent.parent
 
 # ---------------------------------------------------------------------------------- validate
 def validate_main(argv: list[str]) -> int:
-    ap = Parser(prog="run.py validate", description=(
-        "Check scenario files: every field (as a replay does) and the start they describe "
-        "(units on enemy ground, dates outside the scenario, sides without units or bases, "
-        "ground cut off from supply, undeclared source keys, objectives with no route). "
-        "Lists every problem as file:line: field: message. Exit code 2 if any file has an "
-        "error, else 0 (warnings are printed)."))
+    ap = Parser(
+        prog="run.py validate",
+        description=(
+            "Check scenario files: every field (as a replay does) and the start they describe "
+            "(units on enemy ground, dates outside the scenario, sides without units or bases, "
+            "ground cut off from supply, undeclared source keys, objectives with no route). "
+            "Lists every problem as file:line: field: message. Exit code 2 if any file has an "
+            "error, else 0 (warnings are printed)."
+        ),
+    )
     ap.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO.yaml")
     ap.add_argument("--strict", action="store_true", help="treat warnings as errors")
     args = ap.parse_args(argv)
@@ -43,33 +47,49 @@ def validate_main(argv: list[str]) -> int:
             _, problems = check_file(path, theatre)
         except ScenarioError as e:
             print(f"error: {e}", file=sys.stderr, flush=True)
-            print(f"{path}: invalid (fix the field above and validate again: the scenario "
-                  "as a whole is checked once every field is valid)")
+            print(
+                f"{path}: invalid (fix the field above and validate again: the scenario "
+                "as a whole is checked once every field is valid)"
+            )
             failed += 1
             continue
         errors = report(problems, strict=args.strict)
         warnings = len(problems) - errors
-        counts = [f"{n} {w}{'s' if n != 1 else ''}" for n, w in
-                  ((errors, "error"), (warnings, "warning")) if n]
+        counts = [
+            f"{n} {w}{'s' if n != 1 else ''}"
+            for n, w in ((errors, "error"), (warnings, "warning"))
+            if n
+        ]
         sys.stderr.flush()
-        print(f"{path}: {'invalid' if errors else 'valid'}"
-              + (f" ({', '.join(counts)})" if counts else ""), flush=True)
+        print(
+            f"{path}: {'invalid' if errors else 'valid'}"
+            + (f" ({', '.join(counts)})" if counts else ""),
+            flush=True,
+        )
         failed += bool(errors)
     return 2 if failed else 0
 
 
 # ---------------------------------------------------------------------------------- places
 def places_main(argv: list[str]) -> int:
-    ap = Parser(prog="run.py places", description=(
-        "Find places on the map by English, Ukrainian or Russian name, older name (Krasnyi "
-        "Lyman, Artemivsk), misspelling, or position; print each one's id (what a scenario "
-        "writes), names, terrain, population, and its neighbours with the road, railway or "
-        "river crossing on each edge."))
+    ap = Parser(
+        prog="run.py places",
+        description=(
+            "Find places on the map by English, Ukrainian or Russian name, older name (Krasnyi "
+            "Lyman, Artemivsk), misspelling, or position; print each one's id (what a scenario "
+            "writes), names, terrain, population, and its neighbours with the road, railway or "
+            "river crossing on each edge."
+        ),
+    )
     ap.add_argument("query", nargs="*", help="a name, e.g. Izium, Ізюм, Kharkov, izium_s")
-    ap.add_argument("--near", metavar="LAT,LON", help="the places nearest to a position in "
-                    "degrees, e.g. --near 49.21,37.26")
-    ap.add_argument("--limit", type=int, default=5, metavar="N",
-                    help="at most N places (default 5)")
+    ap.add_argument(
+        "--near",
+        metavar="LAT,LON",
+        help="the places nearest to a position in degrees, e.g. --near 49.21,37.26",
+    )
+    ap.add_argument(
+        "--limit", type=int, default=5, metavar="N", help="at most N places (default 5)"
+    )
     ap.add_argument("--brief", action="store_true", help="one line per place, no neighbours")
     args = ap.parse_args(argv)
     from sim import places
@@ -90,26 +110,44 @@ def places_main(argv: list[str]) -> int:
         except ValueError as e:
             raise UsageError(f"--near: {e}") from None
         if places.outside_box(lat, lon):
-            print(f"note: {lat:.4f} N {lon:.4f} E lies outside the map "
-                  "(35.8-38.6 E, 48.5-50.7 N); the nearest places on it:")
-        found = [(n, f"{km:.1f} km {places.bearing(lat, lon, g.nodes[n]['lat'], g.nodes[n]['lon'])}"
-                  " of the position") for n, km in places.nearest(theatre, lat, lon, args.limit)]
+            print(
+                f"note: {lat:.4f} N {lon:.4f} E lies outside the map "
+                "(35.8-38.6 E, 48.5-50.7 N); the nearest places on it:"
+            )
+        found = [
+            (
+                n,
+                f"{km:.1f} km {places.bearing(lat, lon, g.nodes[n]['lat'], g.nodes[n]['lon'])}"
+                " of the position",
+            )
+            for n, km in places.nearest(theatre, lat, lon, args.limit)
+        ]
     else:
         matches = places.search(theatre, query, args.limit)
         if not matches:
-            print(f"no place on the map matches {query!r} (try part of the name, or --near "
-                  "LAT,LON)", file=sys.stderr)
+            print(
+                f"no place on the map matches {query!r} (try part of the name, or --near LAT,LON)",
+                file=sys.stderr,
+            )
             return 1
-        found = [(m.node, f"found by {m.matched!r}" if m.matched not in (
-            m.node, g.nodes[m.node]["name"], g.nodes[m.node]["name_uk"]) else "")
-            for m in matches]
+        found = [
+            (
+                m.node,
+                f"found by {m.matched!r}"
+                if m.matched not in (m.node, g.nodes[m.node]["name"], g.nodes[m.node]["name_uk"])
+                else "",
+            )
+            for m in matches
+        ]
     for i, (node, note) in enumerate(found):
         tail = f"   ({note})" if note else ""
         if args.brief:
             d = g.nodes[node]
             where = places.landmark(theatre, node)
-            print(f"{node:<24} {d['name']} · {d['name_uk']} · {d['terrain']} · "
-                  f"{d['population']:,}" + (f" · {where}" if where else "") + tail)
+            print(
+                f"{node:<24} {d['name']} · {d['name_uk']} · {d['terrain']} · "
+                f"{d['population']:,}" + (f" · {where}" if where else "") + tail
+            )
             continue
         if i:
             print()
@@ -120,15 +158,25 @@ def places_main(argv: list[str]) -> int:
 
 # ---------------------------------------------------------------------------------- preview
 def preview_main(argv: list[str]) -> int:
-    ap = Parser(prog="run.py preview", description=(
-        "Draw the start of a scenario without simulating: who holds what, units (arrivals "
-        "faded, with their date), depots and bases, each order as an arrow to its objective, "
-        "the control regions. The scenario is checked first; its problems are printed."))
+    ap = Parser(
+        prog="run.py preview",
+        description=(
+            "Draw the start of a scenario without simulating: who holds what, units (arrivals "
+            "faded, with their date), depots and bases, each order as an arrow to its objective, "
+            "the control regions. The scenario is checked first; its problems are printed."
+        ),
+    )
     ap.add_argument("scenario", type=Path, metavar="SCENARIO.yaml")
-    ap.add_argument("--out", type=Path, default=None, metavar="FILE.png",
-                    help="PNG to write (default <scenario id>_start.png in the current folder)")
-    ap.add_argument("--size", default="1400x900", metavar="WxH",
-                    help="image size in pixels (default 1400x900)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE.png",
+        help="PNG to write (default <scenario id>_start.png in the current folder)",
+    )
+    ap.add_argument(
+        "--size", default="1400x900", metavar="WxH", help="image size in pixels (default 1400x900)"
+    )
     args = ap.parse_args(argv)
     size = _size(args.size)
     if args.out is not None and args.out.suffix.lower() != ".png":
@@ -143,8 +191,9 @@ def preview_main(argv: list[str]) -> int:
     check_writable(out, "--out")
     report(problems)
     if not all(any(u.side == s for u in scenario.units) for s in ("UA", "RU")):
-        raise UsageError(f"{args.scenario}: cannot draw the start of a scenario without units "
-                         "of both sides")
+        raise UsageError(
+            f"{args.scenario}: cannot draw the start of a scenario without units of both sides"
+        )
     from sim.view.preview import render_preview
 
     render_preview(scenario, theatre, out, size=size, problems=problems)
@@ -154,21 +203,33 @@ def preview_main(argv: list[str]) -> int:
 
 def _size(text: str) -> tuple[int, int]:
     w, sep, h = text.lower().partition("x")
-    if not sep or not w.isdigit() or not h.isdigit() or not (640 <= int(w) <= 8000) \
-            or not (480 <= int(h) <= 8000):
+    if (
+        not sep
+        or not w.isdigit()
+        or not h.isdigit()
+        or not (640 <= int(w) <= 8000)
+        or not (480 <= int(h) <= 8000)
+    ):
         raise UsageError(f"--size {text}: expected WIDTHxHEIGHT between 640x480 and 8000x8000")
     return int(w), int(h)
 
 
 # ---------------------------------------------------------------------------------- schema
 def schema_main(argv: list[str]) -> int:
-    ap = Parser(prog="run.py schema", description=(
-        "Print the JSON Schema of a scenario file (for editors: VS Code's YAML extension or "
-        "any yaml-language-server client completes and checks fields with it), or with "
-        "--markdown the field reference (docs/scenario-reference.md)."))
+    ap = Parser(
+        prog="run.py schema",
+        description=(
+            "Print the JSON Schema of a scenario file (for editors: VS Code's YAML extension or "
+            "any yaml-language-server client completes and checks fields with it), or with "
+            "--markdown the field reference (docs/scenario-reference.md)."
+        ),
+    )
     ap.add_argument("--out", type=Path, default=None, help="write to FILE instead of printing")
-    ap.add_argument("--markdown", action="store_true",
-                    help="the field reference in Markdown instead of the JSON Schema")
+    ap.add_argument(
+        "--markdown",
+        action="store_true",
+        help="the field reference in Markdown instead of the JSON Schema",
+    )
     args = ap.parse_args(argv)
     from sim.scenario.reference import json_schema_text, reference_markdown
 
@@ -190,22 +251,37 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 def new_main(argv: list[str]) -> int:
-    ap = Parser(prog="run.py new", description=(
-        "Start a scenario from the commented template (scenarios/TEMPLATE.yaml): a small "
-        "operation that validates and runs as it is. Then edit it with "
-        "docs/scenario-reference.md, places, preview and validate at hand."))
-    ap.add_argument("name", help="scenario id: lower case letters, digits, underscores "
-                    "(e.g. kupiansk_raid)")
-    ap.add_argument("--out", type=Path, default=None, metavar="FILE.yaml",
-                    help="file to write (default scenarios/NAME.yaml if there is a scenarios "
-                         "folder here, else NAME.yaml)")
+    ap = Parser(
+        prog="run.py new",
+        description=(
+            "Start a scenario from the commented template (scenarios/TEMPLATE.yaml): a small "
+            "operation that validates and runs as it is. Then edit it with "
+            "docs/scenario-reference.md, places, preview and validate at hand."
+        ),
+    )
+    ap.add_argument(
+        "name", help="scenario id: lower case letters, digits, underscores (e.g. kupiansk_raid)"
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE.yaml",
+        help="file to write (default scenarios/NAME.yaml if there is a scenarios "
+        "folder here, else NAME.yaml)",
+    )
     ap.add_argument("--title", default=None, help="the scenario's title")
     args = ap.parse_args(argv)
     if not NAME.match(args.name):
-        raise UsageError(f"{args.name!r}: a scenario name is lower case letters, digits and "
-                         "underscores, starting with a letter (e.g. kupiansk_raid)")
-    out = args.out or (Path("scenarios") / f"{args.name}.yaml" if Path("scenarios").is_dir()
-                       else Path(f"{args.name}.yaml"))
+        raise UsageError(
+            f"{args.name!r}: a scenario name is lower case letters, digits and "
+            "underscores, starting with a letter (e.g. kupiansk_raid)"
+        )
+    out = args.out or (
+        Path("scenarios") / f"{args.name}.yaml"
+        if Path("scenarios").is_dir()
+        else Path(f"{args.name}.yaml")
+    )
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise UsageError(f"--out {out}: expected a .yaml file name")
     if out.exists():
@@ -216,8 +292,10 @@ def new_main(argv: list[str]) -> int:
     from sim.scenario.reference import TEMPLATE_FILE, new_scenario_text
 
     out.write_text(new_scenario_text(args.name, args.title, out), encoding="utf-8")
-    print(f"wrote {out} (from {TEMPLATE_FILE.relative_to(REPO)}); next: edit it, then\n"
-          f"  python run.py validate {out}\n"
-          f"  python run.py preview {out} --out {args.name}_start.png\n"
-          f"  python run.py {out} --headless")
+    print(
+        f"wrote {out} (from {TEMPLATE_FILE.relative_to(REPO)}); next: edit it, then\n"
+        f"  python run.py validate {out}\n"
+        f"  python run.py preview {out} --out {args.name}_start.png\n"
+        f"  python run.py {out} --headless"
+    )
     return 0

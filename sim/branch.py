@@ -49,8 +49,9 @@ class ChangeError(ValueError):
 
 
 # ---------------------------------------------------------------------------------- snapshot
-def run_to(model: CampaignModel, hour: int,
-           progress: Callable[[int, int], None] | None = None) -> CampaignModel:
+def run_to(
+    model: CampaignModel, hour: int, progress: Callable[[int, int], None] | None = None
+) -> CampaignModel:
     """Step `model` until `hour` hours have been simulated (its record then ends with the
     frame of that hour); returns the model. `progress(done, hour)` is called after each step."""
     if not 0 <= hour <= model.scenario.hours:
@@ -95,9 +96,20 @@ def _shared(model: CampaignModel) -> dict[int, Any]:
         memo[id(obj)] = obj
 
     th = model.theatre
-    for obj in (th, th.graph, model.graph, model.edges, model.node_ids, model.node_index,
-                model.node_xy, model.node_area, model.initial_held, model.weights,
-                model.params, *model.side_params.values()):
+    for obj in (
+        th,
+        th.graph,
+        model.graph,
+        model.edges,
+        model.node_ids,
+        model.node_index,
+        model.node_xy,
+        model.node_area,
+        model.initial_held,
+        model.weights,
+        model.params,
+        *model.side_params.values(),
+    ):
         share(obj)
     _share_tree(model.scenario, share)
     rec = model.record
@@ -121,13 +133,20 @@ def _share_tree(obj: Any, share: Callable[[Any], None]) -> None:
             _share_tree(value, share)
     elif isinstance(obj, list | dict | tuple):
         share(obj)
-        for value in (obj.values() if isinstance(obj, dict) else obj):
+        for value in obj.values() if isinstance(obj, dict) else obj:
             _share_tree(value, share)
 
 
 # ---------------------------------------------------------------------------------- changes
-def _whatif(m: CampaignModel, text: str, *, unit=None, node: str | None = None,
-            side: str | None = None, target: str | None = None) -> str:
+def _whatif(
+    m: CampaignModel,
+    text: str,
+    *,
+    unit=None,
+    node: str | None = None,
+    side: str | None = None,
+    target: str | None = None,
+) -> str:
     m.log("whatif", text=f"What if: {text}", unit=unit, node=node, side=side, target=target)
     return text
 
@@ -141,8 +160,10 @@ def _unit(m: CampaignModel, uid: str):
     if m.unit_gone(uid):
         raise ChangeError(f"unit {uid!r} has already left the map (surrendered or disbanded)")
     spec = next(u for u in m.scenario.units if u.id == uid)
-    raise ChangeError(f"unit {uid!r} is not on the map yet at {m.now.day} {m.now:%b %H:%M} "
-                      f"(it arrives {spec.arrives.day} {spec.arrives:%b %H:%M})")
+    raise ChangeError(
+        f"unit {uid!r} is not on the map yet at {m.now.day} {m.now:%b %H:%M} "
+        f"(it arrives {spec.arrives.day} {spec.arrives:%b %H:%M})"
+    )
 
 
 def _bridge(m: CampaignModel, cid: str):
@@ -162,8 +183,9 @@ def _with_parameter(m: CampaignModel, name: str, value: Any, side: str | None) -
     if side is not None and side not in SIDES:
         raise ChangeError(f"side {side!r}: expected UA or RU")
     if side is not None and name not in DOCTRINE_PARAMETERS:
-        raise ChangeError(f"{name} is not a doctrine parameter, so it is the same for both "
-                          "sides: leave out side:")
+        raise ChangeError(
+            f"{name} is not a doctrine parameter, so it is the same for both sides: leave out side:"
+        )
 
     def with_value(p: Parameters) -> Parameters:
         try:
@@ -200,30 +222,41 @@ def scale_unit(m: CampaignModel, uid: str, factor: float) -> str:
     A weakened unit has lost them: they count as destroyed, and its strength fraction falls.
     The record's facts of the unit give the grown establishment as its starting holdings."""
     if not 0 < factor <= MAX_SCALE or factor == 1:
-        raise ChangeError(f"factor {factor}: expected more than 0 and at most {MAX_SCALE:g}, "
-                          "not 1")
+        raise ChangeError(f"factor {factor}: expected more than 0 and at most {MAX_SCALE:g}, not 1")
     unit = _unit(m, uid)
     before = unit.equipment.copy()
     unit.equipment = np.round(before * factor)
     if factor > 1:
         unit.initial = np.round(unit.initial * factor)
-        m.record.units = [{**u, "initial": [int(x) for x in unit.initial]} if u["id"] == uid
-                          else u for u in m.record.units]  # a new list: the base's is shared
+        m.record.units = [
+            {**u, "initial": [int(x) for x in unit.initial]} if u["id"] == uid else u
+            for u in m.record.units
+        ]  # a new list: the base's is shared
     else:
         unit.lost = unit.lost + (before - unit.equipment)
     m.positions_changed()
     word = "reinforced" if factor > 1 else "weakened"
-    return _whatif(m, f"{unit.name} {word} to {factor:.0%} ({int(before[PERSONNEL]):,} -> "
-                      f"{int(unit.equipment[PERSONNEL]):,} personnel)", unit=unit, node=unit.node)
+    return _whatif(
+        m,
+        f"{unit.name} {word} to {factor:.0%} ({int(before[PERSONNEL]):,} -> "
+        f"{int(unit.equipment[PERSONNEL]):,} personnel)",
+        unit=unit,
+        node=unit.node,
+    )
 
 
 def _retask(m: CampaignModel, uid: str, task: Task, objectives: list[str]):
     unit = _unit(m, uid)
     if unit.morale < m.params_of(unit.side).withdraw_morale:
-        raise ChangeError(f"{unit.name}'s morale ({unit.morale:.0%}) is below its breaking "
-                          "point: its own rules take it back whatever its orders")
-    if objectives and objectives[0] != unit.node and plan_route(
-            unit, objectives[0], m, fighting=task == Task.ATTACK) is None:
+        raise ChangeError(
+            f"{unit.name}'s morale ({unit.morale:.0%}) is below its breaking "
+            "point: its own rules take it back whatever its orders"
+        )
+    if (
+        objectives
+        and objectives[0] != unit.node
+        and plan_route(unit, objectives[0], m, fighting=task == Task.ATTACK) is None
+    ):
         raise ChangeError(f"{unit.name} has no route to {m.place_name(objectives[0])}")
     doctrine.assign_task(unit, m, task, objectives)
     m.positions_changed()
@@ -234,16 +267,18 @@ def hold_unit(m: CampaignModel, uid: str) -> str:
     """The unit holds where it stands now (task hold, at the place it last passed if it was on
     the road). Its side's later orders and its commander's decisions still apply to it."""
     unit = _retask(m, uid, Task.HOLD, [])
-    return _whatif(m, f"{unit.name} is ordered to hold at {m.place_name(unit.node)}",
-                   unit=unit, node=unit.node)
+    return _whatif(
+        m, f"{unit.name} is ordered to hold at {m.place_name(unit.node)}", unit=unit, node=unit.node
+    )
 
 
 def release_unit(m: CampaignModel, uid: str) -> str:
     """The unit becomes a reserve where it stands (task reserve): its commander commits it
     where the line breaks or an attack succeeds (docs/model.md, "Plans and commanders")."""
     unit = _retask(m, uid, Task.RESERVE, [])
-    return _whatif(m, f"{unit.name} is released to its commander as a reserve", unit=unit,
-                   node=unit.node)
+    return _whatif(
+        m, f"{unit.name} is released to its commander as a reserve", unit=unit, node=unit.node
+    )
 
 
 def give_objective(m: CampaignModel, uid: str, task: str, objectives: list[str]) -> str:
@@ -258,8 +293,13 @@ def give_objective(m: CampaignModel, uid: str, task: str, objectives: list[str])
             raise ChangeError(f"no place {node!r} on the map")
     unit = _retask(m, uid, Task(task), list(objectives))
     names = " then ".join(m.place_name(n) for n in objectives)
-    return _whatif(m, f"{unit.name} is ordered to {task} {names}", unit=unit, node=unit.node,
-                   target=objectives[-1])
+    return _whatif(
+        m,
+        f"{unit.name} is ordered to {task} {names}",
+        unit=unit,
+        node=unit.node,
+        target=objectives[-1],
+    )
 
 
 def destroy_bridge(m: CampaignModel, cid: str) -> str:
@@ -279,8 +319,10 @@ def save_bridge(m: CampaignModel, cid: str) -> str:
     c = _bridge(m, cid)
     state = m.world.crossings[cid]
     if state != CrossingState.INTACT:
-        raise ChangeError(f"{c.name} is already {state.value} at {m.now.day} {m.now:%b %H:%M}: "
-                          "branch from an earlier hour")
+        raise ChangeError(
+            f"{c.name} is already {state.value} at {m.now.day} {m.now:%b %H:%M}: "
+            "branch from an earlier hour"
+        )
     m.world.indestructible.add(cid)
     return _whatif(m, f"{c.name} cannot be destroyed", node=c.u, target=cid)
 
@@ -294,11 +336,25 @@ def set_withdrawal(m: CampaignModel, side: str, on: bool) -> str:
 
 
 # ---------------------------------------------------------------------------------- as data
-CHANGE_KINDS = ("parameter", "strength", "hold", "release", "attack", "move",
-                "destroy_bridge", "save_bridge", "withdrawal")
+CHANGE_KINDS = (
+    "parameter",
+    "strength",
+    "hold",
+    "release",
+    "attack",
+    "move",
+    "destroy_bridge",
+    "save_bridge",
+    "withdrawal",
+)
 #: The extra fields each kind takes (required ones first; `side` is optional).
-CHANGE_FIELDS = {"parameter": ("value", "side"), "strength": ("factor",), "attack": ("to",),
-                 "move": ("to",), "withdrawal": ("on",)}
+CHANGE_FIELDS = {
+    "parameter": ("value", "side"),
+    "strength": ("factor",),
+    "attack": ("to",),
+    "move": ("to",),
+    "withdrawal": ("on",),
+}
 
 
 class Change(BaseModel):
@@ -340,8 +396,11 @@ class Change(BaseModel):
     def _one_kind(self) -> Change:
         given = [k for k in CHANGE_KINDS if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("a change gives exactly one of " + ", ".join(CHANGE_KINDS)
-                             + (f" (got {', '.join(given)})" if given else ""))
+            raise ValueError(
+                "a change gives exactly one of "
+                + ", ".join(CHANGE_KINDS)
+                + (f" (got {', '.join(given)})" if given else "")
+            )
         kind = given[0]
         allowed = CHANGE_FIELDS.get(kind, ())
         for extra in ("value", "side", "factor", "to", "on"):
@@ -408,15 +467,25 @@ class Checkpoints:
     `every_h` simulated hours as it goes, so that reaching an earlier hour later costs at most
     `every_h` steps. Used by the viewer's what-if panel (a branch from the hour on screen)."""
 
-    def __init__(self, scenario: Scenario, theatre, params: Parameters | None = None,
-                 seed: int = 0, every_h: int = 24):
+    def __init__(
+        self,
+        scenario: Scenario,
+        theatre,
+        params: Parameters | None = None,
+        seed: int = 0,
+        every_h: int = 24,
+    ):
         self.scenario, self.theatre, self.params, self.seed = scenario, theatre, params, seed
         self.every_h = every_h
         self._saved: dict[int, CampaignModel] = {}
         self._head: CampaignModel | None = None
 
-    def model_at(self, hour: int, progress: Callable[[int, int], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> CampaignModel | None:
+    def model_at(
+        self,
+        hour: int,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> CampaignModel | None:
         """A new model at the end of `hour` (None if `cancelled()` turned true on the way).
         `progress(done, hour)` reports the steps."""
         if self._head is None:

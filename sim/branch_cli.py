@@ -33,46 +33,77 @@ def _when(text: str) -> datetime:
         t = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected a date and time like 2022-09-10T12:00, got {text[:40]!r}") from None
+            f"expected a date and time like 2022-09-10T12:00, got {text[:40]!r}"
+        ) from None
     if t.tzinfo is not None:
         raise argparse.ArgumentTypeError(
-            f"{text[:40]!r}: times are Kyiv local time, written without a UTC offset")
+            f"{text[:40]!r}: times are Kyiv local time, written without a UTC offset"
+        )
     return t
 
 
 def _size(text: str) -> tuple[int, int]:
     w, sep, h = text.lower().partition("x")
     ok = sep and all(x.isascii() and x.isdigit() and len(x) < 6 for x in (w, h))
-    if not ok or not (MIN_SIZE[0] <= int(w) <= MAX_SIZE[0]
-                      and MIN_SIZE[1] <= int(h) <= MAX_SIZE[1]):
+    if not ok or not (
+        MIN_SIZE[0] <= int(w) <= MAX_SIZE[0] and MIN_SIZE[1] <= int(h) <= MAX_SIZE[1]
+    ):
         raise argparse.ArgumentTypeError(
             f"expected WIDTHxHEIGHT from {MIN_SIZE[0]}x{MIN_SIZE[1]} to "
-            f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, got {text[:40]!r}")
+            f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, got {text[:40]!r}"
+        )
     return int(w), int(h)
 
 
 def _parser(prog: str, writes: bool) -> argparse.ArgumentParser:
-    ap = Parser(prog=prog, description="Replay a what-if branch (docs/lessons.md): the base "
-                "run and the branch, compared.")
+    ap = Parser(
+        prog=prog,
+        description="Replay a what-if branch (docs/lessons.md): the base "
+        "run and the branch, compared.",
+    )
     ap.add_argument("file", type=Path, help="branch file, e.g. examples/lessons/*.yaml")
     if writes:
-        ap.add_argument("--headless", action="store_true",
-                        help="no window: print the differences and write the runs")
-        ap.add_argument("--out", type=Path, default=None,
-                        help="output folder (default runs/<branch file name>)")
-        ap.add_argument("--record", type=Path, metavar="FILE.gif|FILE.mp4",
-                        help="render both futures to an animation, without a window")
-        ap.add_argument("--replace", action="store_true",
-                        help="write over another what-if's files in --out")
-    ap.add_argument("--split", action="store_true",
-                    help="base and branch side by side (default: one map, the branch drawn "
-                         "over the base)")
-    ap.add_argument("--screenshot", type=Path, metavar="FILE.png",
-                    help="render one frame (at --at) to a PNG, without a window")
-    ap.add_argument("--at", type=_when, metavar="YYYY-MM-DDTHH:MM",
-                    help="time of the --screenshot frame (default: the end)")
-    ap.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH",
-                    help="window or export size in pixels (default 1280x800)")
+        ap.add_argument(
+            "--headless",
+            action="store_true",
+            help="no window: print the differences and write the runs",
+        )
+        ap.add_argument(
+            "--out", type=Path, default=None, help="output folder (default runs/<branch file name>)"
+        )
+        ap.add_argument(
+            "--record",
+            type=Path,
+            metavar="FILE.gif|FILE.mp4",
+            help="render both futures to an animation, without a window",
+        )
+        ap.add_argument(
+            "--replace", action="store_true", help="write over another what-if's files in --out"
+        )
+    ap.add_argument(
+        "--split",
+        action="store_true",
+        help="base and branch side by side (default: one map, the branch drawn over the base)",
+    )
+    ap.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="FILE.png",
+        help="render one frame (at --at) to a PNG, without a window",
+    )
+    ap.add_argument(
+        "--at",
+        type=_when,
+        metavar="YYYY-MM-DDTHH:MM",
+        help="time of the --screenshot frame (default: the end)",
+    )
+    ap.add_argument(
+        "--size",
+        type=_size,
+        default=(1280, 800),
+        metavar="WxH",
+        help="window or export size in pixels (default 1280x800)",
+    )
     return ap
 
 
@@ -108,10 +139,15 @@ def _main(argv: list[str], writes: bool) -> int:
     record = getattr(args, "record", None)
     if record and record.suffix.lower() not in (".gif", ".mp4"):
         raise UsageError(f"--record {record}: expected a .gif or .mp4 file name")
-    if record and record.suffix.lower() == ".gif" and (
-            args.size[0] > MAX_GIF_SIZE[0] or args.size[1] > MAX_GIF_SIZE[1]):
-        raise UsageError(f"--size {args.size[0]}x{args.size[1]}: a GIF is at most "
-                         f"{MAX_GIF_SIZE[0]}x{MAX_GIF_SIZE[1]}; use .mp4 for larger")
+    if (
+        record
+        and record.suffix.lower() == ".gif"
+        and (args.size[0] > MAX_GIF_SIZE[0] or args.size[1] > MAX_GIF_SIZE[1])
+    ):
+        raise UsageError(
+            f"--size {args.size[0]}x{args.size[1]}: a GIF is at most "
+            f"{MAX_GIF_SIZE[0]}x{MAX_GIF_SIZE[1]}; use .mp4 for larger"
+        )
     if record:
         from sim.view.app import MissingExtra, check_export
 
@@ -130,14 +166,18 @@ def _main(argv: list[str], writes: bool) -> int:
     b = load_branch(args.file, theatre)
     s = b.scenario
     if args.at and not s.start <= args.at <= s.end:
-        raise UsageError(f"--at {args.at:%Y-%m-%dT%H:%M}: outside the scenario "
-                         f"({s.start:%Y-%m-%dT%H:%M} to {s.end:%Y-%m-%dT%H:%M})")
+        raise UsageError(
+            f"--at {args.at:%Y-%m-%dT%H:%M}: outside the scenario "
+            f"({s.start:%Y-%m-%dT%H:%M} to {s.end:%Y-%m-%dT%H:%M})"
+        )
     exporting = bool(record or args.screenshot)
     window = not (getattr(args, "headless", False) or exporting)
     if window and not display_available():
         if not writes:
-            raise UsageError("no display available to show the branch (use --screenshot "
-                             "FILE.png, or python run.py branch FILE --headless)")
+            raise UsageError(
+                "no display available to show the branch (use --screenshot "
+                "FILE.png, or python run.py branch FILE --headless)"
+            )
         print("No display available: replaying headless.", file=sys.stderr)
         window = False
     out = (args.out or Path("runs") / args.file.stem) if writes else None
@@ -163,9 +203,13 @@ def _main(argv: list[str], writes: bool) -> int:
 
 def _identity(b) -> dict:
     """What makes two what-ifs the same: the scenario, seed, parameters, hour and changes."""
-    return {"scenario": b.scenario.id, "seed": b.spec.seed, "hour": b.hour,
-            "parameters": dict(sorted(b.spec.parameters.items())),
-            "changes": [ch.as_yaml() for ch in b.changes]}
+    return {
+        "scenario": b.scenario.id,
+        "seed": b.spec.seed,
+        "hour": b.hour,
+        "parameters": dict(sorted(b.spec.parameters.items())),
+        "changes": [ch.as_yaml() for ch in b.changes],
+    }
 
 
 def _free(out: Path, b, replace: bool) -> None:
@@ -182,15 +226,19 @@ def _free(out: Path, b, replace: bool) -> None:
     except (OSError, ValueError, AttributeError):
         same = False
     if not same:
-        raise UsageError(f"{out}: holds another what-if's files ({', '.join(others)}); choose "
-                         "another --out, or add --replace to overwrite them")
+        raise UsageError(
+            f"{out}: holds another what-if's files ({', '.join(others)}); choose "
+            "another --out, or add --replace to overwrite them"
+        )
 
 
 def _print(b, texts: list[str], futures) -> None:
     s = b.scenario
     print(f"{b.spec.title}")
-    print(f"  {s.title}, seed {b.spec.seed}; the branch at {b.when.day} {b.when:%b %Y %H:%M} "
-          f"(hour {b.hour} of {s.hours})")
+    print(
+        f"  {s.title}, seed {b.spec.seed}; the branch at {b.when.day} {b.when:%b %Y %H:%M} "
+        f"(hour {b.hour} of {s.hours})"
+    )
     if b.spec.context:
         print(f"  Context: {b.spec.context}")
     if b.spec.question:
@@ -212,15 +260,24 @@ def _write(out: Path, b, texts, futures, records: dict, comparisons: dict) -> li
         write_run(rec, out / name)
         write_comparison(comparisons[name], out / name / "history_comparison.csv")
         written.append(f"{name}/")
-    summary = {"identity": _identity(b), "title": b.spec.title, "question": b.spec.question,
-               "context": b.spec.context,
-               "source": b.spec.source, "scenario": b.scenario.id, "seed": b.spec.seed,
-               "at": b.when.isoformat(timespec="minutes"), "hour": b.hour,
-               "changes": [ch.as_yaml() for ch in b.changes], "what_if": texts,
-               "differences": futures.lines(),
-               "fidelity": {k: c.score for k, c in comparisons.items()}}
-    (out / "whatif.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
-                                     encoding="utf-8")
+    summary = {
+        "identity": _identity(b),
+        "title": b.spec.title,
+        "question": b.spec.question,
+        "context": b.spec.context,
+        "source": b.spec.source,
+        "scenario": b.scenario.id,
+        "seed": b.spec.seed,
+        "at": b.when.isoformat(timespec="minutes"),
+        "hour": b.hour,
+        "changes": [ch.as_yaml() for ch in b.changes],
+        "what_if": texts,
+        "differences": futures.lines(),
+        "fidelity": {k: c.score for k, c in comparisons.items()},
+    }
+    (out / "whatif.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     written.append("whatif.json")
     return written
 
@@ -231,21 +288,35 @@ def _show(args, b, base, alt, texts, futures, comparisons, record) -> int:
 
     s = b.scenario
     base_replay = Replay.from_run(base, b.theatre, s, comparisons["base"])
-    view = BranchView(b.spec.title, b.hour, b.when, list(b.changes), texts,
-                      Replay.from_run(alt, b.theatre, s, comparisons["branch"]), futures,
-                      question=b.spec.question)
+    view = BranchView(
+        b.spec.title,
+        b.hour,
+        b.when,
+        list(b.changes),
+        texts,
+        Replay.from_run(alt, b.theatre, s, comparisons["branch"]),
+        futures,
+        question=b.spec.question,
+    )
     mode = "split" if args.split else "overlay"
     try:
         if args.screenshot:
-            screenshot(base_replay, args.screenshot, args.at or s.end, size=args.size,
-                       branch=view, mode=mode)
+            screenshot(
+                base_replay,
+                args.screenshot,
+                args.at or s.end,
+                size=args.size,
+                branch=view,
+                mode=mode,
+            )
             print(f"wrote {args.screenshot}")
         elif record:
             record_video(base_replay, record, size=args.size, branch=view, mode=mode)
             print(f"wrote {record}")
         else:
-            brancher = Brancher(s, b.theatre, b.params, b.spec.seed, base_record=base,
-                                scenario_path=b.scenario_path)
+            brancher = Brancher(
+                s, b.theatre, b.params, b.spec.seed, base_record=base, scenario_path=b.scenario_path
+            )
             play(base_replay, size=args.size, brancher=brancher, branch=view, mode=mode)
     except MissingExtra as e:
         raise UsageError(str(e)) from None

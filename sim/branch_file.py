@@ -61,19 +61,20 @@ class BranchFile(BaseModel):
     source: str = Field("", description="where the context comes from")
     scenario: str = Field(min_length=1, description="the base scenario, relative to this file")
     seed: int = Field(0, ge=0, le=2**32 - 1)
-    at: datetime | None = Field(None, description="the branch time (on the hour), Kyiv local "
-                                "time")
+    at: datetime | None = Field(None, description="the branch time (on the hour), Kyiv local time")
     hour: int | None = Field(None, ge=0, description="or: hours after the scenario's start")
-    parameters: dict[str, Any] = Field(default_factory=dict,
-                                       description="parameter values for both runs")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="parameter values for both runs"
+    )
     changes: list[Change] = Field(min_length=1)
 
     @field_validator("at")
     @classmethod
     def _local(cls, v: datetime | None) -> datetime | None:
         if v is not None and v.tzinfo is not None:
-            raise ValueError(f"times are Kyiv local time, written without a UTC offset (got "
-                             f"{v.isoformat()})")
+            raise ValueError(
+                f"times are Kyiv local time, written without a UTC offset (got {v.isoformat()})"
+            )
         return v
 
 
@@ -112,8 +113,12 @@ def _tree(text: str, file: str) -> Any:
         p = yaml_problem(file, e)
         raise ScenarioError(file, p.message, p.line) from None
     if not isinstance(root, dict):
-        raise ScenarioError(file, "expected a mapping of branch fields (title, scenario, at, "
-                            "changes, ...) at the top level", 1)
+        raise ScenarioError(
+            file,
+            "expected a mapping of branch fields (title, scenario, at, "
+            "changes, ...) at the top level",
+            1,
+        )
     return root
 
 
@@ -123,8 +128,9 @@ def _plain(node: Any) -> Any:
     if isinstance(node, list):
         return [_plain(v) for v in node]
     if type(node).__name__ == "TimeStamp":  # keeping a UTC offset, so that it is refused
-        return datetime(node.year, node.month, node.day, node.hour, node.minute, node.second,
-                        tzinfo=node.tzinfo)
+        return datetime(
+            node.year, node.month, node.day, node.hour, node.minute, node.second, tzinfo=node.tzinfo
+        )
     return node
 
 
@@ -165,8 +171,10 @@ def load_branch(path: str | Path, theatre: Theatre) -> Branch:
     except (OSError, ValueError):  # a name the file system refuses (too long, a NUL byte)
         found = False
     if not found:
-        raise err(("scenario",), f"no scenario file {spec.scenario} (a path relative to this "
-                                 "file's folder)")
+        raise err(
+            ("scenario",),
+            f"no scenario file {spec.scenario} (a path relative to this file's folder)",
+        )
     scenario = load_scenario(scenario_path, theatre)
     try:
         params = scenario.parameters_with(spec.parameters)
@@ -174,31 +182,36 @@ def load_branch(path: str | Path, theatre: Theatre) -> Branch:
         name = str(e.errors()[0]["loc"][0])
         raise err(("parameters", name), e.errors()[0]["msg"]) from None
     hour = _hour(spec, scenario, err)
-    changes = [_checked(ch, i, scenario, theatre, params, err)
-               for i, ch in enumerate(spec.changes)]
+    changes = [_checked(ch, i, scenario, theatre, params, err) for i, ch in enumerate(spec.changes)]
     return Branch(file, spec, scenario_path, scenario, theatre, params, hour, changes, root)
 
 
 def _hour(spec: BranchFile, s: Scenario, err: Callable) -> int:
     if (spec.at is None) == (spec.hour is None):
-        raise err(("at",) if spec.at else (), "give the branch time as at: (a date and time) "
-                  "or hour: (hours after the start), one of them")
+        raise err(
+            ("at",) if spec.at else (),
+            "give the branch time as at: (a date and time) "
+            "or hour: (hours after the start), one of them",
+        )
     if spec.at is not None:
         if spec.at.minute or spec.at.second:
             raise err(("at",), f"{spec.at:%Y-%m-%dT%H:%M}: expected a time on the hour")
         if not s.start <= spec.at < s.end:
-            raise err(("at",), f"{spec.at:%Y-%m-%dT%H:%M} is outside the scenario "
-                               f"({s.start:%Y-%m-%dT%H:%M} to {s.end:%Y-%m-%dT%H:%M}, "
-                               "the end excluded)")
+            raise err(
+                ("at",),
+                f"{spec.at:%Y-%m-%dT%H:%M} is outside the scenario "
+                f"({s.start:%Y-%m-%dT%H:%M} to {s.end:%Y-%m-%dT%H:%M}, "
+                "the end excluded)",
+            )
         return int((spec.at - s.start) / HOUR)
     if spec.hour >= s.hours:
-        raise err(("hour",), f"{spec.hour}: the scenario has {s.hours} hours (0 to "
-                             f"{s.hours - 1})")
+        raise err(("hour",), f"{spec.hour}: the scenario has {s.hours} hours (0 to {s.hours - 1})")
     return spec.hour
 
 
-def _checked(ch: Change, i: int, s: Scenario, theatre: Theatre, params: Parameters,
-             err: Callable) -> Change:
+def _checked(
+    ch: Change, i: int, s: Scenario, theatre: Theatre, params: Parameters, err: Callable
+) -> Change:
     """A change checked against the scenario and the map (places resolved to node ids)."""
     loc = ("changes", i, ch.kind)
     units = [u.id for u in s.units]
@@ -218,11 +231,15 @@ def _checked(ch: Change, i: int, s: Scenario, theatre: Theatre, params: Paramete
         if ch.subject not in Parameters.model_fields:
             close = difflib.get_close_matches(ch.subject, list(Parameters.model_fields), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise err(loc, f"no model parameter {ch.subject!r}{hint}; python run.py params "
-                           "lists them")
+            raise err(
+                loc, f"no model parameter {ch.subject!r}{hint}; python run.py params lists them"
+            )
         if ch.side is not None and ch.subject not in DOCTRINE_PARAMETERS:
-            raise err(("changes", i, "side"), f"{ch.subject} is not a doctrine parameter, so "
-                                              "it is the same for both sides: leave out side:")
+            raise err(
+                ("changes", i, "side"),
+                f"{ch.subject} is not a doctrine parameter, so "
+                "it is the same for both sides: leave out side:",
+            )
         try:
             Parameters(**{**params.model_dump(), ch.subject: ch.value})
         except ValidationError as e:
@@ -239,8 +256,9 @@ def _checked(ch: Change, i: int, s: Scenario, theatre: Theatre, params: Paramete
 
 
 # ---------------------------------------------------------------------------------- running
-def simulate(b: Branch, progress: Callable[[str, int, int], None] | None = None
-             ) -> tuple[RunRecord, RunRecord, list[str]]:
+def simulate(
+    b: Branch, progress: Callable[[str, int, int], None] | None = None
+) -> tuple[RunRecord, RunRecord, list[str]]:
     """Run the base to the branch hour, copy it, make the changes on the copy, and run both
     to the end. Returns (base record, branch record, the changes in words). A change that
     cannot be made at that hour raises ScenarioError at its line. `progress(stage, done,
@@ -266,9 +284,19 @@ def simulate(b: Branch, progress: Callable[[str, int, int], None] | None = None
 
 
 # ---------------------------------------------------------------------------------- writing
-def branch_text(*, title: str, scenario: Path, seed: int, when: datetime,
-                changes: list[Change], out: Path, question: str = "", context: str = "",
-                source: str = "", parameters: dict[str, Any] | None = None) -> str:
+def branch_text(
+    *,
+    title: str,
+    scenario: Path,
+    seed: int,
+    when: datetime,
+    changes: list[Change],
+    out: Path,
+    question: str = "",
+    context: str = "",
+    source: str = "",
+    parameters: dict[str, Any] | None = None,
+) -> str:
     """The YAML text of a branch file written to `out` (the scenario path relative to it)."""
     try:
         rel = Path(_relative(scenario.resolve(), out.resolve().parent))
@@ -278,8 +306,7 @@ def branch_text(*, title: str, scenario: Path, seed: int, when: datetime,
     for key, value in (("question", question), ("context", context), ("source", source)):
         if value:
             data[key] = value
-    data.update({"scenario": rel.as_posix(), "seed": seed,
-                 "at": when.strftime("%Y-%m-%dT%H:%M")})
+    data.update({"scenario": rel.as_posix(), "seed": seed, "at": when.strftime("%Y-%m-%dT%H:%M")})
     if parameters:
         data["parameters"] = dict(parameters)
     data["changes"] = [ch.as_yaml() for ch in changes]
@@ -288,8 +315,10 @@ def branch_text(*, title: str, scenario: Path, seed: int, when: datetime,
     y.sort_base_mapping_type_on_output = False  # keep the fields in the order above
     buf = io.StringIO()
     y.dump(data, buf)
-    head = ("# A what-if branch (docs/lessons.md): python run.py branch THIS_FILE\n"
-            "# or python run.py view THIS_FILE\n")
+    head = (
+        "# A what-if branch (docs/lessons.md): python run.py branch THIS_FILE\n"
+        "# or python run.py view THIS_FILE\n"
+    )
     return head + buf.getvalue().replace(f"at: '{data['at']}'", f"at: {data['at']}")
 
 

@@ -82,8 +82,9 @@ def check_loaded(loaded: ScenarioFile, theatre: Theatre) -> list[Problem]:
     return check_scenario(loaded.scenario, theatre, loaded.root, loaded.file, loaded.text)
 
 
-def check_scenario(scenario: Scenario, theatre: Theatre, root: Any, file: str,
-                   text: str = "") -> list[Problem]:
+def check_scenario(
+    scenario: Scenario, theatre: Theatre, root: Any, file: str, text: str = ""
+) -> list[Problem]:
     """Every problem with a resolved scenario. `root` is the YAML tree from `parse_scenario`
     (for line numbers); `text` the file's text (for source keys cited in comments)."""
     from sim.model import CampaignModel  # the start state is the model's own
@@ -100,12 +101,12 @@ def check_scenario(scenario: Scenario, theatre: Theatre, root: Any, file: str,
             _routes(scenario, theatre, model, found)
         finally:
             model.release()
-    return sorted(found.problems, key=lambda p: (p.line is None, p.line or 0, p.path,
-                                                 p.severity, p.message))
+    return sorted(
+        found.problems, key=lambda p: (p.line is None, p.line or 0, p.path, p.severity, p.message)
+    )
 
 
-def report(problems: list[Problem], *, strict: bool = False, stream: IO[str] | None = None
-           ) -> int:
+def report(problems: list[Problem], *, strict: bool = False, stream: IO[str] | None = None) -> int:
     """Print problems one a line (``error: ...`` / ``warning: ...``); returns how many count
     as errors (warnings too when `strict`)."""
     stream = stream or sys.stderr
@@ -124,8 +125,11 @@ def check_before_run(loaded: ScenarioFile, theatre: Theatre) -> None:
     errors = report(problems)
     path = loaded.file
     if errors:
-        raise ChecksFailed(path, f"{errors} error{'s' if errors > 1 else ''} (listed above; "
-                           f"python run.py validate {path} explains each)")
+        raise ChecksFailed(
+            path,
+            f"{errors} error{'s' if errors > 1 else ''} (listed above; "
+            f"python run.py validate {path} explains each)",
+        )
 
 
 # --------------------------------------------------------------------------------- helpers
@@ -177,16 +181,27 @@ def _sides(s: Scenario, found: _Found) -> None:
     """Each side has units and a base; units belong to a declared side."""
     for side in SIDES:
         if not _units_of(s, side):
-            found.add("error", ("units",), f"no {side} units: each side needs at least one "
-                      "(is the file cut off?)")
+            found.add(
+                "error",
+                ("units",),
+                f"no {side} units: each side needs at least one (is the file cut off?)",
+            )
         depots = [d for d in s.depots if d.side == side]
         loc = ("depots",) if s.depots else ()
         if not depots:
-            found.add("error", loc, f"{side} has no depot and no base: its units are never in "
-                      f"supply (add a depot of kind: base in its rear)")
+            found.add(
+                "error",
+                loc,
+                f"{side} has no depot and no base: its units are never in "
+                f"supply (add a depot of kind: base in its rear)",
+            )
         elif not any(d.kind == "base" for d in depots):
-            found.add("warning", loc, f"{side} has depots but no base (kind: base): every "
-                      f"{side} depot then counts as a base, and none can ever be cut off")
+            found.add(
+                "warning",
+                loc,
+                f"{side} has depots but no base (kind: base): every "
+                f"{side} depot then counts as a base, and none can ever be cut off",
+            )
         if side not in s.sides and _units_of(s, side):
             found.add("warning", ("sides",), f"{side} has units but no entry under sides:")
 
@@ -199,29 +214,46 @@ def _dates(s: Scenario, found: _Found) -> None:
         if u.arrives is None:
             continue
         if u.arrives >= s.end:
-            found.add("warning", ("units", i, "arrives"), f"{_fmt(u.arrives)} is at or after "
-                      f"the end: the unit never arrives ({span})")
+            found.add(
+                "warning",
+                ("units", i, "arrives"),
+                f"{_fmt(u.arrives)} is at or after the end: the unit never arrives ({span})",
+            )
         elif u.arrives <= s.start:
-            found.add("warning", ("units", i, "arrives"), f"{_fmt(u.arrives)} is not after the "
-                      f"start: it arrives in the first hour; leave arrives: out for a unit on "
-                      f"the map at the start ({span})")
+            found.add(
+                "warning",
+                ("units", i, "arrives"),
+                f"{_fmt(u.arrives)} is not after the "
+                f"start: it arrives in the first hour; leave arrives: out for a unit on "
+                f"the map at the start ({span})",
+            )
     for key, field, what in (("orders", "start", "order"), ("events", "at", "event")):
         for i, item in enumerate(getattr(s, key)):
             t = getattr(item, field, None)
             if not isinstance(t, datetime):
                 continue
             if t >= s.end:
-                found.add("warning", (key, i, field), f"{_fmt(t)} is at or after the end: "
-                          f"the {what} never takes effect ({span})")
+                found.add(
+                    "warning",
+                    (key, i, field),
+                    f"{_fmt(t)} is at or after the end: the {what} never takes effect ({span})",
+                )
             elif t < s.start:
-                found.add("warning", (key, i, field), f"{_fmt(t)} is before the start: the "
-                          f"{what} takes effect at the start ({span})")
+                found.add(
+                    "warning",
+                    (key, i, field),
+                    f"{_fmt(t)} is before the start: the {what} takes effect at the start ({span})",
+                )
     for i, h in enumerate(s.history):
         for field in ("date", "until"):
             t = getattr(h, field, None)
             if isinstance(t, datetime) and (t.date() < s.start.date() or t.date() > s.end.date()):
-                found.add("warning", ("history", i, field), f"{t:%Y-%m-%d} is outside the "
-                          f"scenario ({span}): the run cannot be scored against it")
+                found.add(
+                    "warning",
+                    ("history", i, field),
+                    f"{t:%Y-%m-%d} is outside the "
+                    f"scenario ({span}): the run cannot be scored against it",
+                )
 
 
 def _strings(node: Any, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
@@ -258,7 +290,7 @@ def comment_of(line: str) -> str:
         elif ch in "'\"" and (i == 0 or line[i - 1] in " :[{,-"):
             quote = ch
         elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
-            return line[i + 1:]
+            return line[i + 1 :]
     return ""
 
 
@@ -288,18 +320,24 @@ def _source_keys(s: Scenario, root: Any, text: str, found: _Found) -> None:
         if key in declared:
             continue
         if loc is None:
-            found.add("error", (), f"comment cites [{key}], which sources: does not declare",
-                      line=line)
+            found.add(
+                "error", (), f"comment cites [{key}], which sources: does not declare", line=line
+            )
             continue
         where, _ = _where(root, loc)
         if bracketed and where is not None:  # the line of the citation inside a long text
-            line = next((n for n in range(where, len(lines) + 1)
-                         if f"[{key}]" in lines[n - 1]), where)
+            line = next(
+                (n for n in range(where, len(lines) + 1) if f"[{key}]" in lines[n - 1]), where
+            )
         if bracketed:
             found.add("error", loc, f"cites [{key}], which sources: does not declare", line=line)
         else:
-            found.add("warning", loc, f"starts by citing {key}, which sources: does not declare "
-                      "(declare it, or write it differently if it is not a source key)")
+            found.add(
+                "warning",
+                loc,
+                f"starts by citing {key}, which sources: does not declare "
+                "(declare it, or write it differently if it is not a source key)",
+            )
 
 
 def _start_positions(s: Scenario, theatre: Theatre, model: Any, found: _Found) -> None:
@@ -311,26 +349,42 @@ def _start_positions(s: Scenario, theatre: Theatre, model: Any, found: _Found) -
         if u.arrives is None:
             at_start.setdefault(u.at, set()).add(u.side)
             if declared[u.at] != u.side:
-                found.add("warning", ("units", i, "at"), f"{_name(theatre, u.at)} is held by "
-                          f"{declared[u.at]} at the start ({why[u.at]}): the {u.side} unit takes "
-                          f"it at the start; if that is meant, list it under control: nodes: "
-                          f"{u.side}")
+                found.add(
+                    "warning",
+                    ("units", i, "at"),
+                    f"{_name(theatre, u.at)} is held by "
+                    f"{declared[u.at]} at the start ({why[u.at]}): the {u.side} unit takes "
+                    f"it at the start; if that is meant, list it under control: nodes: "
+                    f"{u.side}",
+                )
         elif start_control[u.at] != u.side:
-            found.add("warning", ("units", i, "at"), f"arrives at {_name(theatre, u.at)}, held "
-                      f"by {start_control[u.at]} at the start: unless {u.side} takes it by "
-                      f"{_fmt(u.arrives)}, the unit arrives behind the enemy's line")
+            found.add(
+                "warning",
+                ("units", i, "at"),
+                f"arrives at {_name(theatre, u.at)}, held "
+                f"by {start_control[u.at]} at the start: unless {u.side} takes it by "
+                f"{_fmt(u.arrives)}, the unit arrives behind the enemy's line",
+            )
     contested = set()
     for i, u in enumerate(s.units):
         if u.arrives is None and len(at_start[u.at]) > 1 and u.at not in contested:
             contested.add(u.at)
-            found.add("warning", ("units", i, "at"), f"units of both sides stand at "
-                      f"{_name(theatre, u.at)} at the start; the model gives the place to "
-                      f"{start_control[u.at]} (the side listed last)")
+            found.add(
+                "warning",
+                ("units", i, "at"),
+                f"units of both sides stand at "
+                f"{_name(theatre, u.at)} at the start; the model gives the place to "
+                f"{start_control[u.at]} (the side listed last)",
+            )
     for i, d in enumerate(s.depots):
         if start_control[d.at] != d.side:
-            found.add("warning", ("depots", i, "at"), f"{_name(theatre, d.at)} is held by "
-                      f"{start_control[d.at]} at the start: this {d.side} {d.kind} supplies "
-                      f"nothing until {d.side} takes the place")
+            found.add(
+                "warning",
+                ("depots", i, "at"),
+                f"{_name(theatre, d.at)} is held by "
+                f"{start_control[d.at]} at the start: this {d.side} {d.kind} supplies "
+                f"nothing until {d.side} takes the place",
+            )
 
 
 def declared_control(s: Scenario, theatre: Theatre) -> tuple[dict[str, str], dict[str, str]]:
@@ -364,22 +418,38 @@ def _supply_reach(s: Scenario, model: Any, found: _Found) -> None:
         if not cut:
             continue
         enemy = other(side)
-        for part in sorted(nx.connected_components(g.subgraph(cut)),
-                           key=lambda c: (-len(c), min(c))):
+        for part in sorted(
+            nx.connected_components(g.subgraph(cut)), key=lambda c: (-len(c), min(c))
+        ):
             places = sorted(part, key=lambda n: (-g.nodes[n]["population"], n))
             names = ", ".join(g.nodes[n]["name"] for n in places)
-            units = sorted(u.id for u in s.units if u.side == side and u.arrives is None
-                           and u.at in part)
+            units = sorted(
+                u.id for u in s.units if u.side == side and u.arrives is None and u.at in part
+            )
             borders = any(model.world.control[nb] == enemy for n in part for nb in g.neighbors(n))
-            stand = (f" ({', '.join(units)} stand{'s' if len(units) == 1 else ''} there, cut "
-                     "off from supply)") if units else ""
-            what = (f"The model hands the empty ones to {enemy} as a pocket, ring by ring from "
-                    "the first hour" if borders else "Nothing there is supplied")
-            found.add("warning", loc, f"{len(part)} place{'s' if len(part) > 1 else ''} {side} "
-                      f"holds at the start cannot be reached from any {side} base or depot "
-                      f"through {side}-held ground: {names}{stand}. {what}. Add a base or "
-                      f"depot in reach, or change control: so that they join {side}'s "
-                      "supplied ground")
+            stand = (
+                (
+                    f" ({', '.join(units)} stand{'s' if len(units) == 1 else ''} there, cut "
+                    "off from supply)"
+                )
+                if units
+                else ""
+            )
+            what = (
+                f"The model hands the empty ones to {enemy} as a pocket, ring by ring from "
+                "the first hour"
+                if borders
+                else "Nothing there is supplied"
+            )
+            found.add(
+                "warning",
+                loc,
+                f"{len(part)} place{'s' if len(part) > 1 else ''} {side} "
+                f"holds at the start cannot be reached from any {side} base or depot "
+                f"through {side}-held ground: {names}{stand}. {what}. Add a base or "
+                f"depot in reach, or change control: so that they join {side}'s "
+                "supplied ground",
+            )
 
 
 def _routes(s: Scenario, theatre: Theatre, model: Any, found: _Found) -> None:
@@ -390,10 +460,14 @@ def _routes(s: Scenario, theatre: Theatre, model: Any, found: _Found) -> None:
     bridgeable = tuple(c.value for c in CrossingState if c.bridgeable)
     g = theatre.graph
     specs = {u.id: u for u in s.units}
-    destroyed = [(e.at, e.target) for e in s.events
-                 if e.kind == "destroy_bridge" and e.probability >= 1.0 and e.target]
-    order_idx = sorted(range(len(s.orders)),
-                       key=lambda i: (getattr(s.orders[i], "start", None) or s.start, i))
+    destroyed = [
+        (e.at, e.target)
+        for e in s.events
+        if e.kind == "destroy_bridge" and e.probability >= 1.0 and e.target
+    ]
+    order_idx = sorted(
+        range(len(s.orders)), key=lambda i: (getattr(s.orders[i], "start", None) or s.start, i)
+    )
     position = {u.id: u.at for u in s.units}
     for i in order_idx:
         order = s.orders[i]
@@ -409,19 +483,32 @@ def _routes(s: Scenario, theatre: Theatre, model: Any, found: _Found) -> None:
                 if objective not in g:
                     continue
                 legs = [*[v for v in getattr(order, "via", []) or [] if v in g], objective]
-                missing = _no_route(g, model, here, legs, spec.engineers, gone, passable,
-                                    bridgeable)
+                missing = _no_route(
+                    g, model, here, legs, spec.engineers, gone, passable, bridgeable
+                )
                 if missing:
-                    found.add("warning", ("orders", i, *loc), f"{uid} has no route from "
-                              f"{_name(theatre, here)} to {_name(theatre, objective)}"
-                              f"{missing}")
+                    found.add(
+                        "warning",
+                        ("orders", i, *loc),
+                        f"{uid} has no route from "
+                        f"{_name(theatre, here)} to {_name(theatre, objective)}"
+                        f"{missing}",
+                    )
                 here = objective
             position[uid] = here
 
 
-def _no_route(g, model, start: str, legs: list[str], engineers: bool, gone: set[str],
-              passable: tuple, bridgeable: tuple) -> str:
-    """"" if a route runs start -> legs in order; else why not (for the message)."""
+def _no_route(
+    g,
+    model,
+    start: str,
+    legs: list[str],
+    engineers: bool,
+    gone: set[str],
+    passable: tuple,
+    bridgeable: tuple,
+) -> str:
+    """ "" if a route runs start -> legs in order; else why not (for the message)."""
 
     def state(cid: str) -> str:
         return "destroyed" if cid in gone else model.world.crossings[cid].value
@@ -448,13 +535,20 @@ def _no_route(g, model, start: str, legs: list[str], engineers: bool, gone: set[
                 cid = g.edges[a, b].get("crossing")
                 if cid is not None and usable(a, b, g.edges[a, b]) is None:
                     c = model.theatre.crossings[cid]
-                    what = ("its bridge is destroyed" if state(cid) == "destroyed"
-                            else "no bridge or ford there")
-                    blocked.append(f"the {c.river} between {g.nodes[a]['name']} and "
-                                   f"{g.nodes[b]['name']} ({what})")
+                    what = (
+                        "its bridge is destroyed"
+                        if state(cid) == "destroyed"
+                        else "no bridge or ford there"
+                    )
+                    blocked.append(
+                        f"the {c.river} between {g.nodes[a]['name']} and "
+                        f"{g.nodes[b]['name']} ({what})"
+                    )
             via = f" (via {g.nodes[leg]['name']})" if leg != legs[-1] else ""
-            return (f"{via}: the way crosses {'; '.join(dict.fromkeys(blocked))}. Give the "
-                    "unit engineers: true (it bridges rivers with pontoons), add a via: "
-                    "over a bridge, or pick an objective on this bank")
+            return (
+                f"{via}: the way crosses {'; '.join(dict.fromkeys(blocked))}. Give the "
+                "unit engineers: true (it bridges rivers with pontoons), add a via: "
+                "over a bridge, or pick an objective on this bank"
+            )
         here = leg
     return ""

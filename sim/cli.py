@@ -52,8 +52,18 @@ from sim.params import Parameters, parse_set_option
 from sim.safe_io import FileProblem
 from sim.scenario import MAX_DAYS, MAX_PROBLEMS, ScenarioError, load_scenario, read_scenario
 
-__all__ = ["COMMANDS", "EXIT_BAD_INPUT", "MAX_GIF_SIZE", "MAX_SIZE", "Parser", "UsageError",
-           "default_out", "display_available", "main", "parameters_markdown"]
+__all__ = [
+    "COMMANDS",
+    "EXIT_BAD_INPUT",
+    "MAX_GIF_SIZE",
+    "MAX_SIZE",
+    "Parser",
+    "UsageError",
+    "default_out",
+    "display_available",
+    "main",
+    "parameters_markdown",
+]
 
 REPO = Path(__file__).resolve().parent.parent
 #: Longest default run folder name; beyond it the changed parameters are given by a hash.
@@ -64,8 +74,10 @@ MAX_FOLDER_NAME = 100
 def _overview() -> str:
     """The list of commands for --help: each command's first docstring line."""
     width = max(len(n) for n in [*COMMANDS, "SCENARIO.yaml"])
-    lines = ["commands (python run.py COMMAND --help for each one's options):",
-             f"  {'SCENARIO.yaml':<{width + 2}}Replay a scenario (options: run.py --help)"]
+    lines = [
+        "commands (python run.py COMMAND --help for each one's options):",
+        f"  {'SCENARIO.yaml':<{width + 2}}Replay a scenario (options: run.py --help)",
+    ]
     for name, fn in COMMANDS.items():
         summary = ((fn.__doc__ or "").strip().splitlines() or [""])[0].rstrip(".")
         lines.append(f"  {name:<{width + 2}}{summary}")
@@ -73,46 +85,90 @@ def _overview() -> str:
 
 
 def _replay_parser() -> argparse.ArgumentParser:
-    ap = Parser(prog="run.py", usage="python run.py SCENARIO.yaml [options]\n"
-                "       python run.py COMMAND [options]",
-                description=textwrap.fill(
-                    "Replay a scenario, in a window or headless, and write its files "
-                    "(runs/<scenario>_seed<N>/ unless --out).", 92) + "\n\n" + _overview(),
-                formatter_class=argparse.RawDescriptionHelpFormatter,
-                epilog=textwrap.fill(
-                    "Needs: the base install for replays and --screenshot; the video extra "
-                    "for --record (pip install -e \".[video]\"); sweep and compare: the sweep "
-                    "extra (pip install -e \".[sweep]\"). Docs: README.md, docs/viewer.md, "
-                    "docs/sweeps.md.", 92))
+    ap = Parser(
+        prog="run.py",
+        usage="python run.py SCENARIO.yaml [options]\n       python run.py COMMAND [options]",
+        description=textwrap.fill(
+            "Replay a scenario, in a window or headless, and write its files "
+            "(runs/<scenario>_seed<N>/ unless --out).",
+            92,
+        )
+        + "\n\n"
+        + _overview(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=textwrap.fill(
+            "Needs: the base install for replays and --screenshot; the video extra "
+            'for --record (pip install -e ".[video]"); sweep and compare: the sweep '
+            'extra (pip install -e ".[sweep]"). Docs: README.md, docs/viewer.md, '
+            "docs/sweeps.md.",
+            92,
+        ),
+    )
     ap.add_argument("scenario", help="scenario YAML file, e.g. scenarios/izium_2022_09.yaml")
     ap.add_argument("--headless", action="store_true", help="no window: print and write files")
-    ap.add_argument("--seed", type=seed_value, default=0,
-                    help=f"random seed, 0 to {MAX_SEED} (default 0)")
-    ap.add_argument("--set", dest="overrides", action="append", default=[],
-                    metavar="NAME=VALUE",
-                    help="override a model parameter (repeatable; `params` lists them)")
-    ap.add_argument("--out", type=folder_value, default=None,
-                    help="output folder (default runs/<scenario>_seed<N> under the current "
-                         "folder, plus +name=value for each parameter --set changes)")
-    ap.add_argument("--replace", action="store_true",
-                    help="let --out overwrite a folder that holds another run's files")
-    ap.add_argument("--compare", action="store_true",
-                    help="compare the run with the scenario's history: block and write "
-                         "history_comparison.csv")
-    ap.add_argument("--record", type=Path, metavar="FILE.gif|FILE.mp4",
-                    help="render the whole replay to an animation, without a window (needs "
-                         "the video extra)")
-    ap.add_argument("--screenshot", type=Path, metavar="FILE.png",
-                    help="render one frame (at --at) to a PNG, without a window")
-    ap.add_argument("--at", type=time_value, metavar="YYYY-MM-DDTHH:MM",
-                    help="time of the --screenshot frame, Kyiv local time (default: the end)")
-    ap.add_argument("--size", type=size_value, default=(1280, 800), metavar="WxH",
-                    help=f"window or export size in pixels (default 1280x800; at most "
-                         f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, a GIF {MAX_GIF_SIZE[0]}x"
-                         f"{MAX_GIF_SIZE[1]})")
-    ap.add_argument("--max-days", type=days_value, default=MAX_DAYS, metavar="DAYS",
-                    help=f"longest scenario accepted (default {MAX_DAYS} days: a run keeps "
-                         "every hour in memory); raise it knowingly")
+    ap.add_argument(
+        "--seed", type=seed_value, default=0, help=f"random seed, 0 to {MAX_SEED} (default 0)"
+    )
+    ap.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a model parameter (repeatable; `params` lists them)",
+    )
+    ap.add_argument(
+        "--out",
+        type=folder_value,
+        default=None,
+        help="output folder (default runs/<scenario>_seed<N> under the current "
+        "folder, plus +name=value for each parameter --set changes)",
+    )
+    ap.add_argument(
+        "--replace",
+        action="store_true",
+        help="let --out overwrite a folder that holds another run's files",
+    )
+    ap.add_argument(
+        "--compare",
+        action="store_true",
+        help="compare the run with the scenario's history: block and write history_comparison.csv",
+    )
+    ap.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE.gif|FILE.mp4",
+        help="render the whole replay to an animation, without a window (needs the video extra)",
+    )
+    ap.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="FILE.png",
+        help="render one frame (at --at) to a PNG, without a window",
+    )
+    ap.add_argument(
+        "--at",
+        type=time_value,
+        metavar="YYYY-MM-DDTHH:MM",
+        help="time of the --screenshot frame, Kyiv local time (default: the end)",
+    )
+    ap.add_argument(
+        "--size",
+        type=size_value,
+        default=(1280, 800),
+        metavar="WxH",
+        help=f"window or export size in pixels (default 1280x800; at most "
+        f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, a GIF {MAX_GIF_SIZE[0]}x"
+        f"{MAX_GIF_SIZE[1]})",
+    )
+    ap.add_argument(
+        "--max-days",
+        type=days_value,
+        default=MAX_DAYS,
+        metavar="DAYS",
+        help=f"longest scenario accepted (default {MAX_DAYS} days: a run keeps "
+        "every hour in memory); raise it knowingly",
+    )
     return ap
 
 
@@ -127,8 +183,7 @@ def _params_for(scenario, overrides: list[str]) -> Parameters:
         err = e.errors()[0]
         name = ".".join(str(x) for x in err["loc"])
         given = values.get(name, "?")
-        where = f"--set {name}={given}" if name in values else \
-            f"{scenario.id}: parameters.{name}"
+        where = f"--set {name}={given}" if name in values else f"{scenario.id}: parameters.{name}"
         raise UsageError(f"{where}: {err['msg'].removeprefix('Value error, ')}") from None
 
 
@@ -173,11 +228,16 @@ def replay(argv: list[str]) -> int:
     args = _replay_parser().parse_args(argv)
     if args.record and args.record.suffix.lower() not in (".gif", ".mp4"):
         raise UsageError(f"--record {args.record}: expected a .gif or .mp4 file name")
-    if args.record and args.record.suffix.lower() == ".gif" and (
-            args.size[0] > MAX_GIF_SIZE[0] or args.size[1] > MAX_GIF_SIZE[1]):
-        raise UsageError(f"--size {args.size[0]}x{args.size[1]}: a GIF is at most "
-                         f"{MAX_GIF_SIZE[0]}x{MAX_GIF_SIZE[1]} (it keeps every frame in "
-                         "memory); use .mp4 for larger")
+    if (
+        args.record
+        and args.record.suffix.lower() == ".gif"
+        and (args.size[0] > MAX_GIF_SIZE[0] or args.size[1] > MAX_GIF_SIZE[1])
+    ):
+        raise UsageError(
+            f"--size {args.size[0]}x{args.size[1]}: a GIF is at most "
+            f"{MAX_GIF_SIZE[0]}x{MAX_GIF_SIZE[1]} (it keeps every frame in "
+            "memory); use .mp4 for larger"
+        )
     if args.screenshot and args.screenshot.suffix.lower() != ".png":
         raise UsageError(f"--screenshot {args.screenshot}: expected a .png file name")
     if args.at and not args.screenshot:
@@ -190,8 +250,10 @@ def replay(argv: list[str]) -> int:
     scenario = loaded.scenario
     params = _params_for(scenario, args.overrides)
     if args.at and not scenario.start <= args.at <= scenario.end:
-        raise UsageError(f"--at {args.at:%Y-%m-%dT%H:%M}: outside the scenario "
-                         f"({scenario.start:%Y-%m-%dT%H:%M} to {scenario.end:%Y-%m-%dT%H:%M})")
+        raise UsageError(
+            f"--at {args.at:%Y-%m-%dT%H:%M}: outside the scenario "
+            f"({scenario.start:%Y-%m-%dT%H:%M} to {scenario.end:%Y-%m-%dT%H:%M})"
+        )
     exporting = bool(args.record or args.screenshot)
     window = not (args.headless or exporting)
     if window and not display_available():
@@ -217,8 +279,7 @@ def replay(argv: list[str]) -> int:
         raise UsageError(f"{out / odd[0]}: is not a file; a run cannot be written there")
     other = folder_holds_other_run(out, run_identity(scenario.id, args.seed, params))
     if other and not args.replace:
-        raise UsageError(f"{out}: {other}; choose another --out, or add --replace to "
-                         "overwrite it")
+        raise UsageError(f"{out}: {other}; choose another --out, or add --replace to overwrite it")
     from sim.checks import check_before_run
     from sim.model import CampaignModel
 
@@ -258,8 +319,11 @@ def _view(args, record, theatre, scenario, comparison) -> int:
         else:
             from sim.view.whatif_job import Brancher
 
-            play(replay, size=args.size,
-                 brancher=Brancher.for_record(record, scenario, theatre, args.scenario))
+            play(
+                replay,
+                size=args.size,
+                brancher=Brancher.for_record(record, scenario, theatre, args.scenario),
+            )
     except MissingExtra as e:
         raise UsageError(str(e)) from None
     return 0
@@ -268,12 +332,17 @@ def _view(args, record, theatre, scenario, comparison) -> int:
 # ---------------------------------------------------------------------------- subcommands
 def parameters_markdown() -> str:
     """docs/parameters.md: the table of every parameter (generated; a test keeps it current)."""
-    lines = ["# Model parameters", "",
-             "Generated by `python run.py params --markdown > docs/parameters.md`. Every one can",
-             "be set with `--set name=value`, in a scenario's `parameters:` block, or in a sweep,",
-             "within its range (a finite number; values outside are refused before a run).",
-             "How each enters the rules: docs/model.md.", "",
-             "| name | default | unit | range | meaning and source |", "|---|---|---|---|---|"]
+    lines = [
+        "# Model parameters",
+        "",
+        "Generated by `python run.py params --markdown > docs/parameters.md`. Every one can",
+        "be set with `--set name=value`, in a scenario's `parameters:` block, or in a sweep,",
+        "within its range (a finite number; values outside are refused before a run).",
+        "How each enters the rules: docs/model.md.",
+        "",
+        "| name | default | unit | range | meaning and source |",
+        "|---|---|---|---|---|",
+    ]
     for name, default, unit, meaning in Parameters.describe():
         lines.append(f"| `{name}` | {default} | {unit} | {Parameters.bounds(name)} | {meaning} |")
     return "\n".join(lines) + "\n"
@@ -281,10 +350,16 @@ def parameters_markdown() -> str:
 
 def list_params(argv: list[str]) -> int:
     """List every model parameter: default, unit, range and meaning."""
-    ap = Parser(prog="run.py params", description="List every model parameter with its "
-                "default, unit, allowed range and meaning (set one with --set NAME=VALUE).")
-    ap.add_argument("--markdown", action="store_true",
-                    help="print docs/parameters.md (a Markdown table) instead")
+    ap = Parser(
+        prog="run.py params",
+        description="List every model parameter with its "
+        "default, unit, allowed range and meaning (set one with --set NAME=VALUE).",
+    )
+    ap.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print docs/parameters.md (a Markdown table) instead",
+    )
     args = ap.parse_args(argv)
     if args.markdown:
         print(parameters_markdown(), end="")
@@ -298,8 +373,12 @@ def list_params(argv: list[str]) -> int:
 def render_map(argv: list[str]) -> int:
     """Render the theatre (the map alone) to a PNG."""
     ap = Parser(prog="run.py map", description="Render the theatre to a PNG.")
-    ap.add_argument("--out", type=folder_value, default=Path("runs") / "theatre.png",
-                    help="PNG to write (default runs/theatre.png under the current folder)")
+    ap.add_argument(
+        "--out",
+        type=folder_value,
+        default=Path("runs") / "theatre.png",
+        help="PNG to write (default runs/theatre.png under the current folder)",
+    )
     args = ap.parse_args(argv)
     if args.out.suffix.lower() != ".png":
         raise UsageError(f"--out {args.out}: expected a .png file name")
@@ -316,19 +395,44 @@ def render_map(argv: list[str]) -> int:
 
 def view_run(argv: list[str]) -> int:
     """Replay a saved run folder in the viewer, without re-simulating."""
-    ap = Parser(prog="run.py view", description="Replay a saved run (runs/<id>_seed<N>), in a "
-                "window or to a PNG, without re-simulating.")
+    ap = Parser(
+        prog="run.py view",
+        description="Replay a saved run (runs/<id>_seed<N>), in a "
+        "window or to a PNG, without re-simulating.",
+    )
     ap.add_argument("run_dir", type=folder_value, help="a folder written by a replay")
-    ap.add_argument("--scenario", type=Path, default=None,
-                    help="scenario file (default scenarios/<scenario id of the run>.yaml)")
-    ap.add_argument("--screenshot", type=Path, metavar="FILE.png",
-                    help="render one frame (at --at) to a PNG, without a window")
-    ap.add_argument("--at", type=time_value, metavar="YYYY-MM-DDTHH:MM",
-                    help="time of the --screenshot frame, Kyiv local time (default: the end)")
-    ap.add_argument("--size", type=size_value, default=(1280, 800), metavar="WxH",
-                    help="window or screenshot size in pixels (default 1280x800)")
-    ap.add_argument("--max-days", type=days_value, default=MAX_DAYS, metavar="DAYS",
-                    help=f"longest scenario accepted (default {MAX_DAYS} days)")
+    ap.add_argument(
+        "--scenario",
+        type=Path,
+        default=None,
+        help="scenario file (default scenarios/<scenario id of the run>.yaml)",
+    )
+    ap.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="FILE.png",
+        help="render one frame (at --at) to a PNG, without a window",
+    )
+    ap.add_argument(
+        "--at",
+        type=time_value,
+        metavar="YYYY-MM-DDTHH:MM",
+        help="time of the --screenshot frame, Kyiv local time (default: the end)",
+    )
+    ap.add_argument(
+        "--size",
+        type=size_value,
+        default=(1280, 800),
+        metavar="WxH",
+        help="window or screenshot size in pixels (default 1280x800)",
+    )
+    ap.add_argument(
+        "--max-days",
+        type=days_value,
+        default=MAX_DAYS,
+        metavar="DAYS",
+        help=f"longest scenario accepted (default {MAX_DAYS} days)",
+    )
     args = ap.parse_args(argv)
     if args.screenshot and args.screenshot.suffix.lower() != ".png":
         raise UsageError(f"--screenshot {args.screenshot}: expected a .png file name")
@@ -336,8 +440,10 @@ def view_run(argv: list[str]) -> int:
         raise UsageError("--at goes with --screenshot")
     check_writable(args.screenshot, "--screenshot")
     if not (args.run_dir / "frames.json.gz").is_file():
-        raise UsageError(f"{args.run_dir}: no frames.json.gz here (write one with a replay: "
-                         "python run.py SCENARIO.yaml --headless --out DIR)")
+        raise UsageError(
+            f"{args.run_dir}: no frames.json.gz here (write one with a replay: "
+            "python run.py SCENARIO.yaml --headless --out DIR)"
+        )
     from sim.report import read_frames
 
     saved = read_frames(args.run_dir)  # checked: the scenario id is a plain name
@@ -346,11 +452,13 @@ def view_run(argv: list[str]) -> int:
     from sim.view.app import Replay, play, screenshot
 
     theatre = build_theatre()
-    scenario = load_scenario(args.scenario or REPO / "scenarios" / f"{scenario_id}.yaml",
-                             theatre, max_days=args.max_days)
+    scenario = load_scenario(
+        args.scenario or REPO / "scenarios" / f"{scenario_id}.yaml", theatre, max_days=args.max_days
+    )
     if scenario.id != scenario_id:
-        raise UsageError(f"{args.scenario}: scenario {scenario.id!r}, but the run is of "
-                         f"{scenario_id!r}")
+        raise UsageError(
+            f"{args.scenario}: scenario {scenario.id!r}, but the run is of {scenario_id!r}"
+        )
     replay = Replay.from_saved(saved, args.run_dir, theatre, scenario)
     if args.screenshot:
         screenshot(replay, args.screenshot, args.at or scenario.end, size=args.size)
@@ -358,9 +466,17 @@ def view_run(argv: list[str]) -> int:
     elif display_available():
         from sim.view.whatif_job import Brancher
 
-        play(replay, size=args.size, brancher=Brancher.for_saved(
-            args.run_dir, replay, scenario, theatre,
-            args.scenario or REPO / "scenarios" / f"{scenario_id}.yaml"))
+        play(
+            replay,
+            size=args.size,
+            brancher=Brancher.for_saved(
+                args.run_dir,
+                replay,
+                scenario,
+                theatre,
+                args.scenario or REPO / "scenarios" / f"{scenario_id}.yaml",
+            ),
+        )
     else:
         raise UsageError("no display available to show the run (use --screenshot FILE.png)")
     return 0
@@ -368,13 +484,21 @@ def view_run(argv: list[str]) -> int:
 
 def whatif(argv: list[str]) -> int:
     """The standard what-if table of a scenario (sim/whatif.py)."""
-    ap = Parser(prog="run.py whatif",
-                description="Run the scenario's standard counterfactuals and compare each "
-                            "with the baseline (docs/whatif.md).")
+    ap = Parser(
+        prog="run.py whatif",
+        description="Run the scenario's standard counterfactuals and compare each "
+        "with the baseline (docs/whatif.md).",
+    )
     ap.add_argument("scenario", type=Path)
     ap.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
-    ap.add_argument("--set", dest="overrides", action="append", default=[],
-                    metavar="NAME=VALUE", help="override a model parameter (repeatable)")
+    ap.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a model parameter (repeatable)",
+    )
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = ap.parse_args(argv)
     if not 1 <= args.seeds <= 100:
@@ -384,8 +508,10 @@ def whatif(argv: list[str]) -> int:
     theatre = build_theatre()
     scenario = load_scenario(args.scenario, theatre)
     if scenario.whatif is None:
-        raise UsageError(f"{args.scenario}: no whatif: block (it names the key town, bridge "
-                         "and attack the standard what-ifs vary; docs/whatif.md)")
+        raise UsageError(
+            f"{args.scenario}: no whatif: block (it names the key town, bridge "
+            "and attack the standard what-ifs vary; docs/whatif.md)"
+        )
     params = _params_for(scenario, args.overrides)
     from sim import whatif as wi
 
@@ -464,23 +590,40 @@ def view(argv: list[str]) -> int:
 
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
-    "params": list_params, "map": render_map, "view": view, "sweep": sweep,
-    "compare": compare_runs, "whatif": whatif, "validate": validate, "places": places,
-    "preview": preview, "schema": schema, "new": new, "branch": branch}
+    "params": list_params,
+    "map": render_map,
+    "view": view,
+    "sweep": sweep,
+    "compare": compare_runs,
+    "whatif": whatif,
+    "validate": validate,
+    "places": places,
+    "preview": preview,
+    "schema": schema,
+    "new": new,
+    "branch": branch,
+}
 
 
 def _unknown_command(word: str) -> UsageError | None:
     """A first argument that is neither a command nor a file that could be a scenario: a
     typo'd command (`sweeps`) is named as one, not read as a missing scenario file."""
-    if word.startswith("-") or Path(word).exists() or Path(word).suffix or "/" in word \
-            or os.sep in word:
+    if (
+        word.startswith("-")
+        or Path(word).exists()
+        or Path(word).suffix
+        or "/" in word
+        or os.sep in word
+    ):
         return None
     close = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.6)
     hint = f"did you mean {close[0]}? " if close else ""
     if not close and (REPO / "scenarios" / f"{word}.yaml").is_file():
         hint = f"did you mean scenarios/{word}.yaml? "
-    return UsageError(f"{word!r} is not a command or a scenario file; {hint}commands: "
-                      f"{', '.join(COMMANDS)} (or give a SCENARIO.yaml; see run.py --help)")
+    return UsageError(
+        f"{word!r} is not a command or a scenario file; {hint}commands: "
+        f"{', '.join(COMMANDS)} (or give a SCENARIO.yaml; see run.py --help)"
+    )
 
 
 def _print_problems(e: ScenarioError) -> None:
@@ -488,8 +631,11 @@ def _print_problems(e: ScenarioError) -> None:
     for p in shown:
         print(f"error: {p}", file=sys.stderr)
     if len(e.problems) > len(shown):
-        print(f"error: {e.file}: ... and {len(e.problems) - len(shown)} more problems (fix "
-              "these first)", file=sys.stderr)
+        print(
+            f"error: {e.file}: ... and {len(e.problems) - len(shown)} more problems (fix "
+            "these first)",
+            file=sys.stderr,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -520,8 +666,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MemoryError:
-        print("error: out of memory (a scenario or sweep too large for this machine?)",
-              file=sys.stderr)
+        print(
+            "error: out of memory (a scenario or sweep too large for this machine?)",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     except OSError as e:  # a file that could not be written after all (disk full, ...)
         if isinstance(e, BrokenPipeError):

@@ -47,8 +47,9 @@ def seed_value(text: str) -> int:
     except ValueError:
         v = -1
     if not 0 <= v <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {MAX_SEED}, "
-                                         f"got {text[:40]!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 0 to {MAX_SEED}, got {text[:40]!r}"
+        )
     return v
 
 
@@ -58,10 +59,12 @@ def time_value(text: str) -> datetime:
         t = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected a date and time like 2022-09-10T12:00, got {text[:40]!r}") from None
+            f"expected a date and time like 2022-09-10T12:00, got {text[:40]!r}"
+        ) from None
     if t.tzinfo is not None:
         raise argparse.ArgumentTypeError(
-            f"{text[:40]!r}: times are Kyiv local time, written without a UTC offset")
+            f"{text[:40]!r}: times are Kyiv local time, written without a UTC offset"
+        )
     return t
 
 
@@ -69,11 +72,13 @@ def size_value(text: str) -> tuple[int, int]:
     """An argparse type: WIDTHxHEIGHT in pixels, from MIN_SIZE to MAX_SIZE."""
     w, sep, h = text.lower().partition("x")
     ok = sep and all(x.isascii() and x.isdigit() and len(x) < 6 for x in (w, h))
-    if not ok or not (MIN_SIZE[0] <= int(w) <= MAX_SIZE[0]
-                      and MIN_SIZE[1] <= int(h) <= MAX_SIZE[1]):
+    if not ok or not (
+        MIN_SIZE[0] <= int(w) <= MAX_SIZE[0] and MIN_SIZE[1] <= int(h) <= MAX_SIZE[1]
+    ):
         raise argparse.ArgumentTypeError(
             f"expected WIDTHxHEIGHT from {MIN_SIZE[0]}x{MIN_SIZE[1]} to "
-            f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, got {text[:40]!r}")
+            f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, got {text[:40]!r}"
+        )
     return int(w), int(h)
 
 
@@ -133,5 +138,8 @@ def display_available() -> bool:
     a dummy window would play unseen forever)."""
     if os.environ.get("SDL_VIDEODRIVER", "") in ("dummy", "offscreen"):
         return False
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                or sys.platform in ("win32", "darwin"))
+    return bool(
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or sys.platform in ("win32", "darwin")
+    )

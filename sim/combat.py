@@ -48,8 +48,9 @@ class Fighter(Protocol):
 
 def item_weights(p: Parameters) -> np.ndarray:
     """Combat value points per item, in ITEMS order."""
-    return np.array([p.weight_personnel, p.weight_tank, p.weight_ifv_apc,
-                     p.weight_artillery, p.weight_mlrs])
+    return np.array(
+        [p.weight_personnel, p.weight_tank, p.weight_ifv_apc, p.weight_artillery, p.weight_mlrs]
+    )
 
 
 def raw_power(equipment: np.ndarray, weights: np.ndarray) -> float:
@@ -80,12 +81,23 @@ def terrain_factor(terrain: str, p: Parameters) -> float:
 def base_power(unit: Fighter, weights: np.ndarray, p: Parameters) -> float:
     """A unit's combat power before posture, terrain, river and surprise: its items' value
     times quality, supply, morale and fatigue."""
-    return (raw_power(unit.equipment, weights) * unit.quality * supply_factor(unit.supply, p)
-            * morale_factor(unit.morale, p) * fatigue_factor(unit.fatigue, p))
+    return (
+        raw_power(unit.equipment, weights)
+        * unit.quality
+        * supply_factor(unit.supply, p)
+        * morale_factor(unit.morale, p)
+        * fatigue_factor(unit.fatigue, p)
+    )
 
 
-def attack_power(unit: Fighter, weights: np.ndarray, p: Parameters, *,
-                 across_river: bool = False, surprise: bool = False) -> float:
+def attack_power(
+    unit: Fighter,
+    weights: np.ndarray,
+    p: Parameters,
+    *,
+    across_river: bool = False,
+    surprise: bool = False,
+) -> float:
     """Combat power of an attacking unit."""
     power = base_power(unit, weights, p)
     if across_river:
@@ -95,8 +107,16 @@ def attack_power(unit: Fighter, weights: np.ndarray, p: Parameters, *,
     return power
 
 
-def defence_power(unit: Fighter, weights: np.ndarray, p: Parameters, *, terrain: str,
-                  defending: bool, prepared: bool, routed: bool = False) -> float:
+def defence_power(
+    unit: Fighter,
+    weights: np.ndarray,
+    p: Parameters,
+    *,
+    terrain: str,
+    defending: bool,
+    prepared: bool,
+    routed: bool = False,
+) -> float:
     """Combat power of a unit holding a node: posture (`defending`: posture defend; `prepared`:
     dug in, which needs supply) and terrain multiply it; a routed unit fights at
     rout_combat_factor."""
@@ -125,7 +145,7 @@ def loss_fractions(ratio: float, p: Parameters) -> HourlyLosses:
     ratio = max(ratio, 1e-6)
     cap = p.max_loss_per_day / HOURS_PER_DAY
     att = p.attacker_loss_per_day / HOURS_PER_DAY * ratio ** (-p.loss_ratio_exponent)
-    dfd = p.defender_loss_per_day / HOURS_PER_DAY * ratio ** p.loss_ratio_exponent
+    dfd = p.defender_loss_per_day / HOURS_PER_DAY * ratio**p.loss_ratio_exponent
     return HourlyLosses(min(att, cap), min(dfd, cap))
 
 
@@ -148,8 +168,9 @@ def ground_gain(ratio: float, p: Parameters, terrain: str = "open") -> float:
     a bigger garrison always does."""
     if ratio < p.capture_ratio:
         return 0.0
-    return ((ratio / p.capture_ratio) ** p.capture_ratio_exponent
-            / (p.capture_hours * capture_factor(terrain, p)))
+    return (ratio / p.capture_ratio) ** p.capture_ratio_exponent / (
+        p.capture_hours * capture_factor(terrain, p)
+    )
 
 
 def capture_time_hours(ratio: float, p: Parameters, terrain: str = "open") -> float:
@@ -168,8 +189,9 @@ class BattleResult:
     gain: float  # share of the node the attack gains this hour
 
 
-def resolve_battle(attacker_power: float, defender_power: float, *, terrain: str, fog: float,
-                   p: Parameters) -> BattleResult:
+def resolve_battle(
+    attacker_power: float, defender_power: float, *, terrain: str, fog: float, p: Parameters
+) -> BattleResult:
     """The hour's outcome of a battle from the two sides' total powers (fire support
     included), the node's terrain and the day's fog-of-war multiplier on the ratio."""
     ratio = attacker_power / max(defender_power, 1e-6) * fog
@@ -177,8 +199,7 @@ def resolve_battle(attacker_power: float, defender_power: float, *, terrain: str
     return BattleResult(ratio, rates.attacker, rates.defender, ground_gain(ratio, p, terrain))
 
 
-def retreat_loss(pursuer_power: float, own_power: float, fire_value: float,
-                 p: Parameters) -> float:
+def retreat_loss(pursuer_power: float, own_power: float, fire_value: float, p: Parameters) -> float:
     """Personnel fraction a retreating unit (withdrawing or routed, on the move) loses in an
     hour: to pursuers in contact, at the defender's rate for their ratio (a unit on the move
     has no defensive advantage), plus interdiction_loss_per_hour times the enemy artillery
@@ -192,8 +213,7 @@ def retreat_loss(pursuer_power: float, own_power: float, fire_value: float,
     return min(loss, p.max_loss_per_day / HOURS_PER_DAY)
 
 
-def apply_losses(equipment: np.ndarray, fractions: np.ndarray,
-                 carry: np.ndarray) -> np.ndarray:
+def apply_losses(equipment: np.ndarray, fractions: np.ndarray, carry: np.ndarray) -> np.ndarray:
     """Remove whole items: expected losses accumulate in `carry` (updated in place) and an
     item is lost each time the carry passes 1. Returns the items lost (never more than held).
     Deterministic: randomness in combat comes only from the ratio's fog-of-war draw."""

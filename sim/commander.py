@@ -101,14 +101,20 @@ class Commander(mesa.Agent):
         self._seq = 0
         self.deferred: dict[str, PlanOrder] = {}  # orders for units not yet on the map
         grouped = {uid for g in model.scenario.groupings for uid in g.units}
-        self.watches = [GroupingWatch(g) for g in model.scenario.groupings
-                        if model.side_of_unit(g.units[0]) == side]
+        self.watches = [
+            GroupingWatch(g)
+            for g in model.scenario.groupings
+            if model.side_of_unit(g.units[0]) == side
+        ]
         # every other unit of the side is watched on its own
         for spec in model.scenario.units:
             if spec.side == side and spec.id not in grouped:
-                self.watches.append(GroupingWatch(
-                    Grouping(id=spec.id, units=[spec.id], source="implicit: one unit"),
-                    own_fallback=frozenset(model.scenario.fallback.get(side, []))))
+                self.watches.append(
+                    GroupingWatch(
+                        Grouping(id=spec.id, units=[spec.id], source="implicit: one unit"),
+                        own_fallback=frozenset(model.scenario.fallback.get(side, [])),
+                    )
+                )
         self.next_review = model.start
 
     @property
@@ -158,18 +164,31 @@ class Commander(mesa.Agent):
             elif d.kind == "give_up":
                 u = d.payload
                 if u.active and u.task in (Task.HOLD, Task.RESERVE) and not u.retreating:
-                    self.model.log("command", unit=u, node=u.node,
-                                   text=f"{self.side} command: {u.name} gives up "
-                                   f"{self.model.place_name(u.node)}")
-                    doctrine.fall_back(u, self.model, Posture.WITHDRAW,
-                                       "withdraws: the position is being lost", leave=True)
+                    self.model.log(
+                        "command",
+                        unit=u,
+                        node=u.node,
+                        text=f"{self.side} command: {u.name} gives up "
+                        f"{self.model.place_name(u.node)}",
+                    )
+                    doctrine.fall_back(
+                        u,
+                        self.model,
+                        Posture.WITHDRAW,
+                        "withdraws: the position is being lost",
+                        leave=True,
+                    )
             else:
                 unit, task, objectives, why, *then = d.payload
                 if unit.active and unit.posture not in (Posture.WITHDRAW, Posture.ROUT):
                     doctrine.assign_task(unit, self.model, task, objectives)
                     unit.then = then[0] if then else None
-                    self.model.log("command", unit=unit, node=unit.node,
-                                   text=f"{self.side} command: {unit.name} {why}")
+                    self.model.log(
+                        "command",
+                        unit=unit,
+                        node=unit.node,
+                        text=f"{self.side} command: {unit.name} {why}",
+                    )
 
     # ------------------------------------------------------------------ orders
     def issue(self, order: PlanOrder) -> None:
@@ -204,9 +223,14 @@ class Commander(mesa.Agent):
         out = []
         for uid in watch.spec.units:
             u = m.unit(uid)
-            if (u is not None and u.task in (Task.HOLD, Task.RESERVE) and not u.route
-                    and u.posture not in (Posture.WITHDRAW, Posture.ROUT) and not u.stalled_on
-                    and not (watch.own_fallback is not None and u.node in watch.own_fallback)):
+            if (
+                u is not None
+                and u.task in (Task.HOLD, Task.RESERVE)
+                and not u.route
+                and u.posture not in (Posture.WITHDRAW, Posture.ROUT)
+                and not u.stalled_on
+                and not (watch.own_fallback is not None and u.node in watch.own_fallback)
+            ):
                 out.append(u)
         return out
 
@@ -215,8 +239,11 @@ class Commander(mesa.Agent):
         enemy = other(self.side)
         near_of = _NearEnemy(m, enemy)
         capture = self.p.capture_ratio
-        attacked = [node for node, (attacker, ratio, _) in sorted(m.last_battles.items())
-                    if attacker == enemy and ratio >= capture]
+        attacked = [
+            node
+            for node, (attacker, ratio, _) in sorted(m.last_battles.items())
+            if attacker == enemy and ratio >= capture
+        ]
         for w in self.watches:
             units = self._members(w)
             reason = self._threat(units, near_of, attacked) if units else None
@@ -227,8 +254,7 @@ class Commander(mesa.Agent):
             else:
                 w.reason = reason
 
-    def _threat(self, units: list[Unit], near_of: _NearEnemy,
-                attacked: list[str]) -> str | None:
+    def _threat(self, units: list[Unit], near_of: _NearEnemy, attacked: list[str]) -> str | None:
         """The evidence a commander sees that a grouping's line of supply is threatened, or
         None, in order: the line is cut; the units, in supply range when they took their
         positions, are all out of it now (the line was broken behind them and the supply comes
@@ -274,10 +300,17 @@ class Commander(mesa.Agent):
         if not units:
             watch.ordered_back = False  # all in the fight: decide again when it is over
             return
-        label = (f"the {watch.spec.id.replace('_', ' ')} grouping" if len(watch.spec.units) > 1
-                 else units[0].name)
-        m.log("command", side=self.side, node=units[0].node,
-              text=f"{self.side} command orders {label} back: {reason}")
+        label = (
+            f"the {watch.spec.id.replace('_', ' ')} grouping"
+            if len(watch.spec.units) > 1
+            else units[0].name
+        )
+        m.log(
+            "command",
+            side=self.side,
+            node=units[0].node,
+            text=f"{self.side} command orders {label} back: {reason}",
+        )
         for u in units:
             m.leave_behind(u, u.abandon(self.p.hasty_withdrawal_abandon))
             doctrine.fall_back(u, m, Posture.WITHDRAW, f"withdraws: {reason}", leave=True)
@@ -294,9 +327,12 @@ class Commander(mesa.Agent):
         pending = {id(d.payload) for d in self.decisions if d.kind == "give_up"}
         decision_time = timedelta(hours=p.withdraw_decision_hours)
         for w in self.watches:
-            if (w.threatened_since is not None and not w.ordered_back
-                    and now - w.threatened_since >= decision_time
-                    and w.spec.on_threat == "withdraw"):
+            if (
+                w.threatened_since is not None
+                and not w.ordered_back
+                and now - w.threatened_since >= decision_time
+                and w.spec.on_threat == "withdraw"
+            ):
                 w.ordered_back = True
                 self._decide(now + delay, "withdraw", (w, w.reason))
         siege = m.world.siege
@@ -304,9 +340,13 @@ class Commander(mesa.Agent):
             return  # no position of either side is being lost
         for u in m.active_units(self.side):
             g = m.grouping_of(u)
-            if (siege.get(u.node, 0.0) >= p.give_up_share and id(u) not in pending
-                    and u.task in (Task.HOLD, Task.RESERVE) and not u.retreating
-                    and (g is None or g.on_threat == "withdraw")):
+            if (
+                siege.get(u.node, 0.0) >= p.give_up_share
+                and id(u) not in pending
+                and u.task in (Task.HOLD, Task.RESERVE)
+                and not u.retreating
+                and (g is None or g.on_threat == "withdraw")
+            ):
                 self._decide(now + delay, "give_up", u)
 
     def review(self, now: datetime) -> None:
@@ -314,24 +354,39 @@ class Commander(mesa.Agent):
         m, p = self.model, self.p
         delay = timedelta(hours=p.order_delay_hours)
         busy = {d.payload[0].key for d in self.decisions if d.kind == "task"}
-        reserves = sorted((u for u in m.active_units(self.side)
-                           if u.task == Task.RESERVE and not u.route and u.key not in busy),
-                          key=lambda u: u.index)
+        reserves = sorted(
+            (
+                u
+                for u in m.active_units(self.side)
+                if u.task == Task.RESERVE and not u.route and u.key not in busy
+            ),
+            key=lambda u: u.index,
+        )
         # 1. reserves: where the line breaks, then where an attack succeeds
         for node, (attacker, ratio, attackers) in sorted(m.last_battles.items()):
             if not reserves or ratio < p.reserve_commit_ratio:
                 continue
             if attacker != self.side:
                 u = self._nearest(reserves, node)
-                self._decide(now + delay, "task", (u, Task.MOVE, [node],
-                                                    f"moves up to reinforce {m.place_name(node)}"))
+                self._decide(
+                    now + delay,
+                    "task",
+                    (u, Task.MOVE, [node], f"moves up to reinforce {m.place_name(node)}"),
+                )
             else:
                 lead = attackers[0]
                 u = self._nearest(reserves, node)
-                self._decide(now + delay, "task", (
-                    u, Task.MOVE, [lead.node],
-                    f"is committed to exploit the attack on {m.place_name(node)}",
-                    (Task.ATTACK, [lead.objective or node, *lead.track])))
+                self._decide(
+                    now + delay,
+                    "task",
+                    (
+                        u,
+                        Task.MOVE,
+                        [lead.node],
+                        f"is committed to exploit the attack on {m.place_name(node)}",
+                        (Task.ATTACK, [lead.objective or node, *lead.track]),
+                    ),
+                )
             reserves.remove(u)
         # 2. stalled attacks: resume when strong enough, else reinforce
         stalled: dict[str, list[Unit]] = {}
@@ -344,33 +399,57 @@ class Commander(mesa.Agent):
                     u.stalled_on = None
                 continue
             at_hand = {u.node for u in units}
-            force = [u for u in m.active_units(self.side)
-                     if u.node in at_hand and u.holds_ground and not u.route]
+            force = [
+                u
+                for u in m.active_units(self.side)
+                if u.node in at_hand and u.holds_ground and not u.route
+            ]
             if estimated_ratio(force, target, m) >= p.capture_ratio * p.resume_ratio_margin:
                 for u in force:
                     if u.task in (Task.HOLD, Task.RESERVE) and not u.withdrawn:
                         objectives = [target, *u.track] if u.stalled_on else [target]
-                        self._decide(now + delay, "task", (
-                            u, Task.ATTACK, objectives,
-                            f"resumes the attack on {m.place_name(target)}"))
+                        self._decide(
+                            now + delay,
+                            "task",
+                            (
+                                u,
+                                Task.ATTACK,
+                                objectives,
+                                f"resumes the attack on {m.place_name(target)}",
+                            ),
+                        )
             elif reserves:
                 u = self._nearest(reserves, units[0].node)
-                self._decide(now + delay, "task", (
-                    u, Task.MOVE, [units[0].node],
-                    f"moves up for the attack on {m.place_name(target)}"))
+                self._decide(
+                    now + delay,
+                    "task",
+                    (
+                        u,
+                        Task.MOVE,
+                        [units[0].node],
+                        f"moves up for the attack on {m.place_name(target)}",
+                    ),
+                )
                 reserves.remove(u)
         # 3. units whose task is done join the nearest attack of their side, unless the enemy
         #    stands close to what they took
-        attacks = [u for u in m.active_units(self.side)
-                   if u.task == Task.ATTACK and u.objective
-                   and m.world.control[u.objective] != self.side]
+        attacks = [
+            u
+            for u in m.active_units(self.side)
+            if u.task == Task.ATTACK and u.objective and m.world.control[u.objective] != self.side
+        ]
         if attacks:
             enemy = m.enemy_xy(self.side)
-            planned = {uid for o in self.orders if o.state in (OrderState.WAITING, OrderState.DUE)
-                       for uid in o.spec.units}
+            planned = {
+                uid
+                for o in self.orders
+                if o.state in (OrderState.WAITING, OrderState.DUE)
+                for uid in o.spec.units
+            }
             for u in m.active_units(self.side):
-                if not (u.idle and u.task == Task.HOLD and u.key not in busy
-                        and u.key not in planned):
+                if not (
+                    u.idle and u.task == Task.HOLD and u.key not in busy and u.key not in planned
+                ):
                     continue
                 here = m.node_xy[m.node_index[u.node]]
                 if len(enemy) and np.hypot(*(enemy - here).T).min() <= p.idle_free_km:
@@ -378,9 +457,16 @@ class Commander(mesa.Agent):
                 lead = self._nearest(attacks, u.node)
                 if self._km(u.node, lead.objective) > p.idle_reach_km:
                     continue
-                self._decide(now + delay, "task", (
-                    u, Task.ATTACK, [lead.objective, *lead.track],
-                    f"joins the attack on {m.place_name(lead.objective)}"))
+                self._decide(
+                    now + delay,
+                    "task",
+                    (
+                        u,
+                        Task.ATTACK,
+                        [lead.objective, *lead.track],
+                        f"joins the attack on {m.place_name(lead.objective)}",
+                    ),
+                )
 
     def _km(self, a: str, b: str) -> float:
         m = self.model
@@ -390,5 +476,6 @@ class Commander(mesa.Agent):
         """The unit closest (straight line) to `node`; ties by scenario order."""
         m = self.model
         xy = m.node_xy[m.node_index[node]]
-        return min(units, key=lambda u: (float(np.hypot(*(m.node_xy[m.node_index[u.node]] - xy))),
-                                         u.index))
+        return min(
+            units, key=lambda u: (float(np.hypot(*(m.node_xy[m.node_index[u.node]] - xy))), u.index)
+        )

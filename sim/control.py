@@ -47,9 +47,13 @@ def road_distances(m: CampaignModel) -> np.ndarray:
     if cached is None or cached[0] != key:
         n, e = len(m.node_ids), m.edges
         use = standing_edges(m)
-        matrix = csr_matrix((np.concatenate([e.length_km[use], e.length_km[use]]),
-                             (np.concatenate([e.u[use], e.v[use]]),
-                              np.concatenate([e.v[use], e.u[use]]))), shape=(n, n))
+        matrix = csr_matrix(
+            (
+                np.concatenate([e.length_km[use], e.length_km[use]]),
+                (np.concatenate([e.u[use], e.v[use]]), np.concatenate([e.v[use], e.u[use]])),
+            ),
+            shape=(n, n),
+        )
         dist = dijkstra(matrix, directed=False, limit=m.params.presence_km)
         m._road_distances = cached = (key, dist)
     return cached[1]
@@ -74,8 +78,11 @@ def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[Control
     (traced from the world); an hour that changed nothing and finds them as they were when
     nothing changed is skipped."""
     pos = m.positions()
-    key = (m.world.version, m.params.presence_km,
-           *(tuple(ix[s]) for ix in (pos.index, pos.advancing_index) for s in SIDES))
+    key = (
+        m.world.version,
+        m.params.presence_km,
+        *(tuple(ix[s]) for ix in (pos.index, pos.advancing_index) for s in SIDES),
+    )
     if m._control_quiet == key:
         return []
     changes = _apply_rules(m, nets, pos)
@@ -104,14 +111,13 @@ def _apply_rules(m: CampaignModel, nets: dict[str, SupplyNet], pos) -> list[Cont
     occupation = occupied_by_enemy & ~occupied_by_holder
     empty = ~occupied_by_enemy & ~occupied_by_holder
     presence = empty & enemy_advancing & ~holder_present & ~m.urban
-    pocket = (empty & ~presence & holder_has_depots & ~holder_reaches & enemy_next_door)
+    pocket = empty & ~presence & holder_has_depots & ~holder_reaches & enemy_next_door
     rules = np.select([occupation, presence, pocket], [1, 2, 3], 0)
     changes: list[ControlChange] = []
     for i in np.flatnonzero(rules):
         node = m.node_ids[i]
         holder = m.world.control[node]
-        changes.append(ControlChange(m.steps, node, holder, other(holder),
-                                     RULES[rules[i]]))
+        changes.append(ControlChange(m.steps, node, holder, other(holder), RULES[rules[i]]))
     for ch in changes:
         m.world.set_control(ch.node, ch.to_side)
         m.capture_abandoned(ch.node, ch.to_side)

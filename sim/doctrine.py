@@ -34,9 +34,13 @@ if TYPE_CHECKING:
 REPLAN_EVERY_HOURS = 6
 
 #: The posture that goes with each task.
-POSTURE_OF_TASK = {Task.ATTACK: Posture.ATTACK, Task.MOVE: Posture.MOVE,
-                   Task.WITHDRAW: Posture.WITHDRAW, Task.RESERVE: Posture.RESERVE,
-                   Task.HOLD: Posture.DEFEND}
+POSTURE_OF_TASK = {
+    Task.ATTACK: Posture.ATTACK,
+    Task.MOVE: Posture.MOVE,
+    Task.WITHDRAW: Posture.WITHDRAW,
+    Task.RESERVE: Posture.RESERVE,
+    Task.HOLD: Posture.DEFEND,
+}
 
 
 def task_of_posture(posture: Posture) -> Task:
@@ -45,9 +49,16 @@ def task_of_posture(posture: Posture) -> Task:
 
 
 # ---------------------------------------------------------------------------------- tasks
-def assign_task(unit: Unit, m: CampaignModel, task: Task, objectives: list[str] | None = None,
-                via: list[str] | None = None, *, order_id: str | None = None,
-                replan: bool = False) -> None:
+def assign_task(
+    unit: Unit,
+    m: CampaignModel,
+    task: Task,
+    objectives: list[str] | None = None,
+    via: list[str] | None = None,
+    *,
+    order_id: str | None = None,
+    replan: bool = False,
+) -> None:
     """Give a unit a task: the first of `objectives` now, the rest in turn (`replan`: the same
     task again after a block; a missing route is then not reported again).
 
@@ -70,8 +81,12 @@ def assign_task(unit: Unit, m: CampaignModel, task: Task, objectives: list[str] 
         route = plan_route(unit, unit.objective, m, via, fighting=task == Task.ATTACK)
         if route is None:
             if not replan:
-                m.log("no_route", unit=unit, node=unit.node,
-                      text=f"{unit.name}: no route to {m.place_name(unit.objective)}")
+                m.log(
+                    "no_route",
+                    unit=unit,
+                    node=unit.node,
+                    text=f"{unit.name}: no route to {m.place_name(unit.objective)}",
+                )
             unit.posture = Posture.DEFEND
         else:
             unit.route = route
@@ -94,8 +109,12 @@ def call_off_attack(unit: Unit, m: CampaignModel, target: str) -> None:
     unit.stalled_on, unit.stalled_hours = unit.objective or target, 0.0
     unit.task, unit.posture, unit.objective = Task.HOLD, Posture.DEFEND, None
     unit.route, unit.next_node, unit.progress_km = [], None, 0.0
-    m.log("attack_stalled", unit=unit, node=unit.node,
-          text=f"{unit.name}: attack on {m.place_name(target)} called off")
+    m.log(
+        "attack_stalled",
+        unit=unit,
+        node=unit.node,
+        text=f"{unit.name}: attack on {m.place_name(target)} called off",
+    )
 
 
 # ---------------------------------------------------------------------------------- the hour
@@ -123,8 +142,11 @@ def unit_step(unit: Unit, m: CampaignModel) -> None:
         _keep_withdrawing(unit, m)
         return
     if unit.task in (Task.ATTACK, Task.MOVE) and unit.objective:
-        reached = (m.world.control[unit.objective] == unit.side if unit.task == Task.ATTACK
-                   else unit.node == unit.objective)
+        reached = (
+            m.world.control[unit.objective] == unit.side
+            if unit.task == Task.ATTACK
+            else unit.node == unit.objective
+        )
         if reached:
             if unit.track:
                 assign_task(unit, m, unit.task, unit.track, order_id=unit.order_id, replan=True)
@@ -159,8 +181,9 @@ def fallback_places(unit: Unit, m: CampaignModel) -> list[str]:
     return list(m.scenario.fallback.get(unit.side, []))
 
 
-def fallback_route(unit: Unit, m: CampaignModel, start: str | None = None, *,
-                   leave: bool = False) -> tuple[str | None, list[str]]:
+def fallback_route(
+    unit: Unit, m: CampaignModel, start: str | None = None, *, leave: bool = False
+) -> tuple[str | None, list[str]]:
     """Where a withdrawal goes, and the route there (from `start`, default the unit's node):
     the nearest (by road km) fallback place reachable over ground its side holds (with `leave`,
     a commanded withdrawal, not the place it stands on); failing that, a breakout to the
@@ -196,16 +219,16 @@ def _breakout(unit: Unit, m: CampaignModel, start: str) -> tuple[str | None, lis
             continue
         path = paths[node]
         legs = list(zip(path, path[1:], strict=False))
-        enemy_km = sum(m.graph.edges[a, b]["length_km"] for a, b in legs
-                       if control[b] != unit.side)
+        enemy_km = sum(m.graph.edges[a, b]["length_km"] for a, b in legs if control[b] != unit.side)
         km = sum(m.graph.edges[a, b]["length_km"] for a, b in legs)
         if enemy_km <= limit and km < best_km:
             best, best_route, best_km = node, path[1:], km
     return best, best_route
 
 
-def fall_back(unit: Unit, m: CampaignModel, posture: Posture, why: str | None, *,
-              leave: bool = False) -> None:
+def fall_back(
+    unit: Unit, m: CampaignModel, posture: Posture, why: str | None, *, leave: bool = False
+) -> None:
     """Withdraw (or rout) to the nearest fallback place the unit can reach (`leave`: other
     than the one it stands on)."""
     target, route = fallback_route(unit, m, leave=leave)
@@ -227,12 +250,20 @@ def force_out(units: list[Unit], node: str, attacker_side: str, m: CampaignModel
     control = m.world.control
     attack_from = {u.node for u in m.active_units(attacker_side) if u.next_node == node}
     enemy_held = m.occupied_by(attacker_side)
-    exits = sorted(nb for nb in m.graph.neighbors(node)
-                   if control[nb] != attacker_side and nb not in attack_from
-                   and nb not in enemy_held
-                   and crossing_factor(m.graph.edges[node, nb], m) is not None)
-    m.log("node_taken", node=node, side=attacker_side,
-          text=f"{attacker_side} forces break into {m.place_name(node)}")
+    exits = sorted(
+        nb
+        for nb in m.graph.neighbors(node)
+        if control[nb] != attacker_side
+        and nb not in attack_from
+        and nb not in enemy_held
+        and crossing_factor(m.graph.edges[node, nb], m) is not None
+    )
+    m.log(
+        "node_taken",
+        node=node,
+        side=attacker_side,
+        text=f"{attacker_side} forces break into {m.place_name(node)}",
+    )
     for u in units:
         if not u.active:
             continue

@@ -77,20 +77,31 @@ class Futures:
     def lines(self, until: int | None = None) -> list[str]:
         """The differences in words, as far as hour `until` (default: the end): places
         first, then area, losses and bridges. One line that says so when there are none."""
-        k = min(self.base.hours, self.branch.hours) if until is None else min(
-            max(until, self.hour), self.base.hours, self.branch.hours)
+        k = (
+            min(self.base.hours, self.branch.hours)
+            if until is None
+            else min(max(until, self.hour), self.base.hours, self.branch.hours)
+        )
         when = self.start + timedelta(hours=k)
         out = [line for p in self.places if (line := _place_line(p, when))]
         out += _figures(self.base, self.branch, k, when)
         out += _bridges(self.base, self.branch, when, self.crossing_names)
         if not out:
-            out = [f"No difference by {_day(when)}: the branch's future is the base's so far."
-                   if until is not None else "No difference: the branch's future is the base's."]
+            out = [
+                f"No difference by {_day(when)}: the branch's future is the base's so far."
+                if until is not None
+                else "No difference: the branch's future is the base's."
+            ]
         return out
 
 
-def compare_futures(base: RunRecord, branch: RunRecord, scenario: Scenario,
-                    hour: int, theatre: Theatre | None = None) -> Futures:
+def compare_futures(
+    base: RunRecord,
+    branch: RunRecord,
+    scenario: Scenario,
+    hour: int,
+    theatre: Theatre | None = None,
+) -> Futures:
     """The base and branch records of one run compared after `hour` (the branch hour). With
     the `theatre`, a pontoon over an unbridged stretch is named as one (not by its crossing's
     map name, "no crossing A-B")."""
@@ -100,18 +111,27 @@ def compare_futures(base: RunRecord, branch: RunRecord, scenario: Scenario,
     for node in nodes:
         holder = base.holder(node, k)
         rec, rec_until = _record_date(scenario, node, other(holder))
-        places.append(PlaceOutcome(node, base.place_names.get(node, node), holder,
-                                   _first_change(base, node, k), _first_change(branch, node, k),
-                                   rec, rec_until))
-    places.sort(key=lambda p: (min(t for t in (p.base, p.branch, base.times[-1]) if t),
-                               p.name))
+        places.append(
+            PlaceOutcome(
+                node,
+                base.place_names.get(node, node),
+                holder,
+                _first_change(base, node, k),
+                _first_change(branch, node, k),
+                rec,
+                rec_until,
+            )
+        )
+    places.sort(key=lambda p: (min(t for t in (p.base, p.branch, base.times[-1]) if t), p.name))
     names = {}
     if theatre is not None:
         for cid, c in theatre.crossings.items():
             if c.kind not in ("bridge", "rail_bridge"):
-                names[cid] = (f"The pontoon over the {c.river} between "
-                              f"{base.place_names.get(c.u, c.u)} and "
-                              f"{base.place_names.get(c.v, c.v)}")
+                names[cid] = (
+                    f"The pontoon over the {c.river} between "
+                    f"{base.place_names.get(c.u, c.u)} and "
+                    f"{base.place_names.get(c.v, c.v)}"
+                )
     return Futures(base.start, base.times[k], base.times[-1], k, places, base, branch, names)
 
 
@@ -125,8 +145,9 @@ def _key_places(scenario: Scenario, known: set[str]) -> list[str]:
     return [n for n in dict.fromkeys(out) if n in known]
 
 
-def _record_date(scenario: Scenario, node: str, holder: str
-                 ) -> tuple[datetime | None, datetime | None]:
+def _record_date(
+    scenario: Scenario, node: str, holder: str
+) -> tuple[datetime | None, datetime | None]:
     for o in sorted(scenario.history, key=lambda o: o.date):
         if o.place == node and o.holder == holder and not o.bound:
             return o.date, o.until
@@ -167,17 +188,21 @@ def _place_line(p: PlaceOutcome, when: datetime) -> str | None:
     record = ""
     if p.record is not None:
         record = f"; record: {_day(p.record)}" + (
-            f" to {_day(p.record_until)}" if p.record_until else "")
+            f" to {_day(p.record_until)}" if p.record_until else ""
+        )
     verb = f"passes to {p.to_side}"
     if base is not None and alt is not None:
         d = _hours(alt, base)
         if abs(d) < SAME_HOURS:
             return None
-        return (f"{p.name} {verb} {_span(d)} {'later' if d > 0 else 'earlier'}: "
-                f"{_when(alt)}, not {_when(base)}{record}")
+        return (
+            f"{p.name} {verb} {_span(d)} {'later' if d > 0 else 'earlier'}: "
+            f"{_when(alt)}, not {_when(base)}{record}"
+        )
     if alt is None:
-        return (f"{p.name} does not pass to {p.to_side} by {_day(when)} "
-                f"(base: {_when(base)}{record})")
+        return (
+            f"{p.name} does not pass to {p.to_side} by {_day(when)} (base: {_when(base)}{record})"
+        )
     return f"{p.name} {verb} on {_when(alt)} (not in the base by {_day(when)}{record})"
 
 
@@ -188,19 +213,25 @@ def _figures(base: RunRecord, alt: RunRecord, k: int, when: datetime) -> list[st
         col = f"area_taken_km2_{side}"
         b, a = float(sb[col][k]), float(sa[col][k])
         if abs(a - b) >= MIN_AREA_KM2:
-            out.append(f"{side} has taken {abs(a - b):,.0f} km² {'more' if a > b else 'less'} "
-                       f"by {_day(when)} ({a:,.0f} instead of {b:,.0f} km²)")
+            out.append(
+                f"{side} has taken {abs(a - b):,.0f} km² {'more' if a > b else 'less'} "
+                f"by {_day(when)} ({a:,.0f} instead of {b:,.0f} km²)"
+            )
     for side in SIDES:
         b, a = _lost(base, side, k), _lost(alt, side, k)
         if abs(a - b) >= MIN_PERSONNEL:
-            out.append(f"{side} loses {abs(a - b):,} {'more' if a > b else 'fewer'} personnel "
-                       f"({a:,} instead of {b:,})")
+            out.append(
+                f"{side} loses {abs(a - b):,} {'more' if a > b else 'fewer'} personnel "
+                f"({a:,} instead of {b:,})"
+            )
     for side in SIDES:
         col = f"prisoners_by_{side}"
         b, a = int(sb[col][k]), int(sa[col][k])
         if a != b:
-            out.append(f"{side} takes {abs(a - b):,} {'more' if a > b else 'fewer'} prisoners "
-                       f"({a:,} instead of {b:,})")
+            out.append(
+                f"{side} takes {abs(a - b):,} {'more' if a > b else 'fewer'} prisoners "
+                f"({a:,} instead of {b:,})"
+            )
     for side in SIDES:
         b, a = _gone(base, side, k), _gone(alt, side, k)
         if a != b:
@@ -214,24 +245,31 @@ def _lost(record: RunRecord, side: str, k: int) -> int:
     frame = record.frame(k)["units"]
     facts = {u["id"]: u for u in record.units}
     arrived = sum(facts[u["id"]]["initial"][0] for u in frame if facts[u["id"]]["side"] == side)
-    now = sum(u["equipment"][0] for u in frame
-              if facts[u["id"]]["side"] == side and u["status"] == "active")
+    now = sum(
+        u["equipment"][0]
+        for u in frame
+        if facts[u["id"]]["side"] == side and u["status"] == "active"
+    )
     return int(arrived - now)
 
 
 def _gone(record: RunRecord, side: str, k: int) -> int:
     facts = {u["id"]: u["side"] for u in record.units}
-    return sum(1 for u in record.frame(k)["units"]
-               if facts[u["id"]] == side and u["status"] in ("surrendered", "disbanded"))
+    return sum(
+        1
+        for u in record.frame(k)["units"]
+        if facts[u["id"]] == side and u["status"] in ("surrendered", "disbanded")
+    )
 
 
-def _bridges(base: RunRecord, alt: RunRecord, when: datetime,
-             names: dict[str, str]) -> list[str]:
+def _bridges(base: RunRecord, alt: RunRecord, when: datetime, names: dict[str, str]) -> list[str]:
     def destroyed(record: RunRecord) -> dict[str, str]:
         stamp = when.isoformat(timespec="minutes")
-        return {e["target"]: names.get(e["target"], e["text"].split(" destroyed")[0])
-                for e in record.events
-                if e["kind"] == "bridge_destroyed" and e["time"] <= stamp}
+        return {
+            e["target"]: names.get(e["target"], e["text"].split(" destroyed")[0])
+            for e in record.events
+            if e["kind"] == "bridge_destroyed" and e["time"] <= stamp
+        }
 
     b, a = destroyed(base), destroyed(alt)
     out = [f"{a[c]} is destroyed (it stands in the base)" for c in sorted(set(a) - set(b))]

@@ -121,8 +121,23 @@ def _control(record: RunRecord, obs: Observation, name: str) -> ObservationResul
             assert sim_date is not None  # not held on the date: it was lost
             err = round((sim_date - record.times[k_obs]).total_seconds() / 86400, 2)
             credit = max(0.0, 1.0 - abs(err) / CHANGE_DAYS_TO_ZERO)
-    return ObservationResult(obs.date, obs.until, "control", node, name, holder, obs.relation,
-                             None, None, sim_date, err, ok, credit, obs.source, obs.note)
+    return ObservationResult(
+        obs.date,
+        obs.until,
+        "control",
+        node,
+        name,
+        holder,
+        obs.relation,
+        None,
+        None,
+        sim_date,
+        err,
+        ok,
+        credit,
+        obs.source,
+        obs.note,
+    )
 
 
 def _days_outside(when: datetime, first: datetime, last: datetime) -> float:
@@ -146,9 +161,23 @@ def _figure(record: RunRecord, obs: Observation) -> ObservationResult:
         rel = max(rel, 0.0)
     credit = max(0.0, 1.0 - abs(rel))
     name = f"{kind} taken by {obs.side}"
-    return ObservationResult(obs.date, None, kind, None, name, obs.side, obs.relation, expected,
-                             simulated, None, None, abs(rel) <= AREA_TOLERANCE, credit,
-                             obs.source, obs.note)
+    return ObservationResult(
+        obs.date,
+        None,
+        kind,
+        None,
+        name,
+        obs.side,
+        obs.relation,
+        expected,
+        simulated,
+        None,
+        None,
+        abs(rel) <= AREA_TOLERANCE,
+        credit,
+        obs.source,
+        obs.note,
+    )
 
 
 def scenario_place_name(record: RunRecord, node: str) -> str:
@@ -169,8 +198,23 @@ def compare(record: RunRecord, scenario: Scenario) -> Comparison:
     return Comparison(rows, round(score, 1), captured_by(record))
 
 
-FIELDS = ["date", "until", "kind", "place", "name", "holder", "relation", "expected", "simulated",
-          "sim_date", "error_days", "ok", "credit", "source", "note"]
+FIELDS = [
+    "date",
+    "until",
+    "kind",
+    "place",
+    "name",
+    "holder",
+    "relation",
+    "expected",
+    "simulated",
+    "sim_date",
+    "error_days",
+    "ok",
+    "credit",
+    "source",
+    "note",
+]
 
 
 def write_comparison(comparison: Comparison, path: Path) -> Path:
@@ -185,8 +229,14 @@ def write_comparison(comparison: Comparison, path: Path) -> Path:
             for k in ("expected", "simulated", "error_days", "credit"):
                 row[k] = "" if row[k] is None else f"{row[k]:g}"
             w.writerow(row)
-        w.writerow({"date": "", "kind": "score", "name": "fidelity score (0-100)",
-                    "simulated": f"{comparison.score:g}"})
+        w.writerow(
+            {
+                "date": "",
+                "kind": "score",
+                "name": "fidelity score (0-100)",
+                "simulated": f"{comparison.score:g}",
+            }
+        )
     return path
 
 
@@ -207,11 +257,11 @@ def comparison_table(comparison: Comparison) -> str:
             expected, simulated = r.expected or 0.0, r.simulated or 0.0  # set for a figure
             rec, run = f"{expected:,.0f}", f"{simulated:,.0f}"
             err = f"{(simulated - expected) / expected:+.0%}"
-        lines.append(f"{r.date:%d %b %Y} {what[:33]:<34}{rec:>10}{run:>13}{err:>8}  "
-                     f"{'yes' if r.ok else 'NO'}")
+        lines.append(
+            f"{r.date:%d %b %Y} {what[:33]:<34}{rec:>10}{run:>13}{err:>8}  "
+            f"{'yes' if r.ok else 'NO'}"
+        )
     cap = ", ".join(f"{k} {v}" for k, v in comparison.captured["UA"].items())
     lines.append(f"equipment captured by UA: {cap}")
     lines.append(f"fidelity score: {comparison.score:.1f} / 100 (docs/history.md)")
     return "\n".join(lines)
-
-

@@ -50,12 +50,14 @@ class EdgeArrays:
     @classmethod
     def of(cls, graph, index: dict[str, int]) -> EdgeArrays:
         edges = list(graph.edges(data=True))
-        return cls(np.array([index[a] for a, _, _ in edges], dtype=np.int64),
-                   np.array([index[b] for _, b, _ in edges], dtype=np.int64),
-                   np.array([d["length_km"] for _, _, d in edges]),
-                   np.array([bool(d.get("rail")) for _, _, d in edges]),
-                   np.array([d.get("road_class") is not None for _, _, d in edges]),
-                   [d.get("crossing") for _, _, d in edges])
+        return cls(
+            np.array([index[a] for a, _, _ in edges], dtype=np.int64),
+            np.array([index[b] for _, b, _ in edges], dtype=np.int64),
+            np.array([d["length_km"] for _, _, d in edges]),
+            np.array([bool(d.get("rail")) for _, _, d in edges]),
+            np.array([d.get("road_class") is not None for _, _, d in edges]),
+            [d.get("crossing") for _, _, d in edges],
+        )
 
 
 class Positions:
@@ -72,8 +74,11 @@ class Positions:
         adv: dict[str, list[int]] = {s: [] for s in SIDES}
         for u in m.active_units():  # Unit.holds_ground and Unit.advancing, inlined
             posture = u.posture
-            if (u.status != Status.ACTIVE or posture == Posture.ROUT
-                    or (posture == Posture.WITHDRAW and (u.next_node is not None or u.route))):
+            if (
+                u.status != Status.ACTIVE
+                or posture == Posture.ROUT
+                or (posture == Posture.WITHDRAW and (u.next_node is not None or u.route))
+            ):
                 continue
             i = index[u.node]
             idx[u.side].append(i)
@@ -119,8 +124,14 @@ class CampaignModel(mesa.Model):
         seed: seed of the model's random generators (combat fog, bridge demolitions, events).
     """
 
-    def __init__(self, scenario: Scenario, theatre: Theatre | None = None,
-                 params: Parameters | None = None, *, seed: int = 0):
+    def __init__(
+        self,
+        scenario: Scenario,
+        theatre: Theatre | None = None,
+        params: Parameters | None = None,
+        *,
+        seed: int = 0,
+    ):
         super().__init__(rng=seed)
         self.seed = seed
         self.scenario = scenario
@@ -148,26 +159,39 @@ class CampaignModel(mesa.Model):
         self._control_quiet: tuple | None = None  # inputs of an hour with no change of control
         self._standing: tuple[int, np.ndarray] | None = None  # supply.standing_edges
 
-        crossings = {cid: CrossingState("intact" if c.kind in ("bridge", "rail_bridge")
-                                        else c.kind)
-                     for cid, c in self.theatre.crossings.items()}
-        crossings.update({cid: CrossingState("intact" if s == "indestructible" else s)
-                          for cid, s in scenario.crossings.items()})
+        crossings = {
+            cid: CrossingState("intact" if c.kind in ("bridge", "rail_bridge") else c.kind)
+            for cid, c in self.theatre.crossings.items()
+        }
+        crossings.update(
+            {
+                cid: CrossingState("intact" if s == "indestructible" else s)
+                for cid, s in scenario.crossings.items()
+            }
+        )
         self.world = World(
-            control=self._initial_control(), crossings=crossings,
+            control=self._initial_control(),
+            crossings=crossings,
             depots={d.id: DepotState(d.id, d.side, d.at, d.kind) for d in scenario.depots},
-            indestructible={cid for cid, s in scenario.crossings.items()
-                            if s == "indestructible"})
-        self.initial_held = {s: np.array([self.world.control[n] == s for n in self.node_ids])
-                             for s in SIDES}
+            indestructible={cid for cid, s in scenario.crossings.items() if s == "indestructible"},
+        )
+        self.initial_held = {
+            s: np.array([self.world.control[n] == s for n in self.node_ids]) for s in SIDES
+        }
         self.pending_events = sorted(scenario.events, key=lambda e: e.at)
         self._groupings = {uid: g for g in scenario.groupings for uid in g.units}
         self._side_of = {u.id: u.side for u in scenario.units}
 
         self._units: dict[str, Unit] = {}  # on the map, by id
         self.gone: list[Unit] = []  # surrendered or disbanded (removed from the model)
-        self._pending = sorted(((spec.arrives, i, spec) for i, spec in enumerate(scenario.units)
-                                if spec.arrives is not None), key=lambda t: (t[0], t[1]))
+        self._pending = sorted(
+            (
+                (spec.arrives, i, spec)
+                for i, spec in enumerate(scenario.units)
+                if spec.arrives is not None
+            ),
+            key=lambda t: (t[0], t[1]),
+        )
         for i, spec in enumerate(scenario.units):
             if spec.arrives is None:
                 unit = self._place(spec, i)
@@ -227,8 +251,10 @@ class CampaignModel(mesa.Model):
         if self._roster is None:
             units = self.agents_by_type.get(Unit)
             everyone = list(units) if units is not None else []
-            self._roster = {None: everyone,
-                            **{s: [u for u in everyone if u.side == s] for s in SIDES}}
+            self._roster = {
+                None: everyone,
+                **{s: [u for u in everyone if u.side == s] for s in SIDES},
+            }
         return self._roster[side]
 
     def unit(self, uid: str) -> Unit | None:
@@ -287,9 +313,14 @@ class CampaignModel(mesa.Model):
         the crossings' version; read only)."""
         version = self.world.crossings_version
         if self._crossings_out is None or self._crossings_out[0] != version:
-            self._crossings_out = (version, {c: s.value for c, s in
-                                             sorted(self.world.crossings.items())
-                                             if s in ("destroyed", "pontoon")})
+            self._crossings_out = (
+                version,
+                {
+                    c: s.value
+                    for c, s in sorted(self.world.crossings.items())
+                    if s in ("destroyed", "pontoon")
+                },
+            )
         return self._crossings_out[1]
 
     def positions_changed(self) -> None:
@@ -298,8 +329,10 @@ class CampaignModel(mesa.Model):
     def prepared(self, unit: Unit) -> bool:
         """Dug in: in place for dig_in_hours, and in supply (digging in needs timber, mines
         and fuel for the engineers' vehicles)."""
-        return (unit.hours_in_place >= self.params.dig_in_hours
-                and unit.supply_km <= self.params.supply_range_km)
+        return (
+            unit.hours_in_place >= self.params.dig_in_hours
+            and unit.supply_km <= self.params.supply_range_km
+        )
 
     # ------------------------------------------------------------------ the turn
     def step(self) -> None:
@@ -359,8 +392,12 @@ class CampaignModel(mesa.Model):
                 self.destroy_crossing(ev.target, cause=ev.text or "strike")
             elif ev.kind == "strike_depot":
                 w.depot_out(ev.target)
-                self.log("depot_destroyed", node=w.depots[ev.target].node,
-                         side=w.depots[ev.target].side, text=ev.text or "depot struck")
+                self.log(
+                    "depot_destroyed",
+                    node=w.depots[ev.target].node,
+                    side=w.depots[ev.target].side,
+                    text=ev.text or "depot struck",
+                )
             elif ev.kind == "surprise":
                 w.surprise_until[ev.side] = ev.at + timedelta(hours=ev.hours)
                 self.log("surprise", side=ev.side, text=ev.text or f"{ev.side} surprise")
@@ -374,8 +411,11 @@ class CampaignModel(mesa.Model):
             if self.world.control[at] != spec.side or at in self.occupied_by(other(spec.side)):
                 at = self._nearest_held(at, spec.side)
             unit = self._place(spec, index, at)
-            moved = "" if at == spec.at else \
-                f" at {self.place_name(at)} ({self.place_name(spec.at)} is held by the enemy)"
+            moved = (
+                ""
+                if at == spec.at
+                else f" at {self.place_name(at)} ({self.place_name(spec.at)} is held by the enemy)"
+            )
             self.log("arrival", unit=unit, node=unit.node, text=f"{unit.name} arrives{moved}")
             self.commanders[unit.side].on_arrival(unit)
 
@@ -393,8 +433,7 @@ class CampaignModel(mesa.Model):
             self.log("bridge_held", node=c.u, target=cid, text=f"{c.name} survives ({cause})")
         elif w.crossings[cid].destructible:
             w.set_crossing(cid, CrossingState.DESTROYED)
-            self.log("bridge_destroyed", node=c.u, text=f"{c.name} destroyed ({cause})",
-                     target=cid)
+            self.log("bridge_destroyed", node=c.u, text=f"{c.name} destroyed ({cause})", target=cid)
 
     # ------------------------------------------------------------------ losses of units
     def surrender(self, unit: Unit) -> None:
@@ -403,11 +442,16 @@ class CampaignModel(mesa.Model):
         self.world.captured[taker] += unit.equipment * HEAVY
         self.world.prisoners[taker] += unit.equipment[PERSONNEL]
         unit.abandoned += unit.equipment * HEAVY
-        self.remove_unit(unit, Status.SURRENDERED, "surrenders, encircled and out of supply",
-                         leave_equipment=False)
+        self.remove_unit(
+            unit,
+            Status.SURRENDERED,
+            "surrenders, encircled and out of supply",
+            leave_equipment=False,
+        )
 
-    def remove_unit(self, unit: Unit, status: Status, why: str, leave_equipment: bool = True
-                    ) -> None:
+    def remove_unit(
+        self, unit: Unit, status: Status, why: str, leave_equipment: bool = True
+    ) -> None:
         """The unit leaves the map: it is removed from the model's agents (its last state
         stays in the record)."""
         if leave_equipment:
@@ -466,11 +510,14 @@ class CampaignModel(mesa.Model):
         unit.next_node, unit.progress_km = None, 0.0
         self.positions_changed()
         cid = data.get("crossing")
-        if (cid and unit.posture in (Posture.WITHDRAW, Posture.ROUT)
-                and self.world.crossings[cid].destructible
-                and self.enemy_near(prev, unit.side)
-                and not self._needed_by_own(prev, node, unit)
-                and self.random.random() < self.params_of(unit.side).demolition_probability):
+        if (
+            cid
+            and unit.posture in (Posture.WITHDRAW, Posture.ROUT)
+            and self.world.crossings[cid].destructible
+            and self.enemy_near(prev, unit.side)
+            and not self._needed_by_own(prev, node, unit)
+            and self.random.random() < self.params_of(unit.side).demolition_probability
+        ):
             self.destroy_crossing(cid, cause=f"demolished by withdrawing {unit.side} forces")
 
     def _needed_by_own(self, a: str, b: str, crossing: Unit) -> bool:
@@ -515,16 +562,26 @@ class CampaignModel(mesa.Model):
         w.pontoon_hour[cid] = self.steps
         if self.crossing_fire(cid, unit.side):
             w.pontoon_work[cid] = 0.0
-            self.log("pontoon_destroyed", unit=unit, node=unit.node, target=cid,
-                     text=f"{unit.name}'s crossing of the {c.river} near "
-                          f"{self.place_name(unit.node)} is destroyed by artillery")
+            self.log(
+                "pontoon_destroyed",
+                unit=unit,
+                node=unit.node,
+                target=cid,
+                text=f"{unit.name}'s crossing of the {c.river} near "
+                f"{self.place_name(unit.node)} is destroyed by artillery",
+            )
             return
         work = w.pontoon_work.get(cid, 0.0) + 1.0
         w.pontoon_work[cid] = work
         if work >= self.params.pontoon_build_hours and w.crossings[cid].bridgeable:
             w.set_crossing(cid, CrossingState.PONTOON)
-            self.log("pontoon_built", unit=unit, node=unit.node, target=cid,
-                     text=f"{unit.name} bridges the {c.river} near {self.place_name(unit.node)}")
+            self.log(
+                "pontoon_built",
+                unit=unit,
+                node=unit.node,
+                target=cid,
+                text=f"{unit.name} bridges the {c.river} near {self.place_name(unit.node)}",
+            )
 
     def crossing_fire(self, cid: str, side: str) -> bool:
         """Whether the enemy's guns destroy `side`'s crossing site `cid` this hour: each enemy
@@ -540,8 +597,9 @@ class CampaignModel(mesa.Model):
             if not e.holds_ground or e.equipment[ARTILLERY] + e.equipment[MLRS] <= 0:
                 continue
             d = float(np.hypot(*(self.node_xy[self.node_index[e.node]] - site)))
-            n = ((e.equipment[ARTILLERY] if d <= p.artillery_range_km else 0.0)
-                 + (e.equipment[MLRS] if d <= p.mlrs_range_km else 0.0))
+            n = (e.equipment[ARTILLERY] if d <= p.artillery_range_km else 0.0) + (
+                e.equipment[MLRS] if d <= p.mlrs_range_km else 0.0
+            )
             guns += n * combat.supply_factor(e.supply, p)
         if guns <= 0:
             return False
@@ -566,15 +624,20 @@ class CampaignModel(mesa.Model):
         for unit in self.active_units():
             unit.in_combat = False
             v = unit.next_node
-            if (v and unit.task == "attack" and unit.posture == Posture.ATTACK
-                    and v in self.occupied_by(other(unit.side))
-                    and self.world.passable(self.graph.edges[unit.node, v].get("crossing"))):
+            if (
+                v
+                and unit.task == "attack"
+                and unit.posture == Posture.ATTACK
+                and v in self.occupied_by(other(unit.side))
+                and self.world.passable(self.graph.edges[unit.node, v].get("crossing"))
+            ):
                 out.setdefault(v, ([], []))[0].append(unit)
         for v, (att, dfd) in out.items():
             side = att[0].side
             att[:] = [u for u in att if u.side == side]
-            dfd.extend(u for u in self.active_units(other(side))
-                       if u.node == v and not u.retreating)
+            dfd.extend(
+                u for u in self.active_units(other(side)) if u.node == v and not u.retreating
+            )
         return {v: out[v] for v in sorted(out) if out[v][1]}
 
     def fog_of_war(self, node: str) -> float:
@@ -590,14 +653,16 @@ class CampaignModel(mesa.Model):
     def _fire_value(self, unit: Unit, distance_km: float) -> float:
         """What a unit's guns and rockets add at a target this far away."""
         p = self.params
-        value = ((unit.equipment[ARTILLERY] * p.weight_artillery
-                  if distance_km <= p.artillery_range_km else 0.0)
-                 + (unit.equipment[MLRS] * p.weight_mlrs if distance_km <= p.mlrs_range_km
-                    else 0.0))
+        value = (
+            unit.equipment[ARTILLERY] * p.weight_artillery
+            if distance_km <= p.artillery_range_km
+            else 0.0
+        ) + (unit.equipment[MLRS] * p.weight_mlrs if distance_km <= p.mlrs_range_km else 0.0)
         return value * p.fire_support_factor * combat.supply_factor(unit.supply, p)
 
-    def fire_support(self, battles: dict, engaged: set[str]
-                     ) -> tuple[dict[tuple[str, str], float], set[str]]:
+    def fire_support(
+        self, battles: dict, engaged: set[str]
+    ) -> tuple[dict[tuple[str, str], float], set[str]]:
         """Artillery and rockets not in a battle support the nearest battle within range.
         Returns the support by (node, side) and the units that gave it."""
         support: dict[tuple[str, str], float] = {}
@@ -606,15 +671,21 @@ class CampaignModel(mesa.Model):
             return support, gave
         nodes = list(battles)
         bxy = self.node_xy[[self.node_index[n] for n in nodes]]
-        guns = [u for u in self.active_units() if u.key not in engaged and u.holds_ground
-                and u.equipment[ARTILLERY] + u.equipment[MLRS] > 0]
+        guns = [
+            u
+            for u in self.active_units()
+            if u.key not in engaged
+            and u.holds_ground
+            and u.equipment[ARTILLERY] + u.equipment[MLRS] > 0
+        ]
         if not guns:
             return support, gave
         uxy = self.node_xy[[self.node_index[u.node] for u in guns]]
         dist = np.linalg.norm(bxy[None, :, :] - uxy[:, None, :], axis=2)  # gun x battle
         nearest = np.argmin(dist, axis=1)
-        for unit, d, j in zip(guns, dist[np.arange(len(guns)), nearest].tolist(),
-                              nearest.tolist(), strict=True):
+        for unit, d, j in zip(
+            guns, dist[np.arange(len(guns)), nearest].tolist(), nearest.tolist(), strict=True
+        ):
             value = self._fire_value(unit, d)
             if value > 0:
                 key = (nodes[j], unit.side)
@@ -637,16 +708,32 @@ class CampaignModel(mesa.Model):
             side = att[0].side
             terrain = self.graph.nodes[node]["terrain"]
             surprise = w.in_surprise(side, self.now)
-            p_att = sum(combat.attack_power(
-                u, self.weights, p, surprise=surprise,
-                across_river=self.graph.edges[u.node, node].get("crossing") is not None)
-                for u in att) + support.get((node, side), 0.0)
-            p_def = sum(combat.defence_power(
-                u, self.weights, p, terrain=terrain, defending=u.posture == Posture.DEFEND,
-                prepared=self.prepared(u), routed=u.posture == Posture.ROUT) for u in dfd)
+            p_att = sum(
+                combat.attack_power(
+                    u,
+                    self.weights,
+                    p,
+                    surprise=surprise,
+                    across_river=self.graph.edges[u.node, node].get("crossing") is not None,
+                )
+                for u in att
+            ) + support.get((node, side), 0.0)
+            p_def = sum(
+                combat.defence_power(
+                    u,
+                    self.weights,
+                    p,
+                    terrain=terrain,
+                    defending=u.posture == Posture.DEFEND,
+                    prepared=self.prepared(u),
+                    routed=u.posture == Posture.ROUT,
+                )
+                for u in dfd
+            )
             p_def += support.get((node, other(side)), 0.0)
-            result = combat.resolve_battle(p_att, p_def, terrain=terrain,
-                                           fog=self.fog_of_war(node), p=p)
+            result = combat.resolve_battle(
+                p_att, p_def, terrain=terrain, fog=self.fog_of_war(node), p=p
+            )
             for units, rate in ((att, result.attacker_loss), (dfd, result.defender_loss)):
                 for u in units:
                     self._lose(u, rate)
@@ -666,9 +753,9 @@ class CampaignModel(mesa.Model):
 
     def _lose(self, unit: Unit, fraction: float) -> None:
         """Apply one hour's loss fraction to a unit (vehicles at equipment_loss_factor)."""
-        lost = combat.apply_losses(unit.equipment, combat.item_loss_fractions(fraction,
-                                                                              self.params),
-                                   unit.loss_carry)
+        lost = combat.apply_losses(
+            unit.equipment, combat.item_loss_fractions(fraction, self.params), unit.loss_carry
+        )
         unit.lost += lost
         unit.losses_this_hour += fraction
 
@@ -682,8 +769,11 @@ class CampaignModel(mesa.Model):
             return
         for u in columns:
             enemy = self.active_units(other(u.side))
-            pursuers = [e for e in enemy if e.holds_ground and e.advancing
-                        and (e.node == u.node or e.next_node == u.node)]
+            pursuers = [
+                e
+                for e in enemy
+                if e.holds_ground and e.advancing and (e.node == u.node or e.next_node == u.node)
+            ]
             pursuit = sum(combat.attack_power(e, self.weights, p) for e in pursuers)
             here = self.node_xy[self.node_index[u.node]]
             fire = 0.0
@@ -709,11 +799,11 @@ class CampaignModel(mesa.Model):
                 if u.supply < p.abandon_supply:
                     self.leave_behind(u, u.abandon(p.rout_abandon_per_hour))
             if u.supply < p.low_supply_level:
-                m -= p.low_supply_morale_per_hour * (1.0 - u.supply / max(p.low_supply_level,
-                                                                         1e-9))
+                m -= p.low_supply_morale_per_hour * (1.0 - u.supply / max(p.low_supply_level, 1e-9))
             elif not u.in_combat and in_range:
                 m += p.morale_recovery_per_hour * (
-                    p.rout_recovery_share if u.posture == Posture.ROUT else 1.0)
+                    p.rout_recovery_share if u.posture == Posture.ROUT else 1.0
+                )
             if u.posture == Posture.ROUT:
                 self.leave_behind(u, u.abandon(p.rout_abandon_per_hour))
             rested = not u.in_combat and u.march_hours_today == 0
@@ -726,10 +816,25 @@ class CampaignModel(mesa.Model):
     def place_name(self, node: str | None) -> str:
         return self.graph.nodes[node]["name"] if node else "-"
 
-    def log(self, kind: str, *, text: str, unit: Unit | None = None, node: str | None = None,
-            side: str | None = None, target: str | None = None) -> None:
-        self.record.event(self, kind, text=text, unit=unit, node=node,
-                          side=side or (unit.side if unit else None), target=target)
+    def log(
+        self,
+        kind: str,
+        *,
+        text: str,
+        unit: Unit | None = None,
+        node: str | None = None,
+        side: str | None = None,
+        target: str | None = None,
+    ) -> None:
+        self.record.event(
+            self,
+            kind,
+            text=text,
+            unit=unit,
+            node=node,
+            side=side or (unit.side if unit else None),
+            target=target,
+        )
 
     def totals(self) -> dict:
         """Held area and settlements by side (for the record; cached by the world's version,

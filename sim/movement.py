@@ -22,12 +22,17 @@ if TYPE_CHECKING:
     from sim.model import CampaignModel
     from sim.units import Unit
 
+
 def road_speeds(m: CampaignModel) -> dict[str | None, float]:
     """Column speed (km/h) by an edge's road class; rail-only edges (no road class): dismounted."""
     p = m.params
-    return {"highway": p.speed_highway_kmh, "main": p.speed_main_kmh,
-            "secondary": p.speed_secondary_kmh, "local": p.speed_local_kmh,
-            None: p.speed_rail_only_kmh}
+    return {
+        "highway": p.speed_highway_kmh,
+        "main": p.speed_main_kmh,
+        "secondary": p.speed_secondary_kmh,
+        "local": p.speed_local_kmh,
+        None: p.speed_rail_only_kmh,
+    }
 
 
 def posture_factor(unit: Unit, m: CampaignModel) -> float:
@@ -47,8 +52,9 @@ def crossing_factor(data: dict, m: CampaignModel) -> float | None:
     state = m.world.crossings[cid]
     if not state.passable:
         return None
-    return {"ford": m.params.ford_speed_factor,
-            "pontoon": m.params.pontoon_speed_factor}.get(state.value, 1.0)
+    return {"ford": m.params.ford_speed_factor, "pontoon": m.params.pontoon_speed_factor}.get(
+        state.value, 1.0
+    )
 
 
 def can_bridge(unit: Unit, data: dict, m: CampaignModel) -> bool:
@@ -104,8 +110,14 @@ def edge_hours(unit: Unit, u: str, v: str, data: dict, m: CampaignModel) -> floa
     return hours_function(unit, m)(v, data)
 
 
-def route_weight(unit: Unit, m: CampaignModel, *, fighting: bool, target: str | None = None,
-                 own_ground: bool = False) -> Callable[[str, str, dict], float | None]:
+def route_weight(
+    unit: Unit,
+    m: CampaignModel,
+    *,
+    fighting: bool,
+    target: str | None = None,
+    own_ground: bool = False,
+) -> Callable[[str, str, dict], float | None]:
     """Weight function for a route search (shortest_route): hours, None where the unit cannot go.
 
     Moving units avoid enemy-held ground (cost x enemy_ground_route_penalty) and never path
@@ -145,9 +157,15 @@ def route_weight(unit: Unit, m: CampaignModel, *, fighting: bool, target: str | 
     return weight
 
 
-def plan_route(unit: Unit, target: str, m: CampaignModel, via: list[str] | None = None,
-               fighting: bool = False, start: str | None = None,
-               own_ground: bool = False) -> list[str] | None:
+def plan_route(
+    unit: Unit,
+    target: str,
+    m: CampaignModel,
+    via: list[str] | None = None,
+    fighting: bool = False,
+    start: str | None = None,
+    own_ground: bool = False,
+) -> list[str] | None:
     """Nodes to travel through to reach `target` (excluding the start), or None if there is
     no way. With `via`, the route passes the given places in order. `start` defaults to the
     unit's node; `own_ground` keeps the route on ground the unit's side holds."""
@@ -166,8 +184,12 @@ def plan_route(unit: Unit, target: str, m: CampaignModel, via: list[str] | None 
     return path
 
 
-def shortest_route(adjacency: dict[str, list[tuple[str, dict]]], source: str, target: str,
-                   weight: Callable[[str, str, dict], float | None]) -> list[str] | None:
+def shortest_route(
+    adjacency: dict[str, list[tuple[str, dict]]],
+    source: str,
+    target: str,
+    weight: Callable[[str, str, dict], float | None],
+) -> list[str] | None:
     """The least-weight path from `source` to `target` (both ends included), or None.
 
     networkx's `bidirectional_dijkstra` (BSD licence), the search `nx.shortest_path` runs for a

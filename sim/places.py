@@ -23,11 +23,43 @@ from sim.theatre import BOX, Theatre, haversine_km
 
 #: Ukrainian and Russian Cyrillic to Latin, close to the Ukrainian national system (KMU 2010).
 CYRILLIC = {
-    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie", "ё": "e",
-    "ж": "zh", "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l", "м": "m",
-    "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh",
-    "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e",
-    "ю": "iu", "я": "ia",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "h",
+    "ґ": "g",
+    "д": "d",
+    "е": "e",
+    "є": "ie",
+    "ё": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "y",
+    "і": "i",
+    "ї": "i",
+    "й": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "iu",
+    "я": "ia",
 }
 #: Below this similarity (difflib ratio of folded names, 0..1) a name is not offered as a match.
 FUZZY_CUTOFF = 0.72
@@ -88,20 +120,21 @@ def search(theatre: Theatre, query: str, limit: int = DEFAULT_LIMIT) -> list[Mat
             if score >= FUZZY_CUTOFF and (node not in best or score > best[node].score):
                 best[node] = Match(node, round(score, 3), name)
     g = theatre.graph
-    ranked = sorted(best.values(), key=lambda m: (-m.score, -g.nodes[m.node]["population"],
-                                                  m.node))
+    ranked = sorted(best.values(), key=lambda m: (-m.score, -g.nodes[m.node]["population"], m.node))
     if any(m.score >= 0.99 for m in ranked):  # a name matched: keep it and longer names only
         ranked = [m for m in ranked if m.score >= 0.9]
     exact = [m for m in ranked if m.score >= 0.99]
     return exact if len(exact) > limit else ranked[:limit]
 
 
-def nearest(theatre: Theatre, lat: float, lon: float, limit: int = DEFAULT_LIMIT
-            ) -> list[tuple[str, float]]:
+def nearest(
+    theatre: Theatre, lat: float, lon: float, limit: int = DEFAULT_LIMIT
+) -> list[tuple[str, float]]:
     """The `limit` places nearest to (lat, lon): (node id, great-circle km), nearest first."""
     g = theatre.graph
-    dist = [(haversine_km(lat, lon, g.nodes[n]["lat"], g.nodes[n]["lon"]), n)
-            for n in theatre.node_ids]
+    dist = [
+        (haversine_km(lat, lon, g.nodes[n]["lat"], g.nodes[n]["lon"]), n) for n in theatre.node_ids
+    ]
     return [(n, d) for d, n in sorted(dist)[:limit]]
 
 
@@ -117,8 +150,7 @@ def parse_lat_lon(text: str) -> tuple[float, float]:
         try:
             value = float(number)
         except ValueError:
-            raise ValueError(f"expected LAT,LON in degrees like 49.2,37.3, got {text!r}"
-                             ) from None
+            raise ValueError(f"expected LAT,LON in degrees like 49.2,37.3, got {text!r}") from None
         if not math.isfinite(value):
             raise ValueError(f"expected finite degrees, got {text!r}")
         values.append(sign * value)
@@ -131,9 +163,9 @@ def parse_lat_lon(text: str) -> tuple[float, float]:
 def bearing(lat1: float, lon1: float, lat2: float, lon2: float) -> str:
     """Compass point (N, NE, ...) from the first position to the second."""
     y = math.sin(math.radians(lon2 - lon1)) * math.cos(math.radians(lat2))
-    x = (math.cos(math.radians(lat1)) * math.sin(math.radians(lat2))
-         - math.sin(math.radians(lat1)) * math.cos(math.radians(lat2))
-         * math.cos(math.radians(lon2 - lon1)))
+    x = math.cos(math.radians(lat1)) * math.sin(math.radians(lat2)) - math.sin(
+        math.radians(lat1)
+    ) * math.cos(math.radians(lat2)) * math.cos(math.radians(lon2 - lon1))
     deg = (math.degrees(math.atan2(y, x)) + 360) % 360
     return COMPASS[round(deg / 45) % 8]
 
@@ -152,11 +184,16 @@ def edge_text(theatre: Theatre, u: str, v: str) -> str:
     cid = d.get("crossing")
     if cid:
         c = theatre.crossings[cid]
-        kind = {"bridge": "bridge", "rail_bridge": "rail bridge", "ford": "ford",
-                "none": "NO CROSSING (impassable; engineers can build a pontoon)"}[c.kind]
+        kind = {
+            "bridge": "bridge",
+            "rail_bridge": "rail bridge",
+            "ford": "ford",
+            "none": "NO CROSSING (impassable; engineers can build a pontoon)",
+        }[c.kind]
         label = c.name if c.kind != "none" else f"the {c.river}"
-        parts.append(f"crosses the {c.river}: {kind}" + (f" '{label}' [{cid}]"
-                                                           if c.kind != "none" else ""))
+        parts.append(
+            f"crosses the {c.river}: {kind}" + (f" '{label}' [{cid}]" if c.kind != "none" else "")
+        )
     return ", ".join(parts)
 
 
@@ -167,14 +204,19 @@ def landmark(theatre: Theatre, node: str) -> str:
     d = g.nodes[node]
     if d["population"] >= LANDMARK_POPULATION:
         return ""
-    towns = [(haversine_km(d["lat"], d["lon"], g.nodes[t]["lat"], g.nodes[t]["lon"]), t)
-             for t in theatre.node_ids if g.nodes[t]["population"] >= LANDMARK_POPULATION]
+    towns = [
+        (haversine_km(d["lat"], d["lon"], g.nodes[t]["lat"], g.nodes[t]["lon"]), t)
+        for t in theatre.node_ids
+        if g.nodes[t]["population"] >= LANDMARK_POPULATION
+    ]
     if not towns:
         return ""
     km, town = min(towns)
     t = g.nodes[town]
-    return (f"{km:.0f} km {bearing(t['lat'], t['lon'], d['lat'], d['lon'])} of "
-            f"{t['name'].split(' (')[0]}")
+    return (
+        f"{km:.0f} km {bearing(t['lat'], t['lon'], d['lat'], d['lon'])} of "
+        f"{t['name'].split(' (')[0]}"
+    )
 
 
 def describe(theatre: Theatre, node: str) -> str:
@@ -188,8 +230,11 @@ def describe(theatre: Theatre, node: str) -> str:
         lines.append(f"  also: {', '.join(also)}")
     held = "Russia (RU by default)" if d["country"] == "RU" else "Ukraine (UA by default)"
     where = landmark(theatre, node)
-    lines.append(f"  {d['lat']:.4f} N {d['lon']:.4f} E" + (f" ({where})" if where else "")
-                 + f" · {d['terrain']} · population {d['population']:,} · in {held}")
+    lines.append(
+        f"  {d['lat']:.4f} N {d['lon']:.4f} E"
+        + (f" ({where})" if where else "")
+        + f" · {d['terrain']} · population {d['population']:,} · in {held}"
+    )
     lines.append("  neighbours:")
     nbs = sorted(g.neighbors(node), key=lambda n: g.edges[node, n]["length_km"])
     width = max((len(n) for n in nbs), default=0)
@@ -197,8 +242,9 @@ def describe(theatre: Theatre, node: str) -> str:
         e = g.edges[node, nb]
         nd = g.nodes[nb]
         way = bearing(d["lat"], d["lon"], nd["lat"], nd["lon"])
-        lines.append(f"    {nb:<{width}}  {e['length_km']:5.1f} km {way:<2}  "
-                     f"{edge_text(theatre, node, nb)}")
+        lines.append(
+            f"    {nb:<{width}}  {e['length_km']:5.1f} km {way:<2}  {edge_text(theatre, node, nb)}"
+        )
     return "\n".join(lines)
 
 

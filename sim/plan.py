@@ -50,8 +50,10 @@ class PlanOrder:
 def plan_orders(m: CampaignModel) -> list[PlanOrder]:
     """The scenario's orders as plan orders, in the file's order."""
     side_of = {u.id: u.side for u in m.scenario.units}
-    return [PlanOrder(o, o.id or f"orders[{i}]", side_of[o.units[0]], m.scenario.order_start(o))
-            for i, o in enumerate(m.scenario.orders)]
+    return [
+        PlanOrder(o, o.id or f"orders[{i}]", side_of[o.units[0]], m.scenario.order_start(o))
+        for i, o in enumerate(m.scenario.orders)
+    ]
 
 
 def estimated_ratio(units: list, place: str, m: CampaignModel) -> float:
@@ -67,9 +69,17 @@ def estimated_ratio(units: list, place: str, m: CampaignModel) -> float:
     if not defenders:
         return float("inf")
     att = sum(combat.attack_power(u, m.weights, p) for u in units)
-    dfd = sum(combat.defence_power(u, m.weights, p, terrain=terrain,
-                                   defending=u.posture == Posture.DEFEND,
-                                   prepared=m.prepared(u)) for u in defenders)
+    dfd = sum(
+        combat.defence_power(
+            u,
+            m.weights,
+            p,
+            terrain=terrain,
+            defending=u.posture == Posture.DEFEND,
+            prepared=m.prepared(u),
+        )
+        for u in defenders
+    )
     return att / max(dfd, 1e-6)
 
 
@@ -85,8 +95,9 @@ def met(cond: Condition, order: PlanOrder, m: CampaignModel) -> bool:
         return cond.empty not in m.occupied_by(other(side))
     if kind == "arrived":
         unit = m.unit(cond.arrived)
-        return unit is not None and (cond.at is None
-                                     or (unit.node == cond.at and unit.next_node is None))
+        return unit is not None and (
+            cond.at is None or (unit.node == cond.at and unit.next_node is None)
+        )
     if kind == "done":
         return m.order_state(cond.done) == OrderState.DONE
     if kind == "ratio":

@@ -60,9 +60,11 @@ class Frame(TypedDict):
 
 #: Columns of the hourly series (timeseries.csv), in order, and whether each is a whole number.
 def series_columns() -> list[tuple[str, bool]]:
-    cols = [(f"{key}_{s}", key.startswith("settlements"))
-            for key in ("area_km2", "area_taken_km2", "settlements", "settlements_taken")
-            for s in SIDES]
+    cols = [
+        (f"{key}_{s}", key.startswith("settlements"))
+        for key in ("area_km2", "area_taken_km2", "settlements", "settlements_taken")
+        for s in SIDES
+    ]
     cols += [(f"{ITEMS[i]}_{s}", True) for i in range(len(ITEMS)) for s in SIDES]
     cols += [(f"captured_{ITEMS[i]}_by_{s}", True) for i in range(1, len(ITEMS)) for s in SIDES]
     cols += [(f"prisoners_by_{s}", True) for s in SIDES]
@@ -76,10 +78,22 @@ _STATUS_CODE = {p: i for i, p in enumerate(_STATUSES)}
 _TASK_CODE = {p: i for i, p in enumerate(_TASKS)}
 #: Columns of the per-unit state table (`RunRecord.state`); node columns hold node indices
 #: (-1: none), the coded columns an index into Posture, Status and Task.
-STATE = ("node", "next", "progress_km", "posture", "status", "strength", "morale", "supply",
-         "task", "objective", "in_combat")
-NODE, NEXT, PROGRESS, POSTURE, STATUS, STRENGTH, MORALE, SUPPLY, TASK, OBJECTIVE, IN_COMBAT = \
-    range(len(STATE))
+STATE = (
+    "node",
+    "next",
+    "progress_km",
+    "posture",
+    "status",
+    "strength",
+    "morale",
+    "supply",
+    "task",
+    "objective",
+    "in_combat",
+)
+NODE, NEXT, PROGRESS, POSTURE, STATUS, STRENGTH, MORALE, SUPPLY, TASK, OBJECTIVE, IN_COMBAT = range(
+    len(STATE)
+)
 
 
 # ---------------------------------------------------------------------------------- the record
@@ -123,14 +137,29 @@ class RunRecord:
 
     @classmethod
     def begin(cls, m: CampaignModel) -> RunRecord:
-        units = [{
-            "id": u.id, "name": u.name, "side": u.side, "type": u.type.value,
-            "echelon": u.echelon.value, "parent": u.parent,
-            "initial": [int(getattr(u.equipment, k)) for k in ITEMS],
-        } for u in m.scenario.units]
+        units = [
+            {
+                "id": u.id,
+                "name": u.name,
+                "side": u.side,
+                "type": u.type.value,
+                "echelon": u.echelon.value,
+                "parent": u.parent,
+                "initial": [int(getattr(u.equipment, k)) for k in ITEMS],
+            }
+            for u in m.scenario.units
+        ]
         names = {n: m.graph.nodes[n]["name"] for n in m.node_ids}
-        record = cls(m.scenario.id, m.scenario.title, m.seed, m.start, m.params.model_dump(),
-                     list(m.node_ids), names, units)
+        record = cls(
+            m.scenario.id,
+            m.scenario.title,
+            m.seed,
+            m.start,
+            m.params.model_dump(),
+            list(m.node_ids),
+            names,
+            units,
+        )
         record._reserve(int((m.end - m.start) / timedelta(hours=1)) + 1)
         return record
 
@@ -154,18 +183,43 @@ class RunRecord:
     @staticmethod
     def _row(unit: Unit, index: dict[str | None, int]) -> tuple:
         """A unit's state now as one row of `state` (STATE order)."""
-        return (index[unit.node], index[unit.next_node], unit.progress_km,
-                _POSTURE_CODE[unit.posture], _STATUS_CODE[unit.status],
-                unit.personnel / max(unit.initial[PERSONNEL], 1.0), unit.morale,
-                unit.supply, _TASK_CODE[unit.task], index[unit.objective], unit.in_combat)
+        return (
+            index[unit.node],
+            index[unit.next_node],
+            unit.progress_km,
+            _POSTURE_CODE[unit.posture],
+            _STATUS_CODE[unit.status],
+            unit.personnel / max(unit.initial[PERSONNEL], 1.0),
+            unit.morale,
+            unit.supply,
+            _TASK_CODE[unit.task],
+            index[unit.objective],
+            unit.in_combat,
+        )
 
-    def _rows(self, units: list[Unit], index: dict[str | None, int]
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def _rows(
+        self, units: list[Unit], index: dict[str | None, int]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """`_row` of many units at once (the strengths as one array operation)."""
-        rows = np.array([(index[u.node], index[u.next_node], u.progress_km,
-                          _POSTURE_CODE[u.posture], _STATUS_CODE[u.status], 0.0, u.morale,
-                          u.supply, _TASK_CODE[u.task], index[u.objective], u.in_combat)
-                         for u in units], dtype=float)
+        rows = np.array(
+            [
+                (
+                    index[u.node],
+                    index[u.next_node],
+                    u.progress_km,
+                    _POSTURE_CODE[u.posture],
+                    _STATUS_CODE[u.status],
+                    0.0,
+                    u.morale,
+                    u.supply,
+                    _TASK_CODE[u.task],
+                    index[u.objective],
+                    u.in_combat,
+                )
+                for u in units
+            ],
+            dtype=float,
+        )
         equipment = np.array([u.equipment for u in units])
         initial = np.array([u.initial for u in units])
         rows[:, STRENGTH] = equipment[:, PERSONNEL] / np.maximum(initial[:, PERSONNEL], 1.0)
@@ -174,8 +228,7 @@ class RunRecord:
     def gone(self, unit: Unit, m: CampaignModel) -> None:
         """A unit has left the map (surrendered, disbanded): its last state stays in every
         later frame."""
-        self._gone[unit.index] = (self._row(unit, m.node_index_or_none),
-                                  unit.equipment.copy())
+        self._gone[unit.index] = (self._row(unit, m.node_index_or_none), unit.equipment.copy())
 
     def hour(self, m: CampaignModel, changes: list[ControlChange]) -> None:
         """Record the state at the end of an hour (hour 0: the start)."""
@@ -185,11 +238,18 @@ class RunRecord:
         g = m.graph
         for ch in changes:
             n = g.nodes[ch.node]
-            self.control_changes.append({
-                "time": m.now.isoformat(timespec="minutes"), "node_id": ch.node,
-                "name": n["name"], "lat": n["lat"], "lon": n["lon"],
-                "from_side": ch.from_side, "to_side": ch.to_side, "rule": ch.rule,
-            })
+            self.control_changes.append(
+                {
+                    "time": m.now.isoformat(timespec="minutes"),
+                    "node_id": ch.node,
+                    "name": n["name"],
+                    "lat": n["lat"],
+                    "lon": n["lon"],
+                    "from_side": ch.from_side,
+                    "to_side": ch.to_side,
+                    "rule": ch.rule,
+                }
+            )
         self.control.append(m.control_code())
         self.crossings.append(m.crossings_out())
         units = m.active_units()
@@ -205,31 +265,64 @@ class RunRecord:
     def _series_row(self, m: CampaignModel, k: int) -> np.ndarray:
         """This hour's row of the series (series_columns order: side within item)."""
         totals = m.totals()
-        held = [totals[s][key] for key in ("area_km2", "area_taken_km2", "settlements",
-                                           "settlements_taken") for s in SIDES]
+        held = [
+            totals[s][key]
+            for key in ("area_km2", "area_taken_km2", "settlements", "settlements_taken")
+            for s in SIDES
+        ]
         active = self.present[k] & (self.state[k, :, STATUS] == _STATUS_CODE[Status.ACTIVE])
-        strength = np.stack([self.equipment[k, active & (self._side_of == s)].sum(axis=0)
-                             for s in SIDES], axis=1)  # item x side
+        strength = np.stack(
+            [self.equipment[k, active & (self._side_of == s)].sum(axis=0) for s in SIDES], axis=1
+        )  # item x side
         captured = np.stack([m.world.captured[s][1:] for s in SIDES], axis=1)
-        return np.concatenate([held, strength.ravel(), captured.ravel(),
-                               [m.world.prisoners[s] for s in SIDES],
-                               [len(m.active_units(s)) for s in SIDES]])
+        return np.concatenate(
+            [
+                held,
+                strength.ravel(),
+                captured.ravel(),
+                [m.world.prisoners[s] for s in SIDES],
+                [len(m.active_units(s)) for s in SIDES],
+            ]
+        )
 
-    def event(self, m: CampaignModel, kind: str, *, text: str, unit: Unit | None,
-              node: str | None, side: str | None, target: str | None) -> None:
+    def event(
+        self,
+        m: CampaignModel,
+        kind: str,
+        *,
+        text: str,
+        unit: Unit | None,
+        node: str | None,
+        side: str | None,
+        target: str | None,
+    ) -> None:
         n = m.graph.nodes[node] if node else {}
         end_of_hour = self.start + timedelta(hours=m.steps)  # events are stamped like frames
-        self.events.append({
-            "time": end_of_hour.isoformat(timespec="minutes"), "kind": kind, "side": side or "",
-            "unit_id": unit.key if unit else "", "node_id": node or "",
-            "name": n.get("name", ""), "lat": n.get("lat", ""), "lon": n.get("lon", ""),
-            "target": target or "", "text": text,
-        })
+        self.events.append(
+            {
+                "time": end_of_hour.isoformat(timespec="minutes"),
+                "kind": kind,
+                "side": side or "",
+                "unit_id": unit.key if unit else "",
+                "node_id": node or "",
+                "name": n.get("name", ""),
+                "lat": n.get("lat", ""),
+                "lon": n.get("lon", ""),
+                "target": target or "",
+                "text": text,
+            }
+        )
 
     def battle(self, m: CampaignModel, node: str, attacker: str, ratio: float) -> None:
         end_of_hour = self.start + timedelta(hours=m.steps)
-        self.battles.append({"time": end_of_hour.isoformat(timespec="minutes"), "node_id": node,
-                             "attacker": attacker, "ratio": round(float(ratio), 3)})
+        self.battles.append(
+            {
+                "time": end_of_hour.isoformat(timespec="minutes"),
+                "node_id": node,
+                "attacker": attacker,
+                "ratio": round(float(ratio), 3),
+            }
+        )
 
     # ------------------------------------------------------------------ views of the record
     def series(self) -> dict[str, list]:
@@ -254,25 +347,42 @@ class RunRecord:
         ids = self.node_ids
         units: list[UnitSnapshot] = []
         for i in np.flatnonzero(self.present[k]):
-            (node, nxt, progress, posture, status, strength, morale, supply, task, objective,
-             in_combat) = self.state[k, i].tolist()
-            units.append({
-                "id": self.units[i]["id"],
-                "node": ids[int(node)],
-                "next": ids[int(nxt)] if nxt >= 0 else None,
-                "progress_km": round(progress, 2),
-                "posture": _POSTURES[int(posture)].value,
-                "status": _STATUSES[int(status)].value,
-                "strength": round(strength, 4),
-                "morale": round(morale, 4),
-                "supply": round(supply, 4),
-                "equipment": [int(x) for x in self.equipment[k, i].tolist()],
-                "task": _TASKS[int(task)].value,
-                "objective": ids[int(objective)] if objective >= 0 else None,
-                "in_combat": bool(in_combat),
-            })
-        return {"time": self.times[k].isoformat(timespec="minutes"), "control": self.control[k],
-                "crossings": dict(self.crossings[k]), "units": units}
+            (
+                node,
+                nxt,
+                progress,
+                posture,
+                status,
+                strength,
+                morale,
+                supply,
+                task,
+                objective,
+                in_combat,
+            ) = self.state[k, i].tolist()
+            units.append(
+                {
+                    "id": self.units[i]["id"],
+                    "node": ids[int(node)],
+                    "next": ids[int(nxt)] if nxt >= 0 else None,
+                    "progress_km": round(progress, 2),
+                    "posture": _POSTURES[int(posture)].value,
+                    "status": _STATUSES[int(status)].value,
+                    "strength": round(strength, 4),
+                    "morale": round(morale, 4),
+                    "supply": round(supply, 4),
+                    "equipment": [int(x) for x in self.equipment[k, i].tolist()],
+                    "task": _TASKS[int(task)].value,
+                    "objective": ids[int(objective)] if objective >= 0 else None,
+                    "in_combat": bool(in_combat),
+                }
+            )
+        return {
+            "time": self.times[k].isoformat(timespec="minutes"),
+            "control": self.control[k],
+            "crossings": dict(self.crossings[k]),
+            "units": units,
+        }
 
     def digest(self) -> str:
         """SHA-256 of everything the run produced (frames, events, control changes, battles,

@@ -47,8 +47,10 @@ MAX_YAML_NODES = 50_000
 MAX_YAML_VALUES = 200_000
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
-SLUG_RULE = ("letters, digits, '_' and '-', starting with a letter or digit, at most 80 "
-             "characters (it becomes part of file names)")
+SLUG_RULE = (
+    "letters, digits, '_' and '-', starting with a letter or digit, at most 80 "
+    "characters (it becomes part of file names)"
+)
 
 
 class FileProblem(Exception):
@@ -81,8 +83,9 @@ def read_bytes(path: str | Path, limit: int, what: str = "file") -> bytes:
     if not stat.S_ISREG(st.st_mode):
         raise FileProblem(path, f"is not a regular file (a pipe or a device?), expected a {what}")
     if st.st_size > limit:
-        raise FileProblem(path, f"is {_mib(st.st_size)}, larger than the {_mib(limit)} a {what} "
-                          "may have")
+        raise FileProblem(
+            path, f"is {_mib(st.st_size)}, larger than the {_mib(limit)} a {what} may have"
+        )
     try:
         with open(path, "rb") as f:
             data = f.read(limit + 1)
@@ -126,8 +129,12 @@ class _CountingComposer(Composer):
         self.nodes += 1
         if self.nodes > MAX_YAML_NODES:
             event = self.parser.peek_event()
-            raise TooManyNodes(None, None, f"more than {MAX_YAML_NODES:,} values: too large "
-                               "for a scenario or sweep file", event.start_mark)
+            raise TooManyNodes(
+                None,
+                None,
+                f"more than {MAX_YAML_NODES:,} values: too large for a scenario or sweep file",
+                event.start_mark,
+            )
         return super().compose_node(parent, index)
 
 
@@ -169,8 +176,9 @@ def yaml_problem(file: str | Path, e: Exception) -> FileProblem:
     if isinstance(e, TooManyNodes):
         return FileProblem(file, f"YAML: {problem}", line)
     if isinstance(e, MaxDepthExceededError):
-        return FileProblem(file, f"YAML: lists and mappings nested more than {MAX_YAML_DEPTH} "
-                           "levels deep", line)
+        return FileProblem(
+            file, f"YAML: lists and mappings nested more than {MAX_YAML_DEPTH} levels deep", line
+        )
     if isinstance(e, ConstructorError):
         problem = problem.split("; use sys.set_int_max_str_digits")[0]
         return FileProblem(file, f"YAML value: {problem}", line)

@@ -43,8 +43,9 @@ def first_changes(record: RunRecord) -> dict[str, float]:
     """Hours from the start to the first change of hands of each place that changed hands."""
     first: dict[str, float] = {}
     for ch in record.control_changes:
-        first.setdefault(ch["node_id"],
-                         hours_between(record.start, datetime.fromisoformat(ch["time"])))
+        first.setdefault(
+            ch["node_id"], hours_between(record.start, datetime.fromisoformat(ch["time"]))
+        )
     return first
 
 
@@ -54,8 +55,9 @@ def captured_by(record: RunRecord) -> dict[str, dict[str, int]]:
 
 
 def _captured(series: dict[str, Any]) -> dict[str, dict[str, int]]:
-    return {s: {item: int(series[f"captured_{item}_by_{s}"][-1]) for item in CAPTURABLE}
-            for s in SIDES}
+    return {
+        s: {item: int(series[f"captured_{item}_by_{s}"][-1]) for item in CAPTURABLE} for s in SIDES
+    }
 
 
 @dataclass(frozen=True)
@@ -92,15 +94,21 @@ def summarise(record: RunRecord) -> RunSummary:
         st[u["status"]] = st.get(u["status"], 0) + 1
     return RunSummary(
         final={s: {k: last[f"{k}_{s}"] for k in FINAL_FIGURES} for s in SIDES},
-        personnel={s: {"start": int(series[f"personnel_{s}"][0]),
-                       "order_of_battle": record.personnel_start(s),
-                       "end": int(last[f"personnel_{s}"])} for s in SIDES},
+        personnel={
+            s: {
+                "start": int(series[f"personnel_{s}"][0]),
+                "order_of_battle": record.personnel_start(s),
+                "end": int(last[f"personnel_{s}"]),
+            }
+            for s in SIDES
+        },
         lost={s: v["lost"] for s, v in record.losses_by_side().items()},
         captured=_captured(series),
         prisoners={s: int(last[f"prisoners_by_{s}"]) for s in SIDES},
         unit_statuses=statuses,
-        bridges_destroyed=sorted({e["target"] for e in record.events
-                                  if e["kind"] == "bridge_destroyed"}),
+        bridges_destroyed=sorted(
+            {e["target"] for e in record.events if e["kind"] == "bridge_destroyed"}
+        ),
         control_changes=len(record.control_changes),
         events=len(record.events),
     )

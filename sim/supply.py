@@ -43,8 +43,9 @@ class SupplyNet:
     #: node -> (supply km, line of supply, its places as a set) of a unit there
     #: (unit_supply_km; the net is immutable once traced, so each is worked out once). The
     #: lists are shared: read only.
-    to_unit: dict[str, tuple[float, list[str], frozenset[str]]] = field(default_factory=dict,
-                                                                        repr=False)
+    to_unit: dict[str, tuple[float, list[str], frozenset[str]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def reaches(self, node: str) -> bool:
         return bool(np.isfinite(self.dist[self.index[node]]))
@@ -81,15 +82,17 @@ class CostGraph:
         self.matrix = csr_matrix((entries, (rows, cols)), shape=(n + 1, n + 1))
         self.order = self.matrix.data.astype(np.int64) - 1  # data slot -> entry number
 
-    def distances(self, edge_cost: np.ndarray, source_offset: np.ndarray,
-                  limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+    def distances(
+        self, edge_cost: np.ndarray, source_offset: np.ndarray, limit: float = np.inf
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(distance, predecessor) of every node from the nearest source, where a source's
         distance starts at its offset (inf: not a source). Predecessor -9999 at sources and
         unreached nodes."""
         values = np.concatenate([edge_cost, edge_cost, source_offset + 1e-9])
         self.matrix.data[:] = values[self.order]
-        dist, pred = dijkstra(self.matrix, directed=True, indices=self.n,
-                              return_predecessors=True, limit=limit)
+        dist, pred = dijkstra(
+            self.matrix, directed=True, indices=self.n, return_predecessors=True, limit=limit
+        )
         pred = pred[: self.n]
         return dist[: self.n], np.where(pred == self.n, -9999, pred)
 
@@ -100,8 +103,7 @@ def standing_edges(m: CampaignModel) -> np.ndarray:
     version = m.world.crossings_version
     cached = m._standing
     if cached is None or cached[0] != version:
-        m._standing = cached = (version, np.array([m.world.passable(c)
-                                                   for c in m.edges.crossing]))
+        m._standing = cached = (version, np.array([m.world.passable(c) for c in m.edges.crossing]))
     return cached[1]
 
 
@@ -129,13 +131,15 @@ def _trace(m: CampaignModel, side: str) -> SupplyNet:
     """
     n = len(m.node_ids)
     held = m.held(side)
-    depots = [d for d in m.world.depots.values() if d.side == side and d.working
-              and held[m.node_index[d.node]]]
+    depots = [
+        d
+        for d in m.world.depots.values()
+        if d.side == side and d.working and held[m.node_index[d.node]]
+    ]
     bases = [d for d in depots if d.kind == "base"] or depots
     forward = [d for d in depots if d not in bases]
     if not bases:
-        return SupplyNet(side, m.node_ids, m.node_index, np.full(n, np.inf),
-                         np.full(n, -9999))
+        return SupplyNet(side, m.node_ids, m.node_index, np.full(n, np.inf), np.full(n, -9999))
     e = m.edges
     use = held[e.u] & held[e.v] & standing_edges(m)
     rail_cost = np.where(use & e.rail, e.length_km * m.params.rail_cost_factor, np.inf)
@@ -158,8 +162,9 @@ def _trace(m: CampaignModel, side: str) -> SupplyNet:
     return SupplyNet(side, m.node_ids, m.node_index, dist, pred, (haul_pred, rail_pred))
 
 
-def unit_supply_km(unit: Unit, net: SupplyNet, m: CampaignModel
-                   ) -> tuple[float, list[str], frozenset[str]]:
+def unit_supply_km(
+    unit: Unit, net: SupplyNet, m: CampaignModel
+) -> tuple[float, list[str], frozenset[str]]:
     """Traced supply distance to a unit, the route (depot first) and the route's places. The
     unit's own node may be contested or just taken; then the best neighbour the side holds
     is used."""

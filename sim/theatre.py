@@ -320,9 +320,10 @@ def _build(map_dir: Path) -> Theatre:
             raise ValueError(f"self-loop {u} in {road or rail_line}")
         e = edges.setdefault(key(u, v), dict(road_class=None, roads=[], rail_lines=[]))
         if road_class is not None:
-            if e["road_class"] is None or ROAD_CLASS_RANK[road_class] < ROAD_CLASS_RANK[
-                e["road_class"]
-            ]:
+            if (
+                e["road_class"] is None
+                or ROAD_CLASS_RANK[road_class] < ROAD_CLASS_RANK[e["road_class"]]
+            ):
                 e["road_class"] = road_class
             if road and road not in e["roads"]:
                 e["roads"].append(road)
@@ -403,7 +404,7 @@ def _build(map_dir: Path) -> Theatre:
     crossings: dict[str, Crossing] = {}
     used_named: set[frozenset] = set()
     errors: list[str] = []
-    for (u, v) in sorted(edges, key=lambda k: (idx[k[0]], idx[k[1]])):
+    for u, v in sorted(edges, key=lambda k: (idx[k[0]], idx[k[1]])):
         e = edges[(u, v)]
         pair = frozenset((u, v))
         found = crossing_rivers(u, v)
@@ -450,15 +451,19 @@ def _build(map_dir: Path) -> Theatre:
             crossing=crossing.id if crossing else None,
             river=crossing.river if crossing else None,
         )
-    unused = [c["id"] for p, c in named.items() if p not in used_named and tuple(p) and
-              not any(c["id"] in err for err in errors)]
+    unused = [
+        c["id"]
+        for p, c in named.items()
+        if p not in used_named and tuple(p) and not any(c["id"] in err for err in errors)
+    ]
     errors += [f"{c}: listed in crossings.yaml but its edge is not in the graph" for c in unused]
     if errors:
         raise ValueError("map build failed:\n  " + "\n  ".join(errors))
 
     territory = _territory(xy)
-    counts = np.bincount(territory.owner.ravel(), weights=territory.cell_area_km2.ravel(),
-                         minlength=len(node_ids))
+    counts = np.bincount(
+        territory.owner.ravel(), weights=territory.cell_area_km2.ravel(), minlength=len(node_ids)
+    )
     for n, a in zip(node_ids, counts, strict=True):
         graph.nodes[n]["area_km2"] = float(a)
 

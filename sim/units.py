@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 #: Unit types that move mostly on foot or in soft-skinned trucks (slower off the highway).
 FOOT_TYPES = {UnitType.INFANTRY, UnitType.NATIONAL_GUARD}
 
+
 class Unit(CellAgent):
     """One manoeuvre unit on the theatre graph.
 
@@ -103,17 +104,22 @@ class Unit(CellAgent):
     @property
     def retreating(self) -> bool:
         """Withdrawing or routed and on the move: a column on the road, not a position."""
-        return (self.posture in (Posture.WITHDRAW, Posture.ROUT)
-                and (self.next_node is not None or bool(self.route)))
+        return self.posture in (Posture.WITHDRAW, Posture.ROUT) and (
+            self.next_node is not None or bool(self.route)
+        )
 
     @property
     def holds_ground(self) -> bool:
         """Can hold or take a node: active, not routed, and not a column withdrawing (on the
         road out, or about to take it)."""
         posture = self.posture  # (Unit.retreating, inlined: this is read very often)
-        return (self.status == Status.ACTIVE and posture != Posture.ROUT
-                and not (posture == Posture.WITHDRAW
-                         and (self.next_node is not None or bool(self.route))))
+        return (
+            self.status == Status.ACTIVE
+            and posture != Posture.ROUT
+            and not (
+                posture == Posture.WITHDRAW and (self.next_node is not None or bool(self.route))
+            )
+        )
 
     @property
     def advancing(self) -> bool:

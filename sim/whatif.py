@@ -76,56 +76,113 @@ def standard_variants(s: Scenario) -> list[Variant]:
     """The standard counterfactuals for a scenario with a `whatif:` block."""
     w = whatif_block(s)
     attacker, defender = w.attacker, other(w.attacker)
-    garrison = {u.id for u in s.units
-                if u.side == defender and u.at == w.key_town and u.arrives is None}
-    attacking = {uid for o in s.orders if o.task == Task.ATTACK for uid in o.units
-                 if next(u for u in s.units if u.id == uid).side == attacker}
+    garrison = {
+        u.id for u in s.units if u.side == defender and u.at == w.key_town and u.arrives is None
+    }
+    attacking = {
+        uid
+        for o in s.orders
+        if o.task == Task.ATTACK
+        for uid in o.units
+        if next(u for u in s.units if u.id == uid).side == attacker
+    }
     defending = {u.id for u in s.units if u.side == defender}
     town = w.key_town
     out = [
-        Variant("garrison_x2", "Key town's garrison x2", lambda d: _scale(d, garrison, 2.0),
-                town, "later", must_fall=True,
-                why="a bigger garrison holds longer (hours to days), but still falls"),
-        Variant("garrison_x0.5", "Key town's garrison x0.5", lambda d: _scale(d, garrison, 0.5),
-                town, "earlier", why="a smaller garrison falls sooner"),
-        Variant("attackers_x0.5", "Attacking units x0.5", lambda d: _scale(d, attacking, 0.5),
-                town, "later", why="half the attacking force is slower, or fails"),
-        Variant("defenders_x2", "Defending side x2", lambda d: _scale(d, defending, 2.0),
-                town, "later", why="twice the defence holds longer"),
+        Variant(
+            "garrison_x2",
+            "Key town's garrison x2",
+            lambda d: _scale(d, garrison, 2.0),
+            town,
+            "later",
+            must_fall=True,
+            why="a bigger garrison holds longer (hours to days), but still falls",
+        ),
+        Variant(
+            "garrison_x0.5",
+            "Key town's garrison x0.5",
+            lambda d: _scale(d, garrison, 0.5),
+            town,
+            "earlier",
+            why="a smaller garrison falls sooner",
+        ),
+        Variant(
+            "attackers_x0.5",
+            "Attacking units x0.5",
+            lambda d: _scale(d, attacking, 0.5),
+            town,
+            "later",
+            why="half the attacking force is slower, or fails",
+        ),
+        Variant(
+            "defenders_x2",
+            "Defending side x2",
+            lambda d: _scale(d, defending, 2.0),
+            town,
+            "later",
+            why="twice the defence holds longer",
+        ),
     ]
     bridge = w.key_bridge
     if bridge:
         place = w.bridge_expect_place or town
         out += [
-            Variant("bridge_intact", "Key bridge cannot be destroyed",
-                    lambda d: _bridge(d, bridge, "indestructible"), place,
-                    w.bridge_intact_expect, why=w.source),
-            Variant("bridge_destroyed", "Key bridge destroyed at the start",
-                    lambda d: _bridge(d, bridge, "destroyed"), place,
-                    w.bridge_destroyed_expect, why=w.source),
+            Variant(
+                "bridge_intact",
+                "Key bridge cannot be destroyed",
+                lambda d: _bridge(d, bridge, "indestructible"),
+                place,
+                w.bridge_intact_expect,
+                why=w.source,
+            ),
+            Variant(
+                "bridge_destroyed",
+                "Key bridge destroyed at the start",
+                lambda d: _bridge(d, bridge, "destroyed"),
+                place,
+                w.bridge_destroyed_expect,
+                why=w.source,
+            ),
         ]
     out += [
-        Variant("no_withdrawal", "Defending side never withdraws",
-                lambda d: _doctrine(d, defender, withdrawal_doctrine=False),
-                w.withdrawal_place or town, "later",
-                why="a defence that never pulls back is stormed, later, or holds"),
-        Variant("delay_72h", "Operation 72 h later", lambda d: _delay(d, attacker, 72),
-                town, "later", why="the attack starts three days later"),
+        Variant(
+            "no_withdrawal",
+            "Defending side never withdraws",
+            lambda d: _doctrine(d, defender, withdrawal_doctrine=False),
+            w.withdrawal_place or town,
+            "later",
+            why="a defence that never pulls back is stormed, later, or holds",
+        ),
+        Variant(
+            "delay_72h",
+            "Operation 72 h later",
+            lambda d: _delay(d, attacker, 72),
+            town,
+            "later",
+            why="the attack starts three days later",
+        ),
     ]
     support = w.supporting_attack
     if support:
         order = next(o for o in s.orders if o.id == support)
-        out.append(Variant(
-            "no_supporting_attack", f"Supporting attack left out ({support})",
-            lambda d: _drop_order(d, support), order.track[-1], "later",
-            why="without it, its objective falls later or not at all"))
+        out.append(
+            Variant(
+                "no_supporting_attack",
+                f"Supporting attack left out ({support})",
+                lambda d: _drop_order(d, support),
+                order.track[-1],
+                "later",
+                why="without it, its objective falls later or not at all",
+            )
+        )
     return out
 
 
 def _bridge(data: dict, cid: str, state: str) -> None:
     data["crossings"] = {**data.get("crossings", {}), cid: state}
-    data["events"] = [e for e in data["events"]
-                      if not (e["kind"] == "destroy_bridge" and e["target"] == cid)]
+    data["events"] = [
+        e for e in data["events"] if not (e["kind"] == "destroy_bridge" and e["target"] == cid)
+    ]
 
 
 def _doctrine(data: dict, side: str, **values: Any) -> None:
@@ -183,9 +240,14 @@ def outcome(record: RunRecord, s: Scenario, places: list[str]) -> dict[str, floa
     return out
 
 
-def run_all(s: Scenario, theatre, params: Parameters, seeds: list[int],
-            variants: list[Variant] | None = None,
-            simulate: Callable | None = None) -> dict[str, list[dict[str, float]]]:
+def run_all(
+    s: Scenario,
+    theatre,
+    params: Parameters,
+    seeds: list[int],
+    variants: list[Variant] | None = None,
+    simulate: Callable | None = None,
+) -> dict[str, list[dict[str, float]]]:
     """Outcomes per seed of the baseline ("baseline") and of each variant."""
     from sim.model import CampaignModel
 
@@ -216,8 +278,9 @@ class Row:
     holds: bool
 
 
-def judge(s: Scenario, runs: dict[str, list[dict[str, float]]],
-          variants: list[Variant]) -> list[Row]:
+def judge(
+    s: Scenario, runs: dict[str, list[dict[str, float]]], variants: list[Variant]
+) -> list[Row]:
     """Median changes against the baseline and whether each expected direction holds.
 
     `later` holds when the measured place falls later in the median (or does not fall,
@@ -233,8 +296,11 @@ def judge(s: Scenario, runs: dict[str, list[dict[str, float]]],
         for p in places:
             b, x = _median([r[p] for r in base]), _median([r[p] for r in mine])
             never[p] = x == NEVER
-            delta[p] = (x - b) if (x != NEVER and b != NEVER) else (
-                0.0 if x == b else (NEVER if x == NEVER else -NEVER))
+            delta[p] = (
+                (x - b)
+                if (x != NEVER and b != NEVER)
+                else (0.0 if x == b else (NEVER if x == NEVER else -NEVER))
+            )
         b, x = _median([r[v.measure] for r in base]), _median([r[v.measure] for r in mine])
         if v.expect == "later":
             holds = x > b and not (v.must_fall and x == NEVER)
@@ -246,11 +312,20 @@ def judge(s: Scenario, runs: dict[str, list[dict[str, float]]],
             holds = x <= b + SAME_HOURS
         else:
             holds = True
-        rows.append(Row(v, delta, never,
-                        _median([r["area"] for r in mine]) - _median([r["area"] for r in base]),
-                        {side: _median([r[f"lost_{side}"] for r in mine])
-                         - _median([r[f"lost_{side}"] for r in base]) for side in SIDES},
-                        holds))
+        rows.append(
+            Row(
+                v,
+                delta,
+                never,
+                _median([r["area"] for r in mine]) - _median([r["area"] for r in base]),
+                {
+                    side: _median([r[f"lost_{side}"] for r in mine])
+                    - _median([r[f"lost_{side}"] for r in base])
+                    for side in SIDES
+                },
+                holds,
+            )
+        )
     return rows
 
 
@@ -264,25 +339,39 @@ def _fmt_delta(h: float, never: bool) -> str:
     return f"{h:+.0f} h" if abs(h) < 48 else f"{h / 24:+.1f} d"
 
 
-def table(s: Scenario, rows: list[Row], seeds: list[int], names: dict[str, str],
-          markdown: bool = False) -> str:
+def table(
+    s: Scenario, rows: list[Row], seeds: list[int], names: dict[str, str], markdown: bool = False
+) -> str:
     """The printed (or Markdown) what-if table."""
     places = list(rows[0].delta_hours) if rows else []
-    head = ["what if", *(names.get(p, p) for p in places), f"{whatif_block(s).attacker} area",
-            "UA lost", "RU lost", "expected", "holds"]
+    head = [
+        "what if",
+        *(names.get(p, p) for p in places),
+        f"{whatif_block(s).attacker} area",
+        "UA lost",
+        "RU lost",
+        "expected",
+        "holds",
+    ]
     body = []
     for r in rows:
-        body.append([r.variant.label,
-                     *(_fmt_delta(r.delta_hours[p], r.never[p]) for p in places),
-                     f"{r.delta_area:+,.0f} km²", f"{r.delta_lost['UA']:+,.0f}",
-                     f"{r.delta_lost['RU']:+,.0f}",
-                     f"{names.get(r.variant.measure, r.variant.measure)} {r.variant.expect}",
-                     "yes" if r.holds else "NO"])
-    title = (f"{s.title}: change against the baseline, median of {len(seeds)} seed(s) "
-             f"({', '.join(map(str, seeds))})")
+        body.append(
+            [
+                r.variant.label,
+                *(_fmt_delta(r.delta_hours[p], r.never[p]) for p in places),
+                f"{r.delta_area:+,.0f} km²",
+                f"{r.delta_lost['UA']:+,.0f}",
+                f"{r.delta_lost['RU']:+,.0f}",
+                f"{names.get(r.variant.measure, r.variant.measure)} {r.variant.expect}",
+                "yes" if r.holds else "NO",
+            ]
+        )
+    title = (
+        f"{s.title}: change against the baseline, median of {len(seeds)} seed(s) "
+        f"({', '.join(map(str, seeds))})"
+    )
     if markdown:
-        lines = [f"**{title}**", "", "| " + " | ".join(head) + " |",
-                 "|" + "---|" * len(head)]
+        lines = [f"**{title}**", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(row) + " |" for row in body]
         return "\n".join(lines)
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body, strict=True)]

@@ -88,7 +88,8 @@ class World:
     pontoon_hour: dict[str, int] = field(default_factory=dict)  # last step worked on, per site
     abandoned_at: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     captured: dict[str, np.ndarray] = field(
-        default_factory=lambda: {s: np.zeros(len(ITEMS)) for s in SIDES})
+        default_factory=lambda: {s: np.zeros(len(ITEMS)) for s in SIDES}
+    )
     prisoners: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SIDES, 0.0))
     surprise_until: dict[str, datetime] = field(default_factory=dict)
     fog: dict[tuple[str, int], float] = field(default_factory=dict)

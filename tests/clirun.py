@@ -47,6 +47,11 @@ def run(*args: str | Path, cwd: Path | None = None) -> Result:
 def run_process(*args: str | Path, cwd: Path = REPO, hashseed: str = "0") -> Result:
     """run.py ARGS in a new Python process with the given hash seed."""
     env = {**os.environ, "PYTHONHASHSEED": hashseed, "SDL_VIDEODRIVER": "dummy"}
-    proc = subprocess.run([sys.executable, str(REPO / "run.py"), *map(str, args)],
-                          capture_output=True, text=True, env=env, cwd=cwd)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "run.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+    )
     return Result(proc.returncode, proc.stdout, proc.stderr)

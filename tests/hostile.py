@@ -22,28 +22,145 @@ from typing import Any
 #: numbers go, dates with offsets or out of range, tags, aliases, unbalanced brackets, deep
 #: nesting, long text, path-like ids.
 YAML_TOKENS = [
-    ".inf", "-.inf", ".nan", "1e400", "-1e400", "1e308", "1e-308", "99999999999999999999",
-    "18446744073709551616", "-1", "0", "-0.0", "true", "false", "null", "~", "''", '""',
-    "2022-09-05T18:00:00+03:00", '"2022-09-05T18:00:00+03:00"', "2022-09-05T15:00:00Z",
-    '"2022-09-05T18:00Z"', "0", "0000-01-01", "2022-02-30", "2022-09-05 25:00:00",
-    "9999-12-31T23:00:00", "1899-12-31T00:00:00", '"2101-01-01T00:00"', "!!int izium",
-    "!!float x", "!!python/object:os.system ls", "!!binary AAAA", "*nowhere", "&a x",
-    "[", "{", "]", "'unterminated", '"unterminated', "[" * 50 + "]" * 50, "{a: {b: {c: 1}}}",
-    "[1, 2, 3]", "{}", "[]", "x" * 5000, "../../escape", "/tmp/escape", "a/b", "NO", "yes",
-    "0x1F", "0o17", "1_000", "+.inf", "- a", "? x", "|", ">", "%TAG", "@x", "`x", "\t",
-    "9" * 5000, '"\\ud800"', '"a\\x00b"', '"\\uffff"',
+    ".inf",
+    "-.inf",
+    ".nan",
+    "1e400",
+    "-1e400",
+    "1e308",
+    "1e-308",
+    "99999999999999999999",
+    "18446744073709551616",
+    "-1",
+    "0",
+    "-0.0",
+    "true",
+    "false",
+    "null",
+    "~",
+    "''",
+    '""',
+    "2022-09-05T18:00:00+03:00",
+    '"2022-09-05T18:00:00+03:00"',
+    "2022-09-05T15:00:00Z",
+    '"2022-09-05T18:00Z"',
+    "0",
+    "0000-01-01",
+    "2022-02-30",
+    "2022-09-05 25:00:00",
+    "9999-12-31T23:00:00",
+    "1899-12-31T00:00:00",
+    '"2101-01-01T00:00"',
+    "!!int izium",
+    "!!float x",
+    "!!python/object:os.system ls",
+    "!!binary AAAA",
+    "*nowhere",
+    "&a x",
+    "[",
+    "{",
+    "]",
+    "'unterminated",
+    '"unterminated',
+    "[" * 50 + "]" * 50,
+    "{a: {b: {c: 1}}}",
+    "[1, 2, 3]",
+    "{}",
+    "[]",
+    "x" * 5000,
+    "../../escape",
+    "/tmp/escape",
+    "a/b",
+    "NO",
+    "yes",
+    "0x1F",
+    "0o17",
+    "1_000",
+    "+.inf",
+    "- a",
+    "? x",
+    "|",
+    ">",
+    "%TAG",
+    "@x",
+    "`x",
+    "\t",
+    "9" * 5000,
+    '"\\ud800"',
+    '"a\\x00b"',
+    '"\\uffff"',
     # valid but extreme or odd values: accepted, they drive the model somewhere unusual
-    "0", "1", "2", "0.5", "0.0001", "10000", "200000", "1.0", "true", "false", "UA", "RU",
-    "attack", "hold", "withdraw", "move", "reserve", "rout", "izium", "kupiansk", "balakliia",
-    "2022-09-06T00:00:00", "2022-09-05T17:00:00", "2022-09-06T05:00:00", "armour",
-    "artillery", "division", "company", "depot", "base", "surprise", "destroy_bridge",
+    "0",
+    "1",
+    "2",
+    "0.5",
+    "0.0001",
+    "10000",
+    "200000",
+    "1.0",
+    "true",
+    "false",
+    "UA",
+    "RU",
+    "attack",
+    "hold",
+    "withdraw",
+    "move",
+    "reserve",
+    "rout",
+    "izium",
+    "kupiansk",
+    "balakliia",
+    "2022-09-06T00:00:00",
+    "2022-09-05T17:00:00",
+    "2022-09-06T05:00:00",
+    "armour",
+    "artillery",
+    "division",
+    "company",
+    "depot",
+    "base",
+    "surprise",
+    "destroy_bridge",
 ]
 #: JSON values for read-back files.
 JSON_VALUES: list[Any] = [
-    None, True, False, 0, -1, 1, 2**63, 2**64, 10**30, 1.5, -1e308, 1e308, float("nan"),
-    float("inf"), "", "x", "x" * 1000, "../../../etc/passwd", "/abs", "2022-09-05T18:00",
-    "2022-09-05T18:00+03:00", "9999-12-31T23:00", "UA", "RU", "XX", "active", "rout",
-    [], [1, 2], [None], {}, {"a": 1}, [[[[[]]]]], "\x00", "é", "\ud800",
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1,
+    2**63,
+    2**64,
+    10**30,
+    1.5,
+    -1e308,
+    1e308,
+    float("nan"),
+    float("inf"),
+    "",
+    "x",
+    "x" * 1000,
+    "../../../etc/passwd",
+    "/abs",
+    "2022-09-05T18:00",
+    "2022-09-05T18:00+03:00",
+    "9999-12-31T23:00",
+    "UA",
+    "RU",
+    "XX",
+    "active",
+    "rout",
+    [],
+    [1, 2],
+    [None],
+    {},
+    {"a": 1},
+    [[[[[]]]]],
+    "\x00",
+    "é",
+    "\ud800",
 ]
 
 
@@ -76,7 +193,7 @@ def mutate_yaml(text: str, rng: random.Random, edits: int | None = None) -> str:
                 flows = list(_FLOW_VALUE.finditer(lines[i]))
                 if flows:
                     f = _pick(rng, flows)
-                    lines[i] = lines[i][:f.start(2)] + token + lines[i][f.end(2):]
+                    lines[i] = lines[i][: f.start(2)] + token + lines[i][f.end(2) :]
         elif op < 0.65:  # drop a line
             del lines[i]
         elif op < 0.75:  # duplicate a line (duplicate keys, repeated ids)
@@ -84,8 +201,7 @@ def mutate_yaml(text: str, rng: random.Random, edits: int | None = None) -> str:
         elif op < 0.82:  # cut the file here
             lines = lines[:i]
         elif op < 0.9:  # a hostile top-level key or block
-            lines.append(f"{_pick(rng, ['extra', 'id', 'end', 'units', 'parameters'])}: "
-                         f"{token}\n")
+            lines.append(f"{_pick(rng, ['extra', 'id', 'end', 'units', 'parameters'])}: {token}\n")
         elif op < 0.95:  # an alias bomb
             lines.append(_alias_bomb(rng.randint(3, 9)))
         else:  # break the indentation of a line
@@ -135,8 +251,7 @@ def mutate_json(obj: Any, rng: random.Random, edits: int | None = None) -> Any:
         elif op < 0.4 and isinstance(parent[key], list) and parent[key]:
             parent[key].append(copy.deepcopy(_pick(rng, parent[key])))
         elif op < 0.45 and isinstance(parent, dict):
-            parent[_pick(rng, ["", "x", "units", "frames", "run_key"])] = \
-                _pick(rng, JSON_VALUES)
+            parent[_pick(rng, ["", "x", "units", "frames", "run_key"])] = _pick(rng, JSON_VALUES)
         else:
             parent[key] = copy.deepcopy(_pick(rng, JSON_VALUES))
     return obj
@@ -164,17 +279,75 @@ def mutate_bytes(data: bytes, rng: random.Random) -> bytes:
 
 
 # ------------------------------------------------------------------------------------- commands
-_SEEDS = ["0", "1", "-1", "4294967295", "4294967296", "99999999999999999999", "x", "1.5", "",
-          "0x10", "١", "9" * 5000]
-_SIZES = ["320x240", "1280x800", "100000x100000", "20000x20000", "0x0", "x", "1e3x800",
-          "-5x-5", "640X480", "²x3", "3840x2160", "3841x2160", "640x"]
-_TIMES = ["2022-09-06T06:00", "2022-09-06T06:00+03:00", "2022-09-06T03:00Z", "yesterday",
-          "0001-01-01T00:00", "9999-12-31T23:00", "2022-02-30T00:00", "2022-09-06"]
-_SET_VALUES = ["inf", "-inf", "nan", "1e-308", "1e308", "0", "-1", "true", "x", "", "2",
-               "0.5", "1e400", "9" * 5000]
-_PARAMS = ["speed_highway_kmh", "weight_tank", "morale_loss_per_casualty", "capture_ratio",
-           "combat_noise", "rout_combat_factor", "weight_personnel", "march_hours_per_day",
-           "capture_ration", "", "=", "speed_main_kmh"]
+_SEEDS = [
+    "0",
+    "1",
+    "-1",
+    "4294967295",
+    "4294967296",
+    "99999999999999999999",
+    "x",
+    "1.5",
+    "",
+    "0x10",
+    "١",
+    "9" * 5000,
+]
+_SIZES = [
+    "320x240",
+    "1280x800",
+    "100000x100000",
+    "20000x20000",
+    "0x0",
+    "x",
+    "1e3x800",
+    "-5x-5",
+    "640X480",
+    "²x3",
+    "3840x2160",
+    "3841x2160",
+    "640x",
+]
+_TIMES = [
+    "2022-09-06T06:00",
+    "2022-09-06T06:00+03:00",
+    "2022-09-06T03:00Z",
+    "yesterday",
+    "0001-01-01T00:00",
+    "9999-12-31T23:00",
+    "2022-02-30T00:00",
+    "2022-09-06",
+]
+_SET_VALUES = [
+    "inf",
+    "-inf",
+    "nan",
+    "1e-308",
+    "1e308",
+    "0",
+    "-1",
+    "true",
+    "x",
+    "",
+    "2",
+    "0.5",
+    "1e400",
+    "9" * 5000,
+]
+_PARAMS = [
+    "speed_highway_kmh",
+    "weight_tank",
+    "morale_loss_per_casualty",
+    "capture_ratio",
+    "combat_noise",
+    "rout_combat_factor",
+    "weight_personnel",
+    "march_hours_per_day",
+    "capture_ration",
+    "",
+    "=",
+    "speed_main_kmh",
+]
 
 
 def cli_argv(rng: random.Random, scenario: str, folder: str) -> list[str]:
@@ -182,34 +355,82 @@ def cli_argv(rng: random.Random, scenario: str, folder: str) -> list[str]:
     hostile flag values. Never a window (--headless), never a full GIF/MP4 export."""
     head = rng.random()
     if head < 0.08:
-        return [_pick(rng, ["sweeps", "parms", "veiw", "compar", "izium_2022_09", "help",
-                            "--help", "-h", "", "x.yaml", "--seed"])]
+        return [
+            _pick(
+                rng,
+                [
+                    "sweeps",
+                    "parms",
+                    "veiw",
+                    "compar",
+                    "izium_2022_09",
+                    "help",
+                    "--help",
+                    "-h",
+                    "",
+                    "x.yaml",
+                    "--seed",
+                ],
+            )
+        ]
     if head < 0.14:
-        return ["params", *rng.sample(["--markdown", "--help", "--bogus", "x"],
-                                      rng.randint(0, 2))]
+        return ["params", *rng.sample(["--markdown", "--help", "--bogus", "x"], rng.randint(0, 2))]
     if head < 0.2:
-        return ["view", _pick(rng, [folder, f"{folder}/nope", "", "/proc", f"{folder}/other"]),
-                *_pick(rng, [[], ["--size", _pick(rng, _SIZES)], ["--at", _pick(rng, _TIMES)],
-                             ["--screenshot", f"{folder}/v.jpg"], ["--max-days", "0"],
-                             ["--screenshot", f"{folder}/v.png", "--at", _pick(rng, _TIMES)],
-                             ["--scenario", scenario, "--screenshot", f"{folder}/v.png"]])]
+        return [
+            "view",
+            _pick(rng, [folder, f"{folder}/nope", "", "/proc", f"{folder}/other"]),
+            *_pick(
+                rng,
+                [
+                    [],
+                    ["--size", _pick(rng, _SIZES)],
+                    ["--at", _pick(rng, _TIMES)],
+                    ["--screenshot", f"{folder}/v.jpg"],
+                    ["--max-days", "0"],
+                    ["--screenshot", f"{folder}/v.png", "--at", _pick(rng, _TIMES)],
+                    ["--scenario", scenario, "--screenshot", f"{folder}/v.png"],
+                ],
+            ),
+        ]
     if head < 0.26:
-        return ["compare", _pick(rng, [folder, f"{folder}/runs.parquet", "/proc/self"]),
-                *_pick(rng, [[], ["--towns", "x,,y"], ["--no-plots"]])]
+        return [
+            "compare",
+            _pick(rng, [folder, f"{folder}/runs.parquet", "/proc/self"]),
+            *_pick(rng, [[], ["--towns", "x,,y"], ["--no-plots"]]),
+        ]
     if head < 0.3:
-        return ["sweep", scenario, *_pick(rng, [
-            ["--seeds", _pick(rng, ["100000000", "0", "-1", "x"]), "--dry-run"],
-            ["--vary", f"capture_ratio={_pick(rng, ['inf,2', '1:inf', 'a,b', '1,1', ''])}",
-             "--dry-run"],
-            ["--vary", f"capture_ratio={','.join(map(str, range(1, 101)))}",
-             "--vary", f"presence_km={','.join(map(str, range(1, 101)))}",
-             "--vary", f"withdraw_decision_hours={','.join(map(str, range(1, 101)))}", "--dry-run"],
-            ["--workers", _pick(rng, ["0", "100000", "x"])],
-            ["--first-seed", "4294967295", "--seeds", "2", "--dry-run"],
-            ["--samples", "1000000000000", "--vary", "capture_ratio=1:2", "--dry-run"],
-            ["--max-runs", "-1", "--dry-run"]])]
-    argv = [scenario if rng.random() < 0.85 else _pick(rng, [f"{folder}/none.yaml", folder]),
-            "--headless"]
+        return [
+            "sweep",
+            scenario,
+            *_pick(
+                rng,
+                [
+                    ["--seeds", _pick(rng, ["100000000", "0", "-1", "x"]), "--dry-run"],
+                    [
+                        "--vary",
+                        f"capture_ratio={_pick(rng, ['inf,2', '1:inf', 'a,b', '1,1', ''])}",
+                        "--dry-run",
+                    ],
+                    [
+                        "--vary",
+                        f"capture_ratio={','.join(map(str, range(1, 101)))}",
+                        "--vary",
+                        f"presence_km={','.join(map(str, range(1, 101)))}",
+                        "--vary",
+                        f"withdraw_decision_hours={','.join(map(str, range(1, 101)))}",
+                        "--dry-run",
+                    ],
+                    ["--workers", _pick(rng, ["0", "100000", "x"])],
+                    ["--first-seed", "4294967295", "--seeds", "2", "--dry-run"],
+                    ["--samples", "1000000000000", "--vary", "capture_ratio=1:2", "--dry-run"],
+                    ["--max-runs", "-1", "--dry-run"],
+                ],
+            ),
+        ]
+    argv = [
+        scenario if rng.random() < 0.85 else _pick(rng, [f"{folder}/none.yaml", folder]),
+        "--headless",
+    ]
     for _ in range(rng.randint(0, 4)):
         flag = rng.random()
         if flag < 0.2:
@@ -219,9 +440,20 @@ def cli_argv(rng: random.Random, scenario: str, folder: str) -> list[str]:
         elif flag < 0.45:
             argv += ["--size", _pick(rng, _SIZES)]
         elif flag < 0.55:
-            argv += ["--out", _pick(rng, [f"{folder}/out", "", f"{folder}/out/summary.json",
-                                          "/proc/no/such", f"{folder}/other",
-                                          f"{folder}/\udcff\udcfe"])]
+            argv += [
+                "--out",
+                _pick(
+                    rng,
+                    [
+                        f"{folder}/out",
+                        "",
+                        f"{folder}/out/summary.json",
+                        "/proc/no/such",
+                        f"{folder}/other",
+                        f"{folder}/\udcff\udcfe",
+                    ],
+                ),
+            ]
         elif flag < 0.62:
             argv += ["--at", _pick(rng, _TIMES)]
         elif flag < 0.7:
@@ -238,8 +470,9 @@ def cli_argv(rng: random.Random, scenario: str, folder: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------- values
-def mutate_scenario_values(data: dict, nodes: list[str], rng: random.Random,
-                           edits: int | None = None) -> dict:
+def mutate_scenario_values(
+    data: dict, nodes: list[str], rng: random.Random, edits: int | None = None
+) -> dict:
     """A scenario's model_dump() with 1-8 values moved to extremes the schema accepts: a
     unit's holdings at 0 or their bound, morale and supply at 0, units and depots moved
     anywhere on the map, orders and events at any time, surprise windows of up to a year, a
@@ -259,8 +492,19 @@ def mutate_scenario_values(data: dict, nodes: list[str], rng: random.Random,
         op = rng.random()
         if op < 0.35 and d["units"]:
             u = _pick(rng, d["units"])
-            field = _pick(rng, ["equipment", "quality", "morale", "supply", "at", "posture",
-                                "arrives", "engineers"])
+            field = _pick(
+                rng,
+                [
+                    "equipment",
+                    "quality",
+                    "morale",
+                    "supply",
+                    "at",
+                    "posture",
+                    "arrives",
+                    "engineers",
+                ],
+            )
             if field == "equipment":
                 item = _pick(rng, ["personnel", "tanks", "ifv_apc", "artillery", "mlrs"])
                 top = MAX_PERSONNEL if item == "personnel" else MAX_ITEMS
@@ -272,8 +516,9 @@ def mutate_scenario_values(data: dict, nodes: list[str], rng: random.Random,
             elif field == "at":
                 u["at"] = _pick(rng, nodes)
             elif field == "posture":
-                u["posture"] = _pick(rng, ["attack", "defend", "move", "withdraw", "rout",
-                                           "reserve"])
+                u["posture"] = _pick(
+                    rng, ["attack", "defend", "move", "withdraw", "rout", "reserve"]
+                )
             elif field == "arrives":
                 u["arrives"] = _pick(rng, [None, when()])
             else:

@@ -32,11 +32,13 @@ def cli(*args: str, cwd: Path = REPO) -> Result:
 # ---------------------------------------------------------------------------------- validate
 def test_validate_lists_every_problem_with_file_line_field_and_exits_2(tmp_path):
     text = TEMPLATE.read_text(encoding="utf-8")
-    text = text.replace("  - at: 2022-09-06T03:30\n    kind: caption",
-                        "  - at: 2022-09-30T03:30\n    kind: caption")
+    text = text.replace(
+        "  - at: 2022-09-06T03:30\n    kind: caption", "  - at: 2022-09-30T03:30\n    kind: caption"
+    )
     text = text.replace("led the Balakliia breach [WPG]", "led the Balakliia breach [WPX]")
-    text = text.replace("    start: 2022-09-06T03:30             # the",
-                        "    start: 2022-09-01T06:00  # the")
+    text = text.replace(
+        "    start: 2022-09-06T03:30             # the", "    start: 2022-09-01T06:00  # the"
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text(text, encoding="utf-8")
     proc = cli("validate", str(bad))
@@ -44,8 +46,11 @@ def test_validate_lists_every_problem_with_file_line_field_and_exits_2(tmp_path)
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 3, lines
-    for ln, (kind, field) in zip(lines, [("error", "units[0].source"), ("warning",
-                                 "orders[0].start"), ("warning", "events[0].at")], strict=True):
+    for ln, (kind, field) in zip(
+        lines,
+        [("error", "units[0].source"), ("warning", "orders[0].start"), ("warning", "events[0].at")],
+        strict=True,
+    ):
         assert ln.startswith(f"{kind}: {bad}:"), ln
         number = int(ln.split(":")[2])
         assert ln.split(": ")[2] == field, ln
@@ -64,8 +69,10 @@ def test_validate_warnings_exit_0_and_strict_makes_them_errors():
 
 def test_validate_reports_a_loader_error_in_one_line(tmp_path):
     bad = tmp_path / "b.yaml"
-    bad.write_text(TEMPLATE.read_text(encoding="utf-8").replace("at: andriivka", "at: nowhere",
-                                                                1), encoding="utf-8")
+    bad.write_text(
+        TEMPLATE.read_text(encoding="utf-8").replace("at: andriivka", "at: nowhere", 1),
+        encoding="utf-8",
+    )
     proc = cli("validate", str(bad), str(TEMPLATE))
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "units[0].at" in proc.stderr
@@ -74,15 +81,16 @@ def test_validate_reports_a_loader_error_in_one_line(tmp_path):
 
 def test_a_replay_prints_the_warnings_and_refuses_errors(tmp_path):
     late = TEMPLATE.read_text(encoding="utf-8").replace(
-        "  - at: 2022-09-06T03:30\n    kind: caption", "  - at: 2022-09-30T03:30\n    kind: "
-        "caption")
+        "  - at: 2022-09-06T03:30\n    kind: caption", "  - at: 2022-09-30T03:30\n    kind: caption"
+    )
     warned = tmp_path / "late.yaml"
     warned.write_text(late, encoding="utf-8")
     proc = cli(str(warned), "--headless", "--out", str(tmp_path / "run1"))
     assert proc.returncode == 0 and "warning:" in proc.stderr and "events[0].at" in proc.stderr
     bad = tmp_path / "bad.yaml"
-    bad.write_text(late.replace("Balakliia breach [WPG]", "Balakliia breach [WPX]"),
-                   encoding="utf-8")
+    bad.write_text(
+        late.replace("Balakliia breach [WPG]", "Balakliia breach [WPX]"), encoding="utf-8"
+    )
     proc = cli(str(bad), "--headless", "--out", str(tmp_path / "run2"))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "units[0].source" in proc.stderr and "1 error" in proc.stderr
@@ -90,12 +98,23 @@ def test_a_replay_prints_the_warnings_and_refuses_errors(tmp_path):
 
 
 # ---------------------------------------------------------------------------------- places
-@pytest.mark.parametrize(("query", "node"), [
-    ("Krasnyi Lyman", "lyman"), ("Artemivsk", "bakhmut"), ("Артемовск", "bakhmut"),
-    ("Kharkov", "kharkiv"), ("Харьков", "kharkiv"), ("Chuguyev", "chuhuiv"),
-    ("Balakleya", "balakliia"), ("Изюм", "izium_s"), ("Pervomaiskyi", "zlatopil"),
-    ("Kupyansk", "kupiansk_w"), ("balaklia", "balakliia"), ("Volokhiv Jar", "volokhiv_yar"),
-])
+@pytest.mark.parametrize(
+    ("query", "node"),
+    [
+        ("Krasnyi Lyman", "lyman"),
+        ("Artemivsk", "bakhmut"),
+        ("Артемовск", "bakhmut"),
+        ("Kharkov", "kharkiv"),
+        ("Харьков", "kharkiv"),
+        ("Chuguyev", "chuhuiv"),
+        ("Balakleya", "balakliia"),
+        ("Изюм", "izium_s"),
+        ("Pervomaiskyi", "zlatopil"),
+        ("Kupyansk", "kupiansk_w"),
+        ("balaklia", "balakliia"),
+        ("Volokhiv Jar", "volokhiv_yar"),
+    ],
+)
 def test_places_finds_old_russian_and_misspelt_names(query, node):
     from sim.places import search
     from sim.theatre import build_theatre
@@ -116,10 +135,17 @@ def test_places_prints_names_terrain_population_and_each_edges_road_or_crossing(
     assert "km SE of the position" in near.stdout
 
 
-@pytest.mark.parametrize("args", [["places"], ["places", "--near", "49.2"],
-                                  ["places", "--near", "nan,37"], ["places", "--near", "91,0"],
-                                  ["places", "x", "--near", "49,37"],
-                                  ["places", "x", "--limit", "0"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["places"],
+        ["places", "--near", "49.2"],
+        ["places", "--near", "nan,37"],
+        ["places", "--near", "91,0"],
+        ["places", "x", "--near", "49,37"],
+        ["places", "x", "--limit", "0"],
+    ],
+)
 def test_places_bad_input_is_one_line_exit_2(args):
     proc = cli(*args)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
@@ -158,18 +184,20 @@ def test_the_json_schema_accepts_the_shipped_scenarios_and_rejects_bad_fields():
     data["parameters"] = {"warp_speed": 9}
     data["orders"][0]["start"] = "next tuesday"
     bad = {tuple(e.path) for e in validator.iter_errors(data)}
-    assert bad == {("units", 0, "type"), ("units", 1), ("parameters",),
-                   ("orders", 0, "start")}
+    assert bad == {("units", 0, "type"), ("units", 1), ("parameters",), ("orders", 0, "start")}
 
 
 def test_the_generated_files_are_current():
     from sim.scenario.reference import json_schema_text, reference_markdown
 
-    assert (REPO / "docs" / "scenario.schema.json").read_text(encoding="utf-8") == \
-        json_schema_text(), "regenerate: python run.py schema --out docs/scenario.schema.json"
-    assert (REPO / "docs" / "scenario-reference.md").read_text(encoding="utf-8") == \
-        reference_markdown(), ("regenerate: python run.py schema --markdown --out "
-                               "docs/scenario-reference.md")
+    assert (REPO / "docs" / "scenario.schema.json").read_text(
+        encoding="utf-8"
+    ) == json_schema_text(), "regenerate: python run.py schema --out docs/scenario.schema.json"
+    assert (REPO / "docs" / "scenario-reference.md").read_text(
+        encoding="utf-8"
+    ) == reference_markdown(), (
+        "regenerate: python run.py schema --markdown --out docs/scenario-reference.md"
+    )
 
 
 def test_every_field_of_the_schema_has_a_meaning_and_an_example():
@@ -218,8 +246,16 @@ def test_new_writes_a_scenario_that_validates_and_runs(tmp_path):
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["scenario"] == "my_raid"
 
 
-@pytest.mark.parametrize("args", [["new"], ["new", "My Raid"], ["new", "x", "--out", "x.txt"],
-                                  ["new", "x", "--title", " "], ["new", "9lives"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["new"],
+        ["new", "My Raid"],
+        ["new", "x", "--out", "x.txt"],
+        ["new", "x", "--title", " "],
+        ["new", "9lives"],
+    ],
+)
 def test_new_bad_input_is_one_line_exit_2(args, tmp_path):
     proc = cli(*args, cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
@@ -251,15 +287,21 @@ def test_preview_draws_units_orders_and_depots_of_the_template(tmp_path):
     g = theatre.graph
 
     def colour_near(x, y, colour, r=2):
-        return any(all(abs(a - b) < 20 for a, b in zip(img.get_at((x + dx, y + dy))[:3], colour,
-                                                        strict=True))
-                   for dx in range(-r, r + 1) for dy in range(-r, r + 1))
+        return any(
+            all(
+                abs(a - b) < 20
+                for a, b in zip(img.get_at((x + dx, y + dy))[:3], colour, strict=True)
+            )
+            for dx in range(-r, r + 1)
+            for dy in range(-r, r + 1)
+        )
 
     for _, _, side, nodes in legs:  # the arrow's line runs between its places
-        (ax, ay), (bx, by) = (vp.to_px(g.nodes[n]["x_km"], g.nodes[n]["y_km"])
-                              for n in nodes[-2:])
-        hits = sum(colour_near(round(ax + f * (bx - ax)), round(ay + f * (by - ay)),
-                               sym.SIDE_LINE[side]) for f in (0.3, 0.4, 0.5, 0.7))
+        (ax, ay), (bx, by) = (vp.to_px(g.nodes[n]["x_km"], g.nodes[n]["y_km"]) for n in nodes[-2:])
+        hits = sum(
+            colour_near(round(ax + f * (bx - ax)), round(ay + f * (by - ay)), sym.SIDE_LINE[side])
+            for f in (0.3, 0.4, 0.5, 0.7)
+        )
         assert hits >= 3, nodes
     # the symbols of the units: the side's frame fill somewhere near each start place
     for u in scenario.units:
@@ -279,10 +321,37 @@ def test_preview_of_a_scenario_with_arrivals_and_problems(tmp_path):
 # ---------------------------------------------------------------------------------- fuzz
 # Paths are relative to a fresh folder holding a copy of the template (t.yaml): no command
 # may write into the repository, whatever it is given.
-VALUES = ["", "x", "nan", "-1", "0", "1e999", "9999999999", "abc", "49.2,37.3", "91,200",
-          "a,b,c", "Izium", "Ізюм", "10x10", "640x480", "700X500", "/proc/x/y.png",
-          "/proc/nope/out.json", "out.png", "out.yaml", "out.json", "out.md", "nonexistent.yaml",
-          "/dev/null", "t.yaml", "BAD NAME", "ok_name", "--", "-h"]
+VALUES = [
+    "",
+    "x",
+    "nan",
+    "-1",
+    "0",
+    "1e999",
+    "9999999999",
+    "abc",
+    "49.2,37.3",
+    "91,200",
+    "a,b,c",
+    "Izium",
+    "Ізюм",
+    "10x10",
+    "640x480",
+    "700X500",
+    "/proc/x/y.png",
+    "/proc/nope/out.json",
+    "out.png",
+    "out.yaml",
+    "out.json",
+    "out.md",
+    "nonexistent.yaml",
+    "/dev/null",
+    "t.yaml",
+    "BAD NAME",
+    "ok_name",
+    "--",
+    "-h",
+]
 COMMANDS = {  # positional values, then options (None: a flag without a value)
     "validate": (["t.yaml"], {"--strict": None}),
     "places": (["Izium", "Krasnyi Lyman"], {"--near": "", "--limit": "", "--brief": None}),

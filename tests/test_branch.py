@@ -49,10 +49,19 @@ def reference(theatre, scenarios):
 def blob(record) -> str:
     """Everything a run leaves behind: frames, events, control changes, battles, the time
     series and the parameters, as one canonical JSON text."""
-    return json.dumps({"frames": record.frames, "events": record.events,
-                       "control_changes": record.control_changes, "battles": record.battles,
-                       "series": record.series(), "parameters": record.parameters,
-                       "hours": record.hours}, sort_keys=True, default=str)
+    return json.dumps(
+        {
+            "frames": record.frames,
+            "events": record.events,
+            "control_changes": record.control_changes,
+            "battles": record.battles,
+            "series": record.series(),
+            "parameters": record.parameters,
+            "hours": record.hours,
+        },
+        sort_keys=True,
+        default=str,
+    )
 
 
 def model_at(theatre, scenario, hour: int, seed: int = 0) -> CampaignModel:
@@ -73,7 +82,8 @@ def _continues_unchanged(theatre, scenarios, reference, file: str, hour: int) ->
 @example(hour=0)
 @example(hour=270)
 def test_a_september_branch_with_no_change_is_the_uninterrupted_run(
-        theatre, scenarios, reference, hour):
+    theatre, scenarios, reference, hour
+):
     assert scenarios[SEPTEMBER].hours == 270
     _continues_unchanged(theatre, scenarios, reference, SEPTEMBER, hour)
 
@@ -81,7 +91,8 @@ def test_a_september_branch_with_no_change_is_the_uninterrupted_run(
 @settings(max_examples=2, deadline=None)
 @given(hour=st.integers(1, 931))
 def test_a_march_branch_with_no_change_is_the_uninterrupted_run(
-        theatre, scenarios, reference, hour):
+    theatre, scenarios, reference, hour
+):
     assert scenarios[MARCH].hours == 932
     _continues_unchanged(theatre, scenarios, reference, MARCH, hour)
 
@@ -174,8 +185,9 @@ def test_a_saved_bridge_survives_the_strike_that_destroys_it_in_the_base(theatre
     base, alt = model.run(), twin.run()
     assert "kupiansk_road_bridge" in base.frames[-1]["crossings"]
     assert all("kupiansk_road_bridge" not in f["crossings"] for f in alt.frames)
-    assert any(e["kind"] == "bridge_held" and e["target"] == "kupiansk_road_bridge"
-               for e in alt.events)
+    assert any(
+        e["kind"] == "bridge_held" and e["target"] == "kupiansk_road_bridge" for e in alt.events
+    )
 
 
 def test_a_destroyed_bridge_is_down_at_once_and_never_crossed(at60):
@@ -185,7 +197,7 @@ def test_a_destroyed_bridge_is_down_at_once_and_never_crossed(at60):
     c = twin.theatre.crossings["kupiansk_rail_bridge"]
     record = twin.run()
     start = len(at60.record.frames)
-    for before, after in zip(record.frames[start - 1:], record.frames[start:], strict=False):
+    for before, after in zip(record.frames[start - 1 :], record.frames[start:], strict=False):
         if after["crossings"].get("kupiansk_rail_bridge") != "destroyed":
             break  # a pontoon may replace it; then crossing is allowed
         where = {u["id"]: u["node"] for u in before["units"]}
@@ -249,8 +261,15 @@ def test_with_ru_withdrawal_off_no_ru_grouping_is_ordered_back(theatre, scenario
     branch.set_withdrawal(twin, "RU", False)
     hour40 = twin.record.frames[-1]["time"]
     record = twin.run()
-    later = [e for e in record.events if e["time"] > hour40 and e["kind"] == "command"
-             and e["side"] == "RU" and "orders" in e["text"] and "back" in e["text"]]
+    later = [
+        e
+        for e in record.events
+        if e["time"] > hour40
+        and e["kind"] == "command"
+        and e["side"] == "RU"
+        and "orders" in e["text"]
+        and "back" in e["text"]
+    ]
     assert later == []
 
 
@@ -258,11 +277,15 @@ def test_with_ru_withdrawal_off_no_ru_grouping_is_ordered_back(theatre, scenario
 def test_a_change_names_exactly_one_kind_with_its_fields():
     assert Change.model_validate({"hold": "x"}).kind == "hold"
     assert Change.model_validate({"attack": "x", "to": "izium"}).to == ["izium"]
-    for bad, match in (({}, "exactly one"), ({"hold": "x", "release": "y"}, "exactly one"),
-                       ({"hold": "x", "factor": 2}, "does not go with hold"),
-                       ({"strength": "x"}, "needs factor"), ({"attack": "x"}, "needs to"),
-                       ({"withdrawal": "XX", "on": False}, "expected UA or RU"),
-                       ({"strength": "x", "factor": 1}, "changes nothing")):
+    for bad, match in (
+        ({}, "exactly one"),
+        ({"hold": "x", "release": "y"}, "exactly one"),
+        ({"hold": "x", "factor": 2}, "does not go with hold"),
+        ({"strength": "x"}, "needs factor"),
+        ({"attack": "x"}, "needs to"),
+        ({"withdrawal": "XX", "on": False}, "expected UA or RU"),
+        ({"strength": "x", "factor": 1}, "changes nothing"),
+    ):
         with pytest.raises(ValueError, match=match):
             Change.model_validate(bad)
 
@@ -302,34 +325,71 @@ def test_every_lesson_loads(theatre):
         assert 0 < b.hour < b.scenario.hours
 
 
-@pytest.mark.parametrize("text, line, field, message", [
-    (GOOD.replace("title: t", "title: t\ncolour: red"), 2, "colour", "unknown field"),
-    (GOOD.replace("at: 2022-09-08T06:00\n", ""), None, "", "at: (a date and time) or hour:"),
-    (GOOD + "hour: 5\n", 3, "at", "one of them"),
-    (GOOD.replace("06:00", "06:30"), 3, "at", "on the hour"),
-    (GOOD.replace("06:00", "06:00+03:00"), 3, "at", "without a UTC offset"),
-    (GOOD.replace("title: t", "title: t\nseed: -1"), 2, "seed", "greater than or equal"),
-    (GOOD.replace("2022-09-08", "2022-10-08"), 3, "at", "outside the scenario"),
-    (GOOD.replace("scenario: SCEN", "scenario: nowhere.yaml"), 2, "scenario", "no scenario"),
-    (GOOD.replace("save_bridge: kupiansk_road_bridge", "save_bridge: kupiansk_road_brige"),
-     5, "changes[0].save_bridge", "did you mean kupiansk_road_bridge"),
-    (GOOD.replace("save_bridge: kupiansk_road_bridge", "hold: ru_rosg_balaklia"),
-     5, "changes[0].hold", "did you mean 'ru_rosg_balakliia'"),
-    (GOOD.replace("save_bridge: kupiansk_road_bridge", "attack: ua_25_abn\n    to: Atlantis"),
-     6, "changes[0].to[0]", "unknown place"),
-    (GOOD.replace("save_bridge: kupiansk_road_bridge", "parameter: weight_tank\n    value: -3"),
-     6, "changes[0].value", "greater than or equal to 0"),
-    (GOOD.replace("save_bridge: kupiansk_road_bridge", "parameter: weight_tank\n    value: 3"
-                  "\n    side: UA"), 7, "changes[0].side", "not a doctrine parameter"),
-    (GOOD.replace("save_bridge: kupiansk_road_bridge", "hold: x\n    factor: 2"),
-     5, "changes[0]", "does not go with hold"),
-    (GOOD.replace("changes:\n  - save_bridge: kupiansk_road_bridge\n", "changes: []\n"),
-     4, "changes", "at least 1"),
-    ("title: [unclosed\n", 2, "", "YAML syntax"),
-    ("- a list\n", 1, "", "expected a mapping"),
-])
-def test_a_bad_branch_file_gives_one_located_error(tmp_path, theatre, text, line, field,
-                                                   message):
+@pytest.mark.parametrize(
+    "text, line, field, message",
+    [
+        (GOOD.replace("title: t", "title: t\ncolour: red"), 2, "colour", "unknown field"),
+        (GOOD.replace("at: 2022-09-08T06:00\n", ""), None, "", "at: (a date and time) or hour:"),
+        (GOOD + "hour: 5\n", 3, "at", "one of them"),
+        (GOOD.replace("06:00", "06:30"), 3, "at", "on the hour"),
+        (GOOD.replace("06:00", "06:00+03:00"), 3, "at", "without a UTC offset"),
+        (GOOD.replace("title: t", "title: t\nseed: -1"), 2, "seed", "greater than or equal"),
+        (GOOD.replace("2022-09-08", "2022-10-08"), 3, "at", "outside the scenario"),
+        (GOOD.replace("scenario: SCEN", "scenario: nowhere.yaml"), 2, "scenario", "no scenario"),
+        (
+            GOOD.replace("save_bridge: kupiansk_road_bridge", "save_bridge: kupiansk_road_brige"),
+            5,
+            "changes[0].save_bridge",
+            "did you mean kupiansk_road_bridge",
+        ),
+        (
+            GOOD.replace("save_bridge: kupiansk_road_bridge", "hold: ru_rosg_balaklia"),
+            5,
+            "changes[0].hold",
+            "did you mean 'ru_rosg_balakliia'",
+        ),
+        (
+            GOOD.replace(
+                "save_bridge: kupiansk_road_bridge", "attack: ua_25_abn\n    to: Atlantis"
+            ),
+            6,
+            "changes[0].to[0]",
+            "unknown place",
+        ),
+        (
+            GOOD.replace(
+                "save_bridge: kupiansk_road_bridge", "parameter: weight_tank\n    value: -3"
+            ),
+            6,
+            "changes[0].value",
+            "greater than or equal to 0",
+        ),
+        (
+            GOOD.replace(
+                "save_bridge: kupiansk_road_bridge",
+                "parameter: weight_tank\n    value: 3\n    side: UA",
+            ),
+            7,
+            "changes[0].side",
+            "not a doctrine parameter",
+        ),
+        (
+            GOOD.replace("save_bridge: kupiansk_road_bridge", "hold: x\n    factor: 2"),
+            5,
+            "changes[0]",
+            "does not go with hold",
+        ),
+        (
+            GOOD.replace("changes:\n  - save_bridge: kupiansk_road_bridge\n", "changes: []\n"),
+            4,
+            "changes",
+            "at least 1",
+        ),
+        ("title: [unclosed\n", 2, "", "YAML syntax"),
+        ("- a list\n", 1, "", "expected a mapping"),
+    ],
+)
+def test_a_bad_branch_file_gives_one_located_error(tmp_path, theatre, text, line, field, message):
     path = write(tmp_path, text)
     with pytest.raises(ScenarioError) as e:
         branch_file.load_branch(path, theatre)
@@ -342,8 +402,13 @@ def test_a_bad_branch_file_gives_one_located_error(tmp_path, theatre, text, line
 
 
 def test_a_change_that_cannot_be_made_at_the_hour_is_located_at_its_line(tmp_path, theatre):
-    path = write(tmp_path, GOOD.replace("save_bridge: kupiansk_road_bridge",
-                                        "save_bridge: kupiansk_road_bridge\n  - hold: ua_14_mech"))
+    path = write(
+        tmp_path,
+        GOOD.replace(
+            "save_bridge: kupiansk_road_bridge",
+            "save_bridge: kupiansk_road_bridge\n  - hold: ua_14_mech",
+        ),
+    )
     b = branch_file.load_branch(path, theatre)
     with pytest.raises(ScenarioError, match="not on the map yet") as e:
         branch_file.simulate(b)
@@ -351,27 +416,41 @@ def test_a_change_that_cannot_be_made_at_the_hour_is_located_at_its_line(tmp_pat
 
 
 CHANGE_EXAMPLES = [
-    {"save_bridge": "kupiansk_rail_bridge"}, {"strength": "ru_2_gmrd", "factor": 0.5},
-    {"attack": "ua_25_abn", "to": ["izium_n", "oskil"]}, {"withdrawal": "RU", "on": False},
+    {"save_bridge": "kupiansk_rail_bridge"},
+    {"strength": "ru_2_gmrd", "factor": 0.5},
+    {"attack": "ua_25_abn", "to": ["izium_n", "oskil"]},
+    {"withdrawal": "RU", "on": False},
     {"parameter": "order_delay_hours", "value": 6.0, "side": "RU"},
-    {"parameter": "weight_tank", "value": 25.0}, {"release": "ua_80_aaslt"}]
+    {"parameter": "weight_tank", "value": 25.0},
+    {"release": "ua_80_aaslt"},
+]
 
 
 @settings(max_examples=10, deadline=None)
-@given(hour=st.integers(0, 269), kind=st.sampled_from(CHANGE_EXAMPLES),
-       seed=st.integers(0, 2**31))
+@given(hour=st.integers(0, 269), kind=st.sampled_from(CHANGE_EXAMPLES), seed=st.integers(0, 2**31))
 def test_a_saved_branch_file_reads_back_the_same(tmp_path_factory, theatre, hour, kind, seed):
     sc_path = REPO / SEPTEMBER
     sc = load_scenario(sc_path, theatre)
     when = sc.start + timedelta(hours=hour)
     out = tmp_path_factory.mktemp("saved") / "deep" / "w.yaml"
     changes = [Change.model_validate(kind)]
-    branch_file.save_branch(out, title="What if: a test", scenario=sc_path, seed=seed,
-                            when=when, changes=changes, question="Why?",
-                            parameters={"combat_noise": 0.1})
+    branch_file.save_branch(
+        out,
+        title="What if: a test",
+        scenario=sc_path,
+        seed=seed,
+        when=when,
+        changes=changes,
+        question="Why?",
+        parameters={"combat_noise": 0.1},
+    )
     b = branch_file.load_branch(out, theatre)
-    assert (b.hour, b.spec.seed, b.changes, b.spec.title) == (hour, seed, changes,
-                                                              "What if: a test")
+    assert (b.hour, b.spec.seed, b.changes, b.spec.title) == (
+        hour,
+        seed,
+        changes,
+        "What if: a test",
+    )
     assert b.params.combat_noise == 0.1 and b.scenario_path == sc_path.resolve()
 
 
@@ -419,8 +498,9 @@ def test_the_worker_process_gives_what_the_thread_gives(theatre, scenarios):
     sc = scenarios[SEPTEMBER]
     rec = CampaignModel(sc, theatre, seed=0).run()
     change = [Change(strength="ru_rosg_balakliia", factor=3.0)]
-    local = Brancher(sc, theatre, sc.parameters_with(), 0, base_record=rec,
-                     process=False).run_now(12, change)
+    local = Brancher(sc, theatre, sc.parameters_with(), 0, base_record=rec, process=False).run_now(
+        12, change
+    )
     remote = Brancher(sc, theatre, sc.parameters_with(), 0, base_record=rec)
     try:
         job = remote.start(12, change)
@@ -454,13 +534,16 @@ def test_run_py_branch_headless_writes_both_runs_and_the_differences(tmp_path):
     assert "What if: Rosgvardia" in events
 
 
-@pytest.mark.parametrize("args, message", [
-    (["branch", "missing.yaml", "--headless"], "missing.yaml: file not found"),
-    (["branch", "LESSON", "--record", "x.txt"], "expected a .gif or .mp4"),
-    (["branch", "LESSON", "--at", "2022-09-08T00:00"], "--at goes with --screenshot"),
-    (["view", "LESSON"], "no display available"),
-    (["branch", "LESSON", "--size", "10x10"], "WIDTHxHEIGHT"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["branch", "missing.yaml", "--headless"], "missing.yaml: file not found"),
+        (["branch", "LESSON", "--record", "x.txt"], "expected a .gif or .mp4"),
+        (["branch", "LESSON", "--at", "2022-09-08T00:00"], "--at goes with --screenshot"),
+        (["view", "LESSON"], "no display available"),
+        (["branch", "LESSON", "--size", "10x10"], "WIDTHxHEIGHT"),
+    ],
+)
 def test_run_py_branch_bad_input_is_one_line_and_exit_2(tmp_path, monkeypatch, args, message):
     lesson = str(LESSONS[0])
     env_args = [lesson if a == "LESSON" else a for a in args]
@@ -493,7 +576,6 @@ def test_run_py_branch_keeps_another_whatifs_files(tmp_path):
 def test_run_py_view_branch_screenshot(tmp_path):
     lesson = REPO / "examples" / "lessons" / "sep_2_rail_bridge_cut.yaml"
     png = tmp_path / "shot.png"
-    proc = cli("view", str(lesson), "--split", "--screenshot", str(png), "--at",
-               "2022-09-10T12:00")
+    proc = cli("view", str(lesson), "--split", "--screenshot", str(png), "--at", "2022-09-10T12:00")
     assert proc.returncode == 0, proc.stderr
     assert png.stat().st_size > 10_000

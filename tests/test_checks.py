@@ -51,34 +51,86 @@ def test_the_template_and_the_shipped_scenarios_have_no_errors(theatre, tmp_path
 # (edit of the template, severity, path the problem names, line with this text, words)
 CASES = [
     # a Russian unit starting in Ukrainian-held ground (the issue's Siversk)
-    (("    at: verbivka\n    equipment: {personnel: 400", "    at: siversk\n    equipment: "
-      "{personnel: 400"), "warning", "units[3].at", "at: siversk", "held by UA"),
+    (
+        (
+            "    at: verbivka\n    equipment: {personnel: 400",
+            "    at: siversk\n    equipment: {personnel: 400",
+        ),
+        "warning",
+        "units[3].at",
+        "at: siversk",
+        "held by UA",
+    ),
     # a Ukrainian base on a Russian-held place
-    (("    at: kharkiv\n", "    at: savyntsi\n"), "warning", "depots[0].at", "at: savyntsi",
-     "supplies nothing until UA takes"),
+    (
+        ("    at: kharkiv\n", "    at: savyntsi\n"),
+        "warning",
+        "depots[0].at",
+        "at: savyntsi",
+        "supplies nothing until UA takes",
+    ),
     # an order dated before the start, an event after the end
-    (("    start: 2022-09-06T03:30             # the", "    start: 2022-09-05T06:00  # the"),
-     "warning", "orders[0].start", "start: 2022-09-05T06:00", "before the start"),
-    (("  - at: 2022-09-06T03:30\n    kind: caption", "  - at: 2022-09-09T03:30\n    kind: "
-      "caption"), "warning", "events[0].at", "at: 2022-09-09T03:30", "never takes effect"),
+    (
+        ("    start: 2022-09-06T03:30             # the", "    start: 2022-09-05T06:00  # the"),
+        "warning",
+        "orders[0].start",
+        "start: 2022-09-05T06:00",
+        "before the start",
+    ),
+    (
+        (
+            "  - at: 2022-09-06T03:30\n    kind: caption",
+            "  - at: 2022-09-09T03:30\n    kind: caption",
+        ),
+        "warning",
+        "events[0].at",
+        "at: 2022-09-09T03:30",
+        "never takes effect",
+    ),
     # an arrival after the end
-    (("    posture: attack\n    source: \"estimate: a tank", "    posture: attack\n    arrives: "
-      "2022-09-10T00:00\n    source: \"estimate: a tank"), "warning", "units[1].arrives",
-     "arrives: 2022-09-10", "never arrives"),
+    (
+        (
+            '    posture: attack\n    source: "estimate: a tank',
+            '    posture: attack\n    arrives: 2022-09-10T00:00\n    source: "estimate: a tank',
+        ),
+        "warning",
+        "units[1].arrives",
+        "arrives: 2022-09-10",
+        "never arrives",
+    ),
     # a source key cited but not declared: bracketed (error), bare (warning)
-    (("Balakliia breach [WPG]", "Balakliia breach [WPX]"), "error", "units[0].source",
-     "[WPX]", "[WPX]"),
-    (('source: "NG0907"}', 'source: "NG0999"}'), "warning", "history[0].source", "NG0999",
-     "NG0999"),
+    (
+        ("Balakliia breach [WPG]", "Balakliia breach [WPX]"),
+        "error",
+        "units[0].source",
+        "[WPX]",
+        "[WPX]",
+    ),
+    (
+        ('source: "NG0907"}', 'source: "NG0999"}'),
+        "warning",
+        "history[0].source",
+        "NG0999",
+        "NG0999",
+    ),
     # a side with no base: its ground is cut off (a pocket), and Russia's own ground too
-    (("    kind: base\n    source: \"estimate: stands in", "    kind: depot\n    source: "
-      "\"estimate: stands in"), "warning", "control", "control:", "as a pocket"),
+    (
+        (
+            '    kind: base\n    source: "estimate: stands in',
+            '    kind: depot\n    source: "estimate: stands in',
+        ),
+        "warning",
+        "control",
+        "control:",
+        "as a pocket",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("edit", "severity", "path", "where", "words"), CASES)
-def test_each_silent_acceptance_is_reported_at_its_line(theatre, tmp_path, edit, severity, path,
-                                                       where, words):
+def test_each_silent_acceptance_is_reported_at_its_line(
+    theatre, tmp_path, edit, severity, path, where, words
+):
     text = replace(*edit)
     found = [p for p in problems_of(text, theatre, tmp_path) if p.path == path]
     assert found, problems_of(text, theatre, tmp_path)
@@ -95,8 +147,9 @@ def test_every_problem_is_listed_not_only_the_first(theatre, tmp_path):
         text = replace(*edit, text=text)
     found = problems_of(text, theatre, tmp_path)
     for _, severity, path, _, words in CASES[:-1]:
-        assert any(p.path == path and p.severity == severity and words in p.message
-                   for p in found), (path, [str(p) for p in found])
+        assert any(
+            p.path == path and p.severity == severity and words in p.message for p in found
+        ), (path, [str(p) for p in found])
     assert [p.line for p in found] == sorted(p.line for p in found)  # in file order
 
 
@@ -105,23 +158,27 @@ def drop_item(text: str, first_line: str) -> str:
     the same indent, or the next top-level key)."""
     i = text.index(first_line + "\n")
     indent = first_line[: len(first_line) - len(first_line.lstrip())]
-    rest = text[i + len(first_line) + 1:].splitlines(keepends=True)
-    n = next((k for k, ln in enumerate(rest) if ln.startswith(indent + "- ")
-              or (ln[:1].isalpha())), len(rest))
+    rest = text[i + len(first_line) + 1 :].splitlines(keepends=True)
+    n = next(
+        (k for k, ln in enumerate(rest) if ln.startswith(indent + "- ") or (ln[:1].isalpha())),
+        len(rest),
+    )
     return text[:i] + "".join(rest[n:])
 
 
 def test_a_side_without_units_or_depots_is_an_error(theatre, tmp_path):
-    cut = TEMPLATE[:TEMPLATE.index("  - id: ru_rosg_balakliia")]  # a file cut off half-way
+    cut = TEMPLATE[: TEMPLATE.index("  - id: ru_rosg_balakliia")]  # a file cut off half-way
     found = problems_of(cut, theatre, tmp_path)
-    assert [(p.severity, p.path) for p in found if "no RU units" in p.message] == \
-        [("error", "units")]
+    assert [(p.severity, p.path) for p in found if "no RU units" in p.message] == [
+        ("error", "units")
+    ]
     text = TEMPLATE
     for depot in ("ru_savyntsi", "ru_belgorod", "ru_valuiki"):
         text = drop_item(text, f"  - id: {depot}")
     found = problems_of(text, theatre, tmp_path)
-    assert [(p.severity, p.path) for p in found if "RU has no depot and no base" in
-            p.message] == [("error", "depots")]
+    assert [(p.severity, p.path) for p in found if "RU has no depot and no base" in p.message] == [
+        ("error", "depots")
+    ]
 
 
 def test_the_pocket_warning_says_what_the_model_does(theatre, tmp_path):
@@ -135,13 +192,17 @@ def test_the_pocket_warning_says_what_the_model_does(theatre, tmp_path):
     assert len(found) == 2  # the two stretches of Russia, west and east of the Oskil
     g = theatre.graph
     names = {g.nodes[n]["name"]: n for n in theatre.node_ids}
-    warned = {names[w] for p in found
-              for w in p.message.split("ground: ")[1].split(". ")[0].split(", ")}
+    warned = {
+        names[w] for p in found for w in p.message.split("ground: ")[1].split(". ")[0].split(", ")
+    }
     assert {"belgorod", "valuiki"} <= warned
     scenario = load_scenario(tmp_path / "s.yaml", theatre)
     record = CampaignModel(scenario, theatre, seed=0).run()
-    pockets = {c["node_id"] for c in record.control_changes if c["rule"] == "pocket"
-               and c["from_side"] == "RU"}
+    pockets = {
+        c["node_id"]
+        for c in record.control_changes
+        if c["rule"] == "pocket" and c["from_side"] == "RU"
+    }
     assert pockets <= warned
     assert pockets >= {n for n in warned if record.hours >= 48}
 
@@ -164,20 +225,45 @@ def test_the_start_control_of_the_checks_is_the_models(theatre):
 def test_an_objective_across_a_river_without_a_crossing(tmp_path):
     """a -bridge- b -no crossing- c: a unit at a ordered to c has no route unless it has
     engineers; the message names the river and whether a bridge on the way is destroyed."""
-    th = toy_theatre({"a": (0, 0), "b": (10, 0), "c": (20, 0)},
-                     [("a", "b", 10, "local", "br"), ("b", "c", 10, "local", "nx")],
-                     crossings={"br": "bridge", "nx": "none"})
+    th = toy_theatre(
+        {"a": (0, 0), "b": (10, 0), "c": (20, 0)},
+        [("a", "b", 10, "local", "br"), ("b", "c", 10, "local", "nx")],
+        crossings={"br": "bridge", "nx": "none"},
+    )
 
     def check(engineers: bool, events=None):
-        s = toy_scenario([{"id": "ua_1", "name": "1", "side": "UA", "at": "a",
-                           "engineers": engineers, "equipment": {"personnel": 100}},
-                          {"id": "ru_1", "name": "2", "side": "RU", "at": "c",
-                           "equipment": {"personnel": 100}}],
-                         orders=[{"units": ["ua_1"], "task": "attack", "objective": "c",
-                                  "start": START.replace(hour=6)}],
-                         depots=[{"id": "u", "side": "UA", "at": "a", "kind": "base"},
-                                 {"id": "r", "side": "RU", "at": "c", "kind": "base"}],
-                         events=events)
+        s = toy_scenario(
+            [
+                {
+                    "id": "ua_1",
+                    "name": "1",
+                    "side": "UA",
+                    "at": "a",
+                    "engineers": engineers,
+                    "equipment": {"personnel": 100},
+                },
+                {
+                    "id": "ru_1",
+                    "name": "2",
+                    "side": "RU",
+                    "at": "c",
+                    "equipment": {"personnel": 100},
+                },
+            ],
+            orders=[
+                {
+                    "units": ["ua_1"],
+                    "task": "attack",
+                    "objective": "c",
+                    "start": START.replace(hour=6),
+                }
+            ],
+            depots=[
+                {"id": "u", "side": "UA", "at": "a", "kind": "base"},
+                {"id": "r", "side": "RU", "at": "c", "kind": "base"},
+            ],
+            events=events,
+        )
         return [p for p in check_scenario(s, th, {}, "toy.yaml") if "no route" in p.message]
 
     found = check(False)
@@ -198,21 +284,56 @@ def test_source_key_citations_are_found_in_texts_and_comments():
     assert bare_keys("BARS 'Kuban' volunteer regiment") == []
     assert comment_of("  - {a: 1}  # see [WKC]") == " see [WKC]"
     assert comment_of('  text: "a # b [X1]"') == ""
-    s = toy_scenario([{"id": "ua_1", "name": "1", "side": "UA", "at": "a",
-                       "equipment": {"personnel": 1}, "source": "UAWD; see [ZZ1]"}])
+    s = toy_scenario(
+        [
+            {
+                "id": "ua_1",
+                "name": "1",
+                "side": "UA",
+                "at": "a",
+                "equipment": {"personnel": 1},
+                "source": "UAWD; see [ZZ1]",
+            }
+        ]
+    )
     keys = {(k, bracketed) for _, _, k, bracketed in cited_keys(s, "x: 1  # [CC]\n")}
     assert keys == {("UAWD", False), ("ZZ1", True), ("CC", True)}
 
 
-MANGLES = st.lists(st.tuples(st.integers(0, 2), st.integers(0, 100_000),
-                             st.sampled_from(["", "siversk", "2022-09-30T00:00", "[NOPE]",
-                                              "RU", "UA", "kind: base", "- ", ": ", "x",
-                                              "objective: oskil", "1e9", "[", "null",
-                                              "arrives: 2022-09-07", "\n"])), max_size=4)
+MANGLES = st.lists(
+    st.tuples(
+        st.integers(0, 2),
+        st.integers(0, 100_000),
+        st.sampled_from(
+            [
+                "",
+                "siversk",
+                "2022-09-30T00:00",
+                "[NOPE]",
+                "RU",
+                "UA",
+                "kind: base",
+                "- ",
+                ": ",
+                "x",
+                "objective: oskil",
+                "1e9",
+                "[",
+                "null",
+                "arrives: 2022-09-07",
+                "\n",
+            ]
+        ),
+    ),
+    max_size=4,
+)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(MANGLES)
 def test_mangled_scenarios_never_make_the_checks_raise(theatre, ops):
     """Mangled copies of the template: the loader raises ScenarioError, or the checks return

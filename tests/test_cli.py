@@ -12,8 +12,7 @@ from clirun import Result, run, run_process
 
 REPO = Path(__file__).resolve().parent.parent
 SEPT = REPO / "scenarios" / "izium_2022_09.yaml"
-OUTPUTS = ["summary.json", "timeseries.csv", "control_changes.csv", "events.csv",
-           "frames.json.gz"]
+OUTPUTS = ["summary.json", "timeseries.csv", "control_changes.csv", "events.csv", "frames.json.gz"]
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +21,7 @@ def two_runs(tmp_path_factory) -> tuple[Path, Path, Result]:
     warm) and in a new process with another hash seed."""
     a, b = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
     first = run(SEPT, "--headless", "--seed", "7", "--out", a, "--compare")
-    second = run_process(SEPT, "--headless", "--seed", "7", "--out", b, "--compare",
-                         hashseed="2")
+    second = run_process(SEPT, "--headless", "--seed", "7", "--out", b, "--compare", hashseed="2")
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0, second.stderr
     return a, b, first
@@ -46,8 +44,7 @@ def test_outputs_have_the_promised_columns(two_runs):
         assert col in rows[0]
     # the two sides' areas add up to the whole box, every hour
     total = float(rows[0]["area_km2_UA"]) + float(rows[0]["area_km2_RU"])
-    assert all(abs(float(r["area_km2_UA"]) + float(r["area_km2_RU"]) - total) < 1
-               for r in rows)
+    assert all(abs(float(r["area_km2_UA"]) + float(r["area_km2_RU"]) - total) < 1 for r in rows)
     with (a / "control_changes.csv").open() as f:
         header = f.readline().strip().split(",")
     assert header == ["time", "node_id", "name", "lat", "lon", "from_side", "to_side"]
@@ -73,13 +70,15 @@ def test_a_saved_run_replays_in_the_viewer_without_re_simulating(two_runs, tmp_p
 
 def test_set_overrides_a_parameter_and_changes_the_run(two_runs, tmp_path):
     a, _, _ = two_runs
-    proc = run(str(SEPT), "--headless", "--seed", "7", "--out", str(tmp_path),
-               "--set", "capture_ratio=4.0")
+    proc = run(
+        str(SEPT), "--headless", "--seed", "7", "--out", str(tmp_path), "--set", "capture_ratio=4.0"
+    )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["parameters_changed"] == {"capture_ratio": 4.0}
-    assert (tmp_path / "control_changes.csv").read_bytes() != \
-        (a / "control_changes.csv").read_bytes()
+    assert (tmp_path / "control_changes.csv").read_bytes() != (
+        a / "control_changes.csv"
+    ).read_bytes()
 
 
 def test_no_flag_without_a_display_says_so_and_runs_headless(tmp_path):
@@ -97,29 +96,33 @@ def test_params_lists_every_parameter_and_the_doc_is_current():
     assert proc.returncode == 0
     for name in Parameters.model_fields:
         assert f"{name} = " in proc.stdout
-    assert (REPO / "docs" / "parameters.md").read_text(encoding="utf-8") == \
-        parameters_markdown(), "regenerate: python run.py params --markdown > docs/parameters.md"
+    assert (REPO / "docs" / "parameters.md").read_text(encoding="utf-8") == parameters_markdown(), (
+        "regenerate: python run.py params --markdown > docs/parameters.md"
+    )
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--seed", "x"], "whole number from 0"),
-    (["--seed", "-1"], "whole number from 0"),
-    (["--seed", "4294967296"], "whole number from 0"),
-    (["--size", "100000x100000"], "WIDTHxHEIGHT"),
-    (["--size", "20000x20000"], "WIDTHxHEIGHT"),
-    (["--size", "0x0"], "WIDTHxHEIGHT"),
-    (["--size", "1e3x800"], "WIDTHxHEIGHT"),
-    (["--out", ""], "empty"),
-    (["--max-days", "0"], "days above 0"),
-    (["--max-days", "inf"], "days above 0"),
-    (["--record", "a.gif", "--size", "3000x2000"], "a GIF is at most"),
-    (["--screenshot", "a.png", "--at", "2022-09-10T12:00+03:00"], "without a UTC offset"),
-    (["--screenshot", "a.jpg"], ".png"),
-    (["--at", "2022-09-10T12:00"], "--at goes with --screenshot"),
-    (["--screenshot", "a.png", "--at", "yesterday"], "2022-09-10T12:00"),
-    (["--screenshot", "a.png", "--at", "2023-01-01T00:00"], "outside the scenario"),
-    (["--record", "a.avi"], ".gif or .mp4"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--seed", "x"], "whole number from 0"),
+        (["--seed", "-1"], "whole number from 0"),
+        (["--seed", "4294967296"], "whole number from 0"),
+        (["--size", "100000x100000"], "WIDTHxHEIGHT"),
+        (["--size", "20000x20000"], "WIDTHxHEIGHT"),
+        (["--size", "0x0"], "WIDTHxHEIGHT"),
+        (["--size", "1e3x800"], "WIDTHxHEIGHT"),
+        (["--out", ""], "empty"),
+        (["--max-days", "0"], "days above 0"),
+        (["--max-days", "inf"], "days above 0"),
+        (["--record", "a.gif", "--size", "3000x2000"], "a GIF is at most"),
+        (["--screenshot", "a.png", "--at", "2022-09-10T12:00+03:00"], "without a UTC offset"),
+        (["--screenshot", "a.jpg"], ".png"),
+        (["--at", "2022-09-10T12:00"], "--at goes with --screenshot"),
+        (["--screenshot", "a.png", "--at", "yesterday"], "2022-09-10T12:00"),
+        (["--screenshot", "a.png", "--at", "2023-01-01T00:00"], "outside the scenario"),
+        (["--record", "a.avi"], ".gif or .mp4"),
+    ],
+)
 def test_bad_options_exit_2_with_one_clear_line(tmp_path, args, words):
     proc = run(str(SEPT), *args, cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
@@ -128,9 +131,14 @@ def test_bad_options_exit_2_with_one_clear_line(tmp_path, args, words):
     assert words in proc.stderr
 
 
-@pytest.mark.parametrize("args", [["--out", "/proc/no/such/dir"],
-                                  ["--screenshot", "/proc/nope/x.png"],
-                                  ["--out", "/etc/hostname"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--out", "/proc/no/such/dir"],
+        ["--screenshot", "/proc/nope/x.png"],
+        ["--out", "/etc/hostname"],
+    ],
+)
 def test_unwritable_outputs_fail_before_simulating(tmp_path, args):
     proc = run(str(SEPT), "--headless", *args, cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
@@ -147,8 +155,12 @@ def test_readme_commands_are_what_ci_runs():
     assert "run.py scenarios/izium_2022_09.yaml" in main_cmd
     assert "pytest" in test_cmd and "pytest" not in main_cmd
     # CI evaluates the first README line that creates a venv and runs pytest: the test line
-    proc = subprocess.run(["bash", "-c", "grep -E '^python3 -m venv .*pytest' README.md | "
-                           "head -n 1"], capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(
+        ["bash", "-c", "grep -E '^python3 -m venv .*pytest' README.md | head -n 1"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert proc.stdout.strip() == test_cmd
     assert "grep -E '^python3 -m venv .*pytest' README.md" in ci
 
@@ -161,8 +173,9 @@ def test_readme_using_it_commands_use_only_existing_commands_and_options(capsys)
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Using it", 1)[1].split("\n## ", 1)[0]
     assert "source .venv/bin/activate" in section and ".venv/bin/python" in section
-    lines = [ln.split("#")[0].split() for ln in section.splitlines()
-             if ln.startswith("python run.py")]
+    lines = [
+        ln.split("#")[0].split() for ln in section.splitlines() if ln.startswith("python run.py")
+    ]
     assert len(lines) >= 10
     for words in lines:
         args = words[2:]

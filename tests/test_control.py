@@ -22,14 +22,28 @@ def test_presence_takes_villages_but_not_across_an_unbridged_river_nor_towns():
     passes to RU; b (6 km, but across a river with no crossing) and t (a town on the same bank)
     stay Ukrainian."""
     nodes = {"a": (0, 0), "b": (0, 6), "c": (6, 0), "t": (0, -6), "far": (40, 0)}
-    edges = [("a", "b", 6, "local", "river"), ("a", "c", 6, "local"), ("a", "t", 6, "local"),
-             ("c", "far", 34, "local")]
+    edges = [
+        ("a", "b", 6, "local", "river"),
+        ("a", "c", 6, "local"),
+        ("a", "t", 6, "local"),
+        ("c", "far", 34, "local"),
+    ]
     theatre = toy_theatre(nodes, edges, terrain={"t": "urban"}, crossings={"river": "none"})
     scenario = toy_scenario(
-        [{"id": "ru", "name": "RU column", "side": "RU", "at": "a",
-          "equipment": {"personnel": 500}}],
-        hours=6, orders=[{"units": ["ru"], "task": "move", "objective": "far"}],
-        control={"nodes": {"RU": ["a"]}}, parameters=QUIET)
+        [
+            {
+                "id": "ru",
+                "name": "RU column",
+                "side": "RU",
+                "at": "a",
+                "equipment": {"personnel": 500},
+            }
+        ],
+        hours=6,
+        orders=[{"units": ["ru"], "task": "move", "objective": "far"}],
+        control={"nodes": {"RU": ["a"]}},
+        parameters=QUIET,
+    )
     model = run(theatre, scenario, hours=1)
     assert model.unit("ru").node == "a"  # still on the road to c (3.6 km/h into enemy ground)
     assert model.world.control["c"] == "RU"
@@ -42,9 +56,11 @@ def test_holding_units_do_not_creep_forward():
     nodes = {"a": (0, 0), "c": (6, 0)}
     theatre = toy_theatre(nodes, [("a", "c", 6, "local")])
     scenario = toy_scenario(
-        [{"id": "ru", "name": "RU line", "side": "RU", "at": "a",
-          "equipment": {"personnel": 500}}],
-        hours=12, control={"nodes": {"RU": ["a"]}}, parameters=QUIET)
+        [{"id": "ru", "name": "RU line", "side": "RU", "at": "a", "equipment": {"personnel": 500}}],
+        hours=12,
+        control={"nodes": {"RU": ["a"]}},
+        parameters=QUIET,
+    )
     model = run(theatre, scenario)
     assert model.world.control["c"] == "UA"
 
@@ -53,11 +69,22 @@ def cut_off(nodes: dict, edges: list) -> CampaignModel:
     """A shaken RU unit at p, its base and only fallback place at home, the ground between
     Ukrainian; run for two days."""
     scenario = toy_scenario(
-        [{"id": "ru", "name": "RU cut off", "side": "RU", "at": "p", "morale": 0.3,
-          "equipment": {"personnel": 500}}],
-        hours=48, depots=[{"id": "ru_base", "side": "RU", "at": "home", "kind": "base"}],
-        control={"nodes": {"RU": ["p", "home"]}}, fallback={"RU": ["home"]},
-        parameters=QUIET)
+        [
+            {
+                "id": "ru",
+                "name": "RU cut off",
+                "side": "RU",
+                "at": "p",
+                "morale": 0.3,
+                "equipment": {"personnel": 500},
+            }
+        ],
+        hours=48,
+        depots=[{"id": "ru_base", "side": "RU", "at": "home", "kind": "base"}],
+        control={"nodes": {"RU": ["p", "home"]}},
+        fallback={"RU": ["home"]},
+        parameters=QUIET,
+    )
     return run(toy_theatre(nodes, edges), scenario)
 
 
@@ -65,8 +92,12 @@ def test_a_cut_off_unit_does_not_march_home_through_deep_enemy_ground():
     """A RU unit at p whose only way to its fallback place runs through 40 km of Ukrainian
     ground stays where it is (and its side takes nothing on the way)."""
     nodes = {"p": (0, 0), "u1": (10, 0), "u2": (20, 0), "u3": (30, 0), "home": (40, 0)}
-    edges = [("p", "u1", 10, "main"), ("u1", "u2", 10, "main"), ("u2", "u3", 10, "main"),
-             ("u3", "home", 10, "main")]
+    edges = [
+        ("p", "u1", 10, "main"),
+        ("u1", "u2", 10, "main"),
+        ("u2", "u3", 10, "main"),
+        ("u3", "home", 10, "main"),
+    ]
     model = cut_off(nodes, edges)
     unit = model.unit("ru")
     assert all(model.world.control[n] == "UA" for n in ("u1", "u2", "u3"))

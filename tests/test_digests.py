@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("record_digests",
-                                              REPO / "benchmarks" / "record_digests.py")
+spec = importlib.util.spec_from_file_location(
+    "record_digests", REPO / "benchmarks" / "record_digests.py"
+)
 record_digests = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(record_digests)
 
@@ -30,8 +31,9 @@ def theatre():
 
 def test_every_shipped_scenario_and_seed_is_recorded():
     recorded = json.loads(record_digests.FILE.read_text())
-    expected = {f"{p.name} seed {s}" for p in record_digests.shipped()
-                for s in record_digests.SEEDS}
+    expected = {
+        f"{p.name} seed {s}" for p in record_digests.shipped() for s in record_digests.SEEDS
+    }
     assert set(recorded) == expected
 
 
@@ -46,4 +48,5 @@ def test_runs_match_the_recorded_digests(path, theatre):
         digest = CampaignModel(scenario, theatre, seed=seed).run().digest()
         assert digest == recorded[f"{path.name} seed {seed}"], (
             f"{path.name} seed {seed}: the run differs from the recorded one; if the model "
-            "was changed on purpose, re-record with python benchmarks/record_digests.py --write")
+            "was changed on purpose, re-record with python benchmarks/record_digests.py --write"
+        )

@@ -22,14 +22,30 @@ OBS = [
     {"date": date(2022, 9, 7), "side": "UA", "area_km2": 100},  # one node of 100 km²: exact
     {"date": date(2022, 9, 7), "side": "UA", "area_km2": 400, "relation": ">="},  # -75 %
     {"date": date(2022, 9, 6), "side": "UA", "area_km2": 50, "relation": "<="},  # 0 <= 50
-    {"date": date(2022, 9, 6), "until": date(2022, 9, 8), "place": "b",
-     "holder": "UA"},  # a window around the 7th: no error
-    {"date": date(2022, 9, 3), "until": date(2022, 9, 5), "place": "b",
-     "holder": "UA"},  # a window that ends two days before the run's change: +2
-    {"date": date(2022, 9, 8), "until": date(2022, 9, 10), "place": "b",
-     "holder": "UA"},  # a window that starts the day after: -1, still met
-    {"date": date(2022, 9, 6), "until": date(2022, 9, 7), "place": "b",
-     "holder": "RU"},  # a hold through the 7th: lost at 05:00 that day, 0.75 days early
+    {
+        "date": date(2022, 9, 6),
+        "until": date(2022, 9, 8),
+        "place": "b",
+        "holder": "UA",
+    },  # a window around the 7th: no error
+    {
+        "date": date(2022, 9, 3),
+        "until": date(2022, 9, 5),
+        "place": "b",
+        "holder": "UA",
+    },  # a window that ends two days before the run's change: +2
+    {
+        "date": date(2022, 9, 8),
+        "until": date(2022, 9, 10),
+        "place": "b",
+        "holder": "UA",
+    },  # a window that starts the day after: -1, still met
+    {
+        "date": date(2022, 9, 6),
+        "until": date(2022, 9, 7),
+        "place": "b",
+        "holder": "RU",
+    },  # a hold through the 7th: lost at 05:00 that day, 0.75 days early
 ]
 
 
@@ -37,14 +53,37 @@ OBS = [
 def comparison():
     theatre = toy_theatre(LINE, LINE_EDGES)
     scenario = toy_scenario(
-        [{"id": "ua1", "name": "UA 1", "side": "UA", "at": "a",
-          "equipment": {"personnel": 1000, "tanks": 10}},
-         {"id": "ru1", "name": "RU 1", "side": "RU", "at": "b", "arrives": START,
-          "equipment": {"personnel": 500}}],
-        hours=72, orders=[{"units": ["ua1"], "task": "attack", "objective": "b",
-                           "start": START + timedelta(hours=1)}],
+        [
+            {
+                "id": "ua1",
+                "name": "UA 1",
+                "side": "UA",
+                "at": "a",
+                "equipment": {"personnel": 1000, "tanks": 10},
+            },
+            {
+                "id": "ru1",
+                "name": "RU 1",
+                "side": "RU",
+                "at": "b",
+                "arrives": START,
+                "equipment": {"personnel": 500},
+            },
+        ],
+        hours=72,
+        orders=[
+            {
+                "units": ["ua1"],
+                "task": "attack",
+                "objective": "b",
+                "start": START + timedelta(hours=1),
+            }
+        ],
         depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "c"}],
-        control={"nodes": {"RU": ["b", "c"]}}, parameters=CLEAN, history=OBS)
+        control={"nodes": {"RU": ["b", "c"]}},
+        parameters=CLEAN,
+        history=OBS,
+    )
     model = CampaignModel(scenario, theatre, seed=1)
     return compare(model.run(), scenario)
 
@@ -60,8 +99,9 @@ def test_each_kind_of_observation_is_judged_as_documented(comparison):
     assert rows[("c", "RU", 7, "control", "=")].ok
     lost = rows[("b", "RU", 8, "control", "=")]
     assert not lost.ok and lost.error_days == pytest.approx(-1.75)
-    bound = [r for r in comparison.rows if r.place == "b" and r.date.day == 8
-             and r.holder == "UA"][0]
+    bound = [r for r in comparison.rows if r.place == "b" and r.date.day == 8 and r.holder == "UA"][
+        0
+    ]
     assert bound.ok and bound.credit == 1.0
     exact = rows[(None, "UA", 7, "area", "=")]
     assert (exact.simulated, exact.ok, exact.credit) == (100.0, True, 1.0)

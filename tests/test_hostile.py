@@ -60,14 +60,20 @@ def fuzz(examples: int) -> settings:
     """Hypothesis settings of the fuzz tests: derandomized (the same cases on every run, so CI
     is stable), no deadline (a case may run the model), no shrinking (a failure prints its
     case as generated)."""
-    return settings(max_examples=examples, deadline=None, derandomize=True,
-                    suppress_health_check=list(HealthCheck),
-                    phases=[Phase.explicit, Phase.generate])  # shrinking random() is slow
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )  # shrinking random() is slow
 
 
 def toy():
-    return toy_theatre({"a": (0, 0), "b": (10, 0), "c": (20, 0)},
-                       [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")])
+    return toy_theatre(
+        {"a": (0, 0), "b": (10, 0), "c": (20, 0)},
+        [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")],
+    )
 
 
 def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
@@ -116,15 +122,21 @@ def scenario_error(text: str, theatre=None, max_days=120) -> ScenarioError:
 
 
 # ============================================================================ the loader
-@pytest.mark.parametrize("old, new, path", [
-    ("start: 2022-09-06T00:00", 'start: "2022-09-06T00:00:00+03:00"', "start"),
-    ("start: 2022-09-06T00:00", "start: 2022-09-05T21:00:00Z", "start"),
-    ("start: 2022-09-06T03:30", 'start: "2022-09-06T03:30+03:00"', "orders[0].start"),
-    ("at: 2022-09-06T12:00", 'at: "2022-09-06T12:00-01:00"', "events[0].at"),
-    ("date: 2022-09-06, place", 'date: "2022-09-06T20:00Z", place', "history[0].date"),
-    ("    estimate: true", '    estimate: true\n    arrives: "2022-09-06T06:00+02:00"',
-     "units[1].arrives"),
-])
+@pytest.mark.parametrize(
+    "old, new, path",
+    [
+        ("start: 2022-09-06T00:00", 'start: "2022-09-06T00:00:00+03:00"', "start"),
+        ("start: 2022-09-06T00:00", "start: 2022-09-05T21:00:00Z", "start"),
+        ("start: 2022-09-06T03:30", 'start: "2022-09-06T03:30+03:00"', "orders[0].start"),
+        ("at: 2022-09-06T12:00", 'at: "2022-09-06T12:00-01:00"', "events[0].at"),
+        ("date: 2022-09-06, place", 'date: "2022-09-06T20:00Z", place', "history[0].date"),
+        (
+            "    estimate: true",
+            '    estimate: true\n    arrives: "2022-09-06T06:00+02:00"',
+            "units[1].arrives",
+        ),
+    ],
+)
 def test_utc_offset_anywhere_is_refused_with_its_line_and_the_kyiv_time(old, new, path):
     """Times are Kyiv wall-clock times; an offset is refused (not compared, not shifted), and
     the message says what to write instead."""
@@ -144,32 +156,38 @@ def test_utc_offset_message_gives_the_same_moment_on_the_kyiv_clock():
     assert "2022-09-06T00:00 in Kyiv" in err.problems[0].message  # EEST, UTC+3 in September
 
 
-@pytest.mark.parametrize("value, words", [
-    ("0", "expected a date and time"),
-    ("1662390000", "expected a date and time"),
-    ("9999-12-31T23:00:00", "year between 1900 and 2100"),
-    ("2022-02-30", "day is out of range"),
-    ("0000-01-01", "year 0 is out of range"),
-    ("2022-09-05 25:00:00", "hour must be in 0..23"),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("0", "expected a date and time"),
+        ("1662390000", "expected a date and time"),
+        ("9999-12-31T23:00:00", "year between 1900 and 2100"),
+        ("2022-02-30", "day is out of range"),
+        ("0000-01-01", "year 0 is out of range"),
+        ("2022-09-05 25:00:00", "hour must be in 0..23"),
+    ],
+)
 def test_bad_start_is_one_located_error(value, words):
     err = scenario_error(VALID.replace("start: 2022-09-06T00:00", f"start: {value}"))
     assert err.problems[0].line == 3 and words in err.problems[0].message, str(err)
 
 
-@pytest.mark.parametrize("old, new, path, words", [
-    ("tanks: 30,", "tanks: 100000000000000000000,", "units[0].equipment.tanks", "less than"),
-    ("tanks: 30,", "tanks: 1e400,", "units[0].equipment.tanks", "finite"),
-    ("tanks: 30,", "tanks: .inf,", "units[0].equipment.tanks", "finite"),
-    ("tanks: 30,", "tanks: " + "9" * 5000 + ",", "", "4300 digits"),
-    ("tanks: 30,", "tanks: !!int izium,", "", "izium"),
-    ("personnel: 2000,", "personnel: true,", "units[0].equipment.personnel", "got true"),
-    ("area_km2: 100,", "area_km2: .inf,", "history[1].area_km2", "finite"),
-    ("area_km2: 100,", "area_km2: .nan,", "history[1].area_km2", "finite"),
-    ("id: mini", "id: /tmp/escape", "id", "plain name"),
-    ("id: mini", "id: ../../escape", "id", "plain name"),
-    ("id: mini", "id: ''", "id", "plain name"),
-])
+@pytest.mark.parametrize(
+    "old, new, path, words",
+    [
+        ("tanks: 30,", "tanks: 100000000000000000000,", "units[0].equipment.tanks", "less than"),
+        ("tanks: 30,", "tanks: 1e400,", "units[0].equipment.tanks", "finite"),
+        ("tanks: 30,", "tanks: .inf,", "units[0].equipment.tanks", "finite"),
+        ("tanks: 30,", "tanks: " + "9" * 5000 + ",", "", "4300 digits"),
+        ("tanks: 30,", "tanks: !!int izium,", "", "izium"),
+        ("personnel: 2000,", "personnel: true,", "units[0].equipment.personnel", "got true"),
+        ("area_km2: 100,", "area_km2: .inf,", "history[1].area_km2", "finite"),
+        ("area_km2: 100,", "area_km2: .nan,", "history[1].area_km2", "finite"),
+        ("id: mini", "id: /tmp/escape", "id", "plain name"),
+        ("id: mini", "id: ../../escape", "id", "plain name"),
+        ("id: mini", "id: ''", "id", "plain name"),
+    ],
+)
 def test_hostile_values_are_located_errors(old, new, path, words):
     assert old in VALID
     err = scenario_error(VALID.replace(old, new, 1))
@@ -178,19 +196,26 @@ def test_hostile_values_are_located_errors(old, new, path, words):
 
 
 def test_surprise_hours_must_be_finite_and_bounded():
-    text = VALID.replace("  - {at: 2022-09-06T01:00, kind: caption,",
-                         "  - {at: 2022-09-06T01:00, kind: surprise, side: UA, hours: .inf, "
-                         "source: t}\n  - {at: 2022-09-06T01:00, kind: caption,")
+    text = VALID.replace(
+        "  - {at: 2022-09-06T01:00, kind: caption,",
+        "  - {at: 2022-09-06T01:00, kind: surprise, side: UA, hours: .inf, "
+        "source: t}\n  - {at: 2022-09-06T01:00, kind: caption,",
+    )
     assert "events[1].hours" in str(scenario_error(text))
     text = text.replace("hours: .inf", "hours: 100000")
     assert "less than or equal" in str(scenario_error(text))
 
 
 def test_polygon_coordinates_must_be_finite_longitude_and_latitude():
-    region = ("control:\n  regions:\n    - {side: RU, source: t, polygon: "
-              "[[37, 49], [38, 49], [POINT]]}\n")
-    for point, words in (("[.nan, 49]", "finite"), ("[.inf, 49]", "finite"),
-                         ("[37, 95]", "latitude")):
+    region = (
+        "control:\n  regions:\n    - {side: RU, source: t, polygon: "
+        "[[37, 49], [38, 49], [POINT]]}\n"
+    )
+    for point, words in (
+        ("[.nan, 49]", "finite"),
+        ("[.inf, 49]", "finite"),
+        ("[37, 95]", "latitude"),
+    ):
         err = scenario_error(VALID + region.replace("[POINT]", point))
         assert err.problems[0].path.startswith("control.regions[0].polygon"), str(err)
         assert words in err.problems[0].message
@@ -203,11 +228,17 @@ def test_duplicate_depot_id_is_an_error():
 
 
 def test_every_problem_is_listed_in_file_order_and_printed_one_per_line(tmp_path, capsys):
-    text = (VALID.replace("personnel: 2000", "personnel: lots")
-            .replace("    side: RU", "    side: XX").replace("{units: [ua_1],", "{units: [ua_9],"))
+    text = (
+        VALID.replace("personnel: 2000", "personnel: lots")
+        .replace("    side: RU", "    side: XX")
+        .replace("{units: [ua_1],", "{units: [ua_9],")
+    )
     err = scenario_error(text, toy())
-    assert [p.path for p in err.problems] == ["units[0].equipment.personnel", "units[1].side",
-                                              "orders[0].units[0]"]
+    assert [p.path for p in err.problems] == [
+        "units[0].equipment.personnel",
+        "units[1].side",
+        "orders[0].units[0]",
+    ]
     assert [p.line for p in err.problems] == [19, 23, 31]
     assert "more problem" not in str(err)
     path = tmp_path / "bad.yaml"
@@ -218,8 +249,9 @@ def test_every_problem_is_listed_in_file_order_and_printed_one_per_line(tmp_path
 
 
 def test_unknown_field_suggests_the_field_meant():
-    err = scenario_error(VALID.replace("    source: test\n    estimate: true",
-                                       "    source: test\n    estimat: true"))
+    err = scenario_error(
+        VALID.replace("    source: test\n    estimate: true", "    source: test\n    estimat: true")
+    )
     assert "did you mean estimate?" in err.message
 
 
@@ -242,13 +274,18 @@ def test_alias_bombs_are_refused_before_expanding(levels):
 def test_fifo_device_folder_and_huge_files_are_refused_unread(tmp_path):
     fifo = tmp_path / "fifo.yaml"
     os.mkfifo(fifo)  # opening it would block forever
-    for path, words in ((fifo, "not a regular file"), (Path("/dev/zero"), "not a regular file"),
-                        (tmp_path, "folder")):
+    for path, words in (
+        (fifo, "not a regular file"),
+        (Path("/dev/zero"), "not a regular file"),
+        (tmp_path, "folder"),
+    ):
         with pytest.raises(ScenarioError, match=words):
             load_scenario(path)
     huge = tmp_path / "huge.yaml"
-    huge.write_text(VALID.replace("description: ''", "") + "description: " +
-                    "a" * MAX_YAML_BYTES + "\n", encoding="utf-8")
+    huge.write_text(
+        VALID.replace("description: ''", "") + "description: " + "a" * MAX_YAML_BYTES + "\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ScenarioError, match="larger than"):
         load_scenario(huge)
 
@@ -271,14 +308,31 @@ def test_not_utf8_names_its_line(tmp_path):
 
 
 # ============================================================================ parameters
-@pytest.mark.parametrize("name, value", [
-    ("speed_highway_kmh", "inf"), ("speed_main_kmh", "1e-308"), ("speed_local_kmh", "nan"),
-    ("weight_tank", "inf"), ("morale_loss_per_casualty", "inf"), ("capture_ratio", "true"),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("speed_highway_kmh", "inf"),
+        ("speed_main_kmh", "1e-308"),
+        ("speed_local_kmh", "nan"),
+        ("weight_tank", "inf"),
+        ("morale_loss_per_casualty", "inf"),
+        ("capture_ratio", "true"),
+    ],
+)
 def test_set_refuses_non_finite_and_unbounded_values_before_simulating(
-        name, value, short_scenario, tmp_path, capsys):
-    code, out, err = run_cli([str(short_scenario), "--headless", "--out", str(tmp_path / "o"),
-                              "--set", f"{name}={value}"], capsys)
+    name, value, short_scenario, tmp_path, capsys
+):
+    code, out, err = run_cli(
+        [
+            str(short_scenario),
+            "--headless",
+            "--out",
+            str(tmp_path / "o"),
+            "--set",
+            f"{name}={value}",
+        ],
+        capsys,
+    )
     assert_clean_failure(code, err, f"--set {name}={value}")
     assert out == "" and not (tmp_path / "o" / "summary.json").exists()
 
@@ -299,18 +353,21 @@ def test_every_parameter_is_bounded_and_finite():
 
 
 # ============================================================================ the command line
-@pytest.mark.parametrize("argv, words", [
-    (["sweeps"], "did you mean sweep?"),
-    (["parms"], "did you mean params?"),
-    (["izium_2022_09"], "did you mean scenarios/izium_2022_09.yaml?"),
-    (["SEPT", "--seed", "-1"], "whole number from 0"),
-    (["SEPT", "--size", "100000x100000"], "3840x2160"),
-    (["SEPT", "--size", "20000x20000"], "3840x2160"),
-    (["SEPT", "--out", ""], "empty name"),
-    (["SEPT", "--screenshot", "x.png", "--at", "2022-09-10T12:00+03:00"], "UTC offset"),
-    (["params", "--bogus"], "unrecognized"),
-    (["view", "nowhere"], "no frames.json.gz"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["sweeps"], "did you mean sweep?"),
+        (["parms"], "did you mean params?"),
+        (["izium_2022_09"], "did you mean scenarios/izium_2022_09.yaml?"),
+        (["SEPT", "--seed", "-1"], "whole number from 0"),
+        (["SEPT", "--size", "100000x100000"], "3840x2160"),
+        (["SEPT", "--size", "20000x20000"], "3840x2160"),
+        (["SEPT", "--out", ""], "empty name"),
+        (["SEPT", "--screenshot", "x.png", "--at", "2022-09-10T12:00+03:00"], "UTC offset"),
+        (["params", "--bogus"], "unrecognized"),
+        (["view", "nowhere"], "no frames.json.gz"),
+    ],
+)
 def test_bad_command_lines_are_one_clear_line(argv, words, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     argv = [str(SEPT) if a == "SEPT" else a for a in argv]
@@ -325,8 +382,19 @@ def test_help_lists_every_command_and_every_option(capsys):
     assert code == 0
     for command in cli.COMMANDS:
         assert f"\n  {command} " in out
-    for option in ("--headless", "--seed", "--set", "--out", "--replace", "--compare",
-                   "--record", "--screenshot", "--at", "--size", "--max-days"):
+    for option in (
+        "--headless",
+        "--seed",
+        "--set",
+        "--out",
+        "--replace",
+        "--compare",
+        "--record",
+        "--screenshot",
+        "--at",
+        "--size",
+        "--max-days",
+    ):
         assert option in out
     for command in cli.COMMANDS:
         code, out, _ = run_cli([command, "--help"], capsys)
@@ -336,22 +404,28 @@ def test_help_lists_every_command_and_every_option(capsys):
 
 
 def test_gif_export_without_the_video_extra_fails_before_simulating(
-        short_scenario, tmp_path, capsys, monkeypatch):
+    short_scenario, tmp_path, capsys, monkeypatch
+):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "PIL" else real(name, *a))
-    code, out, err = run_cli([str(short_scenario), "--record", str(tmp_path / "a.gif"),
-                              "--out", str(tmp_path / "o")], capsys)
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "PIL" else real(name, *a)
+    )
+    code, out, err = run_cli(
+        [str(short_scenario), "--record", str(tmp_path / "a.gif"), "--out", str(tmp_path / "o")],
+        capsys,
+    )
     assert_clean_failure(code, err, '".[video]"')
     assert out == "" and not (tmp_path / "o").exists()
 
 
-def test_compare_without_matplotlib_names_the_extra_before_any_work(
-        tmp_path, capsys, monkeypatch):
+def test_compare_without_matplotlib_names_the_extra_before_any_work(tmp_path, capsys, monkeypatch):
     (tmp_path / META).write_text(json.dumps({"axes": []}), encoding="utf-8")
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "matplotlib" else real(name, *a),
+    )
     code, out, err = run_cli(["compare", str(tmp_path)], capsys)
     assert_clean_failure(code, err, "sweep extra")
     assert "matplotlib" in err and not (tmp_path / "compare").exists()
@@ -365,30 +439,43 @@ def test_a_set_run_never_lands_in_the_plain_runs_folder(short_scenario):
     assert plain == Path("runs/izium_2022_09_seed3")
     assert changed == Path("runs/izium_2022_09_seed3+capture_ratio=2")
     assert same == plain  # a --set that changes nothing is the plain run
-    many = scenario.parameters_with({n: Parameters.model_fields[n].default * 0.5
-                                     for n in ("capture_ratio", "presence_km",
-                                               "withdraw_decision_hours", "dig_in_hours",
-                                               "capture_hours", "weight_tank")})
+    many = scenario.parameters_with(
+        {
+            n: Parameters.model_fields[n].default * 0.5
+            for n in (
+                "capture_ratio",
+                "presence_km",
+                "withdraw_decision_hours",
+                "dig_in_hours",
+                "capture_hours",
+                "weight_tank",
+            )
+        }
+    )
     assert len(cli.default_out(scenario, many, 3).name) <= cli.MAX_FOLDER_NAME
 
 
 def test_a_folder_holding_another_run_is_refused_and_replace_overwrites_it(
-        short_scenario, short_run, tmp_path, capsys):
+    short_scenario, short_run, tmp_path, capsys
+):
     out = tmp_path / "o"
     shutil.copytree(short_run, out)
-    code, stdout, err = run_cli([str(short_scenario), "--headless", "--seed", "1", "--out",
-                                 str(out)], capsys)
+    code, stdout, err = run_cli(
+        [str(short_scenario), "--headless", "--seed", "1", "--out", str(out)], capsys
+    )
     assert_clean_failure(code, err, "holds another run (izium_2022_09, seed 0)")
     assert stdout == ""  # refused before simulating
-    code, _, err = run_cli([str(short_scenario), "--headless", "--seed", "1", "--out", str(out),
-                            "--replace"], capsys)
+    code, _, err = run_cli(
+        [str(short_scenario), "--headless", "--seed", "1", "--out", str(out), "--replace"], capsys
+    )
     assert code == 0, err
     assert json.loads((out / "summary.json").read_text())["seed"] == 1
     assert not (out / "history_comparison.csv").exists()  # the old run's comparison is gone
 
 
 def test_rerunning_the_same_run_replaces_its_files_and_drops_a_stale_comparison(
-        short_scenario, short_run, tmp_path, capsys):
+    short_scenario, short_run, tmp_path, capsys
+):
     out = tmp_path / "o"
     shutil.copytree(short_run, out)
     (out / "notes.txt").write_text("mine", encoding="utf-8")
@@ -467,8 +554,10 @@ def test_view_of_damaged_runs_is_one_clear_line(short_run, frames, tmp_path, cap
     ]
     for data, comparison, words in cases:
         folder = _frames_dir(tmp_path, data, comparison)
-        code, _, err = run_cli(["view", str(folder), "--scenario", str(SEPT), "--screenshot",
-                                str(tmp_path / "v.png")], capsys)
+        code, _, err = run_cli(
+            ["view", str(folder), "--scenario", str(SEPT), "--screenshot", str(tmp_path / "v.png")],
+            capsys,
+        )
         assert_clean_failure(code, err, words)
 
 
@@ -488,8 +577,10 @@ def test_view_refuses_a_comparison_of_another_scenario(short_run, tmp_path, caps
     scenario = resolve_places(scenario, th, "m.yaml", root)
     record = CampaignModel(scenario, th, seed=0).run()
     write_comparison(compare(record, scenario), folder / "history_comparison.csv")
-    code, _, err = run_cli(["view", str(folder), "--scenario", str(SEPT), "--screenshot",
-                            str(tmp_path / "v.png")], capsys)
+    code, _, err = run_cli(
+        ["view", str(folder), "--scenario", str(SEPT), "--screenshot", str(tmp_path / "v.png")],
+        capsys,
+    )
     assert_clean_failure(code, err, "the comparison is of another run")
 
 
@@ -543,8 +634,23 @@ def tiny_sweep(short_scenario, tmp_path_factory) -> Path:
     """2 parameter sets x 2 seeds of the 12-hour scenario, on 1 worker."""
     pytest.importorskip("pyarrow")
     out = tmp_path_factory.mktemp("sweep") / "s"
-    assert cli.main(["sweep", str(short_scenario), "--vary", "capture_ratio=1.2,2",
-                     "--seeds", "2", "--workers", "1", "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "sweep",
+                str(short_scenario),
+                "--vary",
+                "capture_ratio=1.2,2",
+                "--seeds",
+                "2",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -552,8 +658,9 @@ def tiny_sweep(short_scenario, tmp_path_factory) -> Path:
 def design(short_scenario):
     """The tiny sweep's design: (spec, base)."""
     base = sweep.Base.load(str(short_scenario), short_scenario.read_text(encoding="utf-8"))
-    spec = sweep.SweepSpec(str(short_scenario),
-                           [sweep.make_axis(base, "capture_ratio", ["1.2", "2"], "t")], seeds=2)
+    spec = sweep.SweepSpec(
+        str(short_scenario), [sweep.make_axis(base, "capture_ratio", ["1.2", "2"], "t")], seeds=2
+    )
     return spec, base
 
 
@@ -561,15 +668,19 @@ def test_damaged_journal_lines_are_skipped_never_replace_a_good_row(tiny_sweep, 
     lines = (tiny_sweep / JOURNAL).read_bytes().splitlines(keepends=True)
     good = {json.loads(ln)["run_key"]: json.loads(ln) for ln in lines}
     key = sorted(good)[0]
-    damaged = b"".join(lines) + b"".join([
-        b"\xff\xfe{\"run_key\": 1}\n",  # not UTF-8
-        b'{"run_key":["x"]}\n',  # a list as the key
-        json.dumps({"run_key": key}).encode() + b"\n",  # a blank row for an existing key
-        json.dumps({"run_key": key, "status": "ok", "fidelity": 1.0}).encode() + b"\n",
-        json.dumps({**good[key], "seed": "x", "fidelity": "high"}).encode() + b"\n",
-        b"[1, 2]\n", b"NaN\n", b"{\"run_key\": \"0123456789abcdef\", \"status\": \"ok\"}\n",
-        b'{"run_key": "' + key.encode() + b'"',  # torn last line
-    ])
+    damaged = b"".join(lines) + b"".join(
+        [
+            b'\xff\xfe{"run_key": 1}\n',  # not UTF-8
+            b'{"run_key":["x"]}\n',  # a list as the key
+            json.dumps({"run_key": key}).encode() + b"\n",  # a blank row for an existing key
+            json.dumps({"run_key": key, "status": "ok", "fidelity": 1.0}).encode() + b"\n",
+            json.dumps({**good[key], "seed": "x", "fidelity": "high"}).encode() + b"\n",
+            b"[1, 2]\n",
+            b"NaN\n",
+            b'{"run_key": "0123456789abcdef", "status": "ok"}\n',
+            b'{"run_key": "' + key.encode() + b'"',  # torn last line
+        ]
+    )
     path = tmp_path / JOURNAL
     path.write_bytes(damaged)
     warnings: list[str] = []
@@ -579,7 +690,8 @@ def test_damaged_journal_lines_are_skipped_never_replace_a_good_row(tiny_sweep, 
 
 
 def test_table_types_come_from_the_design_and_a_resume_writes_the_same_bytes(
-        tiny_sweep, design, tmp_path):
+    tiny_sweep, design, tmp_path
+):
     import pyarrow.parquet as pq
 
     spec, base = design
@@ -594,8 +706,9 @@ def test_table_types_come_from_the_design_and_a_resume_writes_the_same_bytes(
     rows[0]["seed"] = "x"
     out = tmp_path / "again"
     out.mkdir()
-    (out / JOURNAL).write_text("".join(json.dumps(r) + "\n" for r in reversed(rows)),
-                               encoding="utf-8")
+    (out / JOURNAL).write_text(
+        "".join(json.dumps(r) + "\n" for r in reversed(rows)), encoding="utf-8"
+    )
     journal = read_journal(out / JOURNAL, warn=lambda _: None)
     tasks = sweep.plan(spec, base.sha256)
     rows = table_rows(journal, tasks)
@@ -603,11 +716,25 @@ def test_table_types_come_from_the_design_and_a_resume_writes_the_same_bytes(
     assert (out / "runs.parquet").read_bytes() == (tiny_sweep / "runs.parquet").read_bytes()
 
 
-def test_a_finished_sweep_rerun_rewrites_a_byte_identical_table(tiny_sweep, short_scenario,
-                                                                capsys):
+def test_a_finished_sweep_rerun_rewrites_a_byte_identical_table(tiny_sweep, short_scenario, capsys):
     before = (tiny_sweep / "runs.parquet").read_bytes()
-    assert cli.main(["sweep", str(short_scenario), "--vary", "capture_ratio=1.2,2",
-                     "--seeds", "2", "--workers", "1", "--out", str(tiny_sweep)]) == 0
+    assert (
+        cli.main(
+            [
+                "sweep",
+                str(short_scenario),
+                "--vary",
+                "capture_ratio=1.2,2",
+                "--seeds",
+                "2",
+                "--workers",
+                "1",
+                "--out",
+                str(tiny_sweep),
+            ]
+        )
+        == 0
+    )
     assert (tiny_sweep / "runs.parquet").read_bytes() == before
     assert "0 runs done now" in capsys.readouterr().err
 
@@ -616,52 +743,84 @@ def test_a_second_sweep_into_a_locked_folder_is_refused(tiny_sweep, short_scenar
     lock = FolderLock(tiny_sweep)
     assert lock.acquire()
     try:
-        code, _, err = run_cli(["sweep", str(short_scenario), "--vary", "capture_ratio=1.2,2",
-                                "--seeds", "2", "--out", str(tiny_sweep)], capsys)
-        assert_clean_failure(code, err, f"another sweep is running in this folder (process "
-                                        f"{os.getpid()})")
+        code, _, err = run_cli(
+            [
+                "sweep",
+                str(short_scenario),
+                "--vary",
+                "capture_ratio=1.2,2",
+                "--seeds",
+                "2",
+                "--out",
+                str(tiny_sweep),
+            ],
+            capsys,
+        )
+        assert_clean_failure(
+            code, err, f"another sweep is running in this folder (process {os.getpid()})"
+        )
     finally:
         lock.release()
 
 
 def test_another_design_into_a_sweep_folder_is_refused(tiny_sweep, short_scenario, capsys):
-    code, _, err = run_cli(["sweep", str(short_scenario), "--vary", "capture_ratio=3",
-                            "--out", str(tiny_sweep)], capsys)
+    code, _, err = run_cli(
+        ["sweep", str(short_scenario), "--vary", "capture_ratio=3", "--out", str(tiny_sweep)],
+        capsys,
+    )
     assert_clean_failure(code, err, "of another sweep design")
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--seeds", "100000000", "--dry-run"], "100,000,000 runs"),
-    (["--vary", "capture_ratio=" + ",".join(map(str, range(1, 101))),
-      "--vary", "presence_km=" + ",".join(map(str, range(1, 101))),
-      "--vary", "withdraw_decision_hours=" + ",".join(map(str, range(1, 101))),
-      "--vary", "dig_in_hours=" + ",".join(map(str, range(1, 101))), "--dry-run"],
-     "100,000,000 runs"),
-    (["--vary", "capture_ratio=1:2", "--samples", "1000000000000", "--dry-run"], "--max-runs"),
-    (["--vary", "capture_ratio=inf,2"], "finite"),
-    (["--first-seed", "4294967295", "--seeds", "2"], "seeds go up to"),
-    (["--seeds", "-1"], ">= 1"),
-    (["--workers", "100000"], "1 to 256"),
-    (["--set", "end=2023-09-07T00:00"], "--max-days"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--seeds", "100000000", "--dry-run"], "100,000,000 runs"),
+        (
+            [
+                "--vary",
+                "capture_ratio=" + ",".join(map(str, range(1, 101))),
+                "--vary",
+                "presence_km=" + ",".join(map(str, range(1, 101))),
+                "--vary",
+                "withdraw_decision_hours=" + ",".join(map(str, range(1, 101))),
+                "--vary",
+                "dig_in_hours=" + ",".join(map(str, range(1, 101))),
+                "--dry-run",
+            ],
+            "100,000,000 runs",
+        ),
+        (["--vary", "capture_ratio=1:2", "--samples", "1000000000000", "--dry-run"], "--max-runs"),
+        (["--vary", "capture_ratio=inf,2"], "finite"),
+        (["--first-seed", "4294967295", "--seeds", "2"], "seeds go up to"),
+        (["--seeds", "-1"], ">= 1"),
+        (["--workers", "100000"], "1 to 256"),
+        (["--set", "end=2023-09-07T00:00"], "--max-days"),
+    ],
+)
 def test_oversized_or_hostile_sweeps_are_refused_before_running(
-        short_scenario, args, words, tmp_path, capsys):
-    code, _, err = run_cli(["sweep", str(short_scenario), *args, "--out", str(tmp_path / "s")],
-                           capsys)
+    short_scenario, args, words, tmp_path, capsys
+):
+    code, _, err = run_cli(
+        ["sweep", str(short_scenario), *args, "--out", str(tmp_path / "s")], capsys
+    )
     assert_clean_failure(code, err, words)
     assert not (tmp_path / "s" / JOURNAL).exists()
 
 
-@pytest.mark.parametrize("damage, words", [
-    (lambda f: (f / META).write_text("[1, 2]"), "expected a JSON object"),
-    (lambda f: (f / META).write_bytes(b"\xff\xfe"), "not UTF-8"),
-    (lambda f: (f / META).write_text('{"scenario": 1}'), "scenario: expected text"),
-    (lambda f: (f / "runs.parquet").write_bytes((f / "runs.parquet").read_bytes()[:300]),
-     "not a readable Parquet table"),
-    (lambda f: (f / "runs.parquet").write_bytes(b""), "not a readable Parquet table"),
-])
-def test_compare_of_a_damaged_sweep_is_one_clear_line(tiny_sweep, tmp_path, damage, words,
-                                                       capsys):
+@pytest.mark.parametrize(
+    "damage, words",
+    [
+        (lambda f: (f / META).write_text("[1, 2]"), "expected a JSON object"),
+        (lambda f: (f / META).write_bytes(b"\xff\xfe"), "not UTF-8"),
+        (lambda f: (f / META).write_text('{"scenario": 1}'), "scenario: expected text"),
+        (
+            lambda f: (f / "runs.parquet").write_bytes((f / "runs.parquet").read_bytes()[:300]),
+            "not a readable Parquet table",
+        ),
+        (lambda f: (f / "runs.parquet").write_bytes(b""), "not a readable Parquet table"),
+    ],
+)
+def test_compare_of_a_damaged_sweep_is_one_clear_line(tiny_sweep, tmp_path, damage, words, capsys):
     folder = tmp_path / "d"
     shutil.copytree(tiny_sweep, folder)
     damage(folder)
@@ -728,8 +887,14 @@ def test_every_outcome_a_run_writes_has_a_declared_column_type(tiny_sweep):
 
     for line in (tiny_sweep / JOURNAL).read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        undeclared = [k for k in row if k not in ID_COLUMNS and k != "capture_ratio"
-                      and k not in JOURNAL_ONLY and outcome_kind(k) is None]
+        undeclared = [
+            k
+            for k in row
+            if k not in ID_COLUMNS
+            and k != "capture_ratio"
+            and k not in JOURNAL_ONLY
+            and outcome_kind(k) is None
+        ]
         assert not undeclared
         assert row["worker_pid"] > 0 and row["worker_max_rss_mib"] > 10  # a Python process
 
@@ -845,9 +1010,22 @@ def test_a_killed_sweep_leaves_no_worker_behind(short_scenario, tmp_path):
 
     long = tmp_path / "long.yaml"
     long.write_text(SEPT_TEXT, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, str(REPO / "run.py"), "sweep", str(long),
-                             "--seeds", "40", "--workers", "2", "--out", str(tmp_path / "s")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(REPO / "run.py"),
+            "sweep",
+            str(long),
+            "--seeds",
+            "40",
+            "--workers",
+            "2",
+            "--out",
+            str(tmp_path / "s"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def descendants(pid: int) -> list[int]:
         kids = []

@@ -55,8 +55,10 @@ def imports_of(name: str) -> list[tuple[str, list[str], int]]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1]
-                                + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1]
+                    + ([base] if base else [])
+                )
             if not base.startswith("sim"):
                 continue
             names = [a.name for a in node.names]
@@ -137,30 +139,44 @@ def test_the_known_cycles_are_still_there():
 
 
 def test_no_private_name_is_imported_from_another_module():
-    bad = [f"{m}:{line}: {', '.join(n for n in names if n.startswith('_'))} from {target}"
-           for m in MODULES for target, names, line in imports_of(m)
-           if any(n.startswith("_") for n in names)]
+    bad = [
+        f"{m}:{line}: {', '.join(n for n in names if n.startswith('_'))} from {target}"
+        for m in MODULES
+        for target, names, line in imports_of(m)
+        if any(n.startswith("_") for n in names)
+    ]
     assert not bad, bad
 
 
 def _imported_by(*argv: str) -> set[str]:
     """The top-level packages a `run.py` command imports (python -X importtime)."""
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "MPLBACKEND": "Agg"}
-    proc = subprocess.run([sys.executable, "-X", "importtime", str(REPO / "run.py"), *argv],
-                          capture_output=True, text=True, cwd=REPO, env=env)
-    return {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines()
-            if line.startswith("import time:") and "|" in line}
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", str(REPO / "run.py"), *argv],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+    )
+    return {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("argv, not_imported", [
-    (["--help"], {"mesa", "pandas", "scipy", "numpy", "networkx", "pygame", "matplotlib"}),
-    (["params"], {"mesa", "pandas", "scipy", "numpy", "networkx", "pygame"}),
-    (["sweep", "--help"], {"mesa", "pandas", "scipy", "numpy", "networkx", "pyarrow"}),
-    (["scenarios/izium_2022_09.yaml", "--seed", "x"], {"mesa", "pandas", "numpy"}),
-    (["scenarios/nowhere.yaml", "--headless"], {"mesa", "pandas"}),
-    (["schema"], {"mesa", "pandas", "scipy", "numpy", "networkx"}),
-])
+@pytest.mark.parametrize(
+    "argv, not_imported",
+    [
+        (["--help"], {"mesa", "pandas", "scipy", "numpy", "networkx", "pygame", "matplotlib"}),
+        (["params"], {"mesa", "pandas", "scipy", "numpy", "networkx", "pygame"}),
+        (["sweep", "--help"], {"mesa", "pandas", "scipy", "numpy", "networkx", "pyarrow"}),
+        (["scenarios/izium_2022_09.yaml", "--seed", "x"], {"mesa", "pandas", "numpy"}),
+        (["scenarios/nowhere.yaml", "--headless"], {"mesa", "pandas"}),
+        (["schema"], {"mesa", "pandas", "scipy", "numpy", "networkx"}),
+    ],
+)
 def test_a_command_imports_only_what_it_uses(argv, not_imported):
     assert _imported_by(*argv) & not_imported == set()
 
@@ -171,6 +187,7 @@ def test_every_module_imports_on_its_own(name):
     """Each module imports first in a fresh interpreter (an import cycle that Python cannot
     resolve fails here even if the graph test were wrong)."""
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "MPLBACKEND": "Agg"}
-    proc = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True,
-                          text=True, cwd=REPO, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-c", f"import {name}"], capture_output=True, text=True, cwd=REPO, env=env
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -21,23 +21,48 @@ from sim.params import Parameters
 # a (UA) --10 km local road-- b (RU) --10 km-- c (RU depot)
 LINE = {"a": (0, 0), "b": (10, 0), "c": (20, 0)}
 LINE_EDGES = [("a", "b", 10, "local"), ("b", "c", 10, "local")]
-CLEAN = {"combat_noise": 0.0, "fatigue_per_march_hour": 0.0, "morale_loss_per_casualty": 0.0,
-         "presence_km": 0.0, "withdrawal_doctrine": False}
+CLEAN = {
+    "combat_noise": 0.0,
+    "fatigue_per_march_hour": 0.0,
+    "morale_loss_per_casualty": 0.0,
+    "presence_km": 0.0,
+    "withdrawal_doctrine": False,
+}
 
 
-def duel(attacker_personnel: int = 1000, tanks: int = 10, hours: int = 48,
-         defender_personnel: int = 500, terrain: str = "open", **params):
+def duel(
+    attacker_personnel: int = 1000,
+    tanks: int = 10,
+    hours: int = 48,
+    defender_personnel: int = 500,
+    terrain: str = "open",
+    **params,
+):
     theatre = toy_theatre(LINE, LINE_EDGES, terrain={"b": terrain})
     scenario = toy_scenario(
-        [{"id": "ua1", "name": "UA 1", "side": "UA", "at": "a",
-          "equipment": {"personnel": attacker_personnel, "tanks": tanks}},
-         {"id": "ru1", "name": "RU 1", "side": "RU", "at": "b", "arrives": START,
-          "equipment": {"personnel": defender_personnel}}],  # arrives: a hasty defence
+        [
+            {
+                "id": "ua1",
+                "name": "UA 1",
+                "side": "UA",
+                "at": "a",
+                "equipment": {"personnel": attacker_personnel, "tanks": tanks},
+            },
+            {
+                "id": "ru1",
+                "name": "RU 1",
+                "side": "RU",
+                "at": "b",
+                "arrives": START,
+                "equipment": {"personnel": defender_personnel},
+            },
+        ],  # arrives: a hasty defence
         hours=hours,
         orders=[{"units": ["ua1"], "task": "attack", "objective": "b"}],
         depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "c"}],
         control={"nodes": {"RU": ["b", "c"]}},
-        parameters={**CLEAN, **params})
+        parameters={**CLEAN, **params},
+    )
     model = CampaignModel(scenario, theatre, seed=1)
     model.run()
     return model
@@ -92,13 +117,22 @@ def test_river_multiplier_stops_the_same_attack():
     so the defender holds however long it lasts."""
     theatre = toy_theatre(LINE, [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")])
     scenario = toy_scenario(
-        [{"id": "ua1", "name": "UA 1", "side": "UA", "at": "a",
-          "equipment": {"personnel": 1000, "tanks": 10}},
-         {"id": "ru1", "name": "RU 1", "side": "RU", "at": "b",
-          "equipment": {"personnel": 500}}],
-        hours=72, orders=[{"units": ["ua1"], "task": "attack", "objective": "b"}],
+        [
+            {
+                "id": "ua1",
+                "name": "UA 1",
+                "side": "UA",
+                "at": "a",
+                "equipment": {"personnel": 1000, "tanks": 10},
+            },
+            {"id": "ru1", "name": "RU 1", "side": "RU", "at": "b", "equipment": {"personnel": 500}},
+        ],
+        hours=72,
+        orders=[{"units": ["ua1"], "task": "attack", "objective": "b"}],
         depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "c"}],
-        control={"nodes": {"RU": ["b", "c"]}}, parameters=CLEAN)
+        control={"nodes": {"RU": ["b", "c"]}},
+        parameters=CLEAN,
+    )
     model = CampaignModel(scenario, theatre, seed=1)
     model.run()
     assert taken_at(model, "b") == float("inf")
@@ -109,13 +143,25 @@ def test_engineers_bridge_a_river_then_cross():
     """Worked example 3: no crossing at all between a and b; engineers work
     pontoon_build_hours = 10 hours, then cross 2 km into UA ground at 9 x 0.4 (pontoon) x 0.25
     (enemy ground) = 0.9 km/h: 2.2 hours, so b is RU-held at the end of hour 13."""
-    theatre = toy_theatre({"a": (0, 0), "b": (2, 0)}, [("a", "b", 2, "local", "site")],
-                          crossings={"site": "none"})
+    theatre = toy_theatre(
+        {"a": (0, 0), "b": (2, 0)}, [("a", "b", 2, "local", "site")], crossings={"site": "none"}
+    )
     scenario = toy_scenario(
-        [{"id": "eng", "name": "Engineers", "side": "RU", "at": "a", "engineers": True,
-          "equipment": {"personnel": 300}}],
-        hours=24, orders=[{"units": ["eng"], "task": "move", "objective": "b"}],
-        control={"nodes": {"RU": ["a"], "UA": ["b"]}}, parameters=CLEAN)
+        [
+            {
+                "id": "eng",
+                "name": "Engineers",
+                "side": "RU",
+                "at": "a",
+                "engineers": True,
+                "equipment": {"personnel": 300},
+            }
+        ],
+        hours=24,
+        orders=[{"units": ["eng"], "task": "move", "objective": "b"}],
+        control={"nodes": {"RU": ["a"], "UA": ["b"]}},
+        parameters=CLEAN,
+    )
     model = CampaignModel(scenario, theatre, seed=1)
     model.run()
     built = [e for e in model.record.events if e["kind"] == "pontoon_built"]
@@ -124,13 +170,24 @@ def test_engineers_bridge_a_river_then_cross():
 
 
 def test_units_without_engineers_cannot_cross_where_there_is_no_crossing():
-    theatre = toy_theatre({"a": (0, 0), "b": (2, 0)}, [("a", "b", 2, "local", "site")],
-                          crossings={"site": "none"})
+    theatre = toy_theatre(
+        {"a": (0, 0), "b": (2, 0)}, [("a", "b", 2, "local", "site")], crossings={"site": "none"}
+    )
     scenario = toy_scenario(
-        [{"id": "inf", "name": "Infantry", "side": "RU", "at": "a",
-          "equipment": {"personnel": 300}}],
-        hours=24, orders=[{"units": ["inf"], "task": "move", "objective": "b"}],
-        control={"nodes": {"RU": ["a"], "UA": ["b"]}}, parameters=CLEAN)
+        [
+            {
+                "id": "inf",
+                "name": "Infantry",
+                "side": "RU",
+                "at": "a",
+                "equipment": {"personnel": 300},
+            }
+        ],
+        hours=24,
+        orders=[{"units": ["inf"], "task": "move", "objective": "b"}],
+        control={"nodes": {"RU": ["a"], "UA": ["b"]}},
+        parameters=CLEAN,
+    )
     model = CampaignModel(scenario, theatre, seed=1)
     model.run()
     assert all(u["node"] == "a" for f in model.record.frames for u in f["units"])
@@ -138,8 +195,12 @@ def test_units_without_engineers_cannot_cross_where_there_is_no_crossing():
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(200, 3000), st.integers(0, 2000), st.integers(0, 20),
-       st.sampled_from(["open", "forest", "urban"]))
+@given(
+    st.integers(200, 3000),
+    st.integers(0, 2000),
+    st.integers(0, 20),
+    st.sampled_from(["open", "forest", "urban"]),
+)
 def test_more_attackers_never_delay_a_capture(personnel, extra, tanks, terrain):
     base = taken_at(duel(personnel, tanks, hours=120, terrain=terrain), "b")
     more = taken_at(duel(personnel + extra, tanks, hours=120, terrain=terrain), "b")
@@ -179,14 +240,22 @@ def test_a_destroyed_bridge_is_never_crossed(cut_hour, seed):
     is ever on the far side of it after that hour unless it was there already."""
     nodes = {"a": (0, 0), "b": (6, 0), "c": (12, 0)}
     theatre = toy_theatre(nodes, [("a", "b", 6, "main", "br"), ("b", "c", 6, "main")])
-    units = [{"id": f"u{i}", "name": f"U{i}", "side": "UA", "at": at,
-              "equipment": {"personnel": 100}} for i, at in enumerate(["a", "a", "b", "c"])]
-    orders = [{"units": ["u0", "u1"], "task": "move", "objective": "c"},
-              {"units": ["u2", "u3"], "task": "move", "objective": "a"}]
+    units = [
+        {"id": f"u{i}", "name": f"U{i}", "side": "UA", "at": at, "equipment": {"personnel": 100}}
+        for i, at in enumerate(["a", "a", "b", "c"])
+    ]
+    orders = [
+        {"units": ["u0", "u1"], "task": "move", "objective": "c"},
+        {"units": ["u2", "u3"], "task": "move", "objective": "a"},
+    ]
     cut = START + timedelta(hours=cut_hour)
-    scenario = toy_scenario(units, hours=36, orders=orders,
-                            events=[{"at": cut, "kind": "destroy_bridge", "target": "br"}],
-                            parameters={"combat_noise": 0.0})
+    scenario = toy_scenario(
+        units,
+        hours=36,
+        orders=orders,
+        events=[{"at": cut, "kind": "destroy_bridge", "target": "br"}],
+        parameters={"combat_noise": 0.0},
+    )
     model = CampaignModel(scenario, theatre, seed=seed)
     model.run()
     side_of = {"a": 0, "b": 1, "c": 1}
@@ -203,8 +272,14 @@ def test_a_destroyed_bridge_is_never_crossed(cut_hour, seed):
 
 def _power(model: CampaignModel, unit) -> float:
     terrain = model.graph.nodes[unit.node]["terrain"]
-    return combat.defence_power(unit, model.weights, model.params, terrain=terrain,
-                                defending=True, prepared=model.prepared(unit))
+    return combat.defence_power(
+        unit,
+        model.weights,
+        model.params,
+        terrain=terrain,
+        defending=True,
+        prepared=model.prepared(unit),
+    )
 
 
 def test_a_unit_out_of_supply_never_gains_combat_power():
@@ -212,10 +287,20 @@ def test_a_unit_out_of_supply_never_gains_combat_power():
     hour after hour, never rises."""
     theatre = toy_theatre(LINE, LINE_EDGES)
     scenario = toy_scenario(
-        [{"id": "ru1", "name": "RU 1", "side": "RU", "at": "c",
-          "equipment": {"personnel": 600, "tanks": 10, "ifv_apc": 30, "artillery": 6}}],
-        hours=96, depots=[{"id": "ru_d", "side": "RU", "at": "a"}],
-        control={"nodes": {"UA": ["a", "b"]}}, parameters={"combat_noise": 0.0})
+        [
+            {
+                "id": "ru1",
+                "name": "RU 1",
+                "side": "RU",
+                "at": "c",
+                "equipment": {"personnel": 600, "tanks": 10, "ifv_apc": 30, "artillery": 6},
+            }
+        ],
+        hours=96,
+        depots=[{"id": "ru_d", "side": "RU", "at": "a"}],
+        control={"nodes": {"UA": ["a", "b"]}},
+        parameters={"combat_noise": 0.0},
+    )
     model = CampaignModel(scenario, theatre, seed=0)
     unit = model.unit("ru1")
     powers = []
@@ -234,10 +319,21 @@ def test_days_without_supply_wear_down_morale_and_power():
     fall only when a unit was cut off, so ten days at supply 0 cost none.)"""
     theatre = toy_theatre({"d": (0, 0), "c": (150, 0)}, [("d", "c", 150, "main")])
     scenario = toy_scenario(
-        [{"id": "ru1", "name": "RU 1", "side": "RU", "at": "c", "morale": 0.9,
-          "equipment": {"personnel": 600, "tanks": 10}}],
-        hours=240, depots=[{"id": "ru_d", "side": "RU", "at": "d", "kind": "base"}],
-        control={"nodes": {"RU": ["d", "c"]}}, parameters={"combat_noise": 0.0})
+        [
+            {
+                "id": "ru1",
+                "name": "RU 1",
+                "side": "RU",
+                "at": "c",
+                "morale": 0.9,
+                "equipment": {"personnel": 600, "tanks": 10},
+            }
+        ],
+        hours=240,
+        depots=[{"id": "ru_d", "side": "RU", "at": "d", "kind": "base"}],
+        control={"nodes": {"RU": ["d", "c"]}},
+        parameters={"combat_noise": 0.0},
+    )
     model = CampaignModel(scenario, theatre, seed=0)
     unit = model.unit("ru1")
     start_power = _power(model, unit)
@@ -257,13 +353,15 @@ def test_an_encircled_unit_surrenders_and_its_equipment_is_captured():
     theatre = toy_theatre(LINE, LINE_EDGES)
     eq = {"personnel": 600, "tanks": 10, "ifv_apc": 30, "artillery": 6, "mlrs": 2}
     scenario = toy_scenario(
-        [{"id": "ru1", "name": "RU 1", "side": "RU", "at": "c", "morale": 0.8,
-          "equipment": eq},
-         {"id": "ua1", "name": "UA 1", "side": "UA", "at": "b",
-          "equipment": {"personnel": 300}}],
-        hours=240, depots=[{"id": "ru_d", "side": "RU", "at": "a"},
-                           {"id": "ua_d", "side": "UA", "at": "a"}],
-        control={"nodes": {"UA": ["a", "b"]}}, parameters={"combat_noise": 0.0})
+        [
+            {"id": "ru1", "name": "RU 1", "side": "RU", "at": "c", "morale": 0.8, "equipment": eq},
+            {"id": "ua1", "name": "UA 1", "side": "UA", "at": "b", "equipment": {"personnel": 300}},
+        ],
+        hours=240,
+        depots=[{"id": "ru_d", "side": "RU", "at": "a"}, {"id": "ua_d", "side": "UA", "at": "a"}],
+        control={"nodes": {"UA": ["a", "b"]}},
+        parameters={"combat_noise": 0.0},
+    )
     model = CampaignModel(scenario, theatre, seed=0)
     model.run()
     (ru,) = [u for u in model.gone if u.key == "ru1"]
@@ -275,8 +373,11 @@ def test_an_encircled_unit_surrenders_and_its_equipment_is_captured():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(0, 5000), min_size=5, max_size=5),
-       st.floats(0.01, 100), st.integers(1, 200))
+@given(
+    st.lists(st.integers(0, 5000), min_size=5, max_size=5),
+    st.floats(0.01, 100),
+    st.integers(1, 200),
+)
 def test_losses_never_exceed_holdings(holdings, ratio, hours):
     p = Parameters(max_loss_per_day=1.0, equipment_loss_factor=3.0)
     eq = np.array(holdings, dtype=float)
@@ -323,18 +424,36 @@ def _arrival_hour(model: CampaignModel, unit_id: str, node: str) -> int | None:
 def test_a_new_order_along_the_same_road_costs_no_distance(reorder_hour):
     """A unit part-way along an 80 km road that is ordered on along the same road arrives when
     it would have without the new order: re-tasking never throws away ground covered."""
-    theatre = toy_theatre({"a": (0, 0), "b": (80, 0), "c": (90, 0)},
-                          [("a", "b", 80, "local"), ("b", "c", 10, "local")])
+    theatre = toy_theatre(
+        {"a": (0, 0), "b": (80, 0), "c": (90, 0)},
+        [("a", "b", 80, "local"), ("b", "c", 10, "local")],
+    )
     base = [{"units": ["ua1"], "task": "move", "objective": "b"}]
-    again = [{"units": ["ua1"], "task": "move", "objective": "c",
-              "start": START + timedelta(hours=reorder_hour)}]
+    again = [
+        {
+            "units": ["ua1"],
+            "task": "move",
+            "objective": "c",
+            "start": START + timedelta(hours=reorder_hour),
+        }
+    ]
     hours = []
     for orders in (base, base + again):
         scenario = toy_scenario(
-            [{"id": "ua1", "name": "UA 1", "side": "UA", "at": "a",
-              "equipment": {"personnel": 500}}],
-            hours=24, orders=orders, depots=[{"id": "d", "side": "UA", "at": "a"}],
-            parameters=CLEAN)
+            [
+                {
+                    "id": "ua1",
+                    "name": "UA 1",
+                    "side": "UA",
+                    "at": "a",
+                    "equipment": {"personnel": 500},
+                }
+            ],
+            hours=24,
+            orders=orders,
+            depots=[{"id": "d", "side": "UA", "at": "a"}],
+            parameters=CLEAN,
+        )
         model = CampaignModel(scenario, theatre, seed=1)
         model.run()
         hours.append(_arrival_hour(model, "ua1", "b"))
@@ -347,13 +466,20 @@ def test_a_unit_turned_back_stops_where_it_last_stood(second):
     """Ordered to hold, or back down another road, while part-way along a road, a unit starts
     again from the place it last passed: it never takes the distance covered onto another
     road, and never stands at the place it had not reached."""
-    theatre = toy_theatre({"a": (0, 0), "b": (80, 0), "z": (-30, 0)},
-                          [("a", "b", 80, "local"), ("z", "a", 30, "local")])
+    theatre = toy_theatre(
+        {"a": (0, 0), "b": (80, 0), "z": (-30, 0)},
+        [("a", "b", 80, "local"), ("z", "a", 30, "local")],
+    )
     scenario = toy_scenario(
         [{"id": "ua1", "name": "UA 1", "side": "UA", "at": "a", "equipment": {"personnel": 500}}],
-        hours=4, depots=[{"id": "d", "side": "UA", "at": "z"}], parameters=CLEAN,
-        orders=[{"units": ["ua1"], "task": "move", "objective": "b"},
-                {"units": ["ua1"], "start": START + timedelta(hours=3), **second}])
+        hours=4,
+        depots=[{"id": "d", "side": "UA", "at": "z"}],
+        parameters=CLEAN,
+        orders=[
+            {"units": ["ua1"], "task": "move", "objective": "b"},
+            {"units": ["ua1"], "start": START + timedelta(hours=3), **second},
+        ],
+    )
     model = CampaignModel(scenario, theatre, seed=1)
     model.run()
     unit = model.unit("ua1")
@@ -375,18 +501,37 @@ def test_no_assault_across_a_destroyed_bridge(cut_hour, seed):
     theatre = toy_theatre(LINE, [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")])
     cut = START + timedelta(hours=cut_hour)
     scenario = toy_scenario(
-        [{"id": "ua1", "name": "UA 1", "side": "UA", "at": "a",
-          "equipment": {"personnel": 4000}},
-         {"id": "ru1", "name": "RU 1", "side": "RU", "at": "b", "arrives": START,
-          "equipment": {"personnel": 500}}],
-        hours=72, orders=[{"units": ["ua1"], "task": "attack", "objective": "b"}],
+        [
+            {
+                "id": "ua1",
+                "name": "UA 1",
+                "side": "UA",
+                "at": "a",
+                "equipment": {"personnel": 4000},
+            },
+            {
+                "id": "ru1",
+                "name": "RU 1",
+                "side": "RU",
+                "at": "b",
+                "arrives": START,
+                "equipment": {"personnel": 500},
+            },
+        ],
+        hours=72,
+        orders=[{"units": ["ua1"], "task": "attack", "objective": "b"}],
         depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "c"}],
         events=[{"at": cut, "kind": "destroy_bridge", "target": "br"}],
-        control={"nodes": {"RU": ["b", "c"]}}, parameters=CLEAN)
+        control={"nodes": {"RU": ["b", "c"]}},
+        parameters=CLEAN,
+    )
     model = CampaignModel(scenario, theatre, seed=seed)
     model.run()
-    after = [b for b in model.record.battles
-             if np.datetime64(b["time"]) > np.datetime64(cut + timedelta(hours=1))]
+    after = [
+        b
+        for b in model.record.battles
+        if np.datetime64(b["time"]) > np.datetime64(cut + timedelta(hours=1))
+    ]
     assert after == []
     assert taken_at(model, "b") == float("inf")
 
@@ -400,14 +545,31 @@ def test_a_column_on_the_road_under_enemy_guns_loses_men():
 
     def lost(gun_at: str, **params) -> float:
         scenario = toy_scenario(
-            [{"id": "ru", "name": "RU", "side": "RU", "at": "a",
-              "equipment": {"personnel": 600, "tanks": 10, "ifv_apc": 30}},
-             {"id": "guns", "name": "UA guns", "side": "UA", "at": gun_at,
-              "equipment": {"personnel": 400, "artillery": 36}}],
-            hours=12, orders=[{"units": ["ru"], "task": "withdraw", "objective": "c"}],
-            depots=[{"id": "ru_c", "side": "RU", "at": "c"}, {"id": "ua_g", "side": "UA",
-                                                             "at": gun_at}],
-            control={"nodes": {"RU": ["a", "b", "c"]}}, parameters={**CLEAN, **params})
+            [
+                {
+                    "id": "ru",
+                    "name": "RU",
+                    "side": "RU",
+                    "at": "a",
+                    "equipment": {"personnel": 600, "tanks": 10, "ifv_apc": 30},
+                },
+                {
+                    "id": "guns",
+                    "name": "UA guns",
+                    "side": "UA",
+                    "at": gun_at,
+                    "equipment": {"personnel": 400, "artillery": 36},
+                },
+            ],
+            hours=12,
+            orders=[{"units": ["ru"], "task": "withdraw", "objective": "c"}],
+            depots=[
+                {"id": "ru_c", "side": "RU", "at": "c"},
+                {"id": "ua_g", "side": "UA", "at": gun_at},
+            ],
+            control={"nodes": {"RU": ["a", "b", "c"]}},
+            parameters={**CLEAN, **params},
+        )
         model = CampaignModel(scenario, toy_theatre(nodes, edges), seed=0)
         model.run()
         assert model.unit("ru").node == "c"

@@ -25,8 +25,7 @@ def hour_of(model: CampaignModel, when: str) -> float:
 
 
 def first(model: CampaignModel, kind: str, text: str = "") -> dict | None:
-    return next((e for e in model.record.events if e["kind"] == kind and text in e["text"]),
-                None)
+    return next((e for e in model.record.events if e["kind"] == kind and text in e["text"]), None)
 
 
 def changed(model: CampaignModel, node: str) -> float:
@@ -47,13 +46,17 @@ def test_an_attack_goes_on_to_its_next_objective():
     order, and the order is done once c is held."""
     theatre = toy_theatre(LINE4, EDGES4)
     scenario = toy_scenario(
-        [{"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
-         {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 100}},
-         {"id": "rc", "name": "RU c", "side": "RU", "at": "c", "equipment": {"personnel": 100}}],
-        hours=96, orders=[{"id": "push", "units": ["ua"], "task": "attack",
-                           "objectives": ["b", "c"]}],
+        [
+            {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
+            {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 100}},
+            {"id": "rc", "name": "RU c", "side": "RU", "at": "c", "equipment": {"personnel": 100}},
+        ],
+        hours=96,
+        orders=[{"id": "push", "units": ["ua"], "task": "attack", "objectives": ["b", "c"]}],
         depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
-        control={"nodes": {"RU": ["b", "c", "d"]}}, parameters=QUIET)
+        control={"nodes": {"RU": ["b", "c", "d"]}},
+        parameters=QUIET,
+    )
     model = run(scenario, theatre)
     assert changed(model, "b") < changed(model, "c") < float("inf")
     assert model.order_state("push") == OrderState.DONE
@@ -66,20 +69,33 @@ def test_an_order_waits_for_its_condition_then_the_command_delay():
     theatre = toy_theatre(LINE4, EDGES4)
     delay = 3
     scenario = toy_scenario(
-        [{"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
-         {"id": "ua2", "name": "UA 2", "side": "UA", "at": "a", "equipment": {"personnel": 200}},
-         {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 100}}],
+        [
+            {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
+            {"id": "ua2", "name": "UA 2", "side": "UA", "at": "a", "equipment": {"personnel": 200}},
+            {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 100}},
+        ],
         hours=72,
-        orders=[{"units": ["ua"], "task": "attack", "objective": "b"},
-                {"id": "follow", "units": ["ua2"], "task": "move", "objective": "d",
-                 "when": {"taken": "b"}}],
+        orders=[
+            {"units": ["ua"], "task": "attack", "objective": "b"},
+            {
+                "id": "follow",
+                "units": ["ua2"],
+                "task": "move",
+                "objective": "d",
+                "when": {"taken": "b"},
+            },
+        ],
         depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
         control={"nodes": {"RU": ["b", "c", "d"]}},
-        parameters={**QUIET, "order_delay_hours": delay})
+        parameters={**QUIET, "order_delay_hours": delay},
+    )
     model = run(scenario, theatre)
     taken = changed(model, "b")
-    moved = next(k for k, f in enumerate(model.record.frames)
-                 if any(u["id"] == "ua2" and u["task"] == "move" for u in f["units"]))
+    moved = next(
+        k
+        for k, f in enumerate(model.record.frames)
+        if any(u["id"] == "ua2" and u["task"] == "move" for u in f["units"])
+    )
     # the condition is seen in the orders phase of the hour after b changed hands
     assert moved == taken + 1 + delay
 
@@ -87,10 +103,21 @@ def test_an_order_waits_for_its_condition_then_the_command_delay():
 def test_a_reinforcement_takes_its_order_on_arrival():
     theatre = toy_theatre(LINE4, EDGES4)
     scenario = toy_scenario(
-        [{"id": "late", "name": "Late", "side": "UA", "at": "a",
-          "arrives": START + timedelta(hours=10), "equipment": {"personnel": 200}}],
-        hours=24, orders=[{"units": ["late"], "task": "move", "objective": "b"}],
-        depots=[{"id": "ua_d", "side": "UA", "at": "a"}], parameters=QUIET)
+        [
+            {
+                "id": "late",
+                "name": "Late",
+                "side": "UA",
+                "at": "a",
+                "arrives": START + timedelta(hours=10),
+                "equipment": {"personnel": 200},
+            }
+        ],
+        hours=24,
+        orders=[{"units": ["late"], "task": "move", "objective": "b"}],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}],
+        parameters=QUIET,
+    )
     model = run(scenario, theatre)
     assert model.unit("late").node == "b"
     assert first(model, "arrival")["time"] == (START + timedelta(hours=11)).isoformat()[:16]
@@ -102,33 +129,60 @@ def standing():
     """A model at its start: UA at a (strong) and b (weak), RU at c, d RU-held and empty."""
     theatre = toy_theatre(LINE4, EDGES4)
     scenario = toy_scenario(
-        [{"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
-         {"id": "weak", "name": "Weak", "side": "UA", "at": "b", "supply": 0.2,
-          "equipment": {"personnel": 100}},
-         {"id": "later", "name": "Later", "side": "UA", "at": "a",
-          "arrives": START + timedelta(hours=5), "equipment": {"personnel": 100}},
-         {"id": "rc", "name": "RU c", "side": "RU", "at": "c", "equipment": {"personnel": 500}}],
-        hours=24, orders=[{"id": "o", "units": ["ua"], "task": "hold"}],
+        [
+            {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
+            {
+                "id": "weak",
+                "name": "Weak",
+                "side": "UA",
+                "at": "b",
+                "supply": 0.2,
+                "equipment": {"personnel": 100},
+            },
+            {
+                "id": "later",
+                "name": "Later",
+                "side": "UA",
+                "at": "a",
+                "arrives": START + timedelta(hours=5),
+                "equipment": {"personnel": 100},
+            },
+            {"id": "rc", "name": "RU c", "side": "RU", "at": "c", "equipment": {"personnel": 500}},
+        ],
+        hours=24,
+        orders=[{"id": "o", "units": ["ua"], "task": "hold"}],
         depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
-        control={"nodes": {"RU": ["c", "d"]}}, parameters=QUIET)
+        control={"nodes": {"RU": ["c", "d"]}},
+        parameters=QUIET,
+    )
     model = CampaignModel(scenario, theatre, seed=0)
     return model, model.plan[0]
 
 
-@pytest.mark.parametrize("cond, expected", [
-    ({"taken": "b"}, True), ({"taken": "c"}, False),
-    ({"lost": "c"}, True), ({"lost": "a"}, False),
-    ({"empty": "d"}, True), ({"empty": "c"}, False),
-    ({"arrived": "ua"}, True), ({"arrived": "later"}, False),
-    ({"arrived": "ua", "at": "a"}, True), ({"arrived": "ua", "at": "b"}, False),
-    ({"supply": "weak", "below": 0.5}, True), ({"supply": "ua", "below": 0.5}, False),
-    ({"strength": "weak", "below": 0.5}, False),
-    ({"ratio": 2.0, "at": "c"}, True), ({"ratio": 20.0, "at": "c"}, False),
-    ({"done": "o"}, False),
-    ({"all": [{"taken": "b"}, {"lost": "c"}]}, True),
-    ({"all": [{"taken": "b"}, {"taken": "c"}]}, False),
-    ({"any": [{"taken": "c"}, {"lost": "d"}]}, True),
-])
+@pytest.mark.parametrize(
+    "cond, expected",
+    [
+        ({"taken": "b"}, True),
+        ({"taken": "c"}, False),
+        ({"lost": "c"}, True),
+        ({"lost": "a"}, False),
+        ({"empty": "d"}, True),
+        ({"empty": "c"}, False),
+        ({"arrived": "ua"}, True),
+        ({"arrived": "later"}, False),
+        ({"arrived": "ua", "at": "a"}, True),
+        ({"arrived": "ua", "at": "b"}, False),
+        ({"supply": "weak", "below": 0.5}, True),
+        ({"supply": "ua", "below": 0.5}, False),
+        ({"strength": "weak", "below": 0.5}, False),
+        ({"ratio": 2.0, "at": "c"}, True),
+        ({"ratio": 20.0, "at": "c"}, False),
+        ({"done": "o"}, False),
+        ({"all": [{"taken": "b"}, {"lost": "c"}]}, True),
+        ({"all": [{"taken": "b"}, {"taken": "c"}]}, False),
+        ({"any": [{"taken": "c"}, {"lost": "d"}]}, True),
+    ],
+)
 def test_each_kind_of_condition(standing, cond, expected):
     """Seen from UA at the start. The ratio: 3,000 soldiers attacking (x1) against 500 in a
     prepared defence (x1.6): 3.75."""
@@ -144,14 +198,17 @@ def test_done_and_arrived_become_true(standing):
     assert met(Condition(arrived="later"), order, model)
 
 
-@pytest.mark.parametrize("cond, message", [
-    ({}, "exactly one of"),
-    ({"taken": "b", "lost": "c"}, "exactly one of"),
-    ({"taken": "b", "at": "c"}, "at: goes with arrived or ratio"),
-    ({"ratio": 2.0}, "ratio: needs at:"),
-    ({"supply": "x"}, "below: goes with strength or supply"),
-    ({"taken": "b", "below": 0.3}, "below: goes with strength or supply"),
-])
+@pytest.mark.parametrize(
+    "cond, message",
+    [
+        ({}, "exactly one of"),
+        ({"taken": "b", "lost": "c"}, "exactly one of"),
+        ({"taken": "b", "at": "c"}, "at: goes with arrived or ratio"),
+        ({"ratio": 2.0}, "ratio: needs at:"),
+        ({"supply": "x"}, "below: goes with strength or supply"),
+        ({"taken": "b", "below": 0.3}, "below: goes with strength or supply"),
+    ],
+)
 def test_a_condition_is_checked_when_the_scenario_is_read(cond, message):
     with pytest.raises(ValidationError, match=message):
         Condition.model_validate(cond)
@@ -162,21 +219,34 @@ def pocket(on_threat: str = "withdraw", **params) -> CampaignModel:
     """Two RU units at p hold a salient fed from their base h through q; a strong UA unit
     takes q, cutting the line. Fallback: r, reached from p by a second road."""
     nodes = {"h": (0, 0), "q": (10, 0), "p": (20, 0), "r": (20, -10), "u": (10, 10)}
-    edges = [("h", "q", 10, "main"), ("q", "p", 10, "main"), ("p", "r", 10, "local"),
-             ("r", "h", 22, "local"), ("u", "q", 14, "main")]
+    edges = [
+        ("h", "q", 10, "main"),
+        ("q", "p", 10, "main"),
+        ("p", "r", 10, "local"),
+        ("r", "h", 22, "local"),
+        ("u", "q", 14, "main"),
+    ]
     theatre = toy_theatre(nodes, edges)
     scenario = toy_scenario(
-        [{"id": "r1", "name": "RU 1", "side": "RU", "at": "p", "equipment": {"personnel": 400}},
-         {"id": "r2", "name": "RU 2", "side": "RU", "at": "p", "equipment": {"personnel": 400}},
-         {"id": "ua", "name": "UA", "side": "UA", "at": "u", "equipment": {"personnel": 3000}}],
-        hours=60, orders=[{"units": ["ua"], "task": "attack", "objective": "q"}],
-        depots=[{"id": "ru_h", "side": "RU", "at": "h", "kind": "base"},
-                {"id": "ua_u", "side": "UA", "at": "u", "kind": "base"}],
+        [
+            {"id": "r1", "name": "RU 1", "side": "RU", "at": "p", "equipment": {"personnel": 400}},
+            {"id": "r2", "name": "RU 2", "side": "RU", "at": "p", "equipment": {"personnel": 400}},
+            {"id": "ua", "name": "UA", "side": "UA", "at": "u", "equipment": {"personnel": 3000}},
+        ],
+        hours=60,
+        orders=[{"units": ["ua"], "task": "attack", "objective": "q"}],
+        depots=[
+            {"id": "ru_h", "side": "RU", "at": "h", "kind": "base"},
+            {"id": "ua_u", "side": "UA", "at": "u", "kind": "base"},
+        ],
         control={"nodes": {"RU": ["h", "q", "p", "r"], "UA": ["u"]}},
-        fallback={"RU": ["r"]}, parameters={**QUIET, **params})
+        fallback={"RU": ["r"]},
+        parameters={**QUIET, **params},
+    )
     data = scenario.model_dump()
-    data["groupings"] = [{"id": "salient", "units": ["r1", "r2"], "on_threat": on_threat,
-                          "source": "test"}]
+    data["groupings"] = [
+        {"id": "salient", "units": ["r1", "r2"], "on_threat": on_threat, "source": "test"}
+    ]
     return run(Scenario.model_validate(data), theatre)
 
 
@@ -208,14 +278,24 @@ def test_a_stalled_attack_is_resumed_when_reinforced():
     the commander resumes the attack and b falls."""
     theatre = toy_theatre(LINE4, EDGES4)
     scenario = toy_scenario(
-        [{"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 700}},
-         {"id": "help", "name": "Help", "side": "UA", "at": "a",
-          "arrives": START + timedelta(hours=40), "equipment": {"personnel": 2500}},
-         {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 400}}],
-        hours=120, orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
+        [
+            {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 700}},
+            {
+                "id": "help",
+                "name": "Help",
+                "side": "UA",
+                "at": "a",
+                "arrives": START + timedelta(hours=40),
+                "equipment": {"personnel": 2500},
+            },
+            {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 400}},
+        ],
+        hours=120,
+        orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
         depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
         control={"nodes": {"RU": ["b", "c", "d"]}},
-        parameters={**QUIET, "withdrawal_doctrine": False})
+        parameters={**QUIET, "withdrawal_doctrine": False},
+    )
     model = run(scenario, theatre)
     stalled = first(model, "attack_stalled")
     resumed = first(model, "command", "resumes the attack")
@@ -229,14 +309,24 @@ def test_a_reserve_is_committed_where_the_line_is_about_to_break():
     the fight is still on, and the UA reserve standing at a is sent to b."""
     theatre = toy_theatre(LINE4, EDGES4)
     scenario = toy_scenario(
-        [{"id": "res", "name": "Reserve", "side": "UA", "at": "a", "posture": "reserve",
-          "equipment": {"personnel": 800}},
-         {"id": "ub", "name": "UA b", "side": "UA", "at": "b", "equipment": {"personnel": 800}},
-         {"id": "ru", "name": "RU", "side": "RU", "at": "c", "equipment": {"personnel": 4000}}],
-        hours=24, orders=[{"units": ["ru"], "task": "attack", "objective": "b"}],
+        [
+            {
+                "id": "res",
+                "name": "Reserve",
+                "side": "UA",
+                "at": "a",
+                "posture": "reserve",
+                "equipment": {"personnel": 800},
+            },
+            {"id": "ub", "name": "UA b", "side": "UA", "at": "b", "equipment": {"personnel": 800}},
+            {"id": "ru", "name": "RU", "side": "RU", "at": "c", "equipment": {"personnel": 4000}},
+        ],
+        hours=24,
+        orders=[{"units": ["ru"], "task": "attack", "objective": "b"}],
         depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
         control={"nodes": {"RU": ["c", "d"]}},
-        parameters={**QUIET, "withdrawal_doctrine": False})
+        parameters={**QUIET, "withdrawal_doctrine": False},
+    )
     model = run(scenario, theatre)
     sent = first(model, "command", "Reserve moves up to reinforce B")
     assert sent is not None
@@ -247,14 +337,20 @@ def test_a_unit_done_with_its_attack_joins_the_nearest_one():
     of b once c is cleared), joins the attack on d."""
     theatre = toy_theatre(LINE4, EDGES4)
     scenario = toy_scenario(
-        [{"id": "u1", "name": "UA 1", "side": "UA", "at": "a", "equipment": {"personnel": 2000}},
-         {"id": "u2", "name": "UA 2", "side": "UA", "at": "b", "equipment": {"personnel": 400}},
-         {"id": "rd", "name": "RU d", "side": "RU", "at": "d", "equipment": {"personnel": 300}}],
-        hours=96, orders=[{"units": ["u1"], "task": "attack", "objective": "b"},
-                          {"units": ["u2"], "task": "attack", "objective": "d"}],
+        [
+            {"id": "u1", "name": "UA 1", "side": "UA", "at": "a", "equipment": {"personnel": 2000}},
+            {"id": "u2", "name": "UA 2", "side": "UA", "at": "b", "equipment": {"personnel": 400}},
+            {"id": "rd", "name": "RU d", "side": "RU", "at": "d", "equipment": {"personnel": 300}},
+        ],
+        hours=96,
+        orders=[
+            {"units": ["u1"], "task": "attack", "objective": "b"},
+            {"units": ["u2"], "task": "attack", "objective": "d"},
+        ],
         depots=[{"id": "ua_d", "side": "UA", "at": "a"}],
         control={"nodes": {"RU": ["d"]}},
-        parameters={**QUIET, "idle_free_km": 5.0, "withdrawal_doctrine": False})
+        parameters={**QUIET, "idle_free_km": 5.0, "withdrawal_doctrine": False},
+    )
     model = run(scenario, theatre)
     assert first(model, "command", "UA 1 joins the attack on D") is not None
 
@@ -263,22 +359,41 @@ def test_a_position_being_lost_is_given_up_unless_the_plan_holds_it():
     """A RU post at b attacked at 1200 / (400 x 1.6) = 1.9 (16 hours to clear it): with the
     doctrine it leaves when the attack has gained give_up_share of b (8 hours, then the
     2-hour command delay), before it is forced out; held by the plan, it fights on."""
+
     def post(on_threat: str | None) -> CampaignModel:
         theatre = toy_theatre(LINE4, EDGES4)
         scenario = toy_scenario(
-            [{"id": "ua", "name": "UA", "side": "UA", "at": "a",
-              "equipment": {"personnel": 1200}},
-             {"id": "rb", "name": "RU b", "side": "RU", "at": "b",
-              "equipment": {"personnel": 400}}],
-            hours=48, orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
-            depots=[{"id": "ru_d", "side": "RU", "at": "d", "kind": "base"},
-                    {"id": "ua_d", "side": "UA", "at": "a"}],
-            control={"nodes": {"RU": ["b", "c", "d"]}}, fallback={"RU": ["d"]},
-            parameters=QUIET)
+            [
+                {
+                    "id": "ua",
+                    "name": "UA",
+                    "side": "UA",
+                    "at": "a",
+                    "equipment": {"personnel": 1200},
+                },
+                {
+                    "id": "rb",
+                    "name": "RU b",
+                    "side": "RU",
+                    "at": "b",
+                    "equipment": {"personnel": 400},
+                },
+            ],
+            hours=48,
+            orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
+            depots=[
+                {"id": "ru_d", "side": "RU", "at": "d", "kind": "base"},
+                {"id": "ua_d", "side": "UA", "at": "a"},
+            ],
+            control={"nodes": {"RU": ["b", "c", "d"]}},
+            fallback={"RU": ["d"]},
+            parameters=QUIET,
+        )
         data = scenario.model_dump()
         if on_threat:
-            data["groupings"] = [{"id": "g", "units": ["rb"], "on_threat": on_threat,
-                                  "source": "test"}]
+            data["groupings"] = [
+                {"id": "g", "units": ["rb"], "on_threat": on_threat, "source": "test"}
+            ]
         return run(Scenario.model_validate(data), theatre)
 
     gave_up = post(None)
@@ -293,9 +408,12 @@ def test_scenario_orders_name_existing_orders_and_one_side_per_grouping():
     from sim.scenario import ScenarioError, check_references
 
     base = toy_scenario(
-        [{"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 1}},
-         {"id": "ru", "name": "RU", "side": "RU", "at": "b", "equipment": {"personnel": 1}}],
-        orders=[{"units": ["ua"], "task": "hold", "when": {"done": "nope"}}])
+        [
+            {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 1}},
+            {"id": "ru", "name": "RU", "side": "RU", "at": "b", "equipment": {"personnel": 1}},
+        ],
+        orders=[{"units": ["ua"], "task": "hold", "when": {"done": "nope"}}],
+    )
     with pytest.raises(ScenarioError, match="no order with id 'nope'"):
         check_references(base, "t.yaml", {})
     data = base.model_dump()

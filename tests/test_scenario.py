@@ -57,8 +57,10 @@ history:
 
 @pytest.fixture(scope="module")
 def theatre():
-    return toy_theatre({"a": (0, 0), "b": (10, 0), "c": (20, 0)},
-                       [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")])
+    return toy_theatre(
+        {"a": (0, 0), "b": (10, 0), "c": (20, 0)},
+        [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")],
+    )
 
 
 def load_text(text: str, theatre, tmp_path: Path) -> object:
@@ -81,22 +83,40 @@ def test_valid_scenario_loads(theatre, tmp_path):
     assert s.history[0].date.hour == 23  # a bare date means by the end of that day
 
 
-@pytest.mark.parametrize(("old", "new", "line", "path", "words"), [
-    ("personnel: 2000", "personnel: many", 19, "units[0].equipment.personnel", "integer"),
-    ("    source: test\n    estimate: true", "    source: test\n    colour: red", 29,
-     "units[1].colour", "unknown field"),
-    ("end: 2022-09-07T00:00", "end: 2022-09-05T00:00", 4, "end", "after start"),
-    ("    type: armour", "    type: spaceship", 24, "units[1].type", "armour"),
-    ("    side: RU", "    side: XX", 23, "units[1].side", "UA"),
-    ("{units: [ua_1],", "{units: [ua_9],", 31, "orders[0].units[0]", "ua_1"),
-    ("task: attack, objective: b,", "task: attack,", 31, "orders[0]", "objective"),
-    ("  - id: ru_1", "  - id: ua_1", 21, "units[1].id", "already used"),
-    ("place: b, holder: UA,", "place: b, holder: UA, until: 2022-09-05,", 36, "history[0]",
-     "ends before"),
-    ("place: b, holder: UA,", "place: b, holder: UA, bound: true, until: 2022-09-08,", 36,
-     "history[0]", "bound"),
-    ("area_km2: 100,", "area_km2: 100, until: 2022-09-08,", 37, "history[1]", "figure"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "line", "path", "words"),
+    [
+        ("personnel: 2000", "personnel: many", 19, "units[0].equipment.personnel", "integer"),
+        (
+            "    source: test\n    estimate: true",
+            "    source: test\n    colour: red",
+            29,
+            "units[1].colour",
+            "unknown field",
+        ),
+        ("end: 2022-09-07T00:00", "end: 2022-09-05T00:00", 4, "end", "after start"),
+        ("    type: armour", "    type: spaceship", 24, "units[1].type", "armour"),
+        ("    side: RU", "    side: XX", 23, "units[1].side", "UA"),
+        ("{units: [ua_1],", "{units: [ua_9],", 31, "orders[0].units[0]", "ua_1"),
+        ("task: attack, objective: b,", "task: attack,", 31, "orders[0]", "objective"),
+        ("  - id: ru_1", "  - id: ua_1", 21, "units[1].id", "already used"),
+        (
+            "place: b, holder: UA,",
+            "place: b, holder: UA, until: 2022-09-05,",
+            36,
+            "history[0]",
+            "ends before",
+        ),
+        (
+            "place: b, holder: UA,",
+            "place: b, holder: UA, bound: true, until: 2022-09-08,",
+            36,
+            "history[0]",
+            "bound",
+        ),
+        ("area_km2: 100,", "area_km2: 100, until: 2022-09-08,", 37, "history[1]", "figure"),
+    ],
+)
 def test_bad_field_is_named_with_its_line(theatre, tmp_path, old, new, line, path, words):
     assert old in VALID
     err = error_of(VALID.replace(old, new), theatre, tmp_path)
@@ -123,14 +143,12 @@ def test_yaml_syntax_error_has_a_line(theatre, tmp_path):
 
 
 def test_duplicate_key_is_an_error(theatre, tmp_path):
-    err = error_of(VALID.replace("title: A small", "id: again\ntitle: A small"), theatre,
-                   tmp_path)
+    err = error_of(VALID.replace("title: A small", "id: again\ntitle: A small"), theatre, tmp_path)
     assert err.line is not None and "YAML" in err.message
 
 
 def test_unknown_parameter_is_an_error(theatre, tmp_path):
-    err = error_of(VALID + "parameters: {capture_ratio: 2.0, warp_speed: 9}\n", theatre,
-                   tmp_path)
+    err = error_of(VALID + "parameters: {capture_ratio: 2.0, warp_speed: 9}\n", theatre, tmp_path)
     assert err.path == "parameters.warp_speed"
 
 
@@ -148,7 +166,7 @@ def _mangle(text: str, ops: list[tuple[int, int, str]]) -> str:
     for kind, pos, s in ops:
         if kind == 0 and text:  # delete a span of characters
             i = pos % len(text)
-            text = text[:i] + text[i + 1 + pos % 7:]
+            text = text[:i] + text[i + 1 + pos % 7 :]
         elif kind == 1:  # insert characters
             i = pos % (len(text) + 1)
             text = text[:i] + s + text[i:]
@@ -160,8 +178,25 @@ def _mangle(text: str, ops: list[tuple[int, int, str]]) -> str:
 
 
 TOKENS = list("abz019 :-[]{},'\"#&*!|>%@`\t\n") + [
-    "units", "at", "side", "null", "RU", "~", "2022-13-45", "personnel", "- ", ": ", "NO",
-    "1e999", "[[", "{a: ", "&x ", "*x", "!!binary ", "? "]
+    "units",
+    "at",
+    "side",
+    "null",
+    "RU",
+    "~",
+    "2022-13-45",
+    "personnel",
+    "- ",
+    ": ",
+    "NO",
+    "1e999",
+    "[[",
+    "{a: ",
+    "&x ",
+    "*x",
+    "!!binary ",
+    "? ",
+]
 YAMLISH = st.lists(st.sampled_from(TOKENS), max_size=6).map("".join)
 
 
@@ -170,8 +205,10 @@ YAMLISH = st.lists(st.sampled_from(TOKENS), max_size=6).map("".join)
 def test_mangled_scenarios_never_raise_anything_else(ops):
     """Fed mangled text, the loader either loads it or raises ScenarioError: no other
     exception ever escapes."""
-    theatre = toy_theatre({"a": (0, 0), "b": (10, 0), "c": (20, 0)},
-                          [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")])
+    theatre = toy_theatre(
+        {"a": (0, 0), "b": (10, 0), "c": (20, 0)},
+        [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")],
+    )
     text = _mangle(VALID, ops)
     try:
         scenario, root = parse_scenario(text, "fuzz.yaml")
@@ -197,12 +234,22 @@ def test_command_line_reports_every_problem_one_line_each_with_exit_2(tmp_path):
 
 
 def test_command_line_rejects_unknown_parameter_with_exit_2(tmp_path):
-    proc = run(REPO / "scenarios" / "izium_2022_09.yaml", "--headless",
-               "--set", "capture_ration=2", cwd=tmp_path)
+    proc = run(
+        REPO / "scenarios" / "izium_2022_09.yaml",
+        "--headless",
+        "--set",
+        "capture_ration=2",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2
     assert "capture_ratio" in proc.stderr and "Traceback" not in proc.stderr
-    proc = run(REPO / "scenarios" / "izium_2022_09.yaml", "--headless",
-               "--set", "capture_ratio=-1", cwd=tmp_path)
+    proc = run(
+        REPO / "scenarios" / "izium_2022_09.yaml",
+        "--headless",
+        "--set",
+        "capture_ratio=-1",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2
     assert "capture_ratio" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -234,7 +281,7 @@ def test_every_dated_order_is_listed_with_its_source():
     from sim.scenario import load_scenario
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text()
-    table = doc[doc.index("### Dated orders"):]
+    table = doc[doc.index("### Dated orders") :]
     for path in sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml")):
         if path.name == "TEMPLATE.yaml":
             continue

@@ -39,8 +39,16 @@ def scenario_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def grid_args(scenario_file) -> list[str]:
     """2 x 2 parameter sets x 2 seeds = 8 runs."""
-    return [str(scenario_file), *SHORT, "--vary", "capture_ratio=1.2,2.0",
-            "--vary", f"{PERSONNEL}=2500,5000", "--seeds", "2"]
+    return [
+        str(scenario_file),
+        *SHORT,
+        "--vary",
+        "capture_ratio=1.2,2.0",
+        "--vary",
+        f"{PERSONNEL}=2500,5000",
+        "--seeds",
+        "2",
+    ]
 
 
 def sweep_cli(*args: str) -> int:
@@ -72,37 +80,49 @@ def grid_sweep(tmp_path_factory, grid_args) -> Path:
 
 
 # ============================================================================ paths
-DATA = {"units": [{"id": "a", "side": "UA", "equipment": {"tanks": 3}},
-                  {"id": "b", "side": "RU", "equipment": {"tanks": 5}}],
-        "events": [{"kind": "destroy_bridge", "target": "x", "probability": 0.5},
-                   {"kind": "destroy_bridge", "target": "y", "probability": 0.7},
-                   {"kind": "caption", "target": None, "probability": 1.0}],
-        "end": "2022-09-17T00:00"}
+DATA = {
+    "units": [
+        {"id": "a", "side": "UA", "equipment": {"tanks": 3}},
+        {"id": "b", "side": "RU", "equipment": {"tanks": 5}},
+    ],
+    "events": [
+        {"kind": "destroy_bridge", "target": "x", "probability": 0.5},
+        {"kind": "destroy_bridge", "target": "y", "probability": 0.7},
+        {"kind": "caption", "target": None, "probability": 1.0},
+    ],
+    "end": "2022-09-17T00:00",
+}
 
 
-@pytest.mark.parametrize("path, value", [
-    ("units[b].equipment.tanks", 5),
-    ("units.b.equipment.tanks", 5),
-    ("units[1].equipment.tanks", 5),
-    ("units[side=UA].equipment.tanks", 3),
-    ("events[kind=destroy_bridge,target=y].probability", 0.7),
-    ("events[probability=0.5].target", "x"),
-    ("end", "2022-09-17T00:00"),
-])
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        ("units[b].equipment.tanks", 5),
+        ("units.b.equipment.tanks", 5),
+        ("units[1].equipment.tanks", 5),
+        ("units[side=UA].equipment.tanks", 3),
+        ("events[kind=destroy_bridge,target=y].probability", 0.7),
+        ("events[probability=0.5].target", "x"),
+        ("end", "2022-09-17T00:00"),
+    ],
+)
 def test_path_names_one_value(path, value):
     container, key = sweep.locate(DATA, path)
     assert container[key] == value
 
 
-@pytest.mark.parametrize("path, words", [
-    ("units[c].equipment.tanks", "no item of units matches [id=c]"),
-    ("units[kind=destroy_bridge]", "no item"),
-    ("events[kind=destroy_bridge].probability", "matches 2 items"),
-    ("events[7].at", "index 7 is out of range"),
-    ("units[a].equipment.tank", "did you mean tanks"),
-    ("end.year", "single value"),
-    ("units[a", "unbalanced"),
-])
+@pytest.mark.parametrize(
+    "path, words",
+    [
+        ("units[c].equipment.tanks", "no item of units matches [id=c]"),
+        ("units[kind=destroy_bridge]", "no item"),
+        ("events[kind=destroy_bridge].probability", "matches 2 items"),
+        ("events[7].at", "index 7 is out of range"),
+        ("units[a].equipment.tank", "did you mean tanks"),
+        ("end.year", "single value"),
+        ("units[a", "unbalanced"),
+    ],
+)
 def test_bad_path_says_where_it_stops(path, words):
     with pytest.raises(sweep.PathError) as e:
         sweep.locate(DATA, path)
@@ -113,20 +133,27 @@ def test_parse_vary_grid_and_ranges():
     assert sweep.parse_vary("capture_ratio=1.2,1.5,2.0") == ("capture_ratio", ["1.2", "1.5", "2.0"])
     assert sweep.parse_vary("capture_ratio=1.2:2.5") == ("capture_ratio", ("1.2", "2.5"))
     assert sweep.parse_vary("events[kind=a,target=b].at=2022-09-06T00:00..2022-09-07T12:00") == (
-        "events[kind=a,target=b].at", ("2022-09-06T00:00", "2022-09-07T12:00"))
+        "events[kind=a,target=b].at",
+        ("2022-09-06T00:00", "2022-09-07T12:00"),
+    )
     assert sweep.parse_vary("events[3].at=2022-09-06T03:30") == (
-        "events[3].at", ["2022-09-06T03:30"])
+        "events[3].at",
+        ["2022-09-06T03:30"],
+    )
 
 
 # ============================================================================ designs
 def test_grid_design_is_the_full_product(base, scenario_file):
-    axes = [sweep.make_axis(base, "capture_ratio", ["1.2", "1.5", "2"], "t"),
-            sweep.make_axis(base, PERSONNEL, ["2000", "3000"], "t")]
+    axes = [
+        sweep.make_axis(base, "capture_ratio", ["1.2", "1.5", "2"], "t"),
+        sweep.make_axis(base, PERSONNEL, ["2000", "3000"], "t"),
+    ]
     spec = sweep.SweepSpec(str(scenario_file), axes, {"end": "2022-09-06T06:00"}, seeds=3)
     sets = sweep.design(spec)
     assert len(sets) == 6
     assert {(s["capture_ratio"], s[PERSONNEL]) for _, s in sets} == {
-        (c, p) for c in (1.2, 1.5, 2.0) for p in (2000, 3000)}
+        (c, p) for c in (1.2, 1.5, 2.0) for p in (2000, 3000)
+    }
     assert all(s["end"] == "2022-09-06T06:00" for _, s in sets)
     tasks = sweep.plan(spec, base.sha256)
     assert len(tasks) == 18 and len({t.key for t in tasks}) == 18
@@ -135,10 +162,12 @@ def test_grid_design_is_the_full_product(base, scenario_file):
 
 @pytest.mark.parametrize("sample", ["random", "lhs"])
 def test_sampled_designs_have_size_and_bounds(base, sample, scenario_file):
-    axes = [sweep.make_axis(base, "resume_ratio_margin", ("1.2", "2.5"), "t"),
-            sweep.make_axis(base, PERSONNEL, ("1000", "4000"), "t"),
-            sweep.make_axis(base, "events[1].at", ("2022-09-06T00:00", "2022-09-07T00:00"), "t"),
-            sweep.make_axis(base, "capture_ratio", ["1.5", "2"], "t")]
+    axes = [
+        sweep.make_axis(base, "resume_ratio_margin", ("1.2", "2.5"), "t"),
+        sweep.make_axis(base, PERSONNEL, ("1000", "4000"), "t"),
+        sweep.make_axis(base, "events[1].at", ("2022-09-06T00:00", "2022-09-07T00:00"), "t"),
+        sweep.make_axis(base, "capture_ratio", ["1.5", "2"], "t"),
+    ]
     n = 20
     spec = sweep.SweepSpec(str(scenario_file), axes, sample=sample, samples=n)
     sets = sweep.design(spec)
@@ -157,8 +186,10 @@ def test_sampled_designs_have_size_and_bounds(base, sample, scenario_file):
 
 def test_sobol_design_has_saltelli_size(base, scenario_file):
     pytest.importorskip("SALib")
-    axes = [sweep.make_axis(base, "resume_ratio_margin", ("1.2", "2.5"), "t"),
-            sweep.make_axis(base, "capture_ratio", ("1.2", "2.5"), "t")]
+    axes = [
+        sweep.make_axis(base, "resume_ratio_margin", ("1.2", "2.5"), "t"),
+        sweep.make_axis(base, "capture_ratio", ("1.2", "2.5"), "t"),
+    ]
     spec = sweep.SweepSpec(str(scenario_file), axes, sample="sobol", samples=8)
     sets = sweep.design(spec)
     assert len(sets) == 8 * (2 + 2)
@@ -166,9 +197,13 @@ def test_sobol_design_has_saltelli_size(base, scenario_file):
 
 
 def test_path_override_changes_the_scenario(base):
-    scenario, params = base.materialise({PERSONNEL: 5000, "capture_ratio": 2.5,
-                                         "events[kind=destroy_bridge,target=savyntsi_bridge]"
-                                         ".probability": 0.0})
+    scenario, params = base.materialise(
+        {
+            PERSONNEL: 5000,
+            "capture_ratio": 2.5,
+            "events[kind=destroy_bridge,target=savyntsi_bridge].probability": 0.0,
+        }
+    )
     unit = next(u for u in scenario.units if u.id == "ua_25_abn")
     assert unit.equipment.personnel == 5000
     assert params.capture_ratio == 2.5
@@ -177,19 +212,22 @@ def test_path_override_changes_the_scenario(base):
 
 
 # ============================================================================ bad input
-@pytest.mark.parametrize("args, words", [
-    (["--vary", "capture_ratoi=1,2"], "did you mean"),
-    (["--vary", "capture_ratio=-1,2"], "greater than or equal to 0.1"),
-    (["--vary", "capture_ratio=inf,2"], "finite"),
-    (["--vary", "capture_ratio=a,b"], "expected a finite number"),
-    (["--vary", "capture_ratio"], "expected PATH=v1,v2"),
-    (["--vary", "units[nobody].equipment.tanks=1,2"], "no item of units"),
-    (["--vary", "title=a..b"], "a range needs a number or a date"),
-    (["--vary", "capture_ratio=2:1"], "from low to high"),
-    (["--vary", "capture_ratio=1:2", "--sample", "grid"], "is a range"),
-    (["--vary", "capture_ratio=1:2", "--sample", "sobol", "--samples", "12"], "power of 2"),
-    (["--set", "end=2022-09-01T00:00"], "end"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--vary", "capture_ratoi=1,2"], "did you mean"),
+        (["--vary", "capture_ratio=-1,2"], "greater than or equal to 0.1"),
+        (["--vary", "capture_ratio=inf,2"], "finite"),
+        (["--vary", "capture_ratio=a,b"], "expected a finite number"),
+        (["--vary", "capture_ratio"], "expected PATH=v1,v2"),
+        (["--vary", "units[nobody].equipment.tanks=1,2"], "no item of units"),
+        (["--vary", "title=a..b"], "a range needs a number or a date"),
+        (["--vary", "capture_ratio=2:1"], "from low to high"),
+        (["--vary", "capture_ratio=1:2", "--sample", "grid"], "is a range"),
+        (["--vary", "capture_ratio=1:2", "--sample", "sobol", "--samples", "12"], "power of 2"),
+        (["--set", "end=2022-09-01T00:00"], "end"),
+    ],
+)
 def test_bad_vary_is_one_line_and_exit_2(args, words, capsys, tmp_path, scenario_file):
     assert sweep_cli(str(scenario_file), *args, "--out", str(tmp_path)) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -211,8 +249,10 @@ def test_rows_carry_parameters_and_outcomes(grid_sweep):
     assert len(rows) == 8 and all(r["status"] == "ok" for r in rows)
     assert [r["run_key"] for r in rows] == sorted(r["run_key"] for r in rows)
     for r in rows:  # the personnel override is in the row and in the run
-        assert r["personnel_start_UA"] - r[PERSONNEL] == rows[0]["personnel_start_UA"] - \
-            rows[0][PERSONNEL]
+        assert (
+            r["personnel_start_UA"] - r[PERSONNEL]
+            == rows[0]["personnel_start_UA"] - rows[0][PERSONNEL]
+        )
         assert r["end"] == "2022-09-06T18:00"
         assert 0 <= r["fidelity"] <= 100
         assert "changed_h.balakliia" in r and "area_taken_km2_UA@2022-09-06" in r
@@ -232,12 +272,19 @@ def test_same_rows_whatever_the_number_of_workers(grid_sweep, tmp_path, grid_arg
 
 def test_dask_cluster_gives_the_same_rows(grid_sweep, tmp_path, grid_args):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  host="127.0.0.1", protocol="tcp://",
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        host="127.0.0.1",
+        protocol="tcp://",
+        dashboard_address=None,
+    ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1")
-        assert sweep_cli(*grid_args, "--scheduler", cluster.scheduler_address,
-                         "--out", str(tmp_path)) == 0
+        assert (
+            sweep_cli(*grid_args, "--scheduler", cluster.scheduler_address, "--out", str(tmp_path))
+            == 0
+        )
     assert table(tmp_path) == table(grid_sweep)
 
 
@@ -246,10 +293,24 @@ def test_resume_after_a_kill_loses_and_repeats_nothing(grid_sweep, tmp_path, gri
     """Kill the sweep process (SIGKILL, no cleanup) after some runs, start it again (slow: a
     real process to kill; test_stop_after_then_resume checks the same resume in this process)."""
     out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, str(REPO / "run.py"), "sweep", *grid_args,
-                             "--set", "end=2022-09-07T06:00", "--workers", "1",
-                             "--out", str(out)], cwd=REPO, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(REPO / "run.py"),
+            "sweep",
+            *grid_args,
+            "--set",
+            "end=2022-09-07T06:00",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ],
+        cwd=REPO,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     journal = out / sweep.JOURNAL
     deadline = time.monotonic() + 90
     try:
@@ -265,10 +326,12 @@ def test_resume_after_a_kill_loses_and_repeats_nothing(grid_sweep, tmp_path, gri
     assert 2 <= len(before) < 8
     with journal.open("a") as f:  # and a line torn by the kill
         f.write('{"run_key": "abc", "sta')
-    assert sweep_cli(*grid_args, "--set", "end=2022-09-07T06:00", "--workers", "2",
-                     "--out", str(out)) == 0
+    assert (
+        sweep_cli(*grid_args, "--set", "end=2022-09-07T06:00", "--workers", "2", "--out", str(out))
+        == 0
+    )
     after = journal_keys(out)
-    assert after[:len(before)] == before  # nothing lost
+    assert after[: len(before)] == before  # nothing lost
     assert len(after) == len(set(after)) == 8  # nothing repeated, all there
     rows = table(out)
     assert sorted(r["run_key"] for r in rows) == sorted(after)
@@ -288,16 +351,25 @@ def test_stop_after_then_resume(base, tmp_path, scenario_file):
     assert third.ran == 0 and third.complete
     fresh = sweep.run_sweep(spec, base, tmp_path / "fresh", workers=1)  # never interrupted
     assert fresh.complete
-    assert (tmp_path / "runs.parquet").read_bytes() == \
-        (tmp_path / "fresh" / "runs.parquet").read_bytes()
+    assert (tmp_path / "runs.parquet").read_bytes() == (
+        tmp_path / "fresh" / "runs.parquet"
+    ).read_bytes()
 
 
 def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, capsys, scenario_file):
     pytest.importorskip("pyarrow")
     # each value is valid alone, but start 23:00 with end 21:00 is not
-    args = [str(scenario_file), "--vary", "start=2022-09-05T18:00,2022-09-05T23:00",
-            "--vary", "end=2022-09-05T21:00,2022-09-06T02:00", "--workers", "1",
-            "--out", str(tmp_path)]
+    args = [
+        str(scenario_file),
+        "--vary",
+        "start=2022-09-05T18:00,2022-09-05T23:00",
+        "--vary",
+        "end=2022-09-05T21:00,2022-09-06T02:00",
+        "--workers",
+        "1",
+        "--out",
+        str(tmp_path),
+    ]
     assert sweep_cli(*args) == 0
     rows = table(tmp_path)
     assert len(rows) == 4
@@ -342,10 +414,13 @@ def test_compare_prints_a_table_and_writes_plots(grid_sweep, tmp_path, capsys):
 def test_compare_sampled_sweep_gives_sensitivity(base, tmp_path, capsys, scenario_file):
     pytest.importorskip("SALib")
     pytest.importorskip("matplotlib")
-    axes = [sweep.make_axis(base, "capture_ratio", ("1.2", "2.5"), "t"),
-            sweep.make_axis(base, PERSONNEL, ("500", "6000"), "t")]
-    spec = sweep.SweepSpec(str(scenario_file), axes, {"end": "2022-09-07T06:00"}, sample="lhs",
-                           samples=16)
+    axes = [
+        sweep.make_axis(base, "capture_ratio", ("1.2", "2.5"), "t"),
+        sweep.make_axis(base, PERSONNEL, ("500", "6000"), "t"),
+    ]
+    spec = sweep.SweepSpec(
+        str(scenario_file), axes, {"end": "2022-09-07T06:00"}, sample="lhs", samples=16
+    )
     assert sweep.run_sweep(spec, base, tmp_path, workers=2).complete
     assert cli_main(["compare", str(tmp_path)]) == 0
     text = capsys.readouterr().out
@@ -361,17 +436,32 @@ def test_sensitivity_names_the_parameter_that_matters(base, sample, n, tmp_path,
     from sim.sweep import compare as sweep_compare
     from sim.sweep import plots
 
-    axes = [sweep.make_axis(base, "capture_ratio", ("1.2", "2.5"), "t"),
-            sweep.make_axis(base, "resume_ratio_margin", ("1.2", "3.0"), "t"),
-            sweep.make_axis(base, "withdraw_decision_hours", ("1", "12"), "t")]
+    axes = [
+        sweep.make_axis(base, "capture_ratio", ("1.2", "2.5"), "t"),
+        sweep.make_axis(base, "resume_ratio_margin", ("1.2", "3.0"), "t"),
+        sweep.make_axis(base, "withdraw_decision_hours", ("1", "12"), "t"),
+    ]
     spec = sweep.SweepSpec(str(scenario_file), axes, sample=sample, samples=n, seeds=2)
     rng = np.random.default_rng(1)
-    rows = [{"status": "ok", "run_key": t.key, "sample_index": t.sample_index, **t.overrides,
-             "fidelity": 40 * t.overrides["capture_ratio"]
-             + 4 * t.overrides["resume_ratio_margin"] + rng.normal(0, 0.5)}
-            for t in sweep.plan(spec, base.sha256)]
-    meta = {"sample": sample, "samples": n, "places": [], "start": "2022-09-05T18:00",
-            "end": "2022-09-06T06:00"}
+    rows = [
+        {
+            "status": "ok",
+            "run_key": t.key,
+            "sample_index": t.sample_index,
+            **t.overrides,
+            "fidelity": 40 * t.overrides["capture_ratio"]
+            + 4 * t.overrides["resume_ratio_margin"]
+            + rng.normal(0, 0.5),
+        }
+        for t in sweep.plan(spec, base.sha256)
+    ]
+    meta = {
+        "sample": sample,
+        "samples": n,
+        "places": [],
+        "start": "2022-09-05T18:00",
+        "end": "2022-09-06T06:00",
+    }
     method, results = sweep_compare.sensitivity(rows, meta, axes)
     assert method == ("sobol" if sample == "sobol" else "rbd_fast")
     index = {r["parameter"]: r["index"] for r in results if r["outcome"] == "fidelity"}
@@ -383,8 +473,20 @@ def test_sensitivity_names_the_parameter_that_matters(base, sample, n, tmp_path,
 def test_compare_shows_the_towns_asked_for(grid_sweep, tmp_path, capsys):
     """--towns replaces the default choice (the first places to change hands) in its order;
     a place the history block does not name is exit 2 with the known ones listed."""
-    assert cli_main(["compare", str(grid_sweep), "--no-plots", "--out", str(tmp_path),
-                     "--towns", "izium_n,kupiansk_w"]) == 0
+    assert (
+        cli_main(
+            [
+                "compare",
+                str(grid_sweep),
+                "--no-plots",
+                "--out",
+                str(tmp_path),
+                "--towns",
+                "izium_n,kupiansk_w",
+            ]
+        )
+        == 0
+    )
     header = capsys.readouterr().out.splitlines()[1]
     assert header.index("Izium (north b") < header.index("Kupiansk (west")
     assert "Balakliia" not in header
@@ -402,9 +504,16 @@ def test_places_meta_takes_the_first_observation_even_beside_a_window(base):
     from sim.scenario import Observation
 
     day = datetime(2022, 9, 8, 23, 0)
-    extra = [Observation(date=day, until=datetime(2022, 9, 9, 23, 0), place="balakliia",
-                         holder="UA", source="test"),
-             Observation(date=day, place="balakliia", holder="UA", source="test")]
+    extra = [
+        Observation(
+            date=day,
+            until=datetime(2022, 9, 9, 23, 0),
+            place="balakliia",
+            holder="UA",
+            source="test",
+        ),
+        Observation(date=day, place="balakliia", holder="UA", source="test"),
+    ]
     scenario = base.scenario.model_copy(update={"history": extra})
     meta = {p["id"]: p for p in sweep.places_meta(replace(base, scenario=scenario))}
     assert meta["balakliia"]["history_date"] == "2022-09-08T23:00"

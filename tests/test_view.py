@@ -193,8 +193,11 @@ def test_comparison_rows_become_timeline_marks(run):
         mark = by_key[(row.date, row.place, row.holder, row.kind)]
         assert mark.sim_date == row.sim_date
     layout = rd.Layout.for_size(SIZE)
-    placed = [(m, obs, sim) for m, obs, sim in timeline.mark_positions(layout, rp)
-              if sim is not None and m.kind == "control"]
+    placed = [
+        (m, obs, sim)
+        for m, obs, sim in timeline.mark_positions(layout, rp)
+        if sim is not None and m.kind == "control"
+    ]
     assert placed, "the run matched some observations"
     for m, obs, sim in placed:
         hours_early = (m.date - m.sim_date) / timedelta(hours=1)
@@ -326,7 +329,7 @@ def test_symbols_differ_by_type_and_echelon():
 def _label_ink(surf, rect):
     """Boolean mask of the town-name ink (bm.LABEL) inside `rect`."""
     arr = pygame.surfarray.array3d(surf.subsurface(rect)).astype(int)
-    return (abs(arr - np.array(bm.LABEL)).sum(axis=2) <= 12)
+    return abs(arr - np.array(bm.LABEL)).sum(axis=2) <= 12
 
 
 def test_key_town_names_are_not_hidden_by_units(replay):
@@ -368,8 +371,11 @@ def test_units_at_a_key_town_step_aside_from_its_name_and_dot(replay):
     assert checked >= 3
     # without names to avoid, a lone unit is centred on its node (as before)
     plain = rd.unit_placements(replay, 0, vp, layout.ui)
-    assert any(rect.collidepoint(vp.to_px(g.nodes[s["node"]]["x_km"], g.nodes[s["node"]]["y_km"]))
-               for _, s, rect, _ in plain if s["node"] in keys)
+    assert any(
+        rect.collidepoint(vp.to_px(g.nodes[s["node"]]["x_km"], g.nodes[s["node"]]["y_km"]))
+        for _, s, rect, _ in plain
+        if s["node"] in keys
+    )
 
 
 def test_no_data_margin_is_hatched_and_unlike_any_territory_colour(replay):
@@ -421,8 +427,10 @@ def node_cell_px(replay, vp, node):
     th = replay.theatre
     i = th.node_ids.index(node)
     rows, cols = np.nonzero(th.territory.owner == i)
-    pts = [vp.lonlat_to_px(th.territory.lons[c], th.territory.lats[r])
-           for r, c in zip(rows, cols, strict=True)]
+    pts = [
+        vp.lonlat_to_px(th.territory.lons[c], th.territory.lats[r])
+        for r, c in zip(rows, cols, strict=True)
+    ]
     cx, cy = np.mean(pts, axis=0)
     return min(pts, key=lambda p: abs(np.hypot(p[0] - cx, p[1] - cy) - 6))
 
@@ -436,8 +444,11 @@ def test_the_whatif_is_drawn_over_the_base_only_after_its_hour(replay, stand):
     """Before the branch hour the overlay adds only the banner; after it, the branch's own
     front (purple dashes) and the ground it holds differently (hatching) appear on the map,
     and far from the fighting the map is the base's."""
-    k = next(k for k in range(stand.hour, replay.hours)
-             if (replay.ua_held[k] != stand.branch.ua_held[k]).sum() >= 3)
+    k = next(
+        k
+        for k in range(stand.hour, replay.hours)
+        if (replay.ua_held[k] != stand.branch.ua_held[k]).sum() >= 3
+    )
     layout = rd.Layout.for_size(SIZE, branch_row=True)
     below_banner = layout.map_rect.copy()
     below_banner.top += 90
@@ -452,16 +463,23 @@ def test_the_whatif_is_drawn_over_the_base_only_after_its_hour(replay, stand):
     assert purple(after, below_banner) > 40
     assert purple(base_after, below_banner) == 0
     vp = renderer.viewport(layout, state)
-    node = next(n for i, n in enumerate(replay.theatre.node_ids)
-                if replay.ua_held[k][i] != stand.branch.ua_held[k][i]
-                and layout.map_rect.collidepoint(vp.to_px(*renderer.node_xy[n])))
+    node = next(
+        n
+        for i, n in enumerate(replay.theatre.node_ids)
+        if replay.ua_held[k][i] != stand.branch.ua_held[k][i]
+        and layout.map_rect.collidepoint(vp.to_px(*renderer.node_xy[n]))
+    )
     x, y = node_cell_px(replay, vp, node)
     box = pygame.Rect(round(x) - 6, round(y) - 6, 12, 12)
-    assert (pygame.surfarray.array3d(after.subsurface(box))
-            != pygame.surfarray.array3d(base_after.subsurface(box))).any()
+    assert (
+        pygame.surfarray.array3d(after.subsurface(box))
+        != pygame.surfarray.array3d(base_after.subsurface(box))
+    ).any()
     far = pygame.Rect(layout.map_rect.left + 5, layout.map_rect.bottom - 120, 60, 60)
-    assert (pygame.surfarray.array3d(after.subsurface(far))
-            == pygame.surfarray.array3d(base_after.subsurface(far))).all()
+    assert (
+        pygame.surfarray.array3d(after.subsurface(far))
+        == pygame.surfarray.array3d(base_after.subsurface(far))
+    ).all()
 
 
 def test_split_screen_shows_each_future_in_its_own_half(replay, stand):
@@ -475,10 +493,15 @@ def test_split_screen_shows_each_future_in_its_own_half(replay, stand):
     rows, cols = np.nonzero(th.territory.owner == i)
     colours = []
     for pane, r in ((left, renderer), (right, renderer.alt)):
-        vp = r.viewport(pane, state) if r is renderer else rd.viewport_for(
-            pane, renderer.viewport(left, state).bounds_km)
-        pts = [vp.lonlat_to_px(th.territory.lons[c], th.territory.lats[r_])
-               for r_, c in zip(rows, cols, strict=True)]
+        vp = (
+            r.viewport(pane, state)
+            if r is renderer
+            else rd.viewport_for(pane, renderer.viewport(left, state).bounds_km)
+        )
+        pts = [
+            vp.lonlat_to_px(th.territory.lons[c], th.territory.lats[r_])
+            for r_, c in zip(rows, cols, strict=True)
+        ]
         assert all(pane.map_rect.collidepoint(x, y) for x, y in pts)
         colours.append(np.mean([surf.get_at((round(x), round(y)))[:3] for x, y in pts], axis=0))
     base_c, branch_c = colours  # the cell's mean colour: fronts and names are grey, tints not
@@ -517,8 +540,9 @@ def _type(control, state, layout, *items):
             for ch in item:
                 control.handle(pygame.event.Event(pygame.TEXTINPUT, text=ch), state, layout, 0)
         else:
-            control.handle(pygame.event.Event(pygame.KEYDOWN, key=item, mod=0, unicode=""),
-                           state, layout, 0)
+            control.handle(
+                pygame.event.Event(pygame.KEYDOWN, key=item, mod=0, unicode=""), state, layout, 0
+            )
 
 
 def test_pause_change_watch_with_the_panel(replay, brancher):
@@ -554,9 +578,11 @@ def test_the_panel_picks_units_and_places_by_clicking_the_map(replay, brancher):
     _type(control, state, layout, pygame.K_w, "4")
     assert panel.map_pick == "unit"
     vp = renderer.viewport(layout, state)
-    uid, _snap, rect, _ = next(p for p in rd.unit_placements(replay, state.t, vp, layout.ui)
-                               if replay.units[p[0]]["side"] == "UA"
-                               and layout.map_rect.contains(p[2]))
+    uid, _snap, rect, _ = next(
+        p
+        for p in rd.unit_placements(replay, state.t, vp, layout.ui)
+        if replay.units[p[0]]["side"] == "UA" and layout.map_rect.contains(p[2])
+    )
     for kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
         control.handle(pygame.event.Event(kind, button=1, pos=rect.center), state, layout, 0)
     assert panel.answers == [uid]
@@ -564,8 +590,9 @@ def test_the_panel_picks_units_and_places_by_clicking_the_map(replay, brancher):
     assert panel.map_pick == "place"
     x, y = vp.to_px(*renderer.node_xy["kupiansk_w"])
     for kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
-        control.handle(pygame.event.Event(kind, button=1, pos=(round(x), round(y))), state,
-                       layout, 0)
+        control.handle(
+            pygame.event.Event(kind, button=1, pos=(round(x), round(y))), state, layout, 0
+        )
     assert panel.changes == [Change(attack=uid, to=["kupiansk_w"])]
     assert state.selected is None  # the clicks went to the panel, not to the unit panel
 
@@ -607,12 +634,17 @@ def test_the_j_that_opens_the_jump_prompt_is_not_typed_into_it(replay):
     c = app.Controller(replay, rd.Renderer(replay))
     state = rd.ViewState()
     layout = rd.Layout.for_size(SIZE)
-    c.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_j, mod=0, unicode="j"), state,
-             layout, 0.0)
+    c.handle(
+        pygame.event.Event(pygame.KEYDOWN, key=pygame.K_j, mod=0, unicode="j"), state, layout, 0.0
+    )
     for ch in "j9 6":
         c.handle(pygame.event.Event(pygame.TEXTINPUT, text=ch), state, layout, 0.0)
-    c.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r"),
-             state, layout, 0.0)
+    c.handle(
+        pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r"),
+        state,
+        layout,
+        0.0,
+    )
     assert replay.time_at(state.t) == datetime(2022, 9, 9, 6)
 
 
@@ -624,12 +656,12 @@ def test_a_doctrine_parameter_for_one_side_typed_in_the_panel(replay, brancher):
     _type(control, state, layout, pygame.K_w, "6", "order_delay")
     assert [o.value for o in panel.options] == ["order_delay_hours"]
     _type(control, state, layout, pygame.K_RETURN)
-    assert panel.step.typed == str(brancher.scenario.side_parameters(brancher.params)["UA"]
-                                   .order_delay_hours)
+    assert panel.step.typed == str(
+        brancher.scenario.side_parameters(brancher.params)["UA"].order_delay_hours
+    )
     _type(control, state, layout, "-2", pygame.K_RETURN)
     assert "greater than or equal to 0" in panel.message  # not accepted, asked again
-    _type(control, state, layout, pygame.K_BACKSPACE, pygame.K_BACKSPACE, "6",
-          pygame.K_RETURN)
+    _type(control, state, layout, pygame.K_BACKSPACE, pygame.K_BACKSPACE, "6", pygame.K_RETURN)
     assert [o.label for o in panel.options] == ["Both sides", "UA only", "RU only"]
     _type(control, state, layout, pygame.K_DOWN, pygame.K_DOWN, pygame.K_RETURN)
     assert panel.changes == [Change(parameter="order_delay_hours", value=6.0, side="RU")]
@@ -675,8 +707,12 @@ def test_p_saves_the_window_to_the_screenshot_folder_only(replay, tmp_path, monk
     shots = tmp_path / "elsewhere"
     c = app.Controller(replay, rd.Renderer(replay), screenshot_dir=shots)
     state = rd.ViewState()
-    c.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_p, mod=0, unicode="p"), state,
-             rd.Layout.for_size(SIZE), 0.0)
+    c.handle(
+        pygame.event.Event(pygame.KEYDOWN, key=pygame.K_p, mod=0, unicode="p"),
+        state,
+        rd.Layout.for_size(SIZE),
+        0.0,
+    )
     saved = list(shots.glob("*.png"))
     assert len(saved) == 1 and saved[0].name.startswith(replay.scenario_id)
     assert not list(tmp_path.glob("*.png"))

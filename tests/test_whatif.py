@@ -31,15 +31,32 @@ def tables():
     return out
 
 
-CASES = [(name, vid) for name in ("izium_2022_09", "izium_2022_03")
-         for vid in ("garrison_x2", "garrison_x0.5", "attackers_x0.5", "defenders_x2",
-                     "bridge_intact", "bridge_destroyed", "no_withdrawal", "delay_72h",
-                     "no_supporting_attack")]
+CASES = [
+    (name, vid)
+    for name in ("izium_2022_09", "izium_2022_03")
+    for vid in (
+        "garrison_x2",
+        "garrison_x0.5",
+        "attackers_x0.5",
+        "defenders_x2",
+        "bridge_intact",
+        "bridge_destroyed",
+        "no_withdrawal",
+        "delay_72h",
+        "no_supporting_attack",
+    )
+]
 
 
-@pytest.mark.parametrize("name, vid", [
-    pytest.param(n, v, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[(n, v)]))
-    if (n, v) in KNOWN_MISSES else (n, v) for n, v in CASES])
+@pytest.mark.parametrize(
+    "name, vid",
+    [
+        pytest.param(n, v, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[(n, v)]))
+        if (n, v) in KNOWN_MISSES
+        else (n, v)
+        for n, v in CASES
+    ],
+)
 def test_each_what_if_goes_the_expected_way(tables, name, vid):
     row = tables[name][vid]
     assert row.holds, (row.variant.label, row.delta_hours)

@@ -19,9 +19,12 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml") if p.name != "TEMPLATE.yaml")
 
 
-def toy_theatre(nodes: dict[str, tuple[float, float]], edges: list[tuple],
-                terrain: dict[str, str] | None = None,
-                crossings: dict[str, str] | None = None) -> Theatre:
+def toy_theatre(
+    nodes: dict[str, tuple[float, float]],
+    edges: list[tuple],
+    terrain: dict[str, str] | None = None,
+    crossings: dict[str, str] | None = None,
+) -> Theatre:
     """A theatre from node positions in km and edges (u, v, length_km, road_class[, crossing]).
 
     `crossings` maps a crossing id to its kind ("bridge", "ford", "none"); an edge names the
@@ -29,48 +32,92 @@ def toy_theatre(nodes: dict[str, tuple[float, float]], edges: list[tuple],
     """
     g = nx.Graph()
     for n, (x, y) in nodes.items():
-        g.add_node(n, name=n.title(), name_uk=n, x_km=x, y_km=y, lat=49.0 + y / KM_PER_DEG_LAT,
-                   lon=37.0 + x / 73.0, population=1000, terrain=(terrain or {}).get(n, "open"),
-                   country="UA", area_km2=100.0, source="test")
+        g.add_node(
+            n,
+            name=n.title(),
+            name_uk=n,
+            x_km=x,
+            y_km=y,
+            lat=49.0 + y / KM_PER_DEG_LAT,
+            lon=37.0 + x / 73.0,
+            population=1000,
+            terrain=(terrain or {}).get(n, "open"),
+            country="UA",
+            area_km2=100.0,
+            source="test",
+        )
     cross: dict[str, Crossing] = {}
     for e in edges:
         u, v, length, road_class = e[:4]
         cid = e[4] if len(e) > 4 else None
-        g.add_edge(u, v, length_km=float(length), road_class=road_class, road=None,
-                   rail=False, crossing=cid, river="Test river" if cid else None)
+        g.add_edge(
+            u,
+            v,
+            length_km=float(length),
+            road_class=road_class,
+            road=None,
+            rail=False,
+            crossing=cid,
+            river="Test river" if cid else None,
+        )
         if cid:
-            cross[cid] = Crossing(cid, cid.replace("_", " "), "Test river",
-                                  (crossings or {}).get(cid, "bridge"), u, v, "test")
+            cross[cid] = Crossing(
+                cid,
+                cid.replace("_", " "),
+                "Test river",
+                (crossings or {}).get(cid, "bridge"),
+                u,
+                v,
+                "test",
+            )
     ids = list(nodes)
-    territory = Territory(np.zeros(1), np.zeros(1), np.zeros((1, 1), dtype=np.int32),
-                          np.ones((1, 1)))
-    theatre = Theatre(graph=g, node_ids=ids, crossings=cross, rivers={}, water={}, border=[],
-                      territory=territory)
+    territory = Territory(
+        np.zeros(1), np.zeros(1), np.zeros((1, 1), dtype=np.int32), np.ones((1, 1))
+    )
+    theatre = Theatre(
+        graph=g, node_ids=ids, crossings=cross, rivers={}, water={}, border=[], territory=territory
+    )
     for n in ids:  # the name index build_theatre() makes for resolve()
         for key in {n, g.nodes[n]["name"]}:
             theatre._names.setdefault(_norm(key), []).append(n)
     return theatre
 
 
-def toy_scenario(units: list[dict], *, hours: int = 72, orders: list[dict] | None = None,
-                 depots: list[dict] | None = None, events: list[dict] | None = None,
-                 control: dict | None = None, fallback: dict | None = None,
-                 parameters: dict | None = None, history: list[dict] | None = None
-                 ) -> Scenario:
+def toy_scenario(
+    units: list[dict],
+    *,
+    hours: int = 72,
+    orders: list[dict] | None = None,
+    depots: list[dict] | None = None,
+    events: list[dict] | None = None,
+    control: dict | None = None,
+    fallback: dict | None = None,
+    parameters: dict | None = None,
+    history: list[dict] | None = None,
+) -> Scenario:
     """A scenario dict with sensible defaults around the given units."""
-    base_unit = {"type": "mechanised", "echelon": "battalion", "source": "test",
-                 "morale": 1.0, "posture": "defend"}
-    return Scenario.model_validate({
-        "id": "toy", "title": "Toy", "start": START,
-        "end": START.replace(day=START.day + hours // 24, hour=hours % 24),
-        "sources": [{"key": "T", "cite": "test"}],
-        "sides": {"UA": {"name": "UA"}, "RU": {"name": "RU"}},
-        "units": [{**base_unit, **u} for u in units],
-        "orders": [{"source": "test", "start": START, **o} for o in (orders or [])],
-        "depots": [{"source": "test", "kind": "depot", **d} for d in (depots or [])],
-        "events": [{"source": "test", **e} for e in (events or [])],
-        "control": control or {},
-        "fallback": fallback or {},
-        "parameters": parameters or {},
-        "history": [{"source": "test", **h} for h in (history or [])],
-    })
+    base_unit = {
+        "type": "mechanised",
+        "echelon": "battalion",
+        "source": "test",
+        "morale": 1.0,
+        "posture": "defend",
+    }
+    return Scenario.model_validate(
+        {
+            "id": "toy",
+            "title": "Toy",
+            "start": START,
+            "end": START.replace(day=START.day + hours // 24, hour=hours % 24),
+            "sources": [{"key": "T", "cite": "test"}],
+            "sides": {"UA": {"name": "UA"}, "RU": {"name": "RU"}},
+            "units": [{**base_unit, **u} for u in units],
+            "orders": [{"source": "test", "start": START, **o} for o in (orders or [])],
+            "depots": [{"source": "test", "kind": "depot", **d} for d in (depots or [])],
+            "events": [{"source": "test", **e} for e in (events or [])],
+            "control": control or {},
+            "fallback": fallback or {},
+            "parameters": parameters or {},
+            "history": [{"source": "test", **h} for h in (history or [])],
+        }
+    )

@@ -73,12 +73,23 @@ class ScenarioError(Exception):
     `problems` lists every problem found, in file order; `file`, `message`, `line` and `path`
     are those of the first. `str()` is one line per problem."""
 
-    def __init__(self, file: str, message: str = "", line: int | None = None, path: str = "",
-                 *, problems: list[Problem] | None = None):
+    def __init__(
+        self,
+        file: str,
+        message: str = "",
+        line: int | None = None,
+        path: str = "",
+        *,
+        problems: list[Problem] | None = None,
+    ):
         self.problems = list(problems) if problems else [Problem(file, message, line, path)]
         first = self.problems[0]
-        self.file, self.message, self.line, self.path = (first.file, first.message, first.line,
-                                                         first.path)
+        self.file, self.message, self.line, self.path = (
+            first.file,
+            first.message,
+            first.line,
+            first.path,
+        )
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -105,8 +116,9 @@ def _plain(node: Any) -> Any:
     if isinstance(node, list):
         return [_plain(v) for v in node]
     if hasattr(node, "year") and type(node).__name__ == "TimeStamp":
-        return datetime(node.year, node.month, node.day, node.hour, node.minute, node.second,
-                        tzinfo=node.tzinfo)
+        return datetime(
+            node.year, node.month, node.day, node.hour, node.minute, node.second, tzinfo=node.tzinfo
+        )
     return node
 
 
@@ -151,10 +163,10 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
         if key not in cls.model_fields:
             return None
         ann = cls.model_fields[key].annotation
-        while typing.get_args(ann) and not (isinstance(ann, type)
-                                            and issubclass(ann, BaseModel)):
-            models = [a for a in typing.get_args(ann)
-                      if isinstance(a, type) and issubclass(a, BaseModel)]
+        while typing.get_args(ann) and not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            models = [
+                a for a in typing.get_args(ann) if isinstance(a, type) and issubclass(a, BaseModel)
+            ]
             ann = models[0] if models else typing.get_args(ann)[-1]
         cls = ann
     return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
@@ -168,8 +180,11 @@ def _validation_problems(file: str, root: Any, err: ValidationError) -> list[Pro
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             model = _model_at(loc)
-            close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1) \
-                if model is not None and loc else []
+            close = (
+                difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+                if model is not None and loc
+                else []
+            )
             hint = f" (did you mean {close[0]}?)" if close else ""
             msg = f"unknown field (not part of the scenario schema){hint}"
         elif e["type"] == "missing":
@@ -198,12 +213,19 @@ def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
             if not isinstance(ident, str):
                 continue
             if ident in seen:
-                out.append(_problem(file, root, (kind, i, "id"), f"{kind[:-1]} id {ident!r} is "
-                                    f"already used by {kind}[{seen[ident]}]"))
+                out.append(
+                    _problem(
+                        file,
+                        root,
+                        (kind, i, "id"),
+                        f"{kind[:-1]} id {ident!r} is already used by {kind}[{seen[ident]}]",
+                    )
+                )
             else:
                 seen[ident] = i
         if kind == "units":
             units = seen
+
     def unit_ref(uid: Any, loc: tuple) -> None:
         if isinstance(uid, str) and uid not in units:
             close = difflib.get_close_matches(uid, list(units), n=1)
@@ -215,8 +237,14 @@ def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
         ident = order.get("id")
         if isinstance(ident, str):
             if ident in order_ids:
-                out.append(_problem(file, root, ("orders", i, "id"), f"order id {ident!r} is "
-                                    f"already used by orders[{order_ids[ident]}]"))
+                out.append(
+                    _problem(
+                        file,
+                        root,
+                        ("orders", i, "id"),
+                        f"order id {ident!r} is already used by orders[{order_ids[ident]}]",
+                    )
+                )
             else:
                 order_ids[ident] = i
     for i, order in _items(data, "orders"):
@@ -230,30 +258,51 @@ def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
             if isinstance(done, str) and done not in order_ids:
                 out.append(_problem(file, root, (*loc, "done"), f"no order with id {done!r}"))
             elif isinstance(done, str) and done == order.get("id"):
-                out.append(_problem(file, root, (*loc, "done"),
-                                    "an order cannot wait for itself"))
+                out.append(_problem(file, root, (*loc, "done"), "an order cannot wait for itself"))
     grouped: dict[str, str] = {}
-    side_of = {u.get("id"): u.get("side") for _, u in _items(data, "units")
-               if isinstance(u.get("id"), str)}
+    side_of = {
+        u.get("id"): u.get("side") for _, u in _items(data, "units") if isinstance(u.get("id"), str)
+    }
     for i, g in _items(data, "groupings"):
         names = g.get("units")
         names = names if isinstance(names, list) else []
         for j, uid in enumerate(names):
             unit_ref(uid, ("groupings", i, "units", j))
             if isinstance(uid, str) and uid in grouped:
-                out.append(_problem(file, root, ("groupings", i, "units", j),
-                                    f"unit {uid!r} is already in grouping {grouped[uid]!r}"))
+                out.append(
+                    _problem(
+                        file,
+                        root,
+                        ("groupings", i, "units", j),
+                        f"unit {uid!r} is already in grouping {grouped[uid]!r}",
+                    )
+                )
             elif isinstance(uid, str):
                 grouped[uid] = str(g.get("id"))
-        if len({side_of[uid] for uid in names if isinstance(uid, str) and uid in side_of
-                and isinstance(side_of[uid], str)}) > 1:
-            out.append(_problem(file, root, ("groupings", i, "units"),
-                                "a grouping's units must all be of one side"))
+        if (
+            len(
+                {
+                    side_of[uid]
+                    for uid in names
+                    if isinstance(uid, str) and uid in side_of and isinstance(side_of[uid], str)
+                }
+            )
+            > 1
+        ):
+            out.append(
+                _problem(
+                    file,
+                    root,
+                    ("groupings", i, "units"),
+                    "a grouping's units must all be of one side",
+                )
+            )
     whatif = data.get("whatif") if isinstance(data, dict) else None
     support = whatif.get("supporting_attack") if isinstance(whatif, dict) else None
     if isinstance(support, str) and support not in order_ids:
-        out.append(_problem(file, root, ("whatif", "supporting_attack"),
-                            f"no order with id {support!r}"))
+        out.append(
+            _problem(file, root, ("whatif", "supporting_attack"), f"no order with id {support!r}")
+        )
     return out
 
 
@@ -275,13 +324,24 @@ def check_references(s: Scenario, file: str, root: Any) -> None:
     _raise_all(file, _reference_problems(s.model_dump(), file, root))
 
 
-def _duration_problems(s: Scenario, file: str, root: Any, max_days: float | None,
-                       ) -> list[Problem]:
+def _duration_problems(
+    s: Scenario,
+    file: str,
+    root: Any,
+    max_days: float | None,
+) -> list[Problem]:
     if max_days is None or s.hours <= max_days * 24:
         return []
-    return [_problem(file, root, ("end",), f"the scenario lasts {s.hours / 24:,.1f} days; the "
-                     f"limit is {max_days:g} days (a run keeps every hour in memory): shorten "
-                     "it, or lift the limit knowingly with --max-days")]
+    return [
+        _problem(
+            file,
+            root,
+            ("end",),
+            f"the scenario lasts {s.hours / 24:,.1f} days; the "
+            f"limit is {max_days:g} days (a run keeps every hour in memory): shorten "
+            "it, or lift the limit knowingly with --max-days",
+        )
+    ]
 
 
 def check_duration(s: Scenario, file: str, root: Any, max_days: float | None = MAX_DAYS) -> None:
@@ -298,38 +358,51 @@ def _place_fields(data: Any) -> list[tuple[tuple, str]]:
     for i, o in _items(data, "orders"):
         out.append((("orders", i, "objective"), o.get("objective")))
         via = o.get("via")
-        out += [(("orders", i, "via", j), v) for j, v in
-                enumerate(via if isinstance(via, list) else [])]
+        out += [
+            (("orders", i, "via", j), v) for j, v in enumerate(via if isinstance(via, list) else [])
+        ]
     for i, d in _items(data, "depots"):
         out.append((("depots", i, "at"), d.get("at")))
     fallback = data.get("fallback") if isinstance(data, dict) else None
-    for side, places in (fallback.items() if isinstance(fallback, dict) else []):
-        out += [(("fallback", side, j), p) for j, p in
-                enumerate(places if isinstance(places, list) else [])]
+    for side, places in fallback.items() if isinstance(fallback, dict) else []:
+        out += [
+            (("fallback", side, j), p)
+            for j, p in enumerate(places if isinstance(places, list) else [])
+        ]
     control = data.get("control") if isinstance(data, dict) else None
     nodes = control.get("nodes") if isinstance(control, dict) else None
-    for side, places in (nodes.items() if isinstance(nodes, dict) else []):
-        out += [(("control", "nodes", side, j), p) for j, p in
-                enumerate(places if isinstance(places, list) else [])]
+    for side, places in nodes.items() if isinstance(nodes, dict) else []:
+        out += [
+            (("control", "nodes", side, j), p)
+            for j, p in enumerate(places if isinstance(places, list) else [])
+        ]
     for i, h in _items(data, "history"):
         out.append((("history", i, "place"), h.get("place")))
     for i, o in _items(data, "orders"):
         objectives = o.get("objectives")
-        out += [(("orders", i, "objectives", j), v) for j, v in
-                enumerate(objectives if isinstance(objectives, list) else [])]
+        out += [
+            (("orders", i, "objectives", j), v)
+            for j, v in enumerate(objectives if isinstance(objectives, list) else [])
+        ]
         for loc, c in _raw_conditions(o.get("when"), ("orders", i, "when")):
             out += [((*loc, key), c.get(key)) for key in ("taken", "lost", "empty", "at")]
     for i, g in _items(data, "groupings"):
         fallback = g.get("fallback")
-        out += [(("groupings", i, "fallback", j), v) for j, v in
-                enumerate(fallback if isinstance(fallback, list) else [])]
+        out += [
+            (("groupings", i, "fallback", j), v)
+            for j, v in enumerate(fallback if isinstance(fallback, list) else [])
+        ]
     whatif = data.get("whatif") if isinstance(data, dict) else None
     if isinstance(whatif, dict):
         places = whatif.get("key_places")
-        out += [(("whatif", "key_places", j), v) for j, v in
-                enumerate(places if isinstance(places, list) else [])]
-        out += [(("whatif", key), whatif.get(key)) for key in
-                ("key_town", "bridge_expect_place", "withdrawal_place")]
+        out += [
+            (("whatif", "key_places", j), v)
+            for j, v in enumerate(places if isinstance(places, list) else [])
+        ]
+        out += [
+            (("whatif", key), whatif.get(key))
+            for key in ("key_town", "bridge_expect_place", "withdrawal_place")
+        ]
     return [(loc, v) for loc, v in out if isinstance(v, str)]
 
 
@@ -350,18 +423,30 @@ def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[P
         if kind == "destroy_bridge" and target not in theatre.crossings:
             close = difflib.get_close_matches(target, list(theatre.crossings), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            out.append(_problem(file, root, loc,
-                                f"no bridge or crossing {target!r} on the map{hint}"))
-        elif (kind == "destroy_bridge"
-              and theatre.crossings[target].kind not in ("bridge", "rail_bridge")):
-            out.append(_problem(file, root, loc, f"{target!r} is a "
-                                f"{theatre.crossings[target].kind!r} crossing, not a bridge: "
-                                "there is nothing to destroy"))
+            out.append(
+                _problem(file, root, loc, f"no bridge or crossing {target!r} on the map{hint}")
+            )
+        elif kind == "destroy_bridge" and theatre.crossings[target].kind not in (
+            "bridge",
+            "rail_bridge",
+        ):
+            out.append(
+                _problem(
+                    file,
+                    root,
+                    loc,
+                    f"{target!r} is a "
+                    f"{theatre.crossings[target].kind!r} crossing, not a bridge: "
+                    "there is nothing to destroy",
+                )
+            )
         elif kind == "strike_depot" and target not in depot_ids:
             out.append(_problem(file, root, loc, f"no depot {target!r} in this scenario"))
     crossings = data.get("crossings") if isinstance(data, dict) else None
-    bridges = [(("crossings", cid), cid, state) for cid, state in
-               (crossings.items() if isinstance(crossings, dict) else [])]
+    bridges = [
+        (("crossings", cid), cid, state)
+        for cid, state in (crossings.items() if isinstance(crossings, dict) else [])
+    ]
     whatif = data.get("whatif") if isinstance(data, dict) else None
     if isinstance(whatif, dict) and whatif.get("key_bridge") is not None:
         bridges.append((("whatif", "key_bridge"), whatif.get("key_bridge"), "indestructible"))
@@ -371,12 +456,19 @@ def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[P
         if cid not in theatre.crossings:
             close = difflib.get_close_matches(cid, list(theatre.crossings), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            out.append(_problem(file, root, loc, f"no bridge or crossing {cid!r} on the map"
-                                f"{hint}"))
-        elif (theatre.crossings[cid].kind not in ("bridge", "rail_bridge")
-              and state in ("destroyed", "indestructible")):
-            out.append(_problem(file, root, loc, f"{cid!r} is a "
-                                f"{theatre.crossings[cid].kind!r} crossing, not a bridge"))
+            out.append(_problem(file, root, loc, f"no bridge or crossing {cid!r} on the map{hint}"))
+        elif theatre.crossings[cid].kind not in ("bridge", "rail_bridge") and state in (
+            "destroyed",
+            "indestructible",
+        ):
+            out.append(
+                _problem(
+                    file,
+                    root,
+                    loc,
+                    f"{cid!r} is a {theatre.crossings[cid].kind!r} crossing, not a bridge",
+                )
+            )
     return out
 
 
@@ -410,17 +502,28 @@ def _unicode_problems(data: Any, file: str, root: Any) -> list[Problem]:
         elif isinstance(node, list):
             stack += [(loc + (i,), v) for i, v in enumerate(node)]
         elif isinstance(node, str) and lone_surrogate(node):
-            out.append(_problem(file, root, loc, "text that is not valid Unicode (a lone "
-                                "surrogate such as \\ud800)"))
+            out.append(
+                _problem(
+                    file,
+                    root,
+                    loc,
+                    "text that is not valid Unicode (a lone surrogate such as \\ud800)",
+                )
+            )
     return out
 
 
-def _load(text: str, file: str, theatre: Theatre | None, max_days: float | None,
-          ) -> tuple[Scenario, Any]:
+def _load(
+    text: str,
+    file: str,
+    theatre: Theatre | None,
+    max_days: float | None,
+) -> tuple[Scenario, Any]:
     """Parse, validate and (with a theatre) resolve; every problem found is raised at once."""
     if len(text) > MAX_YAML_BYTES:  # characters <= bytes: a cheap first check
-        raise ScenarioError(file, f"larger than the {MAX_YAML_BYTES // 1024 // 1024} MiB a "
-                            "scenario may have")
+        raise ScenarioError(
+            file, f"larger than the {MAX_YAML_BYTES // 1024 // 1024} MiB a scenario may have"
+        )
     try:
         root = _yaml().load(io.StringIO(text))
     except (YAMLError, ValueError, TypeError, OverflowError, RecursionError) as e:
@@ -453,8 +556,11 @@ def _load(text: str, file: str, theatre: Theatre | None, max_days: float | None,
     return scenario, root
 
 
-def parse_scenario(text: str, file: str = "<scenario>", max_days: float | None = MAX_DAYS,
-                   ) -> tuple[Scenario, Any]:
+def parse_scenario(
+    text: str,
+    file: str = "<scenario>",
+    max_days: float | None = MAX_DAYS,
+) -> tuple[Scenario, Any]:
     """Parse and validate YAML text; returns the scenario and the raw YAML tree (for lines).
     Raises ScenarioError listing every problem (schema, references, a duration over
     `max_days` days; None: no cap)."""
@@ -480,8 +586,9 @@ class ScenarioFile:
     scenario: Scenario
 
 
-def read_scenario(path: str | Path, theatre: Theatre | None = None,
-                  max_days: float | None = MAX_DAYS) -> ScenarioFile:
+def read_scenario(
+    path: str | Path, theatre: Theatre | None = None, max_days: float | None = MAX_DAYS
+) -> ScenarioFile:
     """Read a scenario file, keeping what later checks need to locate a field (the text and
     the YAML tree: the file is parsed once). With a theatre, places are checked and resolved
     to node ids. A scenario longer than `max_days` days is refused (None: no cap).
@@ -494,8 +601,9 @@ def read_scenario(path: str | Path, theatre: Theatre | None = None,
     return ScenarioFile(file, text, root, scenario)
 
 
-def load_scenario(path: str | Path, theatre: Theatre | None = None,
-                  max_days: float | None = MAX_DAYS) -> Scenario:
+def load_scenario(
+    path: str | Path, theatre: Theatre | None = None, max_days: float | None = MAX_DAYS
+) -> Scenario:
     """The scenario of a file (`read_scenario` without the text and YAML tree)."""
     return read_scenario(path, theatre, max_days).scenario
 

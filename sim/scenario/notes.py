@@ -12,38 +12,37 @@ FIELD_NOTES: dict[str, str] = {
     "Scenario.sources": "The references cited in `source:` texts, each by its key.",
     "Scenario.sides": "The two sides, `UA` and `RU`, each with a display name.",
     "Scenario.control": "Who holds what at the start (by default each place is held by its "
-                        "country); regions and lists override it.",
+    "country); regions and lists override it.",
     "Scenario.depots": "Where supply comes from: bases (the rear, never cut) and forward depots "
-                       "or railheads (work while a base reaches them).",
-    "Scenario.units": "The order of battle: every unit on the map at the start or arriving "
-                      "later.",
+    "or railheads (work while a base reaches them).",
+    "Scenario.units": "The order of battle: every unit on the map at the start or arriving later.",
     "Scenario.orders": "Each side's plan: tasks for units from the start, from a sourced "
-                       "date, or once a condition holds; the side's commander issues them.",
+    "date, or once a condition holds; the side's commander issues them.",
     "Scenario.groupings": "Units a side's commander withdraws together when their line of "
-                          "supply is threatened, or holds whatever happens.",
+    "supply is threatened, or holds whatever happens.",
     "Scenario.whatif": "What `python run.py whatif` varies, and the directions the author "
-                       "expects (docs/whatif.md).",
+    "expects (docs/whatif.md).",
     "Scenario.events": "Dated events: captions, bridges destroyed, depots struck, surprise.",
     "Scenario.parameters": "Model parameters set for this scenario (names and meanings: "
-                           "docs/parameters.md); `--set` on the command line overrides them.",
+    "docs/parameters.md); `--set` on the command line overrides them.",
     "Scenario.history": "Dated observations of what happened, which a run is scored against "
-                        "(`--compare`).",
+    "(`--compare`).",
     "Source.key": "Short key cited in `source:` texts, as `[KEY]` or at the head of the text.",
     "Source.cite": "The full reference: author, title, publisher or site, date, address.",
     "SideSpec.name": "Display name of the side.",
     "SideSpec.source": "Where the side's description comes from.",
     "ControlSpec.regions": "Polygons whose places start under one side (applied in order; a "
-                           "later region wins).",
+    "later region wins).",
     "ControlSpec.nodes": "Places listed by side; applied after the regions, so a list wins.",
     "Region.side": "Who holds the places inside the polygon at the start.",
     "Region.polygon": "Corners as [longitude, latitude] pairs in degrees (longitude first), "
-                      "at least three, in order round the area.",
+    "at least three, in order round the area.",
     "Region.source": "Where the line comes from (a map, a date).",
     "Depot.id": "Unique id of the depot (lower case, digits, underscores); events target it.",
     "Depot.side": "The side it supplies.",
     "Depot.at": "The place it stands at.",
     "Depot.kind": "`base` is the rear and always works; `depot` and `railhead` work only while "
-                  "a base of their side reaches them through ground it holds.",
+    "a base of their side reaches them through ground it holds.",
     "Depot.source": "Where the depot's existence and position come from.",
     "UnitSpec.id": "Unique id of the unit (lower case, digits, underscores); orders name it.",
     "UnitSpec.name": "Full name, shown in the viewer (its number is drawn by the symbol).",
@@ -64,9 +63,9 @@ FIELD_NOTES: dict[str, str] = {
     "Equipment.mlrs": "Multiple rocket launchers.",
     "Order.units": "Ids of the units that get the task.",
     "Order.start": "Not before this time (default: the scenario's start); only for a "
-                   "decision a source dates itself, which its `source:` says.",
+    "decision a source dates itself, which its `source:` says.",
     "Order.task": "What to do: `move` or `attack` to the objective, `withdraw` to it, `hold` "
-                  "where they are, `reserve` (hold back, out of the line).",
+    "where they are, `reserve` (hold back, out of the line).",
     "Order.objective": "The place to reach; needed by move, attack and withdraw.",
     "Order.via": "Places to pass on the way, in order (to choose a road or a bridge).",
     "Order.source": "Where the order comes from; inferred orders say so.",
@@ -76,7 +75,7 @@ FIELD_NOTES: dict[str, str] = {
     "Condition.arrived": "This unit is on the map (with `at`: at that place).",
     "Condition.done": "The order with this id is done (its objectives held).",
     "Condition.ratio": "The order's own units would attack the enemy at `at` with at least this "
-                       "force ratio (the commander's estimate).",
+    "force ratio (the commander's estimate).",
     "Condition.strength": "This unit has less than `below` of its starting personnel.",
     "Condition.supply": "This unit's supply level is below `below`.",
     "Condition.all": "Every one of these conditions holds.",
@@ -84,19 +83,19 @@ FIELD_NOTES: dict[str, str] = {
     "Grouping.id": "Name of the grouping (lower case, digits, underscores).",
     "Grouping.units": "Ids of its units (all of one side, each in one grouping at most).",
     "Grouping.on_threat": "`withdraw`: its commander pulls it back when its line of supply is "
-                          "threatened; `hold`: it stays whatever happens.",
+    "threatened; `hold`: it stays whatever happens.",
     "Grouping.source": "Why these units belong together, and why they withdraw or hold.",
     "WhatIf.attacker": "The side whose offensive the scenario is about.",
     "WhatIf.key_bridge": "A crossing id: the what-ifs make it indestructible, or destroy it at "
-                         "the start.",
+    "the start.",
     "WhatIf.bridge_intact_expect": "What an indestructible key bridge should do to the "
-                                   "expected place's date.",
+    "expected place's date.",
     "WhatIf.bridge_destroyed_expect": "What the key bridge destroyed at the start should do to "
-                                      "the expected place's date.",
+    "the expected place's date.",
     "Event.at": "When it happens.",
     "Event.kind": "What happens (see the allowed values).",
     "Event.target": "For destroy_bridge a crossing id (see `python run.py places` or "
-                    "docs/map.md); for strike_depot a depot id of this scenario.",
+    "docs/map.md); for strike_depot a depot id of this scenario.",
     "Event.side": "For surprise: the side that has it; for captions: whose news it is.",
     "Event.probability": "Chance that it takes effect (drawn once per run, from the seed).",
     "Event.text": "The caption shown in the viewer's ticker (needed by kind caption).",
@@ -108,7 +107,7 @@ FIELD_NOTES: dict[str, str] = {
     "Observation.area_km2": "Area taken by `side` since the start, km².",
     "Observation.settlements": "Settlements taken by `side` since the start.",
     "Observation.relation": "How the figure compares with the truth: `=` about, `>=` at least, "
-                            "`<=` at most.",
+    "`<=` at most.",
     "Observation.source": "Where the observation comes from.",
     "Observation.note": "A remark shown with the comparison.",
 }
@@ -157,11 +156,25 @@ VALUE_NOTES: dict[str, str] = {
 }
 
 #: Fields whose values are places (a node id, or a name the loader resolves).
-PLACE_FIELDS = {"UnitSpec.at", "Order.objective", "Order.objectives", "Order.via", "Depot.at",
-                "Scenario.fallback", "ControlSpec.nodes", "Observation.place", "Condition.taken",
-                "Condition.lost", "Condition.empty", "Condition.at", "Grouping.fallback",
-                "WhatIf.key_places", "WhatIf.key_town", "WhatIf.bridge_expect_place",
-                "WhatIf.withdrawal_place"}
+PLACE_FIELDS = {
+    "UnitSpec.at",
+    "Order.objective",
+    "Order.objectives",
+    "Order.via",
+    "Depot.at",
+    "Scenario.fallback",
+    "ControlSpec.nodes",
+    "Observation.place",
+    "Condition.taken",
+    "Condition.lost",
+    "Condition.empty",
+    "Condition.at",
+    "Grouping.fallback",
+    "WhatIf.key_places",
+    "WhatIf.key_town",
+    "WhatIf.bridge_expect_place",
+    "WhatIf.withdrawal_place",
+}
 
 #: Examples (YAML text) for fields the template does not use.
 EXAMPLES: dict[str, str] = {
@@ -169,7 +182,7 @@ EXAMPLES: dict[str, str] = {
     "Scenario.parameters": "parameters: {capture_ratio: 2.0}",
     "Scenario.fallback": "fallback: {RU: [kupiansk_e, svatove], UA: [chuhuiv]}",
     "ControlSpec.regions": "regions: [{side: RU, polygon: [[37.0, 49.3], [37.4, 49.3], "
-                           "[37.4, 49.5]], source: \"ISW map 5 Sep\"}]",
+    '[37.4, 49.5]], source: "ISW map 5 Sep"}]',
     "Region.side": "side: RU",
     "Region.polygon": "polygon: [[37.0, 49.3], [37.4, 49.3], [37.4, 49.5]]",
     "Region.source": 'source: "ISW map of 5 Sep 2022 [ISW0909]"',
@@ -195,7 +208,7 @@ EXAMPLES: dict[str, str] = {
     "Observation.note": 'note: "figure includes the southern front"',
     "Scenario.crossings": "crossings: {kupiansk_road_bridge: destroyed}",
     "Scenario.whatif": "whatif: {attacker: UA, key_places: [balakliia], key_town: balakliia, "
-                       "source: \"KPS\"}",
+    'source: "KPS"}',
     "SideSpec.doctrine": "doctrine: {withdraw_decision_hours: 12}",
     "Order.objective": "objective: balakliia",
     "Order.start": "start: 2022-02-27T07:30",

@@ -35,6 +35,7 @@ TEMPLATE_FILE = REPO / "scenarios" / "TEMPLATE.yaml"
 #: What a date field accepts in YAML: a date, or a date and a time (local Kyiv time).
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
 
+
 # ------------------------------------------------------------------------------ JSON Schema
 def _walk(node: Any, fn) -> Any:
     """Apply `fn` to every mapping in a JSON-like tree, bottom-up; returns the new tree."""
@@ -69,11 +70,17 @@ def json_schema(annotate: bool = True) -> dict[str, Any]:
     defs = raw.pop("$defs", {})
     params = Parameters.model_json_schema()
     raw["properties"]["parameters"] = {
-        "type": "object", "additionalProperties": False,
+        "type": "object",
+        "additionalProperties": False,
         "description": FIELD_NOTES["Scenario.parameters"],
-        "properties": params["properties"]}
-    schema = {"$schema": "http://json-schema.org/draft-07/schema#", **raw,
-              "title": "Izium-sim scenario", "definitions": defs}
+        "properties": params["properties"],
+    }
+    schema = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        **raw,
+        "title": "Izium-sim scenario",
+        "definitions": defs,
+    }
     schema = _walk(schema, _editor_friendly)
     if not annotate:
         return schema
@@ -83,14 +90,18 @@ def json_schema(annotate: bool = True) -> dict[str, Any]:
             if note and "description" not in prop:
                 prop["description"] = note
             dated = prop.get("pattern") == DATE_PATTERN or any(
-                x.get("pattern") == DATE_PATTERN for x in prop.get("anyOf", []))
+                x.get("pattern") == DATE_PATTERN for x in prop.get("anyOf", [])
+            )
             if dated:
-                prop["description"] = f"{_sentence(prop.get('description', ''))} A date, or " \
-                                      "a date and time: 2022-09-06T03:30.".strip()
+                prop["description"] = (
+                    f"{_sentence(prop.get('description', ''))} A date, or "
+                    "a date and time: 2022-09-06T03:30.".strip()
+                )
             if f"{name}.{field}" in PLACE_FIELDS:
                 text = _sentence(prop.get("description", ""))
-                prop["description"] = f"{text} A place: node id or name (python run.py " \
-                                      "places NAME).".strip()
+                prop["description"] = (
+                    f"{text} A place: node id or name (python run.py places NAME).".strip()
+                )
     return schema
 
 
@@ -110,8 +121,12 @@ def _anchor(name: str) -> str:
 
 def _bounds(s: dict) -> str:
     out = []
-    for key, sym in (("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"),
-                     ("exclusiveMaximum", "<")):
+    for key, sym in (
+        ("minimum", "≥"),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "≤"),
+        ("exclusiveMaximum", "<"),
+    ):
         if key in s:
             out.append(f"{sym} {s[key]}")
     return f" ({', '.join(out)})" if out else ""
@@ -179,8 +194,13 @@ def _yaml_value(v: Any) -> str:
         return "[" + ", ".join(_yaml_value(x) for x in v) + "]"
     if isinstance(v, str):
         text = v if len(v) <= 60 else v[:57].rstrip() + "..."
-        plain = text and text[0] not in "[{&*!|>'\"%@`#-?:,=<" and ": " not in text \
-            and " #" not in text and text not in ("true", "false", "null", "yes", "no")
+        plain = (
+            text
+            and text[0] not in "[{&*!|>'\"%@`#-?:,=<"
+            and ": " not in text
+            and " #" not in text
+            and text not in ("true", "false", "null", "yes", "no")
+        )
         return text if plain else json.dumps(text, ensure_ascii=False)
     return str(v)
 
@@ -202,9 +222,10 @@ def _resolve(s: dict, defs: dict) -> dict:
     return s
 
 
-def template_examples(data: Any, schema: dict, defs: dict, name: str = "Scenario",
-                      out: dict[str, str] | None = None) -> dict[str, str]:
-    """"Model.field" -> "field: value" for the first use of each field in a scenario's data."""
+def template_examples(
+    data: Any, schema: dict, defs: dict, name: str = "Scenario", out: dict[str, str] | None = None
+) -> dict[str, str]:
+    """ "Model.field" -> "field: value" for the first use of each field in a scenario's data."""
     out = {} if out is None else out
     props = schema.get("properties", {})
     if not isinstance(data, dict):
@@ -218,8 +239,11 @@ def template_examples(data: Any, schema: dict, defs: dict, name: str = "Scenario
         sub_name = next((n for n, d in defs.items() if d is target), None)
         if sub_name is None or not target.get("properties"):
             continue
-        values = value if isinstance(value, list) else (
-            list(value.values()) if "additionalProperties" in _unwrap(sub, defs) else [value])
+        values = (
+            value
+            if isinstance(value, list)
+            else (list(value.values()) if "additionalProperties" in _unwrap(sub, defs) else [value])
+        )
         for item in values:
             template_examples(item, target, defs, sub_name, out)
     return out
@@ -299,34 +323,38 @@ def reference_markdown() -> str:
     models = [n for n in order if defs[n].get("properties")]
     enums = [n for n in order if "enum" in defs[n]]
     lines = [
-        "# Scenario file reference", "",
+        "# Scenario file reference",
+        "",
         "Generated from the schema in `sim/scenario/schema.py` by",
-        "`python run.py schema --markdown > docs/scenario-reference.md`; a test keeps it "
-        "current.",
+        "`python run.py schema --markdown > docs/scenario-reference.md`; a test keeps it current.",
         "How to write a scenario, step by step: [Write your own scenario](scenarios.md#write-"
         "your-own-scenario). Editors with a YAML plugin (VS Code's *YAML*, or any client of",
-        "yaml-language-server) complete and check fields as you type when the file's first "
-        "line is",
+        "yaml-language-server) complete and check fields as you type when the file's first line is",
         "`# yaml-language-server: $schema=../docs/scenario.schema.json` (the path from the "
         "scenario",
-        "to `docs/scenario.schema.json`; `python run.py new NAME` writes it for you).", "",
+        "to `docs/scenario.schema.json`; `python run.py new NAME` writes it for you).",
+        "",
         "Dates are local (Kyiv) time, written `2022-09-06T03:30` (or a bare date, `2022-09-06`,"
         " which",
-        "means midnight, or for `history:` the end of that day). A *place* is a node id of the "
-        "map",
+        "means midnight, or for `history:` the end of that day). A *place* is a node id of the map",
         "(`izium_s`) or a name or alias the loader resolves (`Izium`, `Ізюм`, `Krasnyi Lyman`); "
         "find",
         "ids with `python run.py places NAME` or `python run.py places --near LAT,LON`. After "
         "editing,",
         "`python run.py validate FILE.yaml` checks the file and the start it describes, and",
-        "`python run.py preview FILE.yaml --out start.png` draws that start.", "",
+        "`python run.py preview FILE.yaml --out start.png` draws that start.",
+        "",
         "Contents: " + " · ".join(f"[{n}](#{_anchor(n)})" for n in ["Scenario", *models]),
-        "· allowed values: " + " · ".join(f"[{n}](#{_anchor(n)})" for n in enums), "",
+        "· allowed values: " + " · ".join(f"[{n}](#{_anchor(n)})" for n in enums),
+        "",
     ]
     for name in ["Scenario", *models]:
         d = schema if name == "Scenario" else defs[name]
-        doc = " ".join((Scenario.__doc__ or "").split()) if name == "Scenario" else \
-            " ".join(d.get("description", "").split())
+        doc = (
+            " ".join((Scenario.__doc__ or "").split())
+            if name == "Scenario"
+            else " ".join(d.get("description", "").split())
+        )
         lines += [f"## {name}", ""]
         if name == "Scenario":
             lines += ["The top level of a scenario file.", ""]
@@ -336,32 +364,42 @@ def reference_markdown() -> str:
         required = set(d.get("required", []))
         for field, prop in d.get("properties", {}).items():
             key = f"{name}.{field}"
-            typ = type_text(prop, defs, place=key in PLACE_FIELDS and
-                            prop.get("type") == "string")
+            typ = type_text(prop, defs, place=key in PLACE_FIELDS and prop.get("type") == "string")
             if key in PLACE_FIELDS and prop.get("type") != "string":
                 typ = typ.replace("text", "place")
             default = "**required**" if field in required else _default_text(prop)
             target = _resolve(prop, defs)
-            model_name = next((n for n, x in defs.items() if x is target and
-                               x.get("properties")), None)
+            model_name = next(
+                (n for n, x in defs.items() if x is target and x.get("properties")), None
+            )
             example = examples.get(key, "")
             if model_name:  # a block of its own: its fields have their examples
                 example = f"see [{model_name}](#{_anchor(model_name)})"
             else:
                 example = f"`{example}`" if example else "—"
-            lines.append(f"| `{field}` | {typ} | {default} | "
-                         f"{_cell(meaning(name, field, prop)) or '—'} | {_cell(example)} |")
+            lines.append(
+                f"| `{field}` | {typ} | {default} | "
+                f"{_cell(meaning(name, field, prop)) or '—'} | {_cell(example)} |"
+            )
         lines.append("")
-        noted = [(field, v) for field, prop in d.get("properties", {}).items()
-                 for v in _literal_values(prop) if str(v) in VALUE_NOTES]
+        noted = [
+            (field, v)
+            for field, prop in d.get("properties", {}).items()
+            for v in _literal_values(prop)
+            if str(v) in VALUE_NOTES
+        ]
         for field in dict.fromkeys(f for f, _ in noted):
             values = "; ".join(f"`{v}` {VALUE_NOTES[str(v)]}" for f, v in noted if f == field)
             lines.append(f"Values of `{field}`: {values}.")
             lines.append("")
     for name in enums:
         d = defs[name]
-        lines += [f"## {name}", "", " ".join(d.get("description", "").split()) or
-                  "Allowed values:", ""]
+        lines += [
+            f"## {name}",
+            "",
+            " ".join(d.get("description", "").split()) or "Allowed values:",
+            "",
+        ]
         for v in d["enum"]:
             note = VALUE_NOTES.get(str(v))
             lines.append(f"* `{v}`" + (f": {note}" if note else ""))

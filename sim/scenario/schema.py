@@ -56,8 +56,11 @@ MAX_EVENT_HOURS = 24 * 366
 def _kinds(cls: type[BaseModel], name: str) -> frozenset[type]:
     """The plain types a field accepts: `float | None` -> {float, NoneType}."""
     ann = cls.model_fields[name].annotation
-    args = typing.get_args(ann) if typing.get_origin(ann) in (typing.Union, types.UnionType) \
+    args = (
+        typing.get_args(ann)
+        if typing.get_origin(ann) in (typing.Union, types.UnionType)
         else (ann,)
+    )
     return frozenset(a for a in args if isinstance(a, type))
 
 
@@ -72,8 +75,9 @@ def _check_local_time(v: datetime) -> datetime:
             hint = f"; this moment is {local:%Y-%m-%dT%H:%M} in Kyiv: write that"
         except Exception:  # no time zone database: the message goes without the hint
             pass
-        raise ValueError(f"times are Kyiv local time, written without a UTC offset (got "
-                         f"{v.isoformat()}){hint}")
+        raise ValueError(
+            f"times are Kyiv local time, written without a UTC offset (got {v.isoformat()}){hint}"
+        )
     if not YEARS[0] <= v.year <= YEARS[1]:
         raise ValueError(f"expected a year between {YEARS[0]} and {YEARS[1]}, got {v.year}")
     return v
@@ -155,7 +159,8 @@ class SideSpec(_Strict):
     doctrine: dict[str, Any] = Field(
         default_factory=dict,
         description="this side's values of doctrine parameters (sim/params.py), e.g. its "
-        "commander's decision delay; each needs a source in `source`")
+        "commander's decision delay; each needs a source in `source`",
+    )
 
 
 class Equipment(_Strict):
@@ -200,8 +205,18 @@ class Task(StrEnum):
 #: Tasks that need an objective (a place).
 TASKS_WITH_OBJECTIVE = (Task.MOVE, Task.ATTACK, Task.WITHDRAW)
 
-CONDITION_KINDS = ("taken", "lost", "empty", "arrived", "done", "ratio", "strength", "supply",
-                   "all", "any")
+CONDITION_KINDS = (
+    "taken",
+    "lost",
+    "empty",
+    "arrived",
+    "done",
+    "ratio",
+    "strength",
+    "supply",
+    "all",
+    "any",
+)
 
 
 class Condition(_Strict):
@@ -238,8 +253,11 @@ class Condition(_Strict):
     def _one_kind(self) -> Condition:
         given = [k for k in CONDITION_KINDS if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("a condition gives exactly one of " + ", ".join(CONDITION_KINDS)
-                             + (f" (got {', '.join(given)})" if given else ""))
+            raise ValueError(
+                "a condition gives exactly one of "
+                + ", ".join(CONDITION_KINDS)
+                + (f" (got {', '.join(given)})" if given else "")
+            )
         kind = given[0]
         if self.at is not None and kind not in ("arrived", "ratio"):
             raise ValueError(f"at: goes with arrived or ratio, not with {kind}")
@@ -267,15 +285,18 @@ class Order(_Strict):
     decision that a source dates (its `source:` says so; docs/scenarios.md lists them all).
     """
 
-    id: str | None = Field(None, pattern=r"^[a-z0-9_]+$",
-                           description="name for `done:` conditions and what-ifs")
+    id: str | None = Field(
+        None, pattern=r"^[a-z0-9_]+$", description="name for `done:` conditions and what-ifs"
+    )
     units: list[str] = Field(min_length=1)
     task: Task
     objective: str | None = None
-    objectives: list[str] = Field(default_factory=list,
-                                  description="a sequence of objectives, taken in turn")
-    via: list[str] = Field(default_factory=list,
-                           description="places the route to the first objective passes")
+    objectives: list[str] = Field(
+        default_factory=list, description="a sequence of objectives, taken in turn"
+    )
+    via: list[str] = Field(
+        default_factory=list, description="places the route to the first objective passes"
+    )
     start: datetime | None = Field(None, description="not before (default: the scenario start)")
     when: Condition | None = Field(None, description="the order waits until this holds")
     source: str = Field(min_length=1)
@@ -302,8 +323,9 @@ class Grouping(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     units: list[str] = Field(min_length=1)
     on_threat: Literal["withdraw", "hold"] = "withdraw"
-    fallback: list[str] = Field(default_factory=list,
-                                description="where it withdraws to (default: the side's)")
+    fallback: list[str] = Field(
+        default_factory=list, description="where it withdraws to (default: the side's)"
+    )
     source: str = Field(min_length=1)
 
 
@@ -315,15 +337,17 @@ class WhatIf(_Strict):
     key_places: list[str] = Field(min_length=1, description="whose dates the table reports")
     key_town: str = Field(description="the defended town whose garrison is scaled")
     key_bridge: str | None = None
-    bridge_intact_expect: Literal["earlier", "later", "no_earlier", "no_later", "either"] = (
-        "either")
-    bridge_destroyed_expect: Literal["earlier", "later", "no_earlier", "no_later",
-                                     "either"] = "either"
+    bridge_intact_expect: Literal["earlier", "later", "no_earlier", "no_later", "either"] = "either"
+    bridge_destroyed_expect: Literal["earlier", "later", "no_earlier", "no_later", "either"] = (
+        "either"
+    )
     bridge_expect_place: str | None = Field(
-        None, description="the place whose date the bridge variants are expected to move")
+        None, description="the place whose date the bridge variants are expected to move"
+    )
     withdrawal_place: str | None = Field(
-        None, description="the place the defending side's withdrawal gives up (default the "
-        "key town)")
+        None,
+        description="the place the defending side's withdrawal gives up (default the key town)",
+    )
     supporting_attack: str | None = Field(None, description="an order id left out")
     source: str = Field(min_length=1, description="why these expectations")
 
@@ -378,8 +402,9 @@ class Region(_Strict):
     def _lon_lat(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
         for i, (lon, lat) in enumerate(v):
             if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                raise ValueError(f"point {i} ({lon}, {lat}): expected longitude -180..180 and "
-                                 "latitude -90..90")
+                raise ValueError(
+                    f"point {i} ({lon}, {lat}): expected longitude -180..180 and latitude -90..90"
+                )
         return v
 
 
@@ -401,11 +426,16 @@ class Observation(_Strict):
     area_km2: float | None = Field(None, gt=0, le=1_000_000)
     settlements: int | None = Field(None, gt=0, le=100_000)
     relation: Literal["=", ">=", "<="] = "="
-    bound: bool = Field(False, description="the date only bounds the change ('held by then'), "
-                        "it is not the day the place changed hands")
+    bound: bool = Field(
+        False,
+        description="the date only bounds the change ('held by then'), "
+        "it is not the day the place changed hands",
+    )
     until: datetime | None = Field(
-        None, description="the last day of a window for a change of hands (sources differ, or "
-        "the fighting took days): the place changed hands between `date` and `until`")
+        None,
+        description="the last day of a window for a change of hands (sources differ, or "
+        "the fighting took days): the place changed hands between `date` and `until`",
+    )
     source: str = Field(min_length=1)
     note: str = ""
 
@@ -419,8 +449,7 @@ class Observation(_Strict):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Observation:
-        kinds = [self.place is not None, self.area_km2 is not None,
-                 self.settlements is not None]
+        kinds = [self.place is not None, self.area_km2 is not None, self.settlements is not None]
         if sum(kinds) != 1:
             raise ValueError("an observation gives exactly one of place, area_km2, settlements")
         if self.place is not None and self.holder is None:
@@ -431,8 +460,10 @@ class Observation(_Strict):
             if self.place is None:
                 raise ValueError("until: a window is for who held a place, not for a figure")
             if self.bound:
-                raise ValueError("until: a window and bound: true do not go together (bound "
-                                 "already accepts any change before the date)")
+                raise ValueError(
+                    "until: a window and bound: true do not go together (bound "
+                    "already accepts any change before the date)"
+                )
             if self.until.date() < self.date.date():
                 raise ValueError("until: the window ends before its date")
         return self
@@ -450,12 +481,14 @@ class Scenario(_Strict):
     depots: list[Depot] = Field(default_factory=list)
     fallback: dict[Side, list[str]] = Field(
         default_factory=dict,
-        description="where each side's units withdraw to when the doctrine pulls them back")
+        description="where each side's units withdraw to when the doctrine pulls them back",
+    )
     crossings: dict[str, Literal["intact", "destroyed", "pontoon", "indestructible"]] = Field(
         default_factory=dict,
         description="crossings whose state at the start differs from the map's, by crossing "
         "id: a bridge already destroyed, a pontoon already built, or a bridge that no strike "
-        "or demolition can destroy (a what-if)")
+        "or demolition can destroy (a what-if)",
+    )
     units: list[UnitSpec] = Field(min_length=1)
     orders: list[Order] = Field(default_factory=list)
     groupings: list[Grouping] = Field(default_factory=list)
@@ -490,9 +523,11 @@ class Scenario(_Strict):
         for side, spec in self.sides.items():
             unknown = sorted(set(spec.doctrine) - set(DOCTRINE_PARAMETERS))
             if unknown:
-                raise ValueError(f"sides.{side}.doctrine: {', '.join(unknown)} is not a "
-                                 "doctrine parameter (one of: "
-                                 f"{', '.join(DOCTRINE_PARAMETERS)})")
+                raise ValueError(
+                    f"sides.{side}.doctrine: {', '.join(unknown)} is not a "
+                    "doctrine parameter (one of: "
+                    f"{', '.join(DOCTRINE_PARAMETERS)})"
+                )
             Parameters(**{**self.parameters, **spec.doctrine})
         return self
 
@@ -512,8 +547,11 @@ class Scenario(_Strict):
         out: dict[str, Parameters] = {}
         for side in SIDES:
             spec = self.sides.get(side)
-            own = {k: v for k, v in (spec.doctrine if spec else {}).items()
-                   if getattr(params, k) == getattr(base, k)}
+            own = {
+                k: v
+                for k, v in (spec.doctrine if spec else {}).items()
+                if getattr(params, k) == getattr(base, k)
+            }
             out[side] = Parameters(**{**params.model_dump(), **own}) if own else params
         return out
 

@@ -47,15 +47,47 @@ from sim.sweep.spec import (
 )
 from sim.sweep.store import JOURNAL, META
 
-_RUNNER_NAMES = ("SweepResult", "parameter_kinds", "places_meta", "run_one", "run_sweep",
-                 "simulate", "start_method", "sweep_meta")
+_RUNNER_NAMES = (
+    "SweepResult",
+    "parameter_kinds",
+    "places_meta",
+    "run_one",
+    "run_sweep",
+    "simulate",
+    "start_method",
+    "sweep_meta",
+)
 
 __all__ = [
-    "JOURNAL", "META", "SAMPLERS", "Axis", "Base", "PathError", "Progress", "RunTask",
-    "SweepResult", "SweepSpec", "coerce", "design", "design_size", "kind_of", "locate",
-    "make_axis", "parameter_kinds", "parameter_name", "parse_path", "parse_vary",
-    "places_meta", "plan", "run_key", "run_one", "run_sweep", "simulate", "start_method",
-    "sweep_meta", "validation_message",
+    "JOURNAL",
+    "META",
+    "SAMPLERS",
+    "Axis",
+    "Base",
+    "PathError",
+    "Progress",
+    "RunTask",
+    "SweepResult",
+    "SweepSpec",
+    "coerce",
+    "design",
+    "design_size",
+    "kind_of",
+    "locate",
+    "make_axis",
+    "parameter_kinds",
+    "parameter_name",
+    "parse_path",
+    "parse_vary",
+    "places_meta",
+    "plan",
+    "run_key",
+    "run_one",
+    "run_sweep",
+    "simulate",
+    "start_method",
+    "sweep_meta",
+    "validation_message",
 ]
 
 

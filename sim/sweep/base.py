@@ -42,8 +42,15 @@ class Base:
         theatre = build_theatre()
         scenario, root = parse_scenario(text, file, max_days=max_days)
         scenario = resolve_places(scenario, theatre, file, root)
-        return cls(file, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), theatre,
-                   scenario, scenario.model_dump(), max_days)
+        return cls(
+            file,
+            text,
+            hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            theatre,
+            scenario,
+            scenario.model_dump(),
+            max_days,
+        )
 
     def current(self, path: str) -> Any:
         """The value a path names in the base (the effective value for a parameter)."""
@@ -53,8 +60,11 @@ class Base:
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", path) and path not in self.data:
             close = difflib.get_close_matches(path, [*Parameters.model_fields, *self.data], n=3)
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            raise PathError(path, f"no model parameter or scenario field of that name{hint}; "
-                            "`python run.py params` lists the parameters")
+            raise PathError(
+                path,
+                f"no model parameter or scenario field of that name{hint}; "
+                "`python run.py params` lists the parameters",
+            )
         container, key = locate(self.data, path)
         return container[key]
 
@@ -97,5 +107,3 @@ def validation_message(e: Exception) -> str:
     if isinstance(e, ScenarioError):
         return f"{e.path}: {e.message}" if e.path else e.message
     return str(e)
-
-

@@ -53,48 +53,103 @@ from sim.sweep.spec import (
 MAX_RUNS = 100_000
 #: Most worker processes (a typo such as --workers 10000 would start that many processes).
 MAX_WORKERS = 256
-SWEEP_FILE_KEYS = {"scenario", "vary", "set", "sample", "samples", "seeds", "first_seed",
-                   "design_seed", "out"}
+SWEEP_FILE_KEYS = {
+    "scenario",
+    "vary",
+    "set",
+    "sample",
+    "samples",
+    "seeds",
+    "first_seed",
+    "design_seed",
+    "out",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = Parser(prog="run.py sweep", description="Run many variants of a scenario "
-                "(docs/sweeps.md).")
+    ap = Parser(
+        prog="run.py sweep", description="Run many variants of a scenario (docs/sweeps.md)."
+    )
     ap.add_argument("scenario", nargs="?", help="scenario YAML (or give scenario: in --file)")
-    ap.add_argument("--vary", action="append", default=[], metavar="PATH=VALUES",
-                    help="vary a parameter or scenario value: PATH=v1,v2,... (grid) or "
-                         "PATH=low:high / low..high (range, sampled); repeatable")
-    ap.add_argument("--set", dest="fixed", action="append", default=[], metavar="PATH=VALUE",
-                    help="fix a value for every run (same paths as --vary); repeatable")
-    ap.add_argument("--file", type=Path, help="sweep file (YAML): scenario, vary, set, sample, "
-                    "samples, seeds...; command-line options win")
-    ap.add_argument("--sample", choices=SAMPLERS, default=None,
-                    help="how ranges are sampled (default lhs; sobol for Sobol indices)")
-    ap.add_argument("--samples", type=int, default=None,
-                    help="number of sampled points (default 16; for sobol, a power of 2 and "
-                         "the sweep has N*(D+2) sets for D ranges)")
+    ap.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="PATH=VALUES",
+        help="vary a parameter or scenario value: PATH=v1,v2,... (grid) or "
+        "PATH=low:high / low..high (range, sampled); repeatable",
+    )
+    ap.add_argument(
+        "--set",
+        dest="fixed",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="fix a value for every run (same paths as --vary); repeatable",
+    )
+    ap.add_argument(
+        "--file",
+        type=Path,
+        help="sweep file (YAML): scenario, vary, set, sample, "
+        "samples, seeds...; command-line options win",
+    )
+    ap.add_argument(
+        "--sample",
+        choices=SAMPLERS,
+        default=None,
+        help="how ranges are sampled (default lhs; sobol for Sobol indices)",
+    )
+    ap.add_argument(
+        "--samples",
+        type=int,
+        default=None,
+        help="number of sampled points (default 16; for sobol, a power of 2 and "
+        "the sweep has N*(D+2) sets for D ranges)",
+    )
     ap.add_argument("--seeds", type=int, default=None, help="seeds per parameter set (default 1)")
-    ap.add_argument("--first-seed", type=seed_value, default=None,
-                    help="first seed (default 0)")
-    ap.add_argument("--design-seed", type=seed_value, default=None,
-                    help="seed of the random/LHS/Sobol design (default 0)")
-    ap.add_argument("--workers", type=int, default=None,
-                    help="worker processes (default: the number of cores)")
-    ap.add_argument("--scheduler", metavar="ADDRESS",
-                    help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (instead of a pool)")
-    ap.add_argument("--out", type=folder_value,
-                    help="output folder (default runs/sweeps/<scenario>-<hash of the sweep> "
-                         "under the current folder); rerun with the same folder to resume")
+    ap.add_argument("--first-seed", type=seed_value, default=None, help="first seed (default 0)")
+    ap.add_argument(
+        "--design-seed",
+        type=seed_value,
+        default=None,
+        help="seed of the random/LHS/Sobol design (default 0)",
+    )
+    ap.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: the number of cores)"
+    )
+    ap.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (instead of a pool)",
+    )
+    ap.add_argument(
+        "--out",
+        type=folder_value,
+        help="output folder (default runs/sweeps/<scenario>-<hash of the sweep> "
+        "under the current folder); rerun with the same folder to resume",
+    )
     ap.add_argument("--csv", action="store_true", help="also write runs.csv")
-    ap.add_argument("--retry-failed", action="store_true",
-                    help="run again the runs recorded as failed")
-    ap.add_argument("--dry-run", action="store_true",
-                    help="print the parameter sets and run count, run nothing")
-    ap.add_argument("--max-runs", type=int, default=MAX_RUNS, metavar="N",
-                    help=f"most runs accepted (default {MAX_RUNS:,}); raise it knowingly")
-    ap.add_argument("--max-days", type=days_value, default=None, metavar="DAYS",
-                    help="longest scenario a run may last (default 120 days: a run keeps "
-                         "every hour in memory); raise it knowingly")
+    ap.add_argument(
+        "--retry-failed", action="store_true", help="run again the runs recorded as failed"
+    )
+    ap.add_argument(
+        "--dry-run", action="store_true", help="print the parameter sets and run count, run nothing"
+    )
+    ap.add_argument(
+        "--max-runs",
+        type=int,
+        default=MAX_RUNS,
+        metavar="N",
+        help=f"most runs accepted (default {MAX_RUNS:,}); raise it knowingly",
+    )
+    ap.add_argument(
+        "--max-days",
+        type=days_value,
+        default=None,
+        metavar="DAYS",
+        help="longest scenario a run may last (default 120 days: a run keeps "
+        "every hour in memory); raise it knowingly",
+    )
     return ap
 
 
@@ -113,12 +168,15 @@ def _read_sweep_file(path: Path) -> dict[str, Any]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise UsageError(f"{path}: expected a mapping with keys "
-                         f"{', '.join(sorted(SWEEP_FILE_KEYS))}")
+        raise UsageError(
+            f"{path}: expected a mapping with keys {', '.join(sorted(SWEEP_FILE_KEYS))}"
+        )
     unknown = sorted(set(map(str, data)) - SWEEP_FILE_KEYS)
     if unknown:
-        raise UsageError(f"{path}: unknown key {unknown[0][:40]!r} (expected one of "
-                     f"{', '.join(sorted(SWEEP_FILE_KEYS))})")
+        raise UsageError(
+            f"{path}: unknown key {unknown[0][:40]!r} (expected one of "
+            f"{', '.join(sorted(SWEEP_FILE_KEYS))})"
+        )
     for key in ("vary", "set"):
         if key in data and not isinstance(data[key] or {}, dict):
             raise UsageError(f"{path}: {key}: expected a mapping of path: values")
@@ -146,8 +204,9 @@ def _yaml_axis(path: str, spec: Any, file: Path) -> list[Any] | tuple[Any, Any]:
         try:
             return parse_vary(f"x={spec}")[1]
         except ValueError:
-            raise UsageError(f"{file}: vary.{path}: expected a list, low:high or "
-                         "{low: ..., high: ...}") from None
+            raise UsageError(
+                f"{file}: vary.{path}: expected a list, low:high or {{low: ..., high: ...}}"
+            ) from None
     return [plain(spec)]
 
 
@@ -160,8 +219,10 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
     if scenario is None and "scenario" in file:
         scenario = os.path.normpath(args.file.parent / str(file["scenario"]))
     if scenario is None:
-        raise UsageError("sweep: give a scenario file (python run.py sweep SCENARIO.yaml ...) or "
-                     "scenario: in the --file")
+        raise UsageError(
+            "sweep: give a scenario file (python run.py sweep SCENARIO.yaml ...) or "
+            "scenario: in the --file"
+        )
     path = Path(scenario)
     base = Base.load(str(path), read_scenario_text(path), max_days=args.max_days)
 
@@ -205,15 +266,22 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
     if sample not in SAMPLERS:
         raise UsageError(f"{args.file}: sample: expected one of {', '.join(SAMPLERS)}")
     if ranges and sample == "grid":
-        raise UsageError(f"{ranges[0].path} is a range: sample it with --sample random, lhs or "
-                     "sobol, or list values for a grid")
+        raise UsageError(
+            f"{ranges[0].path} is a range: sample it with --sample random, lhs or "
+            "sobol, or list values for a grid"
+        )
     if sample != "grid" and not ranges:
-        raise UsageError(f"--sample {sample}: no range to sample; give one with --vary "
-                         "PATH=low:high")
+        raise UsageError(
+            f"--sample {sample}: no range to sample; give one with --vary PATH=low:high"
+        )
     samples = opt("samples", (8 if sample == "sobol" else 16) if ranges else 0)
     seeds, first_seed, design_seed = opt("seeds", 1), opt("first_seed", 0), opt("design_seed", 0)
-    for name, v, least in (("--samples", samples, 1 if ranges else 0), ("--seeds", seeds, 1),
-                           ("--first-seed", first_seed, 0), ("--design-seed", design_seed, 0)):
+    for name, v, least in (
+        ("--samples", samples, 1 if ranges else 0),
+        ("--seeds", seeds, 1),
+        ("--first-seed", first_seed, 0),
+        ("--design-seed", design_seed, 0),
+    ):
         if not isinstance(v, int) or isinstance(v, bool) or v < least:
             raise UsageError(f"{name}: expected a whole number >= {least}, got {v!r}")
     if sample == "sobol" and samples & (samples - 1):
@@ -221,17 +289,22 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
     if first_seed + seeds - 1 > MAX_SEED:
         raise UsageError(f"--first-seed {first_seed} --seeds {seeds}: seeds go up to {MAX_SEED}")
     if design_seed > MAX_SEED:
-        raise UsageError(f"--design-seed {design_seed}: expected a whole number from 0 to "
-                     f"{MAX_SEED}")
-    out = args.out or (Path(os.path.normpath(args.file.parent / str(file["out"])))
-                       if file.get("out") else None)
-    spec = SweepSpec(str(path), axes, fixed, sample, samples if ranges else 0, seeds,
-                     first_seed, design_seed)
+        raise UsageError(
+            f"--design-seed {design_seed}: expected a whole number from 0 to {MAX_SEED}"
+        )
+    out = args.out or (
+        Path(os.path.normpath(args.file.parent / str(file["out"]))) if file.get("out") else None
+    )
+    spec = SweepSpec(
+        str(path), axes, fixed, sample, samples if ranges else 0, seeds, first_seed, design_seed
+    )
     runs = design_size(spec) * seeds
     if runs > args.max_runs:
-        raise UsageError(f"the sweep has {runs:,} runs ({design_size(spec):,} parameter set(s) x "
-                     f"{seeds:,} seed(s)); the limit is {args.max_runs:,}: shrink the design, or "
-                     "lift the limit knowingly with --max-runs")
+        raise UsageError(
+            f"the sweep has {runs:,} runs ({design_size(spec):,} parameter set(s) x "
+            f"{seeds:,} seed(s)); the limit is {args.max_runs:,}: shrink the design, or "
+            "lift the limit knowingly with --max-runs"
+        )
     return spec, base, out
 
 
@@ -251,9 +324,11 @@ def sweep_main(argv: list[str]) -> int:
 
     def announce() -> None:
         print(f"sweep: {base.scenario.title}", file=sys.stderr)
-        print(f"sweep: {sets} parameter set{'s' if sets > 1 else ''} x {spec.seeds} "
-              f"seed{'s' if spec.seeds > 1 else ''} = {len(tasks)} runs -> {out}",
-              file=sys.stderr)
+        print(
+            f"sweep: {sets} parameter set{'s' if sets > 1 else ''} x {spec.seeds} "
+            f"seed{'s' if spec.seeds > 1 else ''} = {len(tasks)} runs -> {out}",
+            file=sys.stderr,
+        )
 
     if args.dry_run:
         announce()
@@ -262,13 +337,25 @@ def sweep_main(argv: list[str]) -> int:
         return 0
     from sim.sweep.runner import run_sweep
 
-    workers = args.workers or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                               else os.cpu_count() or 1)
-    result = run_sweep(spec, base, out, workers=workers, scheduler=args.scheduler, csv=args.csv,
-                       retry_failed=args.retry_failed, on_start=announce)
-    print(f"sweep: {result.ran} run{'s' if result.ran != 1 else ''} done now, {result.total} in "
-          f"the table, {result.failed} failed; wrote "
-          f"{', '.join(str(p) for p in result.table)}", file=sys.stderr)
+    workers = args.workers or (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
+    result = run_sweep(
+        spec,
+        base,
+        out,
+        workers=workers,
+        scheduler=args.scheduler,
+        csv=args.csv,
+        retry_failed=args.retry_failed,
+        on_start=announce,
+    )
+    print(
+        f"sweep: {result.ran} run{'s' if result.ran != 1 else ''} done now, {result.total} in "
+        f"the table, {result.failed} failed; wrote "
+        f"{', '.join(str(p) for p in result.table)}",
+        file=sys.stderr,
+    )
     print(f"compare: python run.py compare {out}", file=sys.stderr)
     return 0
 
@@ -292,10 +379,13 @@ def compare_main(argv: list[str]) -> int:
     ap.add_argument("results", type=Path, help="a sweep folder (or its runs.parquet/runs.csv)")
     ap.add_argument("--out", type=folder_value, help="where plots go (default RESULTS/compare)")
     ap.add_argument("--no-plots", action="store_true", help="print the table only")
-    ap.add_argument("--towns", metavar="ID,ID,...",
-                    help=f"the places to show (ids from the scenario's history block, at most "
-                         f"{MAX_TOWNS}; the table shows the first 4); default: the first to "
-                         f"change hands")
+    ap.add_argument(
+        "--towns",
+        metavar="ID,ID,...",
+        help=f"the places to show (ids from the scenario's history block, at most "
+        f"{MAX_TOWNS}; the table shows the first 4); default: the first to "
+        f"change hands",
+    )
     args = ap.parse_args(argv)
     check_extras(None, plots=not args.no_plots)
     rows, meta, folder = load_results(args.results)
@@ -305,8 +395,10 @@ def compare_main(argv: list[str]) -> int:
         known = [p["id"] for p in meta.get("places", [])]
         unknown = [t for t in towns if t not in known]
         if unknown or not towns:
-            ap.error(f"--towns: {', '.join(unknown) or repr(args.towns)} is not a place of "
-                     f"this sweep's history block (known: {', '.join(known)})")
+            ap.error(
+                f"--towns: {', '.join(unknown) or repr(args.towns)} is not a place of "
+                f"this sweep's history block (known: {', '.join(known)})"
+            )
         if len(towns) > MAX_TOWNS:
             ap.error(f"--towns: {len(towns)} places given, at most {MAX_TOWNS}")
         meta = {**meta, "towns": towns}
@@ -333,14 +425,20 @@ def compare_main(argv: list[str]) -> int:
         if not grid and sens and sens[1]:  # bins of the parameter that moves fidelity most
             top = max(sens[1], key=lambda r: r["index"])["parameter"]
             g = axis_grouping(next(a for a in axes if a.path == top), rows)
-        written += [p for p in (plot_key_dates(rows, meta, g, out / "key_dates.png"),
-                                plot_area_curves(rows, meta, g, out / "area_curves.png"),
-                                plot_sensitivity(*sens, out / "sensitivity.png", len(rows))
-                                if sens
-                                else None) if p]
+        written += [
+            p
+            for p in (
+                plot_key_dates(rows, meta, g, out / "key_dates.png"),
+                plot_area_curves(rows, meta, g, out / "area_curves.png"),
+                plot_sensitivity(*sens, out / "sensitivity.png", len(rows)) if sens else None,
+            )
+            if p
+        ]
     failed = [r for r in rows if r.get("status") == "failed"]
     if failed:
-        print(f"\n{len(failed)} failed run(s); first: {failed[0]['run_key']}: "
-              f"{failed[0].get('error')}")
+        print(
+            f"\n{len(failed)} failed run(s); first: {failed[0]['run_key']}: "
+            f"{failed[0].get('error')}"
+        )
     print(f"\nwrote {', '.join(p.name for p in written)} to {out}", file=sys.stderr)
     return 0

@@ -45,8 +45,16 @@ RANGE_BINS = 3
 # ============================================================================ loading
 def axes_of(meta: dict[str, Any]) -> list[Axis]:
     """The design's axes as sweep.json records them (checked by read_meta)."""
-    return [Axis(path=a["path"], kind=a["kind"], values=tuple(a.get("values", ())),
-                 low=a.get("low"), high=a.get("high")) for a in meta.get("axes", [])]
+    return [
+        Axis(
+            path=a["path"],
+            kind=a["kind"],
+            values=tuple(a.get("values", ())),
+            low=a.get("low"),
+            high=a.get("high"),
+        )
+        for a in meta.get("axes", [])
+    ]
 
 
 def _kinds(meta: dict[str, Any]) -> dict[str, str]:
@@ -57,14 +65,22 @@ def _kinds(meta: dict[str, Any]) -> dict[str, str]:
 
 def _journal_rows(path: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
     """An interrupted sweep's rows, from its journal and its design (as the table has them)."""
-    spec = SweepSpec(meta["scenario"], axes_of(meta), dict(meta.get("fixed", {})),
-                     meta["sample"], meta["samples"], meta["seeds"], meta["first_seed"],
-                     meta["design_seed"])
+    spec = SweepSpec(
+        meta["scenario"],
+        axes_of(meta),
+        dict(meta.get("fixed", {})),
+        meta["sample"],
+        meta["samples"],
+        meta["seeds"],
+        meta["first_seed"],
+        meta["design_seed"],
+    )
     try:
         tasks = plan(spec, meta["scenario_sha256"])
     except Exception as e:  # a design sweep.json cannot describe: damaged
-        raise FileProblem(path.parent / META, f"its design cannot be rebuilt ({str(e)[:80]})") \
-            from None
+        raise FileProblem(
+            path.parent / META, f"its design cannot be rebuilt ({str(e)[:80]})"
+        ) from None
     return table_rows(read_journal(path, expected={t.key for t in tasks}), tasks)
 
 
@@ -75,12 +91,18 @@ def load_results(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], Path
     if not path.exists():
         raise UsageError(f"compare {path}: no such file or folder")
     if not (folder / META).exists():
-        raise UsageError(f"compare {path}: no {META} there; expected a folder written by "
-                     "`python run.py sweep`")
+        raise UsageError(
+            f"compare {path}: no {META} there; expected a folder written by `python run.py sweep`"
+        )
     meta = read_meta(folder)
-    table = path if path.is_file() else next(
-        (folder / n for n in ("runs.parquet", "runs.csv", JOURNAL) if (folder / n).exists()),
-        None)
+    table = (
+        path
+        if path.is_file()
+        else next(
+            (folder / n for n in ("runs.parquet", "runs.csv", JOURNAL) if (folder / n).exists()),
+            None,
+        )
+    )
     if table is None:
         raise UsageError(f"compare {path}: no runs.parquet, runs.csv or {JOURNAL} in it")
     if table.suffix in (".parquet", ".csv"):
@@ -109,8 +131,9 @@ def check_extras(meta: dict[str, Any] | None, plots: bool) -> None:
         except (ImportError, ValueError):
             found = False
         if not found:
-            raise UsageError(f"compare: {what} need {module}, part of the sweep extra: "
-                         "pip install -e \".[sweep]\"")
+            raise UsageError(
+                f'compare: {what} need {module}, part of the sweep extra: pip install -e ".[sweep]"'
+            )
 
 
 # ============================================================================ variants
@@ -119,8 +142,11 @@ def short(path: str) -> str:
     if len(path) <= 24:
         return path
     steps = parse_path(path)
-    ids = [str(next(iter(s.values()))) if len(s) == 1 else str(list(s.values())[-1])
-           for s in steps if isinstance(s, dict)]
+    ids = [
+        str(next(iter(s.values()))) if len(s) == 1 else str(list(s.values())[-1])
+        for s in steps
+        if isinstance(s, dict)
+    ]
     return " ".join([*ids, str(steps[-1])])
 
 
@@ -142,8 +168,9 @@ def axis_grouping(axis: Axis, rows: list[dict[str, Any]]) -> Grouping:
     label = short(axis.path)
     if not axis.is_range:
         by_value = {str(v): f"{label}={_fmt_value(v)}" for v in axis.values}
-        return Grouping(label, list(by_value.values()),
-                        lambda r: by_value.get(str(r.get(axis.path))))
+        return Grouping(
+            label, list(by_value.values()), lambda r: by_value.get(str(r.get(axis.path)))
+        )
     x = np.array([axis.numeric(r[axis.path]) for r in rows if r.get(axis.path) is not None])
     edges = np.quantile(x, np.linspace(0, 1, RANGE_BINS + 1)) if len(x) else np.zeros(2)
     names = ["low", "mid", "high"] if RANGE_BINS == 3 else [f"q{i + 1}" for i in range(RANGE_BINS)]
@@ -154,8 +181,9 @@ def axis_grouping(axis: Axis, rows: list[dict[str, Any]]) -> Grouping:
             return f"{t:%d %b %H:%M}"
         return f"{v:.4g}"
 
-    labels = [f"{label} {names[i]} ({show(edges[i])}-{show(edges[i + 1])})"
-              for i in range(RANGE_BINS)]
+    labels = [
+        f"{label} {names[i]} ({show(edges[i])}-{show(edges[i + 1])})" for i in range(RANGE_BINS)
+    ]
 
     def of(r: dict[str, Any]) -> str | None:
         if r.get(axis.path) is None:
@@ -174,13 +202,15 @@ def variant_grouping(axes: list[Axis], rows: list[dict[str, Any]]) -> Grouping:
         combos = math.prod(len(a.values) for a in grid)
         if len(grid) == 1 or combos > MAX_VARIANTS:
             return axis_grouping(grid[0], rows)
-        labels = [", ".join(f"{short(a.path)}={_fmt_value(v)}" for a, v in zip(grid, combo,
-                                                                              strict=True))
-                  for combo in _product([a.values for a in grid])]
+        labels = [
+            ", ".join(f"{short(a.path)}={_fmt_value(v)}" for a, v in zip(grid, combo, strict=True))
+            for combo in _product([a.values for a in grid])
+        ]
 
         def of(r: dict[str, Any]) -> str | None:
-            return ", ".join(f"{short(a.path)}={_fmt_value(_typed(a, r.get(a.path)))}"
-                             for a in grid)
+            return ", ".join(
+                f"{short(a.path)}={_fmt_value(_typed(a, r.get(a.path)))}" for a in grid
+            )
 
         return Grouping("variant", labels, of)
     ranges = [a for a in axes if a.is_range]
@@ -192,8 +222,9 @@ def variant_grouping(axes: list[Axis], rows: list[dict[str, Any]]) -> Grouping:
 def _typed(axis: Axis, v: Any) -> Any:
     """A value read back from CSV as the axis's values are (so labels match)."""
     for a in axis.values:
-        if str(a) == str(v) or (isinstance(a, float) and isinstance(v, int | float)
-                                and float(v) == a):
+        if str(a) == str(v) or (
+            isinstance(a, float) and isinstance(v, int | float) and float(v) == a
+        ):
             return a
     return v
 
@@ -205,6 +236,7 @@ def _product(lists: list[tuple]) -> list[tuple]:
 # ============================================================================ outcomes
 def attacker(rows: list[dict[str, Any]]) -> str:
     """The side that took more ground (UA in September, RU in March)."""
+
     def final(side: str) -> float:
         vals = [v for v in (final_area(r, side) for r in rows) if v is not None]
         return float(np.median(vals)) if vals else 0.0
@@ -214,7 +246,7 @@ def attacker(rows: list[dict[str, Any]]) -> str:
 
 def area_days(rows: list[dict[str, Any]], side: str) -> list[str]:
     prefix = f"area_taken_km2_{side}@"
-    return sorted({k[len(prefix):] for r in rows for k in r if k.startswith(prefix)})
+    return sorted({k[len(prefix) :] for r in rows for k in r if k.startswith(prefix)})
 
 
 def final_area(r: dict[str, Any], side: str) -> float | None:
@@ -234,8 +266,7 @@ def key_towns(meta: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str
         col = f"changed_h.{p['id']}"
         times = [r.get(col) for r in rows if r.get("status") == "ok"]
         changed = [t for t in times if t is not None]
-        entry = {**p, "column": col,
-                 "median_h": float(np.median(changed)) if changed else math.inf}
+        entry = {**p, "column": col, "median_h": float(np.median(changed)) if changed else math.inf}
         if chosen:
             out.append(entry)
             continue
@@ -261,8 +292,11 @@ def _when(meta: dict[str, Any], hours: float | None) -> str:
 
 
 # ============================================================================ the table
-def outcome_table(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[Axis],
-                  ) -> tuple[str, list[dict[str, Any]]]:
+def outcome_table(
+    rows: list[dict[str, Any]],
+    meta: dict[str, Any],
+    axes: list[Axis],
+) -> tuple[str, list[dict[str, Any]]]:
     """The printed table and its rows (one per value of each varied parameter)."""
     towns = key_towns(meta, rows)[:4]
     side = attacker(rows)
@@ -274,8 +308,12 @@ def outcome_table(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[A
         for label in g.labels:
             mine = [r for r in rows if g.of(r) == label]
             ok = [r for r in mine if r.get("status") == "ok"]
-            entry: dict[str, Any] = {"parameter": g.name, "variant": label, "runs": len(mine),
-                                     "failed": len(mine) - len(ok)}
+            entry: dict[str, Any] = {
+                "parameter": g.name,
+                "variant": label,
+                "runs": len(mine),
+                "failed": len(mine) - len(ok),
+            }
             fid = [r["fidelity"] for r in ok if r.get("fidelity") is not None]
             entry["fidelity_mean"] = float(np.mean(fid)) if fid else None
             entry["fidelity_sd"] = float(np.std(fid)) if fid else None
@@ -287,11 +325,15 @@ def outcome_table(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[A
                 entry[f"{t['id']}_median_h"] = float(np.median(got)) if got else None
                 entry[f"{t['id']}_changed"] = f"{len(got)}/{len(ok)}"
             for s in ("UA", "RU"):
-                lost = [x for x in (r.get(f"lost_personnel_{s}") for r in ok)
-                        if x is not None]
+                lost = [x for x in (r.get(f"lost_personnel_{s}") for r in ok) if x is not None]
                 entry[f"lost_personnel_{s}_median"] = float(np.median(lost)) if lost else None
-            cap = [sum(r.get(f"captured_{i}_by_{side}") or 0
-                       for i in ("tanks", "ifv_apc", "artillery", "mlrs")) for r in ok]
+            cap = [
+                sum(
+                    r.get(f"captured_{i}_by_{side}") or 0
+                    for i in ("tanks", "ifv_apc", "artillery", "mlrs")
+                )
+                for r in ok
+            ]
             entry[f"captured_by_{side}_median"] = float(np.median(cap)) if cap else None
             table.append(entry)
 
@@ -300,30 +342,39 @@ def outcome_table(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[A
 
     width = max([len(e["variant"]) for e in table] + [7])
     town_heads = [t["name"][:14] for t in towns]
-    head = (f"{'variant':<{width}} {'runs':>5} {'fail':>4} {'fidelity':>11} "
-            f"{side + ' km2':>8} {'lost UA':>8} {'lost RU':>8} {'capt':>6}"
-            + "".join(f" {h:>15}" for h in town_heads))
+    head = (
+        f"{'variant':<{width}} {'runs':>5} {'fail':>4} {'fidelity':>11} "
+        f"{side + ' km2':>8} {'lost UA':>8} {'lost RU':>8} {'capt':>6}"
+        + "".join(f" {h:>15}" for h in town_heads)
+    )
     lines = [f"{meta.get('title', '')}: {len(rows)} runs", head, "-" * len(head)]
     last_param = None
     for e in table:
         if last_param is not None and e["parameter"] != last_param:
             lines.append("")
         last_param = e["parameter"]
-        fid_text = "-" if e["fidelity_mean"] is None else \
-            f"{e['fidelity_mean']:5.1f} ±{e['fidelity_sd']:4.1f}"
+        fid_text = (
+            "-"
+            if e["fidelity_mean"] is None
+            else f"{e['fidelity_mean']:5.1f} ±{e['fidelity_sd']:4.1f}"
+        )
         cells = ""
         for t in towns:
             h, n = e[t["id"] + "_median_h"], e[t["id"] + "_changed"]
             cells += f" {(_when(meta, h) if h is not None else 'never') + ' ' + n:>15}"
-        lines.append(f"{e['variant']:<{width}} {e['runs']:>5} {e['failed']:>4} {fid_text:>11} "
-                     f"{num(e[f'area_taken_{side}_median']):>8} "
-                     f"{num(e['lost_personnel_UA_median']):>8} "
-                     f"{num(e['lost_personnel_RU_median']):>8} "
-                     f"{num(e[f'captured_by_{side}_median']):>6}{cells}")
+        lines.append(
+            f"{e['variant']:<{width}} {e['runs']:>5} {e['failed']:>4} {fid_text:>11} "
+            f"{num(e[f'area_taken_{side}_median']):>8} "
+            f"{num(e['lost_personnel_UA_median']):>8} "
+            f"{num(e['lost_personnel_RU_median']):>8} "
+            f"{num(e[f'captured_by_{side}_median']):>6}{cells}"
+        )
     history = "; ".join(f"{t['name']} {_hist(t)}" for t in towns if t.get("history_date"))
     lines.append("")
-    lines.append(f"Medians over runs. Towns: median date of the first change of hands, and in "
-                 f"how many runs it changed. History: {history or 'none'}.")
+    lines.append(
+        f"Medians over runs. Towns: median date of the first change of hands, and in "
+        f"how many runs it changed. History: {history or 'none'}."
+    )
     return "\n".join(lines), table
 
 
@@ -335,8 +386,11 @@ def _hist(t: dict[str, Any]) -> str:
 
 
 # ============================================================================ sensitivity
-def sensitivity(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[Axis],
-                ) -> tuple[str, list[dict[str, Any]]] | None:
+def sensitivity(
+    rows: list[dict[str, Any]],
+    meta: dict[str, Any],
+    axes: list[Axis],
+) -> tuple[str, list[dict[str, Any]]] | None:
     """Sensitivity indices of the outcomes to the range parameters, or None (no ranges).
     Returns (method, [{outcome, parameter, index, conf, S1}])."""
     ranges = [a for a in axes if a.is_range]
@@ -346,19 +400,22 @@ def sensitivity(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[Axi
         from SALib.analyze import rbd_fast
         from SALib.analyze import sobol as sobol_analyze
     except ImportError:
-        raise UsageError("compare: sensitivity indices need SALib: pip install -e '.[sweep]'") \
-            from None
+        raise UsageError(
+            "compare: sensitivity indices need SALib: pip install -e '.[sweep]'"
+        ) from None
     names = [a.path for a in ranges]
-    problem = {"num_vars": len(ranges), "names": names,
-               "bounds": [list(a.bounds()) for a in ranges]}
+    problem = {
+        "num_vars": len(ranges),
+        "names": names,
+        "bounds": [list(a.bounds()) for a in ranges],
+    }
     side = attacker(rows)
     outcomes: dict[str, Callable[[dict], float | None]] = {
         "fidelity": lambda r: r.get("fidelity"),
         f"area taken by {side} (final)": lambda r: final_area(r, side),
     }
     for t in key_towns(meta, rows)[:2]:
-        outcomes[f"{t['name']} changed hands (h)"] = (lambda col: lambda r: r.get(col))(
-            t["column"])
+        outcomes[f"{t['name']} changed hands (h)"] = (lambda col: lambda r: r.get(col))(t["column"])
     ok = [r for r in rows if r.get("status") == "ok"]
     results: list[dict[str, Any]] = []
     method = "rbd_fast"
@@ -379,12 +436,22 @@ def sensitivity(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[Axi
                 continue  # a missing point or a constant outcome: no indices
             si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=0)
             for i, p in enumerate(names):
-                results.append({"outcome": name, "parameter": p, "index": float(si["ST"][i]),
-                                "conf": float(si["ST_conf"][i]), "S1": float(si["S1"][i])})
+                results.append(
+                    {
+                        "outcome": name,
+                        "parameter": p,
+                        "index": float(si["ST"][i]),
+                        "conf": float(si["ST_conf"][i]),
+                        "S1": float(si["S1"][i]),
+                    }
+                )
         return method, results
     for name, fn in outcomes.items():
-        given = [([a.numeric(r[a.path]) for a in ranges], fn(r)) for r in ok
-                 if all(r.get(a.path) is not None for a in ranges)]
+        given = [
+            ([a.numeric(r[a.path]) for a in ranges], fn(r))
+            for r in ok
+            if all(r.get(a.path) is not None for a in ranges)
+        ]
         pts = [(x, float(v)) for x, v in given if v is not None]
         if len(pts) < 8:
             continue
@@ -402,23 +469,38 @@ def sensitivity(rows: list[dict[str, Any]], meta: dict[str, Any], axes: list[Axi
             continue
         for i, p in enumerate(names):
             s1 = float(np.clip(si["S1"][i], 0.0, 1.0))
-            results.append({"outcome": name, "parameter": p, "index": s1,
-                            "conf": float(si["S1_conf"][i]), "S1": s1})
+            results.append(
+                {
+                    "outcome": name,
+                    "parameter": p,
+                    "index": s1,
+                    "conf": float(si["S1_conf"][i]),
+                    "S1": s1,
+                }
+            )
     return method, results
 
 
 def sensitivity_text(method: str, results: list[dict[str, Any]]) -> str:
     if not results:
-        return ("Sensitivity: no indices: no outcome varied across the sampled runs, or fewer "
-                "than 8 of them succeeded.")
-    index = "total-order Sobol index ST" if method == "sobol" else \
-        "first-order index S1 by RBD-FAST"
+        return (
+            "Sensitivity: no indices: no outcome varied across the sampled runs, or fewer "
+            "than 8 of them succeeded."
+        )
+    index = (
+        "total-order Sobol index ST" if method == "sobol" else "first-order index S1 by RBD-FAST"
+    )
     lines = [f"Sensitivity ({index}; higher moves the outcome more):"]
     for outcome in dict.fromkeys(r["outcome"] for r in results):
         mine = sorted((r for r in results if r["outcome"] == outcome), key=lambda r: -r["index"])
-        lines.append(f"  {outcome}: " + ", ".join(
-            f"{short(r['parameter'])} {r['index']:.2f}"
-            + (f"±{r['conf']:.2f}" if math.isfinite(r["conf"]) else "") for r in mine))
+        lines.append(
+            f"  {outcome}: "
+            + ", ".join(
+                f"{short(r['parameter'])} {r['index']:.2f}"
+                + (f"±{r['conf']:.2f}" if math.isfinite(r["conf"]) else "")
+                for r in mine
+            )
+        )
     return "\n".join(lines)
 
 
@@ -432,5 +514,13 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
         w = csv.DictWriter(f, fieldnames=cols, lineterminator="\n")
         w.writeheader()
         for r in rows:
-            w.writerow({k: ("" if r.get(k) is None else
-                            (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k])) for k in cols})
+            w.writerow(
+                {
+                    k: (
+                        ""
+                        if r.get(k) is None
+                        else (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k])
+                    )
+                    for k in cols
+                }
+            )

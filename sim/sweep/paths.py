@@ -74,8 +74,11 @@ def parse_path(path: str) -> list[Step]:
     for part in _split_path(path):
         m = _SEGMENT.match(part)
         if not m:
-            raise PathError(path, f"cannot read {part!r}: expected name, name[index], "
-                            "name[id] or name[field=value,...]")
+            raise PathError(
+                path,
+                f"cannot read {part!r}: expected name, name[index], "
+                "name[id] or name[field=value,...]",
+            )
         steps.append(m.group(1))
         for sel in re.findall(r"\[([^\[\]]*)\]", m.group(2)):
             sel = sel.strip()
@@ -139,20 +142,25 @@ def locate(data: Any, path: str) -> tuple[Any, str | int]:
     for i, step in enumerate(steps):
         if isinstance(node, dict):
             if not isinstance(step, str):
-                raise PathError(path, f"{where or 'the scenario'} is a mapping: "
-                                f"name a field, not {_describe_step(step)}")
+                raise PathError(
+                    path,
+                    f"{where or 'the scenario'} is a mapping: "
+                    f"name a field, not {_describe_step(step)}",
+                )
             if step not in node:
                 close = difflib.get_close_matches(step, [str(k) for k in node], n=3)
                 hint = f" (did you mean {', '.join(close)}?)" if close else ""
                 fields = "" if close else f"; fields: {', '.join(map(str, node))}"
-                raise PathError(path, f"no field {step!r} in {where or 'the scenario'}"
-                                f"{hint}{fields}")
+                raise PathError(
+                    path, f"no field {step!r} in {where or 'the scenario'}{hint}{fields}"
+                )
             key: str | int = step
         elif isinstance(node, list):
             if isinstance(step, int):
                 if not 0 <= step < len(node):
-                    raise PathError(path, f"{where} has {len(node)} items; index {step} is "
-                                    "out of range")
+                    raise PathError(
+                        path, f"{where} has {len(node)} items; index {step} is out of range"
+                    )
                 key = step
             else:
                 cond = {"id": step} if isinstance(step, str) else step
@@ -165,13 +173,17 @@ def locate(data: Any, path: str) -> tuple[Any, str | int]:
                         hint = f" (did you mean {', '.join(close)}?)" if close else ""
                         raise PathError(path, f"no item of {where} matches {what}{hint}")
                     listed = ", ".join(f"{where}[{j}]" for j in hits[:5])
-                    raise PathError(path, f"{what} matches {len(hits)} items of {where} "
-                                    f"({listed}{'...' if len(hits) > 5 else ''}); add a field "
-                                    "to the selector or use an index")
+                    raise PathError(
+                        path,
+                        f"{what} matches {len(hits)} items of {where} "
+                        f"({listed}{'...' if len(hits) > 5 else ''}); add a field "
+                        "to the selector or use an index",
+                    )
                 key = hits[0]
         else:
-            raise PathError(path, f"{where} is a single value; it has no "
-                            f"{_describe_step(step).lstrip('.')}")
+            raise PathError(
+                path, f"{where} is a single value; it has no {_describe_step(step).lstrip('.')}"
+            )
         if i == len(steps) - 1:
             return node, key
         node = node[key]
@@ -183,8 +195,6 @@ def parameter_name(path: str) -> str | None:
     """The model parameter a path names (`capture_ratio`, `parameters.capture_ratio`), or None
     for a scenario path."""
     for prefix in ("parameters.", "params."):
-        if path.startswith(prefix) and path[len(prefix):] in Parameters.model_fields:
-            return path[len(prefix):]
+        if path.startswith(prefix) and path[len(prefix) :] in Parameters.model_fields:
+            return path[len(prefix) :]
     return path if path in Parameters.model_fields else None
-
-

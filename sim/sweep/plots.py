@@ -33,8 +33,9 @@ def _colours(n: int) -> list:
     return [cmap(i % 10) for i in range(n)]
 
 
-def plot_key_dates(rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping,
-                   path: Path) -> Path | None:
+def plot_key_dates(
+    rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping, path: Path
+) -> Path | None:
     """One panel per key town: the time it first changed hands in each run (a dot per run, a
     box over them), one row per variant, the historical date as a dashed line."""
     towns = key_towns(meta, rows)
@@ -47,9 +48,14 @@ def plot_key_dates(rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping
     nrows = math.ceil(len(towns) / ncols)
     height = max(1.0, 0.45 * len(g.labels) + 0.9)
     label_in = 0.075 * max(len(lb) for lb in g.labels)  # width of the variant labels
-    fig, axs = plt.subplots(nrows, ncols, figsize=(3.8 * ncols + label_in,
-                                                   height * nrows + 0.9),
-                            squeeze=False, sharey=True, layout="constrained")
+    fig, axs = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(3.8 * ncols + label_in, height * nrows + 0.9),
+        squeeze=False,
+        sharey=True,
+        layout="constrained",
+    )
     colours = _colours(len(g.labels))
     end_h = (datetime.fromisoformat(meta["end"]) - start).total_seconds() / 3600
     rng = np.random.default_rng(0)  # jitter only
@@ -59,16 +65,36 @@ def plot_key_dates(rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping
             hs = [r.get(t["column"]) for r in ok if g.of(r) == label]
             got = np.array([h for h in hs if h is not None], dtype=float) / 24
             if len(got):
-                ax.boxplot(got, positions=[i], orientation="horizontal", widths=0.6,
-                           showfliers=False, medianprops={"color": "black"},
-                           boxprops={"color": colours[i]}, whiskerprops={"color": colours[i]},
-                           capprops={"color": colours[i]})
-                ax.scatter(got, i + rng.uniform(-0.18, 0.18, len(got)), s=10,
-                           color=colours[i], alpha=0.7, zorder=3)
+                ax.boxplot(
+                    got,
+                    positions=[i],
+                    orientation="horizontal",
+                    widths=0.6,
+                    showfliers=False,
+                    medianprops={"color": "black"},
+                    boxprops={"color": colours[i]},
+                    whiskerprops={"color": colours[i]},
+                    capprops={"color": colours[i]},
+                )
+                ax.scatter(
+                    got,
+                    i + rng.uniform(-0.18, 0.18, len(got)),
+                    s=10,
+                    color=colours[i],
+                    alpha=0.7,
+                    zorder=3,
+                )
             never = len(hs) - len(got)
             if never:
-                ax.text(end_h / 24, i, f" {never} never", va="center", ha="left", fontsize=7,
-                        color="0.35")
+                ax.text(
+                    end_h / 24,
+                    i,
+                    f" {never} never",
+                    va="center",
+                    ha="left",
+                    fontsize=7,
+                    color="0.35",
+                )
         end_d = end_h / 24
         hd = days_since(start, t["history_date"]) if t.get("history_date") else math.inf
         label, text_at = "history (by that day)", hd
@@ -82,11 +108,16 @@ def plot_key_dates(rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping
             ax.axvline(hd, color="black", ls="--", lw=1)
         if text_at <= end_d:
             right = text_at > 0.6 * end_d
-            ax.text(text_at, 1.01, f"{label} " if right else f" {label}",
-                    transform=ax.get_xaxis_transform(), fontsize=7,
-                    ha="right" if right else "left", va="bottom")
-        ax.set_title(f"{t['name']} (held by {t['start_holder']} at the start)", fontsize=9,
-                     pad=12)
+            ax.text(
+                text_at,
+                1.01,
+                f"{label} " if right else f" {label}",
+                transform=ax.get_xaxis_transform(),
+                fontsize=7,
+                ha="right" if right else "left",
+                va="bottom",
+            )
+        ax.set_title(f"{t['name']} (held by {t['start_holder']} at the start)", fontsize=9, pad=12)
         ax.set_xlim(0, end_h / 24 * 1.18)
         _day_axis(ax, start, end_h)
         ax.set_yticks(range(len(g.labels)), g.labels, fontsize=8)
@@ -109,12 +140,12 @@ def _day_axis(ax: Any, start: datetime, end_h: float) -> None:
     ticks = [d for d in np.arange(first, days + 1e-9, step)]
     if not ticks:
         ticks = [0.0, days]
-    ax.set_xticks(ticks, [f"{start + timedelta(days=float(d)):%d %b}" for d in ticks],
-                  fontsize=7)
+    ax.set_xticks(ticks, [f"{start + timedelta(days=float(d)):%d %b}" for d in ticks], fontsize=7)
 
 
-def plot_area_curves(rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping,
-                     path: Path) -> Path | None:
+def plot_area_curves(
+    rows: list[dict[str, Any]], meta: dict[str, Any], g: Grouping, path: Path
+) -> Path | None:
     """Area taken by the attacking side at the end of each day: median and 10-90 % band per
     variant, and the historical figures (filled: '=', triangles: '>=' lower bounds)."""
     side = attacker(rows)
@@ -129,9 +160,18 @@ def plot_area_curves(rows: list[dict[str, Any]], meta: dict[str, Any], g: Groupi
         mine = [r for r in ok if g.of(r) == label]
         if not mine:
             continue
-        y = np.array([[np.nan if r.get(f"area_taken_km2_{side}@{d}") is None
-                       else r[f"area_taken_km2_{side}@{d}"] for d in days] for r in mine],
-                     dtype=float)
+        y = np.array(
+            [
+                [
+                    np.nan
+                    if r.get(f"area_taken_km2_{side}@{d}") is None
+                    else r[f"area_taken_km2_{side}@{d}"]
+                    for d in days
+                ]
+                for r in mine
+            ],
+            dtype=float,
+        )
         keep = ~np.all(np.isnan(y), axis=0)
         xs = [xi for xi, k in zip(x, keep, strict=True) if k]
         if not xs:
@@ -142,15 +182,27 @@ def plot_area_curves(rows: list[dict[str, Any]], meta: dict[str, Any], g: Groupi
         if len(mine) > 1:
             lo, hi = np.nanpercentile(y, [10, 90], axis=0)
             ax.fill_between(xs, lo, hi, color=colour, alpha=0.18, lw=0)
-    hist = [h for h in meta.get("history_area", [])  # the figures within the runs
-            if h["side"] == side and h["date"] <= meta.get("end", h["date"])]
-    for rel, marker, name in (("=", "o", "history"), (">=", "^", "history (at least)"),
-                              ("<=", "v", "history (at most)")):
+    hist = [
+        h
+        for h in meta.get("history_area", [])  # the figures within the runs
+        if h["side"] == side and h["date"] <= meta.get("end", h["date"])
+    ]
+    for rel, marker, name in (
+        ("=", "o", "history"),
+        (">=", "^", "history (at least)"),
+        ("<=", "v", "history (at most)"),
+    ):
         pts = [h for h in hist if h["relation"] == rel]
         if pts:
-            ax.scatter([datetime.fromisoformat(h["date"]) for h in pts],
-                       [h["area_km2"] for h in pts], marker=marker, s=45, color="black",
-                       zorder=5, label=name)
+            ax.scatter(
+                [datetime.fromisoformat(h["date"]) for h in pts],
+                [h["area_km2"] for h in pts],
+                marker=marker,
+                s=45,
+                color="black",
+                zorder=5,
+                label=name,
+            )
     ax.set_ylabel(f"area taken by {side} since the start (km²)")
     ax.set_title(f"Area taken by {side} by the end of each day: median and 10-90 % of runs")
     ax.grid(color="0.9")
@@ -165,40 +217,53 @@ def plot_area_curves(rows: list[dict[str, Any]], meta: dict[str, Any], g: Groupi
     return path
 
 
-def plot_sensitivity(method: str, results: list[dict[str, Any]], path: Path, n_runs: int = 0,
-                     ) -> Path | None:
+def plot_sensitivity(
+    method: str,
+    results: list[dict[str, Any]],
+    path: Path,
+    n_runs: int = 0,
+) -> Path | None:
     """One panel per outcome: the index of each range parameter with its confidence."""
     if not results:
         return None
     plt = _plt()
     outcomes = list(dict.fromkeys(r["outcome"] for r in results))
     params = list(dict.fromkeys(r["parameter"] for r in results))
-    fig, axs = plt.subplots(1, len(outcomes), figsize=(3.6 * len(outcomes) + 1.6,
-                                                       0.45 * len(params) + 1.6),
-                            squeeze=False, sharey=True)
+    fig, axs = plt.subplots(
+        1,
+        len(outcomes),
+        figsize=(3.6 * len(outcomes) + 1.6, 0.45 * len(params) + 1.6),
+        squeeze=False,
+        sharey=True,
+    )
     for k, outcome in enumerate(outcomes):
         ax = axs[0][k]
         vals = {r["parameter"]: r for r in results if r["outcome"] == outcome}
         idx = [vals[p]["index"] if p in vals else 0 for p in params]
         conf = [vals[p]["conf"] if p in vals else 0 for p in params]
         conf = [0 if not math.isfinite(c) else min(c, 1.0) for c in conf]
-        ax.barh(range(len(params)), idx, xerr=conf, color="tab:blue", alpha=0.8,
-                error_kw={"lw": 1, "ecolor": "0.3"})
+        ax.barh(
+            range(len(params)),
+            idx,
+            xerr=conf,
+            color="tab:blue",
+            alpha=0.8,
+            error_kw={"lw": 1, "ecolor": "0.3"},
+        )
         ax.set_yticks(range(len(params)), [short(p) for p in params], fontsize=8)
         ax.invert_yaxis()
         ax.set_title(outcome, fontsize=9)
         ax.set_xlim(0, 1.05)
         ax.grid(axis="x", color="0.9")
-    name = "total-order Sobol index (ST)" if method == "sobol" else \
-        "first-order index S1 (RBD-FAST)"
+    name = (
+        "total-order Sobol index (ST)" if method == "sobol" else "first-order index S1 (RBD-FAST)"
+    )
     rough = f" - only {n_runs} runs: rough" if 0 < n_runs < ROUGH_BELOW else ""
     fig.suptitle(f"Which parameters move the outcome: {name}{rough}", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
-
-
 
 
 def days_since(start: datetime, iso: str) -> float:

@@ -26,8 +26,10 @@ class Progress:
         left = (self.total - self.done) / rate if rate > 0 else float("nan")
         pct = 100.0 * self.done / self.total if self.total else 100.0
         fail = f", {self.failed} failed" if self.failed else ""
-        return (f"sweep: {self.done}/{self.total} runs ({pct:.0f} %{fail})  "
-                f"{rate:.2f} runs/s  elapsed {_clock(elapsed)}  left {_clock(left)}")
+        return (
+            f"sweep: {self.done}/{self.total} runs ({pct:.0f} %{fail})  "
+            f"{rate:.2f} runs/s  elapsed {_clock(elapsed)}  left {_clock(left)}"
+        )
 
     def update(self, failed: bool = False, force: bool = False) -> None:
         self.done += 1
@@ -54,7 +56,6 @@ def _clock(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "?"
     s = int(round(seconds))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else \
-        f"{s // 60}:{s % 60:02d}"
-
-
+    return (
+        f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    )

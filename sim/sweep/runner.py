@@ -106,8 +106,9 @@ def _init_worker(base: Base, parent: int | None = None) -> None:
     sweep built (map and scenario, pickled: about 1 MB, read in milliseconds where building
     them again would take 0.4 s a worker)."""
     if parent is not None and os.name == "posix":
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
-                         name="sweep-watchdog").start()
+        threading.Thread(
+            target=_watch_parent, args=(parent,), daemon=True, name="sweep-watchdog"
+        ).start()
     with _STATE_LOCK:
         _STATE[(base.sha256, base.max_days)] = base
 
@@ -119,13 +120,23 @@ def simulate(scenario: Scenario, theatre: Theatre, params: Parameters, seed: int
     return CampaignModel(scenario, theatre, params, seed=seed).run()  # run() releases it
 
 
-def run_one(task: RunTask, text: str, file: str, max_days: float | None = None,
-            ) -> dict[str, Any]:
+def run_one(
+    task: RunTask,
+    text: str,
+    file: str,
+    max_days: float | None = None,
+) -> dict[str, Any]:
     """Run one task; never raises: a failure is a row with status 'failed' and the error."""
     t0 = time.perf_counter()
-    row: dict[str, Any] = {"run_key": task.key, "status": "ok", "error": "",
-                           "set_index": task.set_index, "sample_index": task.sample_index,
-                           "seed": task.seed, **task.overrides}
+    row: dict[str, Any] = {
+        "run_key": task.key,
+        "status": "ok",
+        "error": "",
+        "set_index": task.set_index,
+        "sample_index": task.sample_index,
+        "seed": task.seed,
+        **task.overrides,
+    }
     try:
         base = _base_for(text, file, max_days)
         scenario, params = base.materialise(task.overrides)
@@ -154,18 +165,23 @@ def worker_fields() -> dict[str, Any]:
     except ImportError:  # pragma: no cover (Windows)
         return fields
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
-    fields["worker_max_rss_mib"] = round(peak / (2**20 if sys.platform == "darwin" else 2**10),
-                                         1)
+    fields["worker_max_rss_mib"] = round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
     return fields
 
 
 def failed_fields(e: Exception) -> dict[str, str]:
     """The columns of a failed run: status, the error's first line, the traceback's end."""
-    msg = validation_message(e) if type(e).__name__ in ("ValidationError", "ScenarioError") \
+    msg = (
+        validation_message(e)
+        if type(e).__name__ in ("ValidationError", "ScenarioError")
         else str(e)
+    )
     first_line = (msg.strip().splitlines() or [""])[0]
-    return {"status": "failed", "error": f"{type(e).__name__}: {first_line}"[:500],
-            "traceback": "".join(traceback.format_exception(e))[-4000:]}
+    return {
+        "status": "failed",
+        "error": f"{type(e).__name__}: {first_line}"[:500],
+        "traceback": "".join(traceback.format_exception(e))[-4000:],
+    }
 
 
 @dataclass
@@ -189,10 +205,15 @@ def process_pool(workers: int, base: Base) -> Pool:
     ctx = mp.get_context(start_method())
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(["sim.sweep.runner", "sim.model", "sim.history"])
-    ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(base, os.getpid()))
-    return Pool(ex, workers, lambda: ex.shutdown(wait=False, cancel_futures=True),
-                f"{workers} worker process{'es' if workers > 1 else ''} ({ctx.get_start_method()})")
+    ex = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(base, os.getpid())
+    )
+    return Pool(
+        ex,
+        workers,
+        lambda: ex.shutdown(wait=False, cancel_futures=True),
+        f"{workers} worker process{'es' if workers > 1 else ''} ({ctx.get_start_method()})",
+    )
 
 
 def dask_pool(address: str) -> Pool:
@@ -236,30 +257,52 @@ def places_meta(base: Base) -> list[dict[str, Any]]:
         changed = [o for o in base.scenario.history if o.place == p and o.holder != start]
         obs = min(changed, key=lambda o: (o.date, o.until or o.date)) if changed else None
         first, until = (obs.date, obs.until) if obs else (None, None)
-        out.append({"id": p, "name": base.theatre.graph.nodes[p]["name"],
-                    "start_holder": start,
-                    "history_date": first.isoformat(timespec="minutes") if first else None,
-                    "history_until": until.isoformat(timespec="minutes") if until else None})
+        out.append(
+            {
+                "id": p,
+                "name": base.theatre.graph.nodes[p]["name"],
+                "start_holder": start,
+                "history_date": first.isoformat(timespec="minutes") if first else None,
+                "history_until": until.isoformat(timespec="minutes") if until else None,
+            }
+        )
     return out
 
 
 def sweep_meta(spec: SweepSpec, base: Base, tasks: list[RunTask]) -> dict[str, Any]:
     """sweep.json: the design, the scenario's hash, and what `compare` needs."""
-    ends = [datetime.fromisoformat(t.overrides["end"]).isoformat(timespec="minutes")
-            for t in tasks if "end" in t.overrides]
+    ends = [
+        datetime.fromisoformat(t.overrides["end"]).isoformat(timespec="minutes")
+        for t in tasks
+        if "end" in t.overrides
+    ]
     return {
-        "scenario": spec.scenario, "scenario_id": base.scenario.id,
-        "scenario_sha256": base.sha256, "title": base.scenario.title,
+        "scenario": spec.scenario,
+        "scenario_id": base.scenario.id,
+        "scenario_sha256": base.sha256,
+        "title": base.scenario.title,
         "start": base.scenario.start.isoformat(timespec="minutes"),
         "end": max([base.scenario.end.isoformat(timespec="minutes")] if not ends else ends),
-        "axes": [asdict(a) for a in spec.axes], "fixed": spec.fixed,
-        "sample": spec.sample, "samples": spec.samples, "seeds": spec.seeds,
-        "first_seed": spec.first_seed, "design_seed": spec.design_seed,
-        "parameter_sets": len({t.set_index for t in tasks}), "runs": len(tasks),
+        "axes": [asdict(a) for a in spec.axes],
+        "fixed": spec.fixed,
+        "sample": spec.sample,
+        "samples": spec.samples,
+        "seeds": spec.seeds,
+        "first_seed": spec.first_seed,
+        "design_seed": spec.design_seed,
+        "parameter_sets": len({t.set_index for t in tasks}),
+        "runs": len(tasks),
         "places": places_meta(base),
-        "history_area": [{"date": o.date.isoformat(timespec="minutes"), "side": o.side,
-                          "area_km2": o.area_km2, "relation": o.relation}
-                         for o in base.scenario.history if o.area_km2 is not None],
+        "history_area": [
+            {
+                "date": o.date.isoformat(timespec="minutes"),
+                "side": o.side,
+                "area_km2": o.area_km2,
+                "relation": o.relation,
+            }
+            for o in base.scenario.history
+            if o.area_km2 is not None
+        ],
     }
 
 
@@ -281,10 +324,19 @@ def _previous_scenario(out: Path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def run_sweep(spec: SweepSpec, base: Base, out: Path, *, workers: int = 1,
-              scheduler: str | None = None, csv: bool = False, retry_failed: bool = False,
-              progress: Any = None, stop_after: int | None = None,
-              on_start: Callable[[], None] | None = None) -> SweepResult:
+def run_sweep(
+    spec: SweepSpec,
+    base: Base,
+    out: Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    csv: bool = False,
+    retry_failed: bool = False,
+    progress: Any = None,
+    stop_after: int | None = None,
+    on_start: Callable[[], None] | None = None,
+) -> SweepResult:
     """Run every planned run not yet in OUT/journal.jsonl, then write the table.
     `on_start` is called once the folder is locked and checked, before the first run.
 
@@ -299,22 +351,36 @@ def run_sweep(spec: SweepSpec, base: Base, out: Path, *, workers: int = 1,
     out.mkdir(parents=True, exist_ok=True)
     lock = FolderLock(out)
     if not lock.acquire():
-        raise UsageError(f"--out {out}: another sweep is running in this folder (process "
-                     f"{lock.holder()}); wait for it to finish, or choose another --out")
+        raise UsageError(
+            f"--out {out}: another sweep is running in this folder (process "
+            f"{lock.holder()}); wait for it to finish, or choose another --out"
+        )
     try:
-        return _run_locked(spec, base, out, workers, scheduler, csv, retry_failed, progress,
-                           stop_after, on_start)
+        return _run_locked(
+            spec, base, out, workers, scheduler, csv, retry_failed, progress, stop_after, on_start
+        )
     finally:
         lock.release()
 
 
-def _run_locked(spec: SweepSpec, base: Base, out: Path, workers: int, scheduler: str | None,
-                csv: bool, retry_failed: bool, progress: Any, stop_after: int | None,
-                on_start: Callable[[], None] | None) -> SweepResult:
+def _run_locked(
+    spec: SweepSpec,
+    base: Base,
+    out: Path,
+    workers: int,
+    scheduler: str | None,
+    csv: bool,
+    retry_failed: bool,
+    progress: Any,
+    stop_after: int | None,
+    on_start: Callable[[], None] | None,
+) -> SweepResult:
     prev = _previous_scenario(out)
     if prev and prev != base.sha256:
-        raise UsageError(f"--out {out}: holds a sweep of another version of the scenario file; "
-                     "choose another --out (runs are keyed by the file's content)")
+        raise UsageError(
+            f"--out {out}: holds a sweep of another version of the scenario file; "
+            "choose another --out (runs are keyed by the file's content)"
+        )
     tasks = plan(spec, base.sha256)
     planned = {t.key for t in tasks}
     journal_path = out / JOURNAL
@@ -322,10 +388,12 @@ def _run_locked(spec: SweepSpec, base: Base, out: Path, workers: int, scheduler:
     journal = read_journal(journal_path)
     foreign = sorted(k for k in journal if k not in planned)
     if foreign:
-        raise UsageError(f"--out {out}: holds {len(foreign)} run{'s' if len(foreign) > 1 else ''} "
-                     f"of another sweep design (e.g. {foreign[0]}) that this sweep does not "
-                     "include, and its table would lose them; choose another --out (a design "
-                     "that extends the folder's, with more seeds or values, may share it)")
+        raise UsageError(
+            f"--out {out}: holds {len(foreign)} run{'s' if len(foreign) > 1 else ''} "
+            f"of another sweep design (e.g. {foreign[0]}) that this sweep does not "
+            "include, and its table would lose them; choose another --out (a design "
+            "that extends the folder's, with more seeds or values, may share it)"
+        )
     if retry_failed:
         journal = {k: r for k, r in journal.items() if r.get("status") != "failed"}
     todo = deque(t for t in tasks if t.key not in journal)
@@ -337,8 +405,11 @@ def _run_locked(spec: SweepSpec, base: Base, out: Path, workers: int, scheduler:
     if todo:
         ran = _execute(todo, base, journal_path, journal, workers, scheduler, bar, stop_after)
     bar.close()
-    if stop_after is not None and ran >= stop_after and \
-            sum(t.key in journal for t in tasks) < len(tasks):
+    if (
+        stop_after is not None
+        and ran >= stop_after
+        and sum(t.key in journal for t in tasks) < len(tasks)
+    ):
         return SweepResult(out, len(tasks), ran, 0, [], False)
     rows = table_rows(journal, tasks)
     paths = write_table(rows, TableSchema.of(parameter_kinds(spec), rows), out, csv)
@@ -346,17 +417,25 @@ def _run_locked(spec: SweepSpec, base: Base, out: Path, workers: int, scheduler:
     return SweepResult(out, len(tasks), ran, failed, paths, len(rows) == len(tasks))
 
 
-def _execute(todo: deque[RunTask], base: Base, journal_path: Path,
-             journal: dict[str, dict[str, Any]], workers: int, scheduler: str | None,
-             bar: Any, stop_after: int | None) -> int:
+def _execute(
+    todo: deque[RunTask],
+    base: Base,
+    journal_path: Path,
+    journal: dict[str, dict[str, Any]],
+    workers: int,
+    scheduler: str | None,
+    bar: Any,
+    stop_after: int | None,
+) -> int:
     """Feed the executor, keeping IN_FLIGHT_PER_SLOT runs per slot in flight; journal each
     result as it comes.
 
     A worker process that dies (segfault, out of memory) breaks a process pool: the pool is
     rebuilt and the runs that were in flight are retried one at a time, so that the run that
     kills its worker is found and recorded as failed without failing the others."""
-    new_pool = (lambda: dask_pool(scheduler)) if scheduler else \
-        (lambda: process_pool(workers, base))
+    new_pool = (
+        (lambda: dask_pool(scheduler)) if scheduler else (lambda: process_pool(workers, base))
+    )
     pool = new_pool()
     print(f"sweep: running on {pool.kind}", file=sys.stderr)
     suspects: deque[RunTask] = deque()
@@ -379,8 +458,9 @@ def _execute(todo: deque[RunTask], base: Base, journal_path: Path,
                 source = suspects if suspects else todo
                 while source and len(inflight) < limit:
                     t = source.popleft()
-                    inflight[pool.executor.submit(run_one, t, base.text, base.file,
-                                                  base.max_days)] = t
+                    inflight[
+                        pool.executor.submit(run_one, t, base.text, base.file, base.max_days)
+                    ] = t
                 done, _ = wait(inflight, return_when=FIRST_COMPLETED)
                 broken = []
                 for f in done:
@@ -391,9 +471,14 @@ def _execute(todo: deque[RunTask], base: Base, journal_path: Path,
                         broken.append(t)
                         continue
                     except Exception as e:  # e.g. a Dask worker killed
-                        row = {"run_key": t.key, "set_index": t.set_index,
-                               "sample_index": t.sample_index, "seed": t.seed,
-                               **t.overrides, **failed_fields(e)}
+                        row = {
+                            "run_key": t.key,
+                            "set_index": t.set_index,
+                            "sample_index": t.sample_index,
+                            "seed": t.seed,
+                            **t.overrides,
+                            **failed_fields(e),
+                        }
                     record(row)
                     if stop_after is not None and ran >= stop_after:
                         return ran
@@ -404,10 +489,17 @@ def _execute(todo: deque[RunTask], base: Base, journal_path: Path,
                     pool.close()
                     if alone:  # this run alone killed its worker
                         t = broken[0]
-                        record({"run_key": t.key, "set_index": t.set_index,
-                                "sample_index": t.sample_index, "seed": t.seed, **t.overrides,
+                        record(
+                            {
+                                "run_key": t.key,
+                                "set_index": t.set_index,
+                                "sample_index": t.sample_index,
+                                "seed": t.seed,
+                                **t.overrides,
                                 "status": "failed",
-                                "error": "worker process died during this run"})
+                                "error": "worker process died during this run",
+                            }
+                        )
                     else:
                         suspects.extend(sorted(broken, key=lambda x: x.key))
                     pool = new_pool()
@@ -415,11 +507,12 @@ def _execute(todo: deque[RunTask], base: Base, journal_path: Path,
             for f in inflight:
                 f.cancel()
             bar.close()
-            print(f"sweep: interrupted; {len(journal)} runs are in {journal_path}; the same "
-                  "command resumes", file=sys.stderr)
+            print(
+                f"sweep: interrupted; {len(journal)} runs are in {journal_path}; the same "
+                "command resumes",
+                file=sys.stderr,
+            )
             raise
         finally:
             pool.close()
     return ran
-
-

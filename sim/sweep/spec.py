@@ -75,9 +75,13 @@ def coerce(value: Any, kind: str, where: str) -> Any:
             return str(v)
         return v
     except (ValueError, TypeError):
-        expected = {"bool": "true or false", "int": "a whole number",
-                    "float": "a finite number",
-                    "datetime": "a date and time like 2022-09-07T06:00", "str": "text"}[kind]
+        expected = {
+            "bool": "true or false",
+            "int": "a whole number",
+            "float": "a finite number",
+            "datetime": "a date and time like 2022-09-07T06:00",
+            "str": "text",
+        }[kind]
         raise ValueError(f"{where}: expected {expected}, got {value!r}") from None
 
 
@@ -137,7 +141,7 @@ def parse_vary(item: str) -> tuple[str, list[Any] | tuple[Any, Any]]:
             break
     if cut <= 0:
         raise ValueError(f"--vary {item!r}: expected PATH=v1,v2,... or PATH=low:high")
-    path, spec = item[:cut].strip(), item[cut + 1:].strip()
+    path, spec = item[:cut].strip(), item[cut + 1 :].strip()
     if not spec:
         raise ValueError(f"--vary {item!r}: no values after '='")
     if ".." in spec:
@@ -166,10 +170,20 @@ class SweepSpec:
     design_seed: int = 0
 
     def fingerprint(self, scenario_sha: str) -> str:
-        blob = json.dumps({"scenario": scenario_sha, "axes": [asdict(a) for a in self.axes],
-                           "fixed": self.fixed, "sample": self.sample, "samples": self.samples,
-                           "seeds": self.seeds, "first_seed": self.first_seed,
-                           "design_seed": self.design_seed}, sort_keys=True, default=str)
+        blob = json.dumps(
+            {
+                "scenario": scenario_sha,
+                "axes": [asdict(a) for a in self.axes],
+                "fixed": self.fixed,
+                "sample": self.sample,
+                "samples": self.samples,
+                "seeds": self.seeds,
+                "first_seed": self.first_seed,
+                "design_seed": self.design_seed,
+            },
+            sort_keys=True,
+            default=str,
+        )
         return hashlib.sha256(blob.encode()).hexdigest()[:8]
 
 
@@ -184,14 +198,15 @@ def make_axis(base: Base, path: str, spec: list[Any] | tuple[Any, Any], origin: 
     try:
         if isinstance(spec, tuple):
             if kind not in ("int", "float", "datetime"):
-                raise ValueError(f"{path}: a range needs a number or a date, but the value it "
-                                 f"replaces is {like!r}; list the values instead")
+                raise ValueError(
+                    f"{path}: a range needs a number or a date, but the value it "
+                    f"replaces is {like!r}; list the values instead"
+                )
             low, high = (coerce(x, kind, path) for x in spec)
             axis = Axis(path, kind, low=low, high=high)
             lo, hi = axis.bounds()
             if not lo < hi:
-                raise ValueError(f"{path}: the range must go from low to high, got "
-                                 f"{low}..{high}")
+                raise ValueError(f"{path}: the range must go from low to high, got {low}..{high}")
             checks = [low, high]
         else:
             values = tuple(coerce(x, kind, path) for x in spec)
@@ -242,8 +257,11 @@ class RunTask:
 
 def run_key(scenario_sha: str, overrides: dict[str, Any], seed: int) -> str:
     """Deterministic run id: scenario file bytes + parameter set + seed."""
-    blob = json.dumps({"scenario": scenario_sha, "overrides": overrides, "seed": seed},
-                      sort_keys=True, separators=(",", ":"))
+    blob = json.dumps(
+        {"scenario": scenario_sha, "overrides": overrides, "seed": seed},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -256,13 +274,23 @@ def design(spec: SweepSpec) -> list[tuple[int | None, dict[str, Any]]]:
     samples: list[tuple[int | None, dict[str, Any]]] = [(None, {})]
     if ranges:
         u = _unit_sample(spec.sample, spec.samples, len(ranges), spec.design_seed)
-        samples = [(j, {a.path: a.at(float(row[i])) for i, a in enumerate(ranges)})
-                   for j, row in enumerate(u)]
+        samples = [
+            (j, {a.path: a.at(float(row[i])) for i, a in enumerate(ranges)})
+            for j, row in enumerate(u)
+        ]
     sets = []
     for point in points:
         for j, sampled in samples:
-            sets.append((j, {**spec.fixed, **dict(zip((a.path for a in grid), point, strict=True)),
-                             **sampled}))
+            sets.append(
+                (
+                    j,
+                    {
+                        **spec.fixed,
+                        **dict(zip((a.path for a in grid), point, strict=True)),
+                        **sampled,
+                    },
+                )
+            )
     return sets
 
 

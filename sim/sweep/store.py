@@ -54,9 +54,15 @@ ID_COLUMNS = ["run_key", "status", "error", "set_index", "sample_index", "seed"]
 JOURNAL_ONLY = ("runtime_s", "traceback", "worker_pid", "worker_rss_mib", "worker_max_rss_mib")
 #: The type of each outcome column, by prefix (sim.sweep.outcomes.outcome_columns writes them).
 OUTCOME_KINDS: tuple[tuple[str, str], ...] = (
-    ("changed_h.", "float"), ("holder_end.", "str"), ("area_km2_", "float"),
-    ("area_taken_km2_", "float"), ("personnel_", "int"), ("lost_", "int"),
-    ("captured_", "int"), ("bridges_destroyed", "int"), ("fidelity", "float"),
+    ("changed_h.", "float"),
+    ("holder_end.", "str"),
+    ("area_km2_", "float"),
+    ("area_taken_km2_", "float"),
+    ("personnel_", "int"),
+    ("lost_", "int"),
+    ("captured_", "int"),
+    ("bridges_destroyed", "int"),
+    ("fidelity", "float"),
 )
 RUN_KEY = re.compile(r"[0-9a-f]{16}")
 #: Largest journal read (about 3 kB a run: 100,000 runs).
@@ -80,11 +86,11 @@ def _fits(value: Any, kind: str) -> bool:
     if value is None:
         return True
     if kind == "int":  # a 64-bit integer column
-        return isinstance(value, int) and not isinstance(value, bool) \
-            and -2**63 <= value < 2**63
+        return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
     if kind == "float":
-        return isinstance(value, int | float) and not isinstance(value, bool) \
-            and math.isfinite(value)
+        return (
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        )
     if kind == "bool":
         return isinstance(value, bool)
     return isinstance(value, str) and _encodable(value)
@@ -162,8 +168,9 @@ def _row_problem(row: Any, expected: set[str] | None) -> str | None:
     return None
 
 
-def read_journal(path: Path, expected: Iterable[str] | None = None,
-                 warn: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
+def read_journal(
+    path: Path, expected: Iterable[str] | None = None, warn: Callable[[str], None] | None = None
+) -> dict[str, dict[str, Any]]:
     """The usable rows of a journal, by run key (see the module docstring for what is skipped).
     `expected`: the run keys of the sweep (rows of other keys are skipped). `warn` receives
     one message per skipped line (default: stderr, at most MAX_WARNINGS lines). Raises
@@ -181,8 +188,7 @@ def read_journal(path: Path, expected: Iterable[str] | None = None,
         if warn is not None:
             warn(f"{path}:{n}: skipped ({why})")
         elif skipped <= MAX_WARNINGS:
-            print(f"sweep: warning: {path}:{n}: skipped ({why})",
-                  file=sys.stderr)
+            print(f"sweep: warning: {path}:{n}: skipped ({why})", file=sys.stderr)
 
     lines = data.split(b"\n")
     for n, raw in enumerate(lines[:-1], start=1):  # the last piece has no newline: torn
@@ -222,9 +228,14 @@ class TableSchema:
         """ID_COLUMNS, then `parameters` (path -> kind, in design order), then every outcome
         column (OUTCOME_KINDS) the rows hold, sorted by name. Other keys a journal row may
         hold are not columns."""
-        cols: list[tuple[str, str]] = [("run_key", "str"), ("status", "str"), ("error", "str"),
-                                       ("set_index", "int"), ("sample_index", "int"),
-                                       ("seed", "int")]
+        cols: list[tuple[str, str]] = [
+            ("run_key", "str"),
+            ("status", "str"),
+            ("error", "str"),
+            ("set_index", "int"),
+            ("sample_index", "int"),
+            ("seed", "int"),
+        ]
         cols += [(p, _column_kind(k)) for p, k in parameters.items() if p not in ID_COLUMNS]
         taken = {c for c, _ in cols}
         extra = sorted({k for r in rows for k in r if outcome_kind(k)} - taken)
@@ -250,9 +261,18 @@ def table_rows(journal: dict[str, dict[str, Any]], tasks: Iterable[Any]) -> list
         if row is None:
             continue
         values = {k: v for k, v in row.items() if outcome_kind(k) and k not in t.overrides}
-        out.append({"run_key": t.key, "status": row["status"], "error": row.get("error", ""),
-                    "set_index": t.set_index, "sample_index": t.sample_index, "seed": t.seed,
-                    **t.overrides, **values})
+        out.append(
+            {
+                "run_key": t.key,
+                "status": row["status"],
+                "error": row.get("error", ""),
+                "set_index": t.set_index,
+                "sample_index": t.sample_index,
+                "seed": t.seed,
+                **t.overrides,
+                **values,
+            }
+        )
     return out
 
 
@@ -268,8 +288,12 @@ def _typed(value: Any, kind: str) -> Any:
     return value
 
 
-def write_table(rows: list[dict[str, Any]], schema: TableSchema, out: Path, csv_too: bool,
-                ) -> list[Path]:
+def write_table(
+    rows: list[dict[str, Any]],
+    schema: TableSchema,
+    out: Path,
+    csv_too: bool,
+) -> list[Path]:
     """runs.parquet (if pyarrow is there; else runs.csv is written instead) and runs.csv on
     request, with the schema's columns and types. Written to a temporary name and renamed: a
     kill never leaves half a table."""
@@ -280,13 +304,15 @@ def write_table(rows: list[dict[str, Any]], schema: TableSchema, out: Path, csv_
     except ImportError:
         pa = None
         csv_too = True
-        print("pyarrow is not installed: writing runs.csv only (pip install -e '.[sweep]')",
-              file=sys.stderr)
+        print(
+            "pyarrow is not installed: writing runs.csv only (pip install -e '.[sweep]')",
+            file=sys.stderr,
+        )
     if pa is not None:
-        types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
-                 "str": pa.string()}
-        arrays = [pa.array([_typed(r.get(c), k) for r in rows], type=types[k])
-                  for c, k in schema.columns]
+        types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
+        arrays = [
+            pa.array([_typed(r.get(c), k) for r in rows], type=types[k]) for c, k in schema.columns
+        ]
         table = pa.Table.from_arrays(arrays, names=schema.names)
         tmp = out / "runs.parquet.tmp"
         pq.write_table(table, tmp)
@@ -297,8 +323,7 @@ def write_table(rows: list[dict[str, Any]], schema: TableSchema, out: Path, csv_
         w = csv.writer(f, lineterminator="\n")
         w.writerow(schema.names)
         for r in rows:
-            w.writerow(["" if r.get(c) is None else _typed(r.get(c), k)
-                        for c, k in schema.columns])
+            w.writerow(["" if r.get(c) is None else _typed(r.get(c), k) for c, k in schema.columns])
         write_atomic(out / "runs.csv", f.getvalue().encode("utf-8"))
         written.append(out / "runs.csv")
     return written
@@ -325,21 +350,33 @@ def read_table(path: Path, parameters: dict[str, str]) -> list[dict[str, Any]]:
     """The rows of runs.parquet or runs.csv, each value checked against its column's type
     (`parameters`: path -> kind from the design; outcomes by OUTCOME_KINDS). Raises
     FileProblem, one line, for a damaged or foreign table."""
-    kinds = {"run_key": "str", "status": "str", "error": "str", "set_index": "int",
-             "sample_index": "int", "seed": "int",
-             **{p: _column_kind(k) for p, k in parameters.items()}}
+    kinds = {
+        "run_key": "str",
+        "status": "str",
+        "error": "str",
+        "set_index": "int",
+        "sample_index": "int",
+        "seed": "int",
+        **{p: _column_kind(k) for p, k in parameters.items()},
+    }
     if path.suffix == ".parquet":
         try:
             import pyarrow.parquet as pq
         except ImportError:
-            raise FileProblem(path, "reading Parquet needs pyarrow: pip install -e '.[sweep]' "
-                              "(or write the sweep with --csv and compare runs.csv)") from None
+            raise FileProblem(
+                path,
+                "reading Parquet needs pyarrow: pip install -e '.[sweep]' "
+                "(or write the sweep with --csv and compare runs.csv)",
+            ) from None
         read_bytes(path, MAX_TABLE_BYTES, "sweep table")  # a regular file of sane size
         try:
             rows = pq.ParquetFile(path).read().to_pylist()  # read_table would import pandas
         except Exception as e:  # pyarrow raises many kinds (ArrowInvalid, OSError...)
-            raise FileProblem(path, f"not a readable Parquet table ({str(e)[:100]}); the "
-                              "same sweep command writes it again from the journal") from None
+            raise FileProblem(
+                path,
+                f"not a readable Parquet table ({str(e)[:100]}); the "
+                "same sweep command writes it again from the journal",
+            ) from None
     else:
         text = decode_utf8(read_bytes(path, MAX_TABLE_BYTES, "sweep table"), path)
         rows = []
@@ -347,14 +384,22 @@ def read_table(path: Path, parameters: dict[str, str]) -> list[dict[str, Any]]:
             reader = csv.DictReader(io.StringIO(text, newline=""))
             for r in reader:
                 if None in r or None in r.values():
-                    raise FileProblem(path, "a row with a different number of cells than the "
-                                      "header", reader.line_num)
+                    raise FileProblem(
+                        path,
+                        "a row with a different number of cells than the header",
+                        reader.line_num,
+                    )
                 try:
-                    rows.append({k: _cell(v, kinds.get(k) or outcome_kind(k) or "str")
-                                 for k, v in r.items()})
+                    rows.append(
+                        {
+                            k: _cell(v, kinds.get(k) or outcome_kind(k) or "str")
+                            for k, v in r.items()
+                        }
+                    )
                 except ValueError as e:
-                    raise FileProblem(path, f"a value of the wrong type ({str(e)[:40]})",
-                                      reader.line_num) from None
+                    raise FileProblem(
+                        path, f"a value of the wrong type ({str(e)[:40]})", reader.line_num
+                    ) from None
         except csv.Error as e:
             raise FileProblem(path, f"not CSV ({e})") from None
     for i, r in enumerate(rows):
@@ -364,16 +409,20 @@ def read_table(path: Path, parameters: dict[str, str]) -> list[dict[str, Any]]:
         for col, value in r.items():
             kind = kinds.get(col) or outcome_kind(col)
             if kind is not None and not _fits(value, kind):
-                raise FileProblem(path, f"row {i}: {col} = {str(value)[:30]!r}, expected "
-                                  f"{kind}: not a table this sweep wrote")
+                raise FileProblem(
+                    path,
+                    f"row {i}: {col} = {str(value)[:30]!r}, expected "
+                    f"{kind}: not a table this sweep wrote",
+                )
     return rows
 
 
 # ============================================================================ sweep.json
 def write_meta(out: Path, meta: dict[str, Any]) -> None:
     """sweep.json, strict JSON, written atomically."""
-    write_atomic(out / META, (json_text(meta, indent=2, default=json_default) + "\n")
-                 .encode("utf-8"))
+    write_atomic(
+        out / META, (json_text(meta, indent=2, default=json_default) + "\n").encode("utf-8")
+    )
 
 
 def _time_or_none(v: Any) -> bool:
@@ -400,46 +449,78 @@ def read_meta(folder: Path) -> dict[str, Any]:
 
     def need(ok: bool, field: str, expected: str) -> None:
         if not ok:
-            raise FileProblem(path, f"{field}: expected {expected} (a damaged or foreign "
-                              "sweep.json; the same sweep command writes it again)")
+            raise FileProblem(
+                path,
+                f"{field}: expected {expected} (a damaged or foreign "
+                "sweep.json; the same sweep command writes it again)",
+            )
 
     need(isinstance(meta, dict), "the file", "a JSON object")
     for field in ("scenario", "scenario_sha256", "title"):
         need(isinstance(meta.get(field), str), field, "text")
     need(is_slug(meta.get("scenario_id")), "scenario_id", "a scenario id (a plain name)")
     for field in ("start", "end"):
-        need(isinstance(meta.get(field), str) and _time_or_none(meta[field]), field,
-             "a date and time")
+        need(
+            isinstance(meta.get(field), str) and _time_or_none(meta[field]),
+            field,
+            "a date and time",
+        )
     for field in ("samples", "seeds", "first_seed", "design_seed"):
-        need(isinstance(meta.get(field), int) and not isinstance(meta.get(field), bool)
-             and meta[field] >= 0, field, "a whole number")
+        need(
+            isinstance(meta.get(field), int)
+            and not isinstance(meta.get(field), bool)
+            and meta[field] >= 0,
+            field,
+            "a whole number",
+        )
     need(isinstance(meta.get("sample"), str), "sample", "a sampler name")
     need(isinstance(meta.get("fixed", {}), dict), "fixed", "an object")
     axes = meta.get("axes")
     need(isinstance(axes, list), "axes", "a list")
     for i, a in enumerate(axes):
-        need(isinstance(a, dict) and isinstance(a.get("path"), str)
-             and a.get("kind") in ("int", "float", "datetime", "bool", "str", "any")
-             and isinstance(a.get("values", []), list), f"axes[{i}]",
-             "an axis (path, kind, values or low and high)")
+        need(
+            isinstance(a, dict)
+            and isinstance(a.get("path"), str)
+            and a.get("kind") in ("int", "float", "datetime", "bool", "str", "any")
+            and isinstance(a.get("values", []), list),
+            f"axes[{i}]",
+            "an axis (path, kind, values or low and high)",
+        )
         for v in (*a.get("values", []), a.get("low"), a.get("high")):
-            need(v is None or _fits(v, _column_kind(a["kind"]))
-                 or (a["kind"] == "float" and _fits(v, "int")), f"axes[{i}]",
-                 f"values of kind {a['kind']}")
+            need(
+                v is None
+                or _fits(v, _column_kind(a["kind"]))
+                or (a["kind"] == "float" and _fits(v, "int")),
+                f"axes[{i}]",
+                f"values of kind {a['kind']}",
+            )
     places = meta.get("places", [])
     need(isinstance(places, list), "places", "a list")
     for i, p in enumerate(places):
-        need(isinstance(p, dict) and isinstance(p.get("id"), str)
-             and isinstance(p.get("name"), str) and p.get("start_holder") in ("UA", "RU")
-             and _time_or_none(p.get("history_date")) and _time_or_none(p.get("history_until")),
-             f"places[{i}]", "a place (id, name, start_holder, history_date)")
+        need(
+            isinstance(p, dict)
+            and isinstance(p.get("id"), str)
+            and isinstance(p.get("name"), str)
+            and p.get("start_holder") in ("UA", "RU")
+            and _time_or_none(p.get("history_date"))
+            and _time_or_none(p.get("history_until")),
+            f"places[{i}]",
+            "a place (id, name, start_holder, history_date)",
+        )
     area = meta.get("history_area", [])
     need(isinstance(area, list), "history_area", "a list")
     for i, h in enumerate(area):
-        need(isinstance(h, dict) and _time_or_none(h.get("date")) and h.get("date") is not None
-             and h.get("side") in ("UA", "RU") and _fits(h.get("area_km2"), "float")
-             and h.get("area_km2") is not None and h.get("relation") in ("=", ">=", "<="),
-             f"history_area[{i}]", "an area figure (date, side, area_km2, relation)")
+        need(
+            isinstance(h, dict)
+            and _time_or_none(h.get("date"))
+            and h.get("date") is not None
+            and h.get("side") in ("UA", "RU")
+            and _fits(h.get("area_km2"), "float")
+            and h.get("area_km2") is not None
+            and h.get("relation") in ("=", ">=", "<="),
+            f"history_area[{i}]",
+            "an area figure (date, side, area_km2, relation)",
+        )
     return meta
 
 

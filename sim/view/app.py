@@ -100,8 +100,10 @@ class MissingExtra(Exception):
 #: The packages each export format imports, and what to install for them.
 EXPORT_NEEDS = {
     ".gif": (("PIL",), 'GIF export needs Pillow: pip install -e ".[video]"'),
-    ".mp4": (("imageio", "imageio_ffmpeg"),
-             'MP4 export needs imageio and imageio-ffmpeg: pip install -e ".[video]"'),
+    ".mp4": (
+        ("imageio", "imageio_ffmpeg"),
+        'MP4 export needs imageio and imageio-ffmpeg: pip install -e ".[video]"',
+    ),
 }
 
 
@@ -154,8 +156,13 @@ def parse_jump(text: str, replay: Replay) -> float:
 class Controller:
     """Turns pygame events into changes of the `ViewState` (never of the replay)."""
 
-    def __init__(self, replay: Replay, renderer: Renderer, panel: WhatIfPanel | None = None,
-                 screenshot_dir: Path = SCREENSHOT_DIR):
+    def __init__(
+        self,
+        replay: Replay,
+        renderer: Renderer,
+        panel: WhatIfPanel | None = None,
+        screenshot_dir: Path = SCREENSHOT_DIR,
+    ):
         self.replay = replay
         self.renderer = renderer
         self.screenshot_dir = Path(screenshot_dir)  # where `p` saves the window
@@ -241,8 +248,9 @@ class Controller:
         elif ev.type == pygame.MOUSEWHEEL:
             pos = pygame.mouse.get_pos()
             if layout.map_rect.collidepoint(pos):
-                self.zoom(state, self.renderer.layout_at(layout, state, pos), pos,
-                          ZOOM_STEP ** (-ev.y))
+                self.zoom(
+                    state, self.renderer.layout_at(layout, state, pos), pos, ZOOM_STEP ** (-ev.y)
+                )
         elif ev.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
             state.bounds_km = None  # re-fit the view to the new map area
         return True
@@ -262,8 +270,12 @@ class Controller:
     def whatif(self, state: ViewState, now_s: float) -> None:
         """Key w: pause and open the what-if panel at the hour on screen."""
         if self.panel is None:
-            self.say(state, "A what-if needs the scenario: python run.py SCENARIO.yaml, or "
-                            "python run.py view BRANCH.yaml", now_s)
+            self.say(
+                state,
+                "A what-if needs the scenario: python run.py SCENARIO.yaml, or "
+                "python run.py view BRANCH.yaml",
+                now_s,
+            )
             return
         k = min(int(math.floor(state.t + 1e-9)), self.replay.hours)
         if k >= self.replay.hours:
@@ -276,8 +288,12 @@ class Controller:
     def _key(self, ev, state: ViewState, now_s: float) -> bool:
         rp = self.replay
         k = ev.key
-        if k == pygame.K_ESCAPE and self.panel is not None and self.panel.brancher.job \
-                and not self.panel.brancher.job.done:
+        if (
+            k == pygame.K_ESCAPE
+            and self.panel is not None
+            and self.panel.brancher.job
+            and not self.panel.brancher.job.done
+        ):
             self.panel.brancher.cancel()
             self.say(state, "What-if cancelled", now_s)
             return True
@@ -332,12 +348,18 @@ class Controller:
         elif k == pygame.K_w:
             self.whatif(state, now_s)
         elif k == pygame.K_v and self.renderer.branch is not None:
-            state.compare = COMPARE_MODES[(COMPARE_MODES.index(state.compare) + 1)
-                                          % len(COMPARE_MODES)]
-            self.say(state, {"overlay": "What-if drawn over the base run",
-                             "split": "Base run (left) and what-if (right)",
-                             "base": "Base run only (v: the what-if again)"}[state.compare],
-                     now_s)
+            state.compare = COMPARE_MODES[
+                (COMPARE_MODES.index(state.compare) + 1) % len(COMPARE_MODES)
+            ]
+            self.say(
+                state,
+                {
+                    "overlay": "What-if drawn over the base run",
+                    "split": "Base run (left) and what-if (right)",
+                    "base": "Base run only (v: the what-if again)",
+                }[state.compare],
+                now_s,
+            )
         elif k in LAYER_KEYS:
             layer = LAYER_KEYS[k]
             state.layers ^= {layer}
@@ -387,8 +409,15 @@ def update(state: ViewState, replay: Replay, dt_s: float, now_s: float) -> None:
 
 
 # ---------------------------------------------------------------------------------- entry points
-def play(replay: Replay, *, size=(1280, 800), brancher=None, branch=None,
-         mode: str = "overlay", screenshot_dir: Path = SCREENSHOT_DIR) -> None:
+def play(
+    replay: Replay,
+    *,
+    size=(1280, 800),
+    brancher=None,
+    branch=None,
+    mode: str = "overlay",
+    screenshot_dir: Path = SCREENSHOT_DIR,
+) -> None:
     """Open a resizable window and play the replay; returns when the window is closed.
 
     With a `brancher` (sim/view/whatif_job.py) the what-if panel is on key w. With `branch` (a
@@ -409,8 +438,7 @@ def play(replay: Replay, *, size=(1280, 800), brancher=None, branch=None,
         if branch is not None:
             renderer.set_branch(branch)
             state.t = float(branch.hour)
-            control.say(state, "What if: space plays both futures; v: overlay, split or base",
-                        0.0)
+            control.say(state, "What if: space plays both futures; v: overlay, split or base", 0.0)
             state.message_until = 6.0
         pacer = FramePacer(FPS)
         layout = renderer.layout(screen.get_size())
@@ -471,8 +499,12 @@ def whatif_update(control: Controller, state: ViewState, now_s: float) -> None:
         if job.result is not None:
             control.renderer.set_branch(job.result)
             state.compare = "overlay" if state.compare == "base" else state.compare
-            control.say(state, f"What if ready ({job.seconds:.1f} s): space plays both "
-                               "futures; v: overlay, split or base", now_s)
+            control.say(
+                state,
+                f"What if ready ({job.seconds:.1f} s): space plays both "
+                "futures; v: overlay, split or base",
+                now_s,
+            )
             state.message_until = now_s + 6.0
         elif job.error != "cancelled":
             panel.failed(job.hour, job.changes, f"Cannot branch here: {job.error}")
@@ -502,8 +534,15 @@ def render_frame(
     return surface
 
 
-def screenshot(replay: Replay, path: Path, at: datetime, *, size=(1280, 800), branch=None,
-               mode: str = "overlay") -> None:
+def screenshot(
+    replay: Replay,
+    path: Path,
+    at: datetime,
+    *,
+    size=(1280, 800),
+    branch=None,
+    mode: str = "overlay",
+) -> None:
     """Render the frame at `at` (clamped to the run) to a PNG, without a window (with a
     what-if `branch`: drawn as `mode` says)."""
     t = (at - replay.start) / timedelta(hours=1)
@@ -540,8 +579,14 @@ def _check_closed() -> None:
 
 
 def record_video(
-    replay: Replay, path: Path, *, size=(1280, 800), step_h: float | None = None, progress=None,
-    branch=None, mode: str = "overlay",
+    replay: Replay,
+    path: Path,
+    *,
+    size=(1280, 800),
+    step_h: float | None = None,
+    progress=None,
+    branch=None,
+    mode: str = "overlay",
 ) -> None:
     """Render the whole replay to `path` (.gif or .mp4) without a window. With a what-if
     (`branch`), both futures are drawn (`mode`: "overlay" or "split"), from WHATIF_LEAD_H

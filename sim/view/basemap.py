@@ -137,8 +137,13 @@ def draw_dashed(surface, colour, pts, width=1, dash=DASH_PX):
             if phase < on:
                 run = min(on - phase, seg - t)
                 a, b = t / seg, (t + run) / seg
-                pygame.draw.line(surface, colour, (x1 + a * (x2 - x1), y1 + a * (y2 - y1)),
-                                 (x1 + b * (x2 - x1), y1 + b * (y2 - y1)), width)
+                pygame.draw.line(
+                    surface,
+                    colour,
+                    (x1 + a * (x2 - x1), y1 + a * (y2 - y1)),
+                    (x1 + b * (x2 - x1), y1 + b * (y2 - y1)),
+                    width,
+                )
             else:
                 run = min(period - phase, seg - t)
             t += run
@@ -180,8 +185,14 @@ def _label_style(population: int) -> tuple[int, bool]:
     return 10, False
 
 
-def draw_basemap(surface: pygame.Surface, theatre: Theatre, viewport: Viewport, *,
-                 labels: bool = True, roads: bool = True) -> None:
+def draw_basemap(
+    surface: pygame.Surface,
+    theatre: Theatre,
+    viewport: Viewport,
+    *,
+    labels: bool = True,
+    roads: bool = True,
+) -> None:
     """Draw land, reservoir, rivers, border, roads by class, rail, bridges, towns and names.
 
     `roads=False` leaves out roads and railways (a plainer map under the territory shading);
@@ -244,8 +255,9 @@ def _town_dots(theatre: Theatre, pos) -> tuple[list[str], list[tuple[int, pygame
     dots = []
     for n in order:
         r = town_radius_px(g.nodes[n]["population"])
-        dots.append((g.nodes[n]["population"],
-                     pygame.Rect(pos[n][0] - r, pos[n][1] - r, 2 * r, 2 * r)))
+        dots.append(
+            (g.nodes[n]["population"], pygame.Rect(pos[n][0] - r, pos[n][1] - r, 2 * r, 2 * r))
+        )
     return order, dots
 
 
@@ -269,8 +281,14 @@ def label_placements(theatre: Theatre, viewport: Viewport) -> list[LabelPlacemen
     return _place_labels(theatre, viewport, order, pos, dots)
 
 
-def draw_labels(surface: pygame.Surface, theatre: Theatre, viewport: Viewport, *,
-                min_population: int = 0, halo_px: int = 1) -> None:
+def draw_labels(
+    surface: pygame.Surface,
+    theatre: Theatre,
+    viewport: Viewport,
+    *,
+    min_population: int = 0,
+    halo_px: int = 1,
+) -> None:
     """Town names alone (the same placement as `draw_basemap`), e.g. onto a transparent layer
     drawn above the territory shading. `min_population` keeps only the names of towns that
     big (the key names drawn again above the units, with a `halo_px` wide halo)."""
@@ -317,16 +335,23 @@ def _place_labels(theatre, vp, order, pos, dots) -> list[LabelPlacement]:
         x, y = pos[n]
         r = town_radius_px(d["population"]) + 2
         own = pygame.Rect(x - r, y - r, 2 * r, 2 * r)
-        for cx, cy in ((x + r, y - h / 2), (x - r - w, y - h / 2), (x - w / 2, y - r - h),
-                       (x - w / 2, y + r), (x + r, y - h), (x + r, y)):
+        for cx, cy in (
+            (x + r, y - h / 2),
+            (x - r - w, y - h / 2),
+            (x - w / 2, y - r - h),
+            (x - w / 2, y + r),
+            (x + r, y - h),
+            (x + r, y),
+        ):
             rect = pygame.Rect(round(cx), round(cy), w, h)
             if not area.contains(rect):
                 continue
             if rect.collidelist(placed) != -1:
                 continue
             floor = BIG_LABEL_COVERS_BELOW if d["population"] >= 20_000 else 0
-            if any(rect.colliderect(dr) and not dr.colliderect(own)
-                   for p, dr in dots if p >= floor):
+            if any(
+                rect.colliderect(dr) and not dr.colliderect(own) for p, dr in dots if p >= floor
+            ):
                 continue
             out.append(LabelPlacement(n, text, size, bold, rect, population))
             placed.append(rect.inflate(4, 2))
@@ -388,9 +413,11 @@ def _legend(surface, x: int, y: int) -> None:
         y += 16
 
 
-CREDITS = ("Contains data from Natural Earth (public domain, naturalearthdata.com) and from "
-           "GeoNames (geonames.org, CC BY 4.0). Roads, bridges and terrain curated: "
-           "see docs/map.md.")
+CREDITS = (
+    "Contains data from Natural Earth (public domain, naturalearthdata.com) and from "
+    "GeoNames (geonames.org, CC BY 4.0). Roads, bridges and terrain curated: "
+    "see docs/map.md."
+)
 
 
 def render_theatre_png(theatre: Theatre, path, size=(1400, 1100)) -> Path:

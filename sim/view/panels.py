@@ -309,8 +309,9 @@ def legend(width: int, ui: float) -> pygame.Surface:
         (lambda x, y: no_data(x, y), "No map data"),
         (
             lambda x, y: (
-                pygame.draw.line(surf, style.FRONT_CASING, (x, y + row / 2),
-                                 (x + sw, y + row / 2), 5),
+                pygame.draw.line(
+                    surf, style.FRONT_CASING, (x, y + row / 2), (x + sw, y + row / 2), 5
+                ),
                 pygame.draw.line(surf, style.FRONT, (x, y + row / 2), (x + sw, y + row / 2), 3),
             ),
             "Front line",

@@ -61,8 +61,13 @@ def unit_position_km(replay: Replay, snap: dict) -> tuple[float, float]:
     return a["x_km"], a["y_km"]
 
 
-def unit_placements(replay: Replay, t: float, vp: bm.Viewport, ui: float,
-                    avoid: dict[str, pygame.Rect] | None = None):
+def unit_placements(
+    replay: Replay,
+    t: float,
+    vp: bm.Viewport,
+    ui: float,
+    avoid: dict[str, pygame.Rect] | None = None,
+):
     """[(unit id, snapshot, frame rect, centre px)] for the active units at time t, positions
     interpolated between hours; units on the same spot are fanned out in rows of three above
     the spot (a single unit is centred on its node). Units standing at a node whose name is in
@@ -85,8 +90,9 @@ def unit_placements(replay: Replay, t: float, vp: bm.Viewport, ui: float,
     return place_groups(list(spots.values()), replay, ui, avoid)
 
 
-def place_groups(groups: list[list], replay: Replay, ui: float,
-                 avoid: dict[str, pygame.Rect] | None = None):
+def place_groups(
+    groups: list[list], replay: Replay, ui: float, avoid: dict[str, pygame.Rect] | None = None
+):
     """Lay out groups of (unit id, snapshot, px, py) that share a spot (see
     `unit_placements`); returns [(unit id, snapshot, frame rect, spot px)]."""
     fw, fh = sym.frame_size(ui)
@@ -107,26 +113,47 @@ def place_groups(groups: list[list], replay: Replay, ui: float,
             rect.center = (round(cx), round(cy))
             rects.append(rect)
         node = group[0][1]["node"]
-        still = all(m[1]["node"] == node and not (m[1].get("next") and m[1].get("progress_km"))
-                    for m in group)
+        still = all(
+            m[1]["node"] == node and not (m[1].get("next") and m[1].get("progress_km"))
+            for m in group
+        )
         if avoid and still and node in avoid and node in g:
-            dx, dy = _away_from_label(rects, avoid[node], (group[0][2], group[0][3]),
-                                      bm.town_radius_px(g.nodes[node]["population"]), ui,
-                                      top, sh - top - fh)
+            dx, dy = _away_from_label(
+                rects,
+                avoid[node],
+                (group[0][2], group[0][3]),
+                bm.town_radius_px(g.nodes[node]["population"]),
+                ui,
+                top,
+                sh - top - fh,
+            )
             rects = [r.move(dx, dy) for r in rects]
-        out += [(uid, snap, rect, (px, py))
-                for (uid, snap, px, py), rect in zip(group, rects, strict=True)]
+        out += [
+            (uid, snap, rect, (px, py))
+            for (uid, snap, px, py), rect in zip(group, rects, strict=True)
+        ]
     return out
 
 
-def _away_from_label(rects: list[pygame.Rect], label: pygame.Rect, dot: tuple[float, float],
-                     dot_r: float, ui: float, above: int, below: int) -> tuple[int, int]:
+def _away_from_label(
+    rects: list[pygame.Rect],
+    label: pygame.Rect,
+    dot: tuple[float, float],
+    dot_r: float,
+    ui: float,
+    above: int,
+    below: int,
+) -> tuple[int, int]:
     """The shift that moves a group of frames (with `above` px of echelon mark over each
     frame and `below` px of strength bar under it) clear of a name and of the town's dot:
     to the side of the dot away from the name (left of a name on the right, and so on)."""
     box = rects[0].unionall(rects[1:]) if len(rects) > 1 else rects[0].copy()
-    box = pygame.Rect(box.left - round(14 * ui), box.top - above, box.w + round(14 * ui) * 2,
-                      box.h + above + below)  # the designation written right of each frame
+    box = pygame.Rect(
+        box.left - round(14 * ui),
+        box.top - above,
+        box.w + round(14 * ui) * 2,
+        box.h + above + below,
+    )  # the designation written right of each frame
     x, y = dot
     gap = dot_r + 3 * ui
     lx, ly = label.center

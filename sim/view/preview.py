@@ -38,8 +38,14 @@ MIN_EXTENT_KM = 70.0  # the smallest width or height shown: enough to see the ro
 PREVIEW_NOTE = "Preview of the start: nothing has been simulated."
 
 
-def render_preview(scenario: Any, theatre: Any, path: str | Path, *,
-                   size: tuple[int, int] = (1400, 900), problems: list | None = None) -> Path:
+def render_preview(
+    scenario: Any,
+    theatre: Any,
+    path: str | Path,
+    *,
+    size: tuple[int, int] = (1400, 900),
+    problems: list | None = None,
+) -> Path:
     """Draw the start of `scenario` (places resolved) and save it as a PNG; returns the path.
     `problems`: the checks' findings (sim.checks.Problem), summarised in the sidebar."""
     from sim.model import CampaignModel
@@ -63,8 +69,13 @@ def preview_layout(size: tuple[int, int]) -> rd.Layout:
     """The viewer's layout without the timeline: map left, sidebar right."""
     base = rd.Layout.for_size(size)
     w, h = size
-    return rd.Layout(base.size, pygame.Rect(0, 0, base.map_rect.w, h), base.sidebar,
-                     pygame.Rect(0, h, base.map_rect.w, 0), base.ui)
+    return rd.Layout(
+        base.size,
+        pygame.Rect(0, 0, base.map_rect.w, h),
+        base.sidebar,
+        pygame.Rect(0, h, base.map_rect.w, 0),
+        base.ui,
+    )
 
 
 def order_legs(scenario: Any, theatre: Any) -> list[tuple[int, Any, str, list[str]]]:
@@ -77,9 +88,10 @@ def order_legs(scenario: Any, theatre: Any) -> list[tuple[int, Any, str, list[st
     specs = {u.id: u for u in scenario.units}
     position = {u.id: u.at for u in scenario.units}
     out = []
-    order_idx = sorted(range(len(scenario.orders)),
-                       key=lambda i: (getattr(scenario.orders[i], "start", None)
-                                      or scenario.start, i))
+    order_idx = sorted(
+        range(len(scenario.orders)),
+        key=lambda i: (getattr(scenario.orders[i], "start", None) or scenario.start, i),
+    )
     for i in order_idx:
         o = scenario.orders[i]
         objectives = [p for _, p in objectives_of(o) if p in g]
@@ -115,8 +127,7 @@ def preview_bounds(scenario: Any, theatre: Any, map_rect: pygame.Rect):
     return rd.fit_bounds((x0 - grow_x, y0 - grow_y, x1 + grow_x, y1 + grow_y), map_rect)
 
 
-def draw_preview(surface: pygame.Surface, replay: Replay, scenario: Any, problems: list
-                 ) -> None:
+def draw_preview(surface: pygame.Surface, replay: Replay, scenario: Any, problems: list) -> None:
     """The whole preview (map and sidebar) onto `surface`."""
     layout = preview_layout(surface.get_size())
     renderer = rd.Renderer(replay)
@@ -157,8 +168,13 @@ def draw_regions(surface, vp, scenario, ui: float) -> None:
     for region in scenario.control.regions:
         pts = [vp.lonlat_to_px(lon, lat) for lon, lat in region.polygon]
         if len(pts) >= 3:
-            bm.draw_dashed(surface, panels.SIDE_INK[region.side], [*pts, pts[0]],
-                           max(2, round(2 * ui)), (12, 6))
+            bm.draw_dashed(
+                surface,
+                panels.SIDE_INK[region.side],
+                [*pts, pts[0]],
+                max(2, round(2 * ui)),
+                (12, 6),
+            )
     surface.set_clip(clip)
 
 
@@ -215,8 +231,9 @@ def draw_order_numbers(surface, vp, scenario, theatre, ui: float) -> None:
 def depot_marker(surface, centre, side: str, kind: str, ui: float) -> pygame.Rect:
     """A depot: its kind's letter in a box of its side's colour; returns the box."""
     t = panels.text(DEPOT_LETTER.get(kind, "?"), round(11 * ui), True, (255, 255, 255))
-    box = t.get_rect(center=(round(centre[0]), round(centre[1]))).inflate(round(6 * ui),
-                                                                          round(2 * ui))
+    box = t.get_rect(center=(round(centre[0]), round(centre[1]))).inflate(
+        round(6 * ui), round(2 * ui)
+    )
     pygame.draw.rect(surface, (255, 255, 255), box.inflate(4, 4), border_radius=3)
     pygame.draw.rect(surface, sym.SIDE_LINE.get(side, (40, 40, 40)), box, border_radius=3)
     surface.blit(t, t.get_rect(center=box.center))
@@ -264,8 +281,9 @@ def draw_start_units(surface, vp, replay: Replay, scenario, ui: float, avoid) ->
         name = sym.short_designation(facts["name"])
         if later:
             name += f" arr. {panels.fmt_time(arrives[uid])}"
-        label = panels.text(name, round((10 if later else 11) * ui), True, sym.SIDE_LINE[side],
-                            halo=True)
+        label = panels.text(
+            name, round((10 if later else 11) * ui), True, sym.SIDE_LINE[side], halo=True
+        )
         surface.blit(label, (rect.right + 2, rect.top - 2))
 
 
@@ -275,8 +293,9 @@ def _scale(surface, layout, vp) -> None:
     km = 10 if vp.scale * 20 > mr.w * 0.3 else 20
     x, y = mr.left + round(14 * ui), mr.bottom - round(28 * ui)
     px = km * vp.scale
-    pygame.draw.rect(surface, (250, 248, 240), pygame.Rect(x - 6, y - 6, px + 60 * ui, 22 * ui),
-                     border_radius=4)
+    pygame.draw.rect(
+        surface, (250, 248, 240), pygame.Rect(x - 6, y - 6, px + 60 * ui, 22 * ui), border_radius=4
+    )
     for i in range(4):
         seg = pygame.Rect(x + i * px / 4, y, px / 4 + 1, 6)
         pygame.draw.rect(surface, panels.INK if i % 2 == 0 else (255, 255, 255), seg)
@@ -311,25 +330,42 @@ def draw_sidebar(surface, layout, replay: Replay, scenario: Any, problems: list)
     pad = round(14 * ui)
     inner = r.w - 2 * pad
     y = pad
-    y = panels.blit_lines(s, panels.wrap(scenario.title, round(15 * ui), inner, True), pad, y,
-                          round(15 * ui), True)
+    y = panels.blit_lines(
+        s, panels.wrap(scenario.title, round(15 * ui), inner, True), pad, y, round(15 * ui), True
+    )
     y += round(4 * ui)
     s.blit(panels.text(PREVIEW_NOTE, round(12 * ui), False, panels.MUTED), (pad, y))
     y += round(20 * ui)
-    for line in (f"start  {_fmt(scenario.start)}", f"end    {_fmt(scenario.end)}  "
-                 f"({scenario.hours} hours)"):
+    for line in (
+        f"start  {_fmt(scenario.start)}",
+        f"end    {_fmt(scenario.end)}  ({scenario.hours} hours)",
+    ):
         s.blit(panels.text(line, round(13 * ui)), (pad, y))
         y += round(18 * ui)
     y += round(6 * ui)
     for side, f in forces(scenario).items():
         later = f", {f['later']} later" if f["later"] else ""
-        line = (f"{panels.SIDE_NAMES[side]}: {f['start']} units at the start{later}; "
-                f"{f['personnel']:,} personnel, {f['tanks']} tanks")
-        y = panels.blit_lines(s, panels.wrap(line, round(13 * ui), inner), pad, y,
-                              round(13 * ui), colour=panels.SIDE_INK[side])
+        line = (
+            f"{panels.SIDE_NAMES[side]}: {f['start']} units at the start{later}; "
+            f"{f['personnel']:,} personnel, {f['tanks']} tanks"
+        )
+        y = panels.blit_lines(
+            s,
+            panels.wrap(line, round(13 * ui), inner),
+            pad,
+            y,
+            round(13 * ui),
+            colour=panels.SIDE_INK[side],
+        )
     depots = ", ".join(f"{d.id} ({d.kind})" for d in scenario.depots)
-    y = panels.blit_lines(s, panels.wrap(f"Depots: {depots or 'none'}", round(12 * ui), inner),
-                          pad, y + round(4 * ui), round(12 * ui), colour=panels.MUTED)
+    y = panels.blit_lines(
+        s,
+        panels.wrap(f"Depots: {depots or 'none'}", round(12 * ui), inner),
+        pad,
+        y + round(4 * ui),
+        round(12 * ui),
+        colour=panels.MUTED,
+    )
     y += round(8 * ui)
     pygame.draw.line(s, panels.RULE, (pad, y), (r.w - pad, y), 1)
     y += round(8 * ui)
@@ -338,17 +374,21 @@ def draw_sidebar(surface, layout, replay: Replay, scenario: Any, problems: list)
     checks_lines = _checks_lines(problems)
     checks_h = (len(checks_lines) + 1) * round(14 * ui) + round(10 * ui)
     bottom = r.h - pad - key_h - checks_h - round(10 * ui)
-    s.blit(panels.text("Orders (number as in the file: orders[n])", round(13 * ui), True,
-                       panels.MUTED), (pad, y))
+    s.blit(
+        panels.text(
+            "Orders (number as in the file: orders[n])", round(13 * ui), True, panels.MUTED
+        ),
+        (pad, y),
+    )
     y += round(20 * ui)
     names = replay.theatre.graph.nodes
     rows = []
-    for i in sorted(range(len(scenario.orders)),
-                    key=lambda i: (getattr(scenario.orders[i], "start", None) or scenario.start,
-                                   i)):
+    for i in sorted(
+        range(len(scenario.orders)),
+        key=lambda i: (getattr(scenario.orders[i], "start", None) or scenario.start, i),
+    ):
         o = scenario.orders[i]
-        where = "".join(f" → {names[p]['name'] if p in names else p}"
-                        for _, p in objectives_of(o))
+        where = "".join(f" → {names[p]['name'] if p in names else p}" for _, p in objectives_of(o))
         when = getattr(o, "start", None)
         units = ", ".join(o.units)
         rows.append(f"{i}. {panels.fmt_time(when) if when else ''}  {units}: {o.task}{where}")
@@ -357,8 +397,15 @@ def draw_sidebar(surface, layout, replay: Replay, scenario: Any, problems: list)
         lines = panels.wrap(row, round(12 * ui), inner)
         need = len(lines) * round(15 * ui)
         if y + need > bottom - round(15 * ui) and n < len(rows):
-            s.blit(panels.text(f"… and {len(rows) - shown} more (see the file)", round(12 * ui),
-                               False, panels.MUTED), (pad, y))
+            s.blit(
+                panels.text(
+                    f"… and {len(rows) - shown} more (see the file)",
+                    round(12 * ui),
+                    False,
+                    panels.MUTED,
+                ),
+                (pad, y),
+            )
             break
         y = panels.blit_lines(s, lines, pad, y, round(12 * ui))
         shown += 1
@@ -370,8 +417,10 @@ def draw_sidebar(surface, layout, replay: Replay, scenario: Any, problems: list)
     s.blit(panels.text(checks_lines[0], round(13 * ui), True, panels.MUTED), (pad, y))
     y += round(18 * ui)
     for line in checks_lines[1:]:
-        s.blit(panels.text(_fit(line, round(11 * ui), inner), round(11 * ui), False,
-                           panels.INK), (pad, y))
+        s.blit(
+            panels.text(_fit(line, round(11 * ui), inner), round(11 * ui), False, panels.INK),
+            (pad, y),
+        )
         y += round(14 * ui)
     _key(s, pad, r.h - pad - key_h, inner, ui)
     surface.blit(s, r.topleft)
@@ -380,8 +429,9 @@ def draw_sidebar(surface, layout, replay: Replay, scenario: Any, problems: list)
 def _checks_lines(problems: list, most: int = 6) -> list[str]:
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
-    head = (f"validate: {errors} error{'s' * (errors != 1)}, {warnings} "
-            f"warning{'s' * (warnings != 1)}")
+    head = (
+        f"validate: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    )
     out = [head]
     for p in problems[:most]:
         out.append(f"{p.severity}: line {p.line}: {p.path}: {p.message}")
@@ -403,13 +453,22 @@ def _fit(text: str, size: int, width: int) -> str:
 def _key(s, x: int, y: int, width: int, ui: float, measure: bool = False) -> int:
     """The preview's own symbols; returns the height used."""
     row = round(19 * ui)
-    items = [("attack", "attack order (number: orders[n])"), ("move", "move order"),
-             ("withdraw", "withdraw order"), ("depot", "B base · D depot · R railhead"),
-             ("arrival", "unit arriving later (faded)"), ("region", "control region")]
+    items = [
+        ("attack", "attack order (number: orders[n])"),
+        ("move", "move order"),
+        ("withdraw", "withdraw order"),
+        ("depot", "B base · D depot · R railhead"),
+        ("arrival", "unit arriving later (faded)"),
+        ("region", "control region"),
+    ]
     if measure:
         return row * len(items) + round(22 * ui)
-    s.blit(panels.text("Preview key (and the viewer's: docs/viewer.md)", round(12 * ui), True,
-                       panels.MUTED), (x, y))
+    s.blit(
+        panels.text(
+            "Preview key (and the viewer's: docs/viewer.md)", round(12 * ui), True, panels.MUTED
+        ),
+        (x, y),
+    )
     y += round(20 * ui)
     sw = round(34 * ui)
     colour = sym.SIDE_LINE["UA"]

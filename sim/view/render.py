@@ -111,10 +111,12 @@ class Layout:
         """Split screen: the base (left) and the what-if (right), each half the map."""
         r = self.map_rect
         half = r.w // 2
-        return (dataclasses.replace(self, map_rect=pygame.Rect(r.left, r.top, half, r.h),
-                                    pane="base"),
-                dataclasses.replace(self, map_rect=pygame.Rect(r.left + half, r.top,
-                                                               r.w - half, r.h), pane="branch"))
+        return (
+            dataclasses.replace(self, map_rect=pygame.Rect(r.left, r.top, half, r.h), pane="base"),
+            dataclasses.replace(
+                self, map_rect=pygame.Rect(r.left + half, r.top, r.w - half, r.h), pane="branch"
+            ),
+        )
 
 
 def default_bounds(replay: Replay, map_rect: pygame.Rect, margin_km: float = 14.0):
@@ -173,8 +175,10 @@ class Renderer:
         self.replay = replay
         th = replay.theatre
         self.ridges = voronoi_ridges(th) if ridges is None else ridges
-        self.ridge_ends = (np.array([r[0] for r in self.ridges], dtype=np.int64),
-                           np.array([r[1] for r in self.ridges], dtype=np.int64))
+        self.ridge_ends = (
+            np.array([r[0] for r in self.ridges], dtype=np.int64),
+            np.array([r[1] for r in self.ridges], dtype=np.int64),
+        )
         self.front_cache: dict[bytes, frozenset[int]] = {}  # control pattern -> front ridges
         self.branch: BranchView | None = None  # a what-if shown with this (base) replay
         self.sidebar_cache = panels.Cached()
@@ -220,8 +224,7 @@ class Renderer:
 
     def bounds(self, layout: Layout, state: ViewState):
         if state.bounds_km is not None:
-            return fit_bounds(state.bounds_km, layout.map_rect) if layout.pane \
-                else state.bounds_km
+            return fit_bounds(state.bounds_km, layout.map_rect) if layout.pane else state.bounds_km
         key = layout.map_rect.size
         if key not in self._default_bounds:
             self._default_bounds[key] = default_bounds(self.replay, layout.map_rect)
@@ -265,8 +268,9 @@ class Renderer:
             self._base[key] = self._fast(s, alpha=False)
         return self._base[key]
 
-    def label_layer(self, layout: Layout, vp: bm.Viewport, key_only: bool = False
-                    ) -> pygame.Surface:
+    def label_layer(
+        self, layout: Layout, vp: bm.Viewport, key_only: bool = False
+    ) -> pygame.Surface:
         """Town names on a transparent layer the size of the map; `key_only`: only the names
         of towns of KEY_LABEL_POPULATION+, with a wider halo, drawn above the units."""
         key = (layout.size, tuple(layout.map_rect), vp.bounds_km, key_only)
@@ -276,15 +280,17 @@ class Renderer:
             s = pygame.Surface(layout.map_rect.size, pygame.SRCALPHA)
             local = bm.Viewport(layout.map_rect.size, vp.bounds_km, margins=(0, 0, 0, 0))
             if key_only:
-                bm.draw_labels(s, self.replay.theatre, local,
-                               min_population=bm.KEY_LABEL_POPULATION, halo_px=2)
+                bm.draw_labels(
+                    s, self.replay.theatre, local, min_population=bm.KEY_LABEL_POPULATION, halo_px=2
+                )
             else:
                 bm.draw_labels(s, self.replay.theatre, local)
             self._labels[key] = self._fast(s, alpha=True)
         return self._labels[key]
 
-    def key_labels(self, layout: Layout, vp: bm.Viewport,
-                   min_population: int = bm.KEY_LABEL_POPULATION) -> dict[str, pygame.Rect]:
+    def key_labels(
+        self, layout: Layout, vp: bm.Viewport, min_population: int = bm.KEY_LABEL_POPULATION
+    ) -> dict[str, pygame.Rect]:
         """Node -> pixel rectangle of the names of towns of `min_population`+ (by default the
         key names, those drawn above the units)."""
         key = (layout.size, tuple(layout.map_rect), vp.bounds_km, min_population)
@@ -296,7 +302,8 @@ class Renderer:
             self._key_rects[key] = {
                 p.node: p.rect.move(mr.left, mr.top)
                 for p in bm.label_placements(self.replay.theatre, local)
-                if p.population >= min_population}
+                if p.population >= min_population
+            }
         return self._key_rects[key]
 
     def territory_layer(self, layout: Layout, vp: bm.Viewport, k: int):
@@ -339,7 +346,7 @@ class Renderer:
             if not len(rows):
                 return None, (0, 0)
             top, left = int(rows.min()), int(cols.min())
-            rgba = np.ascontiguousarray(rgba[top:int(rows.max()) + 1, left:int(cols.max()) + 1])
+            rgba = np.ascontiguousarray(rgba[top : int(rows.max()) + 1, left : int(cols.max()) + 1])
             r0, r1 = r0 + top, r0 + top + rgba.shape[0]
             c0, c1 = c0 + left, c0 + left + rgba.shape[1]
         small = pygame.image.frombytes(rgba.tobytes(), (c1 - c0, r1 - r0), "RGBA")
@@ -367,23 +374,32 @@ class Renderer:
             base, branch = layout.panes()
             vp = self.viewport(base, state)
             self.draw_map(surface, base, state, vp, overlays=False)
-            self.alt.draw_map(surface, branch, state, viewport_for(branch, vp.bounds_km),
-                              overlays=False)
+            self.alt.draw_map(
+                surface, branch, state, viewport_for(branch, vp.bounds_km), overlays=False
+            )
             whatif_draw.pane_titles(surface, base, branch, self.branch, state)
             panels.draw_map_overlays(surface, base, vp, state, rp)
         else:
             self.draw_map(surface, layout, state, self.viewport(layout, state))
         pygame.draw.rect(surface, bm.FRAME, layout.map_rect, 1)
-        timeline.draw_timeline(surface, layout, state, rp, self.timeline_cache, self.branch,
-                               whatif_draw.timeline_row)
-        panels.draw_sidebar(surface, layout, state, rp, self.sidebar_cache, self.branch,
-                            whatif_draw.sidebar_block)
+        timeline.draw_timeline(
+            surface, layout, state, rp, self.timeline_cache, self.branch, whatif_draw.timeline_row
+        )
+        panels.draw_sidebar(
+            surface, layout, state, rp, self.sidebar_cache, self.branch, whatif_draw.sidebar_block
+        )
         if state.help:
             panels.draw_help(surface, layout)
         return layout
 
-    def draw_map(self, surface: pygame.Surface, layout: Layout, state: ViewState,
-                 vp: bm.Viewport, overlays: bool = True) -> None:
+    def draw_map(
+        self,
+        surface: pygame.Surface,
+        layout: Layout,
+        state: ViewState,
+        vp: bm.Viewport,
+        overlays: bool = True,
+    ) -> None:
         """The map of this replay in `layout.map_rect`; with a what-if in overlay mode, its
         front and the ground it holds differently drawn over the base."""
         rp = self.replay
@@ -393,8 +409,14 @@ class Renderer:
         surface.blit(self.base_layer(layout, vp, "roads" in state.layers), mr.topleft)
         clip = surface.get_clip()
         surface.set_clip(mr)
-        over = (self.branch if self.branch is not None and state.compare == "overlay"
-                and not layout.pane and k >= self.branch.hour else None)
+        over = (
+            self.branch
+            if self.branch is not None
+            and state.compare == "overlay"
+            and not layout.pane
+            and k >= self.branch.hour
+            else None
+        )
         if "territory" in state.layers:
             terr, pos = self.territory_layer(layout, vp, k)
             if terr is not None:
@@ -431,14 +453,22 @@ class Renderer:
         ka = min(k, alt.hours)
         ua, ua_alt = self.replay.ua_held[k], alt.ua_held[ka]
         differs = ua != ua_alt
-        key = (layout.size, tuple(layout.map_rect), vp.bounds_km, id(alt), differs.tobytes(),
-               (ua_alt & differs).tobytes())
+        key = (
+            layout.size,
+            tuple(layout.map_rect),
+            vp.bounds_km,
+            id(alt),
+            differs.tobytes(),
+            (ua_alt & differs).tobytes(),
+        )
         if key != self._ghost_key:
             if not differs.any():
                 layer = (None, (0, 0))
             else:
-                colours = np.array([(0, 0, 0, 0), (*UA_TINT[:3], GHOST_ALPHA),
-                                    (*RU_TINT[:3], GHOST_ALPHA)], dtype=np.uint8)
+                colours = np.array(
+                    [(0, 0, 0, 0), (*UA_TINT[:3], GHOST_ALPHA), (*RU_TINT[:3], GHOST_ALPHA)],
+                    dtype=np.uint8,
+                )
 
                 def colour(owner):
                     return colours[np.where(differs[owner], np.where(ua_alt[owner], 1, 2), 0)]
@@ -494,8 +524,9 @@ class Renderer:
             x, y = vp.to_px(*self.node_xy[node])
             draw_burst(surface, (x, y), battle_radius(ratio, ui) * pulse)
 
-    def draw_units(self, surface, vp, state: ViewState, ui: float,
-                   avoid: dict[str, pygame.Rect] | None = None) -> None:
+    def draw_units(
+        self, surface, vp, state: ViewState, ui: float, avoid: dict[str, pygame.Rect] | None = None
+    ) -> None:
         rp = self.replay
         k = min(int(math.floor(state.t)), rp.hours)
         for uid, since in rp.gone_since.items():  # grey crosses where units left the field
@@ -543,5 +574,13 @@ def battle_radius(ratio: float, ui: float) -> float:
     return (8 + 4 * math.log2(max(1.0, min(ratio, 32.0)))) * ui
 
 
-__all__ = ["Layout", "Renderer", "ViewState", "front_segments", "place_groups",
-           "unit_placements", "unit_position_km", "voronoi_ridges"]
+__all__ = [
+    "Layout",
+    "Renderer",
+    "ViewState",
+    "front_segments",
+    "place_groups",
+    "unit_placements",
+    "unit_position_km",
+    "voronoi_ridges",
+]

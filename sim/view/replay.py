@@ -135,13 +135,17 @@ class Replay:
         return cls.from_saved(read_frames(run_dir), run_dir, theatre, scenario, comparison)
 
     @classmethod
-    def from_saved(cls, d: dict, run_dir: Path, theatre: Theatre, scenario,
-                   comparison=None) -> Replay:
+    def from_saved(
+        cls, d: dict, run_dir: Path, theatre: Theatre, scenario, comparison=None
+    ) -> Replay:
         """From the record `sim.report.read_frames(run_dir)` returned (see `load`)."""
         frames_path = run_dir / "frames.json.gz"
         if set(d["node_ids"]) != set(theatre.node_ids):
-            raise FileProblem(frames_path, "recorded on another version of the map (its nodes "
-                              "differ from assets/map): replay the scenario again to view it")
+            raise FileProblem(
+                frames_path,
+                "recorded on another version of the map (its nodes "
+                "differ from assets/map): replay the scenario again to view it",
+            )
         if comparison is None and (run_dir / "history_comparison.csv").exists():
             path = run_dir / "history_comparison.csv"
             comparison = read_comparison(path)
@@ -361,6 +365,9 @@ def _check_comparison_matches(rows: list[dict], scenario, path: Path) -> None:
     known = {o.date.isoformat(timespec="minutes") for o in getattr(scenario, "history", [])}
     stray = [r["date"] for r in rows if r["date"] not in known]
     if stray:
-        raise FileProblem(path, f"an observation dated {stray[0]} is not in the history block "
-                          f"of {getattr(scenario, 'id', 'the scenario')}: the comparison is of "
-                          "another run (delete it, or replay with --compare)")
+        raise FileProblem(
+            path,
+            f"an observation dated {stray[0]} is not in the history block "
+            f"of {getattr(scenario, 'id', 'the scenario')}: the comparison is of "
+            "another run (delete it, or replay with --compare)",
+        )

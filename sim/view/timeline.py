@@ -73,8 +73,7 @@ def draw_timeline(surface, layout, state, rp, cache: Cached, branch=None, row=No
             row(img, layout, rp, branch)
         return img
 
-    surface.blit(cache.get((layout.size, layout.branch_row), branch, draw),
-                 layout.timeline.topleft)
+    surface.blit(cache.get((layout.size, layout.branch_row), branch, draw), layout.timeline.topleft)
     ui = layout.ui
     bar = timeline_bar(layout)
     x = timeline_x(layout, rp, state.t)
@@ -163,8 +162,12 @@ def branch_mark_positions(layout, rp, view) -> list:
     out = []
     for m, _obs, _sim in mark_positions(layout, rp):
         b = alt.get((m.place, m.date, m.holder, m.kind))
-        if (b is not None and b.sim_date is not None and m.kind == "control"
-                and b.sim_date > view.when):  # before the branch hour the runs are one
+        if (
+            b is not None
+            and b.sim_date is not None
+            and m.kind == "control"
+            and b.sim_date > view.when
+        ):  # before the branch hour the runs are one
             out.append((m, (timeline_x(layout, rp, _hours(rp, b.sim_date)), y), b.sim_date))
     return out
 
@@ -188,8 +191,11 @@ def _timeline_tooltip(surface, layout, rp, pos, branch=None) -> None:
     else:
         m = best
         what = f"{m.name}: {m.holder}" if m.kind == "control" else m.name
-        when = (f"{m.date.day} {m.date:%b} to {m.until.day} {m.until:%b}" if m.until
-                else f"by {m.date.day} {m.date:%b}")
+        when = (
+            f"{m.date.day} {m.date:%b} to {m.until.day} {m.until:%b}"
+            if m.until
+            else f"by {m.date.day} {m.date:%b}"
+        )
         lines = [f"{what}  (history, {when})"]
         if rp.has_comparison:
             if m.sim_date:

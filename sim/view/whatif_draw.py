@@ -38,8 +38,9 @@ def _front_ridges(renderer: Renderer, ua_held: np.ndarray) -> frozenset[int]:
             cache.clear()
         i, j = renderer.ridge_ends
         ru = np.where(ua_held[i], j, i)
-        cache[key] = frozenset(np.nonzero((ua_held[i] != ua_held[j])
-                                          & ~renderer.russia[ru])[0].tolist())
+        cache[key] = frozenset(
+            np.nonzero((ua_held[i] != ua_held[j]) & ~renderer.russia[ru])[0].tolist()
+        )
     return cache[key]
 
 
@@ -83,11 +84,14 @@ def branch_front(surface, vp, renderer: Renderer, branch: Replay, k: int, ui: fl
     white casing (where the two fronts are one, the base's black line stands for both)."""
     ka = min(k, branch.hours)
     own = _front_ridges(renderer, branch.ua_held[ka]) - _front_ridges(
-        renderer, renderer.replay.ua_held[k])
+        renderer, renderer.replay.ua_held[k]
+    )
     if not own:
         return
-    segs = [(tuple(vp.to_px(*renderer.ridges[i][2])), tuple(vp.to_px(*renderer.ridges[i][3])))
-            for i in sorted(own)]
+    segs = [
+        (tuple(vp.to_px(*renderer.ridges[i][2])), tuple(vp.to_px(*renderer.ridges[i][3])))
+        for i in sorted(own)
+    ]
     w = max(2, round(3 * ui))
     dash = (round(WHATIF_DASH_PX[0] * ui), round(WHATIF_DASH_PX[1] * ui))
     for line in chain(segs):
@@ -95,8 +99,9 @@ def branch_front(surface, vp, renderer: Renderer, branch: Replay, k: int, ui: fl
         bm.draw_dashed(surface, WHATIF, line, w, dash)
 
 
-def crossing_differences(surface, vp, renderer: Renderer, branch: Replay, k: int,
-                         ui: float) -> None:
+def crossing_differences(
+    surface, vp, renderer: Renderer, branch: Replay, k: int, ui: float
+) -> None:
     """Bridges whose state at hour k is not the base's: a purple ring, and the what-if's state
     beside it ("what if: intact", "what if: destroyed", "what if: pontoon")."""
     base = renderer.replay.crossings_at(k)
@@ -110,8 +115,9 @@ def crossing_differences(surface, vp, renderer: Renderer, branch: Replay, k: int
         r = 12 * ui
         pygame.draw.circle(surface, (255, 255, 255), (x, y), r + 2, max(2, round(4 * ui)))
         pygame.draw.circle(surface, WHATIF, (x, y), r, max(2, round(3 * ui)))
-        label = panels.text(f"what if: {alt.get(cid, 'intact')}", round(11 * ui), True,
-                            WHATIF_INK, halo=True)
+        label = panels.text(
+            f"what if: {alt.get(cid, 'intact')}", round(11 * ui), True, WHATIF_INK, halo=True
+        )
         surface.blit(label, (x + r + 3, y - label.get_height() / 2))
 
 
@@ -130,8 +136,12 @@ def banner(surface, layout: Layout, view: BranchView, k: int) -> None:
     imgs = [panels.text(ln, size, True, WHATIF_INK) for ln in lines]
     imgs.append(panels.text(note, round(12 * ui), False, panels.INK))
     h = sum(i.get_height() for i in imgs) + round(10 * ui)
-    box = pygame.Rect(mr.left + round(8 * ui), mr.top + round(8 * ui),
-                      max(i.get_width() for i in imgs) + round(16 * ui), h)
+    box = pygame.Rect(
+        mr.left + round(8 * ui),
+        mr.top + round(8 * ui),
+        max(i.get_width() for i in imgs) + round(16 * ui),
+        h,
+    )
     back = pygame.Surface(box.size, pygame.SRCALPHA)
     back.fill((255, 252, 245, 225))
     surface.blit(back, box.topleft)
@@ -142,13 +152,14 @@ def banner(surface, layout: Layout, view: BranchView, k: int) -> None:
         y += img.get_height()
 
 
-def pane_titles(surface, base: Layout, branch: Layout, view: BranchView,
-                state: ViewState) -> None:
+def pane_titles(surface, base: Layout, branch: Layout, view: BranchView, state: ViewState) -> None:
     """Split screen: "Base run" over the left map, "What if ..." over the right, and a rule
     between them."""
     ui = base.ui
-    for lay, title, colour in ((base, "Base run", panels.INK),
-                               (branch, "What if: " + "; ".join(view.texts), WHATIF_INK)):
+    for lay, title, colour in (
+        (base, "Base run", panels.INK),
+        (branch, "What if: " + "; ".join(view.texts), WHATIF_INK),
+    ):
         mr = lay.map_rect
         lines = panels.wrap(title, round(14 * ui), mr.w - round(20 * ui), True)[:2]
         imgs = [panels.text(ln, round(14 * ui), True, colour) for ln in lines]
@@ -162,12 +173,16 @@ def pane_titles(surface, base: Layout, branch: Layout, view: BranchView,
             surface.blit(img, (box.left + round(10 * ui), y))
             y += img.get_height()
     x = branch.map_rect.left
-    pygame.draw.line(surface, WHATIF, (x, branch.map_rect.top), (x, branch.map_rect.bottom),
-                     max(2, round(3 * ui)))
+    pygame.draw.line(
+        surface,
+        WHATIF,
+        (x, branch.map_rect.top),
+        (x, branch.map_rect.bottom),
+        max(2, round(3 * ui)),
+    )
 
 
-def sidebar_block(s, view, state, k: int, x: int, y: int, width: int, ui: float,
-                  max_h: int) -> int:
+def sidebar_block(s, view, state, k: int, x: int, y: int, width: int, ui: float, max_h: int) -> int:
     """The what-if in the sidebar: what was changed, from when, how it is shown, and the
     differences from the base so far (sim/futures.py). Returns the y below it."""
     text, wrap, lines_at, clip = panels.text, panels.wrap, panels.blit_lines, panels.clip
@@ -177,27 +192,43 @@ def sidebar_block(s, view, state, k: int, x: int, y: int, width: int, ui: float,
     tag_rect = pygame.Rect(x, y + 1, tag.get_width() + 8, tag.get_height())
     pygame.draw.rect(s, WHATIF_INK, tag_rect, border_radius=3)
     s.blit(tag, (tag_rect.x + 4, tag_rect.y))
-    s.blit(text(f"from {panels.fmt_time(view.when)}  ·  {state.compare} (v: change)",
-                round(12 * ui), False, muted), (tag_rect.right + 6, y))
+    s.blit(
+        text(
+            f"from {panels.fmt_time(view.when)}  ·  {state.compare} (v: change)",
+            round(12 * ui),
+            False,
+            muted,
+        ),
+        (tag_rect.right + 6, y),
+    )
     y += round(18 * ui)
-    y = lines_at(s, clip(wrap(view.title, round(14 * ui), width, True), 3), x, y,
-                 round(14 * ui), True, WHATIF_INK)
+    y = lines_at(
+        s,
+        clip(wrap(view.title, round(14 * ui), width, True), 3),
+        x,
+        y,
+        round(14 * ui),
+        True,
+        WHATIF_INK,
+    )
     for t in view.texts:
         y = lines_at(s, clip(wrap(f"Changed: {t}", size, width), 2), x, y, size)
     if view.question:
-        y = lines_at(s, clip(wrap(f"Question: {view.question}", size, width), 3), x, y, size,
-                     colour=muted)
+        y = lines_at(
+            s, clip(wrap(f"Question: {view.question}", size, width), 3), x, y, size, colour=muted
+        )
     if view.mismatch:
-        note = ("Note: this code's replay of the saved run differs at the branch hour; both "
-                "futures are this code's.")
+        note = (
+            "Note: this code's replay of the saved run differs at the branch hour; both "
+            "futures are this code's."
+        )
         y = lines_at(s, wrap(note, small, width), x, y, small, colour=muted)
     y += round(4 * ui)
     if k < view.hour:
         same = f"The same run until {panels.fmt_time(view.when)}."
         return lines_at(s, wrap(same, size, width), x, y, size, colour=muted) + round(6 * ui)
     now = view.futures.start + timedelta(hours=k)
-    s.blit(text(f"Differences from the base by {panels.fmt_time(now)}", size, True, muted),
-           (x, y))
+    s.blit(text(f"Differences from the base by {panels.fmt_time(now)}", size, True, muted), (x, y))
     y += round(size * 1.4)
     lines = view.futures.lines(until=k)
     for i, line in enumerate(lines):
@@ -225,8 +256,13 @@ def timeline_row(s, layout, rp, view) -> None:
     off = pygame.Vector2(layout.timeline.topleft)
     bar = timeline.timeline_bar(layout).move(-off.x, -off.y)
     x = timeline.timeline_x(layout, rp, view.hour) - off.x
-    pygame.draw.line(s, WHATIF, (x, bar.top - round(14 * ui)), (x, bar.bottom + round(26 * ui)),
-                     max(2, round(2 * ui)))
+    pygame.draw.line(
+        s,
+        WHATIF,
+        (x, bar.top - round(14 * ui)),
+        (x, bar.bottom + round(26 * ui)),
+        max(2, round(2 * ui)),
+    )
     lab = panels.text("what if", round(11 * ui), True, WHATIF_INK)
     s.blit(lab, (min(x + 3, bar.right - lab.get_width()), bar.top - round(26 * ui)))
     r = 5 * ui

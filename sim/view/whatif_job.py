@@ -82,8 +82,9 @@ def pack(record: RunRecord) -> dict[str, Any]:
     """A finished record as plain data (its lists and its numpy tables cut to the hours
     recorded), to pass between processes. `unpack` is the inverse."""
     k = len(record.times)
-    out: dict[str, Any] = {f.name: getattr(record, f.name) for f in fields(RunRecord)
-                           if not f.name.startswith("_")}
+    out: dict[str, Any] = {
+        f.name: getattr(record, f.name) for f in fields(RunRecord) if not f.name.startswith("_")
+    }
     for name in TABLES:
         out[name] = out[name][:k]
     return out
@@ -95,9 +96,14 @@ def unpack(d: dict[str, Any]) -> RunRecord:
 
 
 # ---------------------------------------------------------------------------------- the work
-def simulate(checkpoints: Checkpoints, hour: int, changes: list[Change], need_base: bool,
-             progress: Callable[[float, str], None],
-             cancelled: Callable[[], bool]) -> dict[str, Any] | None:
+def simulate(
+    checkpoints: Checkpoints,
+    hour: int,
+    changes: list[Change],
+    need_base: bool,
+    progress: Callable[[float, str], None],
+    cancelled: Callable[[], bool],
+) -> dict[str, Any] | None:
     """The what-if at `hour` with `changes`, run to the end (and the base's future from the
     same hour with `need_base`). Returns {"texts", "branch", "base" (or None), "frame"} (the
     records packed; "frame": the base's frame at the branch hour), or None if cancelled.
@@ -123,8 +129,12 @@ def simulate(checkpoints: Checkpoints, hour: int, changes: list[Change], need_ba
             done += 1
             progress(done / total, f"simulating {stage}")
         m.release()
-    return {"texts": texts, "branch": pack(twin.record),
-            "base": pack(model.record) if need_base else None, "frame": frame}
+    return {
+        "texts": texts,
+        "branch": pack(twin.record),
+        "base": pack(model.record) if need_base else None,
+        "frame": frame,
+    }
 
 
 def _serve(conn, scenario: Scenario, theatre: Theatre, params: Parameters, seed: int) -> None:
@@ -188,7 +198,7 @@ def _serve_one(conn, checkpoints: Checkpoints, msg: tuple, pending: list) -> Non
         for key in PARTED:
             rows, packed[key] = packed[key], []
             for i in range(0, len(rows), PART_ROWS):
-                conn.send(("part", job_id, which, key, rows[i:i + PART_ROWS]))
+                conn.send(("part", job_id, which, key, rows[i : i + PART_ROWS]))
     conn.send(("done", job_id, result))
 
 
@@ -209,15 +219,35 @@ class Brancher:
     job: BranchJob | None = field(init=False, default=None)
 
     @classmethod
-    def for_record(cls, record: RunRecord, scenario: Scenario, theatre: Theatre,
-                   scenario_path: Path | None = None, **kw: Any) -> Brancher:
+    def for_record(
+        cls,
+        record: RunRecord,
+        scenario: Scenario,
+        theatre: Theatre,
+        scenario_path: Path | None = None,
+        **kw: Any,
+    ) -> Brancher:
         """For a run simulated in this process: its parameters and seed from its record."""
-        return cls(scenario, theatre, Parameters(**record.parameters), record.seed,
-                   base_record=record, scenario_path=scenario_path, **kw)
+        return cls(
+            scenario,
+            theatre,
+            Parameters(**record.parameters),
+            record.seed,
+            base_record=record,
+            scenario_path=scenario_path,
+            **kw,
+        )
 
     @classmethod
-    def for_saved(cls, run_dir: Path, replay: Replay, scenario: Scenario, theatre: Theatre,
-                  scenario_path: Path | None = None, **kw: Any) -> Brancher:
+    def for_saved(
+        cls,
+        run_dir: Path,
+        replay: Replay,
+        scenario: Scenario,
+        theatre: Theatre,
+        scenario_path: Path | None = None,
+        **kw: Any,
+    ) -> Brancher:
         """For a saved run folder: the parameters from its summary.json (the scenario's when
         it has none), the seed from its frames; the saved frames are kept to check that this
         code replays the run the same way up to the branch hour (`BranchView.mismatch`)."""
@@ -229,8 +259,15 @@ class Brancher:
             params = Parameters(**summary.get("parameters_changed", {}))
         except (OSError, ValueError, TypeError):
             pass  # no or unreadable summary: the scenario's parameters
-        return cls(scenario, theatre, params, replay.seed, saved_frames=replay.frames,
-                   scenario_path=scenario_path, **kw)
+        return cls(
+            scenario,
+            theatre,
+            params,
+            replay.seed,
+            saved_frames=replay.frames,
+            scenario_path=scenario_path,
+            **kw,
+        )
 
     def __post_init__(self) -> None:
         self._checkpoints: Checkpoints | None = None
@@ -252,14 +289,18 @@ class Brancher:
         if self.process and (self._worker is None or not self._worker.is_alive()):
             ctx = mp.get_context("spawn")  # not fork: the window's process has SDL's threads
             self._conn, child = ctx.Pipe()
-            self._worker = ctx.Process(target=_serve, name="what-if worker", daemon=True,
-                                       args=(child, self.scenario, self.theatre, self.params,
-                                             self.seed))
+            self._worker = ctx.Process(
+                target=_serve,
+                name="what-if worker",
+                daemon=True,
+                args=(child, self.scenario, self.theatre, self.params, self.seed),
+            )
             self._worker.start()
             child.close()
 
-    def start(self, hour: int, changes: list[Change], title: str = "",
-              question: str = "") -> BranchJob:
+    def start(
+        self, hour: int, changes: list[Change], title: str = "", question: str = ""
+    ) -> BranchJob:
         """Start simulating a branch at `hour` (cancelling one still running)."""
         self.cancel()
         self._ids += 1
@@ -290,8 +331,9 @@ class Brancher:
                 self._worker.terminate()
             self._worker = None
 
-    def run_now(self, hour: int, changes: list[Change], title: str = "",
-                question: str = "") -> BranchView:
+    def run_now(
+        self, hour: int, changes: list[Change], title: str = "", question: str = ""
+    ) -> BranchView:
         """The same as a job, in this thread (for the command line and tests). Raises
         ChangeError."""
         job = BranchJob(self, 0, hour, list(changes), title, question, remote=False)
@@ -305,8 +347,16 @@ class BranchJob(threading.Thread):
     """One what-if being simulated. Read `progress` (0..1), `stage`, `done`, `result` (a
     `BranchView`) or `error` (a message) from the window's thread; set `cancelled` to stop."""
 
-    def __init__(self, owner: Brancher, job_id: int, hour: int, changes: list[Change],
-                 title: str, question: str, remote: bool | None = None):
+    def __init__(
+        self,
+        owner: Brancher,
+        job_id: int,
+        hour: int,
+        changes: list[Change],
+        title: str,
+        question: str,
+        remote: bool | None = None,
+    ):
         super().__init__(daemon=True, name="what-if")
         self.owner, self.id, self.hour, self.changes = owner, job_id, hour, changes
         self.title, self.question = title, question
@@ -348,8 +398,14 @@ class BranchJob(threading.Thread):
                 time.sleep(YIELD_S)  # hand the interpreter to the window's loop
 
         o = self.owner
-        return simulate(o.checkpoints, self.hour, self.changes, o.base_record is None,
-                        progress, lambda: self.cancelled)
+        return simulate(
+            o.checkpoints,
+            self.hour,
+            self.changes,
+            o.base_record is None,
+            progress,
+            lambda: self.cancelled,
+        )
 
     def _remote(self) -> dict | None:
         o = self.owner
@@ -391,10 +447,22 @@ class BranchJob(threading.Thread):
         o = self.owner
         branch = unpack(out["branch"]) if isinstance(out["branch"], dict) else out["branch"]
         base = o.base_record if out["base"] is None else unpack(out["base"])
-        mismatch = (o.saved_frames is not None and self.hour < len(o.saved_frames)
-                    and o.saved_frames[self.hour] != out["frame"])
+        mismatch = (
+            o.saved_frames is not None
+            and self.hour < len(o.saved_frames)
+            and o.saved_frames[self.hour] != out["frame"]
+        )
         replay = Replay.from_run(branch, o.theatre, o.scenario, compare(branch, o.scenario))
         futures = compare_futures(base, branch, o.scenario, self.hour, o.theatre)
         title = self.title or "What if: " + "; ".join(out["texts"])
-        return BranchView(title, self.hour, o.scenario.start + timedelta(hours=self.hour),
-                          self.changes, out["texts"], replay, futures, mismatch, self.question)
+        return BranchView(
+            title,
+            self.hour,
+            o.scenario.start + timedelta(hours=self.hour),
+            self.changes,
+            out["texts"],
+            replay,
+            futures,
+            mismatch,
+            self.question,
+        )

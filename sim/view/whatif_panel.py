@@ -118,8 +118,7 @@ class WhatIfPanel:
         q = self.query.strip().lower()
         if not q or self.step.typed or self.kind is None:
             return self.step.options
-        return [o for o in self.step.options
-                if q in o.label.lower() or q in str(o.value).lower()]
+        return [o for o in self.step.options if q in o.label.lower() or q in str(o.value).lower()]
 
     @property
     def map_pick(self) -> str | None:
@@ -145,9 +144,14 @@ class WhatIfPanel:
     def _bridges(self) -> list[Option]:
         th = self.replay.theatre
         states = self.replay.crossings_at(self.hour)
-        return sorted((Option(c.name, cid, states.get(cid, "intact"))
-                       for cid, c in th.crossings.items() if c.kind in BRIDGE_KINDS),
-                      key=lambda o: o.label)
+        return sorted(
+            (
+                Option(c.name, cid, states.get(cid, "intact"))
+                for cid, c in th.crossings.items()
+                if c.kind in BRIDGE_KINDS
+            ),
+            key=lambda o: o.label,
+        )
 
     def _places(self) -> list[Option]:
         g = self.replay.theatre.graph
@@ -166,12 +170,16 @@ class WhatIfPanel:
         change: Change | None = None
         if k == "bridge":
             if not a:
-                step = Step("Which bridge? Type to filter, or click it on the map",
-                            self._bridges(), pick="bridge")
+                step = Step(
+                    "Which bridge? Type to filter, or click it on the map",
+                    self._bridges(),
+                    pick="bridge",
+                )
             elif len(a) == 1:
                 state = self.replay.crossings_at(self.hour).get(a[0], "intact")
-                opts = ([Option("Cannot be destroyed (it holds)", "save")]
-                        if state == "intact" else [])
+                opts = (
+                    [Option("Cannot be destroyed (it holds)", "save")] if state == "intact" else []
+                )
                 if state in ("intact", "pontoon"):
                     opts.append(Option("Destroyed now", "destroy"))
                 if not opts:
@@ -183,34 +191,50 @@ class WhatIfPanel:
                 change = Change(**{f"{a[1]}_bridge": a[0]})
         elif k == "strength":
             if not a:
-                step = Step("Which unit? Type to filter, or click it on the map", self._units(),
-                            pick="unit")
+                step = Step(
+                    "Which unit? Type to filter, or click it on the map", self._units(), pick="unit"
+                )
             elif len(a) == 1:
-                step = Step(f"{self.name(a[0])}: its men and equipment times",
-                            [Option(f"×{f:g}", f, "reinforce" if f > 1 else "weaken")
-                             for f in FACTORS])
+                step = Step(
+                    f"{self.name(a[0])}: its men and equipment times",
+                    [Option(f"×{f:g}", f, "reinforce" if f > 1 else "weaken") for f in FACTORS],
+                )
             else:
                 change = Change(strength=a[0], factor=a[1])
         elif k == "hold":
             if not a:
-                step = Step("Which unit? Type to filter, or click it on the map", self._units(),
-                            pick="unit")
+                step = Step(
+                    "Which unit? Type to filter, or click it on the map", self._units(), pick="unit"
+                )
             elif len(a) == 1:
-                step = Step(f"{self.name(a[0])}:", [
-                    Option("Hold where it stands", "hold"),
-                    Option("Release it to its commander as a reserve", "release")])
+                step = Step(
+                    f"{self.name(a[0])}:",
+                    [
+                        Option("Hold where it stands", "hold"),
+                        Option("Release it to its commander as a reserve", "release"),
+                    ],
+                )
             else:
                 change = Change(**{a[1]: a[0]})
         elif k == "objective":
             if not a:
-                step = Step("Which unit? Type to filter, or click it on the map", self._units(),
-                            pick="unit")
+                step = Step(
+                    "Which unit? Type to filter, or click it on the map", self._units(), pick="unit"
+                )
             elif len(a) == 1:
-                step = Step(f"{self.name(a[0])}:", [Option("Attack (fights its way)", "attack"),
-                                                     Option("Move (avoids the enemy)", "move")])
+                step = Step(
+                    f"{self.name(a[0])}:",
+                    [
+                        Option("Attack (fights its way)", "attack"),
+                        Option("Move (avoids the enemy)", "move"),
+                    ],
+                )
             elif len(a) == 2:
-                step = Step(f"{a[1].title()} where? Click the place on the map, or type its "
-                            "name", self._places(), pick="place")
+                step = Step(
+                    f"{a[1].title()} where? Click the place on the map, or type its name",
+                    self._places(),
+                    pick="place",
+                )
             else:
                 change = Change(**{a[1]: a[0], "to": [a[2]]})
         elif k == "withdrawal":
@@ -219,24 +243,31 @@ class WhatIfPanel:
                 for side in SIDES:
                     on = self._params_now(side).withdrawal_doctrine
                     what = "never withdraws" if on else "withdraws when threatened"
-                    opts.append(Option(f"{side} {what}", (side, not on),
-                                       f"now: {'on' if on else 'off'}"))
+                    opts.append(
+                        Option(f"{side} {what}", (side, not on), f"now: {'on' if on else 'off'}")
+                    )
                 step = Step("A side's withdrawal doctrine:", opts)
             else:
                 change = Change(withdrawal=a[0][0], on=a[0][1])
         elif k == "parameter":
             if not a:
                 p = self._params_now()
-                step = Step("Which parameter? Type to filter (python run.py params explains "
-                            "them)", [Option(n, n, f"{getattr(p, n)}")
-                                     for n in Parameters.model_fields])
+                step = Step(
+                    "Which parameter? Type to filter (python run.py params explains them)",
+                    [Option(n, n, f"{getattr(p, n)}") for n in Parameters.model_fields],
+                )
             elif len(a) == 1:
-                step = Step(f"{a[0]} (now {getattr(self._params_now(), a[0])}): type the new "
-                            "value, then Enter", [], typed=str(getattr(self._params_now(), a[0])))
+                step = Step(
+                    f"{a[0]} (now {getattr(self._params_now(), a[0])}): type the new "
+                    "value, then Enter",
+                    [],
+                    typed=str(getattr(self._params_now(), a[0])),
+                )
             elif len(a) == 2 and a[0] in DOCTRINE_PARAMETERS:
-                step = Step(f"{a[0]} = {a[1]} for:", [Option("Both sides", None),
-                                                       Option("UA only", "UA"),
-                                                       Option("RU only", "RU")])
+                step = Step(
+                    f"{a[0]} = {a[1]} for:",
+                    [Option("Both sides", None), Option("UA only", "UA"), Option("RU only", "RU")],
+                )
             else:
                 change = Change(parameter=a[0], value=a[1], side=a[2] if len(a) > 2 else None)
         if change is not None:
@@ -268,7 +299,7 @@ class WhatIfPanel:
             value = getattr(Parameters(**{**self._params_now().model_dump(), name: raw}), name)
         except Exception as e:  # noqa: BLE001 - pydantic's message shown in the panel
             errs = getattr(e, "errors", None)
-            self.message = (errs()[0]["msg"] if errs else str(e))
+            self.message = errs()[0]["msg"] if errs else str(e)
             return
         self.answers.append(value)
         self._next()
@@ -323,8 +354,12 @@ class WhatIfPanel:
                 self._menu() if not self.changes else self._ready()
             return None
         if key in (pygame.K_DOWN, pygame.K_UP, pygame.K_PAGEDOWN, pygame.K_PAGEUP):
-            move = {pygame.K_DOWN: 1, pygame.K_UP: -1, pygame.K_PAGEDOWN: ROWS,
-                    pygame.K_PAGEUP: -ROWS}[key]
+            move = {
+                pygame.K_DOWN: 1,
+                pygame.K_UP: -1,
+                pygame.K_PAGEDOWN: ROWS,
+                pygame.K_PAGEUP: -ROWS,
+            }[key]
             self.index = max(0, min(len(self.options) - 1, self.index + move))
         return None
 
@@ -417,8 +452,12 @@ class WhatIfPanel:
         inner = w - 2 * pad
         rows: list[tuple[str, Any]] = []  # (kind, payload) drawn top to bottom
         rows.append(("title", "What if …"))
-        for line in wrap(self.step.prompt if self.kind != "ready" else
-                         f"Branch at {self._when()} with:", size, inner, True):
+        for line in wrap(
+            self.step.prompt if self.kind != "ready" else f"Branch at {self._when()} with:",
+            size,
+            inner,
+            True,
+        ):
             rows.append(("prompt", line))
         if self.kind == "ready" or (self.kind is None and self.changes):
             for ch in self.changes:
@@ -426,8 +465,14 @@ class WhatIfPanel:
                     rows.append(("change", line))
         if self.step.options or self.kind is None:
             if self.kind is not None:
-                rows.append(("query", f"Filter: {self.query}_" if self.query else
-                             "Type to filter · ↑ ↓ and Enter, or click"))
+                rows.append(
+                    (
+                        "query",
+                        f"Filter: {self.query}_"
+                        if self.query
+                        else "Type to filter · ↑ ↓ and Enter, or click",
+                    )
+                )
             opts = self.options
             top = max(0, min(self.index - ROWS // 2, len(opts) - ROWS))
             for i in range(top, min(len(opts), top + ROWS)):
@@ -441,8 +486,9 @@ class WhatIfPanel:
                 rows.append(("error", line))
         rows += [("hint", line) for line in wrap(self._hint(), round(12 * ui), inner)]
         h = pad * 2 + len(rows) * lh
-        box = pygame.Rect(mr.left + round(12 * ui), mr.top + round(12 * ui), w,
-                          min(h, mr.h - round(24 * ui)))
+        box = pygame.Rect(
+            mr.left + round(12 * ui), mr.top + round(12 * ui), w, min(h, mr.h - round(24 * ui))
+        )
         self.box = box
         shade = pygame.Surface(box.size, pygame.SRCALPHA)
         shade.fill((*PANEL, 245))
@@ -468,8 +514,14 @@ class WhatIfPanel:
                     surface.blit(note, (box.right - pad - note.get_width(), y + 2))
                 self.hit_rows.append((rect, i))
             else:
-                colour = {"prompt": INK, "change": WHATIF_INK, "error": (190, 30, 30),
-                          "hint": MUTED, "query": MUTED, "typed": INK}[kind]
+                colour = {
+                    "prompt": INK,
+                    "change": WHATIF_INK,
+                    "error": (190, 30, 30),
+                    "hint": MUTED,
+                    "query": MUTED,
+                    "typed": INK,
+                }[kind]
                 bold = kind in ("prompt", "typed")
                 sz = round(12 * ui) if kind in ("hint", "query") else size
                 surface.blit(text(payload, sz, bold, colour), (box.left + pad, y))
@@ -479,13 +531,18 @@ class WhatIfPanel:
 
     def _hint(self) -> str:
         if self.kind is None:
-            extra = "  ·  s: save the what-if shown  ·  c: clear it" \
-                if self.renderer.branch is not None else ""
+            extra = (
+                "  ·  s: save the what-if shown  ·  c: clear it"
+                if self.renderer.branch is not None
+                else ""
+            )
             run = "  ·  Enter: run" if self.changes else ""
             return f"1-6 or click: choose{run}{extra}  ·  Esc: close"
         if self.kind == "ready":
-            return ("Enter: run the what-if (in the background)  ·  a: add another change  ·  "
-                    "Backspace: remove the last  ·  Esc: close")
+            return (
+                "Enter: run the what-if (in the background)  ·  a: add another change  ·  "
+                "Backspace: remove the last  ·  Esc: close"
+            )
         return "Enter: choose  ·  Backspace: back  ·  Esc: to the menu"
 
 
@@ -521,10 +578,16 @@ def draw_progress(surface, layout: Layout, job) -> None:
     surface.blit(back, box.topleft)
     pygame.draw.rect(surface, WHATIF, box, 2, border_radius=6)
     label = f"What if: {job.stage} … {job.progress:.0%}   (Esc: cancel)"
-    surface.blit(text(label, round(13 * ui), True, WHATIF_INK),
-                 (box.left + round(10 * ui), box.top + round(7 * ui)))
-    bar = pygame.Rect(box.left + round(10 * ui), box.bottom - round(18 * ui),
-                      box.w - round(20 * ui), round(9 * ui))
+    surface.blit(
+        text(label, round(13 * ui), True, WHATIF_INK),
+        (box.left + round(10 * ui), box.top + round(7 * ui)),
+    )
+    bar = pygame.Rect(
+        box.left + round(10 * ui),
+        box.bottom - round(18 * ui),
+        box.w - round(20 * ui),
+        round(9 * ui),
+    )
     pygame.draw.rect(surface, (255, 255, 255), bar)
     fill = bar.copy()
     fill.w = round(bar.w * max(0.0, min(1.0, job.progress)))
@@ -537,12 +600,19 @@ def save_file(brancher: Brancher, view, folder: Path = Path(".")) -> Path:
     from sim.branch_file import save_branch
 
     b = brancher
-    scenario = b.scenario_path or (Path(__file__).resolve().parents[2] / "scenarios"
-                                   / f"{b.scenario.id}.yaml")
+    scenario = b.scenario_path or (
+        Path(__file__).resolve().parents[2] / "scenarios" / f"{b.scenario.id}.yaml"
+    )
     base = b.scenario.parameters_with().model_dump()
     overrides = {k: v for k, v in b.params.model_dump().items() if base.get(k) != v}
     out = folder / f"whatif_{b.scenario.id}_{view.when:%Y%m%dT%H%M}.yaml"
-    return save_branch(out, title=view.title, scenario=scenario, seed=b.seed, when=view.when,
-                       changes=view.changes, question=view.question, parameters=overrides)
-
-
+    return save_branch(
+        out,
+        title=view.title,
+        scenario=scenario,
+        seed=b.seed,
+        when=view.when,
+        changes=view.changes,
+        question=view.question,
+        parameters=overrides,
+    )
