@@ -16,9 +16,11 @@ import pytest
 
 from sim.theatre import (
     BOX,
+    CACHE_ENV,
     EARTH_RADIUS_KM,
     Theatre,
     build_theatre,
+    cache_dir,
     haversine_km,
 )
 
@@ -451,8 +453,9 @@ def test_territory_sums_to_box_area(theatre):
 # --- determinism and caching -------------------------------------------------------------
 
 
-def test_build_is_deterministic():
-    a, b = build_theatre(MAP_DIR), build_theatre(MAP_DIR)  # explicit dir bypasses the cache
+def test_build_is_deterministic(monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, "off")  # two builds, not one read twice
+    a, b = build_theatre(MAP_DIR), build_theatre(MAP_DIR)
     assert list(a.graph.nodes(data=True)) == list(b.graph.nodes(data=True))
     assert list(a.graph.edges(data=True)) == list(b.graph.edges(data=True))
     assert a.crossings == b.crossings and a.node_ids == b.node_ids
@@ -492,3 +495,44 @@ def test_basemap_renders_river_near_izium(theatre, tmp_path):
     assert vp.to_km(*vp.to_px(12.5, -40.0)) == pytest.approx((12.5, -40.0))
     out = render_theatre_png(theatre, tmp_path / "t.png", size=(700, 550))
     assert out.exists() and out.stat().st_size > 10_000
+
+
+# ------------------------------------------------------------------ the built map's cache
+
+
+def test_a_cached_map_runs_exactly_as_a_built_one(tmp_path, monkeypatch):
+    """The first call builds and saves; the second reads the file; both give the run of a map
+    built afresh, byte for byte."""
+    from sim.model import CampaignModel
+    from sim.scenario import load_scenario
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    saved = build_theatre(MAP_DIR)
+    files = list(tmp_path.glob("theatre-*.pickle"))
+    assert len(files) == 1
+    read = build_theatre(MAP_DIR)
+    assert read is not saved  # it came from the file
+    monkeypatch.setenv(CACHE_ENV, "off")
+    fresh = build_theatre(MAP_DIR)
+    scenario_file = Path(__file__).resolve().parent.parent / "scenarios" / "izium_2022_09.yaml"
+    digests = set()
+    for th in (fresh, read):
+        sc = load_scenario(scenario_file, th)
+        model = CampaignModel(sc, th, sc.parameters_with(), seed=0)
+        digests.add(model.run().digest())
+    assert len(digests) == 1
+
+
+def test_a_damaged_cache_file_is_rebuilt_and_off_means_off(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    build_theatre(MAP_DIR)
+    (path,) = tmp_path.glob("theatre-*.pickle")
+    path.write_bytes(path.read_bytes()[:1000])  # cut short
+    theatre = build_theatre(MAP_DIR)
+    assert isinstance(theatre, Theatre) and theatre.graph.number_of_nodes() > 150
+    assert path.stat().st_size > 100_000  # written again, whole
+    monkeypatch.setenv(CACHE_ENV, "off")
+    assert cache_dir() is None
+    path.unlink()
+    build_theatre(MAP_DIR)
+    assert not path.exists()
