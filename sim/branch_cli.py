@@ -20,7 +20,15 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sim.cli_common import MAX_GIF_SIZE, MAX_SIZE, Parser, UsageError, display_available
+from sim.cli_common import (
+    MAX_GIF_SIZE,
+    MAX_SIZE,
+    Parser,
+    UsageError,
+    add_screenshots_option,
+    display_available,
+    screenshot_options,
+)
 from sim.scenario import ScenarioError
 
 #: The smallest window or export a what-if is drawn in (the panel and the sidebar's list of
@@ -91,6 +99,7 @@ def _parser(prog: str, writes: bool) -> argparse.ArgumentParser:
         metavar="FILE.png",
         help="render one frame (at --at) to a PNG, without a window",
     )
+    add_screenshots_option(ap)
     ap.add_argument(
         "--at",
         type=_when,
@@ -185,6 +194,7 @@ def _main(argv: list[str], writes: bool) -> int:
     if out is not None:
         _free(out, b, args.replace)
     _writable(args.screenshot, "--screenshot")
+    _writable(args.screenshots, "--screenshots", folder=True)
     _writable(record, "--record")
     base, alt, texts = simulate(b)
     from sim.futures import compare_futures
@@ -317,7 +327,14 @@ def _show(args, b, base, alt, texts, futures, comparisons, record) -> int:
             brancher = Brancher(
                 s, b.theatre, b.params, b.spec.seed, base_record=base, scenario_path=b.scenario_path
             )
-            play(base_replay, size=args.size, brancher=brancher, branch=view, mode=mode)
+            play(
+                base_replay,
+                size=args.size,
+                brancher=brancher,
+                branch=view,
+                mode=mode,
+                **screenshot_options(args),
+            )
     except MissingExtra as e:
         raise UsageError(str(e)) from None
     except ScenarioError:

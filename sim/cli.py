@@ -40,10 +40,12 @@ from sim.cli_common import (
     MAX_SIZE,
     Parser,
     UsageError,
+    add_screenshots_option,
     check_writable,
     days_value,
     display_available,
     folder_value,
+    screenshot_options,
     seed_value,
     size_value,
     time_value,
@@ -146,6 +148,7 @@ def _replay_parser() -> argparse.ArgumentParser:
         metavar="FILE.png",
         help="render one frame (at --at) to a PNG, without a window",
     )
+    add_screenshots_option(ap)
     ap.add_argument(
         "--at",
         type=time_value,
@@ -262,6 +265,7 @@ def replay(argv: list[str]) -> int:
     out = args.out or default_out(scenario, params, args.seed)
     check_writable(out, "--out", folder=True)
     check_writable(args.screenshot, "--screenshot")
+    check_writable(args.screenshots, "--screenshots", folder=True)
     check_writable(args.record, "--record")
     from sim.report import (
         RUN_FILES,
@@ -323,6 +327,7 @@ def _view(args, record, theatre, scenario, comparison) -> int:
                 replay,
                 size=args.size,
                 brancher=Brancher.for_record(record, scenario, theatre, args.scenario),
+                **screenshot_options(args),
             )
     except MissingExtra as e:
         raise UsageError(str(e)) from None
@@ -413,6 +418,7 @@ def view_run(argv: list[str]) -> int:
         metavar="FILE.png",
         help="render one frame (at --at) to a PNG, without a window",
     )
+    add_screenshots_option(ap)
     ap.add_argument(
         "--at",
         type=time_value,
@@ -439,6 +445,7 @@ def view_run(argv: list[str]) -> int:
     if args.at and not args.screenshot:
         raise UsageError("--at goes with --screenshot")
     check_writable(args.screenshot, "--screenshot")
+    check_writable(args.screenshots, "--screenshots", folder=True)
     if not (args.run_dir / "frames.json.gz").is_file():
         raise UsageError(
             f"{args.run_dir}: no frames.json.gz here (write one with a replay: "
@@ -476,6 +483,7 @@ def view_run(argv: list[str]) -> int:
                 theatre,
                 args.scenario or REPO / "scenarios" / f"{scenario_id}.yaml",
             ),
+            **screenshot_options(args),
         )
     else:
         raise UsageError("no display available to show the run (use --screenshot FILE.png)")

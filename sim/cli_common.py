@@ -143,3 +143,20 @@ def display_available() -> bool:
         or os.environ.get("WAYLAND_DISPLAY")
         or sys.platform in ("win32", "darwin")
     )
+
+
+def add_screenshots_option(ap: argparse.ArgumentParser) -> None:
+    """`--screenshots DIR`: where the window's key p saves PNGs (the viewer's default when not
+    given: runs/screenshots/ under the current folder, which .gitignore covers)."""
+    ap.add_argument(
+        "--screenshots",
+        type=Path,
+        metavar="DIR",
+        default=None,
+        help="folder for the PNGs key p saves in the window (default runs/screenshots/)",
+    )
+
+
+def screenshot_options(args: argparse.Namespace) -> dict[str, Path]:
+    """The keyword for `sim.view.app.play` from --screenshots (none: the viewer's default)."""
+    return {"screenshot_dir": args.screenshots} if args.screenshots else {}

@@ -68,6 +68,23 @@ def test_a_saved_run_replays_in_the_viewer_without_re_simulating(two_runs, tmp_p
     assert missing.returncode == 2 and "frames.json.gz" in missing.stderr
 
 
+def test_screenshots_option_tells_the_window_where_key_p_saves(two_runs, tmp_path, monkeypatch):
+    """--screenshots DIR reaches the window (play's screenshot_dir), which is never opened
+    here: play is replaced by a stand-in that keeps what it was given."""
+    import sim.cli
+    import sim.view.app
+
+    given: list[dict] = []
+    monkeypatch.setattr(sim.cli, "display_available", lambda: True)
+    monkeypatch.setattr(sim.view.app, "play", lambda replay, **kw: given.append(kw))
+    a, _, _ = two_runs
+    shots = tmp_path / "shots"
+    assert run("view", str(a), "--screenshots", str(shots)).returncode == 0
+    assert run("view", str(a)).returncode == 0
+    assert given[0]["screenshot_dir"] == shots and shots.is_dir()
+    assert "screenshot_dir" not in given[1]  # the viewer's default, runs/screenshots/
+
+
 def test_set_overrides_a_parameter_and_changes_the_run(two_runs, tmp_path):
     a, _, _ = two_runs
     proc = run(
