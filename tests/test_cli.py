@@ -71,11 +71,11 @@ def test_a_saved_run_replays_in_the_viewer_without_re_simulating(two_runs, tmp_p
 def test_screenshots_option_tells_the_window_where_key_p_saves(two_runs, tmp_path, monkeypatch):
     """--screenshots DIR reaches the window (play's screenshot_dir), which is never opened
     here: play is replaced by a stand-in that keeps what it was given."""
-    import sim.cli
+    import sim.commands
     import sim.view.app
 
     given: list[dict] = []
-    monkeypatch.setattr(sim.cli, "display_available", lambda: True)
+    monkeypatch.setattr(sim.commands, "display_available", lambda: True)
     monkeypatch.setattr(sim.view.app, "play", lambda replay, **kw: given.append(kw))
     a, _, _ = two_runs
     shots = tmp_path / "shots"
@@ -106,7 +106,7 @@ def test_no_flag_without_a_display_says_so_and_runs_headless(tmp_path):
 
 
 def test_params_lists_every_parameter_and_the_doc_is_current():
-    from sim.cli import parameters_markdown
+    from sim.commands import parameters_markdown
     from sim.params import Parameters
 
     proc = run("params")
