@@ -1,15 +1,13 @@
 """A scenario: what it is (`schema`: the typed, validated pydantic models) and how a file is read
-into one (`loader`: YAML with line numbers, hostile-input guards, every problem located by file,
-line and field). Import from here: `from sim.scenario import load_scenario, Scenario, ...`.
+into one (`loader`: YAML with line numbers, hostile-input guards; `problems`: every problem
+located by file, line and field, and the error listing them). Import from here:
+`from sim.scenario import load_scenario, Scenario, ...`.
 """
 
 from sim.scenario.loader import (
     MAX_DAYS,
     MAX_PROBLEMS,
-    Problem,
-    ScenarioError,
     ScenarioFile,
-    Severity,
     check_duration,
     check_references,
     load_scenario,
@@ -19,6 +17,7 @@ from sim.scenario.loader import (
     resolve_places,
     yaml_location,
 )
+from sim.scenario.problems import Problem, ScenarioError, Severity
 from sim.scenario.schema import (
     CONDITION_KINDS,
     MAX_EVENT_HOURS,

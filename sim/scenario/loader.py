@@ -20,7 +20,7 @@ import typing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
@@ -36,6 +36,14 @@ from sim.safe_io import (
     yaml_loader,
     yaml_problem,
 )
+from sim.scenario.problems import (
+    Problem,
+    ScenarioError,
+    field_path,
+    line_of,
+    located,
+    raise_all,
+)
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -46,60 +54,6 @@ if TYPE_CHECKING:
 MAX_DAYS = 120
 #: Most problems one ScenarioError lists (a mangled file can have thousands).
 MAX_PROBLEMS = 100
-
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem in a scenario file: ``file:line: field.path: message``. The loader's are
-    errors; the semantic checks (sim/checks.py) also find warnings."""
-
-    file: str
-    message: str
-    line: int | None = None
-    path: str = ""
-    severity: Severity = "error"
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        field = f" {self.path}:" if self.path else ""
-        return f"{where}:{field} {self.message}"
-
-
-class ScenarioError(Exception):
-    """Problems in a scenario file, each located by file, line and field path.
-
-    `problems` lists every problem found, in file order; `file`, `message`, `line` and `path`
-    are those of the first. `str()` is one line per problem."""
-
-    def __init__(
-        self,
-        file: str,
-        message: str = "",
-        line: int | None = None,
-        path: str = "",
-        *,
-        problems: list[Problem] | None = None,
-    ):
-        self.problems = list(problems) if problems else [Problem(file, message, line, path)]
-        first = self.problems[0]
-        self.file, self.message, self.line, self.path = (
-            first.file,
-            first.message,
-            first.line,
-            first.path,
-        )
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
-def _raise_all(file: str, problems: list[Problem]) -> None:
-    """Raise one ScenarioError with every problem, in file order (unlocated ones last)."""
-    if not problems:
-        return
-    unique = list(dict.fromkeys(problems))
-    unique.sort(key=lambda p: (p.line is None, p.line or 0))
-    raise ScenarioError(file, problems=unique)
 
 
 def _yaml() -> YAML:
@@ -120,38 +74,6 @@ def _plain(node: Any) -> Any:
             node.year, node.month, node.day, node.hour, node.minute, node.second, tzinfo=node.tzinfo
         )
     return node
-
-
-def _line_of(root: Any, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the deepest node of `loc` that exists in the YAML tree."""
-    node, line = root, getattr(getattr(root, "lc", None), "line", None)
-    for key in loc:
-        lc = getattr(node, "lc", None)
-        if isinstance(node, dict) and key in node:
-            if lc is not None:
-                line = lc.key(key)[0]
-            node = node[key]
-        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-            if lc is not None:
-                line = lc.item(key)[0]
-            node = node[key]
-        else:
-            break
-    return None if line is None else line + 1
-
-
-def _path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for key in loc:
-        if isinstance(key, int):
-            out += f"[{key}]"
-        else:
-            out += ("." if out else "") + str(key)
-    return out
-
-
-def _problem(file: str, root: Any, loc: tuple[Any, ...], message: str) -> Problem:
-    return Problem(file, message, _line_of(root, loc), _path(loc))
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -189,7 +111,7 @@ def _validation_problems(file: str, root: Any, err: ValidationError) -> list[Pro
             msg = f"unknown field (not part of the scenario schema){hint}"
         elif e["type"] == "missing":
             msg = "required field is missing"
-        out.append(_problem(file, root, loc, msg))
+        out.append(located(file, root, loc, msg))
     return out
 
 
@@ -214,7 +136,7 @@ def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
                 continue
             if ident in seen:
                 out.append(
-                    _problem(
+                    located(
                         file,
                         root,
                         (kind, i, "id"),
@@ -230,7 +152,7 @@ def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
         if isinstance(uid, str) and uid not in units:
             close = difflib.get_close_matches(uid, list(units), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            out.append(_problem(file, root, loc, f"no unit {uid!r} in this scenario{hint}"))
+            out.append(located(file, root, loc, f"no unit {uid!r} in this scenario{hint}"))
 
     order_ids: dict[str, int] = {}
     for i, order in _items(data, "orders"):
@@ -238,7 +160,7 @@ def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
         if isinstance(ident, str):
             if ident in order_ids:
                 out.append(
-                    _problem(
+                    located(
                         file,
                         root,
                         ("orders", i, "id"),
@@ -256,9 +178,9 @@ def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
                 unit_ref(c.get(key), (*loc, key))
             done = c.get("done")
             if isinstance(done, str) and done not in order_ids:
-                out.append(_problem(file, root, (*loc, "done"), f"no order with id {done!r}"))
+                out.append(located(file, root, (*loc, "done"), f"no order with id {done!r}"))
             elif isinstance(done, str) and done == order.get("id"):
-                out.append(_problem(file, root, (*loc, "done"), "an order cannot wait for itself"))
+                out.append(located(file, root, (*loc, "done"), "an order cannot wait for itself"))
     grouped: dict[str, str] = {}
     side_of = {
         u.get("id"): u.get("side") for _, u in _items(data, "units") if isinstance(u.get("id"), str)
@@ -270,7 +192,7 @@ def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
             unit_ref(uid, ("groupings", i, "units", j))
             if isinstance(uid, str) and uid in grouped:
                 out.append(
-                    _problem(
+                    located(
                         file,
                         root,
                         ("groupings", i, "units", j),
@@ -290,7 +212,7 @@ def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
             > 1
         ):
             out.append(
-                _problem(
+                located(
                     file,
                     root,
                     ("groupings", i, "units"),
@@ -301,7 +223,7 @@ def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
     support = whatif.get("supporting_attack") if isinstance(whatif, dict) else None
     if isinstance(support, str) and support not in order_ids:
         out.append(
-            _problem(file, root, ("whatif", "supporting_attack"), f"no order with id {support!r}")
+            located(file, root, ("whatif", "supporting_attack"), f"no order with id {support!r}")
         )
     return out
 
@@ -321,7 +243,7 @@ def _raw_conditions(c: Any, loc: tuple) -> list[tuple[tuple, dict]]:
 def check_references(s: Scenario, file: str, root: Any) -> None:
     """Unit and depot ids unique; orders name units that exist. Raises ScenarioError listing
     every problem."""
-    _raise_all(file, _reference_problems(s.model_dump(), file, root))
+    raise_all(file, _reference_problems(s.model_dump(), file, root))
 
 
 def _duration_problems(
@@ -333,7 +255,7 @@ def _duration_problems(
     if max_days is None or s.hours <= max_days * 24:
         return []
     return [
-        _problem(
+        located(
             file,
             root,
             ("end",),
@@ -346,7 +268,7 @@ def _duration_problems(
 
 def check_duration(s: Scenario, file: str, root: Any, max_days: float | None = MAX_DAYS) -> None:
     """Raise ScenarioError if the scenario lasts longer than `max_days` (None: no cap)."""
-    _raise_all(file, _duration_problems(s, file, root, max_days))
+    raise_all(file, _duration_problems(s, file, root, max_days))
 
 
 def _place_fields(data: Any) -> list[tuple[tuple, str]]:
@@ -414,7 +336,7 @@ def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[P
             theatre.resolve(value)
         except KeyError as e:
             msg = e.args[0] if e.args else f"no place named {value!r} on the map"
-            out.append(_problem(file, root, loc, str(msg)))
+            out.append(located(file, root, loc, str(msg)))
     depot_ids = {d.get("id") for _, d in _items(data, "depots")}
     for i, ev in _items(data, "events"):
         loc, target, kind = ("events", i, "target"), ev.get("target"), ev.get("kind")
@@ -424,14 +346,14 @@ def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[P
             close = difflib.get_close_matches(target, list(theatre.crossings), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             out.append(
-                _problem(file, root, loc, f"no bridge or crossing {target!r} on the map{hint}")
+                located(file, root, loc, f"no bridge or crossing {target!r} on the map{hint}")
             )
         elif kind == "destroy_bridge" and theatre.crossings[target].kind not in (
             "bridge",
             "rail_bridge",
         ):
             out.append(
-                _problem(
+                located(
                     file,
                     root,
                     loc,
@@ -441,7 +363,7 @@ def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[P
                 )
             )
         elif kind == "strike_depot" and target not in depot_ids:
-            out.append(_problem(file, root, loc, f"no depot {target!r} in this scenario"))
+            out.append(located(file, root, loc, f"no depot {target!r} in this scenario"))
     crossings = data.get("crossings") if isinstance(data, dict) else None
     bridges = [
         (("crossings", cid), cid, state)
@@ -456,13 +378,13 @@ def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[P
         if cid not in theatre.crossings:
             close = difflib.get_close_matches(cid, list(theatre.crossings), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            out.append(_problem(file, root, loc, f"no bridge or crossing {cid!r} on the map{hint}"))
+            out.append(located(file, root, loc, f"no bridge or crossing {cid!r} on the map{hint}"))
         elif theatre.crossings[cid].kind not in ("bridge", "rail_bridge") and state in (
             "destroyed",
             "indestructible",
         ):
             out.append(
-                _problem(
+                located(
                     file,
                     root,
                     loc,
@@ -486,7 +408,7 @@ def _resolved(s: Scenario, theatre: Theatre) -> Scenario:
 def resolve_places(s: Scenario, theatre: Theatre, file: str, root: Any) -> Scenario:
     """Check every place against the map and replace names by node ids. Also checks event
     targets (bridges, depots). Raises ScenarioError listing every problem."""
-    _raise_all(file, _place_problems(s.model_dump(), theatre, file, root))
+    raise_all(file, _place_problems(s.model_dump(), theatre, file, root))
     return _resolved(s, theatre)
 
 
@@ -503,7 +425,7 @@ def _unicode_problems(data: Any, file: str, root: Any) -> list[Problem]:
             stack += [(loc + (i,), v) for i, v in enumerate(node)]
         elif isinstance(node, str) and lone_surrogate(node):
             out.append(
-                _problem(
+                located(
                     file,
                     root,
                     loc,
@@ -549,7 +471,7 @@ def _load(
         problems += _place_problems(data, theatre, file, root)
     if scenario is not None:
         problems += _duration_problems(scenario, file, root, max_days)
-    _raise_all(file, problems)
+    raise_all(file, problems)
     assert scenario is not None
     if theatre is not None:
         scenario = _resolved(scenario, theatre)
@@ -611,4 +533,4 @@ def load_scenario(
 def yaml_location(root: Any, loc: tuple[Any, ...]) -> tuple[int | None, str]:
     """(1-based line, field path such as ``units[3].at``) of a field in the YAML tree returned
     by `parse_scenario`: the loader's own lookup, for checks made outside the loader."""
-    return _line_of(root, loc), _path(loc)
+    return line_of(root, loc), field_path(loc)
