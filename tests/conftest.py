@@ -9,3 +9,36 @@ os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ["MPLBACKEND"] = "Agg"
 os.environ["IZIUM_SIM_CACHE"] = tempfile.mkdtemp(prefix="izium-sim-test-cache-")
+
+
+# ----------------------------------------------------------- shared by the hostile-input tests
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from hostile_helpers import SEPT, SHORT_TEXT  # noqa: E402
+
+from sim import cli  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def short_scenario(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("short") / "izium_2022_09.yaml"
+    path.write_text(SHORT_TEXT, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def short_run(short_scenario, tmp_path_factory) -> Path:
+    """A saved run folder (12 hours of September, with --compare)."""
+    out = tmp_path_factory.mktemp("run") / "run"
+    assert cli.main([str(short_scenario), "--headless", "--compare", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def september():
+    """The September scenario on the real map."""
+    from sim.theatre import build_theatre
+
+    return load_scenario(SEPT, build_theatre())

@@ -1,0 +1,415 @@
+"""Hostile input (issue #16): files the simulator reads back, never written by it or damaged
+since (a run's frames and history comparison, a sweep's journal, sweep.json, lock and table),
+and sweeps into folders that hold another design. Each is refused in one clear line or read."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hostile import json_bytes, mutate_bytes, mutate_json
+from hostile_helpers import REPO, SEPT, assert_clean_failure, fuzz, run_cli
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim import cli, sweep
+from sim.report import read_comparison, read_frames
+from sim.safe_io import FileProblem
+from sim.scenario import parse_scenario
+from sim.sweep.store import (
+    JOURNAL,
+    META,
+    FolderLock,
+    TableSchema,
+    read_journal,
+    read_meta,
+    read_table,
+    table_rows,
+    write_table,
+)
+
+
+# ============================================================================ reading a run back
+def _frames_dir(tmp_path: Path, data: bytes, comparison: bytes | None = None) -> Path:
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    (folder / "frames.json.gz").write_bytes(data)
+    if comparison is not None:
+        (folder / "history_comparison.csv").write_bytes(comparison)
+    return folder
+
+
+def _gz(obj) -> bytes:
+    return gzip.compress(json_bytes(obj), mtime=0)
+
+
+@pytest.fixture(scope="module")
+def frames(short_run) -> dict:
+    return read_frames(short_run)
+
+
+def test_view_of_damaged_runs_is_one_clear_line(short_run, frames, tmp_path, capsys):
+    raw = (short_run / "frames.json.gz").read_bytes()
+    missing = {k: v for k, v in frames.items() if k != "title"}
+    ghost = json.loads(json.dumps(frames))
+    ghost["frames"][3]["units"][0]["id"] = "ghost"
+    escape = {**frames, "scenario": "../../../etc/passwd"}
+    cases = [
+        (raw[: len(raw) // 2], None, "cut short"),
+        (b"not gzip at all", None, "not a gzip file"),
+        (gzip.compress(b"[" * 100_000), None, "not JSON"),
+        (_gz(missing), None, "title"),
+        (_gz(ghost), None, "frames[3].units[0].id"),
+        (_gz(escape), None, "plain name"),
+        (raw, b"date,kind\n\xff\xfe,1\n", "not UTF-8"),
+        (raw, (REPO / "README.md").read_bytes()[:200], "not a history comparison"),
+    ]
+    for data, comparison, words in cases:
+        folder = _frames_dir(tmp_path, data, comparison)
+        code, _, err = run_cli(
+            ["view", str(folder), "--scenario", str(SEPT), "--screenshot", str(tmp_path / "v.png")],
+            capsys,
+        )
+        assert_clean_failure(code, err, words)
+
+
+def test_view_refuses_a_comparison_of_another_scenario(short_run, tmp_path, capsys):
+    folder = tmp_path / "stale"
+    shutil.copytree(short_run, folder)
+    march = (REPO / "scenarios" / "izium_2022_03.yaml").read_text(encoding="utf-8")
+    from sim.history import compare, write_comparison
+    from sim.model import CampaignModel
+    from sim.theatre import build_theatre
+
+    th = build_theatre()
+    short_march = march.replace("end: 2022-04-02T00:00:00", "end: 2022-02-24T12:00:00")
+    scenario, root = parse_scenario(short_march, "m.yaml")
+    from sim.scenario import resolve_places
+
+    scenario = resolve_places(scenario, th, "m.yaml", root)
+    record = CampaignModel(scenario, th, seed=0).run()
+    write_comparison(compare(record, scenario), folder / "history_comparison.csv")
+    code, _, err = run_cli(
+        ["view", str(folder), "--scenario", str(SEPT), "--screenshot", str(tmp_path / "v.png")],
+        capsys,
+    )
+    assert_clean_failure(code, err, "the comparison is of another run")
+
+
+@fuzz(60)
+@given(st.randoms(use_true_random=False))
+def test_mangled_run_records_are_refused_or_drawn(frames, short_run, september, rnd):
+    """Any mangling of frames.json.gz (or of the comparison) is a FileProblem, or the run
+    builds a Replay whose frames draw without an exception."""
+    from sim.theatre import build_theatre
+    from sim.view.app import render_frame
+    from sim.view.replay import Replay
+
+    scenario = september
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if rnd.random() < 0.7:
+            (folder / "frames.json.gz").write_bytes(_gz(mutate_json(frames, rnd)))
+        else:
+            raw = (short_run / "frames.json.gz").read_bytes()
+            (folder / "frames.json.gz").write_bytes(mutate_bytes(raw, rnd))
+        if rnd.random() < 0.5:
+            csv_bytes = (short_run / "history_comparison.csv").read_bytes()
+            (folder / "history_comparison.csv").write_bytes(mutate_bytes(csv_bytes, rnd))
+        try:
+            replay = Replay.load(folder, build_theatre(), scenario)
+        except FileProblem:
+            return
+        render_frame(replay, rnd.uniform(0, replay.hours), (320, 240))
+
+
+@fuzz(40)
+@given(st.randoms(use_true_random=False))
+def test_mangled_comparisons_are_refused_or_read(short_run, rnd):
+    text = (short_run / "history_comparison.csv").read_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "history_comparison.csv"
+        path.write_bytes(mutate_bytes(text, rnd))
+        try:
+            rows = read_comparison(path)
+        except FileProblem:
+            return
+        from sim.theatre import build_theatre
+        from sim.view.replay import _marks_from_comparison
+
+        assert all(isinstance(m.name, str) for m in _marks_from_comparison(rows, build_theatre()))
+
+
+# ============================================================================ sweeps
+@pytest.fixture(scope="module")
+def tiny_sweep(short_scenario, tmp_path_factory) -> Path:
+    """2 parameter sets x 2 seeds of the 12-hour scenario, on 1 worker."""
+    pytest.importorskip("pyarrow")
+    out = tmp_path_factory.mktemp("sweep") / "s"
+    assert (
+        cli.main(
+            [
+                "sweep",
+                str(short_scenario),
+                "--vary",
+                "capture_ratio=1.2,2",
+                "--seeds",
+                "2",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def design(short_scenario):
+    """The tiny sweep's design: (spec, base)."""
+    base = sweep.Base.load(str(short_scenario), short_scenario.read_text(encoding="utf-8"))
+    spec = sweep.SweepSpec(
+        str(short_scenario), [sweep.make_axis(base, "capture_ratio", ["1.2", "2"], "t")], seeds=2
+    )
+    return spec, base
+
+
+def test_damaged_journal_lines_are_skipped_never_replace_a_good_row(tiny_sweep, tmp_path):
+    lines = (tiny_sweep / JOURNAL).read_bytes().splitlines(keepends=True)
+    good = {json.loads(ln)["run_key"]: json.loads(ln) for ln in lines}
+    key = sorted(good)[0]
+    damaged = b"".join(lines) + b"".join(
+        [
+            b'\xff\xfe{"run_key": 1}\n',  # not UTF-8
+            b'{"run_key":["x"]}\n',  # a list as the key
+            json.dumps({"run_key": key}).encode() + b"\n",  # a blank row for an existing key
+            json.dumps({"run_key": key, "status": "ok", "fidelity": 1.0}).encode() + b"\n",
+            json.dumps({**good[key], "seed": "x", "fidelity": "high"}).encode() + b"\n",
+            b"[1, 2]\n",
+            b"NaN\n",
+            b'{"run_key": "0123456789abcdef", "status": "ok"}\n',
+            b'{"run_key": "' + key.encode() + b'"',  # torn last line
+        ]
+    )
+    path = tmp_path / JOURNAL
+    path.write_bytes(damaged)
+    warnings: list[str] = []
+    rows = read_journal(path, expected=set(good), warn=warnings.append)
+    assert rows == good
+    assert len(warnings) == 8 and all(f"{path}:" in w for w in warnings)
+
+
+def test_table_types_come_from_the_design_and_a_resume_writes_the_same_bytes(
+    tiny_sweep, design, tmp_path
+):
+    import pyarrow.parquet as pq
+
+    spec, base = design
+    table = pq.read_table(tiny_sweep / "runs.parquet")
+    types = {f.name: str(f.type) for f in table.schema}
+    assert types["seed"] == "int64" and types["capture_ratio"] == "double"
+    assert types["status"] == "string" and types["fidelity"] == "double"
+    assert all(types[c] == "int64" for c in types if c.startswith("personnel_"))
+    # a journal with a damaged seed, rows in another order: the same table, byte for byte
+    lines = (tiny_sweep / JOURNAL).read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(ln) for ln in lines]
+    rows[0]["seed"] = "x"
+    out = tmp_path / "again"
+    out.mkdir()
+    (out / JOURNAL).write_text(
+        "".join(json.dumps(r) + "\n" for r in reversed(rows)), encoding="utf-8"
+    )
+    journal = read_journal(out / JOURNAL, warn=lambda _: None)
+    tasks = sweep.plan(spec, base.sha256)
+    rows = table_rows(journal, tasks)
+    write_table(rows, TableSchema.of(sweep.parameter_kinds(spec), rows), out, csv_too=False)
+    assert (out / "runs.parquet").read_bytes() == (tiny_sweep / "runs.parquet").read_bytes()
+
+
+def test_a_finished_sweep_rerun_rewrites_a_byte_identical_table(tiny_sweep, short_scenario, capsys):
+    before = (tiny_sweep / "runs.parquet").read_bytes()
+    assert (
+        cli.main(
+            [
+                "sweep",
+                str(short_scenario),
+                "--vary",
+                "capture_ratio=1.2,2",
+                "--seeds",
+                "2",
+                "--workers",
+                "1",
+                "--out",
+                str(tiny_sweep),
+            ]
+        )
+        == 0
+    )
+    assert (tiny_sweep / "runs.parquet").read_bytes() == before
+    assert "0 runs done now" in capsys.readouterr().err
+
+
+def test_a_second_sweep_into_a_locked_folder_is_refused(tiny_sweep, short_scenario, capsys):
+    lock = FolderLock(tiny_sweep)
+    assert lock.acquire()
+    try:
+        code, _, err = run_cli(
+            [
+                "sweep",
+                str(short_scenario),
+                "--vary",
+                "capture_ratio=1.2,2",
+                "--seeds",
+                "2",
+                "--out",
+                str(tiny_sweep),
+            ],
+            capsys,
+        )
+        assert_clean_failure(
+            code, err, f"another sweep is running in this folder (process {os.getpid()})"
+        )
+    finally:
+        lock.release()
+
+
+def test_another_design_into_a_sweep_folder_is_refused(tiny_sweep, short_scenario, capsys):
+    code, _, err = run_cli(
+        ["sweep", str(short_scenario), "--vary", "capture_ratio=3", "--out", str(tiny_sweep)],
+        capsys,
+    )
+    assert_clean_failure(code, err, "of another sweep design")
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--seeds", "100000000", "--dry-run"], "100,000,000 runs"),
+        (
+            [
+                "--vary",
+                "capture_ratio=" + ",".join(map(str, range(1, 101))),
+                "--vary",
+                "presence_km=" + ",".join(map(str, range(1, 101))),
+                "--vary",
+                "withdraw_decision_hours=" + ",".join(map(str, range(1, 101))),
+                "--vary",
+                "dig_in_hours=" + ",".join(map(str, range(1, 101))),
+                "--dry-run",
+            ],
+            "100,000,000 runs",
+        ),
+        (["--vary", "capture_ratio=1:2", "--samples", "1000000000000", "--dry-run"], "--max-runs"),
+        (["--vary", "capture_ratio=inf,2"], "finite"),
+        (["--first-seed", "4294967295", "--seeds", "2"], "seeds go up to"),
+        (["--seeds", "-1"], ">= 1"),
+        (["--workers", "100000"], "1 to 256"),
+        (["--set", "end=2023-09-07T00:00"], "--max-days"),
+    ],
+)
+def test_oversized_or_hostile_sweeps_are_refused_before_running(
+    short_scenario, args, words, tmp_path, capsys
+):
+    code, _, err = run_cli(
+        ["sweep", str(short_scenario), *args, "--out", str(tmp_path / "s")], capsys
+    )
+    assert_clean_failure(code, err, words)
+    assert not (tmp_path / "s" / JOURNAL).exists()
+
+
+@pytest.mark.parametrize(
+    "damage, words",
+    [
+        (lambda f: (f / META).write_text("[1, 2]"), "expected a JSON object"),
+        (lambda f: (f / META).write_bytes(b"\xff\xfe"), "not UTF-8"),
+        (lambda f: (f / META).write_text('{"scenario": 1}'), "scenario: expected text"),
+        (
+            lambda f: (f / "runs.parquet").write_bytes((f / "runs.parquet").read_bytes()[:300]),
+            "not a readable Parquet table",
+        ),
+        (lambda f: (f / "runs.parquet").write_bytes(b""), "not a readable Parquet table"),
+    ],
+)
+def test_compare_of_a_damaged_sweep_is_one_clear_line(tiny_sweep, tmp_path, damage, words, capsys):
+    folder = tmp_path / "d"
+    shutil.copytree(tiny_sweep, folder)
+    damage(folder)
+    code, _, err = run_cli(["compare", str(folder), "--no-plots"], capsys)
+    assert_clean_failure(code, err, words)
+
+
+@fuzz(60)
+@given(st.randoms(use_true_random=False))
+def test_mangled_journals_give_typed_rows_or_skip_lines(tiny_sweep, design, rnd):
+    spec, base = design
+    tasks = sweep.plan(spec, base.sha256)
+    lines = (tiny_sweep / JOURNAL).read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(ln) for ln in lines]
+    out = []
+    for r in rows:
+        if rnd.random() < 0.5:
+            out.append(json_bytes(mutate_json(r, rnd)) + b"\n")
+        elif rnd.random() < 0.3:
+            out.append(mutate_bytes(json_bytes(r), rnd) + b"\n")
+        else:
+            out.append(json_bytes(r) + b"\n")
+    rnd.shuffle(out)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / JOURNAL).write_bytes(b"".join(out))
+        journal = read_journal(folder / JOURNAL, warn=lambda _: None)
+        table = table_rows(journal, tasks)
+        write_table(table, TableSchema.of(sweep.parameter_kinds(spec), table), folder, True)
+        for r in read_table(folder / "runs.csv", sweep.parameter_kinds(spec)):
+            assert isinstance(r["seed"], int) and r["status"] in ("ok", "failed")
+
+
+@fuzz(40)
+@given(st.randoms(use_true_random=False))
+def test_mangled_sweep_files_give_a_comparison_or_one_clear_line(tiny_sweep, rnd):
+    meta = json.loads((tiny_sweep / META).read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "s"
+        shutil.copytree(tiny_sweep, folder)
+        if rnd.random() < 0.6:
+            (folder / META).write_bytes(json_bytes(mutate_json(meta, rnd)))
+        else:
+            table = folder / rnd.choice(["runs.parquet", JOURNAL])
+            table.write_bytes(mutate_bytes(table.read_bytes(), rnd))
+            if table.name == JOURNAL:
+                (folder / "runs.parquet").unlink()
+        try:
+            code = cli.main(["compare", str(folder), "--no-plots"])
+        except SystemExit as e:  # pragma: no cover (argparse)
+            code = e.code
+        assert code in (0, 2)
+
+
+def test_read_meta_accepts_what_a_sweep_writes(tiny_sweep):
+    assert read_meta(tiny_sweep)["runs"] == 4
+
+
+def test_every_outcome_a_run_writes_has_a_declared_column_type(tiny_sweep):
+    """The table keeps only typed columns: an outcome that sim.sweep.outcomes.outcome_columns
+    adds must be declared in sim.sweep.store.OUTCOME_KINDS, or it would be left out of the
+    table."""
+    from sim.sweep.store import ID_COLUMNS, JOURNAL_ONLY, outcome_kind
+
+    for line in (tiny_sweep / JOURNAL).read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        undeclared = [
+            k
+            for k in row
+            if k not in ID_COLUMNS
+            and k != "capture_ratio"
+            and k not in JOURNAL_ONLY
+            and outcome_kind(k) is None
+        ]
+        assert not undeclared
+        assert row["worker_pid"] > 0 and row["worker_max_rss_mib"] > 10  # a Python process
