@@ -147,7 +147,9 @@ class CampaignModel(mesa.Model):
 
         self.node_ids: list[str] = list(self.theatre.node_ids)
         self.node_index = {n: i for i, n in enumerate(self.node_ids)}
-        self.node_index_or_none: dict[str | None, int] = {**self.node_index, None: -1}
+        # the same, with -1 for no node (a unit not on the road, or with no objective)
+        self.node_index_or_none: dict[str | None, int] = {n: i for n, i in self.node_index.items()}
+        self.node_index_or_none[None] = -1
         g = self.graph
         self.node_xy = np.array([[g.nodes[n]["x_km"], g.nodes[n]["y_km"]] for n in self.node_ids])
         self.node_area = np.array([g.nodes[n]["area_km2"] for n in self.node_ids])
@@ -389,8 +391,10 @@ class CampaignModel(mesa.Model):
             if ev.kind == "caption":
                 self.log("caption", text=ev.text, side=ev.side)
             elif ev.kind == "destroy_bridge":
+                assert ev.target is not None  # the schema requires a target for this kind
                 self.destroy_crossing(ev.target, cause=ev.text or "strike")
             elif ev.kind == "strike_depot":
+                assert ev.target is not None  # the schema requires a target for this kind
                 w.depot_out(ev.target)
                 self.log(
                     "depot_destroyed",
@@ -399,6 +403,7 @@ class CampaignModel(mesa.Model):
                     text=ev.text or "depot struck",
                 )
             elif ev.kind == "surprise":
+                assert ev.side is not None  # the schema requires a side for this kind
                 w.surprise_until[ev.side] = ev.at + timedelta(hours=ev.hours)
                 self.log("surprise", side=ev.side, text=ev.text or f"{ev.side} surprise")
 

@@ -217,7 +217,8 @@ def shortest_route(
             continue
         done[v] = dist
         if v in other_done:
-            forward, node = [], meetnode
+            forward: list[str] = []
+            node = meetnode
             while node is not None:
                 forward.append(node)
                 node = preds[0][node]

@@ -27,6 +27,7 @@ from scipy.sparse.csgraph import dijkstra
 
 if TYPE_CHECKING:
     from sim.model import CampaignModel
+    from sim.scenario import Side
     from sim.units import Unit
 
 
@@ -186,7 +187,7 @@ def unit_supply_km(
     return known
 
 
-def update_supply(m: CampaignModel, nets: dict[str, SupplyNet]) -> None:
+def update_supply(m: CampaignModel, nets: dict[Side, SupplyNet]) -> None:
     """Refill units in supply, drain those beyond range or cut off."""
     p = m.params
     for unit in m.active_units():

@@ -171,7 +171,7 @@ class Controller:
         self.swallow: str | None = None  # the text of the key that opened the jump prompt
         self.dragging: str | None = None  # "timeline" | "map"
         self.drag_from: tuple[int, int] | None = None
-        self.drag_bounds = None
+        self.drag_bounds: tuple[float, float, float, float] | None = None  # km, when it began
         self.drag_layout: Layout | None = None
         self.moved = False
 
@@ -181,7 +181,7 @@ class Controller:
         if ev.type == pygame.QUIT:
             return False
         panel = self.panel
-        if panel is not None and panel.open and self._to_panel(ev):
+        if panel is not None and panel.open and self._to_panel(ev, panel):
             self.request = panel.handle(ev, state) or self.request
             return True
         if ev.type == pygame.KEYDOWN and state.jump_text is not None:
@@ -233,7 +233,7 @@ class Controller:
             state.hover = ev.pos
             if self.dragging == "timeline":
                 state.t = timeline_t(layout, rp, ev.pos[0])
-            elif self.dragging == "map" and self.drag_from:
+            elif self.dragging == "map" and self.drag_from and self.drag_bounds:
                 dx, dy = ev.pos[0] - self.drag_from[0], ev.pos[1] - self.drag_from[1]
                 if abs(dx) + abs(dy) > 4:
                     self.moved = True
@@ -255,16 +255,16 @@ class Controller:
             state.bounds_km = None  # re-fit the view to the new map area
         return True
 
-    def _to_panel(self, ev) -> bool:
+    @staticmethod
+    def _to_panel(ev, panel: WhatIfPanel) -> bool:
         """Whether an event goes to the open what-if panel: keys and typing, and clicks and
         wheel turns over it (clicks on the map may pick for it: see MOUSEBUTTONUP)."""
         if ev.type in (pygame.KEYDOWN, pygame.TEXTINPUT):
             return True
         if ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1:
-            return self.panel.box is not None and self.panel.box.collidepoint(ev.pos)
+            return panel.box is not None and panel.box.collidepoint(ev.pos)
         if ev.type == pygame.MOUSEWHEEL:
-            box = self.panel.box
-            return box is not None and box.collidepoint(pygame.mouse.get_pos())
+            return panel.box is not None and panel.box.collidepoint(pygame.mouse.get_pos())
         return False
 
     def whatif(self, state: ViewState, now_s: float) -> None:
@@ -387,7 +387,8 @@ class Controller:
             return
         vp = self.renderer.viewport(layout, state)
         hit = None
-        rp = self.renderer.alt.replay if layout.pane == "branch" else self.replay
+        alt = self.renderer.alt  # the what-if's renderer, in split screen
+        rp = alt.replay if layout.pane == "branch" and alt is not None else self.replay
         for uid, _snap, rect, _spot in unit_placements(rp, state.t, vp, layout.ui):
             if rect.inflate(6, 14).collidepoint(pos):
                 hit = uid  # the last drawn (topmost) wins
@@ -428,7 +429,7 @@ def play(
     if brancher is not None:
         brancher.warm()  # the what-if worker process starts while the window opens
     try:
-        screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+        window = pygame.display.set_mode(size, pygame.RESIZABLE)
         pygame.display.set_caption(f"{replay.title} (seed {replay.seed})")
         pygame.key.start_text_input()
         renderer = Renderer(replay)
@@ -441,7 +442,7 @@ def play(
             control.say(state, "What if: space plays both futures; v: overlay, split or base", 0.0)
             state.message_until = 6.0
         pacer = FramePacer(FPS)
-        layout = renderer.layout(screen.get_size())
+        layout = renderer.layout(window.get_size())
         dt = 0.0
         running = True
         while running:
@@ -454,7 +455,8 @@ def play(
                 break
             whatif_update(control, state, now)
             update(state, replay, dt, now)  # 2. playback
-            screen = pygame.display.get_surface()
+            screen = pygame.display.get_surface()  # the window's, as resized
+            assert screen is not None  # the window opened above (closing it ends the loop)
             layout = renderer.draw(screen, state)  # 3. draw
             if panel is not None:
                 panel.draw(screen, layout)

@@ -292,9 +292,10 @@ class WhatIfPanel:
             self.answers.append(option.value)
         self._next()
 
-    def _typed_value(self) -> None:
+    def _typed_value(self, step: Step) -> None:
+        """The value typed into `step` (a parameter's), checked; it answers the step."""
         name = self.answers[0]
-        raw = self.step.typed.strip()
+        raw = step.typed.strip()
         try:
             value = getattr(Parameters(**{**self._params_now().model_dump(), name: raw}), name)
         except Exception as e:  # noqa: BLE001 - pydantic's message shown in the panel
@@ -333,7 +334,7 @@ class WhatIfPanel:
             if self.kind == "ready" or (self.kind is None and self.changes):
                 return "run"
             if self.step and not self.step.options:
-                self._typed_value()
+                self._typed_value(self.step)
             elif self.options:
                 self.choose(self.options[min(self.index, len(self.options) - 1)])
             return None
@@ -405,7 +406,9 @@ class WhatIfPanel:
     def pick_from_map(self, pos, layout: Layout, state: ViewState) -> bool:
         """A click on the map while the panel asks for a unit, place or bridge; True if it
         chose one."""
-        kind = self.map_pick
+        kind, step = self.map_pick, self.step
+        if kind is None or step is None:  # not asking for anything on the map
+            return False
         vp = self.renderer.viewport(layout, state)
         if kind == "unit":
             from sim.view.placement import unit_placements
@@ -414,7 +417,7 @@ class WhatIfPanel:
             for uid, _snap, rect, _spot in unit_placements(self.replay, state.t, vp, layout.ui):
                 if rect.inflate(6, 14).collidepoint(pos):
                     hit = uid
-            if hit is not None and any(o.value == hit for o in self.step.options):
+            if hit is not None and any(o.value == hit for o in step.options):
                 self.answers.append(hit)
                 self._next()
                 return True
@@ -427,7 +430,7 @@ class WhatIfPanel:
                 if math.dist((x, y), pos) < dist:
                     best, dist = n, math.dist((x, y), pos)
         elif kind == "bridge":
-            for o in self.step.options:
+            for o in step.options:
                 x, y = self.renderer.crossing_px(vp, o.value)
                 if math.dist((x, y), pos) < dist:
                     best, dist = o.value, math.dist((x, y), pos)
@@ -552,12 +555,14 @@ def describe(ch: Change, name) -> str:
     if k == "parameter":
         return f"{(ch.side + ' ') if ch.side else ''}{s} = {ch.value}"
     if k == "strength":
+        assert ch.factor is not None  # `Change` requires factor: with strength:
         return f"{name(s)} {'reinforced' if ch.factor > 1 else 'weakened'} to ×{ch.factor:g}"
     if k == "hold":
         return f"{name(s)} holds where it stands"
     if k == "release":
         return f"{name(s)} is released as a reserve"
     if k in ("attack", "move"):
+        assert ch.to is not None  # `Change` requires to: with attack: and move:
         return f"{name(s)} ordered to {k} {' then '.join(name(n) for n in ch.to)}"
     if k == "destroy_bridge":
         return f"{name(s)} destroyed"
