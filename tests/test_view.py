@@ -597,6 +597,16 @@ def test_the_panel_picks_units_and_places_by_clicking_the_map(replay, brancher):
     assert state.selected is None  # the clicks went to the panel, not to the unit panel
 
 
+def test_a_bridge_already_down_is_asked_again_with_why(replay, brancher):
+    renderer, panel, control, state, layout, surface = _panel(replay, brancher)
+    down = next(c for c, s in replay.crossings_at(84).items() if s == "destroyed")
+    _type(control, state, layout, pygame.K_w, "1", down)
+    assert [o.value for o in panel.options] == [down]
+    _type(control, state, layout, pygame.K_RETURN)
+    assert panel.answers == [] and panel.map_pick == "bridge"  # the list of bridges again
+    assert panel.message == "That bridge is already down at this hour."
+
+
 def test_a_change_that_cannot_be_made_reopens_the_panel_with_why(replay, brancher):
     from sim.branch import Change
 

@@ -182,10 +182,11 @@ class WhatIfPanel:
                 )
                 if state in ("intact", "pontoon"):
                     opts.append(Option("Destroyed now", "destroy"))
-                if not opts:
+                if not opts:  # ask for a bridge again (asking clears the message: set it after)
                     self.answers.pop()
+                    self._next()
                     self.message = "That bridge is already down at this hour."
-                    return self._next()
+                    return
                 step = Step(f"{self.name(a[0])} ({state}):", opts)
             else:
                 change = Change(**{f"{a[1]}_bridge": a[0]})
