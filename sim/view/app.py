@@ -35,7 +35,8 @@ from sim.view.export import (  # noqa: E402  (the export half of this module's c
 )
 from sim.view.render import LAYERS, Renderer, ViewState  # noqa: E402
 from sim.view.replay import Mark, Replay  # noqa: E402
-from sim.view.whatif_panel import WhatIfPanel, draw_progress, save_file  # noqa: E402
+from sim.view.whatif_draw import draw_progress  # noqa: E402
+from sim.view.whatif_panel import WhatIfPanel, save_file  # noqa: E402
 
 __all__ = [
     "MissingExtra",
