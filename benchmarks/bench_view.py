@@ -40,8 +40,8 @@ from sim.scenario import load_scenario  # noqa: E402
 from sim.theatre import build_theatre  # noqa: E402
 from sim.view.app import FPS, FramePacer, Replay, update  # noqa: E402
 from sim.view.render import Renderer, ViewState  # noqa: E402
+from sim.view.whatif_draw import draw_progress  # noqa: E402
 from sim.view.whatif_job import Brancher  # noqa: E402
-from sim.view.whatif_panel import draw_progress  # noqa: E402
 
 #: Frames the window shows a finished what-if before the next one is started (half a second).
 REST_FRAMES = 15

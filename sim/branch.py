@@ -160,6 +160,7 @@ def _unit(m: CampaignModel, uid: str):
     if m.unit_gone(uid):
         raise ChangeError(f"unit {uid!r} has already left the map (surrendered or disbanded)")
     spec = next(u for u in m.scenario.units if u.id == uid)
+    assert spec.arrives is not None  # neither on the map nor gone: a reinforcement to come
     raise ChangeError(
         f"unit {uid!r} is not on the map yet at {m.now.day} {m.now:%b %H:%M} "
         f"(it arrives {spec.arrives.day} {spec.arrives:%b %H:%M})"
@@ -379,10 +380,11 @@ class Change(BaseModel):
     destroy_bridge: str | None = None
     save_bridge: str | None = None
     withdrawal: str | None = None
+    # `default=` by keyword: type checkers read it as optional only so (PEP 681)
     value: Any = None
-    side: str | None = Field(None, pattern="^(UA|RU)$")
-    factor: float | None = Field(None, gt=0, le=MAX_SCALE)
-    to: list[str] | None = Field(None, min_length=1)
+    side: str | None = Field(default=None, pattern="^(UA|RU)$")
+    factor: float | None = Field(default=None, gt=0, le=MAX_SCALE)
+    to: list[str] | None = Field(default=None, min_length=1)
     on: bool | None = None
 
     @model_validator(mode="before")
@@ -430,6 +432,7 @@ class Change(BaseModel):
         if k == "parameter":
             return set_parameter(m, s, self.value, self.side)
         if k == "strength":
+            assert self.factor is not None  # `_one_kind` requires factor: with strength:
             return scale_unit(m, s, float(self.factor))
         if k == "hold":
             return hold_unit(m, s)

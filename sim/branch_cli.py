@@ -27,7 +27,6 @@ from sim.cli_common import (
     UsageError,
     add_screenshots_option,
     display_available,
-    screenshot_options,
 )
 from sim.scenario import ScenarioError
 
@@ -293,7 +292,14 @@ def _write(out: Path, b, texts, futures, records: dict, comparisons: dict) -> li
 
 
 def _show(args, b, base, alt, texts, futures, comparisons, record) -> int:
-    from sim.view.app import MissingExtra, Replay, play, record_video, screenshot
+    from sim.view.app import (
+        SCREENSHOT_DIR,
+        MissingExtra,
+        Replay,
+        play,
+        record_video,
+        screenshot,
+    )
     from sim.view.whatif_job import Brancher, BranchView
 
     s = b.scenario
@@ -333,7 +339,7 @@ def _show(args, b, base, alt, texts, futures, comparisons, record) -> int:
                 brancher=brancher,
                 branch=view,
                 mode=mode,
-                **screenshot_options(args),
+                screenshot_dir=args.screenshots or SCREENSHOT_DIR,
             )
     except MissingExtra as e:
         raise UsageError(str(e)) from None

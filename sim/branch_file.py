@@ -204,6 +204,7 @@ def _hour(spec: BranchFile, s: Scenario, err: Callable) -> int:
                 "the end excluded)",
             )
         return int((spec.at - s.start) / HOUR)
+    assert spec.hour is not None  # exactly one of at: and hour: (checked above)
     if spec.hour >= s.hours:
         raise err(("hour",), f"{spec.hour}: the scenario has {s.hours} hours (0 to {s.hours - 1})")
     return spec.hour
@@ -312,7 +313,9 @@ def branch_text(
     data["changes"] = [ch.as_yaml() for ch in changes]
     y = YAML(typ="safe", pure=True)
     y.default_flow_style = False
-    y.sort_base_mapping_type_on_output = False  # keep the fields in the order above
+    # keep the fields in the order above (ruamel's __init__ sets this to None, so its inferred
+    # type is None, though it takes a bool)
+    y.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     buf = io.StringIO()
     y.dump(data, buf)
     head = (

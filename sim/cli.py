@@ -43,7 +43,6 @@ from sim.cli_common import (
     days_value,
     display_available,
     folder_value,
-    screenshot_options,
     seed_value,
     size_value,
     time_value,
@@ -293,7 +292,14 @@ def replay(argv: list[str]) -> int:
 
 
 def _view(args, record, theatre, scenario, comparison) -> int:
-    from sim.view.app import MissingExtra, Replay, play, record_video, screenshot
+    from sim.view.app import (
+        SCREENSHOT_DIR,
+        MissingExtra,
+        Replay,
+        play,
+        record_video,
+        screenshot,
+    )
 
     replay = Replay.from_run(record, theatre, scenario, comparison)
     try:
@@ -310,7 +316,7 @@ def _view(args, record, theatre, scenario, comparison) -> int:
                 replay,
                 size=args.size,
                 brancher=Brancher.for_record(record, scenario, theatre, args.scenario),
-                **screenshot_options(args),
+                screenshot_dir=args.screenshots or SCREENSHOT_DIR,
             )
     except MissingExtra as e:
         raise UsageError(str(e)) from None

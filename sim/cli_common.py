@@ -155,8 +155,3 @@ def add_screenshots_option(ap: argparse.ArgumentParser) -> None:
         default=None,
         help="folder for the PNGs key p saves in the window (default runs/screenshots/)",
     )
-
-
-def screenshot_options(args: argparse.Namespace) -> dict[str, Path]:
-    """The keyword for `sim.view.app.play` from --screenshots (none: the viewer's default)."""
-    return {"screenshot_dir": args.screenshots} if args.screenshots else {}

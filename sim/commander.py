@@ -79,7 +79,8 @@ class _NearEnemy:
 
     def places(self) -> dict[str, list[Unit]]:
         if self._places is None:
-            m, near_of = self._m, {}
+            m = self._m
+            near_of: dict[str, list[Unit]] = {}
             for e in m.active_units(self._enemy):
                 posture = e.posture  # advancing (and so not withdrawing) and holding ground
                 if (posture == Posture.ATTACK or posture == Posture.MOVE) and e.active:
@@ -455,6 +456,7 @@ class Commander(mesa.Agent):
                 if len(enemy) and np.hypot(*(enemy - here).T).min() <= p.idle_free_km:
                     continue
                 lead = self._nearest(attacks, u.node)
+                assert lead.objective is not None  # `attacks` are units with an objective
                 if self._km(u.node, lead.objective) > p.idle_reach_km:
                     continue
                 self._decide(

@@ -26,7 +26,6 @@ from sim.cli_common import (
     days_value,
     display_available,
     folder_value,
-    screenshot_options,
     size_value,
     time_value,
 )
@@ -174,7 +173,7 @@ def view_main(argv: list[str]) -> int:
     saved = read_frames(args.run_dir)  # checked: the scenario id is a plain name
     scenario_id = saved["scenario"]
     from sim.theatre import build_theatre
-    from sim.view.app import Replay, play, screenshot
+    from sim.view.app import SCREENSHOT_DIR, Replay, play, screenshot
 
     theatre = build_theatre()
     scenario = load_scenario(
@@ -201,7 +200,7 @@ def view_main(argv: list[str]) -> int:
                 theatre,
                 args.scenario or REPO / "scenarios" / f"{scenario_id}.yaml",
             ),
-            **screenshot_options(args),
+            screenshot_dir=args.screenshots or SCREENSHOT_DIR,
         )
     else:
         raise UsageError("no display available to show the run (use --screenshot FILE.png)")

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from sim.scenario import SIDES, other
+from sim.scenario import SIDES, Side, other
 from sim.supply import standing_edges
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def _presence(m: CampaignModel, side: str, advancing_only: bool) -> np.ndarray:
     return road_distances(m)[at].min(axis=0) <= m.params.presence_km
 
 
-def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[ControlChange]:
+def update_control(m: CampaignModel, nets: dict[Side, SupplyNet]) -> list[ControlChange]:
     """Apply the three rules; returns the changes made this hour (in node order).
 
     Vectorised over nodes: for each node, `holder` is the side holding it and `enemy` the
@@ -90,7 +90,7 @@ def update_control(m: CampaignModel, nets: dict[str, SupplyNet]) -> list[Control
     return changes
 
 
-def _apply_rules(m: CampaignModel, nets: dict[str, SupplyNet], pos) -> list[ControlChange]:
+def _apply_rules(m: CampaignModel, nets: dict[Side, SupplyNet], pos) -> list[ControlChange]:
     ua = m.held("UA")
     occupied_by_holder = np.where(ua, pos.mask["UA"], pos.mask["RU"])
     occupied_by_enemy = np.where(ua, pos.mask["RU"], pos.mask["UA"])
@@ -130,7 +130,7 @@ RULES = {1: "occupation", 2: "presence", 3: "pocket"}
 
 def held_totals(m: CampaignModel) -> dict[str, dict[str, float]]:
     """Area (km²) and settlements held by each side now, and taken since the start."""
-    out = {}
+    out: dict[str, dict[str, float]] = {}
     for s in SIDES:
         held = m.held(s)
         taken = held & ~m.initial_held[s]

@@ -26,6 +26,7 @@ from sim.scenario import Posture, Status, Task, other
 
 if TYPE_CHECKING:
     from sim.model import CampaignModel
+    from sim.scenario import Side
     from sim.units import Unit
 
 
@@ -286,7 +287,7 @@ def force_out(units: list[Unit], node: str, attacker_side: str, m: CampaignModel
     m.positions_changed()
 
 
-def _depth(m: CampaignModel, node: str, side: str) -> float:
+def _depth(m: CampaignModel, node: str, side: Side) -> float:
     """How deep in its side's lines a node is (the inverse of its supply distance)."""
     d = m.nets[side].distance(node)
     return -d if math.isfinite(d) else -1e9

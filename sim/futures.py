@@ -53,9 +53,9 @@ class PlaceOutcome:
 
     @property
     def differs(self) -> bool:
-        if (self.base is None) != (self.branch is None):
-            return True
-        return self.base is not None and abs(_hours(self.branch, self.base)) >= SAME_HOURS
+        if self.base is None or self.branch is None:
+            return (self.base is None) != (self.branch is None)
+        return abs(_hours(self.branch, self.base)) >= SAME_HOURS
 
 
 @dataclass(frozen=True)
@@ -199,10 +199,11 @@ def _place_line(p: PlaceOutcome, when: datetime) -> str | None:
             f"{p.name} {verb} {_span(d)} {'later' if d > 0 else 'earlier'}: "
             f"{_when(alt)}, not {_when(base)}{record}"
         )
-    if alt is None:
+    if base is not None:  # and not the branch
         return (
             f"{p.name} does not pass to {p.to_side} by {_day(when)} (base: {_when(base)}{record})"
         )
+    assert alt is not None  # not both None (returned above)
     return f"{p.name} {verb} on {_when(alt)} (not in the base by {_day(when)}{record})"
 
 

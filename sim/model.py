@@ -4,16 +4,17 @@ A step reads like a wargame turn:
     events -> arrivals -> commanders -> units' own decisions -> movement -> combat (and fire on
     crossings) -> supply -> morale -> control -> record
 Who decides is in sim/commander.py (a side's commander carrying out the plan, sim/plan.py) and
-sim/doctrine.py (a unit's own rules); the rules of the game are in sim/combat.py,
-sim/movement.py, sim/supply.py and sim/control.py. The state they share is one `World`
-(sim/world.py). This module wires them in order and keeps the units (Mesa agents on the map).
+sim/doctrine.py (a unit's own rules); the rules of the game are in sim/movement.py,
+sim/battle.py (the combat phase; its arithmetic: sim/combat.py), sim/crossings.py (bridges
+blown, pontoons, fire on crossings), sim/supply.py and sim/control.py. The state they share is
+one `World` (sim/world.py). This module wires them in order, keeps the units (Mesa agents on
+the map) and answers the rules' questions about them (where each side holds ground:
+sim/positions.py).
 """
 
 from __future__ import annotations
 
-import functools
 import math
-from dataclasses import dataclass
 from datetime import timedelta
 
 import mesa
@@ -21,96 +22,20 @@ import networkx as nx
 import numpy as np
 from mesa.discrete_space import Network
 
-from sim import combat, doctrine
-from sim.combat import ARTILLERY, HEAVY, ITEMS, MLRS, PERSONNEL
+from sim import battle, combat, crossings
+from sim.combat import HEAVY, ITEMS, PERSONNEL
 from sim.commander import Commander
 from sim.control import held_totals, update_control
 from sim.movement import move
 from sim.params import Parameters
 from sim.plan import OrderState, plan_orders
+from sim.positions import Positions
 from sim.record import RunRecord
 from sim.scenario import SIDES, Grouping, Posture, Scenario, Status, other
-from sim.supply import CostGraph, trace, update_supply
+from sim.supply import CostGraph, EdgeArrays, trace, update_supply
 from sim.theatre import Theatre, build_theatre, points_in_polygon
 from sim.units import Unit
 from sim.world import CrossingState, DepotState, World
-
-
-@dataclass(frozen=True)
-class EdgeArrays:
-    """The graph's edges as arrays (node indices), for vectorised supply tracing."""
-
-    u: np.ndarray
-    v: np.ndarray
-    length_km: np.ndarray
-    rail: np.ndarray  # a railway runs along it
-    road: np.ndarray  # a road runs along it (not a railway alone)
-    crossing: list[str | None]
-
-    @classmethod
-    def of(cls, graph, index: dict[str, int]) -> EdgeArrays:
-        edges = list(graph.edges(data=True))
-        return cls(
-            np.array([index[a] for a, _, _ in edges], dtype=np.int64),
-            np.array([index[b] for _, b, _ in edges], dtype=np.int64),
-            np.array([d["length_km"] for _, _, d in edges]),
-            np.array([bool(d.get("rail")) for _, _, d in edges]),
-            np.array([d.get("road_class") is not None for _, _, d in edges]),
-            [d.get("crossing") for _, _, d in edges],
-        )
-
-
-class Positions:
-    """Where each side's units hold ground (active, not routed, not a column on the road out),
-    and which of them are advancing (attacking or moving). Per side: the nodes, a boolean per
-    node (theatre order) and the units' positions in km (one row per unit, in unit order).
-    Rebuilt after anything moves (a few times an hour), so the parts are worked out when first
-    asked for."""
-
-    def __init__(self, m: CampaignModel):
-        self._m = m
-        index = m.node_index
-        idx: dict[str, list[int]] = {s: [] for s in SIDES}
-        adv: dict[str, list[int]] = {s: [] for s in SIDES}
-        for u in m.active_units():  # Unit.holds_ground and Unit.advancing, inlined
-            posture = u.posture
-            if (
-                u.status != Status.ACTIVE
-                or posture == Posture.ROUT
-                or (posture == Posture.WITHDRAW and (u.next_node is not None or u.route))
-            ):
-                continue
-            i = index[u.node]
-            idx[u.side].append(i)
-            if posture == Posture.ATTACK or posture == Posture.MOVE:
-                adv[u.side].append(i)
-        self.index, self.advancing_index = idx, adv
-
-    @functools.cached_property
-    def nodes(self) -> dict[str, set[str]]:
-        ids = self._m.node_ids
-        return {s: {ids[i] for i in self.index[s]} for s in SIDES}
-
-    @functools.cached_property
-    def mask(self) -> dict[str, np.ndarray]:
-        return {s: self._mask(self.index[s]) for s in SIDES}
-
-    @functools.cached_property
-    def advancing_mask(self) -> dict[str, np.ndarray]:
-        return {s: self._mask(self.advancing_index[s]) for s in SIDES}
-
-    @functools.cached_property
-    def xy(self) -> dict[str, np.ndarray]:
-        return {s: self._m.node_xy[self.index[s]].reshape(-1, 2) for s in SIDES}
-
-    @functools.cached_property
-    def advancing_xy(self) -> dict[str, np.ndarray]:
-        return {s: self._m.node_xy[self.advancing_index[s]].reshape(-1, 2) for s in SIDES}
-
-    def _mask(self, index: list[int]) -> np.ndarray:
-        out = np.zeros(len(self._m.node_ids), dtype=bool)
-        out[index] = True
-        return out
 
 
 class CampaignModel(mesa.Model):
@@ -147,7 +72,9 @@ class CampaignModel(mesa.Model):
 
         self.node_ids: list[str] = list(self.theatre.node_ids)
         self.node_index = {n: i for i, n in enumerate(self.node_ids)}
-        self.node_index_or_none: dict[str | None, int] = {**self.node_index, None: -1}
+        # the same, with -1 for no node (a unit not on the road, or with no objective)
+        self.node_index_or_none: dict[str | None, int] = {n: i for n, i in self.node_index.items()}
+        self.node_index_or_none[None] = -1
         g = self.graph
         self.node_xy = np.array([[g.nodes[n]["x_km"], g.nodes[n]["y_km"]] for n in self.node_ids])
         self.node_area = np.array([g.nodes[n]["area_km2"] for n in self.node_ids])
@@ -159,11 +86,11 @@ class CampaignModel(mesa.Model):
         self._control_quiet: tuple | None = None  # inputs of an hour with no change of control
         self._standing: tuple[int, np.ndarray] | None = None  # supply.standing_edges
 
-        crossings = {
+        crossing_states = {
             cid: CrossingState("intact" if c.kind in ("bridge", "rail_bridge") else c.kind)
             for cid, c in self.theatre.crossings.items()
         }
-        crossings.update(
+        crossing_states.update(
             {
                 cid: CrossingState("intact" if s == "indestructible" else s)
                 for cid, s in scenario.crossings.items()
@@ -171,7 +98,7 @@ class CampaignModel(mesa.Model):
         )
         self.world = World(
             control=self._initial_control(),
-            crossings=crossings,
+            crossings=crossing_states,
             depots={d.id: DepotState(d.id, d.side, d.at, d.kind) for d in scenario.depots},
             indestructible={cid for cid, s in scenario.crossings.items() if s == "indestructible"},
         )
@@ -349,8 +276,8 @@ class CampaignModel(mesa.Model):
             units.shuffle_do("step")  # each unit's own decisions, in random order
         self.positions_changed()  # decisions may have put units on the road out
         self.movement_phase()
-        self.combat_phase()
-        self.pontoons_under_fire()
+        battle.combat_phase(self)
+        crossings.pontoons_under_fire(self)
         self.nets = {s: trace(self, s) for s in SIDES}
         update_supply(self, self.nets)
         self.morale_phase()
@@ -389,8 +316,10 @@ class CampaignModel(mesa.Model):
             if ev.kind == "caption":
                 self.log("caption", text=ev.text, side=ev.side)
             elif ev.kind == "destroy_bridge":
+                assert ev.target is not None  # the schema requires a target for this kind
                 self.destroy_crossing(ev.target, cause=ev.text or "strike")
             elif ev.kind == "strike_depot":
+                assert ev.target is not None  # the schema requires a target for this kind
                 w.depot_out(ev.target)
                 self.log(
                     "depot_destroyed",
@@ -399,6 +328,7 @@ class CampaignModel(mesa.Model):
                     text=ev.text or "depot struck",
                 )
             elif ev.kind == "surprise":
+                assert ev.side is not None  # the schema requires a side for this kind
                 w.surprise_until[ev.side] = ev.at + timedelta(hours=ev.hours)
                 self.log("surprise", side=ev.side, text=ev.text or f"{ev.side} surprise")
 
@@ -503,290 +433,16 @@ class CampaignModel(mesa.Model):
                 unit.hours_in_place += 1.0
 
     def arrive(self, unit: Unit, node: str, data: dict) -> None:
-        """`unit` reaches `node` along an edge: bridge demolition behind a withdrawal."""
+        """`unit` reaches `node` along an edge (`data`: the edge's); over a crossing, its side
+        may blow the bridge behind it (sim/crossings.py, demolish_behind)."""
         prev = unit.node
         unit.cell = self.space[node]
         unit.route.pop(0)
         unit.next_node, unit.progress_km = None, 0.0
         self.positions_changed()
         cid = data.get("crossing")
-        if (
-            cid
-            and unit.posture in (Posture.WITHDRAW, Posture.ROUT)
-            and self.world.crossings[cid].destructible
-            and self.enemy_near(prev, unit.side)
-            and not self._needed_by_own(prev, node, unit)
-            and self.random.random() < self.params_of(unit.side).demolition_probability
-        ):
-            self.destroy_crossing(cid, cause=f"demolished by withdrawing {unit.side} forces")
-
-    def _needed_by_own(self, a: str, b: str, crossing: Unit) -> bool:
-        """Whether any other unit of the crossing unit's side still depends on the edge from
-        `a` (the bank it leaves, the enemy's side) to `b`: its line of supply runs over it
-        from `b` into `a` (it stands on the enemy's side, supplied across the river), or it is
-        on the far bank heading this way. A side does not blow a bridge its own troops on the
-        far bank still need; troops on the near bank whose supply happens to come over it from
-        the far bank are not trapped by the demolition, so they do not stop it."""
-        for u in self.active_units(crossing.side):
-            if u is crossing:
-                continue
-            r = u.supply_route
-            if any(x == b and y == a for x, y in zip(r, r[1:], strict=False)):
-                return True
-            if u.node == a and u.route and u.route[0] == b:
-                return True
-        return False
-
-    def enemy_near(self, node: str, side: str) -> bool:
-        """Enemy troops within presence_km of `node`, or closing on it along a road."""
-        if any(e.next_node == node for e in self.active_units(other(side))):
-            return True
-        enemy = self.enemy_xy(side)
-        if not len(enemy):
-            return False
-        d = np.hypot(*(enemy - self.node_xy[self.node_index[node]]).T)
-        return bool((d <= self.params.presence_km).any())
-
-    def start_pontoon(self, unit: Unit, cid: str) -> None:
-        """Engineers work one hour on a pontoon; done after pontoon_build_hours. Not under the
-        guns of troops on the far bank; enemy artillery in range may wreck the work
-        (crossing_fire)."""
-        c = self.theatre.crossings[cid]
-        far = c.v if unit.node == c.u else c.u
-        if far in self.occupied_by(other(unit.side)):
-            return  # no bridging under the guns of troops on the far bank
-        w = self.world
-        unit.hours_in_place = 0.0
-        if w.pontoon_hour.get(cid) == self.steps:
-            return  # one site, one bridge: other engineers there this hour add nothing
-        w.pontoon_hour[cid] = self.steps
-        if self.crossing_fire(cid, unit.side):
-            w.pontoon_work[cid] = 0.0
-            self.log(
-                "pontoon_destroyed",
-                unit=unit,
-                node=unit.node,
-                target=cid,
-                text=f"{unit.name}'s crossing of the {c.river} near "
-                f"{self.place_name(unit.node)} is destroyed by artillery",
-            )
-            return
-        work = w.pontoon_work.get(cid, 0.0) + 1.0
-        w.pontoon_work[cid] = work
-        if work >= self.params.pontoon_build_hours and w.crossings[cid].bridgeable:
-            w.set_crossing(cid, CrossingState.PONTOON)
-            self.log(
-                "pontoon_built",
-                unit=unit,
-                node=unit.node,
-                target=cid,
-                text=f"{unit.name} bridges the {c.river} near {self.place_name(unit.node)}",
-            )
-
-    def crossing_fire(self, cid: str, side: str) -> bool:
-        """Whether the enemy's guns destroy `side`'s crossing site `cid` this hour: each enemy
-        gun (in range, artillery_range_km) or rocket launcher (mlrs_range_km) of a unit holding
-        ground hits it with probability crossing_hit_per_gun_hour, times its supply."""
-        p = self.params
-        if p.crossing_hit_per_gun_hour <= 0:
-            return False
-        c = self.theatre.crossings[cid]
-        site = (self.node_xy[self.node_index[c.u]] + self.node_xy[self.node_index[c.v]]) / 2
-        guns = 0.0
-        for e in self.active_units(other(side)):
-            if not e.holds_ground or e.equipment[ARTILLERY] + e.equipment[MLRS] <= 0:
-                continue
-            d = float(np.hypot(*(self.node_xy[self.node_index[e.node]] - site)))
-            n = (e.equipment[ARTILLERY] if d <= p.artillery_range_km else 0.0) + (
-                e.equipment[MLRS] if d <= p.mlrs_range_km else 0.0
-            )
-            guns += n * combat.supply_factor(e.supply, p)
-        if guns <= 0:
-            return False
-        hit = 1.0 - (1.0 - p.crossing_hit_per_gun_hour) ** guns
-        return self.random.random() < hit
-
-    def pontoons_under_fire(self) -> None:
-        """Pontoons in range of enemy guns may be destroyed (crossing_fire), as bridges are."""
-        for cid, state in list(self.crossings_out().items()):
-            if state != CrossingState.PONTOON or cid in self.world.indestructible:
-                continue
-            c = self.theatre.crossings[cid]
-            owner = self.world.control[c.u]
-            if self.world.control[c.v] == owner and self.crossing_fire(cid, owner):
-                self.destroy_crossing(cid, cause="artillery fire")
-
-    # ------------------------------------------------------------------ combat
-    def battles(self) -> dict[str, tuple[list[Unit], list[Unit]]]:
-        """node -> (attackers, defenders) for every node under attack this hour: units tasked
-        to attack, in contact with it over a crossing that stands, and enemy troops there."""
-        out: dict[str, tuple[list[Unit], list[Unit]]] = {}
-        for unit in self.active_units():
-            unit.in_combat = False
-            v = unit.next_node
-            if (
-                v
-                and unit.task == "attack"
-                and unit.posture == Posture.ATTACK
-                and v in self.occupied_by(other(unit.side))
-                and self.world.passable(self.graph.edges[unit.node, v].get("crossing"))
-            ):
-                out.setdefault(v, ([], []))[0].append(unit)
-        for v, (att, dfd) in out.items():
-            side = att[0].side
-            att[:] = [u for u in att if u.side == side]
-            dfd.extend(
-                u for u in self.active_units(other(side)) if u.node == v and not u.retreating
-            )
-        return {v: out[v] for v in sorted(out) if out[v][1]}
-
-    def fog_of_war(self, node: str) -> float:
-        """Log-normal multiplier on a battle's ratio, drawn once per node and day."""
-        if self.params.combat_noise <= 0:
-            return 1.0
-        key = (node, (self.now - self.start).days)
-        fog = self.world.fog
-        if key not in fog:
-            fog[key] = float(np.exp(self.rng.normal(0.0, self.params.combat_noise)))
-        return fog[key]
-
-    def _fire_value(self, unit: Unit, distance_km: float) -> float:
-        """What a unit's guns and rockets add at a target this far away."""
-        p = self.params
-        value = (
-            unit.equipment[ARTILLERY] * p.weight_artillery
-            if distance_km <= p.artillery_range_km
-            else 0.0
-        ) + (unit.equipment[MLRS] * p.weight_mlrs if distance_km <= p.mlrs_range_km else 0.0)
-        return value * p.fire_support_factor * combat.supply_factor(unit.supply, p)
-
-    def fire_support(
-        self, battles: dict, engaged: set[str]
-    ) -> tuple[dict[tuple[str, str], float], set[str]]:
-        """Artillery and rockets not in a battle support the nearest battle within range.
-        Returns the support by (node, side) and the units that gave it."""
-        support: dict[tuple[str, str], float] = {}
-        gave: set[str] = set()
-        if not battles:
-            return support, gave
-        nodes = list(battles)
-        bxy = self.node_xy[[self.node_index[n] for n in nodes]]
-        guns = [
-            u
-            for u in self.active_units()
-            if u.key not in engaged
-            and u.holds_ground
-            and u.equipment[ARTILLERY] + u.equipment[MLRS] > 0
-        ]
-        if not guns:
-            return support, gave
-        uxy = self.node_xy[[self.node_index[u.node] for u in guns]]
-        dist = np.linalg.norm(bxy[None, :, :] - uxy[:, None, :], axis=2)  # gun x battle
-        nearest = np.argmin(dist, axis=1)
-        for unit, d, j in zip(
-            guns, dist[np.arange(len(guns)), nearest].tolist(), nearest.tolist(), strict=True
-        ):
-            value = self._fire_value(unit, d)
-            if value > 0:
-                key = (nodes[j], unit.side)
-                support[key] = support.get(key, 0.0) + value
-                gave.add(unit.key)
-        return support, gave
-
-    def combat_phase(self) -> None:
-        """Battles (sim/combat.py resolves each), then losses of units caught retreating."""
-        p = self.params
-        battles = self.battles()
-        engaged = {u.key for att, dfd in battles.values() for u in att + dfd}
-        support, gave = self.fire_support(battles, engaged)
-        w = self.world
-        for node in list(w.siege):
-            if node not in battles:
-                del w.siege[node]
-        self.last_battles = {}
-        for node, (att, dfd) in battles.items():
-            side = att[0].side
-            terrain = self.graph.nodes[node]["terrain"]
-            surprise = w.in_surprise(side, self.now)
-            p_att = sum(
-                combat.attack_power(
-                    u,
-                    self.weights,
-                    p,
-                    surprise=surprise,
-                    across_river=self.graph.edges[u.node, node].get("crossing") is not None,
-                )
-                for u in att
-            ) + support.get((node, side), 0.0)
-            p_def = sum(
-                combat.defence_power(
-                    u,
-                    self.weights,
-                    p,
-                    terrain=terrain,
-                    defending=u.posture == Posture.DEFEND,
-                    prepared=self.prepared(u),
-                    routed=u.posture == Posture.ROUT,
-                )
-                for u in dfd
-            )
-            p_def += support.get((node, other(side)), 0.0)
-            result = combat.resolve_battle(
-                p_att, p_def, terrain=terrain, fog=self.fog_of_war(node), p=p
-            )
-            for units, rate in ((att, result.attacker_loss), (dfd, result.defender_loss)):
-                for u in units:
-                    self._lose(u, rate)
-                    u.in_combat = True
-                    u.fatigue = min(1.0, u.fatigue + p.fatigue_per_march_hour)
-            w.siege[node] = w.siege.get(node, 0.0) + result.gain
-            for u in att:
-                u.stalled_hours = u.stalled_hours + 1.0 if result.ratio < p.capture_ratio else 0.0
-                if u.stalled_hours >= self.params_of(u.side).attack_stall_hours:
-                    doctrine.call_off_attack(u, self, node)
-            self.record.battle(self, node, side, result.ratio)
-            self.last_battles[node] = (side, result.ratio, att)
-            if w.siege[node] >= 1.0:
-                del w.siege[node]
-                doctrine.force_out(dfd, node, side, self)
-        self.retreat_losses(engaged | gave)
-
-    def _lose(self, unit: Unit, fraction: float) -> None:
-        """Apply one hour's loss fraction to a unit (vehicles at equipment_loss_factor)."""
-        lost = combat.apply_losses(
-            unit.equipment, combat.item_loss_fractions(fraction, self.params), unit.loss_carry
-        )
-        unit.lost += lost
-        unit.losses_this_hour += fraction
-
-    def retreat_losses(self, busy: set[str]) -> None:
-        """Units on the road out (withdrawing or routed) lose men and vehicles to pursuers in
-        contact and to enemy guns in range that are not firing in a battle (sim/combat.py,
-        retreat_loss)."""
-        p = self.params
-        columns = [u for u in self.active_units() if u.retreating]
-        if not columns:
-            return
-        for u in columns:
-            enemy = self.active_units(other(u.side))
-            pursuers = [
-                e
-                for e in enemy
-                if e.holds_ground and e.advancing and (e.node == u.node or e.next_node == u.node)
-            ]
-            pursuit = sum(combat.attack_power(e, self.weights, p) for e in pursuers)
-            here = self.node_xy[self.node_index[u.node]]
-            fire = 0.0
-            for e in enemy:
-                if e.key in busy or not e.holds_ground:
-                    continue
-                if e.equipment[ARTILLERY] + e.equipment[MLRS] > 0:
-                    d = float(np.hypot(*(self.node_xy[self.node_index[e.node]] - here)))
-                    fire += self._fire_value(e, d)
-            own = combat.base_power(u, self.weights, p)
-            fraction = combat.retreat_loss(pursuit, own, fire, p)
-            if fraction > 0:
-                self._lose(u, fraction)
+        if cid:
+            crossings.demolish_behind(self, unit, cid, prev, node)
 
     # ------------------------------------------------------------------ morale
     def morale_phase(self) -> None:

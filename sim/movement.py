@@ -16,6 +16,7 @@ from itertools import count
 from typing import TYPE_CHECKING
 
 from sim.combat import capture_factor
+from sim.crossings import start_pontoon
 from sim.scenario import Posture, Task, other
 
 if TYPE_CHECKING:
@@ -217,7 +218,8 @@ def shortest_route(
             continue
         done[v] = dist
         if v in other_done:
-            forward, node = [], meetnode
+            forward: list[str] = []
+            node = meetnode
             while node is not None:
                 forward.append(node)
                 node = preds[0][node]
@@ -270,7 +272,7 @@ def move(unit: Unit, m: CampaignModel) -> float:
         if hours is None:
             if can_bridge(unit, data, m):
                 unit.next_node = nxt
-                m.start_pontoon(unit, data["crossing"])
+                start_pontoon(m, unit, data["crossing"])
             else:
                 unit.next_node, unit.route = None, []  # bridge gone: re-plan next hour
             break

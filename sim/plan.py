@@ -84,33 +84,37 @@ def estimated_ratio(units: list, place: str, m: CampaignModel) -> float:
 
 
 def met(cond: Condition, order: PlanOrder, m: CampaignModel) -> bool:
-    """Whether a condition holds now, seen from the side giving `order`."""
+    """Whether a condition holds now, seen from the side giving `order`. The schema gives
+    exactly one kind per condition, so the first field set is the condition's kind."""
     side = order.side
-    kind = cond.kind
-    if kind == "taken":
+    if cond.taken is not None:
         return m.world.control[cond.taken] == side
-    if kind == "lost":
+    if cond.lost is not None:
         return m.world.control[cond.lost] != side
-    if kind == "empty":
+    if cond.empty is not None:
         return cond.empty not in m.occupied_by(other(side))
-    if kind == "arrived":
+    if cond.arrived is not None:
         unit = m.unit(cond.arrived)
         return unit is not None and (
             cond.at is None or (unit.node == cond.at and unit.next_node is None)
         )
-    if kind == "done":
+    if cond.done is not None:
         return m.order_state(cond.done) == OrderState.DONE
-    if kind == "ratio":
+    if cond.ratio is not None:
+        assert cond.at is not None  # the schema requires at: with ratio:
         own = [u for uid in order.spec.units if (u := m.unit(uid)) is not None]
         return estimated_ratio(own, cond.at, m) >= cond.ratio
-    if kind in ("strength", "supply"):
-        unit = m.unit(getattr(cond, kind))
+    unit_id = cond.strength if cond.strength is not None else cond.supply
+    if unit_id is not None:
+        assert cond.below is not None  # the schema requires below: with strength: or supply:
+        unit = m.unit(unit_id)
         if unit is None:  # gone (surrendered or disbanded), or not yet arrived
-            return m.unit_gone(getattr(cond, kind))
-        level = unit.strength_fraction if kind == "strength" else unit.supply
+            return m.unit_gone(unit_id)
+        level = unit.strength_fraction if cond.strength is not None else unit.supply
         return bool(level < cond.below)
-    if kind == "all":
+    if cond.all is not None:
         return all(met(c, order, m) for c in cond.all)
+    assert cond.any is not None  # the only kind left
     return any(met(c, order, m) for c in cond.any)
 
 

@@ -97,6 +97,11 @@ NODE, NEXT, PROGRESS, POSTURE, STATUS, STRENGTH, MORALE, SUPPLY, TASK, OBJECTIVE
 
 
 # ---------------------------------------------------------------------------------- the record
+def _no_table() -> np.ndarray:
+    """The placeholder of a table not given to `RunRecord` (replaced in `__post_init__`)."""
+    return np.zeros(0)
+
+
 @dataclass
 class RunRecord:
     """Everything a run leaves behind. Per hour, the units' state goes into numpy tables
@@ -118,10 +123,11 @@ class RunRecord:
     # per hour: control code, crossings not standing (shared objects while they do not change)
     control: list[str] = field(default_factory=list)
     crossings: list[dict[str, str]] = field(default_factory=list)
-    state: np.ndarray = field(default=None)  # (hours, units, STATE) float
-    equipment: np.ndarray = field(default=None)  # (hours, units, ITEMS) float (whole items)
-    present: np.ndarray = field(default=None)  # (hours, units) bool: in that hour's frame
-    table: np.ndarray = field(default=None)  # (hours, series columns) float
+    # the tables; left out, they start empty, shaped for these units (`__post_init__`)
+    state: np.ndarray = field(default_factory=_no_table)  # (hours, units, STATE) float
+    equipment: np.ndarray = field(default_factory=_no_table)  # (hours, units, ITEMS) float
+    present: np.ndarray = field(default_factory=_no_table)  # (hours, units) bool: in the frame
+    table: np.ndarray = field(default_factory=_no_table)  # (hours, series columns) float
     _gone: dict[int, tuple[tuple, np.ndarray]] = field(default_factory=dict)  # last rows
     _frames: list[Frame] = field(default_factory=list)  # frames built so far (`frames`)
 
@@ -129,7 +135,7 @@ class RunRecord:
         n = len(self.units)
         self._side_of = np.array([u["side"] for u in self.units])
         self._columns = series_columns()
-        if self.state is None:
+        if self.state.ndim == 1:  # not given (`_no_table`): no hour recorded yet
             self.state = np.zeros((0, n, len(STATE)))
             self.equipment = np.zeros((0, n, len(ITEMS)))
             self.present = np.zeros((0, n), dtype=bool)

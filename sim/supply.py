@@ -27,6 +27,7 @@ from scipy.sparse.csgraph import dijkstra
 
 if TYPE_CHECKING:
     from sim.model import CampaignModel
+    from sim.scenario import Side
     from sim.units import Unit
 
 
@@ -64,6 +65,31 @@ class SupplyNet:
             while pred[out[-1]] >= 0:
                 out.append(int(pred[out[-1]]))
         return [self.node_ids[j] for j in reversed(out)]
+
+
+@dataclass(frozen=True)
+class EdgeArrays:
+    """The graph's edges as arrays (node indices, in the graph's edge order): the supply
+    traces run over them (`CostGraph`), and control finds the front with them."""
+
+    u: np.ndarray
+    v: np.ndarray
+    length_km: np.ndarray
+    rail: np.ndarray  # a railway runs along it
+    road: np.ndarray  # a road runs along it (not a railway alone)
+    crossing: list[str | None]
+
+    @classmethod
+    def of(cls, graph, index: dict[str, int]) -> EdgeArrays:
+        edges = list(graph.edges(data=True))
+        return cls(
+            np.array([index[a] for a, _, _ in edges], dtype=np.int64),
+            np.array([index[b] for _, b, _ in edges], dtype=np.int64),
+            np.array([d["length_km"] for _, _, d in edges]),
+            np.array([bool(d.get("rail")) for _, _, d in edges]),
+            np.array([d.get("road_class") is not None for _, _, d in edges]),
+            [d.get("crossing") for _, _, d in edges],
+        )
 
 
 class CostGraph:
@@ -186,7 +212,7 @@ def unit_supply_km(
     return known
 
 
-def update_supply(m: CampaignModel, nets: dict[str, SupplyNet]) -> None:
+def update_supply(m: CampaignModel, nets: dict[Side, SupplyNet]) -> None:
     """Refill units in supply, drain those beyond range or cut off."""
     p = m.params
     for unit in m.active_units():

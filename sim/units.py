@@ -18,7 +18,7 @@ from mesa.discrete_space.cell_agent import HasCell
 
 from sim import doctrine
 from sim.combat import HEAVY, ITEMS, PERSONNEL
-from sim.scenario import Posture, Status, Task, UnitSpec, UnitType
+from sim.scenario import Posture, Side, Status, Task, UnitSpec, UnitType
 
 if TYPE_CHECKING:
     from sim.model import CampaignModel
@@ -43,7 +43,7 @@ class Unit(CellAgent):
         self.spec = spec
         self.index = index  # position in the scenario's unit list (record order)
         self.key = spec.id
-        self.side: str = spec.side
+        self.side: Side = spec.side
         self.type = spec.type
         self.name = spec.name
         self.quality = spec.quality

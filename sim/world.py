@@ -3,8 +3,9 @@
 Everything the rules read or change that is not a unit's own state lives here: who holds each
 node, the state of every crossing, the depots, the battles in progress (how much of a node an
 attack has gained), equipment lying on the ground, and what each side has captured. The rules
-(sim/combat.py, sim/movement.py, sim/supply.py, sim/control.py, sim/doctrine.py) are functions of
-the units, this state and the parameters; the model (sim/model.py) only wires them in order.
+(sim/combat.py and sim/battle.py, sim/movement.py, sim/crossings.py, sim/supply.py,
+sim/control.py, sim/doctrine.py) are functions of the units, this state and the parameters; the
+model (sim/model.py) only wires them in order.
 Keeping the state in one value is also what makes a run easy to snapshot and branch.
 """
 

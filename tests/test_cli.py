@@ -82,7 +82,7 @@ def test_screenshots_option_tells_the_window_where_key_p_saves(two_runs, tmp_pat
     assert run("view", str(a), "--screenshots", str(shots)).returncode == 0
     assert run("view", str(a)).returncode == 0
     assert given[0]["screenshot_dir"] == shots and shots.is_dir()
-    assert "screenshot_dir" not in given[1]  # the viewer's default, runs/screenshots/
+    assert given[1]["screenshot_dir"] == Path("runs") / "screenshots"  # the default
 
 
 def test_set_overrides_a_parameter_and_changes_the_run(two_runs, tmp_path):

@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from sim.view import app, panels, style, timeline  # noqa: E402
+from sim.view import app, controls, export, panels, style, timeline  # noqa: E402
 from sim.view import basemap as bm  # noqa: E402
 from sim.view import render as rd  # noqa: E402
 from sim.view import symbols as sym  # noqa: E402
@@ -597,6 +597,16 @@ def test_the_panel_picks_units_and_places_by_clicking_the_map(replay, brancher):
     assert state.selected is None  # the clicks went to the panel, not to the unit panel
 
 
+def test_a_bridge_already_down_is_asked_again_with_why(replay, brancher):
+    renderer, panel, control, state, layout, surface = _panel(replay, brancher)
+    down = next(c for c, s in replay.crossings_at(84).items() if s == "destroyed")
+    _type(control, state, layout, pygame.K_w, "1", down)
+    assert [o.value for o in panel.options] == [down]
+    _type(control, state, layout, pygame.K_RETURN)
+    assert panel.answers == [] and panel.map_pick == "bridge"  # the list of bridges again
+    assert panel.message == "That bridge is already down at this hour."
+
+
 def test_a_change_that_cannot_be_made_reopens_the_panel_with_why(replay, brancher):
     from sim.branch import Change
 
@@ -624,9 +634,9 @@ def test_record_a_whatif_gif_from_before_its_hour(replay, stand, tmp_path):
     record_video(replay, out, size=(640, 400), branch=stand, mode="split")
     with Image.open(out) as im:
         n = im.n_frames
-    span = replay.hours - (stand.hour - app.WHATIF_LEAD_H)
-    assert 10 <= n <= app.GIF_MAX_FRAMES + 1
-    assert n >= min(span // 3, app.GIF_MAX_FRAMES)  # finer steps than the whole run's
+    span = replay.hours - (stand.hour - export.WHATIF_LEAD_H)
+    assert 10 <= n <= export.GIF_MAX_FRAMES + 1
+    assert n >= min(span // 3, export.GIF_MAX_FRAMES)  # finer steps than the whole run's
 
 
 def test_the_j_that_opens_the_jump_prompt_is_not_typed_into_it(replay):
@@ -716,5 +726,5 @@ def test_p_saves_the_window_to_the_screenshot_folder_only(replay, tmp_path, monk
     saved = list(shots.glob("*.png"))
     assert len(saved) == 1 and saved[0].name.startswith(replay.scenario_id)
     assert not list(tmp_path.glob("*.png"))
-    assert app.SCREENSHOT_DIR.parts[0] == "runs"
+    assert controls.SCREENSHOT_DIR.parts[0] == "runs"
     assert "runs/" in (Path(__file__).resolve().parent.parent / ".gitignore").read_text()

@@ -18,7 +18,7 @@ import types
 import typing
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from pydantic import (
     BaseModel,
@@ -36,8 +36,15 @@ Side = Literal["UA", "RU"]
 SIDES: tuple[Side, Side] = ("UA", "RU")
 
 
+@overload
+def other(side: Side) -> Side: ...
+@overload
+def other(side: str) -> str: ...
+
+
 def other(side: str) -> str:
-    """The opposing side."""
+    """The opposing side (a `Side` for a `Side`; a plain string, e.g. a control code, for a
+    string)."""
     return "RU" if side == "UA" else "UA"
 
 

@@ -231,10 +231,10 @@ def draw_basemap(
         if c.kind in ("bridge", "rail_bridge"):
             (x1, y1), (x2, y2) = pos[c.u], pos[c.v]
             mx, my = (x1 + x2) / 2, (y1 + y2) / 2
-            r = pygame.Rect(0, 0, 7, 7)
-            r.center = (round(mx), round(my))
-            pygame.draw.rect(surface, (255, 255, 255), r)
-            pygame.draw.rect(surface, BRIDGE, r, 1)
+            mark = pygame.Rect(0, 0, 7, 7)
+            mark.center = (round(mx), round(my))
+            pygame.draw.rect(surface, (255, 255, 255), mark)
+            pygame.draw.rect(surface, BRIDGE, mark, 1)
 
     order, dots = _town_dots(theatre, pos)
     for n in reversed(order):  # small first, big on top
@@ -376,7 +376,8 @@ def _legend(surface, x: int, y: int) -> None:
     head = font(14, bold=True)
     surface.blit(head.render("Legend", True, LABEL), (x, y))
     y += 26
-    items = [
+    # (kind, (colour, px), label): px is a line's width, a dot's radius
+    items: list[tuple[str, tuple[tuple[int, int, int], int], str]] = [
         ("line", ROAD_STYLE["highway"], "Highway (M roads)"),
         ("line", ROAD_STYLE["main"], "Main road (H, P)"),
         ("line", ROAD_STYLE["secondary"], "Secondary road (T)"),
@@ -384,27 +385,27 @@ def _legend(surface, x: int, y: int) -> None:
         ("rail", (RAIL, 2), "Railway"),
         ("line", (RIVER, RIVER_WIDTH_PX), "River"),
         ("border", (BORDER, 2), "State border"),
-        ("bridge", None, "Bridge / dam road"),
-        ("dot", TERRAIN_FILL["urban"], "Town (urban)"),
-        ("dot", TERRAIN_FILL["forest"], "Forest settlement"),
-        ("dot", TERRAIN_FILL["open"], "Open-country village"),
+        ("bridge", (BRIDGE, 1), "Bridge / dam road"),
+        ("dot", (TERRAIN_FILL["urban"], 5), "Town (urban)"),
+        ("dot", (TERRAIN_FILL["forest"], 5), "Forest settlement"),
+        ("dot", (TERRAIN_FILL["open"], 5), "Open-country village"),
     ]
-    for kind, style, text in items:
+    for kind, (colour, px), text in items:
         cy = y + 8
         if kind == "line":
-            pygame.draw.line(surface, style[0], (x, cy), (x + 36, cy), style[1])
+            pygame.draw.line(surface, colour, (x, cy), (x + 36, cy), px)
         elif kind == "rail":
-            draw_dashed(surface, RAIL, [(x, cy), (x + 36, cy)], 2, RAIL_DASH_PX)
+            draw_dashed(surface, colour, [(x, cy), (x + 36, cy)], px, RAIL_DASH_PX)
         elif kind == "border":
-            draw_dashed(surface, BORDER, [(x, cy), (x + 36, cy)], 2, DASH_PX)
+            draw_dashed(surface, colour, [(x, cy), (x + 36, cy)], px, DASH_PX)
         elif kind == "bridge":
-            r = pygame.Rect(0, 0, 7, 7)
-            r.center = (x + 18, cy)
-            pygame.draw.rect(surface, (255, 255, 255), r)
-            pygame.draw.rect(surface, BRIDGE, r, 1)
+            mark = pygame.Rect(0, 0, 7, 7)
+            mark.center = (x + 18, cy)
+            pygame.draw.rect(surface, (255, 255, 255), mark)
+            pygame.draw.rect(surface, colour, mark, px)
         else:
-            pygame.draw.circle(surface, style, (x + 18, cy), 5)
-            pygame.draw.circle(surface, TOWN_OUTLINE, (x + 18, cy), 5, 1)
+            pygame.draw.circle(surface, colour, (x + 18, cy), px)
+            pygame.draw.circle(surface, TOWN_OUTLINE, (x + 18, cy), px, 1)
         surface.blit(f.render(text, True, LABEL), (x + 46, y))
         y += 22
     y += 6

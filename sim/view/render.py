@@ -55,6 +55,8 @@ DEFAULT_SPEED = 4
 GONE_SHOWN_H = 24  # how long a surrendered/disbanded unit's grey cross stays on the map
 LAYERS = ("territory", "units", "roads", "labels", "battles", "legend", "ticker")
 COMPARE_MODES = ("overlay", "split", "base")  # how a what-if is shown (key v cycles them)
+#: A raster layer of the map: its surface (None: nothing to draw) and its top-left pixel.
+RasterLayer = tuple[pygame.Surface | None, tuple[int, int]]
 
 
 @dataclass
@@ -184,19 +186,15 @@ class Renderer:
         self.sidebar_cache = panels.Cached()
         self.timeline_cache = panels.Cached()
         self.alt: Renderer | None = None  # draws the what-if's own map in split screen
-        self._ghost_key = None
-        self._ghost = None
+        self._ghost_key: tuple | None = None
+        self._ghost: RasterLayer | None = None
         self.russia = np.array([th.graph.nodes[n]["country"] == "RU" for n in th.node_ids])
         self.owner = th.territory.owner
         self._base: dict = {}
         self._labels: dict = {}
         self._key_rects: dict = {}
-        self._territory_key = None
-        self._territory = None
-        self._sidebar_key = None
-        self._sidebar = None
-        self._timeline_key = None
-        self._timeline = None
+        self._territory_key: tuple | None = None
+        self._territory: RasterLayer | None = None
         self._default_bounds: dict = {}
         g = th.graph
         self.node_xy = {n: (d["x_km"], d["y_km"]) for n, d in g.nodes(data=True)}
@@ -222,7 +220,9 @@ class Renderer:
         base, branch = layout.panes()
         return branch if branch.map_rect.collidepoint(pos) else base
 
-    def bounds(self, layout: Layout, state: ViewState):
+    def bounds(self, layout: Layout, state: ViewState) -> tuple[float, float, float, float]:
+        """The map's view (km: x_min, y_min, x_max, y_max) in `layout`: the zoom of `state`,
+        or the default view of the replay."""
         if state.bounds_km is not None:
             return fit_bounds(state.bounds_km, layout.map_rect) if layout.pane else state.bounds_km
         key = layout.map_rect.size
@@ -306,8 +306,9 @@ class Renderer:
             }
         return self._key_rects[key]
 
-    def territory_layer(self, layout: Layout, vp: bm.Viewport, k: int):
-        """(surface, top-left px): the raster coloured by holder, cropped to the view."""
+    def territory_layer(self, layout: Layout, vp: bm.Viewport, k: int) -> RasterLayer:
+        """(surface or None, top-left px): the raster coloured by holder, cropped to the
+        view."""
         ua = self.replay.ua_held[k]
         key = (layout.size, tuple(layout.map_rect), vp.bounds_km, ua.tobytes())
         if key != self._territory_key:
@@ -317,10 +318,12 @@ class Renderer:
                 return colours[np.where(ua[owner], 0, np.where(self.russia[owner], 2, 1))]
 
             self._territory_key, self._territory = key, self.raster(layout, vp, colour)
+        assert self._territory is not None  # made with its key (above, or an earlier call)
         return self._territory
 
-    def raster(self, layout: Layout, vp: bm.Viewport, colour, hatch: int = 0):
-        """(surface, top-left px): the territory raster cropped to the view, each cell
+    def raster(self, layout: Layout, vp: bm.Viewport, colour, hatch: int = 0) -> RasterLayer:
+        """(surface, top-left px): the territory raster cropped to the view (surface None:
+        nothing of it in the view, or nothing coloured with `hatch`), each cell
         coloured by `colour(owner)` (owner: node indices, north row first -> RGBA array),
         scaled to the screen; `hatch` > 0 keeps only diagonal stripes of that period (px)."""
         terr = self.replay.theatre.territory
@@ -371,6 +374,8 @@ class Renderer:
         rp = self.replay
         surface.fill(bm.BACKGROUND)
         if self.split(state):
+            # a what-if is shown (split), so `set_branch` has made its renderer
+            assert self.branch is not None and self.alt is not None
             base, branch = layout.panes()
             vp = self.viewport(base, state)
             self.draw_map(surface, base, state, vp, overlays=False)
@@ -422,7 +427,7 @@ class Renderer:
             if terr is not None:
                 surface.blit(terr, pos)
             if over is not None:
-                ghost, gpos = self.ghost_layer(layout, vp, k)
+                ghost, gpos = self.ghost_layer(layout, vp, k, over.branch)
                 if ghost is not None:
                     surface.blit(ghost, gpos)
             self.draw_front(surface, vp, k, ui)
@@ -446,10 +451,10 @@ class Renderer:
             panels.draw_map_overlays(surface, layout, vp, state, rp)
         surface.set_clip(clip)
 
-    def ghost_layer(self, layout: Layout, vp: bm.Viewport, k: int):
-        """(surface, top-left px): the ground the what-if holds differently from the base at
-        hour k, hatched in the colour of its holder in the what-if (None if none differs)."""
-        alt = self.branch.branch
+    def ghost_layer(self, layout: Layout, vp: bm.Viewport, k: int, alt: Replay) -> RasterLayer:
+        """(surface, top-left px): the ground the what-if `alt` holds differently from the
+        base at hour k, hatched in the colour of its holder in the what-if (None if none
+        differs)."""
         ka = min(k, alt.hours)
         ua, ua_alt = self.replay.ua_held[k], alt.ua_held[ka]
         differs = ua != ua_alt
@@ -462,6 +467,7 @@ class Renderer:
             (ua_alt & differs).tobytes(),
         )
         if key != self._ghost_key:
+            layer: RasterLayer
             if not differs.any():
                 layer = (None, (0, 0))
             else:
@@ -475,6 +481,7 @@ class Renderer:
 
                 layer = self.raster(layout, vp, colour, hatch=round(GHOST_HATCH_PX * layout.ui))
             self._ghost_key, self._ghost = key, layer
+        assert self._ghost is not None  # made with its key (above, or an earlier call)
         return self._ghost
 
     def draw_front(self, surface, vp, k: int, ui: float) -> None:

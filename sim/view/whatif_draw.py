@@ -1,9 +1,11 @@
 """Drawing a what-if over the base run: its front line where it differs, bridges that fare
-differently, the banner that says what was changed, and the titles of a split screen.
+differently, the banner that says what was changed, the titles of a split screen, the
+sidebar's list of differences and the timeline's what-if row (`sidebar_block`, `timeline_row`:
+sim/view/panels.py and sim/view/timeline.py call them), and the progress bar of a what-if
+being simulated (`draw_progress`).
 
 The ghost shading of the ground held differently is a raster layer of the renderer
-(`Renderer.ghost_layer`); the sidebar's list of differences and the timeline's what-if row are
-in sim/view/panels.py. Every function draws and changes nothing else.
+(`Renderer.ghost_layer`). Every function draws and changes nothing else.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pygame
 
 from sim.view import basemap as bm
 from sim.view import panels, timeline
-from sim.view.panels import WHATIF, WHATIF_DASH_PX, WHATIF_INK
+from sim.view.panels import INK, PANEL, WHATIF, WHATIF_DASH_PX, WHATIF_INK, text
 
 if TYPE_CHECKING:
     from sim.view.render import Layout, Renderer, ViewState
@@ -273,3 +275,32 @@ def timeline_row(s, layout, rp, view) -> None:
         if sim is not None and abs(sim[0] - off.x - xb) > 1:
             pygame.draw.line(s, WHATIF, (sim[0] - off.x, sim[1] - off.y), (xb, yb), 1)
         _diamond(s, xb, yb, r, WHATIF)
+
+
+def draw_progress(surface, layout: Layout, job) -> None:
+    """While a what-if is simulated: a bar over the top of the map, with what it is doing."""
+    ui = layout.ui
+    mr = layout.map_rect
+    w = min(round(440 * ui), mr.w - round(40 * ui))
+    box = pygame.Rect(0, 0, w, round(52 * ui))
+    box.midtop = (mr.centerx, mr.top + round(12 * ui))
+    back = pygame.Surface(box.size, pygame.SRCALPHA)
+    back.fill((*PANEL, 240))
+    surface.blit(back, box.topleft)
+    pygame.draw.rect(surface, WHATIF, box, 2, border_radius=6)
+    label = f"What if: {job.stage} … {job.progress:.0%}   (Esc: cancel)"
+    surface.blit(
+        text(label, round(13 * ui), True, WHATIF_INK),
+        (box.left + round(10 * ui), box.top + round(7 * ui)),
+    )
+    bar = pygame.Rect(
+        box.left + round(10 * ui),
+        box.bottom - round(18 * ui),
+        box.w - round(20 * ui),
+        round(9 * ui),
+    )
+    pygame.draw.rect(surface, (255, 255, 255), bar)
+    fill = bar.copy()
+    fill.w = round(bar.w * max(0.0, min(1.0, job.progress)))
+    pygame.draw.rect(surface, WHATIF, fill)
+    pygame.draw.rect(surface, INK, bar, 1)

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.branch import Change, ChangeError, Checkpoints, apply_changes, snapshot
 from sim.futures import Futures, compare_futures
@@ -43,6 +43,10 @@ from sim.record import RunRecord
 from sim.scenario import Scenario
 from sim.theatre import Theatre
 from sim.view.replay import Replay
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 #: Seconds a thread-run branch yields to the window's loop after each simulated hour.
 YIELD_S = 0.0005
@@ -161,22 +165,25 @@ def _serve_one(conn, checkpoints: Checkpoints, msg: tuple, pending: list) -> Non
     """One what-if in the worker. A new request or a stop arriving meanwhile cancels it (and
     is kept in `pending`)."""
     _, job_id, hour, changes, need_base = msg
-    state = {"stop": False, "last": 0.0}
+    stop = False  # a cancel, a new request or the end arrived
+    last = 0.0  # the progress last sent
     step = PROGRESS_EVERY_H / max(1, checkpoints.scenario.hours)
 
     def cancelled() -> bool:
-        while not state["stop"] and conn.poll():
+        nonlocal stop
+        while not stop and conn.poll():
             m = conn.recv()
             if m is None or m[0] == "run":
                 pending.append(m)
-                state["stop"] = True
+                stop = True
             elif m[0] == "cancel" and m[1] == job_id:
-                state["stop"] = True
-        return state["stop"]
+                stop = True
+        return stop
 
     def progress(frac: float, stage: str) -> None:
-        if frac - state["last"] >= step or frac >= 1:
-            state["last"] = frac
+        nonlocal last
+        if frac - last >= step or frac >= 1:
+            last = frac
             conn.send(("progress", job_id, frac, stage))
 
     try:
@@ -271,8 +278,8 @@ class Brancher:
 
     def __post_init__(self) -> None:
         self._checkpoints: Checkpoints | None = None
-        self._worker = None
-        self._conn = None
+        self._worker: BaseProcess | None = None
+        self._conn: Connection | None = None  # to the worker (set with it)
         self._lock = threading.Lock()
         self._ids = 0
 
@@ -322,6 +329,7 @@ class Brancher:
         """Stop a running job and the worker process."""
         self.cancel()
         if self._worker is not None:
+            assert self._conn is not None  # set with the worker (`warm`)
             try:
                 self._conn.send(None)
             except OSError:
@@ -340,6 +348,7 @@ class Brancher:
         job.run()
         if job.error:
             raise ChangeError(job.error)
+        assert job.result is not None  # `run` sets an error or the result
         return job.result
 
 
@@ -412,6 +421,7 @@ class BranchJob(threading.Thread):
         with o._lock:
             o.warm()
             conn = o._conn
+            assert conn is not None  # `warm` started the worker (remote jobs: `process` on)
             self.stage = "starting the what-if worker"
             conn.send(("run", self.id, self.hour, self.changes, o.base_record is None))
             parts: dict[tuple[str, str], list] = {}
@@ -447,6 +457,7 @@ class BranchJob(threading.Thread):
         o = self.owner
         branch = unpack(out["branch"]) if isinstance(out["branch"], dict) else out["branch"]
         base = o.base_record if out["base"] is None else unpack(out["base"])
+        assert base is not None  # the job ran the base's future when the owner had no record
         mismatch = (
             o.saved_frames is not None
             and self.hour < len(o.saved_frames)

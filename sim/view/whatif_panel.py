@@ -12,59 +12,39 @@ and Enter runs the branch in the background (sim/view/whatif_job.py).
 Several changes may go into one branch (`a` adds another). With a what-if on screen the menu
 also offers `s` (save it as a branch file in the current folder: python run.py view FILE opens
 it again) and `c` (clear it). The panel turns keys and clicks into `Change`s (sim/branch.py) and
-draws itself; it never changes the replay.
+draws itself; it never changes the replay. The questions it asks, in turn, and their lists are
+in sim/view/whatif_options.py; the bar that shows a what-if being simulated in
+sim/view/whatif_draw.py.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pygame
 
-from sim.branch import BRIDGE_KINDS, Change
-from sim.params import DOCTRINE_PARAMETERS, Parameters
-from sim.scenario import SIDES
+from sim.branch import Change
+from sim.params import Parameters
 from sim.view.panels import INK, MUTED, PANEL, RULE, WHATIF, WHATIF_INK, text, wrap
+from sim.view.whatif_options import (
+    MENU,
+    Asking,
+    Option,
+    Refused,
+    Step,
+    describe,
+    name_of,
+    next_question,
+)
 
 if TYPE_CHECKING:
     from sim.view.render import Layout, Renderer, ViewState
     from sim.view.whatif_job import Brancher
 
-MENU = [
-    ("bridge", "Bridge: save it, or destroy it now"),
-    ("strength", "Unit: reinforce or weaken"),
-    ("hold", "Unit: hold where it stands, or release it as a reserve"),
-    ("objective", "Unit: a new objective (attack or move)"),
-    ("withdrawal", "A side's withdrawal doctrine on or off"),
-    ("parameter", "A model parameter"),
-]
-FACTORS = (0.25, 0.5, 0.75, 1.5, 2.0, 3.0)
 PICK_PX = 24  # a map click picks the nearest place or bridge within this many pixels (x ui)
 ROWS = 12  # list rows shown at once
-
-
-@dataclass(frozen=True)
-class Option:
-    """One line of a list: what it says, what choosing it gives, and a note on the right."""
-
-    label: str
-    value: Any
-    note: str = ""
-
-
-@dataclass
-class Step:
-    """What the panel asks for now: a choice from a list (`options`, filtered by typing) or a
-    typed value (`options` empty). `pick` says what a click on the map may choose instead."""
-
-    prompt: str
-    options: list[Option]
-    pick: str | None = None  # "unit" | "place" | "bridge"
-    typed: str = ""  # a typed value's text (options empty)
-    fresh: bool = True  # the typed text is the current value: the first key replaces it
 
 
 class WhatIfPanel:
@@ -125,165 +105,30 @@ class WhatIfPanel:
         return self.step.pick if self.open and self.step else None
 
     # ------------------------------------------------------------------ the flows
-    def _units(self) -> list[Option]:
-        rp = self.replay
-        snaps = rp.units_at(self.hour)
-        out = []
-        for uid, snap in snaps.items():
-            if snap["status"] != "active":
-                continue
-            facts = rp.units[uid]
-            where = rp.node_name(snap["node"])
-            out.append(Option(facts["name"], uid, f"{facts['side']} · {where}"))
-        out.sort(key=lambda o: (o.note[:2], o.label))
-        if self.selected in {o.value for o in out}:  # the unit clicked before pressing w
-            first = next(o for o in out if o.value == self.selected)
-            out = [first, *[o for o in out if o is not first]]
-        return out
-
-    def _bridges(self) -> list[Option]:
-        th = self.replay.theatre
-        states = self.replay.crossings_at(self.hour)
-        return sorted(
-            (
-                Option(c.name, cid, states.get(cid, "intact"))
-                for cid, c in th.crossings.items()
-                if c.kind in BRIDGE_KINDS
-            ),
-            key=lambda o: o.label,
-        )
-
-    def _places(self) -> list[Option]:
-        g = self.replay.theatre.graph
-        nodes = sorted(g.nodes, key=lambda n: (-g.nodes[n]["population"], g.nodes[n]["name"]))
-        return [Option(g.nodes[n]["name"], n, f"{g.nodes[n]['population']:,}") for n in nodes]
-
-    def _params_now(self, side: str = SIDES[0]) -> Parameters:
+    def _asking(self) -> Asking:
+        """What the questions are about now (sim/view/whatif_options.py)."""
         b = self.brancher
-        return b.scenario.side_parameters(b.params)[side]
+        return Asking(self.replay, self.hour, b.scenario, b.params, self.selected)
 
     def _next(self) -> None:
         """Ask the next question of the current flow, or finish its change."""
-        k, a = self.kind, self.answers
         self.query, self.index, self.message = "", 0, ""
-        step: Step | None = None
-        change: Change | None = None
-        if k == "bridge":
-            if not a:
-                step = Step(
-                    "Which bridge? Type to filter, or click it on the map",
-                    self._bridges(),
-                    pick="bridge",
-                )
-            elif len(a) == 1:
-                state = self.replay.crossings_at(self.hour).get(a[0], "intact")
-                opts = (
-                    [Option("Cannot be destroyed (it holds)", "save")] if state == "intact" else []
-                )
-                if state in ("intact", "pontoon"):
-                    opts.append(Option("Destroyed now", "destroy"))
-                if not opts:
-                    self.answers.pop()
-                    self.message = "That bridge is already down at this hour."
-                    return self._next()
-                step = Step(f"{self.name(a[0])} ({state}):", opts)
-            else:
-                change = Change(**{f"{a[1]}_bridge": a[0]})
-        elif k == "strength":
-            if not a:
-                step = Step(
-                    "Which unit? Type to filter, or click it on the map", self._units(), pick="unit"
-                )
-            elif len(a) == 1:
-                step = Step(
-                    f"{self.name(a[0])}: its men and equipment times",
-                    [Option(f"×{f:g}", f, "reinforce" if f > 1 else "weaken") for f in FACTORS],
-                )
-            else:
-                change = Change(strength=a[0], factor=a[1])
-        elif k == "hold":
-            if not a:
-                step = Step(
-                    "Which unit? Type to filter, or click it on the map", self._units(), pick="unit"
-                )
-            elif len(a) == 1:
-                step = Step(
-                    f"{self.name(a[0])}:",
-                    [
-                        Option("Hold where it stands", "hold"),
-                        Option("Release it to its commander as a reserve", "release"),
-                    ],
-                )
-            else:
-                change = Change(**{a[1]: a[0]})
-        elif k == "objective":
-            if not a:
-                step = Step(
-                    "Which unit? Type to filter, or click it on the map", self._units(), pick="unit"
-                )
-            elif len(a) == 1:
-                step = Step(
-                    f"{self.name(a[0])}:",
-                    [
-                        Option("Attack (fights its way)", "attack"),
-                        Option("Move (avoids the enemy)", "move"),
-                    ],
-                )
-            elif len(a) == 2:
-                step = Step(
-                    f"{a[1].title()} where? Click the place on the map, or type its name",
-                    self._places(),
-                    pick="place",
-                )
-            else:
-                change = Change(**{a[1]: a[0], "to": [a[2]]})
-        elif k == "withdrawal":
-            if not a:
-                opts = []
-                for side in SIDES:
-                    on = self._params_now(side).withdrawal_doctrine
-                    what = "never withdraws" if on else "withdraws when threatened"
-                    opts.append(
-                        Option(f"{side} {what}", (side, not on), f"now: {'on' if on else 'off'}")
-                    )
-                step = Step("A side's withdrawal doctrine:", opts)
-            else:
-                change = Change(withdrawal=a[0][0], on=a[0][1])
-        elif k == "parameter":
-            if not a:
-                p = self._params_now()
-                step = Step(
-                    "Which parameter? Type to filter (python run.py params explains them)",
-                    [Option(n, n, f"{getattr(p, n)}") for n in Parameters.model_fields],
-                )
-            elif len(a) == 1:
-                step = Step(
-                    f"{a[0]} (now {getattr(self._params_now(), a[0])}): type the new "
-                    "value, then Enter",
-                    [],
-                    typed=str(getattr(self._params_now(), a[0])),
-                )
-            elif len(a) == 2 and a[0] in DOCTRINE_PARAMETERS:
-                step = Step(
-                    f"{a[0]} = {a[1]} for:",
-                    [Option("Both sides", None), Option("UA only", "UA"), Option("RU only", "RU")],
-                )
-            else:
-                change = Change(parameter=a[0], value=a[1], side=a[2] if len(a) > 2 else None)
-        if change is not None:
-            self.changes.append(change)
+        try:
+            asked = next_question(self.kind, self.answers, self._asking())
+        except Refused as why:  # ask again (asking clears the message: set it after)
+            self.answers.pop()
+            self._next()
+            self.message = str(why)
+            return
+        if isinstance(asked, Change):
+            self.changes.append(asked)
             self.kind, self.answers, self.step = "ready", [], Step("Ready", [])
         else:
-            self.step = step
+            self.step = asked
 
     def name(self, value: str) -> str:
         """The display name of a unit, bridge or place id."""
-        rp = self.replay
-        if value in rp.units:
-            return rp.units[value]["name"]
-        if value in rp.theatre.crossings:
-            return rp.theatre.crossings[value].name
-        return rp.node_name(value)
+        return name_of(self.replay, value)
 
     def choose(self, option: Option) -> None:
         if self.kind is None:
@@ -292,11 +137,13 @@ class WhatIfPanel:
             self.answers.append(option.value)
         self._next()
 
-    def _typed_value(self) -> None:
+    def _typed_value(self, step: Step) -> None:
+        """The value typed into `step` (a parameter's), checked; it answers the step."""
         name = self.answers[0]
-        raw = self.step.typed.strip()
+        raw = step.typed.strip()
         try:
-            value = getattr(Parameters(**{**self._params_now().model_dump(), name: raw}), name)
+            now = self._asking().params_of().model_dump()
+            value = getattr(Parameters(**{**now, name: raw}), name)
         except Exception as e:  # noqa: BLE001 - pydantic's message shown in the panel
             errs = getattr(e, "errors", None)
             self.message = errs()[0]["msg"] if errs else str(e)
@@ -333,7 +180,7 @@ class WhatIfPanel:
             if self.kind == "ready" or (self.kind is None and self.changes):
                 return "run"
             if self.step and not self.step.options:
-                self._typed_value()
+                self._typed_value(self.step)
             elif self.options:
                 self.choose(self.options[min(self.index, len(self.options) - 1)])
             return None
@@ -405,7 +252,9 @@ class WhatIfPanel:
     def pick_from_map(self, pos, layout: Layout, state: ViewState) -> bool:
         """A click on the map while the panel asks for a unit, place or bridge; True if it
         chose one."""
-        kind = self.map_pick
+        kind, step = self.map_pick, self.step
+        if kind is None or step is None:  # not asking for anything on the map
+            return False
         vp = self.renderer.viewport(layout, state)
         if kind == "unit":
             from sim.view.placement import unit_placements
@@ -414,7 +263,7 @@ class WhatIfPanel:
             for uid, _snap, rect, _spot in unit_placements(self.replay, state.t, vp, layout.ui):
                 if rect.inflate(6, 14).collidepoint(pos):
                     hit = uid
-            if hit is not None and any(o.value == hit for o in self.step.options):
+            if hit is not None and any(o.value == hit for o in step.options):
                 self.answers.append(hit)
                 self._next()
                 return True
@@ -427,7 +276,7 @@ class WhatIfPanel:
                 if math.dist((x, y), pos) < dist:
                     best, dist = n, math.dist((x, y), pos)
         elif kind == "bridge":
-            for o in self.step.options:
+            for o in step.options:
                 x, y = self.renderer.crossing_px(vp, o.value)
                 if math.dist((x, y), pos) < dist:
                     best, dist = o.value, math.dist((x, y), pos)
@@ -544,55 +393,6 @@ class WhatIfPanel:
                 "Backspace: remove the last  ·  Esc: close"
             )
         return "Enter: choose  ·  Backspace: back  ·  Esc: to the menu"
-
-
-def describe(ch: Change, name) -> str:
-    """A change in words before it is made (`name`: id -> display name)."""
-    k, s = ch.kind, ch.subject
-    if k == "parameter":
-        return f"{(ch.side + ' ') if ch.side else ''}{s} = {ch.value}"
-    if k == "strength":
-        return f"{name(s)} {'reinforced' if ch.factor > 1 else 'weakened'} to ×{ch.factor:g}"
-    if k == "hold":
-        return f"{name(s)} holds where it stands"
-    if k == "release":
-        return f"{name(s)} is released as a reserve"
-    if k in ("attack", "move"):
-        return f"{name(s)} ordered to {k} {' then '.join(name(n) for n in ch.to)}"
-    if k == "destroy_bridge":
-        return f"{name(s)} destroyed"
-    if k == "save_bridge":
-        return f"{name(s)} cannot be destroyed"
-    return f"{s} {'withdraws when threatened' if ch.on else 'never withdraws'}"
-
-
-def draw_progress(surface, layout: Layout, job) -> None:
-    """While a what-if is simulated: a bar over the top of the map, with what it is doing."""
-    ui = layout.ui
-    mr = layout.map_rect
-    w = min(round(440 * ui), mr.w - round(40 * ui))
-    box = pygame.Rect(0, 0, w, round(52 * ui))
-    box.midtop = (mr.centerx, mr.top + round(12 * ui))
-    back = pygame.Surface(box.size, pygame.SRCALPHA)
-    back.fill((*PANEL, 240))
-    surface.blit(back, box.topleft)
-    pygame.draw.rect(surface, WHATIF, box, 2, border_radius=6)
-    label = f"What if: {job.stage} … {job.progress:.0%}   (Esc: cancel)"
-    surface.blit(
-        text(label, round(13 * ui), True, WHATIF_INK),
-        (box.left + round(10 * ui), box.top + round(7 * ui)),
-    )
-    bar = pygame.Rect(
-        box.left + round(10 * ui),
-        box.bottom - round(18 * ui),
-        box.w - round(20 * ui),
-        round(9 * ui),
-    )
-    pygame.draw.rect(surface, (255, 255, 255), bar)
-    fill = bar.copy()
-    fill.w = round(bar.w * max(0.0, min(1.0, job.progress)))
-    pygame.draw.rect(surface, WHATIF, fill)
-    pygame.draw.rect(surface, INK, bar, 1)
 
 
 def save_file(brancher: Brancher, view, folder: Path = Path(".")) -> Path:
