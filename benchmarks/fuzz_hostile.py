@@ -58,6 +58,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 from hostile import (  # noqa: E402
     cli_argv,
+    extreme_parameter,
     json_bytes,
     mutate_bytes,
     mutate_json,
@@ -205,18 +206,9 @@ def case_scenario_values(w: World, rnd: random.Random) -> str:
     return ""
 
 
-def _extreme(rnd: random.Random, name: str) -> float:
-    low, _, high = Parameters.bounds(name).partition(" to ")
-    lo, hi = float(low.lstrip("> ")), float(high.lstrip("< "))
-    eps = 1e-9 * max(1.0, abs(hi))
-    lo = lo + eps if low.startswith(">") else lo
-    hi = hi - eps if high.startswith("<") else hi
-    return rnd.choice([lo, hi, rnd.uniform(lo, hi)])
-
-
 def case_parameters(w: World, rnd: random.Random) -> str:
     names = rnd.sample(list(Parameters.model_fields), rnd.randint(1, 10))
-    values = {n: _extreme(rnd, n) for n in names}
+    values = {n: extreme_parameter(rnd, n) for n in names}
     record = CampaignModel(
         w.scenario, w.theatre, w.scenario.parameters_with(values), seed=rnd.randrange(2**32)
     ).run()

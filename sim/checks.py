@@ -7,7 +7,6 @@ error (``file:line: field.path: message``):
 
 errors (the run would not be what the author meant; `validate` exits 2, a replay refuses):
   * a side with no units, or with no depot or base at all (its units are never in supply);
-  * an order, event or arrival dated at or after the scenario's end (it never happens);
   * a bracketed source key (``[KEY]``) that `sources:` does not declare.
 warnings (printed; `validate --strict` makes them errors):
   * a unit placed on ground the other side holds at the start (the model hands it the node);
@@ -17,8 +16,9 @@ warnings (printed; `validate --strict` makes them errors):
   * a side with depots but no base (every depot then counts as a base and can never be cut);
   * ground a side holds at the start that no base or depot of its side reaches through ground
     it holds: the model hands it to the enemy as a pocket, ring by ring, from the first hour;
-  * orders, events and arrivals dated before the start (they take effect at the start);
-    history observations outside the scenario's dates;
+  * orders, events and arrivals dated before the start (they take effect at the start) or at or
+    after the end (they never happen: a warning, since a run cut short on purpose, or a sweep's
+    `--set end=...`, simply never reaches them); history observations outside the dates;
   * an objective a unit cannot reach: no route on the map from where its earlier orders leave
     it (typically a river with no bridge or ford on the way, for a unit without engineers);
   * a bare source key at the head of a `source:` text (``"UAWD 2022-09-11 ..."``) that

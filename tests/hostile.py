@@ -546,3 +546,18 @@ def mutate_scenario_values(
             side = _pick(rng, ["UA", "RU"])
             d["fallback"][side] = rng.sample(nodes, rng.randint(0, 3))
     return d
+
+
+def extreme_parameter(rnd: random.Random, name: str) -> float | bool:
+    """A value of model parameter `name` at or just inside one of its bounds, or anywhere in
+    its range (a switch: yes or no), as a sweep may pick it."""
+    from sim.params import Parameters
+
+    if Parameters.model_fields[name].annotation is bool:
+        return rnd.choice([True, False])
+    low, _, high = Parameters.bounds(name).partition(" to ")
+    lo, hi = float(low.lstrip("> ")), float(high.lstrip("< "))
+    eps = 1e-9 * max(1.0, abs(hi))
+    lo = lo + eps if low.startswith(">") else lo
+    hi = hi - eps if high.startswith("<") else hi
+    return rnd.choice([lo, hi, rnd.uniform(lo, hi)])

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
-from hostile import cli_argv, mutate_scenario_values, mutate_yaml
+from hostile import cli_argv, extreme_parameter, mutate_scenario_values, mutate_yaml
 from hostile_helpers import REPO, SEPT_TEXT, fuzz, toy
 from hypothesis import given
 from hypothesis import strategies as st
@@ -56,17 +55,6 @@ def _loaded(path: Path):
     return _LOADED[path]
 
 
-def _extreme(rnd: random.Random, name: str) -> float:
-    """A parameter value at or near one of its bounds, or anywhere in its range."""
-    low, _, high = Parameters.bounds(name).partition(" to ")
-    lo = float(low.lstrip("> "))
-    hi = float(high.lstrip("< "))
-    eps = 1e-9 * max(1.0, abs(hi))
-    lo_ok = lo + eps if low.startswith(">") else lo
-    hi_ok = hi - eps if high.startswith("<") else hi
-    return rnd.choice([lo_ok, hi_ok, rnd.uniform(lo_ok, hi_ok)])
-
-
 @fuzz(40)
 @given(st.randoms(use_true_random=False))
 def test_any_parameters_within_bounds_run_without_an_exception(short_scenario, rnd):
@@ -79,7 +67,7 @@ def test_any_parameters_within_bounds_run_without_an_exception(short_scenario, r
     th = build_theatre()
     scenario = _loaded(short_scenario)
     names = rnd.sample(list(Parameters.model_fields), rnd.randint(1, 10))
-    params = scenario.parameters_with({n: _extreme(rnd, n) for n in names})
+    params = scenario.parameters_with({n: extreme_parameter(rnd, n) for n in names})
     record = CampaignModel(scenario, th, params, seed=rnd.randrange(2**32)).run()
     json.dumps(summary(record), allow_nan=False)
 
