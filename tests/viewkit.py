@@ -1,0 +1,47 @@
+"""What the viewer tests share (tests/test_view.py, tests/test_view_whatif.py): the September
+run they draw (simulated once per process), a frame rendered offscreen, and a colour test."""
+
+import functools
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"  # before pygame is imported anywhere
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+from sim.view import render as rd  # noqa: E402
+from sim.view.app import render_frame  # noqa: E402
+
+SIZE = (1280, 800)
+
+
+@functools.lru_cache(maxsize=1)
+def september_run():
+    """(theatre, scenario, record) of September, seed 0."""
+    from sim.model import CampaignModel
+    from sim.scenario import load_scenario
+    from sim.theatre import build_theatre
+
+    th = build_theatre()
+    sc = load_scenario("scenarios/izium_2022_09.yaml", th)
+    rec = CampaignModel(sc, th, seed=0).run()
+    return th, sc, rec
+
+
+def frame(replay, t, layers=None, size=SIZE):
+    renderer = rd.Renderer(replay)
+    state = rd.ViewState(t=t)
+    if layers is not None:
+        state.layers = set(layers)
+    surf = render_frame(replay, t, size, renderer=renderer, state=state)
+    layout = rd.Layout.for_size(size)
+    return surf, renderer.viewport(layout, state), layout
+
+
+def near(surf, xy, colour, radius=1, tol=12):
+    """Whether `colour` appears within `radius` px of xy."""
+    x, y = round(xy[0]), round(xy[1])
+    for dx in range(-radius, radius + 1):
+        for dy in range(-radius, radius + 1):
+            c = surf.get_at((x + dx, y + dy))[:3]
+            if all(abs(a - b) <= tol for a, b in zip(c, colour, strict=True)):
+                return True
+    return False
