@@ -42,3 +42,21 @@ def september():
     from sim.theatre import build_theatre
 
     return load_scenario(SEPT, build_theatre())
+
+
+# ------------------------------------------------------------------- the order files run in
+#: The longest test files (seconds on a 2-core machine), started first: pytest-xdist hands out
+#: a file at a time (--dist loadfile, pyproject.toml), so a long file handed out last keeps one
+#: worker busy after the other has finished.
+LONG_FILES = (
+    "test_branch_file.py",  # ~20 s
+    "test_whatif.py",  # ~10 s: twenty runs of the standard what-ifs
+    "test_hostile_fuzz.py",
+    "test_sweep.py",
+    "test_branch.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))

@@ -9,6 +9,7 @@ cycle all the same), except those under `if TYPE_CHECKING:` (they never run).
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import subprocess
 import sys
@@ -40,6 +41,7 @@ def _type_checking_lines(tree: ast.Module) -> set[int]:
     return lines
 
 
+@functools.cache  # each module is parsed once per session
 def imports_of(name: str) -> list[tuple[str, list[str], int]]:
     """(module imported, names taken from it, line) for every sim import of a module."""
     path = MODULES[name]
