@@ -96,6 +96,8 @@ def places_main(argv: list[str]) -> int:
     from sim.theatre import build_theatre
 
     query = " ".join(args.query).strip()
+    if query and not args.near and places.looks_like_position(query):
+        query, args.near = "", query  # `places 49.21,37.26` is `places --near 49.21,37.26`
     if not query and not args.near:
         raise UsageError("give a name to look for, or --near LAT,LON (see run.py places --help)")
     if query and args.near:

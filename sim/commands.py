@@ -176,9 +176,13 @@ def view_main(argv: list[str]) -> int:
     from sim.view.app import SCREENSHOT_DIR, Replay, play, screenshot
 
     theatre = build_theatre()
-    scenario = load_scenario(
-        args.scenario or REPO / "scenarios" / f"{scenario_id}.yaml", theatre, max_days=args.max_days
-    )
+    default = REPO / "scenarios" / f"{scenario_id}.yaml"
+    if args.scenario is None and not default.is_file():
+        raise UsageError(
+            f"{args.run_dir}: a run of scenario {scenario_id!r}, which is not in scenarios/; "
+            "name its file with --scenario FILE.yaml"
+        )
+    scenario = load_scenario(args.scenario or default, theatre, max_days=args.max_days)
     if scenario.id != scenario_id:
         raise UsageError(
             f"{args.scenario}: scenario {scenario.id!r}, but the run is of {scenario_id!r}"

@@ -138,6 +138,15 @@ def nearest(
     return [(n, d) for d, n in sorted(dist)[:limit]]
 
 
+def looks_like_position(text: str) -> bool:
+    """Whether a query is a position ('49.2,37.3', '49.2N 37.3E'), not a name."""
+    try:
+        parse_lat_lon(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_lat_lon(text: str) -> tuple[float, float]:
     """'49.2,37.3' or '49.2 37.3' or '49.2N 37.3E' -> (lat, lon); ValueError otherwise."""
     parts = [p for p in re.split(r"[,\s;]+", text.strip().upper()) if p]

@@ -133,6 +133,8 @@ def test_places_prints_names_terrain_population_and_each_edges_road_or_crossing(
     near = cli("places", "--near", "49.21,37.26", "--limit", "2", "--brief")
     assert near.returncode == 0 and near.stdout.splitlines()[0].startswith("izium_s ")
     assert "km SE of the position" in near.stdout
+    bare = cli("places", "49.21,37.26", "--limit", "2", "--brief")  # a position without --near
+    assert bare.returncode == 0 and bare.stdout == near.stdout
 
 
 @pytest.mark.parametrize(

@@ -413,3 +413,12 @@ def test_every_outcome_a_run_writes_has_a_declared_column_type(tiny_sweep):
         ]
         assert not undeclared
         assert row["worker_pid"] > 0 and row["worker_max_rss_mib"] > 10  # a Python process
+
+
+def test_view_of_a_run_whose_scenario_is_not_shipped_asks_for_its_file(short_run, tmp_path, capsys):
+    """A saved run of a scenario outside scenarios/ names --scenario, not a missing file."""
+    frames = read_frames(short_run)
+    frames["scenario"] = "my_raid"
+    folder = _frames_dir(tmp_path, _gz(frames))
+    code, _, err = run_cli(["view", str(folder)], capsys)
+    assert_clean_failure(code, err, "--scenario FILE.yaml")
