@@ -10,6 +10,7 @@ from sim.model import CampaignModel
 
 SEPTEMBER = "scenarios/izium_2022_09.yaml"
 MARCH = "scenarios/izium_2022_03.yaml"
+APRIL_MAY = "scenarios/kharkiv_2022_05.yaml"
 
 
 def blob(record) -> str:

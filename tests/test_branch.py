@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from branchkit import MARCH, SEPTEMBER, blob, model_at
+from branchkit import APRIL_MAY, MARCH, SEPTEMBER, blob, model_at
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +28,7 @@ def theatre():
 
 @pytest.fixture(scope="module")
 def scenarios(theatre):
-    return {f: load_scenario(f, theatre) for f in (SEPTEMBER, MARCH)}
+    return {f: load_scenario(f, theatre) for f in (SEPTEMBER, MARCH, APRIL_MAY)}
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +64,15 @@ def test_a_march_branch_with_no_change_is_the_uninterrupted_run(
 ):
     assert scenarios[MARCH].hours == 932
     _continues_unchanged(theatre, scenarios, reference, MARCH, hour)
+
+
+@settings(max_examples=2, deadline=None)
+@given(hour=st.integers(1, 701))
+def test_an_april_may_branch_with_no_change_is_the_uninterrupted_run(
+    theatre, scenarios, reference, hour
+):
+    assert scenarios[APRIL_MAY].hours == 702
+    _continues_unchanged(theatre, scenarios, reference, APRIL_MAY, hour)
 
 
 def test_the_written_files_are_byte_identical(theatre, scenarios, tmp_path):
