@@ -1,6 +1,6 @@
 """A side's plan during a run: its orders, what each waits for, and whether it is done.
 
-The scenario's `orders:` (sim/scenario.py, `Order`) are the plan; this module holds their state
+The scenario's `orders:` (sim/scenario/schema.py, `Order`) are the plan; this module holds their state
 during a run (`PlanOrder`) and evaluates their conditions against the model (`met`). The side's
 commander (sim/commander.py) issues an order once its start has come and its condition holds,
 after the command delay.
