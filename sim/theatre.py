@@ -304,7 +304,10 @@ def cache_dir() -> Path | None:
         return None
     if setting:
         return Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except (KeyError, RuntimeError):  # no home folder (a bare container): no cache
+        return None
     return Path(base) / "izium-sim"
 
 
