@@ -1,9 +1,9 @@
 """A side's plan during a run: its orders, what each waits for, and whether it is done.
 
-The scenario's `orders:` (sim/scenario/schema.py, `Order`) are the plan; this module holds their state
-during a run (`PlanOrder`) and evaluates their conditions against the model (`met`). The side's
-commander (sim/commander.py) issues an order once its start has come and its condition holds,
-after the command delay.
+The scenario's `orders:` (sim/scenario/schema.py, `Order`) are the plan; this module holds
+their state during a run (`PlanOrder`) and evaluates their conditions against the model (`met`).
+The side's commander (sim/commander.py) issues an order once its start has come and its
+condition holds, after the command delay.
 
 Conditions read only what a commander would know of the situation: who holds a place, where its
 own units are and how strong, and an estimate of a force ratio from what stands at a place.
