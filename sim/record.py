@@ -348,6 +348,12 @@ class RunRecord:
             self._frames.append(self.frame(k))
         return self._frames
 
+    def last_frame(self) -> Frame:
+        """The Frame of the last recorded hour, without building the others (a summary needs
+        only the end)."""
+        k = len(self.times) - 1
+        return self._frames[k] if k < len(self._frames) else self.frame(k)
+
     def frame(self, k: int) -> Frame:
         """The Frame of hour `k`."""
         ids = self.node_ids
@@ -410,7 +416,7 @@ class RunRecord:
         """Per side: items destroyed, abandoned, and lost overall (destroyed + abandoned +
         surrendered), plus items captured from the enemy."""
         out: dict[str, dict[str, dict[str, int]]] = {}
-        last = self.frames[-1]["units"]
+        last = self.last_frame()["units"]
         by_id = {u["id"]: u for u in last}
         for s in SIDES:
             initial = np.zeros(len(ITEMS))

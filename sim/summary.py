@@ -89,7 +89,7 @@ def summarise(record: RunRecord) -> RunSummary:
     last = {k: v[-1] for k, v in series.items()}
     statuses: dict[str, dict[str, int]] = {s: {} for s in SIDES}
     side_of = {u["id"]: u["side"] for u in record.units}
-    for u in record.frames[-1]["units"]:
+    for u in record.last_frame()["units"]:
         st = statuses[side_of[u["id"]]]
         st[u["status"]] = st.get(u["status"], 0) + 1
     return RunSummary(
