@@ -166,7 +166,7 @@ CHANGE_EXAMPLES = [
 ]
 
 
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(hour=st.integers(0, 269), kind=st.sampled_from(CHANGE_EXAMPLES), seed=st.integers(0, 2**31))
 def test_a_saved_branch_file_reads_back_the_same(tmp_path_factory, theatre, hour, kind, seed):
     sc_path = REPO / SEPTEMBER

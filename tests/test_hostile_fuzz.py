@@ -23,7 +23,7 @@ from sim.scenario import ScenarioError, load_scenario, parse_scenario
 
 
 # ============================================================================ fuzzing
-@fuzz(300)
+@fuzz(150)  # 10,000 cases of every kind: benchmarks/fuzz_hostile.py
 @given(st.randoms(use_true_random=False))
 def test_hostile_scenario_text_is_refused_or_runs(rnd):
     """Any mangling of a scenario is refused as ScenarioError (every problem located in this
