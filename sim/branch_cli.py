@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from sim.cli_common import (
     MAX_GIF_SIZE,
-    MAX_SIZE,
     Parser,
     UsageError,
-    add_screenshots_option,
+    add_frame_options,
+    check_writable,
     display_available,
+    size_type,
 )
 from sim.scenario import ScenarioError
 
@@ -35,31 +34,7 @@ from sim.scenario import ScenarioError
 MIN_SIZE = (640, 480)
 
 
-def _when(text: str) -> datetime:
-    try:
-        t = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a date and time like 2022-09-10T12:00, got {text[:40]!r}"
-        ) from None
-    if t.tzinfo is not None:
-        raise argparse.ArgumentTypeError(
-            f"{text[:40]!r}: times are Kyiv local time, written without a UTC offset"
-        )
-    return t
-
-
-def _size(text: str) -> tuple[int, int]:
-    w, sep, h = text.lower().partition("x")
-    ok = sep and all(x.isascii() and x.isdigit() and len(x) < 6 for x in (w, h))
-    if not ok or not (
-        MIN_SIZE[0] <= int(w) <= MAX_SIZE[0] and MIN_SIZE[1] <= int(h) <= MAX_SIZE[1]
-    ):
-        raise argparse.ArgumentTypeError(
-            f"expected WIDTHxHEIGHT from {MIN_SIZE[0]}x{MIN_SIZE[1]} to "
-            f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, got {text[:40]!r}"
-        )
-    return int(w), int(h)
+_size = size_type(MIN_SIZE)
 
 
 def _parser(prog: str, writes: bool) -> argparse.ArgumentParser:
@@ -92,39 +67,10 @@ def _parser(prog: str, writes: bool) -> argparse.ArgumentParser:
         action="store_true",
         help="base and branch side by side (default: one map, the branch drawn over the base)",
     )
-    ap.add_argument(
-        "--screenshot",
-        type=Path,
-        metavar="FILE.png",
-        help="render one frame (at --at) to a PNG, without a window",
-    )
-    add_screenshots_option(ap)
-    ap.add_argument(
-        "--at",
-        type=_when,
-        metavar="YYYY-MM-DDTHH:MM",
-        help="time of the --screenshot frame (default: the end)",
-    )
-    ap.add_argument(
-        "--size",
-        type=_size,
-        default=(1280, 800),
-        metavar="WxH",
-        help="window or export size in pixels (default 1280x800)",
+    add_frame_options(
+        ap, size_help="window or export size in pixels (default 1280x800)", size=_size
     )
     return ap
-
-
-def _writable(path: Path | None, option: str, folder: bool = False) -> None:
-    if path is None:
-        return
-    where = path if folder else path.parent
-    try:
-        where.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"{option} {path}: cannot create {where} ({e.strerror})") from None
-    if not os.access(where, os.W_OK):
-        raise UsageError(f"{option} {path}: cannot write in {where}")
 
 
 def is_branch_file(arg: str) -> bool:
@@ -189,12 +135,12 @@ def _main(argv: list[str], writes: bool) -> int:
         print("No display available: replaying headless.", file=sys.stderr)
         window = False
     out = (args.out or Path("runs") / args.file.stem) if writes else None
-    _writable(out, "--out", folder=True)
+    check_writable(out, "--out", folder=True)
     if out is not None:
         _free(out, b, args.replace)
-    _writable(args.screenshot, "--screenshot")
-    _writable(args.screenshots, "--screenshots", folder=True)
-    _writable(record, "--record")
+    check_writable(args.screenshot, "--screenshot")
+    check_writable(args.screenshots, "--screenshots", folder=True)
+    check_writable(record, "--record")
     base, alt, texts = simulate(b)
     from sim.futures import compare_futures
     from sim.history import compare

@@ -38,14 +38,12 @@ from sim.cli_common import (
     MAX_SIZE,
     Parser,
     UsageError,
-    add_screenshots_option,
+    add_frame_options,
     check_writable,
     days_value,
     display_available,
     folder_value,
     seed_value,
-    size_value,
-    time_value,
 )
 from sim.commands import params_for
 from sim.params import Parameters
@@ -139,27 +137,10 @@ def _replay_parser() -> argparse.ArgumentParser:
         metavar="FILE.gif|FILE.mp4",
         help="render the whole replay to an animation, without a window (needs the video extra)",
     )
-    ap.add_argument(
-        "--screenshot",
-        type=Path,
-        metavar="FILE.png",
-        help="render one frame (at --at) to a PNG, without a window",
-    )
-    add_screenshots_option(ap)
-    ap.add_argument(
-        "--at",
-        type=time_value,
-        metavar="YYYY-MM-DDTHH:MM",
-        help="time of the --screenshot frame, Kyiv local time (default: the end)",
-    )
-    ap.add_argument(
-        "--size",
-        type=size_value,
-        default=(1280, 800),
-        metavar="WxH",
-        help=f"window or export size in pixels (default 1280x800; at most "
-        f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, a GIF {MAX_GIF_SIZE[0]}x"
-        f"{MAX_GIF_SIZE[1]})",
+    add_frame_options(
+        ap,
+        size_help=f"window or export size in pixels (default 1280x800; at most "
+        f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, a GIF {MAX_GIF_SIZE[0]}x{MAX_GIF_SIZE[1]})",
     )
     ap.add_argument(
         "--max-days",

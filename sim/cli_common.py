@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -68,18 +69,25 @@ def time_value(text: str) -> datetime:
     return t
 
 
-def size_value(text: str) -> tuple[int, int]:
-    """An argparse type: WIDTHxHEIGHT in pixels, from MIN_SIZE to MAX_SIZE."""
-    w, sep, h = text.lower().partition("x")
-    ok = sep and all(x.isascii() and x.isdigit() and len(x) < 6 for x in (w, h))
-    if not ok or not (
-        MIN_SIZE[0] <= int(w) <= MAX_SIZE[0] and MIN_SIZE[1] <= int(h) <= MAX_SIZE[1]
-    ):
-        raise argparse.ArgumentTypeError(
-            f"expected WIDTHxHEIGHT from {MIN_SIZE[0]}x{MIN_SIZE[1]} to "
-            f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, got {text[:40]!r}"
-        )
-    return int(w), int(h)
+def size_type(min_size: tuple[int, int] = MIN_SIZE) -> Callable[[str], tuple[int, int]]:
+    """An argparse type: WIDTHxHEIGHT in pixels, from `min_size` to MAX_SIZE."""
+
+    def size(text: str) -> tuple[int, int]:
+        w, sep, h = text.lower().partition("x")
+        ok = sep and all(x.isascii() and x.isdigit() and len(x) < 6 for x in (w, h))
+        if not ok or not (
+            min_size[0] <= int(w) <= MAX_SIZE[0] and min_size[1] <= int(h) <= MAX_SIZE[1]
+        ):
+            raise argparse.ArgumentTypeError(
+                f"expected WIDTHxHEIGHT from {min_size[0]}x{min_size[1]} to "
+                f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, got {text[:40]!r}"
+            )
+        return int(w), int(h)
+
+    return size
+
+
+size_value = size_type()
 
 
 def folder_value(text: str) -> Path:
@@ -155,3 +163,26 @@ def add_screenshots_option(ap: argparse.ArgumentParser) -> None:
         default=None,
         help="folder for the PNGs key p saves in the window (default runs/screenshots/)",
     )
+
+
+def add_frame_options(
+    ap: argparse.ArgumentParser,
+    size_help: str = "window or screenshot size in pixels (default 1280x800)",
+    size: Callable[[str], tuple[int, int]] = size_value,
+) -> None:
+    """The options of every command that shows a run: --screenshot FILE.png, --screenshots
+    DIR (where the window's key p saves), --at (the screenshot's time) and --size."""
+    ap.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="FILE.png",
+        help="render one frame (at --at) to a PNG, without a window",
+    )
+    add_screenshots_option(ap)
+    ap.add_argument(
+        "--at",
+        type=time_value,
+        metavar="YYYY-MM-DDTHH:MM",
+        help="time of the --screenshot frame, Kyiv local time (default: the end)",
+    )
+    ap.add_argument("--size", type=size, default=(1280, 800), metavar="WxH", help=size_help)

@@ -21,13 +21,11 @@ from pydantic import ValidationError
 from sim.cli_common import (
     Parser,
     UsageError,
-    add_screenshots_option,
+    add_frame_options,
     check_writable,
     days_value,
     display_available,
     folder_value,
-    size_value,
-    time_value,
 )
 from sim.params import Parameters, parse_set_option
 from sim.scenario import MAX_DAYS, load_scenario
@@ -129,26 +127,7 @@ def view_main(argv: list[str]) -> int:
         default=None,
         help="scenario file (default scenarios/<scenario id of the run>.yaml)",
     )
-    ap.add_argument(
-        "--screenshot",
-        type=Path,
-        metavar="FILE.png",
-        help="render one frame (at --at) to a PNG, without a window",
-    )
-    add_screenshots_option(ap)
-    ap.add_argument(
-        "--at",
-        type=time_value,
-        metavar="YYYY-MM-DDTHH:MM",
-        help="time of the --screenshot frame, Kyiv local time (default: the end)",
-    )
-    ap.add_argument(
-        "--size",
-        type=size_value,
-        default=(1280, 800),
-        metavar="WxH",
-        help="window or screenshot size in pixels (default 1280x800)",
-    )
+    add_frame_options(ap)
     ap.add_argument(
         "--max-days",
         type=days_value,
