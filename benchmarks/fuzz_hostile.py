@@ -57,6 +57,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from hostile import (  # noqa: E402
+    TINY_SWEEP,
     cli_argv,
     extreme_parameter,
     json_bytes,
@@ -138,23 +139,7 @@ class World:
             self.frames = json.load(f)
         self.sweep = scratch / "sweep"
         with contextlib.redirect_stderr(io.StringIO()):
-            assert (
-                cli.main(
-                    [
-                        "sweep",
-                        str(self.short),
-                        "--vary",
-                        "capture_ratio=1.2,2",
-                        "--seeds",
-                        "2",
-                        "--workers",
-                        "1",
-                        "--out",
-                        str(self.sweep),
-                    ]
-                )
-                == 0
-            )
+            assert cli.main(["sweep", str(self.short), *TINY_SWEEP, "--out", str(self.sweep)]) == 0
         self.base = sweep.Base.load(str(self.short), self.short.read_text(encoding="utf-8"))
         self.spec = sweep.SweepSpec(
             str(self.short),

@@ -18,6 +18,9 @@ import random
 import re
 from typing import Any
 
+#: The design of the small sweep the hostile-input tests damage: 2 parameter sets x 2 seeds.
+TINY_SWEEP = ["--vary", "capture_ratio=1.2,2", "--seeds", "2", "--workers", "1"]
+
 #: YAML tokens that once broke the loader, or could: non-finite and huge numbers, bools where
 #: numbers go, dates with offsets or out of range, tags, aliases, unbalanced brackets, deep
 #: nesting, long text, path-like ids.

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hostile import json_bytes, mutate_bytes, mutate_json
+from hostile import TINY_SWEEP, json_bytes, mutate_bytes, mutate_json
 from hostile_helpers import REPO, SEPT, assert_clean_failure, fuzz, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
@@ -150,23 +150,7 @@ def tiny_sweep(short_scenario, tmp_path_factory) -> Path:
     """2 parameter sets x 2 seeds of the 12-hour scenario, on 1 worker."""
     pytest.importorskip("pyarrow")
     out = tmp_path_factory.mktemp("sweep") / "s"
-    assert (
-        cli.main(
-            [
-                "sweep",
-                str(short_scenario),
-                "--vary",
-                "capture_ratio=1.2,2",
-                "--seeds",
-                "2",
-                "--workers",
-                "1",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert cli.main(["sweep", str(short_scenario), *TINY_SWEEP, "--out", str(out)]) == 0
     return out
 
 
@@ -234,23 +218,7 @@ def test_table_types_come_from_the_design_and_a_resume_writes_the_same_bytes(
 
 def test_a_finished_sweep_rerun_rewrites_a_byte_identical_table(tiny_sweep, short_scenario, capsys):
     before = (tiny_sweep / "runs.parquet").read_bytes()
-    assert (
-        cli.main(
-            [
-                "sweep",
-                str(short_scenario),
-                "--vary",
-                "capture_ratio=1.2,2",
-                "--seeds",
-                "2",
-                "--workers",
-                "1",
-                "--out",
-                str(tiny_sweep),
-            ]
-        )
-        == 0
-    )
+    assert cli.main(["sweep", str(short_scenario), *TINY_SWEEP, "--out", str(tiny_sweep)]) == 0
     assert (tiny_sweep / "runs.parquet").read_bytes() == before
     assert "0 runs done now" in capsys.readouterr().err
 
