@@ -111,11 +111,6 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
-#: Cycles known and owned elsewhere (each with the reason it is still here); the test fails
-#: when one of them is gone, so that this list is kept honest.
-KNOWN_CYCLES: dict[tuple[str, ...], str] = {}
-
-
 def test_the_cycle_finder_finds_a_cycle():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(graph) == [["a", "b", "c"]]
@@ -130,14 +125,8 @@ def test_the_graph_sees_lazy_imports_and_skips_type_checking_ones():
 
 
 def test_no_import_cycles_between_sim_modules():
-    found = [c for c in cycles(import_graph()) if tuple(c) not in KNOWN_CYCLES]
+    found = cycles(import_graph())
     assert not found, "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
-
-
-def test_the_known_cycles_are_still_there():
-    found = {tuple(c) for c in cycles(import_graph())}
-    gone = [c for c in KNOWN_CYCLES if c not in found]
-    assert not gone, f"fixed: remove {gone} from KNOWN_CYCLES"
 
 
 def test_no_private_name_is_imported_from_another_module():
