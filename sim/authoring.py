@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from sim.cli_common import Parser, UsageError, check_writable
-from sim.scenario import ScenarioError
+from sim.scenario import MAX_PROBLEMS, ScenarioError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -46,9 +46,14 @@ def validate_main(argv: list[str]) -> int:
         try:
             _, problems = check_file(path, theatre)
         except ScenarioError as e:
-            print(f"error: {e}", file=sys.stderr, flush=True)
+            for line in e.lines(MAX_PROBLEMS):
+                print(f"error: {line}", file=sys.stderr)
+            sys.stderr.flush()
+            fields = (
+                "problem above" if len(e.problems) == 1 else f"{len(e.problems)} problems above"
+            )
             print(
-                f"{path}: invalid (fix the field above and validate again: the scenario "
+                f"{path}: invalid (fix the {fields} and validate again: the scenario "
                 "as a whole is checked once every field is valid)"
             )
             failed += 1

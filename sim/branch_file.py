@@ -44,7 +44,7 @@ from sim.safe_io import (
     yaml_loader,
     yaml_problem,
 )
-from sim.scenario import Scenario, ScenarioError, load_scenario, yaml_location
+from sim.scenario import Scenario, ScenarioError, kyiv_local_time, load_scenario, yaml_location
 from sim.theatre import Theatre
 
 HOUR = timedelta(hours=1)
@@ -71,11 +71,7 @@ class BranchFile(BaseModel):
     @field_validator("at")
     @classmethod
     def _local(cls, v: datetime | None) -> datetime | None:
-        if v is not None and v.tzinfo is not None:
-            raise ValueError(
-                f"times are Kyiv local time, written without a UTC offset (got {v.isoformat()})"
-            )
-        return v
+        return None if v is None else kyiv_local_time(v)  # as a scenario's times
 
 
 @dataclass

@@ -436,15 +436,8 @@ def _unknown_command(word: str) -> UsageError | None:
 
 
 def _print_problems(e: ScenarioError) -> None:
-    shown = e.problems[:MAX_PROBLEMS]
-    for p in shown:
-        print(f"error: {p}", file=sys.stderr)
-    if len(e.problems) > len(shown):
-        print(
-            f"error: {e.file}: ... and {len(e.problems) - len(shown)} more problems (fix "
-            "these first)",
-            file=sys.stderr,
-        )
+    for line in e.lines(MAX_PROBLEMS):
+        print(f"error: {line}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,9 +63,13 @@ def time_value(text: str) -> datetime:
             f"expected a date and time like 2022-09-10T12:00, got {text[:40]!r}"
         ) from None
     if t.tzinfo is not None:
-        raise argparse.ArgumentTypeError(
-            f"{text[:40]!r}: times are Kyiv local time, written without a UTC offset"
-        )
+        # the scenario's own message (imported here: start-up needs the standard library only)
+        from sim.scenario import kyiv_local_time
+
+        try:
+            kyiv_local_time(t)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r}: {e}") from None
     return t
 
 

@@ -27,12 +27,14 @@ import math
 import os
 import re
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer, ComposerError, MaxDepthExceededError
 from ruamel.yaml.constructor import ConstructorError
+from ruamel.yaml.nodes import ScalarNode
 
 #: Largest YAML file read (scenario or sweep file): 20 times the largest shipped scenario; a
 #: file of this size parses in about 5 s at worst.
@@ -138,32 +140,69 @@ class _CountingComposer(Composer):
         return super().compose_node(parent, index)
 
 
-def _located(base: Any) -> type:
+#: What a scalar's constructor raises for a value Python cannot hold: ValueError (30 February,
+#: ``!!int izium``), OverflowError, TypeError, KeyError (``!!bool maybe``), RecursionError.
+_UNREADABLE = (ValueError, OverflowError, TypeError, KeyError, RecursionError)
+
+
+@dataclass(frozen=True)
+class UnreadableValue:
+    """A YAML scalar Python cannot hold, kept in place of its value by a loader made with
+    ``yaml_loader(keep_unreadable=True)``: `text` as written, `reason` (one line: what is
+    wrong with it), `line` (1-based). Its `str()` is the text as written."""
+
+    text: str
+    reason: str
+    line: int
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _reason(node: Any, e: BaseException) -> str:
+    """Why the scalar `node` cannot be read, in one line (its text when short)."""
+    value = getattr(node, "value", "")
+    shown = value if isinstance(value, str) and len(value) <= 40 else None
+    what = f"cannot read {shown!r}: " if shown is not None else ""
+    if isinstance(e, KeyError):  # a mapping of accepted words: !!bool maybe
+        tag = str(getattr(node, "tag", "")).rpartition(":")[2] or "value"
+        return f"{what}not a {tag} value"
+    if isinstance(e, ConstructorError):
+        return str(e.problem or e).strip().splitlines()[0]
+    return f"{what}{e}".split("; use sys.set_int_max_str_digits")[0].splitlines()[0]
+
+
+def _located(base: Any, keep_unreadable: bool) -> type:
     """A constructor class that reports a scalar Python cannot hold (an invalid date, an
-    integer of thousands of digits, ``!!int word``) at the scalar's line."""
+    integer of thousands of digits, ``!!int word``) at the scalar's line: as a ConstructorError,
+    or (`keep_unreadable`) as an `UnreadableValue` in its place, so that reading goes on."""
 
     def construct_object(self: Any, node: Any, deep: bool = False) -> Any:
         try:
             return base.construct_object(self, node, deep)
-        except (ValueError, OverflowError, TypeError, RecursionError) as e:
-            value = getattr(node, "value", "")
-            shown = value if isinstance(value, str) and len(value) <= 40 else None
-            what = f"cannot read {shown!r}: " if shown is not None else ""
-            raise ConstructorError(None, None, f"{what}{e}", node.start_mark) from None
+        except (*_UNREADABLE, ConstructorError) as e:
+            scalar = isinstance(node, ScalarNode)
+            if keep_unreadable and scalar and not isinstance(e, RecursionError):
+                return UnreadableValue(str(node.value), _reason(node, e), node.start_mark.line + 1)
+            if isinstance(e, ConstructorError):
+                raise
+            raise ConstructorError(None, None, _reason(node, e), node.start_mark) from None
 
     return type(f"Located{base.__name__}", (base,), {"construct_object": construct_object})
 
 
-def yaml_loader(typ: str = "rt") -> YAML:
+def yaml_loader(typ: str = "rt", keep_unreadable: bool = False) -> YAML:
     """A YAML loader with limits: YAML 1.2 (``NO`` stays a string), no duplicate keys, nesting
     at most MAX_YAML_DEPTH, at most MAX_YAML_NODES nodes, unreadable scalars located. `typ`
     "rt" keeps line numbers (ruamel's round-trip nodes), "safe" gives plain Python values.
-    Errors are ruamel's MarkedYAMLError (with a line) or YAMLError."""
+    Errors are ruamel's MarkedYAMLError (with a line) or YAMLError. With `keep_unreadable`, a
+    scalar Python cannot hold (30 February, ``!!int izium``) is no error: the tree holds an
+    `UnreadableValue` in its place, for the caller to report along with its other problems."""
     y = YAML(typ=typ, pure=True)
     y.allow_duplicate_keys = False
     y.max_depth = MAX_YAML_DEPTH
     y.Composer = _CountingComposer
-    y.Constructor = _located(y.Constructor)
+    y.Constructor = _located(y.Constructor, keep_unreadable)
     return y
 
 
@@ -180,7 +219,6 @@ def yaml_problem(file: str | Path, e: Exception) -> FileProblem:
             file, f"YAML: lists and mappings nested more than {MAX_YAML_DEPTH} levels deep", line
         )
     if isinstance(e, ConstructorError):
-        problem = problem.split("; use sys.set_int_max_str_digits")[0]
         return FileProblem(file, f"YAML value: {problem}", line)
     return FileProblem(file, f"YAML syntax: {problem}", line)
 

@@ -79,6 +79,50 @@ def test_validate_reports_a_loader_error_in_one_line(tmp_path):
     assert f"{TEMPLATE}: valid" in proc.stdout  # the next file is still checked
 
 
+def test_validate_lists_value_errors_with_the_field_errors_in_one_pass(tmp_path):
+    """A value YAML reads but Python cannot hold (30 February, hour 25, ``!!int izium``) is
+    one problem at its line, listed with the file's other field errors, not alone."""
+    text = TEMPLATE.read_text(encoding="utf-8")
+    edits = [
+        ("start: 2022-09-06T00:00", "start: 2022-02-30T10:00:00", "start", "out of range"),
+        (
+            "    start: 2022-09-06T03:30 ",
+            "    start: 2022-09-06 25:00:00 ",
+            "orders[0].start",
+            "hour",
+        ),
+        ("at: andriivka  ", "at: atlantis  ", "units[0].at", "unknown place"),
+    ]
+    for old, new, _, _ in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    proc = cli("validate", str(bad), str(TEMPLATE))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 3, lines
+    by_field = {ln.split(": ")[2]: ln for ln in lines}
+    assert sorted(by_field) == sorted(field for *_, field, _ in edits), lines
+    for _old, new, field, words in edits:
+        ln = by_field[field]
+        assert ln.startswith(f"error: {bad}:") and words in ln, ln
+        assert new.strip() in text.splitlines()[int(ln.split(":")[2]) - 1], ln
+    assert f"{bad}: invalid (fix the 3 problems above" in proc.stdout
+    assert f"{TEMPLATE}: valid" in proc.stdout  # the next file is still checked
+
+
+def test_validate_gives_a_yaml_syntax_error_one_line_with_its_line(tmp_path):
+    text = TEMPLATE.read_text(encoding="utf-8").replace("at: andriivka", 'at: "andriivka', 1)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    proc = cli("validate", str(bad))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith(f"error: {bad}:") and "YAML syntax" in line, line
+    assert int(line.split(":")[2]) > 1
+
+
 def test_a_replay_prints_the_warnings_and_refuses_errors(tmp_path):
     late = TEMPLATE.read_text(encoding="utf-8").replace(
         "  - at: 2022-09-06T03:30\n    kind: caption", "  - at: 2022-09-30T03:30\n    kind: caption"

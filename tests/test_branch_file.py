@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from branchkit import MARCH, SEPTEMBER, blob, model_at
 from clirun import Result, run
+from hostile_helpers import scenario_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_scenario import VALID
 
 from sim import branch, branch_file
 from sim.branch import Change, snapshot
@@ -126,6 +128,7 @@ def test_every_lesson_loads(theatre):
             "at least 1",
         ),
         ("title: [unclosed\n", 2, "", "YAML syntax"),
+        (GOOD.replace("title: t", "title: t\nseed: !!bool maybe"), 2, "", "not a bool value"),
         ("- a list\n", 1, "", "expected a mapping"),
     ],
 )
@@ -139,6 +142,34 @@ def test_a_bad_branch_file_gives_one_located_error(tmp_path, theatre, text, line
     assert err.path == field
     if line is not None:
         assert err.line == line
+
+
+@pytest.mark.parametrize(
+    "value", ["2022-09-08T06:00+03:00", "2022-09-08T03:00Z", '"2022-09-08T06:00-05:30"']
+)
+def test_a_utc_offset_in_a_branch_file_gets_the_scenario_files_message(tmp_path, theatre, value):
+    """The branch time is Kyiv local time like a scenario's times: a time with a UTC offset is
+    refused at the branch file's line with the scenario loader's own message (which says the
+    Kyiv time to write instead)."""
+    in_scenario = scenario_error(VALID.replace("start: 2022-09-06T00:00", f"start: {value}", 1))
+    expected = next(p.message for p in in_scenario.problems if p.path == "start")
+    path = write(tmp_path, GOOD.replace("at: 2022-09-08T06:00", f"at: {value}"))
+    with pytest.raises(ScenarioError) as e:
+        branch_file.load_branch(path, theatre)
+    assert (e.value.line, e.value.path, e.value.message) == (3, "at", expected)
+    assert "Kyiv local time, written without a UTC offset" in expected
+
+
+def test_a_utc_offset_in_a_branch_file_says_the_kyiv_time_to_write(tmp_path, theatre):
+    zoneinfo = pytest.importorskip("zoneinfo")
+    try:
+        zoneinfo.ZoneInfo("Europe/Kyiv")
+    except zoneinfo.ZoneInfoNotFoundError:
+        pytest.skip("no time zone database here: the message goes without the hint")
+    path = write(tmp_path, GOOD.replace("at: 2022-09-08T06:00", "at: 2022-09-08T03:00Z"))
+    with pytest.raises(ScenarioError) as e:
+        branch_file.load_branch(path, theatre)
+    assert "2022-09-08T06:00 in Kyiv: write that" in e.value.message  # UTC+3 in September
 
 
 def test_a_change_that_cannot_be_made_at_the_hour_is_located_at_its_line(tmp_path, theatre):

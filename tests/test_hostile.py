@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from hostile_helpers import SEPT, assert_clean_failure, run_cli, scenario_error, toy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_scenario import VALID
 
 from sim import cli
@@ -85,8 +87,8 @@ def test_bad_start_is_one_located_error(value, words):
         ("tanks: 30,", "tanks: 100000000000000000000,", "units[0].equipment.tanks", "less than"),
         ("tanks: 30,", "tanks: 1e400,", "units[0].equipment.tanks", "finite"),
         ("tanks: 30,", "tanks: .inf,", "units[0].equipment.tanks", "finite"),
-        ("tanks: 30,", "tanks: " + "9" * 5000 + ",", "", "4300 digits"),
-        ("tanks: 30,", "tanks: !!int izium,", "", "izium"),
+        ("tanks: 30,", "tanks: " + "9" * 5000 + ",", "units[0].equipment.tanks", "4300 digits"),
+        ("tanks: 30,", "tanks: !!int izium,", "units[0].equipment.tanks", "izium"),
         ("personnel: 2000,", "personnel: true,", "units[0].equipment.personnel", "got true"),
         ("area_km2: 100,", "area_km2: .inf,", "history[1].area_km2", "finite"),
         ("area_km2: 100,", "area_km2: .nan,", "history[1].area_km2", "finite"),
@@ -100,6 +102,99 @@ def test_hostile_values_are_located_errors(old, new, path, words):
     err = scenario_error(VALID.replace(old, new, 1))
     p = err.problems[0]
     assert p.line is not None and p.path == path and words in p.message, str(err)
+
+
+#: Fields of VALID whose value is replaced by one Python cannot hold: (text, field path).
+VALUE_FIELDS = [
+    ("start: 2022-09-06T00:00", "start"),
+    ("end: 2022-09-07T00:00", "end"),
+    ("title: A small test scenario", "title"),
+    ("tanks: 30,", "units[0].equipment.tanks"),
+    ("personnel: 700,", "units[1].equipment.personnel"),
+    ("start: 2022-09-06T03:30,", "orders[0].start"),
+    ("units: [ua_1]", "orders[0].units[0]"),
+    ("at: 2022-09-06T12:00,", "events[0].at"),
+    ("area_km2: 100,", "history[1].area_km2"),
+]
+#: Values YAML can parse but Python cannot hold, and a word each message must show.
+UNREADABLE = [
+    ("2022-02-30T10:00:00", "day is out of range"),
+    ("2022-03-01 25:00:00", "hour must be in 0..23"),
+    ("0000-01-01", "year 0"),
+    ("!!int izium", "izium"),
+    ("!!float x", "'x'"),
+    ("!!bool maybe", "not a bool value"),
+    ("!!timestamp nope", "nope"),
+]
+
+
+def _with_value(text: str, old: str, value: str) -> str:
+    """VALID's field `old` (``key: value`` or ``key: [value]``) with `value` instead."""
+    key, _, rest = old.partition(": ")
+    tail = "," if rest.endswith(",") else ""
+    new = f"{key}: [{value}]" if rest.startswith("[") else f"{key}: {value}{tail}"
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(VALUE_FIELDS), st.sampled_from(UNREADABLE)),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda x: x[0],
+    ),
+    st.booleans(),
+)
+def test_every_unreadable_value_is_its_own_located_problem_in_one_pass(changes, field_error):
+    """A value Python cannot hold (30 February, hour 25, ``!!int izium``) does not stop the
+    loader: each is one problem at its own line and field, listed with the file's ordinary
+    field errors."""
+    text = VALID
+    for (old, _), (value, _) in changes:
+        text = _with_value(text, old, value)
+    if field_error:
+        text = text.replace("    echelon: battalion", "    echelon: corps", 1)
+    err = scenario_error(text)
+    lines = text.splitlines()
+    for (old, path), (_value, words) in changes:
+        found = [p for p in err.problems if p.path == path]
+        assert len(found) == 1, str(err)
+        p = found[0]
+        assert words in p.message and p.message.startswith("YAML value:"), str(err)
+        assert p.line is not None and old.partition(":")[0] in lines[p.line - 1], str(err)
+    assert ("units[1].echelon" in [p.path for p in err.problems]) == field_error, str(err)
+    assert len(err.problems) == len(changes) + field_error, str(err)
+
+
+def test_an_unreadable_value_says_what_its_field_expects():
+    err = scenario_error(_with_value(VALID, "tanks: 30,", "!!int izium"))
+    assert err.problems[0].message.endswith("(expected a valid integer)"), str(err)
+    err = scenario_error(_with_value(VALID, "start: 2022-09-06T00:00", "2022-02-30"))
+    assert err.problems[0].message.endswith("(expected a valid datetime)"), str(err)
+
+
+def test_an_unreadable_key_is_a_located_problem():
+    err = scenario_error(VALID.replace("title: A", "? 2022-02-30\n: 3\ntitle: A", 1))
+    assert len(err.problems) == 1 and err.problems[0].line == 2, str(err)
+    assert err.problems[0].path == "2022-02-30" and "day is out of range" in str(err)
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("    side: RU\n", "   side: RU\n"),  # bad indentation
+        ("name: 1st Test Brigade", 'name: "1st Test Brigade'),  # an unclosed quote
+        ("title: A small", "title: [A small"),  # an unclosed bracket
+    ],
+)
+def test_a_yaml_syntax_error_is_still_one_line_with_its_line_number(old, new):
+    """Syntax stops the reader (there is no tree to go on with): one problem, with a line."""
+    assert old in VALID
+    err = scenario_error(VALID.replace(old, new, 1))
+    assert len(err.problems) == 1 and err.problems[0].line is not None, str(err)
+    assert err.problems[0].message.startswith("YAML syntax:"), str(err)
 
 
 def test_surprise_hours_must_be_finite_and_bounded():

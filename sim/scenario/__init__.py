@@ -47,6 +47,7 @@ from sim.scenario.schema import (
     UnitSpec,
     UnitType,
     WhatIf,
+    kyiv_local_time,
     other,
 )
 
@@ -87,6 +88,7 @@ __all__ = [
     "WhatIf",
     "check_duration",
     "check_references",
+    "kyiv_local_time",
     "load_scenario",
     "other",
     "parse_scenario",

@@ -4,7 +4,10 @@ The loader keeps the YAML's line numbers (ruamel.yaml round-trip nodes) so that 
 whether YAML syntax, a wrong type, an unknown field, a place that is not on the map or an end
 date before the start, is reported as ``file:line: field.path: what was expected``. All the
 problems of a file are reported at once: a `ScenarioError` carries the list (`problems`), in
-file order, and the command line prints one line each and exits with code 2.
+file order, and the command line prints one line each and exits with code 2. A value YAML reads
+but Python cannot hold (30 February, hour 25, ``!!int izium``) is one of these problems, at its
+own line and field; only a YAML syntax error (bad indentation, an unclosed quote) stops the
+reading, as the one problem of the file.
 
 Hostile input is refused before it can hang or exhaust memory (sim/safe_io.py): only regular
 files of at most 1 MiB, YAML nested at most 40 deep with at most 50,000 nodes and 200,000 values
@@ -43,6 +46,8 @@ from sim.scenario.problems import (
     line_of,
     located,
     raise_all,
+    unreadable_problems,
+    unreadable_values,
 )
 from sim.scenario.schema import Scenario
 
@@ -58,8 +63,10 @@ MAX_PROBLEMS = 100
 
 def _yaml() -> YAML:
     """The scenario reader: round-trip (keeps line/column marks), YAML 1.2 (so NO stays a
-    string), no duplicate keys, and sim.safe_io's limits on depth and size."""
-    return yaml_loader("rt")
+    string), no duplicate keys, and sim.safe_io's limits on depth and size. A value Python
+    cannot hold (30 February, hour 25, ``!!int izium``) is kept as an `UnreadableValue`, so
+    that it is reported with the file's other problems rather than alone."""
+    return yaml_loader("rt", keep_unreadable=True)
 
 
 def _plain(node: Any) -> Any:
@@ -94,11 +101,25 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
 
 
-def _validation_problems(file: str, root: Any, err: ValidationError) -> list[Problem]:
-    """Every error of a pydantic ValidationError as a located Problem."""
+def _validation_problems(
+    file: str,
+    root: Any,
+    err: ValidationError,
+    unreadable: frozenset[tuple[Any, ...]] = frozenset(),
+    expected: dict[tuple[Any, ...], str] | None = None,
+) -> list[Problem]:
+    """Every error of a pydantic ValidationError as a located Problem. Errors at or under a
+    location in `unreadable` (values the YAML reader could not read, reported on their own)
+    are left out; what the schema expected at exactly such a location (its one message,
+    "Input should be" dropped) goes into `expected`."""
     out = []
+    said: dict[tuple[Any, ...], list[str]] = {}
     for e in err.errors():
         loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and "[" in x))
+        cut = next((loc[:n] for n in range(len(loc) + 1) if loc[:n] in unreadable), None)
+        if cut is not None:
+            said.setdefault(cut, []).append(e["msg"])
+            continue
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             model = _model_at(loc)
@@ -112,6 +133,10 @@ def _validation_problems(file: str, root: Any, err: ValidationError) -> list[Pro
         elif e["type"] == "missing":
             msg = "required field is missing"
         out.append(located(file, root, loc, msg))
+    if expected is not None:
+        for loc, msgs in said.items():
+            if len(msgs) == 1 and msgs[0].startswith("Input should be "):
+                expected[loc] = msgs[0].removeprefix("Input should be ")
     return out
 
 
@@ -461,11 +486,15 @@ def _load(
     except (ValueError, TypeError, OverflowError) as e:
         raise ScenarioError(file, f"YAML value: {e}") from None
     problems: list[Problem] = _unicode_problems(data, file, root)
+    unreadable = unreadable_values(root)
+    expected: dict[tuple[Any, ...], str] = {}
     scenario = None
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        problems += _validation_problems(file, root, err)
+        locs = frozenset(loc for loc, _ in unreadable)
+        problems += _validation_problems(file, root, err, locs, expected)
+    problems += unreadable_problems(file, unreadable, expected)
     problems += _reference_problems(data, file, root)
     if theatre is not None:
         problems += _place_problems(data, theatre, file, root)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from sim.safe_io import UnreadableValue
+
 Severity = Literal["error", "warning"]
 
 
@@ -52,6 +54,16 @@ class ScenarioError(Exception):
         )
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def lines(self, limit: int | None = None) -> list[str]:
+        """One line per problem (``file:line: field.path: message``), at most `limit` of them
+        and then a line saying how many more there are (None: all)."""
+        shown = self.problems if limit is None else self.problems[:limit]
+        out = [str(p) for p in shown]
+        if len(self.problems) > len(shown):
+            more = len(self.problems) - len(shown)
+            out.append(f"{self.file}: ... and {more} more problems (fix these first)")
+        return out
+
 
 def raise_all(file: str, problems: list[Problem]) -> None:
     """Raise one ScenarioError with every problem, in file order (unlocated ones last)."""
@@ -94,3 +106,40 @@ def field_path(loc: tuple[Any, ...]) -> str:
 def located(file: str, root: Any, loc: tuple[Any, ...], message: str) -> Problem:
     """The Problem at field `loc` of the YAML tree `root`, with its line."""
     return Problem(file, message, line_of(root, loc), field_path(loc))
+
+
+def unreadable_values(
+    node: Any, loc: tuple[Any, ...] = ()
+) -> list[tuple[tuple[Any, ...], UnreadableValue]]:
+    """(location, UnreadableValue) of every value (or key) of a YAML tree read with
+    ``yaml_loader(keep_unreadable=True)`` that could not be read, in file order. A key's
+    location is its own (where the schema would name it)."""
+    out: list[tuple[tuple[Any, ...], UnreadableValue]] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [(loc, node)]
+    while stack:
+        here, n = stack.pop()
+        if isinstance(n, UnreadableValue):
+            out.append((here, n))
+        elif isinstance(n, dict):
+            for k, v in reversed(list(n.items())):
+                stack.append(((*here, str(k)), v))
+                if isinstance(k, UnreadableValue):
+                    stack.append(((*here, str(k)), k))
+        elif isinstance(n, list):
+            stack += [((*here, i), v) for i, v in reversed(list(enumerate(n)))]
+    return out
+
+
+def unreadable_problems(
+    file: str,
+    found: list[tuple[tuple[Any, ...], UnreadableValue]],
+    expected: dict[tuple[Any, ...], str],
+) -> list[Problem]:
+    """One problem per unreadable value, at its own line and field, saying what the schema
+    expected there when it says one thing (`expected`: message by location)."""
+    out = []
+    for loc, value in found:
+        wanted = expected.get(loc, "")
+        hint = f" (expected {wanted})" if wanted else ""
+        out.append(Problem(file, f"YAML value: {value.reason}{hint}", value.line, field_path(loc)))
+    return out

@@ -71,20 +71,29 @@ def _kinds(cls: type[BaseModel], name: str) -> frozenset[type]:
     return frozenset(a for a in args if isinstance(a, type))
 
 
+def kyiv_local_time(v: datetime) -> datetime:
+    """`v`, a time as every file of the project writes it: naive, on the Kyiv wall clock.
+    Raises ValueError for a time with a UTC offset, saying the same moment on the Kyiv clock
+    to write instead (a silent conversion would hide a misread clock). Shared by the scenario
+    schema and the branch file (sim/branch_file.py)."""
+    if v.tzinfo is None:
+        return v
+    hint = ""
+    try:
+        from zoneinfo import ZoneInfo
+
+        local = v.astimezone(ZoneInfo("Europe/Kyiv"))
+        hint = f"; this moment is {local:%Y-%m-%dT%H:%M} in Kyiv: write that"
+    except Exception:  # no time zone database: the message goes without the hint
+        pass
+    raise ValueError(
+        f"times are Kyiv local time, written without a UTC offset (got {v.isoformat()}){hint}"
+    )
+
+
 def _check_local_time(v: datetime) -> datetime:
     """A scenario time: naive (Kyiv wall clock) and within YEARS. Raises ValueError."""
-    if v.tzinfo is not None:
-        hint = ""
-        try:
-            from zoneinfo import ZoneInfo
-
-            local = v.astimezone(ZoneInfo("Europe/Kyiv"))
-            hint = f"; this moment is {local:%Y-%m-%dT%H:%M} in Kyiv: write that"
-        except Exception:  # no time zone database: the message goes without the hint
-            pass
-        raise ValueError(
-            f"times are Kyiv local time, written without a UTC offset (got {v.isoformat()}){hint}"
-        )
+    kyiv_local_time(v)
     if not YEARS[0] <= v.year <= YEARS[1]:
         raise ValueError(f"expected a year between {YEARS[0]} and {YEARS[1]}, got {v.year}")
     return v
