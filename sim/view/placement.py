@@ -1,12 +1,14 @@
 """Where things go on the map, as pure functions of a replay and a viewport: the front line
-(Voronoi ridges between territories held by different sides) and the unit symbols (positions
-interpolated along roads, units on one spot fanned out, units at a key town moved off its name).
-sim/view/render.py draws them.
+(Voronoi ridges between territories held by different sides), the unit symbols (positions
+interpolated along roads, units on one spot fanned out, units at a key town moved off its name)
+and the pixels each covers, and a label put beside its mark where it covers none of them
+(`label_spot`). sim/view/render.py and sim/view/whatif_draw.py draw them.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pygame
@@ -162,3 +164,118 @@ def _away_from_label(
         return round(dx), 0
     dy = (y - gap - box.bottom) if ly > y else (y + gap - box.top)  # name below: go above
     return 0, round(dy)
+
+
+def unit_footprint(
+    frame: pygame.Rect, designation: tuple[int, int], ui: float
+) -> tuple[pygame.Rect, pygame.Rect]:
+    """(symbol, designation): the pixel rectangles a unit's marks cover around its `frame`
+    (from `unit_placements`): the symbol surface (the echelon mark above the frame, the
+    strength bar below it) and the designation of size `designation` (w, h px) written right
+    of the frame. sim/view/render.py draws the unit into exactly these."""
+    sw, sh, top = sym.symbol_extent(ui)
+    body = pygame.Rect(frame.centerx - sw // 2, frame.top - top, sw, sh)
+    return body, pygame.Rect(frame.right + 2, frame.top - 2, *designation)
+
+
+#: Where a label may go around its mark (unit vectors, y down), tried in the order a map
+#: reader looks first: right of a point (as town names and unit designations are written),
+#: above and below right, then the same on the left, then straight above and below.
+LABEL_SIDES = ((1, 0), (1, -1), (1, 1), (-1, 0), (-1, -1), (-1, 1), (0, -1), (0, 1))
+LABEL_GAP_PX = 3  # between a mark's edge and its label, at ui 1
+LABEL_STEP_PX = 6  # each further try moves the label this much further out, at ui 1
+LABEL_REACH_PX = (
+    160  # the farthest a label goes from its mark's edge, at ui 1 (a leader joins them)
+)
+LABEL_PAD_PX = 2  # clearance kept around a label (its halo) from what it must not cover
+#: A label pushed one step further out costs STEP_COST; covering a whole lesser name costs
+#: SOFT_COST (eight steps: text over text reads as badly as text over a symbol, so the label
+#: rather goes 48 px further out, with a leader), and each symbol its leader line crosses
+#: LEADER_COST. The order of LABEL_SIDES breaks ties (less than 1 in all).
+STEP_COST = 10.0
+SOFT_COST = 80.0
+LEADER_COST = 15.0
+
+
+@dataclass(frozen=True)
+class LabelSpot:
+    """Where a mark's label goes: its pixel rectangle; the leader line (from the mark's edge to
+    the label's nearest point, None when the label sits right beside the mark); and whether
+    it is clear (covers nothing it must not: False only when no spot within reach was)."""
+
+    rect: pygame.Rect
+    leader: tuple[tuple[float, float], tuple[float, float]] | None
+    clear: bool
+
+
+def _beside(x: float, y: float, d: float, side: tuple[int, int], w: int, h: int) -> pygame.Rect:
+    """The w x h rectangle whose nearest edge or corner is d px from (x, y) towards `side`."""
+    dx, dy = side
+    f = d / math.hypot(dx, dy)
+    px, py = x + dx * f, y + dy * f
+    left = px if dx > 0 else px - w if dx < 0 else px - w / 2
+    top = py if dy > 0 else py - h if dy < 0 else py - h / 2
+    return pygame.Rect(round(left), round(top), w, h)
+
+
+def _covered(rect: pygame.Rect, others: list[pygame.Rect]) -> int:
+    """Pixels of `rect` that the rectangles `others` cover (overlaps among them counted
+    twice)."""
+    clips = (rect.clip(others[i]) for i in rect.collidelistall(others))
+    return sum(c.w * c.h for c in clips)
+
+
+def _share_covered(rect: pygame.Rect, others: list[pygame.Rect]) -> float:
+    """How much of the rectangles `others` `rect` covers, in whole rectangles (a sum of
+    shares: covering two names by half each is 1)."""
+    clips = ((rect.clip(others[i]), others[i]) for i in rect.collidelistall(others))
+    return sum(c.w * c.h / max(1, o.w * o.h) for c, o in clips)
+
+
+def label_spot(
+    anchor: tuple[float, float],
+    clear_px: float,
+    size: tuple[int, int],
+    hard: list[pygame.Rect],
+    soft: list[pygame.Rect],
+    bounds: pygame.Rect,
+    ui: float,
+) -> LabelSpot:
+    """The spot for a label of `size` (w, h px) for a round mark of radius `clear_px` at
+    `anchor` (px): beside it if that is clear, otherwise the nearest spot within
+    LABEL_REACH_PX that covers none of the `hard` rectangles (unit symbols, names drawn above
+    them, other marks and labels) and as little as it can of the `soft` ones (lesser names),
+    whole inside `bounds`, with a leader line back to the mark. Tries LABEL_SIDES at
+    LABEL_STEP_PX steps outwards; if no spot is clear, the one that covers the fewest pixels
+    of `hard` (`clear` False). Deterministic: the same input gives the same spot."""
+    x, y = anchor
+    w, h = size
+    pad = round(LABEL_PAD_PX * ui)
+    first = clear_px + LABEL_GAP_PX * ui
+    steps = max(1, round(LABEL_REACH_PX / LABEL_STEP_PX))
+    best: tuple[tuple[int, float], pygame.Rect, tuple | None] | None = None
+    for step in range(steps + 1):
+        if best is not None and best[0][0] == 0 and best[0][1] < step * STEP_COST:
+            break  # a clear spot nearer in than any spot from here on can beat
+        d = first + step * LABEL_STEP_PX * ui
+        for rank, side in enumerate(LABEL_SIDES):
+            rect = _beside(x, y, d, side, w, h)
+            if not bounds.contains(rect):
+                continue
+            halo = rect.inflate(2 * pad, 2 * pad)
+            blocked = _covered(halo, hard)
+            leader = None
+            cost = step * STEP_COST + rank / len(LABEL_SIDES)
+            cost += SOFT_COST * _share_covered(rect, soft)
+            if step:
+                qx, qy = min(max(x, rect.left), rect.right), min(max(y, rect.top), rect.bottom)
+                f = clear_px / max(1e-9, math.hypot(qx - x, qy - y))
+                leader = ((x + (qx - x) * f, y + (qy - y) * f), (qx, qy))
+                cost += LEADER_COST * sum(1 for r in hard if r.clipline(*leader))
+            key = (blocked, cost)
+            if best is None or key < best[0]:
+                best = (key, rect, leader)
+    if best is None:  # nowhere inside the bounds: beside the mark, on the right
+        return LabelSpot(_beside(x, y, first, LABEL_SIDES[0], w, h), None, False)
+    (blocked, _), rect, leader = best
+    return LabelSpot(rect, leader, blocked == 0)

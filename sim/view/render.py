@@ -25,6 +25,7 @@ from sim.view import symbols as sym
 from sim.view.placement import (  # place_groups: sim/view/preview.py uses it through here
     front_segments,
     place_groups,
+    unit_footprint,
     unit_placements,
     unit_position_km,
     voronoi_ridges,
@@ -438,11 +439,16 @@ class Renderer:
         self.draw_crossings(surface, vp, k, ui)
         if "battles" in state.layers:
             self.draw_battles(surface, vp, state.t, ui)
+        placements = []
         if "units" in state.layers:
             avoid = self.key_labels(layout, vp) if "labels" in state.layers else {}
-            self.draw_units(surface, vp, state, ui, avoid)
+            placements = unit_placements(rp, state.t, vp, ui, avoid)
+        marks = []  # bridges that fare differently: labels clear of the units, leaders behind
         if over is not None:
-            whatif_draw.crossing_differences(surface, vp, self, over.branch, k, ui)
+            marks = whatif_draw.crossing_marks(self, layout, vp, state, k, over, placements)
+            whatif_draw.draw_leaders(surface, marks, ui)
+        self.draw_units(surface, vp, state, ui, placements)
+        whatif_draw.draw_crossing_marks(surface, marks, ui)
         if "labels" in state.layers:  # key names above the symbols
             surface.blit(self.label_layer(layout, vp, key_only=True), mr.topleft)
         if self.branch is not None and state.compare == "overlay" and not layout.pane:
@@ -531,35 +537,43 @@ class Renderer:
             x, y = vp.to_px(*self.node_xy[node])
             draw_burst(surface, (x, y), battle_radius(ratio, ui) * pulse)
 
-    def draw_units(
-        self, surface, vp, state: ViewState, ui: float, avoid: dict[str, pygame.Rect] | None = None
-    ) -> None:
+    def designation(self, uid: str, ui: float) -> pygame.Surface:
+        """A unit's short designation as written right of its frame."""
+        facts = self.replay.units[uid]
+        name = sym.short_designation(facts["name"])
+        return panels.text(name, round(11 * ui), True, sym.SIDE_LINE[facts["side"]], halo=True)
+
+    def unit_footprint(self, placed, ui: float) -> tuple[pygame.Rect, pygame.Rect]:
+        """(symbol, designation): the pixels a placed unit (an item of `unit_placements`)
+        covers on the map, as `draw_units` draws it."""
+        uid, _snap, rect, _spot = placed
+        return unit_footprint(rect, self.designation(uid, ui).get_size(), ui)
+
+    def draw_units(self, surface, vp, state: ViewState, ui: float, placements: list) -> None:
+        """Grey crosses where units left the field, then every placed unit (`placements`, from
+        `unit_placements`): its symbol, strength bar and designation; the selected one framed,
+        with a dashed line to its objective."""
         rp = self.replay
         k = min(int(math.floor(state.t)), rp.hours)
+        if "units" not in state.layers:
+            return
         for uid, since in rp.gone_since.items():  # grey crosses where units left the field
             if 0 <= k - since < GONE_SHOWN_H:
                 snap = rp.units_at(k).get(uid)
                 if snap:
                     alpha = round(255 * (1 - (k - since) / GONE_SHOWN_H) ** 0.5)
                     sym.draw_gone_mark(surface, vp.to_px(*unit_position_km(rp, snap)), ui, alpha)
-        placements = unit_placements(rp, state.t, vp, ui, avoid)
-        _, _, top = sym.symbol_extent(ui)
         sel = None
-        for uid, snap, rect, _spot in placements:
+        for placed in placements:
+            uid, snap, rect, _spot = placed
             facts = rp.units[uid]
             img = sym.unit_symbol(
                 facts["side"], facts["type"], facts["echelon"], ui, routed=snap["posture"] == "rout"
             )
-            surface.blit(img, (rect.centerx - img.get_width() // 2, rect.top - top))
+            body, tag = self.unit_footprint(placed, ui)
+            surface.blit(img, body)
             sym.draw_strength_bar(surface, rect, snap["strength"], facts["side"], ui)
-            label = panels.text(
-                sym.short_designation(facts["name"]),
-                round(11 * ui),
-                True,
-                sym.SIDE_LINE[facts["side"]],
-                halo=True,
-            )
-            surface.blit(label, (rect.right + 2, rect.top - 2))
+            surface.blit(self.designation(uid, ui), tag)
             if uid == state.selected:
                 sel = (snap, rect)
         if sel:

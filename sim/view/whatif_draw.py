@@ -10,6 +10,7 @@ The ghost shading of the ground held differently is a raster layer of the render
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ import numpy as np
 import pygame
 
 from sim.view import basemap as bm
-from sim.view import panels, timeline
+from sim.view import panels, placement, timeline
 from sim.view.panels import INK, PANEL, WHATIF, WHATIF_DASH_PX, WHATIF_INK, text
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 
 #: Pixel distance under which two segment ends are the same point when chaining a front line.
 JOIN_PX = 0.75
+#: Radius of the purple ring on a bridge that fares differently in the what-if, at ui 1: a
+#: little wider than the base's red X (7 px) so that the two read together.
+RING_PX = 12
 
 
 def _front_ridges(renderer: Renderer, ua_held: np.ndarray) -> frozenset[int]:
@@ -101,31 +105,98 @@ def branch_front(surface, vp, renderer: Renderer, branch: Replay, k: int, ui: fl
         bm.draw_dashed(surface, WHATIF, line, w, dash)
 
 
-def crossing_differences(
-    surface, vp, renderer: Renderer, branch: Replay, k: int, ui: float
-) -> None:
-    """Bridges whose state at hour k is not the base's: a purple ring, and the what-if's state
-    beside it ("what if: intact", "what if: destroyed", "what if: pontoon")."""
+@dataclass(frozen=True)
+class CrossingMark:
+    """A bridge whose state at the hour on screen is not the base's: where its ring goes
+    (centre px, radius px), the what-if's state, and its label's spot."""
+
+    crossing: str
+    centre: tuple[float, float]
+    radius: float
+    state: str  # the what-if's: "intact", "destroyed" or "pontoon"
+    label: placement.LabelSpot
+
+
+def _label_image(state: str, ui: float) -> pygame.Surface:
+    return panels.text(f"what if: {state}", round(11 * ui), True, WHATIF_INK, halo=True)
+
+
+def crossing_marks(
+    renderer: Renderer,
+    layout: Layout,
+    vp,
+    state: ViewState,
+    k: int,
+    view: BranchView,
+    placements: list,
+) -> list[CrossingMark]:
+    """The bridges whose state at hour k differs in the what-if, each with its label placed
+    beside its ring where it covers none of the unit symbols (`placements`, drawn by the
+    renderer), the names drawn above them, the banner, another ring or label, and as little as
+    it can of the lesser names and the base's bridge marks (placement.label_spot)."""
+    ui = layout.ui
+    hard = [r for p in placements for r in renderer.unit_footprint(p, ui)]
+    hard.append(banner_rect(layout, view, k))
+    soft = []
+    if "labels" in state.layers:
+        keys = renderer.key_labels(layout, vp)
+        hard += keys.values()
+        soft += [r for n, r in renderer.key_labels(layout, vp, 0).items() if n not in keys]
     base = renderer.replay.crossings_at(k)
-    alt = branch.crossings_at(min(k, branch.hours))
-    for cid in sorted(set(base) | set(alt)):
-        if base.get(cid, "intact") == alt.get(cid, "intact"):
-            continue
-        if cid not in renderer.replay.theatre.crossings:
-            continue
-        x, y = renderer.crossing_px(vp, cid)
-        r = 12 * ui
-        pygame.draw.circle(surface, (255, 255, 255), (x, y), r + 2, max(2, round(4 * ui)))
-        pygame.draw.circle(surface, WHATIF, (x, y), r, max(2, round(3 * ui)))
-        label = panels.text(
-            f"what if: {alt.get(cid, 'intact')}", round(11 * ui), True, WHATIF_INK, halo=True
+    x_r = round(9 * ui)  # the base's red X and pontoon circle (Renderer.draw_crossings)
+    for cid in base:
+        if cid in renderer.replay.theatre.crossings:
+            x, y = renderer.crossing_px(vp, cid)
+            soft.append(pygame.Rect(round(x) - x_r, round(y) - x_r, 2 * x_r, 2 * x_r))
+    bounds = layout.map_rect.inflate(-round(8 * ui), -round(8 * ui))
+    alt = view.branch.crossings_at(min(k, view.branch.hours))
+    differ = [
+        cid
+        for cid in sorted(set(base) | set(alt))
+        if base.get(cid, "intact") != alt.get(cid, "intact")
+        and cid in renderer.replay.theatre.crossings
+    ]
+    r = RING_PX * ui
+    rings = {cid: renderer.crossing_px(vp, cid) for cid in differ}
+    boxes = {
+        c: pygame.Rect(x - r - 2, y - r - 2, 2 * r + 4, 2 * r + 4) for c, (x, y) in rings.items()
+    }
+    placed: list[pygame.Rect] = []
+    out = []
+    for cid in differ:
+        state_ = alt.get(cid, "intact")
+        size = _label_image(state_, ui).get_size()
+        others = [b for c, b in boxes.items() if c != cid]
+        spot = placement.label_spot(
+            rings[cid], r + 2, size, hard + others + placed, soft, bounds, ui
         )
-        surface.blit(label, (x + r + 3, y - label.get_height() / 2))
+        placed.append(spot.rect)
+        out.append(CrossingMark(cid, rings[cid], r, state_, spot))
+    return out
 
 
-def banner(surface, layout: Layout, view: BranchView, k: int) -> None:
-    """A strip across the top of the map: what the what-if changed, from when, and how it is
-    drawn (before the branch hour: that the two runs are still one)."""
+def draw_leaders(surface, marks: list[CrossingMark], ui: float) -> None:
+    """Under the units: the leader line from a bridge's ring to its label where the label had
+    to stand off (it passes behind the symbols it crosses, never over them)."""
+    for m in marks:
+        if m.label.leader is not None:
+            a, b = m.label.leader
+            pygame.draw.line(surface, (255, 255, 255), a, b, max(3, round(4 * ui)))
+            pygame.draw.line(surface, WHATIF, a, b, max(1, round(2 * ui)))
+
+
+def draw_crossing_marks(surface, marks: list[CrossingMark], ui: float) -> None:
+    """Over the units: a purple ring on each bridge that fares differently (hollow, so the
+    symbols under it still read), and in the spot found clear of them the what-if's state
+    ("what if: intact", "what if: destroyed", "what if: pontoon")."""
+    for m in marks:
+        pygame.draw.circle(surface, (255, 255, 255), m.centre, m.radius + 2, max(2, round(4 * ui)))
+        pygame.draw.circle(surface, WHATIF, m.centre, m.radius, max(2, round(3 * ui)))
+        surface.blit(_label_image(m.state, ui), m.label.rect)
+
+
+def _banner(layout: Layout, view: BranchView, k: int) -> tuple[list[pygame.Surface], pygame.Rect]:
+    """The banner's lines and its box (px)."""
     ui = layout.ui
     mr = layout.map_rect
     size = round(13 * ui)
@@ -144,6 +215,19 @@ def banner(surface, layout: Layout, view: BranchView, k: int) -> None:
         max(i.get_width() for i in imgs) + round(16 * ui),
         h,
     )
+    return imgs, box
+
+
+def banner_rect(layout: Layout, view: BranchView, k: int) -> pygame.Rect:
+    """Where `banner` draws (px): what the map's labels keep clear of."""
+    return _banner(layout, view, k)[1]
+
+
+def banner(surface, layout: Layout, view: BranchView, k: int) -> None:
+    """A strip across the top of the map: what the what-if changed, from when, and how it is
+    drawn (before the branch hour: that the two runs are still one)."""
+    ui = layout.ui
+    imgs, box = _banner(layout, view, k)
     back = pygame.Surface(box.size, pygame.SRCALPHA)
     back.fill((255, 252, 245, 225))
     surface.blit(back, box.topleft)
