@@ -351,7 +351,7 @@ def test_units_at_a_key_town_step_aside_from_its_name_and_dot(replay):
 
 def test_no_data_margin_is_hatched_and_unlike_any_territory_colour(replay):
     surf, vp, layout = frame(replay, 0)
-    x0, y0, x1, y1 = rd.box_km()
+    x0, y0, x1, y1 = bm.box_km()
     left, _ = vp.to_px(x0, y1)
     assert left > 40, "the default September view shows the margin west of the box"
     strip = pygame.surfarray.array3d(surf.subsurface(pygame.Rect(5, 100, round(left) - 10, 300)))

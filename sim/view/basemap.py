@@ -52,6 +52,33 @@ DASH_PX = (10, 6)  # border dash: on, off
 RAIL_DASH_PX = (6, 4)
 
 
+def box_km() -> tuple[float, float, float, float]:
+    """The theatre box in projected km: (x_min, y_min, x_max, y_max)."""
+    x0, y0 = project(BOX[0], BOX[1])
+    x1, y1 = project(BOX[2], BOX[3])
+    return x0, y0, x1, y1
+
+
+def fit_bounds(bounds, map_rect: pygame.Rect):
+    """Widen `bounds` (km) to the aspect of `map_rect`, then shift it inside the theatre box
+    (and shrink it to the box if it is larger)."""
+    x0, y0, x1, y1 = bounds
+    bx0, by0, bx1, by1 = box_km()
+    aspect = map_rect.w / max(1, map_rect.h)
+    w, h = x1 - x0, y1 - y0
+    if w / h < aspect:
+        w = h * aspect
+    else:
+        h = w / aspect
+    if w > bx1 - bx0 and h > by1 - by0:  # larger than the box both ways: show the whole box
+        shrink = max((bx1 - bx0) / w, (by1 - by0) / h)
+        w, h = w * shrink, h * shrink
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    cx = min(max(cx, bx0 + w / 2), bx1 - w / 2) if w <= bx1 - bx0 else (bx0 + bx1) / 2
+    cy = min(max(cy, by0 + h / 2), by1 - h / 2) if h <= by1 - by0 else (by0 + by1) / 2
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
 class Viewport:
     """Maps projected km (see `sim.theatre.project`) to pixels on a surface of `size`.
 
@@ -61,9 +88,7 @@ class Viewport:
 
     def __init__(self, size, bounds_km=None, margins=(20, 20, 20, 20)):
         if bounds_km is None:
-            x0, y0 = project(BOX[0], BOX[1])
-            x1, y1 = project(BOX[2], BOX[3])
-            bounds_km = (x0, y0, x1, y1)
+            bounds_km = box_km()
         self.size = (int(size[0]), int(size[1]))
         self.bounds_km = tuple(float(b) for b in bounds_km)
         left, top, right, bottom = margins

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
+from sim.view.basemap import fit_bounds  # noqa: E402
 from sim.view.render import (  # noqa: E402
     COMPARE_MODES,
     SPEEDS_H_PER_S,
     Layout,
     Renderer,
     ViewState,
-    fit_bounds,
     unit_placements,
     viewport_for,
 )

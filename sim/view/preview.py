@@ -124,7 +124,7 @@ def preview_bounds(scenario: Any, theatre: Any, map_rect: pygame.Rect):
     x0, y0, x1, y1 = min(xs) - m, min(ys) - m, max(xs) + m, max(ys) + m
     grow_x = max(0.0, MIN_EXTENT_KM - (x1 - x0)) / 2
     grow_y = max(0.0, MIN_EXTENT_KM - (y1 - y0)) / 2
-    return rd.fit_bounds((x0 - grow_x, y0 - grow_y, x1 + grow_x, y1 + grow_y), map_rect)
+    return bm.fit_bounds((x0 - grow_x, y0 - grow_y, x1 + grow_x, y1 + grow_y), map_rect)
 
 
 def draw_preview(surface: pygame.Surface, replay: Replay, scenario: Any, problems: list) -> None:
@@ -161,7 +161,7 @@ def draw_preview(surface: pygame.Surface, replay: Replay, scenario: Any, problem
 # ------------------------------------------------------------------------------ map overlays
 def draw_regions(surface, vp, scenario, ui: float) -> None:
     """Control regions: dashed outlines in the side's colour, inside the theatre box."""
-    x0, y0, x1, y1 = rd.box_km()
+    x0, y0, x1, y1 = bm.box_km()
     (lx, ty), (rx, by) = vp.to_px(x0, y1), vp.to_px(x1, y0)
     clip = surface.get_clip()
     surface.set_clip(pygame.Rect(round(lx), round(ty), round(rx - lx), round(by - ty)).clip(clip))

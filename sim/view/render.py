@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pygame
 
-from sim.theatre import BOX, project
 from sim.view import basemap as bm
 from sim.view import panels, timeline, whatif_draw
 from sim.view import symbols as sym
+from sim.view.basemap import box_km, fit_bounds
 from sim.view.placement import (  # place_groups: sim/view/preview.py uses it through here
     front_segments,
     place_groups,
@@ -136,32 +136,6 @@ def default_bounds(replay: Replay, map_rect: pygame.Rect, margin_km: float = 14.
         (min(xs) - margin_km, min(ys) - margin_km, max(xs) + margin_km, max(ys) + margin_km),
         map_rect,
     )
-
-
-def box_km() -> tuple[float, float, float, float]:
-    x0, y0 = project(BOX[0], BOX[1])
-    x1, y1 = project(BOX[2], BOX[3])
-    return x0, y0, x1, y1
-
-
-def fit_bounds(bounds, map_rect: pygame.Rect):
-    """Widen `bounds` (km) to the aspect of `map_rect`, then shift it inside the theatre box
-    (and shrink it to the box if it is larger)."""
-    x0, y0, x1, y1 = bounds
-    bx0, by0, bx1, by1 = box_km()
-    aspect = map_rect.w / max(1, map_rect.h)
-    w, h = x1 - x0, y1 - y0
-    if w / h < aspect:
-        w = h * aspect
-    else:
-        h = w / aspect
-    if w > bx1 - bx0 and h > by1 - by0:  # larger than the box both ways: show the whole box
-        shrink = max((bx1 - bx0) / w, (by1 - by0) / h)
-        w, h = w * shrink, h * shrink
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    cx = min(max(cx, bx0 + w / 2), bx1 - w / 2) if w <= bx1 - bx0 else (bx0 + bx1) / 2
-    cy = min(max(cy, by0 + h / 2), by1 - h / 2) if h <= by1 - by0 else (by0 + by1) / 2
-    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
 
 
 def viewport_for(layout: Layout, bounds_km) -> bm.Viewport:
