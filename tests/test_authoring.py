@@ -386,6 +386,33 @@ def test_preview_of_a_scenario_with_arrivals_and_problems(tmp_path):
     assert bad.returncode == 2 and ".png" in bad.stderr
 
 
+@pytest.mark.parametrize("path", [SEPT, MARCH, TEMPLATE])
+def test_preview_lists_the_orders_in_file_order_with_their_start_or_condition(path):
+    """Authors refer to orders by position (orders[n]) and id: the sidebar lists them as the
+    file does, each with when it may start (its start, its condition, or both)."""
+    from sim.checks import check_file
+    from sim.plan import condition_text
+    from sim.theatre import build_theatre
+    from sim.view.panels import fmt_time
+    from sim.view.preview import order_rows
+
+    theatre = build_theatre()
+    scenario, _ = check_file(path, theatre)
+    rows = order_rows(scenario, theatre)
+    assert [int(r.split(".", 1)[0]) for r in rows] == list(range(len(scenario.orders)))
+    name = theatre.graph.nodes
+    for row, o in zip(rows, scenario.orders, strict=True):
+        assert o.id is None or f" {o.id} " in row, row
+        if o.start is not None:
+            assert fmt_time(o.start) in row, row
+        if o.when is not None:
+            assert "when " + condition_text(o.when, lambda p: name[p]["name"]) in row, row
+        if o.start is None and o.when is None:
+            assert "at the start" in row, row
+    if path == SEPT:  # orders[4]: `when: {taken: volokhiv_yar}`, written out by hand
+        assert rows[4].startswith("4. ua_kupiansk · when Volokhiv Yar taken · "), rows[4]
+
+
 # ---------------------------------------------------------------------------------- fuzz
 # Paths are relative to a fresh folder holding a copy of the template (t.yaml): no command
 # may write into the repository, whatever it is given.
