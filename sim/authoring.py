@@ -4,7 +4,7 @@
     python run.py places QUERY | --near LAT,LON           find places on the map
     python run.py preview SCENARIO.yaml --out start.png    draw the start, without simulating
     python run.py schema [--out FILE] [--markdown]         JSON Schema / the field reference
-    python run.py new NAME [--out FILE] [--title TEXT]     a commented scenario to start from
+    python run.py new NAME|FILE [--out FILE] [--title TEXT]  a commented scenario to start from
 
 Bad input raises `UsageError` (or the loader's `ScenarioError`): one line, exit code 2.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -267,7 +268,9 @@ def new_main(argv: list[str]) -> int:
         ),
     )
     ap.add_argument(
-        "name", help="scenario id: lower case letters, digits, underscores (e.g. kupiansk_raid)"
+        "name",
+        help="scenario id: lower case letters, digits, underscores (e.g. kupiansk_raid); "
+        "or a file path (ops/kupiansk_raid.yaml), whose name is the id",
     )
     ap.add_argument(
         "--out",
@@ -279,6 +282,18 @@ def new_main(argv: list[str]) -> int:
     )
     ap.add_argument("--title", default=None, help="the scenario's title")
     args = ap.parse_args(argv)
+    given = Path(args.name)
+    if given.name != args.name or given.suffix.lower() in (".yaml", ".yml"):
+        # `new ops/kupiansk_raid` or `new kupiansk_raid.yaml`: the file, named by its id
+        if not given.name or given.name in (".", ".."):
+            raise UsageError(f"{args.name!r}: expected a scenario name or a .yaml file path")
+        if args.out is not None:
+            raise UsageError(
+                f"{args.name!r}: give the file as NAME or with --out, not both "
+                "(NAME is then the scenario id, e.g. kupiansk_raid)"
+            )
+        args.out = given if given.suffix else given.with_name(f"{given.name}.yaml")
+        args.name = Path(given.name).stem
     if not NAME.match(args.name):
         raise UsageError(
             f"{args.name!r}: a scenario name is lower case letters, digits and "
@@ -299,10 +314,11 @@ def new_main(argv: list[str]) -> int:
     from sim.scenario.reference import TEMPLATE_FILE, new_scenario_text
 
     out.write_text(new_scenario_text(args.name, args.title, out), encoding="utf-8")
+    shown = shlex.quote(str(out))  # a path with a space still pastes as one argument
     print(
         f"wrote {out} (from {TEMPLATE_FILE.relative_to(REPO)}); next: edit it, then\n"
-        f"  python run.py validate {out}\n"
-        f"  python run.py preview {out} --out {args.name}_start.png\n"
-        f"  python run.py {out} --headless"
+        f"  python run.py validate {shown}\n"
+        f"  python run.py preview {shown} --out {args.name}_start.png\n"
+        f"  python run.py {shown} --headless"
     )
     return 0

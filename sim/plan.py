@@ -11,6 +11,7 @@ own units are and how strong, and an estimate of a force ratio from what stands 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -116,6 +117,33 @@ def met(cond: Condition, order: PlanOrder, m: CampaignModel) -> bool:
         return all(met(c, order, m) for c in cond.all)
     assert cond.any is not None  # the only kind left
     return any(met(c, order, m) for c in cond.any)
+
+
+def condition_text(cond: Condition, place: Callable[[str], str] = str) -> str:
+    """A condition in words, as an author reads it ("Balakliia taken and (no enemy at Kunie or
+    order ua_breach done)"); `place` names a place id (default: the id itself). Units and
+    orders keep their ids, which is how a scenario refers to them."""
+    if cond.taken is not None:
+        return f"{place(cond.taken)} taken"
+    if cond.lost is not None:
+        return f"{place(cond.lost)} lost"
+    if cond.empty is not None:
+        return f"no enemy at {place(cond.empty)}"
+    if cond.arrived is not None:
+        return f"{cond.arrived} arrived" + (f" at {place(cond.at)}" if cond.at else "")
+    if cond.done is not None:
+        return f"order {cond.done} done"
+    if cond.ratio is not None:
+        return f"force ratio ≥ {cond.ratio:g} at {place(cond.at or '?')}"
+    if cond.strength is not None:
+        return f"{cond.strength} below {cond.below:.0%} strength"
+    if cond.supply is not None:
+        return f"{cond.supply} supply below {cond.below:g}"
+    parts = cond.children()
+    joined = (" and " if cond.all is not None else " or ").join(
+        f"({condition_text(c, place)})" if c.children() else condition_text(c, place) for c in parts
+    )
+    return joined
 
 
 def is_done(order: PlanOrder, m: CampaignModel) -> bool:

@@ -274,14 +274,77 @@ def test_schema_command_writes_what_the_docs_hold(tmp_path):
 
 
 # ---------------------------------------------------------------------------------- new
+SCHEMA = (REPO / "docs" / "scenario.schema.json").resolve()
+
+
+def schema_target(path: Path) -> Path:
+    """The file a scenario's `$schema=` first line points at, read as yaml-language-server
+    reads it: a file URI as it is, another path relative to the scenario's folder."""
+    from urllib.parse import unquote, urlparse
+
+    value = path.read_text(encoding="utf-8").splitlines()[0].split("$schema=", 1)[1]
+    if value.startswith("file:"):
+        return Path(unquote(urlparse(value).path)).resolve()
+    return (path.parent / value).resolve()
+
+
+@pytest.mark.parametrize("where", ["out", "cwd", "nested"])
+def test_new_points_at_the_schema_from_wherever_the_file_lands(where, tmp_path):
+    """Outside the repository the schema is named by an absolute file URI (a relative path
+    back into this checkout breaks as soon as the file or the checkout moves)."""
+    elsewhere = tmp_path / "my work" / "ops"  # a space: the URI quotes it
+    elsewhere.mkdir(parents=True)
+    if where == "out":
+        proc = cli("new", "my_op", "--out", str(elsewhere / "my_op.yaml"))
+    elif where == "cwd":
+        proc = cli("new", "my_op", cwd=elsewhere)
+    else:
+        proc = cli("new", "my_op", "--out", "deeper/my_op.yaml", cwd=elsewhere)
+        elsewhere = elsewhere / "deeper"
+    assert proc.returncode == 0, proc.stderr
+    path = elsewhere / "my_op.yaml"
+    assert schema_target(path) == SCHEMA
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# yaml-language-server: $schema=file:///"), first
+
+
+def test_new_takes_a_file_path_as_its_name(tmp_path):
+    """`new ops/my_op` writes ops/my_op.yaml with the id my_op (as `new my_op --out ...`)."""
+    (tmp_path / "ops").mkdir()
+    proc = cli("new", "ops/my_op", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    text = (tmp_path / "ops" / "my_op.yaml").read_text(encoding="utf-8")
+    assert "\nid: my_op\n" in text and schema_target(tmp_path / "ops" / "my_op.yaml") == SCHEMA
+    both = cli("new", "ops/other.yaml", "--out", "x.yaml", cwd=tmp_path)
+    assert both.returncode == 2 and "not both" in both.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*.yaml")) == ["my_op.yaml"]
+
+
+@pytest.mark.parametrize(
+    "inside", ["scenarios/x.yaml", "examples/lessons/x.yaml", "x.yaml", "scenarios/a/b/x.yaml"]
+)
+def test_the_schema_line_inside_the_repository_is_relative(inside):
+    from sim.scenario.reference import schema_line
+
+    value = schema_line(REPO / inside).split("$schema=", 1)[1]
+    assert not value.startswith(("/", "file:")), value
+    assert ((REPO / inside).parent / value).resolve() == SCHEMA
+
+
+def test_the_shipped_scenarios_keep_their_schema_line():
+    from sim.scenario.reference import schema_line
+
+    for path in sorted((REPO / "scenarios").glob("*.yaml")):
+        assert path.read_text(encoding="utf-8").splitlines()[0] == schema_line(path), path
+
+
 def test_new_writes_a_scenario_that_validates_and_runs(tmp_path):
     proc = cli("new", "my_raid", "--title", "My raid", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     path = tmp_path / "my_raid.yaml"
     text = path.read_text(encoding="utf-8")
-    schema = (REPO / "docs" / "scenario.schema.json").resolve()
-    first = text.splitlines()[0]
-    assert (tmp_path / first.split("$schema=")[1]).resolve() == schema
+    assert schema_target(path) == SCHEMA  # outside the repository: an absolute file URI
+    assert text.splitlines()[0].split("$schema=")[1].startswith("file:///")
     assert "\nid: my_raid\n" in text and '\ntitle: "My raid"\n' in text
     check = cli("validate", str(path), cwd=tmp_path)
     assert check.returncode == 0 and check.stderr == "", check.stderr
@@ -300,6 +363,9 @@ def test_new_writes_a_scenario_that_validates_and_runs(tmp_path):
         ["new", "x", "--out", "x.txt"],
         ["new", "x", "--title", " "],
         ["new", "9lives"],
+        ["new", "."],
+        ["new", "ops/Bad Name.yaml"],
+        ["new", "ops/x.txt"],
     ],
 )
 def test_new_bad_input_is_one_line_exit_2(args, tmp_path):
@@ -364,6 +430,33 @@ def test_preview_of_a_scenario_with_arrivals_and_problems(tmp_path):
     assert bad.returncode == 2 and ".png" in bad.stderr
 
 
+@pytest.mark.parametrize("path", [SEPT, MARCH, TEMPLATE])
+def test_preview_lists_the_orders_in_file_order_with_their_start_or_condition(path):
+    """Authors refer to orders by position (orders[n]) and id: the sidebar lists them as the
+    file does, each with when it may start (its start, its condition, or both)."""
+    from sim.checks import check_file
+    from sim.plan import condition_text
+    from sim.theatre import build_theatre
+    from sim.view.panels import fmt_time
+    from sim.view.preview import order_rows
+
+    theatre = build_theatre()
+    scenario, _ = check_file(path, theatre)
+    rows = order_rows(scenario, theatre)
+    assert [int(r.split(".", 1)[0]) for r in rows] == list(range(len(scenario.orders)))
+    name = theatre.graph.nodes
+    for row, o in zip(rows, scenario.orders, strict=True):
+        assert o.id is None or f" {o.id} " in row, row
+        if o.start is not None:
+            assert fmt_time(o.start) in row, row
+        if o.when is not None:
+            assert "when " + condition_text(o.when, lambda p: name[p]["name"]) in row, row
+        if o.start is None and o.when is None:
+            assert "at the start" in row, row
+    if path == SEPT:  # orders[4]: `when: {taken: volokhiv_yar}`, written out by hand
+        assert rows[4].startswith("4. ua_kupiansk · when Volokhiv Yar taken · "), rows[4]
+
+
 # ---------------------------------------------------------------------------------- fuzz
 # Paths are relative to a fresh folder holding a copy of the template (t.yaml): no command
 # may write into the repository, whatever it is given.
@@ -395,6 +488,9 @@ VALUES = [
     "t.yaml",
     "BAD NAME",
     "ok_name",
+    "sub/ok_name",
+    "ok.yaml",
+    ".",
     "--",
     "-h",
 ]

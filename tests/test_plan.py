@@ -443,3 +443,28 @@ def test_the_out_of_sample_scenario_keeps_to_the_plan_rules():
             assert "author's reading" in o.source, f"orders[{i}]: whose reading is the condition?"
         if any(side[u] == "RU" for u in o.units):
             assert o.task != Task.WITHDRAW, f"orders[{i}] orders a Russian withdrawal"
+
+
+@pytest.mark.parametrize(
+    ("cond", "text"),
+    [
+        ({"taken": "a"}, "A taken"),
+        ({"lost": "a"}, "A lost"),
+        ({"empty": "a"}, "no enemy at A"),
+        ({"arrived": "ua_1"}, "ua_1 arrived"),
+        ({"arrived": "ua_1", "at": "b"}, "ua_1 arrived at B"),
+        ({"done": "breach"}, "order breach done"),
+        ({"ratio": 1.5, "at": "b"}, "force ratio ≥ 1.5 at B"),
+        ({"strength": "ru_1", "below": 0.5}, "ru_1 below 50% strength"),
+        ({"supply": "ru_1", "below": 0.25}, "ru_1 supply below 0.25"),
+        (
+            {"all": [{"taken": "a"}, {"any": [{"empty": "b"}, {"done": "breach"}]}]},
+            "A taken and (no enemy at B or order breach done)",
+        ),
+    ],
+)
+def test_a_condition_in_words(cond, text):
+    """What the preview's sidebar prints beside an order that waits (places by name)."""
+    from sim.plan import condition_text
+
+    assert condition_text(Condition.model_validate(cond), str.upper) == text

@@ -332,7 +332,9 @@ def reference_markdown() -> str:
         "yaml-language-server) complete and check fields as you type when the file's first line is",
         "`# yaml-language-server: $schema=../docs/scenario.schema.json` (the path from the "
         "scenario",
-        "to `docs/scenario.schema.json`; `python run.py new NAME` writes it for you).",
+        "to `docs/scenario.schema.json` inside the repository, its absolute `file://` URI "
+        "outside it;",
+        "`python run.py new NAME` writes the right one for where the file lands).",
         "",
         "Dates are local (Kyiv) time, written `2022-09-06T03:30` (or a bare date, `2022-09-06`,"
         " which",
@@ -435,14 +437,18 @@ def _cell(text: str) -> str:
 
 def schema_line(for_file: str | Path) -> str:
     """The editor hint for a scenario written at `for_file`: the first line pointing at
-    docs/scenario.schema.json by a path relative to the file (absolute when there is none)."""
+    docs/scenario.schema.json. Inside this repository the path is relative to the file (what the
+    shipped scenarios carry: it holds wherever the checkout is); outside it, an absolute file URI,
+    since a relative path back into the checkout breaks as soon as either moves, and an editor
+    opening the file on its own would not find it."""
     import os
 
-    try:
-        rel = Path(os.path.relpath(SCHEMA_FILE, Path(for_file).resolve().parent)).as_posix()
-    except ValueError:  # another drive (Windows)
-        rel = SCHEMA_FILE.as_uri()
-    return f"# yaml-language-server: $schema={rel}"
+    here = Path(for_file).resolve()
+    if here.is_relative_to(REPO):
+        target = Path(os.path.relpath(SCHEMA_FILE, here.parent)).as_posix()
+    else:
+        target = SCHEMA_FILE.as_uri()
+    return f"# yaml-language-server: $schema={target}"
 
 
 def new_scenario_text(name: str, title: str | None, out: str | Path) -> str:

@@ -125,8 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument(
         "--out",
         type=folder_value,
-        help="output folder (default runs/sweeps/<scenario>-<hash of the sweep> "
-        "under the current folder); rerun with the same folder to resume",
+        help="output folder, used as given (default: the sweep file's out:, else "
+        "runs/sweeps/<scenario>-<hash of the sweep> under the current folder); rerun with "
+        "the same folder to resume",
     )
     ap.add_argument("--csv", action="store_true", help="also write runs.csv")
     ap.add_argument(
@@ -210,11 +211,33 @@ def _yaml_axis(path: str, spec: Any, file: Path) -> list[Any] | tuple[Any, Any]:
     return [plain(spec)]
 
 
+def design_out(file: Path, value: str, cwd: Path | None = None) -> Path:
+    """The output folder a sweep file's `out: VALUE` names: VALUE relative to the file's
+    folder. Design files are shared between people, so it must lead (symbolic links followed)
+    into that folder or into the current folder `cwd` (default: this process's): an absolute
+    path, a `~` one, or one leading elsewhere raises UsageError naming the file and the field.
+    `--out` on the command line is not checked: the user chose it."""
+    expected = (
+        "expected a folder relative to the sweep file, inside its folder or the current "
+        "folder (or choose the output with --out)"
+    )
+    raw = Path(value)
+    if raw.is_absolute() or raw.anchor or value.startswith("~"):
+        raise UsageError(f"{file}: out: {value!r} is not a relative path; {expected}")
+    out = Path(os.path.normpath(file.parent / raw))
+    real = out.resolve()
+    if not any(real.is_relative_to(d.resolve()) for d in (file.parent, cwd or Path.cwd())):
+        raise UsageError(f"{file}: out: {value!r} leads to {real}; {expected}")
+    return out
+
+
 def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | None]:
-    """Read the command line and the sweep file into a checked SweepSpec."""
+    """Read the command line and the sweep file into a checked SweepSpec, and the output
+    folder the command line or the file names (None: neither does)."""
     from sim.scenario import read_scenario_text
 
     file = _read_sweep_file(args.file) if args.file else {}
+    out = args.out or (design_out(args.file, str(file["out"])) if file.get("out") else None)
     scenario = args.scenario
     if scenario is None and "scenario" in file:
         scenario = os.path.normpath(args.file.parent / str(file["scenario"]))
@@ -292,9 +315,6 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
         raise UsageError(
             f"--design-seed {design_seed}: expected a whole number from 0 to {MAX_SEED}"
         )
-    out = args.out or (
-        Path(os.path.normpath(args.file.parent / str(file["out"]))) if file.get("out") else None
-    )
     spec = SweepSpec(
         str(path), axes, fixed, sample, samples if ranges else 0, seeds, first_seed, design_seed
     )

@@ -10,7 +10,8 @@ so who holds what is exactly what a run starts from. On top of it, what only a p
 * units that arrive later, faded, with their arrival date;
 * depots and bases: a letter in a box of the side's colour (B base, D depot, R railhead);
 * the control regions' outlines, dashed in the side's colour;
-* a sidebar: dates, forces by side, the orders in date order, and the checks' findings.
+* a sidebar: dates, forces by side, the orders in the file's order (each with its start or its
+  condition), and the checks' findings.
 """
 
 from __future__ import annotations
@@ -319,9 +320,34 @@ def forces(scenario: Any) -> dict[str, dict[str, int]]:
     return out
 
 
-def draw_sidebar(surface, layout, replay: Replay, scenario: Any, problems: list) -> None:
+def order_rows(scenario: Any, theatre: Any) -> list[str]:
+    """The sidebar's line for each order, in the file's order (authors refer to orders by
+    position, ``orders[n]``, and id): "n. id · when it may start · units: task → objectives",
+    where it may start is its `start:` (Kyiv time), its `when:` condition, both, or
+    "at the start"; places by name."""
     from sim.checks import objectives_of
+    from sim.plan import condition_text
 
+    names = theatre.graph.nodes
+
+    def place(p: str) -> str:
+        return str(names[p]["name"]) if p in names else p
+
+    rows = []
+    for i, o in enumerate(scenario.orders):
+        start, cond = getattr(o, "start", None), getattr(o, "when", None)
+        when = (
+            [f"from {panels.fmt_time(start)}" if cond else panels.fmt_time(start)] if start else []
+        )
+        when += [f"when {condition_text(cond, place)}"] if cond else []
+        head = [o.id] if getattr(o, "id", None) else []
+        head.append(", ".join(when) or "at the start")
+        where = "".join(f" → {place(p)}" for _, p in objectives_of(o))
+        rows.append(f"{i}. {' · '.join(head)} · {', '.join(o.units)}: {o.task}{where}")
+    return rows
+
+
+def draw_sidebar(surface, layout, replay: Replay, scenario: Any, problems: list) -> None:
     ui = layout.ui
     r = layout.sidebar
     s = pygame.Surface(r.size)
@@ -381,17 +407,7 @@ def draw_sidebar(surface, layout, replay: Replay, scenario: Any, problems: list)
         (pad, y),
     )
     y += round(20 * ui)
-    names = replay.theatre.graph.nodes
-    rows = []
-    for i in sorted(
-        range(len(scenario.orders)),
-        key=lambda i: (getattr(scenario.orders[i], "start", None) or scenario.start, i),
-    ):
-        o = scenario.orders[i]
-        where = "".join(f" → {names[p]['name'] if p in names else p}" for _, p in objectives_of(o))
-        when = getattr(o, "start", None)
-        units = ", ".join(o.units)
-        rows.append(f"{i}. {panels.fmt_time(when) if when else ''}  {units}: {o.task}{where}")
+    rows = order_rows(scenario, replay.theatre)
     shown = 0
     for n, row in enumerate(rows):
         lines = panels.wrap(row, round(12 * ui), inner)
