@@ -57,6 +57,7 @@ LONG_FILES = (
     "test_hostile_fuzz.py",
     "test_sweep.py",
     "test_branch.py",
+    "test_view_labels.py",  # ~6 s: two runs and six what-if branches
 )
 
 

@@ -132,7 +132,7 @@ SEGMENTS = st.lists(
 
 
 @settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(segments=SEGMENTS, cwd_is=st.sampled_from(["work", "shared", "shared/a", "root", "."]))
 def test_out_never_leads_outside_the_design_folder_or_the_current_folder(
