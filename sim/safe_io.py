@@ -78,8 +78,8 @@ def read_bytes(path: str | Path, limit: int, what: str = "file") -> bytes:
         st = os.stat(path)
     except FileNotFoundError:
         raise FileProblem(path, "file not found") from None
-    except OSError as e:
-        raise FileProblem(path, f"cannot be read ({e.strerror or e})") from None
+    except (OSError, ValueError) as e:  # ValueError: a NUL in the path
+        raise FileProblem(path, f"cannot be read ({getattr(e, 'strerror', None) or e})") from None
     if stat.S_ISDIR(st.st_mode):
         raise FileProblem(path, f"is a folder, expected a {what}")
     if not stat.S_ISREG(st.st_mode):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from sim import cli, sweep
 from sim.report import read_comparison, read_frames
-from sim.safe_io import FileProblem
+from sim.safe_io import FileProblem, read_bytes
 from sim.scenario import parse_scenario
 from sim.sweep.store import (
     JOURNAL,
@@ -390,3 +390,9 @@ def test_view_of_a_run_whose_scenario_is_not_shipped_asks_for_its_file(short_run
     folder = _frames_dir(tmp_path, _gz(frames))
     code, _, err = run_cli(["view", str(folder)], capsys)
     assert_clean_failure(code, err, "--scenario FILE.yaml")
+
+
+def test_a_path_with_a_nul_is_a_file_problem_not_a_value_error():
+    """A NUL can reach a path from a YAML file (a sweep's or a branch's scenario:)."""
+    with pytest.raises(FileProblem, match="cannot be read"):
+        read_bytes("a\0b.yaml", 1024, "scenario .yaml file")

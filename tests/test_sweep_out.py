@@ -86,6 +86,33 @@ def test_a_symbolic_link_out_of_the_folder_is_refused(places, capsys, tmp_path):
     assert_refused(code, err, f, "link/run")
 
 
+def test_an_out_folder_holding_a_link_is_refused(places, capsys, tmp_path):
+    """A journal shipped as a link to another file would receive the sweep's appends."""
+    shared, _ = places
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    f = design(shared, "results")
+    (shared / "results").mkdir()
+    (shared / "results" / "journal.jsonl").symlink_to(victim)
+    code, err, _ = dry_run(capsys, f)
+    assert_refused(code, err, f, "results")
+    assert "journal.jsonl" in err
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+
+
+@pytest.mark.parametrize("key", ["out", "scenario"])
+def test_a_nul_in_a_path_is_one_line_not_a_traceback(key, places, capsys):
+    shared, _ = places
+    f = design(shared, "results")
+    text = f.read_text(encoding="utf-8").splitlines()
+    text = [f'{key}: "a\\0b"' if ln.startswith(f"{key}:") else ln for ln in text]
+    f.write_text("\n".join(text) + "\n", encoding="utf-8")
+    code = cli_main(["sweep", "--file", str(f), "--dry-run"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    assert err.strip().splitlines() == [f"error: {f}: {key}: expected a file path"]
+
+
 @pytest.mark.parametrize("value", ["results", "results/a/../b", ".", "./x"])
 def test_a_relative_out_inside_the_design_folder_is_used(value, places, capsys):
     shared, _ = places

@@ -182,7 +182,9 @@ def _read_sweep_file(path: Path) -> dict[str, Any]:
         if key in data and not isinstance(data[key] or {}, dict):
             raise UsageError(f"{path}: {key}: expected a mapping of path: values")
     for key in ("scenario", "out"):
-        if key in data and not (isinstance(data[key], str) and data[key].strip()):
+        if key in data and not (
+            isinstance(data[key], str) and data[key].strip() and "\0" not in data[key]
+        ):
             raise UsageError(f"{path}: {key}: expected a file path")
     if "sample" in data and not isinstance(data["sample"], str):
         raise UsageError(f"{path}: sample: expected one of {', '.join(SAMPLERS)}")
@@ -215,8 +217,9 @@ def design_out(file: Path, value: str, cwd: Path | None = None) -> Path:
     """The output folder a sweep file's `out: VALUE` names: VALUE relative to the file's
     folder. Design files are shared between people, so it must lead (symbolic links followed)
     into that folder or into the current folder `cwd` (default: this process's): an absolute
-    path, a `~` one, or one leading elsewhere raises UsageError naming the file and the field.
-    `--out` on the command line is not checked: the user chose it."""
+    path, a `~` one, one leading elsewhere, or a folder that holds symbolic links raises
+    UsageError naming the file and the field. `--out` on the command line is not checked: the
+    user chose it."""
     expected = (
         "expected a folder relative to the sweep file, inside its folder or the current "
         "folder (or choose the output with --out)"
@@ -228,6 +231,14 @@ def design_out(file: Path, value: str, cwd: Path | None = None) -> Path:
     real = out.resolve()
     if not any(real.is_relative_to(d.resolve()) for d in (file.parent, cwd or Path.cwd())):
         raise UsageError(f"{file}: out: {value!r} leads to {real}; {expected}")
+    # the sweep writes its files in the folder itself and appends to two of them (its journal,
+    # its lock): a link among them, shipped with the design file, would send writes elsewhere
+    links = sorted(p.name for p in out.iterdir() if p.is_symlink()) if out.is_dir() else []
+    if links:
+        raise UsageError(
+            f"{file}: out: {value!r} holds symbolic links ({', '.join(links[:3])}); expected "
+            "a folder without links (or choose the output with --out)"
+        )
     return out
 
 
