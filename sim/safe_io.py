@@ -178,12 +178,19 @@ def _located(base: Any, keep_unreadable: bool) -> type:
     or (`keep_unreadable`) as an `UnreadableValue` in its place, so that reading goes on."""
 
     def construct_object(self: Any, node: Any, deep: bool = False) -> Any:
+        deep_construct = self.deep_construct
         try:
             return base.construct_object(self, node, deep)
         except (*_UNREADABLE, ConstructorError) as e:
             scalar = isinstance(node, ScalarNode)
             if keep_unreadable and scalar and not isinstance(e, RecursionError):
-                return UnreadableValue(str(node.value), _reason(node, e), node.start_mark.line + 1)
+                kept = UnreadableValue(str(node.value), _reason(node, e), node.start_mark.line + 1)
+                # what ruamel leaves half done when a construction fails: an alias of this
+                # node must get the same value, not the None of a node under construction
+                self.recursive_objects.pop(node, None)
+                self.constructed_objects[node] = kept
+                self.deep_construct = deep_construct
+                return kept
             if isinstance(e, ConstructorError):
                 raise
             raise ConstructorError(None, None, _reason(node, e), node.start_mark) from None

@@ -175,6 +175,15 @@ def test_an_unreadable_value_says_what_its_field_expects():
     assert err.problems[0].message.endswith("(expected a valid datetime)"), str(err)
 
 
+def test_an_alias_of_an_unreadable_value_is_the_same_problem_not_an_empty_value():
+    """ruamel leaves a failed node half built; an alias of it must not read as None."""
+    text = VALID.replace("start: 2022-09-06T00:00", "start: &s 2022-02-30T00:00:00", 1)
+    text = text.replace("end: 2022-09-07T00:00", "end: *s", 1)
+    err = scenario_error(text)
+    assert [p.path for p in err.problems] == ["start", "end"], str(err)
+    assert all("day is out of range" in p.message for p in err.problems), str(err)
+
+
 def test_an_unreadable_key_is_a_located_problem():
     err = scenario_error(VALID.replace("title: A", "? 2022-02-30\n: 3\ntitle: A", 1))
     assert len(err.problems) == 1 and err.problems[0].line == 2, str(err)
