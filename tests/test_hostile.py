@@ -184,6 +184,13 @@ def test_an_alias_of_an_unreadable_value_is_the_same_problem_not_an_empty_value(
     assert all("day is out of range" in p.message for p in err.problems), str(err)
 
 
+def test_an_unreadable_unit_id_is_one_problem_not_also_a_missing_unit():
+    """The orders that name the unit are not reported as naming a unit that does not exist."""
+    assert "  - id: ua_1\n" in VALID and "{units: [ua_1]," in VALID
+    err = scenario_error(VALID.replace("  - id: ua_1\n", "  - id: !!int ua_1\n", 1))
+    assert len(err.problems) == 1 and "YAML value" in err.problems[0].message, str(err)
+
+
 def test_an_unreadable_key_is_a_located_problem():
     err = scenario_error(VALID.replace("title: A", "? 2022-02-30\n: 3\ntitle: A", 1))
     assert len(err.problems) == 1 and err.problems[0].line == 2, str(err)

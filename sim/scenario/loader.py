@@ -33,6 +33,7 @@ from sim.safe_io import (
     MAX_YAML_BYTES,
     FileProblem,
     TooManyValues,
+    UnreadableValue,
     count_values,
     lone_surrogate,
     read_text,
@@ -148,6 +149,12 @@ def _items(data: Any, key: str) -> list[tuple[int, dict]]:
     return [(i, x) for i, x in enumerate(items) if isinstance(x, dict)]
 
 
+def _ident(value: Any) -> Any:
+    """An id as written: an unreadable one (``!!int ua_25``, reported on its own) by its text,
+    so that references to it are not reported as well."""
+    return str(value) if isinstance(value, UnreadableValue) else value
+
+
 def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
     """Unit, depot and order ids unique; orders, conditions, groupings and the what-if block
     name units and orders that exist; a grouping is of one side. Works on raw data (items the
@@ -156,7 +163,7 @@ def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
     for kind in ("units", "depots"):
         seen: dict[str, int] = {}
         for i, item in _items(data, kind):
-            ident = item.get("id")
+            ident = _ident(item.get("id"))
             if not isinstance(ident, str):
                 continue
             if ident in seen:
@@ -181,7 +188,7 @@ def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
 
     order_ids: dict[str, int] = {}
     for i, order in _items(data, "orders"):
-        ident = order.get("id")
+        ident = _ident(order.get("id"))
         if isinstance(ident, str):
             if ident in order_ids:
                 out.append(
