@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -282,7 +283,14 @@ def new_main(argv: list[str]) -> int:
     )
     ap.add_argument("--title", default=None, help="the scenario's title")
     args = ap.parse_args(argv)
-    given = Path(args.name)
+    if args.name.endswith(("/", os.sep)):
+        raise UsageError(
+            f"{args.name!r}: expected a scenario name or a .yaml file path, not a folder "
+            "(e.g. ops/kupiansk_raid.yaml)"
+        )
+    given = Path(args.name).expanduser()
+    if args.out is not None:
+        args.out = args.out.expanduser()
     if given.name != args.name or given.suffix.lower() in (".yaml", ".yml"):
         # `new ops/kupiansk_raid` or `new kupiansk_raid.yaml`: the file, named by its id
         if not given.name or given.name in (".", ".."):
@@ -314,7 +322,8 @@ def new_main(argv: list[str]) -> int:
     from sim.scenario.reference import TEMPLATE_FILE, new_scenario_text
 
     out.write_text(new_scenario_text(args.name, args.title, out), encoding="utf-8")
-    shown = shlex.quote(str(out))  # a path with a space still pastes as one argument
+    # a path with a space still pastes as one argument, in the shell of this system
+    shown = subprocess.list2cmdline([str(out)]) if os.name == "nt" else shlex.quote(str(out))
     print(
         f"wrote {out} (from {TEMPLATE_FILE.relative_to(REPO)}); next: edit it, then\n"
         f"  python run.py validate {shown}\n"

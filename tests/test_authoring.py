@@ -320,6 +320,17 @@ def test_new_takes_a_file_path_as_its_name(tmp_path):
     assert sorted(p.name for p in tmp_path.rglob("*.yaml")) == ["my_op.yaml"]
 
 
+def test_new_expands_a_home_path(tmp_path, monkeypatch):
+    """A quoted `~/ops/x` is the home folder's, not a folder named `~` here."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / "ops").mkdir(parents=True)
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    proc = cli("new", "~/ops/my_op", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    assert (home / "ops" / "my_op.yaml").is_file() and list(work.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "inside", ["scenarios/x.yaml", "examples/lessons/x.yaml", "x.yaml", "scenarios/a/b/x.yaml"]
 )
@@ -366,6 +377,7 @@ def test_new_writes_a_scenario_that_validates_and_runs(tmp_path):
         ["new", "."],
         ["new", "ops/Bad Name.yaml"],
         ["new", "ops/x.txt"],
+        ["new", "ops/"],  # a folder, not a file: was written as ./ops.yaml
     ],
 )
 def test_new_bad_input_is_one_line_exit_2(args, tmp_path):
