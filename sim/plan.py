@@ -136,7 +136,8 @@ def condition_text(cond: Condition, place: Callable[[str], str] = str) -> str:
     if cond.ratio is not None:
         return f"force ratio ≥ {cond.ratio:g} at {place(cond.at or '?')}"
     if cond.strength is not None:
-        return f"{cond.strength} below {cond.below:.0%} strength"
+        assert cond.below is not None  # the schema requires below: with strength:
+        return f"{cond.strength} below {cond.below * 100:g}% strength"
     if cond.supply is not None:
         return f"{cond.supply} supply below {cond.below:g}"
     parts = cond.children()

@@ -456,6 +456,7 @@ def test_the_out_of_sample_scenario_keeps_to_the_plan_rules():
         ({"done": "breach"}, "order breach done"),
         ({"ratio": 1.5, "at": "b"}, "force ratio ≥ 1.5 at B"),
         ({"strength": "ru_1", "below": 0.5}, "ru_1 below 50% strength"),
+        ({"strength": "ru_1", "below": 0.125}, "ru_1 below 12.5% strength"),  # not rounded
         ({"supply": "ru_1", "below": 0.25}, "ru_1 supply below 0.25"),
         (
             {"all": [{"taken": "a"}, {"any": [{"empty": "b"}, {"done": "breach"}]}]},

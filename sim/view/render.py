@@ -32,6 +32,7 @@ from sim.view.placement import (  # place_groups: sim/view/preview.py uses it th
 )
 from sim.view.replay import Replay
 from sim.view.style import (  # the map's colours, shared with the legend
+    CROSSING_MARK_PX,
     DESTROYED,
     FRONT,
     FRONT_CASING,
@@ -482,7 +483,7 @@ class Renderer:
 
     def draw_crossings(self, surface, vp, k: int, ui: float) -> None:
         """Destroyed bridges: a red X; pontoons: a green P in a circle."""
-        r = 7 * ui
+        r = CROSSING_MARK_PX * ui
         for cid, st in self.replay.crossings_at(k).items():
             if cid not in self.replay.theatre.crossings:
                 continue

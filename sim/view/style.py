@@ -17,6 +17,9 @@ FRONT = (20, 20, 20)
 FRONT_CASING = (255, 255, 255)
 DESTROYED = (215, 25, 30)
 PONTOON = (0, 110, 80)
+#: Half-size (px at ui 1) of a crossing's mark: the arms of a destroyed bridge's X, the radius
+#: of a pontoon's circle (its white halo adds 2 px)
+CROSSING_MARK_PX = 7
 BATTLE_FILL = (255, 205, 40)
 BATTLE_LINE = (60, 40, 0)
 SELECTED = (255, 200, 0)

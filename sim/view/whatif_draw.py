@@ -20,6 +20,7 @@ import pygame
 from sim.view import basemap as bm
 from sim.view import panels, placement, timeline
 from sim.view.panels import INK, PANEL, WHATIF, WHATIF_DASH_PX, WHATIF_INK, text
+from sim.view.style import CROSSING_MARK_PX
 
 if TYPE_CHECKING:
     from sim.view.render import Layout, Renderer, ViewState
@@ -143,7 +144,7 @@ def crossing_marks(
         hard += keys.values()
         soft += [r for n, r in renderer.key_labels(layout, vp, 0).items() if n not in keys]
     base = renderer.replay.crossings_at(k)
-    x_r = round(9 * ui)  # the base's red X and pontoon circle (Renderer.draw_crossings)
+    x_r = round((CROSSING_MARK_PX + 2) * ui)  # the base's X or pontoon circle, with its halo
     for cid in base:
         if cid in renderer.replay.theatre.crossings:
             x, y = renderer.crossing_px(vp, cid)
