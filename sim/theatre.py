@@ -22,13 +22,9 @@ from __future__ import annotations
 import csv
 import difflib
 import functools
-import hashlib
 import json
 import math
-import os
-import pickle
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +32,10 @@ from typing import Any, cast
 
 import networkx as nx
 import numpy as np
-import scipy
 from ruamel.yaml import YAML
 from scipy.spatial import Delaunay, cKDTree
+
+from sim import disk_cache
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 BOX = (35.8, 48.5, 38.6, 50.7)  # lon_min, lat_min, lon_max, lat_max (theatre extent)
@@ -108,6 +105,9 @@ class Theatre:
     border: list[np.ndarray]
     territory: Territory
     _names: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    #: the hash of its map files and the code that built it ("" if not built through the
+    #: cache): sim/disk_cache.py
+    key: str = field(default="", repr=False)
 
     @functools.cached_property
     def adjacency(self) -> dict[str, list[tuple[str, dict]]]:
@@ -286,69 +286,27 @@ def _build_default() -> Theatre:
     return _cached_build(_DEFAULT_MAP_DIR)
 
 
-# --- the built map, kept between processes -------------------------------------------------
-# Building takes about 0.2 s (the local-road mesh, river crossings, the territory raster), a
-# tenth of a replay's process; reading the pickled result takes about 2 ms. The file's name is
-# a hash of everything the build depends on: the map files, the source of sim/ (the classes
-# pickled and the code that builds them) and the versions of Python and the libraries whose
-# objects it holds, so any change makes a new file and a stale one is never read. Set
-# IZIUM_SIM_CACHE to another folder, or to "off" to build every time.
-CACHE_ENV = "IZIUM_SIM_CACHE"
+# --- the built map, kept between processes (sim/disk_cache.py) ------------------------------
 CACHE_KEEP = 4  # builds kept (about 0.9 MB each): the newest, for switching between checkouts
 
 
-def cache_dir() -> Path | None:
-    """The folder of the built-map cache (None when switched off)."""
-    setting = os.environ.get(CACHE_ENV, "")
-    if setting.lower() == "off":
-        return None
-    if setting:
-        return Path(setting)
-    try:
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    except (KeyError, RuntimeError):  # no home folder (a bare container): no cache
-        return None
-    return Path(base) / "izium-sim"
-
-
-def _cache_key(map_dir: Path) -> str:
-    """A hash of the map files, sim/'s source and the library versions the build depends on."""
-    h = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    versions = (sys.version, np.__version__, nx.__version__, scipy.__version__)
-    h.update(repr(versions).encode())
-    for f in sorted(map_dir.iterdir()) + sorted(package.rglob("*.py")):
-        if f.is_file():
-            h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()[:24]
-
-
 def _cached_build(map_dir: Path) -> Theatre:
-    """`_build(map_dir)`, read from the cache when an identical build is there, else built and
-    saved (a cache that cannot be read or written is ignored: the map is then built)."""
-    folder = cache_dir()
-    if folder is None:
+    """`_build(map_dir)`, read from the cache when an identical build is there (the key: the
+    map files and the code), else built and saved. The theatre carries its key (`key`), for
+    results that depend on it (a scenario read against it)."""
+    if disk_cache.cache_dir() is None:
         return _build(map_dir)
-    path = folder / f"theatre-{_cache_key(map_dir)}.pickle"
-    try:
-        with open(path, "rb") as fh:
-            theatre = pickle.load(fh)
-        if isinstance(theatre, Theatre):
-            return theatre
-    except Exception:  # missing, truncated or unreadable: build it
-        pass
-    theatre = _build(map_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(theatre, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)  # atomic: a process reading it sees all of it or none
-        older = sorted(folder.glob("theatre-*.pickle"), key=lambda f: f.stat().st_mtime)
-        for f in older[:-CACHE_KEEP]:  # builds of earlier code or maps
-            f.unlink(missing_ok=True)
-    except OSError:
-        pass
-    return theatre
+    files = [f for f in sorted(map_dir.iterdir()) if f.is_file()]
+    key = disk_cache.key_of(*(f.name.encode() + b"\0" + f.read_bytes() for f in files))
+
+    def build() -> Theatre:
+        theatre = _build(map_dir)
+        theatre.key = key
+        return theatre
+
+    return disk_cache.cached(
+        "theatre", key, build, lambda t: isinstance(t, Theatre) and t.key == key, CACHE_KEEP
+    )
 
 
 def _build(map_dir: Path) -> Theatre:

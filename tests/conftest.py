@@ -1,6 +1,6 @@
 """Test session settings: no window, no display (pygame draws offscreen, matplotlib to files),
 whatever the machine the tests run on; the built map is cached in a folder of this session, not
-in the user's cache (sim/theatre.py, cache_dir)."""
+in the user's cache (sim/disk_cache.py)."""
 
 import atexit
 import os

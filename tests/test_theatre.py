@@ -14,13 +14,12 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from sim.disk_cache import CACHE_ENV, cache_dir
 from sim.theatre import (
     BOX,
-    CACHE_ENV,
     EARTH_RADIUS_KM,
     Theatre,
     build_theatre,
-    cache_dir,
     haversine_km,
 )
 

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from sim import disk_cache
 from sim.safe_io import (
     MAX_YAML_BYTES,
     FileProblem,
@@ -60,6 +61,9 @@ if TYPE_CHECKING:
 MAX_DAYS = 120
 #: Most problems one ScenarioError lists (a mangled file can have thousands).
 MAX_PROBLEMS = 100
+#: Scenario files kept read in the cache (about 0.2 MB each): the shipped ones, the lessons'
+#: and an author's few, under each of the maps and caps they are read with
+SCENARIOS_KEPT = 32
 
 
 def _yaml() -> YAML:
@@ -555,7 +559,19 @@ def read_scenario(
     """
     file = str(path)
     text = read_scenario_text(path)
-    scenario, root = _load(text, file, theatre, max_days)
+    key = theatre.key if theatre is not None else "no map"
+    if not key:  # a map not built through the cache: read the file
+        scenario, root = _load(text, file, theatre, max_days)
+        return ScenarioFile(file, text, root, scenario)
+    # a file read before, with this text, name, map and cap, is read back from the cache
+    # (sim/disk_cache.py): only a file without problems is kept
+    scenario, root = disk_cache.cached(
+        "scenario",
+        disk_cache.key_of(text.encode(), file.encode(), key.encode(), repr(max_days).encode()),
+        lambda: _load(text, file, theatre, max_days),
+        lambda kept: isinstance(kept, tuple) and isinstance(kept[0], Scenario),
+        SCENARIOS_KEPT,
+    )
     return ScenarioFile(file, text, root, scenario)
 
 
