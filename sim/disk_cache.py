@@ -21,20 +21,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import os
 import pickle
 import sys
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
 
 CACHE_ENV = "IZIUM_SIM_CACHE"
-#: The libraries whose objects a cached result holds (numpy arrays, networkx graphs, pydantic
-#: models, ruamel's commented maps): a new version may pickle differently.
-LIBRARIES = ("numpy", "networkx", "scipy", "pydantic", "pydantic-core", "ruamel.yaml")
+#: The libraries whose objects a cached result holds (numpy arrays, networkx graphs, scipy
+#: trees, pydantic models, ruamel's commented maps): a new version may pickle differently.
+LIBRARIES = ("numpy", "networkx", "scipy", "pydantic", "pydantic_core", "ruamel.yaml")
 
 
 def cache_dir() -> Path | None:
@@ -56,11 +56,9 @@ def code_key() -> bytes:
     """A hash of sim/'s source and the versions of Python and LIBRARIES (once a process)."""
     h = hashlib.sha256()
     versions = [sys.version]
-    for name in LIBRARIES:
-        try:
-            versions.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name} -")
+    for name in LIBRARIES:  # all imported by the map and the loader anyway
+        module = importlib.import_module(name)
+        versions.append(f"{name} {getattr(module, '__version__', '-')}")
     h.update(repr(versions).encode())
     for f in sorted(Path(__file__).resolve().parent.rglob("*.py")):
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
