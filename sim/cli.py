@@ -255,6 +255,10 @@ def replay(argv: list[str]) -> int:
     record = model.run()
     print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")
     print(daily_table(record))
+    from sim.plan_report import plan_report
+
+    print()
+    print(plan_report(model))
     clear_run_files(out)
     paths = write_run(record, out)
     comparison = None

@@ -469,3 +469,64 @@ def test_a_condition_in_words(cond, text):
     from sim.plan import condition_text
 
     assert condition_text(Condition.model_validate(cond), str.upper) == text
+
+
+# ------------------------------------------------------------------------- the plan's outcome
+def test_the_plan_report_says_which_orders_were_not_carried_out_and_why():
+    """A weak attack stalls before a strong post; an order waits for its capture and so is
+    never issued; a done attack is not listed."""
+    from sim.plan_report import plan_report, unfinished
+
+    theatre = toy_theatre(LINE4, EDGES4)
+    scenario = toy_scenario(
+        [
+            {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 100}},
+            {"id": "ua2", "name": "UA 2", "side": "UA", "at": "a", "equipment": {"personnel": 50}},
+            {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 3000}},
+        ],
+        hours=72,
+        orders=[
+            {"id": "push", "units": ["ua"], "task": "attack", "objective": "b"},
+            {
+                "id": "next",
+                "units": ["ua2"],
+                "task": "move",
+                "objective": "c",
+                "when": {"taken": "b"},
+            },
+        ],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
+        control={"nodes": {"RU": ["b", "c", "d"]}},
+        parameters=QUIET,
+    )
+    model = run(scenario, theatre)
+    assert model.world.control["b"] == "RU"
+    push, nxt = unfinished(model)
+    assert push.startswith("  push (UA ua: attack B)") and "B not taken" in push, push
+    last = [e for e in model.record.events if e["unit_id"] == "ua" and e["kind"] != "arrival"]
+    t = datetime.fromisoformat(last[-1]["time"])
+    assert push.endswith(f"; last: {t.day} {t:%b %H:%M} {last[-1]['text']}"), push
+    assert nxt.startswith("  next (UA ua2: move C)"), nxt
+    assert "never issued: its condition (B taken) never held" in nxt, nxt
+    assert plan_report(model).splitlines()[0] == "Plan: 0 of 2 orders carried out; not carried out:"
+
+
+def test_an_order_carried_out_is_not_listed():
+    from sim.plan_report import plan_report, unfinished
+
+    theatre = toy_theatre(LINE4, EDGES4)
+    scenario = toy_scenario(
+        [
+            {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
+            {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 100}},
+        ],
+        hours=72,
+        orders=[{"id": "push", "units": ["ua"], "task": "attack", "objective": "b"}],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
+        control={"nodes": {"RU": ["b", "c", "d"]}},
+        parameters=QUIET,
+    )
+    model = run(scenario, theatre)
+    assert model.world.control["b"] == "UA"
+    assert unfinished(model) == []
+    assert plan_report(model) == "Plan: 1 of 1 orders carried out"
