@@ -109,7 +109,8 @@ def test_a_nul_in_a_path_is_one_line_not_a_traceback(key, places, capsys):
     code = cli_main(["sweep", "--file", str(f), "--dry-run"])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err, err
-    assert err.strip().splitlines() == [f"error: {f}: {key}: expected a file path"]
+    line = 1 + next(i for i, ln in enumerate(text) if ln.startswith(f"{key}:"))
+    assert err.strip().splitlines() == [f"error: {f}:{line}: {key}: expected a file path"]
 
 
 @pytest.mark.parametrize("value", ["results", "results/a/../b", ".", "./x"])
@@ -195,3 +196,26 @@ def test_out_never_leads_outside_the_design_folder_or_the_current_folder(
         return
     assert inside, value
     assert out.resolve() == named
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "says"),
+    [
+        ("vary:\n  capture_ratio:", " []", "vary.capture_ratio: an empty list"),
+        ("vary:\n  capture_ratio:", " {low: 1}", "vary.capture_ratio: a range is"),
+        ("sample:", " 3", "sample: expected one of"),
+        ("set:\n  no_such_parameter:", " 3", "set.no_such_parameter: path"),
+    ],
+)
+def test_a_sweep_file_error_names_its_line_and_field(field, bad, says, places, capsys):
+    """Each error of a sweep file begins FILE:LINE: field, the line of that field."""
+    shared, _ = places
+    f = shared / "s.yaml"
+    shared.mkdir(parents=True, exist_ok=True)
+    head = f"scenario: {json.dumps(str(SEPT))}\nout: results\n"
+    f.write_text(head + field + bad + "\n", encoding="utf-8")
+    code = cli_main(["sweep", "--file", str(f), "--dry-run"])
+    err = capsys.readouterr().err.strip().splitlines()
+    line = head.count("\n") + field.count("\n") + 1
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith(f"error: {f}:{line}: {says}"), err[0]

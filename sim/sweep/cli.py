@@ -154,6 +154,20 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _where(file: Path, *keys: Any) -> str:
+    """``FILE:LINE: key.sub`` for a field of a sweep file, to begin an error with (``FILE:
+    key.sub`` if the line cannot be found). The file is read again, keeping lines, only for
+    this: the sweep itself reads plain values."""
+    from sim.scenario.problems import field_path, line_of
+
+    try:
+        root = yaml_loader("rt").load(read_text(file, MAX_YAML_BYTES, "sweep file (YAML)"))
+        line = line_of(root, keys) if isinstance(root, dict) else None
+    except Exception:  # it read once already; whatever happens now, the error has no line
+        line = None
+    return f"{file}:{line}: {field_path(keys)}" if line else f"{file}: {field_path(keys)}"
+
+
 def _read_sweep_file(path: Path) -> dict[str, Any]:
     try:
         text = read_text(path, MAX_YAML_BYTES, "sweep file (YAML)")
@@ -180,14 +194,14 @@ def _read_sweep_file(path: Path) -> dict[str, Any]:
         )
     for key in ("vary", "set"):
         if key in data and not isinstance(data[key] or {}, dict):
-            raise UsageError(f"{path}: {key}: expected a mapping of path: values")
+            raise UsageError(f"{_where(path, key)}: expected a mapping of path: values")
     for key in ("scenario", "out"):
         if key in data and not (
             isinstance(data[key], str) and data[key].strip() and "\0" not in data[key]
         ):
-            raise UsageError(f"{path}: {key}: expected a file path")
+            raise UsageError(f"{_where(path, key)}: expected a file path")
     if "sample" in data and not isinstance(data["sample"], str):
-        raise UsageError(f"{path}: sample: expected one of {', '.join(SAMPLERS)}")
+        raise UsageError(f"{_where(path, 'sample')}: expected one of {', '.join(SAMPLERS)}")
     return data
 
 
@@ -197,18 +211,19 @@ def _yaml_axis(path: str, spec: Any, file: Path) -> list[Any] | tuple[Any, Any]:
 
     if isinstance(spec, list):
         if not spec:
-            raise UsageError(f"{file}: vary.{path}: an empty list")
+            raise UsageError(f"{_where(file, 'vary', path)}: an empty list")
         return [plain(v) for v in spec]
     if isinstance(spec, dict):
         if set(spec) != {"low", "high"}:
-            raise UsageError(f"{file}: vary.{path}: a range is {{low: ..., high: ...}}")
+            raise UsageError(f"{_where(file, 'vary', path)}: a range is {{low: ..., high: ...}}")
         return plain(spec["low"]), plain(spec["high"])
     if isinstance(spec, str):
         try:
             return parse_vary(f"x={spec}")[1]
         except ValueError:
             raise UsageError(
-                f"{file}: vary.{path}: expected a list, low:high or {{low: ..., high: ...}}"
+                f"{_where(file, 'vary', path)}: expected a list, low:high or "
+                "{low: ..., high: ...}"
             ) from None
     return [plain(spec)]
 
@@ -262,7 +277,7 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
 
     specs: dict[str, tuple[str, list[Any] | tuple[Any, Any]]] = {}
     for p, v in (file.get("vary") or {}).items():
-        specs[str(p)] = (f"{args.file}: vary.{p}", _yaml_axis(str(p), v, args.file))
+        specs[str(p)] = (_where(args.file, "vary", p), _yaml_axis(str(p), v, args.file))
     for item in args.vary:
         try:
             p, v = parse_vary(item)
@@ -274,7 +289,7 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
     fixed_in: dict[str, tuple[str, Any]] = {}
     for p, v in (file.get("set") or {}).items():
         v = v.isoformat(timespec="minutes") if isinstance(v, datetime) else v
-        fixed_in[str(p)] = (f"{args.file}: set.{p}", v)
+        fixed_in[str(p)] = (_where(args.file, "set", p), v)
     for item in args.fixed:
         p, eq, v = item.partition("=")
         if not eq or not p.strip():
@@ -298,7 +313,7 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
     ranges = [a for a in axes if a.is_range]
     sample = opt("sample", "lhs" if ranges else "grid")
     if sample not in SAMPLERS:
-        raise UsageError(f"{args.file}: sample: expected one of {', '.join(SAMPLERS)}")
+        raise UsageError(f"{_where(args.file, 'sample')}: expected one of {', '.join(SAMPLERS)}")
     if ranges and sample == "grid":
         raise UsageError(
             f"{ranges[0].path} is a range: sample it with --sample random, lhs or "
