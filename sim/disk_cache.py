@@ -25,6 +25,7 @@ import importlib
 import os
 import pickle
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -78,7 +79,7 @@ def cached(
 ) -> T:
     """`make()`, or the result kept as `<cache_dir>/<kind>-<key>.pickle` when it is there and
     `is_result` of what it holds; a result just made is saved there. A cache that cannot be read
-    or written is ignored (the result is then made)."""
+    or written is ignored (the result is then made, and a file half written is removed)."""
     folder = cache_dir()
     if folder is None:
         return make()
@@ -91,14 +92,20 @@ def cached(
     except Exception:  # missing, truncated or unreadable: make it
         pass
     result = make()
+    tmp = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)  # atomic: a process reading it sees all of it or none
+        # a name of its own for each writer (processes, and threads such as the viewer's
+        # what-if worker), renamed into place: a reader sees all of the file or none of it
+        fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        tmp = None
         older = sorted(folder.glob(f"{kind}-*.pickle"), key=lambda f: f.stat().st_mtime)
         for f in older[:-keep]:  # results of earlier code or inputs
             f.unlink(missing_ok=True)
-    except OSError:
-        pass
+    except Exception:  # a full disk, a folder we may not write, an object that will not pickle
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
     return result

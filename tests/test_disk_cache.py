@@ -75,3 +75,24 @@ def test_a_file_with_problems_is_never_kept_and_a_damaged_one_is_read_again(cach
     path.write_bytes(path.read_bytes()[:500])  # cut short
     assert read_scenario(SEPT, theatre).scenario.id == "izium_2022_09"
     assert path.stat().st_size > 10_000  # written again, whole
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_kept(cache, tmp_path):
+    """A name the file system gives as bytes that are not UTF-8 (Python: surrogate escapes)."""
+    import os
+
+    path = tmp_path / os.fsdecode(b"op\xffname.yaml")
+    path.write_bytes(SEPT.read_bytes())
+    theatre = build_theatre(MAP_DIR)
+    assert read_scenario(path, theatre).scenario.id == "izium_2022_09"
+    assert len(kept(cache)) == 1
+
+
+def test_a_result_that_cannot_be_saved_is_returned_and_leaves_no_file(cache):
+    from sim.disk_cache import cached
+
+    made = cached("thing", "k1", lambda: lambda: 1, callable, keep=2)  # a lambda: no pickle
+    assert made() == 1
+    assert [p.name for p in cache.iterdir()] == []
+    assert cached("thing", "k2", lambda: [1, 2], lambda x: True, keep=2) == [1, 2]
+    assert [p.name for p in cache.iterdir()] == ["thing-k2.pickle"]

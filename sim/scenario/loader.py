@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import os
 import typing
 from dataclasses import dataclass
 from datetime import datetime
@@ -567,7 +568,12 @@ def read_scenario(
     # (sim/disk_cache.py): only a file without problems is kept
     scenario, root = disk_cache.cached(
         "scenario",
-        disk_cache.key_of(text.encode(), file.encode(), key.encode(), repr(max_days).encode()),
+        disk_cache.key_of(
+            text.encode("utf-8", "surrogatepass"),
+            os.fsencode(file),
+            key.encode(),
+            repr(max_days).encode(),
+        ),
         lambda: _load(text, file, theatre, max_days),
         lambda kept: isinstance(kept, tuple) and isinstance(kept[0], Scenario),
         SCENARIOS_KEPT,
