@@ -14,8 +14,10 @@ starts; bad input is one UsageError line (exit code 2). A sweep's size is capped
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -275,9 +277,13 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
     path = Path(scenario)
     base = Base.load(str(path), read_scenario_text(path), max_days=args.max_days)
 
-    specs: dict[str, tuple[str, list[Any] | tuple[Any, Any]]] = {}
+    Origin = str | Callable[[], str]  # where a value was given: worked out for errors only
+    specs: dict[str, tuple[Origin, list[Any] | tuple[Any, Any]]] = {}
     for p, v in (file.get("vary") or {}).items():
-        specs[str(p)] = (_where(args.file, "vary", p), _yaml_axis(str(p), v, args.file))
+        specs[str(p)] = (
+            functools.partial(_where, args.file, "vary", p),
+            _yaml_axis(str(p), v, args.file),
+        )
     for item in args.vary:
         try:
             p, v = parse_vary(item)
@@ -286,10 +292,10 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
         specs[p] = (f"--vary {item}", v)
     axes = [make_axis(base, p, v, origin) for p, (origin, v) in specs.items()]
 
-    fixed_in: dict[str, tuple[str, Any]] = {}
+    fixed_in: dict[str, tuple[Origin, Any]] = {}
     for p, v in (file.get("set") or {}).items():
         v = v.isoformat(timespec="minutes") if isinstance(v, datetime) else v
-        fixed_in[str(p)] = (_where(args.file, "set", p), v)
+        fixed_in[str(p)] = (functools.partial(_where, args.file, "set", p), v)
     for item in args.fixed:
         p, eq, v = item.partition("=")
         if not eq or not p.strip():
@@ -298,7 +304,9 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
     fixed: dict[str, Any] = {}
     for p, (origin, v) in fixed_in.items():
         if p in specs:
-            raise UsageError(f"{origin}: {p} is also varied")
+            raise UsageError(
+                f"{origin if isinstance(origin, str) else origin()}: {p} is also varied"
+            )
         fixed[p] = make_axis(base, p, [v], origin).values[0]
     if fixed:
         try:

@@ -15,9 +15,10 @@ import itertools
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sim.cli_common import UsageError, scalar_value
 from sim.sweep.base import validation_message
@@ -187,13 +188,21 @@ class SweepSpec:
         return hashlib.sha256(blob.encode()).hexdigest()[:8]
 
 
-def make_axis(base: Base, path: str, spec: list[Any] | tuple[Any, Any], origin: str) -> Axis:
+def make_axis(
+    base: Base, path: str, spec: list[Any] | tuple[Any, Any], origin: str | Callable[[], str]
+) -> Axis:
     """An axis checked against the base scenario: the path exists, and every listed value (or
-    both ends of a range) is valid on its own. Raises UsageError naming `origin`."""
+    both ends of a range) is valid on its own. Raises UsageError naming `origin` (a callable:
+    worked out only then, as a sweep file's line is)."""
+    said = origin if isinstance(origin, str) else None
+
+    def where() -> str:
+        return said if said is not None else cast(Callable[[], str], origin)()
+
     try:
         like = base.current(path)
     except PathError as e:
-        raise UsageError(f"{origin}: {e}") from None
+        raise UsageError(f"{where()}: {e}") from None
     kind = kind_of(like)
     try:
         if isinstance(spec, tuple):
@@ -214,12 +223,12 @@ def make_axis(base: Base, path: str, spec: list[Any] | tuple[Any, Any], origin: 
                 raise ValueError(f"{path}: a value is listed twice")
             axis, checks = Axis(path, kind, values=values), list(values)
     except ValueError as e:
-        raise UsageError(f"{origin}: {e}") from None
+        raise UsageError(f"{where()}: {e}") from None
     for v in checks:
         try:
             base.materialise({path: v})
         except Exception as e:  # any rejection of the value is bad input
-            raise UsageError(f"{origin}: {path}={v}: {validation_message(e)}") from None
+            raise UsageError(f"{where()}: {path}={v}: {validation_message(e)}") from None
     return axis
 
 
