@@ -135,7 +135,7 @@ class Commander(mesa.Agent):
         self._carry_out(now)
         for o in self.orders:
             if o.state == OrderState.ISSUED and is_done(o, m):
-                o.state = OrderState.DONE
+                o.state, o.done_at = OrderState.DONE, m.now
 
     def _decide(self, due: datetime, kind: str, payload: Any) -> None:
         self._seq += 1

@@ -42,6 +42,7 @@ class PlanOrder:
     state: OrderState = OrderState.WAITING
     due: datetime | None = None
     issued_at: datetime | None = None
+    done_at: datetime | None = None  # when it was first seen done (sim/plan_report.py)
 
     @property
     def track(self) -> list[str]:

@@ -508,7 +508,10 @@ def test_the_plan_report_says_which_orders_were_not_carried_out_and_why():
     assert push.endswith(f"; last: {t.day} {t:%b %H:%M} {last[-1]['text']}"), push
     assert nxt.startswith("  next (UA ua2: move C)"), nxt
     assert "never issued: its condition (B taken) never held" in nxt, nxt
-    assert plan_report(model).splitlines()[0] == "Plan: 0 of 2 orders carried out; not carried out:"
+    assert plan_report(model).splitlines()[:2] == [
+        "Plan: 0 of 2 orders carried out",
+        "Not carried out:",
+    ]
 
 
 def test_an_order_carried_out_is_not_listed():
@@ -530,3 +533,103 @@ def test_an_order_carried_out_is_not_listed():
     assert model.world.control["b"] == "UA"
     assert unfinished(model) == []
     assert plan_report(model) == "Plan: 1 of 1 orders carried out"
+
+
+def test_the_last_event_shown_is_one_of_the_orders_own_time():
+    """ua takes b ('first'), then is ordered on to d ('second'), where a strong post stalls it:
+    the line of 'second' shows the stall, an event after it was issued; 'first' is carried out."""
+    from sim.plan_report import unfinished
+
+    theatre = toy_theatre(LINE4, EDGES4)
+    scenario = toy_scenario(
+        [
+            {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
+            {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 100}},
+            {"id": "rc", "name": "RU c", "side": "RU", "at": "c", "equipment": {"personnel": 9000}},
+        ],
+        hours=96,
+        orders=[
+            {"id": "first", "units": ["ua"], "task": "attack", "objective": "b"},
+            {
+                "id": "second",
+                "units": ["ua"],
+                "task": "attack",
+                "objective": "c",
+                "when": {"done": "first"},
+            },
+        ],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
+        control={"nodes": {"RU": ["b", "c", "d"]}},
+        parameters=QUIET,
+    )
+    model = run(scenario, theatre)
+    assert model.order_state("first") == OrderState.DONE
+    (line,) = unfinished(model)
+    assert line.startswith("  second (UA ua: attack C): issued"), line
+    issued = next(o.issued_at for o in model.plan if o.id == "second").isoformat()
+    stalls = [e for e in model.record.events if e["kind"] == "attack_stalled"]
+    assert stalls and stalls[-1]["time"] > issued[:16]
+    assert line.endswith(stalls[-1]["text"]), line
+
+
+def test_an_objective_lost_again_is_listed_under_its_order():
+    """UA takes b; a strong Russian counterattack, waiting for that loss, takes it back."""
+    from sim.plan_report import lost_again, plan_report
+
+    theatre = toy_theatre(LINE4, EDGES4)
+    scenario = toy_scenario(
+        [
+            {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 800}},
+            {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 50}},
+            {"id": "rd", "name": "RU d", "side": "RU", "at": "d", "equipment": {"personnel": 9000}},
+        ],
+        hours=120,
+        orders=[
+            {"id": "take", "units": ["ua"], "task": "attack", "objective": "b"},
+            {
+                "id": "back",
+                "units": ["rd"],
+                "task": "attack",
+                "objective": "b",
+                "when": {"lost": "b"},
+            },
+        ],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
+        control={"nodes": {"RU": ["b", "c", "d"]}},
+        parameters=QUIET,
+    )
+    model = run(scenario, theatre)
+    assert model.order_state("take") == OrderState.DONE and model.world.control["b"] == "RU"
+    (line,) = lost_again(model)
+    assert line.startswith("  take (UA ua: attack B): carried out ") and "B lost again" in line
+    assert "Carried out, then lost again:" in plan_report(model).splitlines()
+
+
+def test_the_last_event_of_an_order_is_within_its_own_time():
+    """Events are stamped at the end of their hour: the hour an order is issued in is its
+    first; from the hour the next order for one of its units is issued, events are that one's."""
+    from types import SimpleNamespace
+
+    from sim.plan import PlanOrder
+    from sim.plan_report import last_event
+    from sim.scenario import Order
+
+    def order(oid: str, hour: int) -> PlanOrder:
+        spec = Order.model_validate(
+            {"id": oid, "units": ["u"], "task": "attack", "objective": "b", "source": "t"}
+        )
+        at = START + timedelta(hours=hour)
+        return PlanOrder(spec, oid, "UA", at, OrderState.ISSUED, issued_at=at)
+
+    def event(hour: int, text: str) -> dict:
+        t = (START + timedelta(hours=hour)).isoformat(timespec="minutes")
+        return {"time": t, "unit_id": "u", "kind": "command", "text": text}
+
+    first, second = order("first", 10), order("second", 20)
+    events = [event(10, "before first"), event(11, "first's"), event(20, "first's last"),
+              event(21, "second's")]  # fmt: skip
+    m = SimpleNamespace(plan=[first, second], record=SimpleNamespace(events=events))
+    assert last_event(first, m)["text"] == "first's last"
+    assert last_event(second, m)["text"] == "second's"
+    m.record.events = events[:1]
+    assert last_event(first, m) is None

@@ -44,7 +44,9 @@ def assert_refused(code: int, err: str, f: Path, value: str) -> None:
     assert code == 2 and "Traceback" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1, lines
-    assert lines[0].startswith(f"error: {f}: out: {value!r}"), lines[0]
+    text = f.read_text(encoding="utf-8").splitlines()
+    out_line = 1 + next(i for i, ln in enumerate(text) if ln.startswith("out:"))
+    assert lines[0].startswith(f"error: {f}:{out_line}: out: {value!r}"), lines[0]
     assert "--out" in lines[0]  # says how to choose the output anyway
 
 

@@ -243,18 +243,18 @@ def design_out(file: Path, value: str, cwd: Path | None = None) -> Path:
     )
     raw = Path(value)
     if raw.is_absolute() or raw.anchor or value.startswith("~"):
-        raise UsageError(f"{file}: out: {value!r} is not a relative path; {expected}")
+        raise UsageError(f"{_where(file, 'out')}: {value!r} is not a relative path; {expected}")
     out = Path(os.path.normpath(file.parent / raw))
     real = out.resolve()
     if not any(real.is_relative_to(d.resolve()) for d in (file.parent, cwd or Path.cwd())):
-        raise UsageError(f"{file}: out: {value!r} leads to {real}; {expected}")
+        raise UsageError(f"{_where(file, 'out')}: {value!r} leads to {real}; {expected}")
     # the sweep writes its files in the folder itself and appends to two of them (its journal,
     # its lock): a link among them, shipped with the design file, would send writes elsewhere
     links = sorted(p.name for p in out.iterdir() if p.is_symlink()) if out.is_dir() else []
     if links:
         raise UsageError(
-            f"{file}: out: {value!r} holds symbolic links ({', '.join(links[:3])}); expected "
-            "a folder without links (or choose the output with --out)"
+            f"{_where(file, 'out')}: {value!r} holds symbolic links ({', '.join(links[:3])}); "
+            "expected a folder without links (or choose the output with --out)"
         )
     return out
 
