@@ -472,13 +472,25 @@ def test_a_condition_in_words(cond, text):
 
 
 # ------------------------------------------------------------------------- the plan's outcome
+def run_on_the_line(units: list[dict], *, orders: list[dict], hours: int) -> CampaignModel:
+    """A run on the line a-b-c-d: UA's depot at a, RU's at d, RU holding b, c and d."""
+    scenario = toy_scenario(
+        units,
+        hours=hours,
+        orders=orders,
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
+        control={"nodes": {"RU": ["b", "c", "d"]}},
+        parameters=QUIET,
+    )
+    return run(scenario, toy_theatre(LINE4, EDGES4))
+
+
 def test_the_plan_report_says_which_orders_were_not_carried_out_and_why():
     """A weak attack stalls before a strong post; an order waits for its capture and so is
     never issued; a done attack is not listed."""
     from sim.plan_report import plan_report, unfinished
 
-    theatre = toy_theatre(LINE4, EDGES4)
-    scenario = toy_scenario(
+    model = run_on_the_line(
         [
             {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 100}},
             {"id": "ua2", "name": "UA 2", "side": "UA", "at": "a", "equipment": {"personnel": 50}},
@@ -495,11 +507,7 @@ def test_the_plan_report_says_which_orders_were_not_carried_out_and_why():
                 "when": {"taken": "b"},
             },
         ],
-        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
-        control={"nodes": {"RU": ["b", "c", "d"]}},
-        parameters=QUIET,
     )
-    model = run(scenario, theatre)
     assert model.world.control["b"] == "RU"
     push, nxt = unfinished(model)
     assert push.startswith("  push (UA ua: attack B)") and "B not taken" in push, push
@@ -517,31 +525,25 @@ def test_the_plan_report_says_which_orders_were_not_carried_out_and_why():
 def test_an_order_carried_out_is_not_listed():
     from sim.plan_report import plan_report, unfinished
 
-    theatre = toy_theatre(LINE4, EDGES4)
-    scenario = toy_scenario(
+    model = run_on_the_line(
         [
             {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
             {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 100}},
         ],
         hours=72,
         orders=[{"id": "push", "units": ["ua"], "task": "attack", "objective": "b"}],
-        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
-        control={"nodes": {"RU": ["b", "c", "d"]}},
-        parameters=QUIET,
     )
-    model = run(scenario, theatre)
     assert model.world.control["b"] == "UA"
     assert unfinished(model) == []
     assert plan_report(model) == "Plan: 1 of 1 orders carried out"
 
 
 def test_the_last_event_shown_is_one_of_the_orders_own_time():
-    """ua takes b ('first'), then is ordered on to d ('second'), where a strong post stalls it:
+    """ua takes b ('first'), then is ordered on to c ('second'), where a strong post stalls it:
     the line of 'second' shows the stall, an event after it was issued; 'first' is carried out."""
     from sim.plan_report import unfinished
 
-    theatre = toy_theatre(LINE4, EDGES4)
-    scenario = toy_scenario(
+    model = run_on_the_line(
         [
             {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
             {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 100}},
@@ -558,11 +560,7 @@ def test_the_last_event_shown_is_one_of_the_orders_own_time():
                 "when": {"done": "first"},
             },
         ],
-        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
-        control={"nodes": {"RU": ["b", "c", "d"]}},
-        parameters=QUIET,
     )
-    model = run(scenario, theatre)
     assert model.order_state("first") == OrderState.DONE
     (line,) = unfinished(model)
     assert line.startswith("  second (UA ua: attack C): issued"), line
@@ -576,8 +574,7 @@ def test_an_objective_lost_again_is_listed_under_its_order():
     """UA takes b; a strong Russian counterattack, waiting for that loss, takes it back."""
     from sim.plan_report import lost_again, plan_report
 
-    theatre = toy_theatre(LINE4, EDGES4)
-    scenario = toy_scenario(
+    model = run_on_the_line(
         [
             {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 800}},
             {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 50}},
@@ -594,11 +591,7 @@ def test_an_objective_lost_again_is_listed_under_its_order():
                 "when": {"lost": "b"},
             },
         ],
-        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
-        control={"nodes": {"RU": ["b", "c", "d"]}},
-        parameters=QUIET,
     )
-    model = run(scenario, theatre)
     assert model.order_state("take") == OrderState.DONE and model.world.control["b"] == "RU"
     (line,) = lost_again(model)
     assert line.startswith("  take (UA ua: attack B): carried out ") and "B lost again" in line

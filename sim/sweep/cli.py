@@ -156,6 +156,10 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+#: Where a value was given: a text, or (a sweep file's line) a call worked out for errors only
+Origin = str | Callable[[], str]
+
+
 def _where(file: Path, *keys: Any) -> str:
     """``FILE:LINE: key.sub`` for a field of a sweep file, to begin an error with (``FILE:
     key.sub`` if the line cannot be found). The file is read again, keeping lines, only for
@@ -277,7 +281,6 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
     path = Path(scenario)
     base = Base.load(str(path), read_scenario_text(path), max_days=args.max_days)
 
-    Origin = str | Callable[[], str]  # where a value was given: worked out for errors only
     specs: dict[str, tuple[Origin, list[Any] | tuple[Any, Any]]] = {}
     for p, v in (file.get("vary") or {}).items():
         specs[str(p)] = (
