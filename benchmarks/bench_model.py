@@ -49,7 +49,7 @@ import gc, hashlib, json, statistics, sys, time, tracemalloc
 sys.path.insert(0, ".")
 from sim.model import CampaignModel
 from sim.scenario import load_scenario
-from sim.theatre import build_theatre
+from sim.map.theatre import build_theatre
 file, seed, repeat, memory = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 theatre = build_theatre()
 scenario = load_scenario("scenarios/" + file, theatre)

@@ -69,10 +69,12 @@ from hostile import (  # noqa: E402
 from test_scenario import VALID  # noqa: E402
 from toy import toy_theatre  # noqa: E402
 
-from sim import cli, sweep  # noqa: E402
+from sim import sweep  # noqa: E402
+from sim.cli import main as cli  # noqa: E402
+from sim.map.theatre import build_theatre  # noqa: E402
 from sim.model import CampaignModel  # noqa: E402
-from sim.params import Parameters  # noqa: E402
-from sim.report import read_comparison, summary  # noqa: E402
+from sim.model.params import Parameters  # noqa: E402
+from sim.runs.report import read_comparison, summary  # noqa: E402
 from sim.safe_io import FileProblem  # noqa: E402
 from sim.scenario import ScenarioError, load_scenario, parse_scenario, resolve_places  # noqa: E402
 from sim.sweep.store import (  # noqa: E402
@@ -83,7 +85,6 @@ from sim.sweep.store import (  # noqa: E402
     table_rows,
     write_table,  # noqa: E402
 )
-from sim.theatre import build_theatre  # noqa: E402
 
 SEPT = REPO / "scenarios" / "izium_2022_09.yaml"
 SHORT_TEXT = SEPT.read_text(encoding="utf-8").replace(

@@ -31,10 +31,10 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sim.branch_file import Branch, load_branch, simulate  # noqa: E402
-from sim.futures import Futures, PlaceOutcome, compare_futures  # noqa: E402
+from sim.map.theatre import Theatre, build_theatre  # noqa: E402
 from sim.scenario import ScenarioError  # noqa: E402
-from sim.theatre import Theatre, build_theatre  # noqa: E402
+from sim.whatif.branch_file import Branch, load_branch, simulate  # noqa: E402
+from sim.whatif.futures import Futures, PlaceOutcome, compare_futures  # noqa: E402
 
 LESSONS = REPO / "examples" / "lessons"
 HOUR = timedelta(hours=1)

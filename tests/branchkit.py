@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from sim.branch import run_to
 from sim.model import CampaignModel
+from sim.whatif.branch import run_to
 
 SEPTEMBER = "scenarios/izium_2022_09.yaml"
 MARCH = "scenarios/izium_2022_03.yaml"

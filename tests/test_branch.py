@@ -10,15 +10,15 @@ from branchkit import APRIL_MAY, MARCH, SEPTEMBER, blob, model_at
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sim import branch
-from sim.branch import Change, ChangeError, Checkpoints, run_to, snapshot
-from sim.combat import PERSONNEL
+from sim.map.theatre import build_theatre
 from sim.model import CampaignModel
-from sim.params import Parameters
-from sim.report import write_run
+from sim.model.params import Parameters
+from sim.model.rules.combat_math import PERSONNEL
+from sim.model.world import CrossingState
+from sim.runs.report import write_run
 from sim.scenario import Task, load_scenario
-from sim.theatre import build_theatre
-from sim.world import CrossingState
+from sim.whatif import branch
+from sim.whatif.branch import Change, ChangeError, Checkpoints, run_to, snapshot
 
 
 @pytest.fixture(scope="module")

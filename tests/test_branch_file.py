@@ -17,12 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_scenario import VALID
 
-from sim import branch, branch_file
-from sim.branch import Change, snapshot
-from sim.futures import compare_futures
+from sim.map.theatre import build_theatre
 from sim.model import CampaignModel
 from sim.scenario import ScenarioError, load_scenario
-from sim.theatre import build_theatre
+from sim.whatif import branch, branch_file
+from sim.whatif.branch import Change, snapshot
+from sim.whatif.futures import compare_futures
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from toy import SHIPPED, START, toy_scenario, toy_theatre
 
-from sim.checks import bare_keys, check_file, check_scenario, cited_keys, comment_of
+from sim.map.theatre import build_theatre
 from sim.scenario import ScenarioError, parse_scenario, resolve_places
-from sim.theatre import build_theatre
+from sim.scenario.checks import bare_keys, check_file, check_scenario, cited_keys, comment_of
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = (REPO / "scenarios" / "TEMPLATE.yaml").read_text(encoding="utf-8")
@@ -209,9 +209,9 @@ def test_the_pocket_warning_says_what_the_model_does(theatre, tmp_path):
 
 def test_the_start_control_of_the_checks_is_the_models(theatre):
     """The checks' 'held at the start before units' plus the units is the model's control."""
-    from sim.checks import declared_control
     from sim.model import CampaignModel
     from sim.scenario import load_scenario
+    from sim.scenario.checks import declared_control
 
     for name in SHIPPED:
         scenario = load_scenario(REPO / "scenarios" / f"{name}.yaml", theatre)

@@ -10,8 +10,8 @@ import pytest
 from test_model import CLEAN, LINE, LINE_EDGES
 from toy import START, toy_scenario, toy_theatre
 
-from sim.history import compare, comparison_table, write_comparison
 from sim.model import CampaignModel
+from sim.runs.history import compare, comparison_table, write_comparison
 
 OBS = [
     {"date": date(2022, 9, 7), "place": "b", "holder": "UA"},  # change, on the day

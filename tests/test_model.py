@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from toy import START, toy_scenario, toy_theatre
 
-from sim import combat
 from sim.model import CampaignModel
-from sim.params import Parameters
+from sim.model.params import Parameters
+from sim.model.rules import combat_math as combat
 
 # a (UA) --10 km local road-- b (RU) --10 km-- c (RU depot)
 LINE = {"a": (0, 0), "b": (10, 0), "c": (20, 0)}

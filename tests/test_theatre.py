@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from sim.disk_cache import CACHE_ENV, cache_dir
-from sim.theatre import (
+from sim.map.theatre import (
     BOX,
     EARTH_RADIUS_KM,
     Theatre,

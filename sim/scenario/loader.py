@@ -55,7 +55,7 @@ from sim.scenario.problems import (
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from sim.theatre import Theatre
+    from sim.map.theatre import Theatre
 
 #: Longest scenario (end - start) loaded without lifting the cap (`--max-days`): a run keeps
 #: every hour's frame in memory (about 1 MiB an hour for 40 units; March 2022 is 39 days).

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.params import DOCTRINE_PARAMETERS, Parameters
+from sim.model.params import DOCTRINE_PARAMETERS, Parameters
 from sim.safe_io import SLUG_RULE, is_slug
 
 Side = Literal["UA", "RU"]

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.cli_common import UsageError
+from sim.cli.common import UsageError
 from sim.safe_io import FileProblem
 from sim.sweep.paths import parse_path
 from sim.sweep.spec import Axis, SweepSpec, kind_of, plan

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sim.runs.summary import first_changes, last_hour_of_each_day, summarise
 from sim.scenario import SIDES
-from sim.summary import first_changes, last_hour_of_each_day, summarise
 
 if TYPE_CHECKING:
-    from sim.record import RunRecord
+    from sim.runs.record import RunRecord
     from sim.scenario import Scenario
 
 #: Time series reported at the end of each day (km²): ground UA holds, ground each side took.
@@ -33,7 +33,7 @@ def outcome_columns(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
     - lost_<item>_<side> (destroyed, abandoned or surrendered) and captured_<item>_by_<side>;
     - bridges_destroyed: how many crossings were destroyed;
     - fidelity: sim.history's score against the history block (0-100)."""
-    from sim.history import compare
+    from sim.runs.history import compare
 
     summary = summarise(record)
     places = key_places(scenario)

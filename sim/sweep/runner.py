@@ -34,7 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.cli_common import UsageError
+from sim.cli.common import UsageError
 from sim.sweep.base import Base, validation_message
 from sim.sweep.outcomes import key_places, outcome_columns
 from sim.sweep.progress import Progress
@@ -53,10 +53,10 @@ from sim.sweep.store import (
 )
 
 if TYPE_CHECKING:
-    from sim.params import Parameters
-    from sim.record import RunRecord
+    from sim.map.theatre import Theatre
+    from sim.model.params import Parameters
+    from sim.runs.record import RunRecord
     from sim.scenario import Scenario
-    from sim.theatre import Theatre
 
 #: How often (seconds) a worker checks that the sweep that started it is still alive.
 WATCHDOG_S = 1.0
@@ -204,7 +204,7 @@ def process_pool(workers: int, base: Base) -> Pool:
     """`workers` processes, each given `base` once (sim.sweep.runner.run_one finds it)."""
     ctx = mp.get_context(start_method())
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["sim.sweep.runner", "sim.model", "sim.history"])
+        ctx.set_forkserver_preload(["sim.sweep.runner", "sim.model.campaign", "sim.runs.history"])
     ex = ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(base, os.getpid())
     )

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sim.cli_common import UsageError, scalar_value
+from sim.cli.common import UsageError, scalar_value
 from sim.sweep.base import validation_message
 from sim.sweep.paths import PathError
 

@@ -17,7 +17,7 @@ import numpy as np
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
-from sim.theatre import BOX, Theatre, project  # noqa: E402
+from sim.map.theatre import BOX, Theatre, project  # noqa: E402
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"

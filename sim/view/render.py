@@ -308,7 +308,7 @@ class Renderer:
         lon0, lat1 = terr.lons[0] - lon_step / 2, terr.lats[-1] + lat_step / 2
         # visible window in lon/lat -> cell index ranges (rows counted from the north)
         r = layout.map_rect
-        from sim.theatre import unproject
+        from sim.map.theatre import unproject
 
         lonl, latt = unproject(*vp.to_km(r.left, r.top))
         lonr, latb = unproject(*vp.to_km(r.right, r.bottom))

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.report import read_comparison, read_frames
+from sim.map.theatre import Theatre
+from sim.runs.report import read_comparison, read_frames
 from sim.safe_io import FileProblem
-from sim.theatre import Theatre
 
 HOUR = timedelta(hours=1)
 

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sim.branch import BRIDGE_KINDS, Change
-from sim.params import DOCTRINE_PARAMETERS, Parameters
+from sim.model.params import DOCTRINE_PARAMETERS, Parameters
 from sim.scenario import SIDES
+from sim.whatif.branch import BRIDGE_KINDS, Change
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario

@@ -1,0 +1,224 @@
+"""Where combat is resolved: pure arithmetic over numbers and small arrays, no model, no I/O.
+
+The equations are written out in docs/model.md ("Combat"). In short:
+
+    power  = sum(weights * equipment) * quality * posture * terrain * supply * morale * fatigue
+    ratio  = attacker power / defender power            (times a day's fog-of-war draw)
+    attacker loss per hour = base_att / 24 * ratio ** -e    (capped)
+    defender loss per hour = base_def / 24 * ratio **  e    (capped)
+    ground: if ratio >= capture_ratio, the attack gains (ratio / capture_ratio) ** a
+            / (capture_hours * terrain factor) of the node each hour; at 1 the defenders are
+            forced out. Clearing time therefore grows with the garrison and falls with the odds,
+            with no floor.
+    a unit caught retreating (withdrawing or routed) fights at no defensive advantage and takes
+    losses at the ratio of its pursuers, and loses a share to artillery fire on its route.
+
+Base rates follow Dupuy's QJM/TNDM (2.8 %/day attacker, 1.5 %/day defender at parity).
+`resolve_battle` is the one function the model calls for a battle: (the units' powers, the
+node's terrain, the fog, the parameters) -> losses and ground gained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from sim.model.params import Parameters
+
+#: The equipment items every unit carries, in this order, in every array.
+ITEMS: tuple[str, ...] = ("personnel", "tanks", "ifv_apc", "artillery", "mlrs")
+PERSONNEL, TANKS, IFV_APC, ARTILLERY, MLRS = range(len(ITEMS))
+#: Items that are vehicles or weapons (lost at `equipment_loss_factor` times the personnel rate,
+#: and the ones that can be abandoned and captured).
+HEAVY = np.array([False, True, True, True, True])
+HOURS_PER_DAY = 24.0
+
+
+class Fighter(Protocol):
+    """What combat needs to know of a unit (sim/units.py's Unit has all of it)."""
+
+    equipment: np.ndarray
+    quality: float
+    supply: float
+    morale: float
+    fatigue: float
+
+
+def item_weights(p: Parameters) -> np.ndarray:
+    """Combat value points per item, in ITEMS order."""
+    return np.array(
+        [p.weight_personnel, p.weight_tank, p.weight_ifv_apc, p.weight_artillery, p.weight_mlrs]
+    )
+
+
+def raw_power(equipment: np.ndarray, weights: np.ndarray) -> float:
+    """Combat value points of a holding, before multipliers."""
+    return float(np.dot(equipment, weights))
+
+
+def supply_factor(supply: float, p: Parameters) -> float:
+    """Combat multiplier from supply level in [0, 1]: floor at 0, 1 at full supply."""
+    return p.supply_combat_floor + (1.0 - p.supply_combat_floor) * min(max(supply, 0.0), 1.0)
+
+
+def morale_factor(morale: float, p: Parameters) -> float:
+    """Combat multiplier from morale in [0, 1]."""
+    return p.morale_combat_floor + (1.0 - p.morale_combat_floor) * min(max(morale, 0.0), 1.0)
+
+
+def fatigue_factor(fatigue: float, p: Parameters) -> float:
+    """Combat multiplier from fatigue in [0, 1]."""
+    return 1.0 - p.fatigue_combat_penalty * min(max(fatigue, 0.0), 1.0)
+
+
+def terrain_factor(terrain: str, p: Parameters) -> float:
+    """Defender's multiplier for the node's terrain."""
+    return {"urban": p.urban_multiplier, "forest": p.forest_multiplier}.get(terrain, 1.0)
+
+
+def base_power(unit: Fighter, weights: np.ndarray, p: Parameters) -> float:
+    """A unit's combat power before posture, terrain, river and surprise: its items' value
+    times quality, supply, morale and fatigue."""
+    return (
+        raw_power(unit.equipment, weights)
+        * unit.quality
+        * supply_factor(unit.supply, p)
+        * morale_factor(unit.morale, p)
+        * fatigue_factor(unit.fatigue, p)
+    )
+
+
+def attack_power(
+    unit: Fighter,
+    weights: np.ndarray,
+    p: Parameters,
+    *,
+    across_river: bool = False,
+    surprise: bool = False,
+) -> float:
+    """Combat power of an attacking unit."""
+    power = base_power(unit, weights, p)
+    if across_river:
+        power *= p.river_attack_multiplier
+    if surprise:
+        power *= p.surprise_multiplier
+    return power
+
+
+def defence_power(
+    unit: Fighter,
+    weights: np.ndarray,
+    p: Parameters,
+    *,
+    terrain: str,
+    defending: bool,
+    prepared: bool,
+    routed: bool = False,
+) -> float:
+    """Combat power of a unit holding a node: posture (`defending`: posture defend; `prepared`:
+    dug in, which needs supply) and terrain multiply it; a routed unit fights at
+    rout_combat_factor."""
+    power = base_power(unit, weights, p)
+    if routed:
+        return power * p.rout_combat_factor
+    if defending:
+        power *= p.prepared_defence_multiplier if prepared else p.defend_multiplier
+    return power * terrain_factor(terrain, p)
+
+
+@dataclass(frozen=True)
+class HourlyLosses:
+    """Fractions of holdings lost in one hour of a battle, by side."""
+
+    attacker: float
+    defender: float
+
+
+def loss_fractions(ratio: float, p: Parameters) -> HourlyLosses:
+    """Personnel loss fractions per hour for attacker and defender at a force ratio.
+
+    At ratio 1 these are Dupuy's base rates divided by 24; the side with the lower ratio
+    loses faster, by ratio**loss_ratio_exponent. Each is capped at max_loss_per_day / 24.
+    """
+    ratio = max(ratio, 1e-6)
+    cap = p.max_loss_per_day / HOURS_PER_DAY
+    att = p.attacker_loss_per_day / HOURS_PER_DAY * ratio ** (-p.loss_ratio_exponent)
+    dfd = p.defender_loss_per_day / HOURS_PER_DAY * ratio**p.loss_ratio_exponent
+    return HourlyLosses(min(att, cap), min(dfd, cap))
+
+
+def item_loss_fractions(personnel_fraction: float, p: Parameters) -> np.ndarray:
+    """Per-item loss fractions for one hour, given the personnel fraction."""
+    f = np.full(len(ITEMS), personnel_fraction * p.equipment_loss_factor)
+    f[PERSONNEL] = personnel_fraction
+    return np.minimum(f, 1.0)
+
+
+def capture_factor(terrain: str, p: Parameters) -> float:
+    """How many times longer than open country a place of this terrain takes to clear."""
+    return {"urban": p.urban_capture_factor, "forest": p.forest_capture_factor}.get(terrain, 1.0)
+
+
+def ground_gain(ratio: float, p: Parameters, terrain: str = "open") -> float:
+    """Share of a defended node the attacker gains in one hour: 0 below capture_ratio, else
+    (ratio / capture_ratio) ** capture_ratio_exponent / (capture_hours x the terrain's
+    capture factor). Strictly increasing in the ratio: more attackers never slow a capture,
+    a bigger garrison always does."""
+    if ratio < p.capture_ratio:
+        return 0.0
+    return (ratio / p.capture_ratio) ** p.capture_ratio_exponent / (
+        p.capture_hours * capture_factor(terrain, p)
+    )
+
+
+def capture_time_hours(ratio: float, p: Parameters, terrain: str = "open") -> float:
+    """Hours to clear a node at a steady ratio (inf below capture_ratio)."""
+    gain = ground_gain(ratio, p, terrain)
+    return 1.0 / gain if gain > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class BattleResult:
+    """One hour of a battle at a node."""
+
+    ratio: float  # attacker / defender power, fog included
+    attacker_loss: float  # personnel fraction each attacking unit loses this hour
+    defender_loss: float  # personnel fraction each defending unit loses this hour
+    gain: float  # share of the node the attack gains this hour
+
+
+def resolve_battle(
+    attacker_power: float, defender_power: float, *, terrain: str, fog: float, p: Parameters
+) -> BattleResult:
+    """The hour's outcome of a battle from the two sides' total powers (fire support
+    included), the node's terrain and the day's fog-of-war multiplier on the ratio."""
+    ratio = attacker_power / max(defender_power, 1e-6) * fog
+    rates = loss_fractions(ratio, p)
+    return BattleResult(ratio, rates.attacker, rates.defender, ground_gain(ratio, p, terrain))
+
+
+def retreat_loss(pursuer_power: float, own_power: float, fire_value: float, p: Parameters) -> float:
+    """Personnel fraction a retreating unit (withdrawing or routed, on the move) loses in an
+    hour: to pursuers in contact, at the defender's rate for their ratio (a unit on the move
+    has no defensive advantage), plus interdiction_loss_per_hour times the enemy artillery
+    value in range per unit of its own power (at most 1). Capped at max_loss_per_day / 24."""
+    own = max(own_power, 1e-6)
+    loss = 0.0
+    if pursuer_power > 0:
+        loss += loss_fractions(pursuer_power / own, p).defender
+    if fire_value > 0:
+        loss += p.interdiction_loss_per_hour * min(fire_value / own, 1.0)
+    return min(loss, p.max_loss_per_day / HOURS_PER_DAY)
+
+
+def apply_losses(equipment: np.ndarray, fractions: np.ndarray, carry: np.ndarray) -> np.ndarray:
+    """Remove whole items: expected losses accumulate in `carry` (updated in place) and an
+    item is lost each time the carry passes 1. Returns the items lost (never more than held).
+    Deterministic: randomness in combat comes only from the ratio's fog-of-war draw."""
+    carry += equipment * fractions
+    lost = np.minimum(np.floor(carry), equipment)
+    carry -= lost
+    equipment -= lost
+    return lost
