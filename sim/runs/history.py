@@ -29,8 +29,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.scenario import Observation, Scenario
 from sim.runs.summary import captured_by
+from sim.scenario import Observation, Scenario
 
 if TYPE_CHECKING:
     from sim.runs.record import RunRecord

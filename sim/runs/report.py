@@ -26,8 +26,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.model.rules.combat_math import ITEMS
 from sim.model.params import Parameters
+from sim.model.rules.combat_math import ITEMS
+from sim.runs.summary import CAPTURABLE, last_hour_of_each_day, summarise
 from sim.safe_io import (
     FileProblem,
     decode_utf8,
@@ -38,7 +39,6 @@ from sim.safe_io import (
     write_atomic,
 )
 from sim.scenario import SIDES, Echelon, Posture, UnitType
-from sim.runs.summary import CAPTURABLE, last_hour_of_each_day, summarise
 
 if TYPE_CHECKING:  # the record's module imports mesa: reading a run back does not need it
     from sim.runs.record import RunRecord

@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import networkx as nx
-import numpy as np
 
 from sim.map.theatre import Theatre
 from sim.scenario import (
@@ -342,6 +341,8 @@ def _source_keys(s: Scenario, root: Any, text: str, found: _Found) -> None:
 
 def _start_positions(s: Scenario, theatre: Theatre, model: Any, found: _Found) -> None:
     """Units and depots against who holds their place at the start."""
+    from sim.model.world import declared_control  # the model's own start control
+
     declared, why = declared_control(s, theatre)
     start_control = model.world.control
     at_start: dict[str, set[str]] = {}
@@ -387,34 +388,19 @@ def _start_positions(s: Scenario, theatre: Theatre, model: Any, found: _Found) -
             )
 
 
-def declared_control(s: Scenario, theatre: Theatre) -> tuple[dict[str, str], dict[str, str]]:
-    """Who holds each node at the start before units are placed (country, then regions,
-    then control.nodes), and why: the first steps of the model's own start control."""
-    from sim.map.theatre import point_in_polygon
-
-    g = theatre.graph
-    control = {n: g.nodes[n]["country"] for n in g.nodes}
-    why = dict.fromkeys(g.nodes, "by country")
-    for r, region in enumerate(s.control.regions):
-        arr = np.array(region.polygon, dtype=float)
-        for n in g.nodes:
-            if point_in_polygon(g.nodes[n]["lon"], g.nodes[n]["lat"], arr):
-                control[n], why[n] = region.side, f"control.regions[{r}]"
-    for side, nodes in s.control.nodes.items():
-        for n in nodes:
-            control[n], why[n] = side, f"control.nodes.{side}"
-    return control, why
-
-
 def _supply_reach(s: Scenario, model: Any, found: _Found) -> None:
     """Held ground that no base or depot of its side reaches (the model's own supply trace)."""
-    g = model.graph
+    g = model.network.graph
     loc = ("control",) if "control" in found.root else ("depots",)
     for side in SIDES:
         if not model.world.has_depots(side):
             continue  # already an error
-        net = model.nets[side]
-        cut = [n for n in model.node_ids if model.world.control[n] == side and not net.reaches(n)]
+        net = model.world.supply_lines[side]
+        cut = [
+            n
+            for n in model.network.node_ids
+            if model.world.control[n] == side and not net.reaches(n)
+        ]
         if not cut:
             continue
         enemy = other(side)
