@@ -271,14 +271,14 @@ def test_a_destroyed_bridge_is_never_crossed(cut_hour, seed):
 
 
 def _power(model: CampaignModel, unit) -> float:
-    terrain = model.graph.nodes[unit.node]["terrain"]
+    world = model.world
     return combat.defence_power(
         unit,
-        model.weights,
-        model.params,
-        terrain=terrain,
+        world.weights,
+        world.physics,
+        terrain=model.network.terrain[unit.node],
         defending=True,
-        prepared=model.prepared(unit),
+        prepared=unit.prepared,
     )
 
 
