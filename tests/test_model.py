@@ -578,3 +578,58 @@ def test_a_column_on_the_road_under_enemy_guns_loses_men():
     assert lost("g") > 0
     assert lost("far") == 0
     assert lost("g", interdiction_loss_per_hour=0.0) == 0
+
+
+def _watched_positions(model: CampaignModel) -> None:
+    """Make every read of the world's positions check itself against where the units stand
+    and what they do at that moment (holding ground: active, not routed and not a column on
+    the road out; advancing: attacking or moving): a cache not renewed fails at the read."""
+    world = model.world
+    cached = world.positions
+
+    def checked():
+        pos = cached()
+        holding: dict[str, list[int]] = {"UA": [], "RU": []}
+        advancing: dict[str, list[int]] = {"UA": [], "RU": []}
+        for u in world.units.values():
+            on_the_road = u.posture == "withdraw" and (u.next_node is not None or u.route)
+            if u.status == "active" and u.posture != "rout" and not on_the_road:
+                holding[u.side].append(world.network.index[u.node])
+                if u.posture in ("attack", "move"):
+                    advancing[u.side].append(world.network.index[u.node])
+        assert (pos.index, pos.advancing_index) == (holding, advancing), world.hour
+        return pos
+
+    world.positions = checked  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("river", [False, True])
+def test_positions_are_never_stale(river):
+    """The world's positions are what the units say at every read, within the hour too: after
+    a march, a battle, a unit forced out or an attack called off (an attack across a river,
+    ratio 1.2 < 1.5, stalls and is called off after attack_stall_hours; positions used to be
+    renewed only after the control phase then)."""
+    crossing = ("br",) if river else ()
+    theatre = toy_theatre(LINE, [("a", "b", 10, "local", *crossing), ("b", "c", 10, "local")])
+    scenario = toy_scenario(
+        [
+            {
+                "id": "ua1",
+                "name": "UA 1",
+                "side": "UA",
+                "at": "a",
+                "equipment": {"personnel": 1000, "tanks": 10},
+            },
+            {"id": "ru1", "name": "RU 1", "side": "RU", "at": "b", "equipment": {"personnel": 500}},
+        ],
+        hours=60,
+        orders=[{"units": ["ua1"], "task": "attack", "objective": "b"}],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "c"}],
+        control={"nodes": {"RU": ["b", "c"]}},
+        parameters={**CLEAN, "presence_km": 12.0},
+    )
+    model = CampaignModel(scenario, theatre, seed=1)
+    _watched_positions(model)
+    model.run()
+    kinds = {e["kind"] for e in model.record.events}
+    assert ("attack_stalled" if river else "node_taken") in kinds
