@@ -112,22 +112,6 @@ def days_value(text: str) -> float:
     return v
 
 
-def scalar_value(text: object) -> object:
-    """A command-line or YAML value as what it reads as: int, float, true/false, or the text
-    itself (a value that is not text is returned as it is)."""
-    if not isinstance(text, str):
-        return text
-    t = text.strip()
-    if t.lower() in ("true", "false"):
-        return t.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(t)
-        except ValueError:
-            pass
-    return t
-
-
 # ---------------------------------------------------------------------------- outputs
 def check_writable(path: Path | None, option: str, *, folder: bool = False) -> None:
     """Fail before any work if an output cannot be written: create `path` (a folder, with

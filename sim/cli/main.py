@@ -49,6 +49,7 @@ from sim.cli.common import (
 from sim.model.params import Parameters
 from sim.safe_io import FileProblem
 from sim.scenario import MAX_DAYS, MAX_PROBLEMS, ScenarioError, read_scenario
+from sim.sweep.spec import SweepError
 
 __all__ = [
     "COMMANDS",
@@ -468,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as e:
         _print_problems(e)
         return EXIT_BAD_INPUT
-    except (UsageError, FileProblem) as e:
+    except (UsageError, SweepError, FileProblem) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MemoryError:

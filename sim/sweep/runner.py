@@ -34,11 +34,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.cli.common import UsageError
 from sim.sweep.base import Base, validation_message
 from sim.sweep.outcomes import key_places, outcome_columns
 from sim.sweep.progress import Progress
-from sim.sweep.spec import RunTask, SweepSpec, kind_of, plan
+from sim.sweep.spec import RunTask, SweepError, SweepSpec, kind_of, plan
 from sim.sweep.store import (
     JOURNAL,
     META,
@@ -220,11 +219,11 @@ def dask_pool(address: str) -> Pool:
     try:
         from distributed import Client
     except ImportError:
-        raise UsageError("--scheduler needs Dask: pip install -e '.[sweep]'") from None
+        raise SweepError("--scheduler needs Dask: pip install -e '.[sweep]'") from None
     try:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as e:
-        raise UsageError(f"--scheduler {address}: cannot connect ({e})") from None
+        raise SweepError(f"--scheduler {address}: cannot connect ({e})") from None
     threads = sum(client.nthreads().values()) or 1
     ex = client.get_executor(pure=False)
 
@@ -340,7 +339,7 @@ def run_sweep(
     """Run every planned run not yet in OUT/journal.jsonl, then write the table.
     `on_start` is called once the folder is locked and checked, before the first run.
 
-    The folder is locked while the sweep runs: a second sweep into it is refused (UsageError).
+    The folder is locked while the sweep runs: a second sweep into it is refused (SweepError).
     A folder whose journal holds runs this design does not include (another design, another
     version of the scenario file) is refused too: its table would silently lose them. A
     design that extends the folder's (more seeds, more values) reuses every run there.
@@ -351,7 +350,7 @@ def run_sweep(
     out.mkdir(parents=True, exist_ok=True)
     lock = FolderLock(out)
     if not lock.acquire():
-        raise UsageError(
+        raise SweepError(
             f"--out {out}: another sweep is running in this folder (process "
             f"{lock.holder()}); wait for it to finish, or choose another --out"
         )
@@ -377,7 +376,7 @@ def _run_locked(
 ) -> SweepResult:
     prev = _previous_scenario(out)
     if prev and prev != base.sha256:
-        raise UsageError(
+        raise SweepError(
             f"--out {out}: holds a sweep of another version of the scenario file; "
             "choose another --out (runs are keyed by the file's content)"
         )
@@ -388,7 +387,7 @@ def _run_locked(
     journal = read_journal(journal_path)
     foreign = sorted(k for k in journal if k not in planned)
     if foreign:
-        raise UsageError(
+        raise SweepError(
             f"--out {out}: holds {len(foreign)} run{'s' if len(foreign) > 1 else ''} "
             f"of another sweep design (e.g. {foreign[0]}) that this sweep does not "
             "include, and its table would lose them; choose another --out (a design "
