@@ -71,7 +71,7 @@ class CampaignModel(mesa.Model):
             depots={d.id: DepotState(d.id, d.side, d.at, d.kind) for d in scenario.depots},
             indestructible={c for c, s in scenario.crossings.items() if s == "indestructible"},
             physics=self.params.physics(),
-            doctrine={s: p.doctrine() for s, p in self.side_params.items()},
+            doctrine={s: ps.doctrine() for s, ps in self.side_params.items()},
             start=scenario.start,
             journal=self.record,
             random=self.random,
@@ -190,7 +190,7 @@ class CampaignModel(mesa.Model):
         """New parameters from now on (a what-if, sim/whatif/branch.py): the world's physics
         and doctrine, and the record's parameters."""
         self.params, self.side_params = params, side_params
-        self.world.set_laws(params.physics(), {s: p.doctrine() for s, p in side_params.items()})
+        self.world.set_laws(params.physics(), {s: ps.doctrine() for s, ps in side_params.items()})
         self.record.parameters = params.model_dump()
 
     @property

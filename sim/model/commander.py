@@ -168,7 +168,7 @@ class Commander(mesa.Agent):
         if unit.posture == Posture.ROUT:
             return  # a routed unit must reorganise first
         spec = order.spec
-        unit.take_task(spec.task, spec.track, spec.via, order_id=order.id)
+        unit.take_task(spec.task, order.objectives, spec.via, order_id=order.id)
 
     def on_arrival(self, unit: Unit) -> None:
         """A reinforcement has entered the map: it takes the latest order issued to it."""
@@ -210,15 +210,15 @@ class Commander(mesa.Agent):
         delay = self._delay
         pending = {id(d.unit) for d in self.decisions.waiting() if isinstance(d, GiveUpPosition)}
         decision_time = timedelta(hours=doctrine.withdraw_decision_hours)
-        for w in self.watches:
+        for watch in self.watches:
             if (
-                w.threatened_since is not None
-                and not w.ordered_back
-                and now - w.threatened_since >= decision_time
-                and w.spec.on_threat == "withdraw"
+                watch.threatened_since is not None
+                and not watch.ordered_back
+                and now - watch.threatened_since >= decision_time
+                and watch.spec.on_threat == "withdraw"
             ):
-                w.ordered_back = True
-                self.decisions.add(now + delay, WithdrawGrouping(w, w.reason))
+                watch.ordered_back = True
+                self.decisions.add(now + delay, WithdrawGrouping(watch, watch.reason))
         siege = self.world.siege
         if all(v < doctrine.give_up_share for v in siege.values()):
             return  # no position of either side is being lost
@@ -265,9 +265,9 @@ class Commander(mesa.Agent):
                 decision = Retask(u, Task.MOVE, [node], f"moves up to reinforce {name(node)}")
             else:
                 lead = battle.attackers[0]
-                then = FollowUp(Task.ATTACK, (lead.objective or node, *lead.next_objectives))
+                join = FollowUp(Task.ATTACK, (lead.objective or node, *lead.next_objectives))
                 why = f"is committed to exploit the attack on {name(node)}"
-                decision = Retask(u, Task.MOVE, [lead.node], why, then)
+                decision = Retask(u, Task.MOVE, [lead.node], why, join)
             self.decisions.add(due, decision)
             reserves.remove(u)
 

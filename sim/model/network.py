@@ -184,21 +184,21 @@ class RoadNetwork:
                     node = preds[1][node]
                 return forward[::-1] + backward
             seen_here, seen_there, pred = seen[direction], seen[1 - direction], preds[direction]
-            for w, d in adjacency[v]:
-                cost = weight(v, w, d) if direction == 0 else weight(w, v, d)
+            for nb, d in adjacency[v]:
+                cost = weight(v, nb, d) if direction == 0 else weight(nb, v, d)
                 if cost is None:
                     continue
                 vw = dist + cost
-                if w in done:
+                if nb in done:
                     continue  # (networkx raises on a shorter path here: no negative weights)
-                if w not in seen_here or vw < seen_here[w]:
-                    seen_here[w] = vw
-                    heappush(fringe[direction], (vw, next(c), w))
-                    pred[w] = v
-                    if w in seen_there:
-                        total = vw + seen_there[w]
+                if nb not in seen_here or vw < seen_here[nb]:
+                    seen_here[nb] = vw
+                    heappush(fringe[direction], (vw, next(c), nb))
+                    pred[nb] = v
+                    if nb in seen_there:
+                        total = vw + seen_there[nb]
                         if finaldist is None or finaldist > total:
-                            finaldist, meetnode = total, w
+                            finaldist, meetnode = total, nb
         return None
 
     def paths_from(

@@ -57,15 +57,15 @@ class Parameters(DoctrineParameters, PhysicsParameters):
         if cls.model_fields[name].annotation is bool:
             return "yes or no"
         low = high = ""
-        for m in cls.model_fields[name].metadata:
-            if isinstance(m, Ge):
-                low = f"{m.ge:g}"
-            elif isinstance(m, Gt):
-                low = f"> {m.gt:g}"
-            elif isinstance(m, Le):
-                high = f"{m.le:g}"
-            elif isinstance(m, Lt):
-                high = f"< {m.lt:g}"
+        for bound in cls.model_fields[name].metadata:
+            if isinstance(bound, Ge):
+                low = f"{bound.ge:g}"
+            elif isinstance(bound, Gt):
+                low = f"> {bound.gt:g}"
+            elif isinstance(bound, Le):
+                high = f"{bound.le:g}"
+            elif isinstance(bound, Lt):
+                high = f"< {bound.lt:g}"
         return f"{low or 'any'} to {high or 'any'}"
 
 

@@ -127,12 +127,12 @@ def watch_lines(
 ) -> None:
     """This hour's look at every grouping's line: since when it has been threatened, and why."""
     near_of = NearEnemy(world, enemy)
-    for w in watches:
-        units = members(w, world)
+    for watch in watches:
+        units = members(watch, world)
         reason = threat(units, near_of, attacked, world, doctrine) if units else None
         if reason is None:
-            w.threatened_since, w.reason = None, ""
-        elif w.threatened_since is None:
-            w.threatened_since, w.reason = world.now, reason
+            watch.threatened_since, watch.reason = None, ""
+        elif watch.threatened_since is None:
+            watch.threatened_since, watch.reason = world.now, reason
         else:
-            w.reason = reason
+            watch.reason = reason
