@@ -1,4 +1,4 @@
-"""The author's commands: validate, places, preview, schema, new (sim/authoring.py), the
+"""The author's commands: validate, places, preview, schema, new (sim/cli/authoring.py), the
 generated reference and JSON Schema, and no traceback from any mangled argument."""
 
 from __future__ import annotations

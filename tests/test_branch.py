@@ -1,4 +1,4 @@
-"""Branching a run (sim/branch.py): a snapshot continued with no change is the uninterrupted
+"""Branching a run (sim/whatif/branch.py): a snapshot continued with no change is the uninterrupted
 run, byte for byte, at any hour of either scenario; each change does what it says, on the copy
 only."""
 

@@ -1,6 +1,6 @@
-"""Saved what-ifs (sim/branch_file.py): the lessons load, a bad file gives one located error,
-a saved branch reads back the same; the two futures compared (sim/futures.py); the worker that
-simulates a branch for the window; `run.py branch` and `run.py view BRANCH.yaml`."""
+"""Saved what-ifs (sim/whatif/branch_file.py): the lessons load, a bad file gives one located
+error, a saved branch reads back the same; the two futures compared (sim/whatif/futures.py); the
+worker that simulates a branch for the window; `run.py branch` and `run.py view BRANCH.yaml`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Semantic checks (sim/checks.py): each silent acceptance of issue #12 becomes an error or a
-warning at the right line and field, the warnings say what the model will really do, and no
+"""Semantic checks (sim/scenario/checks.py): each silent acceptance of issue #12 becomes an error or
+a warning at the right line and field, the warnings say what the model will really do, and no
 mangled file makes the checks raise anything but the loader's ScenarioError."""
 
 from __future__ import annotations

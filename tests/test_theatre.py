@@ -1,4 +1,4 @@
-"""Tests of the map (sim/theatre.py and the data in assets/map).
+"""Tests of the map (sim/map/theatre.py and the data in assets/map).
 
 The geometric checks here re-read the GeoJSON files and recompute intersections and banks
 with their own code, independently of the build, so a bug in the build cannot hide itself.

@@ -1,4 +1,4 @@
-"""The scenario author's commands (registered in sim/cli.py):
+"""The scenario author's commands (registered in sim/cli/main.py):
 
     python run.py validate SCENARIO.yaml [...] [--strict]   check files, list every problem
     python run.py places QUERY | --near LAT,LON           find places on the map

@@ -1,10 +1,10 @@
-"""The command line of what-if branches (sim/cli.py registers it).
+"""The command line of what-if branches (sim/cli/main.py registers it).
 
     python run.py branch FILE.yaml [--headless] [--out DIR] [--record FILE.gif|FILE.mp4]
         [--split] [--screenshot FILE.png [--at TIME]] [--size WxH]
     python run.py view FILE.yaml [--split] [--screenshot FILE.png [--at TIME]] [--size WxH]
 
-`branch` runs the base and the branch (sim/branch_file.py), prints the changes and the
+`branch` runs the base and the branch (sim/whatif/branch_file.py), prints the changes and the
 differences between the two futures, writes both runs (OUT/base/, OUT/branch/, each with
 history_comparison.csv) and OUT/whatif.json, then opens the window with both futures on one
 map (unless --headless, or no display), or exports them (--record, --screenshot). `view` does

@@ -1,4 +1,4 @@
-"""The smaller commands of run.py, each `NAME_main(argv) -> exit code` (sim/cli.py lists them
+"""The smaller commands of run.py, each `NAME_main(argv) -> exit code` (sim/cli/main.py lists them
 and imports this module only when one of them is asked for):
 
 - `params`: every model parameter, its value, unit, range and meaning (`--markdown`: the table
@@ -191,7 +191,7 @@ def view_main(argv: list[str]) -> int:
 
 
 def whatif_main(argv: list[str]) -> int:
-    """The standard what-if table of a scenario (sim/whatif.py)."""
+    """The standard what-if table of a scenario (sim/whatif/standard.py)."""
     ap = Parser(
         prog="run.py whatif",
         description="Run the scenario's standard counterfactuals and compare each "

@@ -1,10 +1,10 @@
 """What every command line of run.py shares: the one-line usage error, the parser that raises it,
 and the parsers of option values (seeds, sizes, times, folders, days).
 
-Commands live in their own modules (sim/cli.py, sim/authoring.py, sim/sweep/cli.py...); each
-imports its helpers from here, never from another command's module, so that the command modules
-do not import each other. Nothing here imports more than the standard library: `run.py --help`
-and a mistyped option cost no start-up time.
+Commands live in their own modules (sim/cli/main.py, sim/cli/authoring.py, sim/sweep/cli.py...);
+each imports its helpers from here, never from another command's module, so that the command
+modules do not import each other. Nothing here imports more than the standard library:
+`run.py --help` and a mistyped option cost no start-up time.
 """
 
 from __future__ import annotations

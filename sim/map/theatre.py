@@ -112,7 +112,7 @@ class Theatre:
     @functools.cached_property
     def adjacency(self) -> dict[str, list[tuple[str, dict]]]:
         """Node -> [(neighbour, edge attributes)], in the graph's own neighbour order (for
-        route searches, sim/movement.py)."""
+        route searches, sim/model/rules/movement.py)."""
         return {n: list(nbrs.items()) for n, nbrs in self.graph.adj.items()}
 
     def project(self, lon, lat):

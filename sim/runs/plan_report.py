@@ -1,6 +1,6 @@
 """What became of each side's plan by the end of a run: the orders not carried out, and why, as
 far as the record shows it, and the orders carried out whose gains were lost again. A replay
-prints it after its daily table (sim/cli.py), so that an author whose attack never took its
+prints it after its daily table (sim/cli/main.py), so that an author whose attack never took its
 objective sees whether the order was never issued (its condition never held, its start after
 the end) or was issued and then stalled, was called back, found no route, or whose units were
 lost; and a teacher can say what each plan achieved and kept.

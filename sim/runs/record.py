@@ -7,7 +7,7 @@
   viewer plays back without re-simulating.
 The units' state is written each hour into preallocated numpy tables (a run records ~10,000
 unit-hours, and building a dict per unit per hour was a fifth of a run's time); frames are built
-from the tables when asked for. The record knows nothing of files; sim/report.py writes it out
+from the tables when asked for. The record knows nothing of files; sim/runs/report.py writes it out
 and reads it back.
 """
 

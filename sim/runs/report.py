@@ -97,7 +97,7 @@ def changed_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 def summary(record: RunRecord) -> dict[str, Any]:
-    """summary.json: the run's identity and its outcome (sim/summary.py) in one JSON-able
+    """summary.json: the run's identity and its outcome (sim/runs/summary.py) in one JSON-able
     dict."""
     outcome = summarise(record)
     return {
@@ -473,7 +473,7 @@ def read_frames(run_dir: Path) -> dict[str, Any]:
     return d
 
 
-#: Columns of history_comparison.csv the viewer reads (sim/history.py writes them).
+#: Columns of history_comparison.csv the viewer reads (sim/runs/history.py writes them).
 COMPARISON_COLUMNS = (
     "date",
     "until",

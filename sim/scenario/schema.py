@@ -75,7 +75,7 @@ def kyiv_local_time(v: datetime) -> datetime:
     """`v`, a time as every file of the project writes it: naive, on the Kyiv wall clock.
     Raises ValueError for a time with a UTC offset, saying the same moment on the Kyiv clock
     to write instead (a silent conversion would hide a misread clock). Shared by the scenario
-    schema and the branch file (sim/branch_file.py)."""
+    schema and the branch file (sim/whatif/branch_file.py)."""
     if v.tzinfo is None:
         return v
     hint = ""
@@ -174,7 +174,7 @@ class SideSpec(_Strict):
     source: str = ""
     doctrine: dict[str, Any] = Field(
         default_factory=dict,
-        description="this side's values of doctrine parameters (sim/params.py), e.g. its "
+        description="this side's values of doctrine parameters (sim/model/params.py), e.g. its "
         "commander's decision delay; each needs a source in `source`",
     )
 
@@ -346,8 +346,9 @@ class Grouping(_Strict):
 
 
 class WhatIf(_Strict):
-    """What `python run.py whatif` varies in this scenario (sim/whatif.py builds the standard
-    set of counterfactuals from it), and the direction the author expects, with a reason."""
+    """What `python run.py whatif` varies in this scenario (sim/whatif/standard.py builds the
+    standard set of counterfactuals from it), and the direction the author expects, with a
+    reason."""
 
     attacker: Side
     key_places: list[str] = Field(min_length=1, description="whose dates the table reports")

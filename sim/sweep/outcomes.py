@@ -1,4 +1,4 @@
-"""The outcome columns of one sweep run: the run's summary (sim/summary.py) flattened into the
+"""The outcome columns of one sweep run: the run's summary (sim/runs/summary.py) flattened into the
 columns of the journal and the table (their types: sim.sweep.store.OUTCOME_KINDS)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The replay window, and the viewer's contract with sim/cli.py: the window (`play`, here),
+"""The replay window, and the viewer's contract with sim/cli/main.py: the window (`play`, here),
 screenshots and GIF/MP4 export (sim/view/export.py, imported from here).
 
     replay = Replay.from_run(record, theatre, scenario, comparison)   # or Replay.load(run_dir, ..)

@@ -291,7 +291,7 @@ def pane_titles(surface, base: Layout, branch: Layout, view: BranchView, state: 
 
 def sidebar_block(s, view, state, k: int, x: int, y: int, width: int, ui: float, max_h: int) -> int:
     """The what-if in the sidebar: what was changed, from when, how it is shown, and the
-    differences from the base so far (sim/futures.py). Returns the y below it."""
+    differences from the base so far (sim/whatif/futures.py). Returns the y below it."""
     text, wrap, lines_at, clip = panels.text, panels.wrap, panels.blit_lines, panels.clip
     muted, size, small = panels.MUTED, round(13 * ui), round(11 * ui)
     bottom = y + max_h

@@ -9,7 +9,7 @@
 The model is pure Python and numpy, so a branch simulated in a thread of the window's process
 would compete with the drawing for the interpreter (measured: the window fell to ~26 frames
 per second on this 2-core machine). So the branch runs in a **worker process** (started when
-the window opens: `warm()`), which keeps the base run as checkpoints (sim/branch.py,
+the window opens: `warm()`), which keeps the base run as checkpoints (sim/whatif/branch.py,
 `Checkpoints`) so that a second what-if at another hour costs at most a day of steps to reach.
 A thread of the window's process only waits for the worker's messages (progress, then the
 records) and builds what the window draws. Only one job runs at a time; starting another

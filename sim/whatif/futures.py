@@ -242,7 +242,7 @@ def _figures(base: RunRecord, alt: RunRecord, k: int, when: datetime) -> list[st
 
 def _lost(record: RunRecord, side: str, k: int) -> int:
     """Personnel of `side` lost by hour k: the establishment of the units that have arrived
-    (grown by a what-if reinforcement: sim/branch.py, scale_unit) minus those on the map."""
+    (grown by a what-if reinforcement: sim/whatif/branch.py, scale_unit) minus those on the map."""
     frame = record.frame(k)["units"]
     facts = {u["id"]: u for u in record.units}
     arrived = sum(facts[u["id"]]["initial"][0] for u in frame if facts[u["id"]]["side"] == side)

@@ -38,7 +38,7 @@ HOURS_PER_DAY = 24.0
 
 
 class Fighter(Protocol):
-    """What combat needs to know of a unit (sim/units.py's Unit has all of it)."""
+    """What combat needs to know of a unit (sim/model/units.py's Unit has all of it)."""
 
     equipment: np.ndarray
     quality: float
