@@ -40,7 +40,8 @@ class DoctrineParameters(ParameterGroup):
         True,
         "yes/no",
         "Whether a side's commander withdraws a grouping whose line of supply "
-        "is threatened (off: groupings hold until their units break or surrender).",
+        "is threatened, and has a unit give up a position being lost (off: neither; its "
+        "units hold until their own morale breaks, they are forced out or they surrender).",
     )
     withdraw_decision_hours: float = param(
         12.0,

@@ -67,7 +67,7 @@ class ObservationResult:
 @dataclass(frozen=True)
 class Comparison:
     """A run against the history block: one result per observation, in date order, the
-    fidelity score (0-100), and the equipment each side captured (sim.summary.captured_by),
+    fidelity score (0-100), and the equipment each side captured (sim.runs.summary.captured_by),
     which the printed report gives beside the score."""
 
     rows: list[ObservationResult]

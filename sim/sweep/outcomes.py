@@ -32,7 +32,7 @@ def outcome_columns(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
       personnel_end_<side> (active units at the end);
     - lost_<item>_<side> (destroyed, abandoned or surrendered) and captured_<item>_by_<side>;
     - bridges_destroyed: how many crossings were destroyed;
-    - fidelity: sim.history's score against the history block (0-100)."""
+    - fidelity: sim.runs.history's score against the history block (0-100)."""
     from sim.runs.history import compare
 
     summary = summarise(record)

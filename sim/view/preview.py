@@ -48,7 +48,7 @@ def render_preview(
     problems: list | None = None,
 ) -> Path:
     """Draw the start of `scenario` (places resolved) and save it as a PNG; returns the path.
-    `problems`: the checks' findings (sim.checks.Problem), summarised in the sidebar."""
+    `problems`: the checks' findings (sim.scenario.Problem), summarised in the sidebar."""
     from sim.model import CampaignModel
 
     if not pygame.font.get_init():
