@@ -21,6 +21,11 @@ from sim.model.units import Unit
 from sim.model.world import World
 from sim.scenario import Grouping, Posture, Side, Task
 
+#: Tasks that hold a position, postures going back (as names: reading an enum member off its
+#: class costs a lookup, and members() runs for every grouping every hour).
+_HOLDING = (Task.HOLD, Task.RESERVE)
+_GOING_BACK = (Posture.WITHDRAW, Posture.ROUT)
+
 
 @dataclass
 class GroupingWatch:
@@ -65,9 +70,9 @@ def members(watch: GroupingWatch, world: World[Unit]) -> list[Unit]:
         u = world.unit(uid)
         if (
             u is not None
-            and u.task in (Task.HOLD, Task.RESERVE)
+            and u.task in _HOLDING
             and not u.route
-            and u.posture not in (Posture.WITHDRAW, Posture.ROUT)
+            and u.posture not in _GOING_BACK
             and not u.stalled_on
             and not (watch.own_fallback is not None and u.node in watch.own_fallback)
         ):

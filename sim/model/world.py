@@ -392,7 +392,7 @@ class World(Generic[U]):
         """The value `compute()` worked out at the world's present state of the kinds of
         change in `on` (CHANGES) and for `key` (the parameters it depends on); kept under
         `name` until one of them changes."""
-        stamp = (tuple(self.versions[k] for k in on), key)
+        stamp = (tuple(map(self.versions.__getitem__, on)), key)
         cached = self._derived.get(name)
         if cached is None or cached[0] != stamp:
             cached = self._derived[name] = (stamp, compute())
