@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sim.model.rules.combat_math import attack_power, defence_power
+from sim.model.rules.combat_math import attackers_power, defenders_power
 from sim.model.units import Unit
 from sim.model.world import World
-from sim.scenario import Condition, Order, Posture, Scenario, Side, Task, other
+from sim.scenario import Condition, Order, Scenario, Side, Task, other
 
 
 class OrderState(StrEnum):
@@ -75,18 +75,8 @@ def estimated_ratio(units: Sequence[Unit], place: str, world: World[Unit]) -> fl
     defenders = [u for u in world.active_units(other(side)) if u.node == place and u.holds_ground]
     if not defenders:
         return float("inf")
-    att = sum(attack_power(u, weights, physics) for u in units)
-    dfd = sum(
-        defence_power(
-            u,
-            weights,
-            physics,
-            terrain=terrain,
-            defending=u.posture == Posture.DEFEND,
-            prepared=u.prepared,
-        )
-        for u in defenders
-    )
+    att = attackers_power(units, weights, physics)
+    dfd = defenders_power(defenders, weights, physics, terrain=terrain)
     return att / max(dfd, 1e-6)
 
 

@@ -96,7 +96,7 @@ def changed_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in parameters.items() if defaults.get(k) != v}
 
 
-def summary(record: RunRecord) -> dict[str, Any]:
+def summary_json(record: RunRecord) -> dict[str, Any]:
     """summary.json: the run's identity and its outcome (sim/runs/summary.py) in one JSON-able
     dict."""
     outcome = summarise(record)
@@ -198,9 +198,9 @@ def write_run(record: RunRecord, out: Path) -> list[Path]:
     write_atomic(paths["frames.json.gz"], buf.getvalue())
     write_atomic(
         paths["summary.json"],
-        (json_text(summary(record), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
-            "utf-8"
-        ),
+        (
+            json_text(summary_json(record), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        ).encode("utf-8"),
     )
     return list(paths.values())
 

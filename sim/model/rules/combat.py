@@ -21,8 +21,9 @@ from sim.model.rules.combat_math import (
     ARTILLERY,
     MLRS,
     attack_power,
+    attackers_power,
     base_power,
-    defence_power,
+    defenders_power,
     resolve_battle,
     retreat_loss,
     supply_factor,
@@ -137,28 +138,10 @@ def combat_phase(world: World[Unit]) -> dict[str, Battle]:
         side = att[0].side
         terrain = network.terrain[node]
         surprise = world.in_surprise(side)
-        p_att = sum(
-            attack_power(
-                u,
-                weights,
-                physics,
-                surprise=surprise,
-                across_river=network.edge(u.node, node).get("crossing") is not None,
-            )
-            for u in att
-        ) + support.get((node, side), 0.0)
-        p_def = sum(
-            defence_power(
-                u,
-                weights,
-                physics,
-                terrain=terrain,
-                defending=u.posture == Posture.DEFEND,
-                prepared=u.prepared,
-                routed=u.posture == Posture.ROUT,
-            )
-            for u in dfd
-        )
+        river = [u for u in att if network.edge(u.node, node).get("crossing") is not None]
+        p_att = attackers_power(att, weights, physics, surprise=surprise, across_river=river)
+        p_att += support.get((node, side), 0.0)
+        p_def = defenders_power(dfd, weights, physics, terrain=terrain)
         p_def += support.get((node, other(side)), 0.0)
         result = resolve_battle(
             p_att, p_def, terrain=terrain, fog=fog_of_war(world, node), physics=physics

@@ -21,6 +21,7 @@ gained.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,6 +46,16 @@ class Fighter(Protocol):
     supply: float
     morale: float
     fatigue: float
+
+
+class Holder(Fighter, Protocol):
+    """What combat needs to know of a unit holding a place: its posture and whether it is dug
+    in (sim/model/units.py's Unit has both)."""
+
+    @property
+    def posture(self) -> str: ...
+    @property
+    def prepared(self) -> bool: ...
 
 
 def item_weights(physics: PhysicsParameters) -> np.ndarray:
@@ -139,6 +150,42 @@ def defence_power(
     if defending:
         power *= physics.prepared_defence_multiplier if prepared else physics.defend_multiplier
     return power * terrain_factor(terrain, physics)
+
+
+def attackers_power(
+    units: Iterable[Fighter],
+    weights: np.ndarray,
+    physics: PhysicsParameters,
+    *,
+    surprise: bool = False,
+    across_river: Collection[Fighter] = (),
+) -> float:
+    """The summed power of units attacking a place (those in `across_river` attack over a
+    river). The combat phase and a commander's estimate of a ratio both count an attack so."""
+    return sum(
+        attack_power(u, weights, physics, surprise=surprise, across_river=u in across_river)
+        for u in units
+    )
+
+
+def defenders_power(
+    units: Iterable[Holder], weights: np.ndarray, physics: PhysicsParameters, *, terrain: str
+) -> float:
+    """The summed power of the units holding a place of this terrain, each in its posture
+    (defending, dug in or not; routed). The combat phase and a commander's estimate of a ratio
+    both count a defence so."""
+    return sum(
+        defence_power(
+            u,
+            weights,
+            physics,
+            terrain=terrain,
+            defending=u.posture == "defend",
+            prepared=u.prepared,
+            routed=u.posture == "rout",
+        )
+        for u in units
+    )
 
 
 @dataclass(frozen=True)
