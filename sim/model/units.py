@@ -288,9 +288,14 @@ class Unit(CellAgent):
         )
 
     # ---------------------------------------------------------------- orders
+    def set_route(self, route: list[str], heading: str | None = None) -> None:
+        """A new route from the place it last stood (`heading`: already on the road to the
+        first place of it, at its start)."""
+        self.route, self.next_node, self.progress_km = route, heading, 0.0
+
     def clear_route(self) -> None:
         """Stop where it last stood: no route, not on the road."""
-        self.route, self.next_node, self.progress_km = [], None, 0.0
+        self.set_route([])
 
     def take_task(
         self,
@@ -427,8 +432,7 @@ class Unit(CellAgent):
         target, route = self.fallback_route(leave=leave)
         self.task, self.objective, self.next_objectives = Task.WITHDRAW, target, []
         self.posture = posture
-        self.route = route
-        self.next_node, self.progress_km = None, 0.0
+        self.set_route(route)
         self.stalled_on = None
         if why:
             self._log(posture.value, why)
@@ -460,7 +464,7 @@ class Unit(CellAgent):
         posture = Posture.ROUT if self.posture == Posture.ROUT else Posture.WITHDRAW
         self.task, self.objective, self.next_objectives = Task.WITHDRAW, target or route[-1], []
         self.posture = posture
-        self.route, self.next_node, self.progress_km = route, route[0], 0.0
+        self.set_route(route, heading=route[0])
         self.hours_in_place, self.stalled_on = 0.0, None
 
     # ---------------------------------------------------------------- moving
