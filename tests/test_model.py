@@ -38,7 +38,23 @@ def duel(
     terrain: str = "open",
     **params,
 ):
-    theatre = toy_theatre(LINE, LINE_EDGES, terrain={"b": terrain})
+    model = duel_model(attacker_personnel, tanks, hours, defender_personnel, terrain, **params)
+    model.run()
+    return model
+
+
+def duel_model(
+    attacker_personnel: int = 1000,
+    tanks: int = 10,
+    hours: int = 48,
+    defender_personnel: int = 500,
+    terrain: str = "open",
+    river: bool = False,
+    **params,
+) -> CampaignModel:
+    """The duel of worked example 1, not yet run (`river`: a bridge between a and b)."""
+    edges = [("a", "b", 10, "local", "br"), LINE_EDGES[1]] if river else LINE_EDGES
+    theatre = toy_theatre(LINE, edges, terrain={"b": terrain})
     scenario = toy_scenario(
         [
             {
@@ -63,9 +79,7 @@ def duel(
         control={"nodes": {"RU": ["b", "c"]}},
         parameters={**CLEAN, **params},
     )
-    model = CampaignModel(scenario, theatre, seed=1)
-    model.run()
-    return model
+    return CampaignModel(scenario, theatre, seed=1)
 
 
 def taken_at(model: CampaignModel, node: str) -> float:
@@ -606,29 +620,10 @@ def _watched_positions(model: CampaignModel) -> None:
 @pytest.mark.parametrize("river", [False, True])
 def test_positions_are_never_stale(river):
     """The world's positions are what the units say at every read, within the hour too: after
-    a march, a battle, a unit forced out or an attack called off (an attack across a river,
-    ratio 1.2 < 1.5, stalls and is called off after attack_stall_hours; positions used to be
-    renewed only after the control phase then)."""
-    crossing = ("br",) if river else ()
-    theatre = toy_theatre(LINE, [("a", "b", 10, "local", *crossing), ("b", "c", 10, "local")])
-    scenario = toy_scenario(
-        [
-            {
-                "id": "ua1",
-                "name": "UA 1",
-                "side": "UA",
-                "at": "a",
-                "equipment": {"personnel": 1000, "tanks": 10},
-            },
-            {"id": "ru1", "name": "RU 1", "side": "RU", "at": "b", "equipment": {"personnel": 500}},
-        ],
-        hours=60,
-        orders=[{"units": ["ua1"], "task": "attack", "objective": "b"}],
-        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "c"}],
-        control={"nodes": {"RU": ["b", "c"]}},
-        parameters={**CLEAN, "presence_km": 12.0},
-    )
-    model = CampaignModel(scenario, theatre, seed=1)
+    a march, a battle, a unit forced out or an attack called off (the duel's attack across a
+    river, ratio 1.2 < 1.5, stalls and is called off after attack_stall_hours; positions used
+    to be renewed only after the control phase then)."""
+    model = duel_model(hours=60, river=river, presence_km=12.0)
     _watched_positions(model)
     model.run()
     kinds = {e["kind"] for e in model.record.events}
