@@ -74,28 +74,17 @@ def start_pontoon(world: World[Unit], unit: Unit, cid: str) -> None:
     if world.pontoon_hour.get(cid) == world.hour:
         return  # one site, one bridge: other engineers there this hour add nothing
     world.pontoon_hour[cid] = world.hour
-    place = world.network.name(unit.node)
+    near = f"the {c.river} near {world.network.name(unit.node)}"
     if crossing_fire(world, cid, unit.side):
         world.pontoon_work[cid] = 0.0
-        world.log(
-            "pontoon_destroyed",
-            unit=unit,
-            node=unit.node,
-            target=cid,
-            text=f"{unit.name}'s crossing of the {c.river} near {place} is destroyed by artillery",
-        )
-        return
-    work = world.pontoon_work.get(cid, 0.0) + 1.0
-    world.pontoon_work[cid] = work
-    if work >= world.physics.pontoon_build_hours and world.crossings[cid].bridgeable:
+        what = ("pontoon_destroyed", f"{unit.name}'s crossing of {near} is destroyed by artillery")
+    else:
+        work = world.pontoon_work[cid] = world.pontoon_work.get(cid, 0.0) + 1.0
+        if work < world.physics.pontoon_build_hours or not world.crossings[cid].bridgeable:
+            return
         world.set_crossing(cid, CrossingState.PONTOON)
-        world.log(
-            "pontoon_built",
-            unit=unit,
-            node=unit.node,
-            target=cid,
-            text=f"{unit.name} bridges the {c.river} near {place}",
-        )
+        what = ("pontoon_built", f"{unit.name} bridges {near}")
+    world.log(what[0], unit=unit, node=unit.node, target=cid, text=what[1])
 
 
 # ---------------------------------------------------------------------------------- fire
