@@ -4,25 +4,25 @@
 what changes during a run (who holds a place, which bridges stand) is the world's
 (sim/model/world.py), and the network's answers take it as an argument. It answers
 - where a place is (`xy`, `index`), its terrain and name, the edge between two places;
-- straight-line distances (`km`, `km_from`, `nearest`);
-- a route for one unit (`route`: weights that depend on the unit and the hour, searched from
-  both ends) and every route from one place (`paths_from`), both Dijkstra over the adjacency
-  lists in the graph's own neighbour order, with networkx's tie-breaking, step for step;
-- distances over the whole map: from many sources at once with a starting distance each
-  (`cost_distances`, the supply traces) and between every two places within a radius
-  (`distances_within`, presence): scipy's compiled Dijkstra on one sparse matrix of the
-  edges, built here once.
-Like mesa-geo's `RoadNetwork`, it is one object the agents and rules ask; unlike it, it holds no
-state of the run, so a branch (sim/whatif/branch.py) shares it with the run it came from.
+- straight-line distances (`km`, `km_from`, `km_between`, `nearest`);
+- searches by road, all on one sparse matrix of the network's arcs (every edge both ways, then
+  a virtual source joined to every place), built here once, and scipy's compiled Dijkstra:
+  a unit's route (`route`) and every route from a place (`paths_from`) over costs per arc
+  (sim/model/rules/routes.py works them out: hours for that unit now), the nearest place by
+  road (`nearest_by_road`), distances from many sources at once, each with a starting distance
+  (`cost_distances`, the supply traces), and between every two places within a radius
+  (`distances_within`, presence).
+Like mesa-geo's `RoadNetwork`, it is the one object the agents and rules ask about the roads;
+unlike it, it holds no state of the run, so a branch (sim/whatif/branch.py) shares it with the
+run it came from.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from heapq import heappop, heappush
-from itertools import count
 from typing import Any, TypeVar
 
 import networkx as nx
@@ -32,9 +32,6 @@ from scipy.sparse.csgraph import dijkstra
 
 from sim.map.theatre import Crossing, Theatre
 
-#: An edge weight for a search: (from node, to node, edge attributes) -> cost, or None where
-#: the edge cannot be used.
-Weight = Callable[[str, str, dict], "float | None"]
 T = TypeVar("T")
 
 
@@ -83,17 +80,31 @@ class RoadNetwork:
         #: node -> [(neighbour, edge attributes)], in the graph's own neighbour order
         self.adjacency = theatre.adjacency
         self.edges = EdgeArrays.of(g, self.index)
-        # One sparse matrix for the whole-map searches: every edge both ways, then a virtual
-        # source (index n) joined to every place, so that a search from many sources, each at
-        # its own starting distance, is a single scipy Dijkstra. Only the weights change
-        # between searches; an edge or a source that cannot be used gets an infinite weight.
+        self.edge_road: list[str | None] = [d.get("road_class") for _, _, d in g.edges(data=True)]
+        # The arcs: every edge both ways (arc k runs u -> v of edge k, arc E + k back).
         n, e = len(self.node_ids), self.edges
-        rows = np.concatenate([e.u, e.v, np.full(n, n)])
-        cols = np.concatenate([e.v, e.u, np.arange(n)])
+        self.arc_from = np.concatenate([e.u, e.v])
+        self.arc_to = np.concatenate([e.v, e.u])
+        self.arc_edge = np.concatenate([np.arange(len(e.u)), np.arange(len(e.u))])
+        ids = self.node_ids
+        self.arc: dict[tuple[str, str], int] = {
+            (ids[a], ids[b]): k
+            for k, (a, b) in enumerate(zip(self.arc_from, self.arc_to, strict=True))
+        }
+        # One sparse matrix for every search: the arcs, then a virtual source (index n) joined
+        # to every place, so that a search from many sources, each at its own starting
+        # distance, is a single Dijkstra. Only the costs change between searches; an arc or a
+        # source that cannot be used costs inf.
+        rows = np.concatenate([self.arc_from, np.full(n, n)])
+        cols = np.concatenate([self.arc_to, np.arange(n)])
         entries = np.arange(1, len(rows) + 1, dtype=float)
-        matrix = csr_matrix((entries, (rows, cols)), shape=(n + 1, n + 1))
-        self._indices, self._indptr = matrix.indices, matrix.indptr
-        self._slot = matrix.data.astype(np.int64) - 1  # matrix slot -> entry number
+        self._matrix = csr_matrix((entries, (rows, cols)), shape=(n + 1, n + 1))
+        self._slot = self._matrix.data.astype(np.int64) - 1  # matrix slot -> entry number
+        self._no_source = np.full(n, np.inf)
+        # a copy of the matrix per thread, its costs overwritten for each search (a search
+        # on a matrix built afresh costs twice as much; a branch shares this network, and the
+        # viewer simulates one in a thread of its own)
+        self._scratch: dict[int, csr_matrix] = {}
 
     # ------------------------------------------------------------------ places
     def name(self, node: str | None) -> str:
@@ -143,136 +154,89 @@ class RoadNetwork:
         ties by `tie(x)`."""
         return min(among, key=lambda x: (self.km(place(x), node), tie(x)))
 
-    # ------------------------------------------------------------------ routes
-    def route(self, source: str, target: str, weight: Weight) -> list[str] | None:
-        """The least-weight path from `source` to `target` (both ends included), or None.
+    # ------------------------------------------------------------------ searches
+    def _search(
+        self, arc_cost: np.ndarray, source_cost: np.ndarray, indices: Any, limit: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """scipy's Dijkstra over the matrix with these costs per arc and per virtual-source
+        arc, from `indices`: (distances, predecessors), the virtual source's column left out."""
+        n = len(self.node_ids)
+        thread = threading.get_ident()
+        matrix = self._scratch.get(thread)
+        if matrix is None:
+            matrix = self._scratch[thread] = self._matrix.copy()
+        matrix.data[:] = np.concatenate([arc_cost, source_cost])[self._slot]
+        dist, pred = dijkstra(
+            matrix, directed=True, indices=indices, return_predecessors=True, limit=limit
+        )
+        return dist[..., :n], pred[..., :n]
 
-        networkx's `bidirectional_dijkstra` (BSD licence), the search `nx.shortest_path` runs
-        for a weight function, step for step: the same expansion order, the same
-        tie-breaking (a counter in the heaps), so the same path whenever two routes cost the
-        same. Kept here without networkx's dispatch layers and over the adjacency lists,
-        because route planning is the model's hottest search."""
+    def route(self, source: str, target: str, arc_cost: np.ndarray) -> list[str] | None:
+        """The least-cost path from `source` to `target` (both ends included) with these costs
+        per arc (inf: not usable), or None."""
         if source == target:
             return [source]
-        adjacency = self.adjacency
-        dists: tuple[dict, dict] = ({}, {})
-        preds: tuple[dict, dict] = ({source: None}, {target: None})
-        seen: tuple[dict, dict] = ({source: 0}, {target: 0})
-        fringe: tuple[list, list] = ([], [])
-        c = count()
-        heappush(fringe[0], (0, next(c), source))
-        heappush(fringe[1], (0, next(c), target))
-        finaldist, meetnode = None, None
-        direction = 1
-        while fringe[0] and fringe[1]:
-            direction = 1 - direction
-            dist, _, v = heappop(fringe[direction])
-            done, other_done = dists[direction], dists[1 - direction]
-            if v in done:
-                continue
-            done[v] = dist
-            if v in other_done:
-                forward: list[str] = []
-                node = meetnode
-                while node is not None:
-                    forward.append(node)
-                    node = preds[0][node]
-                node = preds[1][meetnode]
-                backward = []
-                while node is not None:
-                    backward.append(node)
-                    node = preds[1][node]
-                return forward[::-1] + backward
-            seen_here, seen_there, pred = seen[direction], seen[1 - direction], preds[direction]
-            for nb, d in adjacency[v]:
-                cost = weight(v, nb, d) if direction == 0 else weight(nb, v, d)
-                if cost is None:
-                    continue
-                vw = dist + cost
-                if nb in done:
-                    continue  # (networkx raises on a shorter path here: no negative weights)
-                if nb not in seen_here or vw < seen_here[nb]:
-                    seen_here[nb] = vw
-                    heappush(fringe[direction], (vw, next(c), nb))
-                    pred[nb] = v
-                    if nb in seen_there:
-                        total = vw + seen_there[nb]
-                        if finaldist is None or finaldist > total:
-                            finaldist, meetnode = total, nb
-        return None
+        s, t = self.index[source], self.index[target]
+        dist, pred = self._search(arc_cost, self._no_source, s, math.inf)
+        if not np.isfinite(dist[t]):
+            return None
+        path = [t]
+        while path[-1] != s:
+            path.append(int(pred[path[-1]]))
+        return [self.node_ids[i] for i in reversed(path)]
 
     def paths_from(
-        self, source: str, weight: Weight
+        self, source: str, arc_cost: np.ndarray
     ) -> tuple[dict[str, float], dict[str, list[str]]]:
-        """(distance, path) to every place reachable from `source`: networkx's
-        `single_source_dijkstra` step for step (the same expansion order and tie-breaking)."""
-        dist: dict[str, float] = {}
-        seen: dict[str, float] = {source: 0}
-        pred: dict[str, str] = {}
-        c = count()
-        fringe: list = [(0, next(c), source)]
-        adjacency = self.adjacency
-        while fringe:
-            dist_v, _, v = heappop(fringe)
-            if v in dist:
-                continue
-            dist[v] = dist_v
-            for u, e in adjacency[v]:
-                cost = weight(v, u, e)
-                if cost is None:
-                    continue
-                vu_dist = dist_v + cost
-                if u in dist:
-                    continue  # (networkx raises on a shorter path here: no negative weights)
-                if u not in seen or vu_dist < seen[u]:
-                    seen[u] = vu_dist
-                    heappush(fringe, (vu_dist, next(c), u))
-                    pred[u] = v
-        paths = {source: [source]}
-        for v in dist:
-            if v != source:
-                paths[v] = paths[pred[v]] + [v]
-        return dist, paths
+        """(distance, path) to every place reachable from `source` with these costs per arc."""
+        s = self.index[source]
+        dist, pred = self._search(arc_cost, self._no_source, s, math.inf)
+        ids = self.node_ids
+        reached = np.flatnonzero(np.isfinite(dist))
+        paths: dict[str, list[str]] = {}
+        for i in reached:
+            path = [int(i)]
+            while path[-1] != s:
+                path.append(int(pred[path[-1]]))
+            paths[ids[i]] = [ids[j] for j in reversed(path)]
+        return {ids[i]: float(dist[i]) for i in reached}, paths
 
     def road_km(self, start: str, path: Sequence[str]) -> float:
         """Length (km) of the road from `start` along `path` (the places after the start)."""
-        return sum(
-            self.graph.edges[a, b]["length_km"] for a, b in zip([start, *path], path, strict=False)
-        )
+        legs = zip([start, *path], path, strict=False)
+        return sum(self.graph.edges[a, b]["length_km"] for a, b in legs)
 
     def nearest_by_road(self, node: str, accept: Callable[[str], bool]) -> str | None:
         """The place nearest to `node` by road (km; ties by id) for which `accept` is true, or
         None."""
-        lengths, _ = self.paths_from(node, _length)
+        lengths, _ = self.paths_from(node, self.arc_length)
         found = [n for n in lengths if accept(n)]
         return min(found, key=lambda n: (lengths[n], n)) if found else None
+
+    @property
+    def arc_length(self) -> np.ndarray:
+        """Length (km) of each arc."""
+        return self.edges.length_km[self.arc_edge]
 
     # ------------------------------------------------------------------ whole-map distances
     def cost_distances(
         self, edge_cost: np.ndarray, source_offset: np.ndarray, limit: float = math.inf
     ) -> tuple[np.ndarray, np.ndarray]:
         """(distance, predecessor) of every place from the nearest source, over edges costing
-        `edge_cost` each (per edge, in `edges` order; inf: not usable), where a source's
-        distance starts at its offset (inf: not a source). Predecessor -9999 at sources and
-        places not reached."""
+        `edge_cost` each (per edge, in `edges` order, the same both ways; inf: not usable),
+        where a source's distance starts at its offset (inf: not a source). Predecessor -9999
+        at sources and places not reached."""
         n = len(self.node_ids)
-        values = np.concatenate([edge_cost, edge_cost, source_offset + 1e-9])
-        matrix = csr_matrix((values[self._slot], self._indices, self._indptr), shape=(n + 1, n + 1))
-        dist, pred = dijkstra(
-            matrix, directed=True, indices=n, return_predecessors=True, limit=limit
-        )
-        pred = pred[:n]
-        return dist[:n], np.where(pred == n, -9999, pred)
+        arc_cost = np.concatenate([edge_cost, edge_cost])
+        dist, pred = self._search(arc_cost, source_offset + 1e-9, n, limit)
+        return dist, np.where(pred == n, -9999, pred)
 
     def distances_within(self, radius_km: float, usable: np.ndarray) -> np.ndarray:
         """Road km between every two places over the edges `usable` (a boolean per edge), up
         to `radius_km` (inf beyond): one row per place."""
         n = len(self.node_ids)
         cost = np.where(usable, self.edges.length_km, np.inf)
-        values = np.concatenate([cost, cost, np.full(n, np.inf)])
-        matrix = csr_matrix((values[self._slot], self._indices, self._indptr), shape=(n + 1, n + 1))
-        return dijkstra(matrix, directed=True, indices=np.arange(n), limit=radius_km)[:, :n]
-
-
-def _length(u: str, v: str, data: dict) -> float:
-    return data.get("length_km", 1)
+        dist, _ = self._search(
+            np.concatenate([cost, cost]), self._no_source, np.arange(n), radius_km
+        )
+        return dist

@@ -42,7 +42,7 @@ from sim.model.rules.combat_math import (
     apply_losses,
     item_loss_fractions,
 )
-from sim.model.rules.routes import can_bridge, fallback_route, hours_function, plan_route
+from sim.model.rules.routes import arc_hours, bridgeable, fallback_route, plan_route
 from sim.model.world import World
 from sim.scenario import Posture, Side, Status, Task, UnitSpec, UnitType, other
 
@@ -479,15 +479,17 @@ class Unit(CellAgent):
             return STOOD
         network = world.network
         enemy_held = world.occupied_by(other(self.side))
+        hours_now = arc_hours(self, world)
         budget, covered = 1.0, 0.0
         crossed: list[tuple[str, str, str]] = []
         bridging = None
         while budget > 1e-9 and self._route:
             nxt = self._route[0]
             data = network.edge(self.node, nxt)
-            hours = hours_function(self, world)(nxt, data)
-            if hours is None:
-                if can_bridge(self, data, world):
+            arc = network.arc[self.node, nxt]
+            hours = float(hours_now[arc])
+            if hours == math.inf:  # its crossing does not stand
+                if bridgeable(self, world)[arc]:
                     self.next_node = nxt
                     bridging = data["crossing"]
                 else:

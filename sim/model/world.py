@@ -38,8 +38,9 @@ from sim.model.rules.combat_math import ITEMS, item_weights
 from sim.model.rules.supply import SupplyNet, trace
 from sim.scenario import SIDES, Scenario, Side
 
-#: The kinds of change the world counts (`World.versions`).
-CHANGES = ("control", "crossings", "depots", "units")
+#: The kinds of change the world counts (`World.versions`): "laws" is the physics and doctrine
+#: in force (a what-if may change them).
+CHANGES = ("control", "crossings", "depots", "units", "laws")
 T = TypeVar("T")
 
 
@@ -327,9 +328,10 @@ class World(Generic[U]):
         self, physics: PhysicsParameters, doctrine: dict[Side, DoctrineParameters]
     ) -> None:
         """New physics and doctrine from now on (a what-if). What is worked out from them is
-        keyed by their values, so it is worked out again."""
+        counted as a change of the laws, so it is worked out again."""
         self.physics, self.doctrine = physics, doctrine
         self.weights = item_weights(physics)
+        self.versions["laws"] += 1
 
     def units_changed(self) -> None:
         """A unit has entered or left the map, moved to another place, or changed what it is

@@ -13,10 +13,11 @@ road network (sim/model/network.py); the unit that travels is sim/model/units.py
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
-from sim.model.network import Weight
+import numpy as np
+
 from sim.model.params_physics import PhysicsParameters
 from sim.model.rules.combat_math import capture_factor
 from sim.model.world import World
@@ -63,69 +64,63 @@ def crossing_speed(physics: PhysicsParameters) -> dict[str, float]:
     return {"ford": physics.ford_speed_factor, "pontoon": physics.pontoon_speed_factor}
 
 
-def passable_exit(world: World, data: dict) -> bool:
-    """Whether an edge (attributes `data`) can be travelled now: no crossing, or one that
-    stands."""
-    return world.passable(data.get("crossing"))
+def arc_hours(mover: Mover, world: World) -> np.ndarray:
+    """Hours for a unit of the mover's side, posture and kind to travel each arc of the road
+    network now (inf where its crossing does not stand). Speed = road class speed x posture x
+    crossing (x foot on a road) (x enemy ground when the arc leads into ground its side does not
+    hold). The same for every unit of that side, posture and kind: worked out once for each
+    until control, a crossing or the physics changes."""
+    side, posture, foot = mover.side, mover.posture, mover.foot
+
+    def hours() -> np.ndarray:
+        network, physics = world.network, world.physics
+        speeds = road_speeds(physics)
+        by_crossing = crossing_speed(physics)
+        edge_speed = np.array([speeds.get(road, speeds[None]) for road in network.edge_road])
+        factor = np.array(
+            [
+                1.0 if cid is None else by_crossing.get(world.crossings[cid].value, 1.0)
+                for cid in network.edges.crossing
+            ]
+        )
+        k, to = network.arc_edge, network.arc_to
+        speed = edge_speed[k] * posture_factor(posture, physics) * factor[k]
+        if foot:
+            speed = np.where(network.edges.road[k], speed * physics.foot_speed_factor, speed)
+        own = world.held(side)
+        speed = np.where(own[to], speed, speed * physics.enemy_ground_speed_factor)
+        out = network.edges.length_km[k] / speed
+        out[~world.standing_edges()[k]] = np.inf
+        return out
+
+    return world.derived(
+        f"arc hours {side} {posture} {foot}", hours, on=("control", "crossings", "laws")
+    )
 
 
-def can_bridge(mover: Mover, data: dict, world: World) -> bool:
-    """Engineers can bridge this edge's river (a destroyed bridge or no crossing at all), and
-    no enemy troops stand on either bank."""
-    cid = data.get("crossing")
-    if not (mover.engineers and cid and world.crossings[cid].bridgeable):
-        return False
-    c = world.network.crossings[cid]
-    return not ({c.u, c.v} & world.occupied_by(other(mover.side)))
+def bridgeable(mover: Mover, world: World) -> np.ndarray:
+    """Per arc: the mover's engineers could bridge its river now (a destroyed bridge or no
+    crossing at all), with no enemy troops on either bank. All false without engineers."""
+    network = world.network
+    if not mover.engineers:
+        return np.zeros(len(network.arc_edge), dtype=bool)
+    site = np.array(
+        [cid is not None and world.crossings[cid].bridgeable for cid in network.edges.crossing]
+    )
+    enemy = world.positions().mask[other(mover.side)]
+    e = network.edges
+    return (site & ~(enemy[e.u] | enemy[e.v]))[network.arc_edge]
 
 
-def hours_function(mover: Mover, world: World) -> Callable[[str, dict], float | None]:
-    """`hours(v, data)`: hours for `mover` to travel an edge (attributes `data`) into place `v`
-    now, or None if impassable. Speed = road class speed x posture x crossing (x foot on a
-    road) (x enemy ground when `v` is not its side's).
-
-    Built once per route search: a search weighs thousands of edges, so what does not depend
-    on the edge is looked up here, once."""
-    physics = world.physics
-    speeds = road_speeds(physics)
-    rail_only = speeds[None]
-    posture = posture_factor(mover.posture, physics)
-    foot = mover.foot
-    side = mover.side
-    control = world.control
-    crossings = world.crossings
-    by_crossing = crossing_speed(physics)
-    foot_factor, enemy_factor = physics.foot_speed_factor, physics.enemy_ground_speed_factor
-
-    def hours(v: str, data: dict) -> float | None:
-        cid = data.get("crossing")
-        if cid is None:
-            factor = 1.0
-        else:
-            state = crossings[cid]
-            if not state.passable:
-                return None
-            factor = by_crossing.get(state.value, 1.0)
-        road = data.get("road_class")
-        speed = speeds.get(road, rail_only) * posture * factor
-        if foot and road is not None:
-            speed *= foot_factor
-        if control[v] != side:
-            speed *= enemy_factor
-        return data["length_km"] / speed
-
-    return hours
-
-
-def route_weight(
+def route_costs(
     mover: Mover,
     world: World,
     *,
     fighting: bool,
     target: str | None = None,
     own_ground: bool = False,
-) -> Weight:
-    """Weight function for a route search: hours, None where the unit cannot go.
+) -> np.ndarray:
+    """Cost (hours) of each arc for a route search, inf where the unit cannot go.
 
     Moving units avoid enemy-held ground (cost x enemy_ground_route_penalty) and never path
     through places the enemy occupies; with `own_ground` (a withdrawal) they do not enter
@@ -135,32 +130,33 @@ def route_weight(
     so a free way round wins when there is one. Engineers may plan over an unbridged river or a
     destroyed bridge at the cost of building a pontoon.
     """
-    enemy = other(mover.side)
-    occupied = world.occupied_by(enemy)
-    control = world.control
-    physics = world.physics
-    terrain = world.network.terrain
-    edge_hours_now = hours_function(mover, world)
+    network, physics = world.network, world.physics
+    cost = arc_hours(mover, world)
+    to = network.arc_to
+    if mover.engineers:
+        pontoon = network.arc_length / (physics.speed_local_kmh * physics.pontoon_speed_factor)
+        pontoon += physics.pontoon_build_hours
+        cost = np.where(np.isinf(cost) & bridgeable(mover, world), pontoon, cost)
+    occupied = world.positions().mask[other(mover.side)][to]
+    if not fighting:
+        enemy_ground = ~world.held(mover.side)[to]
+        if own_ground:
+            return np.where(occupied | enemy_ground, np.inf, cost)
+        cost = np.where(enemy_ground, cost * physics.enemy_ground_route_penalty, cost)
+        return np.where(occupied, np.inf, cost)
+    clearing = _capture_factors(world)[to] * physics.capture_hours
+    defended = occupied if target is None else occupied & (to != network.index[target])
+    return np.where(defended, cost + clearing / 2.0, cost)
 
-    def weight(u: str, v: str, data: dict) -> float | None:
-        hours = edge_hours_now(v, data)
-        if hours is None:
-            if not can_bridge(mover, data, world):
-                return None
-            hours = data["length_km"] / (physics.speed_local_kmh * physics.pontoon_speed_factor)
-            hours += physics.pontoon_build_hours
-        if not fighting:
-            if v in occupied:
-                return None
-            if control[v] == enemy:
-                if own_ground:
-                    return None
-                hours *= physics.enemy_ground_route_penalty
-        elif v in occupied and v != target:
-            hours += physics.capture_hours * capture_factor(terrain[v], physics) / 2.0
-        return hours
 
-    return weight
+def _capture_factors(world: World) -> np.ndarray:
+    """The capture factor of each place's terrain (combat_math.capture_factor)."""
+    network, physics = world.network, world.physics
+    return world.derived(
+        "capture factors",
+        lambda: np.array([capture_factor(network.terrain[n], physics) for n in network.node_ids]),
+        on=("laws",),
+    )
 
 
 def plan_route(
@@ -176,14 +172,14 @@ def plan_route(
     """Places to travel through to reach `target` (the start left out), or None if there is
     no way. With `via`, the route passes the given places in order. `start` defaults to the
     unit's place; `own_ground` keeps the route on ground the unit's side holds."""
-    weight = route_weight(mover, world, fighting=fighting, target=target, own_ground=own_ground)
+    cost = route_costs(mover, world, fighting=fighting, target=target, own_ground=own_ground)
     legs = [*(via or []), target]
     start = start or mover.node
     path: list[str] = []
     for goal in legs:
         if goal == start:
             continue
-        leg = world.network.route(start, goal, weight)
+        leg = world.network.route(start, goal, cost)
         if leg is None:
             return None
         path += leg[1:]
@@ -233,8 +229,7 @@ def breakout(
     supplied = world.supply_lines[mover.side]
     control = world.control
     network = world.network
-    weight = route_weight(mover, world, fighting=False)
-    _, paths = network.paths_from(start, weight)
+    _, paths = network.paths_from(start, route_costs(mover, world, fighting=False))
     best, best_route, best_km = None, [], math.inf
     for node in sorted(paths):
         if node == start or control[node] != mover.side or not supplied.reaches(node):
