@@ -393,6 +393,13 @@ def branch(argv: list[str]) -> int:
     return branch_main(argv)
 
 
+def html(argv: list[str]) -> int:
+    """Write a replay, a what-if or a folder of lessons as web pages that play in a browser."""
+    from sim.web.cli import html_main
+
+    return html_main(argv)
+
+
 def view(argv: list[str]) -> int:
     """`view RUN_DIR` replays a saved run; `view FILE.yaml` opens a what-if branch."""
     from sim.branch_cli import is_branch_file, view_main
@@ -415,6 +422,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "schema": schema,
     "new": new,
     "branch": branch,
+    "html": html,
 }
 
 

@@ -142,31 +142,10 @@ def view_main(argv: list[str]) -> int:
         raise UsageError("--at goes with --screenshot")
     check_writable(args.screenshot, "--screenshot")
     check_writable(args.screenshots, "--screenshots", folder=True)
-    if not (args.run_dir / "frames.json.gz").is_file():
-        raise UsageError(
-            f"{args.run_dir}: no frames.json.gz here (write one with a replay: "
-            "python run.py SCENARIO.yaml --headless --out DIR)"
-        )
-    from sim.report import read_frames
+    replay, scenario = saved_run(args.run_dir, args.scenario, args.max_days)
+    from sim.view.app import SCREENSHOT_DIR, play, screenshot
 
-    saved = read_frames(args.run_dir)  # checked: the scenario id is a plain name
-    scenario_id = saved["scenario"]
-    from sim.theatre import build_theatre
-    from sim.view.app import SCREENSHOT_DIR, Replay, play, screenshot
-
-    theatre = build_theatre()
-    default = REPO / "scenarios" / f"{scenario_id}.yaml"
-    if args.scenario is None and not default.is_file():
-        raise UsageError(
-            f"{args.run_dir}: a run of scenario {scenario_id!r}, which is not in scenarios/; "
-            "name its file with --scenario FILE.yaml"
-        )
-    scenario = load_scenario(args.scenario or default, theatre, max_days=args.max_days)
-    if scenario.id != scenario_id:
-        raise UsageError(
-            f"{args.scenario}: scenario {scenario.id!r}, but the run is of {scenario_id!r}"
-        )
-    replay = Replay.from_saved(saved, args.run_dir, theatre, scenario)
+    theatre, scenario_id = replay.theatre, replay.scenario_id
     if args.screenshot:
         screenshot(replay, args.screenshot, args.at or scenario.end, size=args.size)
         print(f"wrote {args.screenshot}")
@@ -188,6 +167,37 @@ def view_main(argv: list[str]) -> int:
     else:
         raise UsageError("no display available to show the run (use --screenshot FILE.png)")
     return 0
+
+
+def saved_run(run_dir: Path, scenario_path: Path | None, max_days: float = MAX_DAYS):
+    """(replay, scenario): the run saved in `run_dir` as a `Replay` (sim/view/replay.py), its
+    files checked, and its scenario (`scenario_path`, default scenarios/<id of the run>.yaml):
+    what `view RUN_DIR` plays and `html RUN_DIR` exports. Raises UsageError or FileProblem."""
+    if not (run_dir / "frames.json.gz").is_file():
+        raise UsageError(
+            f"{run_dir}: no frames.json.gz here (write one with a replay: "
+            "python run.py SCENARIO.yaml --headless --out DIR)"
+        )
+    from sim.report import read_frames
+
+    saved = read_frames(run_dir)  # checked: the scenario id is a plain name
+    scenario_id = saved["scenario"]
+    from sim.theatre import build_theatre
+    from sim.view.replay import Replay
+
+    theatre = build_theatre()
+    default = REPO / "scenarios" / f"{scenario_id}.yaml"
+    if scenario_path is None and not default.is_file():
+        raise UsageError(
+            f"{run_dir}: a run of scenario {scenario_id!r}, which is not in scenarios/; "
+            "name its file with --scenario FILE.yaml"
+        )
+    scenario = load_scenario(scenario_path or default, theatre, max_days=max_days)
+    if scenario.id != scenario_id:
+        raise UsageError(
+            f"{scenario_path}: scenario {scenario.id!r}, but the run is of {scenario_id!r}"
+        )
+    return Replay.from_saved(saved, run_dir, theatre, scenario), scenario
 
 
 def whatif_main(argv: list[str]) -> int:
