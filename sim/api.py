@@ -205,13 +205,19 @@ class Run:
 
 
 def simulate(
-    scenario: Scenario, params: Parameters, seed: int = 0, *, keep_model: bool = False
+    scenario: Scenario,
+    params: Parameters,
+    seed: int = 0,
+    *,
+    keep_model: bool = False,
+    on_map: Theatre | None = None,
 ) -> Run:
-    """Run `scenario` with `params` and `seed` to its end. `keep_model` keeps the model in
-    the result (what became of each side's plan: sim/plan_report.py reads it)."""
+    """Run `scenario` with `params` and `seed` to its end (on the map `on_map`, by default
+    `theatre()`). `keep_model` keeps the model in the result (what became of each side's
+    plan: sim/plan_report.py reads it). The command line's replay runs through here."""
     from sim.model import CampaignModel
 
-    model = CampaignModel(scenario, theatre(), params, seed=seed)
+    model = CampaignModel(scenario, on_map or theatre(), params, seed=seed)
     record = model.run()
     return Run(scenario, params, seed, record, model if keep_model else None)
 

@@ -247,12 +247,13 @@ def replay(argv: list[str]) -> int:
     other = folder_holds_other_run(out, run_identity(scenario.id, args.seed, params))
     if other and not args.replace:
         raise UsageError(f"{out}: {other}; choose another --out, or add --replace to overwrite it")
+    from sim.api import simulate
     from sim.checks import check_before_run
-    from sim.model import CampaignModel
 
     check_before_run(loaded, theatre)  # prints warnings; errors stop here
-    model = CampaignModel(scenario, theatre, params, seed=args.seed)
-    record = model.run()
+    result = simulate(scenario, params, args.seed, keep_model=True, on_map=theatre)
+    model, record = result.model, result.record
+    assert model is not None  # kept (keep_model)
     print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")
     print(daily_table(record))
     from sim.plan_report import plan_report
