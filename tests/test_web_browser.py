@@ -59,6 +59,10 @@ def control_in_theatre_order(frames: dict, k: int, node_ids: list[str]) -> str:
     return "".join(code[where[n]] for n in node_ids)
 
 
+def test_september_fits_in_5_mb(sept):
+    assert sept[1].stat().st_size <= 5 * 2**20
+
+
 def test_the_page_opens_without_errors_and_fetches_nothing(page):
     assert page.errors == []
     fetched = [u for u in page.requests if not u.startswith(("file:", "data:"))]
@@ -258,6 +262,7 @@ def test_a_lesson_shows_both_futures_the_question_and_the_answer(lesson_page):
     assert p.errors == []
     text = p.js("document.getElementById('whatif').textContent")
     assert "Question." in text and "The model answers" in text
+    assert p.js("document.querySelector('#whatif details.answer').open") is False  # folded
     assert "docs/lessons.md" in text  # the prepared lesson's answer over five seeds
     # it opens at the branch hour, the two futures still one
     assert p.js("window.replay.hour()") == p.js("window.replay.branchHour")

@@ -549,7 +549,7 @@
   if (ALT) {
     $("b-mode").hidden = false;
     $("title-a").textContent = "Base run";
-    $("title-b").textContent = "What if: " + WHATIF.title;
+    $("title-b").textContent = /^what if/i.test(WHATIF.title) ? WHATIF.title : "What if: " + WHATIF.title;
   }
   function ensureAltView() {
     if (altView || !ALT) return;
@@ -671,33 +671,42 @@
     "Unit positions follow Henry Schlottman's estimates published by uawardata.com (UAWD) and the scenario's sources; many are estimates. " +
     "The outcome is a simulation, not a record of events. Map drawn with Leaflet (BSD-2-Clause), symbols with milsymbol (MIT).";
   var whatifSig = null;
+  function whatIfTitle(t) { return /^what if/i.test(t) ? t : "What if: " + t; }
+  function list(lines) { return "<ul>" + lines.map(function (c) { return "<li>" + esc(c) + "</li>"; }).join("") + "</ul>"; }
+  /** The what-if's block: the question, what was changed, the differences as far as the hour
+   * shown; the context and the model's answer folded (a class answers the question first). */
   function drawWhatIf(k) {
     if (!WHATIF) return;
-    var lines = WHATIF.differences, byHour = WHATIF.differences_by_hour || [];
-    var seen = null;
+    var byHour = WHATIF.differences_by_hour || [], seen = null;
     for (var i = 0; i < byHour.length; i++) if (byHour[i][0] <= k) seen = byHour[i][1];
-    var before = k < WHATIF.hour;
-    var sig = k < WHATIF.hour ? "before" : JSON.stringify(seen);
+    var before = k < WHATIF.hour, sig = before ? "before" : JSON.stringify(seen);
     if (sig === whatifSig) return;
     whatifSig = sig;
+    var box = $("whatif"), open = {};
+    Array.prototype.forEach.call(box.querySelectorAll("details"), function (d) { open[d.className] = d.open; });
     var w = WHATIF, at = shortTime(BASE.time(w.hour));
-    var html = '<h2 class="wi">What if: ' + esc(w.title) + "</h2>";
-    if (w.context) html += "<p><b>Context.</b> " + esc(w.context) + (w.source ? ' <span class="src">[' + esc(w.source) + "]</span>" : "") + "</p>";
+    var html = '<h2 class="wi">' + esc(whatIfTitle(w.title)) + "</h2>";
     if (w.question) html += "<p><b>Question.</b> " + esc(w.question) + "</p>";
-    html += "<p><b>Changed at " + esc(at) + ":</b></p><ul>" + w.changes.map(function (c) { return "<li>" + esc(c) + "</li>"; }).join("") + "</ul>";
+    html += "<p><b>Changed at " + esc(at) + ":</b></p>" + list(w.changes);
     if (before) html += "<p>Before " + esc(at) + " the two futures are one: play on.</p>";
-    else html += "<p><b>Differences so far</b> (branch against base):</p><ul>" + (seen || ["No difference yet."]).map(function (c) { return "<li>" + esc(c) + "</li>"; }).join("") + "</ul>";
-    html += '<p><b>The model answers</b> (seed ' + BASE.d.seed + ', to the end):</p><ul>' + lines.map(function (c) { return "<li>" + esc(c) + "</li>"; }).join("") + "</ul>";
+    else html += "<p><b>Differences so far</b> (the what-if against the base):</p>" + list(seen || ["No difference yet."]);
+    if (w.context) {
+      html += '<details class="context"' + (open.context ? " open" : "") + "><summary>Context</summary><p>" + esc(w.context) +
+        (w.source ? ' <span class="src">[' + esc(w.source) + "]</span>" : "") + "</p></details>";
+    }
+    html += '<details class="answer"' + (open.answer ? " open" : "") + "><summary>The model answers</summary>" +
+      "<p>Seed " + BASE.d.seed + ", to the end of the run:</p>" + list(w.differences);
     if (w.answer) html += '<p class="answer">' + esc(w.answer) + ' <span class="src">(docs/lessons.md, over seeds 0\u20134)</span></p>';
-    if (w.scores && w.scores.base !== undefined) html += '<p class="src">Fidelity against the record: base ' + w.scores.base + ", branch " + w.scores.branch + " / 100</p>";
-    $("whatif").hidden = false;
-    $("whatif").innerHTML = html;
+    if (w.scores && w.scores.base !== undefined) html += '<p class="src">Fidelity against the record: base ' + w.scores.base + ", what-if " + w.scores.branch + " / 100</p>";
+    html += "</details>";
+    box.hidden = false;
+    box.innerHTML = html;
   }
   function drawBanner(k) {
     var b = $("banner");
     if (!WHATIF || state.compare !== "overlay" || k < WHATIF.hour) { b.hidden = true; return; }
     b.hidden = false;
-    b.textContent = "What if: " + WHATIF.title + " (from " + shortTime(BASE.time(WHATIF.hour)) + ") \u2014 hatched: ground held otherwise in the branch; dashed purple: its front";
+    b.textContent = whatIfTitle(WHATIF.title) + " (from " + shortTime(BASE.time(WHATIF.hour)) + ") \u2014 hatched: ground held otherwise in the branch; dashed purple: its front";
   }
 
   // ------------------------------------------------------------------ timeline
