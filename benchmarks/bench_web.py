@@ -108,7 +108,7 @@ def main() -> int:
             shot = args.shots / f"{name}.png" if args.shots else None
             opened, loaded, playing, errors = measure(browser, page, args.repeat, shot, at)
             print(
-                f"{name}: {page.stat().st_size / 2**20:.2f} MB; first frame {fmt(opened)}; "
+                f"{name}: {page.stat().st_size / 2**20:.2f} MiB; first frame {fmt(opened)}; "
                 f"load {fmt(loaded)}; plays (next hour shown) {fmt(playing)}; "
                 f"console errors: {len(errors)}"
             )

@@ -267,9 +267,7 @@ def _lost(record: RunRecord, side: str, frame: list) -> int:
 def _gone(record: RunRecord, side: str, frame: list) -> int:
     facts = {u["id"]: u["side"] for u in record.units}
     return sum(
-        1
-        for u in frame
-        if facts[u["id"]] == side and u["status"] in ("surrendered", "disbanded")
+        1 for u in frame if facts[u["id"]] == side and u["status"] in ("surrendered", "disbanded")
     )
 
 

@@ -278,3 +278,28 @@ def test_a_lesson_shows_both_futures_the_question_and_the_answer(lesson_page):
     assert p.js("document.getElementById('banner').hidden") is True
     p.page.keyboard.press("v")
     assert p.errors == []
+
+
+@pytest.mark.slow
+def test_every_scenario_and_lesson_exports_and_opens_without_errors(browser, tmp_path):
+    """The three scenarios (seed 0) and the ten lessons (a site): each page opens without an
+    error, plays, and fits the size of September's target."""
+    from sim import api
+
+    pages = []
+    for sid in ("izium_2022_09", "izium_2022_03", "kharkiv_2022_05"):
+        pages.append(api.run(REPO / "scenarios" / f"{sid}.yaml").to_html(tmp_path / f"{sid}.html"))
+    r = run("html", REPO / "examples" / "lessons", "--out", tmp_path / "site")
+    assert r.returncode == 0, r.stderr
+    lessons = sorted((tmp_path / "site").glob("*_*.html"))
+    assert len(lessons) == 10
+    for path in pages + lessons:
+        assert path.stat().st_size <= 5 * 2**20, path.name
+        p = Page(browser, path)
+        try:
+            k = p.js("window.replay.hour()")
+            p.page.keyboard.press("Space")
+            p.page.wait_for_function(f"window.replay.hour() > {k}", timeout=5000)
+            assert p.errors == [], (path.name, p.errors)
+        finally:
+            p.close()

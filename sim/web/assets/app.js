@@ -775,7 +775,7 @@
     var r = tl.getBoundingClientRect();
     state.t = Math.round(hoursAt(ev.clientX - r.left));
     state.playing = false;
-    requestDraw();
+    draw(); // at once: the hour under the pointer is the hour shown
   }
   tl.addEventListener("pointerdown", function (ev) { dragging = true; tl.setPointerCapture(ev.pointerId); scrubTo(ev); });
   tl.addEventListener("pointermove", function (ev) {
@@ -837,7 +837,11 @@
   }
 
   // ------------------------------------------------------------------ keys (docs/viewer.md)
-  function setT(t) { state.t = Math.max(0, Math.min(BASE.hours, t)); requestDraw(); }
+  function setT(t) {
+    state.t = Math.max(0, Math.min(BASE.hours, t));
+    draw(); // at once: the page shows the hour asked for before anything else happens
+    if (state.playing) requestDraw();
+  }
   function playPause() {
     if (!state.playing && state.t >= BASE.hours) state.t = 0;
     state.playing = !state.playing;
@@ -929,9 +933,12 @@
       else if (!jump.hidden) jump.hidden = true;
       else if (state.selected !== null) { state.selected = null; requestDraw(true); }
     } else done = false;
-    if (done) ev.preventDefault();
+    if (done) {
+      ev.preventDefault();
+      draw(); // at once (a playing page goes on in its animation frames)
+    }
   });
-  function button(id, fn) { $(id).addEventListener("click", function (ev) { ev.preventDefault(); fn(); $(id).blur(); }); }
+  function button(id, fn) { $(id).addEventListener("click", function (ev) { ev.preventDefault(); fn(); draw(); $(id).blur(); }); }
   button("b-play", playPause);
   button("b-start", function () { setT(0); });
   button("b-back", function () { state.playing = false; setT(Math.ceil(state.t - 1e-9) - 1); });
