@@ -20,6 +20,7 @@ run gives the same data, byte for byte (sim/web/page.py writes it with sorted ke
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,8 +29,10 @@ import numpy as np
 
 from sim.scenario import Posture, Status, Task
 from sim.theatre import BOX, Theatre, project
-from sim.view.placement import voronoi_ridges
-from sim.view.replay import Mark, Replay
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # the ridges' module imports pygame
+from sim.view.placement import voronoi_ridges  # noqa: E402
+from sim.view.replay import Mark, Replay  # noqa: E402
 
 #: Decimals of a map coordinate in km (10 m: far below a pixel at any zoom the page allows).
 KM_DECIMALS = 2
