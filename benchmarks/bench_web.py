@@ -32,12 +32,13 @@ from browser import CHROMIUM_FLAGS, chromium_path  # noqa: E402
 from sim import api  # noqa: E402
 from sim.web.site import export_site  # noqa: E402
 
-SCENARIOS = ("izium_2022_09", "izium_2022_03", "kharkiv_2022_05")
+SCENARIOS = ("izium_2022_09", "izium_2022_03", "kharkiv_2022_05", "svatove_2022_10")
 #: When each scenario's screenshot is taken (a busy hour of each operation).
 SHOT_AT = {
     "izium_2022_09": "2022-09-10T12:00",
     "izium_2022_03": "2022-03-25T12:00",
     "kharkiv_2022_05": "2022-05-10T12:00",
+    "svatove_2022_10": "2022-10-05T12:00",
 }
 
 

@@ -282,12 +282,12 @@ def test_a_lesson_shows_both_futures_the_question_and_the_answer(lesson_page):
 
 @pytest.mark.slow
 def test_every_scenario_and_lesson_exports_and_opens_without_errors(browser, tmp_path):
-    """The three scenarios (seed 0) and the ten lessons (a site): each page opens without an
+    """The four scenarios (seed 0) and the ten lessons (a site): each page opens without an
     error, plays, and fits the size of September's target."""
     from sim import api
 
     pages = []
-    for sid in ("izium_2022_09", "izium_2022_03", "kharkiv_2022_05"):
+    for sid in ("izium_2022_09", "izium_2022_03", "kharkiv_2022_05", "svatove_2022_10"):
         pages.append(api.run(REPO / "scenarios" / f"{sid}.yaml").to_html(tmp_path / f"{sid}.html"))
     r = run("html", REPO / "examples" / "lessons", "--out", tmp_path / "site")
     assert r.returncode == 0, r.stderr
