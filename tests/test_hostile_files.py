@@ -104,7 +104,8 @@ def test_view_refuses_a_comparison_of_another_scenario(short_run, tmp_path, caps
 @given(st.randoms(use_true_random=False))
 def test_mangled_run_records_are_refused_or_drawn(frames, short_run, september, rnd):
     """Any mangling of frames.json.gz (or of the comparison) is a FileProblem, or the run
-    builds a Replay whose frames draw without an exception."""
+    builds a Replay whose frames draw, and whose web page's data is made, without an
+    exception."""
     from sim.theatre import build_theatre
     from sim.view.app import render_frame
     from sim.view.replay import Replay
@@ -125,6 +126,10 @@ def test_mangled_run_records_are_refused_or_drawn(frames, short_run, september, 
         except FileProblem:
             return
         render_frame(replay, rnd.uniform(0, replay.hours), (320, 240))
+        from sim.web.data import run_data  # and the web page's data of it (sim/web/)
+        from sim.web.page import data_json
+
+        assert data_json({"run": run_data(replay)})
 
 
 @fuzz(40)

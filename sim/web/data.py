@@ -209,7 +209,8 @@ def _unit_row(k: int, snap: dict[str, Any], index: dict[str, int]) -> list[Any]:
         node(snap.get("next")),
         round(float(snap.get("progress_km") or 0.0), PROGRESS_DECIMALS),
         POSTURES.index(snap["posture"]),
-        STATUSES.index(snap["status"]) if snap["status"] in STATUSES else 1,
+        # a status this code does not know (a foreign file) is drawn as a unit gone
+        STATUSES.index(snap["status"] if snap["status"] in STATUSES else Status.DISBANDED),
         round(float(snap["strength"]), SHARE_DECIMALS),
         round(float(snap["morale"]), SHARE_DECIMALS),
         round(float(snap["supply"]), SHARE_DECIMALS),

@@ -327,7 +327,7 @@
       var r = townRadius(MAP.nodes.population[i]);
       return [MAP.nodes.population[i], pts[j].x - r, pts[j].y - r, pts[j].x + r, pts[j].y + r];
     });
-    var placed = [];
+    var placed = [], grow = Math.max(1, Math.min(1.5, uiScale(this.el))); // a projector: larger names
     function hit(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
     for (var j = 0; j < order.length; j++) {
       var i = order[j], id = MAP.nodes.id[i], name = MAP.nodes.name[i];
@@ -335,6 +335,7 @@
       var text = SPLIT[id] ? name.split(" (")[0] : name;
       var pop = MAP.nodes.population[i] + (SPLIT[id] ? MAP.nodes.population[NODE_INDEX[SPLIT[id]]] || 0 : 0);
       var fs = pop >= 100000 ? 17 : pop >= 20000 ? 14 : pop >= 5000 ? 12 : 10, bold = pop >= 20000;
+      fs = Math.round(fs * grow);
       measure.font = (bold ? "bold " : "") + fs + 'px "DejaVu Sans", sans-serif';
       var w = Math.ceil(measure.measureText(text).width), h = Math.ceil(fs * 1.15);
       var x = pts[j].x, y = pts[j].y, r = townRadius(MAP.nodes.population[i]) + 2;
