@@ -20,7 +20,7 @@
 
 Everything returns plain values or pandas DataFrames; nothing prints. The command line goes
 through the same functions (`run.py SCENARIO.yaml` through `simulate`, `run.py html` through
-`branch` and `Run.to_html`). Bad input raises the project's own errors, as the command line
+`branch` and `Branch.to_html`). Bad input raises the project's own errors, as the command line
 reports them: `ScenarioError` for a scenario or branch file (file, line, field), `ValueError`
 for a parameter or a value to vary, `FileProblem` for a damaged run folder.
 
@@ -301,10 +301,16 @@ def branch(
 
     th = theatre()
     path = Path(file_or_scenario) if not isinstance(file_or_scenario, Scenario) else None
-    if path is not None and path.suffix.lower() in (".yaml", ".yml") and not changes:
+    from_file = path is not None and at is None and not changes
+    if from_file:
+        assert path is not None  # (from_file)
         b = load_branch(path, th)
     else:
-        b = load_branch(_branch_file(file_or_scenario, at, changes, parameters, title), th)
+        text = _branch_text(file_or_scenario, at, changes, parameters, title)
+        with tempfile.TemporaryDirectory(prefix="izium-branch-") as folder:
+            written = Path(folder) / "branch.yaml"
+            written.write_text(text, encoding="utf-8")
+            b = load_branch(written, th)
     if seed is not None:
         import dataclasses
 
@@ -323,19 +329,21 @@ def branch(
         base=Run(s, b.params, b.spec.seed, base),
         branch=Run(s, b.params, b.spec.seed, alt),
         futures=futures,
-        file=str(path) if path is not None and not changes else "",
+        file=str(path) if from_file else "",
     )
 
 
-def _branch_file(
+def _branch_text(
     scenario: str | os.PathLike[str] | Scenario,
     at: datetime | str | None,
     changes: Sequence[Mapping[str, Any]],
     parameters: Mapping[str, Any] | None,
     title: str,
-) -> Path:
-    """A branch file written for `branch`'s arguments (so that they are checked exactly as a
-    file's are, sim/branch_file.py), in a temporary folder."""
+) -> str:
+    """A branch file's text for `branch`'s arguments (so that they are checked exactly as a
+    file's are: sim/branch_file.py)."""
+    import io
+
     from ruamel.yaml import YAML
 
     if isinstance(scenario, Scenario):
@@ -350,13 +358,11 @@ def _branch_file(
         "parameters": dict(parameters or {}),
         "changes": [dict(c) for c in changes],
     }
-    folder = Path(tempfile.mkdtemp(prefix="izium-branch-"))
-    path = folder / "branch.yaml"
     y = YAML(typ="safe", pure=True)
     y.default_flow_style = False
-    with path.open("w", encoding="utf-8") as f:
-        y.dump(data, f)
-    return path
+    buf = io.StringIO()
+    y.dump(data, buf)
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------------- a sweep
