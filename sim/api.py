@@ -61,20 +61,30 @@ __all__ = [
     "simulate",
     "sweep",
     "theatre",
+    "theatre_of",
 ]
 
 
 @functools.cache
 def theatre() -> Theatre:
-    """The map (built once per process, and kept on disk between processes:
+    """The base map (built once per process, and kept on disk between processes:
     sim/disk_cache.py)."""
     from sim.theatre import build_theatre
 
     return build_theatre()
 
 
+def theatre_of(scenario: Scenario) -> Theatre:
+    """A scenario's own map: the base map with the places the scenario adds (``places:``),
+    built once and kept (sim/scenario/theatre.py)."""
+    from sim.scenario.theatre import theatre_for
+
+    return theatre_for(scenario, theatre())
+
+
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """A scenario file read and checked (raises ScenarioError: every problem with its line)."""
+    """A scenario file read and checked against its own map (raises ScenarioError: every
+    problem with its line)."""
     return _load(Path(path), theatre())
 
 
@@ -108,6 +118,7 @@ class Run:
     params: Parameters
     seed: int
     record: RunRecord
+    on_map: Theatre = field(repr=False)  # the map it ran on (the scenario's own)
     model: CampaignModel | None = field(default=None, repr=False)  # the model, when kept
 
     @functools.cached_property
@@ -195,7 +206,7 @@ class Run:
         """The run as the viewers play it (sim/view/replay.py), with the history comparison."""
         from sim.view.replay import Replay
 
-        return Replay.from_run(self.record, theatre(), self.scenario, self.comparison)
+        return Replay.from_run(self.record, self.on_map, self.scenario, self.comparison)
 
     def to_html(self, path: str | os.PathLike[str]) -> Path:
         """The replay as one self-contained page (sim/web/, docs/viewer.md)."""
@@ -213,13 +224,15 @@ def simulate(
     on_map: Theatre | None = None,
 ) -> Run:
     """Run `scenario` with `params` and `seed` to its end (on the map `on_map`, by default
-    `theatre()`). `keep_model` keeps the model in the result (what became of each side's
-    plan: sim/plan_report.py reads it). The command line's replay runs through here."""
+    the scenario's own: `theatre_of`). `keep_model` keeps the model in the result (what
+    became of each side's plan: sim/plan_report.py reads it). The command line's replay runs
+    through here."""
     from sim.model import CampaignModel
 
-    model = CampaignModel(scenario, on_map or theatre(), params, seed=seed)
+    where = on_map or theatre_of(scenario)
+    model = CampaignModel(scenario, where, params, seed=seed)
     record = model.run()
-    return Run(scenario, params, seed, record, model if keep_model else None)
+    return Run(scenario, params, seed, record, where, model if keep_model else None)
 
 
 def run(
@@ -316,7 +329,7 @@ def branch(
 
         b = dataclasses.replace(b, spec=b.spec.model_copy(update={"seed": seed}))
     base, alt, texts = simulate_branch(b)
-    futures = compare_futures(base, alt, b.scenario, b.hour, th)
+    futures = compare_futures(base, alt, b.scenario, b.hour, b.theatre)
     s = b.scenario
     return Branch(
         title=b.spec.title,
@@ -326,8 +339,8 @@ def branch(
         hour=b.hour,
         when=b.when,
         changes=texts,
-        base=Run(s, b.params, b.spec.seed, base),
-        branch=Run(s, b.params, b.spec.seed, alt),
+        base=Run(s, b.params, b.spec.seed, base, b.theatre),
+        branch=Run(s, b.params, b.spec.seed, alt, b.theatre),
         futures=futures,
         file=str(path) if from_file else "",
     )

@@ -145,7 +145,7 @@ def _main(argv: list[str], writes: bool) -> int:
     from sim.futures import compare_futures
     from sim.history import compare
 
-    futures = compare_futures(base, alt, s, b.hour, theatre)
+    futures = compare_futures(base, alt, s, b.hour, b.theatre)
     _print(b, texts, futures)
     comparisons = {"base": compare(base, s), "branch": compare(alt, s)}
     if out is not None:

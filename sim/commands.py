@@ -28,7 +28,7 @@ from sim.cli_common import (
     folder_value,
 )
 from sim.params import Parameters, parse_set_option
-from sim.scenario import MAX_DAYS, load_scenario
+from sim.scenario import MAX_DAYS, read_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -185,14 +185,15 @@ def saved_run(run_dir: Path, scenario_path: Path | None, max_days: float = MAX_D
     from sim.theatre import build_theatre
     from sim.view.replay import Replay
 
-    theatre = build_theatre()
     default = REPO / "scenarios" / f"{scenario_id}.yaml"
     if scenario_path is None and not default.is_file():
         raise UsageError(
             f"{run_dir}: a run of scenario {scenario_id!r}, which is not in scenarios/; "
             "name its file with --scenario FILE.yaml"
         )
-    scenario = load_scenario(scenario_path or default, theatre, max_days=max_days)
+    loaded = read_scenario(scenario_path or default, build_theatre(), max_days=max_days)
+    scenario, theatre = loaded.scenario, loaded.theatre
+    assert theatre is not None  # the scenario's own map (the places it adds)
     if scenario.id != scenario_id:
         raise UsageError(
             f"{scenario_path}: scenario {scenario.id!r}, but the run is of {scenario_id!r}"
@@ -223,8 +224,9 @@ def whatif_main(argv: list[str]) -> int:
         raise UsageError(f"--seeds {args.seeds}: expected 1 to 100")
     from sim.theatre import build_theatre
 
-    theatre = build_theatre()
-    scenario = load_scenario(args.scenario, theatre)
+    loaded = read_scenario(args.scenario, build_theatre())
+    scenario, theatre = loaded.scenario, loaded.theatre
+    assert theatre is not None  # the scenario's own map (the places it adds)
     if scenario.whatif is None:
         raise UsageError(
             f"{args.scenario}: no whatif: block (it names the key town, bridge "
