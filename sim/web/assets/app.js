@@ -361,7 +361,7 @@
   function cellsOf(list) { return list.map(function (i) { return flatToLatLngs(MAP.cells[i]); }); }
   /** Territory and front line of hour k (only redrawn when control changes). */
   MapView.prototype.drawTerritory = function (k, alt) {
-    var run = this.run, key = k + "|" + (alt ? "a" : "") + "|" + state.layers.territory;
+    var run = this.run;
     var control = run.controlString(k), altControl = alt ? alt.controlString(Math.min(k, alt.hours)) : "";
     var sig = control + altControl + state.layers.territory;
     this.el.dataset.control = control;
@@ -390,7 +390,6 @@
       this.altFront.setLatLngs(this.front(alt, ka));
       if (!this.map.hasLayer(this.altFront)) this.altFront.addTo(this.map);
     } else if (this.map.hasLayer(this.altFront)) this.map.removeLayer(this.altFront);
-    void key;
   };
   /** The Voronoi ridges between ground held by different sides, leaving out the state border
    * (sim/view/placement.py, front_segments). */
@@ -406,7 +405,7 @@
     return out;
   };
   MapView.prototype.drawMarks = function (k) {
-    var run = this.run, map = this.map;
+    var run = this.run;
     var sig = k + "|" + state.layers.battles + "|" + Math.floor(state.t) + "|" + (state.t > Math.floor(state.t));
     if (sig === this.marksSig) return;
     this.marksSig = sig;
@@ -447,7 +446,6 @@
           html: '<svg class="burst" width="' + d + '" height="' + d + '"><polygon points="' + pts.join(" ") + '" fill="' + C.burst + '" stroke="' + C.burstLine + '" stroke-width="2"/></svg>' })
       }).addTo(this.bursts);
     }, this);
-    void map;
   };
   /** Units at time t: positions interpolated between hours; several on one spot fanned out in
    * rows of three above it (sim/view/placement.py, unit_placements). */
@@ -516,8 +514,7 @@
     if (!m) {
       var marker = L.marker(latlng, { pane: "units", keyboard: false, riseOnHover: true,
         icon: L.divIcon({ className: "", iconSize: [0, 0], iconAnchor: [0, 0], html: "" }) });
-      var self = this;
-      marker.on("click", function (e) { L.DomEvent.stopPropagation(e); state.selected = u; requestDraw(true); void self; });
+      marker.on("click", function (e) { L.DomEvent.stopPropagation(e); state.selected = u; requestDraw(true); });
       marker.addTo(this.unitLayer);
       m = this.markers[u] = { marker: marker, look: "" };
     } else m.marker.setLatLng(latlng);
@@ -792,9 +789,9 @@
   tl.addEventListener("pointerleave", function () { tip.hidden = true; });
 
   // ------------------------------------------------------------------ drawing and playing
-  var pending = false, forceAll = false;
+  var pending = false;
   function requestDraw(all) {
-    if (all) { forceAll = true; panelSig = null; for (var i = 0; i < views.length; i++) views[i].marksSig = null; }
+    if (all) { panelSig = null; for (var i = 0; i < views.length; i++) views[i].marksSig = null; }
     if (pending) return;
     pending = true;
     window.requestAnimationFrame(frame);
@@ -828,7 +825,6 @@
     drawTimeline();
     document.body.dataset.hour = String(k);
     document.body.dataset.playing = state.playing ? "1" : "0";
-    forceAll = false;
   }
   function say(text) {
     var n = $("notice");
