@@ -89,7 +89,7 @@ def main() -> None:
     th = build_theatre()
     sc = load_scenario(args.scenario, th)
     rec = CampaignModel(sc, th, seed=0).run()
-    replay = Replay.from_run(rec, th, sc, compare(rec, sc))
+    replay = Replay.from_run(rec, th, sc, compare(rec, sc, th))
     pygame.display.init()  # not pygame.init(): no audio
     pygame.font.init()
     screen = pygame.display.set_mode(size)  # dummy driver: a real display surface, unseen
