@@ -151,9 +151,7 @@ def _days_before(record: RunRecord, k: int, k_obs: int) -> float:
     return round((record.times[k] - record.times[k_obs]).total_seconds() / 86400, 2)
 
 
-def _control(
-    record: RunRecord, obs: Observation, name: str, contested: bool
-) -> ObservationResult:
+def _control(record: RunRecord, obs: Observation, name: str, contested: bool) -> ObservationResult:
     node, holder = obs.place, obs.holder
     assert node is not None and holder is not None  # a place observation (the schema's rule)
     holders = [record.holder(node, k) for k in range(len(record.times))]

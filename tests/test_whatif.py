@@ -75,3 +75,77 @@ def test_the_table_prints_every_variant(tables):
     rows = list(tables["izium_2022_09"].values())
     text = wi.table(s, rows, [0], {"balakliia": "Balakliia"}, markdown=True)
     assert text.count("\n| ") == len(rows) + 1 and "| Balakliia |" in text
+
+
+# ------------------------------------------------------------- judged on made-up outcomes
+def _made_up(s, variants, change):
+    """Outcomes of ten seeds: the baseline's key places fall at 10, 20, ... hours; each
+    variant's are the baseline's plus `change(variant id, place, seed)`."""
+    places = list(dict.fromkeys([*s.whatif.key_places, *(v.measure for v in variants)]))
+
+    def run(shift):
+        return [
+            {
+                **{p: 10.0 * (i + 1) + 100 * j + shift(p, seed) for i, p in enumerate(places)},
+                **{wi.ATTACKER_HELD + p: 0.0 for p in places},
+                "area": 0.0,
+                "lost_UA": 0.0,
+                "lost_RU": 0.0,
+            }
+            for j, seed in enumerate(range(10))
+        ]
+
+    runs = {"baseline": run(lambda p, seed: 0.0)}
+    for v in variants:
+        runs[v.id] = run(lambda p, seed, vid=v.id: change(vid, p, seed))
+    return runs
+
+
+@pytest.fixture(scope="module")
+def september():
+    s = load_scenario(REPO / "scenarios" / "izium_2022_09.yaml", build_theatre())
+    return s, wi.standard_variants(s)
+
+
+def test_a_reversal_is_flagged_on_any_key_place_not_only_the_measured_one(september):
+    """A doubled Balakliia garrison that holds Balakliia longer (as expected) but lets Izium
+    fall three days earlier is flagged on Izium; a half garrison (it helps the attacker) that
+    delays Izium is flagged too; a bridge variant, which helps neither side outright, is not."""
+    s, variants = september
+
+    def change(vid, place, seed):
+        if place == "balakliia":
+            return 6.0 if vid == "garrison_x2" else 0.0
+        if place == "izium_n" and vid in ("garrison_x2", "garrison_x0.5", "bridge_intact"):
+            return -72.0 if vid != "garrison_x0.5" else 30.0
+        return 0.0
+
+    rows = {r.variant.id: r for r in wi.judge(s, _made_up(s, variants, change), variants)}
+    assert rows["garrison_x2"].holds and rows["garrison_x2"].reversed == ["izium_n"]
+    assert rows["garrison_x0.5"].reversed == ["izium_n"]
+    assert rows["bridge_intact"].reversed == [] and rows["delay_72h"].reversed == []
+    text = wi.table(s, list(rows.values()), list(range(10)), {"izium_n": "Izium (north bank)"})
+    assert "-3.0 d !" in text and "Key town's garrison x2: Izium (north bank)" in text
+
+
+def test_changes_are_paired_by_seed_with_a_median_and_the_middle_half(september):
+    """Seed k's change is taken against the baseline of seed k: a variant that delays Balakliia
+    by k hours on seed k has a median of 4.5 h and quartiles 2 and 7 (nearest rank); a place
+    that stops falling on three seeds of ten keeps a finite median and an infinite top."""
+    s, variants = september
+
+    def change(vid, place, seed):
+        if vid != "garrison_x2":
+            return 0.0
+        if place == "balakliia":
+            return float(seed)
+        return float("inf") if place == "izium_n" and seed >= 7 else 0.0
+
+    row = next(
+        r
+        for r in wi.judge(s, _made_up(s, variants, change), variants)
+        if r.variant.id == "garrison_x2"
+    )
+    assert row.delta_hours["balakliia"] == 4.5 and row.spread["balakliia"] == (2.0, 7.0)
+    assert row.delta_hours["izium_n"] == 0.0 and row.spread["izium_n"] == (0.0, float("inf"))
+    assert not row.never["izium_n"] and row.reversed == []
