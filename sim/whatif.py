@@ -30,6 +30,7 @@ the shipped scenarios' tables).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections.abc import Callable
@@ -205,12 +206,13 @@ def _doctrine(data: dict, side: str, **values: Any) -> None:
 
 
 def _delay(data: dict, side: str, hours: int) -> None:
-    """The side's dated orders and surprise windows `hours` later, and the end with them."""
+    """The side's orders (an order without a start starts with the scenario) and surprise
+    windows `hours` later, and the end with them."""
     shift = timedelta(hours=hours)
     side_of = {u["id"]: u["side"] for u in data["units"]}
     for o in data["orders"]:
-        if side_of[o["units"][0]] == side and o.get("start"):
-            o["start"] = o["start"] + shift
+        if side_of[o["units"][0]] == side:
+            o["start"] = (o.get("start") or data["start"]) + shift
     for e in data["events"]:
         if e["kind"] == "surprise" and e.get("side") == side:
             e["at"] = e["at"] + shift
@@ -318,7 +320,10 @@ class Row:
     delta_area: float
     delta_lost: dict[str, float]
     holds: bool
-    reversed: list[str]  # key places that moved against the side the variant helps
+    reversed: list[str]  # key places that moved against the side the variant helps (median)
+    #: key places that moved against it in at least a quarter of the seeds, not in the median
+    reversed_in_some: list[str] = dataclasses.field(default_factory=list)
+    base_hours: dict[str, float] = dataclasses.field(default_factory=dict)  # baseline medians
 
 
 def _reversed(v: Variant, delta: float, attacker_held: bool) -> bool:
@@ -330,6 +335,12 @@ def _reversed(v: Variant, delta: float, attacker_held: bool) -> bool:
     if (v.helps == "defender") == later_is_good_for_defender:
         return delta < -SAME_HOURS
     return delta > SAME_HOURS
+
+
+def _reversed_in_some(v: Variant, spread: tuple[float, float], attacker_held: bool) -> bool:
+    """A change against the side the variant helps in at least a quarter of the seeds: the
+    quartile on the wrong side is a reversal (`_reversed`)."""
+    return _reversed(v, spread[0], attacker_held) or _reversed(v, spread[1], attacker_held)
 
 
 def _paired(mine: list[dict[str, float]], base: list[dict[str, float]], key: str) -> float:
@@ -353,14 +364,17 @@ def judge(
     rows = []
     for v in variants:
         mine = runs[v.id]
-        delta, spread, never, flipped = {}, {}, {}, []
+        delta, spread, never, flipped, some = {}, {}, {}, [], []
         for p in places:
             changes = [_change(x[p], b[p]) for x, b in zip(mine, base, strict=True)]
             delta[p] = statistics.median(changes)
             spread[p] = _quartiles(changes)
             never[p] = statistics.median([r[p] for r in mine]) == NEVER
-            if _reversed(v, delta[p], bool(base[0].get(ATTACKER_HELD + p, 0.0))):
+            held = bool(base[0].get(ATTACKER_HELD + p, 0.0))
+            if _reversed(v, delta[p], held):
                 flipped.append(p)
+            elif _reversed_in_some(v, spread[p], held):
+                some.append(p)
         d = delta[v.measure]
         if v.expect == "later":
             holds = d > 0 and not (v.must_fall and never[v.measure])
@@ -383,6 +397,8 @@ def judge(
                 {side: _paired(mine, base, f"lost_{side}") for side in SIDES},
                 holds,
                 flipped,
+                some,
+                {p: statistics.median([b[p] for b in base]) for p in places},
             )
         )
     return rows
@@ -399,12 +415,24 @@ def _fmt_delta(h: float, never: bool = False) -> str:
 
 
 def _cell(r: Row, p: str) -> str:
-    """A place's cell: the median change, the spread (when the seeds differ) and a reversal."""
+    """A place's cell: the median change, the spread (when the seeds differ) and a reversal
+    ("!" in the median, "?" in at least a quarter of the seeds)."""
+    if r.never[p] and r.base_hours.get(p) == NEVER and r.spread[p] == (0.0, 0.0):
+        return "never, as base"
     text = _fmt_delta(r.delta_hours[p], r.never[p])
     lo, hi = r.spread[p]
     if lo != hi:
         text += f" ({_fmt_delta(lo)}..{_fmt_delta(hi)})"
-    return f"{text} !" if p in r.reversed else text
+    if p in r.reversed:
+        return f"{text} !"
+    return f"{text} ?" if p in r.reversed_in_some else text
+
+
+def _when(s: Scenario, hours: float) -> str:
+    """A baseline median as a date (or never)."""
+    if hours == NEVER:
+        return "never"
+    return f"{s.start + timedelta(hours=hours):%d %b %H:%M}"
 
 
 def table(
@@ -422,6 +450,14 @@ def table(
         "holds",
     ]
     body = []
+    if rows and rows[0].base_hours:
+        body.append(
+            [
+                "(baseline: median date)",
+                *(_when(s, rows[0].base_hours[p]) for p in places),
+                *([""] * 5),
+            ]
+        )
     for r in rows:
         body.append(
             [
@@ -448,9 +484,17 @@ def table(
         for r in rows
         if r.reversed
     ]
+    partly = [
+        f"{r.variant.label}: {', '.join(names.get(p, p) for p in r.reversed_in_some)}"
+        for r in rows
+        if r.reversed_in_some
+    ]
     notes = [
         "! reversed: the change helps one side, and the place moved more than "
-        f"{SAME_HOURS:g} h against it" + (f" ({'; '.join(flagged)})" if flagged else " (none)")
+        f"{SAME_HOURS:g} h against it in the median"
+        + (f" ({'; '.join(flagged)})" if flagged else " (none)"),
+        "? reversed in at least a quarter of the seeds"
+        + (f" ({'; '.join(partly)})" if partly else " (none)"),
     ]
     if markdown:
         lines = [f"**{title}**", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

@@ -74,7 +74,7 @@ def test_the_table_prints_every_variant(tables):
     s = load_scenario(REPO / "scenarios" / "izium_2022_09.yaml", theatre)
     rows = list(tables["izium_2022_09"].values())
     text = wi.table(s, rows, [0], {"balakliia": "Balakliia"}, markdown=True)
-    assert text.count("\n| ") == len(rows) + 1 and "| Balakliia |" in text
+    assert text.count("\n| ") == len(rows) + 2 and "| Balakliia |" in text  # head, baseline
 
 
 # ------------------------------------------------------------- judged on made-up outcomes
@@ -149,3 +149,32 @@ def test_changes_are_paired_by_seed_with_a_median_and_the_middle_half(september)
     assert row.delta_hours["balakliia"] == 4.5 and row.spread["balakliia"] == (2.0, 7.0)
     assert row.delta_hours["izium_n"] == 0.0 and row.spread["izium_n"] == (0.0, float("inf"))
     assert not row.never["izium_n"] and row.reversed == []
+
+
+def test_a_reversal_in_some_seeds_only_is_flagged_apart(september):
+    """Izium three days earlier on three seeds of ten under a doubled Balakliia garrison: not
+    in the median, but in the lower quartile, so marked "?" rather than "!"."""
+    s, variants = september
+
+    def change(vid, place, seed):
+        return -72.0 if (vid == "garrison_x2" and place == "izium_n" and seed < 3) else 0.0
+
+    rows = {r.variant.id: r for r in wi.judge(s, _made_up(s, variants, change), variants)}
+    row = rows["garrison_x2"]
+    assert row.reversed == [] and row.reversed_in_some == ["izium_n"]
+    text = wi.table(s, list(rows.values()), list(range(10)), {"izium_n": "Izium (north bank)"})
+    assert "0 h (-3.0 d..0 h) ?" in text and "(baseline: median date)" in text
+
+
+def test_the_operation_72_hours_later_moves_orders_without_a_date_too():
+    """March's Russian orders all start with the scenario (none is dated): the delayed
+    operation starts every one of them 72 hours later, and the end with them."""
+    theatre = build_theatre()
+    s = load_scenario(REPO / "scenarios" / "izium_2022_03.yaml", theatre)
+    delay = next(v for v in wi.standard_variants(s) if v.id == "delay_72h")
+    later = wi.apply(s, delay)
+    side = {u.id: u.side for u in s.units}
+    for before, after in zip(s.orders, later.orders, strict=True):
+        shift = s.order_start(after) - s.order_start(before)
+        assert shift.total_seconds() / 3600 == (72 if side[before.units[0]] == "RU" else 0)
+    assert (later.end - s.end).total_seconds() / 3600 == 72
