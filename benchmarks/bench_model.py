@@ -53,6 +53,11 @@ from sim.theatre import build_theatre
 file, seed, repeat, memory = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 theatre = build_theatre()
 scenario = load_scenario("scenarios/" + file, theatre)
+try:  # the scenario's own map (the places it adds); older trees have none
+    from sim.scenario.theatre import theatre_for
+    theatre = theatre_for(scenario, theatre)
+except ImportError:
+    pass
 times = []
 for _ in range(repeat):
     gc.collect()

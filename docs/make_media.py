@@ -61,13 +61,15 @@ def main() -> int:
     from sim.history import compare
     from sim.model import CampaignModel
     from sim.scenario import load_scenario
+    from sim.scenario.theatre import theatre_for
     from sim.theatre import build_theatre
 
-    theatre = build_theatre()
+    base = build_theatre()
     done = json.loads(MEDIA.read_text()) if MEDIA.exists() else {}
     stale = []
     for file, (gif, still, at) in SCENES.items():
-        scenario = load_scenario(REPO / "scenarios" / file, theatre)
+        scenario = load_scenario(REPO / "scenarios" / file, base)
+        theatre = theatre_for(scenario, base)  # its own map: the places it adds
         record = CampaignModel(scenario, theatre, seed=0).run()
         digest = record.digest()
         entry = done.get(file, {})

@@ -145,10 +145,10 @@ def _main(argv: list[str], writes: bool) -> int:
     from sim.futures import compare_futures
     from sim.history import attacking_side, compare, null_comparison
 
-    futures = compare_futures(base, alt, s, b.hour, theatre)
+    futures = compare_futures(base, alt, s, b.hour, b.theatre)
     _print(b, texts, futures)
-    comparisons = {"base": compare(base, s, theatre), "branch": compare(alt, s, theatre)}
-    null = null_comparison(s, theatre, b.params, b.spec.seed)
+    comparisons = {"base": compare(base, s, b.theatre), "branch": compare(alt, s, b.theatre)}
+    null = null_comparison(s, b.theatre, b.params, b.spec.seed)
     if null is not None:  # one null run, the reference of both futures
         side = attacking_side(s)
         comparisons = {k: c.with_null(null, side) for k, c in comparisons.items()}

@@ -211,9 +211,9 @@ def replay(argv: list[str]) -> int:
     _check_export_extra(args.record)
     from sim.theatre import build_theatre
 
-    theatre = build_theatre()
-    loaded = read_scenario(args.scenario, theatre, max_days=args.max_days)
-    scenario = loaded.scenario
+    loaded = read_scenario(args.scenario, build_theatre(), max_days=args.max_days)
+    scenario, theatre = loaded.scenario, loaded.theatre
+    assert theatre is not None  # read against a map: the scenario's own (its places added)
     params = params_for(scenario, args.overrides)
     if args.at and not scenario.start <= args.at <= scenario.end:
         raise UsageError(

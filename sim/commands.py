@@ -28,7 +28,7 @@ from sim.cli_common import (
     folder_value,
 )
 from sim.params import Parameters, parse_set_option
-from sim.scenario import MAX_DAYS, load_scenario
+from sim.scenario import MAX_DAYS, read_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -154,14 +154,15 @@ def view_main(argv: list[str]) -> int:
     from sim.theatre import build_theatre
     from sim.view.app import SCREENSHOT_DIR, Replay, play, screenshot
 
-    theatre = build_theatre()
     default = REPO / "scenarios" / f"{scenario_id}.yaml"
     if args.scenario is None and not default.is_file():
         raise UsageError(
             f"{args.run_dir}: a run of scenario {scenario_id!r}, which is not in scenarios/; "
             "name its file with --scenario FILE.yaml"
         )
-    scenario = load_scenario(args.scenario or default, theatre, max_days=args.max_days)
+    loaded = read_scenario(args.scenario or default, build_theatre(), max_days=args.max_days)
+    scenario, theatre = loaded.scenario, loaded.theatre
+    assert theatre is not None  # the scenario's own map (the places it adds)
     if scenario.id != scenario_id:
         raise UsageError(
             f"{args.scenario}: scenario {scenario.id!r}, but the run is of {scenario_id!r}"
@@ -219,8 +220,9 @@ def whatif_main(argv: list[str]) -> int:
         raise UsageError(f"--seeds {args.seeds}: expected 1 to 100")
     from sim.theatre import build_theatre
 
-    theatre = build_theatre()
-    scenario = load_scenario(args.scenario, theatre)
+    loaded = read_scenario(args.scenario, build_theatre())
+    scenario, theatre = loaded.scenario, loaded.theatre
+    assert theatre is not None  # the scenario's own map (the places it adds)
     if scenario.whatif is None:
         raise UsageError(
             f"{args.scenario}: no whatif: block (it names the key town, bridge "

@@ -32,8 +32,9 @@ from sim.plan import OrderState, plan_orders
 from sim.positions import Positions
 from sim.record import RunRecord
 from sim.scenario import SIDES, Grouping, Posture, Scenario, Status, other
+from sim.scenario.theatre import theatre_for
 from sim.supply import CostGraph, EdgeArrays, trace, update_supply
-from sim.theatre import Theatre, build_theatre, points_in_polygon
+from sim.theatre import Theatre, points_in_polygon
 from sim.units import Unit
 from sim.world import CrossingState, DepotState, World
 
@@ -60,7 +61,9 @@ class CampaignModel(mesa.Model):
         super().__init__(rng=seed)
         self.seed = seed
         self.scenario = scenario
-        self.theatre = theatre or build_theatre()
+        self.theatre = theatre or theatre_for(scenario)
+        if any(p.id not in self.theatre.graph for p in scenario.places):
+            raise ValueError("the map lacks the scenario's places: pass theatre_for(scenario)")
         self.params = params or scenario.parameters_with()
         self.side_params = scenario.side_parameters(self.params)
         self.graph = self.theatre.graph
