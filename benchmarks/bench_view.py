@@ -90,7 +90,7 @@ def main() -> None:
     sc = load_scenario(args.scenario, build_theatre())
     th = theatre_for(sc)  # the scenario's own map: the places it adds
     rec = CampaignModel(sc, th, seed=0).run()
-    replay = Replay.from_run(rec, th, sc, compare(rec, sc))
+    replay = Replay.from_run(rec, th, sc, compare(rec, sc, th))
     pygame.display.init()  # not pygame.init(): no audio
     pygame.font.init()
     screen = pygame.display.set_mode(size)  # dummy driver: a real display surface, unseen

@@ -85,7 +85,7 @@ def main() -> int:
             continue
         from sim.view.app import Replay, record_video, screenshot
 
-        replay = Replay.from_run(record, theatre, scenario, compare(record, scenario))
+        replay = Replay.from_run(record, theatre, scenario, compare(record, scenario, theatre))
         step = max(3, -(-replay.hours // 90))  # at most ~90 frames to start with
         while True:
             record_video(replay, DOCS / gif, size=GIF_SIZE, step_h=step)

@@ -264,10 +264,11 @@ def replay(argv: list[str]) -> int:
     paths = write_run(record, out)
     comparison = None
     if args.compare or window or exporting:
-        from sim.history import compare, comparison_table, write_comparison
+        from sim.history import compare, comparison_table, with_null_run, write_comparison
 
-        comparison = compare(record, scenario)
-        if args.compare:
+        comparison = compare(record, scenario, theatre)
+        if args.compare:  # the null run beside the score (docs/history.md)
+            comparison = with_null_run(comparison, scenario, theatre, params, args.seed)
             print()
             print(comparison_table(comparison))
             paths.append(write_comparison(comparison, out / "history_comparison.csv"))

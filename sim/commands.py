@@ -209,7 +209,13 @@ def whatif_main(argv: list[str]) -> int:
         "with the baseline (docs/whatif.md).",
     )
     ap.add_argument("scenario", type=Path)
-    ap.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
+    ap.add_argument(
+        "--seeds",
+        type=int,
+        default=10,
+        help="seeds 0..N-1 (default 10: medians and spreads need them; each seed runs the "
+        "baseline and every variant)",
+    )
     ap.add_argument(
         "--set",
         dest="overrides",

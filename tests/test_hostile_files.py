@@ -92,7 +92,7 @@ def test_view_refuses_a_comparison_of_another_scenario(short_run, tmp_path, caps
 
     scenario = resolve_places(scenario, th, "m.yaml", root)
     record = CampaignModel(scenario, th, seed=0).run()
-    write_comparison(compare(record, scenario), folder / "history_comparison.csv")
+    write_comparison(compare(record, scenario, th), folder / "history_comparison.csv")
     code, _, err = run_cli(
         ["view", str(folder), "--scenario", str(SEPT), "--screenshot", str(tmp_path / "v.png")],
         capsys,

@@ -440,6 +440,11 @@ class Scenario(Strict):
     events: list[Event] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
     history: list[Observation] = Field(default_factory=list)
+    attacker: Side | None = Field(
+        None,
+        description="the side whose plan the null run strips (docs/history.md); default: "
+        "the whatif: block's attacker, else the side with more attack orders",
+    )
     whatif: WhatIf | None = None
 
     @field_validator("id")
@@ -462,6 +467,19 @@ class Scenario(Strict):
     def _known_parameters(cls, v: dict[str, Any]) -> dict[str, Any]:
         Parameters(**v)  # raises with the parameter's name in the error location
         return v
+
+    @model_validator(mode="after")
+    def _one_attacker(self) -> Scenario:
+        if (
+            self.attacker is not None
+            and self.whatif is not None
+            and self.whatif.attacker != self.attacker
+        ):
+            raise ValueError(
+                f"attacker: {self.attacker} but whatif: attacker: {self.whatif.attacker}: "
+                "the side whose offensive the scenario is about is one side"
+            )
+        return self
 
     @model_validator(mode="after")
     def _additions(self) -> Scenario:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.cli_common import UsageError
+from sim.history import null_comparison
 from sim.sweep.base import Base, validation_message
 from sim.sweep.outcomes import key_places, outcome_columns
 from sim.sweep.progress import Progress
@@ -141,7 +142,8 @@ def run_one(
         base = _base_for(text, file, max_days)
         scenario, params = base.materialise(task.overrides)
         record = simulate(scenario, base.theatre, params, task.seed)
-        row.update(outcome_columns(record, scenario))
+        null = null_comparison(scenario, base.theatre, params, task.seed, simulate)
+        row.update(outcome_columns(record, scenario, base.theatre, null))
     except Exception as e:  # recorded, the sweep goes on
         row.update(failed_fields(e))
     row["runtime_s"] = round(time.perf_counter() - t0, 3)
