@@ -208,18 +208,21 @@ def test_the_pocket_warning_says_what_the_model_does(theatre, tmp_path):
 
 
 def test_the_start_control_of_the_checks_is_the_models(theatre):
-    """The checks' 'held at the start before units' plus the units is the model's control."""
+    """The checks' 'held at the start before units' plus the units is the model's control,
+    each scenario on its own map (the places it adds)."""
     from sim.checks import declared_control
     from sim.model import CampaignModel
     from sim.scenario import load_scenario
+    from sim.scenario.theatre import theatre_for
 
     for name in SHIPPED:
         scenario = load_scenario(REPO / "scenarios" / f"{name}.yaml", theatre)
-        declared, _ = declared_control(scenario, theatre)
+        own = theatre_for(scenario, theatre)
+        declared, _ = declared_control(scenario, own)
         for u in scenario.units:
             if u.arrives is None:
                 declared[u.at] = u.side
-        assert declared == CampaignModel(scenario, theatre, seed=0).world.control, name
+        assert declared == CampaignModel(scenario, own, seed=0).world.control, name
 
 
 def test_an_objective_across_a_river_without_a_crossing(tmp_path):
