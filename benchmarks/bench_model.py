@@ -57,6 +57,11 @@ except ImportError:  # a tree from before sim/map/ (issue 21)
 file, seed, repeat, memory = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 theatre = build_theatre()
 scenario = load_scenario("scenarios/" + file, theatre)
+try:  # the scenario's own map (the places it adds); older trees have none
+    from sim.scenario.theatre import theatre_for
+    theatre = theatre_for(scenario, theatre)
+except ImportError:
+    pass
 times = []
 for _ in range(repeat):
     gc.collect()

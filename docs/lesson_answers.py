@@ -47,11 +47,11 @@ def span(hours: float) -> str:
     return f"{hours / 24:+.1f} d"
 
 
-def run_seed(b: Branch, seed: int, theatre: Theatre) -> tuple[Futures, list[str]]:
+def run_seed(b: Branch, seed: int) -> tuple[Futures, list[str]]:
     """The base and the branch of `b` on `seed`, compared; and the changes in words."""
     b = dataclasses.replace(b, spec=b.spec.model_copy(update={"seed": seed}))
     base, alt, texts = simulate(b)
-    return compare_futures(base, alt, b.scenario, b.hour, theatre), texts
+    return compare_futures(base, alt, b.scenario, b.hour, b.theatre), texts
 
 
 def summary(runs: list[list[PlaceOutcome]]) -> list[str]:
@@ -116,7 +116,7 @@ def answer(path: Path, seeds: int, theatre: Theatre) -> None:
     print(f"  the branch at {b.when.day} {b.when:%b %Y %H:%M} (hour {b.hour})")
     runs = []
     for seed in range(seeds):
-        futures, texts = run_seed(b, seed, theatre)
+        futures, texts = run_seed(b, seed)
         runs.append(futures.places)
         if seed == 0:
             print("Seed 0, as python run.py branch FILE --headless prints it:")

@@ -209,16 +209,19 @@ def test_the_pocket_warning_says_what_the_model_does(theatre, tmp_path):
 
 def test_the_start_control_is_the_declared_one_with_the_units_places(theatre):
     """Who holds a place at the start (sim/model/world.py, `start_control`, which the checks'
-    warnings also read): a unit on the map holds its place; any other place listed under
-    control.nodes is its side's; the rest keep the side the regions or the country gave."""
+    warnings also read), each scenario on its own map (the places it adds): a unit on the map
+    holds its place; any other place listed under control.nodes is its side's; the rest keep
+    the side the regions or the country gave."""
     from sim.model import CampaignModel
     from sim.model.world import declared_control
     from sim.scenario import load_scenario
+    from sim.scenario.theatre import theatre_for
 
     for name in SHIPPED:
         scenario = load_scenario(REPO / "scenarios" / f"{name}.yaml", theatre)
-        control = CampaignModel(scenario, theatre, seed=0).world.control
-        declared, why = declared_control(scenario, theatre)
+        own = theatre_for(scenario, theatre)
+        control = CampaignModel(scenario, own, seed=0).world.control
+        declared, why = declared_control(scenario, own)
         placed = {u.at: u.side for u in scenario.units if u.arrives is None}
         for node, side in placed.items():
             assert control[node] == side, (name, node)

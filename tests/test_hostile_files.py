@@ -93,7 +93,7 @@ def test_view_refuses_a_comparison_of_another_scenario(short_run, tmp_path, caps
 
     scenario = resolve_places(scenario, th, "m.yaml", root)
     record = CampaignModel(scenario, th, seed=0).run()
-    write_comparison(compare(record, scenario), folder / "history_comparison.csv")
+    write_comparison(compare(record, scenario, th), folder / "history_comparison.csv")
     code, _, err = run_cli(
         ["view", str(folder), "--scenario", str(SEPT), "--screenshot", str(tmp_path / "v.png")],
         capsys,
@@ -105,7 +105,8 @@ def test_view_refuses_a_comparison_of_another_scenario(short_run, tmp_path, caps
 @given(st.randoms(use_true_random=False))
 def test_mangled_run_records_are_refused_or_drawn(frames, short_run, september, rnd):
     """Any mangling of frames.json.gz (or of the comparison) is a FileProblem, or the run
-    builds a Replay whose frames draw without an exception."""
+    builds a Replay whose frames draw, and whose web page's data is made, without an
+    exception."""
     from sim.map.theatre import build_theatre
     from sim.view.app import render_frame
     from sim.view.replay import Replay
@@ -126,6 +127,10 @@ def test_mangled_run_records_are_refused_or_drawn(frames, short_run, september, 
         except FileProblem:
             return
         render_frame(replay, rnd.uniform(0, replay.hours), (320, 240))
+        from sim.web.data import run_data  # and the web page's data of it (sim/web/)
+        from sim.web.page import data_json
+
+        assert data_json({"run": run_data(replay)})
 
 
 @fuzz(40)

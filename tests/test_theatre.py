@@ -31,7 +31,7 @@ def theatre() -> Theatre:
     return build_theatre()
 
 
-# --- independent geometry helpers (deliberately not imported from sim.theatre) ----------
+# --- independent geometry helpers (deliberately not imported from sim.map.theatre) ----------
 
 
 def _xy(lon, lat):

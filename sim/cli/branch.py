@@ -142,12 +142,16 @@ def _main(argv: list[str], writes: bool) -> int:
     check_writable(args.screenshots, "--screenshots", folder=True)
     check_writable(record, "--record")
     base, alt, texts = simulate(b)
-    from sim.runs.history import compare
+    from sim.runs.history import attacking_side, compare, null_comparison
     from sim.whatif.futures import compare_futures
 
-    futures = compare_futures(base, alt, s, b.hour, theatre)
+    futures = compare_futures(base, alt, s, b.hour, b.theatre)
     _print(b, texts, futures)
-    comparisons = {"base": compare(base, s), "branch": compare(alt, s)}
+    comparisons = {"base": compare(base, s, b.theatre), "branch": compare(alt, s, b.theatre)}
+    null = null_comparison(s, b.theatre, b.params, b.spec.seed)
+    if null is not None:  # one null run, the reference of both futures
+        side = attacking_side(s)
+        comparisons = {k: c.with_null(null, side) for k, c in comparisons.items()}
     if out is not None:
         written = _write(out, b, texts, futures, {"base": base, "branch": alt}, comparisons)
         print(f"wrote {', '.join(written)} to {out}")
@@ -229,6 +233,8 @@ def _write(out: Path, b, texts, futures, records: dict, comparisons: dict) -> li
         "what_if": texts,
         "differences": futures.lines(),
         "fidelity": {k: c.score for k, c in comparisons.items()},
+        "null_fidelity": comparisons["base"].null,
+        "skill": {k: c.skill for k, c in comparisons.items()},
     }
     (out / "whatif.json").write_text(
         json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

@@ -28,7 +28,7 @@ from sim.cli.common import (
     folder_value,
 )
 from sim.model.params import Parameters, parse_set_option
-from sim.scenario import MAX_DAYS, load_scenario
+from sim.scenario import MAX_DAYS, read_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -142,31 +142,10 @@ def view_main(argv: list[str]) -> int:
         raise UsageError("--at goes with --screenshot")
     check_writable(args.screenshot, "--screenshot")
     check_writable(args.screenshots, "--screenshots", folder=True)
-    if not (args.run_dir / "frames.json.gz").is_file():
-        raise UsageError(
-            f"{args.run_dir}: no frames.json.gz here (write one with a replay: "
-            "python run.py SCENARIO.yaml --headless --out DIR)"
-        )
-    from sim.runs.report import read_frames
+    replay, scenario = saved_run(args.run_dir, args.scenario, args.max_days)
+    from sim.view.app import SCREENSHOT_DIR, play, screenshot
 
-    saved = read_frames(args.run_dir)  # checked: the scenario id is a plain name
-    scenario_id = saved["scenario"]
-    from sim.map.theatre import build_theatre
-    from sim.view.app import SCREENSHOT_DIR, Replay, play, screenshot
-
-    theatre = build_theatre()
-    default = REPO / "scenarios" / f"{scenario_id}.yaml"
-    if args.scenario is None and not default.is_file():
-        raise UsageError(
-            f"{args.run_dir}: a run of scenario {scenario_id!r}, which is not in scenarios/; "
-            "name its file with --scenario FILE.yaml"
-        )
-    scenario = load_scenario(args.scenario or default, theatre, max_days=args.max_days)
-    if scenario.id != scenario_id:
-        raise UsageError(
-            f"{args.scenario}: scenario {scenario.id!r}, but the run is of {scenario_id!r}"
-        )
-    replay = Replay.from_saved(saved, args.run_dir, theatre, scenario)
+    theatre, scenario_id = replay.theatre, replay.scenario_id
     if args.screenshot:
         screenshot(replay, args.screenshot, args.at or scenario.end, size=args.size)
         print(f"wrote {args.screenshot}")
@@ -190,6 +169,38 @@ def view_main(argv: list[str]) -> int:
     return 0
 
 
+def saved_run(run_dir: Path, scenario_path: Path | None, max_days: float = MAX_DAYS):
+    """(replay, scenario): the run saved in `run_dir` as a `Replay` (sim/view/replay.py), its
+    files checked, and its scenario (`scenario_path`, default scenarios/<id of the run>.yaml):
+    what `view RUN_DIR` plays and `html RUN_DIR` exports. Raises UsageError or FileProblem."""
+    if not (run_dir / "frames.json.gz").is_file():
+        raise UsageError(
+            f"{run_dir}: no frames.json.gz here (write one with a replay: "
+            "python run.py SCENARIO.yaml --headless --out DIR)"
+        )
+    from sim.runs.report import read_frames
+
+    saved = read_frames(run_dir)  # checked: the scenario id is a plain name
+    scenario_id = saved["scenario"]
+    from sim.map.theatre import build_theatre
+    from sim.view.replay import Replay
+
+    default = REPO / "scenarios" / f"{scenario_id}.yaml"
+    if scenario_path is None and not default.is_file():
+        raise UsageError(
+            f"{run_dir}: a run of scenario {scenario_id!r}, which is not in scenarios/; "
+            "name its file with --scenario FILE.yaml"
+        )
+    loaded = read_scenario(scenario_path or default, build_theatre(), max_days=max_days)
+    scenario, theatre = loaded.scenario, loaded.theatre
+    assert theatre is not None  # the scenario's own map (the places it adds)
+    if scenario.id != scenario_id:
+        raise UsageError(
+            f"{scenario_path}: scenario {scenario.id!r}, but the run is of {scenario_id!r}"
+        )
+    return Replay.from_saved(saved, run_dir, theatre, scenario), scenario
+
+
 def whatif_main(argv: list[str]) -> int:
     """The standard what-if table of a scenario (sim/whatif/standard.py)."""
     ap = Parser(
@@ -198,7 +209,13 @@ def whatif_main(argv: list[str]) -> int:
         "with the baseline (docs/whatif.md).",
     )
     ap.add_argument("scenario", type=Path)
-    ap.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
+    ap.add_argument(
+        "--seeds",
+        type=int,
+        default=10,
+        help="seeds 0..N-1 (default 10: medians and spreads need them; each seed runs the "
+        "baseline and every variant)",
+    )
     ap.add_argument(
         "--set",
         dest="overrides",
@@ -213,8 +230,9 @@ def whatif_main(argv: list[str]) -> int:
         raise UsageError(f"--seeds {args.seeds}: expected 1 to 100")
     from sim.map.theatre import build_theatre
 
-    theatre = build_theatre()
-    scenario = load_scenario(args.scenario, theatre)
+    loaded = read_scenario(args.scenario, build_theatre())
+    scenario, theatre = loaded.scenario, loaded.theatre
+    assert theatre is not None  # the scenario's own map (the places it adds)
     if scenario.whatif is None:
         raise UsageError(
             f"{args.scenario}: no whatif: block (it names the key town, bridge "

@@ -212,9 +212,9 @@ def replay(argv: list[str]) -> int:
     _check_export_extra(args.record)
     from sim.map.theatre import build_theatre
 
-    theatre = build_theatre()
-    loaded = read_scenario(args.scenario, theatre, max_days=args.max_days)
-    scenario = loaded.scenario
+    loaded = read_scenario(args.scenario, build_theatre(), max_days=args.max_days)
+    scenario, theatre = loaded.scenario, loaded.theatre
+    assert theatre is not None  # read against a map: the scenario's own (its places added)
     params = params_for(scenario, args.overrides)
     if args.at and not scenario.start <= args.at <= scenario.end:
         raise UsageError(
@@ -248,12 +248,13 @@ def replay(argv: list[str]) -> int:
     other = folder_holds_other_run(out, run_identity(scenario.id, args.seed, params))
     if other and not args.replace:
         raise UsageError(f"{out}: {other}; choose another --out, or add --replace to overwrite it")
-    from sim.model import CampaignModel
+    from sim.api import simulate
     from sim.scenario.checks import check_before_run
 
     check_before_run(loaded, theatre)  # prints warnings; errors stop here
-    model = CampaignModel(scenario, theatre, params, seed=args.seed)
-    record = model.run()
+    result = simulate(scenario, params, args.seed, keep_model=True, on_map=theatre)
+    model, record = result.model, result.record
+    assert model is not None  # kept (keep_model)
     print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")
     print(daily_table(record))
     from sim.runs.plan_report import plan_report
@@ -264,10 +265,11 @@ def replay(argv: list[str]) -> int:
     paths = write_run(record, out)
     comparison = None
     if args.compare or window or exporting:
-        from sim.runs.history import compare, comparison_table, write_comparison
+        from sim.runs.history import compare, comparison_table, with_null_run, write_comparison
 
-        comparison = compare(record, scenario)
-        if args.compare:
+        comparison = compare(record, scenario, theatre)
+        if args.compare:  # the null run beside the score (docs/history.md)
+            comparison = with_null_run(comparison, scenario, theatre, params, args.seed)
             print()
             print(comparison_table(comparison))
             paths.append(write_comparison(comparison, out / "history_comparison.csv"))
@@ -394,6 +396,13 @@ def branch(argv: list[str]) -> int:
     return branch_main(argv)
 
 
+def html(argv: list[str]) -> int:
+    """Write a replay, a what-if or a folder of lessons as web pages that play in a browser."""
+    from sim.web.cli import html_main
+
+    return html_main(argv)
+
+
 def view(argv: list[str]) -> int:
     """`view RUN_DIR` replays a saved run; `view FILE.yaml` opens a what-if branch."""
     from sim.cli.branch import is_branch_file, view_main
@@ -416,6 +425,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "schema": schema,
     "new": new,
     "branch": branch,
+    "html": html,
 }
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 import mesa
 from mesa.discrete_space import Network
 
-from sim.map.theatre import Theatre, build_theatre
+from sim.map.theatre import Theatre
 from sim.model.commander import Commander
 from sim.model.network import RoadNetwork
 from sim.model.params import Parameters
@@ -33,6 +33,7 @@ from sim.model.units import Unit
 from sim.model.world import CrossingState, DepotState, World, start_control
 from sim.runs.record import RunRecord
 from sim.scenario import SIDES, Posture, Scenario, Side, UnitSpec, other
+from sim.scenario.theatre import theatre_for
 
 
 class CampaignModel(mesa.Model):
@@ -40,7 +41,8 @@ class CampaignModel(mesa.Model):
 
     Args:
         scenario: the validated scenario (places resolved to node ids).
-        theatre: the map; built from assets/map when omitted.
+        theatre: the map (with the places the scenario adds: `theatre_for(scenario)`); the
+            scenario's own map when omitted.
         params: all model parameters; the scenario's parameters block over the defaults when
             omitted. A side's doctrine values (sides.<S>.doctrine) apply over them for that side.
         seed: seed of the model's random generators (combat fog, bridge demolitions, events).
@@ -57,7 +59,9 @@ class CampaignModel(mesa.Model):
         super().__init__(rng=seed)
         self.seed = seed
         self.scenario = scenario
-        self.theatre = theatre or build_theatre()
+        self.theatre = theatre or theatre_for(scenario)
+        if any(p.id not in self.theatre.graph for p in scenario.places):
+            raise ValueError("the map lacks the scenario's places: pass theatre_for(scenario)")
         self.params = params or scenario.parameters_with()
         by_side = scenario.side_parameters(self.params)
         self.side_params: dict[Side, Parameters] = {s: by_side[s] for s in SIDES}

@@ -37,11 +37,12 @@ class Base:
         sim.scenario.MAX_DAYS), for the base and for every run that changes its dates."""
         from sim.map.theatre import build_theatre
         from sim.scenario import MAX_DAYS, parse_scenario, resolve_places
+        from sim.scenario.theatre import theatre_for
 
         max_days = MAX_DAYS if max_days is None else max_days
-        theatre = build_theatre()
         scenario, root = parse_scenario(text, file, max_days=max_days)
-        scenario = resolve_places(scenario, theatre, file, root)
+        scenario = resolve_places(scenario, build_theatre(), file, root)
+        theatre = theatre_for(scenario)  # the scenario's own map (the places it adds)
         return cls(
             file,
             text,
@@ -80,6 +81,12 @@ class Base:
             if name is not None:
                 params[name] = value
                 continue
+            if re.match(r"places\b", path):
+                raise PathError(
+                    path,
+                    "the places a scenario adds are part of its map, which a sweep keeps as "
+                    "it is: vary them in copies of the scenario file",
+                )
             if data is None:
                 data = copy.deepcopy(self.data)
             container, key = locate(data, path)

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.runs.history import skill
 from sim.safe_io import FileProblem
 from sim.sweep.paths import parse_path
 from sim.sweep.spec import Axis, SweepError, SweepSpec, kind_of, plan
@@ -316,6 +317,11 @@ def outcome_table(
             fid = [r["fidelity"] for r in ok if r.get("fidelity") is not None]
             entry["fidelity_mean"] = float(np.mean(fid)) if fid else None
             entry["fidelity_sd"] = float(np.std(fid)) if fid else None
+            null = [r["null_fidelity"] for r in ok if r.get("null_fidelity") is not None]
+            entry["null_fidelity_mean"] = float(np.mean(null)) if null else None
+            entry["skill"] = (
+                skill(entry["fidelity_mean"], entry["null_fidelity_mean"]) if fid else None
+            )
             area = [a for a in (final_area(r, side) for r in ok) if a is not None]
             entry[f"area_taken_{side}_median"] = float(np.median(area)) if area else None
             for t in towns:
@@ -342,8 +348,8 @@ def outcome_table(
     width = max([len(e["variant"]) for e in table] + [7])
     town_heads = [t["name"][:14] for t in towns]
     head = (
-        f"{'variant':<{width}} {'runs':>5} {'fail':>4} {'fidelity':>11} "
-        f"{side + ' km2':>8} {'lost UA':>8} {'lost RU':>8} {'capt':>6}"
+        f"{'variant':<{width}} {'runs':>5} {'fail':>4} {'fidelity':>11} {'null':>5} "
+        f"{'skill':>5} {side + ' km2':>8} {'lost UA':>8} {'lost RU':>8} {'capt':>6}"
         + "".join(f" {h:>15}" for h in town_heads)
     )
     lines = [f"{meta.get('title', '')}: {len(rows)} runs", head, "-" * len(head)]
@@ -363,6 +369,7 @@ def outcome_table(
             cells += f" {(_when(meta, h) if h is not None else 'never') + ' ' + n:>15}"
         lines.append(
             f"{e['variant']:<{width}} {e['runs']:>5} {e['failed']:>4} {fid_text:>11} "
+            f"{num(e['null_fidelity_mean'], '.1f'):>5} {num(e['skill'], '.2f'):>5} "
             f"{num(e[f'area_taken_{side}_median']):>8} "
             f"{num(e['lost_personnel_UA_median']):>8} "
             f"{num(e['lost_personnel_RU_median']):>8} "
@@ -371,6 +378,8 @@ def outcome_table(
     history = "; ".join(f"{t['name']} {_hist(t)}" for t in towns if t.get("history_date"))
     lines.append("")
     lines.append(
+        f"Fidelity: mean ± sd; null: the mean score of the null runs (the attacking side "
+        f"issues no orders); skill: (fidelity - null) / (100 - null) (docs/history.md). "
         f"Medians over runs. Towns: median date of the first change of hands, and in "
         f"how many runs it changed. History: {history or 'none'}."
     )

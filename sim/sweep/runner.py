@@ -34,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.runs.history import null_comparison
 from sim.sweep.base import Base, validation_message
 from sim.sweep.outcomes import key_places, outcome_columns
 from sim.sweep.progress import Progress
@@ -140,7 +141,8 @@ def run_one(
         base = _base_for(text, file, max_days)
         scenario, params = base.materialise(task.overrides)
         record = simulate(scenario, base.theatre, params, task.seed)
-        row.update(outcome_columns(record, scenario))
+        null = null_comparison(scenario, base.theatre, params, task.seed, simulate)
+        row.update(outcome_columns(record, scenario, base.theatre, null))
     except Exception as e:  # recorded, the sweep goes on
         row.update(failed_fields(e))
     row["runtime_s"] = round(time.perf_counter() - t0, 3)

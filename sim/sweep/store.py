@@ -63,6 +63,8 @@ OUTCOME_KINDS: tuple[tuple[str, str], ...] = (
     ("captured_", "int"),
     ("bridges_destroyed", "int"),
     ("fidelity", "float"),
+    ("null_fidelity", "float"),
+    ("skill", "float"),
 )
 RUN_KEY = re.compile(r"[0-9a-f]{16}")
 #: Largest journal read (about 3 kB a run: 100,000 runs).

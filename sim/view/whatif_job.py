@@ -463,7 +463,9 @@ class BranchJob(threading.Thread):
             and self.hour < len(o.saved_frames)
             and o.saved_frames[self.hour] != out["frame"]
         )
-        replay = Replay.from_run(branch, o.theatre, o.scenario, compare(branch, o.scenario))
+        replay = Replay.from_run(
+            branch, o.theatre, o.scenario, compare(branch, o.scenario, o.theatre)
+        )
         futures = compare_futures(base, branch, o.scenario, self.hour, o.theatre)
         title = self.title or "What if: " + "; ".join(out["texts"])
         return BranchView(

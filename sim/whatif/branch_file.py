@@ -44,7 +44,7 @@ from sim.safe_io import (
     yaml_loader,
     yaml_problem,
 )
-from sim.scenario import Scenario, ScenarioError, kyiv_local_time, load_scenario, yaml_location
+from sim.scenario import Scenario, ScenarioError, kyiv_local_time, read_scenario, yaml_location
 from sim.whatif.branch import BRIDGE_KINDS, Change, ChangeError, apply_changes, run_to, snapshot
 
 HOUR = timedelta(hours=1)
@@ -171,7 +171,9 @@ def load_branch(path: str | Path, theatre: Theatre) -> Branch:
             ("scenario",),
             f"no scenario file {spec.scenario} (a path relative to this file's folder)",
         )
-    scenario = load_scenario(scenario_path, theatre)
+    loaded = read_scenario(scenario_path, theatre)
+    scenario = loaded.scenario
+    theatre = loaded.theatre or theatre  # the scenario's own map (the places it adds)
     try:
         params = scenario.parameters_with(spec.parameters)
     except ValidationError as e:
