@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from pydantic import ValidationError
 
 from sim.scenario.additions import HoldingForce, OffMap, PlaceSpec, shares
@@ -233,6 +232,8 @@ def holding_line(along: list[str], theatre: Theatre) -> list[tuple[str, float]]:
     them (never over a crossing without a bridge), each place counting half of the stretch of
     line on either side of it. Raises ExpandError (at the `along` entry) for two places with no
     such road between them."""
+    import networkx as nx  # here: reading a scenario without holding forces needs no graph code
+
     g = theatre.graph
     usable = nx.subgraph_view(
         g,
