@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import mesa
+import numpy as np
 from mesa.discrete_space import Network
 
 from sim.map.theatre import Theatre
@@ -23,6 +24,7 @@ from sim.model.commander import Commander
 from sim.model.network import RoadNetwork
 from sim.model.params import Parameters
 from sim.model.plan import Plan
+from sim.model.rules import front
 from sim.model.rules.combat import Battle, combat_phase
 from sim.model.rules.control import update_control
 from sim.model.rules.crossings import pontoons_under_fire
@@ -30,7 +32,7 @@ from sim.model.rules.events import apply_events
 from sim.model.rules.morale import morale_phase
 from sim.model.rules.movement import movement_phase
 from sim.model.units import Unit
-from sim.model.world import CrossingState, DepotState, World, start_control
+from sim.model.world import CrossingState, DepotState, FireBase, World, start_control
 from sim.runs.record import RunRecord
 from sim.scenario import SIDES, Posture, Scenario, Side, UnitSpec, other
 from sim.scenario.theatre import theatre_for
@@ -80,6 +82,7 @@ class CampaignModel(mesa.Model):
             journal=self.record,
             random=self.random,
             rng=self.rng,
+            fires=self._fires(),
         )
         self.pending_events = sorted(scenario.events, key=lambda e: e.at)
         self._fallback = {g_unit: g.fallback for g in scenario.groupings for g_unit in g.units}
@@ -88,7 +91,12 @@ class CampaignModel(mesa.Model):
         for i, spec in enumerate(scenario.units):
             if spec.arrives is None:
                 unit = self._place(spec, i, spec.at)
-                if unit.posture == Posture.DEFEND:  # in position before the start: dug in
+                # in position before the start: since its sourced in_position_since, or else
+                # long enough to be dug in (prepared)
+                since = scenario.hours_in_position(spec)
+                if since is not None:
+                    unit.hours_in_place = max(since, 0.0)
+                elif unit.posture == Posture.DEFEND:
                     unit.hours_in_place = self.world.physics.dig_in_hours
         self.plan = Plan(scenario)
         self.commanders = {s: Commander(self, s, self.world, self.plan, scenario) for s in SIDES}
@@ -107,6 +115,24 @@ class CampaignModel(mesa.Model):
         }
         for cid, s in self.scenario.crossings.items():
             out[cid] = CrossingState("intact" if s == "indestructible" else s)
+        return out
+
+    def _fires(self) -> list[FireBase]:
+        """The scenario's guns beyond the map's edge, placed on the map's projection."""
+        out = []
+        for fire in self.scenario.fires:
+            points = fire.positions(self.theatre)
+            if not points:
+                continue
+            x, y = self.theatre.project(
+                np.array([lon for _, lon in points]), np.array([lat for lat, _ in points])
+            )
+            xy = np.column_stack([x, y])
+            out.append(
+                FireBase(
+                    fire.side, xy, fire.guns, fire.rockets, fire.range_km, fire.start, fire.until
+                )
+            )
         return out
 
     def _place(self, spec: UnitSpec, index: int, at: str) -> Unit:
@@ -145,7 +171,10 @@ class CampaignModel(mesa.Model):
 
     def supply_phase(self) -> None:
         """Each side's supply traced over the world as it is now; each unit draws on it."""
-        self.world.supply_lines = {s: self.world.supply_net(s) for s in SIDES}
+        world = self.world
+        world.supply_lines = {
+            s: world.supply_net(s, blocked=front.supply_blocked(world, s)) for s in SIDES
+        }
         for unit in self.world.active_units():
             unit.draw_supply()
 

@@ -19,6 +19,7 @@ run it came from.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Callable, Sequence
@@ -30,7 +31,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from sim.map.theatre import Crossing, Theatre
+from sim.map.theatre import KM_PER_DEG, KM_PER_DEG_LON, Crossing, Theatre
 
 T = TypeVar("T")
 
@@ -212,6 +213,33 @@ class RoadNetwork:
         lengths, _ = self.paths_from(node, self.arc_length)
         found = [n for n in lengths if accept(n)]
         return min(found, key=lambda n: (lengths[n], n)) if found else None
+
+    @functools.cached_property
+    def cell_boundary_km(self) -> np.ndarray:
+        """(place x place) km of territory-cell boundary each two places share (0 for cells
+        that do not touch), from the theatre's raster of cells (sim/map/theatre.py): the
+        cell edges between neighbouring raster cells of two owners, times pi/4 (a staircase
+        over-measures a straight line at a random angle by 4/pi on average). The front km of
+        a place is the part of its boundary it shares with enemy-held cells
+        (sim/model/rules/front.py)."""
+        territory = self.theatre.territory
+        owner, n = territory.owner, len(self.node_ids)
+        # the map's own projection (equirectangular about its centre): the cells' sides in km
+        dx_km = KM_PER_DEG_LON * float(np.mean(np.diff(territory.lons)))
+        dy_km = KM_PER_DEG * float(np.mean(np.diff(territory.lats)))
+        shared = np.zeros((n, n))
+        for a, b, side_km in (
+            (owner[:, :-1], owner[:, 1:], dy_km),  # left and right: a north-south cell edge
+            (owner[:-1, :], owner[1:, :], dx_km),  # below and above: an east-west cell edge
+        ):
+            differ = a != b
+            np.add.at(shared, (a[differ], b[differ]), side_km)
+        return (shared + shared.T) * (math.pi / 4)
+
+    @functools.cached_property
+    def same_bank(self) -> np.ndarray:
+        """Boolean per edge: it crosses no river (a sector does not reach over one)."""
+        return np.array([c is None for c in self.edges.crossing])
 
     @property
     def arc_length(self) -> np.ndarray:

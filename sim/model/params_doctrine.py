@@ -11,7 +11,7 @@ without naming the side.
 
 from __future__ import annotations
 
-from sim.model.params_physics import ParameterGroup, param
+from sim.model.params_base import ParameterGroup, param
 
 
 class DoctrineParameters(ParameterGroup):

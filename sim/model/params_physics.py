@@ -6,35 +6,12 @@ share these values; how a side decides is its doctrine (sim/model/params_doctrin
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-
-def param(default: Any, unit: str, meaning: str, **kw: Any) -> Any:
-    """A parameter field: default, unit and one-sentence meaning with its source."""
-    return Field(default, description=meaning, json_schema_extra={"unit": unit}, **kw)
+from sim.model.params_base import ParameterGroup, param
+from sim.model.params_held import HeldGroundParameters
 
 
-class ParameterGroup(BaseModel):
-    """What every group of parameters shares: frozen, no unknown names, finite numbers, and no
-    boolean where a number is expected (true would read as 1)."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
-    )
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _not_a_bool(cls, v: Any, info: Any) -> Any:
-        if isinstance(v, bool) and cls.model_fields[info.field_name].annotation is not bool:
-            raise ValueError(f"expected a number, got {str(v).lower()}")  # not 1.0
-        return v
-
-
-class PhysicsParameters(ParameterGroup):
-    """Movement, combat, weights, morale, supply and territory, the same for both sides (the
-    fields come first in `Parameters`, in this order)."""
+class _SharedPhysics(ParameterGroup):
+    """Movement, combat, weights, morale, supply and territory."""
 
     # --- movement -------------------------------------------------------------------------
     speed_highway_kmh: float = param(
@@ -537,3 +514,9 @@ class PhysicsParameters(ParameterGroup):
     fatigue_recovery_per_hour: float = param(
         0.04, "1/h", "Fatigue shed per hour at rest.", ge=0, le=1
     )
+
+
+class PhysicsParameters(HeldGroundParameters, _SharedPhysics):
+    """Movement, combat, weights, morale, supply and territory, then held ground
+    (sim/model/params_held.py): the same for both sides (the fields come first in
+    `Parameters`, in this order)."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sim.model.rules import front
 from sim.model.rules.combat_math import attackers_power, defenders_power
 from sim.model.units import Unit
 from sim.model.world import World
@@ -65,14 +66,16 @@ class Plan(list[PlanOrder]):
 
 def estimated_ratio(units: Sequence[Unit], place: str, world: World[Unit]) -> float:
     """A commander's estimate of the force ratio `units` would attack `place` with: their
-    attack power against the enemy troops holding it, with posture and terrain, before the fog
-    of war (inf if nobody holds it)."""
+    attack power against the enemy defending it (the troops in it and the share of the units
+    whose sectors cover it: front.defence), with posture and terrain, before the fog of war
+    (inf if nobody defends it)."""
     if not units:
         return 0.0
     side = units[0].side
     physics, weights = world.physics, world.weights
     terrain = world.network.terrain[place]
-    defenders = [u for u in world.active_units(other(side)) if u.node == place and u.holds_ground]
+    defenders = [(u, share) for u, share in front.defence(world, place, other(side))]
+    defenders = [(u, share) for u, share in defenders if u.holds_ground]
     if not defenders:
         return float("inf")
     att = attackers_power(units, weights, physics)

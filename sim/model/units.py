@@ -9,8 +9,9 @@ them itself: each of its behaviours is one method here, written once.
   `call_off_attack`;
 - movement: `march` (one hour along its route; sim/model/rules/movement.py runs the phase);
 - fighting: `lose` (a battle's or a pursuit's losses; sim/model/rules/combat.py);
-- falling back: `fall_back` (withdraw or rout to its fallback place, or break out),
-  `forced_out` (the enemy has taken its place); `surrender`, `leave_map`;
+- falling back (sim/model/retreat.py, a part of the class kept apart): `fall_back`
+  (withdraw or rout to its fallback place, or break out), `forced_out` (the enemy has taken
+  its place); and `surrender`, `leave_map`;
 - supply: `draw_supply` (from its side's supply as traced this hour);
 - its own rules each hour (`step`, the orders phase, after its commander's): disband below
   `disband_fraction` of its personnel; surrender cut off, out of supply and out of morale; rout
@@ -35,14 +36,18 @@ from mesa.discrete_space import Cell, CellAgent
 from mesa.discrete_space.cell_agent import HasCell
 
 from sim.model.params_doctrine import DoctrineParameters
+from sim.model.retreat import FallingBack
+from sim.model.rules import front
 from sim.model.rules.combat_math import (
     HEAVY,
     ITEMS,
     PERSONNEL,
+    DefenceLevel,
     apply_losses,
+    defence_level,
     item_loss_fractions,
 )
-from sim.model.rules.routes import arc_hours, bridgeable, fallback_route, plan_route
+from sim.model.rules.routes import arc_hours, bridgeable, plan_route
 from sim.model.world import World
 from sim.scenario import Posture, Side, Status, Task, UnitSpec, UnitType, other
 
@@ -94,7 +99,7 @@ class March(NamedTuple):
 STOOD = March(0.0, (), None)
 
 
-class Unit(CellAgent):
+class Unit(FallingBack, CellAgent):
     """One manoeuvre unit on the road network.
 
     Position: `cell` is the Mesa cell of the place the unit is at, `node` its id. While it
@@ -278,14 +283,13 @@ class Unit(CellAgent):
         return self.world.doctrine[self.side]
 
     @property
-    def prepared(self) -> bool:
-        """Dug in: in place for dig_in_hours, and in supply (digging in needs timber, mines
-        and fuel for the engineers' vehicles)."""
+    def defence_level(self) -> DefenceLevel:
+        """How dug in it is (combat_math.defence_level): hasty, prepared after dig_in_hours in
+        place, fortified after fortify_hours, in supply; none out of posture defend."""
         physics = self.world.physics
-        return (
-            self.hours_in_place >= physics.dig_in_hours
-            and self.supply_km <= physics.supply_range_km
-        )
+        in_supply = self.supply_km <= physics.supply_range_km
+        defending = self._posture == Posture.DEFEND
+        return defence_level(self.hours_in_place, in_supply, defending, physics)
 
     # ---------------------------------------------------------------- orders
     def set_route(self, route: list[str], heading: str | None = None) -> None:
@@ -411,74 +415,22 @@ class Unit(CellAgent):
         elif self.objective is not None or self.world.hour % REPLAN_EVERY_HOURS == 0:
             self.fall_back(self.posture, None)  # blocked, or nowhere to go yet: look again
 
-    # ---------------------------------------------------------------- falling back
-    def fallback_route(
-        self, start: str | None = None, *, leave: bool = False
-    ) -> tuple[str | None, list[str]]:
-        """Where a withdrawal from `start` (default its place) goes, and the route there
-        (sim/model/rules/routes.py, `fallback_route`)."""
-        return fallback_route(
-            self,
-            self.fallback_places,
-            self.world,
-            self.doctrine.breakout_max_km,
-            start,
-            leave=leave,
-        )
-
-    def fall_back(self, posture: Posture, why: str | None, *, leave: bool = False) -> None:
-        """Withdraw (or rout) to the nearest fallback place it can reach (`leave`: other than
-        the one it stands on); `why` is logged."""
-        target, route = self.fallback_route(leave=leave)
-        self.task, self.objective, self.next_objectives = Task.WITHDRAW, target, []
-        self.posture = posture
-        self.set_route(route)
-        self.stalled_on = None
-        if why:
-            self._log(posture.value, why)
-
-    def forced_out(self, node: str, exits: Sequence[str]) -> None:
-        """The enemy has taken `node`: the unit leaves it by road, on the first step of its way
-        back to its side's next line, or else towards the exit deepest in its side's lines, at
-        withdrawal speed: it is on the road, no longer holding the place, and can be pursued,
-        shelled and cut off on the way. With no exit at all it surrenders."""
-        physics = self.world.physics
-        self.morale = max(0.0, self.morale - physics.forced_out_morale)
-        if not exits:
-            self.surrender()
-            return
-        hurried = physics.rout_abandon_per_hour * physics.forced_out_abandon_hours
-        self.leave_behind(self.abandon(hurried), node)
-        target, way_back = self.fallback_route(start=node)
-        if way_back and way_back[0] in exits:
-            route = way_back
-        else:
-            supplied = self.world.supply_lines[self.side]
-
-            def depth(place: str) -> float:  # the inverse of its supply distance
-                d = supplied.distance(place)
-                return -d if math.isfinite(d) else -1e9
-
-            target = None
-            route = [min(exits, key=lambda nb: (-depth(nb), nb))]
-        posture = Posture.ROUT if self.posture == Posture.ROUT else Posture.WITHDRAW
-        self.task, self.objective, self.next_objectives = Task.WITHDRAW, target or route[-1], []
-        self.posture = posture
-        self.set_route(route, heading=route[0])
-        self.hours_in_place, self.stalled_on = 0.0, None
-
     # ---------------------------------------------------------------- moving
     def march(self) -> March:
         """One hour along its route. The next edge's crossing is checked first: over a bridge
         that is down only engineers go on (they bridge it: `bridging`), everyone else stops
         and re-plans. Then contact: a unit stops before a place held by enemy troops, with
         `next_node` set to it, which makes it an attacker there in the combat phase if its
-        task is to attack; any other unit is blocked and re-plans next hour."""
+        task is to attack; any other unit is blocked and re-plans next hour. A place "held by
+        enemy troops" is one they stand in or one of their sectors covers (front.defended). A
+        column on the move (posture move) stops for the hour on entering a place in the
+        enemy's zone of control."""
         world = self.world
         if not self._route or self.march_hours_today >= world.physics.march_hours_per_day:
             return STOOD
         network = world.network
-        enemy_held = world.occupied_by(other(self.side))
+        enemy = other(self.side)
+        defended, zoc = front.defended(world, enemy), front.front(world).zoc[enemy]
         hours_now = arc_hours(self, world)
         budget, covered = 1.0, 0.0
         crossed: list[tuple[str, str, str]] = []
@@ -496,7 +448,7 @@ class Unit(CellAgent):
                     self.next_node, self.route = None, []  # bridge gone: re-plan next hour
                 break
             self.next_node = nxt
-            if nxt in enemy_held:
+            if defended[network.index[nxt]]:
                 if self.task != _TASK_ATTACK or self._posture in (_WITHDRAW, _ROUT):
                     self.next_node = None
                     self.route = []  # blocked: the unit will re-plan next hour
@@ -510,11 +462,19 @@ class Unit(CellAgent):
             if self.progress_km >= length - 1e-9:
                 left = self.node
                 self._arrive(nxt)
-                enemy_held = world.occupied_by(other(self.side))
+                defended, zoc = front.defended(world, enemy), front.front(world).zoc[enemy]
                 if data.get("crossing"):
                     crossed.append((data["crossing"], left, nxt))
+                if self._posture == _MOVE and zoc[network.index[nxt]]:
+                    break  # a column entering the enemy's zone of control stops there
         self.march_hours_today += 1.0 if covered > 0 else 0.0
         return March(covered, tuple(crossed), bridging)
+
+    def break_in(self, node: str) -> None:
+        """Its attack has taken `node`, the next place of its route: it is there (the battle
+        was its advance along the road)."""
+        if self._next_node == node and self._route and self._route[0] == node:
+            self._arrive(node)
 
     def _arrive(self, node: str) -> None:
         """Reach the next place of its route."""
@@ -538,13 +498,15 @@ class Unit(CellAgent):
             self.hours_in_place += 1.0
 
     # ---------------------------------------------------------------- losses
-    def lose(self, fraction: float) -> None:
+    def lose(self, fraction: float, taken: float = 0.0) -> None:
         """An hour's losses: `fraction` of its personnel (vehicles at equipment_loss_factor
-        times that), in whole items."""
+        times that), in whole items; `taken` of the men lost are prisoners of the enemy."""
         physics = self.world.physics
         lost = apply_losses(self.equipment, item_loss_fractions(fraction, physics), self.loss_carry)
         self.lost += lost
         self.losses_this_hour += fraction
+        if taken > 0 and lost[PERSONNEL] > 0:
+            self.world.prisoners[other(self.side)] += float(lost[PERSONNEL]) * taken
 
     def abandon(self, fraction: float) -> np.ndarray:
         """Leave a fraction of heavy items behind; returns the items."""

@@ -112,6 +112,25 @@ class DepotState:
     working: bool = True
 
 
+@dataclass(frozen=True)
+class FireBase:
+    """Guns firing into the map from beyond its edge or the border (a scenario's `offmap`
+    artillery): `guns` tubes and `rockets` launchers of `side` at the positions `xy` (km, one
+    row each), reaching `range_km`, from `start` to `until` (None: the whole run). Always in
+    supply, never attacked: the map does not hold them."""
+
+    side: Side
+    xy: np.ndarray
+    guns: int
+    rockets: int
+    range_km: float
+    start: datetime | None = None
+    until: datetime | None = None
+
+    def active(self, t: datetime) -> bool:
+        return (self.start is None or self.start <= t) and (self.until is None or t < self.until)
+
+
 class Placed(Protocol):
     """What the world knows of a unit on the map (sim/model/units.py's `Unit`)."""
 
@@ -220,6 +239,9 @@ class World(Generic[U]):
             simulated, the end of it once it is done) and the number of that hour (1 for the
             first; 0 before it).
         random, rng: the run's random generators (Python's and numpy's), the model's own.
+        fires: the guns firing into the map from beyond it (`FireBase`).
+        free_changes: place -> how many times it has changed hands by the presence or pocket
+            rules (without troops fighting for it), for their limit (max_free_changes).
     """
 
     def __init__(
@@ -236,8 +258,10 @@ class World(Generic[U]):
         journal: Journal,
         random: Random,
         rng: np.random.Generator,
+        fires: Iterable[FireBase] = (),
     ):
         self.network = network
+        self.fires: tuple[FireBase, ...] = tuple(fires)
         self.control = control
         self.crossings = crossings
         self.depots = depots
@@ -251,6 +275,7 @@ class World(Generic[U]):
         self.captured: dict[str, np.ndarray] = {s: np.zeros(len(ITEMS)) for s in SIDES}
         self.prisoners: dict[str, float] = dict.fromkeys(SIDES, 0.0)
         self.surprise_until: dict[str, datetime] = {}
+        self.free_changes: dict[str, int] = {}
         self.fog: dict[tuple[str, int], float] = {}
         self.supply_lines: dict[Side, SupplyNet] = {}
         self.physics = physics
@@ -467,12 +492,15 @@ class World(Generic[U]):
             on=("crossings",),
         )
 
-    def supply_net(self, side: Side) -> SupplyNet:
-        """`side`'s supply traced over the world as it is now (sim/model/rules/supply.py)."""
+    def supply_net(self, side: Side, blocked: np.ndarray | None = None) -> SupplyNet:
+        """`side`'s supply traced over the world as it is now (sim/model/rules/supply.py), not
+        through the places `blocked` (a boolean per place: its own places in the enemy's zone
+        of control with none of its troops in them, sim/model/rules/front.py)."""
         physics = self.physics
+        closed = np.zeros(len(self.network.node_ids), dtype=bool) if blocked is None else blocked
 
         def traced() -> SupplyNet:
-            held = self.held(side)
+            held = self.held(side) & ~closed
             index = self.network.index
             depots = [
                 d
@@ -485,7 +513,7 @@ class World(Generic[U]):
             f"supply {side}",
             traced,
             on=("control", "crossings", "depots"),
-            key=(physics.rail_cost_factor, physics.forward_depot_factor),
+            key=(physics.rail_cost_factor, physics.forward_depot_factor, closed.tobytes()),
         )
 
     def totals(self) -> dict[str, dict[str, float]]:

@@ -3,34 +3,45 @@ battles give, each battle resolved (its arithmetic: sim/model/rules/combat_math.
 losses of units caught on the road out.
 
 A place is under attack when units tasked to attack are in contact with it over a crossing that
-stands and enemy troops hold it (`battles`). Artillery and rockets not in a battle support the
-nearest battle in range (`fire_support`). Each battle's losses, its progress towards taking the
-place (the siege, sim/model/world.py), a stalled attack's end and the defenders forced out when
-the place is taken are applied in `combat_phase`; withdrawing and routed columns then lose men
-to pursuers and guns (`retreat_losses`).
+stands and the enemy defends it: enemy troops stand in it, or it lies in an enemy sector
+(`battles`; sim/model/rules/front.py). Its defence is the units standing in it and the share of
+their power the units whose sectors cover it bring. Artillery and rockets not in a battle,
+and fire from beyond the map's edge (`offmap` artillery), support the nearest battle in range
+(`fire_support`). Each battle's losses, its progress towards taking the place (the siege,
+sim/model/world.py: the share of the way covered at the hour's advance rate), a stalled attack's
+end, and, when the place is taken, the garrison forced out and the attackers in the place are
+applied in `combat_phase`; withdrawing and routed columns then lose men to pursuers (some taken
+prisoner) and guns (`retreat_losses`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.model.params_physics import PhysicsParameters
+from sim.model.rules import front
+from sim.model.rules.attrition import attrition_phase
 from sim.model.rules.combat_math import (
     ARTILLERY,
+    HOURS_PER_DAY,
     MLRS,
+    Ground,
     attack_power,
     attackers_power,
     base_power,
     defenders_power,
+    loss_fractions,
     resolve_battle,
     retreat_loss,
     supply_factor,
 )
+from sim.model.rules.routes import arc_hours
 from sim.model.units import Unit
 from sim.model.world import World
-from sim.scenario import Posture, Side, Task, other
+from sim.scenario import SIDES, Posture, Side, Task, other
 
 
 @dataclass(frozen=True)
@@ -42,12 +53,17 @@ class Battle:
     attackers: list[Unit]
 
 
-def battles(world: World[Unit]) -> dict[str, tuple[list[Unit], list[Unit]]]:
-    """node -> (attackers, defenders) for every place under attack this hour: units tasked
-    to attack, in contact with it over a crossing that stands, and enemy troops there (in
-    node order). Clears every unit's `in_combat` first."""
-    out: dict[str, tuple[list[Unit], list[Unit]]] = {}
+Defence = list[tuple[Unit, float]]  # (unit, the share of its power it brings)
+
+
+def battles(world: World[Unit]) -> dict[str, tuple[list[Unit], Defence]]:
+    """node -> (attackers, defence) for every place under attack this hour: units tasked to
+    attack, in contact with it over a crossing that stands, and the enemy defending it
+    (front.defence; in node order). Clears every unit's `in_combat` first."""
+    out: dict[str, list[Unit]] = {}
     network = world.network
+    index = network.index
+    defended = {s: front.defended(world, s) for s in SIDES}
     for unit in world.active_units():
         unit.in_combat = False
         v = unit.next_node
@@ -55,15 +71,18 @@ def battles(world: World[Unit]) -> dict[str, tuple[list[Unit], list[Unit]]]:
             v
             and unit.task == Task.ATTACK
             and unit.posture == Posture.ATTACK
-            and v in world.occupied_by(other(unit.side))
+            and defended[other(unit.side)][index[v]]
             and world.passable(network.edge(unit.node, v).get("crossing"))
         ):
-            out.setdefault(v, ([], []))[0].append(unit)
-    for v, (att, dfd) in out.items():
-        side = att[0].side
-        att[:] = [u for u in att if u.side == side]
-        dfd.extend(u for u in world.active_units(other(side)) if u.node == v and not u.retreating)
-    return {v: out[v] for v in sorted(out) if out[v][1]}
+            out.setdefault(v, []).append(unit)
+    found: dict[str, tuple[list[Unit], Defence]] = {}
+    for v in sorted(out):
+        side = out[v][0].side
+        att = [u for u in out[v] if u.side == side]
+        dfd = front.defence(world, v, other(side))
+        if dfd:
+            found[v] = (att, dfd)
+    return found
 
 
 def fog_of_war(world: World[Unit], node: str) -> float:
@@ -92,13 +111,18 @@ def fire_value(unit: Unit, distance_km: float, physics: PhysicsParameters) -> fl
 def fire_support(
     world: World[Unit], found: dict, engaged: set[str]
 ) -> tuple[dict[tuple[str, str], float], set[str]]:
-    """Artillery and rockets not in a battle support the nearest battle within range.
-    Returns the support (combat power) by (node, side) and the ids of the units that gave it."""
+    """Artillery and rockets not in a battle support the nearest battle within range, and so
+    does fire from beyond the map's edge (`offmap_fire`). Returns the support (combat power)
+    by (node, side) and the ids of the units that gave it."""
     support: dict[tuple[str, str], float] = {}
     gave: set[str] = set()
     if not found:
         return support, gave
     nodes = list(found)
+    beyond, used = offmap_fire(world, nodes)
+    for (node, side), value in beyond.items():
+        support[(node, side)] = support.get((node, side), 0.0) + value
+    gave |= used
     guns = [
         u
         for u in world.active_units()
@@ -121,18 +145,77 @@ def fire_support(
     return support, gave
 
 
+def offmap_fire(
+    world: World[Unit], nodes: list[str]
+) -> tuple[dict[tuple[str, str], float], set[str]]:
+    """What the guns beyond the map's edge (`World.fires`) add to the battles at `nodes`: each
+    active fire base supports the nearest of them within its range, on its own side, at
+    fire_support_factor of its tubes' and launchers' value (in supply). Returns the support by
+    (node, side) and the bases that gave it ("fire:i", i their index in `World.fires`)."""
+    physics, network = world.physics, world.network
+    out: dict[tuple[str, str], float] = {}
+    used: set[str] = set()
+    if not nodes:
+        return out, used
+    at = network.xy[[network.index[n] for n in nodes]]
+    for i, base in enumerate(world.fires):
+        if not base.active(world.now):
+            continue
+        dist = np.linalg.norm(at[None, :, :] - base.xy[:, None, :], axis=2).min(axis=0)
+        j = int(np.argmin(dist))
+        if dist[j] <= base.range_km:
+            value = base.guns * physics.weight_artillery + base.rockets * physics.weight_mlrs
+            key = (nodes[j], base.side)
+            out[key] = out.get(key, 0.0) + value * physics.fire_support_factor
+            used.add(f"fire:{i}")
+    return out, used
+
+
+def the_ground(
+    world: World[Unit], node: str, att: list[Unit], dfd: Defence, support: float
+) -> Ground:
+    """What the ground and the defence's layout set for the attack on `node` this hour: the
+    level of the defence that brings the most power, the place's terrain, the defence's
+    density (front.density, with the guns supporting it over the place's front), the slowest
+    attacker's free pace into it (its march speed through enemy ground over its march hours),
+    the shortest road still to cover, and a town's depth when a garrison stands in it."""
+    physics, network, weights = world.physics, world.network, world.weights
+    side = dfd[0][0].side
+    strongest = max(dfd, key=lambda us: us[1] * base_power(us[0], weights, physics))[0]
+    density = front.density(world, node, side) + support / front.place_front_km(world, node, side)
+    march_share = physics.march_hours_per_day / HOURS_PER_DAY
+    free, road = [], []
+    for u in att:
+        arc = network.arc[u.node, node]
+        km = network.edge(u.node, node)["length_km"]
+        hours = float(arc_hours(u, world)[arc])
+        free.append(km / hours * HOURS_PER_DAY * march_share if hours > 0 else math.inf)
+        road.append(max(km - u.progress_km, 0.0))
+    garrison = any(share >= 1.0 and u.node == node for u, share in dfd)
+    town = physics.urban_clear_km if garrison and network.terrain[node] == "urban" else 0.0
+    return Ground(
+        strongest.defence_level, network.terrain[node], density, min(free), min(road), town
+    )
+
+
 def combat_phase(world: World[Unit]) -> dict[str, Battle]:
     """Battles (sim/model/rules/combat_math.py resolves each), then losses of units caught
     retreating. Returns this hour's battles by place, in place order."""
     physics, weights = world.physics, world.weights
     network = world.network
     found = battles(world)
-    engaged = {u.key for att, dfd in found.values() for u in att + dfd}
+    engaged = {u.key for att, dfd in found.values() for u in [*att, *(d for d, _ in dfd)]}
     support, gave = fire_support(world, found, engaged)
     siege = world.siege
     for node in list(siege):
         if node not in found:
             del siege[node]
+    # the ground of every battle before any is resolved: a unit may attack in one and defend
+    # in another, and a place taken this hour moves its attackers into it
+    grounds = {
+        node: the_ground(world, node, att, dfd, support.get((node, dfd[0][0].side), 0.0))
+        for node, (att, dfd) in found.items()
+    }
     fought: dict[str, Battle] = {}
     for node, (att, dfd) in found.items():
         side = att[0].side
@@ -144,13 +227,15 @@ def combat_phase(world: World[Unit]) -> dict[str, Battle]:
         p_def = defenders_power(dfd, weights, physics, terrain=terrain)
         p_def += support.get((node, other(side)), 0.0)
         result = resolve_battle(
-            p_att, p_def, terrain=terrain, fog=fog_of_war(world, node), physics=physics
+            p_att, p_def, grounds[node], fog=fog_of_war(world, node), physics=physics
         )
-        for units, rate in ((att, result.attacker_loss), (dfd, result.defender_loss)):
-            for u in units:
-                u.lose(rate)
-                u.in_combat = True
-                u.fatigue = min(1.0, u.fatigue + physics.fatigue_per_march_hour)
+        for u in att:
+            u.lose(result.attacker_loss)
+        for u, share in dfd:
+            u.lose(result.defender_loss * share)
+        for u in [*att, *(d for d, _ in dfd)]:
+            u.in_combat = True
+            u.fatigue = min(1.0, u.fatigue + physics.fatigue_per_march_hour)
         siege[node] = siege.get(node, 0.0) + result.gain
         for u in att:
             u.stalled_hours = u.stalled_hours + 1.0 if result.ratio < physics.capture_ratio else 0.0
@@ -159,8 +244,12 @@ def combat_phase(world: World[Unit]) -> dict[str, Battle]:
         fought[node] = Battle(side, result.ratio, att)
         if siege[node] >= 1.0:
             del siege[node]
-            force_out(world, dfd, node, side)
+            force_out(world, [u for u, _ in dfd if u.node == node], node, side)
+            for u in att:
+                if u.active and u.next_node == node and u.task == Task.ATTACK:
+                    u.break_in(node)
     retreat_losses(world, engaged | gave)
+    attrition_phase(world, engaged | gave)
     return fought
 
 
@@ -209,4 +298,7 @@ def retreat_losses(world: World[Unit], busy: set[str]) -> None:
         own = base_power(u, weights, physics)
         fraction = retreat_loss(pursuit, own, fire, physics)
         if fraction > 0:
-            u.lose(fraction)
+            # the share of the hour's losses the pursuers inflicted, part of it taken prisoner
+            by_pursuers = loss_fractions(pursuit / own, physics).defender if pursuit > 0 else 0.0
+            taken = min(by_pursuers / fraction, 1.0) * physics.pursuit_prisoner_share
+            u.lose(fraction, taken=taken)

@@ -6,14 +6,19 @@ The equations are written out in docs/model.md ("Combat"). In short:
     ratio  = attacker power / defender power            (times a day's fog-of-war draw)
     attacker loss per hour = base_att / 24 * ratio ** -e    (capped)
     defender loss per hour = base_def / 24 * ratio **  e    (capped)
-    ground: if ratio >= capture_ratio, the attack gains (ratio / capture_ratio) ** a
-            / (capture_hours * terrain factor) of the node each hour; at 1 the defenders are
-            forced out. Clearing time therefore grows with the garrison and falls with the odds,
-            with no floor.
+    defence level: hasty, then prepared after dig_in_hours in place, fortified after
+            fortify_hours (in supply): multipliers 1.3, 1.5, 1.6 (Dupuy's posture factors)
+    ground: the road to a place is crossed at the pace of a march through enemy ground up to
+            the defended belt, defence_depth_km deep where the defence's density per km of
+            front reaches defence_density and thinner in proportion (sim/model/rules/front.py);
+            the belt (and a town's depth, if a garrison holds it) at the opposed rate of the
+            defence's level (CDB90's medians) x terrain x (ratio / capture_ratio) ** a (capped),
+            0 below capture_ratio; the place falls when the attack has covered it all.
     a unit caught retreating (withdrawing or routed) fights at no defensive advantage and takes
     losses at the ratio of its pursuers, and loses a share to artillery fire on its route.
 
 Base rates follow Dupuy's QJM/TNDM (2.8 %/day attacker, 1.5 %/day defender at parity).
+benchmarks/cdb90.py fights CDB90's modern battles again with these rules.
 `resolve_battle` is the one function the combat phase (sim/model/rules/combat.py) calls for a
 battle: (the units' powers, the node's terrain, the fog, the physics) -> losses and ground
 gained.
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Protocol
 
 import numpy as np
@@ -48,14 +54,47 @@ class Fighter(Protocol):
     fatigue: float
 
 
+class DefenceLevel(IntEnum):
+    """How long a defender has worked on its position: hasty (just arrived), prepared (after
+    dig_in_hours, in supply), fortified (after fortify_hours, in supply); NONE for a unit not
+    in posture defend or reserve (caught moving, attacking or routed)."""
+
+    NONE = -1
+    HASTY = 0
+    PREPARED = 1
+    FORTIFIED = 2
+
+
+def defence_level(
+    hours_in_place: float, in_supply: bool, defending: bool, physics: PhysicsParameters
+) -> DefenceLevel:
+    """The level of a defence: digging in needs supply (timber, mines, the engineers' fuel)."""
+    if not defending:
+        return DefenceLevel.NONE
+    if in_supply and hours_in_place >= physics.fortify_hours:
+        return DefenceLevel.FORTIFIED
+    if in_supply and hours_in_place >= physics.dig_in_hours:
+        return DefenceLevel.PREPARED
+    return DefenceLevel.HASTY
+
+
+def level_multiplier(level: DefenceLevel, physics: PhysicsParameters) -> float:
+    """The combat power multiplier of a defence level (1 for none)."""
+    return {
+        DefenceLevel.HASTY: physics.defend_multiplier,
+        DefenceLevel.PREPARED: physics.prepared_defence_multiplier,
+        DefenceLevel.FORTIFIED: physics.fortified_defence_multiplier,
+    }.get(level, 1.0)
+
+
 class Holder(Fighter, Protocol):
-    """What combat needs to know of a unit holding a place: its posture and whether it is dug
-    in (sim/model/units.py's Unit has both)."""
+    """What combat needs to know of a unit holding a place: its posture and its defence level
+    (sim/model/units.py's Unit has both)."""
 
     @property
     def posture(self) -> str: ...
     @property
-    def prepared(self) -> bool: ...
+    def defence_level(self) -> DefenceLevel: ...
 
 
 def item_weights(physics: PhysicsParameters) -> np.ndarray:
@@ -137,19 +176,15 @@ def defence_power(
     physics: PhysicsParameters,
     *,
     terrain: str,
-    defending: bool,
-    prepared: bool,
+    level: DefenceLevel,
     routed: bool = False,
 ) -> float:
-    """Combat power of a unit holding a node: posture (`defending`: posture defend; `prepared`:
-    dug in, which needs supply) and terrain multiply it; a routed unit fights at
-    rout_combat_factor."""
+    """Combat power of a unit holding a place: its defence level (`level_multiplier`) and the
+    place's terrain multiply it; a routed unit fights at rout_combat_factor."""
     power = base_power(unit, weights, physics)
     if routed:
         return power * physics.rout_combat_factor
-    if defending:
-        power *= physics.prepared_defence_multiplier if prepared else physics.defend_multiplier
-    return power * terrain_factor(terrain, physics)
+    return power * level_multiplier(level, physics) * terrain_factor(terrain, physics)
 
 
 def attackers_power(
@@ -169,22 +204,23 @@ def attackers_power(
 
 
 def defenders_power(
-    units: Iterable[Holder], weights: np.ndarray, physics: PhysicsParameters, *, terrain: str
+    units: Iterable[tuple[Holder, float]],
+    weights: np.ndarray,
+    physics: PhysicsParameters,
+    *,
+    terrain: str,
 ) -> float:
-    """The summed power of the units holding a place of this terrain, each in its posture
-    (defending, dug in or not; routed). The combat phase and a commander's estimate of a ratio
-    both count a defence so."""
+    """The summed power of the units defending a place of this terrain, each at its defence
+    level (routed: rout_combat_factor) times the share of its power it brings there (1 for a
+    unit standing in the place; a sector's share for one covering it from elsewhere:
+    sim/model/rules/front.py, `defence`). The combat phase and a commander's estimate of a
+    ratio both count a defence so."""
     return sum(
-        defence_power(
-            u,
-            weights,
-            physics,
-            terrain=terrain,
-            defending=u.posture == "defend",
-            prepared=u.prepared,
-            routed=u.posture == "rout",
+        share
+        * defence_power(
+            u, weights, physics, terrain=terrain, level=u.defence_level, routed=u.posture == "rout"
         )
-        for u in units
+        for u, share in units
     )
 
 
@@ -216,29 +252,55 @@ def item_loss_fractions(personnel_fraction: float, physics: PhysicsParameters) -
     return np.minimum(f, 1.0)
 
 
-def capture_factor(terrain: str, physics: PhysicsParameters) -> float:
-    """How many times longer than open country a place of this terrain takes to clear."""
-    return {"urban": physics.urban_capture_factor, "forest": physics.forest_capture_factor}.get(
-        terrain, 1.0
-    )
-
-
-def ground_gain(ratio: float, physics: PhysicsParameters, terrain: str = "open") -> float:
-    """Share of a defended node the attacker gains in one hour: 0 below capture_ratio, else
-    (ratio / capture_ratio) ** capture_ratio_exponent / (capture_hours x the terrain's
-    capture factor). Strictly increasing in the ratio: more attackers never slow a capture,
-    a bigger garrison always does."""
+def opposed_advance_kmday(
+    level: DefenceLevel, terrain: str, ratio: float, physics: PhysicsParameters
+) -> float:
+    """How far an attack advances in a day against a dense defence at this level, on this
+    terrain, at this force ratio: 0 below capture_ratio (the attack makes no headway); above
+    it CDB90's median rate for the level (a defender caught out of a defensive posture counts
+    as hasty) times the terrain's factor times (ratio / capture_ratio) **
+    advance_ratio_exponent, at most advance_ratio_cap times the rate. It grows with the ratio
+    but slowly: posture and terrain set the pace more than the odds (Dupuy)."""
     if ratio < physics.capture_ratio:
         return 0.0
-    return (ratio / physics.capture_ratio) ** physics.capture_ratio_exponent / (
-        physics.capture_hours * capture_factor(terrain, physics)
+    rate = {
+        DefenceLevel.PREPARED: physics.advance_prepared_kmday,
+        DefenceLevel.FORTIFIED: physics.advance_fortified_kmday,
+    }.get(level, physics.advance_hasty_kmday)
+    rate *= {"urban": physics.advance_urban_factor, "forest": physics.advance_forest_factor}.get(
+        terrain, 1.0
     )
+    odds = (ratio / physics.capture_ratio) ** physics.advance_ratio_exponent
+    return rate * min(odds, physics.advance_ratio_cap)
 
 
-def capture_time_hours(ratio: float, physics: PhysicsParameters, terrain: str = "open") -> float:
-    """Hours to clear a node at a steady ratio (inf below capture_ratio)."""
-    gain = ground_gain(ratio, physics, terrain)
-    return 1.0 / gain if gain > 0 else float("inf")
+def defended_depth_km(road_km: float, density: float, physics: PhysicsParameters) -> float:
+    """How much of the road to a place the defence holds in depth: defence_depth_km where its
+    density (combat power per km of front) reaches defence_density, in proportion below (a
+    thin screen holds a thin belt: force-to-space), never more than the road."""
+    share = min(1.0, max(density, 0.0) / physics.defence_density)
+    return min(road_km, physics.defence_depth_km * share)
+
+
+def hours_to_take(
+    road_km: float,
+    defended_km: float,
+    free_kmday: float,
+    opposed_kmday: float,
+    town_km: float,
+) -> float:
+    """Hours an attack needs to take a place: the road up to the defended belt at the free pace
+    of a march through enemy ground, the belt (`defended_km`) and, for a town a garrison holds,
+    `town_km` of streets at the opposed rate (inf if those must be fought through at a rate
+    of 0)."""
+    free = max(road_km - defended_km, 0.0)
+    fought = defended_km + town_km
+    if fought > 0 and opposed_kmday <= 0:
+        return float("inf")
+    hours = free / max(free_kmday, 1e-9) if free > 0 else 0.0
+    if fought > 0:
+        hours += fought / opposed_kmday
+    return hours * HOURS_PER_DAY
 
 
 @dataclass(frozen=True)
@@ -247,23 +309,45 @@ class BattleResult:
 
     ratio: float  # attacker / defender power, fog included
     attacker_loss: float  # personnel fraction each attacking unit loses this hour
-    defender_loss: float  # personnel fraction each defending unit loses this hour
-    gain: float  # share of the node the attack gains this hour
+    defender_loss: float  # personnel fraction of its power there each defender loses
+    advance_kmday: float  # the opposed rate of the attack this hour (through the defence)
+    gain: float  # share of the way to taking the place the attack covers this hour
+
+
+@dataclass(frozen=True)
+class Ground:
+    """What the ground and the defence's layout set for an attack on a place: the defence's
+    level, the place's terrain, the defence's density (combat power per km of front), the
+    attacker's free pace through enemy ground (km/day), the road to the place (km) and the
+    depth of town a garrison defends in it (km, 0 for none)."""
+
+    level: DefenceLevel
+    terrain: str
+    density: float
+    free_kmday: float
+    road_km: float
+    town_km: float
 
 
 def resolve_battle(
     attacker_power: float,
     defender_power: float,
+    ground: Ground,
     *,
-    terrain: str,
     fog: float,
     physics: PhysicsParameters,
 ) -> BattleResult:
     """The hour's outcome of a battle from the two sides' total powers (fire support
-    included), the node's terrain and the day's fog-of-war multiplier on the ratio."""
+    included), the ground, and the day's fog-of-war multiplier on the ratio: the losses at
+    the ratio, and the share of the way to the place the attack covers, 1 / `hours_to_take`
+    at this hour's advance rate (0 below capture_ratio)."""
     ratio = attacker_power / max(defender_power, 1e-6) * fog
     rates = loss_fractions(ratio, physics)
-    return BattleResult(ratio, rates.attacker, rates.defender, ground_gain(ratio, physics, terrain))
+    opposed = opposed_advance_kmday(ground.level, ground.terrain, ratio, physics)
+    belt = defended_depth_km(ground.road_km, ground.density, physics)
+    hours = hours_to_take(ground.road_km, belt, ground.free_kmday, opposed, ground.town_km)
+    gain = 1.0 / hours if hours > 0 else 1.0
+    return BattleResult(ratio, rates.attacker, rates.defender, opposed, gain)
 
 
 def retreat_loss(

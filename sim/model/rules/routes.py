@@ -19,7 +19,12 @@ from typing import Protocol
 import numpy as np
 
 from sim.model.params_physics import PhysicsParameters
-from sim.model.rules.combat_math import capture_factor
+from sim.model.rules import front
+from sim.model.rules.combat_math import (
+    DefenceLevel,
+    defended_depth_km,
+    opposed_advance_kmday,
+)
 from sim.model.world import World
 from sim.scenario import Posture, Side, other
 
@@ -125,10 +130,9 @@ def route_costs(
     Moving units avoid enemy-held ground (cost x enemy_ground_route_penalty) and never path
     through places the enemy occupies; with `own_ground` (a withdrawal) they do not enter
     enemy-held ground at all. Attacking units may fight through a defended place on the way to
-    `target`, at the cost of clearing it: capture_hours x the terrain's capture factor / 2
-    (half the time a capture takes at the capture ratio, about the time at twice that ratio),
-    so a free way round wins when there is one. Engineers may plan over an unbridged river or a
-    destroyed bridge at the cost of building a pontoon.
+    `target`, at the cost of the time to take it (`fight_through_hours`), so a free way round
+    wins when there is one. Engineers may plan over an unbridged river or a destroyed bridge at
+    the cost of building a pontoon.
     """
     network, physics = world.network, world.physics
     cost = arc_hours(mover, world)
@@ -137,25 +141,45 @@ def route_costs(
         pontoon = network.arc_length / (physics.speed_local_kmh * physics.pontoon_speed_factor)
         pontoon += physics.pontoon_build_hours
         cost = np.where(np.isinf(cost) & bridgeable(mover, world), pontoon, cost)
-    occupied = world.positions().mask[other(mover.side)][to]
+    enemy = other(mover.side)
+    occupied = world.positions().mask[enemy][to]
     if not fighting:
         enemy_ground = ~world.held(mover.side)[to]
         if own_ground:
             return np.where(occupied | enemy_ground, np.inf, cost)
         cost = np.where(enemy_ground, cost * physics.enemy_ground_route_penalty, cost)
         return np.where(occupied, np.inf, cost)
-    clearing = _capture_factors(world)[to] * physics.capture_hours
-    defended = occupied if target is None else occupied & (to != network.index[target])
-    return np.where(defended, cost + clearing / 2.0, cost)
+    defended = front.defended(world, enemy)[to]
+    if target is not None:
+        defended = defended & (to != network.index[target])
+    return np.where(defended, np.maximum(cost, fight_through_hours(world, enemy)), cost)
 
 
-def _capture_factors(world: World) -> np.ndarray:
-    """The capture factor of each place's terrain (combat_math.capture_factor)."""
+def fight_through_hours(world: World, defender: Side) -> np.ndarray:
+    """A commander's estimate of the hours an attack needs to take the far end of each arc
+    where `defender` defends it (inf elsewhere, unused): the road through a prepared defence
+    of the place's density at twice the capture ratio (combat_math.hours_to_take), the free
+    pace that of a march on a local road through enemy ground."""
     network, physics = world.network, world.physics
+
+    def hours() -> np.ndarray:
+        defended = front.defended(world, defender)
+        free_kmday = physics.speed_local_kmh * physics.attack_speed_factor
+        free_kmday *= physics.enemy_ground_speed_factor * physics.march_hours_per_day
+        opposed = opposed_advance_kmday(
+            DefenceLevel.PREPARED, "open", 2.0 * physics.capture_ratio, physics
+        )
+        belt = np.zeros(len(network.node_ids))
+        for i in np.flatnonzero(defended):
+            density = front.density(world, network.node_ids[i], defender)
+            belt[i] = defended_depth_km(math.inf, density, physics)
+        road = network.arc_length
+        fought = np.minimum(road, belt[network.arc_to])
+        hours = ((road - fought) / free_kmday + fought / opposed) * 24.0
+        return np.where(defended[network.arc_to], hours, np.inf)
+
     return world.derived(
-        "capture factors",
-        lambda: np.array([capture_factor(network.terrain[n], physics) for n in network.node_ids]),
-        on=("laws",),
+        f"fight through {defender}", hours, on=("control", "units", "crossings", "laws")
     )
 
 

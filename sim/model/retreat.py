@@ -1,0 +1,119 @@
+"""A unit's withdrawals: `FallingBack`, the part of `Unit` (sim/model/units.py) that goes back.
+
+Kept in a module of its own so that units.py stays readable; the methods are the unit's own
+(`Unit` inherits them) and use only what every unit has.
+- `fallback_route`: where a withdrawal goes and the road there (sim/model/rules/routes.py);
+- `fall_back`: withdraw or rout to the nearest fallback place it can reach, or break out;
+- `forced_out`: the enemy has taken its place: it leaves by road, or surrenders with no exit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.model.rules.routes import fallback_route
+from sim.scenario import Posture, Side, Task
+
+if TYPE_CHECKING:
+    from sim.model.params_doctrine import DoctrineParameters
+    from sim.model.world import World
+
+
+class FallingBack:
+    """How a unit goes back (a part of `Unit`; see the module's docstring)."""
+
+    # what it uses of the unit (sim/model/units.py defines each)
+    world: World[Any]
+    side: Side
+    fallback_places: tuple[str, ...]
+    task: Task
+    objective: str | None
+    next_objectives: list[str]
+    stalled_on: str | None
+    morale: float
+    hours_in_place: float
+    posture: Posture
+    node: str
+    engineers: bool
+
+    @property
+    def foot(self) -> bool:
+        raise NotImplementedError
+
+    @property
+    def doctrine(self) -> DoctrineParameters:
+        raise NotImplementedError
+
+    def set_route(self, route: list[str], heading: str | None = None) -> None:
+        raise NotImplementedError
+
+    def surrender(self) -> None:
+        raise NotImplementedError
+
+    def abandon(self, fraction: float) -> np.ndarray:
+        raise NotImplementedError
+
+    def leave_behind(self, items: np.ndarray, node: str | None = None) -> None:
+        raise NotImplementedError
+
+    def _log(self, kind: str, what: str) -> None:
+        raise NotImplementedError
+
+    def fallback_route(
+        self, start: str | None = None, *, leave: bool = False
+    ) -> tuple[str | None, list[str]]:
+        """Where a withdrawal from `start` (default its place) goes, and the route there
+        (sim/model/rules/routes.py, `fallback_route`)."""
+        return fallback_route(
+            self,
+            self.fallback_places,
+            self.world,
+            self.doctrine.breakout_max_km,
+            start,
+            leave=leave,
+        )
+
+    def fall_back(self, posture: Posture, why: str | None, *, leave: bool = False) -> None:
+        """Withdraw (or rout) to the nearest fallback place it can reach (`leave`: other than
+        the one it stands on); `why` is logged."""
+        target, route = self.fallback_route(leave=leave)
+        self.task, self.objective, self.next_objectives = Task.WITHDRAW, target, []
+        self.posture = posture
+        self.set_route(route)
+        self.stalled_on = None
+        if why:
+            self._log(posture.value, why)
+
+    def forced_out(self, node: str, exits: Sequence[str]) -> None:
+        """The enemy has taken `node`: the unit leaves it by road, on the first step of its way
+        back to its side's next line, or else towards the exit deepest in its side's lines, at
+        withdrawal speed: it is on the road, no longer holding the place, and can be pursued,
+        shelled and cut off on the way. With no exit at all it surrenders."""
+        physics = self.world.physics
+        self.morale = max(0.0, self.morale - physics.forced_out_morale)
+        if not exits:
+            self.surrender()
+            return
+        hurried = physics.rout_abandon_per_hour * physics.forced_out_abandon_hours
+        self.leave_behind(self.abandon(hurried), node)
+        target, way_back = self.fallback_route(start=node)
+        if way_back and way_back[0] in exits:
+            route = way_back
+        else:
+            supplied = self.world.supply_lines[self.side]
+
+            def depth(place: str) -> float:  # the inverse of its supply distance
+                d = supplied.distance(place)
+                return -d if math.isfinite(d) else -1e9
+
+            target = None
+            route = [min(exits, key=lambda nb: (-depth(nb), nb))]
+        posture = Posture.ROUT if self.posture == Posture.ROUT else Posture.WITHDRAW
+        self.task, self.objective, self.next_objectives = Task.WITHDRAW, target or route[-1], []
+        self.posture = posture
+        self.set_route(route, heading=route[0])
+        self.hours_in_place, self.stalled_on = 0.0, None

@@ -1,0 +1,126 @@
+"""Attrition outside the battles: what holding a position under fire, going without supply and
+being cut off cost each hour (issue 23, "fighting costs").
+
+After the battles of the combat phase (sim/model/rules/combat.py), each unit on the map:
+- holding ground and not in a battle this hour, under enemy guns in range that are not firing in
+  a battle (and fire from beyond the map's edge): loses `positional_loss_per_day` / 24 of its
+  personnel times min(1, fire value / its own power) (`positional_loss`): shelling and patrols,
+  the cost of a line held for weeks;
+- short of supply (below `low_supply_level`): loses `unsupplied_loss_per_day` / 24 times how far
+  below it is (sickness, desertion, stragglers);
+- cut off with its supply below `surrender_supply`: a share `straggler_surrender_per_day` / 24
+  times (1 - its morale) of its men give themselves up to the enemy (surrender in parts).
+Vehicles go at equipment_loss_factor times the personnel share (Unit.lose); prisoners are
+counted for the side that took them (World.prisoners).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.rules.combat_math import ARTILLERY, HOURS_PER_DAY, MLRS, base_power, supply_factor
+from sim.model.world import World
+from sim.scenario import SIDES, Side, other
+
+if TYPE_CHECKING:
+    from sim.model.units import Unit
+
+
+def enemy_fire(world: World[Unit], side: Side, busy: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The guns of the enemy of `side` free to shell positions this hour: their places (km,
+    one row each) and fire values at their ranges, as (xy, artillery value, rocket value,
+    artillery range, rocket range) folded into two arrays: positions (k x 2) and a (k x 4)
+    table of [artillery value, rocket value, artillery range km, rocket range km]."""
+    physics, network = world.physics, world.network
+    rows_xy: list[np.ndarray] = []
+    rows: list[list[float]] = []
+    enemy = other(side)
+    for e in world.active_units(enemy):
+        if e.key in busy or not e.holds_ground:
+            continue
+        guns, rockets = e.equipment[ARTILLERY], e.equipment[MLRS]
+        if guns + rockets <= 0:
+            continue
+        s = physics.fire_support_factor * supply_factor(e.supply, physics)
+        rows_xy.append(network.xy[network.index[e.node]])
+        rows.append(
+            [
+                guns * physics.weight_artillery * s,
+                rockets * physics.weight_mlrs * s,
+                physics.artillery_range_km,
+                physics.mlrs_range_km,
+            ]
+        )
+    for i, base in enumerate(world.fires):
+        if base.side != enemy or not base.active(world.now) or f"fire:{i}" in busy:
+            continue
+        for xy in base.xy:
+            rows_xy.append(xy)
+            value = physics.fire_support_factor / len(base.xy)
+            rows.append(
+                [
+                    base.guns * physics.weight_artillery * value,
+                    base.rockets * physics.weight_mlrs * value,
+                    base.range_km,
+                    base.range_km,
+                ]
+            )
+    if not rows:
+        return np.zeros((0, 2)), np.zeros((0, 4))
+    return np.array(rows_xy), np.array(rows)
+
+
+def fire_at(xy: np.ndarray, guns_xy: np.ndarray, guns: np.ndarray) -> float:
+    """The fire value that reaches a point: each gun's tubes within their range, its rockets
+    within theirs."""
+    if not len(guns):
+        return 0.0
+    d = np.hypot(*(guns_xy - xy).T)
+    return float((guns[:, 0] * (d <= guns[:, 2]) + guns[:, 1] * (d <= guns[:, 3])).sum())
+
+
+def positional_loss(fire: float, own_power: float, rate_per_day: float) -> float:
+    """Personnel share a position loses in an hour to `fire` (fire value reaching it) against
+    its own power: rate_per_day / 24 x min(1, fire / own)."""
+    if fire <= 0:
+        return 0.0
+    return rate_per_day / HOURS_PER_DAY * min(fire / max(own_power, 1e-6), 1.0)
+
+
+def attrition_phase(world: World[Unit], busy: Iterable[str]) -> None:
+    """Each unit's losses outside the battles this hour (the module's docstring). `busy`: the
+    ids of the units that fought or gave fire support this hour (and "fire:i" for the fire
+    bases beyond the edge that did)."""
+    physics, network, weights = world.physics, world.network, world.weights
+    busy = set(busy)
+    low = max(physics.low_supply_level, 1e-9)
+    per_hour = 1.0 / HOURS_PER_DAY
+    for side in SIDES:
+        units = [u for u in world.active_units(side) if u.active]
+        if not units:
+            continue
+        guns_xy, guns = enemy_fire(world, side, busy)
+        shelled = [u for u in units if u.holds_ground and u.key not in busy]
+        share: dict[str, float] = {}
+        if len(guns) and shelled:
+            at = network.xy[[network.index[u.node] for u in shelled]]
+            d = np.linalg.norm(at[:, None, :] - guns_xy[None, :, :], axis=2)  # unit x gun
+            reaching = (guns[:, 0] * (d <= guns[:, 2]) + guns[:, 1] * (d <= guns[:, 3])).sum(1)
+            for u, fire in zip(shelled, reaching.tolist(), strict=True):
+                if fire > 0:
+                    own = base_power(u, weights, physics)
+                    share[u.key] = positional_loss(fire, own, physics.positional_loss_per_day)
+        for u in units:
+            loss = share.get(u.key, 0.0)
+            if u.supply < physics.low_supply_level:
+                loss += physics.unsupplied_loss_per_day * per_hour * (1.0 - u.supply / low)
+            if loss > 0:
+                u.lose(loss)
+            if u.active and not math.isfinite(u.supply_km) and u.supply < physics.surrender_supply:
+                give_up = physics.straggler_surrender_per_day * per_hour * (1.0 - u.morale)
+                if give_up > 0:
+                    u.lose(give_up, taken=1.0)

@@ -1,0 +1,253 @@
+"""Fronts and held ground: which stretch of the contact line each unit holds, and how thickly.
+
+A unit holding a position (`holds_position`: standing in posture defend or reserve) covers a
+**sector**: the places its side holds within `sector_reach_km` by road on its own bank of any
+river. The **front km** of a place is the length of its territory cell's boundary with cells the
+enemy holds (`RoadNetwork.cell_boundary_km`); a sector's front is the sum over its places, at
+least `min_sector_front_km`. From these the rules ask:
+- `Front.covered`: a place lies in one of its holder's sectors. The presence and pocket rules are
+  silent there (sim/model/rules/control.py): it passes only by combat, against its defence;
+- `defence`: who defends a place and with what share of their power: the units standing in it
+  in full, each unit whose sector covers it with the place's share of the sector's front
+  (at least its share of the sector's places);
+- `density`: the combat power per km of front at a place (each covering unit's power over its
+  sector's front km), which decides whether an attack through it moves at the opposed advance
+  rate of a defence or at the pace of a march through a screen (force-to-space: combat_math,
+  `advance_rate_kmday`);
+- `Front.zoc`: a side's zone of control, the places where its units hold ground and those next
+  to them over a standing crossing: a moving enemy column stops on entering one
+  (`Unit.march`), and the enemy's supply is not traced through one it has no troops in
+  (`supply_blocked`).
+The sectors depend on where units stand, who holds what and which crossings stand: the world
+keeps them until one of those changes (`World.derived`); the powers are read when asked, as
+losses change them every hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+import numpy as np
+
+from sim.model.rules.combat_math import Fighter, base_power
+from sim.model.world import World
+from sim.scenario import SIDES, Posture, Side, Status, Task, other
+
+
+class Holding(Fighter, Protocol):
+    """What the front needs to know of a unit (sim/model/units.py's Unit has all of it)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def side(self) -> Side: ...
+    @property
+    def node(self) -> str: ...
+    @property
+    def next_node(self) -> str | None: ...
+    @property
+    def posture(self) -> Posture: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def task(self) -> Task: ...
+    @property
+    def holds_ground(self) -> bool: ...
+    @property
+    def advancing(self) -> bool: ...
+    @property
+    def retreating(self) -> bool: ...
+
+
+Unit = TypeVar("Unit", bound=Holding)
+
+#: The postures and tasks of a unit that holds a position (and so a sector).
+HOLDING_POSTURES = (Posture.DEFEND, Posture.RESERVE)
+HOLDING_TASKS = (Task.HOLD, Task.RESERVE)
+
+
+def holds_position(unit: Holding) -> bool:
+    """Standing in a position: holding ground, in posture defend or reserve with the task to
+    hold or stand by, not on the road."""
+    return (
+        unit.holds_ground
+        and unit.posture in HOLDING_POSTURES
+        and unit.task in HOLDING_TASKS
+        and unit.next_node is None
+    )
+
+
+@dataclass(frozen=True)
+class Sector:
+    """The places one holding unit covers (network indices) and the km of front they make."""
+
+    places: tuple[int, ...]
+    front_km: float
+
+
+@dataclass(frozen=True)
+class Front:
+    """The contact line as the units hold it now.
+
+    Attributes:
+        front_km: side -> km of front of each place it holds (0 where it touches no enemy
+            cell; network order).
+        sectors: unit id -> its sector.
+        covering: side -> place index -> the ids of the units whose sectors cover it.
+        covered: side -> boolean per place: it lies in one of the side's sectors.
+        zoc: side -> boolean per place: the side's zone of control.
+    """
+
+    front_km: dict[Side, np.ndarray]
+    sectors: dict[str, Sector]
+    covering: dict[Side, dict[int, tuple[str, ...]]]
+    covered: dict[Side, np.ndarray]
+    zoc: dict[Side, np.ndarray]
+
+
+def front(world: World) -> Front:
+    """The front now (kept until a unit, the control or a crossing changes)."""
+    physics = world.physics
+    return world.derived(
+        "front",
+        lambda: _work_out(world),
+        on=("control", "units", "crossings"),
+        key=(physics.sector_reach_km, physics.min_sector_front_km),
+    )
+
+
+def _reach(world: World) -> np.ndarray:
+    """Road km between places within sector_reach_km over standing crossings and no river."""
+    radius = world.physics.sector_reach_km
+    network = world.network
+    return world.derived(
+        "sector reach",
+        lambda: network.distances_within(radius, world.standing_edges() & network.same_bank),
+        on=("crossings",),
+        key=radius,
+    )
+
+
+def _work_out(world: World) -> Front:
+    network, physics = world.network, world.physics
+    n = len(network.node_ids)
+    boundary = network.cell_boundary_km
+    reach = _reach(world)
+    standing = world.standing_edges()
+    e = network.edges
+    positions = world.positions()
+    front_km: dict[Side, np.ndarray] = {}
+    sectors: dict[str, Sector] = {}
+    covering: dict[Side, dict[int, tuple[str, ...]]] = {}
+    covered: dict[Side, np.ndarray] = {}
+    zoc: dict[Side, np.ndarray] = {}
+    for side in SIDES:
+        mine = world.held(side)
+        front_km[side] = (boundary @ (~mine).astype(float)) * mine
+        by_place: dict[int, list[str]] = {}
+        for unit in world.active_units(side):
+            if not holds_position(unit):
+                continue
+            i = network.index[unit.node]
+            places = np.flatnonzero((reach[i] <= physics.sector_reach_km) & mine)
+            if i not in places:
+                places = np.append(places, i)
+            places = np.sort(places)
+            km = max(float(front_km[side][places].sum()), physics.min_sector_front_km)
+            sectors[unit.key] = Sector(tuple(int(j) for j in places), km)
+            for j in places:
+                by_place.setdefault(int(j), []).append(unit.key)
+        covering[side] = {j: tuple(keys) for j, keys in by_place.items()}
+        mask = np.zeros(n, dtype=bool)
+        mask[list(by_place)] = True
+        covered[side] = mask
+        # the zone of control: where its units hold ground, and one standing road from there
+        held_at = positions.mask[side]
+        near = held_at.copy()
+        near[e.v[standing & held_at[e.u]]] = True
+        near[e.u[standing & held_at[e.v]]] = True
+        zoc[side] = near
+    return Front(front_km, sectors, covering, covered, zoc)
+
+
+def defended(world: World, side: Side) -> np.ndarray:
+    """Boolean per place: `side` holds it with troops standing in it or in one of its
+    sectors (an attack on it is a battle)."""
+    f = front(world)
+    return world.derived(
+        f"defended {side}",
+        lambda: world.positions().mask[side] | (f.covered[side] & world.held(side)),
+        on=("control", "units", "crossings"),
+        key=(world.physics.sector_reach_km, world.physics.min_sector_front_km),
+    )
+
+
+def defence(world: World[Unit], place: str, side: Side) -> list[tuple[Unit, float]]:
+    """The units of `side` that defend `place`, each with the share of its power it brings:
+    the units standing in it (not columns on the road out) in full; each other unit whose
+    sector covers it, the place's share of its sector's front (at least its share of the
+    sector's places, for a place that touches no enemy cell)."""
+    network = world.network
+    i = network.index[place]
+    f = front(world)
+    here = [u for u in world.active_units(side) if u.node == place and not u.retreating]
+    out: list[tuple[Unit, float]] = [(u, 1.0) for u in here]
+    seen = {u.key for u in here}
+    for key in f.covering[side].get(i, ()):
+        if key in seen:
+            continue
+        unit = world.unit(key)
+        if unit is None:
+            continue
+        sector = f.sectors[key]
+        share = max(f.front_km[side][i] / sector.front_km, 1.0 / len(sector.places))
+        out.append((unit, min(share, 1.0)))
+    return out
+
+
+def density(world: World, place: str, side: Side) -> float:
+    """Combat power (before posture and terrain) per km of front that `side` holds `place`
+    with: each unit covering it, its power over its sector's front km; a unit standing in the
+    place without a sector (an attack that has stopped there), its power over the place's own
+    front (at least min_sector_front_km)."""
+    network, physics, weights = world.network, world.physics, world.weights
+    i = network.index[place]
+    f = front(world)
+    total = 0.0
+    for key in f.covering[side].get(i, ()):
+        unit = world.unit(key)
+        if unit is not None:
+            total += base_power(unit, weights, physics) / f.sectors[key].front_km
+    own = max(float(f.front_km[side][i]), physics.min_sector_front_km)
+    for u in world.active_units(side):
+        if u.node == place and u.key not in f.sectors and not u.retreating and u.holds_ground:
+            total += base_power(u, weights, physics) / own
+    return total
+
+
+def place_front_km(world: World, place: str, side: Side) -> float:
+    """The km of front `side` holds at `place` (at least min_sector_front_km)."""
+    i = world.network.index[place]
+    return max(float(front(world).front_km[side][i]), world.physics.min_sector_front_km)
+
+
+def supply_blocked(world: World, side: Side) -> np.ndarray:
+    """Boolean per place: `side` may not trace supply through it, a place of its own inside
+    the enemy's zone of control with none of its units within sector_reach_km by road (a
+    unit on the road out still draws supply where it stands; where both sides' troops are
+    near, the road is contested, not closed). On a map whose places are 6-28 km apart, a
+    zone of control closes the roads behind an enemy's advance, not those along a front."""
+    f = front(world)
+    index = world.network.index
+    own = np.zeros(len(index), dtype=bool)
+    own[[index[u.node] for u in world.active_units(side)]] = True
+    near = (_reach(world)[own] <= world.physics.sector_reach_km).any(axis=0) | own
+    return f.zoc[other(side)] & ~near
+
+
+def in_enemy_zoc(world: World, places: Iterable[str], side: Side) -> list[str]:
+    """Those of `places` that lie in the zone of control of `side`'s enemy."""
+    zoc, index = front(world).zoc[other(side)], world.network.index
+    return [p for p in places if zoc[index[p]]]
