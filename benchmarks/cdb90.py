@@ -159,11 +159,12 @@ def engage(
     FORTIFIED_DAYS), holding everything from `n1` on. Each side's base is at its end of the
     road. The model runs `days` x 24 hours with PARAMETERS (and `parameters`) over its defaults.
 
-    `frontage_km` (the defender's front width) is passed on for a model that uses it; today's
-    model has no frontage. A force above the scenario schema's caps on a unit (MAX_PERSONNEL
-    soldiers, MAX_ITEMS of an item: 14 battles, the largest Soviet operations and El Alamein)
-    is scaled down with the other side and the frontage by the same factor: today's model
-    depends only on the ratio of the two, and the losses are read as a share of each side.
+    `frontage_km` (the defender's front width) is the front the defender's sector holds: the
+    toy road has no territory cells, so every sector counts its floor, min_sector_front_km,
+    set here to the frontage (the model's default when the record has none). A force above the
+    scenario schema's caps on a unit (MAX_PERSONNEL soldiers, MAX_ITEMS of an item: 14 battles,
+    the largest Soviet operations and El Alamein) is scaled down with the other side and the
+    frontage by the same factor, which keeps the defence's density per km of front.
     """
     if posture not in ("hasty", "prepared", "fortified"):
         raise ValueError(f"posture: expected hasty, prepared or fortified, got {posture!r}")
@@ -173,7 +174,7 @@ def engage(
         MAX_PERSONNEL / max(attacker.personnel, defender.personnel, 1),
         MAX_ITEMS / max(attacker.tanks, defender.tanks, attacker.artillery, defender.artillery, 1),
     )
-    _frontage = None if frontage_km is None else frontage_km * scale  # for a model that uses it
+    front = {} if frontage_km is None else {"min_sector_front_km": max(frontage_km * scale, 0.1)}
     n_places = math.ceil(ROAD_KM_PER_DAY * hours / 24 / SPACING_KM) + 2
     road_km = SPACING_KM * (n_places - 1)
     if road_km > SUPPLY_RANGE_KM:
@@ -213,7 +214,7 @@ def engage(
             {"id": "dfd_base", "side": "RU", "at": last, "kind": "base"},
         ],
         control={"nodes": {"RU": places[1:]}},
-        parameters={**PARAMETERS, **(parameters or {})},
+        parameters={**PARAMETERS, **front, **(parameters or {})},
     )
     model = CampaignModel(scenario, theatre, seed=SEED)
     att = model.unit("att")
@@ -238,10 +239,16 @@ def engage(
     index = {n: i for i, n in enumerate(places)}
     at = index[att.node]
     ahead = att.next_node is not None and index[att.next_node] > at
+    # the way covered towards the place under attack: the share of the time to take it that
+    # has passed (the siege), as a share of the road (the battle's advance along it)
+    fighting = att.next_node if ahead else None
+    gained = model.world.siege.get(fighting, 0.0) * SPACING_KM if fighting else 0.0
+    # the attack succeeds unless it was called off (stalled below stall_ratio, or worn out)
+    won = won or (att.active and att.stalled_on is None and gained > 0)
     taken = model.world.prisoners  # by the side that took them
     return Outcome(
         attacker_won=won,
-        advance_km=SPACING_KM * at + (att.progress_km if ahead else 0.0),
+        advance_km=SPACING_KM * at + max(att.progress_km if ahead else 0.0, gained),
         attacker_loss_pct_day=_loss_pct_day(att.initial, att.personnel, taken[dfd.side], hours),
         defender_loss_pct_day=_loss_pct_day(dfd.initial, dfd.personnel, taken[att.side], hours),
         end_of_road=at == len(places) - 1,
@@ -598,13 +605,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plot", type=Path, help="write the comparison figure here (PNG)")
     ap.add_argument("--worst", type=int, default=5, help="misses listed (default 5)")
     ap.add_argument("--only", help="comma-separated isqno: fight these battles only")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a model parameter over its default in every engagement (repeatable)",
+    )
     args = ap.parse_args(argv)
+    overrides = {}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        overrides[name] = float(value)
     battles, skipped = read_battles()
     if args.only:
         keep = {int(x) for x in args.only.split(",")}
         battles = [b for b in battles if b.isqno in keep]
     t0, c0 = time.perf_counter(), time.process_time()
-    results = [Result(b, fight(b)) for b in battles]
+    results = [Result(b, fight(b, parameters=overrides)) for b in battles]
     seconds = (time.perf_counter() - t0, time.process_time() - c0)
     report(results, skipped, seconds, args.worst)
     if args.plot:

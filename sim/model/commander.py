@@ -31,10 +31,12 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import mesa
+import numpy as np
 
 from sim.model.decisions import Decisions, GiveUpPosition, IssueOrder, Retask, WithdrawGrouping
 from sim.model.params_doctrine import DoctrineParameters
 from sim.model.plan import OrderState, Plan, PlanOrder, estimated_ratio, is_done, met
+from sim.model.rules import front
 from sim.model.units import FollowUp, Unit
 from sim.model.watch import GroupingWatch, members, watch_lines
 from sim.model.world import World
@@ -68,7 +70,20 @@ class Commander(mesa.Agent):
         self.deferred: dict[str, PlanOrder] = {}  # orders for units not yet on the map
         self.grouping_of = {uid: g for g in scenario.groupings for uid in g.units}
         side_of = {u.id: u.side for u in scenario.units}
-        self.watches = [GroupingWatch(g) for g in scenario.groupings if side_of[g.units[0]] == side]
+        forces = {u.id for u in scenario.units if u.holding_force}
+        self.watches = []
+        for g in scenario.groupings:
+            if side_of[g.units[0]] != side:
+                continue
+            if all(uid in forces for uid in g.units):
+                # a holding force's line: each part watches its own stretch (a threat to one
+                # village's road is not a threat to the whole line), with the line's fallback
+                self.watches += [
+                    GroupingWatch(g.model_copy(update={"id": uid, "units": [uid]}))
+                    for uid in g.units
+                ]
+            else:
+                self.watches.append(GroupingWatch(g))
         # every other unit of the side is watched on its own
         for spec in scenario.units:
             if spec.side == side and spec.id not in self.grouping_of:
@@ -250,6 +265,7 @@ class Commander(mesa.Agent):
         self._commit_reserves(due, battles, reserves)
         self._resume_stalled_attacks(due, busy, reserves)
         self._join_attacks(due, busy)
+        self._take_abandoned(due)
 
     def _commit_reserves(
         self, due: datetime, battles: Mapping[str, Fought], reserves: list[Unit]
@@ -289,7 +305,7 @@ class Commander(mesa.Agent):
             force = [
                 u
                 for u in world.active_units(side)
-                if u.node in at_hand and u.holds_ground and not u.route
+                if u.node in at_hand and u.holds_ground and not u.route and not u.culminated
             ]
             needed = world.physics.capture_ratio * doctrine.resume_ratio_margin
             if estimated_ratio(force, target, world) >= needed:
@@ -326,6 +342,8 @@ class Commander(mesa.Agent):
         for u in world.active_units(side):
             if not (u.idle and u.task == Task.HOLD and u.key not in busy and u.key not in planned):
                 continue
+            if u.culminated:
+                continue
             if len(enemy) and network.km_from(u.node, enemy).min() <= doctrine.idle_free_km:
                 continue
             lead = self._nearest(attacks, u.node)
@@ -335,6 +353,45 @@ class Commander(mesa.Agent):
             objectives = [lead.objective, *lead.next_objectives]
             why = f"joins the attack on {network.name(lead.objective)}"
             self.decisions.add(due, Retask(u, Task.ATTACK, objectives, why))
+
+    def _take_abandoned(self, due: datetime) -> None:
+        """Pursuit: units whose task is done, with no enemy troops within idle_free_km, go to
+        take the nearest place the enemy holds but no longer defends (no troops in it, no
+        sector over it: sim/model/rules/front.py) within idle_reach_km: ground the enemy
+        has left is occupied, towns included, as the Ukrainian brigades entered Izium on
+        11 Sep 2022 once the Russian grouping had gone."""
+        world, side, doctrine = self.world, self.side, self.doctrine
+        network = world.network
+        busy = {d.unit.key for d in self.decisions.waiting() if isinstance(d, Retask)}
+        planned = {
+            uid
+            for o in self.orders
+            if o.state in (OrderState.WAITING, OrderState.DUE)
+            for uid in o.spec.units
+        }
+        enemy = other(side)
+        open_ground = world.held(enemy) & ~front.defended(world, enemy)
+        if not open_ground.any():
+            return
+        places = [network.node_ids[i] for i in np.flatnonzero(open_ground)]
+        enemy_xy = world.enemy_xy(side)
+        claimed: set[str] = set()
+        for u in world.active_units(side):
+            if not (u.idle and u.task == Task.HOLD and u.key not in busy and u.key not in planned):
+                continue
+            if u.culminated or u.node in claimed:
+                continue
+            if len(enemy_xy) and network.km_from(u.node, enemy_xy).min() <= doctrine.idle_free_km:
+                continue
+            free = [p for p in places if p not in claimed]
+            if not free:
+                return
+            target = min(free, key=lambda p: (network.km(u.node, p), p))
+            if network.km(u.node, target) > doctrine.idle_reach_km:
+                continue
+            claimed.add(target)
+            why = f"moves to take {network.name(target)}, which the enemy has left"
+            self.decisions.add(due, Retask(u, Task.ATTACK, [target], why))
 
     def _nearest(self, units: list[Unit], node: str) -> Unit:
         """The unit closest (straight line) to `node`; ties by scenario order."""

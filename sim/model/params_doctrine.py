@@ -124,11 +124,30 @@ class DoctrineParameters(ParameterGroup):
     attack_stall_hours: float = param(
         24.0,
         "h",
-        "An attack whose force ratio stays below capture_ratio this many hours in a "
-        "row is called off: the unit holds where it is until its commander can resume it "
-        "(commanders do not feed a stalled attack indefinitely; estimate).",
+        "An attack whose force ratio stays below stall_ratio this many hours in a row is "
+        "called off: the unit holds where it is until its commander can resume it "
+        "(commanders do not feed a hopeless attack indefinitely; estimate).",
         ge=0.5,
         le=720,
+    )
+    stall_ratio: float = param(
+        0.75,
+        "ratio",
+        "Force ratio below which an attack counts as stalled (attack_stall_hours); between it "
+        "and capture_ratio an attack still gains ground, slowly and at a cost (estimate: half "
+        "the capture ratio, the odds at which CDB90's attackers still win about half their "
+        "battles).",
+        gt=0,
+        le=100,
+    )
+    culmination_strength: float = param(
+        0.65,
+        "ratio",
+        "An attacking unit worn below this share of its starting personnel calls its attack off "
+        "and holds (it has culminated), and its commander does not send it to attack again: "
+        "Dupuy's breakpoints lie at 20-40 % losses for a division (estimate).",
+        ge=0,
+        le=1,
     )
     breakout_max_km: float = param(
         25.0,

@@ -53,7 +53,7 @@ class HeldGroundParameters(ParameterGroup):
         "The least front a unit's sector counts when its places touch little or no enemy "
         "ground (a unit in depth): about a battalion's doctrinal frontage (FM 100-2-1, 3-5 km).",
         gt=0,
-        le=100,
+        le=1000,
     )
     defence_density: float = param(
         200.0,
@@ -126,6 +126,16 @@ class HeldGroundParameters(ParameterGroup):
         "more than the ratio).",
         ge=0,
         le=3,
+    )
+    advance_low_exponent: float = param(
+        2.0,
+        "-",
+        "Below capture_ratio an attack still advances, at the opposed rate times (ratio / "
+        "capture_ratio) ^ this: slowly, and at a cost, until it culminates or stalls "
+        "(stall_ratio). A slope, not a cliff: in CDB90 the attacker wins over half its battles "
+        "even at odds below 1:1 (estimate).",
+        ge=0,
+        le=10,
     )
     advance_ratio_cap: float = param(
         2.0,

@@ -351,14 +351,20 @@ class Unit(FallingBack, CellAgent):
         )
         self.clear_route()
 
-    def call_off_attack(self, target: str) -> None:
+    def call_off_attack(self, target: str, *, culminated: bool = False) -> None:
         """A stalled attack: the unit holds where it is; its commander may resume it later (the
         attack's objective is kept in `stalled_on`, not as the objective of the hold, which
-        would march the unit on towards it)."""
+        would march the unit on towards it). `culminated`: worn down, it attacks no more."""
         self.stalled_on, self.stalled_hours = self.objective or target, 0.0
         self.task, self.posture, self.objective = Task.HOLD, Posture.DEFEND, None
         self.clear_route()
-        self._log("attack_stalled", f"attack on {self.world.network.name(target)} called off")
+        why = "culminated: " if culminated else ""
+        self._log("attack_stalled", f"{why}attack on {self.world.network.name(target)} called off")
+
+    @property
+    def culminated(self) -> bool:
+        """Worn below its side's culmination_strength: it attacks no more."""
+        return self.strength_fraction < self.doctrine.culmination_strength
 
     # ---------------------------------------------------------------- its own rules
     def step(self) -> None:

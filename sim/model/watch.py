@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sim.model.params_doctrine import DoctrineParameters
+from sim.model.rules import front
 from sim.model.rules.combat_math import base_power
 from sim.model.units import Unit
 from sim.model.world import World
@@ -93,7 +94,9 @@ def threat(
     round); the enemy is attacking a place on the rear part of the line and gaining ground
     there (force ratio at least capture_ratio); enemy troops on the move stand on or next to
     the rear part (one road away), at least loc_threat_ratio times as strong as the grouping.
-    The rear part is the line behind the grouping's own places. A unit that took its position
+    The rear part is the line behind the grouping's own places and its sectors (the front a
+    grouping holds is not its rear: a long line's lateral roads run along it). A unit that took
+    its position
     already short of supply (over-extended by its own advance) is brought supply, not pulled
     back: its morale and power wear down instead (docs/model.md). `near_of`: the enemy's troops
     on the move by place; `attacked`: the places the enemy is attacking at capture_ratio or
@@ -103,10 +106,12 @@ def threat(
         return "its line of supply is cut"
     if all(u.position_supply_km <= physics.supply_range_km < u.supply_km for u in units):
         return "it has lost its supply"
-    if len(units) == 1:
-        rear = units[0].supply_places - {units[0].node}
-    else:
-        rear = frozenset().union(*(u.supply_places for u in units)) - {u.node for u in units}
+    sectors = front.front(world).sectors
+    ids = world.network.node_ids
+    held = {u.node for u in units} | {
+        ids[i] for u in units if u.key in sectors for i in sectors[u.key].places
+    }
+    rear = frozenset().union(*(u.supply_places for u in units)) - held
     if not rear:
         return None
     for node in attacked:

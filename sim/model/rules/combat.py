@@ -82,6 +82,14 @@ def battles(world: World[Unit]) -> dict[str, tuple[list[Unit], Defence]]:
         dfd = front.defence(world, v, other(side))
         if dfd:
             found[v] = (att, dfd)
+    # a unit defending in several battles this hour spreads its power over them: its shares
+    # add up to at most all of it
+    total: dict[str, float] = {}
+    for _, dfd in found.values():
+        for u, share in dfd:
+            total[u.key] = total.get(u.key, 0.0) + share
+    for v, (att, dfd) in found.items():
+        found[v] = (att, [(u, share / max(total[u.key], 1.0)) for u, share in dfd])
     return found
 
 
@@ -191,7 +199,7 @@ def the_ground(
         hours = float(arc_hours(u, world)[arc])
         free.append(km / hours * HOURS_PER_DAY * march_share if hours > 0 else math.inf)
         road.append(max(km - u.progress_km, 0.0))
-    garrison = any(share >= 1.0 and u.node == node for u, share in dfd)
+    garrison = any(u.node == node for u, _ in dfd)
     town = physics.urban_clear_km if garrison and network.terrain[node] == "urban" else 0.0
     return Ground(
         strongest.defence_level, network.terrain[node], density, min(free), min(road), town
@@ -238,9 +246,12 @@ def combat_phase(world: World[Unit]) -> dict[str, Battle]:
             u.fatigue = min(1.0, u.fatigue + physics.fatigue_per_march_hour)
         siege[node] = siege.get(node, 0.0) + result.gain
         for u in att:
-            u.stalled_hours = u.stalled_hours + 1.0 if result.ratio < physics.capture_ratio else 0.0
-            if u.stalled_hours >= u.doctrine.attack_stall_hours:
+            doctrine = u.doctrine
+            u.stalled_hours = u.stalled_hours + 1.0 if result.ratio < doctrine.stall_ratio else 0.0
+            if u.stalled_hours >= doctrine.attack_stall_hours:
                 u.call_off_attack(node)
+            elif u.strength_fraction < doctrine.culmination_strength:
+                u.call_off_attack(node, culminated=True)
         fought[node] = Battle(side, result.ratio, att)
         if siege[node] >= 1.0:
             del siege[node]

@@ -12,8 +12,9 @@ The equations are written out in docs/model.md ("Combat"). In short:
             the defended belt, defence_depth_km deep where the defence's density per km of
             front reaches defence_density and thinner in proportion (sim/model/rules/front.py);
             the belt (and a town's depth, if a garrison holds it) at the opposed rate of the
-            defence's level (CDB90's medians) x terrain x (ratio / capture_ratio) ** a (capped),
-            0 below capture_ratio; the place falls when the attack has covered it all.
+            defence's level (CDB90's medians) x terrain x (ratio / capture_ratio) ** a (capped;
+            a steeper power below capture_ratio); the place falls when the attack has covered
+            it all.
     a unit caught retreating (withdrawing or routed) fights at no defensive advantage and takes
     losses at the ratio of its pursuers, and loses a share to artillery fire on its route.
 
@@ -256,13 +257,12 @@ def opposed_advance_kmday(
     level: DefenceLevel, terrain: str, ratio: float, physics: PhysicsParameters
 ) -> float:
     """How far an attack advances in a day against a dense defence at this level, on this
-    terrain, at this force ratio: 0 below capture_ratio (the attack makes no headway); above
-    it CDB90's median rate for the level (a defender caught out of a defensive posture counts
-    as hasty) times the terrain's factor times (ratio / capture_ratio) **
-    advance_ratio_exponent, at most advance_ratio_cap times the rate. It grows with the ratio
-    but slowly: posture and terrain set the pace more than the odds (Dupuy)."""
-    if ratio < physics.capture_ratio:
-        return 0.0
+    terrain, at this force ratio: CDB90's median rate for the level (a defender caught out of
+    a defensive posture counts as hasty) times the terrain's factor times the odds' factor:
+    (ratio / capture_ratio) ** advance_ratio_exponent above capture_ratio (at most
+    advance_ratio_cap), ** advance_low_exponent below it. It grows with the ratio but slowly
+    once the attacker has the edge: posture and terrain set the pace more than the odds
+    (Dupuy); below the edge it falls steeply, a slope and not a cliff."""
     rate = {
         DefenceLevel.PREPARED: physics.advance_prepared_kmday,
         DefenceLevel.FORTIFIED: physics.advance_fortified_kmday,
@@ -270,8 +270,10 @@ def opposed_advance_kmday(
     rate *= {"urban": physics.advance_urban_factor, "forest": physics.advance_forest_factor}.get(
         terrain, 1.0
     )
-    odds = (ratio / physics.capture_ratio) ** physics.advance_ratio_exponent
-    return rate * min(odds, physics.advance_ratio_cap)
+    odds = max(ratio, 0.0) / physics.capture_ratio
+    if odds >= 1.0:
+        return rate * min(odds**physics.advance_ratio_exponent, physics.advance_ratio_cap)
+    return rate * odds**physics.advance_low_exponent
 
 
 def defended_depth_km(road_km: float, density: float, physics: PhysicsParameters) -> float:
