@@ -104,7 +104,7 @@ class CampaignModel(mesa.Model):
         self.supply_phase()
         for unit in self.world.active_units():  # the positions held at the start
             unit.position_supply_km = unit.supply_km
-        self.record.hour(self.world, [])
+        self.record.hour(self.world, [], front.hold_code(self.world))
 
     def _crossings_at_start(self) -> dict[str, CrossingState]:
         """Bridges stand, fords and unbridged stretches are what they are, unless the scenario
@@ -165,7 +165,7 @@ class CampaignModel(mesa.Model):
         morale_phase(world)
         changes = update_control(world)
         world.end_hour()
-        self.record.hour(world, changes)
+        self.record.hour(world, changes, front.hold_code(world))
         if world.now >= self.scenario.end:
             self.running = False
 

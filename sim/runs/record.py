@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import numpy as np
 
@@ -58,6 +58,7 @@ class Frame(TypedDict):
 
     time: str  # ISO minutes, Kyiv time
     control: str  # 'U' or 'R' per node, in node_ids order
+    hold: NotRequired[str]  # how its holder holds each node: '0' gap, 's' screen, 'd' defence
     crossings: dict[str, str]  # crossing id -> "destroyed" | "pontoon" (the others stand)
     units: list[UnitSnapshot]  # every unit that has entered the map, in scenario order
 
@@ -126,6 +127,7 @@ class RunRecord:
     battles: list[dict[str, Any]] = field(default_factory=list)
     # per hour: control code, crossings not standing (shared objects while they do not change)
     control: list[str] = field(default_factory=list)
+    hold: list[str] = field(default_factory=list)  # sim/model/rules/front.py, hold_code
     crossings: list[dict[str, str]] = field(default_factory=list)
     # the tables; left out, they start empty, shaped for these units (`__post_init__`)
     state: np.ndarray = field(default_factory=_no_table)  # (hours, units, STATE) float
@@ -241,9 +243,10 @@ class RunRecord:
         rows[:, STRENGTH] = equipment[:, PERSONNEL] / np.maximum(initial[:, PERSONNEL], 1.0)
         return rows, equipment
 
-    def hour(self, world: World[Unit], changes: list[ControlChange]) -> None:
-        """Record the state at the end of an hour (hour 0: the start). A unit gone from the map
-        keeps its last state in every later frame."""
+    def hour(self, world: World[Unit], changes: list[ControlChange], hold: str = "") -> None:
+        """Record the state at the end of an hour (hour 0: the start), with how each place is
+        held (`hold`: sim/model/rules/front.py, hold_code). A unit gone from the map keeps its
+        last state in every later frame."""
         k = len(self.times)
         self._reserve(k + 1)
         self.times.append(world.now)
@@ -263,6 +266,8 @@ class RunRecord:
                 }
             )
         self.control.append(world.control_code())
+        if hold:
+            self.hold.append(hold)
         self.crossings.append(world.crossings_out())
         for unit in world.gone[len(self._gone) :]:
             self._gone[unit.index] = (self._row(unit, index), unit.equipment.copy())
@@ -395,12 +400,15 @@ class RunRecord:
                     "in_combat": bool(in_combat),
                 }
             )
-        return {
+        frame: Frame = {
             "time": self.times[k].isoformat(timespec="minutes"),
             "control": self.control[k],
             "crossings": dict(self.crossings[k]),
             "units": units,
         }
+        if k < len(self.hold):
+            frame["hold"] = self.hold[k]
+        return frame
 
     def digest(self) -> str:
         """SHA-256 of everything the run produced (frames, events, control changes, battles,

@@ -365,6 +365,14 @@ def _check_frames(d: Any, path: Path) -> None:
             f"{where}.control",
             f"{len(nodes)} letters U or R",
         )
+        hold = f.get("hold")
+        _check(
+            hold is None
+            or (isinstance(hold, str) and len(hold) == len(nodes) and not hold.strip("0sd")),
+            path,
+            f"{where}.hold",
+            f"{len(nodes)} letters 0, s or d",
+        )
         crossings = f.get("crossings", {})
         _check(
             isinstance(crossings, dict) and all(isinstance(v, str) for v in crossings.values()),

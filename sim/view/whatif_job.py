@@ -57,7 +57,7 @@ PROGRESS_EVERY_H = 3
 #: one C call); its numpy tables come whole, as bytes.
 PART_ROWS = 64
 #: The lists of a packed record sent in parts (its numpy tables go whole: one copy of bytes).
-PARTED = ("times", "events", "control_changes", "battles", "control", "crossings")
+PARTED = ("times", "events", "control_changes", "battles", "control", "hold", "crossings")
 #: A record's numpy tables, by hour (cut to the hours recorded when packed).
 TABLES = ("state", "equipment", "present", "table")
 #: The worker process runs at this lower scheduling priority (Unix nice increment): on a busy

@@ -251,3 +251,33 @@ def in_enemy_zoc(world: World, places: Iterable[str], side: Side) -> list[str]:
     """Those of `places` that lie in the zone of control of `side`'s enemy."""
     zoc, index = front(world).zoc[other(side)], world.network.index
     return [p for p in places if zoc[index[p]]]
+
+
+def densities(world: World, side: Side) -> np.ndarray:
+    """`density` of every place `side` holds (network order; 0 where none of its sectors
+    covers it), the powers read once per unit."""
+    physics, weights, network = world.physics, world.weights, world.network
+    f = front(world)
+    out = np.zeros(len(network.node_ids))
+    for key, sector in f.sectors.items():
+        unit = world.unit(key)
+        if unit is not None and unit.side == side:
+            out[list(sector.places)] += base_power(unit, weights, physics) / sector.front_km
+    return out * world.held(side)
+
+
+#: The letters of `hold_code`, per place: no sector of its holder covers it, a sector thinner
+#: than defence_density (a screen), a defence.
+HOLD_LETTERS = "0sd"
+
+
+def hold_code(world: World) -> str:
+    """How each place's holder holds it, one letter a place in network order (HOLD_LETTERS):
+    what the viewer draws along the front (the record keeps it every hour)."""
+    threshold = world.physics.defence_density
+    code = np.zeros(len(world.network.node_ids), dtype=np.int8)
+    for side in SIDES:
+        d = densities(world, side)
+        held = world.held(side) & front(world).covered[side]
+        code[held] = np.where(d[held] >= threshold, 2, 1)
+    return "".join(HOLD_LETTERS[c] for c in code.tolist())
