@@ -126,7 +126,7 @@ class Run:
         """The run against the scenario's `history:` block (sim/history.py)."""
         from sim.history import compare
 
-        return compare(self.record, self.scenario)
+        return compare(self.record, self.scenario, self.on_map)
 
     @property
     def fidelity(self) -> float:
