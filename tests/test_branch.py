@@ -17,6 +17,7 @@ from sim.model import CampaignModel
 from sim.params import Parameters
 from sim.report import write_run
 from sim.scenario import Task, load_scenario
+from sim.scenario.theatre import theatre_for
 from sim.theatre import build_theatre
 from sim.world import CrossingState
 
@@ -34,7 +35,10 @@ def scenarios(theatre):
 @pytest.fixture(scope="module")
 def reference(theatre, scenarios):
     """The uninterrupted run of each scenario (seed 0), as the bytes it is compared by."""
-    return {f: blob(CampaignModel(s, theatre, seed=0).run()) for f, s in scenarios.items()}
+    return {
+        f: blob(CampaignModel(s, theatre_for(s, theatre), seed=0).run())
+        for f, s in scenarios.items()
+    }
 
 
 # ---------------------------------------------------------------------------------- identity
@@ -79,7 +83,7 @@ def test_the_written_files_are_byte_identical(theatre, scenarios, tmp_path):
     """The files a replay writes (frames.json.gz, CSVs, summary.json) from a run branched at
     hour 50 with no change are the uninterrupted run's, byte for byte."""
     sc = scenarios[SEPTEMBER]
-    whole = write_run(CampaignModel(sc, theatre, seed=3).run(), tmp_path / "whole")
+    whole = write_run(CampaignModel(sc, theatre_for(sc, theatre), seed=3).run(), tmp_path / "whole")
     twin = snapshot(model_at(theatre, sc, 50, seed=3))
     branched = write_run(twin.run(), tmp_path / "branched")
     assert [p.name for p in whole] == [p.name for p in branched]
@@ -105,7 +109,7 @@ def test_checkpoints_reach_any_hour_in_any_order(theatre, scenarios, reference):
     """A base run kept as checkpoints gives, at an hour asked for after a later one, the
     same model as a run stopped there."""
     sc = scenarios[SEPTEMBER]
-    cp = Checkpoints(sc, theatre, seed=0, every_h=24)
+    cp = Checkpoints(sc, theatre_for(sc, theatre), seed=0, every_h=24)
     late = cp.model_at(200)
     early = cp.model_at(37)
     assert late.steps == 200 and early.steps == 37

@@ -22,6 +22,7 @@ from sim.branch import Change, snapshot
 from sim.futures import compare_futures
 from sim.model import CampaignModel
 from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.theatre import theatre_for
 from sim.theatre import build_theatre
 
 
@@ -38,7 +39,10 @@ def scenarios(theatre):
 @pytest.fixture(scope="module")
 def reference(theatre, scenarios):
     """The uninterrupted run of each scenario (seed 0), as the bytes it is compared by."""
-    return {f: blob(CampaignModel(s, theatre, seed=0).run()) for f, s in scenarios.items()}
+    return {
+        f: blob(CampaignModel(s, theatre_for(s, theatre), seed=0).run())
+        for f, s in scenarios.items()
+    }
 
 
 LESSONS = sorted((Path(__file__).resolve().parent.parent / "examples" / "lessons").glob("*.yaml"))
@@ -257,7 +261,8 @@ def test_the_futures_name_the_places_that_fall_at_other_times(theatre, scenarios
 def test_a_packed_record_unpacks_to_the_same_record(theatre, scenarios, reference):
     from sim.view.whatif_job import pack, unpack
 
-    rec = CampaignModel(scenarios[SEPTEMBER], theatre, seed=0).run()
+    sc = scenarios[SEPTEMBER]
+    rec = CampaignModel(sc, theatre_for(sc, theatre), seed=0).run()
     again = unpack(pickle.loads(pickle.dumps(pack(rec))))
     assert blob(again) == reference[SEPTEMBER]
 
@@ -268,12 +273,13 @@ def test_the_worker_process_gives_what_the_thread_gives(theatre, scenarios):
     from sim.view.whatif_job import Brancher
 
     sc = scenarios[SEPTEMBER]
-    rec = CampaignModel(sc, theatre, seed=0).run()
+    own = theatre_for(sc, theatre)  # its own map: the places it adds
+    rec = CampaignModel(sc, own, seed=0).run()
     change = [Change(strength="ru_rosg_balakliia", factor=3.0)]
-    local = Brancher(sc, theatre, sc.parameters_with(), 0, base_record=rec, process=False).run_now(
+    local = Brancher(sc, own, sc.parameters_with(), 0, base_record=rec, process=False).run_now(
         12, change
     )
-    remote = Brancher(sc, theatre, sc.parameters_with(), 0, base_record=rec)
+    remote = Brancher(sc, own, sc.parameters_with(), 0, base_record=rec)
     try:
         job = remote.start(12, change)
         job.join(timeout=120)

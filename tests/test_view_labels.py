@@ -87,6 +87,7 @@ def _bridge_whatifs():
     each lesson, at the lesson's hour."""
     from sim.branch_file import load_branch
     from sim.model import CampaignModel
+    from sim.scenario.theatre import theatre_for
     from sim.theatre import build_theatre
     from sim.view.whatif_job import Brancher
     from sim.view.whatif_options import Asking, Step, next_question
@@ -98,9 +99,10 @@ def _bridge_whatifs():
         b = load_branch(path, th)
         sc = b.scenario
         if sc.id not in runs:
-            rec = CampaignModel(sc, th, seed=b.spec.seed).run()
-            brancher = Brancher(sc, th, b.params, b.spec.seed, base_record=rec, process=False)
-            runs[sc.id] = (Replay.from_run(rec, th, sc), brancher)
+            own = theatre_for(sc, th)  # its own map: the places it adds
+            rec = CampaignModel(sc, own, seed=b.spec.seed).run()
+            brancher = Brancher(sc, own, b.params, b.spec.seed, base_record=rec, process=False)
+            runs[sc.id] = (Replay.from_run(rec, own, sc), brancher)
         replay, brancher = runs[sc.id]
         (change,) = b.changes
         bridge = change.save_bridge or change.destroy_bridge

@@ -18,10 +18,12 @@ def september_run():
     """(theatre, scenario, record) of September, seed 0."""
     from sim.model import CampaignModel
     from sim.scenario import load_scenario
+    from sim.scenario.theatre import theatre_for
     from sim.theatre import build_theatre
 
-    th = build_theatre()
-    sc = load_scenario("scenarios/izium_2022_09.yaml", th)
+    base = build_theatre()
+    sc = load_scenario("scenarios/izium_2022_09.yaml", base)
+    th = theatre_for(sc, base)  # its own map: the places it adds
     rec = CampaignModel(sc, th, seed=0).run()
     return th, sc, rec
 
