@@ -208,7 +208,8 @@ def test_the_pocket_warning_says_what_the_model_does(theatre, tmp_path):
 
 
 def test_the_start_control_of_the_checks_is_the_models(theatre):
-    """The checks' 'held at the start before units' plus the units is the model's control."""
+    """The checks' 'held at the start before units' plus the units is the model's control,
+    each scenario on its own map (the places it adds)."""
     from sim.checks import declared_control
     from sim.model import CampaignModel
     from sim.scenario import load_scenario
@@ -216,7 +217,7 @@ def test_the_start_control_of_the_checks_is_the_models(theatre):
 
     for name in SHIPPED:
         scenario = load_scenario(REPO / "scenarios" / f"{name}.yaml", theatre)
-        own = theatre_for(scenario, theatre)  # its own map: the places it adds
+        own = theatre_for(scenario, theatre)
         declared, _ = declared_control(scenario, own)
         for u in scenario.units:
             if u.arrives is None:
