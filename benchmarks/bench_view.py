@@ -33,16 +33,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pygame  # noqa: E402
 
-from sim.branch import Change  # noqa: E402
-from sim.history import compare  # noqa: E402
+from sim.map.theatre import build_theatre  # noqa: E402
 from sim.model import CampaignModel  # noqa: E402
+from sim.runs.history import compare  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 from sim.scenario.theatre import theatre_for  # noqa: E402
-from sim.theatre import build_theatre  # noqa: E402
 from sim.view.app import FPS, FramePacer, Replay, update  # noqa: E402
 from sim.view.render import Renderer, ViewState  # noqa: E402
 from sim.view.whatif_draw import draw_progress  # noqa: E402
 from sim.view.whatif_job import Brancher  # noqa: E402
+from sim.whatif.branch import Change  # noqa: E402
 
 #: Frames the window shows a finished what-if before the next one is started (half a second).
 REST_FRAMES = 15

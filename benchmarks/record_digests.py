@@ -19,10 +19,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from sim.map.theatre import build_theatre  # noqa: E402
 from sim.model import CampaignModel  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 from sim.scenario.theatre import theatre_for  # noqa: E402
-from sim.theatre import build_theatre  # noqa: E402
 
 FILE = REPO / "tests" / "data" / "record_digests.json"
 SEEDS = (0, 1)

@@ -4,11 +4,11 @@
     python docs/lesson_answers.py                      # every examples/lessons/*.yaml, 5 seeds
     python docs/lesson_answers.py --seeds 10 examples/lessons/sep_2_rail_bridge_cut.yaml
 
-For each branch file it runs the base and the branch (sim/branch_file.py, `simulate`) for seeds
-0 to N-1 (the file's own `seed:` is replaced) and prints:
+For each branch file it runs the base and the branch (sim/whatif/branch_file.py, `simulate`) for
+seeds 0 to N-1 (the file's own `seed:` is replaced) and prints:
 - seed 0's changes and differences, as `python run.py branch FILE --headless` prints them
-  (sim/futures.py, `Futures.lines`);
-- over the seeds, for each key place (sim/futures.py) whose date differs in some seed: in how
+  (sim/whatif/futures.py, `Futures.lines`);
+- over the seeds, for each key place (sim/whatif/futures.py) whose date differs in some seed: in how
   many seeds it passes to the other side by the end in the base and in the branch; the median
   and range of the change of its date (branch minus base, hours under two days, else days;
   negative: sooner) over the seeds where it passes in both; and seed by seed the change and
@@ -31,10 +31,10 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sim.branch_file import Branch, load_branch, simulate  # noqa: E402
-from sim.futures import Futures, PlaceOutcome, compare_futures  # noqa: E402
+from sim.map.theatre import Theatre, build_theatre  # noqa: E402
 from sim.scenario import ScenarioError  # noqa: E402
-from sim.theatre import Theatre, build_theatre  # noqa: E402
+from sim.whatif.branch_file import Branch, load_branch, simulate  # noqa: E402
+from sim.whatif.futures import Futures, PlaceOutcome, compare_futures  # noqa: E402
 
 LESSONS = REPO / "examples" / "lessons"
 HOUR = timedelta(hours=1)

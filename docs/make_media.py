@@ -58,11 +58,11 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="only list what is out of date")
     args = ap.parse_args()
 
-    from sim.history import compare
+    from sim.map.theatre import build_theatre
     from sim.model import CampaignModel
+    from sim.runs.history import compare
     from sim.scenario import load_scenario
     from sim.scenario.theatre import theatre_for
-    from sim.theatre import build_theatre
 
     base = build_theatre()
     done = json.loads(MEDIA.read_text()) if MEDIA.exists() else {}

@@ -38,18 +38,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.params import Parameters
+from sim.model.params import Parameters
 from sim.scenario import Scenario
 from sim.scenario import load_scenario as _load
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.futures import Futures
-    from sim.history import Comparison
+    from sim.map.theatre import Theatre
     from sim.model import CampaignModel
-    from sim.record import RunRecord
-    from sim.theatre import Theatre
+    from sim.runs.history import Comparison
+    from sim.runs.record import RunRecord
+    from sim.whatif.futures import Futures
 
 __all__ = [
     "Branch",
@@ -69,7 +69,7 @@ __all__ = [
 def theatre() -> Theatre:
     """The base map (built once per process, and kept on disk between processes:
     sim/disk_cache.py)."""
-    from sim.theatre import build_theatre
+    from sim.map.theatre import build_theatre
 
     return build_theatre()
 
@@ -112,7 +112,7 @@ def parameter_set(scenario: Scenario, changes: Mapping[str, Any] | None = None) 
 @dataclass
 class Run:
     """A finished run: its scenario, parameters and seed, and the record it left
-    (sim/record.py). The tables are built from the record when asked for."""
+    (sim/runs/record.py). The tables are built from the record when asked for."""
 
     scenario: Scenario
     params: Parameters
@@ -123,8 +123,8 @@ class Run:
 
     @functools.cached_property
     def comparison(self) -> Comparison:
-        """The run against the scenario's `history:` block (sim/history.py)."""
-        from sim.history import compare
+        """The run against the scenario's `history:` block (sim/runs/history.py)."""
+        from sim.runs.history import compare
 
         return compare(self.record, self.scenario, self.on_map)
 
@@ -158,7 +158,7 @@ class Run:
         withdrawals, routs, surrenders, arrivals..."""
         import pandas as pd
 
-        from sim.report import EVENT_FIELDS
+        from sim.runs.report import EVENT_FIELDS
 
         frame = pd.DataFrame(self.record.events, columns=EVENT_FIELDS)
         frame["time"] = pd.to_datetime(frame["time"])
@@ -166,9 +166,9 @@ class Run:
 
     def summary_dict(self) -> dict[str, Any]:
         """summary.json as a dict: the run's identity and its outcome."""
-        from sim.report import summary
+        from sim.runs.report import summary_json
 
-        return summary(self.record)
+        return summary_json(self.record)
 
     def summary(self) -> pd.DataFrame:
         """summary.json as one row, nested fields flattened with dots
@@ -192,8 +192,8 @@ class Run:
         """Write the run folder the command line writes (summary.json, timeseries.csv,
         control_changes.csv, events.csv, frames.json.gz and, with `compare`,
         history_comparison.csv); `python run.py view OUT` replays it. Returns the paths."""
-        from sim.history import write_comparison
-        from sim.report import clear_run_files, write_run
+        from sim.runs.history import write_comparison
+        from sim.runs.report import clear_run_files, write_run
 
         path = Path(out)
         clear_run_files(path)
@@ -225,7 +225,7 @@ def simulate(
 ) -> Run:
     """Run `scenario` with `params` and `seed` to its end (on the map `on_map`, by default
     the scenario's own: `theatre_of`). `keep_model` keeps the model in the result (what
-    became of each side's plan: sim/plan_report.py reads it). The command line's replay runs
+    became of each side's plan: sim/runs/plan_report.py reads it). The command line's replay runs
     through here."""
     from sim.model import CampaignModel
 
@@ -250,7 +250,7 @@ def run(
 @dataclass
 class Branch:
     """A what-if: the base run and the branch, from the branch hour, compared
-    (sim/futures.py)."""
+    (sim/whatif/futures.py)."""
 
     title: str
     question: str
@@ -308,9 +308,9 @@ def branch(
     """A what-if: from a branch file (`examples/lessons/*.yaml`, docs/lessons.md), or from a
     scenario file with `at` (the branch time) and `changes` written as a branch file's
     entries, e.g. `[{"save_bridge": "kupiansk_road_bridge"}]`. `seed` replaces the file's."""
-    from sim.branch_file import load_branch
-    from sim.branch_file import simulate as simulate_branch
-    from sim.futures import compare_futures
+    from sim.whatif.branch_file import load_branch
+    from sim.whatif.branch_file import simulate as simulate_branch
+    from sim.whatif.futures import compare_futures
 
     th = theatre()
     path = Path(file_or_scenario) if not isinstance(file_or_scenario, Scenario) else None
@@ -354,7 +354,7 @@ def _branch_text(
     title: str,
 ) -> str:
     """A branch file's text for `branch`'s arguments (so that they are checked exactly as a
-    file's are: sim/branch_file.py)."""
+    file's are: sim/whatif/branch_file.py)."""
     import io
 
     from ruamel.yaml import YAML
@@ -394,10 +394,9 @@ def sweep(
     after an interruption, use `python run.py sweep`."""
     import pandas as pd
 
-    from sim.cli_common import UsageError
     from sim.sweep.base import Base
     from sim.sweep.runner import run_one
-    from sim.sweep.spec import SweepSpec, make_axis, plan
+    from sim.sweep.spec import SweepError, SweepSpec, make_axis, plan
 
     file = str(scenario)
     text = Path(file).read_text(encoding="utf-8")
@@ -408,7 +407,7 @@ def sweep(
         axes = [
             make_axis(base, path, list(values), f"vary {path}") for path, values in vary.items()
         ]
-    except UsageError as e:
+    except SweepError as e:
         raise ValueError(str(e)) from None
     spec = SweepSpec(scenario=file, axes=axes, seeds=seeds, first_seed=first_seed)
     tasks = plan(spec, base.sha256)

@@ -1,4 +1,4 @@
-"""Work kept on disk between processes: the built map (sim/theatre.py) and each scenario file
+"""Work kept on disk between processes: the built map (sim/map/theatre.py) and each scenario file
 as read (sim/scenario/loader.py).
 
 Building the map takes about 0.2 s and reading a scenario file 0.15-0.25 s (ruamel's

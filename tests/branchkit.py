@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from sim.branch import run_to
 from sim.model import CampaignModel
 from sim.scenario.theatre import theatre_for
+from sim.whatif.branch import run_to
 
 SEPTEMBER = "scenarios/izium_2022_09.yaml"
 MARCH = "scenarios/izium_2022_03.yaml"

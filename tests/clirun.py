@@ -12,7 +12,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.cli import main
+from sim.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -20,7 +20,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from hostile_helpers import SEPT, SHORT_TEXT  # noqa: E402
 
-from sim import cli  # noqa: E402
+from sim.cli import main as cli  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
 
@@ -42,7 +42,7 @@ def short_run(short_scenario, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def september():
     """The September scenario on the real map."""
-    from sim.theatre import build_theatre
+    from sim.map.theatre import build_theatre
 
     return load_scenario(SEPT, build_theatre())
 

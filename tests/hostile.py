@@ -557,7 +557,7 @@ def mutate_scenario_values(
 def extreme_parameter(rnd: random.Random, name: str) -> float | bool:
     """A value of model parameter `name` at or just inside one of its bounds, or anywhere in
     its range (a switch: yes or no), as a sweep may pick it."""
-    from sim.params import Parameters
+    from sim.model.params import Parameters
 
     if Parameters.model_fields[name].annotation is bool:
         return rnd.choice([True, False])

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from toy import toy_theatre
 
-from sim import cli
+from sim.cli import main as cli
 from sim.scenario import ScenarioError, parse_scenario
 
 REPO = Path(__file__).resolve().parent.parent

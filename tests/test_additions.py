@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from clirun import run
 
+from sim.map.theatre import WINDING, build_theatre, haversine_km, project
 from sim.scenario import ScenarioError, load_scenario, read_scenario
 from sim.scenario.theatre import SPLIT_KM, theatre_for
-from sim.theatre import WINDING, build_theatre, haversine_km, project
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO / "scenarios" / "TEMPLATE.yaml"
@@ -445,7 +445,7 @@ def without_block(text: str, key: str) -> str:
 
 
 def test_september_luhansk_rear_is_reported_until_an_offmap_base_is_declared(tmp_path, base):
-    from sim.checks import check_file
+    from sim.scenario.checks import check_file
 
     _, shipped = check_file(SEPT, base)  # the shipped file declares the Luhansk rear
     assert not any("only through Kreminna" in p.message for p in shipped)
@@ -469,7 +469,7 @@ def test_september_luhansk_rear_is_reported_until_an_offmap_base_is_declared(tmp
 
 
 def test_a_problem_of_a_made_unit_is_located_at_its_holding_force(tmp_path, base):
-    from sim.checks import check_file
+    from sim.scenario.checks import check_file
 
     text = scenario_text(
         HOLDING.replace("along: [volokhiv_yar, balakliia]", "along: [andriivka, balakliia]")

@@ -1,4 +1,4 @@
-"""The author's commands: validate, places, preview, schema, new (sim/authoring.py), the
+"""The author's commands: validate, places, preview, schema, new (sim/cli/authoring.py), the
 generated reference and JSON Schema, and no traceback from any mangled argument."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
 
-from sim.cli import main  # noqa: E402
+from sim.cli.main import main  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SEPT = REPO / "scenarios" / "izium_2022_09.yaml"
@@ -162,8 +162,8 @@ def test_a_replay_prints_the_warnings_and_refuses_errors(tmp_path):
     ],
 )
 def test_places_finds_old_russian_and_misspelt_names(query, node):
-    from sim.places import search
-    from sim.theatre import build_theatre
+    from sim.map.places import search
+    from sim.map.theatre import build_theatre
 
     assert search(build_theatre(), query)[0].node == node
 
@@ -394,8 +394,8 @@ def test_new_bad_input_is_one_line_exit_2(args, tmp_path):
 def test_preview_draws_units_orders_and_depots_of_the_template(tmp_path):
     import pygame
 
-    from sim.checks import check_file
-    from sim.theatre import build_theatre
+    from sim.map.theatre import build_theatre
+    from sim.scenario.checks import check_file
     from sim.view import preview as pv
     from sim.view import symbols as sym
 
@@ -450,9 +450,9 @@ def test_preview_of_a_scenario_with_arrivals_and_problems(tmp_path):
 def test_preview_lists_the_orders_in_file_order_with_their_start_or_condition(path):
     """Authors refer to orders by position (orders[n]) and id: the sidebar lists them as the
     file does, each with when it may start (its start, its condition, or both)."""
-    from sim.checks import check_file
-    from sim.plan import condition_text
-    from sim.theatre import build_theatre
+    from sim.map.theatre import build_theatre
+    from sim.model.plan import condition_text
+    from sim.scenario.checks import check_file
     from sim.view.panels import fmt_time
     from sim.view.preview import order_rows
 

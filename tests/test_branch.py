@@ -1,4 +1,4 @@
-"""Branching a run (sim/branch.py): a snapshot continued with no change is the uninterrupted
+"""Branching a run (sim/whatif/branch.py): a snapshot continued with no change is the uninterrupted
 run, byte for byte, at any hour of either scenario; each change does what it says, on the copy
 only."""
 
@@ -10,16 +10,16 @@ from branchkit import APRIL_MAY, MARCH, SEPTEMBER, blob, model_at
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sim import branch
-from sim.branch import Change, ChangeError, Checkpoints, run_to, snapshot
-from sim.combat import PERSONNEL
+from sim.map.theatre import build_theatre
 from sim.model import CampaignModel
-from sim.params import Parameters
-from sim.report import write_run
+from sim.model.params import Parameters
+from sim.model.rules.combat_math import PERSONNEL
+from sim.model.world import CrossingState
+from sim.runs.report import write_run
 from sim.scenario import Task, load_scenario
 from sim.scenario.theatre import theatre_for
-from sim.theatre import build_theatre
-from sim.world import CrossingState
+from sim.whatif import branch
+from sim.whatif.branch import Change, ChangeError, Checkpoints, run_to, snapshot
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +99,8 @@ def test_a_reinforcement_arriving_in_a_copy_gets_the_id_it_would_have_had(theatr
     twin = snapshot(model)
     run_to(model, 80)
     run_to(twin, 80)
-    ids = {u.key: u.unique_id for u in model.active_units()}
-    assert {u.key: u.unique_id for u in twin.active_units()} == ids
+    ids = {u.key: u.unique_id for u in model.world.active_units()}
+    assert {u.key: u.unique_id for u in twin.world.active_units()} == ids
     assert len(set(ids.values())) == len(ids)
     assert model.unit("ua_14_mech") is not None
 
@@ -223,13 +223,14 @@ def test_parameters_are_replaced_by_validated_copies(at60):
     old = twin.params
     branch.set_parameter(twin, "weight_tank", 60.0)
     assert old.weight_tank == Parameters().weight_tank  # the frozen original is untouched
-    assert twin.params.weight_tank == 60.0 == twin.params_of("RU").weight_tank
-    assert twin.weights[1] == 60.0
+    assert twin.params.weight_tank == 60.0 == twin.world.physics.weight_tank
+    assert twin.world.weights[1] == 60.0
     assert twin.record.parameters["weight_tank"] == 60.0
     assert at60.params.weight_tank == old.weight_tank
     branch.set_parameter(twin, "order_delay_hours", 2, side="RU")
-    assert twin.params_of("RU").order_delay_hours == 2
-    assert twin.params_of("UA").order_delay_hours == at60.params_of("UA").order_delay_hours
+    assert twin.world.doctrine["RU"].order_delay_hours == 2
+    ua_before = at60.world.doctrine["UA"].order_delay_hours
+    assert twin.world.doctrine["UA"].order_delay_hours == ua_before
     with pytest.raises(ChangeError, match="greater than or equal to 0"):
         branch.set_parameter(twin, "weight_tank", -1)
     with pytest.raises(ChangeError, match="not a doctrine parameter"):
@@ -241,8 +242,8 @@ def test_parameters_are_replaced_by_validated_copies(at60):
 def test_withdrawal_doctrine_off_for_one_side(at60):
     twin = snapshot(at60)
     branch.set_withdrawal(twin, "RU", False)
-    assert twin.params_of("RU").withdrawal_doctrine is False
-    assert twin.params_of("UA").withdrawal_doctrine is True
+    assert twin.world.doctrine["RU"].withdrawal_doctrine is False
+    assert twin.world.doctrine["UA"].withdrawal_doctrine is True
     assert [e["text"] for e in whatif_events(twin)] == ["What if: RU command never withdraws"]
 
 

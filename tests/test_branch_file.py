@@ -1,6 +1,6 @@
-"""Saved what-ifs (sim/branch_file.py): the lessons load, a bad file gives one located error,
-a saved branch reads back the same; the two futures compared (sim/futures.py); the worker that
-simulates a branch for the window; `run.py branch` and `run.py view BRANCH.yaml`."""
+"""Saved what-ifs (sim/whatif/branch_file.py): the lessons load, a bad file gives one located
+error, a saved branch reads back the same; the two futures compared (sim/whatif/futures.py); the
+worker that simulates a branch for the window; `run.py branch` and `run.py view BRANCH.yaml`."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_scenario import VALID
 
-from sim import branch, branch_file
-from sim.branch import Change, snapshot
-from sim.futures import compare_futures
+from sim.map.theatre import build_theatre
 from sim.model import CampaignModel
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.theatre import theatre_for
-from sim.theatre import build_theatre
+from sim.whatif import branch, branch_file
+from sim.whatif.branch import Change, snapshot
+from sim.whatif.futures import compare_futures
 
 
 @pytest.fixture(scope="module")

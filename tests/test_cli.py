@@ -88,11 +88,11 @@ def test_a_saved_run_replays_in_the_viewer_without_re_simulating(two_runs, tmp_p
 def test_screenshots_option_tells_the_window_where_key_p_saves(two_runs, tmp_path, monkeypatch):
     """--screenshots DIR reaches the window (play's screenshot_dir), which is never opened
     here: play is replaced by a stand-in that keeps what it was given."""
-    import sim.commands
+    import sim.cli.commands
     import sim.view.app
 
     given: list[dict] = []
-    monkeypatch.setattr(sim.commands, "display_available", lambda: True)
+    monkeypatch.setattr(sim.cli.commands, "display_available", lambda: True)
     monkeypatch.setattr(sim.view.app, "play", lambda replay, **kw: given.append(kw))
     a, _, _ = two_runs
     shots = tmp_path / "shots"
@@ -123,8 +123,8 @@ def test_no_flag_without_a_display_says_so_and_runs_headless(tmp_path):
 
 
 def test_params_lists_every_parameter_and_the_doc_is_current():
-    from sim.commands import parameters_markdown
-    from sim.params import Parameters
+    from sim.cli.commands import parameters_markdown
+    from sim.model.params import Parameters
 
     proc = run("params")
     assert proc.returncode == 0
@@ -202,7 +202,7 @@ def test_readme_commands_are_what_ci_runs():
 def test_readme_using_it_commands_use_only_existing_commands_and_options(capsys):
     """Each command of README "Using it" names a real command and only options it has, says
     how to run it in the virtual environment, and names the extra it needs."""
-    from sim.cli import COMMANDS, main
+    from sim.cli.main import COMMANDS, main
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Using it", 1)[1].split("\n## ", 1)[0]

@@ -24,7 +24,7 @@ spec.loader.exec_module(record_digests)
 
 @pytest.fixture(scope="module")
 def theatre():
-    from sim.theatre import build_theatre
+    from sim.map.theatre import build_theatre
 
     return build_theatre()
 

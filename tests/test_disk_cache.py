@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sim.disk_cache import CACHE_ENV
+from sim.map.theatre import build_theatre
 from sim.scenario import ScenarioError, read_scenario
-from sim.theatre import build_theatre
 
 REPO = Path(__file__).resolve().parent.parent
 SEPT = REPO / "scenarios" / "izium_2022_09.yaml"

@@ -10,7 +10,9 @@ import pytest
 from test_model import CLEAN, LINE, LINE_EDGES
 from toy import START, toy_scenario, toy_theatre
 
-from sim.history import (
+from sim.model import CampaignModel
+from sim.model.params import Parameters
+from sim.runs.history import (
     attacking_side,
     compare,
     comparison_table,
@@ -20,8 +22,6 @@ from sim.history import (
     with_null_run,
     write_comparison,
 )
-from sim.model import CampaignModel
-from sim.params import Parameters
 from sim.scenario import Order, Scenario, WhatIf
 
 OBS = [

@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_scenario import VALID
 
-from sim import cli
-from sim.params import Parameters
+from sim.cli import main as cli
+from sim.model.params import Parameters
 from sim.safe_io import MAX_YAML_BYTES
 from sim.scenario import ScenarioError, load_scenario, parse_scenario
 from sim.sweep.store import (

@@ -17,8 +17,9 @@ from hostile_helpers import REPO, SEPT, assert_clean_failure, fuzz, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import cli, sweep
-from sim.report import read_comparison, read_frames
+from sim import sweep
+from sim.cli import main as cli
+from sim.runs.report import read_comparison, read_frames
 from sim.safe_io import FileProblem, read_bytes
 from sim.scenario import parse_scenario
 from sim.sweep.store import (
@@ -81,9 +82,9 @@ def test_view_refuses_a_comparison_of_another_scenario(short_run, tmp_path, caps
     folder = tmp_path / "stale"
     shutil.copytree(short_run, folder)
     march = (REPO / "scenarios" / "izium_2022_03.yaml").read_text(encoding="utf-8")
-    from sim.history import compare, write_comparison
+    from sim.map.theatre import build_theatre
     from sim.model import CampaignModel
-    from sim.theatre import build_theatre
+    from sim.runs.history import compare, write_comparison
 
     th = build_theatre()
     short_march = march.replace("end: 2022-04-02T00:00:00", "end: 2022-02-24T12:00:00")
@@ -106,7 +107,7 @@ def test_mangled_run_records_are_refused_or_drawn(frames, short_run, september, 
     """Any mangling of frames.json.gz (or of the comparison) is a FileProblem, or the run
     builds a Replay whose frames draw, and whose web page's data is made, without an
     exception."""
-    from sim.theatre import build_theatre
+    from sim.map.theatre import build_theatre
     from sim.view.app import render_frame
     from sim.view.replay import Replay
 
@@ -143,7 +144,7 @@ def test_mangled_comparisons_are_refused_or_read(short_run, rnd):
             rows = read_comparison(path)
         except FileProblem:
             return
-        from sim.theatre import build_theatre
+        from sim.map.theatre import build_theatre
         from sim.view.replay import _marks_from_comparison
 
         assert all(isinstance(m.name, str) for m in _marks_from_comparison(rows, build_theatre()))

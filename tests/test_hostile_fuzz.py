@@ -17,8 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_scenario import VALID
 
-from sim import cli
-from sim.params import Parameters
+from sim.cli import main as cli
+from sim.model.params import Parameters
 from sim.scenario import ScenarioError, load_scenario, parse_scenario
 
 
@@ -48,7 +48,7 @@ _LOADED: dict[Path, object] = {}
 
 def _loaded(path: Path):
     """A scenario loaded on the real map once per test session."""
-    from sim.theatre import build_theatre
+    from sim.map.theatre import build_theatre
 
     if path not in _LOADED:
         _LOADED[path] = load_scenario(path, build_theatre())
@@ -60,17 +60,17 @@ def _loaded(path: Path):
 def test_any_parameters_within_bounds_run_without_an_exception(short_scenario, rnd):
     """Every accepted parameter set runs: values at their bounds included (a sweep may pick
     them). 12 hours of September with up to 10 parameters moved to extremes."""
+    from sim.map.theatre import build_theatre
     from sim.model import CampaignModel
-    from sim.report import summary
+    from sim.runs.report import summary_json
     from sim.scenario.theatre import theatre_for
-    from sim.theatre import build_theatre
 
     scenario = _loaded(short_scenario)
     th = theatre_for(scenario, build_theatre())  # its own map: the places it adds
     names = rnd.sample(list(Parameters.model_fields), rnd.randint(1, 10))
     params = scenario.parameters_with({n: extreme_parameter(rnd, n) for n in names})
     record = CampaignModel(scenario, th, params, seed=rnd.randrange(2**32)).run()
-    json.dumps(summary(record), allow_nan=False)
+    json.dumps(summary_json(record), allow_nan=False)
 
 
 @fuzz(25)
@@ -78,11 +78,11 @@ def test_any_parameters_within_bounds_run_without_an_exception(short_scenario, r
 def test_any_scenario_values_the_schema_accepts_run_without_an_exception(september, rnd):
     """Holdings at 0 or their bound, morale and supply at 0, units and depots anywhere,
     orders and events at any time, surprise windows of a year: what the schema accepts runs."""
+    from sim.map.theatre import build_theatre
     from sim.model import CampaignModel
-    from sim.report import summary
+    from sim.runs.report import summary_json
     from sim.scenario import Scenario, check_references, resolve_places
     from sim.scenario.theatre import theatre_for
-    from sim.theatre import build_theatre
 
     th = theatre_for(september, build_theatre())  # its own map: the places it adds
     data = mutate_scenario_values(september.model_dump(), th.node_ids, rnd)
@@ -93,7 +93,7 @@ def test_any_scenario_values_the_schema_accepts_run_without_an_exception(septemb
     except (ValueError, ScenarioError):
         return
     record = CampaignModel(scenario, th, seed=rnd.randrange(2**32)).run()
-    json.dumps(summary(record), allow_nan=False)
+    json.dumps(summary_json(record), allow_nan=False)
 
 
 @fuzz(50)  # 10,000 more: benchmarks/fuzz_hostile.py --only cli

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from toy import START, toy_scenario, toy_theatre
 
 from sim.model import CampaignModel
-from sim.plan import OrderState, met
+from sim.model.plan import OrderState, met
 from sim.scenario import Condition, Scenario
 
 QUIET = {"combat_noise": 0.0, "presence_km": 0.0}
@@ -59,7 +59,7 @@ def test_an_attack_goes_on_to_its_next_objective():
     )
     model = run(scenario, theatre)
     assert changed(model, "b") < changed(model, "c") < float("inf")
-    assert model.order_state("push") == OrderState.DONE
+    assert model.plan.state("push") == OrderState.DONE
     assert model.unit("ua").node == "c"
 
 
@@ -187,15 +187,15 @@ def test_each_kind_of_condition(standing, cond, expected):
     """Seen from UA at the start. The ratio: 3,000 soldiers attacking (x1) against 500 in a
     prepared defence (x1.6): 3.75."""
     model, order = standing
-    assert met(Condition.model_validate(cond), order, model) is expected
+    assert met(Condition.model_validate(cond), order, model.world, model.plan) is expected
 
 
 def test_done_and_arrived_become_true(standing):
     model, order = standing
     for _ in range(6):
         model.step()
-    assert met(Condition(done="o"), order, model)  # a hold is done once issued
-    assert met(Condition(arrived="later"), order, model)
+    assert met(Condition(done="o"), order, model.world, model.plan)  # a hold is done once issued
+    assert met(Condition(arrived="later"), order, model.world, model.plan)
 
 
 @pytest.mark.parametrize(
@@ -430,8 +430,8 @@ def test_the_out_of_sample_scenario_keeps_to_the_plan_rules():
     set for it."""
     from toy import SCENARIOS
 
+    from sim.map.theatre import build_theatre
     from sim.scenario import Task, load_scenario
-    from sim.theatre import build_theatre
 
     s = load_scenario(SCENARIOS / "kharkiv_2022_05.yaml", build_theatre())
     side = {u.id: u.side for u in s.units}
@@ -466,7 +466,7 @@ def test_the_out_of_sample_scenario_keeps_to_the_plan_rules():
 )
 def test_a_condition_in_words(cond, text):
     """What the preview's sidebar prints beside an order that waits (places by name)."""
-    from sim.plan import condition_text
+    from sim.model.plan import condition_text
 
     assert condition_text(Condition.model_validate(cond), str.upper) == text
 
@@ -488,7 +488,7 @@ def run_on_the_line(units: list[dict], *, orders: list[dict], hours: int) -> Cam
 def test_the_plan_report_says_which_orders_were_not_carried_out_and_why():
     """A weak attack stalls before a strong post; an order waits for its capture and so is
     never issued; a done attack is not listed."""
-    from sim.plan_report import plan_report, unfinished
+    from sim.runs.plan_report import plan_report, unfinished
 
     model = run_on_the_line(
         [
@@ -523,7 +523,7 @@ def test_the_plan_report_says_which_orders_were_not_carried_out_and_why():
 
 
 def test_an_order_carried_out_is_not_listed():
-    from sim.plan_report import plan_report, unfinished
+    from sim.runs.plan_report import plan_report, unfinished
 
     model = run_on_the_line(
         [
@@ -541,7 +541,7 @@ def test_an_order_carried_out_is_not_listed():
 def test_the_last_event_shown_is_one_of_the_orders_own_time():
     """ua takes b ('first'), then is ordered on to c ('second'), where a strong post stalls it:
     the line of 'second' shows the stall, an event after it was issued; 'first' is carried out."""
-    from sim.plan_report import unfinished
+    from sim.runs.plan_report import unfinished
 
     model = run_on_the_line(
         [
@@ -561,7 +561,7 @@ def test_the_last_event_shown_is_one_of_the_orders_own_time():
             },
         ],
     )
-    assert model.order_state("first") == OrderState.DONE
+    assert model.plan.state("first") == OrderState.DONE
     (line,) = unfinished(model)
     assert line.startswith("  second (UA ua: attack C): issued"), line
     issued = next(o.issued_at for o in model.plan if o.id == "second").isoformat()
@@ -572,7 +572,7 @@ def test_the_last_event_shown_is_one_of_the_orders_own_time():
 
 def test_an_objective_lost_again_is_listed_under_its_order():
     """UA takes b; a strong Russian counterattack, waiting for that loss, takes it back."""
-    from sim.plan_report import lost_again, plan_report
+    from sim.runs.plan_report import lost_again, plan_report
 
     model = run_on_the_line(
         [
@@ -592,7 +592,7 @@ def test_an_objective_lost_again_is_listed_under_its_order():
             },
         ],
     )
-    assert model.order_state("take") == OrderState.DONE and model.world.control["b"] == "RU"
+    assert model.plan.state("take") == OrderState.DONE and model.world.control["b"] == "RU"
     (line,) = lost_again(model)
     assert line.startswith("  take (UA ua: attack B): carried out ") and "B lost again" in line
     assert "Carried out, then lost again:" in plan_report(model).splitlines()
@@ -603,8 +603,8 @@ def test_the_last_event_of_an_order_is_within_its_own_time():
     first; from the hour the next order for one of its units is issued, events are that one's."""
     from types import SimpleNamespace
 
-    from sim.plan import PlanOrder
-    from sim.plan_report import last_event
+    from sim.model.plan import PlanOrder
+    from sim.runs.plan_report import last_event
     from sim.scenario import Order
 
     def order(oid: str, hour: int) -> PlanOrder:

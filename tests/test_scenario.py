@@ -259,8 +259,8 @@ def test_real_scenarios_load_and_cite_only_declared_sources(name):
     """Every reference key a scenario cites (in brackets anywhere, or bare at the head of a
     `source:`; the validate command's own reading) is declared under `sources:`, and every
     unit marked as an estimate says in its source what the estimate is."""
-    from sim.checks import cited_keys
-    from sim.theatre import build_theatre
+    from sim.map.theatre import build_theatre
+    from sim.scenario.checks import cited_keys
 
     path = REPO / "scenarios" / f"{name}.yaml"
     scenario = load_scenario(path, build_theatre())

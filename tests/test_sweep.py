@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from sim import sweep
-from sim.cli import main as cli_main
+from sim.cli.main import main as cli_main
 from sim.sweep import runner
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.cli import main as cli_main
-from sim.cli_common import UsageError
+from sim.cli.common import UsageError
+from sim.cli.main import main as cli_main
 from sim.sweep.cli import design_out
 
 REPO = Path(__file__).resolve().parent.parent

@@ -139,7 +139,7 @@ def test_the_view_never_changes_the_record(run, replay):
 
 
 def test_load_a_saved_run(run, tmp_path):
-    from sim.report import write_run
+    from sim.runs.report import write_run
 
     th, sc, rec = run
     write_run(rec, tmp_path)
@@ -153,7 +153,7 @@ def test_comparison_rows_become_timeline_marks(run):
     """Each row of the run's real comparison with history becomes a timeline mark carrying
     the run's date; its model mark sits left of the history mark exactly when the run was
     early, and hovering a mark draws a tooltip over the timeline."""
-    from sim.history import compare
+    from sim.runs.history import compare
 
     th, sc, rec = run
     comparison = compare(rec, sc, th)

@@ -85,12 +85,12 @@ FRAMES_PER_CASE = 6  # overlay frames checked per what-if, evenly over the hours
 def _bridge_whatifs():
     """(base replay, what-if view) for the first change the panel offers for the bridge of
     each lesson, at the lesson's hour."""
-    from sim.branch_file import load_branch
+    from sim.map.theatre import build_theatre
     from sim.model import CampaignModel
     from sim.scenario.theatre import theatre_for
-    from sim.theatre import build_theatre
     from sim.view.whatif_job import Brancher
     from sim.view.whatif_options import Asking, Step, next_question
+    from sim.whatif.branch_file import load_branch
 
     th = build_theatre()
     runs: dict = {}

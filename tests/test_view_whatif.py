@@ -42,7 +42,7 @@ def brancher(run):
 def stand(brancher):
     """September: the 25th Airborne Brigade, done with its breach, is sent on to Izium from
     9 Sep 06:00 (hour 84): both banks pass to Ukraine, which in the base stay Russian."""
-    from sim.branch import Change
+    from sim.whatif.branch import Change
 
     return brancher.run_now(84, [Change(attack="ua_25_abn", to=["kunie", "izium_n", "izium_s"])])
 
@@ -182,7 +182,7 @@ def _type(control, state, layout, *items):
 def test_pause_change_watch_with_the_panel(replay, brancher):
     """w opens the panel at the hour on screen (paused); 1, a bridge typed and chosen, 'cannot
     be destroyed', Enter: the branch runs and the window shows it."""
-    from sim.branch import Change
+    from sim.whatif.branch import Change
 
     renderer, panel, control, state, layout, surface = _panel(replay, brancher)
     state.playing = True
@@ -206,7 +206,7 @@ def test_pause_change_watch_with_the_panel(replay, brancher):
 
 
 def test_the_panel_picks_units_and_places_by_clicking_the_map(replay, brancher):
-    from sim.branch import Change
+    from sim.whatif.branch import Change
 
     renderer, panel, control, state, layout, surface = _panel(replay, brancher)
     _type(control, state, layout, pygame.K_w, "4")
@@ -242,7 +242,7 @@ def test_a_bridge_already_down_is_asked_again_with_why(replay, brancher):
 
 
 def test_a_change_that_cannot_be_made_reopens_the_panel_with_why(replay, brancher):
-    from sim.branch import Change
+    from sim.whatif.branch import Change
 
     renderer, panel, control, state, layout, surface = _panel(replay, brancher)
     brancher.start(10, [Change(hold="ua_14_mech")])  # it arrives at hour 67
@@ -253,8 +253,8 @@ def test_a_change_that_cannot_be_made_reopens_the_panel_with_why(replay, branche
 
 
 def test_save_a_whatif_from_the_window_and_read_it_back(replay, stand, brancher, tmp_path):
-    from sim.branch_file import load_branch
     from sim.view.whatif_panel import save_file
+    from sim.whatif.branch_file import load_branch
 
     path = save_file(brancher, stand, tmp_path)
     b = load_branch(path, replay.theatre)
@@ -294,7 +294,7 @@ def test_the_j_that_opens_the_jump_prompt_is_not_typed_into_it(replay):
 
 def test_a_doctrine_parameter_for_one_side_typed_in_the_panel(replay, brancher):
     """6, a parameter typed to filter, its new value typed over the current one, one side."""
-    from sim.branch import Change
+    from sim.whatif.branch import Change
 
     renderer, panel, control, state, layout, surface = _panel(replay, brancher)
     _type(control, state, layout, pygame.K_w, "6", "order_delay")
@@ -320,10 +320,10 @@ def test_a_saved_run_is_branched_from_its_own_parameters_and_seed(run, tmp_path)
     """view RUN_DIR: the branch re-simulates the saved run from its summary's parameters and
     its seed, and says when this code's replay differs from the saved frames at the branch
     hour (here: a run saved with --set whose summary is lost)."""
-    from sim.branch import Change
     from sim.model import CampaignModel
-    from sim.report import write_run
+    from sim.runs.report import write_run
     from sim.view.whatif_job import Brancher
+    from sim.whatif.branch import Change
 
     th, sc, _ = run
     params = sc.parameters_with({"capture_ratio": 1.7})

@@ -206,9 +206,9 @@ def test_a_click_on_a_unit_opens_its_panel(page):
 def test_the_frame_matches_what_the_pygame_viewer_draws(page, sept):
     """At 10 Sep 12:00: the same holder for every place, and every unit at the same place on
     the map (before the symbols of units sharing a spot are fanned out)."""
+    from sim.map.theatre import build_theatre
     from sim.scenario import load_scenario
     from sim.scenario.theatre import theatre_for
-    from sim.theatre import build_theatre
     from sim.view.placement import unit_position_km
     from sim.view.replay import Replay
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from sim import whatif as wi
+from sim.map.theatre import build_theatre
 from sim.scenario import load_scenario
 from sim.scenario.theatre import theatre_for
-from sim.theatre import build_theatre
+from sim.whatif import standard as wi
 
 REPO = Path(__file__).resolve().parent.parent
 #: What the model answers against its author's expectation, with the reason (docs/whatif.md).

@@ -8,8 +8,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from sim.map.theatre import Crossing, Territory, Theatre, _norm
 from sim.scenario import Scenario
-from sim.theatre import Crossing, Territory, Theatre, _norm
 
 KM_PER_DEG_LAT = 111.2
 START = datetime(2022, 9, 6, 0, 0)

@@ -16,10 +16,10 @@ SIZE = (1280, 800)
 @functools.lru_cache(maxsize=1)
 def september_run():
     """(theatre, scenario, record) of September, seed 0."""
+    from sim.map.theatre import build_theatre
     from sim.model import CampaignModel
     from sim.scenario import load_scenario
     from sim.scenario.theatre import theatre_for
-    from sim.theatre import build_theatre
 
     base = build_theatre()
     sc = load_scenario("scenarios/izium_2022_09.yaml", base)

@@ -27,7 +27,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.scenario.common import MAX_ITEMS, Echelon, Equipment, Posture, Side, Strict, UnitType
 
 if TYPE_CHECKING:
-    from sim.theatre import Theatre
+    from sim.map.theatre import Theatre
 
 ID_PATTERN = r"^[a-z0-9_]+$"
 #: Longest range of off-map fire (km): above any tube or rocket artillery of 2022 (the

@@ -56,7 +56,7 @@ def kyiv_local_time(v: datetime) -> datetime:
     """`v`, a time as every file of the project writes it: naive, on the Kyiv wall clock.
     Raises ValueError for a time with a UTC offset, saying the same moment on the Kyiv clock
     to write instead (a silent conversion would hide a misread clock). Shared by the scenario
-    schema and the branch file (sim/branch_file.py)."""
+    schema and the branch file (sim/whatif/branch_file.py)."""
     if v.tzinfo is None:
         return v
     hint = ""

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from pydantic import ValidationError
 
 from sim.scenario.additions import HoldingForce, OffMap, PlaceSpec, shares
 from sim.scenario.problems import Problem, located
 
 if TYPE_CHECKING:
-    from sim.theatre import Theatre
+    from sim.map.theatre import Theatre
 
 Loc = tuple[Any, ...]
 
@@ -59,7 +58,7 @@ def _valid(cls: Any, item: dict) -> Any:
 def added_names(data: Any) -> set[str]:
     """Every name (normalised) an added place is written with, valid or not: a reference to one
     of them is not reported as unknown when the places could not be built."""
-    from sim.theatre import normalised
+    from sim.map.theatre import normalised
 
     out: set[str] = set()
     for _, item in items_of(data, "places"):
@@ -79,9 +78,9 @@ def own_theatre(data: Any, base: Theatre, file: str, root: Any) -> tuple[Theatre
     """The scenario's theatre (its places added to `base`) and the problems of its places: a
     name the map already has, a position outside the map's box, a name two added places share,
     a place no road reaches. With any problem (or a place the schema rejects), `base`."""
-    from sim.places import outside_box
+    from sim.map.places import outside_box
+    from sim.map.theatre import BOX, normalised
     from sim.scenario.theatre import AddedPlaceError, theatre_for
-    from sim.theatre import BOX, normalised
 
     items = items_of(data, "places")
     if not items:
@@ -233,6 +232,8 @@ def holding_line(along: list[str], theatre: Theatre) -> list[tuple[str, float]]:
     them (never over a crossing without a bridge), each place counting half of the stretch of
     line on either side of it. Raises ExpandError (at the `along` entry) for two places with no
     such road between them."""
+    import networkx as nx  # here: reading a scenario without holding forces needs no graph code
+
     g = theatre.graph
     usable = nx.subgraph_view(
         g,

@@ -58,7 +58,7 @@ from sim.scenario.references import place_fields, reference_problems
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from sim.theatre import Theatre
+    from sim.map.theatre import Theatre
 
 #: Longest scenario (end - start) loaded without lifting the cap (`--max-days`): a run keeps
 #: every hour's frame in memory (about 1 MiB an hour for 40 units; March 2022 is 39 days).
@@ -183,7 +183,7 @@ def check_duration(s: Scenario, file: str, root: Any, max_days: float | None = M
 def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[Problem]:
     """Places not on the map (the scenario's own, `theatre`: its places added); event targets
     that are no bridge or no depot of the scenario."""
-    from sim.theatre import normalised
+    from sim.map.theatre import normalised
 
     out: list[Problem] = []
     added = expand.added_names(data)

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sim.params import Parameters
+from sim.model.params import Parameters
 from sim.scenario.notes import EXAMPLES, FIELD_NOTES, PLACE_FIELDS, VALUE_NOTES
 from sim.scenario.schema import Scenario
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from sim.params import DOCTRINE_PARAMETERS, Parameters
+from sim.model.params import DOCTRINE_PARAMETERS, Parameters
 from sim.safe_io import SLUG_RULE, is_slug
 from sim.scenario.additions import Fire, HoldingForce, OffMap, PlaceSpec, fires_of, midnight
 from sim.scenario.common import (
@@ -59,7 +59,7 @@ class SideSpec(Strict):
     source: str = ""
     doctrine: dict[str, Any] = Field(
         default_factory=dict,
-        description="this side's values of doctrine parameters (sim/params.py), e.g. its "
+        description="this side's values of doctrine parameters (sim/model/params.py), e.g. its "
         "commander's decision delay; each needs a source in `source`",
     )
     in_position_since: datetime | None = Field(
@@ -255,8 +255,9 @@ class Grouping(Strict):
 
 
 class WhatIf(Strict):
-    """What `python run.py whatif` varies in this scenario (sim/whatif.py builds the standard
-    set of counterfactuals from it), and the direction the author expects, with a reason."""
+    """What `python run.py whatif` varies in this scenario (sim/whatif/standard.py builds the
+    standard set of counterfactuals from it), and the direction the author expects, with a
+    reason."""
 
     attacker: Side
     key_places: list[str] = Field(min_length=1, description="whose dates the table reports")

@@ -1,4 +1,4 @@
-"""The theatre of a scenario: the base map (sim/theatre.py) with the places the scenario adds
+"""The theatre of a scenario: the base map (sim/map/theatre.py) with the places the scenario adds
 (``places:``, `PlaceSpec`). Every command that runs, draws or checks a scenario takes its map from
 `theatre_for`; a scenario without places gets the base map itself (the same object).
 
@@ -35,8 +35,7 @@ from typing import Any
 import numpy as np
 
 from sim import disk_cache
-from sim.scenario.additions import PlaceSpec
-from sim.theatre import (
+from sim.map.theatre import (
     LOCAL_MAX_KM,
     MapInputs,
     Theatre,
@@ -45,6 +44,7 @@ from sim.theatre import (
     project,
     read_map_inputs,
 )
+from sim.scenario.additions import PlaceSpec
 
 #: An added place this close (km, projected) to the straight segment of a numbered road between
 #: two places is put on that road. Villages here lie 5-15 km apart along a road, and the chords

@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sim.params import Parameters
+from sim.model.params import Parameters
 from sim.sweep.paths import PathError, locate, parameter_name
 
 if TYPE_CHECKING:
+    from sim.map.theatre import Theatre
     from sim.scenario import Scenario
-    from sim.theatre import Theatre
 
 
 @dataclass
@@ -35,9 +35,9 @@ class Base:
     def load(cls, file: str, text: str, max_days: float | None = None) -> Base:
         """Parse and resolve the scenario once. `max_days`: the duration cap (default
         sim.scenario.MAX_DAYS), for the base and for every run that changes its dates."""
+        from sim.map.theatre import build_theatre
         from sim.scenario import MAX_DAYS, parse_scenario, resolve_places
         from sim.scenario.theatre import theatre_for
-        from sim.theatre import build_theatre
 
         max_days = MAX_DAYS if max_days is None else max_days
         scenario, root = parse_scenario(text, file, max_days=max_days)

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sim.cli_common import (
+from sim.cli.common import (
     MAX_SEED,
     Parser,
     UsageError,

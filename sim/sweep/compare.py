@@ -28,11 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.cli_common import UsageError
-from sim.history import skill
+from sim.runs.history import skill
 from sim.safe_io import FileProblem
 from sim.sweep.paths import parse_path
-from sim.sweep.spec import Axis, SweepSpec, kind_of, plan
+from sim.sweep.spec import Axis, SweepError, SweepSpec, kind_of, plan
 from sim.sweep.store import JOURNAL, META, read_journal, read_meta, read_table, table_rows
 
 #: Most variants drawn in one plot; beyond it, variants are the values of the first axis only.
@@ -90,9 +89,9 @@ def load_results(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], Path
     through sim.sweep.store's checked readers: damage is one FileProblem line."""
     folder = path if path.is_dir() else path.parent
     if not path.exists():
-        raise UsageError(f"compare {path}: no such file or folder")
+        raise SweepError(f"compare {path}: no such file or folder")
     if not (folder / META).exists():
-        raise UsageError(
+        raise SweepError(
             f"compare {path}: no {META} there; expected a folder written by `python run.py sweep`"
         )
     meta = read_meta(folder)
@@ -105,15 +104,15 @@ def load_results(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], Path
         )
     )
     if table is None:
-        raise UsageError(f"compare {path}: no runs.parquet, runs.csv or {JOURNAL} in it")
+        raise SweepError(f"compare {path}: no runs.parquet, runs.csv or {JOURNAL} in it")
     if table.suffix in (".parquet", ".csv"):
         rows = read_table(table, _kinds(meta))
     elif table.name == JOURNAL:  # an interrupted sweep: compare what is there
         rows = _journal_rows(table, meta)
     else:
-        raise UsageError(f"compare {path}: expected a sweep folder, runs.parquet or runs.csv")
+        raise SweepError(f"compare {path}: expected a sweep folder, runs.parquet or runs.csv")
     if not rows:
-        raise UsageError(f"compare {table}: no runs in it yet")
+        raise SweepError(f"compare {table}: no runs in it yet")
     return rows, meta, folder
 
 
@@ -132,7 +131,7 @@ def check_extras(meta: dict[str, Any] | None, plots: bool) -> None:
         except (ImportError, ValueError):
             found = False
         if not found:
-            raise UsageError(
+            raise SweepError(
                 f'compare: {what} need {module}, part of the sweep extra: pip install -e ".[sweep]"'
             )
 
@@ -409,7 +408,7 @@ def sensitivity(
         from SALib.analyze import rbd_fast
         from SALib.analyze import sobol as sobol_analyze
     except ImportError:
-        raise UsageError(
+        raise SweepError(
             "compare: sensitivity indices need SALib: pip install -e '.[sweep]'"
         ) from None
     names = [a.path for a in ranges]

@@ -1,18 +1,18 @@
-"""The outcome columns of one sweep run: the run's summary (sim/summary.py) flattened into the
+"""The outcome columns of one sweep run: the run's summary (sim/runs/summary.py) flattened into the
 columns of the journal and the table (their types: sim.sweep.store.OUTCOME_KINDS)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sim.runs.summary import first_changes, last_hour_of_each_day, summarise
 from sim.scenario import SIDES
-from sim.summary import first_changes, last_hour_of_each_day, summarise
 
 if TYPE_CHECKING:
-    from sim.history import Comparison
-    from sim.record import RunRecord
+    from sim.map.theatre import Theatre
+    from sim.runs.history import Comparison
+    from sim.runs.record import RunRecord
     from sim.scenario import Scenario
-    from sim.theatre import Theatre
 
 #: Time series reported at the end of each day (km²): ground UA holds, ground each side took.
 DAILY_AREAS = ("area_km2_UA", "area_taken_km2_UA", "area_taken_km2_RU")
@@ -39,10 +39,10 @@ def outcome_columns(
       personnel_end_<side> (active units at the end);
     - lost_<item>_<side> (destroyed, abandoned or surrendered) and captured_<item>_by_<side>;
     - bridges_destroyed: how many crossings were destroyed;
-    - fidelity: sim.history's score against the history block (0-100); with `null` (the
-      null run of the same scenario, parameters and seed: sim.history.null_comparison),
+    - fidelity: sim.runs.history's score against the history block (0-100); with `null` (the
+      null run of the same scenario, parameters and seed: sim.runs.history.null_comparison),
       null_fidelity, its score, and skill, (fidelity - null) / (100 - null)."""
-    from sim.history import compare
+    from sim.runs.history import compare
 
     summary = summarise(record)
     places = key_places(scenario)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sim.params import Parameters
+from sim.model.params import Parameters
 
 #: A step of a path: a field name, a list index, or a selector (field -> value).
 Step = str | int | dict[str, str]

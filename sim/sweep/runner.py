@@ -34,12 +34,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.cli_common import UsageError
-from sim.history import null_comparison
+from sim.runs.history import null_comparison
 from sim.sweep.base import Base, validation_message
 from sim.sweep.outcomes import key_places, outcome_columns
 from sim.sweep.progress import Progress
-from sim.sweep.spec import RunTask, SweepSpec, kind_of, plan
+from sim.sweep.spec import RunTask, SweepError, SweepSpec, kind_of, plan
 from sim.sweep.store import (
     JOURNAL,
     META,
@@ -54,10 +53,10 @@ from sim.sweep.store import (
 )
 
 if TYPE_CHECKING:
-    from sim.params import Parameters
-    from sim.record import RunRecord
+    from sim.map.theatre import Theatre
+    from sim.model.params import Parameters
+    from sim.runs.record import RunRecord
     from sim.scenario import Scenario
-    from sim.theatre import Theatre
 
 #: How often (seconds) a worker checks that the sweep that started it is still alive.
 WATCHDOG_S = 1.0
@@ -206,7 +205,7 @@ def process_pool(workers: int, base: Base) -> Pool:
     """`workers` processes, each given `base` once (sim.sweep.runner.run_one finds it)."""
     ctx = mp.get_context(start_method())
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["sim.sweep.runner", "sim.model", "sim.history"])
+        ctx.set_forkserver_preload(["sim.sweep.runner", "sim.model.campaign", "sim.runs.history"])
     ex = ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(base, os.getpid())
     )
@@ -222,11 +221,11 @@ def dask_pool(address: str) -> Pool:
     try:
         from distributed import Client
     except ImportError:
-        raise UsageError("--scheduler needs Dask: pip install -e '.[sweep]'") from None
+        raise SweepError("--scheduler needs Dask: pip install -e '.[sweep]'") from None
     try:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as e:
-        raise UsageError(f"--scheduler {address}: cannot connect ({e})") from None
+        raise SweepError(f"--scheduler {address}: cannot connect ({e})") from None
     threads = sum(client.nthreads().values()) or 1
     ex = client.get_executor(pure=False)
 
@@ -342,7 +341,7 @@ def run_sweep(
     """Run every planned run not yet in OUT/journal.jsonl, then write the table.
     `on_start` is called once the folder is locked and checked, before the first run.
 
-    The folder is locked while the sweep runs: a second sweep into it is refused (UsageError).
+    The folder is locked while the sweep runs: a second sweep into it is refused (SweepError).
     A folder whose journal holds runs this design does not include (another design, another
     version of the scenario file) is refused too: its table would silently lose them. A
     design that extends the folder's (more seeds, more values) reuses every run there.
@@ -353,7 +352,7 @@ def run_sweep(
     out.mkdir(parents=True, exist_ok=True)
     lock = FolderLock(out)
     if not lock.acquire():
-        raise UsageError(
+        raise SweepError(
             f"--out {out}: another sweep is running in this folder (process "
             f"{lock.holder()}); wait for it to finish, or choose another --out"
         )
@@ -379,7 +378,7 @@ def _run_locked(
 ) -> SweepResult:
     prev = _previous_scenario(out)
     if prev and prev != base.sha256:
-        raise UsageError(
+        raise SweepError(
             f"--out {out}: holds a sweep of another version of the scenario file; "
             "choose another --out (runs are keyed by the file's content)"
         )
@@ -390,7 +389,7 @@ def _run_locked(
     journal = read_journal(journal_path)
     foreign = sorted(k for k in journal if k not in planned)
     if foreign:
-        raise UsageError(
+        raise SweepError(
             f"--out {out}: holds {len(foreign)} run{'s' if len(foreign) > 1 else ''} "
             f"of another sweep design (e.g. {foreign[0]}) that this sweep does not "
             "include, and its table would lose them; choose another --out (a design "

@@ -51,7 +51,7 @@ def render_preview(
     problems: list | None = None,
 ) -> Path:
     """Draw the start of `scenario` (places resolved) and save it as a PNG; returns the path.
-    `problems`: the checks' findings (sim.checks.Problem), summarised in the sidebar."""
+    `problems`: the checks' findings (sim.scenario.Problem), summarised in the sidebar."""
     from sim.model import CampaignModel
 
     if not pygame.font.get_init():
@@ -86,7 +86,7 @@ def order_legs(scenario: Any, theatre: Any) -> list[tuple[int, Any, str, list[st
     """(index in the file, order, side, [from, via..., objective]) for every order with an
     objective, one per distinct starting place of its units. A unit starts each order where
     its previous order (by date) sent it, or at its `at:`."""
-    from sim.checks import objectives_of
+    from sim.scenario.checks import objectives_of
 
     g = theatre.graph
     specs = {u.id: u for u in scenario.units}
@@ -330,8 +330,8 @@ def order_rows(scenario: Any, theatre: Any) -> list[str]:
     position, ``orders[n]``, and id): "n. id · when it may start · units: task → objectives",
     where it may start is its `start:` (Kyiv time), its `when:` condition, both, or
     "at the start"; places by name."""
-    from sim.checks import objectives_of
-    from sim.plan import condition_text
+    from sim.model.plan import condition_text
+    from sim.scenario.checks import objectives_of
 
     names = theatre.graph.nodes
 

@@ -85,7 +85,7 @@ def _outward(x_km: float, y_km: float) -> tuple[float, float]:
 
 
 def draw_offmap(surface, vp, scenario: Any, theatre: Any, ui: float) -> None:
-    from sim.theatre import project
+    from sim.map.theatre import project
 
     g = theatre.graph
     w = max(2, round(3 * ui))

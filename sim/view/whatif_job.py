@@ -9,7 +9,7 @@
 The model is pure Python and numpy, so a branch simulated in a thread of the window's process
 would compete with the drawing for the interpreter (measured: the window fell to ~26 frames
 per second on this 2-core machine). So the branch runs in a **worker process** (started when
-the window opens: `warm()`), which keeps the base run as checkpoints (sim/branch.py,
+the window opens: `warm()`), which keeps the base run as checkpoints (sim/whatif/branch.py,
 `Checkpoints`) so that a second what-if at another hour costs at most a day of steps to reach.
 A thread of the window's process only waits for the worker's messages (progress, then the
 records) and builds what the window draws. Only one job runs at a time; starting another
@@ -36,13 +36,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.branch import Change, ChangeError, Checkpoints, apply_changes, snapshot
-from sim.futures import Futures, compare_futures
-from sim.params import Parameters
-from sim.record import RunRecord
+from sim.map.theatre import Theatre
+from sim.model.params import Parameters
+from sim.runs.record import RunRecord
 from sim.scenario import Scenario
-from sim.theatre import Theatre
 from sim.view.replay import Replay
+from sim.whatif.branch import Change, ChangeError, Checkpoints, apply_changes, snapshot
+from sim.whatif.futures import Futures, compare_futures
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -452,7 +452,7 @@ class BranchJob(threading.Thread):
                     return None
 
     def _view(self, out: dict) -> BranchView:
-        from sim.history import compare
+        from sim.runs.history import compare
 
         o = self.owner
         branch = unpack(out["branch"]) if isinstance(out["branch"], dict) else out["branch"]

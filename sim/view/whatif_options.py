@@ -1,6 +1,6 @@
 """What the viewer's what-if panel asks (sim/view/whatif_panel.py): the menu of the changes a
 branch can make and, for each, its questions in turn (a list of options to choose from, or a
-value to type) until the answers make a `Change` (sim/branch.py); and a change in words.
+value to type) until the answers make a `Change` (sim/whatif/branch.py); and a change in words.
 
 Nothing here holds state or draws: `next_question` reads the answers given so far and the
 replay at the branch hour, and returns the next `Step` or the finished `Change`. The panel
@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sim.branch import BRIDGE_KINDS, Change
-from sim.params import DOCTRINE_PARAMETERS, Parameters
+from sim.model.params import DOCTRINE_PARAMETERS, Parameters
 from sim.scenario import SIDES
+from sim.whatif.branch import BRIDGE_KINDS, Change
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario

@@ -11,10 +11,10 @@ and Enter runs the branch in the background (sim/view/whatif_job.py).
 
 Several changes may go into one branch (`a` adds another). With a what-if on screen the menu
 also offers `s` (save it as a branch file in the current folder: python run.py view FILE opens
-it again) and `c` (clear it). The panel turns keys and clicks into `Change`s (sim/branch.py) and
-draws itself; it never changes the replay. The questions it asks, in turn, and their lists are
-in sim/view/whatif_options.py; the bar that shows a what-if being simulated in
-sim/view/whatif_draw.py.
+it again) and `c` (clear it). The panel turns keys and clicks into `Change`s
+(sim/whatif/branch.py) and draws itself; it never changes the replay. The questions it asks, in
+turn, and their lists are in sim/view/whatif_options.py; the bar that shows a what-if being
+simulated in sim/view/whatif_draw.py.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pygame
 
-from sim.branch import Change
-from sim.params import Parameters
+from sim.model.params import Parameters
 from sim.view.panels import INK, MUTED, PANEL, RULE, WHATIF, WHATIF_INK, text, wrap
 from sim.view.whatif_options import (
     MENU,
@@ -38,6 +37,7 @@ from sim.view.whatif_options import (
     name_of,
     next_question,
 )
+from sim.whatif.branch import Change
 
 if TYPE_CHECKING:
     from sim.view.render import Layout, Renderer, ViewState
@@ -397,7 +397,7 @@ class WhatIfPanel:
 
 def save_file(brancher: Brancher, view, folder: Path = Path(".")) -> Path:
     """Write the what-if on screen as a branch file in `folder`; returns its path."""
-    from sim.branch_file import save_branch
+    from sim.whatif.branch_file import save_branch
 
     b = brancher
     scenario = b.scenario_path or (

@@ -14,14 +14,48 @@ futures, in any browser, with nothing to install (docs/viewer.md, "In a browser"
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sim.web.data import WhatIf, page_data
 from sim.web.page import render_page, write_page
 
 if TYPE_CHECKING:
-    from sim.api import Branch
+    from sim.runs.record import RunRecord
     from sim.view.replay import Replay
+    from sim.whatif.futures import Futures
+
+
+class Played(Protocol):
+    """What a page needs of one future (sim/api.py's `Run`)."""
+
+    @property
+    def record(self) -> RunRecord: ...
+    @property
+    def fidelity(self) -> float: ...
+    def replay(self) -> Replay: ...
+
+
+class Branch(Protocol):
+    """What a page needs of a what-if (sim/api.py's `Branch`; typed here by what is read, so
+    that the notebook API and the page do not import each other)."""
+
+    title: str
+    question: str
+    context: str
+    source: str
+    hour: int
+    changes: list[str]
+    file: str
+
+    @property
+    def base(self) -> Played: ...
+    @property
+    def branch(self) -> Played: ...
+    @property
+    def futures(self) -> Futures: ...
+    @property
+    def differences(self) -> list[str]: ...
+
 
 __all__ = ["WhatIf", "branch_whatif", "export_branch", "export_replay", "replay_page"]
 

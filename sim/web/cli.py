@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.cli_common import Parser, UsageError, check_writable, days_value, folder_value
+from sim.cli.common import Parser, UsageError, check_writable, days_value, folder_value
 from sim.scenario import MAX_DAYS
 
 
@@ -77,7 +77,7 @@ def html_main(argv: list[str]) -> int:
 
         api.branch(src).to_html(out)
     else:
-        from sim.commands import saved_run
+        from sim.cli.commands import saved_run
         from sim.web import export_replay
 
         export_replay(saved_run(src, args.scenario, args.max_days)[0], out)

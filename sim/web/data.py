@@ -1,6 +1,6 @@
 """What a replay page holds: the map and the run as plain JSON-able data.
 
-`map_data(theatre)` is the static map in projected km (sim/theatre.py, `project`): every
+`map_data(theatre)` is the static map in projected km (sim/map/theatre.py, `project`): every
 settlement, its territory cell (the Voronoi cell of the node, clipped to the theatre box: the
 same partition as the territory raster the pygame viewer colours, nearest node per cell), the
 Voronoi ridges the front line is drawn along, roads by class, railways, rivers, the reservoir,
@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.map.theatre import BOX, Theatre, project
 from sim.scenario import Posture, Status, Task
-from sim.theatre import BOX, Theatre, project
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # the ridges' module imports pygame
 from sim.view.placement import voronoi_ridges  # noqa: E402
@@ -37,7 +37,7 @@ from sim.view.replay import Mark, Replay  # noqa: E402
 #: Decimals of a map coordinate in km (10 m: far below a pixel at any zoom the page allows).
 KM_DECIMALS = 2
 #: Decimals of a unit's strength, morale and supply (shares, 0-1), and of its progress
-#: along a road in km (as frames.json.gz rounds them: sim/record.py).
+#: along a road in km (as frames.json.gz rounds them: sim/runs/record.py).
 SHARE_DECIMALS = 4
 PROGRESS_DECIMALS = 2
 #: A unit's row in `run_data`'s tracks, in this order (node columns hold node indices into
@@ -322,7 +322,7 @@ def run_data(replay: Replay) -> dict[str, Any]:
 class WhatIf:
     """A what-if shown with its base run: the branch's replay, when it branches, what was
     changed and asked, and what the model answers (the differences between the futures,
-    sim/futures.py; and, for a prepared lesson, docs/lessons.md's answer)."""
+    sim/whatif/futures.py; and, for a prepared lesson, docs/lessons.md's answer)."""
 
     title: str
     hour: int

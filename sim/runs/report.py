@@ -1,0 +1,537 @@
+"""A run folder: writing a run out (summary.json, timeseries.csv, control_changes.csv,
+events.csv, frames.json.gz, and the daily table printed by the command line), reading it back
+(`read_frames`, `read_comparison`), and who may write into a folder (`folder_holds_other_run`).
+
+Every file is a function of the record alone (no wall-clock times, sorted keys, fixed float
+formatting), so the same scenario, parameters and seed give byte-identical files. JSON is
+always strict (no NaN or Infinity). Each file is written to a temporary name and renamed, and
+summary.json comes last: a folder with a summary holds a whole run.
+
+Run folders never mix two runs: before a replay writes into a folder, the folder's run files
+(RUN_FILES, and only those) are removed if they belong to the same run (same scenario id, seed
+and parameters: re-running a command replaces its output, and a stale history_comparison.csv
+cannot survive); a folder that holds another run is refused unless the caller says to replace it
+(`--replace`). The readers check everything the viewer relies on and turn any damage into one
+`FileProblem` line.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import zlib
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.model.params import Parameters
+from sim.model.rules.combat_math import ITEMS
+from sim.runs.summary import CAPTURABLE, last_hour_of_each_day, summarise
+from sim.safe_io import (
+    FileProblem,
+    decode_utf8,
+    is_slug,
+    json_text,
+    lone_surrogate,
+    read_bytes,
+    write_atomic,
+)
+from sim.scenario import SIDES, Echelon, Posture, UnitType
+
+if TYPE_CHECKING:  # the record's module imports mesa: reading a run back does not need it
+    from sim.runs.record import RunRecord
+
+#: Every file a replay writes into its folder (history_comparison.csv with --compare).
+RUN_FILES = (
+    "summary.json",
+    "timeseries.csv",
+    "control_changes.csv",
+    "events.csv",
+    "frames.json.gz",
+    "history_comparison.csv",
+)
+#: Largest frames.json.gz read back, compressed and uncompressed (a 120-day run of 40 units is
+#: about 30 MiB of JSON).
+MAX_FRAMES_GZ_BYTES = 256 * 1024 * 1024
+MAX_FRAMES_JSON_BYTES = 1024 * 1024 * 1024
+#: Largest history_comparison.csv read back.
+MAX_COMPARISON_BYTES = 16 * 1024 * 1024
+
+CONTROL_FIELDS = ["time", "node_id", "name", "lat", "lon", "from_side", "to_side"]
+EVENT_FIELDS = [
+    "time",
+    "kind",
+    "side",
+    "unit_id",
+    "node_id",
+    "name",
+    "lat",
+    "lon",
+    "target",
+    "text",
+]
+
+
+def _fmt(v: Any) -> Any:
+    if isinstance(v, float):
+        return f"{v:.3f}".rstrip("0").rstrip(".") if v == v else ""
+    return v
+
+
+def _csv(path: Path, fields: list[str], rows: list[dict[str, Any]]) -> None:
+    f = io.StringIO(newline="")
+    w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for row in rows:
+        w.writerow({k: _fmt(row.get(k, "")) for k in fields})
+    write_atomic(path, f.getvalue().encode("utf-8"))
+
+
+def changed_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters that differ from the model's defaults (summary.json's
+    `parameters_changed`; with the scenario id and seed, what identifies a run)."""
+    defaults = Parameters().model_dump()
+    return {k: v for k, v in parameters.items() if defaults.get(k) != v}
+
+
+def summary_json(record: RunRecord) -> dict[str, Any]:
+    """summary.json: the run's identity and its outcome (sim/runs/summary.py) in one JSON-able
+    dict."""
+    outcome = summarise(record)
+    return {
+        "scenario": record.scenario_id,
+        "title": record.title,
+        "seed": record.seed,
+        "start": record.times[0].isoformat(timespec="minutes"),
+        "end": record.times[-1].isoformat(timespec="minutes"),
+        "hours": record.hours,
+        "parameters_changed": changed_parameters(record.parameters),
+        "final": outcome.final,
+        "personnel": outcome.personnel,
+        "equipment_lost": outcome.lost,
+        "equipment_captured": outcome.captured,
+        "units": outcome.unit_statuses,
+        "bridges_destroyed": outcome.bridges_destroyed,
+        "control_changes": outcome.control_changes,
+        "events": outcome.events,
+    }
+
+
+def daily_rows(record: RunRecord) -> list[dict[str, Any]]:
+    """The start (hour 0, `date` "start"), then one row per day (the last hour recorded on
+    that date), for the printed table."""
+    series = record.series()
+
+    def row(label: str, k: int) -> dict[str, Any]:
+        return {
+            "date": label,
+            **{name: values[k] for name, values in series.items() if name != "time"},
+        }
+
+    return [
+        row("start", 0),
+        *(row(day.isoformat(), k) for day, k in last_hour_of_each_day(record.times).items()),
+    ]
+
+
+def daily_table(record: RunRecord) -> str:
+    """The daily summary table printed after a headless replay: the start, then the end of
+    each day."""
+    head = (
+        f"{'date':<10} {'UA km²':>8} {'RU km²':>8} {'UA taken':>8} {'RU taken':>8} "
+        f"{'UA pers':>8} {'RU pers':>8} {'UA tnk':>6} {'RU tnk':>6} "
+        f"{'capt by UA':>10} {'capt by RU':>10}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in daily_rows(record):
+        cap = {s: sum(r[f"captured_{item}_by_{s}"] for item in CAPTURABLE) for s in SIDES}
+        lines.append(
+            f"{r['date']:<10} {r['area_km2_UA']:>8.0f} {r['area_km2_RU']:>8.0f} "
+            f"{r['area_taken_km2_UA']:>8.0f} {r['area_taken_km2_RU']:>8.0f} "
+            f"{r['personnel_UA']:>8} {r['personnel_RU']:>8} {r['tanks_UA']:>6} "
+            f"{r['tanks_RU']:>6} {cap['UA']:>10} {cap['RU']:>10}"
+        )
+    return "\n".join(lines)
+
+
+def write_run(record: RunRecord, out: Path) -> list[Path]:
+    """Write all output files into `out` (created if needed), summary.json last. Returns the
+    paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    series = record.series()
+    cols = list(series)
+    rows = [{c: series[c][k] for c in cols} for k in range(len(record.times))]
+    paths = {
+        name: out / name
+        for name in (
+            "summary.json",
+            "timeseries.csv",
+            "control_changes.csv",
+            "events.csv",
+            "frames.json.gz",
+        )
+    }
+    _csv(paths["timeseries.csv"], cols, rows)
+    _csv(paths["control_changes.csv"], CONTROL_FIELDS, record.control_changes)
+    _csv(paths["events.csv"], EVENT_FIELDS, record.events)
+    payload = json_text(
+        {
+            "scenario": record.scenario_id,
+            "title": record.title,
+            "seed": record.seed,
+            "start": record.start.isoformat(),
+            "node_ids": record.node_ids,
+            "units": record.units,
+            "frames": record.frames,
+            "battles": record.battles,
+            "events": record.events,
+            "control_changes": record.control_changes,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:  # mtime 0: reproducible bytes
+        gz.write(payload)
+    write_atomic(paths["frames.json.gz"], buf.getvalue())
+    write_atomic(
+        paths["summary.json"],
+        (
+            json_text(summary_json(record), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        ).encode("utf-8"),
+    )
+    return list(paths.values())
+
+
+# ============================================================================ who writes where
+def run_identity(scenario_id: str, seed: int, parameters: Parameters) -> dict[str, Any]:
+    """What makes two runs the same run (as summary.json records it)."""
+    return {
+        "scenario": scenario_id,
+        "seed": seed,
+        "parameters_changed": changed_parameters(parameters.model_dump()),
+    }
+
+
+def folder_holds_other_run(out: Path, identity: dict[str, Any]) -> str | None:
+    """Why `out` must not take the run `identity` (it holds another run's files, or run
+    files with no readable summary), or None if it may: it is new, holds no run files, or
+    holds this same run."""
+    present = [n for n in RUN_FILES if (out / n).exists()]
+    if not present:
+        return None
+    try:
+        old = json.loads(read_bytes(out / "summary.json", 1024 * 1024, "summary.json"))
+    except (FileProblem, ValueError):
+        return f"it holds run files ({', '.join(present)}) without a readable summary.json"
+    if not isinstance(old, dict):
+        return "its summary.json is not a run summary"
+    mine = {k: old.get(k) for k in identity}
+    if mine == identity:
+        return None
+    changed = old.get("parameters_changed")
+    what = f"{old.get('scenario')!s:.40}, seed {old.get('seed')!s:.20}"
+    if isinstance(changed, dict) and changed:
+        what += ", " + ", ".join(f"{k}={v}" for k, v in list(changed.items())[:3])
+    return f"it holds another run ({what})"
+
+
+def clear_run_files(out: Path) -> None:
+    """Remove the run files (RUN_FILES, nothing else) from `out` before a replay writes it."""
+    for name in RUN_FILES:
+        (out / name).unlink(missing_ok=True)
+
+
+# ============================================================================ reading back
+def _fail(path: Path, message: str) -> FileProblem:
+    return FileProblem(
+        path,
+        f"{message} (a damaged or foreign file; write it again with a "
+        "replay: python run.py SCENARIO.yaml --headless --out DIR)",
+    )
+
+
+def _is_time(v: Any) -> bool:
+    if not isinstance(v, str) or len(v) > 40:
+        return False
+    try:
+        return datetime.fromisoformat(v).tzinfo is None
+    except ValueError:
+        return False
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return (
+        isinstance(v, int | float) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+    )
+
+
+def _member(v: Any, names: set[str] | tuple[str, ...]) -> bool:
+    """`v in names` for a value read from JSON (a list is not hashable: never a member)."""
+    return isinstance(v, str) and v in names
+
+
+def _check(ok: bool, path: Path, where: str, expected: str) -> None:
+    if not ok:
+        raise _fail(path, f"{where}: expected {expected}")
+
+
+_UNIT_FACTS = {
+    "id": "text",
+    "name": "text",
+    "side": "UA or RU",
+    "type": "a unit type",
+    "echelon": "an echelon",
+}
+_TYPES, _ECHELONS, _POSTURES = ({x.value for x in e} for e in (UnitType, Echelon, Posture))
+
+
+def _check_frames(d: Any, path: Path) -> None:
+    """Everything the viewer relies on in a frames file, or FileProblem naming what is wrong."""
+    _check(isinstance(d, dict), path, "the file", "a JSON object")
+    for key in (
+        "scenario",
+        "title",
+        "seed",
+        "start",
+        "node_ids",
+        "units",
+        "frames",
+        "battles",
+        "events",
+    ):
+        _check(key in d, path, key, "a field of a run record (it is missing)")
+    _check(is_slug(d["scenario"]), path, "scenario", "a scenario id (a plain name)")
+    _check(isinstance(d["title"], str), path, "title", "text")
+    _check(_is_int(d["seed"]), path, "seed", "a whole number")
+    _check(_is_time(d["start"]), path, "start", "a date and time")
+    nodes = d["node_ids"]
+    _check(
+        isinstance(nodes, list)
+        and all(isinstance(n, str) for n in nodes)
+        and len(set(nodes)) == len(nodes),
+        path,
+        "node_ids",
+        "a list of distinct node ids",
+    )
+    node_set = set(nodes)
+    _check(isinstance(d["units"], list), path, "units", "a list")
+    units = set()
+    for i, u in enumerate(d["units"]):
+        _check(isinstance(u, dict), path, f"units[{i}]", "an object")
+        for key, what in _UNIT_FACTS.items():
+            _check(isinstance(u.get(key), str), path, f"units[{i}].{key}", what)
+        _check(_member(u["side"], SIDES), path, f"units[{i}].side", "UA or RU")
+        _check(_member(u["type"], _TYPES), path, f"units[{i}].type", f"one of {sorted(_TYPES)}")
+        _check(
+            _member(u["echelon"], _ECHELONS),
+            path,
+            f"units[{i}].echelon",
+            f"one of {sorted(_ECHELONS)}",
+        )
+        initial = u.get("initial")
+        _check(
+            isinstance(initial, list)
+            and len(initial) == len(ITEMS)
+            and all(_is_int(x) for x in initial),
+            path,
+            f"units[{i}].initial",
+            f"{len(ITEMS)} whole numbers",
+        )
+        units.add(u["id"])
+    frames = d["frames"]
+    _check(isinstance(frames, list) and len(frames) > 0, path, "frames", "a non-empty list")
+    start = datetime.fromisoformat(d["start"])
+    for k, f in enumerate(frames):
+        where = f"frames[{k}]"
+        _check(isinstance(f, dict), path, where, "an object")
+        _check(_is_time(f.get("time")), path, f"{where}.time", "a date and time")
+        _check(
+            (datetime.fromisoformat(f["time"]) - start).total_seconds() == 3600 * k,
+            path,
+            f"{where}.time",
+            f"{k} hours after the start",
+        )
+        control = f.get("control")
+        _check(
+            isinstance(control, str) and len(control) == len(nodes) and not control.strip("UR"),
+            path,
+            f"{where}.control",
+            f"{len(nodes)} letters U or R",
+        )
+        crossings = f.get("crossings", {})
+        _check(
+            isinstance(crossings, dict) and all(isinstance(v, str) for v in crossings.values()),
+            path,
+            f"{where}.crossings",
+            "an object of crossing states",
+        )
+        _check(isinstance(f.get("units"), list), path, f"{where}.units", "a list")
+        for j, snap in enumerate(f["units"]):
+            w = f"{where}.units[{j}]"
+            _check(isinstance(snap, dict), path, w, "an object")
+            _check(_member(snap.get("id"), units), path, f"{w}.id", "a unit listed under units")
+            _check(_member(snap.get("node"), node_set), path, f"{w}.node", "a node id of the run")
+            _check(
+                snap.get("next") is None or _member(snap.get("next"), node_set),
+                path,
+                f"{w}.next",
+                "a node id or null",
+            )
+            _check(
+                snap.get("objective") is None or isinstance(snap.get("objective"), str),
+                path,
+                f"{w}.objective",
+                "a node id or null",
+            )
+            _check(
+                snap.get("task") is None or isinstance(snap.get("task"), str),
+                path,
+                f"{w}.task",
+                "text or null",
+            )
+            _check(
+                _member(snap.get("posture"), _POSTURES),
+                path,
+                f"{w}.posture",
+                f"one of {sorted(_POSTURES)}",
+            )
+            _check(isinstance(snap.get("status"), str), path, f"{w}.status", "text")
+            for key in ("strength", "morale", "supply"):
+                _check(_is_number(snap.get(key)), path, f"{w}.{key}", "a number")
+            _check(
+                snap.get("progress_km") is None or _is_number(snap.get("progress_km")),
+                path,
+                f"{w}.progress_km",
+                "a number",
+            )
+            eq = snap.get("equipment")
+            _check(
+                isinstance(eq, list) and len(eq) == len(ITEMS) and all(_is_int(x) for x in eq),
+                path,
+                f"{w}.equipment",
+                f"{len(ITEMS)} whole numbers",
+            )
+    _check(isinstance(d["battles"], list), path, "battles", "a list")
+    for i, b in enumerate(d["battles"]):
+        _check(
+            isinstance(b, dict)
+            and _is_time(b.get("time"))
+            and _member(b.get("node_id"), node_set)
+            and _is_number(b.get("ratio")),
+            path,
+            f"battles[{i}]",
+            "an object with time, node_id and ratio",
+        )
+    _check(isinstance(d["events"], list), path, "events", "a list")
+    for i, e in enumerate(d["events"]):
+        _check(
+            isinstance(e, dict)
+            and _is_time(e.get("time"))
+            and isinstance(e.get("kind"), str)
+            and isinstance(e.get("text", ""), str)
+            and isinstance(e.get("side", ""), str)
+            and isinstance(e.get("node_id", ""), str),
+            path,
+            f"events[{i}]",
+            "an object with time, kind and text",
+        )
+
+
+def read_frames(run_dir: Path) -> dict[str, Any]:
+    """The run record saved as RUN_DIR/frames.json.gz, checked: every field the viewer uses is
+    there with the right type, units and nodes in frames are those of the record, the scenario
+    id is a plain name. Raises FileProblem (one line) for a missing, truncated, oversized or
+    damaged file."""
+    path = Path(run_dir) / "frames.json.gz"
+    data = read_bytes(path, MAX_FRAMES_GZ_BYTES, "frames.json.gz")
+    dec = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip framing, CRC checked at the end
+    try:
+        raw = dec.decompress(data, MAX_FRAMES_JSON_BYTES + 1)
+    except zlib.error as e:
+        raise _fail(path, f"not a gzip file, or damaged ({e})") from None
+    if len(raw) > MAX_FRAMES_JSON_BYTES:
+        raise FileProblem(path, "holds more than 1 GiB of JSON: too large for a run record")
+    if not dec.eof:
+        raise _fail(path, "cut short (the gzip stream ends early)")
+    try:
+        text = decode_utf8(raw, path)
+        d = json.loads(text)
+    except FileProblem as e:
+        raise _fail(path, e.message) from None
+    except (ValueError, RecursionError) as e:
+        raise _fail(path, f"not JSON ({str(e)[:80]})") from None
+    if lone_surrogate(d, text):
+        raise _fail(path, "text that is not valid Unicode (a lone surrogate)")
+    _check_frames(d, path)
+    return d
+
+
+#: Columns of history_comparison.csv the viewer reads (sim/runs/history.py writes them).
+COMPARISON_COLUMNS = (
+    "date",
+    "until",
+    "kind",
+    "place",
+    "name",
+    "holder",
+    "sim_date",
+    "error_days",
+    "ok",
+)
+
+
+def read_comparison(path: Path) -> list[dict[str, str]]:
+    """The rows of a history_comparison.csv (the observations, not the score line), checked:
+    UTF-8, the expected columns, dates that parse, kinds and holders the viewer knows. Raises
+    FileProblem (one line, with the line number) for a damaged file."""
+    text = decode_utf8(read_bytes(path, MAX_COMPARISON_BYTES, "history_comparison.csv"), path)
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = reader.fieldnames or []
+        missing = [c for c in COMPARISON_COLUMNS if c not in header]
+        if missing:
+            raise FileProblem(path, f"not a history comparison: no column {missing[0]!r}", 1)
+        rows = []
+        for r in reader:
+            line = reader.line_num
+            if r.get("kind") == "score":
+                continue
+            if None in r or any(r.get(c) is None for c in COMPARISON_COLUMNS):
+                raise FileProblem(
+                    path, "a row with a different number of cells than the header", line
+                )
+            if r["kind"] not in ("control", "area", "settlements"):
+                raise FileProblem(
+                    path,
+                    f"kind {r['kind'][:20]!r}: expected control, area, settlements or score",
+                    line,
+                )
+            for c in ("date", "until", "sim_date"):
+                if r[c] and not _is_time(r[c]):
+                    raise FileProblem(path, f"{c} {r[c][:40]!r}: expected a date and time", line)
+            if not r["date"]:
+                raise FileProblem(path, "date: missing", line)
+            if r["holder"] not in ("", *SIDES):
+                raise FileProblem(path, f"holder {r['holder'][:20]!r}: expected UA or RU", line)
+            if r["error_days"] and not _is_number(_float(r["error_days"])):
+                raise FileProblem(
+                    path, f"error_days {r['error_days'][:20]!r}: expected a number", line
+                )
+            rows.append(r)
+    except csv.Error as e:
+        raise FileProblem(path, f"not CSV ({e})") from None
+    return rows
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
