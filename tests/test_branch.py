@@ -9,6 +9,7 @@ import pytest
 from branchkit import APRIL_MAY, MARCH, SEPTEMBER, blob, model_at
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from toy import with_strike
 
 from sim.map.theatre import build_theatre
 from sim.model import CampaignModel
@@ -158,19 +159,24 @@ def test_reinforce_keeps_the_strength_fraction_and_weaken_counts_losses(at60):
         branch.scale_unit(snapshot(at60), "ru_2_gmrd", 0.0)
 
 
+#: The hour of the test's strike on the Kupiansk road bridge: after the branch hour (60).
+STRIKE_H = 100
+
+
 def test_a_saved_bridge_survives_the_strike_that_destroys_it_in_the_base(theatre, scenarios):
-    """The Kupiansk road bridge is blown by the withdrawing Russians in the base (the
-    demolition rule, seed 0: 11 Sep): saved at hour 60, it stands to the end, and the record
-    says the demolition failed."""
-    model = model_at(theatre, scenarios[SEPTEMBER], 60)
+    """September with a strike on the Kupiansk road bridge at hour 100 (set up by the test,
+    probability 1): the bridge, saved at hour 60, stands to the end and the record says the
+    strike failed; in the base the strike destroys it."""
+    bridge = "kupiansk_road_bridge"
+    model = model_at(theatre, with_strike(scenarios[SEPTEMBER], bridge, STRIKE_H), 60)
+    assert model.world.crossings[bridge] == CrossingState.INTACT
     twin = snapshot(model)
-    branch.save_bridge(twin, "kupiansk_road_bridge")
+    branch.save_bridge(twin, bridge)
     base, alt = model.run(), twin.run()
-    assert "kupiansk_road_bridge" in base.frames[-1]["crossings"]
-    assert all("kupiansk_road_bridge" not in f["crossings"] for f in alt.frames)
-    assert any(
-        e["kind"] == "bridge_held" and e["target"] == "kupiansk_road_bridge" for e in alt.events
-    )
+    assert base.frames[-1]["crossings"].get(bridge) == "destroyed"
+    assert all(bridge not in f["crossings"] for f in alt.frames)
+    held = [e for e in alt.events if e["kind"] == "bridge_held" and e["target"] == bridge]
+    assert held and "a test's strike" in held[0]["text"]
 
 
 def test_a_destroyed_bridge_is_down_at_once_and_never_crossed(at60):
