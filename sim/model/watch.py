@@ -106,11 +106,12 @@ def threat(
         return "its line of supply is cut"
     if all(u.position_supply_km <= physics.supply_range_km < u.supply_km for u in units):
         return "it has lost its supply"
-    sectors = front.front(world).sectors
-    ids = world.network.node_ids
-    held = {u.node for u in units} | {
-        ids[i] for u in units if u.key in sectors for i in sectors[u.key].places
-    }
+    f, ids = front.front(world), world.network.node_ids
+    held = {u.node for u in units}
+    for u in units:
+        sector = f.sector(u.key)
+        if sector is not None:
+            held.update(ids[i] for i in sector.places)
     rear = frozenset().union(*(u.supply_places for u in units)) - held
     if not rear:
         return None

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.rules.combat_math import ARTILLERY, HOURS_PER_DAY, MLRS, base_power, supply_factor
+from sim.model.rules.combat_math import ARTILLERY, HOURS_PER_DAY, MLRS, base_powers, supply_factor
 from sim.model.world import World
 from sim.scenario import SIDES, Side, other
 
@@ -110,10 +110,10 @@ def attrition_phase(world: World[Unit], busy: Iterable[str]) -> None:
             at = network.xy[[network.index[u.node] for u in shelled]]
             d = np.linalg.norm(at[:, None, :] - guns_xy[None, :, :], axis=2)  # unit x gun
             reaching = (guns[:, 0] * (d <= guns[:, 2]) + guns[:, 1] * (d <= guns[:, 3])).sum(1)
-            for u, fire in zip(shelled, reaching.tolist(), strict=True):
-                if fire > 0:
-                    own = base_power(u, weights, physics)
-                    share[u.key] = positional_loss(fire, own, physics.positional_loss_per_day)
+            under = [(u, f) for u, f in zip(shelled, reaching.tolist(), strict=True) if f > 0]
+            own = base_powers([u for u, _ in under], weights, physics)
+            for (u, fire), power in zip(under, own.tolist(), strict=True):
+                share[u.key] = positional_loss(fire, power, physics.positional_loss_per_day)
         for u in units:
             loss = share.get(u.key, 0.0)
             if u.supply < physics.low_supply_level:

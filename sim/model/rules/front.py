@@ -31,7 +31,7 @@ from typing import Protocol, TypeVar
 
 import numpy as np
 
-from sim.model.rules.combat_math import Fighter, base_power
+from sim.model.rules.combat_math import Fighter, base_power, base_powers
 from sim.model.world import World
 from sim.scenario import SIDES, Posture, Side, Status, Task, other
 
@@ -87,24 +87,60 @@ class Sector:
     front_km: float
 
 
-@dataclass(frozen=True)
-class Front:
-    """The contact line as the units hold it now.
+class SideFront:
+    """One side's part of the front: the km of front of each place it holds (0 where it
+    touches no enemy cell), its holding units (ids, in the order they entered the map), which
+    places each covers (a boolean row per unit), each sector's front km, the places covered
+    and its zone of control (booleans per place, network order)."""
 
-    Attributes:
-        front_km: side -> km of front of each place it holds (0 where it touches no enemy
-            cell; network order).
-        sectors: unit id -> its sector.
-        covering: side -> place index -> the ids of the units whose sectors cover it.
-        covered: side -> boolean per place: it lies in one of the side's sectors.
-        zoc: side -> boolean per place: the side's zone of control.
+    def __init__(
+        self,
+        front_km: np.ndarray,
+        holders: tuple[str, ...],
+        cover: np.ndarray,
+        sector_km: np.ndarray,
+        zoc: np.ndarray,
+    ):
+        self.front_km, self.holders, self.cover = front_km, holders, cover
+        self.sector_km, self.zoc = sector_km, zoc
+        self.covered = cover.any(axis=0) if len(holders) else np.zeros(len(front_km), bool)
+        self.row = {key: k for k, key in enumerate(holders)}
+        self._sectors: dict[str, Sector] = {}
+
+    def covering(self, place: int) -> tuple[str, ...]:
+        """The ids of the units whose sectors cover the place (network index)."""
+        return tuple(self.holders[k] for k in np.flatnonzero(self.cover[:, place]))
+
+    def sector(self, key: str) -> Sector:
+        cached = self._sectors.get(key)
+        if cached is None:
+            k = self.row[key]
+            places = tuple(int(j) for j in np.flatnonzero(self.cover[k]))
+            cached = self._sectors[key] = Sector(places, float(self.sector_km[k]))
+        return cached
+
+
+class Front:
+    """The contact line as the units hold it now: a `SideFront` per side.
+
+    Attributes (by side, for the rules' questions):
+        front_km: km of front of each place the side holds.
+        covered: boolean per place: it lies in one of the side's sectors.
+        zoc: boolean per place: the side's zone of control.
     """
 
-    front_km: dict[Side, np.ndarray]
-    sectors: dict[str, Sector]
-    covering: dict[Side, dict[int, tuple[str, ...]]]
-    covered: dict[Side, np.ndarray]
-    zoc: dict[Side, np.ndarray]
+    def __init__(self, sides: dict[Side, SideFront]):
+        self.sides = sides
+        self.front_km = {s: f.front_km for s, f in sides.items()}
+        self.covered = {s: f.covered for s, f in sides.items()}
+        self.zoc = {s: f.zoc for s, f in sides.items()}
+
+    def sector(self, key: str) -> Sector | None:
+        """The sector of a holding unit (None for a unit that holds none)."""
+        for f in self.sides.values():
+            if key in f.row:
+                return f.sector(key)
+        return None
 
 
 def front(world: World) -> Front:
@@ -132,44 +168,28 @@ def _reach(world: World) -> np.ndarray:
 
 def _work_out(world: World) -> Front:
     network, physics = world.network, world.physics
-    n = len(network.node_ids)
+    index = network.index
     boundary = network.cell_boundary_km
-    reach = _reach(world)
+    reach = _reach(world) <= physics.sector_reach_km
     standing = world.standing_edges()
     e = network.edges
     positions = world.positions()
-    front_km: dict[Side, np.ndarray] = {}
-    sectors: dict[str, Sector] = {}
-    covering: dict[Side, dict[int, tuple[str, ...]]] = {}
-    covered: dict[Side, np.ndarray] = {}
-    zoc: dict[Side, np.ndarray] = {}
+    sides: dict[Side, SideFront] = {}
     for side in SIDES:
         mine = world.held(side)
-        front_km[side] = (boundary @ (~mine).astype(float)) * mine
-        by_place: dict[int, list[str]] = {}
-        for unit in world.active_units(side):
-            if not holds_position(unit):
-                continue
-            i = network.index[unit.node]
-            places = np.flatnonzero((reach[i] <= physics.sector_reach_km) & mine)
-            if i not in places:
-                places = np.append(places, i)
-            places = np.sort(places)
-            km = max(float(front_km[side][places].sum()), physics.min_sector_front_km)
-            sectors[unit.key] = Sector(tuple(int(j) for j in places), km)
-            for j in places:
-                by_place.setdefault(int(j), []).append(unit.key)
-        covering[side] = {j: tuple(keys) for j, keys in by_place.items()}
-        mask = np.zeros(n, dtype=bool)
-        mask[list(by_place)] = True
-        covered[side] = mask
+        front_km = (boundary @ (~mine).astype(float)) * mine
+        holders = [u for u in world.active_units(side) if holds_position(u)]
+        at = np.array([index[u.node] for u in holders], dtype=np.int64)
+        cover = reach[at] & mine[None, :] if len(at) else np.zeros((0, len(mine)), bool)
+        cover[np.arange(len(at)), at] = True  # its own place, whoever holds it
+        sector_km = np.maximum(cover @ front_km, physics.min_sector_front_km)
         # the zone of control: where its units hold ground, and one standing road from there
         held_at = positions.mask[side]
-        near = held_at.copy()
-        near[e.v[standing & held_at[e.u]]] = True
-        near[e.u[standing & held_at[e.v]]] = True
-        zoc[side] = near
-    return Front(front_km, sectors, covering, covered, zoc)
+        zoc = held_at.copy()
+        zoc[e.v[standing & held_at[e.u]]] = True
+        zoc[e.u[standing & held_at[e.v]]] = True
+        sides[side] = SideFront(front_km, tuple(u.key for u in holders), cover, sector_km, zoc)
+    return Front(sides)
 
 
 def defended(world: World, side: Side) -> np.ndarray:
@@ -191,18 +211,16 @@ def defence(world: World[Unit], place: str, side: Side) -> list[tuple[Unit, floa
     sector's places, for a place that touches no enemy cell)."""
     network = world.network
     i = network.index[place]
-    f = front(world)
+    f = front(world).sides[side]
     here = [u for u in world.active_units(side) if u.node == place and not u.retreating]
     out: list[tuple[Unit, float]] = [(u, 1.0) for u in here]
     seen = {u.key for u in here}
-    for key in f.covering[side].get(i, ()):
-        if key in seen:
-            continue
-        unit = world.unit(key)
+    for k in np.flatnonzero(f.cover[:, i]):
+        key = f.holders[k]
+        unit = world.unit(key) if key not in seen else None
         if unit is None:
             continue
-        sector = f.sectors[key]
-        share = max(f.front_km[side][i] / sector.front_km, 1.0 / len(sector.places))
+        share = max(f.front_km[i] / f.sector_km[k], 1.0 / int(f.cover[k].sum()))
         out.append((unit, min(share, 1.0)))
     return out
 
@@ -214,15 +232,15 @@ def density(world: World, place: str, side: Side) -> float:
     front (at least min_sector_front_km)."""
     network, physics, weights = world.network, world.physics, world.weights
     i = network.index[place]
-    f = front(world)
+    f = front(world).sides[side]
     total = 0.0
-    for key in f.covering[side].get(i, ()):
-        unit = world.unit(key)
+    for k in np.flatnonzero(f.cover[:, i]):
+        unit = world.unit(f.holders[k])
         if unit is not None:
-            total += base_power(unit, weights, physics) / f.sectors[key].front_km
-    own = max(float(f.front_km[side][i]), physics.min_sector_front_km)
+            total += base_power(unit, weights, physics) / f.sector_km[k]
+    own = max(float(f.front_km[i]), physics.min_sector_front_km)
     for u in world.active_units(side):
-        if u.node == place and u.key not in f.sectors and not u.retreating and u.holds_ground:
+        if u.node == place and u.key not in f.row and not u.retreating and u.holds_ground:
             total += base_power(u, weights, physics) / own
     return total
 
@@ -256,14 +274,17 @@ def in_enemy_zoc(world: World, places: Iterable[str], side: Side) -> list[str]:
 def densities(world: World, side: Side) -> np.ndarray:
     """`density` of every place `side` holds (network order; 0 where none of its sectors
     covers it), the powers read once per unit."""
-    physics, weights, network = world.physics, world.weights, world.network
-    f = front(world)
-    out = np.zeros(len(network.node_ids))
-    for key, sector in f.sectors.items():
-        unit = world.unit(key)
-        if unit is not None and unit.side == side:
-            out[list(sector.places)] += base_power(unit, weights, physics) / sector.front_km
-    return out * world.held(side)
+    physics, weights = world.physics, world.weights
+    f = front(world).sides[side]
+    if not f.holders:
+        return np.zeros(len(f.front_km))
+    units = [world.unit(key) for key in f.holders]
+    present = [u for u in units if u is not None]
+    power = np.zeros(len(units))
+    power[[k for k, u in enumerate(units) if u is not None]] = base_powers(
+        present, weights, physics
+    )
+    return ((power / f.sector_km) @ f.cover) * world.held(side)
 
 
 #: The letters of `hold_code`, per place: no sector of its holder covers it, a sector thinner
