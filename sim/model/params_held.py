@@ -17,7 +17,7 @@ class HeldGroundParameters(ParameterGroup):
 
     # --- defence that grows with time in position ----------------------------------------
     fortify_hours: float = param(
-        336.0,
+        168.0,
         "h",
         "Hours in place (in supply) before a prepared defence counts as fortified: minefields, "
         "obstacles and overhead cover are weeks of engineer work (Dupuy's fortified posture; "
@@ -37,7 +37,7 @@ class HeldGroundParameters(ParameterGroup):
 
     # --- sectors: a front held by units, not by points ----------------------------------
     sector_reach_km: float = param(
-        15.0,
+        10.0,
         "km",
         "A unit holding a position covers the places its side holds within this distance by "
         "road on its own bank of any river: its sector. A motor-rifle battalion defends 3-5 km "
@@ -128,7 +128,7 @@ class HeldGroundParameters(ParameterGroup):
         le=3,
     )
     advance_low_exponent: float = param(
-        2.0,
+        1.0,
         "-",
         "Below capture_ratio an attack still advances, at the opposed rate times (ratio / "
         "capture_ratio) ^ this: slowly, and at a cost, until it culminates or stalls "
@@ -190,19 +190,29 @@ class HeldGroundParameters(ParameterGroup):
         ge=0,
         le=1,
     )
+    forced_out_prisoner_share: float = param(
+        0.1,
+        "ratio",
+        "Share of a unit's personnel taken prisoner when the attack takes its position and "
+        "forces it out, or when it breaks contact under assault (it gives the position up, "
+        "breaks off or routs in a battle): the men cut off in their trenches and cellars "
+        "(estimate; CDB90's defender losses, 3-5 % a day, count the captured).",
+        ge=0,
+        le=1,
+    )
     straggler_surrender_per_day: float = param(
         0.1,
         "1/day",
-        "Personnel share of a cut-off unit out of supply (below surrender_supply) that gives "
-        "itself up in a day, times (1 - its morale): surrender in parts, not all or nothing "
-        "(estimate).",
+        "Personnel share of a cut-off unit out of supply (below surrender_supply), or of a "
+        "routed one with enemy troops within presence_km, that gives itself up in a day, times "
+        "(1 - its morale): surrender in parts, not all or nothing (estimate).",
         ge=0,
         le=1,
     )
 
     # --- territory: hysteresis ----------------------------------------------------------
     pocket_km: float = param(
-        15.0,
+        5.0,
         "km",
         "An empty place its holder can no longer supply passes to the enemy only when one of "
         "the enemy's units holding ground stands within this distance by road and the enemy "

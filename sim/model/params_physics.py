@@ -127,7 +127,7 @@ class _SharedPhysics(ParameterGroup):
 
     # --- combat ---------------------------------------------------------------------------
     attacker_loss_per_day: float = param(
-        0.028,
+        0.02,
         "1/day",
         "Attacker's fractional personnel loss per day of combat at force "
         "ratio 1:1 (Dupuy, QJM/TNDM base rate, 2.8 %/day).",
@@ -135,7 +135,7 @@ class _SharedPhysics(ParameterGroup):
         lt=1,
     )
     defender_loss_per_day: float = param(
-        0.015,
+        0.03,
         "1/day",
         "Defender's fractional personnel loss per day at force ratio 1:1 "
         "(Dupuy, QJM/TNDM base rate, 1.5 %/day).",
@@ -168,7 +168,7 @@ class _SharedPhysics(ParameterGroup):
         le=10,
     )
     capture_ratio: float = param(
-        1.5,
+        1.25,
         "ratio",
         "Force ratio (attacker/defender combat power, after multipliers) the "
         "attacker needs to take an occupied node; the classic 3:1 rule on raw strength "
@@ -500,7 +500,7 @@ class _SharedPhysics(ParameterGroup):
 
     # --- territory ------------------------------------------------------------------------
     presence_km: float = param(
-        12.0,
+        5.0,
         "km",
         "An empty village or open ground passes to a side with an advancing unit "
         "within this distance by road (over standing crossings) when the holder has no unit "

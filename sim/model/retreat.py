@@ -39,6 +39,7 @@ class FallingBack:
     posture: Posture
     node: str
     engineers: bool
+    in_combat: bool
 
     @property
     def foot(self) -> bool:
@@ -52,6 +53,9 @@ class FallingBack:
         raise NotImplementedError
 
     def surrender(self) -> None:
+        raise NotImplementedError
+
+    def give_up_men(self, share: float) -> None:
         raise NotImplementedError
 
     def abandon(self, fraction: float) -> np.ndarray:
@@ -81,6 +85,8 @@ class FallingBack:
         """Withdraw (or rout) to the nearest fallback place it can reach (`leave`: other than
         the one it stands on); `why` is logged."""
         target, route = self.fallback_route(leave=leave)
+        if self.in_combat:  # breaking contact under assault leaves men behind
+            self.give_up_men(self.world.physics.forced_out_prisoner_share)
         self.task, self.objective, self.next_objectives = Task.WITHDRAW, target, []
         self.posture = posture
         self.set_route(route)
@@ -98,6 +104,7 @@ class FallingBack:
         if not exits:
             self.surrender()
             return
+        self.give_up_men(physics.forced_out_prisoner_share)
         hurried = physics.rout_abandon_per_hour * physics.forced_out_abandon_hours
         self.leave_behind(self.abandon(hurried), node)
         target, way_back = self.fallback_route(start=node)

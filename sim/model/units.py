@@ -525,6 +525,16 @@ class Unit(FallingBack, CellAgent):
         """Items it abandoned lie at `node` (default its place) until someone takes it."""
         self.world.leave_behind(self.side, node or self.node, items)
 
+    def give_up_men(self, share: float) -> None:
+        """`share` of its personnel are taken prisoner (men cut off, stragglers); its vehicles
+        stay with the unit."""
+        men = math.floor(self.equipment[PERSONNEL] * share)
+        if men > 0:
+            self.equipment[PERSONNEL] -= men
+            self.lost[PERSONNEL] += men
+            self.losses_this_hour += men / max(self.initial[PERSONNEL], 1.0)
+            self.world.prisoners[other(self.side)] += men
+
     def surrender(self) -> None:
         """Cut off with no way out: personnel become prisoners, equipment is captured."""
         world, taker = self.world, other(self.side)

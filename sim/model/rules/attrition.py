@@ -8,8 +8,9 @@ After the battles of the combat phase (sim/model/rules/combat.py), each unit on 
   the cost of a line held for weeks;
 - short of supply (below `low_supply_level`): loses `unsupplied_loss_per_day` / 24 times how far
   below it is (sickness, desertion, stragglers);
-- cut off with its supply below `surrender_supply`: a share `straggler_surrender_per_day` / 24
-  times (1 - its morale) of its men give themselves up to the enemy (surrender in parts).
+- cut off with its supply below `surrender_supply`, or routed with enemy troops within
+  presence_km: a share `straggler_surrender_per_day` / 24 times (1 - its morale) of its men give
+  themselves up to the enemy (surrender in parts).
 Vehicles go at equipment_loss_factor times the personnel share (Unit.lose); prisoners are
 counted for the side that took them (World.prisoners).
 """
@@ -23,8 +24,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.rules.combat_math import ARTILLERY, HOURS_PER_DAY, MLRS, base_powers, supply_factor
+from sim.model.rules.control import presence
 from sim.model.world import World
-from sim.scenario import SIDES, Side, other
+from sim.scenario import SIDES, Posture, Side, other
 
 if TYPE_CHECKING:
     from sim.model.units import Unit
@@ -91,6 +93,12 @@ def positional_loss(fire: float, own_power: float, rate_per_day: float) -> float
     return rate_per_day / HOURS_PER_DAY * min(fire / max(own_power, 1e-6), 1.0)
 
 
+def _near(world: World[Unit], side: Side) -> set[str]:
+    """The places within presence_km by road of a unit of `side` holding ground."""
+    reach = presence(world, side, advancing_only=False)
+    return {world.network.node_ids[i] for i in np.flatnonzero(reach)}
+
+
 def attrition_phase(world: World[Unit], busy: Iterable[str]) -> None:
     """Each unit's losses outside the battles this hour (the module's docstring). `busy`: the
     ids of the units that fought or gave fire support this hour (and "fire:i" for the fire
@@ -104,6 +112,7 @@ def attrition_phase(world: World[Unit], busy: Iterable[str]) -> None:
         if not units:
             continue
         guns_xy, guns = enemy_fire(world, side, busy)
+        near_enemy = _near(world, other(side))
         shelled = [u for u in units if u.holds_ground and u.key not in busy]
         share: dict[str, float] = {}
         if len(guns) and shelled:
@@ -120,7 +129,7 @@ def attrition_phase(world: World[Unit], busy: Iterable[str]) -> None:
                 loss += physics.unsupplied_loss_per_day * per_hour * (1.0 - u.supply / low)
             if loss > 0:
                 u.lose(loss)
-            if u.active and not math.isfinite(u.supply_km) and u.supply < physics.surrender_supply:
+            cut_off = not math.isfinite(u.supply_km) and u.supply < physics.surrender_supply
+            if u.active and (cut_off or (u.posture == Posture.ROUT and u.node in near_enemy)):
                 give_up = physics.straggler_surrender_per_day * per_hour * (1.0 - u.morale)
-                if give_up > 0:
-                    u.lose(give_up, taken=1.0)
+                u.give_up_men(give_up)
