@@ -138,7 +138,7 @@ class HeldGroundParameters(ParameterGroup):
         le=10,
     )
     advance_ratio_cap: float = param(
-        2.0,
+        1.5,
         "ratio",
         "The most the odds can multiply the opposed advance rate (estimate: an attack with "
         "overwhelming odds still clears positions at a walking pace).",
@@ -191,7 +191,7 @@ class HeldGroundParameters(ParameterGroup):
         le=1,
     )
     forced_out_prisoner_share: float = param(
-        0.1,
+        0.03,
         "ratio",
         "Share of a unit's personnel taken prisoner when the attack takes its position and "
         "forces it out, or when it breaks contact under assault (it gives the position up, "

@@ -168,7 +168,7 @@ class _SharedPhysics(ParameterGroup):
         le=10,
     )
     capture_ratio: float = param(
-        1.25,
+        1.0,
         "ratio",
         "Force ratio (attacker/defender combat power, after multipliers) the "
         "attacker needs to take an occupied node; the classic 3:1 rule on raw strength "
