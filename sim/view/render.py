@@ -25,6 +25,7 @@ from sim.view.layout import (  # the window's layout and state, shared with the 
     ViewState,
 )
 from sim.view.placement import (  # place_groups: sim/view/preview.py uses it through here
+    Band,
     front_bands,
     front_segments,
     offset_left,
@@ -99,6 +100,7 @@ class Renderer:
             np.array([r[1] for r in self.ridges], dtype=np.int64),
         )
         self.front_cache: dict[bytes, frozenset[int]] = {}  # control pattern -> front ridges
+        self._bands: dict[bytes, list[Band]] = {}  # control and hold -> how the front is held
         self.branch: BranchView | None = None  # a what-if shown with this (base) replay
         self.sidebar_cache = panels.Cached()
         self.timeline_cache = panels.Cached()
@@ -413,7 +415,12 @@ class Renderer:
         ua = self.replay.ua_held[k]
         levels = self.replay.hold_at(k) if hold else None
         if levels is not None:
-            for band in front_bands(self.ridges, ua, self.russia, levels):
+            key = ua.tobytes() + levels.tobytes()
+            if key not in self._bands:
+                if len(self._bands) > 64:
+                    self._bands.clear()
+                self._bands[key] = front_bands(self.ridges, ua, self.russia, levels)
+            for band in self._bands[key]:
                 pts = [vp.to_px(*p) for p in band.points]
                 closed = len(pts) > 3 and band.points[0] == band.points[-1]
                 _, dist = hold_band_px(band.level, ui)
