@@ -65,6 +65,34 @@ def test_the_page_holds_the_run_as_recorded(page, short_run):
     assert len(run_["tracks"]) == len(units)
 
 
+def test_the_page_holds_how_the_front_is_held(page, short_run, short_scenario, tmp_path):
+    """The first hour's letters and the changes rebuild every hour's "hold" (the viewer's
+    bands); a run folder recorded before the front was kept gives a page with none."""
+    run_ = page_data(page)["run"]
+    with gzip.open(short_run / "frames.json.gz") as f:
+        saved = json.load(f)
+    ids = page_data(page)["map"]["nodes"]["id"]
+    where = {n: i for i, n in enumerate(saved["node_ids"])}
+    hold = list(run_["hold0"])
+    for k, frame in enumerate(saved["frames"]):
+        for hour, node, level in run_["hold"]:
+            if hour == k:
+                hold[node] = "0sd"[level]
+        assert "".join(hold) == "".join(frame["hold"][where[n]] for n in ids)
+    assert set(run_["hold0"]) > {"0"}  # some ground is held at the start
+    old = tmp_path / "old"
+    old.mkdir()
+    for f in short_run.iterdir():
+        (old / f.name).write_bytes(f.read_bytes())
+    for frame in saved["frames"]:
+        del frame["hold"]
+    (old / "frames.json.gz").write_bytes(gzip.compress(json.dumps(saved).encode()))
+    r = run("html", old, "--scenario", short_scenario, "--out", tmp_path / "old.html")
+    assert r.returncode == 0, r.stderr
+    assert page_data(tmp_path / "old.html")["run"]["hold0"] is None
+    assert page_data(tmp_path / "old.html")["run"]["hold"] == []
+
+
 def test_the_same_run_gives_the_same_page_in_any_process(page, short_run, short_scenario, tmp_path):
     again = tmp_path / "again.html"
     assert run("html", short_run, "--scenario", short_scenario, "--out", again).returncode == 0

@@ -250,6 +250,67 @@ def test_the_frame_matches_what_the_pygame_viewer_draws(page, sept):
         assert anchors[uid] == pytest.approx([x, y], abs=0.02), uid
 
 
+def test_the_front_is_drawn_as_each_side_holds_it(page, sept):
+    """At 8 Sep 12:00 the page draws the bands the pygame viewer draws (front_bands: the same
+    stretches of front, side and level, from the hour's "hold"), in the side's colour where a
+    line is held; key f takes them off and puts them back."""
+    from PIL import Image
+
+    from sim.map.theatre import build_theatre
+    from sim.scenario import load_scenario
+    from sim.view import style
+    from sim.view.placement import front_bands, voronoi_ridges
+    from sim.view.replay import Replay
+
+    theatre = build_theatre()
+    replay = Replay.load(sept[0], theatre, load_scenario(SEPT, theatre))
+    page.js("window.replay.setTime(window.replay.hourOf('2022-09-08T12:00'))")
+    k = page.js("window.replay.hour()")
+    levels = replay.hold_at(k)
+    assert levels is not None
+    assert page.js("window.replay.shownHold()") == "".join("0sd"[v] for v in levels)
+
+    def stretches(bands):
+        return {
+            (side, level, tuple(round(v, 2) for v in (*p, *q)))
+            for side, level, pts in bands
+            for p, q in zip(pts[:-1], pts[1:], strict=True)
+        }
+
+    russia = np.array([theatre.graph.nodes[n]["country"] == "RU" for n in theatre.node_ids])
+    mine = front_bands(voronoi_ridges(theatre), replay.ua_held[k], russia, levels)
+    drawn = [
+        (s, lv, list(zip(f[0::2], f[1::2], strict=True)))
+        for s, lv, f in page.js("window.replay.shownBands()")
+    ]
+    assert stretches(drawn) == stretches([(b.side, b.level, b.points) for b in mine])
+    assert {b[1] for b in drawn} == {1, 2}
+    for key in "ulb":  # units, names and bursts off: the bands in sight
+        page.page.keyboard.press(key)
+    page.page.wait_for_timeout(150)
+    shot = np.asarray(Image.open(_shot(page)).convert("RGB"), dtype=int)
+    solid = [p for p in page.js("window.replay.bandPoints()") if p[1] == 2]
+    inked = [
+        np.abs(
+            shot[round(y) - 1 : round(y) + 2, round(x) - 1 : round(x) + 2] - style.HOLD_INK[side]
+        )
+        .sum(axis=2)
+        .min()
+        < 40
+        for side, _, x, y in solid
+        if 0 < x < shot.shape[1] - 1 and 0 < y < shot.shape[0] - 1
+    ]
+    assert inked and sum(inked) >= 0.8 * len(inked)
+    page.page.keyboard.press("f")
+    assert (
+        page.js("window.replay.shownBands()") == [] and page.js("window.replay.shownHold()") == ""
+    )
+    for key in "fulb":
+        page.page.keyboard.press(key)
+    assert len(page.js("window.replay.shownBands()")) == len(drawn)
+    assert page.errors == []
+
+
 def test_a_phone_gets_the_whole_page(browser, sept):
     p = Page(browser, sept[1], size=(390, 844))
     try:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 SCREENSHOT_DIR = Path("runs") / "screenshots"
 LAYER_KEYS = {
     pygame.K_t: "territory",
+    pygame.K_f: "hold",
     pygame.K_u: "units",
     pygame.K_r: "roads",
     pygame.K_l: "labels",
@@ -36,6 +37,8 @@ LAYER_KEYS = {
     pygame.K_g: "legend",
     pygame.K_e: "ticker",
 }
+#: How a layer is named in the notice its key shows (else by its name).
+LAYER_WORDS = {"hold": "how the front is held"}
 ZOOM_STEP = 1.25  # one notch of the mouse wheel zooms in or out by a quarter
 MIN_VIEW_KM = 20.0  # the closest zoom: a view 20 km wide (a few villages)
 
@@ -276,7 +279,8 @@ class Controller:
         elif k in LAYER_KEYS:
             layer = LAYER_KEYS[k]
             state.layers ^= {layer}
-            self.say(state, f"{layer}: {'on' if layer in state.layers else 'off'}", now_s)
+            words = LAYER_WORDS.get(layer, layer)
+            self.say(state, f"{words}: {'on' if layer in state.layers else 'off'}", now_s)
         return True
 
     def zoom(self, state: ViewState, layout: Layout, pos, factor: float) -> None:

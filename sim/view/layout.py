@@ -11,7 +11,9 @@ import pygame
 
 SPEEDS_H_PER_S = (0.5, 1, 2, 3, 4, 6, 8, 12, 24)  # simulated hours per real second
 DEFAULT_SPEED = 4
-LAYERS = ("territory", "units", "roads", "labels", "battles", "legend", "ticker")
+#: The layers keys toggle (sim/view/controls.py, LAYER_KEYS); "hold": how each side holds the
+#: front, drawn with the territory and its front line.
+LAYERS = ("territory", "hold", "units", "roads", "labels", "battles", "legend", "ticker")
 COMPARE_MODES = ("overlay", "split", "base")  # how a what-if is shown (key v cycles them)
 
 

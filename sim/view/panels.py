@@ -47,7 +47,7 @@ TYPE_NAMES = {
 }
 ITEM_NAMES = ("Personnel", "Tanks", "IFV / APC", "Artillery", "MLRS")
 SIDE_NAMES = {"UA": "Ukraine", "RU": "Russia"}
-LEGEND_ROWS = 13  # rows in each of the legend's two columns
+LEGEND_ROWS = 13  # rows in each of the legend's two columns (15 with how the front is held)
 
 KEYS = [
     ("Space", "play / pause"),
@@ -61,6 +61,7 @@ KEYS = [
     ("click a unit", "its panel; Esc or click the map to close"),
     ("wheel / drag map", "zoom / pan;  z: reset the view"),
     ("t", "territory and front line"),
+    ("f", "how the front is held: line held, screen, gap"),
     ("u", "units"),
     ("r", "roads and railways"),
     ("l", "town names"),
@@ -166,6 +167,7 @@ def draw_sidebar(surface, layout, state, rp, cache: Cached, branch=None, block=N
         state.selected,
         "legend" in state.layers,
         "ticker" in state.layers,
+        shows_hold(state, rp),
         state.playing,
         state.speed,
     )
@@ -230,7 +232,7 @@ def _sidebar(s: pygame.Surface, layout, state, rp, k: int, branch=None, whatif=N
     if state.selected and state.selected in rp.units:
         block = unit_panel(rp, state.selected, k, inner, ui)
     elif "legend" in state.layers and branch is None:
-        block = legend(inner, ui)
+        block = legend(inner, ui, hold=shows_hold(state, rp))
     if block is not None:
         top = bottom - round(8 * ui) - block.get_height()
         pygame.draw.line(s, RULE, (pad, top - round(6 * ui)), (w - pad, top - round(6 * ui)), 1)
@@ -279,12 +281,20 @@ def _ticker(s, rp, k: int, x: int, y: int, width: int, bottom: int, ui: float) -
         y += round(6 * ui)
 
 
-def legend(width: int, ui: float) -> pygame.Surface:
-    """The key to the map's symbols, two columns."""
+def shows_hold(state, rp) -> bool:
+    """Whether the map shows how the front is held (its key on, the territory drawn, and a
+    run that records it): the legend then explains it."""
+    return "hold" in state.layers and "territory" in state.layers and rp.has_hold
+
+
+def legend(width: int, ui: float, hold: bool = False) -> pygame.Surface:
+    """The key to the map's symbols, two columns; with `hold`, the front's styles (how each
+    side holds it) in place of the plain front line."""
     row = round(21 * ui)
     size = round(13 * ui)
     col_w = width // 2
-    surf = pygame.Surface((width, row * LEGEND_ROWS + round(24 * ui)), pygame.SRCALPHA)
+    rows = LEGEND_ROWS + (2 if hold else 0)
+    surf = pygame.Surface((width, row * rows + round(24 * ui)), pygame.SRCALPHA)
     surf.blit(text("Legend", round(13 * ui), True, MUTED), (0, 0))
     y0 = round(22 * ui)
     sw = round(30 * ui)
@@ -368,6 +378,13 @@ def legend(width: int, ui: float) -> pygame.Surface:
         fw, fh = sym.frame_size(s_ui)
         sym.draw_strength_bar(surf, pygame.Rect(x + (sw - fw) / 2, y + 2, fw, 4), 0.65, "UA", s_ui)
 
+    if hold:  # the plain line gives way to its three styles
+        at = [label for _, label in left].index("Front line")
+        left[at : at + 1] = [
+            (lambda x, y: _front_icon(surf, x, y, sw, row, 2, ui), "Line held"),
+            (lambda x, y: _front_icon(surf, x, y, sw, row, 1, ui), "Screen (thin)"),
+            (lambda x, y: _front_icon(surf, x, y, sw, row, 0, ui), "Gap (not held)"),
+        ]
     right = [
         (unit("UA", "infantry"), "Ukrainian unit"),
         (unit("RU", "infantry"), "Russian unit"),
@@ -389,7 +406,7 @@ def legend(width: int, ui: float) -> pygame.Surface:
         ),
         (lambda x, y: _timeline_marks_icon(surf, x, y, sw, row, ui), "History / model"),
     ]
-    assert max(len(left), len(right)) <= LEGEND_ROWS
+    assert max(len(left), len(right)) <= rows
     for col, items in ((0, left), (1, right)):
         x = col * col_w
         y = y0
@@ -398,6 +415,20 @@ def legend(width: int, ui: float) -> pygame.Surface:
             surf.blit(text(label, size), (x + sw + round(6 * ui), y + (row - size) / 2 - 1))
             y += row
     return surf
+
+
+def _front_icon(surf, x, y, sw, row, level: int, ui: float) -> None:
+    """The front line as the map draws it at `level` (0 a gap, 1 a screen, 2 a line held):
+    Ukraine's band above the line, Russia's below, each on its own side; a gap the bare line."""
+    small = 0.6 * ui
+    cy = y + row / 2
+    if level:
+        _, off = style.hold_band_px(level, small)
+        for side, dy in (("UA", -off), ("RU", off)):
+            style.draw_hold_band(surf, side, level, [(x, cy + dy), (x + sw, cy + dy)], small)
+    w = max(2, round(style.FRONT_PX * small))
+    pygame.draw.line(surf, style.FRONT_CASING, (x, cy), (x + sw, cy), w + 2)
+    pygame.draw.line(surf, style.FRONT, (x, cy), (x + sw, cy), w)
 
 
 def _bridge_icon(surf, x, y, state, ui):

@@ -1,5 +1,6 @@
 """Where things go on the map, as pure functions of a replay and a viewport: the front line
-(Voronoi ridges between territories held by different sides), the unit symbols (positions
+(Voronoi ridges between territories held by different sides) and the bands beside it that say
+how each side holds it (`front_bands`), the unit symbols (positions
 interpolated along roads, units on one spot fanned out, units at a key town moved off its name)
 and the pixels each covers, and a label put beside its mark where it covers none of them
 (`label_spot`). sim/view/render.py and sim/view/whatif_draw.py draw them.
@@ -20,8 +21,9 @@ from sim.view.replay import Replay
 
 def voronoi_ridges(theatre) -> list[tuple[int, int, tuple, tuple]]:
     """(i, j, a_km, b_km): the boundary between the territories of nodes i and j (indices into
-    theatre.node_ids). The territory raster gives each cell to its nearest node, so these are
-    the raster's internal borders, drawn as clean lines."""
+    theatre.node_ids), running from a to b with i's territory on its left (north up). The
+    territory raster gives each cell to its nearest node, so these are the raster's internal
+    borders, drawn as clean lines."""
     from scipy.spatial import Voronoi
 
     g = theatre.graph
@@ -33,7 +35,11 @@ def voronoi_ridges(theatre) -> list[tuple[int, int, tuple, tuple]]:
     out = []
     for (i, j), (a, b) in zip(vor.ridge_points, vor.ridge_vertices, strict=True):
         if i < n and j < n and a >= 0 and b >= 0:
-            out.append((int(i), int(j), tuple(vor.vertices[a]), tuple(vor.vertices[b])))
+            pa, pb = vor.vertices[a], vor.vertices[b]
+            d, to_i = pb - pa, xy[i] - pa
+            if d[0] * to_i[1] - d[1] * to_i[0] < 0:  # i on the right of a -> b: turn it round
+                pa, pb = pb, pa
+            out.append((int(i), int(j), tuple(pa), tuple(pb)))
     return out
 
 
@@ -47,6 +53,110 @@ def front_segments(ridges, ua_held: np.ndarray, russia: np.ndarray):
             if not russia[ru]:
                 out.append((a, b))
     return out
+
+
+@dataclass(frozen=True)
+class Band:
+    """One stretch of the front that `side` holds at one `level` (SCREEN or DEFENCE, the
+    indices of sim/view/replay.py's HOLD_LETTERS): a polyline in km along the front line,
+    running so that the side's own ground lies on its left (north up), where the band is
+    drawn. A closed ring (a pocket) ends where it starts."""
+
+    side: str  # "UA" | "RU"
+    level: int
+    points: tuple[tuple[float, float], ...]
+
+
+def front_bands(ridges, ua_held: np.ndarray, russia: np.ndarray, hold: np.ndarray) -> list[Band]:
+    """How each side holds the front (`front_segments`): along each ridge, each side's stretch
+    takes the level of the place behind it (`hold`, theatre order: 0 a gap, 1 a screen, 2 a
+    defence). Gaps make no band: there the front is the bare line, where an attack walks
+    through. Ridges of one side and level are joined into polylines (a dash pattern runs on
+    along them, and their corners join), in a fixed order."""
+    segments: dict[tuple[str, int], list[tuple[tuple, tuple]]] = {}
+    for i, j, a, b in ridges:
+        if ua_held[i] == ua_held[j]:
+            continue
+        ua, ru = (i, j) if ua_held[i] else (j, i)
+        if russia[ru]:
+            continue
+        for side, n in (("UA", ua), ("RU", ru)):
+            level = int(hold[n])
+            if level <= 0:
+                continue
+            # the side's cell on the left: i's runs a -> b (`voronoi_ridges`), j's b -> a
+            segments.setdefault((side, level), []).append((a, b) if n == i else (b, a))
+    return [
+        Band(side, level, tuple(line))
+        for (side, level), segs in sorted(segments.items())
+        for line in _chain(segs)
+    ]
+
+
+def offset_left(pts: list[tuple[float, float]], dist: float) -> list[tuple[float, float]]:
+    """A screen polyline (y down) moved `dist` px to its left as it is drawn (the side a
+    `Band` is on), corners mitred (at most twice `dist` out, so a sharp turn does not spike).
+    A closed ring (last point = first) stays closed."""
+    p = [pts[0]]
+    for q in pts[1:]:
+        if math.hypot(q[0] - p[-1][0], q[1] - p[-1][1]) > 1e-9:
+            p.append(q)
+    if len(p) < 2:
+        return list(p)
+    closed = len(p) > 3 and math.hypot(p[0][0] - p[-1][0], p[0][1] - p[-1][1]) < 1e-6
+    normals = []
+    for (x1, y1), (x2, y2) in zip(p[:-1], p[1:], strict=True):
+        d = math.hypot(x2 - x1, y2 - y1)
+        normals.append(((y2 - y1) / d, -(x2 - x1) / d))  # the left of the way it runs
+    out = []
+    for k in range(len(p)):
+        before = normals[k - 1] if k > 0 else (normals[-1] if closed else None)
+        after = normals[k] if k < len(normals) else (normals[0] if closed else None)
+        a = before or after
+        b = after or before
+        assert a is not None and b is not None  # two points at least: one normal
+        mx, my = a[0] + b[0], a[1] + b[1]
+        m = math.hypot(mx, my)
+        if m < 1e-9:  # the line turns straight back: offset along one side
+            mx, my, m = a[0], a[1], 1.0
+        mx, my = mx / m, my / m
+        scale = dist / max(mx * a[0] + my * a[1], 0.5)
+        out.append((p[k][0] + mx * scale, p[k][1] + my * scale))
+    return out
+
+
+def _chain(segs: list[tuple[tuple, tuple]]) -> list[list[tuple[float, float]]]:
+    """Directed segments joined end to start into polylines; open chains are started at a
+    segment no other one leads into, then what is left (rings) in order."""
+
+    def key(p):
+        return (round(float(p[0]), 6), round(float(p[1]), 6))
+
+    starts: dict[tuple, list[int]] = {}
+    ends: set[tuple] = set()
+    for n, (a, b) in enumerate(segs):
+        starts.setdefault(key(a), []).append(n)
+        ends.add(key(b))
+    used = [False] * len(segs)
+    lines = []
+    heads = [n for n, (a, _) in enumerate(segs) if key(a) not in ends]
+    for first in heads + list(range(len(segs))):
+        if used[first]:
+            continue
+        used[first] = True
+        a, b = segs[first]
+        line = [(float(a[0]), float(a[1])), (float(b[0]), float(b[1]))]
+        at = key(b)
+        while True:
+            nxt = next((m for m in starts.get(at, ()) if not used[m]), None)
+            if nxt is None:
+                break
+            used[nxt] = True
+            q = segs[nxt][1]
+            line.append((float(q[0]), float(q[1])))
+            at = key(q)
+        lines.append(line)
+    return lines
 
 
 def unit_position_km(replay: Replay, snap: dict) -> tuple[float, float]:

@@ -25,7 +25,10 @@ from sim.view.layout import (  # the window's layout and state, shared with the 
     ViewState,
 )
 from sim.view.placement import (  # place_groups: sim/view/preview.py uses it through here
+    Band,
+    front_bands,
     front_segments,
+    offset_left,
     place_groups,
     unit_footprint,
     unit_placements,
@@ -38,13 +41,16 @@ from sim.view.style import (  # the map's colours, shared with the legend
     DESTROYED,
     FRONT,
     FRONT_CASING,
+    FRONT_PX,
     PONTOON,
     RU_TINT,
     RUSSIA_TINT,
     SELECTED,
     UA_TINT,
     draw_burst,
+    draw_hold_band,
     draw_no_data,
+    hold_band_px,
 )
 
 if TYPE_CHECKING:
@@ -94,6 +100,7 @@ class Renderer:
             np.array([r[1] for r in self.ridges], dtype=np.int64),
         )
         self.front_cache: dict[bytes, frozenset[int]] = {}  # control pattern -> front ridges
+        self._bands: dict[bytes, list[Band]] = {}  # control and hold -> how the front is held
         self.branch: BranchView | None = None  # a what-if shown with this (base) replay
         self.sidebar_cache = panels.Cached()
         self.timeline_cache = panels.Cached()
@@ -342,7 +349,7 @@ class Renderer:
                 ghost, gpos = self.ghost_layer(layout, vp, k, over.branch)
                 if ghost is not None:
                     surface.blit(ghost, gpos)
-            self.draw_front(surface, vp, k, ui)
+            self.draw_front(surface, vp, k, ui, hold="hold" in state.layers)
             if over is not None:
                 whatif_draw.branch_front(surface, vp, self, over.branch, k, ui)
         if "labels" in state.layers:
@@ -401,9 +408,28 @@ class Renderer:
         assert self._ghost is not None  # made with its key (above, or an earlier call)
         return self._ghost
 
-    def draw_front(self, surface, vp, k: int, ui: float) -> None:
-        segs = front_segments(self.ridges, self.replay.ua_held[k], self.russia)
-        w = max(2, round(3 * ui))
+    def draw_front(self, surface, vp, k: int, ui: float, hold: bool = True) -> None:
+        """The front line of hour k, black on a white casing; with `hold` (and a frame that
+        records it), beside it on each side's ground a band saying how that side holds the
+        place behind it: solid and wide a line held, thin and dashed a screen, none a gap."""
+        ua = self.replay.ua_held[k]
+        levels = self.replay.hold_at(k) if hold else None
+        if levels is not None:
+            key = ua.tobytes() + levels.tobytes()
+            if key not in self._bands:
+                if len(self._bands) > 64:
+                    self._bands.clear()
+                self._bands[key] = front_bands(self.ridges, ua, self.russia, levels)
+            for band in self._bands[key]:
+                pts = [vp.to_px(*p) for p in band.points]
+                closed = len(pts) > 3 and band.points[0] == band.points[-1]
+                _, dist = hold_band_px(band.level, ui)
+                moved = offset_left(pts, dist)
+                draw_hold_band(
+                    surface, band.side, band.level, moved[:-1] if closed else moved, ui, closed
+                )
+        segs = front_segments(self.ridges, ua, self.russia)
+        w = max(2, round(FRONT_PX * ui))
         px = [(vp.to_px(*a), vp.to_px(*b)) for a, b in segs]
         for a, b in px:
             pygame.draw.line(surface, FRONT_CASING, a, b, w + 2)

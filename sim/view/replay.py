@@ -20,6 +20,11 @@ from sim.runs.report import read_comparison, read_frames
 from sim.safe_io import FileProblem
 
 HOUR = timedelta(hours=1)
+#: How a place's holder holds it, the letters of a frame's "hold" (sim/model/rules/front.py,
+#: HOLD_LETTERS): no sector of its holder covers it (a gap), a screen, a defence. `Replay.hold`
+#: keeps their index: GAP, SCREEN, DEFENCE; NO_HOLD where a frame has no "hold" (an older run).
+HOLD_LETTERS = "0sd"
+NO_HOLD, GAP, SCREEN, DEFENCE = -1, 0, 1, 2
 
 # Model event kinds shown in the ticker (captions are the scenario's dated, sourced texts).
 TICKER_KINDS = (
@@ -83,6 +88,10 @@ class Replay:
     has_comparison: bool = False
     # derived in __post_init__
     ua_held: np.ndarray = field(init=False, repr=False)  # (frames, theatre nodes) bool
+    #: (frames, theatre nodes) int8: GAP, SCREEN or DEFENCE (HOLD_LETTERS), NO_HOLD in a frame
+    #: without "hold" (a run recorded before the front was kept)
+    hold: np.ndarray = field(init=False, repr=False)
+    has_hold: bool = field(init=False, repr=False)
     battles_at: dict[int, list[dict]] = field(init=False, repr=False)
     gone_since: dict[str, int] = field(init=False, repr=False)
 
@@ -93,6 +102,19 @@ class Replay:
             [np.frombuffer(f["control"].encode(), dtype=np.uint8) for f in self.frames]
         )
         self.ua_held = (codes == ord("U"))[:, order]
+        lookup = np.full(256, NO_HOLD, dtype=np.int8)
+        for level, letter in enumerate(HOLD_LETTERS):
+            lookup[ord(letter)] = level
+        none = np.full(len(self.node_ids), ord("?"), dtype=np.uint8)  # any byte not a letter
+        self.hold = lookup[
+            np.array(
+                [
+                    np.frombuffer(f["hold"].encode(), dtype=np.uint8) if "hold" in f else none
+                    for f in self.frames
+                ]
+            ).reshape(len(self.frames), len(self.node_ids))
+        ][:, order]
+        self.has_hold = bool((self.hold != NO_HOLD).any())  # some frame records it
         self.battles_at = {}
         for b in self.battles:
             k = self.hour_of(datetime.fromisoformat(b["time"]))
@@ -262,6 +284,12 @@ class Replay:
             m = {u["id"]: u for u in self.frames[k]["units"]}
             self._unit_maps[k] = m
         return m
+
+    def hold_at(self, k: int) -> np.ndarray | None:
+        """How each place (theatre order) is held at hour k (GAP, SCREEN, DEFENCE), or None if
+        the frame does not say (a run recorded before the front was kept)."""
+        row = self.hold[k]
+        return None if (row == NO_HOLD).any() else row
 
     def crossings_at(self, k: int) -> dict[str, str]:
         return self.frames[k].get("crossings", {})

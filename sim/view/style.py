@@ -8,6 +8,8 @@ import math
 
 import pygame
 
+from sim.view import basemap as bm
+
 # Territory tints: Okabe-Ito blue and vermillion (colour-blind safe, distinct in greyscale),
 # translucent so roads and rivers show through; Russia itself in a neutral grey.
 UA_TINT = (0, 114, 178, 72)
@@ -15,6 +17,16 @@ RU_TINT = (213, 94, 0, 80)
 RUSSIA_TINT = (150, 150, 150, 50)
 FRONT = (20, 20, 20)
 FRONT_CASING = (255, 255, 255)
+#: The front line's width (px at ui 1; at least 2) and its white casing's (1 px each side).
+FRONT_PX = 3
+# How a side holds the front (sim/view/render.py, draw_front): a band beside the line on the
+# side's own ground, solid and wide where it holds a line (a defence), thin and dashed where it
+# only screens, none at a gap. The territory tints' hues, opaque and a little darker, so that
+# a band reads against its side's tint and in greyscale (Ukraine's darker than Russia's).
+HOLD_INK = {"UA": (0, 80, 150), "RU": (165, 50, 0)}
+HOLD_DEFENCE_PX = 7  # band width at ui 1
+HOLD_SCREEN_PX = 4
+HOLD_SCREEN_DASH_PX = (8, 6)  # on, off at ui 1
 DESTROYED = (215, 25, 30)
 PONTOON = (0, 110, 80)
 #: Half-size (px at ui 1) of a crossing's mark: the arms of a destroyed bridge's X, the radius
@@ -39,6 +51,34 @@ def draw_no_data(surface: pygame.Surface, rect: pygame.Rect) -> None:
     for x in range(rect.left - rect.h, rect.right, step):
         pygame.draw.line(surface, NO_DATA_LINE, (x, rect.bottom), (x + rect.h, rect.top), 1)
     surface.set_clip(clip)
+
+
+def hold_band_px(level: int, ui: float) -> tuple[int, float]:
+    """(width, offset): a band of hold `level` (1 a screen, 2 a defence) is drawn this wide,
+    its middle this far from the front line's middle, so that it runs along the line's white
+    casing, on the side's ground."""
+    line = max(2, round(FRONT_PX * ui))
+    w = max(3, round(HOLD_DEFENCE_PX * ui)) if level >= 2 else max(2, round(HOLD_SCREEN_PX * ui))
+    return w, line / 2 + 1 + w / 2
+
+
+def draw_hold_band(surface, side: str, level: int, pts, ui: float, closed: bool = False) -> None:
+    """One band (its points already offset from the front line: `hold_band_px`)."""
+    colour = HOLD_INK[side]
+    w, _ = hold_band_px(level, ui)
+    if len(pts) < 2:
+        return
+    if level >= 2:
+        for c, width in ((FRONT_CASING, w + 2), (colour, w)):  # a white edge: it reads on
+            pygame.draw.lines(surface, c, closed, pts, width)  # its side's tint and on roads
+            for p in pts:  # round joints where the line turns
+                pygame.draw.circle(surface, c, p, width / 2)
+    else:
+        on, off = HOLD_SCREEN_DASH_PX
+        dash = (max(3, round(on * ui)), max(2, round(off * ui)))
+        line = list(pts) + ([pts[0]] if closed else [])
+        bm.draw_dashed(surface, FRONT_CASING, line, w + 2, dash)
+        bm.draw_dashed(surface, colour, line, w, dash)
 
 
 def draw_burst(surface, centre, radius: float, points: int = 8) -> None:

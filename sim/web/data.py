@@ -9,6 +9,9 @@ pygame viewer plays (sim/view/replay.py: frames, ticker, timeline marks), packed
 September run is some hundred kilobytes:
 
 - control: the first hour's holders, then only the changes (hour, node, holder);
+- hold: how each place's holder holds it (sim/view/replay.py, HOLD_LETTERS: a gap, a screen, a
+  defence), the first hour's letters, then only the changes (hour, node, level); none for a run
+  recorded before the front was kept;
 - crossings: the changes of state (hour, crossing, "destroyed" | "pontoon" | "" standing);
 - units: for each unit the hours at which anything about it changed, one row each
   (`UNIT_FIELDS`), from the hour it entered the map;
@@ -32,7 +35,7 @@ from sim.scenario import Posture, Status, Task
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # the ridges' module imports pygame
 from sim.view.placement import voronoi_ridges  # noqa: E402
-from sim.view.replay import Mark, Replay  # noqa: E402
+from sim.view.replay import HOLD_LETTERS, NO_HOLD, Mark, Replay  # noqa: E402
 
 #: Decimals of a map coordinate in km (10 m: far below a pixel at any zoom the page allows).
 KM_DECIMALS = 2
@@ -221,6 +224,20 @@ def _unit_row(k: int, snap: dict[str, Any], index: dict[str, int]) -> list[Any]:
     ]
 
 
+def _hold(levels: np.ndarray) -> tuple[str | None, list[list[int]]]:
+    """(letters of hour 0, [hour, node, level] changes) of `Replay.hold`; (None, []) if a
+    frame does not record it (a run recorded before the front was kept: nothing is drawn)."""
+    if (levels == NO_HOLD).any():
+        return None, []
+    first = "".join(HOLD_LETTERS[c] for c in levels[0].tolist())
+    changes = [
+        [k, int(i), int(levels[k, i])]
+        for k in range(1, len(levels))
+        for i in np.flatnonzero(levels[k] != levels[k - 1]).tolist()
+    ]
+    return first, changes
+
+
 def run_data(replay: Replay) -> dict[str, Any]:
     """One run, packed (see the module docstring)."""
     th = replay.theatre
@@ -235,6 +252,7 @@ def run_data(replay: Replay) -> dict[str, Any]:
         for k in range(1, len(held))
         for i in np.flatnonzero(held[k] != held[k - 1]).tolist()
     ]
+    hold0, hold = _hold(replay.hold)
     crossing_ids = sorted(th.crossings)
     cindex = {c: i for i, c in enumerate(crossing_ids)}
     crossings: list[list[Any]] = []
@@ -303,6 +321,8 @@ def run_data(replay: Replay) -> dict[str, Any]:
         "side_names": dict(sorted(replay.side_names.items())),
         "control0": control0,
         "control": control,
+        "hold0": hold0,
+        "hold": hold,
         "crossing_ids": crossing_ids,
         "crossings": crossings,
         "units": units,

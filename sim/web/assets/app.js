@@ -18,6 +18,8 @@
   var GONE_SHOWN_H = 24; // a surrendered or disbanded unit's grey cross stays this long
   var FRESH_H = 6; // ticker items of the last six hours carry an amber bar
   var KEY_LABEL_POPULATION = 20000; // names drawn above the unit symbols
+  var HOLD_LETTERS = "0sd"; // a frame's "hold": a gap, a screen, a defence (sim/view/replay.py)
+  var FRONT_W = 3; // the front line's width, px (its white casing 1 px each side)
   // colours of sim/view/style.py, sim/view/basemap.py and sim/view/symbols.py
   var C = {
     land: "rgb(242,238,226)", water: "rgb(160,200,232)", river: "rgb(52,120,190)",
@@ -27,7 +29,10 @@
     terrain: { urban: "rgb(70,60,60)", forest: "rgb(60,120,60)", open: "rgb(250,250,245)" },
     ua: ["rgb(0,114,178)", 72 / 255], ru: ["rgb(213,94,0)", 80 / 255],
     russia: ["rgb(150,150,150)", 50 / 255],
-    front: "rgb(20,20,20)", destroyed: "rgb(215,25,30)", pontoon: "rgb(0,110,80)",
+    front: "rgb(20,20,20)",
+    // how a side holds the front: its band beside the line (sim/view/style.py, HOLD_INK)
+    hold: { UA: "rgb(0,80,150)", RU: "rgb(165,50,0)" },
+    destroyed: "rgb(215,25,30)", pontoon: "rgb(0,110,80)",
     burst: "rgb(255,205,40)", burstLine: "rgb(60,40,0)", selected: "rgb(255,200,0)",
     whatif: "rgb(204,121,167)",
     fill: { UA: "rgb(128,200,255)", RU: "rgb(255,140,130)" },
@@ -88,6 +93,18 @@
       }
       this.crossings.push(now);
     }
+    // how each place's holder holds it, per hour and node (0 a gap, 1 a screen, 2 a defence:
+    // sim/view/replay.py, HOLD_LETTERS); null for a run recorded before the front was kept
+    this.hold = null;
+    if (d.hold0) {
+      this.hold = new Int8Array(H * N);
+      for (i = 0; i < N; i++) this.hold[i] = HOLD_LETTERS.indexOf(d.hold0.charAt(i));
+      var hc = d.hold, h = 0;
+      for (k = 1; k < H; k++) {
+        this.hold.copyWithin(k * N, (k - 1) * N, k * N);
+        while (h < hc.length && hc[h][0] === k) { this.hold[k * N + hc[h][1]] = hc[h][2]; h++; }
+      }
+    }
     this.battles = {};
     for (i = 0; i < d.battles.length; i++) {
       var b = d.battles[i];
@@ -105,6 +122,12 @@
   Run.prototype.controlString = function (k) {
     var s = "";
     for (var i = 0; i < N; i++) s += this.ua[k * N + i] ? "U" : "R";
+    return s;
+  };
+  Run.prototype.holdAt = function (k, node) { return this.hold ? this.hold[k * N + node] : 0; };
+  Run.prototype.holdString = function (k) {
+    var s = "";
+    if (this.hold) for (var i = 0; i < N; i++) s += HOLD_LETTERS.charAt(this.hold[k * N + i]);
     return s;
   };
   Run.prototype.time = function (k) { return this.start + k * 3600000; };
@@ -140,7 +163,7 @@
   // ------------------------------------------------------------------ state
   var state = {
     t: 0, playing: false, speed: DEFAULT_SPEED, selected: null, help: false,
-    layers: { territory: true, units: true, roads: true, labels: true, battles: true, legend: true, ticker: true },
+    layers: { territory: true, hold: true, units: true, roads: true, labels: true, battles: true, legend: true, ticker: true },
     compare: "overlay" // with a what-if: overlay | split | base
   };
   function hour() { return Math.max(0, Math.min(BASE.hours, Math.floor(state.t + 1e-9))); }
@@ -243,8 +266,18 @@
       self.ghost[s] = L.polygon([], { renderer: self.svg, stroke: false, fillColor: "url(#hatch-" + s + ")",
         fillOpacity: 1, interactive: false });
     });
-    this.frontCasing = L.polyline([], { renderer: this.canvas.front, color: "white", weight: 5, interactive: false }).addTo(map);
-    this.frontLine = L.polyline([], { renderer: this.canvas.front, color: C.front, weight: 3, interactive: false }).addTo(map);
+    // how each side holds the front: a band on its own ground beside the line (`drawBands`)
+    this.bands = {};
+    ["UA1", "UA2", "RU1", "RU2"].forEach(function (key) {
+      var opts = { renderer: self.canvas.front, interactive: false, lineCap: key.charAt(2) === "1" ? "butt" : "round" };
+      self.bands[key] = [
+        L.polyline([], Object.assign({ color: "white" }, opts)).addTo(map),
+        L.polyline([], Object.assign({ color: C.hold[key.slice(0, 2)] }, opts)).addTo(map)
+      ];
+    });
+    this.shownBands = [];
+    this.frontCasing = L.polyline([], { renderer: this.canvas.front, color: "white", weight: FRONT_W + 2, interactive: false }).addTo(map);
+    this.frontLine = L.polyline([], { renderer: this.canvas.front, color: C.front, weight: FRONT_W, interactive: false }).addTo(map);
     this.altFront = L.polyline([], { renderer: this.canvas.front, color: C.whatif, weight: 3, dashArray: "9 5", interactive: false });
     this.marks = L.layerGroup().addTo(map);
     this.bursts = L.layerGroup().addTo(map);
@@ -404,6 +437,112 @@
     });
     return out;
   };
+  /** How each side holds the front at hour k (sim/view/render.py, draw_front): beside the
+   * line, on each side's ground, a solid band where it holds a line, a dashed one where it
+   * screens, none at a gap. The bands are moved off the line by pixels, so they are worked
+   * out again when the zoom changes. */
+  MapView.prototype.drawBands = function (k) {
+    var run = this.run, show = !!(state.layers.territory && state.layers.hold && run.hold);
+    var zoom = this.map.getZoom(), ui = uiScale(this.el);
+    var sig = show ? run.controlString(k) + run.holdString(k) + "|" + zoom + "|" + ui : "";
+    if (sig === this.bandSig) return;
+    this.bandSig = sig;
+    this.el.dataset.hold = show ? run.holdString(k) : "";
+    var chains = this.shownBands = show ? frontBands(run, k) : [], lines = {};
+    chains.forEach(function (b) {
+      var dist = holdBand(b.level, ui)[1] / Math.pow(2, zoom); // px -> km (CRS.Simple)
+      (lines[b.side + b.level] = lines[b.side + b.level] || []).push(
+        offsetLeft(b.points, dist).map(function (p) { return ll(p[0], p[1]); }));
+    });
+    for (var key in this.bands) {
+      var level = +key.charAt(2), w = holdBand(level, ui)[0];
+      var dash = level === 1 ? Math.max(3, Math.round(8 * ui)) + " " + Math.max(2, Math.round(6 * ui)) : null;
+      this.bands[key][0].setStyle({ weight: w + 2, dashArray: dash }).setLatLngs(lines[key] || []);
+      this.bands[key][1].setStyle({ weight: w, dashArray: dash }).setLatLngs(lines[key] || []);
+    }
+  };
+  /** [width, offset] px of a band of `level` (sim/view/style.py, hold_band_px). */
+  function holdBand(level, ui) {
+    var w = level >= 2 ? Math.max(3, Math.round(7 * ui)) : Math.max(2, Math.round(4 * ui));
+    return [w, FRONT_W / 2 + 1 + w / 2];
+  }
+  /** Each side's stretches of the front by how it holds the place behind them, joined into
+   * polylines with its ground on their left (sim/view/placement.py, front_bands; the ridges
+   * run with the first node's cell on their left). */
+  function frontBands(run, k) {
+    var segs = {};
+    MAP.ridges.forEach(function (r) {
+      var a = run.held(k, r[0]), b = run.held(k, r[1]);
+      if (a === b) return;
+      var ua = a ? r[0] : r[1], ru = a ? r[1] : r[0];
+      if (MAP.nodes.russia[ru]) return;
+      [["UA", ua], ["RU", ru]].forEach(function (sn) {
+        var level = run.holdAt(k, sn[1]);
+        if (level <= 0) return;
+        var key = sn[0] + level;
+        (segs[key] = segs[key] || []).push(sn[1] === r[0] ? [[r[2], r[3]], [r[4], r[5]]] : [[r[4], r[5]], [r[2], r[3]]]);
+      });
+    });
+    var out = [];
+    Object.keys(segs).sort().forEach(function (key) {
+      chain(segs[key]).forEach(function (pts) { out.push({ side: key.slice(0, 2), level: +key.charAt(2), points: pts }); });
+    });
+    return out;
+  }
+  /** Directed segments joined end to start (sim/view/placement.py, _chain). */
+  function chain(segs) {
+    function key(p) { return p[0].toFixed(2) + "," + p[1].toFixed(2); }
+    var starts = {}, ends = {}, used = [], lines = [], order = [], n;
+    for (n = 0; n < segs.length; n++) {
+      (starts[key(segs[n][0])] = starts[key(segs[n][0])] || []).push(n);
+      ends[key(segs[n][1])] = true;
+      used.push(false);
+    }
+    for (n = 0; n < segs.length; n++) if (!ends[key(segs[n][0])]) order.push(n);
+    for (n = 0; n < segs.length; n++) order.push(n);
+    order.forEach(function (first) {
+      if (used[first]) return;
+      used[first] = true;
+      var line = [segs[first][0], segs[first][1]], at = key(segs[first][1]);
+      for (;;) {
+        var cand = starts[at] || [], nxt = -1;
+        for (var c = 0; c < cand.length; c++) if (!used[cand[c]]) { nxt = cand[c]; break; }
+        if (nxt < 0) break;
+        used[nxt] = true;
+        line.push(segs[nxt][1]);
+        at = key(segs[nxt][1]);
+      }
+      lines.push(line);
+    });
+    return lines;
+  }
+  /** A km polyline (y north) moved `dist` km to its left, corners mitred (at most twice out);
+   * a ring stays closed (sim/view/placement.py, offset_left). */
+  function offsetLeft(pts, dist) {
+    var p = [pts[0]], i;
+    for (i = 1; i < pts.length; i++) {
+      if (Math.hypot(pts[i][0] - p[p.length - 1][0], pts[i][1] - p[p.length - 1][1]) > 1e-9) p.push(pts[i]);
+    }
+    if (p.length < 2) return p;
+    var closed = p.length > 3 && Math.hypot(p[0][0] - p[p.length - 1][0], p[0][1] - p[p.length - 1][1]) < 1e-6;
+    var normals = [];
+    for (i = 0; i + 1 < p.length; i++) {
+      var dx = p[i + 1][0] - p[i][0], dy = p[i + 1][1] - p[i][1], d = Math.hypot(dx, dy);
+      normals.push([-dy / d, dx / d]);
+    }
+    var out = [];
+    for (i = 0; i < p.length; i++) {
+      var a = i > 0 ? normals[i - 1] : closed ? normals[normals.length - 1] : null;
+      var b = i < normals.length ? normals[i] : closed ? normals[0] : null;
+      a = a || b; b = b || a;
+      var mx = a[0] + b[0], my = a[1] + b[1], m = Math.hypot(mx, my);
+      if (m < 1e-9) { mx = a[0]; my = a[1]; m = 1; }
+      mx /= m; my /= m;
+      var scale = dist / Math.max(mx * a[0] + my * a[1], 0.5);
+      out.push([p[i][0] + mx * scale, p[i][1] + my * scale]);
+    }
+    return out;
+  }
   MapView.prototype.drawMarks = function (k) {
     var run = this.run;
     var sig = k + "|" + state.layers.battles + "|" + Math.floor(state.t) + "|" + (state.t > Math.floor(state.t));
@@ -533,6 +672,7 @@
     var k = hour();
     var kk = Math.min(k, this.run.hours);
     this.drawTerritory(kk, alt);
+    this.drawBands(kk);
     this.drawMarks(kk);
     this.drawUnits(Math.min(state.t, this.run.hours));
     this.roadLayers.forEach(function (l) { l.setStyle({ opacity: state.layers.roads ? 1 : 0 }); });
@@ -647,6 +787,16 @@
       var s = unitSymbol({ id: "legend-" + side + type, name: "", side: side, type: type, echelon: "brigade" }, routed, 16);
       return '<img alt="" src="' + s.url + '" width="' + s.w + '" height="' + s.h + '">';
     }
+    /** The front as the map draws it at `level`: Ukraine's band above, Russia's below. */
+    function front(level) {
+      var out = '<svg width="36" height="20">', w = level === 2 ? 4 : 3, dash = level === 1 ? ' stroke-dasharray="5 3"' : "";
+      if (level) [["UA", 10 - (2.5 + w / 2)], ["RU", 10 + (2.5 + w / 2)]].forEach(function (b) {
+        ["white", C.hold[b[0]]].forEach(function (col, n) {
+          out += '<line x1="0" y1="' + b[1] + '" x2="36" y2="' + b[1] + '" stroke="' + col + '" stroke-width="' + (n ? w : w + 2) + '"' + dash + "/>";
+        });
+      });
+      return out + '<line x1="0" y1="10" x2="36" y2="10" stroke="white" stroke-width="4"/><line x1="0" y1="10" x2="36" y2="10" stroke="' + C.front + '" stroke-width="2"/></svg>';
+    }
     var rows = [
       [sw(C.ua[0], C.ua[1]), "Held by Ukraine"], [sw(C.ru[0], C.ru[1]), "Held by Russia"],
       [sw(C.russia[0], C.russia[1]), "Russia"], [line(C.front, 3), "Front line"],
@@ -661,6 +811,9 @@
       ["<b>\u25BC</b>", "Record: who held a place"], ["<b>\u25CF</b>", "Run: when it matched"]
     ];
     if (!WHATIF) rows.splice(4, 1);
+    if (BASE.hold && state.layers.hold && state.layers.territory) { // the front's three styles
+      rows.splice(3, 1, [front(2), "Line held"], [front(1), "Screen (thin)"], [front(0), "Gap (not held)"]);
+    }
     return "<h2>Legend</h2><div class=\"cols\">" + rows.map(function (r) { return '<div class="row">' + r[0] + "<span>" + r[1] + "</span></div>"; }).join("") +
       "</div><p class=\"src\">APP-6 frames: both sides rectangular, told apart by colour (a neutral classroom replay has no viewpoint). Bar under a symbol: strength now / at the start.</p>";
   }
@@ -848,9 +1001,11 @@
     state.layers[layer] = !state.layers[layer];
     if (layer === "labels") views.concat(altView ? [altView] : []).forEach(function (v) { v.placeLabels(); });
     views.concat(altView ? [altView] : []).forEach(function (v) { v.terrSig = null; v.marksSig = null; });
-    say(layer + (state.layers[layer] ? " on" : " off"));
+    if (layer === "hold" || layer === "territory") $("legend").innerHTML = legendHTML();
+    say((LAYER_WORDS[layer] || layer) + (state.layers[layer] ? " on" : " off"));
     requestDraw(true);
   }
+  var LAYER_WORDS = { hold: "how the front is held" };
   /** The dates key j accepts (sim/view/controls.py, parse_jump). */
   function parseJump(text) {
     text = text.trim();
@@ -872,7 +1027,7 @@
     ["timeline", "click or drag to scrub; hover over a mark for the record and the run"],
     ["click a unit", "its panel; Esc or a click on the map closes it"],
     ["wheel / drag, pinch", "zoom / pan;  z: reset the view"],
-    ["t", "territory and front line"], ["u", "units"], ["r", "roads and railways"], ["l", "town names"],
+    ["t", "territory and front line"], ["f", "how the front is held: line held, screen, gap"], ["u", "units"], ["r", "roads and railways"], ["l", "town names"],
     ["b", "combat and bridge marks"], ["g", "legend"], ["e", "event ticker"],
     ["v", "with a what-if: over the base, side by side, the base alone"],
     ["h or ?", "this help"], ["Esc", "close the help, the unit panel or the jump box"]
@@ -916,6 +1071,7 @@
       setT((ms - BASE.start) / 3600000);
     } else if (k === "j") { jump.hidden = false; jumpText.value = ""; jumpText.focus(); }
     else if (k === "t") toggle("territory");
+    else if (k === "f") toggle("hold");
     else if (k === "u") toggle("units");
     else if (k === "r") toggle("roads");
     else if (k === "l") toggle("labels");
@@ -958,6 +1114,24 @@
     branchHour: WHATIF ? WHATIF.hour : null,
     nodeIds: function () { return MAP.nodes.id.slice(); },
     shownControl: function () { return $("map").dataset.control; },
+    /** How each place is held as the map shows it ("" when the bands are not drawn). */
+    shownHold: function () { return $("map").dataset.hold || ""; },
+    /** The bands drawn: [side, level, [x0, y0, x1, y1, ...] km along the front line]. */
+    shownBands: function () {
+      return views[0].shownBands.map(function (b) {
+        return [b.side, b.level, [].concat.apply([], b.points)];
+      });
+    },
+    /** The middle of each band's first stretch, as drawn (moved off the line), in page px. */
+    bandPoints: function () {
+      var v = views[0], r = $("map").getBoundingClientRect(), out = [];
+      for (var key in v.bands) v.bands[key][1].getLatLngs().forEach(function (line) {
+        if (line.length < 2) return;
+        var a = v.map.latLngToContainerPoint(line[0]), b = v.map.latLngToContainerPoint(line[1]);
+        out.push([key.slice(0, 2), +key.charAt(2), r.left + (a.x + b.x) / 2, r.top + (a.y + b.y) / 2]);
+      });
+      return out;
+    },
     /** Where each unit on the map stands at the hour shown (km), before units sharing a spot
      * are fanned out: the positions the pygame viewer computes (unit_position_km). */
     unitAnchors: function () {
