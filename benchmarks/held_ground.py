@@ -101,7 +101,7 @@ def one_run(path: str, seed: int, sets: dict) -> dict:
     luhansk = {
         p: all(record.holder(p, k) == "RU" for k in range(len(record.times)))
         for p in LUHANSK
-        if p in index
+        if p in index and record.holder(p, 0) == "RU"  # Russian at the start (2022-06 on)
     }
     score = comparison.score
     null_score = null.score if null is not None else None
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             m = _median(errors)
             shown = "never" if m is None else f"{m:+.1f} days"
             print(f"  key place {k}: {shown}" + (f" (not taken in {never} seeds)" if never else ""))
-        if any(r["luhansk_held"] for r in mine):
+        if all(r["luhansk_held"] for r in mine):
             for p in LUHANSK:
                 kept = sum(r["luhansk_held"].get(p, False) for r in mine)
                 print(f"  {p} Russian all through: {kept} of {len(mine)} seeds")

@@ -244,10 +244,11 @@ def test_a_branch_with_no_change_has_no_difference(theatre, scenarios, reference
 
 def test_the_futures_name_the_places_that_fall_at_other_times():
     """On the line a-b-c-d (tests/test_plan.py), UA attacks b, held by a small RU post; in the
-    branch the attacker is halved at hour 1, before it reaches b. The ground gained each hour
-    grows with the odds (docs/model.md, "Taking ground"), and with no combat noise the halved
-    attack still clears b, later: b passes to UA in both futures, and the lines say so with
-    both dates and the record's."""
+    branch the attacker is cut to 70 % at hour 1, before it reaches b (at 50 % it would have
+    culminated: culmination_strength). The advance grows with the odds (docs/model.md,
+    "Fronts and held ground"), and with no combat noise the weakened attack still clears b,
+    later: b passes to UA in both futures, and the lines say so with both dates and the
+    record's."""
     scenario = toy_scenario(
         [
             {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 1000}},
@@ -262,7 +263,7 @@ def test_the_futures_name_the_places_that_fall_at_other_times():
     )
     model = run_to(CampaignModel(scenario, toy_theatre(LINE4, EDGES4), seed=0), 1)
     twin = snapshot(model)
-    branch.scale_unit(twin, "ua", 0.5)
+    branch.scale_unit(twin, "ua", 0.7)
     base, alt = model.run(), twin.run()
     f = compare_futures(base, alt, scenario, 1)
     post = f.place("b")

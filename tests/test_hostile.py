@@ -453,7 +453,8 @@ def test_a_set_run_never_lands_in_the_plain_runs_folder(short_scenario):
     scenario = load_scenario(short_scenario)
     plain = cli.default_out(scenario, scenario.parameters_with(), 3)
     changed = cli.default_out(scenario, scenario.parameters_with({"capture_ratio": "2.0"}), 3)
-    same = cli.default_out(scenario, scenario.parameters_with({"presence_km": "12"}), 3)
+    default = Parameters.model_fields["presence_km"].default
+    same = cli.default_out(scenario, scenario.parameters_with({"presence_km": str(default)}), 3)
     assert plain == Path("runs/izium_2022_09_seed3")
     assert changed == Path("runs/izium_2022_09_seed3+capture_ratio=2")
     assert same == plain  # a --set that changes nothing is the plain run
@@ -465,7 +466,7 @@ def test_a_set_run_never_lands_in_the_plain_runs_folder(short_scenario):
                 "presence_km",
                 "withdraw_decision_hours",
                 "dig_in_hours",
-                "capture_hours",
+                "fortify_hours",
                 "weight_tank",
             )
         }

@@ -41,7 +41,8 @@ def brancher(run):
 @pytest.fixture(scope="module")
 def stand(brancher):
     """September: the 25th Airborne Brigade, done with its breach, is sent on to Izium from
-    9 Sep 06:00 (hour 84): both banks pass to Ukraine, which in the base stay Russian."""
+    9 Sep 06:00 (hour 84): the what-if's Ukraine ends the run holding ground the base's
+    does not."""
     from sim.whatif.branch import Change
 
     return brancher.run_now(84, [Change(attack="ua_25_abn", to=["kunie", "izium_n", "izium_s"])])
@@ -118,12 +119,19 @@ def test_the_whatif_is_drawn_over_the_base_only_after_its_hour(replay, stand):
 
 def test_split_screen_shows_each_future_in_its_own_half(replay, stand):
     k = replay.hours
-    i = replay.theatre.node_ids.index("izium_s")
-    assert not replay.ua_held[k][i] and stand.branch.ua_held[k][i]  # RU in the base, UA took it
+    th = replay.theatre
+    taken = [  # RU in the base at the end, UA took it in the what-if
+        i
+        for i in range(len(th.node_ids))
+        if not replay.ua_held[k][i] and stand.branch.ua_held[k][i]
+    ]
+    assert taken
+    xy = np.array([replay.theatre.graph.nodes[n]["x_km"] for n in th.node_ids])
+    mid = (xy.min() + xy.max()) / 2
+    i = min(taken, key=lambda j: abs(xy[j] - mid))  # the one nearest the middle of the map
     surf, renderer, state = whatif_frame(replay, stand, k, mode="split")
     layout = rd.Layout.for_size(SIZE, branch_row=True)
     left, right = layout.panes()
-    th = replay.theatre
     rows, cols = np.nonzero(th.territory.owner == i)
     colours = []
     for pane, r in ((left, renderer), (right, renderer.alt)):
@@ -212,10 +220,13 @@ def test_the_panel_picks_units_and_places_by_clicking_the_map(replay, brancher):
     _type(control, state, layout, pygame.K_w, "4")
     assert panel.map_pick == "unit"
     vp = renderer.viewport(layout, state)
-    uid, _snap, rect, _ = next(
+    placed = rd.unit_placements(replay, state.t, vp, layout.ui)
+    uid, _snap, rect, _ = next(  # a UA unit alone under its centre: a click can mean only it
         p
-        for p in rd.unit_placements(replay, state.t, vp, layout.ui)
-        if replay.units[p[0]]["side"] == "UA" and layout.map_rect.contains(p[2])
+        for p in placed
+        if replay.units[p[0]]["side"] == "UA"
+        and layout.map_rect.contains(p[2])
+        and not any(q is not p and q[2].inflate(6, 14).collidepoint(p[2].center) for q in placed)
     )
     for kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
         control.handle(pygame.event.Event(kind, button=1, pos=rect.center), state, layout, 0)

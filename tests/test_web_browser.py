@@ -258,12 +258,15 @@ def test_the_front_is_drawn_as_each_side_holds_it(page, sept):
 
     from sim.map.theatre import build_theatre
     from sim.scenario import load_scenario
+    from sim.scenario.theatre import theatre_for
     from sim.view import style
     from sim.view.placement import front_bands, voronoi_ridges
     from sim.view.replay import Replay
 
-    theatre = build_theatre()
-    replay = Replay.load(sept[0], theatre, load_scenario(SEPT, theatre))
+    base = build_theatre()
+    scenario = load_scenario(SEPT, base)
+    theatre = theatre_for(scenario, base)  # the scenario's own map (the places it adds)
+    replay = Replay.load(sept[0], theatre, scenario)
     page.js("window.replay.setTime(window.replay.hourOf('2022-09-08T12:00'))")
     k = page.js("window.replay.hour()")
     levels = replay.hold_at(k)

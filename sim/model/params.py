@@ -18,6 +18,7 @@ from typing import Any
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import ValidationError
 
+from sim.model.params_base import RETIRED, retired_warning
 from sim.model.params_doctrine import DoctrineParameters
 from sim.model.params_physics import PhysicsParameters
 
@@ -84,16 +85,29 @@ def parse_set_option(items: list[str]) -> dict[str, str]:
         if not sep or not name:
             raise ValueError(f"--set {item!r}: expected name=value")
         if name not in Parameters.model_fields:
-            import difflib
-
-            close = difflib.get_close_matches(name, Parameters.model_fields, n=3)
-            hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            raise ValueError(
-                f"--set {item!r}: no parameter named {name!r}{hint}; "
-                "`python run.py params` lists them"
-            )
+            raise ValueError(f"--set {item!r}: {unknown_parameter(name)}")
         out[name] = value.strip()
     return out
 
 
-__all__ = ["DOCTRINE_PARAMETERS", "Parameters", "ValidationError", "parse_set_option"]
+def unknown_parameter(name: str) -> str:
+    """Why `name` is not a parameter, for an error: retired (and what replaced it), or the
+    closest names."""
+    if name in RETIRED:
+        return retired_warning(name)
+    import difflib
+
+    close = difflib.get_close_matches(name, Parameters.model_fields, n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return f"no parameter named {name!r}{hint}; `python run.py params` lists them"
+
+
+__all__ = [
+    "DOCTRINE_PARAMETERS",
+    "RETIRED",
+    "Parameters",
+    "retired_warning",
+    "unknown_parameter",
+    "ValidationError",
+    "parse_set_option",
+]

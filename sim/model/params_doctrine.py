@@ -134,9 +134,9 @@ class DoctrineParameters(ParameterGroup):
         0.75,
         "ratio",
         "Force ratio below which an attack counts as stalled (attack_stall_hours); between it "
-        "and capture_ratio an attack still gains ground, slowly and at a cost (estimate: half "
-        "the capture ratio, the odds at which CDB90's attackers still win about half their "
-        "battles).",
+        "and capture_ratio an attack still gains ground, slowly and at a cost (estimate: "
+        "three quarters of capture_ratio; CDB90's attackers below about 0.75:1 after "
+        "multipliers rarely take their objective, benchmarks/cdb90.py).",
         gt=0,
         le=100,
     )

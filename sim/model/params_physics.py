@@ -129,16 +129,18 @@ class _SharedPhysics(ParameterGroup):
     attacker_loss_per_day: float = param(
         0.02,
         "1/day",
-        "Attacker's fractional personnel loss per day of combat at force "
-        "ratio 1:1 (Dupuy, QJM/TNDM base rate, 2.8 %/day).",
+        "Attacker's fractional personnel loss per day of combat at force ratio 1:1. Dupuy's "
+        "QJM/TNDM base rate is 2.8 %/day for divisions; 2 % is fitted to the median daily "
+        "loss of CDB90's attackers since 1939 (benchmarks/cdb90.py, docs/cdb90.md).",
         gt=0,
         lt=1,
     )
     defender_loss_per_day: float = param(
         0.03,
         "1/day",
-        "Defender's fractional personnel loss per day at force ratio 1:1 "
-        "(Dupuy, QJM/TNDM base rate, 1.5 %/day).",
+        "Defender's fractional personnel loss per day at force ratio 1:1. Dupuy's base rate "
+        "is 1.5 %/day; 3 % is fitted to the median daily loss of CDB90's defenders since "
+        "1939, whose smaller forces lose a larger share (benchmarks/cdb90.py, docs/cdb90.md).",
         gt=0,
         lt=1,
     )
@@ -170,48 +172,12 @@ class _SharedPhysics(ParameterGroup):
     capture_ratio: float = param(
         1.0,
         "ratio",
-        "Force ratio (attacker/defender combat power, after multipliers) the "
-        "attacker needs to take an occupied node; the classic 3:1 rule on raw strength "
-        "becomes about 1.5:1 once posture and terrain multipliers are applied.",
-        ge=0.1,
-        le=100,
-    )
-    capture_hours: float = param(
-        20.0,
-        "h",
-        "Hours of combat an attack needs to clear a defended village in open country "
-        "at exactly capture_ratio; at a higher ratio r the time falls as (capture_ratio / r) ^ "
-        "capture_ratio_exponent, so it always grows with the garrison and shrinks with the odds, "
-        "with no floor (docs/model.md, Combat). Estimate: at twice the threshold a village falls "
-        "in half a day, as the villages north of Balakliia on 6-7 Sep 2022.",
-        ge=0.1,
-        le=720,
-    )
-    capture_ratio_exponent: float = param(
-        1.0,
-        "-",
-        "How fast clearing time falls with the force ratio: 1 makes it inversely "
-        "proportional to the ratio (twice the garrison at the same attack takes twice as long, "
-        "the linear Lanchester law for fighting through a position); 0 would make it "
-        "independent of the odds.",
-        ge=0,
-        le=3,
-    )
-    urban_capture_factor: float = param(
-        3.0,
-        "ratio",
-        "Clearing a defended town takes this many times as long as a village at "
-        "the same ratio (built-up area, cellars, many more positions). Calibrated on the three "
-        "operations (docs/calibration.md) over 2/3/4/6: 3 for all three together; March with "
-        "April-May pick 6 (September then scores 71.1 instead of 76.4).",
-        ge=0.1,
-        le=100,
-    )
-    forest_capture_factor: float = param(
-        2.0,
-        "ratio",
-        "Clearing a defended place in forest takes this many times as long as "
-        "in open country (estimate: wooded river valleys are cleared slowly).",
+        "Force ratio (attacker/defender combat power, after posture and terrain "
+        "multipliers) at which an attack advances at CDB90's median rate for the defence it "
+        "meets (advance_*_kmday); below it the rate falls to nothing at stall_ratio, above "
+        "it rises (advance_ratio_exponent, capped). 1.0: the CDB90 battles' attackers win "
+        "about as often at 1:1 after multipliers as the record says (benchmarks/cdb90.py); "
+        "1.0 to 1.5 scored within a point on the three calibration operations.",
         ge=0.1,
         le=100,
     )
@@ -241,10 +207,11 @@ class _SharedPhysics(ParameterGroup):
         le=10,
     )
     prepared_defence_multiplier: float = param(
-        1.6,
+        1.5,
         "ratio",
-        "Multiplier of a unit that has held its node for at least "
-        "dig_in_hours (QJM prepared defence 1.5-1.6).",
+        "Multiplier of a unit that has held its place for at least dig_in_hours in supply "
+        "(QJM prepared defence 1.5; until issue 23 it was 1.6, the fortified value); a fortified one (fortify_hours) has "
+        "fortified_defence_multiplier instead.",
         ge=0.1,
         le=10,
     )

@@ -422,6 +422,15 @@ class Unit(FallingBack, CellAgent):
             self.fall_back(self.posture, None)  # blocked, or nowhere to go yet: look again
 
     # ---------------------------------------------------------------- moving
+    def march_hours_allowed(self) -> float:
+        """Hours it may march today: all of march_hours_per_day in supply, down to
+        unsupplied_march_floor of them at supply 0 (out of fuel, on foot), linearly below
+        low_supply_level."""
+        p = self.world.physics
+        short = min(1.0, self.supply / p.low_supply_level) if p.low_supply_level > 0 else 1.0
+        floor = p.unsupplied_march_floor
+        return p.march_hours_per_day * (floor + (1.0 - floor) * short)
+
     def march(self) -> March:
         """One hour along its route. The next edge's crossing is checked first: over a bridge
         that is down only engineers go on (they bridge it: `bridging`), everyone else stops
@@ -432,7 +441,7 @@ class Unit(FallingBack, CellAgent):
         column on the move (posture move) stops for the hour on entering a place in the
         enemy's zone of control."""
         world = self.world
-        if not self._route or self.march_hours_today >= world.physics.march_hours_per_day:
+        if not self._route or self.march_hours_today >= self.march_hours_allowed():
             return STOOD
         network = world.network
         enemy = other(self.side)

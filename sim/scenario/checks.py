@@ -45,6 +45,7 @@ from typing import IO, Any
 import networkx as nx
 
 from sim.map.theatre import Theatre
+from sim.model.params import RETIRED, retired_warning
 from sim.scenario import (
     SIDES,
     Problem,
@@ -234,6 +235,13 @@ def _sides(s: Scenario, found: _Found) -> None:
             )
         if side not in s.sides and _units_of(s, side):
             found.add("warning", ("sides",), f"{side} has units but no entry under sides:")
+    for name in s.parameters:  # all retired parameters were physics, never doctrine
+        if name in RETIRED:
+            found.add(
+                "warning",
+                ("parameters", name),
+                f"{retired_warning(name)}; this file still loads, without the value",
+            )
 
 
 def _dates(s: Scenario, found: _Found) -> None:

@@ -27,7 +27,7 @@ def supply_reach(s: Scenario, model: Any, root: Any) -> list[Found]:
     for side in SIDES:
         if not model.world.has_depots(side):
             continue  # already an error
-        net = model.world.supply_lines[side]
+        net = model.world.supply_net(side)  # the ground alone: no zones of control yet
         cut = [
             n
             for n in model.network.node_ids
@@ -54,8 +54,9 @@ def supply_reach(s: Scenario, model: Any, root: Any) -> list[Found]:
                 else ""
             )
             what = (
-                f"The model hands the empty ones to {enemy} as a pocket, ring by ring from "
-                "the first hour"
+                f"Nothing there is supplied, and the model hands the empty ones to {enemy} "
+                f"as a pocket, ring by ring, where {enemy} troops come within pocket_km "
+                f"({model.world.physics.pocket_km:g} km)"
                 if borders
                 else "Nothing there is supplied"
             )

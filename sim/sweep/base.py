@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sim.model.params import Parameters
+from sim.model.params import RETIRED, Parameters, retired_warning
 from sim.sweep.paths import PathError, locate, parameter_name
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ class Base:
         name = parameter_name(path)
         if name is not None:
             return getattr(self.scenario.parameters_with(), name)
+        if path in RETIRED:
+            raise PathError(path, retired_warning(path))
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", path) and path not in self.data:
             close = difflib.get_close_matches(path, [*Parameters.model_fields, *self.data], n=3)
             hint = f" (did you mean {', '.join(close)}?)" if close else ""

@@ -31,7 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.model import CampaignModel
-from sim.model.params import DOCTRINE_PARAMETERS, Parameters
+from sim.model.params import DOCTRINE_PARAMETERS, Parameters, unknown_parameter
 from sim.model.rules.combat_math import PERSONNEL
 from sim.model.rules.routes import plan_route
 from sim.model.world import CrossingState
@@ -176,7 +176,7 @@ def _with_parameter(m: CampaignModel, name: str, value: Any, side: str | None) -
     """Replace the model's parameters (one side's with `side`) by validated copies with
     `name` = `value`; returns the value as validated."""
     if name not in Parameters.model_fields:
-        raise ChangeError(f"no model parameter {name!r} (python run.py params lists them)")
+        raise ChangeError(unknown_parameter(name))
     if side is not None and side not in SIDES:
         raise ChangeError(f"side {side!r}: expected UA or RU")
     if side is not None and name not in DOCTRINE_PARAMETERS:

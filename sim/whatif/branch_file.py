@@ -33,7 +33,7 @@ from ruamel.yaml.error import YAMLError
 
 from sim.map.theatre import Theatre
 from sim.model import CampaignModel
-from sim.model.params import DOCTRINE_PARAMETERS, Parameters
+from sim.model.params import DOCTRINE_PARAMETERS, RETIRED, Parameters, retired_warning
 from sim.runs.record import RunRecord
 from sim.safe_io import (
     MAX_YAML_BYTES,
@@ -227,6 +227,8 @@ def _checked(
         if c.kind not in BRIDGE_KINDS:
             raise err(loc, f"{ch.subject!r} is a {c.kind!r} crossing, not a bridge")
     if ch.kind == "parameter":
+        if ch.subject in RETIRED:
+            raise err(loc, retired_warning(ch.subject))
         if ch.subject not in Parameters.model_fields:
             close = difflib.get_close_matches(ch.subject, list(Parameters.model_fields), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
