@@ -22,8 +22,8 @@ class HeldGroundParameters(ParameterGroup):
         "Hours in place (in supply) before a prepared defence counts as fortified: minefields, "
         "obstacles and overhead cover are weeks of engineer work (Dupuy's fortified posture; "
         "estimate: a week; 2 weeks and 30 days scored the same on the calibration "
-        "operations, docs/calibration.md). Units in position at a scenario's start count the hours since "
-        "their sourced in_position_since.",
+        "operations, docs/calibration.md). Units in position at a scenario's start count "
+        "the hours since their sourced in_position_since.",
         ge=0,
         le=8760,
     )

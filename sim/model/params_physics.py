@@ -210,8 +210,8 @@ class _SharedPhysics(ParameterGroup):
         1.5,
         "ratio",
         "Multiplier of a unit that has held its place for at least dig_in_hours in supply "
-        "(QJM prepared defence 1.5; until issue 23 it was 1.6, the fortified value); a fortified one (fortify_hours) has "
-        "fortified_defence_multiplier instead.",
+        "(QJM prepared defence 1.5; until issue 23 it was 1.6, the fortified value); a "
+        "fortified one (fortify_hours) has fortified_defence_multiplier instead.",
         ge=0.1,
         le=10,
     )
