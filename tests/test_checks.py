@@ -366,3 +366,27 @@ def test_mangled_scenarios_never_make_the_checks_raise(theatre, ops):
         return
     for p in check_scenario(scenario, theatre, root, "fuzz.yaml", text):
         assert p.severity in ("error", "warning") and str(p).startswith("fuzz.yaml")
+
+
+def test_a_retired_parameter_still_loads_with_a_warning_saying_what_replaced_it(theatre, tmp_path):
+    """A scenario written before issue 23 that sets capture_hours keeps loading: the value is
+    dropped (the run's parameters are the defaults), and the checks say what took its place.
+    Varying it (--set) is an error: the runs would not differ."""
+    from sim.model.params import RETIRED, Parameters, parse_set_option
+    from sim.scenario import load_scenario
+
+    text = TEMPLATE + "\nparameters:\n  capture_hours: 30\n  urban_capture_factor: 4\n"
+    found = problems_of(text, theatre, tmp_path)
+    retired = [p for p in found if "retired" in p.message]
+    assert [p.severity for p in retired] == ["warning", "warning"]
+    assert {p.path for p in retired} == {
+        "parameters.capture_hours",
+        "parameters.urban_capture_factor",
+    }
+    assert any("advance_hasty_kmday" in p.message for p in retired)
+    scenario = load_scenario(tmp_path / "s.yaml", theatre)
+    assert scenario.parameters_with() == Parameters()
+    for name in RETIRED:
+        assert name not in Parameters.model_fields
+        with pytest.raises(ValueError, match="retired"):
+            parse_set_option([f"{name}=2"])
