@@ -74,7 +74,7 @@ def test_the_readme_map_names_every_module():
 
 
 def test_every_name_in_code_type_in_the_model_doc_is_in_the_code():
-    """docs/model.md writes parameters (`capture_hours`), classes, functions and attributes
+    """docs/model.md writes parameters (`capture_ratio`), classes, functions and attributes
     (`World.positions`, `Unit.take_task`) in code type: each is a parameter or a name the code
     of sim/ defines. A formula whose constant was renamed or dropped fails here. (A formula's
     own symbols, a letter and a subscript such as `f_S` or `v_class`, are not code.)"""
