@@ -164,17 +164,17 @@ def test_a_prepared_defender_never_loses_faster_nor_gives_more_ground(battle):
     assert hasty.attacker_won or not prepared.attacker_won
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="today's model (issue 23): a defender loses men at ratio**0.6 but a place falls in "
-    "a time of 1/ratio, so a stronger defence loses more men per place it holds; in 24 of the "
-    "273 battles the prepared defender loses faster than the hasty one (docs/cdb90.md)",
-)
-def test_a_prepared_defender_never_loses_faster_in_a_lopsided_battle():
-    """548, Yuza-Dake (Okinawa 1945, a prepared defence, the attacker 5.9 times stronger): of
-    the battles where today's model breaks the property most (with Hill 95 and Iwo Jima, the
-    prepared defender loses 1.13 times as fast: 3.8 %/day against 3.4)."""
-    (battle,) = [b for b in bench.read_battles()[0] if b.isqno == 548]
+@pytest.mark.parametrize("isqno", [548, 537])
+def test_a_prepared_defender_never_loses_faster_in_a_lopsided_battle(isqno):
+    """Two of the battles where the model used to break the property most. 548, Yuza-Dake
+    (Okinawa 1945, the attacker 5.9 times stronger): a place fell in a time of 1/ratio while
+    its defender lost men at ratio**0.6, so a stronger defence lost more men per place held;
+    now the attack crosses the belt at a rate set by the defence's level. 537, Hills 153 and
+    115 (7.9 times): the prepared defender, breaking off at its next place, marched back
+    into the place still under attack, the first of two places as near by name, and was
+    forced out of it and routed; now a unit breaking off goes nearer its supply
+    (sim/model/rules/routes.py, `breakout`)."""
+    (battle,) = [b for b in bench.read_battles()[0] if b.isqno == isqno]
     hasty, prepared = _hasty_and_prepared(battle)
     assert prepared.defender_loss_pct_day <= hasty.defender_loss_pct_day
 

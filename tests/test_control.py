@@ -18,15 +18,17 @@ def run(theatre, scenario, hours: int | None = None) -> CampaignModel:
 
 
 def test_presence_takes_villages_but_not_across_an_unbridged_river_nor_towns():
-    """A RU column moving off from a toward far: within its first hour c (same bank, 6 km)
-    passes to RU; b (6 km, but across a river with no crossing) and t (a town on the same bank)
-    stay Ukrainian."""
-    nodes = {"a": (0, 0), "b": (0, 6), "c": (6, 0), "t": (0, -6), "far": (40, 0)}
+    """A RU column moving off from a toward far: within its first hour c (same bank, 4 km,
+    within presence_km = 5) passes to RU; b (4 km, but across a river with no crossing), t (a
+    town on the same bank, 4 km) and v (a village 7 km away, beyond presence_km) stay
+    Ukrainian."""
+    nodes = {"a": (0, 0), "b": (0, 4), "c": (4, 0), "t": (0, -4), "v": (-7, 0), "far": (40, 0)}
     edges = [
-        ("a", "b", 6, "local", "river"),
-        ("a", "c", 6, "local"),
-        ("a", "t", 6, "local"),
-        ("c", "far", 34, "local"),
+        ("a", "b", 4, "local", "river"),
+        ("a", "c", 4, "local"),
+        ("a", "t", 4, "local"),
+        ("a", "v", 7, "local"),
+        ("c", "far", 36, "local"),
     ]
     theatre = toy_theatre(nodes, edges, terrain={"t": "urban"}, crossings={"river": "none"})
     scenario = toy_scenario(
@@ -44,11 +46,18 @@ def test_presence_takes_villages_but_not_across_an_unbridged_river_nor_towns():
         control={"nodes": {"RU": ["a"]}},
         parameters=QUIET,
     )
+    assert 4 < model_physics(scenario).presence_km < 7
     model = run(theatre, scenario, hours=1)
-    assert model.unit("ru").node == "a"  # still on the road to c (3.6 km/h into enemy ground)
+    assert model.unit("ru").node == "a"  # still on the road to c (into enemy ground)
     assert model.world.control["c"] == "RU"
     assert model.world.control["b"] == "UA"  # the river stops patrols
     assert model.world.control["t"] == "UA"  # a town needs troops to enter it
+    assert model.world.control["v"] == "UA"  # beyond the patrols' reach
+
+
+def model_physics(scenario):
+    """The physics a run of `scenario` uses."""
+    return scenario.parameters_with().physics()
 
 
 def test_holding_units_do_not_creep_forward():

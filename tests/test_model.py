@@ -36,9 +36,12 @@ def duel(
     hours: int = 48,
     defender_personnel: int = 500,
     terrain: str = "open",
+    river: bool = False,
     **params,
 ):
-    model = duel_model(attacker_personnel, tanks, hours, defender_personnel, terrain, **params)
+    model = duel_model(
+        attacker_personnel, tanks, hours, defender_personnel, terrain, river, **params
+    )
     model.run()
     return model
 
@@ -91,66 +94,79 @@ def taken_at(model: CampaignModel, node: str) -> float:
 
 
 def test_duel_matches_the_hand_calculation():
-    """docs/model.md, worked example 1: ratio 1300 / (500 x 1.3) = 2.00 at the start. The
-    attacker loses 1000 x 0.028/24 x 2^-0.6 = 0.77 soldiers an hour, the defender
-    500 x 0.015/24 x 2^0.6 = 0.47, so the ratio creeps up to 2.01 by hour 15. The attack gains
-    (r / 1.5) / 20 = 0.0667 of the place an hour; the gains pass 1.0 in hour 15 and the
-    defender is forced out. Losses by then: attacker 0.77 x 15 = 11.5 -> 11, defender
-    0.47 x 15 = 7.1, plus what the pursuit costs it while it is still on the road next to b
-    (hours 15 and 16, at the defender's rate for the pursuer's ratio 1289 / 492 = 2.62:
-    0.55 a hour) -> 8; no tank (10 x 0.077 % x 1.4 x 15 = 0.16). The defender leaves by road
-    at 9 x 0.8 (withdrawal) = 7.2 km/h and reaches c in hour 17; the attacker advances 10 km
-    into b, still RU ground, at 9 x 0.35 (attack) x 0.25 (enemy ground) = 0.79 km/h: 12.7 h,
-    so it holds b at the end of hour 28."""
+    """docs/model.md, worked example 1. Powers 1,300 against 500 x 1.3 (hasty) = 650: r = 2.00.
+    b's defence is ru1 alone, over a sector of min_sector_front_km = 4 km (this map has no
+    enemy cells to touch): density 500 / 4 = 125 < defence_density 200, so the defended belt
+    is 5 x 125/200 = 3.125 km of the 10 km road; the rest is crossed at the free pace of
+    9 x 0.35 x 0.25 km/h over 16 march hours = 12.6 km/day, the belt at the hasty rate
+    2.4 x 2^0.3 = 2.95 km/day: (6.875 / 12.6 + 3.125 / 2.95) x 24 = 38.5 hours, 0.026 of the
+    way an hour (0.606 by hour 23). Losses at r = 2: attacker 1000 x 0.02/24 x 2^-0.6 = 0.55
+    an hour, defender 500 x 0.03/24 x 2^0.6 = 0.95. In hour 24 the defender has been in place
+    dig_in_hours: prepared (x1.6), r = 1288 / (479 x 1.6) = 1.68, the belt at
+    2.1 x 1.68^0.3 = 2.45 km/day: 42.6 hours, 0.0235 an hour; the rest, 0.394, takes 16.8
+    hours: b falls in hour 40, and the attacker, whose battle was its advance along the road,
+    is in it. Losses by then: attacker 22, defender 35; forced out, 3 % of its 465 men are
+    taken (13), and the pursuit that hour (the attacker at b, ratio 1278 / 452 = 2.83:
+    0.03/24 x 2.83^0.6 x 452 = 1.05) costs 1 more: 49. No tank (10 x 0.055 % x 1.4 x 40 =
+    0.3)."""
     model = duel()
     taken = [e for e in model.record.events if e["kind"] == "node_taken"]
-    assert [e["time"] for e in taken] == [(START + timedelta(hours=15)).isoformat()[:16]]
-    assert taken_at(model, "b") == 28
+    assert [e["time"] for e in taken] == [(START + timedelta(hours=40)).isoformat()[:16]]
+    assert taken_at(model, "b") == 40
     ua, ru = model.unit("ua1"), model.unit("ru1")
-    assert ua.lost[combat.PERSONNEL] == 11
-    assert ru.lost[combat.PERSONNEL] == 8
+    assert ua.lost[combat.PERSONNEL] == 22
+    assert ru.lost[combat.PERSONNEL] == 35 + 13 + 1
     assert ua.lost[combat.TANKS] == 0
     assert ru.node == "c"  # fell back along its line of supply
 
 
+def test_the_duels_defence_digs_in_during_the_battle():
+    """Worked example 1, hour by hour: hasty for the first 23 hours of the battle, prepared
+    from the 24th in place (dig_in_hours), and the attack's share of the way by hour 23 is the
+    hand calculation's 0.606 (23 hours at about 1/38.5 of the way)."""
+    model = duel_model()
+    levels, siege = [], []
+    while model.running and model.world.hour < 30:
+        model.step()
+        ru = model.unit("ru1")
+        levels.append(ru.defence_level)
+        siege.append(model.world.siege.get("b", 0.0))
+    assert levels[:23] == [combat.DefenceLevel.HASTY] * 23
+    assert levels[23:] == [combat.DefenceLevel.PREPARED] * (len(levels) - 23)
+    assert siege[22] == pytest.approx(0.606, abs=0.001)
+    assert siege[23] - siege[22] < siege[22] / 23  # slower once it is prepared
+
+
 def test_forced_out_defenders_leave_by_road_and_can_be_pursued():
-    """The duel's defender, forced out in hour 15, is on the road to c (not at c) at the end of
-    that hour, reaches c in hour 17 (10 km at 7.2 km/h), and loses men to the pursuit on the
-    way (it had lost 7 in the battle)."""
-    model = duel(hours=15)
+    """The duel's defender, forced out in hour 40, is on the road to c (not at c) at the end of
+    that hour, reaches c in hour 42 (10 km at 9 x 0.8 = 7.2 km/h), and has lost, besides its 35
+    men in the battle and the 13 taken in the position, 1 to the pursuit in the hour it left,
+    half of whom count as prisoners (pursuit_prisoner_share)."""
+    model = duel(hours=40)
     ru = model.unit("ru1")
     assert ru.node == "b" and ru.next_node == "c" and ru.progress_km < 10
     assert not ru.holds_ground
-    model = duel(hours=17)
+    model = duel(hours=42)
     assert model.unit("ru1").node == "c"
-    assert model.unit("ru1").lost[combat.PERSONNEL] == 8
+    assert model.unit("ru1").lost[combat.PERSONNEL] == 35 + 13 + 1
+    assert model.world.prisoners["UA"] == 13 + 0.5 * 1
 
 
-def test_river_multiplier_stops_the_same_attack():
-    """Worked example 2: the same attack across a bridge has 1300 x 0.6 / 650 = 1.2 < 1.5,
-    so the defender holds however long it lasts."""
-    theatre = toy_theatre(LINE, [("a", "b", 10, "local", "br"), ("b", "c", 10, "local")])
-    scenario = toy_scenario(
-        [
-            {
-                "id": "ua1",
-                "name": "UA 1",
-                "side": "UA",
-                "at": "a",
-                "equipment": {"personnel": 1000, "tanks": 10},
-            },
-            {"id": "ru1", "name": "RU 1", "side": "RU", "at": "b", "equipment": {"personnel": 500}},
-        ],
-        hours=72,
-        orders=[{"units": ["ua1"], "task": "attack", "objective": "b"}],
-        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "c"}],
-        control={"nodes": {"RU": ["b", "c"]}},
-        parameters=CLEAN,
-    )
-    model = CampaignModel(scenario, theatre, seed=1)
-    model.run()
-    assert taken_at(model, "b") == float("inf")
-    assert len(model.record.battles) > 0
+def test_river_multiplier_slows_the_same_attack_and_stops_a_weaker_one():
+    """Worked example 2: across a bridge the duel's attack has 1300 x 0.6 = 780 against 650,
+    r = 1.2: the belt at 2.4 x 1.2^0.3 = 2.53 km/day, 0.0234 of the way an hour (0.544 by hour
+    23); prepared from hour 24, r = 0.99, below capture_ratio, still advances at
+    2.1 x 0.99 = 2.09 km/day (0.021 an hour): b falls in hour 45, not 40. An attack of 400 men
+    and 10 tanks, which takes b without the river (r = 700 / 650 = 1.08, then 0.89 once
+    prepared: hour 48), has r = 420 / 650 = 0.65 < stall_ratio 0.75 across it: called off after
+    attack_stall_hours = 24, and b holds."""
+    assert taken_at(duel(hours=72, river=True), "b") == 45
+    assert taken_at(duel(400, hours=72), "b") == 48
+    weak = duel(400, hours=72, river=True)
+    assert taken_at(weak, "b") == float("inf")
+    stalls = [e["time"] for e in weak.record.events if e["kind"] == "attack_stalled"]
+    assert stalls == [(START + timedelta(hours=24)).isoformat()[:16]]
+    assert len(weak.record.battles) == 24
 
 
 def test_engineers_bridge_a_river_then_cross():
@@ -238,13 +254,88 @@ def test_a_bigger_garrison_always_holds_longer(odds, garrison, terrain):
     assert t_large and t_large[0] > t_small  # later, and still taken (ratio >= 1.5 here)
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.floats(1.5, 50.0), st.floats(1.01, 4.0), st.sampled_from(["open", "forest", "urban"]))
-def test_capture_time_falls_with_the_ratio_and_has_no_floor(ratio, factor, terrain):
+LEVELS = [combat.DefenceLevel.HASTY, combat.DefenceLevel.PREPARED, combat.DefenceLevel.FORTIFIED]
+TERRAINS = ["open", "forest", "urban"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(0.05, 50.0),
+    st.floats(1.01, 4.0),
+    st.sampled_from(LEVELS),
+    st.sampled_from(TERRAINS),
+)
+def test_the_advance_rate_grows_with_the_ratio_up_to_a_cap(ratio, factor, level, terrain):
+    """The opposed advance rate never falls as the odds improve; it rises strictly until the
+    odds reach advance_ratio_cap (a slope below capture_ratio, not a cliff), and never passes
+    the level's rate x the terrain's factor x the cap: an overwhelming attack still clears a
+    position at a walking pace, so a defended place has a least time to take."""
     p = Parameters()
-    slow = combat.capture_time_hours(ratio, p, terrain)
-    fast = combat.capture_time_hours(ratio * factor, p, terrain)
-    assert fast < slow
+    slow = combat.opposed_advance_kmday(level, terrain, ratio, p)
+    fast = combat.opposed_advance_kmday(level, terrain, ratio * factor, p)
+    assert 0 < slow <= fast
+    capped_from = p.capture_ratio * p.advance_ratio_cap ** (1 / p.advance_ratio_exponent)
+    if ratio * factor < capped_from * 0.999:
+        assert fast > slow
+    ceiling = combat.opposed_advance_kmday(level, terrain, 1e6, p)
+    assert fast <= ceiling
+    base = combat.opposed_advance_kmday(level, "open", p.capture_ratio, p)
+    assert ceiling == pytest.approx(
+        base
+        * p.advance_ratio_cap
+        * {"urban": p.advance_urban_factor, "forest": p.advance_forest_factor}.get(terrain, 1.0)
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.05, 50.0), st.sampled_from(TERRAINS))
+def test_a_longer_held_defence_is_never_crossed_faster(ratio, terrain):
+    """At the same odds and on the same ground, a prepared defence is crossed no faster than a
+    hasty one and a fortified one no faster than a prepared one (CDB90's medians by posture);
+    a town no faster than forest, forest no faster than open country."""
+    p = Parameters()
+    rates = [combat.opposed_advance_kmday(level, terrain, ratio, p) for level in LEVELS]
+    assert rates[0] >= rates[1] >= rates[2]
+    by_ground = [
+        combat.opposed_advance_kmday(combat.DefenceLevel.HASTY, t, ratio, p) for t in TERRAINS
+    ]
+    assert by_ground[0] >= by_ground[1] >= by_ground[2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(1.0, 30.0),
+    st.floats(0.0, 1000.0),
+    st.floats(1.01, 4.0),
+    st.floats(0.1, 40.0),
+    st.floats(0.5, 5.0),
+    st.sampled_from([0.0, 3.0]),
+)
+def test_time_to_take_grows_with_density_and_falls_with_the_rate(
+    road, density, factor, free, opposed, town
+):
+    """Hours to take a place never fall as the defence grows denser (a deeper belt to fight
+    through: force-to-space) and never rise as the opposed rate grows; a defence of full
+    density holds defence_depth_km of the road. A fight is never faster than the march: with
+    no garrison's streets, no belt is crossed faster than the free pace (a foot column over a
+    ford marches slower than CDB90's rates of advance; once it did, a denser defence was
+    crossed sooner)."""
+    p = Parameters()
+    thin = combat.defended_depth_km(road, density, p)
+    thick = combat.defended_depth_km(road, density * factor + 1.0, p)
+    assert 0 <= thin <= thick <= min(road, p.defence_depth_km)
+    if density >= p.defence_density:
+        assert thin == min(road, p.defence_depth_km)
+    t_thin = combat.hours_to_take(road, thin, free, opposed, town)
+    t_thick = combat.hours_to_take(road, thick, free, opposed, town)
+    assert t_thin <= t_thick + 1e-9
+    faster = combat.hours_to_take(road, thick, free, opposed * factor, town)
+    assert faster <= t_thick + 1e-9
+    if opposed * factor < free and thick + town > 0:
+        assert faster < t_thick
+    march = road / free * 24
+    assert combat.hours_to_take(road, 0.0, free, opposed, 0.0) == pytest.approx(march)
+    assert combat.hours_to_take(road, thick, free, opposed, 0.0) >= march * (1 - 1e-9)
 
 
 @settings(max_examples=20, deadline=None)
@@ -291,8 +382,7 @@ def _power(model: CampaignModel, unit) -> float:
         world.weights,
         world.physics,
         terrain=model.network.terrain[unit.node],
-        defending=True,
-        prepared=unit.prepared,
+        level=unit.defence_level,
     )
 
 
@@ -363,7 +453,12 @@ def test_days_without_supply_wear_down_morale_and_power():
     assert 5 * 24 < len(morale) < 10 * 24
 
 
-def test_an_encircled_unit_surrenders_and_its_equipment_is_captured():
+def test_an_encircled_unit_surrenders_in_parts_and_its_equipment_is_captured():
+    """A RU unit at c, cut off (its depot beyond UA-held a): as its supply runs below
+    surrender_supply, stragglers give themselves up day by day (surrender in parts), and in the
+    end the rest surrenders. Its men are all accounted for: prisoners are every man but those
+    killed (supply 0 costs men too); its heavy items are each destroyed, captured with it, or
+    abandoned at c (out of fuel), lying there until UA takes c."""
     theatre = toy_theatre(LINE, LINE_EDGES)
     eq = {"personnel": 600, "tanks": 10, "ifv_apc": 30, "artillery": 6, "mlrs": 2}
     scenario = toy_scenario(
@@ -380,10 +475,30 @@ def test_an_encircled_unit_surrenders_and_its_equipment_is_captured():
     model.run()
     (ru,) = [u for u in model.gone if u.key == "ru1"]
     assert ru.status == "surrendered" and model.unit("ru1") is None
-    heavy = np.array([eq[k] for k in combat.ITEMS]) * combat.HEAVY
-    assert np.array_equal(model.world.captured["UA"], heavy)
-    assert model.world.prisoners["UA"] == 600 - ru.lost[combat.PERSONNEL]
-    assert model.record.series()["prisoners_by_UA"][-1] == model.world.prisoners["UA"]
+    world, initial = model.world, np.array([eq[k] for k in combat.ITEMS], dtype=float)
+    # at the surrender: the men and the heavy items it still had
+    assert np.array_equal(world.captured["UA"], ru.equipment * combat.HEAVY)
+    left_at_c = world.abandoned_at.get("c", {}).get("RU", np.zeros(len(combat.ITEMS)))
+    heavy_lost = ru.lost * combat.HEAVY
+    assert np.array_equal(heavy_lost + world.captured["UA"] + left_at_c, initial * combat.HEAVY)
+    assert left_at_c.sum() > 0  # it ran out of fuel before the end
+    # in parts: some of its men were taken before the unit surrendered
+    surrendered = ru.equipment[combat.PERSONNEL]
+    assert surrendered < world.prisoners["UA"] <= 600
+    prisoners = model.record.series()["prisoners_by_UA"]
+    assert prisoners[-1] == world.prisoners["UA"]
+    end = next(e["time"] for e in model.record.events if e["kind"] == "surrendered")
+    hours_before = int(hour_of_event(end)) - 1
+    assert prisoners[hours_before] > 0
+    assert prisoners[hours_before] == pytest.approx(world.prisoners["UA"] - surrendered)
+    # every man is accounted for, and some died at supply 0 (unsupplied_loss_per_day)
+    assert surrendered + ru.lost[combat.PERSONNEL] == 600
+    assert world.prisoners["UA"] < 600
+
+
+def hour_of_event(time: str) -> float:
+    """Hours from the start to an event's time stamp."""
+    return (np.datetime64(time) - np.datetime64(START)) / np.timedelta64(1, "h")
 
 
 @settings(max_examples=200, deadline=None)
@@ -405,13 +520,22 @@ def test_losses_never_exceed_holdings(holdings, ratio, hours):
     assert np.array_equal(lost_total + eq, start)
 
 
-def test_loss_rates_are_dupuys_at_parity_and_move_with_the_ratio():
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.01, 100.0), st.floats(1.01, 5.0))
+def test_loss_rates_are_the_base_rates_at_parity_and_move_with_the_ratio(ratio, factor):
+    """At parity each side loses its base rate (attacker_loss_per_day, defender_loss_per_day:
+    CDB90's medians) a day; better odds never cost the attacker more nor the defender less,
+    and no side loses more than max_loss_per_day."""
     p = Parameters()
     at_parity = combat.loss_fractions(1.0, p)
-    assert abs(at_parity.attacker * 24 - 0.028) < 1e-12
-    assert abs(at_parity.defender * 24 - 0.015) < 1e-12
-    strong = combat.loss_fractions(3.0, p)
-    assert strong.attacker < at_parity.attacker and strong.defender > at_parity.defender
+    assert at_parity.attacker * 24 == pytest.approx(p.attacker_loss_per_day)
+    assert at_parity.defender * 24 == pytest.approx(p.defender_loss_per_day)
+    weak, strong = combat.loss_fractions(ratio, p), combat.loss_fractions(ratio * factor, p)
+    assert strong.attacker <= weak.attacker and strong.defender >= weak.defender
+    for rates in (weak, strong):
+        assert max(rates.attacker, rates.defender) * 24 <= p.max_loss_per_day + 1e-12
+    three = combat.loss_fractions(3.0, p)
+    assert three.attacker < at_parity.attacker and three.defender > at_parity.defender
 
 
 def test_same_seed_same_run_and_noise_makes_seeds_differ():
@@ -620,10 +744,10 @@ def _watched_positions(model: CampaignModel) -> None:
 @pytest.mark.parametrize("river", [False, True])
 def test_positions_are_never_stale(river):
     """The world's positions are what the units say at every read, within the hour too: after
-    a march, a battle, a unit forced out or an attack called off (the duel's attack across a
-    river, ratio 1.2 < 1.5, stalls and is called off after attack_stall_hours; positions used
-    to be renewed only after the control phase then)."""
-    model = duel_model(hours=60, river=river, presence_km=12.0)
+    a march, a battle, a unit forced out or an attack called off (worked example 2's weak
+    attack across a river, ratio 0.65 < stall_ratio, is called off after attack_stall_hours;
+    positions used to be renewed only after the control phase then)."""
+    model = duel_model(1000 if not river else 400, hours=60, river=river, presence_km=12.0)
     _watched_positions(model)
     model.run()
     kinds = {e["kind"] for e in model.record.events}

@@ -43,7 +43,7 @@ def run(scenario: Scenario, theatre, seed: int = 0) -> CampaignModel:
 # ---------------------------------------------------------------------------------- orders
 def test_an_attack_goes_on_to_its_next_objective():
     """UA attacks b then c, each held by a small RU post: c falls after b, without a second
-    order, and the order is done once c is held."""
+    order, and the order is done once c is held, with the unit there."""
     theatre = toy_theatre(LINE4, EDGES4)
     scenario = toy_scenario(
         [
@@ -57,10 +57,21 @@ def test_an_attack_goes_on_to_its_next_objective():
         control={"nodes": {"RU": ["b", "c", "d"]}},
         parameters=QUIET,
     )
-    model = run(scenario, theatre)
+    model = CampaignModel(scenario, theatre, seed=0)
+    ua = model.unit("ua")
+    done_at, beyond = None, []
+    while model.running:
+        model.step()
+        if done_at is None and model.plan.state("push") == OrderState.DONE:
+            done_at = ua.node
+        if ua.node == "d":
+            beyond.append(ua.order_id)
     assert changed(model, "b") < changed(model, "c") < float("inf")
-    assert model.plan.state("push") == OrderState.DONE
-    assert model.unit("ua").node == "c"
+    assert done_at == "c"  # done once c is held, where the attack stopped
+    # the order took it no further: if it went on to d, the garrisons having routed there,
+    # its commander sent it (pursuit: sim/model/commander.py, _take_abandoned)
+    assert all(order is None for order in beyond)
+    assert not beyond or first(model, "command", "moves to take D, which the enemy has left")
 
 
 def test_an_order_waits_for_its_condition_then_the_command_delay():
@@ -215,15 +226,18 @@ def test_a_condition_is_checked_when_the_scenario_is_read(cond, message):
 
 
 # ---------------------------------------------------------------------------------- commander
-def pocket(on_threat: str = "withdraw", **params) -> CampaignModel:
-    """Two RU units at p hold a salient fed from their base h through q; a strong UA unit
-    takes q, cutting the line. Fallback: r, reached from p by a second road."""
-    nodes = {"h": (0, 0), "q": (10, 0), "p": (20, 0), "r": (20, -10), "u": (10, 10)}
+def pocket(on_threat: str = "withdraw", post: int = 100, **params) -> CampaignModel:
+    """Two RU units at p hold a salient fed from their base h through q, 15 km behind them
+    (beyond sector_reach_km: q is the rear of their line, not a place of their sector); a
+    RU post of `post` men at h covers h and q (without it q, in the enemy's zone of control
+    with no troops near, would carry no supply). A strong UA unit at u attacks q to cut the
+    line. Fallback: r, reached from p by a second road."""
+    nodes = {"h": (0, 0), "q": (10, 0), "p": (25, 0), "r": (25, -10), "u": (10, 10)}
     edges = [
         ("h", "q", 10, "main"),
-        ("q", "p", 10, "main"),
+        ("q", "p", 15, "main"),
         ("p", "r", 10, "local"),
-        ("r", "h", 22, "local"),
+        ("r", "h", 28, "local"),
         ("u", "q", 14, "main"),
     ]
     theatre = toy_theatre(nodes, edges)
@@ -231,6 +245,7 @@ def pocket(on_threat: str = "withdraw", **params) -> CampaignModel:
         [
             {"id": "r1", "name": "RU 1", "side": "RU", "at": "p", "equipment": {"personnel": 400}},
             {"id": "r2", "name": "RU 2", "side": "RU", "at": "p", "equipment": {"personnel": 400}},
+            {"id": "r0", "name": "RU 0", "side": "RU", "at": "h", "equipment": {"personnel": post}},
             {"id": "ua", "name": "UA", "side": "UA", "at": "u", "equipment": {"personnel": 3000}},
         ],
         hours=60,
@@ -250,18 +265,29 @@ def pocket(on_threat: str = "withdraw", **params) -> CampaignModel:
     return run(Scenario.model_validate(data), theatre)
 
 
-def test_a_grouping_whose_line_is_threatened_withdraws_together_after_the_decision_delay():
-    model = pocket(withdraw_decision_hours=5, order_delay_hours=1)
+@pytest.mark.parametrize(
+    "post, evidence",
+    [
+        # q's defence, the post's half of 100 x 1.6, against 3000: the enemy is winning there
+        (100, "the enemy is attacking Q on its line of supply"),
+        # 4000 x 1.6 / 2 = 3200 against 3000: not winning yet, but on the move one road from
+        # q and far stronger than loc_threat_ratio x the grouping
+        (4000, "enemy forces at U are closing on its line of supply"),
+    ],
+)
+def test_a_grouping_whose_line_is_threatened_withdraws_together_after_the_decision_delay(
+    post, evidence
+):
+    model = pocket(post=post, withdraw_decision_hours=5, order_delay_hours=1)
     order = first(model, "command", "grouping back")
     assert order is not None
     withdrawals = [e for e in model.record.events if e["kind"] == "withdraw"]
     assert {e["unit_id"] for e in withdrawals} == {"r1", "r2"}
     assert len({e["time"] for e in withdrawals}) == 1  # together
     assert model.unit("r1").node == "r" and model.unit("r2").node == "r"
-    # the evidence is there from the first hour (a UA force next to q, on the salient's line,
-    # stronger than loc_threat_ratio x the grouping): the decision 5 hours later, the order
-    # one hour after that
-    assert "at U" in order["text"]  # the UA force stands at u, next to q
+    # the evidence is there from the first hour, and names the place: the decision 5 hours
+    # later, the order one hour after that
+    assert order["text"].endswith(evidence)
     assert hour_of(model, order["time"]) == 5 + 1 + 1
 
 
@@ -273,13 +299,14 @@ def test_a_grouping_the_plan_holds_stays(variant):
 
 
 def test_a_stalled_attack_is_resumed_when_reinforced():
-    """A UA unit too weak to take b (ratio below 1.5) calls its attack off; a second unit
-    arriving at a a day later brings the estimate over capture_ratio x resume_ratio_margin:
-    the commander resumes the attack and b falls."""
+    """A UA unit too weak to take b (400 against 400 x 1.6, prepared: ratio 0.63, below
+    stall_ratio 0.75) calls its attack off after attack_stall_hours; a second unit arriving
+    at a later brings the estimate over capture_ratio x resume_ratio_margin: the commander
+    resumes the attack and b falls."""
     theatre = toy_theatre(LINE4, EDGES4)
     scenario = toy_scenario(
         [
-            {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 700}},
+            {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 400}},
             {
                 "id": "help",
                 "name": "Help",
@@ -539,15 +566,16 @@ def test_an_order_carried_out_is_not_listed():
 
 
 def test_the_last_event_shown_is_one_of_the_orders_own_time():
-    """ua takes b ('first'), then is ordered on to c ('second'), where a strong post stalls it:
-    the line of 'second' shows the stall, an event after it was issued; 'first' is carried out."""
+    """ua takes b ('first'), then is ordered on to c ('second'), which a strong post at d
+    covers (c lies in its sector; b, 20 km from d, does not): the attack on c stalls, and the
+    line of 'second' shows the stall, an event after it was issued; 'first' is carried out."""
     from sim.runs.plan_report import unfinished
 
     model = run_on_the_line(
         [
             {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 3000}},
             {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 100}},
-            {"id": "rc", "name": "RU c", "side": "RU", "at": "c", "equipment": {"personnel": 9000}},
+            {"id": "rd", "name": "RU d", "side": "RU", "at": "d", "equipment": {"personnel": 9000}},
         ],
         hours=96,
         orders=[

@@ -314,9 +314,11 @@ def hours_to_take(
     """Hours an attack needs to take a place: the road up to the defended belt at the free pace
     of a march through enemy ground, the belt (`defended_km`) and, for a town a garrison holds,
     `town_km` of streets at the opposed rate (inf if those must be fought through at a rate
-    of 0)."""
+    of 0). A fight is never faster than the march: the opposed rate counts at most the free
+    pace (a column on foot or over a ford marches slower than CDB90's rates)."""
     free = max(road_km - defended_km, 0.0)
     fought = defended_km + town_km
+    opposed_kmday = min(opposed_kmday, free_kmday)
     if fought > 0 and opposed_kmday <= 0:
         return float("inf")
     hours = free / max(free_kmday, 1e-9) if free > 0 else 0.0

@@ -249,14 +249,19 @@ def breakout(
 ) -> tuple[str | None, list[str]]:
     """The nearest place (by road km) the unit's side holds and supplies (its supply as traced
     this hour) that it can reach from `start` through at most `max_enemy_km` of enemy-held
-    road, and the route there; (None, []) if none."""
+    road, and the route there; (None, []) if none. From a place still in supply, only a place
+    nearer the supply (deeper in its side's lines) will do: a unit breaking off goes back, not
+    forward into the place the enemy is attacking next to it."""
     supplied = world.supply_lines[mover.side]
     control = world.control
     network = world.network
+    here = supplied.distance(start)
     _, paths = network.paths_from(start, route_costs(mover, world, fighting=False))
     best, best_route, best_km = None, [], math.inf
     for node in sorted(paths):
         if node == start or control[node] != mover.side or not supplied.reaches(node):
+            continue
+        if supplied.distance(node) >= here:
             continue
         path = paths[node]
         legs = list(zip(path, path[1:], strict=False))
