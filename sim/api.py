@@ -38,7 +38,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.model.params import Parameters, unknown_parameter
+from sim.model.params import RETIRED, Parameters, retired_warning
 from sim.scenario import Scenario
 from sim.scenario import load_scenario as _load
 
@@ -99,7 +99,9 @@ def parameter_set(scenario: Scenario, changes: Mapping[str, Any] | None = None) 
 
     unknown = [k for k in (changes or {}) if k not in Parameters.model_fields]
     if unknown:
-        raise ValueError(f"{unknown[0]}: {unknown_parameter(unknown[0])}")
+        name = unknown[0]
+        why = retired_warning(name) if name in RETIRED else "no such model parameter"
+        raise ValueError(f"{name}: {why} (python run.py params lists them)")
     try:
         return scenario.parameters_with(dict(changes or {}))
     except ValidationError as e:

@@ -102,13 +102,13 @@ def test_duel_matches_the_hand_calculation():
     2.4 x 2^0.3 = 2.95 km/day: (6.875 / 12.6 + 3.125 / 2.95) x 24 = 38.5 hours, 0.026 of the
     way an hour (0.606 by hour 23). Losses at r = 2: attacker 1000 x 0.02/24 x 2^-0.6 = 0.55
     an hour, defender 500 x 0.03/24 x 2^0.6 = 0.95. In hour 24 the defender has been in place
-    dig_in_hours: prepared (x1.6), r = 1288 / (479 x 1.6) = 1.68, the belt at
-    2.1 x 1.68^0.3 = 2.45 km/day: 42.6 hours, 0.0235 an hour; the rest, 0.394, takes 16.8
-    hours: b falls in hour 40, and the attacker, whose battle was its advance along the road,
-    is in it. Losses by then: attacker 22, defender 35; forced out, 3 % of its 465 men are
-    taken (13), and the pursuit that hour (the attacker at b, ratio 1278 / 452 = 2.83:
-    0.03/24 x 2.83^0.6 x 452 = 1.05) costs 1 more: 49. No tank (10 x 0.055 % x 1.4 x 40 =
-    0.3)."""
+    dig_in_hours: prepared (x1.5), r = 1288 / (479 x 1.5) = 1.79, the belt of 479 / 4 per km
+    (2.99 km) at 2.1 x 1.79^0.3 = 2.50 km/day: 42.0 hours, 0.0238 an hour; the rest, 0.394,
+    takes 16.6 hours: b falls in hour 40, and the attacker, whose battle was its advance
+    along the road, is in it. Losses by then: attacker 22, defender 35; forced out, 3 % of
+    its 465 men are taken (13), and the pursuit that hour (the attacker at b, ratio
+    1278 / 452 = 2.83: 0.03/24 x 2.83^0.6 x 452 = 1.05) costs 1 more: 49. No tank
+    (10 x 0.055 % x 1.4 x 40 = 0.3)."""
     model = duel()
     taken = [e for e in model.record.events if e["kind"] == "node_taken"]
     assert [e["time"] for e in taken] == [(START + timedelta(hours=40)).isoformat()[:16]]
@@ -155,13 +155,14 @@ def test_forced_out_defenders_leave_by_road_and_can_be_pursued():
 def test_river_multiplier_slows_the_same_attack_and_stops_a_weaker_one():
     """Worked example 2: across a bridge the duel's attack has 1300 x 0.6 = 780 against 650,
     r = 1.2: the belt at 2.4 x 1.2^0.3 = 2.53 km/day, 0.0234 of the way an hour (0.544 by hour
-    23); prepared from hour 24, r = 0.99, below capture_ratio, still advances at
-    2.1 x 0.99 = 2.09 km/day (0.021 an hour): b falls in hour 45, not 40. An attack of 400 men
-    and 10 tanks, which takes b without the river (r = 700 / 650 = 1.08, then 0.89 once
-    prepared: hour 48), has r = 420 / 650 = 0.65 < stall_ratio 0.75 across it: called off after
+    23); prepared from hour 24 (x1.5), r = 1.06, advances at 2.1 x 1.06^0.3 = 2.14 km/day
+    (0.0213 an hour): b falls in hour 45, not 40. An attack of 400 men and 10 tanks, which
+    takes b without the river (r = 700 / 650 = 1.08, then 0.95 once prepared, below
+    capture_ratio: 2.1 x 0.95 = 2.0 km/day, 0.0203 of the way an hour for the last 0.47:
+    hour 46), has r = 420 / 650 = 0.65 < stall_ratio 0.75 across it: called off after
     attack_stall_hours = 24, and b holds."""
     assert taken_at(duel(hours=72, river=True), "b") == 45
-    assert taken_at(duel(400, hours=72), "b") == 48
+    assert taken_at(duel(400, hours=72), "b") == 46
     weak = duel(400, hours=72, river=True)
     assert taken_at(weak, "b") == float("inf")
     stalls = [e["time"] for e in weak.record.events if e["kind"] == "attack_stalled"]

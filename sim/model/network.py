@@ -225,8 +225,15 @@ class RoadNetwork:
         territory = self.theatre.territory
         owner, n = territory.owner, len(self.node_ids)
         # the map's own projection (equirectangular about its centre): the cells' sides in km
-        dx_km = KM_PER_DEG_LON * float(np.mean(np.diff(territory.lons)))
-        dy_km = KM_PER_DEG * float(np.mean(np.diff(territory.lats)))
+        # (a raster one cell wide or high, as a test's toy map may be, has no such edges)
+        dx_km = (
+            KM_PER_DEG_LON * float(np.diff(territory.lons).mean())
+            if len(territory.lons) > 1
+            else 0.0
+        )
+        dy_km = (
+            KM_PER_DEG * float(np.diff(territory.lats).mean()) if len(territory.lats) > 1 else 0.0
+        )
         shared = np.zeros((n, n))
         for a, b, side_km in (
             (owner[:, :-1], owner[:, 1:], dy_km),  # left and right: a north-south cell edge

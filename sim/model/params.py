@@ -94,12 +94,12 @@ def unknown_parameter(name: str) -> str:
     """Why `name` is not a parameter, for an error: retired (and what replaced it), or the
     closest names."""
     if name in RETIRED:
-        return retired_warning(name)
+        return f"{retired_warning(name)} (`python run.py params` lists them)"
     import difflib
 
     close = difflib.get_close_matches(name, Parameters.model_fields, n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    return f"no parameter named {name!r}{hint}; `python run.py params` lists them"
+    return f"no model parameter {name!r}{hint}; `python run.py params` lists them"
 
 
 __all__ = [

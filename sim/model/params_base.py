@@ -24,10 +24,7 @@ RETIRED: dict[str, str] = {
 
 def retired_warning(name: str) -> str:
     """What to tell a user who set the retired parameter `name`."""
-    return (
-        f"{name} was retired with the held-ground model (issue 23): {RETIRED[name]} "
-        "(python run.py params lists them)"
-    )
+    return f"{name} was retired with the held-ground model (issue 23): {RETIRED[name]}"
 
 
 def param(default: Any, unit: str, meaning: str, **kw: Any) -> Any:
