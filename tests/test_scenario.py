@@ -233,6 +233,28 @@ def test_command_line_reports_every_problem_one_line_each_with_exit_2(tmp_path):
     assert numbers == sorted(numbers) and len(lines) >= 5
 
 
+def test_a_field_a_merge_key_brings_in_is_located_at_its_mapping(theatre, tmp_path):
+    """A YAML merge key (``<<: *anchor``) brings in fields with no line of their own: an
+    unknown one among them is one located problem at the mapping that merges it (it ended in
+    ruamel's KeyError: 'bogus')."""
+    text = VALID.replace(
+        "depots:\n",
+        "depots:\n  - &t {id: ua_2, side: UA, at: a, source: test, bogus: 1}\n"
+        "  - <<: *t\n    id: ua_3\n",
+    )
+    problems = error_of(text, theatre, tmp_path).problems
+    assert [(p.line, p.path) for p in problems] == [
+        (11, "depots[0].bogus"),
+        (12, "depots[1].bogus"),
+    ]
+    assert all("unknown field" in p.message for p in problems)
+    path = tmp_path / "merge.yaml"
+    path.write_text(text, encoding="utf-8")
+    proc = run("validate", path, cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{path}:12: depots[1].bogus: unknown field" in proc.stderr
+
+
 def test_command_line_rejects_unknown_parameter_with_exit_2(tmp_path):
     proc = run(
         REPO / "scenarios" / "izium_2022_09.yaml",

@@ -75,21 +75,34 @@ def raise_all(file: str, problems: list[Problem]) -> None:
 
 
 def line_of(root: Any, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the deepest node of `loc` that exists in the YAML tree."""
+    """1-based line of the deepest node of `loc` that exists in the YAML tree. A key with no
+    mark of its own (one that a merge key ``<<: *anchor`` brought in) is located at its
+    mapping's line."""
     node, line = root, getattr(getattr(root, "lc", None), "line", None)
     for key in loc:
         lc = getattr(node, "lc", None)
         if isinstance(node, dict) and key in node:
-            if lc is not None:
-                line = lc.key(key)[0]
+            mark = _mark(lc, "key", key)
+            line = mark if mark is not None else getattr(lc, "line", line)
             node = node[key]
         elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-            if lc is not None:
-                line = lc.item(key)[0]
+            mark = _mark(lc, "item", key)
+            line = mark if mark is not None else getattr(lc, "line", line)
             node = node[key]
         else:
             break
     return None if line is None else line + 1
+
+
+def _mark(lc: Any, kind: str, key: Any) -> int | None:
+    """The 0-based line ruamel marked for a key (`kind` "key") or a list item ("item"), or
+    None when it has none."""
+    if lc is None:
+        return None
+    try:
+        return getattr(lc, kind)(key)[0]
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
