@@ -26,7 +26,7 @@ import json
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, cast
 
@@ -304,8 +304,94 @@ def _cached_build(map_dir: Path) -> Theatre:
         theatre.key = key
         return theatre
 
-    return disk_cache.cached(
-        "theatre", key, build, lambda t: isinstance(t, Theatre) and t.key == key, CACHE_KEEP
+    def decode(entry: disk_cache.Entry) -> Theatre:
+        theatre = theatre_from_entry(entry)
+        if theatre.key != key:
+            raise ValueError("another build's entry")
+        return theatre
+
+    return disk_cache.cached("theatre", key, build, theatre_entry, decode, CACHE_KEEP)
+
+
+def theatre_entry(t: Theatre) -> disk_cache.Entry:
+    """The theatre as a cache entry (sim/disk_cache.py): its graph, crossings and names as
+    JSON, its river lines and territory as arrays of numbers. `theatre_from_entry` gives it
+    back exactly: node order, each node's neighbour order (route searches follow it), every
+    attribute with its type, every array with its dtype."""
+    arrays: list[np.ndarray] = []
+
+    def ref(a: np.ndarray) -> int:
+        arrays.append(a)
+        return len(arrays) - 1
+
+    g = t.graph
+    edges: dict[tuple[str, str], int] = {}
+    edge_data: list[dict[str, Any]] = []
+    adjacency = []
+    for u, nbrs in g.adj.items():
+        row = []
+        for v, data in nbrs.items():
+            i = edges.get((v, u))
+            if i is None:
+                i = edges[(u, v)] = len(edge_data)
+                edge_data.append(data)
+            row.append([v, i])
+        adjacency.append(row)
+    node_keys = list(dict.fromkeys(k for _, data in g.nodes(data=True) for k in data))
+    edge_keys = list(dict.fromkeys(k for data in edge_data for k in data))
+    if any(list(d) != node_keys for _, d in g.nodes(data=True)) or any(
+        list(d) != edge_keys for d in edge_data
+    ):
+        raise ValueError("nodes or edges with attributes of their own: not kept")
+    doc = {
+        "key": t.key,
+        "graph": g.graph,
+        # columns: the attribute names once, then each node's (edge's) values in their order
+        "node_keys": node_keys,
+        "nodes": [[n, *data.values()] for n, data in g.nodes(data=True)],
+        "edge_keys": edge_keys,
+        "edges": [list(data.values()) for data in edge_data],
+        "adjacency": adjacency,
+        "node_ids": t.node_ids,
+        "crossings": [[getattr(c, f.name) for f in fields(Crossing)] for c in t.crossings.values()],
+        "rivers": {k: [ref(a) for a in v] for k, v in t.rivers.items()},
+        "water": {k: ref(a) for k, a in t.water.items()},
+        "border": [ref(a) for a in t.border],
+        "territory": [ref(getattr(t.territory, f.name)) for f in fields(Territory)],
+        "names": t._names,
+    }
+    return disk_cache.Entry([json.dumps(doc, allow_nan=False).encode()], arrays)
+
+
+def theatre_from_entry(entry: disk_cache.Entry) -> Theatre:
+    """The theatre a cache entry holds (`theatre_entry`). Raises ValueError, KeyError or
+    TypeError for an entry that is not one."""
+    (text,) = entry.docs
+    doc = json.loads(text)
+    arrays = entry.arrays
+    graph = nx.Graph(**doc["graph"])
+    keys = doc["node_keys"]
+    graph.add_nodes_from((n, dict(zip(keys, values, strict=True))) for n, *values in doc["nodes"])
+    if len(doc["adjacency"]) != graph.number_of_nodes():
+        raise ValueError("adjacency and nodes differ")
+    keys = doc["edge_keys"]
+    # one dict per edge, seen from both ends, as networkx keeps it
+    shared = [dict(zip(keys, values, strict=True)) for values in doc["edges"]]
+    for u, row in zip(graph.nodes, doc["adjacency"], strict=True):
+        # networkx's own adjacency store (Graph._adj), filled in the saved neighbour order,
+        # which add_edge could not reproduce (it appends each new neighbour at both ends)
+        graph._adj[u].update((v, shared[i]) for v, i in row)
+    territory = Territory(*(arrays[i] for i in doc["territory"]))
+    return Theatre(
+        graph,
+        list(doc["node_ids"]),
+        {c[0]: Crossing(*c) for c in doc["crossings"]},
+        {k: [arrays[i] for i in v] for k, v in doc["rivers"].items()},
+        {k: arrays[i] for k, i in doc["water"].items()},
+        [arrays[i] for i in doc["border"]],
+        territory,
+        {k: list(v) for k, v in doc["names"].items()},
+        key=doc["key"],
     )
 
 

@@ -79,14 +79,15 @@ def check_file(path: str | Path, theatre: Theatre) -> tuple[Scenario, list[Probl
 
 def check_loaded(loaded: ScenarioFile, theatre: Theatre) -> list[Problem]:
     """The semantic checks of a scenario file already read (and resolved) by the loader."""
-    return check_scenario(loaded.scenario, theatre, loaded.root, loaded.file, loaded.text)
+    return check_scenario(loaded.scenario, theatre, loaded.lines, loaded.file, loaded.text)
 
 
 def check_scenario(
     scenario: Scenario, theatre: Theatre, root: Any, file: str, text: str = ""
 ) -> list[Problem]:
     """Every problem with a resolved scenario. `root` is the YAML tree from `parse_scenario`
-    (for line numbers); `text` the file's text (for source keys cited in comments)."""
+    (for line numbers; or the lines of a file read back from the cache, `ScenarioFile.lines`);
+    `text` the file's text (for source keys cited in comments)."""
     from sim.model import CampaignModel  # the start state is the model's own
 
     found = _Found(file, root)

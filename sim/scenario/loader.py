@@ -18,10 +18,11 @@ cap (`--max-days`): a run keeps every hour in memory.
 from __future__ import annotations
 
 import difflib
+import functools
 import io
+import json
 import os
 import typing
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,8 @@ from sim.scenario.problems import (
     ScenarioError,
     field_path,
     line_of,
+    lines_data,
+    lines_from_data,
     located,
     raise_all,
     unreadable_problems,
@@ -539,14 +542,33 @@ def read_scenario_text(path: str | Path) -> str:
         raise ScenarioError(str(path), e.message, e.line) from None
 
 
-@dataclass(frozen=True)
 class ScenarioFile:
-    """A scenario file as read: its name, text, YAML tree (for line numbers) and scenario."""
+    """A scenario file as read: its name, text and scenario; `lines`, what locates a field
+    (`yaml_location`, `line_of`): the YAML tree, or for a file read back from the cache the
+    tree's shape and lines only (sim/scenario/problems.py: `LineMap`); and `root`, the YAML
+    tree itself (a file read back from the cache is parsed again for it, when asked)."""
 
-    file: str
-    text: str
-    root: Any
-    scenario: Scenario
+    def __init__(self, file: str, text: str, scenario: Scenario, lines: Any, root: Any = None):
+        self.file, self.text, self.scenario, self.lines = file, text, scenario, lines
+        if root is not None:
+            self.root = root
+
+    @functools.cached_property
+    def root(self) -> Any:
+        return _yaml().load(io.StringIO(self.text))
+
+
+def _scenario_entry(read: tuple[Scenario, Any]) -> disk_cache.Entry:
+    """A scenario file read without problems, as a cache entry: the scenario as pydantic
+    writes it, and the shape and lines of its YAML tree (JSON both)."""
+    scenario, root = read
+    lines = json.dumps(lines_data(root), separators=(",", ":")).encode()
+    return disk_cache.Entry([scenario.model_dump_json().encode(), lines])
+
+
+def _scenario_from_entry(entry: disk_cache.Entry) -> tuple[Scenario, Any]:
+    scenario, lines = entry.docs
+    return Scenario.model_validate_json(scenario), lines_from_data(json.loads(lines))
 
 
 def read_scenario(
@@ -563,10 +585,17 @@ def read_scenario(
     key = theatre.key if theatre is not None else "no map"
     if not key:  # a map not built through the cache: read the file
         scenario, root = _load(text, file, theatre, max_days)
-        return ScenarioFile(file, text, root, scenario)
+        return ScenarioFile(file, text, scenario, root, root)
     # a file read before, with this text, name, map and cap, is read back from the cache
     # (sim/disk_cache.py): only a file without problems is kept
-    scenario, root = disk_cache.cached(
+    read: list[Any] = []  # the YAML tree, when the file is read now
+
+    def load() -> tuple[Scenario, Any]:
+        scenario, root = _load(text, file, theatre, max_days)
+        read.append(root)
+        return scenario, root
+
+    scenario, lines = disk_cache.cached(
         "scenario",
         disk_cache.key_of(
             text.encode("utf-8", "surrogatepass"),
@@ -574,11 +603,12 @@ def read_scenario(
             key.encode(),
             repr(max_days).encode(),
         ),
-        lambda: _load(text, file, theatre, max_days),
-        lambda kept: isinstance(kept, tuple) and isinstance(kept[0], Scenario),
+        load,
+        _scenario_entry,
+        _scenario_from_entry,
         SCENARIOS_KEPT,
     )
-    return ScenarioFile(file, text, root, scenario)
+    return ScenarioFile(file, text, scenario, lines, read[0] if read else None)
 
 
 def load_scenario(
