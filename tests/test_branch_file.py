@@ -144,6 +144,23 @@ def test_a_bad_branch_file_gives_one_located_error(tmp_path, theatre, text, line
         assert err.line == line
 
 
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder"])
+def test_a_scenario_that_is_not_a_file_is_named_as_what_it_is(tmp_path, theatre, kind):
+    """scenario: /dev/zero or a FIFO got "no scenario file", though it exists: the branch
+    file's line says what it is instead (and nothing waits on the FIFO)."""
+    import os
+
+    target = {"device": Path("/dev/zero"), "fifo": tmp_path / "f.yaml", "folder": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(target)
+    path = write(tmp_path, GOOD.replace("SCEN", str(target)))
+    with pytest.raises(ScenarioError) as e:
+        branch_file.load_branch(path, theatre)
+    assert e.value.file == str(path) and e.value.path == "scenario" and e.value.line == 2
+    expected = "is a folder" if kind == "folder" else "not a regular file (a pipe or a device?)"
+    assert expected in e.value.message and "no scenario file" not in e.value.message
+
+
 @pytest.mark.parametrize(
     "value", ["2022-09-08T06:00+03:00", "2022-09-08T03:00Z", '"2022-09-08T06:00-05:30"']
 )

@@ -13,6 +13,7 @@ and imports this module only when one of them is asked for):
 from __future__ import annotations
 
 import os
+import sys
 import textwrap
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from sim.cli.common import (
     folder_value,
 )
 from sim.model.params import Parameters, parse_set_option
-from sim.scenario import MAX_DAYS, load_scenario
+from sim.scenario import MAX_DAYS, load_scenario, read_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -147,9 +148,10 @@ def view_main(argv: list[str]) -> int:
             f"{args.run_dir}: no frames.json.gz here (write one with a replay: "
             "python run.py SCENARIO.yaml --headless --out DIR)"
         )
-    from sim.runs.report import read_frames
+    from sim.runs.report import check_run_files, read_frames, text_sha256
 
     saved = read_frames(args.run_dir)  # checked: the scenario id is a plain name
+    head = check_run_files(args.run_dir)  # no file of another run beside them
     scenario_id = saved["scenario"]
     from sim.map.theatre import build_theatre
     from sim.view.app import SCREENSHOT_DIR, Replay, play, screenshot
@@ -161,10 +163,19 @@ def view_main(argv: list[str]) -> int:
             f"{args.run_dir}: a run of scenario {scenario_id!r}, which is not in scenarios/; "
             "name its file with --scenario FILE.yaml"
         )
-    scenario = load_scenario(args.scenario or default, theatre, max_days=args.max_days)
+    loaded = read_scenario(args.scenario or default, theatre, max_days=args.max_days)
+    scenario = loaded.scenario
     if scenario.id != scenario_id:
         raise UsageError(
             f"{args.scenario}: scenario {scenario.id!r}, but the run is of {scenario_id!r}"
+        )
+    ran = head.get("scenario_sha256") if head is not None else None
+    if isinstance(ran, str) and ran != text_sha256(loaded.text):
+        print(
+            f"warning: {args.run_dir} was run from another version of {loaded.file} (its "
+            "text has changed since); the run is shown as it was, with the history, "
+            "captions and names of the file as it is now",
+            file=sys.stderr,
         )
     replay = Replay.from_saved(saved, args.run_dir, theatre, scenario)
     if args.screenshot:

@@ -230,12 +230,13 @@ def replay(argv: list[str]) -> int:
     check_writable(args.screenshot, "--screenshot")
     check_writable(args.screenshots, "--screenshots", folder=True)
     check_writable(args.record, "--record")
+    from sim.runs.folders import claim
     from sim.runs.report import (
         RUN_FILES,
-        clear_run_files,
         daily_table,
         folder_holds_other_run,
         run_identity,
+        text_sha256,
         write_run,
     )
 
@@ -244,32 +245,40 @@ def replay(argv: list[str]) -> int:
     odd = [n for n in RUN_FILES if (out / n).exists() and not (out / n).is_file()]
     if odd:
         raise UsageError(f"{out / odd[0]}: is not a file; a run cannot be written there")
-    other = folder_holds_other_run(out, run_identity(scenario.id, args.seed, params))
-    if other and not args.replace:
-        raise UsageError(f"{out}: {other}; choose another --out, or add --replace to overwrite it")
-    from sim.model import CampaignModel
-    from sim.scenario.checks import check_before_run
+    sha = text_sha256(loaded.text)
+    # the folder is this process's until its files are written: what it holds is checked
+    # under the lock, and no other replay, branch or sweep can write there meanwhile
+    lock = claim(out, "run", RUN_FILES)
+    try:
+        other = folder_holds_other_run(out, run_identity(scenario.id, args.seed, params, sha))
+        if other and not args.replace:
+            raise UsageError(
+                f"{out}: {other}; choose another --out, or add --replace to overwrite it"
+            )
+        from sim.model import CampaignModel
+        from sim.scenario.checks import check_before_run
 
-    check_before_run(loaded, theatre)  # prints warnings; errors stop here
-    model = CampaignModel(scenario, theatre, params, seed=args.seed)
-    record = model.run()
-    print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")
-    print(daily_table(record))
-    from sim.runs.plan_report import plan_report
+        check_before_run(loaded, theatre)  # prints warnings; errors stop here
+        model = CampaignModel(scenario, theatre, params, seed=args.seed)
+        record = model.run()
+        print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")
+        print(daily_table(record))
+        from sim.runs.plan_report import plan_report
 
-    print()
-    print(plan_report(model))
-    clear_run_files(out)
-    paths = write_run(record, out)
-    comparison = None
-    if args.compare or window or exporting:
-        from sim.runs.history import compare, comparison_table, write_comparison
+        print()
+        print(plan_report(model))
+        comparison, csv = None, None
+        if args.compare or window or exporting:
+            from sim.runs.history import compare, comparison_csv, comparison_table
 
-        comparison = compare(record, scenario)
-        if args.compare:
-            print()
-            print(comparison_table(comparison))
-            paths.append(write_comparison(comparison, out / "history_comparison.csv"))
+            comparison = compare(record, scenario)
+            if args.compare:
+                print()
+                print(comparison_table(comparison))
+                csv = comparison_csv(comparison)
+        paths = write_run(record, out, csv, sha)
+    finally:
+        lock.release()
     print(f"wrote {', '.join(p.name for p in paths)} to {out}")
     if window or exporting:
         return _view(args, record, theatre, scenario, comparison)
@@ -481,7 +490,8 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(e, BrokenPipeError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
-        print(f"error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        where = f"{e.filename}: " if e.filename else ""  # our writers name the file
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

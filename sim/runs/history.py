@@ -24,13 +24,15 @@ Score (docs/history.md): the mean over observations of a credit in [0, 1], times
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.scenario import Observation, Scenario
 from sim.runs.summary import captured_by
+from sim.safe_io import write_atomic
+from sim.scenario import Observation, Scenario
 
 if TYPE_CHECKING:
     from sim.runs.record import RunRecord
@@ -217,27 +219,32 @@ FIELDS = [
 ]
 
 
-def write_comparison(comparison: Comparison, path: Path) -> Path:
+def comparison_csv(comparison: Comparison) -> bytes:
     """history_comparison.csv: one row per observation, then the score."""
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n")
-        w.writeheader()
-        for r in comparison.rows:
-            row = asdict(r)
-            for k in ("date", "until", "sim_date"):
-                row[k] = row[k].isoformat(timespec="minutes") if row[k] else ""
-            for k in ("expected", "simulated", "error_days", "credit"):
-                row[k] = "" if row[k] is None else f"{row[k]:g}"
-            w.writerow(row)
-        w.writerow(
-            {
-                "date": "",
-                "kind": "score",
-                "name": "fidelity score (0-100)",
-                "simulated": f"{comparison.score:g}",
-            }
-        )
-    return path
+    f = io.StringIO(newline="")
+    w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n")
+    w.writeheader()
+    for r in comparison.rows:
+        row = asdict(r)
+        for k in ("date", "until", "sim_date"):
+            row[k] = row[k].isoformat(timespec="minutes") if row[k] else ""
+        for k in ("expected", "simulated", "error_days", "credit"):
+            row[k] = "" if row[k] is None else f"{row[k]:g}"
+        w.writerow(row)
+    w.writerow(
+        {
+            "date": "",
+            "kind": "score",
+            "name": "fidelity score (0-100)",
+            "simulated": f"{comparison.score:g}",
+        }
+    )
+    return f.getvalue().encode("utf-8")
+
+
+def write_comparison(comparison: Comparison, path: Path) -> Path:
+    """Write history_comparison.csv to `path` (atomically: sim.safe_io.write_atomic)."""
+    return write_atomic(path, comparison_csv(comparison))
 
 
 def comparison_table(comparison: Comparison) -> str:

@@ -1,24 +1,29 @@
 """A run folder: writing a run out (summary.json, timeseries.csv, control_changes.csv,
 events.csv, frames.json.gz, and the daily table printed by the command line), reading it back
-(`read_frames`, `read_comparison`), and who may write into a folder (`folder_holds_other_run`).
+(`read_frames`, `read_comparison`, `check_run_files`), and who may write into a folder
+(`folder_holds_other_run`).
 
 Every file is a function of the record alone (no wall-clock times, sorted keys, fixed float
 formatting), so the same scenario, parameters and seed give byte-identical files. JSON is
-always strict (no NaN or Infinity). Each file is written to a temporary name and renamed, and
-summary.json comes last: a folder with a summary holds a whole run.
+always strict (no NaN or Infinity).
 
-Run folders never mix two runs: before a replay writes into a folder, the folder's run files
-(RUN_FILES, and only those) are removed if they belong to the same run (same scenario id, seed
-and parameters: re-running a command replaces its output, and a stale history_comparison.csv
-cannot survive); a folder that holds another run is refused unless the caller says to replace it
-(`--replace`). The readers check everything the viewer relies on and turn any damage into one
-`FileProblem` line.
+Run folders never mix two runs, nor lose one. A writer first claims the folder
+(sim/runs/folders.py: one kind of output a folder, no links where its files go, its lock held
+until the files are written), then checks under the lock that it holds no other run: the same
+run (the scenario file by its content, the seed, the parameters) may be replaced, another only
+with `--replace`. The files are written aside and put in place together (`write_run`,
+sim.safe_io.StagedFiles), summary.json last: a rewrite that fails (a full disk, a kill) leaves
+the previous run whole, and a stale history_comparison.csv never survives. summary.json names
+the SHA-256 of every other file of its run, so a folder whose files come from two runs is
+refused when read back (`check_run_files`). The readers check everything the viewer relies on
+and turn any damage into one `FileProblem` line.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import json
 import zlib
@@ -26,32 +31,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.model.rules.combat_math import ITEMS
 from sim.model.params import Parameters
+from sim.model.rules.combat_math import ITEMS
+from sim.runs.folders import KINDS
+from sim.runs.summary import CAPTURABLE, last_hour_of_each_day, summarise
 from sim.safe_io import (
     FileProblem,
+    StagedFiles,
     decode_utf8,
     is_slug,
     json_text,
     lone_surrogate,
     read_bytes,
-    write_atomic,
 )
 from sim.scenario import SIDES, Echelon, Posture, UnitType
-from sim.runs.summary import CAPTURABLE, last_hour_of_each_day, summarise
 
 if TYPE_CHECKING:  # the record's module imports mesa: reading a run back does not need it
     from sim.runs.record import RunRecord
 
 #: Every file a replay writes into its folder (history_comparison.csv with --compare).
-RUN_FILES = (
-    "summary.json",
-    "timeseries.csv",
-    "control_changes.csv",
-    "events.csv",
-    "frames.json.gz",
-    "history_comparison.csv",
-)
+RUN_FILES = KINDS["run"]
 #: Largest frames.json.gz read back, compressed and uncompressed (a 120-day run of 40 units is
 #: about 30 MiB of JSON).
 MAX_FRAMES_GZ_BYTES = 256 * 1024 * 1024
@@ -80,13 +79,13 @@ def _fmt(v: Any) -> Any:
     return v
 
 
-def _csv(path: Path, fields: list[str], rows: list[dict[str, Any]]) -> None:
+def _csv(fields: list[str], rows: list[dict[str, Any]]) -> bytes:
     f = io.StringIO(newline="")
     w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for row in rows:
         w.writerow({k: _fmt(row.get(k, "")) for k in fields})
-    write_atomic(path, f.getvalue().encode("utf-8"))
+    return f.getvalue().encode("utf-8")
 
 
 def changed_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
@@ -156,26 +155,15 @@ def daily_table(record: RunRecord) -> str:
     return "\n".join(lines)
 
 
-def write_run(record: RunRecord, out: Path) -> list[Path]:
-    """Write all output files into `out` (created if needed), summary.json last. Returns the
-    paths written."""
-    out.mkdir(parents=True, exist_ok=True)
-    series = record.series()
-    cols = list(series)
-    rows = [{c: series[c][k] for c in cols} for k in range(len(record.times))]
-    paths = {
-        name: out / name
-        for name in (
-            "summary.json",
-            "timeseries.csv",
-            "control_changes.csv",
-            "events.csv",
-            "frames.json.gz",
-        )
-    }
-    _csv(paths["timeseries.csv"], cols, rows)
-    _csv(paths["control_changes.csv"], CONTROL_FIELDS, record.control_changes)
-    _csv(paths["events.csv"], EVENT_FIELDS, record.events)
+def text_sha256(text: str) -> str:
+    """The hash a scenario file's text is known by (summary.json's `scenario_sha256`, a
+    sweep's `scenario_sha256`): two runs of files with the same id but other text differ."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def frames_bytes(record: RunRecord) -> bytes:
+    """frames.json.gz: the run record for the viewer, gzipped with a fixed time (the same run
+    gives the same bytes)."""
     payload = json_text(
         {
             "scenario": record.scenario_id,
@@ -195,21 +183,71 @@ def write_run(record: RunRecord, out: Path) -> list[Path]:
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:  # mtime 0: reproducible bytes
         gz.write(payload)
-    write_atomic(paths["frames.json.gz"], buf.getvalue())
-    write_atomic(
-        paths["summary.json"],
-        (json_text(summary(record), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
-            "utf-8"
-        ),
-    )
-    return list(paths.values())
+    return buf.getvalue()
+
+
+def stage_run(
+    staged: StagedFiles,
+    record: RunRecord,
+    folder: str = "",
+    comparison: bytes | None = None,
+    scenario_sha256: str | None = None,
+) -> None:
+    """Stage a run's files (under `folder`/ in the staged folder), summary.json last: it
+    names the scenario file's hash and the SHA-256 of every other file of the run, so a
+    folder whose files come from two runs is known (`check_run_files`)."""
+    series = record.series()
+    cols = list(series)
+    rows = [{c: series[c][k] for c in cols} for k in range(len(record.times))]
+    files = {
+        "timeseries.csv": _csv(cols, rows),
+        "control_changes.csv": _csv(CONTROL_FIELDS, record.control_changes),
+        "events.csv": _csv(EVENT_FIELDS, record.events),
+        "frames.json.gz": frames_bytes(record),
+    }
+    if comparison is not None:
+        files["history_comparison.csv"] = comparison
+    head = summary(record)
+    if scenario_sha256 is not None:
+        head["scenario_sha256"] = scenario_sha256
+    head["files"] = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    files["summary.json"] = (
+        json_text(head, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    ).encode("utf-8")
+    for name, data in files.items():
+        staged.write(f"{folder}/{name}" if folder else name, data)
+
+
+def write_run(
+    record: RunRecord,
+    out: Path,
+    comparison: bytes | None = None,
+    scenario_sha256: str | None = None,
+) -> list[Path]:
+    """Write a run's files into `out` (created if needed) as one (sim.safe_io.StagedFiles):
+    written aside, then put in place together, summary.json last; the previous run's files
+    there (RUN_FILES, and only those) are replaced, a stale one removed. A failure on the way
+    (a full disk, a kill) leaves the previous run whole. `comparison`: the bytes of
+    history_comparison.csv (sim.runs.history.comparison_csv), if written. Returns the paths
+    written. The caller holds the folder's lock (`FolderLock`) when others may write there."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(out)) from None
+    with StagedFiles(out) as staged:
+        stage_run(staged, record, "", comparison, scenario_sha256)
+        return staged.commit(stale=RUN_FILES)
 
 
 # ============================================================================ who writes where
-def run_identity(scenario_id: str, seed: int, parameters: Parameters) -> dict[str, Any]:
-    """What makes two runs the same run (as summary.json records it)."""
+def run_identity(
+    scenario_id: str, seed: int, parameters: Parameters, scenario_sha256: str
+) -> dict[str, Any]:
+    """What makes two runs the same run (as summary.json records it): the scenario file by
+    its content (another file with the same id: is another run), the seed, the parameters."""
     return {
         "scenario": scenario_id,
+        "scenario_sha256": scenario_sha256,
         "seed": seed,
         "parameters_changed": changed_parameters(parameters.model_dump()),
     }
@@ -218,7 +256,7 @@ def run_identity(scenario_id: str, seed: int, parameters: Parameters) -> dict[st
 def folder_holds_other_run(out: Path, identity: dict[str, Any]) -> str | None:
     """Why `out` must not take the run `identity` (it holds another run's files, or run
     files with no readable summary), or None if it may: it is new, holds no run files, or
-    holds this same run."""
+    holds this same run. (Ask it under the folder's lock: sim.runs.folders.claim.)"""
     present = [n for n in RUN_FILES if (out / n).exists()]
     if not present:
         return None
@@ -235,13 +273,48 @@ def folder_holds_other_run(out: Path, identity: dict[str, Any]) -> str | None:
     what = f"{old.get('scenario')!s:.40}, seed {old.get('seed')!s:.20}"
     if isinstance(changed, dict) and changed:
         what += ", " + ", ".join(f"{k}={v}" for k, v in list(changed.items())[:3])
+    if all(mine[k] == identity[k] for k in identity if k != "scenario_sha256"):
+        version = "an earlier version" if mine["scenario_sha256"] is None else "another version"
+        what += f", from {version} of the scenario file"
     return f"it holds another run ({what})"
 
 
-def clear_run_files(out: Path) -> None:
-    """Remove the run files (RUN_FILES, nothing else) from `out` before a replay writes it."""
+def check_run_files(run_dir: Path) -> dict[str, Any] | None:
+    """The summary.json of a run folder, with the folder checked against it: every file it
+    lists is the one written with it (its SHA-256), and no other run file is there. Raises
+    FileProblem for a folder whose files come from two runs; None if there is no readable
+    summary listing its files (a run of an earlier version: nothing to check against)."""
+    try:
+        head = json.loads(read_bytes(run_dir / "summary.json", 1024 * 1024, "summary.json"))
+    except (FileProblem, ValueError):
+        return None
+    files = head.get("files") if isinstance(head, dict) else None
+    if not isinstance(files, dict):
+        return None
     for name in RUN_FILES:
-        (out / name).unlink(missing_ok=True)
+        if name == "summary.json":
+            continue
+        path = run_dir / name
+        listed = files.get(name)
+        if listed is None:
+            if path.exists():
+                raise _mixed(run_dir, f"{name} is not one of the run's files")
+            continue
+        try:
+            data = read_bytes(path, MAX_FRAMES_GZ_BYTES, name)
+        except FileProblem as e:
+            raise _mixed(run_dir, f"{name}: {e.message}") from None
+        if hashlib.sha256(data).hexdigest() != listed:
+            raise _mixed(run_dir, f"{name} is not the file written with summary.json")
+    return head
+
+
+def _mixed(run_dir: Path, why: str) -> FileProblem:
+    return FileProblem(
+        run_dir,
+        f"holds the files of more than one run ({why}); write the run again: python run.py "
+        "SCENARIO.yaml --headless --out DIR",
+    )
 
 
 # ============================================================================ reading back

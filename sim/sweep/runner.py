@@ -35,14 +35,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.cli.common import UsageError
+from sim.runs.folders import claim
+from sim.safe_io import FileProblem, open_append, read_bytes
 from sim.sweep.base import Base, validation_message
 from sim.sweep.outcomes import key_places, outcome_columns
 from sim.sweep.progress import Progress
 from sim.sweep.spec import RunTask, SweepSpec, kind_of, plan
 from sim.sweep.store import (
     JOURNAL,
+    MAX_META_BYTES,
     META,
-    FolderLock,
     TableSchema,
     journal_line,
     read_journal,
@@ -316,9 +318,9 @@ def parameter_kinds(spec: SweepSpec) -> dict[str, str]:
 def _previous_scenario(out: Path) -> str | None:
     """The scenario hash an existing sweep.json names (None if there is none, or it is
     unreadable: the journal's run keys then tell whether the folder is another sweep's)."""
-    try:
-        prev = json.loads((out / META).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+    try:  # a FIFO or a device at its name is refused unread (it would block or never end)
+        prev = json.loads(read_bytes(out / META, MAX_META_BYTES, "sweep.json"))
+    except (FileProblem, ValueError, RecursionError):
         return None
     value = prev.get("scenario_sha256") if isinstance(prev, dict) else None
     return value if isinstance(value, str) else None
@@ -340,21 +342,17 @@ def run_sweep(
     """Run every planned run not yet in OUT/journal.jsonl, then write the table.
     `on_start` is called once the folder is locked and checked, before the first run.
 
-    The folder is locked while the sweep runs: a second sweep into it is refused (UsageError).
-    A folder whose journal holds runs this design does not include (another design, another
-    version of the scenario file) is refused too: its table would silently lose them. A
-    design that extends the folder's (more seeds, more values) reuses every run there.
+    The folder is claimed first (sim/runs/folders.py): one holding a replay's or a what-if's
+    runs, or symbolic links where the sweep's files go, is refused (FileProblem), and its lock
+    is held while the sweep runs: a second sweep (or a replay) into it is refused. A folder
+    whose journal holds runs this design does not include (another design, another version
+    of the scenario file) is refused too: its table would silently lose them. A design that
+    extends the folder's (more seeds, more values) reuses every run there.
 
     `stop_after` (for tests) stops taking results after that many runs, as a kill would: the
     journal holds them, no table is written.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    lock = FolderLock(out)
-    if not lock.acquire():
-        raise UsageError(
-            f"--out {out}: another sweep is running in this folder (process "
-            f"{lock.holder()}); wait for it to finish, or choose another --out"
-        )
+    lock = claim(out, "sweep", [JOURNAL, META, "runs.parquet", "runs.csv"])
     try:
         return _run_locked(
             spec, base, out, workers, scheduler, csv, retry_failed, progress, stop_after, on_start
@@ -441,13 +439,17 @@ def _execute(
     suspects: deque[RunTask] = deque()
     inflight: dict[Future, RunTask] = {}
     ran = 0
-    with journal_path.open("a", encoding="utf-8") as jf:
+    with open_append(journal_path, "sweep journal") as jf:
 
         def record(row: dict[str, Any]) -> None:
             nonlocal ran
-            jf.write(journal_line(row))
-            jf.flush()
-            os.fsync(jf.fileno())
+            try:
+                jf.write(journal_line(row).encode("utf-8"))
+                jf.flush()
+                os.fsync(jf.fileno())
+            except OSError as e:  # a full disk: the error names the journal
+                e.filename = e.filename or str(journal_path)
+                raise
             journal[row["run_key"]] = row
             ran += 1
             bar.update(failed=row.get("status") == "failed")

@@ -44,7 +44,14 @@ from sim.safe_io import (
     yaml_loader,
     yaml_problem,
 )
-from sim.scenario import Scenario, ScenarioError, kyiv_local_time, load_scenario, yaml_location
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    kyiv_local_time,
+    read_scenario,
+    read_scenario_text,
+    yaml_location,
+)
 from sim.whatif.branch import BRIDGE_KINDS, Change, ChangeError, apply_changes, run_to, snapshot
 
 HOUR = timedelta(hours=1)
@@ -87,6 +94,7 @@ class Branch:
     hour: int
     changes: list[Change]  # places resolved to node ids
     root: Any = None  # the YAML tree, for lines
+    scenario_text: str = ""  # the scenario file's text (a run is known by it: its hash)
 
     @property
     def when(self) -> datetime:
@@ -163,7 +171,7 @@ def load_branch(path: str | Path, theatre: Theatre) -> Branch:
 
     try:
         scenario_path = (path.parent / spec.scenario).resolve()
-        found = scenario_path.is_file()
+        found = scenario_path.exists()
     except (OSError, ValueError):  # a name the file system refuses (too long, a NUL byte)
         found = False
     if not found:
@@ -171,7 +179,12 @@ def load_branch(path: str | Path, theatre: Theatre) -> Branch:
             ("scenario",),
             f"no scenario file {spec.scenario} (a path relative to this file's folder)",
         )
-    scenario = load_scenario(scenario_path, theatre)
+    try:  # a folder, a FIFO or a device is named as what it is, at this file's line
+        read_scenario_text(scenario_path)
+    except ScenarioError as e:
+        raise err(("scenario",), f"{spec.scenario} ({scenario_path}): {e.message}") from None
+    loaded = read_scenario(scenario_path, theatre)
+    scenario = loaded.scenario
     try:
         params = scenario.parameters_with(spec.parameters)
     except ValidationError as e:
@@ -179,7 +192,9 @@ def load_branch(path: str | Path, theatre: Theatre) -> Branch:
         raise err(("parameters", name), e.errors()[0]["msg"]) from None
     hour = _hour(spec, scenario, err)
     changes = [_checked(ch, i, scenario, theatre, params, err) for i, ch in enumerate(spec.changes)]
-    return Branch(file, spec, scenario_path, scenario, theatre, params, hour, changes, root)
+    return Branch(
+        file, spec, scenario_path, scenario, theatre, params, hour, changes, root, loaded.text
+    )
 
 
 def _hour(spec: BranchFile, s: Scenario, err: Callable) -> int:
