@@ -127,6 +127,15 @@ def test_every_lesson_loads(theatre):
             "changes",
             "at least 1",
         ),
+        (
+            GOOD.replace(
+                "  - save_bridge: kupiansk_road_bridge\n",
+                "  - strength: ua_25_abn\n    factor: 10\n" * 4,
+            ),
+            8,
+            "changes[1].factor",
+            "multiply to 100 times",
+        ),
         ("title: [unclosed\n", 2, "", "YAML syntax"),
         (GOOD.replace("title: t", "title: t\nseed: !!bool maybe"), 2, "", "not a bool value"),
         ("- a list\n", 1, "", "expected a mapping"),

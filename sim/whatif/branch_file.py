@@ -52,7 +52,15 @@ from sim.scenario import (
     read_scenario_text,
     yaml_location,
 )
-from sim.whatif.branch import BRIDGE_KINDS, Change, ChangeError, apply_changes, run_to, snapshot
+from sim.whatif.branch import (
+    BRIDGE_KINDS,
+    MAX_SCALE,
+    Change,
+    ChangeError,
+    apply_changes,
+    run_to,
+    snapshot,
+)
 
 HOUR = timedelta(hours=1)
 
@@ -192,6 +200,17 @@ def load_branch(path: str | Path, theatre: Theatre) -> Branch:
         raise err(("parameters", name), e.errors()[0]["msg"]) from None
     hour = _hour(spec, scenario, err)
     changes = [_checked(ch, i, scenario, theatre, params, err) for i, ch in enumerate(spec.changes)]
+    scale: dict[str, float] = {}
+    for i, ch in enumerate(changes):  # repeated strength changes of a unit multiply
+        if ch.kind == "strength" and ch.factor is not None:
+            scale[ch.subject] = scale.get(ch.subject, 1.0) * ch.factor
+            if scale[ch.subject] > MAX_SCALE:
+                raise err(
+                    ("changes", i, "factor"),
+                    f"the strength changes of {ch.subject} multiply to "
+                    f"{scale[ch.subject]:,.4g} times its holdings; at most {MAX_SCALE:g} in all "
+                    "(beyond that a unit is another unit)",
+                )
     return Branch(
         file, spec, scenario_path, scenario, theatre, params, hour, changes, root, loaded.text
     )
