@@ -348,6 +348,21 @@ def test_a_sweep_into_a_replay_folder_is_refused(short_scenario, short_run, tmp_
     assert sorted(p.name for p in out.iterdir()) == before
 
 
+def test_a_sweep_folder_whose_name_is_not_utf8_gets_its_table(short_scenario, tmp_path, capsys):
+    """--out $'sw\\xff': every run ran, then pyarrow could not take the path, runs.parquet
+    was never written and every resume crashed the same way."""
+    pytest.importorskip("pyarrow")
+    out = tmp_path / os.fsdecode(b"sw\xff")
+    args = ["sweep", str(short_scenario), "--vary", "capture_ratio=2", "--workers", "1"]
+    code, _, err = run_cli([*args, "--out", str(out)], capsys)
+    assert code == 0, err
+    assert (out / "runs.parquet").is_file()
+    code, stdout, err = run_cli(["compare", str(out), "--no-plots"], capsys)
+    assert code == 0, err
+    assert ": 1 runs" in stdout
+    assert run_cli([*args, "--out", str(out)], capsys)[0] == 0  # and it resumes
+
+
 def test_another_design_into_a_sweep_folder_is_refused(tiny_sweep, short_scenario, capsys):
     code, _, err = run_cli(
         ["sweep", str(short_scenario), "--vary", "capture_ratio=3", "--out", str(tiny_sweep)],
