@@ -99,7 +99,12 @@ def read_bytes(path: str | Path, limit: int, what: str = "file") -> bytes:
         )
     try:
         with open(path, "rb") as f:
-            data = f.read(limit + 1)
+            # the size stat gave (read() of n bytes sets n bytes aside first: reading "up to
+            # the limit" took the limit in memory, 256 MiB for a small frames.json.gz); then
+            # whatever it grew by since, up to the limit
+            data = f.read(st.st_size + 1)
+            if len(data) > st.st_size:
+                data += f.read(limit + 1 - len(data))
     except OSError as e:
         raise FileProblem(path, f"cannot be read ({e.strerror or e})") from None
     if len(data) > limit:  # it grew since stat
@@ -107,7 +112,7 @@ def read_bytes(path: str | Path, limit: int, what: str = "file") -> bytes:
     return data
 
 
-def decode_utf8(data: bytes, file: str | Path) -> str:
+def decode_utf8(data: bytes | bytearray, file: str | Path) -> str:
     """`data` as UTF-8 text (a BOM is dropped). Raises FileProblem naming the line of the
     first byte that is not UTF-8."""
     try:

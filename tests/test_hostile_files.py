@@ -53,6 +53,33 @@ def frames(short_run) -> dict:
     return read_frames(short_run)
 
 
+def test_a_run_record_that_inflates_to_gigabytes_is_refused_at_its_limit(tmp_path, capsys):
+    """A 1.1 MB frames.json.gz of spaces inflating to 1.1 GiB made `view` use 2.1 GB before
+    refusing: the record is inflated a step at a time against a running limit (288 MiB at
+    the default caps), and refused there, with no more than the limit in memory."""
+    import tracemalloc
+    import zlib
+
+    from sim.runs.report import MAX_FRAMES_JSON_BYTES, frames_limit
+
+    pack = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    spaces = b" " * (1 << 20)
+    data = b"".join([*(pack.compress(spaces) for _ in range(96)), pack.flush()])  # 96 MiB
+    folder = _frames_dir(tmp_path, data)
+    limit = 24 * 2**20
+    tracemalloc.start()
+    try:
+        with pytest.raises(FileProblem, match="holds more than 24 MiB of JSON"):
+            read_frames(folder, limit)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.5 * limit, f"{peak / 2**20:.0f} MiB in memory to refuse it"
+    # the limit of `view`: the default caps', lifted with them
+    assert frames_limit(120, 200) == MAX_FRAMES_JSON_BYTES <= 300 * 2**20
+    assert frames_limit(240, 400) == 4 * MAX_FRAMES_JSON_BYTES and frames_limit(None, 200) is None
+
+
 def test_view_of_damaged_runs_is_one_clear_line(short_run, frames, tmp_path, capsys):
     raw = (short_run / "frames.json.gz").read_bytes()
     missing = {k: v for k, v in frames.items() if k != "title"}

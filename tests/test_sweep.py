@@ -236,6 +236,29 @@ def test_bad_vary_is_one_line_and_exit_2(args, words, capsys, tmp_path, scenario
     assert not (tmp_path / sweep.JOURNAL).exists()
 
 
+def test_a_grid_of_more_values_than_can_be_checked_is_refused_before_checking(
+    capsys, tmp_path, scenario_file, monkeypatch
+):
+    """40,000 listed values of a scenario value took 223 s of checks (each validates the whole
+    scenario) before --dry-run printed anything: more than MAX_AXIS_VALUES are refused before
+    the first check, with the way to sample a range instead."""
+    from sim.sweep.base import Base
+    from sim.sweep.spec import MAX_AXIS_VALUES
+
+    def never(*_):
+        raise AssertionError("a value was checked")
+
+    values = ",".join(str(1000 + i) for i in range(MAX_AXIS_VALUES + 1))
+    monkeypatch.setattr(Base, "materialise", never)
+    code = sweep_cli(str(scenario_file), "--vary", f"{PERSONNEL}={values}", "--dry-run")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("error: --vary")
+    assert f"at most {MAX_AXIS_VALUES:,}" in err[0] and "low:high" in err[0]
+    monkeypatch.undo()
+    few = ",".join(str(1000 + i) for i in range(3))
+    assert sweep_cli(str(scenario_file), "--vary", f"{PERSONNEL}={few}", "--dry-run") == 0
+
+
 def test_bad_sweep_file_names_the_key(tmp_path, capsys, scenario_file):
     f = tmp_path / "s.yaml"
     f.write_text(f"scenario: {scenario_file}\nvary:\n  capture_ratio: [1, 2]\nworkers: 3\n")

@@ -27,9 +27,10 @@ from sim.cli.common import (
     days_value,
     display_available,
     folder_value,
+    units_value,
 )
 from sim.model.params import Parameters, parse_set_option
-from sim.scenario import MAX_DAYS, load_scenario, read_scenario
+from sim.scenario import MAX_DAYS, MAX_UNITS, load_scenario, read_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -136,6 +137,13 @@ def view_main(argv: list[str]) -> int:
         metavar="DAYS",
         help=f"longest scenario accepted (default {MAX_DAYS} days)",
     )
+    ap.add_argument(
+        "--max-units",
+        type=units_value,
+        default=MAX_UNITS,
+        metavar="N",
+        help=f"most units accepted (default {MAX_UNITS})",
+    )
     args = ap.parse_args(argv)
     if args.screenshot and args.screenshot.suffix.lower() != ".png":
         raise UsageError(f"--screenshot {args.screenshot}: expected a .png file name")
@@ -148,9 +156,10 @@ def view_main(argv: list[str]) -> int:
             f"{args.run_dir}: no frames.json.gz here (write one with a replay: "
             "python run.py SCENARIO.yaml --headless --out DIR)"
         )
-    from sim.runs.report import check_run_files, read_frames, text_sha256
+    from sim.runs.report import check_run_files, frames_limit, read_frames, text_sha256
 
-    saved = read_frames(args.run_dir)  # checked: the scenario id is a plain name
+    # checked: the scenario id is a plain name, and no more JSON than the caps allow a run
+    saved = read_frames(args.run_dir, frames_limit(args.max_days, args.max_units))
     head = check_run_files(args.run_dir)  # no file of another run beside them
     scenario_id = saved["scenario"]
     from sim.map.theatre import build_theatre
@@ -163,7 +172,9 @@ def view_main(argv: list[str]) -> int:
             f"{args.run_dir}: a run of scenario {scenario_id!r}, which is not in scenarios/; "
             "name its file with --scenario FILE.yaml"
         )
-    loaded = read_scenario(args.scenario or default, theatre, max_days=args.max_days)
+    loaded = read_scenario(
+        args.scenario or default, theatre, max_days=args.max_days, max_units=args.max_units
+    )
     scenario = loaded.scenario
     if scenario.id != scenario_id:
         raise UsageError(

@@ -27,6 +27,8 @@ MAX_GIF_SIZE = (1920, 1200)
 MIN_SIZE = (320, 240)
 #: Longest scenario a --max-days option accepts (274 years: any larger is a typo).
 MAX_DAYS_OPTION = 100_000
+#: Most units a --max-units option accepts (a typo beyond).
+MAX_UNITS_OPTION = 1_000_000
 
 
 class UsageError(Exception):
@@ -109,6 +111,16 @@ def days_value(text: str) -> float:
         v = float("nan")
     if not 0 < v <= MAX_DAYS_OPTION:
         raise argparse.ArgumentTypeError(f"expected a number of days above 0, got {text[:40]!r}")
+    return v
+
+
+def units_value(text: str) -> int:
+    """An argparse type: a number of units, 1 or more (at most MAX_UNITS_OPTION)."""
+    v = int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
+    if not 1 <= v <= MAX_UNITS_OPTION:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of units from 1 to {MAX_UNITS_OPTION:,}, got {text[:40]!r}"
+        )
     return v
 
 

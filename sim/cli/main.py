@@ -45,10 +45,11 @@ from sim.cli.common import (
     display_available,
     folder_value,
     seed_value,
+    units_value,
 )
 from sim.model.params import Parameters
 from sim.safe_io import FileProblem
-from sim.scenario import MAX_DAYS, MAX_PROBLEMS, ScenarioError, read_scenario
+from sim.scenario import MAX_DAYS, MAX_PROBLEMS, MAX_UNITS, ScenarioError, read_scenario
 
 __all__ = [
     "COMMANDS",
@@ -150,6 +151,14 @@ def _replay_parser() -> argparse.ArgumentParser:
         help=f"longest scenario accepted (default {MAX_DAYS} days: a run keeps "
         "every hour in memory); raise it knowingly",
     )
+    ap.add_argument(
+        "--max-units",
+        type=units_value,
+        default=MAX_UNITS,
+        metavar="N",
+        help=f"most units accepted (default {MAX_UNITS}: a run keeps every unit's every "
+        "hour in memory); raise it knowingly",
+    )
     return ap
 
 
@@ -212,7 +221,7 @@ def replay(argv: list[str]) -> int:
     from sim.map.theatre import build_theatre
 
     theatre = build_theatre()
-    loaded = read_scenario(args.scenario, theatre, max_days=args.max_days)
+    loaded = read_scenario(args.scenario, theatre, max_days=args.max_days, max_units=args.max_units)
     scenario = loaded.scenario
     params = params_for(scenario, args.overrides)
     if args.at and not scenario.start <= args.at <= scenario.end:

@@ -51,10 +51,17 @@ if TYPE_CHECKING:  # the record's module imports mesa: reading a run back does n
 
 #: Every file a replay writes into its folder (history_comparison.csv with --compare).
 RUN_FILES = KINDS["run"]
-#: Largest frames.json.gz read back, compressed and uncompressed (a 120-day run of 40 units is
-#: about 30 MiB of JSON).
+#: Largest frames.json.gz read back, compressed.
 MAX_FRAMES_GZ_BYTES = 256 * 1024 * 1024
-MAX_FRAMES_JSON_BYTES = 1024 * 1024 * 1024
+#: Largest run record read back once inflated: a run takes about 250 bytes of JSON a unit and
+#: hour (September: 2.6 MB for 41 units and 270 hours), so the largest run the default caps
+#: allow (200 units for 120 days) is about 144 MB: this is twice that. A run made with the caps
+#: lifted is read with the same caps lifted (`frames_limit`).
+MAX_FRAMES_JSON_BYTES = 288 * 1024 * 1024
+#: Inflated at most this much at a time, against the running limit (never more in memory
+#: than the limit and one step: a small file that inflates to gigabytes of spaces is refused
+#: at the limit).
+INFLATE_STEP = 1024 * 1024
 #: Largest history_comparison.csv read back.
 MAX_COMPARISON_BYTES = 16 * 1024 * 1024
 
@@ -517,24 +524,58 @@ def _check_frames(d: Any, path: Path) -> None:
         )
 
 
-def read_frames(run_dir: Path) -> dict[str, Any]:
+def frames_limit(max_days: float | None, max_units: int | None) -> int | None:
+    """The largest run record read back for runs of at most `max_days` days and `max_units`
+    units (MAX_FRAMES_JSON_BYTES at the default caps, more as they are lifted; None: a cap is
+    off, so no limit)."""
+    from sim.scenario import MAX_DAYS, MAX_UNITS
+
+    if max_days is None or max_units is None:
+        return None
+    scale = max(1.0, max_days / MAX_DAYS) * max(1.0, max_units / MAX_UNITS)
+    return int(MAX_FRAMES_JSON_BYTES * scale)
+
+
+def _inflate(path: Path, data: bytes, limit: int | None) -> bytearray:
+    """The gzip `data` inflated, a step at a time against `limit` (None: no limit). Raises
+    FileProblem past the limit, for a damaged stream, or one cut short."""
+    dec = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip framing, CRC checked at the end
+    out = bytearray()
+    pending = data
+    try:
+        while True:
+            out += dec.decompress(pending, INFLATE_STEP)
+            if limit is not None and len(out) > limit:
+                raise FileProblem(
+                    path,
+                    f"holds more than {limit / 2**20:,.0f} MiB of JSON: too large for a run "
+                    "record (a run made with --max-days or --max-units lifted: view it with "
+                    "the same options)",
+                )
+            pending = dec.unconsumed_tail
+            if not pending or dec.eof:
+                break
+    except zlib.error as e:
+        raise _fail(path, f"not a gzip file, or damaged ({e})") from None
+    if not dec.eof:
+        raise _fail(path, "cut short (the gzip stream ends early)")
+    return out
+
+
+def read_frames(
+    run_dir: Path, max_json_bytes: int | None = MAX_FRAMES_JSON_BYTES
+) -> dict[str, Any]:
     """The run record saved as RUN_DIR/frames.json.gz, checked: every field the viewer uses is
     there with the right type, units and nodes in frames are those of the record, the scenario
     id is a plain name. Raises FileProblem (one line) for a missing, truncated, oversized or
-    damaged file."""
+    damaged file (more than `max_json_bytes` of JSON once inflated: `frames_limit`)."""
     path = Path(run_dir) / "frames.json.gz"
     data = read_bytes(path, MAX_FRAMES_GZ_BYTES, "frames.json.gz")
-    dec = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip framing, CRC checked at the end
-    try:
-        raw = dec.decompress(data, MAX_FRAMES_JSON_BYTES + 1)
-    except zlib.error as e:
-        raise _fail(path, f"not a gzip file, or damaged ({e})") from None
-    if len(raw) > MAX_FRAMES_JSON_BYTES:
-        raise FileProblem(path, "holds more than 1 GiB of JSON: too large for a run record")
-    if not dec.eof:
-        raise _fail(path, "cut short (the gzip stream ends early)")
+    raw = _inflate(path, data, max_json_bytes)
+    del data
     try:
         text = decode_utf8(raw, path)
+        del raw  # one copy of the JSON in memory at a time
         d = json.loads(text)
     except FileProblem as e:
         raise _fail(path, e.message) from None

@@ -7,6 +7,7 @@ located by file, line and field, and the error listing them). Import from here:
 from sim.scenario.loader import (
     MAX_DAYS,
     MAX_PROBLEMS,
+    MAX_UNITS,
     ScenarioFile,
     check_duration,
     check_references,
@@ -54,6 +55,7 @@ from sim.scenario.schema import (
 __all__ = [
     "CONDITION_KINDS",
     "MAX_DAYS",
+    "MAX_UNITS",
     "MAX_EVENT_HOURS",
     "MAX_ITEMS",
     "MAX_PERSONNEL",

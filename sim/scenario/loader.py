@@ -11,8 +11,9 @@ reading, as the one problem of the file.
 
 Hostile input is refused before it can hang or exhaust memory (sim/safe_io.py): only regular
 files of at most 1 MiB, YAML nested at most 40 deep with at most 50,000 nodes and 200,000 values
-once aliases are expanded. A scenario lasts at most `MAX_DAYS` days unless the caller lifts the
-cap (`--max-days`): a run keeps every hour in memory.
+once aliases are expanded. A scenario lasts at most `MAX_DAYS` days and has at most `MAX_UNITS`
+units unless the caller lifts the cap (`--max-days`, `--max-units`): a run keeps every unit's
+every hour in memory.
 """
 
 from __future__ import annotations
@@ -63,6 +64,14 @@ if TYPE_CHECKING:
 #: Longest scenario (end - start) loaded without lifting the cap (`--max-days`): a run keeps
 #: every hour's frame in memory (about 1 MiB an hour for 40 units; March 2022 is 39 days).
 MAX_DAYS = 120
+#: Most units a scenario has without lifting the cap (`--max-units`): five times the largest
+#: shipped order of battle (41 units, September). A run keeps every unit's every hour in memory
+#: (`RUN_BYTES_PER_UNIT_HOUR`): 200 units for 120 days are about 0.8 GB, and a sweep holds that
+#: in each worker; 1,000 units took 4 GB and 70 s to replay.
+MAX_UNITS = 200
+#: Memory a run takes per unit and simulated hour (measured: 1,000 units for 120 days took
+#: 4.0 GB), for the message that says what a scenario over the cap would cost.
+RUN_BYTES_PER_UNIT_HOUR = 1400
 #: Most problems one ScenarioError lists (a mangled file can have thousands).
 MAX_PROBLEMS = 100
 #: Scenario files kept read in the cache (about 0.2 MB each): the shipped ones, the lessons'
@@ -291,24 +300,49 @@ def _duration_problems(
     file: str,
     root: Any,
     max_days: float | None,
+    max_units: int | None = None,
 ) -> list[Problem]:
-    if max_days is None or s.hours <= max_days * 24:
-        return []
-    return [
-        located(
-            file,
-            root,
-            ("end",),
-            f"the scenario lasts {s.hours / 24:,.1f} days; the "
-            f"limit is {max_days:g} days (a run keeps every hour in memory): shorten "
-            "it, or lift the limit knowingly with --max-days",
+    """A scenario longer than `max_days` days, or with more than `max_units` units (None: no
+    cap): a run keeps every unit's every hour in memory."""
+    out = []
+    if max_days is not None and s.hours > max_days * 24:
+        out.append(
+            located(
+                file,
+                root,
+                ("end",),
+                f"the scenario lasts {s.hours / 24:,.1f} days; the "
+                f"limit is {max_days:g} days (a run keeps every hour in memory): shorten "
+                "it, or lift the limit knowingly with --max-days",
+            )
         )
-    ]
+    if max_units is not None and len(s.units) > max_units:
+        size = len(s.units) * s.hours * RUN_BYTES_PER_UNIT_HOUR
+        memory = f"{size / 1e9:,.1f} GB" if size >= 1e9 else f"{size / 1e6:,.0f} MB"
+        out.append(
+            located(
+                file,
+                root,
+                ("units",),
+                f"{len(s.units):,} units; the limit is {max_units:,} (a run keeps every unit's "
+                f"every hour in memory: this one would take about {memory}, and each sweep "
+                "worker as much): split the operation, or lift the limit knowingly with "
+                "--max-units",
+            )
+        )
+    return out
 
 
-def check_duration(s: Scenario, file: str, root: Any, max_days: float | None = MAX_DAYS) -> None:
-    """Raise ScenarioError if the scenario lasts longer than `max_days` (None: no cap)."""
-    raise_all(file, _duration_problems(s, file, root, max_days))
+def check_duration(
+    s: Scenario,
+    file: str,
+    root: Any,
+    max_days: float | None = MAX_DAYS,
+    max_units: int | None = MAX_UNITS,
+) -> None:
+    """Raise ScenarioError if the scenario lasts longer than `max_days` or has more than
+    `max_units` units (None: no cap)."""
+    raise_all(file, _duration_problems(s, file, root, max_days, max_units))
 
 
 def _place_fields(data: Any) -> list[tuple[tuple, str]]:
@@ -480,6 +514,7 @@ def _load(
     file: str,
     theatre: Theatre | None,
     max_days: float | None,
+    max_units: int | None = MAX_UNITS,
 ) -> tuple[Scenario, Any]:
     """Parse, validate and (with a theatre) resolve; every problem found is raised at once."""
     if len(text) > MAX_YAML_BYTES:  # characters <= bytes: a cheap first check
@@ -514,7 +549,7 @@ def _load(
     if theatre is not None:
         problems += _place_problems(data, theatre, file, root)
     if scenario is not None:
-        problems += _duration_problems(scenario, file, root, max_days)
+        problems += _duration_problems(scenario, file, root, max_days, max_units)
     raise_all(file, problems)
     assert scenario is not None
     if theatre is not None:
@@ -526,11 +561,12 @@ def parse_scenario(
     text: str,
     file: str = "<scenario>",
     max_days: float | None = MAX_DAYS,
+    max_units: int | None = MAX_UNITS,
 ) -> tuple[Scenario, Any]:
     """Parse and validate YAML text; returns the scenario and the raw YAML tree (for lines).
     Raises ScenarioError listing every problem (schema, references, a duration over
-    `max_days` days; None: no cap)."""
-    return _load(text, file, None, max_days)
+    `max_days` days or more than `max_units` units; None: no cap)."""
+    return _load(text, file, None, max_days, max_units)
 
 
 def read_scenario_text(path: str | Path) -> str:
@@ -572,11 +608,15 @@ def _scenario_from_entry(entry: disk_cache.Entry) -> tuple[Scenario, Any]:
 
 
 def read_scenario(
-    path: str | Path, theatre: Theatre | None = None, max_days: float | None = MAX_DAYS
+    path: str | Path,
+    theatre: Theatre | None = None,
+    max_days: float | None = MAX_DAYS,
+    max_units: int | None = MAX_UNITS,
 ) -> ScenarioFile:
     """Read a scenario file, keeping what later checks need to locate a field (the text and
     the YAML tree: the file is parsed once). With a theatre, places are checked and resolved
-    to node ids. A scenario longer than `max_days` days is refused (None: no cap).
+    to node ids. A scenario longer than `max_days` days, or with more than `max_units` units,
+    is refused (None: no cap).
 
     Raises ScenarioError (never another exception) listing every problem of the file.
     """
@@ -584,14 +624,14 @@ def read_scenario(
     text = read_scenario_text(path)
     key = theatre.key if theatre is not None else "no map"
     if not key:  # a map not built through the cache: read the file
-        scenario, root = _load(text, file, theatre, max_days)
+        scenario, root = _load(text, file, theatre, max_days, max_units)
         return ScenarioFile(file, text, scenario, root, root)
     # a file read before, with this text, name, map and cap, is read back from the cache
     # (sim/disk_cache.py): only a file without problems is kept
     read: list[Any] = []  # the YAML tree, when the file is read now
 
     def load() -> tuple[Scenario, Any]:
-        scenario, root = _load(text, file, theatre, max_days)
+        scenario, root = _load(text, file, theatre, max_days, max_units)
         read.append(root)
         return scenario, root
 
@@ -601,7 +641,7 @@ def read_scenario(
             text.encode("utf-8", "surrogatepass"),
             os.fsencode(file),
             key.encode(),
-            repr(max_days).encode(),
+            repr((max_days, max_units)).encode(),
         ),
         load,
         _scenario_entry,
@@ -612,10 +652,13 @@ def read_scenario(
 
 
 def load_scenario(
-    path: str | Path, theatre: Theatre | None = None, max_days: float | None = MAX_DAYS
+    path: str | Path,
+    theatre: Theatre | None = None,
+    max_days: float | None = MAX_DAYS,
+    max_units: int | None = MAX_UNITS,
 ) -> Scenario:
     """The scenario of a file (`read_scenario` without the text and YAML tree)."""
-    return read_scenario(path, theatre, max_days).scenario
+    return read_scenario(path, theatre, max_days, max_units).scenario
 
 
 def yaml_location(root: Any, loc: tuple[Any, ...]) -> tuple[int | None, str]:

@@ -29,6 +29,7 @@ from sim.cli.common import (
     days_value,
     folder_value,
     seed_value,
+    units_value,
 )
 from sim.safe_io import (
     MAX_YAML_BYTES,
@@ -153,6 +154,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DAYS",
         help="longest scenario a run may last (default 120 days: a run keeps "
         "every hour in memory); raise it knowingly",
+    )
+    ap.add_argument(
+        "--max-units",
+        type=units_value,
+        default=None,
+        metavar="N",
+        help="most units a run may have (default 200: a run keeps every unit's every hour "
+        "in memory, in each worker); raise it knowingly",
     )
     return ap
 
@@ -280,7 +289,9 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
             "scenario: in the --file"
         )
     path = Path(scenario)
-    base = Base.load(str(path), read_scenario_text(path), max_days=args.max_days)
+    base = Base.load(
+        str(path), read_scenario_text(path), max_days=args.max_days, max_units=args.max_units
+    )
 
     specs: dict[str, tuple[Origin, list[Any] | tuple[Any, Any]]] = {}
     for p, v in (file.get("vary") or {}).items():

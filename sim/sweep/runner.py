@@ -67,20 +67,23 @@ WATCHDOG_S = 1.0
 IN_FLIGHT_PER_SLOT = 2
 
 
-_STATE: dict[tuple[str, float | None], Base] = {}
+_STATE: dict[tuple[str, float | None, int | None], Base] = {}
 _STATE_LOCK = threading.Lock()
 
 
-def _base_for(text: str, file: str, max_days: float | None = None) -> Base:
+def _base_for(
+    text: str, file: str, max_days: float | None = None, max_units: int | None = None
+) -> Base:
     """The per-process base: the one a pool worker was given, or (Dask workers have no
     initializer) built from the scenario text on first use and kept."""
-    from sim.scenario import MAX_DAYS
+    from sim.scenario import MAX_DAYS, MAX_UNITS
 
     max_days = MAX_DAYS if max_days is None else max_days  # what Base.load applies
-    key = (hashlib.sha256(text.encode("utf-8")).hexdigest(), max_days)
+    max_units = MAX_UNITS if max_units is None else max_units
+    key = (hashlib.sha256(text.encode("utf-8")).hexdigest(), max_days, max_units)
     with _STATE_LOCK:
         if key not in _STATE:
-            _STATE[key] = Base.load(file, text, max_days)
+            _STATE[key] = Base.load(file, text, max_days, max_units)
         return _STATE[key]
 
 
@@ -112,7 +115,7 @@ def _init_worker(base: Base, parent: int | None = None) -> None:
             target=_watch_parent, args=(parent,), daemon=True, name="sweep-watchdog"
         ).start()
     with _STATE_LOCK:
-        _STATE[(base.sha256, base.max_days)] = base
+        _STATE[(base.sha256, base.max_days, base.max_units)] = base
 
 
 def simulate(scenario: Scenario, theatre: Theatre, params: Parameters, seed: int) -> RunRecord:
@@ -127,6 +130,7 @@ def run_one(
     text: str,
     file: str,
     max_days: float | None = None,
+    max_units: int | None = None,
 ) -> dict[str, Any]:
     """Run one task; never raises: a failure is a row with status 'failed' and the error."""
     t0 = time.perf_counter()
@@ -140,7 +144,7 @@ def run_one(
         **task.overrides,
     }
     try:
-        base = _base_for(text, file, max_days)
+        base = _base_for(text, file, max_days, max_units)
         scenario, params = base.materialise(task.overrides)
         record = simulate(scenario, base.theatre, params, task.seed)
         row.update(outcome_columns(record, scenario))
@@ -461,7 +465,9 @@ def _execute(
                 while source and len(inflight) < limit:
                     t = source.popleft()
                     inflight[
-                        pool.executor.submit(run_one, t, base.text, base.file, base.max_days)
+                        pool.executor.submit(
+                            run_one, t, base.text, base.file, base.max_days, base.max_units
+                        )
                     ] = t
                 done, _ = wait(inflight, return_when=FIRST_COMPLETED)
                 broken = []
