@@ -293,6 +293,43 @@ def test_same_rows_whatever_the_number_of_workers(grid_sweep, tmp_path, grid_arg
     assert (tmp_path / "runs.parquet").read_bytes() == (grid_sweep / "runs.parquet").read_bytes()
 
 
+def test_a_scheduler_address_that_is_not_dask_is_named_so(tmp_path, capsys, scenario_file):
+    """--scheduler tcp://... answered by another service (a web server here) reported "out of
+    memory": its first bytes read as a Dask frame length of gigabytes."""
+    import socket
+    import threading
+
+    pytest.importorskip("distributed")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    port = server.getsockname()[1]
+
+    def answer() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return  # closed: the test is over
+            with conn:
+                try:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" * 50)
+                    conn.recv(64)
+                except OSError:
+                    pass
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        code = sweep_cli(
+            str(scenario_file), "--scheduler", f"tcp://127.0.0.1:{port}", "--out", str(tmp_path)
+        )
+    finally:
+        server.close()
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "out of memory" not in err
+    assert "did not answer as a Dask scheduler does" in err.strip().splitlines()[-1]
+
+
 def test_dask_cluster_gives_the_same_rows(grid_sweep, tmp_path, grid_args):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(

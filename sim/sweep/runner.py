@@ -229,8 +229,16 @@ def dask_pool(address: str) -> Pool:
         raise UsageError("--scheduler needs Dask: pip install -e '.[sweep]'") from None
     try:
         client = Client(address, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as e:
+    except (OSError, TimeoutError) as e:
         raise UsageError(f"--scheduler {address}: cannot connect ({e})") from None
+    except Exception as e:  # whatever reading a foreign answer raises
+        # a service that is not Dask: its first bytes read as a frame length of gigabytes
+        # (MemoryError, which said "out of memory"), or as no message at all (ValueError...)
+        raise UsageError(
+            f"--scheduler {address}: the service there did not answer as a Dask scheduler "
+            f"does ({type(e).__name__}); give the address of a `dask scheduler`, e.g. "
+            "tcp://HOST:8786"
+        ) from None
     threads = sum(client.nthreads().values()) or 1
     ex = client.get_executor(pure=False)
 
