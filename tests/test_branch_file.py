@@ -136,6 +136,22 @@ def test_every_lesson_loads(theatre):
             "changes[1].factor",
             "multiply to 100 times",
         ),
+        (GOOD.replace("at: 2022-09-08T06:00", "hour: true"), 3, "hour", "valid integer"),
+        (GOOD.replace("seed: 0\n", "") + "seed: '3'\n", 6, "seed", "valid integer"),
+        (
+            GOOD.replace(
+                "save_bridge: kupiansk_road_bridge", "strength: ua_25_abn\n    factor: true"
+            ),
+            6,
+            "changes[0].factor",
+            "valid number",
+        ),
+        (
+            GOOD.replace("save_bridge: kupiansk_road_bridge", "withdrawal: RU\n    on: 1"),
+            6,
+            "changes[0].on",
+            "valid boolean",
+        ),
         ("title: [unclosed\n", 2, "", "YAML syntax"),
         (GOOD.replace("title: t", "title: t\nseed: !!bool maybe"), 2, "", "not a bool value"),
         ("- a list\n", 1, "", "expected a mapping"),

@@ -356,6 +356,10 @@ def test_not_utf8_names_its_line(tmp_path):
         ("weight_tank", "inf"),
         ("morale_loss_per_casualty", "inf"),
         ("capture_ratio", "true"),
+        ("capture_ratio", "1_5"),  # Python (and pydantic) read it as 15
+        ("capture_ratio", "\u0661"),  # an Arabic-Indic 1, which Python reads as 1
+        ("capture_ratio", "\uff12"),  # a full-width 2
+        ("withdrawal_doctrine", "1"),  # a switch is true or false
     ],
 )
 def test_set_refuses_non_finite_and_unbounded_values_before_simulating(

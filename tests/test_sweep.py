@@ -226,6 +226,11 @@ def test_path_override_changes_the_scenario(base):
         (["--vary", "capture_ratio=1:2", "--sample", "grid"], "is a range"),
         (["--vary", "capture_ratio=1:2", "--sample", "sobol", "--samples", "12"], "power of 2"),
         (["--set", "end=2022-09-01T00:00"], "end"),
+        # what Python's int() and float() read, and --set refuses: not numbers here either
+        (["--vary", "capture_ratio=\u0661,\u0662"], "expected a finite number"),
+        (["--vary", "capture_ratio=1_5,2"], "expected a finite number"),
+        (["--set", "capture_ratio=1_5"], "expected a finite number"),
+        (["--vary", f"{PERSONNEL}=\u0661\u0660\u0660\u0660,2000"], "expected a whole number"),
     ],
 )
 def test_bad_vary_is_one_line_and_exit_2(args, words, capsys, tmp_path, scenario_file):

@@ -27,6 +27,7 @@ from sim.cli.common import (
     days_value,
     display_available,
     folder_value,
+    number_value,
     units_value,
 )
 from sim.model.params import Parameters, parse_set_option
@@ -39,9 +40,23 @@ def params_for(scenario, overrides: list[str]) -> Parameters:
     """The scenario's parameters with `--set NAME=VALUE` overrides; a bad one is a UsageError
     naming the option (or the scenario's own field)."""
     try:
-        values = parse_set_option(overrides)
+        texts = parse_set_option(overrides)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    values: dict[str, object] = {}
+    for name, text in texts.items():  # read strictly here: pydantic reads "1_5" as 15
+        if Parameters.model_fields[name].annotation is bool:
+            if text.lower() not in ("true", "false"):
+                raise UsageError(f"--set {name}={text[:40]}: expected true or false")
+            values[name] = text.lower() == "true"
+            continue
+        number = number_value(text)
+        if number is None:
+            raise UsageError(
+                f"--set {name}={text[:40]}: expected a number written with the digits 0-9 "
+                "(like 1.5, 20 or 2e-3)"
+            )
+        values[name] = number
     try:
         return scenario.parameters_with(values)
     except ValidationError as e:

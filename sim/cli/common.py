@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -124,6 +125,22 @@ def units_value(text: str) -> int:
     return v
 
 
+#: A number as a command line writes one: ASCII digits, a point, an exponent. Python's int()
+#: and float() also read "1_5" (as 15) and other scripts' digits ("١" as 1): not here.
+NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def number_value(text: str) -> int | float | None:
+    """`text` as a number (int without a point or exponent, else float), or None if it is not
+    one written plainly (see NUMBER)."""
+    t = text.strip()
+    if not NUMBER.fullmatch(t):
+        return None
+    if any(c in t for c in ".eE"):
+        return float(t)
+    return int(t) if len(t) < 4000 else float(t)  # Python refuses to read longer ints
+
+
 def scalar_value(text: object) -> object:
     """A command-line or YAML value as what it reads as: int, float, true/false, or the text
     itself (a value that is not text is returned as it is)."""
@@ -132,12 +149,8 @@ def scalar_value(text: object) -> object:
     t = text.strip()
     if t.lower() in ("true", "false"):
         return t.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(t)
-        except ValueError:
-            pass
-    return t
+    number = number_value(t)
+    return t if number is None else number
 
 
 # ---------------------------------------------------------------------------- outputs

@@ -226,7 +226,7 @@ def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
         for j, uid in enumerate(names if isinstance(names, list) else []):
             unit_ref(uid, ("orders", i, "units", j))
         sides = {
-            side_of[uid]
+            str(side_of[uid])
             for uid in (names if isinstance(names, list) else [])
             if isinstance(uid, str) and isinstance(side_of.get(uid), str)
         }
@@ -318,7 +318,8 @@ def _cycle_problems(data: Any, file: str, root: Any, order_ids: dict[str, int]) 
         for i, order in _items(data, "orders")
         if isinstance(ident := _ident(order.get("id")), str) and order_ids.get(ident) == i
     }
-    out, reported = [], set()
+    out: list[Problem] = []
+    reported: set[str] = set()
     for start in sorted(needs, key=order_ids.__getitem__):
         path = _path_back(start, needs)
         if path is None or reported & set(path):

@@ -131,7 +131,7 @@ class Axis:
         return f"{self.path}={','.join(map(str, self.values))}"
 
 
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_NUM = r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"  # ASCII digits only
 
 
 def parse_vary(item: str) -> tuple[str, list[Any] | tuple[Any, Any]]:

@@ -393,9 +393,10 @@ class Change(BaseModel):
     # `default=` by keyword: type checkers read it as optional only so (PEP 681)
     value: Any = None
     side: str | None = Field(default=None, pattern="^(UA|RU)$")
-    factor: float | None = Field(default=None, gt=0, le=MAX_SCALE)
+    # strict: `factor: true` is no factor 1.0, `on: 1` no true
+    factor: float | None = Field(default=None, gt=0, le=MAX_SCALE, strict=True)
     to: list[str] | None = Field(default=None, min_length=1)
-    on: bool | None = None
+    on: bool | None = Field(default=None, strict=True)
 
     @model_validator(mode="before")
     @classmethod

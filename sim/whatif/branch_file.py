@@ -75,9 +75,12 @@ class BranchFile(BaseModel):
     context: str = Field("", description="a sentence of historical context")
     source: str = Field("", description="where the context comes from")
     scenario: str = Field(min_length=1, description="the base scenario, relative to this file")
-    seed: int = Field(0, ge=0, le=2**32 - 1)
+    # strict: `hour: true` is no hour 1, `seed: "3"` no seed
+    seed: int = Field(0, ge=0, le=2**32 - 1, strict=True)
     at: datetime | None = Field(None, description="the branch time (on the hour), Kyiv local time")
-    hour: int | None = Field(None, ge=0, description="or: hours after the scenario's start")
+    hour: int | None = Field(
+        None, ge=0, strict=True, description="or: hours after the scenario's start"
+    )
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="parameter values for both runs"
     )
