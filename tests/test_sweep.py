@@ -298,6 +298,24 @@ def test_same_rows_whatever_the_number_of_workers(grid_sweep, tmp_path, grid_arg
     assert (tmp_path / "runs.parquet").read_bytes() == (grid_sweep / "runs.parquet").read_bytes()
 
 
+def test_dask_cluster_gives_the_same_rows(grid_sweep, tmp_path, grid_args):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        host="127.0.0.1",
+        protocol="tcp://",
+        dashboard_address=None,
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1")
+        assert (
+            sweep_cli(*grid_args, "--scheduler", cluster.scheduler_address, "--out", str(tmp_path))
+            == 0
+        )
+    assert table(tmp_path) == table(grid_sweep)
+
+
 def test_a_scheduler_address_that_is_not_dask_is_named_so(tmp_path, capsys, scenario_file):
     """--scheduler tcp://... answered by another service (a web server here) reported "out of
     memory": its first bytes read as a Dask frame length of gigabytes."""
@@ -333,24 +351,6 @@ def test_a_scheduler_address_that_is_not_dask_is_named_so(tmp_path, capsys, scen
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err and "out of memory" not in err
     assert "did not answer as a Dask scheduler does" in err.strip().splitlines()[-1]
-
-
-def test_dask_cluster_gives_the_same_rows(grid_sweep, tmp_path, grid_args):
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=1,
-        threads_per_worker=1,
-        processes=False,
-        host="127.0.0.1",
-        protocol="tcp://",
-        dashboard_address=None,
-    ) as cluster:
-        assert cluster.scheduler_address.startswith("tcp://127.0.0.1")
-        assert (
-            sweep_cli(*grid_args, "--scheduler", cluster.scheduler_address, "--out", str(tmp_path))
-            == 0
-        )
-    assert table(tmp_path) == table(grid_sweep)
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 #: The exit code of bad input (a scenario, an option, a damaged file): one line on stderr.
 EXIT_BAD_INPUT = 2
@@ -151,6 +152,38 @@ def scalar_value(text: object) -> object:
         return t.lower() == "true"
     number = number_value(t)
     return t if number is None else number
+
+
+# ---------------------------------------------------------------------------- the terminal
+#: Characters a terminal acts on rather than shows: the C0 controls but tab, newline and
+#: carriage return (the sweep's progress line), DEL, the C1 controls (ESC [ starts a colour or
+#: a cursor move; \x9b is one on its own), and the marks that reverse the order text is shown
+#: in (U+202A-U+202E, U+2066-U+2069).
+UNSHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """`text` with every character a terminal would act on written as its escape (``\\x1b``):
+    a title or caption from a scenario or branch file is shown, never obeyed."""
+    return UNSHOWN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+class ShownStream:
+    """A text stream (stdout, stderr) that writes `shown(text)`: everything a command prints,
+    whatever file it came from, reaches the terminal as text. Other attributes are the
+    stream's own."""
+
+    def __init__(self, stream: Any):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(shown(text))
+
+    def writelines(self, lines: Any) -> None:
+        self.stream.writelines(shown(line) for line in lines)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 # ---------------------------------------------------------------------------- outputs

@@ -38,6 +38,7 @@ from sim.cli.common import (
     MAX_SEED,
     MAX_SIZE,
     Parser,
+    ShownStream,
     UsageError,
     add_frame_options,
     check_writable,
@@ -470,6 +471,17 @@ def main(argv: list[str] | None = None) -> int:
                 stream.reconfigure(errors="backslashreplace")
             except ValueError:
                 pass
+    # text from scenario, branch and sweep files is printed as text: an escape sequence in a
+    # title is shown as \x1b[..., never obeyed by the terminal
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = ShownStream(sys.stdout), ShownStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: list[str]) -> int:
     try:
         if not argv:
             print(f"{_replay_parser().format_usage()}\n{_overview()}", file=sys.stderr)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.runs.summary import captured_by
-from sim.safe_io import write_atomic
+from sim.safe_io import csv_text, write_atomic
 from sim.scenario import Observation, Scenario
 
 if TYPE_CHECKING:
@@ -230,7 +230,7 @@ def comparison_csv(comparison: Comparison) -> bytes:
             row[k] = row[k].isoformat(timespec="minutes") if row[k] else ""
         for k in ("expected", "simulated", "error_days", "credit"):
             row[k] = "" if row[k] is None else f"{row[k]:g}"
-        w.writerow(row)
+        w.writerow({k: csv_text(v) for k, v in row.items()})  # a note is never a formula
     w.writerow(
         {
             "date": "",

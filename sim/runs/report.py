@@ -38,6 +38,8 @@ from sim.runs.summary import CAPTURABLE, last_hour_of_each_day, summarise
 from sim.safe_io import (
     FileProblem,
     StagedFiles,
+    csv_read,
+    csv_text,
     decode_utf8,
     is_slug,
     json_text,
@@ -81,9 +83,10 @@ EVENT_FIELDS = [
 
 
 def _fmt(v: Any) -> Any:
+    """A cell: a float to 3 decimals, text never read as a formula (`csv_text`)."""
     if isinstance(v, float):
         return f"{v:.3f}".rstrip("0").rstrip(".") if v == v else ""
-    return v
+    return csv_text(v)
 
 
 def _csv(fields: list[str], rows: list[dict[str, Any]]) -> bytes:
@@ -615,6 +618,7 @@ def read_comparison(path: Path) -> list[dict[str, str]]:
         rows = []
         for r in reader:
             line = reader.line_num
+            r = {k: csv_read(v) if isinstance(v, str) else v for k, v in r.items()}
             if r.get("kind") == "score":
                 continue
             if None in r or any(r.get(c) is None for c in COMPARISON_COLUMNS):

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from sim.cli.common import UsageError
-from sim.safe_io import FileProblem, write_atomic
+from sim.safe_io import FileProblem, csv_text, write_atomic
 from sim.sweep.paths import parse_path
 from sim.sweep.spec import Axis, SweepSpec, kind_of, plan
 from sim.sweep.store import JOURNAL, META, read_journal, read_meta, read_table, table_rows
@@ -515,12 +515,13 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     w = csv.DictWriter(f, fieldnames=cols, lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow(
-            {
-                k: (
-                    "" if r.get(k) is None else (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k])
-                )
-                for k in cols
-            }
-        )
+        w.writerow({k: _cell(r.get(k)) for k in cols})
     write_atomic(path, f.getvalue().encode("utf-8"))
+
+
+def _cell(v: Any) -> Any:
+    """A cell of compare's CSVs: empty for None, a float to 6 significant digits, text never
+    read as a formula by a spreadsheet (a label is a scenario's or a sweep's value)."""
+    if v is None:
+        return ""
+    return f"{v:.6g}" if isinstance(v, float) else csv_text(v)

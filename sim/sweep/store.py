@@ -43,6 +43,8 @@ from sim.safe_io import (
     NO_LINK,
     FileProblem,
     FolderLock,
+    csv_read,
+    csv_text,
     decode_utf8,
     is_slug,
     json_text,
@@ -354,7 +356,12 @@ def write_table(
         w = csv.writer(f, lineterminator="\n")
         w.writerow(schema.names)
         for r in rows:
-            w.writerow(["" if r.get(c) is None else _typed(r.get(c), k) for c, k in schema.columns])
+            w.writerow(
+                [
+                    "" if r.get(c) is None else csv_text(_typed(r.get(c), k))
+                    for c, k in schema.columns
+                ]
+            )
         write_atomic(out / "runs.csv", f.getvalue().encode("utf-8"))
         written.append(out / "runs.csv")
     return written
@@ -363,6 +370,7 @@ def write_table(
 def _cell(text: str, kind: str) -> Any:
     if text == "":
         return None
+    text = csv_read(text)  # an error or a value written so no spreadsheet runs it
     if kind == "int":
         return int(text)
     if kind == "float":
