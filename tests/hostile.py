@@ -470,8 +470,10 @@ def cli_argv(rng: random.Random, scenario: str, folder: str) -> list[str]:
             argv += ["--screenshot", f"{folder}/{_pick(rng, ['s.png', 's.jpg', ''])}"]
         elif flag < 0.76:
             argv += ["--record", f"{folder}/{_pick(rng, ['r.avi', 'r.txt', 'r'])}"]
-        elif flag < 0.82:
+        elif flag < 0.79:
             argv += ["--max-days", _pick(rng, ["0", "-1", "inf", "nan", "x", "0.1", "120"])]
+        elif flag < 0.82:
+            argv += ["--max-units", _pick(rng, ["0", "-1", "x", "1", "40", "1e3", "\u0662"])]
         elif flag < 0.88:
             argv.append(_pick(rng, ["--compare", "--replace", "--bogus", "-x"]))
         else:
