@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Entry point: `python run.py scenarios/izium_2022_09.yaml` (see sim/cli.py for the options)."""
+"""Entry point: `python run.py scenarios/izium_2022_09.yaml` (sim/cli/main.py has the options)."""
 
 import sys
 

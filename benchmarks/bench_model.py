@@ -12,7 +12,8 @@ the same runs there, alternating with this tree run by run so that a machine tha
 slows both; it prints the ratio (this tree / REF) and whether the records are identical
 (RunRecord digests: frames, events, control changes, battles, series). Both sides run in fresh
 processes. A REF older than the benchmark's own code must still have `sim.model.CampaignModel`,
-`sim.scenario.load_scenario` and `sim.theatre.build_theatre` (every commit since the first does).
+`sim.scenario.load_scenario` and `sim.map.theatre.build_theatre` (or, before issue 21,
+`sim.theatre.build_theatre`): every commit since the first does.
 
 The replay process is `python run.py scenarios/izium_2022_09.yaml --headless` as a user types
 it: imports, map, scenario, model, files written (median of --repeat).
@@ -49,10 +50,18 @@ import gc, hashlib, json, statistics, sys, time, tracemalloc
 sys.path.insert(0, ".")
 from sim.model import CampaignModel
 from sim.scenario import load_scenario
-from sim.map.theatre import build_theatre
+try:
+    from sim.map.theatre import build_theatre
+except ImportError:  # a tree from before sim/map/ (issue 21)
+    from sim.theatre import build_theatre
 file, seed, repeat, memory = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 theatre = build_theatre()
 scenario = load_scenario("scenarios/" + file, theatre)
+try:  # the scenario's own map (the places it adds); older trees have none
+    from sim.scenario.theatre import theatre_for
+    theatre = theatre_for(scenario, theatre)
+except ImportError:
+    pass
 times = []
 for _ in range(repeat):
     gc.collect()

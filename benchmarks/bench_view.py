@@ -37,6 +37,7 @@ from sim.map.theatre import build_theatre  # noqa: E402
 from sim.model import CampaignModel  # noqa: E402
 from sim.runs.history import compare  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
+from sim.scenario.theatre import theatre_for  # noqa: E402
 from sim.view.app import FPS, FramePacer, Replay, update  # noqa: E402
 from sim.view.render import Renderer, ViewState  # noqa: E402
 from sim.view.whatif_draw import draw_progress  # noqa: E402
@@ -86,10 +87,10 @@ def main() -> None:
     )
     args = ap.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
-    th = build_theatre()
-    sc = load_scenario(args.scenario, th)
+    sc = load_scenario(args.scenario, build_theatre())
+    th = theatre_for(sc)  # the scenario's own map: the places it adds
     rec = CampaignModel(sc, th, seed=0).run()
-    replay = Replay.from_run(rec, th, sc, compare(rec, sc))
+    replay = Replay.from_run(rec, th, sc, compare(rec, sc, th))
     pygame.display.init()  # not pygame.init(): no audio
     pygame.font.init()
     screen = pygame.display.set_mode(size)  # dummy driver: a real display surface, unseen

@@ -80,7 +80,7 @@ from sim.cli import main as cli  # noqa: E402
 from sim.map.theatre import build_theatre  # noqa: E402
 from sim.model import CampaignModel  # noqa: E402
 from sim.model.params import Parameters  # noqa: E402
-from sim.runs.report import read_comparison, summary  # noqa: E402
+from sim.runs.report import read_comparison, summary_json  # noqa: E402
 from sim.safe_io import FileProblem  # noqa: E402
 from sim.scenario import ScenarioError, load_scenario, parse_scenario, resolve_places  # noqa: E402
 from sim.sweep.store import (  # noqa: E402
@@ -180,7 +180,7 @@ def case_scenario_real(w: World, rnd: random.Random) -> str:
         assert all(p.file == "fuzz.yaml" for p in e.problems)
         raise Refused from None
     record = CampaignModel(scenario, w.theatre, seed=rnd.randrange(2**32)).run()
-    json.dumps(summary(record), allow_nan=False)
+    json.dumps(summary_json(record), allow_nan=False)
     return text
 
 
@@ -195,7 +195,7 @@ def case_scenario_values(w: World, rnd: random.Random) -> str:
     except (ValueError, ScenarioError):  # pydantic's ValidationError is a ValueError
         raise Refused from None
     record = CampaignModel(scenario, w.theatre, seed=rnd.randrange(2**32)).run()
-    json.dumps(summary(record), allow_nan=False)
+    json.dumps(summary_json(record), allow_nan=False)
     return ""
 
 
@@ -205,7 +205,7 @@ def case_parameters(w: World, rnd: random.Random) -> str:
     record = CampaignModel(
         w.scenario, w.theatre, w.scenario.parameters_with(values), seed=rnd.randrange(2**32)
     ).run()
-    json.dumps(summary(record), allow_nan=False)
+    json.dumps(summary_json(record), allow_nan=False)
     return json.dumps(values)
 
 

@@ -22,6 +22,7 @@ sys.path.insert(0, str(REPO))
 from sim.map.theatre import build_theatre  # noqa: E402
 from sim.model import CampaignModel  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
+from sim.scenario.theatre import theatre_for  # noqa: E402
 
 FILE = REPO / "tests" / "data" / "record_digests.json"
 SEEDS = (0, 1)
@@ -32,10 +33,11 @@ def shipped() -> list[Path]:
 
 
 def digests() -> dict[str, str]:
-    theatre = build_theatre()
+    base = build_theatre()
     out = {}
     for path in shipped():
-        scenario = load_scenario(path, theatre)
+        scenario = load_scenario(path, base)
+        theatre = theatre_for(scenario, base)  # its own map: the places it adds
         for seed in SEEDS:
             out[f"{path.name} seed {seed}"] = (
                 CampaignModel(scenario, theatre, seed=seed).run().digest()

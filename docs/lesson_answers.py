@@ -4,11 +4,11 @@
     python docs/lesson_answers.py                      # every examples/lessons/*.yaml, 5 seeds
     python docs/lesson_answers.py --seeds 10 examples/lessons/sep_2_rail_bridge_cut.yaml
 
-For each branch file it runs the base and the branch (sim/branch_file.py, `simulate`) for seeds
-0 to N-1 (the file's own `seed:` is replaced) and prints:
+For each branch file it runs the base and the branch (sim/whatif/branch_file.py, `simulate`) for
+seeds 0 to N-1 (the file's own `seed:` is replaced) and prints:
 - seed 0's changes and differences, as `python run.py branch FILE --headless` prints them
-  (sim/futures.py, `Futures.lines`);
-- over the seeds, for each key place (sim/futures.py) whose date differs in some seed: in how
+  (sim/whatif/futures.py, `Futures.lines`);
+- over the seeds, for each key place (sim/whatif/futures.py) whose date differs in some seed: in how
   many seeds it passes to the other side by the end in the base and in the branch; the median
   and range of the change of its date (branch minus base, hours under two days, else days;
   negative: sooner) over the seeds where it passes in both; and seed by seed the change and
@@ -47,11 +47,11 @@ def span(hours: float) -> str:
     return f"{hours / 24:+.1f} d"
 
 
-def run_seed(b: Branch, seed: int, theatre: Theatre) -> tuple[Futures, list[str]]:
+def run_seed(b: Branch, seed: int) -> tuple[Futures, list[str]]:
     """The base and the branch of `b` on `seed`, compared; and the changes in words."""
     b = dataclasses.replace(b, spec=b.spec.model_copy(update={"seed": seed}))
     base, alt, texts = simulate(b)
-    return compare_futures(base, alt, b.scenario, b.hour, theatre), texts
+    return compare_futures(base, alt, b.scenario, b.hour, b.theatre), texts
 
 
 def summary(runs: list[list[PlaceOutcome]]) -> list[str]:
@@ -116,7 +116,7 @@ def answer(path: Path, seeds: int, theatre: Theatre) -> None:
     print(f"  the branch at {b.when.day} {b.when:%b %Y %H:%M} (hour {b.hour})")
     runs = []
     for seed in range(seeds):
-        futures, texts = run_seed(b, seed, theatre)
+        futures, texts = run_seed(b, seed)
         runs.append(futures.places)
         if seed == 0:
             print("Seed 0, as python run.py branch FILE --headless prints it:")

@@ -62,12 +62,14 @@ def main() -> int:
     from sim.model import CampaignModel
     from sim.runs.history import compare
     from sim.scenario import load_scenario
+    from sim.scenario.theatre import theatre_for
 
-    theatre = build_theatre()
+    base = build_theatre()
     done = json.loads(MEDIA.read_text()) if MEDIA.exists() else {}
     stale = []
     for file, (gif, still, at) in SCENES.items():
-        scenario = load_scenario(REPO / "scenarios" / file, theatre)
+        scenario = load_scenario(REPO / "scenarios" / file, base)
+        theatre = theatre_for(scenario, base)  # its own map: the places it adds
         record = CampaignModel(scenario, theatre, seed=0).run()
         digest = record.digest()
         entry = done.get(file, {})
@@ -83,7 +85,7 @@ def main() -> int:
             continue
         from sim.view.app import Replay, record_video, screenshot
 
-        replay = Replay.from_run(record, theatre, scenario, compare(record, scenario))
+        replay = Replay.from_run(record, theatre, scenario, compare(record, scenario, theatre))
         step = max(3, -(-replay.hours // 90))  # at most ~90 frames to start with
         while True:
             record_video(replay, DOCS / gif, size=GIF_SIZE, step_h=step)

@@ -1,5 +1,6 @@
-"""Work kept on disk between processes: the built map (sim/map/theatre.py) and each scenario
-file as read (sim/scenario/loader.py).
+"""Work kept on disk between processes: the built map (sim/map/theatre.py), a scenario's own
+map with the places it adds (sim/scenario/theatre.py) and each scenario file as read
+(sim/scenario/loader.py).
 
 Building the map takes about 0.2 s and reading a scenario file 0.15-0.25 s (ruamel's
 round-trip reader, which keeps the line numbers of every field); reading either back takes a
@@ -68,7 +69,7 @@ DTYPES = ("<f8", "<f4", "<i8", "<i4", "|u1", "|b1")
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 #: Largest header line (a few hundred bytes: the kind, the key, one line per array).
 MAX_HEADER_BYTES = 64 * 1024
-_NAME = re.compile(r"(?P<kind>[a-z_]+)-(?P<key>[0-9a-f]{24})" + re.escape(SUFFIX))
+_NAME = re.compile(r"(?P<kind>[a-z][a-z_-]*)-(?P<key>[0-9a-f]{24})" + re.escape(SUFFIX))
 #: os.open flags of every read: never through a link, never waiting on a FIFO
 _READ_FLAGS = (
     os.O_RDONLY

@@ -52,6 +52,8 @@ def september():
 #: a file at a time (--dist loadfile, pyproject.toml), so a long file handed out last keeps one
 #: worker busy after the other has finished.
 LONG_FILES = (
+    "test_web_browser.py",  # ~20 s: a September run, a lesson and a browser
+    "test_api.py",  # ~20 s: the notebook, run top to bottom
     "test_branch_file.py",  # ~20 s
     "test_whatif.py",  # ~10 s: twenty runs of the standard what-ifs
     "test_hostile_fuzz.py",

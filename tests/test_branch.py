@@ -1,4 +1,4 @@
-"""Branching a run (sim/branch.py): a snapshot continued with no change is the uninterrupted
+"""Branching a run (sim/whatif/branch.py): a snapshot continued with no change is the uninterrupted
 run, byte for byte, at any hour of either scenario; each change does what it says, on the copy
 only."""
 
@@ -95,8 +95,8 @@ def test_a_reinforcement_arriving_in_a_copy_gets_the_id_it_would_have_had(theatr
     twin = snapshot(model)
     run_to(model, 80)
     run_to(twin, 80)
-    ids = {u.key: u.unique_id for u in model.active_units()}
-    assert {u.key: u.unique_id for u in twin.active_units()} == ids
+    ids = {u.key: u.unique_id for u in model.world.active_units()}
+    assert {u.key: u.unique_id for u in twin.world.active_units()} == ids
     assert len(set(ids.values())) == len(ids)
     assert model.unit("ua_14_mech") is not None
 
@@ -174,8 +174,9 @@ def test_repeated_reinforcements_never_exceed_what_a_unit_may_hold(at60):
 
 
 def test_a_saved_bridge_survives_the_strike_that_destroys_it_in_the_base(theatre, scenarios):
-    """The Kupiansk road bridge is destroyed at 9 Sep 13:00 (a scenario event): saved at hour
-    60, it stands to the end, and the record says the strike failed."""
+    """The Kupiansk road bridge is blown by the withdrawing Russians in the base (the
+    demolition rule, seed 0: 11 Sep): saved at hour 60, it stands to the end, and the record
+    says the demolition failed."""
     model = model_at(theatre, scenarios[SEPTEMBER], 60)
     twin = snapshot(model)
     branch.save_bridge(twin, "kupiansk_road_bridge")
@@ -188,15 +189,23 @@ def test_a_saved_bridge_survives_the_strike_that_destroys_it_in_the_base(theatre
 
 
 def test_a_destroyed_bridge_is_down_at_once_and_never_crossed(at60):
+    """The rail bridge between Kupiansk's west bank and the junction, destroyed: no unit goes
+    from one end to the other within an hour while it is down. The road bridge goes too: over
+    it and the east bank a fast unit covers the two places in one hour."""
     twin = snapshot(at60)
     branch.destroy_bridge(twin, "kupiansk_rail_bridge")
+    if twin.world.crossings["kupiansk_road_bridge"] != CrossingState.DESTROYED:
+        branch.destroy_bridge(twin, "kupiansk_road_bridge")
     assert twin.world.crossings["kupiansk_rail_bridge"] == CrossingState.DESTROYED
     c = twin.theatre.crossings["kupiansk_rail_bridge"]
     record = twin.run()
     start = len(at60.record.frames)
     for before, after in zip(record.frames[start - 1 :], record.frames[start:], strict=False):
-        if after["crossings"].get("kupiansk_rail_bridge") != "destroyed":
-            break  # a pontoon may replace it; then crossing is allowed
+        if any(
+            after["crossings"].get(b) != "destroyed"
+            for b in ("kupiansk_rail_bridge", "kupiansk_road_bridge")
+        ):
+            break  # a pontoon may replace one; then crossing is allowed
         where = {u["id"]: u["node"] for u in before["units"]}
         for u in after["units"]:
             assert {where.get(u["id"]), u["node"]} != {c.u, c.v}
@@ -229,13 +238,14 @@ def test_parameters_are_replaced_by_validated_copies(at60):
     old = twin.params
     branch.set_parameter(twin, "weight_tank", 60.0)
     assert old.weight_tank == Parameters().weight_tank  # the frozen original is untouched
-    assert twin.params.weight_tank == 60.0 == twin.params_of("RU").weight_tank
-    assert twin.weights[1] == 60.0
+    assert twin.params.weight_tank == 60.0 == twin.world.physics.weight_tank
+    assert twin.world.weights[1] == 60.0
     assert twin.record.parameters["weight_tank"] == 60.0
     assert at60.params.weight_tank == old.weight_tank
     branch.set_parameter(twin, "order_delay_hours", 2, side="RU")
-    assert twin.params_of("RU").order_delay_hours == 2
-    assert twin.params_of("UA").order_delay_hours == at60.params_of("UA").order_delay_hours
+    assert twin.world.doctrine["RU"].order_delay_hours == 2
+    ua_before = at60.world.doctrine["UA"].order_delay_hours
+    assert twin.world.doctrine["UA"].order_delay_hours == ua_before
     with pytest.raises(ChangeError, match="greater than or equal to 0"):
         branch.set_parameter(twin, "weight_tank", -1)
     with pytest.raises(ChangeError, match="not a doctrine parameter"):
@@ -247,8 +257,8 @@ def test_parameters_are_replaced_by_validated_copies(at60):
 def test_withdrawal_doctrine_off_for_one_side(at60):
     twin = snapshot(at60)
     branch.set_withdrawal(twin, "RU", False)
-    assert twin.params_of("RU").withdrawal_doctrine is False
-    assert twin.params_of("UA").withdrawal_doctrine is True
+    assert twin.world.doctrine["RU"].withdrawal_doctrine is False
+    assert twin.world.doctrine["UA"].withdrawal_doctrine is True
     assert [e["text"] for e in whatif_events(twin)] == ["What if: RU command never withdraws"]
 
 

@@ -1,6 +1,6 @@
-"""Saved what-ifs (sim/branch_file.py): the lessons load, a bad file gives one located error,
-a saved branch reads back the same; the two futures compared (sim/futures.py); the worker that
-simulates a branch for the window; `run.py branch` and `run.py view BRANCH.yaml`."""
+"""Saved what-ifs (sim/whatif/branch_file.py): the lessons load, a bad file gives one located
+error, a saved branch reads back the same; the two futures compared (sim/whatif/futures.py); the
+worker that simulates a branch for the window; `run.py branch` and `run.py view BRANCH.yaml`."""
 
 from __future__ import annotations
 
@@ -279,18 +279,19 @@ def test_a_branch_with_no_change_has_no_difference(theatre, scenarios, reference
 
 
 def test_the_futures_name_the_places_that_fall_at_other_times(theatre, scenarios):
-    """RU never withdrawing from hour 84: the places it gives up in the base fall later or
-    not at all, and the lines say so with both dates."""
+    """The 92nd Mechanized Brigade halved at hour 84: Kupiansk's west bank passes to UA in both
+    futures, at other hours, and the lines say so with both dates."""
     sc = scenarios[SEPTEMBER]
     model = model_at(theatre, sc, 84)
     twin = snapshot(model)
-    branch.set_withdrawal(twin, "RU", False)
+    branch.scale_unit(twin, "ua_92_mech", 0.5)
     base, alt = model.run(), twin.run()
     f = compare_futures(base, alt, sc, 84)
-    south = f.place("izium_s")
-    assert south.base is not None and (south.branch is None or south.branch > south.base)
+    town = f.place("kupiansk_w")
+    assert town.base is not None and town.branch is not None and town.branch != town.base
     text = "\n".join(f.lines())
-    assert "Izium (south bank)" in text and f"{south.base.day} Sep" in text
+    assert "Kupiansk (west bank)" in text
+    assert f"{town.base:%d %b %H:%M}" in text and f"{town.branch:%d %b %H:%M}" in text
     early = f.lines(until=84)  # at the branch hour nothing differs yet
     assert early[0].startswith("No difference by")
 

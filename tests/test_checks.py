@@ -1,5 +1,5 @@
-"""Semantic checks (sim/checks.py): each silent acceptance of issue #12 becomes an error or a
-warning at the right line and field, the warnings say what the model will really do, and no
+"""Semantic checks (sim/scenario/checks.py): each silent acceptance of issue #12 becomes an error or
+a warning at the right line and field, the warnings say what the model will really do, and no
 mangled file makes the checks raise anything but the loader's ScenarioError."""
 
 from __future__ import annotations
@@ -207,19 +207,29 @@ def test_the_pocket_warning_says_what_the_model_does(theatre, tmp_path):
     assert pockets >= {n for n in warned if record.hours >= 48}
 
 
-def test_the_start_control_of_the_checks_is_the_models(theatre):
-    """The checks' 'held at the start before units' plus the units is the model's control."""
+def test_the_start_control_is_the_declared_one_with_the_units_places(theatre):
+    """Who holds a place at the start (sim/model/world.py, `start_control`, which the checks'
+    warnings also read), each scenario on its own map (the places it adds): a unit on the map
+    holds its place; any other place listed under control.nodes is its side's; the rest keep
+    the side the regions or the country gave."""
     from sim.model import CampaignModel
+    from sim.model.world import declared_control
     from sim.scenario import load_scenario
-    from sim.scenario.checks import declared_control
+    from sim.scenario.theatre import theatre_for
 
     for name in SHIPPED:
         scenario = load_scenario(REPO / "scenarios" / f"{name}.yaml", theatre)
-        declared, _ = declared_control(scenario, theatre)
-        for u in scenario.units:
-            if u.arrives is None:
-                declared[u.at] = u.side
-        assert declared == CampaignModel(scenario, theatre, seed=0).world.control, name
+        own = theatre_for(scenario, theatre)
+        control = CampaignModel(scenario, own, seed=0).world.control
+        declared, why = declared_control(scenario, own)
+        placed = {u.at: u.side for u in scenario.units if u.arrives is None}
+        for node, side in placed.items():
+            assert control[node] == side, (name, node)
+        for side, nodes in scenario.control.nodes.items():
+            for node in set(nodes) - set(placed):
+                assert control[node] == side and why[node] == f"control.nodes.{side}"
+        for node in set(control) - set(placed):
+            assert control[node] == declared[node], (name, node)
 
 
 def test_an_objective_across_a_river_without_a_crossing(tmp_path):

@@ -58,6 +58,23 @@ def test_outputs_have_the_promised_columns(two_runs):
     assert "fidelity score" in proc.stdout
 
 
+def test_compare_gives_the_null_run_and_the_skill_beside_the_score(two_runs):
+    """--compare runs the null run (UA, the attacker, issues no orders) with the same seed and
+    parameters: its score and the skill are printed and written after the fidelity score."""
+    a, _, proc = two_runs
+    with (a / "history_comparison.csv").open() as f:
+        scores = {
+            r["name"]: float(r["simulated"]) for r in csv.DictReader(f) if r["kind"] == "score"
+        }
+    model = scores["fidelity score (0-100)"]
+    null = scores["null run score (0-100)"]
+    assert 0 <= null < model
+    assert scores["skill (model - null) / (100 - null)"] == pytest.approx(
+        (model - null) / (100 - null), abs=0.005
+    )
+    assert f"null run (no UA orders): {null:.1f}" in proc.stdout
+
+
 def test_a_saved_run_replays_in_the_viewer_without_re_simulating(two_runs, tmp_path):
     a, _, _ = two_runs
     png = tmp_path / "frame.png"

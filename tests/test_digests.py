@@ -43,7 +43,10 @@ def test_runs_match_the_recorded_digests(path, theatre):
     from sim.scenario import load_scenario
 
     recorded = json.loads(record_digests.FILE.read_text())
+    from sim.scenario.theatre import theatre_for
+
     scenario = load_scenario(path, theatre)
+    theatre = theatre_for(scenario, theatre)  # its own map: the places it adds
     for seed in record_digests.SEEDS:
         digest = CampaignModel(scenario, theatre, seed=seed).run().digest()
         assert digest == recorded[f"{path.name} seed {seed}"], (

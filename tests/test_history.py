@@ -11,7 +11,18 @@ from test_model import CLEAN, LINE, LINE_EDGES
 from toy import START, toy_scenario, toy_theatre
 
 from sim.model import CampaignModel
-from sim.runs.history import compare, comparison_table, write_comparison
+from sim.model.params import Parameters
+from sim.runs.history import (
+    attacking_side,
+    compare,
+    comparison_table,
+    contested,
+    null_comparison,
+    null_scenario,
+    with_null_run,
+    write_comparison,
+)
+from sim.scenario import Order, Scenario, WhatIf
 
 OBS = [
     {"date": date(2022, 9, 7), "place": "b", "holder": "UA"},  # change, on the day
@@ -85,7 +96,7 @@ def comparison():
         history=OBS,
     )
     model = CampaignModel(scenario, theatre, seed=1)
-    return compare(model.run(), scenario)
+    return compare(model.run(), scenario, theatre)
 
 
 def test_each_kind_of_observation_is_judged_as_documented(comparison):
@@ -136,3 +147,168 @@ def test_report_and_csv(comparison, tmp_path):
     lines = path.read_text().splitlines()
     assert lines[0].startswith("date,until,kind,place")
     assert len(lines) == len(OBS) + 2  # header, rows, score
+
+
+# ------------------------------------------------------- judged on the date, contested, null
+#: The line a-b-c and a far place d (40 km beyond c): UA takes b at 05:00 on 7 Sep, and a
+#: Russian counterattack from c takes it back at 06:00 on 8 Sep.
+FAR = {"a": (0, 0), "b": (10, 0), "c": (20, 0), "d": (60, 0)}
+FAR_EDGES = [("a", "b", 10, "local"), ("b", "c", 10, "local"), ("c", "d", 40, "local")]
+RETAKE_OBS = [
+    {"date": date(2022, 9, 7), "place": "b", "holder": "UA"},  # held on the day
+    {"date": date(2022, 9, 8), "place": "b", "holder": "UA"},  # taken the day before, lost again
+    {"date": date(2022, 9, 8), "place": "b", "holder": "UA", "bound": True},  # lost by then
+    {"date": date(2022, 9, 9), "place": "c", "holder": "RU"},  # 10 km from b: contested
+    {"date": date(2022, 9, 9), "place": "d", "holder": "RU"},  # 50 km from b: nobody's aim
+]
+
+
+def _retake_scenario(**extra):
+    scenario = toy_scenario(
+        [
+            {
+                "id": "ua1",
+                "name": "UA 1",
+                "side": "UA",
+                "at": "a",
+                "equipment": {"personnel": 1000, "tanks": 10},
+            },
+            {
+                "id": "ru1",
+                "name": "RU 1",
+                "side": "RU",
+                "at": "b",
+                "arrives": START,
+                "equipment": {"personnel": 500},
+            },
+            {
+                "id": "ru2",
+                "name": "RU 2",
+                "side": "RU",
+                "at": "c",
+                "equipment": {"personnel": 4000, "tanks": 40},
+            },
+        ],
+        hours=96,
+        orders=[
+            {
+                "id": "take_b",
+                "units": ["ua1"],
+                "task": "attack",
+                "objective": "b",
+                "start": START + timedelta(hours=1),
+            },
+            {"units": ["ru2"], "task": "attack", "objective": "b", "when": {"lost": "b"}},
+        ],
+        depots=[{"id": "ua_d", "side": "UA", "at": "a"}, {"id": "ru_d", "side": "RU", "at": "d"}],
+        control={"nodes": {"RU": ["b", "c", "d"]}},
+        parameters=CLEAN,
+        history=RETAKE_OBS,
+    )
+    return scenario.model_copy(update=extra)
+
+
+@pytest.fixture(scope="module")
+def retaken():
+    theatre = toy_theatre(FAR, FAR_EDGES)
+    scenario = _retake_scenario(attacker="UA")
+    record = CampaignModel(scenario, theatre, seed=1).run()
+    changes = [(c["node_id"], c["to_side"], c["time"]) for c in record.control_changes]
+    assert changes == [("b", "UA", "2022-09-07T05:00"), ("b", "RU", "2022-09-08T06:00")]
+    return theatre, scenario, record, compare(record, scenario, theatre)
+
+
+def _rows(comparison, place, day):
+    """The rows of a place on a day, in the history block's order (the sort is stable)."""
+    return [r for r in comparison.rows if r.place == place and r.date.day == day]
+
+
+def test_a_place_taken_and_lost_again_before_its_date_earns_nothing(retaken):
+    """Judged by who holds b at the end of the 8th (RU again since 06:00), not by the first
+    change of hands (the 7th, a day early, which would have been met)."""
+    *_, comparison = retaken
+    assert _rows(comparison, "b", 7)[0].credit == 1.0
+    lost, bound = _rows(comparison, "b", 8)
+    assert (lost.ok, lost.credit, lost.error_days, lost.sim_date) == (False, 0.0, None, None)
+    assert lost.lost_at.isoformat() == "2022-09-08T06:00:00"
+    assert (bound.ok, bound.credit) == (False, 0.0)  # "held by then": it was not
+    assert "lost 08 Sep" in comparison_table(comparison)
+
+
+def test_only_contested_holds_count(retaken):
+    """c lies 10 km from b, the Ukrainian objective (within CONTEST_KM): its hold counts; d,
+    50 km away, is no order's aim: shown, marked, and left out of the mean."""
+    theatre, scenario, _, comparison = retaken
+    assert contested(scenario, theatre)["UA"] == {"a", "b", "c"}
+    assert _rows(comparison, "c", 9)[0].counted and not _rows(comparison, "d", 9)[0].counted
+    counted = [r.credit for r in comparison.rows if r.counted]
+    assert len(counted) == len(RETAKE_OBS) - 1
+    assert comparison.score == pytest.approx(100 * sum(counted) / len(counted), abs=0.05)
+    assert "not counted" in comparison_table(comparison)
+    # the same hold, aimed at by an order, counts: the rule reads the plan, not the run
+    aimed = scenario.model_copy(
+        update={
+            "orders": [
+                *scenario.orders,
+                scenario.orders[0].model_copy(
+                    update={"id": None, "objective": "d", "start": scenario.end}
+                ),
+            ]
+        }
+    )
+    assert "d" in contested(aimed, theatre)["UA"]
+    assert not any(
+        r.place == "d" and not r.counted for r in compare(retaken[2], aimed, theatre).rows
+    )
+
+
+def test_the_null_run_strips_the_attacking_plan_and_skill_is_measured_against_it(retaken):
+    """Without the Ukrainian order b never falls: the null run earns only the hold of c, and
+    the skill is (model - null) / (100 - null); the scorer, the observations and what counts
+    are those of the scenario itself."""
+    theatre, scenario, record, comparison = retaken
+    null = null_scenario(scenario)
+    assert [o.units for o in null.orders] == [["ru2"]]  # RU's reply waits for b lost: kept
+    assert null.units == scenario.units and null.history == scenario.history
+    result = null_comparison(scenario, theatre, Parameters(**CLEAN), 1)
+    assert result is not None
+    assert [r.credit for r in result.rows if r.counted] == [0.0, 0.0, 0.0, 1.0]
+    assert result.score == 25.0
+    assert [r.counted for r in result.rows] == [r.counted for r in comparison.rows]
+    both = with_null_run(comparison, scenario, theatre, Parameters(**CLEAN), 1)
+    assert both.null == 25.0 and both.null_side == "UA"
+    assert both.skill == pytest.approx((comparison.score - 25.0) / 75.0, abs=0.005)
+    text = comparison_table(both)
+    assert "null run (no UA orders): 25.0" in text and f"skill: {both.skill:.2f}" in text
+
+
+def test_an_order_waiting_for_a_stripped_order_goes_with_it(retaken):
+    _, scenario, _, _ = retaken
+    follow = {"id": "follow", "units": ["ru2"], "task": "hold", "when": {"done": "take_b"}}
+    after = {"units": ["ru2"], "task": "hold", "when": {"any": [{"done": "follow"}]}}
+    s = _retake_scenario(attacker="UA", orders=[*scenario.orders])
+    s = s.model_copy(
+        update={
+            "orders": [
+                *s.orders,
+                *(Order.model_validate({**o, "source": "t"}) for o in (follow, after)),
+            ]
+        }
+    )
+    assert [o.id for o in null_scenario(s).orders] == [None]  # the counterattack alone
+
+
+def test_the_attacking_side_is_named_or_inferred():
+    """The scenario's attacker: first, then the what-if block's, then the side with more
+    attack orders; a tie gives none, and the null run then says what to write."""
+    s = _retake_scenario()
+    assert attacking_side(s) is None  # one attack order each
+    with pytest.raises(ValueError, match="attacker: UA or RU"):
+        null_scenario(s)
+    assert attacking_side(s.model_copy(update={"attacker": "RU"})) == "RU"
+    whatif = WhatIf(attacker="UA", key_places=["b"], key_town="b", source="t")
+    assert attacking_side(s.model_copy(update={"whatif": whatif})) == "UA"
+    one_sided = s.model_copy(update={"orders": s.orders[:1]})
+    assert attacking_side(one_sided) == "UA"
+    with pytest.raises(ValueError, match="whatif: attacker: UA"):
+        Scenario.model_validate({**s.model_dump(), "attacker": "RU", "whatif": whatif.model_dump()})

@@ -120,7 +120,7 @@ def test_view_refuses_a_comparison_of_another_scenario(short_run, tmp_path, caps
 
     scenario = resolve_places(scenario, th, "m.yaml", root)
     record = CampaignModel(scenario, th, seed=0).run()
-    write_comparison(compare(record, scenario), folder / "history_comparison.csv")
+    write_comparison(compare(record, scenario, th), folder / "history_comparison.csv")
     argv = ["view", str(folder), "--scenario", str(SEPT), "--screenshot", str(tmp_path / "v.png")]
     code, _, err = run_cli(argv, capsys)
     # summary.json names the hash of each file of its run: the swapped file is not one
@@ -137,7 +137,8 @@ def test_view_refuses_a_comparison_of_another_scenario(short_run, tmp_path, caps
 @given(st.randoms(use_true_random=False))
 def test_mangled_run_records_are_refused_or_drawn(frames, short_run, september, rnd):
     """Any mangling of frames.json.gz (or of the comparison) is a FileProblem, or the run
-    builds a Replay whose frames draw without an exception."""
+    builds a Replay whose frames draw, and whose web page's data is made, without an
+    exception."""
     from sim.map.theatre import build_theatre
     from sim.view.app import render_frame
     from sim.view.replay import Replay
@@ -158,6 +159,10 @@ def test_mangled_run_records_are_refused_or_drawn(frames, short_run, september, 
         except FileProblem:
             return
         render_frame(replay, rnd.uniform(0, replay.hours), (320, 240))
+        from sim.web.data import run_data  # and the web page's data of it (sim/web/)
+        from sim.web.page import data_json
+
+        assert data_json({"run": run_data(replay)})
 
 
 @fuzz(40)

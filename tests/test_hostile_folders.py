@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.cli.common import UNSHOWN, shown
-from sim.safe_io import FORMULA_START, FolderLock, StagedFiles, csv_read, csv_text
+from sim.safe_io import FORMULA_START, csv_read, csv_text
+from sim.safe_write import FolderLock, StagedFiles
 
 
 def refused(code: int, err: str, words: str) -> None:

@@ -68,14 +68,14 @@ def test_any_parameters_within_bounds_run_without_an_exception(short_scenario, r
     them). 12 hours of September with up to 10 parameters moved to extremes."""
     from sim.map.theatre import build_theatre
     from sim.model import CampaignModel
-    from sim.runs.report import summary
+    from sim.runs.report import summary_json
 
     th = build_theatre()
     scenario = _loaded(short_scenario)
     names = rnd.sample(list(Parameters.model_fields), rnd.randint(1, 10))
     params = scenario.parameters_with({n: extreme_parameter(rnd, n) for n in names})
     record = CampaignModel(scenario, th, params, seed=rnd.randrange(2**32)).run()
-    json.dumps(summary(record), allow_nan=False)
+    json.dumps(summary_json(record), allow_nan=False)
 
 
 @fuzz(25)
@@ -85,7 +85,7 @@ def test_any_scenario_values_the_schema_accepts_run_without_an_exception(septemb
     orders and events at any time, surprise windows of a year: what the schema accepts runs."""
     from sim.map.theatre import build_theatre
     from sim.model import CampaignModel
-    from sim.runs.report import summary
+    from sim.runs.report import summary_json
     from sim.scenario import Scenario, check_references, resolve_places
 
     th = build_theatre()
@@ -97,7 +97,7 @@ def test_any_scenario_values_the_schema_accepts_run_without_an_exception(septemb
     except (ValueError, ScenarioError):
         return
     record = CampaignModel(scenario, th, seed=rnd.randrange(2**32)).run()
-    json.dumps(summary(record), allow_nan=False)
+    json.dumps(summary_json(record), allow_nan=False)
 
 
 @fuzz(50)  # 10,000 more: benchmarks/fuzz_hostile.py --only cli

@@ -38,7 +38,23 @@ def duel(
     terrain: str = "open",
     **params,
 ):
-    theatre = toy_theatre(LINE, LINE_EDGES, terrain={"b": terrain})
+    model = duel_model(attacker_personnel, tanks, hours, defender_personnel, terrain, **params)
+    model.run()
+    return model
+
+
+def duel_model(
+    attacker_personnel: int = 1000,
+    tanks: int = 10,
+    hours: int = 48,
+    defender_personnel: int = 500,
+    terrain: str = "open",
+    river: bool = False,
+    **params,
+) -> CampaignModel:
+    """The duel of worked example 1, not yet run (`river`: a bridge between a and b)."""
+    edges = [("a", "b", 10, "local", "br"), LINE_EDGES[1]] if river else LINE_EDGES
+    theatre = toy_theatre(LINE, edges, terrain={"b": terrain})
     scenario = toy_scenario(
         [
             {
@@ -63,9 +79,7 @@ def duel(
         control={"nodes": {"RU": ["b", "c"]}},
         parameters={**CLEAN, **params},
     )
-    model = CampaignModel(scenario, theatre, seed=1)
-    model.run()
-    return model
+    return CampaignModel(scenario, theatre, seed=1)
 
 
 def taken_at(model: CampaignModel, node: str) -> float:
@@ -271,14 +285,14 @@ def test_a_destroyed_bridge_is_never_crossed(cut_hour, seed):
 
 
 def _power(model: CampaignModel, unit) -> float:
-    terrain = model.graph.nodes[unit.node]["terrain"]
+    world = model.world
     return combat.defence_power(
         unit,
-        model.weights,
-        model.params,
-        terrain=terrain,
+        world.weights,
+        world.physics,
+        terrain=model.network.terrain[unit.node],
         defending=True,
-        prepared=model.prepared(unit),
+        prepared=unit.prepared,
     )
 
 
@@ -578,3 +592,39 @@ def test_a_column_on_the_road_under_enemy_guns_loses_men():
     assert lost("g") > 0
     assert lost("far") == 0
     assert lost("g", interdiction_loss_per_hour=0.0) == 0
+
+
+def _watched_positions(model: CampaignModel) -> None:
+    """Make every read of the world's positions check itself against where the units stand
+    and what they do at that moment (holding ground: active, not routed and not a column on
+    the road out; advancing: attacking or moving): a cache not renewed fails at the read."""
+    world = model.world
+    cached = world.positions
+
+    def checked():
+        pos = cached()
+        holding: dict[str, list[int]] = {"UA": [], "RU": []}
+        advancing: dict[str, list[int]] = {"UA": [], "RU": []}
+        for u in world.units.values():
+            on_the_road = u.posture == "withdraw" and (u.next_node is not None or u.route)
+            if u.status == "active" and u.posture != "rout" and not on_the_road:
+                holding[u.side].append(world.network.index[u.node])
+                if u.posture in ("attack", "move"):
+                    advancing[u.side].append(world.network.index[u.node])
+        assert (pos.index, pos.advancing_index) == (holding, advancing), world.hour
+        return pos
+
+    world.positions = checked  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("river", [False, True])
+def test_positions_are_never_stale(river):
+    """The world's positions are what the units say at every read, within the hour too: after
+    a march, a battle, a unit forced out or an attack called off (the duel's attack across a
+    river, ratio 1.2 < 1.5, stalls and is called off after attack_stall_hours; positions used
+    to be renewed only after the control phase then)."""
+    model = duel_model(hours=60, river=river, presence_km=12.0)
+    _watched_positions(model)
+    model.run()
+    kinds = {e["kind"] for e in model.record.events}
+    assert ("attack_stalled" if river else "node_taken") in kinds

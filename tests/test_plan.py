@@ -59,7 +59,7 @@ def test_an_attack_goes_on_to_its_next_objective():
     )
     model = run(scenario, theatre)
     assert changed(model, "b") < changed(model, "c") < float("inf")
-    assert model.order_state("push") == OrderState.DONE
+    assert model.plan.state("push") == OrderState.DONE
     assert model.unit("ua").node == "c"
 
 
@@ -187,15 +187,15 @@ def test_each_kind_of_condition(standing, cond, expected):
     """Seen from UA at the start. The ratio: 3,000 soldiers attacking (x1) against 500 in a
     prepared defence (x1.6): 3.75."""
     model, order = standing
-    assert met(Condition.model_validate(cond), order, model) is expected
+    assert met(Condition.model_validate(cond), order, model.world, model.plan) is expected
 
 
 def test_done_and_arrived_become_true(standing):
     model, order = standing
     for _ in range(6):
         model.step()
-    assert met(Condition(done="o"), order, model)  # a hold is done once issued
-    assert met(Condition(arrived="later"), order, model)
+    assert met(Condition(done="o"), order, model.world, model.plan)  # a hold is done once issued
+    assert met(Condition(arrived="later"), order, model.world, model.plan)
 
 
 @pytest.mark.parametrize(
@@ -561,7 +561,7 @@ def test_the_last_event_shown_is_one_of_the_orders_own_time():
             },
         ],
     )
-    assert model.order_state("first") == OrderState.DONE
+    assert model.plan.state("first") == OrderState.DONE
     (line,) = unfinished(model)
     assert line.startswith("  second (UA ua: attack C): issued"), line
     issued = next(o.issued_at for o in model.plan if o.id == "second").isoformat()
@@ -592,7 +592,7 @@ def test_an_objective_lost_again_is_listed_under_its_order():
             },
         ],
     )
-    assert model.order_state("take") == OrderState.DONE and model.world.control["b"] == "RU"
+    assert model.plan.state("take") == OrderState.DONE and model.world.control["b"] == "RU"
     (line,) = lost_again(model)
     assert line.startswith("  take (UA ua: attack B): carried out ") and "B lost again" in line
     assert "Carried out, then lost again:" in plan_report(model).splitlines()

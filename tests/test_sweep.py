@@ -283,6 +283,11 @@ def test_rows_carry_parameters_and_outcomes(grid_sweep):
         )
         assert r["end"] == "2022-09-06T18:00"
         assert 0 <= r["fidelity"] <= 100
+        # the null run beside it (UA issues no orders): the same seed and parameters
+        assert 0 <= r["null_fidelity"] <= 100
+        assert r["skill"] == pytest.approx(
+            (r["fidelity"] - r["null_fidelity"]) / (100 - r["null_fidelity"]), abs=0.005
+        )
         assert "changed_h.balakliia" in r and "area_taken_km2_UA@2022-09-06" in r
         assert "lost_tanks_RU" in r and "captured_tanks_by_UA" in r
     assert {r[PERSONNEL] for r in rows} == {2500, 5000}

@@ -1,4 +1,4 @@
-"""Tests of the map (sim/theatre.py and the data in assets/map).
+"""Tests of the map (sim/map/theatre.py and the data in assets/map).
 
 The geometric checks here re-read the GeoJSON files and recompute intersections and banks
 with their own code, independently of the build, so a bug in the build cannot hide itself.
@@ -31,7 +31,7 @@ def theatre() -> Theatre:
     return build_theatre()
 
 
-# --- independent geometry helpers (deliberately not imported from sim.theatre) ----------
+# --- independent geometry helpers (deliberately not imported from sim.map.theatre) ----------
 
 
 def _xy(lon, lat):

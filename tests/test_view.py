@@ -156,7 +156,7 @@ def test_comparison_rows_become_timeline_marks(run):
     from sim.runs.history import compare
 
     th, sc, rec = run
-    comparison = compare(rec, sc)
+    comparison = compare(rec, sc, th)
     rp = Replay.from_run(rec, th, sc, comparison)
     assert rp.has_comparison
     by_key = {(m.date, m.place, m.holder, m.kind): m for m in rp.marks}

@@ -40,10 +40,11 @@ def brancher(run):
 
 @pytest.fixture(scope="module")
 def stand(brancher):
-    """September: the Russian command never withdraws from 9 Sep 06:00 (hour 84)."""
+    """September: the 25th Airborne Brigade, done with its breach, is sent on to Izium from
+    9 Sep 06:00 (hour 84): both banks pass to Ukraine, which in the base stay Russian."""
     from sim.whatif.branch import Change
 
-    return brancher.run_now(84, [Change(withdrawal="RU", on=False)])
+    return brancher.run_now(84, [Change(attack="ua_25_abn", to=["kunie", "izium_n", "izium_s"])])
 
 
 def whatif_frame(replay, view, t, mode="overlay", layers=("territory",)):
@@ -118,7 +119,7 @@ def test_the_whatif_is_drawn_over_the_base_only_after_its_hour(replay, stand):
 def test_split_screen_shows_each_future_in_its_own_half(replay, stand):
     k = replay.hours
     i = replay.theatre.node_ids.index("izium_s")
-    assert replay.ua_held[k][i] and not stand.branch.ua_held[k][i]  # UA in the base, RU held
+    assert not replay.ua_held[k][i] and stand.branch.ua_held[k][i]  # RU in the base, UA took it
     surf, renderer, state = whatif_frame(replay, stand, k, mode="split")
     layout = rd.Layout.for_size(SIZE, branch_row=True)
     left, right = layout.panes()
@@ -138,8 +139,8 @@ def test_split_screen_shows_each_future_in_its_own_half(replay, stand):
         assert all(pane.map_rect.collidepoint(x, y) for x, y in pts)
         colours.append(np.mean([surf.get_at((round(x), round(y)))[:3] for x, y in pts], axis=0))
     base_c, branch_c = colours  # the cell's mean colour: fronts and names are grey, tints not
-    assert base_c[2] > base_c[0]  # bluish: Ukraine holds it in the base
-    assert branch_c[0] > branch_c[2]  # reddish: Russia holds it in the what-if
+    assert base_c[0] > base_c[2]  # reddish: Russia holds it in the base
+    assert branch_c[2] > branch_c[0]  # bluish: Ukraine holds it in the what-if
 
 
 def test_the_timeline_and_sidebar_show_the_whatif(replay, stand):

@@ -1,4 +1,4 @@
-"""The scenario author's commands (registered in sim/cli.py):
+"""The scenario author's commands (registered in sim/cli/main.py):
 
     python run.py validate SCENARIO.yaml [...] [--strict]   check files, list every problem
     python run.py places QUERY | --near LAT,LON           find places on the map
@@ -98,9 +98,17 @@ def places_main(argv: list[str]) -> int:
         "--limit", type=int, default=5, metavar="N", help="at most N places (default 5)"
     )
     ap.add_argument("--brief", action="store_true", help="one line per place, no neighbours")
+    ap.add_argument(
+        "--scenario",
+        type=Path,
+        default=None,
+        metavar="FILE.yaml",
+        help="look on this scenario's map too: the places its places: block adds",
+    )
     args = ap.parse_args(argv)
     from sim.map import places
     from sim.map.theatre import build_theatre
+    from sim.scenario import read_scenario_theatre
 
     query = " ".join(args.query).strip()
     if query and not args.near and places.looks_like_position(query):
@@ -112,6 +120,8 @@ def places_main(argv: list[str]) -> int:
     if not 1 <= args.limit <= 500:
         raise UsageError(f"--limit {args.limit}: expected 1 to 500")
     theatre = build_theatre()
+    if args.scenario is not None:
+        theatre = read_scenario_theatre(args.scenario, theatre)
     g = theatre.graph
     if args.near:
         try:
@@ -192,10 +202,13 @@ def preview_main(argv: list[str]) -> int:
         raise UsageError(f"--out {args.out}: expected a .png file name")
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     from sim.map.theatre import build_theatre
-    from sim.scenario.checks import check_file, report
+    from sim.scenario import read_scenario
+    from sim.scenario.checks import check_loaded, report
 
-    theatre = build_theatre()
-    scenario, problems = check_file(args.scenario, theatre)
+    loaded = read_scenario(args.scenario, build_theatre())
+    scenario, theatre = loaded.scenario, loaded.theatre
+    assert theatre is not None
+    problems = check_loaded(loaded, theatre)
     out = args.out or Path(f"{scenario.id}_start.png")
     check_writable(out, "--out")
     report(problems)

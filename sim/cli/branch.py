@@ -1,10 +1,10 @@
-"""The command line of what-if branches (sim/cli.py registers it).
+"""The command line of what-if branches (sim/cli/main.py registers it).
 
     python run.py branch FILE.yaml [--headless] [--out DIR] [--record FILE.gif|FILE.mp4]
         [--split] [--screenshot FILE.png [--at TIME]] [--size WxH]
     python run.py view FILE.yaml [--split] [--screenshot FILE.png [--at TIME]] [--size WxH]
 
-`branch` runs the base and the branch (sim/branch_file.py), prints the changes and the
+`branch` runs the base and the branch (sim/whatif/branch_file.py), prints the changes and the
 differences between the two futures, writes both runs (OUT/base/, OUT/branch/, each with
 history_comparison.csv) and OUT/whatif.json, then opens the window with both futures on one
 map (unless --headless, or no display), or exports them (--record, --screenshot). `view` does
@@ -158,12 +158,16 @@ def _main(argv: list[str], writes: bool) -> int:
         if out is not None:
             _free(out, b, args.replace)
         base, alt, texts = simulate(b)
-        from sim.runs.history import compare
+        from sim.runs.history import attacking_side, compare, null_comparison
         from sim.whatif.futures import compare_futures
 
-        futures = compare_futures(base, alt, s, b.hour, theatre)
+        futures = compare_futures(base, alt, s, b.hour, b.theatre)
         _print(b, texts, futures)
-        comparisons = {"base": compare(base, s), "branch": compare(alt, s)}
+        comparisons = {"base": compare(base, s, b.theatre), "branch": compare(alt, s, b.theatre)}
+        null = null_comparison(s, b.theatre, b.params, b.spec.seed)
+        if null is not None:  # one null run, the reference of both futures
+            side = attacking_side(s)
+            comparisons = {k: c.with_null(null, side) for k, c in comparisons.items()}
         if out is not None:
             written = _write(out, b, texts, futures, {"base": base, "branch": alt}, comparisons)
             print(f"wrote {', '.join(written)} to {out}")
@@ -233,7 +237,8 @@ def _write(out: Path, b, texts, futures, records: dict, comparisons: dict) -> li
     leaves the previous what-if whole."""
     from sim.runs.history import comparison_csv
     from sim.runs.report import RUN_FILES, stage_run, text_sha256
-    from sim.safe_io import StagedFiles, json_text
+    from sim.safe_io import json_text
+    from sim.safe_write import StagedFiles
 
     sha = text_sha256(b.scenario_text)
     summary = {
@@ -250,6 +255,8 @@ def _write(out: Path, b, texts, futures, records: dict, comparisons: dict) -> li
         "what_if": texts,
         "differences": futures.lines(),
         "fidelity": {k: c.score for k, c in comparisons.items()},
+        "null_fidelity": comparisons["base"].null,
+        "skill": {k: c.skill for k, c in comparisons.items()},
     }
     with StagedFiles(out) as staged:
         for name, rec in records.items():

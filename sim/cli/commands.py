@@ -1,4 +1,4 @@
-"""The smaller commands of run.py, each `NAME_main(argv) -> exit code` (sim/cli.py lists them
+"""The smaller commands of run.py, each `NAME_main(argv) -> exit code` (sim/cli/main.py lists them
 and imports this module only when one of them is asked for):
 
 - `params`: every model parameter, its value, unit, range and meaning (`--markdown`: the table
@@ -27,11 +27,11 @@ from sim.cli.common import (
     days_value,
     display_available,
     folder_value,
-    number_value,
     units_value,
 )
 from sim.model.params import Parameters, parse_set_option
-from sim.scenario import MAX_DAYS, MAX_UNITS, load_scenario, read_scenario
+from sim.numbers import number_value
+from sim.scenario import MAX_DAYS, MAX_UNITS, read_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -166,44 +166,10 @@ def view_main(argv: list[str]) -> int:
         raise UsageError("--at goes with --screenshot")
     check_writable(args.screenshot, "--screenshot")
     check_writable(args.screenshots, "--screenshots", folder=True)
-    if not (args.run_dir / "frames.json.gz").is_file():
-        raise UsageError(
-            f"{args.run_dir}: no frames.json.gz here (write one with a replay: "
-            "python run.py SCENARIO.yaml --headless --out DIR)"
-        )
-    from sim.runs.report import check_run_files, frames_limit, read_frames, text_sha256
+    replay, scenario = saved_run(args.run_dir, args.scenario, args.max_days, args.max_units)
+    from sim.view.app import SCREENSHOT_DIR, play, screenshot
 
-    # checked: the scenario id is a plain name, and no more JSON than the caps allow a run
-    saved = read_frames(args.run_dir, frames_limit(args.max_days, args.max_units))
-    head = check_run_files(args.run_dir)  # no file of another run beside them
-    scenario_id = saved["scenario"]
-    from sim.map.theatre import build_theatre
-    from sim.view.app import SCREENSHOT_DIR, Replay, play, screenshot
-
-    theatre = build_theatre()
-    default = REPO / "scenarios" / f"{scenario_id}.yaml"
-    if args.scenario is None and not default.is_file():
-        raise UsageError(
-            f"{args.run_dir}: a run of scenario {scenario_id!r}, which is not in scenarios/; "
-            "name its file with --scenario FILE.yaml"
-        )
-    loaded = read_scenario(
-        args.scenario or default, theatre, max_days=args.max_days, max_units=args.max_units
-    )
-    scenario = loaded.scenario
-    if scenario.id != scenario_id:
-        raise UsageError(
-            f"{args.scenario}: scenario {scenario.id!r}, but the run is of {scenario_id!r}"
-        )
-    ran = head.get("scenario_sha256") if head is not None else None
-    if isinstance(ran, str) and ran != text_sha256(loaded.text):
-        print(
-            f"warning: {args.run_dir} was run from another version of {loaded.file} (its "
-            "text has changed since); the run is shown as it was, with the history, "
-            "captions and names of the file as it is now",
-            file=sys.stderr,
-        )
-    replay = Replay.from_saved(saved, args.run_dir, theatre, scenario)
+    theatre, scenario_id = replay.theatre, replay.scenario_id
     if args.screenshot:
         screenshot(replay, args.screenshot, args.at or scenario.end, size=args.size)
         print(f"wrote {args.screenshot}")
@@ -227,15 +193,73 @@ def view_main(argv: list[str]) -> int:
     return 0
 
 
+def saved_run(
+    run_dir: Path,
+    scenario_path: Path | None,
+    max_days: float = MAX_DAYS,
+    max_units: int = MAX_UNITS,
+):
+    """(replay, scenario): the run saved in `run_dir` as a `Replay` (sim/view/replay.py), its
+    files checked (no more JSON than the caps allow a run, no file of another run beside
+    them), and its scenario (`scenario_path`, default scenarios/<id of the run>.yaml): what
+    `view RUN_DIR` plays and `html RUN_DIR` exports. A scenario file changed since the run is
+    said on stderr. Raises UsageError or FileProblem."""
+    if not (run_dir / "frames.json.gz").is_file():
+        raise UsageError(
+            f"{run_dir}: no frames.json.gz here (write one with a replay: "
+            "python run.py SCENARIO.yaml --headless --out DIR)"
+        )
+    from sim.runs.folders import check_run_files
+    from sim.runs.report import frames_limit, read_frames, text_sha256
+
+    # checked: the scenario id is a plain name, and no more JSON than the caps allow a run
+    saved = read_frames(run_dir, frames_limit(max_days, max_units))
+    head = check_run_files(run_dir)  # no file of another run beside them
+    scenario_id = saved["scenario"]
+    from sim.map.theatre import build_theatre
+    from sim.view.replay import Replay
+
+    default = REPO / "scenarios" / f"{scenario_id}.yaml"
+    if scenario_path is None and not default.is_file():
+        raise UsageError(
+            f"{run_dir}: a run of scenario {scenario_id!r}, which is not in scenarios/; "
+            "name its file with --scenario FILE.yaml"
+        )
+    loaded = read_scenario(
+        scenario_path or default, build_theatre(), max_days=max_days, max_units=max_units
+    )
+    scenario, theatre = loaded.scenario, loaded.theatre
+    assert theatre is not None  # the scenario's own map (the places it adds)
+    if scenario.id != scenario_id:
+        raise UsageError(
+            f"{scenario_path}: scenario {scenario.id!r}, but the run is of {scenario_id!r}"
+        )
+    ran = head.get("scenario_sha256") if head is not None else None
+    if isinstance(ran, str) and ran != text_sha256(loaded.text):
+        print(
+            f"warning: {run_dir} was run from another version of {loaded.file} (its text has "
+            "changed since); the run is shown as it was, with the history, captions and names "
+            "of the file as it is now",
+            file=sys.stderr,
+        )
+    return Replay.from_saved(saved, run_dir, theatre, scenario), scenario
+
+
 def whatif_main(argv: list[str]) -> int:
-    """The standard what-if table of a scenario (sim/whatif.py)."""
+    """The standard what-if table of a scenario (sim/whatif/standard.py)."""
     ap = Parser(
         prog="run.py whatif",
         description="Run the scenario's standard counterfactuals and compare each "
         "with the baseline (docs/whatif.md).",
     )
     ap.add_argument("scenario", type=Path)
-    ap.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
+    ap.add_argument(
+        "--seeds",
+        type=int,
+        default=10,
+        help="seeds 0..N-1 (default 10: medians and spreads need them; each seed runs the "
+        "baseline and every variant)",
+    )
     ap.add_argument(
         "--set",
         dest="overrides",
@@ -250,8 +274,9 @@ def whatif_main(argv: list[str]) -> int:
         raise UsageError(f"--seeds {args.seeds}: expected 1 to 100")
     from sim.map.theatre import build_theatre
 
-    theatre = build_theatre()
-    scenario = load_scenario(args.scenario, theatre)
+    loaded = read_scenario(args.scenario, build_theatre())
+    scenario, theatre = loaded.scenario, loaded.theatre
+    assert theatre is not None  # the scenario's own map (the places it adds)
     if scenario.whatif is None:
         raise UsageError(
             f"{args.scenario}: no whatif: block (it names the key town, bridge "

@@ -1,10 +1,10 @@
 """What every command line of run.py shares: the one-line usage error, the parser that raises it,
 and the parsers of option values (seeds, sizes, times, folders, days).
 
-Commands live in their own modules (sim/cli.py, sim/authoring.py, sim/sweep/cli.py...); each
-imports its helpers from here, never from another command's module, so that the command modules
-do not import each other. Nothing here imports more than the standard library: `run.py --help`
-and a mistyped option cost no start-up time.
+Commands live in their own modules (sim/cli/main.py, sim/cli/authoring.py, sim/sweep/cli.py...);
+each imports its helpers from here, never from another command's module, so that the command
+modules do not import each other. Nothing here imports more than the standard library:
+`run.py --help` and a mistyped option cost no start-up time.
 """
 
 from __future__ import annotations
@@ -124,34 +124,6 @@ def units_value(text: str) -> int:
             f"expected a whole number of units from 1 to {MAX_UNITS_OPTION:,}, got {text[:40]!r}"
         )
     return v
-
-
-#: A number as a command line writes one: ASCII digits, a point, an exponent. Python's int()
-#: and float() also read "1_5" (as 15) and other scripts' digits ("١" as 1): not here.
-NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
-
-
-def number_value(text: str) -> int | float | None:
-    """`text` as a number (int without a point or exponent, else float), or None if it is not
-    one written plainly (see NUMBER)."""
-    t = text.strip()
-    if not NUMBER.fullmatch(t):
-        return None
-    if any(c in t for c in ".eE"):
-        return float(t)
-    return int(t) if len(t) < 4000 else float(t)  # Python refuses to read longer ints
-
-
-def scalar_value(text: object) -> object:
-    """A command-line or YAML value as what it reads as: int, float, true/false, or the text
-    itself (a value that is not text is returned as it is)."""
-    if not isinstance(text, str):
-        return text
-    t = text.strip()
-    if t.lower() in ("true", "false"):
-        return t.lower() == "true"
-    number = number_value(t)
-    return t if number is None else number
 
 
 # ---------------------------------------------------------------------------- the terminal

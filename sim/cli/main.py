@@ -51,6 +51,7 @@ from sim.cli.common import (
 from sim.model.params import Parameters
 from sim.safe_io import FileProblem
 from sim.scenario import MAX_DAYS, MAX_PROBLEMS, MAX_UNITS, ScenarioError, read_scenario
+from sim.sweep.spec import SweepError
 
 __all__ = [
     "COMMANDS",
@@ -221,9 +222,11 @@ def replay(argv: list[str]) -> int:
     _check_export_extra(args.record)
     from sim.map.theatre import build_theatre
 
-    theatre = build_theatre()
-    loaded = read_scenario(args.scenario, theatre, max_days=args.max_days, max_units=args.max_units)
-    scenario = loaded.scenario
+    loaded = read_scenario(
+        args.scenario, build_theatre(), max_days=args.max_days, max_units=args.max_units
+    )
+    scenario, theatre = loaded.scenario, loaded.theatre
+    assert theatre is not None  # read against a map: the scenario's own (its places added)
     params = params_for(scenario, args.overrides)
     if args.at and not scenario.start <= args.at <= scenario.end:
         raise UsageError(
@@ -240,15 +243,8 @@ def replay(argv: list[str]) -> int:
     check_writable(args.screenshot, "--screenshot")
     check_writable(args.screenshots, "--screenshots", folder=True)
     check_writable(args.record, "--record")
-    from sim.runs.folders import claim
-    from sim.runs.report import (
-        RUN_FILES,
-        daily_table,
-        folder_holds_other_run,
-        run_identity,
-        text_sha256,
-        write_run,
-    )
+    from sim.runs.folders import claim, folder_holds_other_run, run_identity
+    from sim.runs.report import RUN_FILES, daily_table, text_sha256, write_run
 
     if out.is_file():
         raise UsageError(f"--out {out}: is a file, expected a folder")
@@ -265,12 +261,13 @@ def replay(argv: list[str]) -> int:
             raise UsageError(
                 f"{out}: {other}; choose another --out, or add --replace to overwrite it"
             )
-        from sim.model import CampaignModel
+        from sim.api import simulate
         from sim.scenario.checks import check_before_run
 
         check_before_run(loaded, theatre)  # prints warnings; errors stop here
-        model = CampaignModel(scenario, theatre, params, seed=args.seed)
-        record = model.run()
+        result = simulate(scenario, params, args.seed, keep_model=True, on_map=theatre)
+        model, record = result.model, result.record
+        assert model is not None  # kept (keep_model)
         print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")
         print(daily_table(record))
         from sim.runs.plan_report import plan_report
@@ -279,10 +276,16 @@ def replay(argv: list[str]) -> int:
         print(plan_report(model))
         comparison, csv = None, None
         if args.compare or window or exporting:
-            from sim.runs.history import compare, comparison_csv, comparison_table
+            from sim.runs.history import (
+                compare,
+                comparison_csv,
+                comparison_table,
+                with_null_run,
+            )
 
-            comparison = compare(record, scenario)
-            if args.compare:
+            comparison = compare(record, scenario, theatre)
+            if args.compare:  # the null run beside the score (docs/history.md)
+                comparison = with_null_run(comparison, scenario, theatre, params, args.seed)
                 print()
                 print(comparison_table(comparison))
                 csv = comparison_csv(comparison)
@@ -412,6 +415,13 @@ def branch(argv: list[str]) -> int:
     return branch_main(argv)
 
 
+def html(argv: list[str]) -> int:
+    """Write a replay, a what-if or a folder of lessons as web pages that play in a browser."""
+    from sim.web.cli import html_main
+
+    return html_main(argv)
+
+
 def view(argv: list[str]) -> int:
     """`view RUN_DIR` replays a saved run; `view FILE.yaml` opens a what-if branch."""
     from sim.cli.branch import is_branch_file, view_main
@@ -434,6 +444,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "schema": schema,
     "new": new,
     "branch": branch,
+    "html": html,
 }
 
 
@@ -498,7 +509,7 @@ def _main(argv: list[str]) -> int:
     except ScenarioError as e:
         _print_problems(e)
         return EXIT_BAD_INPUT
-    except (UsageError, FileProblem) as e:
+    except (UsageError, SweepError, FileProblem) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MemoryError:

@@ -244,6 +244,8 @@ def describe(theatre: Theatre, node: str) -> str:
         + (f" ({where})" if where else "")
         + f" · {d['terrain']} · population {d['population']:,} · in {held}"
     )
+    if d.get("added"):
+        lines.append(f"  added by the scenario ({d['joined']}) · source: {d['source']}")
     lines.append("  neighbours:")
     nbs = sorted(g.neighbors(node), key=lambda n: g.edges[node, n]["length_km"])
     width = max((len(n) for n in nbs), default=0)

@@ -26,7 +26,7 @@ import json
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -36,6 +36,7 @@ from ruamel.yaml import YAML
 from scipy.spatial import Delaunay, cKDTree
 
 from sim import disk_cache
+from sim.map.entry import theatre_entry, theatre_from_entry
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 BOX = (35.8, 48.5, 38.6, 50.7)  # lon_min, lat_min, lon_max, lat_max (theatre extent)
@@ -108,11 +109,14 @@ class Theatre:
     #: the hash of its map files and the code that built it ("" if not built through the
     #: cache): sim/disk_cache.py
     key: str = field(default="", repr=False)
+    #: the folder of map files it was built from (None for a map made otherwise, e.g. in
+    #: tests); set after the build, never kept in the cache (the folder is this checkout's)
+    map_dir: Path | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def adjacency(self) -> dict[str, list[tuple[str, dict]]]:
         """Node -> [(neighbour, edge attributes)], in the graph's own neighbour order (for
-        route searches, sim/movement.py)."""
+        route searches, sim/model/rules/movement.py)."""
         return {n: list(nbrs.items()) for n, nbrs in self.graph.adj.items()}
 
     def project(self, lon, lat):
@@ -178,6 +182,12 @@ def _norm(name: str) -> str:
     s = unicodedata.normalize("NFC", name).strip().lower()
     s = re.sub(r"[’ʼ`]", "'", s)
     return re.sub(r"[\s_]+", " ", s)
+
+
+def normalised(name: str) -> str:
+    """The form `Theatre.resolve` compares names in (case, apostrophes, spaces and ``_``
+    ignored)."""
+    return _norm(name)
 
 
 # --- geometry -----------------------------------------------------------------------------
@@ -295,108 +305,97 @@ def _cached_build(map_dir: Path) -> Theatre:
     map files and the code), else built and saved. The theatre carries its key (`key`), for
     results that depend on it (a scenario read against it)."""
     if disk_cache.cache_dir() is None:
-        return _build(map_dir)
-    files = [f for f in sorted(map_dir.iterdir()) if f.is_file()]
-    key = disk_cache.key_of(*(f.name.encode() + b"\0" + f.read_bytes() for f in files))
-
-    def build() -> Theatre:
         theatre = _build(map_dir)
-        theatre.key = key
-        return theatre
+    else:
+        files = [f for f in sorted(map_dir.iterdir()) if f.is_file()]
+        key = disk_cache.key_of(*(f.name.encode() + b"\0" + f.read_bytes() for f in files))
 
-    def decode(entry: disk_cache.Entry) -> Theatre:
-        theatre = theatre_from_entry(entry)
-        if theatre.key != key:
-            raise ValueError("another build's entry")
-        return theatre
+        def build() -> Theatre:
+            theatre = _build(map_dir)
+            theatre.key = key
+            return theatre
 
-    return disk_cache.cached("theatre", key, build, theatre_entry, decode, CACHE_KEEP)
+        def decode(entry: disk_cache.Entry) -> Theatre:
+            theatre = theatre_from_entry(entry, Theatre, Crossing, Territory)
+            if theatre.key != key:
+                raise ValueError("another build's entry")
+            return theatre
 
-
-def theatre_entry(t: Theatre) -> disk_cache.Entry:
-    """The theatre as a cache entry (sim/disk_cache.py): its graph, crossings and names as
-    JSON, its river lines and territory as arrays of numbers. `theatre_from_entry` gives it
-    back exactly: node order, each node's neighbour order (route searches follow it), every
-    attribute with its type, every array with its dtype."""
-    arrays: list[np.ndarray] = []
-
-    def ref(a: np.ndarray) -> int:
-        arrays.append(a)
-        return len(arrays) - 1
-
-    g = t.graph
-    edges: dict[tuple[str, str], int] = {}
-    edge_data: list[dict[str, Any]] = []
-    adjacency = []
-    for u, nbrs in g.adj.items():
-        row = []
-        for v, data in nbrs.items():
-            i = edges.get((v, u))
-            if i is None:
-                i = edges[(u, v)] = len(edge_data)
-                edge_data.append(data)
-            row.append([v, i])
-        adjacency.append(row)
-    node_keys = list(dict.fromkeys(k for _, data in g.nodes(data=True) for k in data))
-    edge_keys = list(dict.fromkeys(k for data in edge_data for k in data))
-    if any(list(d) != node_keys for _, d in g.nodes(data=True)) or any(
-        list(d) != edge_keys for d in edge_data
-    ):
-        raise ValueError("nodes or edges with attributes of their own: not kept")
-    doc = {
-        "key": t.key,
-        "graph": g.graph,
-        # columns: the attribute names once, then each node's (edge's) values in their order
-        "node_keys": node_keys,
-        "nodes": [[n, *data.values()] for n, data in g.nodes(data=True)],
-        "edge_keys": edge_keys,
-        "edges": [list(data.values()) for data in edge_data],
-        "adjacency": adjacency,
-        "node_ids": t.node_ids,
-        "crossings": [[getattr(c, f.name) for f in fields(Crossing)] for c in t.crossings.values()],
-        "rivers": {k: [ref(a) for a in v] for k, v in t.rivers.items()},
-        "water": {k: ref(a) for k, a in t.water.items()},
-        "border": [ref(a) for a in t.border],
-        "territory": [ref(getattr(t.territory, f.name)) for f in fields(Territory)],
-        "names": t._names,
-    }
-    return disk_cache.Entry([json.dumps(doc, allow_nan=False).encode()], arrays)
+        theatre = disk_cache.cached("theatre", key, build, theatre_entry, decode, CACHE_KEEP)
+    theatre.map_dir = map_dir
+    return theatre
 
 
-def theatre_from_entry(entry: disk_cache.Entry) -> Theatre:
-    """The theatre a cache entry holds (`theatre_entry`). Raises ValueError, KeyError or
-    TypeError for an entry that is not one."""
-    (text,) = entry.docs
-    doc = json.loads(text)
-    arrays = entry.arrays
-    graph = nx.Graph(**doc["graph"])
-    keys = doc["node_keys"]
-    graph.add_nodes_from((n, dict(zip(keys, values, strict=True))) for n, *values in doc["nodes"])
-    if len(doc["adjacency"]) != graph.number_of_nodes():
-        raise ValueError("adjacency and nodes differ")
-    keys = doc["edge_keys"]
-    # one dict per edge, seen from both ends, as networkx keeps it
-    shared = [dict(zip(keys, values, strict=True)) for values in doc["edges"]]
-    for u, row in zip(graph.nodes, doc["adjacency"], strict=True):
-        # networkx's own adjacency store (Graph._adj), filled in the saved neighbour order,
-        # which add_edge could not reproduce (it appends each new neighbour at both ends)
-        graph._adj[u].update((v, shared[i]) for v, i in row)
-    territory = Territory(*(arrays[i] for i in doc["territory"]))
-    return Theatre(
-        graph,
-        list(doc["node_ids"]),
-        {c[0]: Crossing(*c) for c in doc["crossings"]},
-        {k: [arrays[i] for i in v] for k, v in doc["rivers"].items()},
-        {k: arrays[i] for k, i in doc["water"].items()},
-        [arrays[i] for i in doc["border"]],
-        territory,
-        {k: list(v) for k, v in doc["names"].items()},
-        key=doc["key"],
+@dataclass
+class MapInputs:
+    """What a build reads from ``map_dir``: the places (rows of places.csv), the numbered roads
+    and railways (their `via` lists), the named crossings, the rivers, water and border (lon/lat
+    polylines). A scenario's theatre (sim/scenario/theatre.py) is these with its places added."""
+
+    places: list[dict]
+    roads: list[dict]
+    rails: list[dict]
+    crossings: list[dict]
+    rivers: dict[str, list[np.ndarray]]
+    water: dict[str, np.ndarray]
+    border: list[np.ndarray]
+
+    @functools.cached_property
+    def rivers_xy(self) -> dict[str, list[np.ndarray]]:
+        """The rivers projected (km)."""
+        return {k: [np.c_[project(a[:, 0], a[:, 1])] for a in v] for k, v in self.rivers.items()}
+
+    @functools.cached_property
+    def water_xy(self) -> dict[str, np.ndarray]:
+        """The water bodies projected (km)."""
+        return {k: np.c_[project(v[:, 0], v[:, 1])] for k, v in self.water.items()}
+
+    def rivers_crossed(self, p1, p2) -> list[str]:
+        """Rivers (and reservoirs, as their river) that the straight segment p1-p2 (km)
+        crosses, as the build decides an edge is a crossing."""
+        found = [name for name, lines in self.rivers_xy.items() if segments_cross(p1, p2, lines)]
+        for wname, poly in self.water_xy.items():
+            river = RESERVOIR_RIVER.get(wname, wname)
+            inside = point_in_polygon(p1[0], p1[1], poly) or point_in_polygon(p2[0], p2[1], poly)
+            if (inside or segments_cross(p1, p2, [np.vstack([poly, poly[:1]])])) and (
+                river not in found
+            ):
+                found.append(river)
+        return found
+
+    def through_water(self, p1, p2) -> bool:
+        """Whether the segment p1-p2 (km) touches a water body (no local road is built so)."""
+        return any(
+            segments_cross(p1, p2, [np.vstack([poly, poly[:1]])])
+            or point_in_polygon(p1[0], p1[1], poly)
+            or point_in_polygon(p2[0], p2[1], poly)
+            for poly in self.water_xy.values()
+        )
+
+
+def read_map_inputs(map_dir: Path) -> MapInputs:
+    """The files of ``map_dir`` as read (places checked: terrain, country, box, unique ids)."""
+    water = {k: v[0] for k, v in _lines(map_dir / "water.geojson").items()}
+    return MapInputs(
+        _load_places(map_dir / "places.csv"),
+        _yaml(map_dir / "roads.yaml"),
+        _yaml(map_dir / "rail.yaml"),
+        _yaml(map_dir / "crossings.yaml"),
+        _lines(map_dir / "rivers.geojson"),
+        water,
+        [a for v in _lines(map_dir / "border.geojson").values() for a in v],
     )
 
 
 def _build(map_dir: Path) -> Theatre:
-    places = _load_places(map_dir / "places.csv")
+    return assemble(read_map_inputs(map_dir))
+
+
+def assemble(inputs: MapInputs, keep_apart: frozenset[frozenset[str]] = frozenset()) -> Theatre:
+    """The theatre of `inputs`: nodes, numbered roads and railways, the local-road mesh,
+    crossings and territory (the module docstring). `keep_apart`: node pairs that get no local
+    road (a numbered road between them that now runs through a place a scenario added)."""
+    places = inputs.places
     node_ids = [p["id"] for p in places]
     idx = {n: i for i, n in enumerate(node_ids)}
     lon = np.array([p["lon"] for p in places])
@@ -404,14 +403,12 @@ def _build(map_dir: Path) -> Theatre:
     xs, ys = project(lon, lat)
     xy = np.c_[xs, ys]
 
-    rivers = _lines(map_dir / "rivers.geojson")
-    water = {k: v[0] for k, v in _lines(map_dir / "water.geojson").items()}
-    border = [a for v in _lines(map_dir / "border.geojson").values() for a in v]
-    rivers_xy = {k: [np.c_[project(a[:, 0], a[:, 1])] for a in v] for k, v in rivers.items()}
-    water_xy = {k: np.c_[project(a[:, 0], a[:, 1])] for k, v in water.items() for a in [v]}
+    rivers = inputs.rivers
+    water = inputs.water
+    border = inputs.border
 
     named: dict[frozenset, dict] = {}
-    for c in _yaml(map_dir / "crossings.yaml"):
+    for c in inputs.crossings:
         if c["kind"] not in CROSSING_KINDS[:3]:
             raise ValueError(f"crossings.yaml: {c['id']}: kind must be bridge/rail_bridge/ford")
         for n in (c["u"], c["v"]):
@@ -445,36 +442,21 @@ def _build(map_dir: Path) -> Theatre:
         if rail_line and rail_line not in e["rail_lines"]:
             e["rail_lines"].append(rail_line)
 
-    for r in _yaml(map_dir / "roads.yaml"):
+    for r in inputs.roads:
         if r["class"] not in ("highway", "main", "secondary"):
             raise ValueError(f"roads.yaml: {r['road']}: bad class {r['class']!r}")
         for u, v in zip(r["via"][:-1], r["via"][1:], strict=True):
             add(u, v, road=r["road"], road_class=r["class"])
-    for r in _yaml(map_dir / "rail.yaml"):
+    for r in inputs.rails:
         for u, v in zip(r["via"][:-1], r["via"][1:], strict=True):
             add(u, v, rail_line=r["line"])
 
     def crossing_rivers(u: str, v: str) -> list[str]:
         """Rivers (and reservoirs, as their river) that the straight segment u-v crosses."""
-        p1, p2 = xy[idx[u]], xy[idx[v]]
-        found = [name for name, lines in rivers_xy.items() if segments_cross(p1, p2, lines)]
-        for wname, poly in water_xy.items():
-            river = RESERVOIR_RIVER.get(wname, wname)
-            inside = point_in_polygon(p1[0], p1[1], poly) or point_in_polygon(p2[0], p2[1], poly)
-            if (inside or segments_cross(p1, p2, [np.vstack([poly, poly[:1]])])) and (
-                river not in found
-            ):
-                found.append(river)
-        return found
+        return inputs.rivers_crossed(xy[idx[u]], xy[idx[v]])
 
     def through_water(u: str, v: str) -> bool:
-        p1, p2 = xy[idx[u]], xy[idx[v]]
-        return any(
-            segments_cross(p1, p2, [np.vstack([poly, poly[:1]])])
-            or point_in_polygon(p1[0], p1[1], poly)
-            or point_in_polygon(p2[0], p2[1], poly)
-            for poly in water_xy.values()
-        )
+        return inputs.through_water(xy[idx[u]], xy[idx[v]])
 
     # Local-road mesh: Delaunay triangulation in projected km, pruned by length.
     tri = Delaunay(xy)
@@ -491,6 +473,8 @@ def _build(map_dir: Path) -> Theatre:
         e = edges.get(key(u, v))
         if e is not None and e["road_class"] is not None:
             continue  # already a numbered road
+        if pair in keep_apart:
+            continue  # a numbered road between them runs through an added place
         if pair in named and named[pair]["kind"] == "rail_bridge":
             continue  # a rail bridge does not carry a local road
         if through_water(u, v) and pair not in named:

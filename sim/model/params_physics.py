@@ -1,7 +1,7 @@
 """The shared physics of the model's parameters: movement, combat, the combat value weights,
-morale and supply, with the base every group of parameters builds on. Both sides share these
-values; how a side decides (doctrine) and territory are in sim/params.py, whose `Parameters`
-adds them to these (one object: `from sim.params import Parameters`).
+morale, supply and territory, with the base every group of parameters builds on. Both sides
+share these values; how a side decides is its doctrine (sim/model/params_doctrine.py), and
+`Parameters` (sim/model/params.py) is both as one flat set of names.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ class ParameterGroup(BaseModel):
 
 
 class PhysicsParameters(ParameterGroup):
-    """Movement, combat, weights, morale and supply (the fields come first in `Parameters`, in
-    this order)."""
+    """Movement, combat, weights, morale, supply and territory, the same for both sides (the
+    fields come first in `Parameters`, in this order)."""
 
     # --- movement -------------------------------------------------------------------------
     speed_highway_kmh: float = param(
@@ -136,6 +136,16 @@ class PhysicsParameters(ParameterGroup):
         "maintenance (estimate, from 8-16 h daily march doctrine).",
         ge=0.5,
         le=24,
+    )
+
+    pontoon_build_hours: float = param(
+        10.0,
+        "h",
+        "Hours for engineers to bridge a river with pontoons at an undefended "
+        "site (PMP assembly is ~1 h; site reconnaissance, preparation and fire raise it; "
+        "estimate).",
+        ge=0.5,
+        le=720,
     )
 
     # --- combat ---------------------------------------------------------------------------
@@ -392,13 +402,6 @@ class PhysicsParameters(ParameterGroup):
         ge=0,
         le=1,
     )
-    withdraw_morale: float = param(
-        0.35, "morale", "Below this a unit breaks off and withdraws.", ge=0, le=1
-    )
-    rout_morale: float = param(0.15, "morale", "Below this a unit routs.", ge=0, le=1)
-    surrender_morale: float = param(
-        0.25, "morale", "An encircled unit out of supply surrenders below this.", ge=0, le=1
-    )
     low_supply_level: float = param(
         0.5,
         "supply",
@@ -516,4 +519,21 @@ class PhysicsParameters(ParameterGroup):
         "Combat power multiplier at zero supply (it rises linearly to 1 at full supply).",
         ge=0,
         le=1,
+    )
+
+    # --- territory ------------------------------------------------------------------------
+    presence_km: float = param(
+        12.0,
+        "km",
+        "An empty village or open ground passes to a side with an advancing unit "
+        "within this distance by road (over standing crossings) when the holder has no unit "
+        "within it: patrols and light forces take empty ground. Towns need troops to enter.",
+        ge=0,
+        le=500,
+    )
+    fatigue_per_march_hour: float = param(
+        0.03, "1/h", "Fatigue gained per hour of movement or combat.", ge=0, le=1
+    )
+    fatigue_recovery_per_hour: float = param(
+        0.04, "1/h", "Fatigue shed per hour at rest.", ge=0, le=1
     )

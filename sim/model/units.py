@@ -1,45 +1,124 @@
-"""Who acts: `Unit`, one agent per BTG, regiment, brigade or battalion.
+"""Who acts: `Unit`, one Mesa agent per BTG, regiment, brigade or battalion, and what it does.
 
 A unit's strength is its equipment (personnel, tanks, IFV/APC, artillery, MLRS), not one number:
-losses, abandoned and captured items are counted per item. A unit is a Mesa agent from the hour it
-enters the map until it surrenders or disbands (then it is removed from the model and only its
-last state is kept for the record). It takes its tasks from its side's commander
-(sim/commander.py) and decides its own local moves each hour (`step`: sim/doctrine.py's rules):
-go on to the next objective, re-plan a blocked route, break off or rout when its morale breaks.
+losses, abandoned and captured items are counted per item. A unit is on the map from the hour it
+enters until it surrenders or disbands (then it leaves the model and only its last state is kept
+for the record). It takes its tasks from its side's commander (sim/model/commander.py) and does
+them itself: each of its behaviours is one method here, written once.
+- orders: `take_task` (a task and its objectives, the route planned), `finish_task`,
+  `call_off_attack`;
+- movement: `march` (one hour along its route; sim/model/rules/movement.py runs the phase);
+- fighting: `lose` (a battle's or a pursuit's losses; sim/model/rules/combat.py);
+- falling back: `fall_back` (withdraw or rout to its fallback place, or break out),
+  `forced_out` (the enemy has taken its place); `surrender`, `leave_map`;
+- supply: `draw_supply` (from its side's supply as traced this hour);
+- its own rules each hour (`step`, the orders phase, after its commander's): disband below
+  `disband_fraction` of its personnel; surrender cut off, out of supply and out of morale; rout
+  or break off below `rout_morale` or `withdraw_morale`; keep withdrawing to its fallback and
+  reorganise there; go on to its next objective once its side holds the current one; re-plan a
+  route that a bridge or the enemy has blocked.
+The commander decides what a unit should do; these methods decide how. Speeds and route
+searches are sim/model/rules/routes.py's; the state a unit shares with the others is the
+world's (sim/model/world.py), which it tells when it enters, leaves, moves or changes posture.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
 
+import mesa
 import numpy as np
 from mesa.discrete_space import Cell, CellAgent
 from mesa.discrete_space.cell_agent import HasCell
 
-from sim.model import doctrine
-from sim.model.rules.combat_math import HEAVY, ITEMS, PERSONNEL
-from sim.scenario import Posture, Side, Status, Task, UnitSpec, UnitType
-
-if TYPE_CHECKING:
-    from sim.model import CampaignModel
+from sim.model.params_doctrine import DoctrineParameters
+from sim.model.rules.combat_math import (
+    HEAVY,
+    ITEMS,
+    PERSONNEL,
+    apply_losses,
+    item_loss_fractions,
+)
+from sim.model.rules.routes import arc_hours, bridgeable, fallback_route, plan_route
+from sim.model.world import World
+from sim.scenario import Posture, Side, Status, Task, UnitSpec, UnitType, other
 
 #: Unit types that move mostly on foot or in soft-skinned trucks (slower off the highway).
 FOOT_TYPES = {UnitType.INFANTRY, UnitType.NATIONAL_GUARD}
+#: A withdrawing unit with nowhere to go looks for a way out again every this many hours (a
+#: breakout search is a whole-map Dijkstra; the situation rarely changes within the hour).
+REPLAN_EVERY_HOURS = 6
+#: The posture that goes with each task.
+POSTURE_OF_TASK = {
+    Task.ATTACK: Posture.ATTACK,
+    Task.MOVE: Posture.MOVE,
+    Task.WITHDRAW: Posture.WITHDRAW,
+    Task.RESERVE: Posture.RESERVE,
+    Task.HOLD: Posture.DEFEND,
+}
+
+
+# Reading an enum member off its class is a descriptor lookup (~90 ns on Python 3.11); the
+# checks a unit makes every hour compare with these names instead.
+_ACTIVE = Status.ACTIVE
+_ATTACK, _MOVE, _WITHDRAW, _ROUT = Posture.ATTACK, Posture.MOVE, Posture.WITHDRAW, Posture.ROUT
+_TASK_ATTACK, _TASK_MOVE = Task.ATTACK, Task.MOVE
+
+
+def task_of_posture(posture: Posture) -> Task:
+    """A unit's task at the start, from its posture: reserves stand by, others hold."""
+    return Task.RESERVE if posture == Posture.RESERVE else Task.HOLD
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The task a unit takes up once it has reached the place it was sent to (a reserve
+    brought up behind an attack, then committed to it)."""
+
+    task: Task
+    objectives: tuple[str, ...]
+
+
+class March(NamedTuple):
+    """One hour of a unit's march."""
+
+    km: float  # covered
+    crossed: tuple[tuple[str, str, str], ...]  # (crossing, the bank left, the bank reached)
+    bridging: str | None  # the crossing its engineers work on this hour, if any
+
+
+#: The hour of a unit that did not march.
+STOOD = March(0.0, (), None)
 
 
 class Unit(CellAgent):
-    """One manoeuvre unit on the theatre graph.
+    """One manoeuvre unit on the road network.
 
-    Position: `cell` is the node the unit is at. While it travels an edge, `next_node` is the
-    node it is heading to and `progress_km` how far along the edge it is.
+    Position: `cell` is the Mesa cell of the place the unit is at, `node` its id. While it
+    travels an edge, `next_node` is the place it is heading to and `progress_km` how far along
+    the edge it is; `route` the places still to come, next first.
 
     Orders: `order_id` is the plan order it is carrying out (None: none, or a commander's own
-    task), `task` and `objective` what it is doing now, `track` the objectives still to come
-    after the current one.
+    task), `task` and `objective` what it is doing now, `next_objectives` the objectives still
+    to come after the current one, `follow_up` the task it takes up once it has arrived.
+
+    Posture history: `postures` lists (hour, posture) each time it changed; `hours_in_place`
+    counts the hours it has stood where it is.
     """
 
-    def __init__(self, model: CampaignModel, spec: UnitSpec, index: int):
+    def __init__(
+        self,
+        model: mesa.Model,
+        spec: UnitSpec,
+        index: int,
+        world: World[Unit],
+        fallback_places: Sequence[str],
+    ):
         super().__init__(model)
+        self.world = world
         self.spec = spec
         self.index = index  # position in the scenario's unit list (record order)
         self.key = spec.id
@@ -50,20 +129,25 @@ class Unit(CellAgent):
         self.morale = spec.morale
         self.supply = spec.supply
         self.fatigue = 0.0
-        self.posture = Posture(spec.posture)
         self.engineers = spec.engineers
+        self.fallback_places = tuple(fallback_places)  # its grouping's, or its side's
         self.equipment = np.array([getattr(spec.equipment, k) for k in ITEMS], dtype=float)
         self.initial = self.equipment.copy()
         self.lost = np.zeros(len(ITEMS))  # destroyed in combat
         self.abandoned = np.zeros(len(ITEMS))  # left behind (counted as captured by the taker)
         self.loss_carry = np.zeros(len(ITEMS))  # fractional expected losses not yet whole items
-        self.status = Status.ACTIVE
+        # what the world's positions depend on: set through the properties below
+        self._posture = Posture(spec.posture)
+        self._status = Status.ACTIVE
+        self._next_node: str | None = None
+        self._route: list[str] = []
+        self._holds, self._advancing = self._stance()
+        self.postures: list[tuple[int, Posture]] = [(world.hour, self._posture)]
         self.order_id: str | None = None
-        self.task: Task = doctrine.task_of_posture(self.posture)
+        self.task: Task = task_of_posture(self._posture)
         self.objective: str | None = None
-        self.track: list[str] = []  # objectives after the current one
-        self.route: list[str] = []  # nodes still to visit, next first
-        self.next_node: str | None = None
+        self.next_objectives: list[str] = []  # objectives after the current one
+        self.follow_up: FollowUp | None = None
         self.progress_km = 0.0
         self.hours_in_place = 0.0
         self.march_hours_today = 0.0
@@ -76,11 +160,10 @@ class Unit(CellAgent):
         self.stalled_on: str | None = None  # the objective of an attack called off
         self.withdrawn = False  # pulled back by its commander (not by its own morale)
         self.idle = False  # has done its task: its commander may give it another
-        self.then: tuple | None = None  # (task, objectives) once a move is done
         self.node: str = spec.at  # where it is (kept when it leaves the map): see `cell`
         self.position_supply_km = 0.0  # its supply distance when it took its position
 
-    # ---------------------------------------------------------------- position
+    # ---------------------------------------------------------------- where it stands
     @property
     def cell(self) -> Cell | None:
         """The Mesa cell (graph node) the unit is in; None once it has left the map."""
@@ -92,39 +175,89 @@ class Unit(CellAgent):
         # plain attribute, because it is read hundreds of thousands of times a run. It is not
         # cleared when the unit leaves the map: its last node stays for the record.
         HasCell.cell.fset(self, cell)
-        if cell is not None:
+        if cell is not None and cell.coordinate != self.node:
             self.node = cell.coordinate
-
-    # ---------------------------------------------------------------- derived state
+            self.world.units_changed()
 
     @property
-    def active(self) -> bool:
-        return self.status == Status.ACTIVE
+    def posture(self) -> Posture:
+        return self._posture
+
+    @posture.setter
+    def posture(self, posture: Posture) -> None:
+        if posture != self._posture:
+            self._posture = posture
+            self.postures.append((self.world.hour, posture))
+            self._restance(force=True)
+
+    @property
+    def status(self) -> Status:
+        return self._status
+
+    @status.setter
+    def status(self, status: Status) -> None:
+        self._status = status
+        self._restance()
+
+    @property
+    def next_node(self) -> str | None:
+        return self._next_node
+
+    @next_node.setter
+    def next_node(self, node: str | None) -> None:
+        self._next_node = node
+        if self._posture == _WITHDRAW:
+            self._restance()
+
+    @property
+    def route(self) -> list[str]:
+        return self._route
+
+    @route.setter
+    def route(self, route: list[str]) -> None:
+        self._route = route
+        if self._posture == _WITHDRAW:
+            self._restance()
+
+    def _stance(self) -> tuple[bool, bool]:
+        """(holds ground, advancing): active, not routed and not a column on the road out;
+        attacking or moving."""
+        posture = self._posture
+        holds = (
+            self._status == _ACTIVE
+            and posture != _ROUT
+            and not (posture == _WITHDRAW and (self._next_node is not None or bool(self._route)))
+        )
+        return holds, holds and (posture == _ATTACK or posture == _MOVE)
+
+    def _restance(self, force: bool = False) -> None:
+        stance = self._stance()
+        if force or stance != (self._holds, self._advancing):
+            self._holds, self._advancing = stance
+            self.world.units_changed()
+
+    @property
+    def holds_ground(self) -> bool:
+        """Can hold or take a place: active, not routed, and not a column withdrawing (on the
+        road out, or about to take it)."""
+        return self._holds
+
+    @property
+    def advancing(self) -> bool:
+        """Holding ground and attacking or moving: its patrols take undefended ground
+        (sim/model/rules/control.py)."""
+        return self._advancing
 
     @property
     def retreating(self) -> bool:
         """Withdrawing or routed and on the move: a column on the road, not a position."""
-        return self.posture in (Posture.WITHDRAW, Posture.ROUT) and (
-            self.next_node is not None or bool(self.route)
+        return (self._posture == _WITHDRAW or self._posture == _ROUT) and (
+            self._next_node is not None or bool(self._route)
         )
 
     @property
-    def holds_ground(self) -> bool:
-        """Can hold or take a node: active, not routed, and not a column withdrawing (on the
-        road out, or about to take it)."""
-        posture = self.posture  # (Unit.retreating, inlined: this is read very often)
-        return (
-            self.status == Status.ACTIVE
-            and posture != Posture.ROUT
-            and not (
-                posture == Posture.WITHDRAW and (self.next_node is not None or bool(self.route))
-            )
-        )
-
-    @property
-    def advancing(self) -> bool:
-        """Attacking or moving: its patrols take undefended ground (sim/control.py)."""
-        return self.posture in (Posture.ATTACK, Posture.MOVE)
+    def active(self) -> bool:
+        return self._status == _ACTIVE
 
     @property
     def personnel(self) -> float:
@@ -139,15 +272,325 @@ class Unit(CellAgent):
     def foot(self) -> bool:
         return self.type in FOOT_TYPES
 
-    # ---------------------------------------------------------------- orders phase
-    def step(self) -> None:
-        """This hour's own decisions: the unit's doctrine (sim/doctrine.py)."""
-        doctrine.unit_step(self, self.model)
+    @property
+    def doctrine(self) -> DoctrineParameters:
+        """Its side's doctrine in force."""
+        return self.world.doctrine[self.side]
 
-    # ---------------------------------------------------------------- bookkeeping
+    @property
+    def prepared(self) -> bool:
+        """Dug in: in place for dig_in_hours, and in supply (digging in needs timber, mines
+        and fuel for the engineers' vehicles)."""
+        physics = self.world.physics
+        return (
+            self.hours_in_place >= physics.dig_in_hours
+            and self.supply_km <= physics.supply_range_km
+        )
+
+    # ---------------------------------------------------------------- orders
+    def set_route(self, route: list[str], heading: str | None = None) -> None:
+        """A new route from the place it last stood (`heading`: already on the road to the
+        first place of it, at its start)."""
+        self.route, self.next_node, self.progress_km = route, heading, 0.0
+
+    def clear_route(self) -> None:
+        """Stop where it last stood: no route, not on the road."""
+        self.set_route([])
+
+    def take_task(
+        self,
+        task: Task,
+        objectives: Sequence[str] | None = None,
+        via: Sequence[str] | None = None,
+        *,
+        order_id: str | None = None,
+        replan: bool = False,
+    ) -> None:
+        """Take a task: the first of `objectives` now, the rest in turn (`replan`: the same
+        task again after a block; a missing route is then not reported again).
+
+        A unit part-way along a road keeps the distance it has covered if its new route goes
+        on along that road; otherwise it stops at the place it last passed (it is not carried
+        on to a place it had not reached)."""
+        objectives = list(objectives or [])
+        self.task = task
+        self.objective = objectives[0] if objectives else None
+        self.next_objectives = objectives[1:]
+        if not replan:
+            self.order_id = order_id
+            self.stalled_on, self.stalled_hours = None, 0.0
+            self.withdrawn = self.idle = False
+            self.follow_up = None
+        self.posture = POSTURE_OF_TASK[task]
+        heading, covered = self.next_node, self.progress_km
+        self.clear_route()
+        if self.objective and self.objective != self.node:
+            route = plan_route(self, self.objective, self.world, via, fighting=task == Task.ATTACK)
+            if route is None:
+                if not replan:
+                    self._log("no_route", f"no route to {self.world.network.name(self.objective)}")
+                self.posture = Posture.DEFEND
+            else:
+                self.route = route
+                if heading is not None and route[0] == heading:
+                    self.next_node, self.progress_km = heading, covered
+
+    def finish_task(self) -> None:
+        """The task is done and the unit holds where it is. After an attack it is free for its
+        commander to use again (`idle`); after a move it holds the position it was sent to."""
+        self.idle = self.task == Task.ATTACK
+        self.task, self.posture, self.objective, self.next_objectives = (
+            Task.HOLD,
+            Posture.DEFEND,
+            None,
+            [],
+        )
+        self.clear_route()
+
+    def call_off_attack(self, target: str) -> None:
+        """A stalled attack: the unit holds where it is; its commander may resume it later (the
+        attack's objective is kept in `stalled_on`, not as the objective of the hold, which
+        would march the unit on towards it)."""
+        self.stalled_on, self.stalled_hours = self.objective or target, 0.0
+        self.task, self.posture, self.objective = Task.HOLD, Posture.DEFEND, None
+        self.clear_route()
+        self._log("attack_stalled", f"attack on {self.world.network.name(target)} called off")
+
+    # ---------------------------------------------------------------- its own rules
+    def step(self) -> None:
+        """This hour's own decisions (the orders phase, after its commander's)."""
+        if self._status != _ACTIVE:
+            return
+        physics, doctrine = self.world.physics, self.doctrine
+        if self.strength_fraction < physics.disband_fraction:
+            self.leave_map(Status.DISBANDED, "disbands (combat-ineffective)")
+            return
+        cut_off = not math.isfinite(self.supply_km)
+        if (
+            cut_off
+            and self.supply < physics.surrender_supply
+            and self.morale < doctrine.surrender_morale
+        ):
+            target, _ = self.fallback_route()
+            if target is None:  # no way out at all: the end of the pocket
+                self.surrender()
+                return
+        if self.morale < doctrine.rout_morale and self._posture != _ROUT:
+            self.fall_back(Posture.ROUT, "routs")
+            return
+        if self.morale < doctrine.withdraw_morale and self._posture not in (_WITHDRAW, _ROUT):
+            self.fall_back(Posture.WITHDRAW, "breaks off and withdraws")
+            return
+        if self._posture == _WITHDRAW or self._posture == _ROUT:
+            self._keep_withdrawing()
+            return
+        if (self.task == _TASK_ATTACK or self.task == _TASK_MOVE) and self.objective:
+            reached = (
+                self.world.control[self.objective] == self.side
+                if self.task == _TASK_ATTACK
+                else self.node == self.objective
+            )
+            if reached:
+                if self.next_objectives:
+                    self.take_task(self.task, self.next_objectives, replan=True)
+                elif self.follow_up is not None:  # moved up: now the task it was brought for
+                    self.take_task(self.follow_up.task, self.follow_up.objectives)
+                elif self.node == self.objective or self.task == Task.ATTACK:
+                    self.finish_task()
+                return
+        if self.objective and self.node != self.objective and not self._route:
+            self.take_task(self.task, [self.objective, *self.next_objectives], replan=True)
+
+    def _keep_withdrawing(self) -> None:
+        """Withdrawing or routed: on to its fallback, or reorganise once there."""
+        if self._route:
+            return
+        if self.objective is not None and self.node == self.objective:
+            if self.morale >= self.doctrine.withdraw_morale:  # behind the lines: reorganised
+                self.posture, self.task = Posture.DEFEND, Task.HOLD
+        elif self.objective is not None or self.world.hour % REPLAN_EVERY_HOURS == 0:
+            self.fall_back(self.posture, None)  # blocked, or nowhere to go yet: look again
+
+    # ---------------------------------------------------------------- falling back
+    def fallback_route(
+        self, start: str | None = None, *, leave: bool = False
+    ) -> tuple[str | None, list[str]]:
+        """Where a withdrawal from `start` (default its place) goes, and the route there
+        (sim/model/rules/routes.py, `fallback_route`)."""
+        return fallback_route(
+            self,
+            self.fallback_places,
+            self.world,
+            self.doctrine.breakout_max_km,
+            start,
+            leave=leave,
+        )
+
+    def fall_back(self, posture: Posture, why: str | None, *, leave: bool = False) -> None:
+        """Withdraw (or rout) to the nearest fallback place it can reach (`leave`: other than
+        the one it stands on); `why` is logged."""
+        target, route = self.fallback_route(leave=leave)
+        self.task, self.objective, self.next_objectives = Task.WITHDRAW, target, []
+        self.posture = posture
+        self.set_route(route)
+        self.stalled_on = None
+        if why:
+            self._log(posture.value, why)
+
+    def forced_out(self, node: str, exits: Sequence[str]) -> None:
+        """The enemy has taken `node`: the unit leaves it by road, on the first step of its way
+        back to its side's next line, or else towards the exit deepest in its side's lines, at
+        withdrawal speed: it is on the road, no longer holding the place, and can be pursued,
+        shelled and cut off on the way. With no exit at all it surrenders."""
+        physics = self.world.physics
+        self.morale = max(0.0, self.morale - physics.forced_out_morale)
+        if not exits:
+            self.surrender()
+            return
+        hurried = physics.rout_abandon_per_hour * physics.forced_out_abandon_hours
+        self.leave_behind(self.abandon(hurried), node)
+        target, way_back = self.fallback_route(start=node)
+        if way_back and way_back[0] in exits:
+            route = way_back
+        else:
+            supplied = self.world.supply_lines[self.side]
+
+            def depth(place: str) -> float:  # the inverse of its supply distance
+                d = supplied.distance(place)
+                return -d if math.isfinite(d) else -1e9
+
+            target = None
+            route = [min(exits, key=lambda nb: (-depth(nb), nb))]
+        posture = Posture.ROUT if self.posture == Posture.ROUT else Posture.WITHDRAW
+        self.task, self.objective, self.next_objectives = Task.WITHDRAW, target or route[-1], []
+        self.posture = posture
+        self.set_route(route, heading=route[0])
+        self.hours_in_place, self.stalled_on = 0.0, None
+
+    # ---------------------------------------------------------------- moving
+    def march(self) -> March:
+        """One hour along its route. The next edge's crossing is checked first: over a bridge
+        that is down only engineers go on (they bridge it: `bridging`), everyone else stops
+        and re-plans. Then contact: a unit stops before a place held by enemy troops, with
+        `next_node` set to it, which makes it an attacker there in the combat phase if its
+        task is to attack; any other unit is blocked and re-plans next hour."""
+        world = self.world
+        if not self._route or self.march_hours_today >= world.physics.march_hours_per_day:
+            return STOOD
+        network = world.network
+        enemy_held = world.occupied_by(other(self.side))
+        hours_now = arc_hours(self, world)
+        budget, covered = 1.0, 0.0
+        crossed: list[tuple[str, str, str]] = []
+        bridging = None
+        while budget > 1e-9 and self._route:
+            nxt = self._route[0]
+            data = network.edge(self.node, nxt)
+            arc = network.arc[self.node, nxt]
+            hours = float(hours_now[arc])
+            if hours == math.inf:  # its crossing does not stand
+                if bridgeable(self, world)[arc]:
+                    self.next_node = nxt
+                    bridging = data["crossing"]
+                else:
+                    self.next_node, self.route = None, []  # bridge gone: re-plan next hour
+                break
+            self.next_node = nxt
+            if nxt in enemy_held:
+                if self.task != _TASK_ATTACK or self._posture in (_WITHDRAW, _ROUT):
+                    self.next_node = None
+                    self.route = []  # blocked: the unit will re-plan next hour
+                break  # in contact: combat decides
+            length = data["length_km"]
+            speed = length / hours
+            step_km = min(speed * budget, length - self.progress_km)
+            self.progress_km += step_km
+            covered += step_km
+            budget -= step_km / speed
+            if self.progress_km >= length - 1e-9:
+                left = self.node
+                self._arrive(nxt)
+                enemy_held = world.occupied_by(other(self.side))
+                if data.get("crossing"):
+                    crossed.append((data["crossing"], left, nxt))
+        self.march_hours_today += 1.0 if covered > 0 else 0.0
+        return March(covered, tuple(crossed), bridging)
+
+    def _arrive(self, node: str) -> None:
+        """Reach the next place of its route."""
+        assert self.cell is not None  # a unit on the map
+        self.cell = self.cell.connections[node]
+        self._route.pop(0)
+        self.next_node, self.progress_km = None, 0.0
+        if self._posture == _WITHDRAW:
+            self._restance()
+
+    def settle(self, km: float, start: str) -> None:
+        """After the hour's march (`km` covered, from place `start`): a march tires a unit and
+        ends its time in place; a unit that stayed counts another hour there (and notes its
+        supply distance in its first)."""
+        if km > 0:
+            self.fatigue = min(1.0, self.fatigue + self.world.physics.fatigue_per_march_hour)
+            self.hours_in_place = 0.0
+        elif self.node == start:
+            if self.hours_in_place == 0.0:  # its first hour in a new position
+                self.position_supply_km = self.supply_km
+            self.hours_in_place += 1.0
+
+    # ---------------------------------------------------------------- losses
+    def lose(self, fraction: float) -> None:
+        """An hour's losses: `fraction` of its personnel (vehicles at equipment_loss_factor
+        times that), in whole items."""
+        physics = self.world.physics
+        lost = apply_losses(self.equipment, item_loss_fractions(fraction, physics), self.loss_carry)
+        self.lost += lost
+        self.losses_this_hour += fraction
+
     def abandon(self, fraction: float) -> np.ndarray:
-        """Leave a fraction of heavy items behind at the current node; returns the items."""
+        """Leave a fraction of heavy items behind; returns the items."""
         items = np.floor(self.equipment * fraction * HEAVY)
         self.equipment -= items
         self.abandoned += items
         return items
+
+    def leave_behind(self, items: np.ndarray, node: str | None = None) -> None:
+        """Items it abandoned lie at `node` (default its place) until someone takes it."""
+        self.world.leave_behind(self.side, node or self.node, items)
+
+    def surrender(self) -> None:
+        """Cut off with no way out: personnel become prisoners, equipment is captured."""
+        world, taker = self.world, other(self.side)
+        world.captured[taker] += self.equipment * HEAVY
+        world.prisoners[taker] += self.equipment[PERSONNEL]
+        self.abandoned += self.equipment * HEAVY
+        self.leave_map(
+            Status.SURRENDERED, "surrenders, encircled and out of supply", leave_equipment=False
+        )
+
+    def leave_map(self, status: Status, why: str, *, leave_equipment: bool = True) -> None:
+        """The unit leaves the map for good (its last state stays in the record)."""
+        if leave_equipment:
+            self.leave_behind(self.abandon(1.0))
+        self._log(status.value, why)
+        self.status = status
+        self.route, self.next_node = [], None
+        self.remove()  # Mesa: out of the model's agents and off its cell
+        self.world.leave(self)
+
+    # ---------------------------------------------------------------- supply
+    def draw_supply(self) -> None:
+        """Refill when in supply range of its side's supply as traced this hour, drain
+        beyond it or cut off."""
+        physics = self.world.physics
+        net = self.world.supply_lines[self.side]
+        self.supply_km, self.supply_route, self.supply_places = net.line_to(self.node)
+        if self.supply_km <= physics.supply_range_km:
+            self.supply = min(1.0, self.supply + physics.supply_recovery_per_hour)
+        else:
+            self.supply = max(0.0, self.supply - physics.supply_decay_per_hour)
+
+    # ---------------------------------------------------------------- record
+    def _log(self, kind: str, what: str) -> None:
+        """An event of this unit at its place: '<its name> <what>'."""
+        sep = ": " if kind in ("no_route", "attack_stalled") else " "
+        self.world.log(kind, unit=self, node=self.node, text=f"{self.name}{sep}{what}")

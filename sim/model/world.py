@@ -1,24 +1,78 @@
-"""The shared state of the theatre during a run, in one typed object: `World`.
+"""The state of the theatre during a run, in one typed object: `World`.
 
-Everything the rules read or change that is not a unit's own state lives here: who holds each
-node, the state of every crossing, the depots, the battles in progress (how much of a node an
-attack has gained), equipment lying on the ground, and what each side has captured. The rules
-(sim/combat.py and sim/battle.py, sim/movement.py, sim/crossings.py, sim/supply.py,
-sim/control.py, sim/doctrine.py) are functions of the units, this state and the parameters; the
-model (sim/model.py) only wires them in order.
+Everything the rules read or change lives here: who holds each place, the state of every
+crossing, the depots, the units on the map (and those gone), the battles in progress (how much
+of a place an attack has gained), equipment lying on the ground, what each side has captured,
+the hour, the laws in force (the shared physics and each side's doctrine: a what-if may change
+them during a run) and the run's random generators. The rules (sim/model/rules/) and the units
+(sim/model/units.py) are written against it and the road network (sim/model/network.py); the
+model (sim/model/campaign.py) only wires them in order.
+
+What derives from the state is worked out when asked for and kept until the state it depends on
+changes: the world counts the changes of each kind (`versions`: control, crossings, depots,
+units), and `derived` keeps a value with the counts it was worked out at. Nobody invalidates a
+cache by hand: a change goes through the world's own methods (`set_control`, `set_crossing`,
+`depot_out`) or through a unit, which tells the world when it enters, leaves, moves or changes
+its posture (`units_changed`). A rule module that needs a value of its own over the world
+(a trace, a distance table) asks `derived` for it under its own name.
 Keeping the state in one value is also what makes a run easy to snapshot and branch.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+import functools
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
+from random import Random
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 
-from sim.model.rules.combat_math import ITEMS
-from sim.scenario import SIDES
+from sim.map.theatre import Theatre, points_in_polygon
+from sim.model.network import RoadNetwork
+from sim.model.params_doctrine import DoctrineParameters
+from sim.model.params_physics import PhysicsParameters
+from sim.model.rules.combat_math import ITEMS, item_weights
+from sim.model.rules.supply import SupplyNet, trace
+from sim.scenario import SIDES, Scenario, Side
+
+#: The kinds of change the world counts (`World.versions`): "laws" is the physics and doctrine
+#: in force (a what-if may change them).
+CHANGES = ("control", "crossings", "depots", "units", "laws")
+T = TypeVar("T")
+
+
+def declared_control(
+    scenario: Scenario, theatre: Theatre
+) -> tuple[dict[str, Side], dict[str, str]]:
+    """Who holds each place at the start before units are placed, and why: by country, then the
+    scenario's `control.regions` (polygons), then its `control.nodes`."""
+    g = theatre.graph
+    nodes = list(g.nodes)
+    control: dict[str, Side] = {n: ("RU" if g.nodes[n]["country"] == "RU" else "UA") for n in nodes}
+    why = dict.fromkeys(nodes, "by country")
+    lon = np.array([g.nodes[n]["lon"] for n in nodes])
+    lat = np.array([g.nodes[n]["lat"] for n in nodes])
+    for r, region in enumerate(scenario.control.regions):
+        inside = points_in_polygon(lon, lat, np.array(region.polygon, dtype=float))
+        for n in np.array(nodes, dtype=object)[inside]:
+            control[n], why[n] = region.side, f"control.regions[{r}]"
+    for side, listed in scenario.control.nodes.items():
+        for n in listed:
+            control[n], why[n] = side, f"control.nodes.{side}"
+    return control, why
+
+
+def start_control(scenario: Scenario, theatre: Theatre) -> dict[str, Side]:
+    """Who holds each place at the start (in network order): `declared_control`, and a unit on
+    the map at the start holds its place."""
+    control, _ = declared_control(scenario, theatre)
+    for spec in scenario.units:
+        if spec.arrives is None:
+            control[spec.at] = spec.side
+    return {n: control[n] for n in theatre.node_ids}
 
 
 class CrossingState(StrEnum):
@@ -52,77 +106,403 @@ class DepotState:
     """A depot, railhead or base during the run."""
 
     id: str
-    side: str
+    side: Side
     node: str
     kind: str  # "base" | "depot" | "railhead"
     working: bool = True
 
 
-@dataclass
-class World:
-    """Who holds what, and what lies where, at the current hour.
+class Placed(Protocol):
+    """What the world knows of a unit on the map (sim/model/units.py's `Unit`)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def side(self) -> Side: ...
+    @property
+    def node(self) -> str: ...
+    @property
+    def holds_ground(self) -> bool: ...
+    @property
+    def advancing(self) -> bool: ...
+
+
+U = TypeVar("U", bound=Placed)
+
+
+class Journal(Protocol):
+    """Where the world's events go (the run's record, sim/runs/record.py)."""
+
+    def event(
+        self,
+        end_of_hour: datetime,
+        kind: str,
+        *,
+        text: str,
+        unit_id: str,
+        side: str,
+        node: str | None,
+        place: Mapping[str, Any],
+        target: str | None,
+    ) -> None: ...
+
+
+class Positions:
+    """Where each side's units hold ground (`Unit.holds_ground`: active, not routed, not a
+    column on the road out), and which of them are advancing (attacking or moving). Per side:
+    the places' indices (one per unit, in the order they entered the map), the places as a set,
+    a boolean per place (network order) and the places' positions in km. The parts are worked
+    out when first asked for."""
+
+    def __init__(self, units: Iterable[Placed], network: RoadNetwork):
+        self._network = network
+        index = network.index
+        self.index: dict[str, list[int]] = {s: [] for s in SIDES}
+        self.advancing_index: dict[str, list[int]] = {s: [] for s in SIDES}
+        for u in units:
+            if u.holds_ground:
+                i = index[u.node]
+                self.index[u.side].append(i)
+                if u.advancing:
+                    self.advancing_index[u.side].append(i)
+
+    @functools.cached_property
+    def nodes(self) -> dict[str, set[str]]:
+        ids = self._network.node_ids
+        return {s: {ids[i] for i in self.index[s]} for s in SIDES}
+
+    @functools.cached_property
+    def mask(self) -> dict[str, np.ndarray]:
+        return {s: self._mask(self.index[s]) for s in SIDES}
+
+    @functools.cached_property
+    def advancing_mask(self) -> dict[str, np.ndarray]:
+        return {s: self._mask(self.advancing_index[s]) for s in SIDES}
+
+    @functools.cached_property
+    def xy(self) -> dict[str, np.ndarray]:
+        return {s: self._network.xy[self.index[s]].reshape(-1, 2) for s in SIDES}
+
+    @functools.cached_property
+    def advancing_xy(self) -> dict[str, np.ndarray]:
+        return {s: self._network.xy[self.advancing_index[s]].reshape(-1, 2) for s in SIDES}
+
+    def _mask(self, index: list[int]) -> np.ndarray:
+        out = np.zeros(len(self._network.node_ids), dtype=bool)
+        out[index] = True
+        return out
+
+
+class World(Generic[U]):
+    """Who holds what, who stands where, and what lies where, at the current hour.
 
     Attributes:
-        control: node id -> the side ("UA" or "RU") that holds it.
+        network: the road network (static).
+        control: node id -> the side that holds it.
         crossings: crossing id -> its state.
         indestructible: crossing ids that no strike or demolition can destroy (a what-if).
         depots: depot id -> its state.
+        units: the units on the map by id, in the order they entered it; `gone`: those that
+            surrendered or disbanded, in the order they left.
         siege: node -> share of it (0..1) the current attack has gained.
-        pontoon_work: crossing id -> engineer-hours spent bridging it.
-        pontoon_hour: crossing id -> the step engineers last worked on it.
+        pontoon_work: crossing id -> engineer-hours spent bridging it; pontoon_hour: the
+            hour engineers last worked on it.
         abandoned_at: node -> side -> items that side left there (captured by whoever takes it).
         captured: side -> items captured BY that side (ITEMS order).
         prisoners: side -> personnel taken prisoner BY that side.
         surprise_until: side -> end of its surprise window.
         fog: (node, day) -> the day's fog-of-war multiplier of a battle at that node.
-        version, crossings_version: counters of the changes that supply and presence depend
-            on (caches are keyed by them): change control, crossings and depots only through
-            set_control, set_crossing and depot_out.
+        supply_lines: side -> its supply as traced in this hour's supply phase, which the
+            units' supply and their decisions until the next supply phase go by.
+        physics, doctrine: the shared physics and each side's doctrine in force; weights:
+            the combat value points per item (ITEMS order) under that physics.
+        start, now, hour: the run's start, the time now (the start of the hour being
+            simulated, the end of it once it is done) and the number of that hour (1 for the
+            first; 0 before it).
+        random, rng: the run's random generators (Python's and numpy's), the model's own.
     """
 
-    control: dict[str, str]
-    crossings: dict[str, CrossingState]
-    depots: dict[str, DepotState]
-    indestructible: set[str] = field(default_factory=set)
-    siege: dict[str, float] = field(default_factory=dict)
-    pontoon_work: dict[str, float] = field(default_factory=dict)
-    pontoon_hour: dict[str, int] = field(default_factory=dict)  # last step worked on, per site
-    abandoned_at: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    captured: dict[str, np.ndarray] = field(
-        default_factory=lambda: {s: np.zeros(len(ITEMS)) for s in SIDES}
-    )
-    prisoners: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SIDES, 0.0))
-    surprise_until: dict[str, datetime] = field(default_factory=dict)
-    fog: dict[tuple[str, int], float] = field(default_factory=dict)
-    version: int = 0  # bumped by every change of control, a crossing or a depot
-    crossings_version: int = 0  # bumped by every change of a crossing
+    def __init__(
+        self,
+        network: RoadNetwork,
+        *,
+        control: dict[str, Side],
+        crossings: dict[str, CrossingState],
+        depots: dict[str, DepotState],
+        indestructible: set[str],
+        physics: PhysicsParameters,
+        doctrine: dict[Side, DoctrineParameters],
+        start: datetime,
+        journal: Journal,
+        random: Random,
+        rng: np.random.Generator,
+    ):
+        self.network = network
+        self.control = control
+        self.crossings = crossings
+        self.depots = depots
+        self.indestructible = indestructible
+        self.units: dict[str, U] = {}
+        self.gone: list[U] = []
+        self.siege: dict[str, float] = {}
+        self.pontoon_work: dict[str, float] = {}
+        self.pontoon_hour: dict[str, int] = {}
+        self.abandoned_at: dict[str, dict[str, np.ndarray]] = {}
+        self.captured: dict[str, np.ndarray] = {s: np.zeros(len(ITEMS)) for s in SIDES}
+        self.prisoners: dict[str, float] = dict.fromkeys(SIDES, 0.0)
+        self.surprise_until: dict[str, datetime] = {}
+        self.fog: dict[tuple[str, int], float] = {}
+        self.supply_lines: dict[Side, SupplyNet] = {}
+        self.physics = physics
+        self.doctrine = doctrine
+        self.weights = item_weights(physics)
+        self.start, self.now, self.hour = start, start, 0
+        self.journal = journal
+        self.random, self.rng = random, rng
+        self.versions = dict.fromkeys(CHANGES, 0)
+        self._derived: dict[str, tuple[Hashable, Any]] = {}
+        self._positions: tuple[int, Positions] | None = None
+        self._roster: tuple[int, dict[Side | None, list[U]]] | None = None
+        self.initial_held = {s: self.held(s).copy() for s in SIDES}
 
-    def set_control(self, node: str, side: str) -> None:
+    # ------------------------------------------------------------------ the hour
+    def begin_hour(self, hour: int) -> None:
+        """Hour `hour` (1 for the first) begins: `now` is its start."""
+        self.hour, self.now = hour, self.start + timedelta(hours=hour - 1)
+
+    def end_hour(self) -> None:
+        """The hour is done: `now` is its end, the time its record carries."""
+        self.now = self.start + timedelta(hours=self.hour)
+
+    @property
+    def end_of_hour(self) -> datetime:
+        """The end of the hour being simulated: the time stamped on its events and battles."""
+        return self.start + timedelta(hours=self.hour)
+
+    def log(
+        self,
+        kind: str,
+        *,
+        text: str,
+        unit: Placed | None = None,
+        node: str | None = None,
+        side: str | None = None,
+        target: str | None = None,
+    ) -> None:
+        """An event of this hour in the run's record (stamped with the end of the hour)."""
+        self.journal.event(
+            self.end_of_hour,
+            kind,
+            text=text,
+            unit_id=unit.key if unit else "",
+            side=side or (unit.side if unit else "") or "",
+            node=node,
+            place=self.network.place(node),
+            target=target,
+        )
+
+    # ------------------------------------------------------------------ changes
+    def set_control(self, node: str, side: Side) -> None:
         self.control[node] = side
-        self.version += 1
+        self.versions["control"] += 1
 
     def set_crossing(self, crossing: str, state: CrossingState) -> None:
         self.crossings[crossing] = state
-        self.version += 1
-        self.crossings_version += 1
+        self.versions["crossings"] += 1
 
     def depot_out(self, depot: str) -> None:
         self.depots[depot].working = False
-        self.version += 1
+        self.versions["depots"] += 1
 
-    def holds(self, node: str, side: str) -> bool:
+    def destroy_crossing(self, cid: str, cause: str) -> None:
+        """A strike, a demolition or fire on a crossing: destroyed if it can be, unless a
+        what-if made it indestructible."""
+        c = self.network.crossings[cid]
+        if cid in self.indestructible:
+            self.log("bridge_held", node=c.u, target=cid, text=f"{c.name} survives ({cause})")
+        elif self.crossings[cid].destructible:
+            self.set_crossing(cid, CrossingState.DESTROYED)
+            self.log("bridge_destroyed", node=c.u, text=f"{c.name} destroyed ({cause})", target=cid)
+
+    def set_laws(
+        self, physics: PhysicsParameters, doctrine: dict[Side, DoctrineParameters]
+    ) -> None:
+        """New physics and doctrine from now on (a what-if). What is worked out from them is
+        counted as a change of the laws, so it is worked out again."""
+        self.physics, self.doctrine = physics, doctrine
+        self.weights = item_weights(physics)
+        self.versions["laws"] += 1
+
+    def units_changed(self) -> None:
+        """A unit has entered or left the map, moved to another place, or changed what it is
+        doing there (sim/model/units.py calls this)."""
+        self.versions["units"] += 1
+
+    def enter(self, unit: U) -> None:
+        self.units[unit.key] = unit
+        self.units_changed()
+
+    def leave(self, unit: U) -> None:
+        del self.units[unit.key]
+        self.gone.append(unit)
+        self.units_changed()
+
+    def leave_behind(self, side: Side, node: str, items: np.ndarray) -> None:
+        """Items `side` abandoned at `node`: captured by the enemy when it takes the node, at
+        once if the enemy already holds it."""
+        if not items.any():
+            return
+        if self.control[node] != side:
+            self.captured[self.control[node]] += items
+            return
+        pool = self.abandoned_at.setdefault(node, {})
+        pool[side] = pool.get(side, np.zeros(len(ITEMS))) + items
+
+    def capture_abandoned(self, node: str, taker: Side) -> None:
+        """`taker` has taken `node`: what the other side left there is captured."""
+        pool = self.abandoned_at.get(node, {})
+        loser = "RU" if taker == "UA" else "UA"
+        if loser in pool:
+            self.captured[taker] += pool.pop(loser)
+
+    # ------------------------------------------------------------------ questions
+    def holds(self, node: str, side: Side) -> bool:
         return self.control[node] == side
 
     def passable(self, crossing: str | None) -> bool:
         """Whether an edge with this crossing (None: no river) can be used now."""
         return crossing is None or self.crossings[crossing].passable
 
-    def in_surprise(self, side: str, now: datetime) -> bool:
-        return side in self.surprise_until and now < self.surprise_until[side]
+    def in_surprise(self, side: Side) -> bool:
+        return side in self.surprise_until and self.now < self.surprise_until[side]
 
-    def has_depots(self, side: str) -> bool:
+    def has_depots(self, side: Side) -> bool:
         return any(d.side == side for d in self.depots.values())
 
-    def control_code(self, node_ids: list[str]) -> str:
+    def unit(self, key: str) -> U | None:
+        """The unit with this id if it is on the map."""
+        return self.units.get(key)
+
+    def unit_gone(self, key: str) -> bool:
+        """Whether the unit has surrendered or disbanded."""
+        return any(u.key == key for u in self.gone)
+
+    # ------------------------------------------------------------------ derived
+    def derived(
+        self, name: str, compute: Callable[[], T], *, on: Iterable[str], key: Hashable = ()
+    ) -> T:
+        """The value `compute()` worked out at the world's present state of the kinds of
+        change in `on` (CHANGES) and for `key` (the parameters it depends on); kept under
+        `name` until one of them changes."""
+        stamp = (tuple(map(self.versions.__getitem__, on)), key)
+        cached = self._derived.get(name)
+        if cached is None or cached[0] != stamp:
+            cached = self._derived[name] = (stamp, compute())
+        return cached[1]
+
+    def active_units(self, side: Side | None = None) -> list[U]:
+        """The units on the map (of one side), in the order they entered it: read only."""
+        version = self.versions["units"]
+        if self._roster is None or self._roster[0] != version:
+            everyone = list(self.units.values())
+            by_side: dict[Side | None, list[U]] = {
+                s: [u for u in everyone if u.side == s] for s in SIDES
+            }
+            by_side[None] = everyone
+            self._roster = (version, by_side)
+        return self._roster[1][side]
+
+    def positions(self) -> Positions:
+        """Where each side's units hold ground now."""
+        version = self.versions["units"]
+        if self._positions is None or self._positions[0] != version:
+            self._positions = (version, Positions(self.units.values(), self.network))
+        return self._positions[1]
+
+    def occupied_by(self, side: Side) -> set[str]:
+        """Places where `side` has a unit holding ground."""
+        return self.positions().nodes[side]
+
+    def enemy_xy(self, side: Side, advancing: bool = False) -> np.ndarray:
+        """Positions (km) of the enemy's units holding ground, or only of those attacking or
+        moving."""
+        pos = self.positions()
+        return (pos.advancing_xy if advancing else pos.xy)["RU" if side == "UA" else "UA"]
+
+    def held(self, side: Side) -> np.ndarray:
+        """Boolean per place (network order): `side` holds it now. Read only."""
+
+        def masks() -> dict[str, np.ndarray]:
+            ua = np.array([self.control[n] == "UA" for n in self.network.node_ids])
+            return {"UA": ua, "RU": ~ua}
+
+        return self.derived("held", masks, on=("control",))[side]
+
+    def control_code(self) -> str:
         """Control as one string in node order ('U' or 'R' per node), for keys and frames."""
-        return "".join("U" if self.control[n] == "UA" else "R" for n in node_ids)
+        ids = self.network.node_ids
+        return self.derived(
+            "control code",
+            lambda: "".join("U" if self.control[n] == "UA" else "R" for n in ids),
+            on=("control",),
+        )
+
+    def crossings_out(self) -> dict[str, str]:
+        """Crossings that do not stand as built: id -> "destroyed" or "pontoon". Read only."""
+        return self.derived(
+            "crossings out",
+            lambda: {
+                c: s.value
+                for c, s in sorted(self.crossings.items())
+                if s in ("destroyed", "pontoon")
+            },
+            on=("crossings",),
+        )
+
+    def standing_edges(self) -> np.ndarray:
+        """Boolean per edge (network order): its crossing, if any, can be used now. Read only."""
+        return self.derived(
+            "standing edges",
+            lambda: np.array([self.passable(c) for c in self.network.edges.crossing]),
+            on=("crossings",),
+        )
+
+    def supply_net(self, side: Side) -> SupplyNet:
+        """`side`'s supply traced over the world as it is now (sim/model/rules/supply.py)."""
+        physics = self.physics
+
+        def traced() -> SupplyNet:
+            held = self.held(side)
+            index = self.network.index
+            depots = [
+                d
+                for d in self.depots.values()
+                if d.side == side and d.working and held[index[d.node]]
+            ]
+            return trace(self.network, side, held, depots, self.standing_edges(), physics)
+
+        return self.derived(
+            f"supply {side}",
+            traced,
+            on=("control", "crossings", "depots"),
+            key=(physics.rail_cost_factor, physics.forward_depot_factor),
+        )
+
+    def totals(self) -> dict[str, dict[str, float]]:
+        """Area (km²) and settlements held by each side now, and taken since the start."""
+
+        def count() -> dict[str, dict[str, float]]:
+            area = self.network.area_km2
+            out: dict[str, dict[str, float]] = {}
+            for s in SIDES:
+                held = self.held(s)
+                taken = held & ~self.initial_held[s]
+                out[s] = {
+                    "area_km2": float(area[held].sum()),
+                    "settlements": int(held.sum()),
+                    "area_taken_km2": float(area[taken].sum()),
+                    "settlements_taken": int(taken.sum()),
+                }
+            return out
+
+        return self.derived("totals", count, on=("control",))

@@ -1,6 +1,6 @@
 """What became of each side's plan by the end of a run: the orders not carried out, and why, as
 far as the record shows it, and the orders carried out whose gains were lost again. A replay
-prints it after its daily table (sim/cli.py), so that an author whose attack never took its
+prints it after its daily table (sim/cli/main.py), so that an author whose attack never took its
 objective sees whether the order was never issued (its condition never held, its start after
 the end) or was issued and then stalled, was called back, found no route, or whose units were
 lost; and a teacher can say what each plan achieved and kept.
@@ -17,8 +17,8 @@ from sim.scenario import Task
 if TYPE_CHECKING:
     from sim.model import CampaignModel
 
-#: The events that tell what happened to an order's units (sim/doctrine.py, sim/commander.py,
-#: CampaignModel.remove_unit), the last of which is shown for an order not carried out.
+#: The events that tell what happened to an order's units (sim/model/units.py,
+#: sim/model/commander.py), the last of which is shown for an order not carried out.
 UNIT_EVENTS = frozenset(
     {"attack_stalled", "withdraw", "no_route", "command", "surrendered", "disbanded", "routed"}
 )
@@ -60,25 +60,25 @@ def last_event(o: PlanOrder, m: CampaignModel) -> dict | None:
 def _why(o: PlanOrder, m: CampaignModel) -> str:
     """Why an order is not done at the end, in one clause."""
     if o.state in (OrderState.WAITING, OrderState.DUE):
-        if o.start >= m.end:
+        if o.start >= m.scenario.end:
             return f"never issued: it starts {_when(o.start)}, at or after the end"
         if o.state == OrderState.DUE:
             return "decided, but the command delay had not passed by the end"
         if o.spec.when is not None:
-            condition = condition_text(o.spec.when, m.place_name)
+            condition = condition_text(o.spec.when, m.network.name)
             return f"never issued: its condition ({condition}) never held"
         return "never issued"
-    missing = [n for n in o.track if m.world.control[n] != o.side]
-    places = ", ".join(m.place_name(n) for n in missing)
+    missing = [n for n in o.objectives if m.world.control[n] != o.side]
+    places = ", ".join(m.network.name(n) for n in missing)
     what = {Task.ATTACK: f"{places} not taken", Task.MOVE: f"{places} not reached"}.get(
         o.spec.task, "its units not all back"
     )
     last = last_event(o, m)
     if last is not None:
         after = f"; last: {_when(datetime.fromisoformat(last['time']))} {last['text']}"
-    elif all(m.unit_gone(uid) for uid in o.spec.units):
+    elif all(m.world.unit_gone(uid) for uid in o.spec.units):
         after = "; its units were gone (surrendered or disbanded)"
-    elif any(m.unit(uid) is None and not m.unit_gone(uid) for uid in o.spec.units):
+    elif any(m.world.unit(uid) is None and not m.world.unit_gone(uid) for uid in o.spec.units):
         after = "; its units had not all arrived"
     else:
         after = "; its units were still on the way or fighting"
@@ -87,7 +87,7 @@ def _why(o: PlanOrder, m: CampaignModel) -> str:
 
 def _head(o: PlanOrder, m: CampaignModel) -> str:
     """The order as a reader finds it in the file: id, side, units, task and objectives."""
-    track = " -> ".join(m.place_name(n) for n in o.track)
+    track = " -> ".join(m.network.name(n) for n in o.objectives)
     head = f"{o.id} ({o.side} {', '.join(o.spec.units)}: {o.spec.task.value}"
     return head + (f" {track})" if track else ")")
 
@@ -98,7 +98,9 @@ def unfinished(m: CampaignModel) -> list[str]:
     return [
         f"  {_head(o, m)}: {_why(o, m)}"
         for o in m.plan
-        if not (o.state == OrderState.DONE or (o.state == OrderState.ISSUED and is_done(o, m)))
+        if not (
+            o.state == OrderState.DONE or (o.state == OrderState.ISSUED and is_done(o, m.world))
+        )
     ]
 
 
@@ -108,10 +110,10 @@ def lost_again(m: CampaignModel) -> list[str]:
     for o in m.plan:
         if o.state != OrderState.DONE or o.spec.task not in (Task.ATTACK, Task.MOVE):
             continue
-        lost = [n for n in o.track if m.world.control[n] != o.side]
+        lost = [n for n in o.objectives if m.world.control[n] != o.side]
         if lost:
             done = f" {_when(o.done_at)}" if o.done_at else ""
-            places = ", ".join(m.place_name(n) for n in lost)
+            places = ", ".join(m.network.name(n) for n in lost)
             out.append(f"  {_head(o, m)}: carried out{done}; {places} lost again by the end")
     return out
 

@@ -7,7 +7,7 @@
   viewer plays back without re-simulating.
 The units' state is written each hour into preallocated numpy tables (a run records ~10,000
 unit-hours, and building a dict per unit per hour was a fifth of a run's time); frames are built
-from the tables when asked for. The record knows nothing of files; sim/report.py writes it out
+from the tables when asked for. The record knows nothing of files; sim/runs/report.py writes it out
 and reads it back.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -25,9 +26,12 @@ from sim.model.rules.combat_math import ITEMS, PERSONNEL
 from sim.scenario import SIDES, Posture, Status, Task
 
 if TYPE_CHECKING:
+    from sim.model.network import RoadNetwork
+    from sim.model.params import Parameters
     from sim.model.rules.control import ControlChange
-    from sim.model import CampaignModel
     from sim.model.units import Unit
+    from sim.model.world import World
+    from sim.scenario import Scenario
 
 
 # ---------------------------------------------------------------------------------- the format
@@ -133,6 +137,9 @@ class RunRecord:
 
     def __post_init__(self) -> None:
         n = len(self.units)
+        #: node id -> its index in node_ids (-1 for None: no place)
+        self._index: dict[str | None, int] = {v: i for i, v in enumerate(self.node_ids)}
+        self._index[None] = -1
         self._side_of = np.array([u["side"] for u in self.units])
         self._columns = series_columns()
         if self.state.ndim == 1:  # not given (`_no_table`): no hour recorded yet
@@ -142,7 +149,10 @@ class RunRecord:
             self.table = np.zeros((0, len(self._columns)))
 
     @classmethod
-    def begin(cls, m: CampaignModel) -> RunRecord:
+    def begin(
+        cls, scenario: Scenario, params: Parameters, seed: int, network: RoadNetwork
+    ) -> RunRecord:
+        """An empty record for a run of `scenario` with these parameters and seed."""
         units = [
             {
                 "id": u.id,
@@ -153,20 +163,20 @@ class RunRecord:
                 "parent": u.parent,
                 "initial": [int(getattr(u.equipment, k)) for k in ITEMS],
             }
-            for u in m.scenario.units
+            for u in scenario.units
         ]
-        names = {n: m.graph.nodes[n]["name"] for n in m.node_ids}
+        names = {n: network.name(n) for n in network.node_ids}
         record = cls(
-            m.scenario.id,
-            m.scenario.title,
-            m.seed,
-            m.start,
-            m.params.model_dump(),
-            list(m.node_ids),
+            scenario.id,
+            scenario.title,
+            seed,
+            scenario.start,
+            params.model_dump(),
+            list(network.node_ids),
             names,
             units,
         )
-        record._reserve(int((m.end - m.start) / timedelta(hours=1)) + 1)
+        record._reserve(int((scenario.end - scenario.start) / timedelta(hours=1)) + 1)
         return record
 
     def _reserve(self, hours: int) -> None:
@@ -231,22 +241,18 @@ class RunRecord:
         rows[:, STRENGTH] = equipment[:, PERSONNEL] / np.maximum(initial[:, PERSONNEL], 1.0)
         return rows, equipment
 
-    def gone(self, unit: Unit, m: CampaignModel) -> None:
-        """A unit has left the map (surrendered, disbanded): its last state stays in every
-        later frame."""
-        self._gone[unit.index] = (self._row(unit, m.node_index_or_none), unit.equipment.copy())
-
-    def hour(self, m: CampaignModel, changes: list[ControlChange]) -> None:
-        """Record the state at the end of an hour (hour 0: the start)."""
+    def hour(self, world: World[Unit], changes: list[ControlChange]) -> None:
+        """Record the state at the end of an hour (hour 0: the start). A unit gone from the map
+        keeps its last state in every later frame."""
         k = len(self.times)
         self._reserve(k + 1)
-        self.times.append(m.now)
-        g = m.graph
+        self.times.append(world.now)
+        index = self._index
         for ch in changes:
-            n = g.nodes[ch.node]
+            n = world.network.place(ch.node)
             self.control_changes.append(
                 {
-                    "time": m.now.isoformat(timespec="minutes"),
+                    "time": world.now.isoformat(timespec="minutes"),
                     "node_id": ch.node,
                     "name": n["name"],
                     "lat": n["lat"],
@@ -256,21 +262,22 @@ class RunRecord:
                     "rule": ch.rule,
                 }
             )
-        self.control.append(m.control_code())
-        self.crossings.append(m.crossings_out())
-        units = m.active_units()
-        index = m.node_index_or_none
+        self.control.append(world.control_code())
+        self.crossings.append(world.crossings_out())
+        for unit in world.gone[len(self._gone) :]:
+            self._gone[unit.index] = (self._row(unit, index), unit.equipment.copy())
+        units = world.active_units()
         if units:
             at = [u.index for u in units]
             self.state[k, at], self.equipment[k, at] = self._rows(units, index)
             self.present[k, at] = True
         for i, (row, items) in self._gone.items():
             self.state[k, i], self.equipment[k, i], self.present[k, i] = row, items, True
-        self.table[k] = self._series_row(m, k)
+        self.table[k] = self._series_row(world, k)
 
-    def _series_row(self, m: CampaignModel, k: int) -> np.ndarray:
+    def _series_row(self, world: World[Unit], k: int) -> np.ndarray:
         """This hour's row of the series (series_columns order: side within item)."""
-        totals = m.totals()
+        totals = world.totals()
         held = [
             totals[s][key]
             for key in ("area_km2", "area_taken_km2", "settlements", "settlements_taken")
@@ -280,47 +287,46 @@ class RunRecord:
         strength = np.stack(
             [self.equipment[k, active & (self._side_of == s)].sum(axis=0) for s in SIDES], axis=1
         )  # item x side
-        captured = np.stack([m.world.captured[s][1:] for s in SIDES], axis=1)
+        captured = np.stack([world.captured[s][1:] for s in SIDES], axis=1)
         return np.concatenate(
             [
                 held,
                 strength.ravel(),
                 captured.ravel(),
-                [m.world.prisoners[s] for s in SIDES],
-                [len(m.active_units(s)) for s in SIDES],
+                [world.prisoners[s] for s in SIDES],
+                [len(world.active_units(s)) for s in SIDES],
             ]
         )
 
     def event(
         self,
-        m: CampaignModel,
+        end_of_hour: datetime,
         kind: str,
         *,
         text: str,
-        unit: Unit | None,
+        unit_id: str,
+        side: str,
         node: str | None,
-        side: str | None,
+        place: Mapping[str, Any],
         target: str | None,
     ) -> None:
-        n = m.graph.nodes[node] if node else {}
-        end_of_hour = self.start + timedelta(hours=m.steps)  # events are stamped like frames
+        """An event, stamped like the frame of the hour it happened in (its end)."""
         self.events.append(
             {
                 "time": end_of_hour.isoformat(timespec="minutes"),
                 "kind": kind,
-                "side": side or "",
-                "unit_id": unit.key if unit else "",
+                "side": side,
+                "unit_id": unit_id,
                 "node_id": node or "",
-                "name": n.get("name", ""),
-                "lat": n.get("lat", ""),
-                "lon": n.get("lon", ""),
+                "name": place.get("name", ""),
+                "lat": place.get("lat", ""),
+                "lon": place.get("lon", ""),
                 "target": target or "",
                 "text": text,
             }
         )
 
-    def battle(self, m: CampaignModel, node: str, attacker: str, ratio: float) -> None:
-        end_of_hour = self.start + timedelta(hours=m.steps)
+    def battle(self, end_of_hour: datetime, node: str, attacker: str, ratio: float) -> None:
         self.battles.append(
             {
                 "time": end_of_hour.isoformat(timespec="minutes"),

@@ -1,7 +1,7 @@
 """A run folder: writing a run out (summary.json, timeseries.csv, control_changes.csv,
 events.csv, frames.json.gz, and the daily table printed by the command line), reading it back
-(`read_frames`, `read_comparison`, `check_run_files`), and who may write into a folder
-(`folder_holds_other_run`).
+(`read_frames`, `read_comparison`); who may write into a folder, and whether a folder holds
+one run: sim/runs/folders.py.
 
 Every file is a function of the record alone (no wall-clock times, sorted keys, fixed float
 formatting), so the same scenario, parameters and seed give byte-identical files. JSON is
@@ -12,11 +12,11 @@ Run folders never mix two runs, nor lose one. A writer first claims the folder
 until the files are written), then checks under the lock that it holds no other run: the same
 run (the scenario file by its content, the seed, the parameters) may be replaced, another only
 with `--replace`. The files are written aside and put in place together (`write_run`,
-sim.safe_io.StagedFiles), summary.json last: a rewrite that fails (a full disk, a kill) leaves
+sim.safe_write.StagedFiles), summary.json last: a rewrite that fails (a full disk, a kill) leaves
 the previous run whole, and a stale history_comparison.csv never survives. summary.json names
 the SHA-256 of every other file of its run, so a folder whose files come from two runs is
-refused when read back (`check_run_files`). The readers check everything the viewer relies on
-and turn any damage into one `FileProblem` line.
+refused when read back (sim.runs.folders.check_run_files). The readers check everything the
+viewer relies on and turn any damage into one `FileProblem` line.
 """
 
 from __future__ import annotations
@@ -33,11 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 from sim.model.params import Parameters
 from sim.model.rules.combat_math import ITEMS
-from sim.runs.folders import KINDS
 from sim.runs.summary import CAPTURABLE, last_hour_of_each_day, summarise
 from sim.safe_io import (
     FileProblem,
-    StagedFiles,
     csv_read,
     csv_text,
     decode_utf8,
@@ -46,13 +44,21 @@ from sim.safe_io import (
     lone_surrogate,
     read_bytes,
 )
+from sim.safe_write import StagedFiles
 from sim.scenario import SIDES, Echelon, Posture, UnitType
 
 if TYPE_CHECKING:  # the record's module imports mesa: reading a run back does not need it
     from sim.runs.record import RunRecord
 
 #: Every file a replay writes into its folder (history_comparison.csv with --compare).
-RUN_FILES = KINDS["run"]
+RUN_FILES = (
+    "summary.json",
+    "timeseries.csv",
+    "control_changes.csv",
+    "events.csv",
+    "frames.json.gz",
+    "history_comparison.csv",
+)
 #: Largest frames.json.gz read back, compressed.
 MAX_FRAMES_GZ_BYTES = 256 * 1024 * 1024
 #: Largest run record read back once inflated: a run takes about 250 bytes of JSON a unit and
@@ -105,8 +111,8 @@ def changed_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in parameters.items() if defaults.get(k) != v}
 
 
-def summary(record: RunRecord) -> dict[str, Any]:
-    """summary.json: the run's identity and its outcome (sim/summary.py) in one JSON-able
+def summary_json(record: RunRecord) -> dict[str, Any]:
+    """summary.json: the run's identity and its outcome (sim/runs/summary.py) in one JSON-able
     dict."""
     outcome = summarise(record)
     return {
@@ -217,7 +223,7 @@ def stage_run(
     }
     if comparison is not None:
         files["history_comparison.csv"] = comparison
-    head = summary(record)
+    head = summary_json(record)
     if scenario_sha256 is not None:
         head["scenario_sha256"] = scenario_sha256
     head["files"] = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
@@ -234,7 +240,7 @@ def write_run(
     comparison: bytes | None = None,
     scenario_sha256: str | None = None,
 ) -> list[Path]:
-    """Write a run's files into `out` (created if needed) as one (sim.safe_io.StagedFiles):
+    """Write a run's files into `out` (created if needed) as one (sim.safe_write.StagedFiles):
     written aside, then put in place together, summary.json last; the previous run's files
     there (RUN_FILES, and only those) are replaced, a stale one removed. A failure on the way
     (a full disk, a kill) leaves the previous run whole. `comparison`: the bytes of
@@ -247,84 +253,6 @@ def write_run(
     with StagedFiles(out) as staged:
         stage_run(staged, record, "", comparison, scenario_sha256)
         return staged.commit(stale=RUN_FILES)
-
-
-# ============================================================================ who writes where
-def run_identity(
-    scenario_id: str, seed: int, parameters: Parameters, scenario_sha256: str
-) -> dict[str, Any]:
-    """What makes two runs the same run (as summary.json records it): the scenario file by
-    its content (another file with the same id: is another run), the seed, the parameters."""
-    return {
-        "scenario": scenario_id,
-        "scenario_sha256": scenario_sha256,
-        "seed": seed,
-        "parameters_changed": changed_parameters(parameters.model_dump()),
-    }
-
-
-def folder_holds_other_run(out: Path, identity: dict[str, Any]) -> str | None:
-    """Why `out` must not take the run `identity` (it holds another run's files, or run
-    files with no readable summary), or None if it may: it is new, holds no run files, or
-    holds this same run. (Ask it under the folder's lock: sim.runs.folders.claim.)"""
-    present = [n for n in RUN_FILES if (out / n).exists()]
-    if not present:
-        return None
-    try:
-        old = json.loads(read_bytes(out / "summary.json", 1024 * 1024, "summary.json"))
-    except (FileProblem, ValueError):
-        return f"it holds run files ({', '.join(present)}) without a readable summary.json"
-    if not isinstance(old, dict):
-        return "its summary.json is not a run summary"
-    mine = {k: old.get(k) for k in identity}
-    if mine == identity:
-        return None
-    changed = old.get("parameters_changed")
-    what = f"{old.get('scenario')!s:.40}, seed {old.get('seed')!s:.20}"
-    if isinstance(changed, dict) and changed:
-        what += ", " + ", ".join(f"{k}={v}" for k, v in list(changed.items())[:3])
-    if all(mine[k] == identity[k] for k in identity if k != "scenario_sha256"):
-        version = "an earlier version" if mine["scenario_sha256"] is None else "another version"
-        what += f", from {version} of the scenario file"
-    return f"it holds another run ({what})"
-
-
-def check_run_files(run_dir: Path) -> dict[str, Any] | None:
-    """The summary.json of a run folder, with the folder checked against it: every file it
-    lists is the one written with it (its SHA-256), and no other run file is there. Raises
-    FileProblem for a folder whose files come from two runs; None if there is no readable
-    summary listing its files (a run of an earlier version: nothing to check against)."""
-    try:
-        head = json.loads(read_bytes(run_dir / "summary.json", 1024 * 1024, "summary.json"))
-    except (FileProblem, ValueError):
-        return None
-    files = head.get("files") if isinstance(head, dict) else None
-    if not isinstance(files, dict):
-        return None
-    for name in RUN_FILES:
-        if name == "summary.json":
-            continue
-        path = run_dir / name
-        listed = files.get(name)
-        if listed is None:
-            if path.exists():
-                raise _mixed(run_dir, f"{name} is not one of the run's files")
-            continue
-        try:
-            data = read_bytes(path, MAX_FRAMES_GZ_BYTES, name)
-        except FileProblem as e:
-            raise _mixed(run_dir, f"{name}: {e.message}") from None
-        if hashlib.sha256(data).hexdigest() != listed:
-            raise _mixed(run_dir, f"{name} is not the file written with summary.json")
-    return head
-
-
-def _mixed(run_dir: Path, why: str) -> FileProblem:
-    return FileProblem(
-        run_dir,
-        f"holds the files of more than one run ({why}); write the run again: python run.py "
-        "SCENARIO.yaml --headless --out DIR",
-    )
 
 
 # ============================================================================ reading back
@@ -590,7 +518,7 @@ def read_frames(
     return d
 
 
-#: Columns of history_comparison.csv the viewer reads (sim/history.py writes them).
+#: Columns of history_comparison.csv the viewer reads (sim/runs/history.py writes them).
 COMPARISON_COLUMNS = (
     "date",
     "until",

@@ -1,10 +1,11 @@
-"""The outcome of one run, worked out once from its record: what summary.json (sim/report.py),
-a sweep's outcome columns (sim/sweep/outcomes.py), the what-if table (sim/whatif.py) and the
-history comparison's printout (sim/history.py) report of it.
+"""The outcome of one run, worked out once from its record: what summary.json
+(sim/runs/report.py), a sweep's outcome columns (sim/sweep/outcomes.py), the what-if table
+(sim/whatif/standard.py) and the history comparison's printout (sim/runs/history.py) report of
+it.
 
-Counts are whole items (soldiers, tanks, ...; `sim.combat.ITEMS`), areas km², times hours from
-the start. A "day" is a calendar date of the scenario's (Kyiv) clock, and a day's value is the
-one at its last recorded hour.
+Counts are whole items (soldiers, tanks, ...; `sim.model.rules.combat_math.ITEMS`), areas km²,
+times hours from the start. A "day" is a calendar date of the scenario's (Kyiv) clock, and a
+day's value is the one at its last recorded hour.
 """
 
 from __future__ import annotations

@@ -4,6 +4,22 @@ located by file, line and field, and the error listing them). Import from here:
 `from sim.scenario import load_scenario, Scenario, ...`.
 """
 
+from sim.scenario.additions import BTG, Fire, HoldingForce, OffMap, OffMapArtillery, PlaceSpec
+from sim.scenario.common import (
+    MAX_EVENT_HOURS,
+    MAX_ITEMS,
+    MAX_PERSONNEL,
+    SIDES,
+    YEARS,
+    Echelon,
+    Equipment,
+    Posture,
+    Side,
+    Status,
+    UnitType,
+    kyiv_local_time,
+    other,
+)
 from sim.scenario.loader import (
     MAX_DAYS,
     MAX_PROBLEMS,
@@ -15,44 +31,33 @@ from sim.scenario.loader import (
     parse_scenario,
     read_scenario,
     read_scenario_text,
+    read_scenario_theatre,
     resolve_places,
     yaml_location,
 )
 from sim.scenario.problems import Problem, ScenarioError, Severity
 from sim.scenario.schema import (
     CONDITION_KINDS,
-    MAX_EVENT_HOURS,
-    MAX_ITEMS,
-    MAX_PERSONNEL,
-    SIDES,
     TASKS_WITH_OBJECTIVE,
-    YEARS,
     Condition,
     ControlSpec,
     Depot,
-    Echelon,
-    Equipment,
     Event,
     EventKind,
     Grouping,
     Observation,
     Order,
-    Posture,
     Region,
     Scenario,
-    Side,
     SideSpec,
     Source,
-    Status,
     Task,
     UnitSpec,
-    UnitType,
     WhatIf,
-    kyiv_local_time,
-    other,
 )
 
 __all__ = [
+    "BTG",
     "CONDITION_KINDS",
     "MAX_DAYS",
     "MAX_UNITS",
@@ -69,10 +74,15 @@ __all__ = [
     "Echelon",
     "Equipment",
     "Event",
+    "Fire",
     "EventKind",
     "Grouping",
+    "HoldingForce",
     "Observation",
+    "OffMap",
+    "OffMapArtillery",
     "Order",
+    "PlaceSpec",
     "Posture",
     "Problem",
     "Region",
@@ -96,6 +106,7 @@ __all__ = [
     "parse_scenario",
     "read_scenario",
     "read_scenario_text",
+    "read_scenario_theatre",
     "resolve_places",
     "yaml_location",
 ]

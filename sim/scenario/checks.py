@@ -16,6 +16,10 @@ warnings (printed; `validate --strict` makes them errors):
   * a side with depots but no base (every depot then counts as a base and can never be cut);
   * ground a side holds at the start that no base or depot of its side reaches through ground
     it holds: the model hands it to the enemy as a pocket, ring by ring, from the first hour;
+    ground outside the side's own country, at the map's edge, that reaches its bases only
+    through one place (the Luhansk rear of September 2022 through Kreminna): the model would
+    cut it off if that place fell. Both say where an `offmap:` base would go when the
+    ground's supply came from beyond the map's edge;
   * orders, events and arrivals dated before the start (they take effect at the start) or at or
     after the end (they never happen: a warning, since a run cut short on purpose, or a sweep's
     `--set end=...`, simply never reaches them); history observations outside the dates;
@@ -39,7 +43,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import networkx as nx
-import numpy as np
 
 from sim.map.theatre import Theatre
 from sim.scenario import (
@@ -49,10 +52,10 @@ from sim.scenario import (
     ScenarioError,
     ScenarioFile,
     Severity,
-    other,
     read_scenario,
 )
 from sim.scenario import yaml_location as _where
+from sim.scenario.checks_supply import supply_reach
 
 #: A cited source key in brackets, e.g. "[WKC]" (upper-case letter, then letters or digits).
 BRACKET_KEY = re.compile(r"\[([A-Z][A-Z0-9]+)\]")
@@ -71,15 +74,18 @@ class ChecksFailed(ScenarioError):
 
 # --------------------------------------------------------------------------------- entry points
 def check_file(path: str | Path, theatre: Theatre) -> tuple[Scenario, list[Problem]]:
-    """Load a scenario (raising the loader's `ScenarioError` for a bad field) and run every
-    semantic check on it; returns the resolved scenario and the problems, in file order."""
+    """Load a scenario against the map `theatre` (raising the loader's `ScenarioError` for a
+    bad field) and run every semantic check on it (on its own map, with the places it adds);
+    returns the resolved scenario and the problems, in file order."""
     loaded = read_scenario(path, theatre)
     return loaded.scenario, check_loaded(loaded, theatre)
 
 
 def check_loaded(loaded: ScenarioFile, theatre: Theatre) -> list[Problem]:
-    """The semantic checks of a scenario file already read (and resolved) by the loader."""
-    return check_scenario(loaded.scenario, theatre, loaded.lines, loaded.file, loaded.text)
+    """The semantic checks of a scenario file already read (and resolved) by the loader, on
+    its own map (the places it adds), else on `theatre`."""
+    own = loaded.theatre or theatre
+    return check_scenario(loaded.scenario, own, loaded.lines, loaded.file, loaded.text)
 
 
 def check_scenario(
@@ -90,7 +96,7 @@ def check_scenario(
     `text` the file's text (for source keys cited in comments)."""
     from sim.model import CampaignModel  # the start state is the model's own
 
-    found = _Found(file, root)
+    found = _Found(file, root, scenario)
     _sides(scenario, found)
     _dates(scenario, found)
     _source_keys(scenario, root, text, found)
@@ -98,7 +104,8 @@ def check_scenario(
         model = CampaignModel(scenario, theatre, scenario.parameters_with(), seed=0)
         try:
             _start_positions(scenario, theatre, model, found)
-            _supply_reach(scenario, model, found)
+            for severity, loc, message in supply_reach(scenario, model, found.root):
+                found.add(severity, loc, message)
             _routes(scenario, theatre, model, found)
         finally:
             model.release()
@@ -135,13 +142,36 @@ def check_before_run(loaded: ScenarioFile, theatre: Theatre) -> None:
 
 # --------------------------------------------------------------------------------- helpers
 class _Found:
-    """Collects problems, locating each field in the YAML."""
+    """Collects problems, locating each field in the YAML. A problem of a unit, depot, order or
+    grouping the loader made (of a holding force, of an off-map base) is located at the entry
+    it was made of, and names the item."""
 
-    def __init__(self, file: str, root: Any):
+    def __init__(self, file: str, root: Any, scenario: Scenario | None = None):
         self.file, self.root = file, root
         self.problems: list[Problem] = []
+        self.made: dict[tuple, tuple[tuple, str]] = {}
+        if scenario is not None:
+            forces = {h.id: i for i, h in enumerate(scenario.holding_forces)}
+            offmap = {o.id: i for i, o in enumerate(scenario.offmap)}
+            for i, u in enumerate(scenario.units):
+                if u.holding_force in forces:
+                    self.made[("units", i)] = (("holding_forces", forces[u.holding_force]), u.id)
+            for i, d in enumerate(scenario.depots):
+                if d.offmap in offmap:
+                    self.made[("depots", i)] = (("offmap", offmap[d.offmap]), d.id)
+            for kind, ids, suffix in (
+                ("groupings", [g.id for g in scenario.groupings], ""),
+                ("orders", [o.id for o in scenario.orders], "_hold"),
+            ):
+                for i, ident in enumerate(ids):
+                    hid = (ident or "").removesuffix(suffix)
+                    if hid in forces and ident == hid + suffix:
+                        self.made[(kind, i)] = (("holding_forces", forces[hid]), hid + suffix)
 
     def add(self, severity: Severity, loc: tuple, message: str, line: int | None = None) -> None:
+        made = self.made.get(tuple(loc[:2]))
+        if made is not None:
+            loc, message = made[0], f"{made[1]} (made by the loader from this entry): {message}"
         where, path = _where(self.root, loc)
         self.problems.append(Problem(self.file, message, line or where, path, severity))
 
@@ -343,6 +373,8 @@ def _source_keys(s: Scenario, root: Any, text: str, found: _Found) -> None:
 
 def _start_positions(s: Scenario, theatre: Theatre, model: Any, found: _Found) -> None:
     """Units and depots against who holds their place at the start."""
+    from sim.model.world import declared_control  # the model's own start control
+
     declared, why = declared_control(s, theatre)
     start_control = model.world.control
     at_start: dict[str, set[str]] = {}
@@ -385,71 +417,6 @@ def _start_positions(s: Scenario, theatre: Theatre, model: Any, found: _Found) -
                 f"{_name(theatre, d.at)} is held by "
                 f"{start_control[d.at]} at the start: this {d.side} {d.kind} supplies "
                 f"nothing until {d.side} takes the place",
-            )
-
-
-def declared_control(s: Scenario, theatre: Theatre) -> tuple[dict[str, str], dict[str, str]]:
-    """Who holds each node at the start before units are placed (country, then regions,
-    then control.nodes), and why: the first steps of the model's own start control."""
-    from sim.map.theatre import point_in_polygon
-
-    g = theatre.graph
-    control = {n: g.nodes[n]["country"] for n in g.nodes}
-    why = dict.fromkeys(g.nodes, "by country")
-    for r, region in enumerate(s.control.regions):
-        arr = np.array(region.polygon, dtype=float)
-        for n in g.nodes:
-            if point_in_polygon(g.nodes[n]["lon"], g.nodes[n]["lat"], arr):
-                control[n], why[n] = region.side, f"control.regions[{r}]"
-    for side, nodes in s.control.nodes.items():
-        for n in nodes:
-            control[n], why[n] = side, f"control.nodes.{side}"
-    return control, why
-
-
-def _supply_reach(s: Scenario, model: Any, found: _Found) -> None:
-    """Held ground that no base or depot of its side reaches (the model's own supply trace)."""
-    g = model.graph
-    loc = ("control",) if "control" in found.root else ("depots",)
-    for side in SIDES:
-        if not model.world.has_depots(side):
-            continue  # already an error
-        net = model.nets[side]
-        cut = [n for n in model.node_ids if model.world.control[n] == side and not net.reaches(n)]
-        if not cut:
-            continue
-        enemy = other(side)
-        for part in sorted(
-            nx.connected_components(g.subgraph(cut)), key=lambda c: (-len(c), min(c))
-        ):
-            places = sorted(part, key=lambda n: (-g.nodes[n]["population"], n))
-            names = ", ".join(g.nodes[n]["name"] for n in places)
-            units = sorted(
-                u.id for u in s.units if u.side == side and u.arrives is None and u.at in part
-            )
-            borders = any(model.world.control[nb] == enemy for n in part for nb in g.neighbors(n))
-            stand = (
-                (
-                    f" ({', '.join(units)} stand{'s' if len(units) == 1 else ''} there, cut "
-                    "off from supply)"
-                )
-                if units
-                else ""
-            )
-            what = (
-                f"The model hands the empty ones to {enemy} as a pocket, ring by ring from "
-                "the first hour"
-                if borders
-                else "Nothing there is supplied"
-            )
-            found.add(
-                "warning",
-                loc,
-                f"{len(part)} place{'s' if len(part) > 1 else ''} {side} "
-                f"holds at the start cannot be reached from any {side} base or depot "
-                f"through {side}-held ground: {names}{stand}. {what}. Add a base or "
-                f"depot in reach, or change control: so that they join {side}'s "
-                "supplied ground",
             )
 
 

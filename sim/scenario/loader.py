@@ -37,13 +37,15 @@ from sim.safe_io import (
     MAX_YAML_BYTES,
     FileProblem,
     TooManyValues,
-    UnreadableValue,
     count_values,
     lone_surrogate,
     read_text,
     yaml_loader,
     yaml_problem,
 )
+from sim.scenario import expand
+from sim.scenario.additions import PlaceSpec
+from sim.scenario.expand import items_of
 from sim.scenario.problems import (
     Problem,
     ScenarioError,
@@ -56,6 +58,7 @@ from sim.scenario.problems import (
     unreadable_problems,
     unreadable_values,
 )
+from sim.scenario.references import place_fields, reference_problems
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -158,232 +161,10 @@ def _validation_problems(
     return out
 
 
-def _items(data: Any, key: str) -> list[tuple[int, dict]]:
-    """(index, item) of the mapping items of a top-level list field of raw scenario data."""
-    items = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        return []
-    return [(i, x) for i, x in enumerate(items) if isinstance(x, dict)]
-
-
-def _ident(value: Any) -> Any:
-    """An id as written: an unreadable one (``!!int ua_25``, reported on its own) by its text,
-    so that references to it are not reported as well."""
-    return str(value) if isinstance(value, UnreadableValue) else value
-
-
-def _reference_problems(data: Any, file: str, root: Any) -> list[Problem]:
-    """Unit, depot and order ids unique; orders, conditions, groupings and the what-if block
-    name units and orders that exist; a grouping is of one side. Works on raw data (items the
-    schema rejects are skipped), so these are found along with the schema's problems."""
-    out: list[Problem] = []
-    for kind in ("units", "depots"):
-        seen: dict[str, int] = {}
-        for i, item in _items(data, kind):
-            ident = _ident(item.get("id"))
-            if not isinstance(ident, str):
-                continue
-            if ident in seen:
-                out.append(
-                    located(
-                        file,
-                        root,
-                        (kind, i, "id"),
-                        f"{kind[:-1]} id {ident!r} is already used by {kind}[{seen[ident]}]",
-                    )
-                )
-            else:
-                seen[ident] = i
-        if kind == "units":
-            units = seen
-
-    def unit_ref(uid: Any, loc: tuple) -> None:
-        if isinstance(uid, str) and uid not in units:
-            close = difflib.get_close_matches(uid, list(units), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            out.append(located(file, root, loc, f"no unit {uid!r} in this scenario{hint}"))
-
-    order_ids: dict[str, int] = {}
-    for i, order in _items(data, "orders"):
-        ident = _ident(order.get("id"))
-        if isinstance(ident, str):
-            if ident in order_ids:
-                out.append(
-                    located(
-                        file,
-                        root,
-                        ("orders", i, "id"),
-                        f"order id {ident!r} is already used by orders[{order_ids[ident]}]",
-                    )
-                )
-            else:
-                order_ids[ident] = i
-    side_of = {
-        u.get("id"): u.get("side") for _, u in _items(data, "units") if isinstance(u.get("id"), str)
-    }
-    for i, order in _items(data, "orders"):
-        names = order.get("units")
-        for j, uid in enumerate(names if isinstance(names, list) else []):
-            unit_ref(uid, ("orders", i, "units", j))
-        sides = {
-            str(side_of[uid])
-            for uid in (names if isinstance(names, list) else [])
-            if isinstance(uid, str) and isinstance(side_of.get(uid), str)
-        }
-        if len(sides) > 1:
-            out.append(
-                located(
-                    file,
-                    root,
-                    ("orders", i, "units"),
-                    "an order's units must all be of one side (an order is part of a side's "
-                    f"plan); these are {' and '.join(sorted(sides))}",
-                )
-            )
-        for loc, c in _raw_conditions(order.get("when"), ("orders", i, "when")):
-            for key in ("arrived", "strength", "supply"):
-                unit_ref(c.get(key), (*loc, key))
-            done = c.get("done")
-            if isinstance(done, str) and done not in order_ids:
-                out.append(located(file, root, (*loc, "done"), f"no order with id {done!r}"))
-            elif isinstance(done, str) and done == order.get("id"):
-                out.append(located(file, root, (*loc, "done"), "an order cannot wait for itself"))
-    out += _cycle_problems(data, file, root, order_ids)
-    grouped: dict[str, str] = {}
-    for i, g in _items(data, "groupings"):
-        names = g.get("units")
-        names = names if isinstance(names, list) else []
-        for j, uid in enumerate(names):
-            unit_ref(uid, ("groupings", i, "units", j))
-            if isinstance(uid, str) and uid in grouped:
-                out.append(
-                    located(
-                        file,
-                        root,
-                        ("groupings", i, "units", j),
-                        f"unit {uid!r} is already in grouping {grouped[uid]!r}",
-                    )
-                )
-            elif isinstance(uid, str):
-                grouped[uid] = str(g.get("id"))
-        if (
-            len(
-                {
-                    side_of[uid]
-                    for uid in names
-                    if isinstance(uid, str) and uid in side_of and isinstance(side_of[uid], str)
-                }
-            )
-            > 1
-        ):
-            out.append(
-                located(
-                    file,
-                    root,
-                    ("groupings", i, "units"),
-                    "a grouping's units must all be of one side",
-                )
-            )
-    whatif = data.get("whatif") if isinstance(data, dict) else None
-    support = whatif.get("supporting_attack") if isinstance(whatif, dict) else None
-    if isinstance(support, str) and support not in order_ids:
-        out.append(
-            located(file, root, ("whatif", "supporting_attack"), f"no order with id {support!r}")
-        )
-    return out
-
-
-def _needed(c: Any) -> set[str]:
-    """The orders a raw `when:` condition cannot hold without (each `done:` it needs: all of
-    an `all:`'s, those every branch of an `any:` needs)."""
-    if not isinstance(c, dict):
-        return set()
-    if isinstance(c.get("done"), str):
-        return {c["done"]}
-    kids = c.get("all")
-    if isinstance(kids, list):
-        return set().union(*(_needed(k) for k in kids))
-    kids = c.get("any")
-    if isinstance(kids, list) and kids:
-        return set.intersection(*(_needed(k) for k in kids))
-    return set()
-
-
-def _cycle_problems(data: Any, file: str, root: Any, order_ids: dict[str, int]) -> list[Problem]:
-    """Orders that wait, through `done:` conditions they cannot hold without, for one another
-    (a waits for b done, b for a): none of them is ever issued. One problem a cycle, at the
-    `done:` of its first order (an order waiting for itself is reported on its own)."""
-    needs = {
-        ident: {n for n in _needed(order.get("when")) if n in order_ids and n != ident}
-        for i, order in _items(data, "orders")
-        if isinstance(ident := _ident(order.get("id")), str) and order_ids.get(ident) == i
-    }
-    out: list[Problem] = []
-    reported: set[str] = set()
-    for start in sorted(needs, key=order_ids.__getitem__):
-        path = _path_back(start, needs)
-        if path is None or reported & set(path):
-            continue
-        reported |= set(path)
-        i = order_ids[start]
-        order = dict(_items(data, "orders"))[i]
-        loc = next(
-            (
-                (*where, "done")
-                for where, c in _raw_conditions(order.get("when"), ("orders", i, "when"))
-                if c.get("done") == path[1]
-            ),
-            ("orders", i, "when"),
-        )
-        chain = " -> ".join(path)
-        out.append(
-            located(
-                file,
-                root,
-                loc,
-                f"waits for order {path[1]!r} to be done, which waits for this one ({chain}): "
-                "none of them is ever issued; remove one of the done: conditions",
-            )
-        )
-    return out
-
-
-def _path_back(start: str, needs: dict[str, set[str]]) -> list[str] | None:
-    """The shortest chain of waits from `start` back to itself ([start, ..., start]), or None."""
-    previous: dict[str, str] = {}
-    frontier = [start]
-    while frontier:
-        later = []
-        for a in frontier:
-            for b in sorted(needs.get(a, ())):
-                if b == start:
-                    chain = [a]
-                    while chain[-1] != start:
-                        chain.append(previous[chain[-1]])
-                    return [start, *reversed(chain[:-1]), start]
-                if b not in previous:
-                    previous[b] = a
-                    later.append(b)
-        frontier = later
-    return None
-
-
-def _raw_conditions(c: Any, loc: tuple) -> list[tuple[tuple, dict]]:
-    """Every condition (a mapping) in a raw `when:` tree, with its location in the YAML."""
-    if not isinstance(c, dict):
-        return []
-    out = [(loc, c)]
-    for key in ("all", "any"):
-        children = c.get(key)
-        for j, child in enumerate(children if isinstance(children, list) else []):
-            out += _raw_conditions(child, (*loc, key, j))
-    return out
-
-
 def check_references(s: Scenario, file: str, root: Any) -> None:
     """Unit and depot ids unique; orders name units that exist. Raises ScenarioError listing
     every problem."""
-    raise_all(file, _reference_problems(s.model_dump(), file, root))
+    raise_all(file, reference_problems(s.model_dump(), file, root, authored=False))
 
 
 def _duration_problems(
@@ -436,71 +217,20 @@ def check_duration(
     raise_all(file, _duration_problems(s, file, root, max_days, max_units))
 
 
-def _place_fields(data: Any) -> list[tuple[tuple, str]]:
-    """Every (location in the YAML, value) of raw scenario data that must name a node of the
-    map (values that are not text are the schema's business, and skipped)."""
-    out: list[tuple[tuple, Any]] = []
-    for i, u in _items(data, "units"):
-        out.append((("units", i, "at"), u.get("at")))
-    for i, o in _items(data, "orders"):
-        out.append((("orders", i, "objective"), o.get("objective")))
-        via = o.get("via")
-        out += [
-            (("orders", i, "via", j), v) for j, v in enumerate(via if isinstance(via, list) else [])
-        ]
-    for i, d in _items(data, "depots"):
-        out.append((("depots", i, "at"), d.get("at")))
-    fallback = data.get("fallback") if isinstance(data, dict) else None
-    for side, places in fallback.items() if isinstance(fallback, dict) else []:
-        out += [
-            (("fallback", side, j), p)
-            for j, p in enumerate(places if isinstance(places, list) else [])
-        ]
-    control = data.get("control") if isinstance(data, dict) else None
-    nodes = control.get("nodes") if isinstance(control, dict) else None
-    for side, places in nodes.items() if isinstance(nodes, dict) else []:
-        out += [
-            (("control", "nodes", side, j), p)
-            for j, p in enumerate(places if isinstance(places, list) else [])
-        ]
-    for i, h in _items(data, "history"):
-        out.append((("history", i, "place"), h.get("place")))
-    for i, o in _items(data, "orders"):
-        objectives = o.get("objectives")
-        out += [
-            (("orders", i, "objectives", j), v)
-            for j, v in enumerate(objectives if isinstance(objectives, list) else [])
-        ]
-        for loc, c in _raw_conditions(o.get("when"), ("orders", i, "when")):
-            out += [((*loc, key), c.get(key)) for key in ("taken", "lost", "empty", "at")]
-    for i, g in _items(data, "groupings"):
-        fallback = g.get("fallback")
-        out += [
-            (("groupings", i, "fallback", j), v)
-            for j, v in enumerate(fallback if isinstance(fallback, list) else [])
-        ]
-    whatif = data.get("whatif") if isinstance(data, dict) else None
-    if isinstance(whatif, dict):
-        places = whatif.get("key_places")
-        out += [
-            (("whatif", "key_places", j), v)
-            for j, v in enumerate(places if isinstance(places, list) else [])
-        ]
-        out += [
-            (("whatif", key), whatif.get(key))
-            for key in ("key_town", "bridge_expect_place", "withdrawal_place")
-        ]
-    return [(loc, v) for loc, v in out if isinstance(v, str)]
-
-
 def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[Problem]:
-    """Places not on the map; event targets that are no bridge or no depot of the scenario."""
+    """Places not on the map (the scenario's own, `theatre`: its places added); event targets
+    that are no bridge or no depot of the scenario."""
+    from sim.map.theatre import normalised
+
     out: list[Problem] = []
+    added = expand.added_names(data)
     held: dict[str, tuple[str, Any]] = {}  # node -> (side, the place as written) in control.nodes
-    for loc, value in _place_fields(data):
+    for loc, value in place_fields(data):
         try:
             node = theatre.resolve(value)
         except KeyError as e:
+            if normalised(value) in added:
+                continue  # an added place that could not be built (reported at places:)
             msg = e.args[0] if e.args else f"no place named {value!r} on the map"
             out.append(located(file, root, loc, str(msg)))
             continue
@@ -518,8 +248,8 @@ def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[P
                     )
                 )
             held.setdefault(node, (side, value))
-    depot_ids = {d.get("id") for _, d in _items(data, "depots")}
-    for i, ev in _items(data, "events"):
+    depot_ids = {d.get("id") for _, d in items_of(data, "depots")}
+    for i, ev in items_of(data, "events"):
         loc, target, kind = ("events", i, "target"), ev.get("target"), ev.get("kind")
         if not isinstance(target, str):
             continue
@@ -576,21 +306,40 @@ def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[P
 
 
 def _resolved(s: Scenario, theatre: Theatre) -> Scenario:
-    """The scenario with every place name replaced by its node id (places already checked)."""
+    """The scenario with every place name replaced by its node id (places already checked) and
+    its additions expanded (sim/scenario/expand.py: the units of its holding forces, the bases
+    of its off-map entries). `theatre` is the scenario's own (its places added). Raises
+    ExpandError."""
     data = s.model_dump()
-    for loc, value in _place_fields(data):
+    for loc, value in place_fields(data):
         node = data
         for key in loc[:-1]:
             node = node[key]
         node[loc[-1]] = theatre.resolve(value)
+    expand.expand(data, theatre)
     return Scenario.model_validate(data)
 
 
+def _resolved_or_raise(s: Scenario, theatre: Theatre, file: str, root: Any) -> Scenario:
+    """`_resolved`, its expansion problems raised as a ScenarioError located in the file."""
+    try:
+        return _resolved(s, theatre)
+    except expand.ExpandError as e:
+        raise_all(file, [located(file, root, loc, msg) for loc, msg in e.problems])
+        raise AssertionError("unreachable") from None
+
+
 def resolve_places(s: Scenario, theatre: Theatre, file: str, root: Any) -> Scenario:
-    """Check every place against the map and replace names by node ids. Also checks event
-    targets (bridges, depots). Raises ScenarioError listing every problem."""
-    raise_all(file, _place_problems(s.model_dump(), theatre, file, root))
-    return _resolved(s, theatre)
+    """Check every place against the scenario's map and replace names by node ids; expand its
+    holding forces and off-map bases. `theatre` is the base map or the scenario's own
+    (`theatre_for`). Also checks event targets (bridges, depots). Raises ScenarioError listing
+    every problem."""
+    data = s.model_dump()
+    own, problems = theatre, list[Problem]()
+    if any(p.id not in theatre.graph for p in s.places):
+        own, problems = expand.own_theatre(data, theatre, file, root)
+    raise_all(file, problems + _place_problems(data, own, file, root))
+    return _resolved_or_raise(s, own, file, root)
 
 
 def _unicode_problems(data: Any, file: str, root: Any) -> list[Problem]:
@@ -652,15 +401,16 @@ def _load(
         locs = frozenset(loc for loc, _ in unreadable)
         problems += _validation_problems(file, root, err, locs, expected)
     problems += unreadable_problems(file, unreadable, expected)
-    problems += _reference_problems(data, file, root)
+    problems += reference_problems(data, file, root)
     if theatre is not None:
-        problems += _place_problems(data, theatre, file, root)
+        theatre, found = expand.own_theatre(data, theatre, file, root)
+        problems += found + _place_problems(data, theatre, file, root)
     if scenario is not None:
         problems += _duration_problems(scenario, file, root, max_days, max_units)
     raise_all(file, problems)
     assert scenario is not None
     if theatre is not None:
-        scenario = _resolved(scenario, theatre)
+        scenario = _resolved_or_raise(scenario, theatre, file, root)
     return scenario, root
 
 
@@ -688,11 +438,22 @@ def read_scenario_text(path: str | Path) -> str:
 class ScenarioFile:
     """A scenario file as read: its name, text and scenario; `lines`, what locates a field
     (`yaml_location`, `line_of`): the YAML tree, or for a file read back from the cache the
-    tree's shape and lines only (sim/scenario/problems.py: `LineMap`); and `root`, the YAML
-    tree itself (a file read back from the cache is parsed again for it, when asked)."""
+    tree's shape and lines only (sim/scenario/problems.py: `LineMap`); `root`, the YAML tree
+    itself (a file read back from the cache is parsed again for it, when asked); and
+    `theatre`, the scenario's own map when it was read against one (`theatre_for`: the map
+    with the places it adds; the map itself when it adds none)."""
 
-    def __init__(self, file: str, text: str, scenario: Scenario, lines: Any, root: Any = None):
+    def __init__(
+        self,
+        file: str,
+        text: str,
+        scenario: Scenario,
+        lines: Any,
+        root: Any = None,
+        theatre: Theatre | None = None,
+    ):
         self.file, self.text, self.scenario, self.lines = file, text, scenario, lines
+        self.theatre = theatre
         if root is not None:
             self.root = root
 
@@ -721,9 +482,11 @@ def read_scenario(
     max_units: int | None = MAX_UNITS,
 ) -> ScenarioFile:
     """Read a scenario file, keeping what later checks need to locate a field (the text and
-    the YAML tree: the file is parsed once). With a theatre, places are checked and resolved
-    to node ids. A scenario longer than `max_days` days, or with more than `max_units` units,
-    is refused (None: no cap).
+    the YAML tree: the file is parsed once). With a theatre (the base map), the scenario's own
+    map is built (its places added: `ScenarioFile.theatre`), places are checked against it and
+    resolved to node ids, and its holding forces and off-map bases are expanded. A scenario
+    longer than `max_days` days, or with more than `max_units` units, is refused (None: no
+    cap).
 
     Raises ScenarioError (never another exception) listing every problem of the file.
     """
@@ -732,8 +495,8 @@ def read_scenario(
     key = theatre.key if theatre is not None else "no map"
     if not key:  # a map not built through the cache: read the file
         scenario, root = _load(text, file, theatre, max_days, max_units)
-        return ScenarioFile(file, text, scenario, root, root)
-    # a file read before, with this text, name, map and cap, is read back from the cache
+        return ScenarioFile(file, text, scenario, root, root, _own(scenario, theatre))
+    # a file read before, with this text, name, map and caps, is read back from the cache
     # (sim/disk_cache.py): only a file without problems is kept
     read: list[Any] = []  # the YAML tree, when the file is read now
 
@@ -755,7 +518,49 @@ def read_scenario(
         _scenario_from_entry,
         SCENARIOS_KEPT,
     )
-    return ScenarioFile(file, text, scenario, lines, read[0] if read else None)
+    root = read[0] if read else None
+    return ScenarioFile(file, text, scenario, lines, root, _own(scenario, theatre))
+
+
+def _own(scenario: Scenario, theatre: Theatre | None) -> Theatre | None:
+    """The scenario's own map (`theatre_for`), None without a map."""
+    if theatre is None:
+        return None
+    if not scenario.places:
+        return theatre
+    from sim.scenario.theatre import theatre_for
+
+    return theatre_for(scenario, theatre)
+
+
+class _Places(BaseModel):
+    """The ``places:`` of a scenario file alone."""
+
+    places: list[PlaceSpec] = []
+
+
+def read_scenario_theatre(path: str | Path, theatre: Theatre) -> Theatre:
+    """The map of a scenario file (`theatre` with the places it adds), reading only its
+    ``places:``: for finding places while the rest of the file is being written. Raises
+    ScenarioError listing the problems of its places."""
+    file = str(path)
+    text = read_scenario_text(path)
+    try:
+        root = _yaml().load(io.StringIO(text))
+    except (YAMLError, ValueError, TypeError, OverflowError, RecursionError) as e:
+        p = yaml_problem(file, e)
+        raise ScenarioError(file, p.message, p.line) from None
+    if not isinstance(root, dict):
+        raise ScenarioError(file, "expected a mapping of scenario fields at the top level", 1)
+    data = {"places": _plain(root.get("places") or [])}
+    problems: list[Problem] = []
+    try:
+        _Places.model_validate(data)
+    except ValidationError as err:
+        problems += _validation_problems(file, root, err)
+    own, found = expand.own_theatre(data, theatre, file, root)
+    raise_all(file, problems + found)
+    return own
 
 
 def load_scenario(

@@ -1,6 +1,6 @@
 """A problem in a scenario file, located by file, line and field path (``file:line:
 field.path: message``), and the error that carries every problem of a file. Shared by the
-loader (sim/scenario/loader.py) and the semantic checks (sim/checks.py)."""
+loader (sim/scenario/loader.py) and the semantic checks (sim/scenario/checks.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ Severity = Literal["error", "warning"]
 @dataclass(frozen=True)
 class Problem:
     """One problem in a scenario file: ``file:line: field.path: message``. The loader's are
-    errors; the semantic checks (sim/checks.py) also find warnings."""
+    errors; the semantic checks (sim/scenario/checks.py) also find warnings."""
 
     file: str
     message: str

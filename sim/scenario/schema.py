@@ -13,183 +13,68 @@ Reading a file into these models, with every problem located by line: sim/scenar
 
 from __future__ import annotations
 
-import functools
-import types
-import typing
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Any, Literal, overload
+from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.model.params import DOCTRINE_PARAMETERS, Parameters
 from sim.safe_io import SLUG_RULE, is_slug
-
-Side = Literal["UA", "RU"]
-SIDES: tuple[Side, Side] = ("UA", "RU")
-
-
-@overload
-def other(side: Side) -> Side: ...
-@overload
-def other(side: str) -> str: ...
-
-
-def other(side: str) -> str:
-    """The opposing side (a `Side` for a `Side`; a plain string, e.g. a control code, for a
-    string)."""
-    return "RU" if side == "UA" else "UA"
+from sim.scenario.additions import Fire, HoldingForce, OffMap, PlaceSpec, fires_of, midnight
+from sim.scenario.common import (
+    MAX_EVENT_HOURS,
+    SIDES,
+    Echelon,
+    Equipment,
+    Posture,
+    Side,
+    Strict,
+    UnitType,
+)
 
 
-#: Years a scenario's times may lie in: a wider year is a typo (9999-12-31 would also overflow
-#: the clock arithmetic of a run).
-YEARS = (1900, 2100)
-#: Bounds on a unit's holdings: far above any real unit (a Soviet tank army had about 1,000
-#: tanks and 60,000 soldiers); they catch typos and numbers the arithmetic cannot hold.
-MAX_PERSONNEL = 200_000
-MAX_ITEMS = 10_000
-#: Longest surprise window: a year.
-MAX_EVENT_HOURS = 24 * 366
-
-
-@functools.cache
-def _kinds(cls: type[BaseModel], name: str) -> frozenset[type]:
-    """The plain types a field accepts: `float | None` -> {float, NoneType}."""
-    ann = cls.model_fields[name].annotation
-    args = (
-        typing.get_args(ann)
-        if typing.get_origin(ann) in (typing.Union, types.UnionType)
-        else (ann,)
-    )
-    return frozenset(a for a in args if isinstance(a, type))
-
-
-def kyiv_local_time(v: datetime) -> datetime:
-    """`v`, a time as every file of the project writes it: naive, on the Kyiv wall clock.
-    Raises ValueError for a time with a UTC offset, saying the same moment on the Kyiv clock
-    to write instead (a silent conversion would hide a misread clock). Shared by the scenario
-    schema and the branch file (sim/branch_file.py)."""
-    if v.tzinfo is None:
-        return v
-    hint = ""
-    try:
-        from zoneinfo import ZoneInfo
-
-        local = v.astimezone(ZoneInfo("Europe/Kyiv"))
-        hint = f"; this moment is {local:%Y-%m-%dT%H:%M} in Kyiv: write that"
-    except Exception:  # no time zone database: the message goes without the hint
-        pass
-    raise ValueError(
-        f"times are Kyiv local time, written without a UTC offset (got {v.isoformat()}){hint}"
+def raise_at(title: str, problems: list[tuple[tuple, str]]) -> None:
+    """Raise a pydantic ValidationError with each (location, message): a check across fields
+    that names the field at fault (the loader gives each its line)."""
+    raise ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(
+                type=PydanticCustomError("value_error", "{msg}", {"msg": msg}), loc=loc, input=None
+            )
+            for loc, msg in problems
+        ],
     )
 
 
-def _check_local_time(v: datetime) -> datetime:
-    """A scenario time: naive (Kyiv wall clock) and within YEARS. Raises ValueError."""
-    kyiv_local_time(v)
-    if not YEARS[0] <= v.year <= YEARS[1]:
-        raise ValueError(f"expected a year between {YEARS[0]} and {YEARS[1]}, got {v.year}")
-    return v
-
-
-class UnitType(StrEnum):
-    """APP-6 unit function, as far as the model distinguishes them."""
-
-    ARMOUR = "armour"
-    MECHANISED = "mechanised"  # mechanised / motor rifle infantry
-    AIRBORNE = "airborne"  # VDV, UA airborne and air assault
-    INFANTRY = "infantry"  # light infantry, territorial defence, rifle battalions
-    NATIONAL_GUARD = "national_guard"  # Rosgvardia, UA National Guard
-    ARTILLERY = "artillery"
-    SPECIAL_FORCES = "special_forces"
-    RECONNAISSANCE = "reconnaissance"
-
-
-class Echelon(StrEnum):
-    """APP-6 echelon (the mark above the frame)."""
-
-    COMPANY = "company"  # I
-    BATTALION = "battalion"  # II (a Russian BTG is drawn as a battalion)
-    REGIMENT = "regiment"  # III
-    BRIGADE = "brigade"  # X
-    DIVISION = "division"  # XX
-
-
-class Posture(StrEnum):
-    """What a unit is doing; it sets speed and combat multipliers."""
-
-    ATTACK = "attack"
-    DEFEND = "defend"
-    MOVE = "move"
-    WITHDRAW = "withdraw"
-    ROUT = "rout"
-    RESERVE = "reserve"
-
-
-class Status(StrEnum):
-    """Where a unit is in its life on the map."""
-
-    WAITING = "waiting"  # not yet arrived
-    ACTIVE = "active"
-    SURRENDERED = "surrendered"
-    DISBANDED = "disbanded"
-
-
-class _Strict(BaseModel):
-    """Unknown fields are errors; numbers are finite; a true/false is not a number; a number
-    is not a date; times are naive Kyiv times within YEARS."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_lax_numbers(cls, v: Any, info: ValidationInfo) -> Any:
-        kinds = _kinds(cls, info.field_name)
-        if isinstance(v, bool) and bool not in kinds and kinds & {int, float}:
-            raise ValueError(f"expected a number, got {str(v).lower()}")
-        if isinstance(v, int | float) and not isinstance(v, bool) and datetime in kinds:
-            raise ValueError(f"expected a date and time like 2022-09-05T18:00, got {v!r}")
-        return v
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _local_times(cls, v: Any) -> Any:
-        return _check_local_time(v) if isinstance(v, datetime) else v
-
-
-class Source(_Strict):
+class Source(Strict):
     key: str = Field(min_length=1)
     cite: str = Field(min_length=1)
 
 
-class SideSpec(_Strict):
+class SideSpec(Strict):
     name: str
     source: str = ""
     doctrine: dict[str, Any] = Field(
         default_factory=dict,
-        description="this side's values of doctrine parameters (sim/params.py), e.g. its "
+        description="this side's values of doctrine parameters (sim/model/params.py), e.g. its "
         "commander's decision delay; each needs a source in `source`",
     )
+    in_position_since: datetime | None = Field(
+        None,
+        description="when this side's units on the map at the start took the positions they "
+        "hold (a unit's own in_position_since wins); a bare date is the start of that day",
+    )
+
+    @field_validator("in_position_since", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        return midnight(v)
 
 
-class Equipment(_Strict):
-    """Holdings by item. Personnel are soldiers; the rest are counts of vehicles or weapons."""
-
-    personnel: int = Field(ge=0, le=MAX_PERSONNEL)
-    tanks: int = Field(0, ge=0, le=MAX_ITEMS)
-    ifv_apc: int = Field(0, ge=0, le=MAX_ITEMS)
-    artillery: int = Field(0, ge=0, le=MAX_ITEMS)
-    mlrs: int = Field(0, ge=0, le=MAX_ITEMS)
-
-
-class UnitSpec(_Strict):
+class UnitSpec(Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     name: str
     side: Side
@@ -204,8 +89,32 @@ class UnitSpec(_Strict):
     engineers: bool = Field(False, description="can build pontoon crossings")
     arrives: datetime | None = Field(None, description="enters the map at this time")
     parent: str = ""
+    in_position_since: datetime | None = Field(
+        None,
+        description="when it took the position it holds at the start (how long it has dug "
+        "in); a bare date is the start of that day. Default: its side's",
+    )
     source: str = Field(min_length=1)
     estimate: bool = False
+    holding_force: str | None = Field(
+        None,
+        description="set by the loader on the units it makes of a holding force (the "
+        "holding force's id); not written in a scenario file",
+    )
+
+    @field_validator("in_position_since", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        return midnight(v)
+
+    def hours_in_position(self, start: datetime, default: datetime | None = None) -> float | None:
+        """Hours it has held its position at `start` (the scenario's start): from its
+        `in_position_since`, else `default` (its side's); None when neither is given or it
+        arrives later."""
+        since = self.in_position_since or default
+        if since is None or self.arrives is not None:
+            return None
+        return (start - since).total_seconds() / 3600
 
 
 class Task(StrEnum):
@@ -235,7 +144,7 @@ CONDITION_KINDS = (
 )
 
 
-class Condition(_Strict):
+class Condition(Strict):
     """What a plan's order waits for, seen from the side that gives the order (exactly one kind):
 
     - `taken: PLACE`: the side holds the place (whoever took it);
@@ -291,7 +200,7 @@ class Condition(_Strict):
         return list(self.all or self.any or [])
 
 
-class Order(_Strict):
+class Order(Strict):
     """A task for one or more units: part of a side's plan.
 
     An order starts at `start` (default: the scenario's start) once its `when` condition holds;
@@ -331,7 +240,7 @@ class Order(_Strict):
         return list(self.objectives) or ([self.objective] if self.objective else [])
 
 
-class Grouping(_Strict):
+class Grouping(Strict):
     """Units that a side's commander treats as one: they withdraw together when the commander
     sees their line of supply threatened (`on_threat: withdraw`), or they hold whatever
     happens (`on_threat: hold`)."""
@@ -345,9 +254,10 @@ class Grouping(_Strict):
     source: str = Field(min_length=1)
 
 
-class WhatIf(_Strict):
-    """What `python run.py whatif` varies in this scenario (sim/whatif.py builds the standard
-    set of counterfactuals from it), and the direction the author expects, with a reason."""
+class WhatIf(Strict):
+    """What `python run.py whatif` varies in this scenario (sim/whatif/standard.py builds the
+    standard set of counterfactuals from it), and the direction the author expects, with a
+    reason."""
 
     attacker: Side
     key_places: list[str] = Field(min_length=1, description="whose dates the table reports")
@@ -371,7 +281,7 @@ class WhatIf(_Strict):
 EventKind = Literal["caption", "destroy_bridge", "strike_depot", "surprise"]
 
 
-class Event(_Strict):
+class Event(Strict):
     """A dated event: a caption for the viewer, a bridge destroyed, a depot struck, or the start
     of a surprise window for a side."""
 
@@ -395,7 +305,7 @@ class Event(_Strict):
         return self
 
 
-class Depot(_Strict):
+class Depot(Strict):
     """A source of supply. A base (the rear) always works; a depot or railhead works only while
     supply can still reach it from a base through ground its side holds."""
 
@@ -404,9 +314,14 @@ class Depot(_Strict):
     at: str
     kind: Literal["base", "depot", "railhead"] = "depot"
     source: str = Field(min_length=1)
+    offmap: str | None = Field(
+        None,
+        description="set by the loader on the bases it makes of an offmap: entry of kind "
+        "base (the entry's id); not written in a scenario file",
+    )
 
 
-class Region(_Strict):
+class Region(Strict):
     """A lon/lat polygon whose nodes start under one side's control."""
 
     side: Side
@@ -424,14 +339,14 @@ class Region(_Strict):
         return v
 
 
-class ControlSpec(_Strict):
+class ControlSpec(Strict):
     """Who holds what at the start: nodes by country unless a region or a list says otherwise."""
 
     regions: list[Region] = Field(default_factory=list)
     nodes: dict[Side, list[str]] = Field(default_factory=dict)
 
 
-class Observation(_Strict):
+class Observation(Strict):
     """A dated historical observation the run is scored against: either who held a place, or
     how much area (km²) or how many settlements a side had taken since the start."""
 
@@ -485,7 +400,7 @@ class Observation(_Strict):
         return self
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     id: str
     title: str
     description: str = ""
@@ -493,8 +408,18 @@ class Scenario(_Strict):
     end: datetime
     sources: list[Source] = Field(min_length=1)
     sides: dict[Side, SideSpec]
+    places: list[PlaceSpec] = Field(
+        default_factory=list,
+        description="places the scenario adds to the map (villages under the map's "
+        "threshold); orders, control and history may name them",
+    )
     control: ControlSpec = Field(default_factory=ControlSpec)
     depots: list[Depot] = Field(default_factory=list)
+    offmap: list[OffMap] = Field(
+        default_factory=list,
+        description="the map's edge and what lies beyond it: bases where supply enters the "
+        "map, artillery firing from beyond the edge or the border",
+    )
     fallback: dict[Side, list[str]] = Field(
         default_factory=dict,
         description="where each side's units withdraw to when the doctrine pulls them back",
@@ -506,11 +431,21 @@ class Scenario(_Strict):
         "or demolition can destroy (a what-if)",
     )
     units: list[UnitSpec] = Field(min_length=1)
+    holding_forces: list[HoldingForce] = Field(
+        default_factory=list,
+        description="forces the sources give only as a total along a line; the loader "
+        "spreads each into units, a grouping and a hold order",
+    )
     orders: list[Order] = Field(default_factory=list)
     groupings: list[Grouping] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
     history: list[Observation] = Field(default_factory=list)
+    attacker: Side | None = Field(
+        None,
+        description="the side whose plan the null run strips (docs/history.md); default: "
+        "the whatif: block's attacker, else the side with more attack orders",
+    )
     whatif: WhatIf | None = None
 
     @field_validator("id")
@@ -533,6 +468,74 @@ class Scenario(_Strict):
     def _known_parameters(cls, v: dict[str, Any]) -> dict[str, Any]:
         Parameters(**v)  # raises with the parameter's name in the error location
         return v
+
+    @model_validator(mode="after")
+    def _one_attacker(self) -> Scenario:
+        if (
+            self.attacker is not None
+            and self.whatif is not None
+            and self.whatif.attacker != self.attacker
+        ):
+            raise ValueError(
+                f"attacker: {self.attacker} but whatif: attacker: {self.whatif.attacker}: "
+                "the side whose offensive the scenario is about is one side"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _additions(self) -> Scenario:
+        """Ids unique within places, offmap and holding_forces; in_position_since no later
+        than the start, and only for units on the map at the start."""
+        found: list[tuple[tuple, str]] = []
+        for kind, ids in (
+            ("places", [p.id for p in self.places]),
+            ("offmap", [o.id for o in self.offmap]),
+            ("holding_forces", [h.id for h in self.holding_forces]),
+        ):
+            seen: dict[str, int] = {}
+            for i, ident in enumerate(ids):
+                if ident in seen:
+                    found.append(
+                        ((kind, i, "id"), f"id {ident!r} is already used by {kind}[{seen[ident]}]")
+                    )
+                seen.setdefault(ident, i)
+        late = (
+            f"after the scenario's start ({self.start:%Y-%m-%dT%H:%M}): a position taken later "
+            "is an order or an arrival"
+        )
+        for side, spec in self.sides.items():
+            if spec.in_position_since is not None and spec.in_position_since > self.start:
+                found.append((("sides", side, "in_position_since"), late))
+        for i, u in enumerate(self.units):
+            if u.in_position_since is None:
+                continue
+            if u.arrives is not None:
+                found.append(
+                    (
+                        ("units", i, "in_position_since"),
+                        "the unit arrives later (arrives:): it holds no position at the start",
+                    )
+                )
+            elif u.in_position_since > self.start:
+                found.append((("units", i, "in_position_since"), late))
+        for i, h in enumerate(self.holding_forces):
+            if h.in_position_since is not None and h.in_position_since > self.start:
+                found.append((("holding_forces", i, "in_position_since"), late))
+        for i, o in enumerate(self.offmap):
+            a = o.artillery
+            for key in ("start", "until"):
+                t = getattr(a, key) if a is not None else None
+                if t is not None and not self.start <= t <= self.end:
+                    found.append(
+                        (
+                            ("offmap", i, "artillery", key),
+                            f"outside the scenario ({self.start:%Y-%m-%dT%H:%M} to "
+                            f"{self.end:%Y-%m-%dT%H:%M})",
+                        )
+                    )
+        if found:
+            raise_at(type(self).__name__, found)
+        return self
 
     @model_validator(mode="after")
     def _doctrine_parameters(self) -> Scenario:
@@ -574,3 +577,21 @@ class Scenario(_Strict):
     def order_start(self, order: Order) -> datetime:
         """When an order may start: its own start, or the scenario's."""
         return order.start or self.start
+
+    @property
+    def fires(self) -> list[Fire]:
+        """Fire from beyond the map's edge or the border: the artillery of `offmap`."""
+        return fires_of(self.offmap)
+
+    def in_position_since(self, unit: UnitSpec) -> datetime | None:
+        """When `unit` took its starting position: its own date, else its side's (None for a
+        unit that arrives later, or when neither is given)."""
+        if unit.arrives is not None:
+            return None
+        spec = self.sides.get(unit.side)
+        return unit.in_position_since or (spec.in_position_since if spec else None)
+
+    def hours_in_position(self, unit: UnitSpec) -> float | None:
+        """Hours `unit` has held its position at the start (`in_position_since`)."""
+        spec = self.sides.get(unit.side)
+        return unit.hours_in_position(self.start, spec.in_position_since if spec else None)

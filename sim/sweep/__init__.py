@@ -10,7 +10,7 @@ The package, along its seams:
 - `base`: the scenario every run starts from, and one run's values applied to it;
 - `spec`: the design: axes, samplers (grid, random, Latin hypercube, Sobol), the runs and
   their keys;
-- `outcomes`: the columns one run adds to the table (from sim/summary.py);
+- `outcomes`: the columns one run adds to the table (from sim/runs/summary.py);
 - `runner`: the runs on a process pool or a Dask cluster, journaled as they finish, then the
   table; `progress`: the progress line;
 - `store`: the sweep folder's files (journal, sweep.json, table, lock), each writer with its

@@ -41,12 +41,13 @@ class Base:
         every run that changes its dates or units."""
         from sim.map.theatre import build_theatre
         from sim.scenario import MAX_DAYS, MAX_UNITS, parse_scenario, resolve_places
+        from sim.scenario.theatre import theatre_for
 
         max_days = MAX_DAYS if max_days is None else max_days
         max_units = MAX_UNITS if max_units is None else max_units
-        theatre = build_theatre()
         scenario, root = parse_scenario(text, file, max_days=max_days, max_units=max_units)
-        scenario = resolve_places(scenario, theatre, file, root)
+        scenario = resolve_places(scenario, build_theatre(), file, root)
+        theatre = theatre_for(scenario)  # the scenario's own map (the places it adds)
         return cls(
             file,
             text,
@@ -86,6 +87,12 @@ class Base:
             if name is not None:
                 params[name] = value
                 continue
+            if re.match(r"places\b", path):
+                raise PathError(
+                    path,
+                    "the places a scenario adds are part of its map, which a sweep keeps as "
+                    "it is: vary them in copies of the scenario file",
+                )
             if data is None:
                 data = copy.deepcopy(self.data)
             container, key = locate(data, path)

@@ -36,11 +36,11 @@ from sim.safe_io import (
     FileProblem,
     TooManyValues,
     count_values,
-    links_in,
     read_text,
     yaml_loader,
     yaml_problem,
 )
+from sim.safe_write import links_in
 from sim.sweep.base import Base, validation_message
 from sim.sweep.spec import (
     SAMPLERS,

@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.cli.common import UsageError
+from sim.runs.history import skill
 from sim.safe_io import FileProblem, csv_text, write_atomic
 from sim.sweep.paths import parse_path
-from sim.sweep.spec import Axis, SweepSpec, kind_of, plan
+from sim.sweep.spec import Axis, SweepError, SweepSpec, kind_of, plan
 from sim.sweep.store import JOURNAL, META, read_journal, read_meta, read_table, table_rows
 
 #: Most variants drawn in one plot; beyond it, variants are the values of the first axis only.
@@ -90,9 +90,9 @@ def load_results(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], Path
     through sim.sweep.store's checked readers: damage is one FileProblem line."""
     folder = path if path.is_dir() else path.parent
     if not path.exists():
-        raise UsageError(f"compare {path}: no such file or folder")
+        raise SweepError(f"compare {path}: no such file or folder")
     if not (folder / META).exists():
-        raise UsageError(
+        raise SweepError(
             f"compare {path}: no {META} there; expected a folder written by `python run.py sweep`"
         )
     meta = read_meta(folder)
@@ -105,15 +105,15 @@ def load_results(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], Path
         )
     )
     if table is None:
-        raise UsageError(f"compare {path}: no runs.parquet, runs.csv or {JOURNAL} in it")
+        raise SweepError(f"compare {path}: no runs.parquet, runs.csv or {JOURNAL} in it")
     if table.suffix in (".parquet", ".csv"):
         rows = read_table(table, _kinds(meta))
     elif table.name == JOURNAL:  # an interrupted sweep: compare what is there
         rows = _journal_rows(table, meta)
     else:
-        raise UsageError(f"compare {path}: expected a sweep folder, runs.parquet or runs.csv")
+        raise SweepError(f"compare {path}: expected a sweep folder, runs.parquet or runs.csv")
     if not rows:
-        raise UsageError(f"compare {table}: no runs in it yet")
+        raise SweepError(f"compare {table}: no runs in it yet")
     return rows, meta, folder
 
 
@@ -132,7 +132,7 @@ def check_extras(meta: dict[str, Any] | None, plots: bool) -> None:
         except (ImportError, ValueError):
             found = False
         if not found:
-            raise UsageError(
+            raise SweepError(
                 f'compare: {what} need {module}, part of the sweep extra: pip install -e ".[sweep]"'
             )
 
@@ -318,6 +318,11 @@ def outcome_table(
             fid = [r["fidelity"] for r in ok if r.get("fidelity") is not None]
             entry["fidelity_mean"] = float(np.mean(fid)) if fid else None
             entry["fidelity_sd"] = float(np.std(fid)) if fid else None
+            null = [r["null_fidelity"] for r in ok if r.get("null_fidelity") is not None]
+            entry["null_fidelity_mean"] = float(np.mean(null)) if null else None
+            entry["skill"] = (
+                skill(entry["fidelity_mean"], entry["null_fidelity_mean"]) if fid else None
+            )
             area = [a for a in (final_area(r, side) for r in ok) if a is not None]
             entry[f"area_taken_{side}_median"] = float(np.median(area)) if area else None
             for t in towns:
@@ -344,8 +349,8 @@ def outcome_table(
     width = max([len(e["variant"]) for e in table] + [7])
     town_heads = [t["name"][:14] for t in towns]
     head = (
-        f"{'variant':<{width}} {'runs':>5} {'fail':>4} {'fidelity':>11} "
-        f"{side + ' km2':>8} {'lost UA':>8} {'lost RU':>8} {'capt':>6}"
+        f"{'variant':<{width}} {'runs':>5} {'fail':>4} {'fidelity':>11} {'null':>5} "
+        f"{'skill':>5} {side + ' km2':>8} {'lost UA':>8} {'lost RU':>8} {'capt':>6}"
         + "".join(f" {h:>15}" for h in town_heads)
     )
     lines = [f"{meta.get('title', '')}: {len(rows)} runs", head, "-" * len(head)]
@@ -365,6 +370,7 @@ def outcome_table(
             cells += f" {(_when(meta, h) if h is not None else 'never') + ' ' + n:>15}"
         lines.append(
             f"{e['variant']:<{width}} {e['runs']:>5} {e['failed']:>4} {fid_text:>11} "
+            f"{num(e['null_fidelity_mean'], '.1f'):>5} {num(e['skill'], '.2f'):>5} "
             f"{num(e[f'area_taken_{side}_median']):>8} "
             f"{num(e['lost_personnel_UA_median']):>8} "
             f"{num(e['lost_personnel_RU_median']):>8} "
@@ -373,6 +379,8 @@ def outcome_table(
     history = "; ".join(f"{t['name']} {_hist(t)}" for t in towns if t.get("history_date"))
     lines.append("")
     lines.append(
+        f"Fidelity: mean ± sd; null: the mean score of the null runs (the attacking side "
+        f"issues no orders); skill: (fidelity - null) / (100 - null) (docs/history.md). "
         f"Medians over runs. Towns: median date of the first change of hands, and in "
         f"how many runs it changed. History: {history or 'none'}."
     )
@@ -401,7 +409,7 @@ def sensitivity(
         from SALib.analyze import rbd_fast
         from SALib.analyze import sobol as sobol_analyze
     except ImportError:
-        raise UsageError(
+        raise SweepError(
             "compare: sensitivity indices need SALib: pip install -e '.[sweep]'"
         ) from None
     names = [a.path for a in ranges]

@@ -1,4 +1,4 @@
-"""The outcome columns of one sweep run: the run's summary (sim/summary.py) flattened into the
+"""The outcome columns of one sweep run: the run's summary (sim/runs/summary.py) flattened into the
 columns of the journal and the table (their types: sim.sweep.store.OUTCOME_KINDS)."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from sim.runs.summary import first_changes, last_hour_of_each_day, summarise
 from sim.scenario import SIDES
 
 if TYPE_CHECKING:
+    from sim.map.theatre import Theatre
+    from sim.runs.history import Comparison
     from sim.runs.record import RunRecord
     from sim.scenario import Scenario
 
@@ -23,7 +25,12 @@ def key_places(scenario: Scenario) -> list[str]:
     return list(dict.fromkeys(o.place for o in scenario.history if o.place))
 
 
-def outcome_columns(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
+def outcome_columns(
+    record: RunRecord,
+    scenario: Scenario,
+    theatre: Theatre,
+    null: Comparison | None = None,
+) -> dict[str, Any]:
     """The outcome columns of one run:
     - changed_h.<place>: hours from the start to the first change of hands of each place named
       in the history block (None if it never changed), and holder_end.<place>;
@@ -32,7 +39,9 @@ def outcome_columns(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
       personnel_end_<side> (active units at the end);
     - lost_<item>_<side> (destroyed, abandoned or surrendered) and captured_<item>_by_<side>;
     - bridges_destroyed: how many crossings were destroyed;
-    - fidelity: sim.history's score against the history block (0-100)."""
+    - fidelity: sim.runs.history's score against the history block (0-100); with `null` (the
+      null run of the same scenario, parameters and seed: sim.runs.history.null_comparison),
+      null_fidelity, its score, and skill, (fidelity - null) / (100 - null)."""
     from sim.runs.history import compare
 
     summary = summarise(record)
@@ -53,5 +62,10 @@ def outcome_columns(record: RunRecord, scenario: Scenario) -> dict[str, Any]:
     for side, taken in summary.captured.items():
         out.update({f"captured_{item}_by_{side}": n for item, n in taken.items()})
     out["bridges_destroyed"] = len(summary.bridges_destroyed)
-    out["fidelity"] = float(compare(record, scenario).score)
+    comparison = compare(record, scenario, theatre)
+    out["fidelity"] = float(comparison.score)
+    if null is not None:
+        comparison = comparison.with_null(null)
+        out["null_fidelity"] = float(null.score)
+        out["skill"] = comparison.skill
     return out

@@ -34,13 +34,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.cli.common import UsageError
 from sim.runs.folders import claim
-from sim.safe_io import FileProblem, open_append, read_bytes
+from sim.runs.history import null_comparison
+from sim.safe_io import FileProblem, read_bytes
+from sim.safe_write import open_append
 from sim.sweep.base import Base, validation_message
 from sim.sweep.outcomes import key_places, outcome_columns
 from sim.sweep.progress import Progress
-from sim.sweep.spec import RunTask, SweepSpec, kind_of, plan
+from sim.sweep.spec import RunTask, SweepError, SweepSpec, kind_of, plan
 from sim.sweep.store import (
     JOURNAL,
     MAX_META_BYTES,
@@ -147,7 +148,8 @@ def run_one(
         base = _base_for(text, file, max_days, max_units)
         scenario, params = base.materialise(task.overrides)
         record = simulate(scenario, base.theatre, params, task.seed)
-        row.update(outcome_columns(record, scenario))
+        null = null_comparison(scenario, base.theatre, params, task.seed, simulate)
+        row.update(outcome_columns(record, scenario, base.theatre, null))
     except Exception as e:  # recorded, the sweep goes on
         row.update(failed_fields(e))
     row["runtime_s"] = round(time.perf_counter() - t0, 3)
@@ -226,15 +228,15 @@ def dask_pool(address: str) -> Pool:
     try:
         from distributed import Client
     except ImportError:
-        raise UsageError("--scheduler needs Dask: pip install -e '.[sweep]'") from None
+        raise SweepError("--scheduler needs Dask: pip install -e '.[sweep]'") from None
     try:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as e:
-        raise UsageError(f"--scheduler {address}: cannot connect ({e})") from None
+        raise SweepError(f"--scheduler {address}: cannot connect ({e})") from None
     except Exception as e:  # whatever reading a foreign answer raises
         # a service that is not Dask: its first bytes read as a frame length of gigabytes
         # (MemoryError, which said "out of memory"), or as no message at all (ValueError...)
-        raise UsageError(
+        raise SweepError(
             f"--scheduler {address}: the service there did not answer as a Dask scheduler "
             f"does ({type(e).__name__}); give the address of a `dask scheduler`, e.g. "
             "tcp://HOST:8786"
@@ -358,8 +360,8 @@ def run_sweep(
     runs, or symbolic links where the sweep's files go, is refused (FileProblem), and its lock
     is held while the sweep runs: a second sweep (or a replay) into it is refused. A folder
     whose journal holds runs this design does not include (another design, another version
-    of the scenario file) is refused too: its table would silently lose them. A design that
-    extends the folder's (more seeds, more values) reuses every run there.
+    of the scenario file) is refused too (SweepError): its table would silently lose them. A
+    design that extends the folder's (more seeds, more values) reuses every run there.
 
     `stop_after` (for tests) stops taking results after that many runs, as a kill would: the
     journal holds them, no table is written.
@@ -387,7 +389,7 @@ def _run_locked(
 ) -> SweepResult:
     prev = _previous_scenario(out)
     if prev and prev != base.sha256:
-        raise UsageError(
+        raise SweepError(
             f"--out {out}: holds a sweep of another version of the scenario file; "
             "choose another --out (runs are keyed by the file's content)"
         )
@@ -398,7 +400,7 @@ def _run_locked(
     journal = read_journal(journal_path)
     foreign = sorted(k for k in journal if k not in planned)
     if foreign:
-        raise UsageError(
+        raise SweepError(
             f"--out {out}: holds {len(foreign)} run{'s' if len(foreign) > 1 else ''} "
             f"of another sweep design (e.g. {foreign[0]}) that this sweep does not "
             "include, and its table would lose them; choose another --out (a design "

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sim.cli.common import UsageError, scalar_value
+from sim.numbers import number_value
 from sim.sweep.base import validation_message
 from sim.sweep.paths import PathError
 
@@ -34,11 +34,31 @@ SAMPLERS = ("grid", "random", "lhs", "sobol")
 #: scenario value by validating the whole scenario with it (about 5 ms): 40,000 listed values
 #: took 223 s before --dry-run printed anything. A range, sampled, covers more.
 MAX_AXIS_VALUES = 1000
+
+
+class SweepError(Exception):
+    """A sweep that cannot be designed, run or compared as asked (a value outside its
+    parameter's range, a folder that is not a sweep's or is in use, a missing extra). The
+    command line reports it in one line, exit code 2 (sim/cli/main.py)."""
+
+
 #: Significant digits kept of a sampled float (enough for any parameter; short in the table).
 SAMPLE_DIGITS = 6
 
 
 # ============================================================================ values and axes
+def scalar_value(text: object) -> object:
+    """A command-line or YAML value as what it reads as: int, float, true/false, or the text
+    itself (a value that is not text is returned as it is)."""
+    if not isinstance(text, str):
+        return text
+    t = text.strip()
+    if t.lower() in ("true", "false"):
+        return t.lower() == "true"
+    number = number_value(t)  # ASCII digits only: "1_5" or an Arabic-Indic 1 stay text
+    return t if number is None else number
+
+
 def kind_of(like: Any) -> str:
     """The kind of a value a path names (int, float, bool, datetime, str; "any" for others):
     what the values that replace it are read as."""
@@ -196,7 +216,7 @@ def make_axis(
     base: Base, path: str, spec: list[Any] | tuple[Any, Any], origin: str | Callable[[], str]
 ) -> Axis:
     """An axis checked against the base scenario: the path exists, and every listed value (or
-    both ends of a range) is valid on its own. Raises UsageError naming `origin` (a callable:
+    both ends of a range) is valid on its own. Raises SweepError naming `origin` (a callable:
     worked out only then, as a sweep file's line is)."""
     said = origin if isinstance(origin, str) else None
 
@@ -204,7 +224,7 @@ def make_axis(
         return said if said is not None else cast(Callable[[], str], origin)()
 
     if not isinstance(spec, tuple) and len(spec) > MAX_AXIS_VALUES:
-        raise UsageError(
+        raise SweepError(
             f"{where()}: {len(spec):,} values listed; at most {MAX_AXIS_VALUES:,} (each is "
             "checked against the scenario before anything runs): sample a range instead, "
             f"PATH=low:high with --samples N"
@@ -213,7 +233,7 @@ def make_axis(
     try:
         like = base.current(path)
     except PathError as e:
-        raise UsageError(f"{where()}: {e}") from None
+        raise SweepError(f"{where()}: {e}") from None
     kind = kind_of(like)
     try:
         if isinstance(spec, tuple):
@@ -234,12 +254,12 @@ def make_axis(
                 raise ValueError(f"{path}: a value is listed twice")
             axis, checks = Axis(path, kind, values=values), list(values)
     except ValueError as e:
-        raise UsageError(f"{where()}: {e}") from None
+        raise SweepError(f"{where()}: {e}") from None
     for v in checks:
         try:
             base.materialise({path: v})
         except Exception as e:  # any rejection of the value is bad input
-            raise UsageError(f"{where()}: {path}={v}: {validation_message(e)}") from None
+            raise SweepError(f"{where()}: {path}={v}: {validation_message(e)}") from None
     return axis
 
 
@@ -258,7 +278,7 @@ def _unit_sample(sample: str, n: int, d: int, seed: int) -> np.ndarray:
         try:
             from SALib.sample import sobol as sobol_sample
         except ImportError:
-            raise UsageError("--sample sobol needs SALib: pip install -e '.[sweep]'") from None
+            raise SweepError("--sample sobol needs SALib: pip install -e '.[sweep]'") from None
         problem = {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0, 1]] * d}
         return np.asarray(sobol_sample.sample(problem, n, calc_second_order=False, seed=seed))
     raise ValueError(sample)

@@ -14,7 +14,7 @@ Each file has its writer and its reader here, and every reader turns damage into
   replaces, and the outcome columns typed by `OUTCOME_KINDS`, never from what the rows happen
   to hold. Columns are in a fixed order and rows sorted by run key, so a resumed sweep writes a
   byte-identical table.
-- ``.lock``: held (an OS file lock, released even by kill -9: sim.safe_io.FolderLock) while a
+- ``.lock``: held (an OS file lock, released even by kill -9: sim.safe_write.FolderLock) while a
   sweep runs in the folder; a second sweep (or a replay) into the same folder is refused.
 
 No file here is ever written through a symbolic link or opened in a way that waits on a FIFO:
@@ -42,7 +42,6 @@ from typing import Any
 from sim.safe_io import (
     NO_LINK,
     FileProblem,
-    FolderLock,
     csv_read,
     csv_text,
     decode_utf8,
@@ -52,8 +51,9 @@ from sim.safe_io import (
     read_bytes,
     write_atomic,
 )
+from sim.safe_write import FolderLock
 
-__all__ = ["FolderLock"]  # the folder's lock lives in sim.safe_io, shared with run folders
+__all__ = ["FolderLock"]  # the folder's lock lives in sim.safe_write, shared with run folders
 
 JOURNAL = "journal.jsonl"
 META = "sweep.json"
@@ -75,6 +75,8 @@ OUTCOME_KINDS: tuple[tuple[str, str], ...] = (
     ("captured_", "int"),
     ("bridges_destroyed", "int"),
     ("fidelity", "float"),
+    ("null_fidelity", "float"),
+    ("skill", "float"),
 )
 RUN_KEY = re.compile(r"[0-9a-f]{16}")
 #: Largest journal read (about 3 kB a run: 100,000 runs).

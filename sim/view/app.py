@@ -1,4 +1,4 @@
-"""The replay window, and the viewer's contract with sim/cli.py: the window (`play`, here),
+"""The replay window, and the viewer's contract with sim/cli/main.py: the window (`play`, here),
 screenshots and GIF/MP4 export (sim/view/export.py, imported from here).
 
     replay = Replay.from_run(record, theatre, scenario, comparison)   # or Replay.load(run_dir, ..)
@@ -33,7 +33,8 @@ from sim.view.export import (  # noqa: E402  (the export half of this module's c
     render_frame,
     screenshot,
 )
-from sim.view.render import LAYERS, Renderer, ViewState  # noqa: E402
+from sim.view.layout import LAYERS, ViewState  # noqa: E402
+from sim.view.render import Renderer  # noqa: E402
 from sim.view.replay import Mark, Replay  # noqa: E402
 from sim.view.whatif_draw import draw_progress  # noqa: E402
 from sim.view.whatif_panel import WhatIfPanel, save_file  # noqa: E402

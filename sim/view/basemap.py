@@ -80,7 +80,7 @@ def fit_bounds(bounds, map_rect: pygame.Rect):
 
 
 class Viewport:
-    """Maps projected km (see `sim.theatre.project`) to pixels on a surface of `size`.
+    """Maps projected km (see `sim.map.theatre.project`) to pixels on a surface of `size`.
 
     Keeps the aspect ratio (one scale for x and y) and centres the map inside the margins.
     `bounds_km` is (x_min, y_min, x_max, y_max); default: the theatre box.

@@ -16,15 +16,8 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from sim.view.basemap import fit_bounds  # noqa: E402
-from sim.view.render import (  # noqa: E402
-    COMPARE_MODES,
-    SPEEDS_H_PER_S,
-    Layout,
-    Renderer,
-    ViewState,
-    unit_placements,
-    viewport_for,
-)
+from sim.view.layout import COMPARE_MODES, SPEEDS_H_PER_S, Layout, ViewState  # noqa: E402
+from sim.view.render import Renderer, unit_placements, viewport_for  # noqa: E402
 from sim.view.replay import Replay  # noqa: E402
 from sim.view.timeline import timeline_t  # noqa: E402
 

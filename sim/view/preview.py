@@ -10,6 +10,8 @@ so who holds what is exactly what a run starts from. On top of it, what only a p
 * units that arrive later, faded, with their arrival date;
 * depots and bases: a letter in a box of the side's colour (B base, D depot, R railhead);
 * the control regions' outlines, dashed in the side's colour;
+* what the scenario adds (sim/view/preview_additions.py): a ring round each place it adds,
+  each holding force's line, each off-map entry's arrows and artillery ranges;
 * a sidebar: dates, forces by side, the orders in the file's order (each with its start or its
   condition), and the checks' findings.
 """
@@ -27,6 +29,7 @@ import pygame  # noqa: E402
 
 from sim.view import basemap as bm  # noqa: E402
 from sim.view import panels  # noqa: E402
+from sim.view import preview_additions as pa  # noqa: E402
 from sim.view import render as rd  # noqa: E402
 from sim.view import symbols as sym  # noqa: E402
 from sim.view.replay import Replay  # noqa: E402
@@ -48,7 +51,7 @@ def render_preview(
     problems: list | None = None,
 ) -> Path:
     """Draw the start of `scenario` (places resolved) and save it as a PNG; returns the path.
-    `problems`: the checks' findings (sim.checks.Problem), summarised in the sidebar."""
+    `problems`: the checks' findings (sim.scenario.Problem), summarised in the sidebar."""
     from sim.model import CampaignModel
 
     if not pygame.font.get_init():
@@ -113,10 +116,11 @@ def order_legs(scenario: Any, theatre: Any) -> list[tuple[int, Any, str, list[st
 
 
 def preview_bounds(scenario: Any, theatre: Any, map_rect: pygame.Rect):
-    """km bounds around the units, their objectives and via places, fitted to the map (depots
-    far behind the operation are left out of the frame, not off the sidebar's list)."""
+    """km bounds around the units, their objectives and via places and the off-map entries'
+    places, fitted to the map (depots far behind the operation are left out of the frame, not
+    off the sidebar's list)."""
     g = theatre.graph
-    nodes = {u.at for u in scenario.units}
+    nodes = {u.at for u in scenario.units} | {n for o in scenario.offmap for n in o.at}
     for _, _, _, legs in order_legs(scenario, theatre):
         nodes |= set(legs)
     xs = [g.nodes[n]["x_km"] for n in nodes if n in g] or [0.0]
@@ -145,6 +149,7 @@ def draw_preview(surface: pygame.Surface, replay: Replay, scenario: Any, problem
         surface.blit(terr, pos)
     renderer.draw_front(surface, vp, 0, ui)
     draw_regions(surface, vp, scenario, ui)
+    pa.draw_additions(surface, vp, scenario, replay.theatre, ui)
     draw_orders(surface, vp, scenario, replay.theatre, ui)
     surface.blit(renderer.label_layer(layout, vp), mr.topleft)  # names over the arrows
     renderer.draw_crossings(surface, vp, 0, ui)  # bridges down or pontoons at the start
@@ -384,14 +389,15 @@ def draw_sidebar(surface, layout, replay: Replay, scenario: Any, problems: list)
             colour=panels.SIDE_INK[side],
         )
     depots = ", ".join(f"{d.id} ({d.kind})" for d in scenario.depots)
-    y = panels.blit_lines(
-        s,
-        panels.wrap(f"Depots: {depots or 'none'}", round(12 * ui), inner),
-        pad,
-        y + round(4 * ui),
-        round(12 * ui),
-        colour=panels.MUTED,
-    )
+    for text in [f"Depots: {depots or 'none'}", *pa.summary_lines(scenario)]:
+        y = panels.blit_lines(
+            s,
+            panels.wrap(text, round(12 * ui), inner),
+            pad,
+            y + round(4 * ui),
+            round(12 * ui),
+            colour=panels.MUTED,
+        )
     y += round(8 * ui)
     pygame.draw.line(s, panels.RULE, (pad, y), (r.w - pad, y), 1)
     y += round(8 * ui)

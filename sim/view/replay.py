@@ -1,7 +1,7 @@
 """Replay: everything the viewer needs from a run, independent of a live model.
 
 A `Replay` is built from a `RunRecord` (`Replay.from_run`) or from a saved run folder
-(`Replay.load`, reading `frames.json.gz` as written by `sim.report.write_run`). It holds the
+(`Replay.load`, reading `frames.json.gz` as written by `sim.runs.report.write_run`). It holds the
 frames and precomputed lookups (control per hour as arrays, battles per hour, when units left
 the field, the ticker, the timeline marks). It never touches the model.
 """
@@ -107,7 +107,7 @@ class Replay:
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_run(cls, record, theatre: Theatre, scenario, comparison=None) -> Replay:
-        """From a `RunRecord` (and optionally `sim.history.compare(record, scenario)`)."""
+        """From a `RunRecord` (and optionally `sim.runs.history.compare(record, scenario)`)."""
         return cls._build(
             theatre,
             scenario,
@@ -138,7 +138,7 @@ class Replay:
     def from_saved(
         cls, d: dict, run_dir: Path, theatre: Theatre, scenario, comparison=None
     ) -> Replay:
-        """From the record `sim.report.read_frames(run_dir)` returned (see `load`)."""
+        """From the record `sim.runs.report.read_frames(run_dir)` returned (see `load`)."""
         frames_path = run_dir / "frames.json.gz"
         if set(d["node_ids"]) != set(theatre.node_ids):
             raise FileProblem(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pygame
@@ -23,9 +23,29 @@ from sim.view.panels import INK, PANEL, WHATIF, WHATIF_DASH_PX, WHATIF_INK, text
 from sim.view.style import CROSSING_MARK_PX
 
 if TYPE_CHECKING:
-    from sim.view.render import Layout, Renderer, ViewState
+    from sim.view import basemap
+    from sim.view.layout import Layout, ViewState
     from sim.view.replay import Replay
     from sim.view.whatif_job import BranchView
+
+
+class Renderer(Protocol):
+    """What the what-if's drawing reads of the renderer (sim/view/render.py's `Renderer`)."""
+
+    replay: Replay
+    ridges: list
+    ridge_ends: tuple[np.ndarray, np.ndarray]
+    front_cache: dict[bytes, frozenset[int]]
+    russia: np.ndarray
+
+    def unit_footprint(self, placed, ui: float) -> tuple[pygame.Rect, pygame.Rect]: ...
+
+    def key_labels(
+        self, layout: Layout, vp: basemap.Viewport, min_population: int = ...
+    ) -> dict[str, pygame.Rect]: ...
+
+    def crossing_px(self, vp, cid: str): ...
+
 
 #: Pixel distance under which two segment ends are the same point when chaining a front line.
 JOIN_PX = 0.75
@@ -271,7 +291,7 @@ def pane_titles(surface, base: Layout, branch: Layout, view: BranchView, state: 
 
 def sidebar_block(s, view, state, k: int, x: int, y: int, width: int, ui: float, max_h: int) -> int:
     """The what-if in the sidebar: what was changed, from when, how it is shown, and the
-    differences from the base so far (sim/futures.py). Returns the y below it."""
+    differences from the base so far (sim/whatif/futures.py). Returns the y below it."""
     text, wrap, lines_at, clip = panels.text, panels.wrap, panels.blit_lines, panels.clip
     muted, size, small = panels.MUTED, round(13 * ui), round(11 * ui)
     bottom = y + max_h

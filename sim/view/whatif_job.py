@@ -9,7 +9,7 @@
 The model is pure Python and numpy, so a branch simulated in a thread of the window's process
 would compete with the drawing for the interpreter (measured: the window fell to ~26 frames
 per second on this 2-core machine). So the branch runs in a **worker process** (started when
-the window opens: `warm()`), which keeps the base run as checkpoints (sim/branch.py,
+the window opens: `warm()`), which keeps the base run as checkpoints (sim/whatif/branch.py,
 `Checkpoints`) so that a second what-if at another hour costs at most a day of steps to reach.
 A thread of the window's process only waits for the worker's messages (progress, then the
 records) and builds what the window draws. Only one job runs at a time; starting another
@@ -463,7 +463,9 @@ class BranchJob(threading.Thread):
             and self.hour < len(o.saved_frames)
             and o.saved_frames[self.hour] != out["frame"]
         )
-        replay = Replay.from_run(branch, o.theatre, o.scenario, compare(branch, o.scenario))
+        replay = Replay.from_run(
+            branch, o.theatre, o.scenario, compare(branch, o.scenario, o.theatre)
+        )
         futures = compare_futures(base, branch, o.scenario, self.hour, o.theatre)
         title = self.title or "What if: " + "; ".join(out["texts"])
         return BranchView(

@@ -1,6 +1,6 @@
 """What the viewer's what-if panel asks (sim/view/whatif_panel.py): the menu of the changes a
 branch can make and, for each, its questions in turn (a list of options to choose from, or a
-value to type) until the answers make a `Change` (sim/branch.py); and a change in words.
+value to type) until the answers make a `Change` (sim/whatif/branch.py); and a change in words.
 
 Nothing here holds state or draws: `next_question` reads the answers given so far and the
 replay at the branch hour, and returns the next `Step` or the finished `Change`. The panel

@@ -11,10 +11,10 @@ and Enter runs the branch in the background (sim/view/whatif_job.py).
 
 Several changes may go into one branch (`a` adds another). With a what-if on screen the menu
 also offers `s` (save it as a branch file in the current folder: python run.py view FILE opens
-it again) and `c` (clear it). The panel turns keys and clicks into `Change`s (sim/branch.py) and
-draws itself; it never changes the replay. The questions it asks, in turn, and their lists are
-in sim/view/whatif_options.py; the bar that shows a what-if being simulated in
-sim/view/whatif_draw.py.
+it again) and `c` (clear it). The panel turns keys and clicks into `Change`s
+(sim/whatif/branch.py) and draws itself; it never changes the replay. The questions it asks, in
+turn, and their lists are in sim/view/whatif_options.py; the bar that shows a what-if being
+simulated in sim/view/whatif_draw.py.
 """
 
 from __future__ import annotations

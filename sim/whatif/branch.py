@@ -30,11 +30,10 @@ import mesa
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.model import CampaignModel, doctrine
+from sim.model import CampaignModel
 from sim.model.params import DOCTRINE_PARAMETERS, Parameters
-from sim.model.rules import combat_math as combat
 from sim.model.rules.combat_math import ITEMS, PERSONNEL
-from sim.model.rules.movement import plan_route
+from sim.model.rules.routes import plan_route
 from sim.model.world import CrossingState
 from sim.scenario import MAX_ITEMS, MAX_PERSONNEL, SIDES, Scenario, Task
 
@@ -98,18 +97,15 @@ def _shared(model: CampaignModel) -> dict[int, Any]:
     def share(obj: Any) -> None:
         memo[id(obj)] = obj
 
-    th = model.theatre
+    th, world = model.theatre, model.world
     for obj in (
         th,
         th.graph,
-        model.graph,
-        model.edges,
-        model.node_ids,
-        model.node_index,
-        model.node_xy,
-        model.node_area,
-        model.initial_held,
-        model.weights,
+        model.network,
+        world.initial_held,
+        world.weights,
+        world.physics,
+        *world.doctrine.values(),
         model.params,
         *model.side_params.values(),
     ):
@@ -122,7 +118,7 @@ def _shared(model: CampaignModel) -> dict[int, Any]:
     share(rec.units)
     share(rec.node_ids)
     share(rec.place_names)
-    for net in model.supply_cache.values():  # pure functions of their key and the parameters
+    for net in world.supply_lines.values():  # pure functions of the world and the parameters
         share(net)
     return memo
 
@@ -150,7 +146,7 @@ def _whatif(
     side: str | None = None,
     target: str | None = None,
 ) -> str:
-    m.log("whatif", text=f"What if: {text}", unit=unit, node=node, side=side, target=target)
+    m.world.log("whatif", text=f"What if: {text}", unit=unit, node=node, side=side, target=target)
     return text
 
 
@@ -160,7 +156,7 @@ def _unit(m: CampaignModel, uid: str):
         return unit
     if uid not in {u.id for u in m.scenario.units}:
         raise ChangeError(f"no unit {uid!r} in this scenario")
-    if m.unit_gone(uid):
+    if m.world.unit_gone(uid):
         raise ChangeError(f"unit {uid!r} has already left the map (surrendered or disbanded)")
     spec = next(u for u in m.scenario.units if u.id == uid)
     assert spec.arrives is not None  # neither on the map nor gone: a reinforcement to come
@@ -171,7 +167,7 @@ def _unit(m: CampaignModel, uid: str):
 
 
 def _bridge(m: CampaignModel, cid: str):
-    c = m.theatre.crossings.get(cid)
+    c = m.network.crossings.get(cid)
     if c is None:
         raise ChangeError(f"no bridge {cid!r} on the map")
     if c.kind not in BRIDGE_KINDS:
@@ -199,22 +195,20 @@ def _with_parameter(m: CampaignModel, name: str, value: Any, side: str | None) -
             raise ChangeError(f"{name}={value!r}: {msg}") from None
 
     if side is None:
-        m.params = with_value(m.params)
-        m.side_params = {s: with_value(p) for s, p in m.side_params.items()}
-        m.weights = combat.item_weights(m.params)
-        m.record.parameters = m.params.model_dump()
+        params = with_value(m.params)
+        side_params = {s: with_value(p) for s, p in m.side_params.items()}
     else:
-        m.side_params = {**m.side_params, side: with_value(m.side_params[side])}
-    m.supply_cache = {}  # traces depend on rail_cost_factor and forward_depot_factor
-    m.world.version += 1  # and every result cached by the world's version is worked out again
-    return getattr(m.params_of(side or SIDES[0]), name)
+        changed = with_value(m.side_params[side])
+        params, side_params = m.params, {**m.side_params, side: changed}
+    m.use_parameters(params, side_params)  # what depends on them is worked out again
+    return getattr(m.side_params[side or SIDES[0]], name)
 
 
 def set_parameter(m: CampaignModel, name: str, value: Any, side: str | None = None) -> str:
     """Set a model parameter from now on (for one side's commander and units with `side`: a
     doctrine parameter only, docs/parameters.md). Parameters are immutable: the model's are
-    replaced by validated copies, and the combat weights and supply traces that depend on them
-    are renewed. Returns the change in words."""
+    replaced by validated copies (what the world works out from them, the combat weights and
+    the supply traces, follows). Returns the change in words."""
     new = _with_parameter(m, name, value, side)
     return _whatif(m, f"{side + ' ' if side else ''}{name} = {new}", side=side)
 
@@ -245,7 +239,6 @@ def scale_unit(m: CampaignModel, uid: str, factor: float) -> str:
         ]  # a new list: the base's is shared
     else:
         unit.lost = unit.lost + (before - unit.equipment)
-    m.positions_changed()
     word = "reinforced" if factor > 1 else "weakened"
     return _whatif(
         m,
@@ -258,7 +251,7 @@ def scale_unit(m: CampaignModel, uid: str, factor: float) -> str:
 
 def _retask(m: CampaignModel, uid: str, task: Task, objectives: list[str]):
     unit = _unit(m, uid)
-    if unit.morale < m.params_of(unit.side).withdraw_morale:
+    if unit.morale < unit.doctrine.withdraw_morale:
         raise ChangeError(
             f"{unit.name}'s morale ({unit.morale:.0%}) is below its breaking "
             "point: its own rules take it back whatever its orders"
@@ -266,11 +259,10 @@ def _retask(m: CampaignModel, uid: str, task: Task, objectives: list[str]):
     if (
         objectives
         and objectives[0] != unit.node
-        and plan_route(unit, objectives[0], m, fighting=task == Task.ATTACK) is None
+        and plan_route(unit, objectives[0], m.world, fighting=task == Task.ATTACK) is None
     ):
-        raise ChangeError(f"{unit.name} has no route to {m.place_name(objectives[0])}")
-    doctrine.assign_task(unit, m, task, objectives)
-    m.positions_changed()
+        raise ChangeError(f"{unit.name} has no route to {m.network.name(objectives[0])}")
+    unit.take_task(task, objectives)
     return unit
 
 
@@ -279,7 +271,10 @@ def hold_unit(m: CampaignModel, uid: str) -> str:
     the road). Its side's later orders and its commander's decisions still apply to it."""
     unit = _retask(m, uid, Task.HOLD, [])
     return _whatif(
-        m, f"{unit.name} is ordered to hold at {m.place_name(unit.node)}", unit=unit, node=unit.node
+        m,
+        f"{unit.name} is ordered to hold at {m.network.name(unit.node)}",
+        unit=unit,
+        node=unit.node,
     )
 
 
@@ -300,10 +295,10 @@ def give_objective(m: CampaignModel, uid: str, task: str, objectives: list[str])
     if not objectives:
         raise ChangeError("an objective is needed (a place)")
     for node in objectives:
-        if node not in m.graph:
+        if node not in m.network.graph:
             raise ChangeError(f"no place {node!r} on the map")
     unit = _retask(m, uid, Task(task), list(objectives))
-    names = " then ".join(m.place_name(n) for n in objectives)
+    names = " then ".join(m.network.name(n) for n in objectives)
     return _whatif(
         m,
         f"{unit.name} is ordered to {task} {names}",
@@ -321,7 +316,7 @@ def destroy_bridge(m: CampaignModel, cid: str) -> str:
         raise ChangeError(f"{c.name} is already {state.value} at {m.now.day} {m.now:%b %H:%M}")
     m.world.indestructible.discard(cid)
     text = _whatif(m, f"{c.name} is destroyed", node=c.u, target=cid)
-    m.destroy_crossing(cid, cause="what-if strike")
+    m.world.destroy_crossing(cid, cause="what-if strike")
     return text
 
 

@@ -13,7 +13,7 @@
 `load_branch` reads and checks one (every problem as one `ScenarioError`: file:line: field:
 message, as the scenario loader reports them); `simulate` runs the base and the branch; and
 `save_branch` writes the file the viewer's what-if panel makes. `python run.py branch FILE`
-replays one (sim/branch_cli.py); docs/lessons.md lists the prepared ones in examples/lessons/.
+replays one (sim/cli/branch.py); docs/lessons.md lists the prepared ones in examples/lessons/.
 """
 
 from __future__ import annotations
@@ -196,6 +196,7 @@ def load_branch(path: str | Path, theatre: Theatre) -> Branch:
         raise err(("scenario",), f"{spec.scenario} ({scenario_path}): {e.message}") from None
     loaded = read_scenario(scenario_path, theatre)
     scenario = loaded.scenario
+    theatre = loaded.theatre or theatre  # the scenario's own map (the places it adds)
     try:
         params = scenario.parameters_with(spec.parameters)
     except ValidationError as e:

@@ -17,6 +17,7 @@ Only differences are listed; a branch that changes nothing says so.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -71,6 +72,12 @@ class Futures:
     branch: RunRecord
     crossing_names: dict[str, str] = field(default_factory=dict)  # crossing id -> its name
 
+    @functools.cached_property
+    def _series(self) -> tuple[dict[str, list], dict[str, list]]:
+        """The hourly series of both futures, built once (`lines` is asked for every hour
+        of a what-if's page: sim/web/)."""
+        return self.base.series(), self.branch.series()
+
     def place(self, node: str) -> PlaceOutcome | None:
         return next((p for p in self.places if p.node == node), None)
 
@@ -84,7 +91,7 @@ class Futures:
         )
         when = self.start + timedelta(hours=k)
         out = [line for p in self.places if (line := _place_line(p, when))]
-        out += _figures(self.base, self.branch, k, when)
+        out += _figures(self.base, self.branch, k, when, self._series)
         out += _bridges(self.base, self.branch, when, self.crossing_names)
         if not out:
             out = [
@@ -207,9 +214,12 @@ def _place_line(p: PlaceOutcome, when: datetime) -> str | None:
     return f"{p.name} {verb} on {_when(alt)} (not in the base by {_day(when)}{record})"
 
 
-def _figures(base: RunRecord, alt: RunRecord, k: int, when: datetime) -> list[str]:
+def _figures(
+    base: RunRecord, alt: RunRecord, k: int, when: datetime, series: tuple[dict, dict]
+) -> list[str]:
     out = []
-    sb, sa = base.series(), alt.series()
+    sb, sa = series
+    fb, fa = base.frame(k)["units"], alt.frame(k)["units"]
     for side in SIDES:
         col = f"area_taken_km2_{side}"
         b, a = float(sb[col][k]), float(sa[col][k])
@@ -219,7 +229,7 @@ def _figures(base: RunRecord, alt: RunRecord, k: int, when: datetime) -> list[st
                 f"by {_day(when)} ({a:,.0f} instead of {b:,.0f} km²)"
             )
     for side in SIDES:
-        b, a = _lost(base, side, k), _lost(alt, side, k)
+        b, a = _lost(base, side, fb), _lost(alt, side, fa)
         if abs(a - b) >= MIN_PERSONNEL:
             out.append(
                 f"{side} loses {abs(a - b):,} {'more' if a > b else 'fewer'} personnel "
@@ -234,16 +244,16 @@ def _figures(base: RunRecord, alt: RunRecord, k: int, when: datetime) -> list[st
                 f"({a:,} instead of {b:,})"
             )
     for side in SIDES:
-        b, a = _gone(base, side, k), _gone(alt, side, k)
+        b, a = _gone(base, side, fb), _gone(alt, side, fa)
         if a != b:
             out.append(f"{side} units surrendered or disbanded: {a} instead of {b}")
     return out
 
 
-def _lost(record: RunRecord, side: str, k: int) -> int:
-    """Personnel of `side` lost by hour k: the establishment of the units that have arrived
-    (grown by a what-if reinforcement: sim/branch.py, scale_unit) minus those on the map."""
-    frame = record.frame(k)["units"]
+def _lost(record: RunRecord, side: str, frame: list) -> int:
+    """Personnel of `side` lost by the hour of `frame` (its units): the establishment of the
+    units that have arrived (grown by a what-if reinforcement: sim/whatif/branch.py, scale_unit)
+    minus those on the map."""
     facts = {u["id"]: u for u in record.units}
     arrived = sum(facts[u["id"]]["initial"][0] for u in frame if facts[u["id"]]["side"] == side)
     now = sum(
@@ -254,12 +264,10 @@ def _lost(record: RunRecord, side: str, k: int) -> int:
     return int(arrived - now)
 
 
-def _gone(record: RunRecord, side: str, k: int) -> int:
+def _gone(record: RunRecord, side: str, frame: list) -> int:
     facts = {u["id"]: u["side"] for u in record.units}
     return sum(
-        1
-        for u in record.frame(k)["units"]
-        if facts[u["id"]] == side and u["status"] in ("surrendered", "disbanded")
+        1 for u in frame if facts[u["id"]] == side and u["status"] in ("surrendered", "disbanded")
     )
 
 

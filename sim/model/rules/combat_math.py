@@ -14,18 +14,20 @@ The equations are written out in docs/model.md ("Combat"). In short:
     losses at the ratio of its pursuers, and loses a share to artillery fire on its route.
 
 Base rates follow Dupuy's QJM/TNDM (2.8 %/day attacker, 1.5 %/day defender at parity).
-`resolve_battle` is the one function the model calls for a battle: (the units' powers, the
-node's terrain, the fog, the parameters) -> losses and ground gained.
+`resolve_battle` is the one function the combat phase (sim/model/rules/combat.py) calls for a
+battle: (the units' powers, the node's terrain, the fog, the physics) -> losses and ground
+gained.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from sim.model.params import Parameters
+from sim.model.params_physics import PhysicsParameters
 
 #: The equipment items every unit carries, in this order, in every array.
 ITEMS: tuple[str, ...] = ("personnel", "tanks", "ifv_apc", "artillery", "mlrs")
@@ -37,7 +39,7 @@ HOURS_PER_DAY = 24.0
 
 
 class Fighter(Protocol):
-    """What combat needs to know of a unit (sim/units.py's Unit has all of it)."""
+    """What combat needs to know of a unit (sim/model/units.py's Unit has all of it)."""
 
     equipment: np.ndarray
     quality: float
@@ -46,10 +48,26 @@ class Fighter(Protocol):
     fatigue: float
 
 
-def item_weights(p: Parameters) -> np.ndarray:
+class Holder(Fighter, Protocol):
+    """What combat needs to know of a unit holding a place: its posture and whether it is dug
+    in (sim/model/units.py's Unit has both)."""
+
+    @property
+    def posture(self) -> str: ...
+    @property
+    def prepared(self) -> bool: ...
+
+
+def item_weights(physics: PhysicsParameters) -> np.ndarray:
     """Combat value points per item, in ITEMS order."""
     return np.array(
-        [p.weight_personnel, p.weight_tank, p.weight_ifv_apc, p.weight_artillery, p.weight_mlrs]
+        [
+            physics.weight_personnel,
+            physics.weight_tank,
+            physics.weight_ifv_apc,
+            physics.weight_artillery,
+            physics.weight_mlrs,
+        ]
     )
 
 
@@ -58,59 +76,65 @@ def raw_power(equipment: np.ndarray, weights: np.ndarray) -> float:
     return float(np.dot(equipment, weights))
 
 
-def supply_factor(supply: float, p: Parameters) -> float:
+def supply_factor(supply: float, physics: PhysicsParameters) -> float:
     """Combat multiplier from supply level in [0, 1]: floor at 0, 1 at full supply."""
-    return p.supply_combat_floor + (1.0 - p.supply_combat_floor) * min(max(supply, 0.0), 1.0)
+    return physics.supply_combat_floor + (1.0 - physics.supply_combat_floor) * min(
+        max(supply, 0.0), 1.0
+    )
 
 
-def morale_factor(morale: float, p: Parameters) -> float:
+def morale_factor(morale: float, physics: PhysicsParameters) -> float:
     """Combat multiplier from morale in [0, 1]."""
-    return p.morale_combat_floor + (1.0 - p.morale_combat_floor) * min(max(morale, 0.0), 1.0)
+    return physics.morale_combat_floor + (1.0 - physics.morale_combat_floor) * min(
+        max(morale, 0.0), 1.0
+    )
 
 
-def fatigue_factor(fatigue: float, p: Parameters) -> float:
+def fatigue_factor(fatigue: float, physics: PhysicsParameters) -> float:
     """Combat multiplier from fatigue in [0, 1]."""
-    return 1.0 - p.fatigue_combat_penalty * min(max(fatigue, 0.0), 1.0)
+    return 1.0 - physics.fatigue_combat_penalty * min(max(fatigue, 0.0), 1.0)
 
 
-def terrain_factor(terrain: str, p: Parameters) -> float:
+def terrain_factor(terrain: str, physics: PhysicsParameters) -> float:
     """Defender's multiplier for the node's terrain."""
-    return {"urban": p.urban_multiplier, "forest": p.forest_multiplier}.get(terrain, 1.0)
+    return {"urban": physics.urban_multiplier, "forest": physics.forest_multiplier}.get(
+        terrain, 1.0
+    )
 
 
-def base_power(unit: Fighter, weights: np.ndarray, p: Parameters) -> float:
+def base_power(unit: Fighter, weights: np.ndarray, physics: PhysicsParameters) -> float:
     """A unit's combat power before posture, terrain, river and surprise: its items' value
     times quality, supply, morale and fatigue."""
     return (
         raw_power(unit.equipment, weights)
         * unit.quality
-        * supply_factor(unit.supply, p)
-        * morale_factor(unit.morale, p)
-        * fatigue_factor(unit.fatigue, p)
+        * supply_factor(unit.supply, physics)
+        * morale_factor(unit.morale, physics)
+        * fatigue_factor(unit.fatigue, physics)
     )
 
 
 def attack_power(
     unit: Fighter,
     weights: np.ndarray,
-    p: Parameters,
+    physics: PhysicsParameters,
     *,
     across_river: bool = False,
     surprise: bool = False,
 ) -> float:
     """Combat power of an attacking unit."""
-    power = base_power(unit, weights, p)
+    power = base_power(unit, weights, physics)
     if across_river:
-        power *= p.river_attack_multiplier
+        power *= physics.river_attack_multiplier
     if surprise:
-        power *= p.surprise_multiplier
+        power *= physics.surprise_multiplier
     return power
 
 
 def defence_power(
     unit: Fighter,
     weights: np.ndarray,
-    p: Parameters,
+    physics: PhysicsParameters,
     *,
     terrain: str,
     defending: bool,
@@ -120,12 +144,48 @@ def defence_power(
     """Combat power of a unit holding a node: posture (`defending`: posture defend; `prepared`:
     dug in, which needs supply) and terrain multiply it; a routed unit fights at
     rout_combat_factor."""
-    power = base_power(unit, weights, p)
+    power = base_power(unit, weights, physics)
     if routed:
-        return power * p.rout_combat_factor
+        return power * physics.rout_combat_factor
     if defending:
-        power *= p.prepared_defence_multiplier if prepared else p.defend_multiplier
-    return power * terrain_factor(terrain, p)
+        power *= physics.prepared_defence_multiplier if prepared else physics.defend_multiplier
+    return power * terrain_factor(terrain, physics)
+
+
+def attackers_power(
+    units: Iterable[Fighter],
+    weights: np.ndarray,
+    physics: PhysicsParameters,
+    *,
+    surprise: bool = False,
+    across_river: Collection[Fighter] = (),
+) -> float:
+    """The summed power of units attacking a place (those in `across_river` attack over a
+    river). The combat phase and a commander's estimate of a ratio both count an attack so."""
+    return sum(
+        attack_power(u, weights, physics, surprise=surprise, across_river=u in across_river)
+        for u in units
+    )
+
+
+def defenders_power(
+    units: Iterable[Holder], weights: np.ndarray, physics: PhysicsParameters, *, terrain: str
+) -> float:
+    """The summed power of the units holding a place of this terrain, each in its posture
+    (defending, dug in or not; routed). The combat phase and a commander's estimate of a ratio
+    both count a defence so."""
+    return sum(
+        defence_power(
+            u,
+            weights,
+            physics,
+            terrain=terrain,
+            defending=u.posture == "defend",
+            prepared=u.prepared,
+            routed=u.posture == "rout",
+        )
+        for u in units
+    )
 
 
 @dataclass(frozen=True)
@@ -136,46 +196,48 @@ class HourlyLosses:
     defender: float
 
 
-def loss_fractions(ratio: float, p: Parameters) -> HourlyLosses:
+def loss_fractions(ratio: float, physics: PhysicsParameters) -> HourlyLosses:
     """Personnel loss fractions per hour for attacker and defender at a force ratio.
 
     At ratio 1 these are Dupuy's base rates divided by 24; the side with the lower ratio
     loses faster, by ratio**loss_ratio_exponent. Each is capped at max_loss_per_day / 24.
     """
     ratio = max(ratio, 1e-6)
-    cap = p.max_loss_per_day / HOURS_PER_DAY
-    att = p.attacker_loss_per_day / HOURS_PER_DAY * ratio ** (-p.loss_ratio_exponent)
-    dfd = p.defender_loss_per_day / HOURS_PER_DAY * ratio**p.loss_ratio_exponent
+    cap = physics.max_loss_per_day / HOURS_PER_DAY
+    att = physics.attacker_loss_per_day / HOURS_PER_DAY * ratio ** (-physics.loss_ratio_exponent)
+    dfd = physics.defender_loss_per_day / HOURS_PER_DAY * ratio**physics.loss_ratio_exponent
     return HourlyLosses(min(att, cap), min(dfd, cap))
 
 
-def item_loss_fractions(personnel_fraction: float, p: Parameters) -> np.ndarray:
+def item_loss_fractions(personnel_fraction: float, physics: PhysicsParameters) -> np.ndarray:
     """Per-item loss fractions for one hour, given the personnel fraction."""
-    f = np.full(len(ITEMS), personnel_fraction * p.equipment_loss_factor)
+    f = np.full(len(ITEMS), personnel_fraction * physics.equipment_loss_factor)
     f[PERSONNEL] = personnel_fraction
     return np.minimum(f, 1.0)
 
 
-def capture_factor(terrain: str, p: Parameters) -> float:
+def capture_factor(terrain: str, physics: PhysicsParameters) -> float:
     """How many times longer than open country a place of this terrain takes to clear."""
-    return {"urban": p.urban_capture_factor, "forest": p.forest_capture_factor}.get(terrain, 1.0)
+    return {"urban": physics.urban_capture_factor, "forest": physics.forest_capture_factor}.get(
+        terrain, 1.0
+    )
 
 
-def ground_gain(ratio: float, p: Parameters, terrain: str = "open") -> float:
+def ground_gain(ratio: float, physics: PhysicsParameters, terrain: str = "open") -> float:
     """Share of a defended node the attacker gains in one hour: 0 below capture_ratio, else
     (ratio / capture_ratio) ** capture_ratio_exponent / (capture_hours x the terrain's
     capture factor). Strictly increasing in the ratio: more attackers never slow a capture,
     a bigger garrison always does."""
-    if ratio < p.capture_ratio:
+    if ratio < physics.capture_ratio:
         return 0.0
-    return (ratio / p.capture_ratio) ** p.capture_ratio_exponent / (
-        p.capture_hours * capture_factor(terrain, p)
+    return (ratio / physics.capture_ratio) ** physics.capture_ratio_exponent / (
+        physics.capture_hours * capture_factor(terrain, physics)
     )
 
 
-def capture_time_hours(ratio: float, p: Parameters, terrain: str = "open") -> float:
+def capture_time_hours(ratio: float, physics: PhysicsParameters, terrain: str = "open") -> float:
     """Hours to clear a node at a steady ratio (inf below capture_ratio)."""
-    gain = ground_gain(ratio, p, terrain)
+    gain = ground_gain(ratio, physics, terrain)
     return 1.0 / gain if gain > 0 else float("inf")
 
 
@@ -190,16 +252,23 @@ class BattleResult:
 
 
 def resolve_battle(
-    attacker_power: float, defender_power: float, *, terrain: str, fog: float, p: Parameters
+    attacker_power: float,
+    defender_power: float,
+    *,
+    terrain: str,
+    fog: float,
+    physics: PhysicsParameters,
 ) -> BattleResult:
     """The hour's outcome of a battle from the two sides' total powers (fire support
     included), the node's terrain and the day's fog-of-war multiplier on the ratio."""
     ratio = attacker_power / max(defender_power, 1e-6) * fog
-    rates = loss_fractions(ratio, p)
-    return BattleResult(ratio, rates.attacker, rates.defender, ground_gain(ratio, p, terrain))
+    rates = loss_fractions(ratio, physics)
+    return BattleResult(ratio, rates.attacker, rates.defender, ground_gain(ratio, physics, terrain))
 
 
-def retreat_loss(pursuer_power: float, own_power: float, fire_value: float, p: Parameters) -> float:
+def retreat_loss(
+    pursuer_power: float, own_power: float, fire_value: float, physics: PhysicsParameters
+) -> float:
     """Personnel fraction a retreating unit (withdrawing or routed, on the move) loses in an
     hour: to pursuers in contact, at the defender's rate for their ratio (a unit on the move
     has no defensive advantage), plus interdiction_loss_per_hour times the enemy artillery
@@ -207,10 +276,10 @@ def retreat_loss(pursuer_power: float, own_power: float, fire_value: float, p: P
     own = max(own_power, 1e-6)
     loss = 0.0
     if pursuer_power > 0:
-        loss += loss_fractions(pursuer_power / own, p).defender
+        loss += loss_fractions(pursuer_power / own, physics).defender
     if fire_value > 0:
-        loss += p.interdiction_loss_per_hour * min(fire_value / own, 1.0)
-    return min(loss, p.max_loss_per_day / HOURS_PER_DAY)
+        loss += physics.interdiction_loss_per_hour * min(fire_value / own, 1.0)
+    return min(loss, physics.max_loss_per_day / HOURS_PER_DAY)
 
 
 def apply_losses(equipment: np.ndarray, fractions: np.ndarray, carry: np.ndarray) -> np.ndarray:

@@ -1,0 +1,161 @@
+"""The checks of supply at the start (part of sim/scenario/checks.py, for `validate`): ground a
+side holds that no base or depot of its side reaches, and ground at the map's edge whose supply
+on the map hangs on one place. Both say where an ``offmap:`` base would go when the ground's
+supply came from beyond the map's edge (issue 23: the Luhansk rear of September 2022)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from sim.map.theatre import Theatre
+from sim.scenario import SIDES, Scenario, Severity, other
+
+#: A problem found: (severity, location in the scenario, message).
+Found = tuple[Severity, tuple, str]
+
+
+def supply_reach(s: Scenario, model: Any, root: Any) -> list[Found]:
+    """Held ground that no base or depot of its side reaches (the model's own supply trace),
+    and ground outside a side's own country at the map's edge that reaches its bases only
+    through one place (`_hanging`). `root`: the YAML tree, to say where."""
+    out: list[Found] = []
+    g = model.network.graph
+    loc = ("control",) if "control" in root else ("depots",)
+    for side in SIDES:
+        if not model.world.has_depots(side):
+            continue  # already an error
+        net = model.world.supply_lines[side]
+        cut = [
+            n
+            for n in model.network.node_ids
+            if model.world.control[n] == side and not net.reaches(n)
+        ]
+        if not cut:
+            continue
+        enemy = other(side)
+        for part in sorted(
+            nx.connected_components(g.subgraph(cut)), key=lambda c: (-len(c), min(c))
+        ):
+            places = sorted(part, key=lambda n: (-g.nodes[n]["population"], n))
+            names = ", ".join(g.nodes[n]["name"] for n in places)
+            units = sorted(
+                u.id for u in s.units if u.side == side and u.arrives is None and u.at in part
+            )
+            borders = any(model.world.control[nb] == enemy for n in part for nb in g.neighbors(n))
+            stand = (
+                (
+                    f" ({', '.join(units)} stand{'s' if len(units) == 1 else ''} there, cut "
+                    "off from supply)"
+                )
+                if units
+                else ""
+            )
+            what = (
+                f"The model hands the empty ones to {enemy} as a pocket, ring by ring from "
+                "the first hour"
+                if borders
+                else "Nothing there is supplied"
+            )
+            out.append(
+                (
+                    "warning",
+                    loc,
+                    f"{len(part)} place{'s' if len(part) > 1 else ''} {side} "
+                    f"holds at the start cannot be reached from any {side} base or depot "
+                    f"through {side}-held ground: {names}{stand}. {what}. Add a base or "
+                    f"depot in reach, or change control: so that they join {side}'s "
+                    f"supplied ground{_offmap_hint(model, set(part))}",
+                )
+            )
+    return out + _hanging(s, model, loc)
+
+
+def edge_places(theatre: Theatre) -> set[str]:
+    """The places whose territory reaches the map's edge (the raster's outer cells)."""
+    owner = theatre.territory.owner
+    rim = np.concatenate([owner[0], owner[-1], owner[:, 0], owner[:, -1]])
+    return {theatre.node_ids[i] for i in np.unique(rim)}
+
+
+def _offmap_hint(model: Any, part: set[str]) -> str:
+    """The hint to declare an off-map base, for ground that reaches the map's edge."""
+    g = model.network.graph
+    rim = sorted(part & edge_places(model.theatre), key=lambda n: (-g.nodes[n]["population"], n))
+    if not rim:
+        return ""
+    at = ", ".join(rim[:3])
+    return (
+        ". If their supply came from beyond the map's edge, declare it: an offmap: entry of "
+        f"kind: base at the places where its roads leave the map (here at the edge: {at})"
+    )
+
+
+def _hanging(s: Scenario, model: Any, loc: tuple) -> list[Found]:
+    """Ground a side holds outside its own country, at the map's edge, that reaches the side's
+    bases only through one place: if the side loses that place, the model cuts it off and
+    hands it over as a pocket. The map ends there; the sources' supply of such ground (the
+    Luhansk rear in 2022) usually came from beyond the edge, which an offmap: base declares.
+    Ground of the side's own country is left out: its rear beyond the edge is its country."""
+    g = model.network.graph
+    e = model.network.edges
+    edge = edge_places(model.theatre)
+    out: list[Found] = []
+    for side in SIDES:
+        held = model.world.held(side)
+        sources = [
+            d.node
+            for d in model.world.depots.values()
+            if d.side == side and d.working and held[model.network.index[d.node]]
+        ]
+        bases = [
+            d.node
+            for d in model.world.depots.values()
+            if d.side == side and d.kind == "base" and d.node in sources
+        ] or sources
+        if not bases:
+            continue
+        use = np.flatnonzero(held[e.u] & held[e.v] & model.world.standing_edges())
+        net = nx.Graph()
+        net.add_edges_from(
+            (model.network.node_ids[e.u[k]], model.network.node_ids[e.v[k]]) for k in use
+        )
+        net.add_edges_from(("", b) for b in bases)  # "": the rear, behind every base
+        net = net.subgraph(nx.node_connected_component(net, "")).copy()
+        found_parts: list[tuple[str, set[str]]] = []
+        for cut in nx.articulation_points(net):
+            if cut == "" or cut in bases:
+                continue
+            for part in nx.connected_components(net.subgraph(set(net) - {cut})):
+                if "" in part or not part & edge:
+                    continue
+                if all(g.nodes[n]["country"] == side for n in part):
+                    continue
+                found_parts.append((cut, set(part)))
+        # the largest first; a part inside a larger one (hanging on a place further out) is
+        # said with it
+        found_parts.sort(key=lambda cp: (-len(cp[1]), cp[0]))
+        said: list[set[str]] = []
+        for cut, part in found_parts:
+            if any(part <= p for p in said):
+                continue
+            said.append(part | {cut})
+            out.append(("warning", loc, _hanging_text(s, model, side, cut, part)))
+    return out
+
+
+def _hanging_text(s: Scenario, model: Any, side: str, cut: str, part: set[str]) -> str:
+    g = model.network.graph
+    places = sorted(part, key=lambda n: (-g.nodes[n]["population"], n))
+    names = ", ".join(g.nodes[n]["name"] for n in places)
+    where = g.nodes[cut]["name"]
+    units = sorted(u.id for u in s.units if u.side == side and u.arrives is None and u.at in part)
+    stand = f" ({', '.join(units)} stand there)" if units else ""
+    return (
+        f"{len(places)} place{'s' if len(places) > 1 else ''} {side} holds at the start, at "
+        f"the map's edge, reach {side}'s bases only through {where}: {names}{stand}. If "
+        f"{side} loses {where}, the model cuts them off and hands the empty ones to "
+        f"{other(side)} as a pocket{_offmap_hint(model, part)}"
+    )
