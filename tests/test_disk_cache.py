@@ -207,18 +207,19 @@ def test_a_folder_others_may_write_or_own_is_not_used(cache, monkeypatch, capsys
     shared.mkdir()
     shared.chmod(0o777)
     monkeypatch.setenv(CACHE_ENV, str(shared))
-    for _ in range(2):
-        assert build_theatre(MAP_DIR).graph.number_of_nodes() > 150
+    assert build_theatre(MAP_DIR).graph.number_of_nodes() > 150  # built, not kept
+    assert disk_cache.usable_folder() is None
     assert list(shared.iterdir()) == []
     err = capsys.readouterr().err
     assert err.count("warning: cache folder") == 1 and "writable by other users" in err
 
     monkeypatch.setenv(CACHE_ENV, str(cache))
     monkeypatch.setattr(disk_cache, "my_uid", lambda: os.getuid() + 1)  # as another user sees it
-    before = sorted(p.name for p in cache.iterdir())
-    build_theatre(MAP_DIR)
+    assert disk_cache.usable_folder() is None
     assert "owned by another user" in capsys.readouterr().err
-    assert sorted(p.name for p in cache.iterdir()) == before
+    before = {p.name: p.read_bytes() for p in cache.iterdir()}
+    assert cached("thing", "d" * 24, lambda: 1, lambda x: Entry([b"1"]), int, keep=2) == 1
+    assert {p.name: p.read_bytes() for p in cache.iterdir()} == before  # nothing written
 
 
 def test_the_default_folder_left_group_writable_is_made_0700(tmp_path, monkeypatch):
@@ -235,25 +236,31 @@ def test_the_default_folder_left_group_writable_is_made_0700(tmp_path, monkeypat
 def test_a_fifo_a_link_or_a_foreign_entry_at_an_entry_name_is_replaced_unread(cache, tmp_path):
     """A FIFO at an entry's name blocked every command that builds the map, forever."""
     cache.mkdir(mode=0o700)
-    key = map_key()
-    path = cache / f"theatre-{key}.izc"
+    path = cache / f"theatre-{map_key()}.izc"
     os.mkfifo(path)
     with deadline(60):
         build_theatre(MAP_DIR)
-    assert stat.S_ISREG(path.lstat().st_mode)
-    whole = path.read_bytes()
+    assert stat.S_ISREG(path.lstat().st_mode) and path.stat().st_size > 100_000
 
+    # a link (to a good entry elsewhere) and an entry others may write: never read, replaced
+    key = "e" * 24
+    entry = cache / f"thing-{key}.izc"
     elsewhere = tmp_path / "elsewhere.izc"
-    elsewhere.write_bytes(whole[:-1] + bytes([whole[-1] ^ 1]))
-    path.unlink()
-    path.symlink_to(elsewhere)
-    build_theatre(MAP_DIR)
-    assert stat.S_ISREG(path.lstat().st_mode) and path.read_bytes() == whole
-    assert elsewhere.read_bytes() != whole  # the link's target was neither read nor written
+    elsewhere.write_bytes(entry_bytes("thing", key, Entry([b'"planted"'])))
+    entry.symlink_to(elsewhere)
+    made = cached("thing", key, lambda: "made", lambda x: Entry([b'"made"']), _json, keep=2)
+    assert made == "made" and stat.S_ISREG(entry.lstat().st_mode)
+    assert b"planted" in elsewhere.read_bytes()  # the link's target neither read nor written
+    entry.write_bytes(entry_bytes("thing", key, Entry([b'"planted"'])))
+    entry.chmod(0o620)  # writable by the group
+    made = cached("thing", key, lambda: "made", lambda x: Entry([b'"made"']), _json, keep=2)
+    assert made == "made" and stat.S_IMODE(entry.stat().st_mode) == 0o600
 
-    path.chmod(0o620)  # writable by the group: not trusted, made again
-    build_theatre(MAP_DIR)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+def _json(entry: Entry):
+    import json
+
+    return json.loads(entry.docs[0])
 
 
 def test_only_the_caches_own_files_are_pruned(cache):
