@@ -727,11 +727,10 @@ def folder_case(rng: random.Random, folder: Path, scenario: Path, good_cache: Pa
     in this process. Checks: exit code 0 or 2, no traceback, every stderr line an error,
     warning or progress line, no code from the cache ran, nothing outside the folder was
     written through a link. Returns the exit code."""
-    import contextlib
-    import io
     import os
 
-    from sim.cli import main as cli
+    from clirun import run
+
     from sim.disk_cache import CACHE_ENV
     from sim.map import theatre
 
@@ -749,20 +748,15 @@ def folder_case(rng: random.Random, folder: Path, scenario: Path, good_cache: Pa
     before = os.environ.get(CACHE_ENV)
     os.environ[CACHE_ENV] = str(cache)
     theatre._build_default.cache_clear()  # the map too is read through the hostile cache
-    stdout, stderr = io.StringIO(), io.StringIO()
     try:
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            try:
-                code = cli.main(argv)
-            except SystemExit as e:
-                code = e.code if isinstance(e.code, int) else 0
+        result = run(*argv)
     finally:
         if before is None:
             os.environ.pop(CACHE_ENV, None)
         else:
             os.environ[CACHE_ENV] = before
         theatre._build_default.cache_clear()
-    err = stderr.getvalue()
+    code, err = result.returncode, result.stderr
     assert code in (0, 2), (argv, code, err)
     assert "Traceback" not in err, (argv, err)
     odd = [

@@ -31,6 +31,12 @@ def refused(code: int, err: str, words: str) -> None:
     assert lines[-1].startswith("error: ") and words in lines[-1], err
 
 
+def view_shot(out: Path, scenario: Path, png: Path, capsys) -> tuple[int, str, str]:
+    """`run.py view OUT --scenario SCENARIO --screenshot PNG` in this process."""
+    argv = ["view", str(out), "--scenario", str(scenario), "--screenshot", str(png)]
+    return run_cli(argv, capsys)
+
+
 def files_of(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` (relative name -> bytes), links and the lock left out."""
     return {
@@ -74,10 +80,7 @@ def test_a_second_writer_is_refused_while_a_run_holds_the_folder(
     refused(seen["code"], seen["err"], "is writing in this folder")
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["seed"] == 0
-    shot = tmp_path / "v.png"
-    code, _, err = run_cli(
-        ["view", str(out), "--scenario", str(short_scenario), "--screenshot", str(shot)], capsys
-    )
+    code, _, err = view_shot(out, short_scenario, tmp_path / "v.png", capsys)
     assert code == 0, err  # one run's files, as summary.json lists them
 
 
@@ -148,17 +151,7 @@ def test_a_folder_mixing_two_runs_is_refused_by_view(short_scenario, short_run, 
         == 0
     )
     shutil.copy(short_run / "frames.json.gz", out / "frames.json.gz")  # seed 0's frames
-    code, _, err = run_cli(
-        [
-            "view",
-            str(out),
-            "--scenario",
-            str(short_scenario),
-            "--screenshot",
-            str(tmp_path / "v.png"),
-        ],
-        capsys,
-    )
+    code, _, err = view_shot(out, short_scenario, tmp_path / "v.png", capsys)
     refused(code, err, "holds the files of more than one run (frames.json.gz")
 
 
@@ -250,23 +243,10 @@ def test_a_different_file_with_the_same_id_is_another_run(
     edited.write_text(text.replace('title: "', 'title: "Edited ', 1), encoding="utf-8")
     code, _, err = run_cli([str(edited), "--headless", "--out", str(out)], capsys)
     refused(code, err, "from another version of the scenario file")
-    code, _, err = run_cli(
-        ["view", str(out), "--scenario", str(edited), "--screenshot", str(tmp_path / "v.png")],
-        capsys,
-    )
+    code, _, err = view_shot(out, edited, tmp_path / "v.png", capsys)
     assert code == 0, err
     assert err.startswith("warning: ") and "another version of" in err
-    code, _, err = run_cli(
-        [
-            "view",
-            str(out),
-            "--scenario",
-            str(short_scenario),
-            "--screenshot",
-            str(tmp_path / "w.png"),
-        ],
-        capsys,
-    )
+    code, _, err = view_shot(out, short_scenario, tmp_path / "w.png", capsys)
     assert code == 0 and "warning" not in err
 
 

@@ -26,6 +26,7 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -310,20 +311,27 @@ def _cached_build(map_dir: Path) -> Theatre:
         files = [f for f in sorted(map_dir.iterdir()) if f.is_file()]
         key = disk_cache.key_of(*(f.name.encode() + b"\0" + f.read_bytes() for f in files))
 
-        def build() -> Theatre:
-            theatre = _build(map_dir)
-            theatre.key = key
-            return theatre
-
-        def decode(entry: disk_cache.Entry) -> Theatre:
-            theatre = theatre_from_entry(entry, Theatre, Crossing, Territory)
-            if theatre.key != key:
-                raise ValueError("another build's entry")
-            return theatre
-
-        theatre = disk_cache.cached("theatre", key, build, theatre_entry, decode, CACHE_KEEP)
+        theatre = cached_theatre("theatre", key, lambda: _build(map_dir), CACHE_KEEP)
     theatre.map_dir = map_dir
     return theatre
+
+
+def cached_theatre(kind: str, key: str, build: Callable[[], Theatre], keep: int) -> Theatre:
+    """`build()` given `key`, or the theatre of that key kept on disk (sim/disk_cache.py,
+    sim/map/entry.py), of a `kind` that keeps its `keep` newest."""
+
+    def made() -> Theatre:
+        theatre = build()
+        theatre.key = key
+        return theatre
+
+    def decode(entry: disk_cache.Entry) -> Theatre:
+        theatre = theatre_from_entry(entry, Theatre, Crossing, Territory)
+        if theatre.key != key:
+            raise ValueError("another build's entry")
+        return theatre
+
+    return disk_cache.cached(kind, key, made, theatre_entry, decode, keep)
 
 
 @dataclass

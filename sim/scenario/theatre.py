@@ -35,15 +35,13 @@ from typing import Any
 import numpy as np
 
 from sim import disk_cache
-from sim.map.entry import theatre_entry, theatre_from_entry
 from sim.map.theatre import (
     LOCAL_MAX_KM,
-    Crossing,
     MapInputs,
-    Territory,
     Theatre,
     assemble,
     build_theatre,
+    cached_theatre,
     project,
     read_map_inputs,
 )
@@ -102,18 +100,12 @@ def _extended(map_dir: str, base_key: str, places_json: str) -> Theatre:
     else:
         key = disk_cache.key_of(b"added places", base_key.encode(), places_json.encode())
 
-        def build() -> Theatre:
-            built = build_with_places(read_map_inputs(Path(map_dir)), places)
-            built.key = key
-            return built
-
-        def decode(entry: disk_cache.Entry) -> Theatre:
-            theatre = theatre_from_entry(entry, Theatre, Crossing, Territory)
-            if theatre.key != key:
-                raise ValueError("another build's entry")
-            return theatre
-
-        theatre = disk_cache.cached("theatre-places", key, build, theatre_entry, decode, CACHE_KEEP)
+        theatre = cached_theatre(
+            "theatre-places",
+            key,
+            lambda: build_with_places(read_map_inputs(Path(map_dir)), places),
+            CACHE_KEEP,
+        )
     theatre.map_dir = Path(map_dir)
     return theatre
 
