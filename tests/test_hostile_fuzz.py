@@ -139,7 +139,7 @@ def _folder_fuzz(short_scenario, short_run, rnd) -> None:
         signal.signal(signal.SIGALRM, old)
 
 
-@fuzz(10)  # 200 more with -m slow; thousands: benchmarks/fuzz_hostile.py --only folders
+@fuzz(8)  # 200 more with -m slow; thousands: benchmarks/fuzz_hostile.py --only folders
 @given(st.randoms(use_true_random=False))
 def test_hostile_caches_branch_files_and_output_folders(short_scenario, short_run, rnd):
     """A command meets a cache folder with damaged, planted, blocking or foreign entries, an
