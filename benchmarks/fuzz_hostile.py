@@ -24,7 +24,12 @@ crashes (any other exception: a traceback), hangs, and the slowest case. Categor
 - frames, comparison: a saved run's frames.json.gz and history_comparison.csv mangled, read
   back and drawn;
 - journal: a sweep journal mangled, read and turned into a typed table;
-- sweep_files: sweep.json, runs.parquet or the journal mangled, then `compare --no-plots`.
+- sweep_files: sweep.json, runs.parquet or the journal mangled, then `compare --no-plots`;
+- folders: a replay, branch, view, validate, sweep or compare meeting a hostile cache folder
+  (entries damaged, swapped for a FIFO, a pickle that runs code, a link, one others may write;
+  the folder writable by all, or a file), an output folder with symbolic links where its files
+  go, and a hostile branch file (tests/hostile.folder_case: no code from the cache may run,
+  nothing may be written through a link, exit codes 0 or 2).
 
 Exit code 1 if any case crashed or hung (each is printed with its traceback and saved under
 --keep). The targets: zero crashes, zero hangs.
@@ -60,6 +65,7 @@ from hostile import (  # noqa: E402
     TINY_SWEEP,
     cli_argv,
     extreme_parameter,
+    folder_case,
     json_bytes,
     mutate_bytes,
     mutate_json,
@@ -100,6 +106,7 @@ WEIGHTS = {
     "comparison": 0.05,
     "journal": 0.12,
     "sweep_files": 0.08,
+    "folders": 0.1,
 }
 MEMORY_LIMIT = 4 * 1024**3
 
@@ -322,6 +329,17 @@ def case_sweep_files(w: World, rnd: random.Random) -> str:
     return ""
 
 
+def case_folders(w: World, rnd: random.Random) -> str:
+    from sim.disk_cache import cache_dir
+
+    good = cache_dir()
+    assert good is not None
+    with tempfile.TemporaryDirectory(dir=w.scratch) as tmp:
+        if folder_case(rnd, Path(tmp), w.short, good) == 2:
+            raise Refused
+    return ""
+
+
 CASES: dict[str, Callable[[World, random.Random], str]] = {
     "scenario_toy": case_scenario_toy,
     "scenario_real": case_scenario_real,
@@ -332,6 +350,7 @@ CASES: dict[str, Callable[[World, random.Random], str]] = {
     "comparison": case_comparison,
     "journal": case_journal,
     "sweep_files": case_sweep_files,
+    "folders": case_folders,
 }
 
 
@@ -360,6 +379,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="fuzz_hostile_") as tmp:
         scratch = Path(tmp) / "scratch"
         scratch.mkdir()
+        cache = Path(tmp) / "cache"  # a disk cache of its own (sim/disk_cache.py), filled
+        cache.mkdir(mode=0o700)  # by the World: the folders cases copy and damage it
+        os.environ["IZIUM_SIM_CACHE"] = str(cache)
         print("fuzz: preparing a saved run and a small sweep...", file=sys.stderr)
         world = World(scratch)
         pick = random.Random(args.seed)

@@ -122,6 +122,9 @@ class Run:
     record: RunRecord
     on_map: Theatre = field(repr=False)  # the map it ran on (the scenario's own)
     model: CampaignModel | None = field(default=None, repr=False)  # the model, when kept
+    #: the hash of the scenario file's text when it ran from a file (summary.json's, as the
+    #: command line writes it: a run is known by its file's content)
+    scenario_sha256: str | None = field(default=None, repr=False)
 
     @functools.cached_property
     def comparison(self) -> Comparison:
@@ -193,16 +196,21 @@ class Run:
     def save(self, out: str | os.PathLike[str], compare: bool = True) -> list[Path]:
         """Write the run folder the command line writes (summary.json, timeseries.csv,
         control_changes.csv, events.csv, frames.json.gz and, with `compare`,
-        history_comparison.csv); `python run.py view OUT` replays it. Returns the paths."""
-        from sim.runs.history import write_comparison
-        from sim.runs.report import clear_run_files, write_run
+        history_comparison.csv); `python run.py view OUT` replays it. Returns the paths. As
+        the command line does, the folder is claimed (sim/runs/folders.py: no other kind of
+        output there, no links where the files go, one writer at a time) and the files are
+        put in place together (a failure keeps the run there before). Raises FileProblem."""
+        from sim.runs.folders import claim
+        from sim.runs.history import comparison_csv
+        from sim.runs.report import RUN_FILES, write_run
 
         path = Path(out)
-        clear_run_files(path)
-        paths = write_run(self.record, path)
-        if compare:
-            paths.append(write_comparison(self.comparison, path / "history_comparison.csv"))
-        return paths
+        lock = claim(path, "run", RUN_FILES, option="out")
+        try:
+            csv = comparison_csv(self.comparison) if compare else None
+            return write_run(self.record, path, csv, self.scenario_sha256)
+        finally:
+            lock.release()
 
     def replay(self):
         """The run as the viewers play it (sim/view/replay.py), with the history comparison."""
@@ -245,7 +253,13 @@ def run(
     """Run a scenario (a `Scenario` or its file) with a seed and parameter changes
     ({name: value}, as `--set name=value`: `python run.py params` lists them)."""
     s = _scenario(scenario)
-    return simulate(s, parameter_set(s, parameters), seed)
+    result = simulate(s, parameter_set(s, parameters), seed)
+    if not isinstance(scenario, Scenario):  # a file: the run is known by its text
+        from sim.runs.report import text_sha256
+        from sim.scenario import read_scenario_text
+
+        result.scenario_sha256 = text_sha256(read_scenario_text(Path(scenario)))
+    return result
 
 
 # ---------------------------------------------------------------------------------- a branch

@@ -15,6 +15,9 @@ of memory or ends in a traceback:
 - `is_slug`: identifiers that become file names (a scenario `id`) are plain names, never paths.
 - `json_text` / `write_atomic`: JSON that is always strict (no ``NaN`` or ``Infinity``), written
   to a temporary name and renamed, so a kill never leaves half a file.
+- `csv_text`: a CSV cell that a spreadsheet never runs as a formula.
+Output folders (run files put in place together, the folder lock, appends that never follow a
+link): sim/safe_write.py.
 
 The limits are far above anything the shipped files need (the largest scenario is 53 kB and
 3,000 YAML nodes) and far below what would take more than a few seconds to parse.
@@ -27,6 +30,7 @@ import math
 import os
 import re
 import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,7 +94,12 @@ def read_bytes(path: str | Path, limit: int, what: str = "file") -> bytes:
         )
     try:
         with open(path, "rb") as f:
-            data = f.read(limit + 1)
+            # the size stat gave (read() of n bytes sets n bytes aside first: reading "up to
+            # the limit" took the limit in memory, 256 MiB for a small frames.json.gz); then
+            # whatever it grew by since, up to the limit
+            data = f.read(st.st_size + 1)
+            if len(data) > st.st_size:
+                data += f.read(limit + 1 - len(data))
     except OSError as e:
         raise FileProblem(path, f"cannot be read ({e.strerror or e})") from None
     if len(data) > limit:  # it grew since stat
@@ -98,7 +107,7 @@ def read_bytes(path: str | Path, limit: int, what: str = "file") -> bytes:
     return data
 
 
-def decode_utf8(data: bytes, file: str | Path) -> str:
+def decode_utf8(data: bytes | bytearray, file: str | Path) -> str:
     """`data` as UTF-8 text (a BOM is dropped). Raises FileProblem naming the line of the
     first byte that is not UTF-8."""
     try:
@@ -304,15 +313,63 @@ def json_text(obj: Any, **kw: Any) -> str:
         return json.dumps(finite(obj), allow_nan=False, **kw)
 
 
+#: This process's umask (read once, at import, before any thread could race the read): the
+#: files written through a temporary file get the mode a plain open() would give them.
+UMASK = os.umask(0o022)
+os.umask(UMASK)
+#: os.open flags that never follow a link at the last component and never wait on a FIFO
+NO_LINK = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def named(e: OSError, path: Path | str) -> OSError:
+    """`e` with the file it concerns (a write's own error has none: "error: : File too
+    large")."""
+    if e.filename is None:
+        e.filename = str(path)
+    return e
+
+
+#: The first characters by which a spreadsheet reads a cell as a formula (=, +, -, @) or that
+#: hide one (a tab, a carriage return): "CSV injection" (OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: Any) -> Any:
+    """A text cell as a spreadsheet shows it and never runs it: text that starts like a
+    formula gets a leading apostrophe (a caption ``=HYPERLINK(...)`` is written
+    ``'=HYPERLINK(...)``, which a spreadsheet shows as the text); any other value as it is.
+    `csv_read` undoes it."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START):
+        return "'" + value  # (apostrophes before a formula's start: one more, so read back)
+    return value
+
+
+def csv_read(text: str) -> str:
+    """A text cell as it was before `csv_text` (the apostrophe it added dropped)."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_START):
+        return text[1:]
+    return text
+
+
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write `data` to `path` through a temporary file in the same folder and a rename: a
-    reader (or a kill) sees the old file or the new one, never half of one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    reader (or a kill) sees the old file or the new one, never half of one. The temporary file
+    has a name no one can guess and is created new (never through a planted link); a link at
+    `path` itself is replaced, never followed. An OSError names `path`."""
+    path = Path(path)
     try:
-        with open(tmp, "wb") as f:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise named(e, path) from None
+    try:
+        if hasattr(os, "fchmod"):  # mkstemp's 0600: the file gets the mode open() would give
+            os.fchmod(fd, 0o666 & ~UMASK)
+        with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise named(e, path) from None
         raise
     return path

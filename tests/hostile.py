@@ -7,7 +7,10 @@
 - `mutate_json`: a JSON document (a run record, a sweep.json, a journal row) with a key
   dropped, a value replaced by a hostile one, a list emptied or grown;
 - `mutate_bytes`: a file cut short, with bytes flipped or junk inserted;
-- `cli_argv`: a command line built from the real commands and flags with mangled values.
+- `cli_argv`: a command line built from the real commands and flags with mangled values;
+- `plant_cache`, `plant_links`, `branch_file_text`, `folder_argv`: a cache folder with damaged,
+  foreign, planted or blocking entries, an output folder with symbolic links where files go,
+  a hostile branch file, and a command that meets them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import copy
 import json
 import random
 import re
+from pathlib import Path
 from typing import Any
 
 #: The design of the small sweep the hostile-input tests damage: 2 parameter sets x 2 seeds.
@@ -466,8 +470,10 @@ def cli_argv(rng: random.Random, scenario: str, folder: str) -> list[str]:
             argv += ["--screenshot", f"{folder}/{_pick(rng, ['s.png', 's.jpg', ''])}"]
         elif flag < 0.76:
             argv += ["--record", f"{folder}/{_pick(rng, ['r.avi', 'r.txt', 'r'])}"]
-        elif flag < 0.82:
+        elif flag < 0.79:
             argv += ["--max-days", _pick(rng, ["0", "-1", "inf", "nan", "x", "0.1", "120"])]
+        elif flag < 0.82:
+            argv += ["--max-units", _pick(rng, ["0", "-1", "x", "1", "40", "1e3", "\u0662"])]
         elif flag < 0.88:
             argv.append(_pick(rng, ["--compare", "--replace", "--bogus", "-x"]))
         else:
@@ -567,3 +573,200 @@ def extreme_parameter(rnd: random.Random, name: str) -> float | bool:
     lo = lo + eps if low.startswith(">") else lo
     hi = hi - eps if high.startswith("<") else hi
     return rnd.choice([lo, hi, rnd.uniform(lo, hi)])
+
+
+# ------------------------------------------------------------------------------------- folders
+#: Names an output folder's writers use (a replay's, a branch's, a sweep's, compare's, their
+#: lock and the temporary names of before): a link planted at one must never be written through.
+OUTPUT_NAMES = [
+    ".lock",
+    "summary.json",
+    "frames.json.gz",
+    "events.csv",
+    "history_comparison.csv",
+    "whatif.json",
+    "base",
+    "branch",
+    "base/summary.json",
+    "journal.jsonl",
+    "sweep.json",
+    "runs.parquet",
+    "runs.parquet.tmp",
+    ".summary.json.{pid}.tmp",
+    ".frames.json.gz.{pid}.tmp",
+    "compare",
+]
+#: What can be found at a cache entry's name, or instead of the cache folder.
+CACHE_DAMAGE = ["bytes", "fifo", "pickle", "writable", "link", "folder", "not_a_folder", "empty"]
+
+
+class Payload:
+    """A pickle that runs code when loaded: it creates the file `marker`."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def plant_cache(rng: random.Random, folder: Path, good: Path, marker: Path) -> tuple[Path, str]:
+    """A hostile cache folder in `folder`/cache, from the entries of a good one (`good`): some
+    entries damaged, swapped for a FIFO, a pickle that runs code (creating `marker`), one others
+    may write or a link; or the folder itself writable by all, or a file. Returns (the folder
+    for IZIUM_SIM_CACHE, what was done)."""
+    import os
+    import pickle
+    import shutil
+
+    cache = folder / "cache"
+    damage = _pick(rng, CACHE_DAMAGE)
+    if damage == "not_a_folder":
+        cache.write_bytes(b"x")
+        return cache, damage
+    cache.mkdir(mode=0o700)
+    if damage == "empty":
+        return cache, damage
+    entries = sorted(p for p in good.iterdir() if p.is_file() and p.suffix == ".izc")
+    for p in entries:
+        shutil.copy(p, cache / p.name)
+    if damage == "folder":
+        cache.chmod(0o777)
+        return cache, damage
+    theatre = [p for p in entries if p.name.startswith("theatre-")]
+    hit = rng.sample(entries, min(len(entries), rng.randint(1, 4))) + theatre[:1]
+    for p in hit:
+        target = cache / p.name
+        if damage == "bytes":
+            target.write_bytes(mutate_bytes(target.read_bytes(), rng))
+        elif damage == "fifo":
+            target.unlink()
+            os.mkfifo(target)
+        elif damage == "pickle":
+            target.write_bytes(pickle.dumps(Payload(str(marker))))
+            target.with_suffix(".pickle").write_bytes(pickle.dumps(Payload(str(marker))))
+        elif damage == "writable":
+            target.chmod(0o666)
+        else:  # a link to a file elsewhere
+            target.unlink()
+            target.symlink_to(folder / "victim.txt")
+    return cache, damage
+
+
+def plant_links(rng: random.Random, out: Path, victim: Path, victim_dir: Path) -> list[str]:
+    """Symbolic links at 0-3 of an output folder's names (OUTPUT_NAMES), to a file or a folder
+    elsewhere. Returns their names."""
+    import os
+
+    names = rng.sample(OUTPUT_NAMES, rng.randint(0, 3))
+    planted = []
+    for name in names:
+        path = out / name.format(pid=os.getpid())
+        if path.parent.is_symlink() or path.exists() or path.is_symlink():
+            continue  # (inside a link planted already)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.symlink_to(victim_dir if rng.random() < 0.4 else victim)
+        planted.append(name)
+    return planted
+
+
+def branch_file_text(rng: random.Random, scenario: str) -> str:
+    """A branch file on `scenario` (a path), good or with hostile edits: mangled YAML
+    (mutate_yaml), repeated reinforcements, a title with terminal escapes, a scenario that is
+    a device, lax values."""
+    text = (
+        "title: What if the bridge held?\n"
+        f"scenario: {json.dumps(scenario)}\n"
+        "hour: 3\n"
+        "seed: 0\n"
+        "changes:\n"
+        "  - save_bridge: kupiansk_road_bridge\n"
+        "  - strength: ua_25_abn\n"
+        "    factor: 2\n"
+    )
+    op = rng.random()
+    if op < 0.4:
+        return mutate_yaml(text, rng)
+    if op < 0.5:
+        return text + "  - strength: ua_25_abn\n    factor: 10\n" * rng.randint(2, 40)
+    if op < 0.6:
+        return text.replace("title: What if the bridge held?", 'title: "\\e[31mRed\\e]0;x\\a"')
+    if op < 0.7:
+        return text.replace(json.dumps(scenario), _pick(rng, ["/dev/zero", "/dev/null", "/"]))
+    if op < 0.8:
+        return text.replace("hour: 3", _pick(rng, ["hour: true", "hour: '3'", "hour: 3.0"]))
+    return text
+
+
+def folder_argv(
+    rng: random.Random, scenario: str, branch: str, out: str, links: list[str]
+) -> list[str]:
+    """A command that reads the cache and writes (or would write) into `out`: a replay, a
+    branch, a branch's view, a validation, or (into a folder with links, refused before any
+    run) a sweep or compare."""
+    head = rng.random()
+    extra = ["--replace"] if rng.random() < 0.3 else []
+    if head < 0.35:
+        return [scenario, "--headless", "--out", out, *extra]
+    if head < 0.65:
+        return ["branch", branch, "--headless", "--out", out, *extra]
+    if head < 0.72:
+        return ["view", branch, "--screenshot", f"{out}.png", "--size", "640x480"]
+    if head < 0.82:
+        return ["validate", scenario]
+    if head < 0.92 and set(links) & {".lock", "journal.jsonl", "sweep.json", "runs.parquet"}:
+        # (refused before any run: a sweep's pool is too slow to start in a fuzz case)
+        return ["sweep", scenario, "--vary", "capture_ratio=1.2,2", "--workers", "1", "--out", out]
+    return ["compare", out, *(["--no-plots"] if rng.random() < 0.5 else [])]
+
+
+def folder_case(rng: random.Random, folder: Path, scenario: Path, good_cache: Path) -> int:
+    """One case of the folder fuzz, in the empty `folder`: a hostile cache (`plant_cache`,
+    the map and scenario read through it), an output folder with links planted
+    (`plant_links`), a hostile branch file; then a command that meets them (`folder_argv`),
+    in this process. Checks: exit code 0 or 2, no traceback, every stderr line an error,
+    warning or progress line, no code from the cache ran, nothing outside the folder was
+    written through a link. Returns the exit code."""
+    import os
+
+    from clirun import run
+
+    from sim.disk_cache import CACHE_ENV
+    from sim.map import theatre
+
+    victim, victim_dir, marker = folder / "victim.txt", folder / "victim_dir", folder / "pwned"
+    victim.write_text("precious", encoding="utf-8")
+    victim_dir.mkdir()
+    (victim_dir / "inside.txt").write_text("precious", encoding="utf-8")
+    cache, _ = plant_cache(rng, folder, good_cache, marker)
+    out = folder / "out"
+    out.mkdir()
+    links = plant_links(rng, out, victim, victim_dir)
+    branch = folder / "b.yaml"
+    branch.write_text(branch_file_text(rng, str(scenario)), encoding="utf-8")
+    argv = folder_argv(rng, str(scenario), str(branch), str(out), links)
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(cache)
+    theatre._build_default.cache_clear()  # the map too is read through the hostile cache
+    try:
+        result = run(*argv)
+    finally:
+        if before is None:
+            os.environ.pop(CACHE_ENV, None)
+        else:
+            os.environ[CACHE_ENV] = before
+        theatre._build_default.cache_clear()
+    code, err = result.returncode, result.stderr
+    assert code in (0, 2), (argv, code, err)
+    assert "Traceback" not in err, (argv, err)
+    odd = [
+        ln
+        for ln in err.splitlines()
+        if ln and not ln.startswith(("error: ", "warning: ", "sweep: ", "compare: "))
+    ]
+    assert not odd, (argv, err)
+    assert not marker.exists(), "a cache entry ran code"
+    assert victim.read_text(encoding="utf-8") == "precious", (argv, links)
+    assert sorted(p.name for p in victim_dir.iterdir()) == ["inside.txt"], (argv, links)
+    assert (victim_dir / "inside.txt").read_text(encoding="utf-8") == "precious"
+    return code

@@ -324,6 +324,23 @@ def test_new_takes_a_file_path_as_its_name(tmp_path):
     assert sorted(p.name for p in tmp_path.rglob("*.yaml")) == ["my_op.yaml"]
 
 
+def test_new_with_text_that_is_not_utf8_is_one_line_and_leaves_no_file(tmp_path):
+    """`new abc --title $'\\xff'` (bytes the terminal gave that are not UTF-8) ended in a
+    UnicodeEncodeError traceback and left an empty abc.yaml behind."""
+    import os
+
+    title = os.fsdecode(b"\xff")  # what Python makes of the byte 0xff in an argument
+    proc = cli("new", "abc", "--out", "abc.yaml", "--title", title, cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: --title:") and "not UTF-8" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+    odd = os.fsdecode(b"op\xff")  # a folder whose name is not UTF-8 is no matter
+    (tmp_path / odd).mkdir()
+    proc = cli("new", "abc", "--out", f"{odd}/abc.yaml", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (tmp_path / odd / "abc.yaml").read_bytes().decode("utf-8")
+
+
 def test_new_expands_a_home_path(tmp_path, monkeypatch):
     """A quoted `~/ops/x` is the home folder's, not a folder named `~` here."""
     home, work = tmp_path / "home", tmp_path / "work"

@@ -159,6 +159,25 @@ def test_reinforce_keeps_the_strength_fraction_and_weaken_counts_losses(at60):
         branch.scale_unit(snapshot(at60), "ru_2_gmrd", 0.0)
 
 
+def test_repeated_reinforcements_never_exceed_what_a_unit_may_hold(at60):
+    """Four changes of factor 10 gave a unit 24,990,000 personnel (the schema bounds one at
+    200,000); forty overflowed the record. A change past the bounds is refused, and the
+    unit is left as it was."""
+    from sim.scenario import MAX_ITEMS, MAX_PERSONNEL
+
+    twin = snapshot(at60)
+    unit = twin.unit("ru_2_gmrd")
+    with pytest.raises(ChangeError, match="a unit holds at most"):
+        for _ in range(40):
+            before = unit.equipment.copy()
+            branch.scale_unit(twin, "ru_2_gmrd", 10.0)
+    assert (unit.equipment == before).all()
+    assert unit.equipment[PERSONNEL] <= MAX_PERSONNEL and unit.equipment.max() <= max(
+        MAX_PERSONNEL, MAX_ITEMS
+    )
+    assert all(int(x) <= MAX_PERSONNEL for u in twin.record.units for x in u["initial"])
+
+
 #: The hour of the test's strike on the Kupiansk road bridge: after the branch hour (60).
 STRIKE_H = 100
 

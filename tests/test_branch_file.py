@@ -133,6 +133,31 @@ def test_every_lesson_loads(theatre):
             "changes",
             "at least 1",
         ),
+        (
+            GOOD.replace(
+                "  - save_bridge: kupiansk_road_bridge\n",
+                "  - strength: ua_25_abn\n    factor: 10\n" * 4,
+            ),
+            8,
+            "changes[1].factor",
+            "multiply to 100 times",
+        ),
+        (GOOD.replace("at: 2022-09-08T06:00", "hour: true"), 3, "hour", "valid integer"),
+        (GOOD.replace("seed: 0\n", "") + "seed: '3'\n", 6, "seed", "valid integer"),
+        (
+            GOOD.replace(
+                "save_bridge: kupiansk_road_bridge", "strength: ua_25_abn\n    factor: true"
+            ),
+            6,
+            "changes[0].factor",
+            "valid number",
+        ),
+        (
+            GOOD.replace("save_bridge: kupiansk_road_bridge", "withdrawal: RU\n    on: 1"),
+            6,
+            "changes[0].on",
+            "valid boolean",
+        ),
         ("title: [unclosed\n", 2, "", "YAML syntax"),
         (GOOD.replace("title: t", "title: t\nseed: !!bool maybe"), 2, "", "not a bool value"),
         ("- a list\n", 1, "", "expected a mapping"),
@@ -148,6 +173,23 @@ def test_a_bad_branch_file_gives_one_located_error(tmp_path, theatre, text, line
     assert err.path == field
     if line is not None:
         assert err.line == line
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder"])
+def test_a_scenario_that_is_not_a_file_is_named_as_what_it_is(tmp_path, theatre, kind):
+    """scenario: /dev/zero or a FIFO got "no scenario file", though it exists: the branch
+    file's line says what it is instead (and nothing waits on the FIFO)."""
+    import os
+
+    target = {"device": Path("/dev/zero"), "fifo": tmp_path / "f.yaml", "folder": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(target)
+    path = write(tmp_path, GOOD.replace("SCEN", str(target)))
+    with pytest.raises(ScenarioError) as e:
+        branch_file.load_branch(path, theatre)
+    assert e.value.file == str(path) and e.value.path == "scenario" and e.value.line == 2
+    expected = "is a folder" if kind == "folder" else "not a regular file (a pipe or a device?)"
+    assert expected in e.value.message and "no scenario file" not in e.value.message
 
 
 @pytest.mark.parametrize(

@@ -317,6 +317,27 @@ def test_duration_has_a_cap_that_can_be_lifted():
     assert parse_scenario(text, "s.yaml", max_days=None)[0].hours == 366 * 24
 
 
+def test_the_number_of_units_has_a_cap_that_can_be_lifted(short_scenario, tmp_path, capsys):
+    """A legal 600 kB scenario of 1,000 units took 70 s and 4 GB to replay (each sweep worker
+    as much): more than MAX_UNITS units are refused at the units: line, naming --max-units,
+    which lifts the cap for the replay, view and sweep."""
+    from sim.scenario import MAX_UNITS
+
+    unit = VALID[VALID.index("  - id: ru_1") : VALID.index("orders:")]
+    extra = "".join(unit.replace("ru_1", f"ru_x{i}") for i in range(MAX_UNITS - 2))
+    text = VALID.replace("orders:", extra + "orders:", 1)
+    assert len(parse_scenario(text, "s.yaml")[0].units) == MAX_UNITS
+    over = text.replace("orders:", unit.replace("ru_1", "ru_last") + "orders:", 1)
+    err = scenario_error(over)
+    assert err.path == "units" and err.line == 12 and "--max-units" in err.message
+    assert f"the limit is {MAX_UNITS}" in err.message and "MB, and each sweep" in err.message
+    assert len(parse_scenario(over, "s.yaml", max_units=MAX_UNITS + 1)[0].units) == MAX_UNITS + 1
+    assert len(parse_scenario(over, "s.yaml", max_units=None)[0].units) == MAX_UNITS + 1
+    for command in ([], ["view"], ["sweep"]):
+        code, out, _ = run_cli([*command, "--help"], capsys)
+        assert code == 0 and "--max-units" in out, command
+
+
 def test_not_utf8_names_its_line(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_bytes(VALID.encode().replace(b"1st Test", b"1st \xff\xfeTest"))
@@ -335,6 +356,10 @@ def test_not_utf8_names_its_line(tmp_path):
         ("weight_tank", "inf"),
         ("morale_loss_per_casualty", "inf"),
         ("capture_ratio", "true"),
+        ("capture_ratio", "1_5"),  # Python (and pydantic) read it as 15
+        ("capture_ratio", "\u0661"),  # an Arabic-Indic 1, which Python reads as 1
+        ("capture_ratio", "\uff12"),  # a full-width 2
+        ("withdrawal_doctrine", "1"),  # a switch is true or false
     ],
 )
 def test_set_refuses_non_finite_and_unbounded_values_before_simulating(

@@ -53,6 +53,33 @@ def frames(short_run) -> dict:
     return read_frames(short_run)
 
 
+def test_a_run_record_that_inflates_to_gigabytes_is_refused_at_its_limit(tmp_path, capsys):
+    """A 1.1 MB frames.json.gz of spaces inflating to 1.1 GiB made `view` use 2.1 GB before
+    refusing: the record is inflated a step at a time against a running limit (288 MiB at
+    the default caps), and refused there, with no more than the limit in memory."""
+    import tracemalloc
+    import zlib
+
+    from sim.runs.report import MAX_FRAMES_JSON_BYTES, frames_limit
+
+    pack = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    spaces = b" " * (1 << 20)
+    data = b"".join([*(pack.compress(spaces) for _ in range(96)), pack.flush()])  # 96 MiB
+    folder = _frames_dir(tmp_path, data)
+    limit = 24 * 2**20
+    tracemalloc.start()
+    try:
+        with pytest.raises(FileProblem, match="holds more than 24 MiB of JSON"):
+            read_frames(folder, limit)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.5 * limit, f"{peak / 2**20:.0f} MiB in memory to refuse it"
+    # the limit of `view`: the default caps', lifted with them
+    assert frames_limit(120, 200) == MAX_FRAMES_JSON_BYTES <= 300 * 2**20
+    assert frames_limit(240, 400) == 4 * MAX_FRAMES_JSON_BYTES and frames_limit(None, 200) is None
+
+
 def test_view_of_damaged_runs_is_one_clear_line(short_run, frames, tmp_path, capsys):
     raw = (short_run / "frames.json.gz").read_bytes()
     missing = {k: v for k, v in frames.items() if k != "title"}
@@ -94,10 +121,15 @@ def test_view_refuses_a_comparison_of_another_scenario(short_run, tmp_path, caps
     scenario = resolve_places(scenario, th, "m.yaml", root)
     record = CampaignModel(scenario, th, seed=0).run()
     write_comparison(compare(record, scenario, th), folder / "history_comparison.csv")
-    code, _, err = run_cli(
-        ["view", str(folder), "--scenario", str(SEPT), "--screenshot", str(tmp_path / "v.png")],
-        capsys,
-    )
+    argv = ["view", str(folder), "--scenario", str(SEPT), "--screenshot", str(tmp_path / "v.png")]
+    code, _, err = run_cli(argv, capsys)
+    # summary.json names the hash of each file of its run: the swapped file is not one
+    assert_clean_failure(code, err, "holds the files of more than one run")
+    # a folder an earlier version wrote (no hashes): the comparison itself is checked
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    del summary["files"]
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    code, _, err = run_cli(argv, capsys)
     assert_clean_failure(code, err, "the comparison is of another run")
 
 
@@ -246,11 +278,121 @@ def test_a_second_sweep_into_a_locked_folder_is_refused(tiny_sweep, short_scenar
             ],
             capsys,
         )
-        assert_clean_failure(
-            code, err, f"another sweep is running in this folder (process {os.getpid()})"
-        )
+        assert_clean_failure(code, err, f"sweep (process {os.getpid()}) is writing in this folder")
     finally:
         lock.release()
+
+
+def _copy(tiny_sweep: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "s"
+    shutil.copytree(tiny_sweep, out, ignore=shutil.ignore_patterns(".lock", "compare"))
+    return out
+
+
+def _resume(short_scenario: Path, out: Path, capsys) -> tuple[int, str]:
+    code, _, err = run_cli(["sweep", str(short_scenario), *TINY_SWEEP, "--out", str(out)], capsys)
+    return code, err
+
+
+def test_a_fifo_as_the_journal_is_refused_at_once(tiny_sweep, short_scenario, tmp_path, capsys):
+    """A FIFO as journal.jsonl blocked a resume forever, holding the folder's lock."""
+    import signal
+
+    out = _copy(tiny_sweep, tmp_path)
+    (out / JOURNAL).unlink()
+    os.mkfifo(out / JOURNAL)
+
+    def hung(*_):
+        raise TimeoutError("the resume blocked on the FIFO")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        code, err = _resume(short_scenario, out, capsys)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert_clean_failure(code, err, "not a regular file (a pipe or a device?)")
+    # and the lock was let go: the folder is free again once the FIFO is gone
+    (out / JOURNAL).unlink()
+    (out / JOURNAL).write_bytes((tiny_sweep / JOURNAL).read_bytes())
+    assert _resume(short_scenario, out, capsys)[0] == 0
+
+
+@pytest.mark.parametrize("name", [JOURNAL, ".lock", META, "runs.parquet"])
+def test_a_sweep_never_writes_through_a_planted_link(
+    tiny_sweep, short_scenario, tmp_path, capsys, name
+):
+    """The journal, the lock, sweep.json and the table were written through links planted at
+    their names (a design file shipped with its out: folder)."""
+    out = _copy(tiny_sweep, tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    (out / name).unlink(missing_ok=True)
+    (out / name).symlink_to(victim)
+    code, err = _resume(short_scenario, out, capsys)
+    assert_clean_failure(code, err, "symbolic link")
+    assert victim.read_text(encoding="utf-8") == "precious"
+
+
+def test_the_tables_temporary_file_is_no_way_in(tiny_sweep, short_scenario, tmp_path, capsys):
+    """The table was written to runs.parquet.tmp, a name anyone could plant a link at."""
+    out = _copy(tiny_sweep, tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    (out / "runs.parquet.tmp").symlink_to(victim)
+    code, err = _resume(short_scenario, out, capsys)
+    assert code == 0, err
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert (out / "runs.parquet").read_bytes() == (tiny_sweep / "runs.parquet").read_bytes()
+
+
+def test_compare_never_writes_through_a_link_and_no_plots_writes_nothing(
+    tiny_sweep, tmp_path, capsys
+):
+    """compare wrote compare/outcomes_by_parameter.csv through a link planted there, and
+    wrote it even with --no-plots (which failed in a read-only folder)."""
+    pytest.importorskip("matplotlib")
+    out = _copy(tiny_sweep, tmp_path)
+    code, stdout, err = run_cli(["compare", str(out), "--no-plots"], capsys)
+    assert code == 0, err
+    assert "capture_ratio" in stdout and not (out / "compare").exists()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    (out / "compare").mkdir()
+    (out / "compare" / "outcomes_by_parameter.csv").symlink_to(victim)
+    code, _, err = run_cli(["compare", str(out)], capsys)
+    assert_clean_failure(code, err, "symbolic link")
+    shutil.rmtree(out / "compare")
+    (out / "compare").symlink_to(tmp_path)  # the folder itself a link elsewhere
+    code, _, err = run_cli(["compare", str(out)], capsys)
+    assert_clean_failure(code, err, "symbolic link")
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert not (tmp_path / "outcomes_by_parameter.csv").exists()
+
+
+def test_a_sweep_into_a_replay_folder_is_refused(short_scenario, short_run, tmp_path, capsys):
+    out = tmp_path / "r"
+    shutil.copytree(short_run, out)
+    before = sorted(p.name for p in out.iterdir())
+    code, err = _resume(short_scenario, out, capsys)
+    assert_clean_failure(code, err, "holds a replay's run")
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_a_sweep_folder_whose_name_is_not_utf8_gets_its_table(short_scenario, tmp_path, capsys):
+    """--out $'sw\\xff': every run ran, then pyarrow could not take the path, runs.parquet
+    was never written and every resume crashed the same way."""
+    pytest.importorskip("pyarrow")
+    out = tmp_path / os.fsdecode(b"sw\xff")
+    args = ["sweep", str(short_scenario), "--vary", "capture_ratio=2", "--workers", "1"]
+    code, _, err = run_cli([*args, "--out", str(out)], capsys)
+    assert code == 0, err
+    assert (out / "runs.parquet").is_file()
+    code, stdout, err = run_cli(["compare", str(out), "--no-plots"], capsys)
+    assert code == 0, err
+    assert ": 1 runs" in stdout
+    assert run_cli([*args, "--out", str(out)], capsys)[0] == 0  # and it resumes
 
 
 def test_another_design_into_a_sweep_folder_is_refused(tiny_sweep, short_scenario, capsys):

@@ -11,7 +11,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hostile import cli_argv, extreme_parameter, mutate_scenario_values, mutate_yaml
+from hostile import (
+    cli_argv,
+    extreme_parameter,
+    folder_case,
+    mutate_scenario_values,
+    mutate_yaml,
+)
 from hostile_helpers import REPO, SEPT_TEXT, fuzz, toy
 from hypothesis import given
 from hypothesis import strategies as st
@@ -112,6 +118,44 @@ def test_hostile_command_lines_exit_0_or_2_without_traceback(short_scenario, sho
         finally:
             os.chdir(cwd)
         assert code in (0, 2), argv
+
+
+def _folder_fuzz(short_scenario, short_run, rnd) -> None:
+    import signal
+
+    from sim.disk_cache import cache_dir
+
+    good = cache_dir()  # the session's cache: short_run filled it with the map and scenario
+    assert good is not None and any(good.glob("theatre-*.izc")) and short_run.is_dir()
+
+    def hung(*_):
+        raise TimeoutError("the command blocked (a FIFO?)")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder_case(rnd, Path(tmp), short_scenario, good)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@fuzz(8)  # 200 more with -m slow; thousands: benchmarks/fuzz_hostile.py --only folders
+@given(st.randoms(use_true_random=False))
+def test_hostile_caches_branch_files_and_output_folders(short_scenario, short_run, rnd):
+    """A command meets a cache folder with damaged, planted, blocking or foreign entries, an
+    output folder with links where its files go, and a hostile branch file: it exits 0 or 2
+    with one error line, runs no code from the cache, waits on no FIFO, and writes nothing
+    through a link."""
+    _folder_fuzz(short_scenario, short_run, rnd)
+
+
+@pytest.mark.slow
+@fuzz(200)
+@given(st.randoms(use_true_random=False))
+def test_hostile_caches_branch_files_and_output_folders_long(short_scenario, short_run, rnd):
+    _folder_fuzz(short_scenario, short_run, rnd)
 
 
 @pytest.mark.slow

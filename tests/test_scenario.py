@@ -233,6 +233,72 @@ def test_command_line_reports_every_problem_one_line_each_with_exit_2(tmp_path):
     assert numbers == sorted(numbers) and len(lines) >= 5
 
 
+def test_a_field_a_merge_key_brings_in_is_located_at_its_mapping(theatre, tmp_path):
+    """A YAML merge key (``<<: *anchor``) brings in fields with no line of their own: an
+    unknown one among them is one located problem at the mapping that merges it (it ended in
+    ruamel's KeyError: 'bogus')."""
+    text = VALID.replace(
+        "depots:\n",
+        "depots:\n  - &t {id: ua_2, side: UA, at: a, source: test, bogus: 1}\n"
+        "  - <<: *t\n    id: ua_3\n",
+    )
+    problems = error_of(text, theatre, tmp_path).problems
+    assert [(p.line, p.path) for p in problems] == [
+        (11, "depots[0].bogus"),
+        (12, "depots[1].bogus"),
+    ]
+    assert all("unknown field" in p.message for p in problems)
+    path = tmp_path / "merge.yaml"
+    path.write_text(text, encoding="utf-8")
+    proc = run("validate", path, cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{path}:12: depots[1].bogus: unknown field" in proc.stderr
+
+
+ORDERS = "  - {units: [ua_1], start: 2022-09-06T03:30, task: attack, objective: b, source: test}\n"
+
+
+def _with_orders(*orders: str) -> str:
+    return VALID.replace(ORDERS, "".join(f"  - {o}\n" for o in orders))
+
+
+def test_orders_waiting_for_one_another_are_an_error(theatre, tmp_path):
+    """Two orders each waiting for the other to be done (or three in a ring): none is ever
+    issued; validate accepted it, catching only an order waiting for itself."""
+    ring = _with_orders(
+        "{id: first, units: [ua_1], task: attack, objective: b, when: {done: second}, source: t}",
+        "{id: second, units: [ua_1], task: attack, objective: c, when: {all: [{taken: b}, "
+        "{done: third}]}, source: t}",
+        "{id: third, units: [ua_1], task: hold, when: {done: first}, source: t}",
+    )
+    (p,) = error_of(ring, theatre, tmp_path).problems
+    assert (p.line, p.path) == (31, "orders[0].when.done")
+    assert "first -> second -> third -> first" in p.message and "is ever issued" in p.message
+    two = _with_orders(
+        "{id: a1, units: [ua_1], task: attack, objective: b, when: {done: a2}, source: t}",
+        "{id: a2, units: [ua_1], task: attack, objective: c, when: {done: a1}, source: t}",
+    )
+    (p,) = error_of(two, theatre, tmp_path).problems
+    assert p.path == "orders[0].when.done" and "a1 -> a2 -> a1" in p.message
+    # a wait one branch of an any: can do without is no deadlock
+    either = two.replace("when: {done: a1}", "when: {any: [{done: a1}, {taken: b}]}")
+    assert len(load_text(either, theatre, tmp_path).orders) == 2
+
+
+def test_a_place_held_by_both_sides_and_an_order_of_both_sides_are_errors(theatre, tmp_path):
+    """control.nodes listing a place under UA and RU was accepted (RU silently won); so was an
+    order whose units are of both sides."""
+    both = VALID.replace(
+        "depots:", "control:\n  nodes:\n    UA: [a, c]\n    RU: [b, A]\ndepots:", 1
+    )
+    (p,) = error_of(both, theatre, tmp_path).problems
+    assert p.path == "control.nodes.RU[1]" and p.line == 13
+    assert "also listed under control.nodes.UA" in p.message
+    mixed = VALID.replace("{units: [ua_1], start:", "{units: [ua_1, ru_1], start:")
+    (p,) = error_of(mixed, theatre, tmp_path).problems
+    assert p.path == "orders[0].units" and "one side" in p.message and "RU and UA" in p.message
+
+
 def test_command_line_rejects_unknown_parameter_with_exit_2(tmp_path):
     proc = run(
         REPO / "scenarios" / "izium_2022_09.yaml",

@@ -226,6 +226,11 @@ def test_path_override_changes_the_scenario(base):
         (["--vary", "capture_ratio=1:2", "--sample", "grid"], "is a range"),
         (["--vary", "capture_ratio=1:2", "--sample", "sobol", "--samples", "12"], "power of 2"),
         (["--set", "end=2022-09-01T00:00"], "end"),
+        # what Python's int() and float() read, and --set refuses: not numbers here either
+        (["--vary", "capture_ratio=\u0661,\u0662"], "expected a finite number"),
+        (["--vary", "capture_ratio=1_5,2"], "expected a finite number"),
+        (["--set", "capture_ratio=1_5"], "expected a finite number"),
+        (["--vary", f"{PERSONNEL}=\u0661\u0660\u0660\u0660,2000"], "expected a whole number"),
     ],
 )
 def test_bad_vary_is_one_line_and_exit_2(args, words, capsys, tmp_path, scenario_file):
@@ -234,6 +239,29 @@ def test_bad_vary_is_one_line_and_exit_2(args, words, capsys, tmp_path, scenario
     assert err[-1].startswith("error: ") and words in err[-1]
     assert "Traceback" not in "\n".join(err)
     assert not (tmp_path / sweep.JOURNAL).exists()
+
+
+def test_a_grid_of_more_values_than_can_be_checked_is_refused_before_checking(
+    capsys, tmp_path, scenario_file, monkeypatch
+):
+    """40,000 listed values of a scenario value took 223 s of checks (each validates the whole
+    scenario) before --dry-run printed anything: more than MAX_AXIS_VALUES are refused before
+    the first check, with the way to sample a range instead."""
+    from sim.sweep.base import Base
+    from sim.sweep.spec import MAX_AXIS_VALUES
+
+    def never(*_):
+        raise AssertionError("a value was checked")
+
+    values = ",".join(str(1000 + i) for i in range(MAX_AXIS_VALUES + 1))
+    monkeypatch.setattr(Base, "materialise", never)
+    code = sweep_cli(str(scenario_file), "--vary", f"{PERSONNEL}={values}", "--dry-run")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("error: --vary")
+    assert f"at most {MAX_AXIS_VALUES:,}" in err[0] and "low:high" in err[0]
+    monkeypatch.undo()
+    few = ",".join(str(1000 + i) for i in range(3))
+    assert sweep_cli(str(scenario_file), "--vary", f"{PERSONNEL}={few}", "--dry-run") == 0
 
 
 def test_bad_sweep_file_names_the_key(tmp_path, capsys, scenario_file):
@@ -291,6 +319,43 @@ def test_dask_cluster_gives_the_same_rows(grid_sweep, tmp_path, grid_args):
             == 0
         )
     assert table(tmp_path) == table(grid_sweep)
+
+
+def test_a_scheduler_address_that_is_not_dask_is_named_so(tmp_path, capsys, scenario_file):
+    """--scheduler tcp://... answered by another service (a web server here) reported "out of
+    memory": its first bytes read as a Dask frame length of gigabytes."""
+    import socket
+    import threading
+
+    pytest.importorskip("distributed")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    port = server.getsockname()[1]
+
+    def answer() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return  # closed: the test is over
+            with conn:
+                try:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" * 50)
+                    conn.recv(64)
+                except OSError:
+                    pass
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        code = sweep_cli(
+            str(scenario_file), "--scheduler", f"tcp://127.0.0.1:{port}", "--out", str(tmp_path)
+        )
+    finally:
+        server.close()
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "out of memory" not in err
+    assert "did not answer as a Dask scheduler does" in err.strip().splitlines()[-1]
 
 
 @pytest.mark.slow

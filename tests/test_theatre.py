@@ -508,12 +508,47 @@ def test_a_cached_map_runs_exactly_as_a_built_one(tmp_path, monkeypatch):
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     saved = build_theatre(MAP_DIR)
-    files = list(tmp_path.glob("theatre-*.pickle"))
+    files = list(tmp_path.glob("theatre-*.izc"))
     assert len(files) == 1
     read = build_theatre(MAP_DIR)
     assert read is not saved  # it came from the file
     monkeypatch.setenv(CACHE_ENV, "off")
     fresh = build_theatre(MAP_DIR)
+    # the same map to the last detail: nodes, each node's neighbours in their order (routes
+    # follow it), every attribute with its type, every array with its dtype
+    g, h = fresh.graph, read.graph
+    assert g.graph == h.graph and list(g.nodes) == list(h.nodes)
+    for n in g:
+        assert list(g.nodes[n].items()) == list(h.nodes[n].items())
+        assert [type(v) for v in g.nodes[n].values()] == [type(v) for v in h.nodes[n].values()]
+        assert list(g.adj[n].items()) == list(h.adj[n].items())
+        assert all(h.adj[n][m] is h.adj[m][n] for m in h.adj[n])  # one record per edge
+    for (u, v, a), (x, y, b) in zip(g.edges(data=True), h.edges(data=True), strict=True):
+        assert (u, v) == (x, y) and list(a.items()) == list(b.items())
+        assert [type(z) for z in a.values()] == [type(z) for z in b.values()]
+    assert fresh.node_ids == read.node_ids and fresh.crossings == read.crossings
+    assert list(fresh.crossings) == list(read.crossings) and fresh._names == read._names
+    arrays = [
+        *(a for v in fresh.rivers.values() for a in v),
+        *fresh.water.values(),
+        *fresh.border,
+        fresh.territory.lons,
+        fresh.territory.lats,
+        fresh.territory.owner,
+        fresh.territory.cell_area_km2,
+    ]
+    again = [
+        *(a for v in read.rivers.values() for a in v),
+        *read.water.values(),
+        *read.border,
+        read.territory.lons,
+        read.territory.lats,
+        read.territory.owner,
+        read.territory.cell_area_km2,
+    ]
+    for a, b in zip(arrays, again, strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+        assert b.flags.writeable
     scenario_file = Path(__file__).resolve().parent.parent / "scenarios" / "izium_2022_09.yaml"
     digests = set()
     for th in (fresh, read):
@@ -528,7 +563,7 @@ def test_a_cached_map_runs_exactly_as_a_built_one(tmp_path, monkeypatch):
 def test_a_damaged_cache_file_is_rebuilt_and_off_means_off(tmp_path, monkeypatch):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     build_theatre(MAP_DIR)
-    (path,) = tmp_path.glob("theatre-*.pickle")
+    (path,) = tmp_path.glob("theatre-*.izc")
     path.write_bytes(path.read_bytes()[:1000])  # cut short
     theatre = build_theatre(MAP_DIR)
     assert isinstance(theatre, Theatre) and theatre.graph.number_of_nodes() > 150

@@ -331,10 +331,34 @@ def new_main(argv: list[str]) -> int:
         raise UsageError(f"{out} exists already: choose another name or --out")
     if args.title is not None and not args.title.strip():
         raise UsageError("--title: give a title, or leave the option out")
+    from sim.safe_io import lone_surrogate
+
+    if args.title is not None and lone_surrogate(args.title):
+        raise UsageError(
+            "--title: holds bytes that are not UTF-8 text (is the terminal set to UTF-8?); "
+            "a scenario file is UTF-8"
+        )
     check_writable(out, "--out")
     from sim.scenario.reference import TEMPLATE_FILE, new_scenario_text
 
-    out.write_text(new_scenario_text(args.name, args.title, out), encoding="utf-8")
+    try:  # the whole text first: nothing is created if it cannot be written
+        data = new_scenario_text(args.name, args.title, out).encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(
+            f"--out {out}: a file name that is not UTF-8 text; choose another name"
+        ) from None
+    try:
+        f = open(out, "xb")  # never over a file (or a link) made meanwhile
+    except FileExistsError:
+        raise UsageError(f"{out} exists already: choose another name or --out") from None
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(out)) from None
+    try:
+        with f:
+            f.write(data)
+    except OSError as e:
+        out.unlink(missing_ok=True)  # no empty or half file left behind
+        raise OSError(e.errno, e.strerror, str(out)) from None
     # a path with a space still pastes as one argument, in the shell of this system
     shown = subprocess.list2cmdline([str(out)]) if os.name == "nt" else shlex.quote(str(out))
     print(

@@ -27,8 +27,17 @@ from sim.cli.common import (
     display_available,
     size_type,
 )
+from sim.runs.folders import KINDS, claim
+from sim.safe_io import FileProblem, read_text
 from sim.scenario import ScenarioError
 
+#: What a branch writes in its --out folder (sim/runs/folders.py: no link may stand there).
+WRITTEN = (
+    "whatif.json",
+    *(f"{name}/{f}" for name in ("base", "branch") for f in KINDS["run"]),
+)
+#: Largest whatif.json read back (a few kB).
+MAX_WHATIF_BYTES = 1024 * 1024
 #: The smallest window or export a what-if is drawn in (the panel and the sidebar's list of
 #: differences need the room).
 MIN_SIZE = (640, 480)
@@ -136,34 +145,48 @@ def _main(argv: list[str], writes: bool) -> int:
         window = False
     out = (args.out or Path("runs") / args.file.stem) if writes else None
     check_writable(out, "--out", folder=True)
-    if out is not None:
-        _free(out, b, args.replace)
     check_writable(args.screenshot, "--screenshot")
     check_writable(args.screenshots, "--screenshots", folder=True)
     check_writable(record, "--record")
-    base, alt, texts = simulate(b)
-    from sim.runs.history import attacking_side, compare, null_comparison
-    from sim.whatif.futures import compare_futures
-
-    futures = compare_futures(base, alt, s, b.hour, b.theatre)
-    _print(b, texts, futures)
-    comparisons = {"base": compare(base, s, b.theatre), "branch": compare(alt, s, b.theatre)}
-    null = null_comparison(s, b.theatre, b.params, b.spec.seed)
-    if null is not None:  # one null run, the reference of both futures
-        side = attacking_side(s)
-        comparisons = {k: c.with_null(null, side) for k, c in comparisons.items()}
+    lock = None
     if out is not None:
-        written = _write(out, b, texts, futures, {"base": base, "branch": alt}, comparisons)
-        print(f"wrote {', '.join(written)} to {out}")
+        # the folder is this process's until the files are written (sim/runs/folders.py)
+        if out.is_file():
+            raise UsageError(f"--out {out}: is a file, expected a folder")
+        lock = claim(out, "what-if", WRITTEN)
+    try:
+        if out is not None:
+            _free(out, b, args.replace)
+        base, alt, texts = simulate(b)
+        from sim.runs.history import attacking_side, compare, null_comparison
+        from sim.whatif.futures import compare_futures
+
+        futures = compare_futures(base, alt, s, b.hour, b.theatre)
+        _print(b, texts, futures)
+        comparisons = {"base": compare(base, s, b.theatre), "branch": compare(alt, s, b.theatre)}
+        null = null_comparison(s, b.theatre, b.params, b.spec.seed)
+        if null is not None:  # one null run, the reference of both futures
+            side = attacking_side(s)
+            comparisons = {k: c.with_null(null, side) for k, c in comparisons.items()}
+        if out is not None:
+            written = _write(out, b, texts, futures, {"base": base, "branch": alt}, comparisons)
+            print(f"wrote {', '.join(written)} to {out}")
+    finally:
+        if lock is not None:
+            lock.release()
     if not (window or exporting):
         return 0
     return _show(args, b, base, alt, texts, futures, comparisons, record)
 
 
 def _identity(b) -> dict:
-    """What makes two what-ifs the same: the scenario, seed, parameters, hour and changes."""
+    """What makes two what-ifs the same: the scenario (by its file's content), seed,
+    parameters, hour and changes."""
+    from sim.runs.report import text_sha256
+
     return {
         "scenario": b.scenario.id,
+        "scenario_sha256": text_sha256(b.scenario_text),
         "seed": b.spec.seed,
         "hour": b.hour,
         "parameters": dict(sorted(b.spec.parameters.items())),
@@ -172,17 +195,16 @@ def _identity(b) -> dict:
 
 
 def _free(out: Path, b, replace: bool) -> None:
-    """Refuse (before simulating) an --out folder that holds another what-if's files."""
-    if out.is_file():
-        raise UsageError(f"--out {out}: is a file, expected a folder")
+    """Refuse an --out folder that holds another what-if's files (asked under its lock,
+    before simulating)."""
     summary = out / "whatif.json"
     others = [p for p in ("base", "branch", "whatif.json") if (out / p).exists()]
     if not others or replace:
         return
     try:
-        old = json.loads(summary.read_text(encoding="utf-8"))
+        old = json.loads(read_text(summary, MAX_WHATIF_BYTES, "whatif.json"))
         same = {k: old.get("identity", {}).get(k) for k in _identity(b)} == _identity(b)
-    except (OSError, ValueError, AttributeError):
+    except (FileProblem, ValueError, AttributeError, RecursionError):
         same = False
     if not same:
         raise UsageError(
@@ -210,15 +232,15 @@ def _print(b, texts: list[str], futures) -> None:
 
 
 def _write(out: Path, b, texts, futures, records: dict, comparisons: dict) -> list[str]:
-    from sim.runs.history import write_comparison
-    from sim.runs.report import clear_run_files, write_run
+    """OUT/base/, OUT/branch/ (each a run folder with its history_comparison.csv) and
+    OUT/whatif.json, written aside and put in place together (whatif.json last): a failure
+    leaves the previous what-if whole."""
+    from sim.runs.history import comparison_csv
+    from sim.runs.report import RUN_FILES, stage_run, text_sha256
+    from sim.safe_io import json_text
+    from sim.safe_write import StagedFiles
 
-    written = []
-    for name, rec in records.items():
-        clear_run_files(out / name)
-        write_run(rec, out / name)
-        write_comparison(comparisons[name], out / name / "history_comparison.csv")
-        written.append(f"{name}/")
+    sha = text_sha256(b.scenario_text)
     summary = {
         "identity": _identity(b),
         "title": b.spec.title,
@@ -236,11 +258,15 @@ def _write(out: Path, b, texts, futures, records: dict, comparisons: dict) -> li
         "null_fidelity": comparisons["base"].null,
         "skill": {k: c.skill for k, c in comparisons.items()},
     }
-    (out / "whatif.json").write_text(
-        json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    written.append("whatif.json")
-    return written
+    with StagedFiles(out) as staged:
+        for name, rec in records.items():
+            stage_run(staged, rec, name, comparison_csv(comparisons[name]), sha)
+        staged.write(
+            "whatif.json",
+            (json_text(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        )
+        staged.commit(stale=[f"{name}/{f}" for name in records for f in RUN_FILES])
+    return [f"{name}/" for name in records] + ["whatif.json"]
 
 
 def _show(args, b, base, alt, texts, futures, comparisons, record) -> int:

@@ -13,6 +13,7 @@ and imports this module only when one of them is asked for):
 from __future__ import annotations
 
 import os
+import sys
 import textwrap
 from pathlib import Path
 
@@ -26,9 +27,11 @@ from sim.cli.common import (
     days_value,
     display_available,
     folder_value,
+    units_value,
 )
 from sim.model.params import Parameters, parse_set_option
-from sim.scenario import MAX_DAYS, read_scenario
+from sim.numbers import number_value
+from sim.scenario import MAX_DAYS, MAX_UNITS, read_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,9 +40,23 @@ def params_for(scenario, overrides: list[str]) -> Parameters:
     """The scenario's parameters with `--set NAME=VALUE` overrides; a bad one is a UsageError
     naming the option (or the scenario's own field)."""
     try:
-        values = parse_set_option(overrides)
+        texts = parse_set_option(overrides)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    values: dict[str, object] = {}
+    for name, text in texts.items():  # read strictly here: pydantic reads "1_5" as 15
+        if Parameters.model_fields[name].annotation is bool:
+            if text.lower() not in ("true", "false"):
+                raise UsageError(f"--set {name}={text[:40]}: expected true or false")
+            values[name] = text.lower() == "true"
+            continue
+        number = number_value(text)
+        if number is None:
+            raise UsageError(
+                f"--set {name}={text[:40]}: expected a number written with the digits 0-9 "
+                "(like 1.5, 20 or 2e-3)"
+            )
+        values[name] = number
     try:
         return scenario.parameters_with(values)
     except ValidationError as e:
@@ -135,6 +152,13 @@ def view_main(argv: list[str]) -> int:
         metavar="DAYS",
         help=f"longest scenario accepted (default {MAX_DAYS} days)",
     )
+    ap.add_argument(
+        "--max-units",
+        type=units_value,
+        default=MAX_UNITS,
+        metavar="N",
+        help=f"most units accepted (default {MAX_UNITS})",
+    )
     args = ap.parse_args(argv)
     if args.screenshot and args.screenshot.suffix.lower() != ".png":
         raise UsageError(f"--screenshot {args.screenshot}: expected a .png file name")
@@ -142,7 +166,7 @@ def view_main(argv: list[str]) -> int:
         raise UsageError("--at goes with --screenshot")
     check_writable(args.screenshot, "--screenshot")
     check_writable(args.screenshots, "--screenshots", folder=True)
-    replay, scenario = saved_run(args.run_dir, args.scenario, args.max_days)
+    replay, scenario = saved_run(args.run_dir, args.scenario, args.max_days, args.max_units)
     from sim.view.app import SCREENSHOT_DIR, play, screenshot
 
     theatre, scenario_id = replay.theatre, replay.scenario_id
@@ -169,18 +193,28 @@ def view_main(argv: list[str]) -> int:
     return 0
 
 
-def saved_run(run_dir: Path, scenario_path: Path | None, max_days: float = MAX_DAYS):
+def saved_run(
+    run_dir: Path,
+    scenario_path: Path | None,
+    max_days: float = MAX_DAYS,
+    max_units: int = MAX_UNITS,
+):
     """(replay, scenario): the run saved in `run_dir` as a `Replay` (sim/view/replay.py), its
-    files checked, and its scenario (`scenario_path`, default scenarios/<id of the run>.yaml):
-    what `view RUN_DIR` plays and `html RUN_DIR` exports. Raises UsageError or FileProblem."""
+    files checked (no more JSON than the caps allow a run, no file of another run beside
+    them), and its scenario (`scenario_path`, default scenarios/<id of the run>.yaml): what
+    `view RUN_DIR` plays and `html RUN_DIR` exports. A scenario file changed since the run is
+    said on stderr. Raises UsageError or FileProblem."""
     if not (run_dir / "frames.json.gz").is_file():
         raise UsageError(
             f"{run_dir}: no frames.json.gz here (write one with a replay: "
             "python run.py SCENARIO.yaml --headless --out DIR)"
         )
-    from sim.runs.report import read_frames
+    from sim.runs.folders import check_run_files
+    from sim.runs.report import frames_limit, read_frames, text_sha256
 
-    saved = read_frames(run_dir)  # checked: the scenario id is a plain name
+    # checked: the scenario id is a plain name, and no more JSON than the caps allow a run
+    saved = read_frames(run_dir, frames_limit(max_days, max_units))
+    head = check_run_files(run_dir)  # no file of another run beside them
     scenario_id = saved["scenario"]
     from sim.map.theatre import build_theatre
     from sim.view.replay import Replay
@@ -191,12 +225,22 @@ def saved_run(run_dir: Path, scenario_path: Path | None, max_days: float = MAX_D
             f"{run_dir}: a run of scenario {scenario_id!r}, which is not in scenarios/; "
             "name its file with --scenario FILE.yaml"
         )
-    loaded = read_scenario(scenario_path or default, build_theatre(), max_days=max_days)
+    loaded = read_scenario(
+        scenario_path or default, build_theatre(), max_days=max_days, max_units=max_units
+    )
     scenario, theatre = loaded.scenario, loaded.theatre
     assert theatre is not None  # the scenario's own map (the places it adds)
     if scenario.id != scenario_id:
         raise UsageError(
             f"{scenario_path}: scenario {scenario.id!r}, but the run is of {scenario_id!r}"
+        )
+    ran = head.get("scenario_sha256") if head is not None else None
+    if isinstance(ran, str) and ran != text_sha256(loaded.text):
+        print(
+            f"warning: {run_dir} was run from another version of {loaded.file} (its text has "
+            "changed since); the run is shown as it was, with the history, captions and names "
+            "of the file as it is now",
+            file=sys.stderr,
         )
     return Replay.from_saved(saved, run_dir, theatre, scenario), scenario
 

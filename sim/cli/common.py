@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 #: The exit code of bad input (a scenario, an option, a damaged file): one line on stderr.
 EXIT_BAD_INPUT = 2
@@ -27,6 +29,8 @@ MAX_GIF_SIZE = (1920, 1200)
 MIN_SIZE = (320, 240)
 #: Longest scenario a --max-days option accepts (274 years: any larger is a typo).
 MAX_DAYS_OPTION = 100_000
+#: Most units a --max-units option accepts (a typo beyond).
+MAX_UNITS_OPTION = 1_000_000
 
 
 class UsageError(Exception):
@@ -110,6 +114,48 @@ def days_value(text: str) -> float:
     if not 0 < v <= MAX_DAYS_OPTION:
         raise argparse.ArgumentTypeError(f"expected a number of days above 0, got {text[:40]!r}")
     return v
+
+
+def units_value(text: str) -> int:
+    """An argparse type: a number of units, 1 or more (at most MAX_UNITS_OPTION)."""
+    v = int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
+    if not 1 <= v <= MAX_UNITS_OPTION:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of units from 1 to {MAX_UNITS_OPTION:,}, got {text[:40]!r}"
+        )
+    return v
+
+
+# ---------------------------------------------------------------------------- the terminal
+#: Characters a terminal acts on rather than shows: the C0 controls but tab, newline and
+#: carriage return (the sweep's progress line), DEL, the C1 controls (ESC [ starts a colour or
+#: a cursor move; \x9b is one on its own), and the marks that reverse the order text is shown
+#: in (U+202A-U+202E, U+2066-U+2069).
+UNSHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """`text` with every character a terminal would act on written as its escape (``\\x1b``):
+    a title or caption from a scenario or branch file is shown, never obeyed."""
+    return UNSHOWN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+class ShownStream:
+    """A text stream (stdout, stderr) that writes `shown(text)`: everything a command prints,
+    whatever file it came from, reaches the terminal as text. Other attributes are the
+    stream's own."""
+
+    def __init__(self, stream: Any):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(shown(text))
+
+    def writelines(self, lines: Any) -> None:
+        self.stream.writelines(shown(line) for line in lines)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 # ---------------------------------------------------------------------------- outputs

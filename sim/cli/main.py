@@ -38,6 +38,7 @@ from sim.cli.common import (
     MAX_SEED,
     MAX_SIZE,
     Parser,
+    ShownStream,
     UsageError,
     add_frame_options,
     check_writable,
@@ -45,10 +46,11 @@ from sim.cli.common import (
     display_available,
     folder_value,
     seed_value,
+    units_value,
 )
 from sim.model.params import Parameters
 from sim.safe_io import FileProblem
-from sim.scenario import MAX_DAYS, MAX_PROBLEMS, ScenarioError, read_scenario
+from sim.scenario import MAX_DAYS, MAX_PROBLEMS, MAX_UNITS, ScenarioError, read_scenario
 from sim.sweep.spec import SweepError
 
 __all__ = [
@@ -151,6 +153,14 @@ def _replay_parser() -> argparse.ArgumentParser:
         help=f"longest scenario accepted (default {MAX_DAYS} days: a run keeps "
         "every hour in memory); raise it knowingly",
     )
+    ap.add_argument(
+        "--max-units",
+        type=units_value,
+        default=MAX_UNITS,
+        metavar="N",
+        help=f"most units accepted (default {MAX_UNITS}: a run keeps every unit's every "
+        "hour in memory); raise it knowingly",
+    )
     return ap
 
 
@@ -212,7 +222,9 @@ def replay(argv: list[str]) -> int:
     _check_export_extra(args.record)
     from sim.map.theatre import build_theatre
 
-    loaded = read_scenario(args.scenario, build_theatre(), max_days=args.max_days)
+    loaded = read_scenario(
+        args.scenario, build_theatre(), max_days=args.max_days, max_units=args.max_units
+    )
     scenario, theatre = loaded.scenario, loaded.theatre
     assert theatre is not None  # read against a map: the scenario's own (its places added)
     params = params_for(scenario, args.overrides)
@@ -231,48 +243,55 @@ def replay(argv: list[str]) -> int:
     check_writable(args.screenshot, "--screenshot")
     check_writable(args.screenshots, "--screenshots", folder=True)
     check_writable(args.record, "--record")
-    from sim.runs.report import (
-        RUN_FILES,
-        clear_run_files,
-        daily_table,
-        folder_holds_other_run,
-        run_identity,
-        write_run,
-    )
+    from sim.runs.folders import claim, folder_holds_other_run, run_identity
+    from sim.runs.report import RUN_FILES, daily_table, text_sha256, write_run
 
     if out.is_file():
         raise UsageError(f"--out {out}: is a file, expected a folder")
     odd = [n for n in RUN_FILES if (out / n).exists() and not (out / n).is_file()]
     if odd:
         raise UsageError(f"{out / odd[0]}: is not a file; a run cannot be written there")
-    other = folder_holds_other_run(out, run_identity(scenario.id, args.seed, params))
-    if other and not args.replace:
-        raise UsageError(f"{out}: {other}; choose another --out, or add --replace to overwrite it")
-    from sim.api import simulate
-    from sim.scenario.checks import check_before_run
+    sha = text_sha256(loaded.text)
+    # the folder is this process's until its files are written: what it holds is checked
+    # under the lock, and no other replay, branch or sweep can write there meanwhile
+    lock = claim(out, "run", RUN_FILES)
+    try:
+        other = folder_holds_other_run(out, run_identity(scenario.id, args.seed, params, sha))
+        if other and not args.replace:
+            raise UsageError(
+                f"{out}: {other}; choose another --out, or add --replace to overwrite it"
+            )
+        from sim.api import simulate
+        from sim.scenario.checks import check_before_run
 
-    check_before_run(loaded, theatre)  # prints warnings; errors stop here
-    result = simulate(scenario, params, args.seed, keep_model=True, on_map=theatre)
-    model, record = result.model, result.record
-    assert model is not None  # kept (keep_model)
-    print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")
-    print(daily_table(record))
-    from sim.runs.plan_report import plan_report
+        check_before_run(loaded, theatre)  # prints warnings; errors stop here
+        result = simulate(scenario, params, args.seed, keep_model=True, on_map=theatre)
+        model, record = result.model, result.record
+        assert model is not None  # kept (keep_model)
+        print(f"{scenario.title}  (seed {args.seed}, {record.hours} hours)")
+        print(daily_table(record))
+        from sim.runs.plan_report import plan_report
 
-    print()
-    print(plan_report(model))
-    clear_run_files(out)
-    paths = write_run(record, out)
-    comparison = None
-    if args.compare or window or exporting:
-        from sim.runs.history import compare, comparison_table, with_null_run, write_comparison
+        print()
+        print(plan_report(model))
+        comparison, csv = None, None
+        if args.compare or window or exporting:
+            from sim.runs.history import (
+                compare,
+                comparison_csv,
+                comparison_table,
+                with_null_run,
+            )
 
-        comparison = compare(record, scenario, theatre)
-        if args.compare:  # the null run beside the score (docs/history.md)
-            comparison = with_null_run(comparison, scenario, theatre, params, args.seed)
-            print()
-            print(comparison_table(comparison))
-            paths.append(write_comparison(comparison, out / "history_comparison.csv"))
+            comparison = compare(record, scenario, theatre)
+            if args.compare:  # the null run beside the score (docs/history.md)
+                comparison = with_null_run(comparison, scenario, theatre, params, args.seed)
+                print()
+                print(comparison_table(comparison))
+                csv = comparison_csv(comparison)
+        paths = write_run(record, out, csv, sha)
+    finally:
+        lock.release()
     print(f"wrote {', '.join(p.name for p in paths)} to {out}")
     if window or exporting:
         return _view(args, record, theatre, scenario, comparison)
@@ -463,6 +482,17 @@ def main(argv: list[str] | None = None) -> int:
                 stream.reconfigure(errors="backslashreplace")
             except ValueError:
                 pass
+    # text from scenario, branch and sweep files is printed as text: an escape sequence in a
+    # title is shown as \x1b[..., never obeyed by the terminal
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = ShownStream(sys.stdout), ShownStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: list[str]) -> int:
     try:
         if not argv:
             print(f"{_replay_parser().format_usage()}\n{_overview()}", file=sys.stderr)
@@ -490,9 +520,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except OSError as e:  # a file that could not be written after all (disk full, ...)
         if isinstance(e, BrokenPipeError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            try:  # the reader of our output went away (| head): the rest goes nowhere
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError, io.UnsupportedOperation):
+                pass  # stdout is no file (a test's capture)
             return 0
-        print(f"error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        where = f"{e.filename}: " if e.filename else ""  # our writers name the file
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

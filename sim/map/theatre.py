@@ -26,6 +26,7 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -36,6 +37,7 @@ from ruamel.yaml import YAML
 from scipy.spatial import Delaunay, cKDTree
 
 from sim import disk_cache
+from sim.map.entry import theatre_entry, theatre_from_entry
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 BOX = (35.8, 48.5, 38.6, 50.7)  # lon_min, lat_min, lon_max, lat_max (theatre extent)
@@ -309,16 +311,27 @@ def _cached_build(map_dir: Path) -> Theatre:
         files = [f for f in sorted(map_dir.iterdir()) if f.is_file()]
         key = disk_cache.key_of(*(f.name.encode() + b"\0" + f.read_bytes() for f in files))
 
-        def build() -> Theatre:
-            theatre = _build(map_dir)
-            theatre.key = key
-            return theatre
-
-        theatre = disk_cache.cached(
-            "theatre", key, build, lambda t: isinstance(t, Theatre) and t.key == key, CACHE_KEEP
-        )
+        theatre = cached_theatre("theatre", key, lambda: _build(map_dir), CACHE_KEEP)
     theatre.map_dir = map_dir
     return theatre
+
+
+def cached_theatre(kind: str, key: str, build: Callable[[], Theatre], keep: int) -> Theatre:
+    """`build()` given `key`, or the theatre of that key kept on disk (sim/disk_cache.py,
+    sim/map/entry.py), of a `kind` that keeps its `keep` newest."""
+
+    def made() -> Theatre:
+        theatre = build()
+        theatre.key = key
+        return theatre
+
+    def decode(entry: disk_cache.Entry) -> Theatre:
+        theatre = theatre_from_entry(entry, Theatre, Crossing, Territory)
+        if theatre.key != key:
+            raise ValueError("another build's entry")
+        return theatre
+
+    return disk_cache.cached(kind, key, made, theatre_entry, decode, keep)
 
 
 @dataclass

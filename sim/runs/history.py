@@ -40,6 +40,7 @@ earns by not moving; the **skill** is (model - null) / (100 - null).
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -49,6 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.runs.summary import captured_by
+from sim.safe_io import csv_text, write_atomic
 from sim.scenario import Condition, Observation, Scenario, Side, Task, other
 
 if TYPE_CHECKING:
@@ -402,27 +404,33 @@ FIELDS = [
 ]
 
 
-def write_comparison(comparison: Comparison, path: Path) -> Path:
+def comparison_csv(comparison: Comparison) -> bytes:
     """history_comparison.csv: one row per observation, then the score, and with a null run
-    its score and the skill (rows of kind "score")."""
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n")
-        w.writeheader()
-        for r in comparison.rows:
-            row = asdict(r)
-            for k in ("date", "until", "sim_date", "lost_at"):
-                row[k] = row[k].isoformat(timespec="minutes") if row[k] else ""
-            for k in ("expected", "simulated", "error_days", "credit"):
-                row[k] = "" if row[k] is None else f"{row[k]:g}"
-            w.writerow(row)
-        scores = [("fidelity score (0-100)", comparison.score)]
-        if comparison.null is not None:
-            scores.append(("null run score (0-100)", comparison.null))
-            if comparison.skill is not None:
-                scores.append(("skill (model - null) / (100 - null)", comparison.skill))
-        for name, value in scores:
-            w.writerow({"date": "", "kind": "score", "name": name, "simulated": f"{value:g}"})
-    return path
+    its score and the skill (rows of kind "score"). A text cell is never a formula
+    (`csv_text`: a note or a place name from the scenario)."""
+    f = io.StringIO(newline="")
+    w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n")
+    w.writeheader()
+    for r in comparison.rows:
+        row = asdict(r)
+        for k in ("date", "until", "sim_date", "lost_at"):
+            row[k] = row[k].isoformat(timespec="minutes") if row[k] else ""
+        for k in ("expected", "simulated", "error_days", "credit"):
+            row[k] = "" if row[k] is None else f"{row[k]:g}"
+        w.writerow({k: csv_text(v) for k, v in row.items()})
+    scores = [("fidelity score (0-100)", comparison.score)]
+    if comparison.null is not None:
+        scores.append(("null run score (0-100)", comparison.null))
+        if comparison.skill is not None:
+            scores.append(("skill (model - null) / (100 - null)", comparison.skill))
+    for name, value in scores:
+        w.writerow({"date": "", "kind": "score", "name": name, "simulated": f"{value:g}"})
+    return f.getvalue().encode("utf-8")
+
+
+def write_comparison(comparison: Comparison, path: Path) -> Path:
+    """Write history_comparison.csv to `path` (atomically: sim.safe_io.write_atomic)."""
+    return write_atomic(path, comparison_csv(comparison))
 
 
 def score_line(comparison: Comparison) -> str:

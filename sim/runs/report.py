@@ -1,24 +1,29 @@
 """A run folder: writing a run out (summary.json, timeseries.csv, control_changes.csv,
 events.csv, frames.json.gz, and the daily table printed by the command line), reading it back
-(`read_frames`, `read_comparison`), and who may write into a folder (`folder_holds_other_run`).
+(`read_frames`, `read_comparison`); who may write into a folder, and whether a folder holds
+one run: sim/runs/folders.py.
 
 Every file is a function of the record alone (no wall-clock times, sorted keys, fixed float
 formatting), so the same scenario, parameters and seed give byte-identical files. JSON is
-always strict (no NaN or Infinity). Each file is written to a temporary name and renamed, and
-summary.json comes last: a folder with a summary holds a whole run.
+always strict (no NaN or Infinity).
 
-Run folders never mix two runs: before a replay writes into a folder, the folder's run files
-(RUN_FILES, and only those) are removed if they belong to the same run (same scenario id, seed
-and parameters: re-running a command replaces its output, and a stale history_comparison.csv
-cannot survive); a folder that holds another run is refused unless the caller says to replace it
-(`--replace`). The readers check everything the viewer relies on and turn any damage into one
-`FileProblem` line.
+Run folders never mix two runs, nor lose one. A writer first claims the folder
+(sim/runs/folders.py: one kind of output a folder, no links where its files go, its lock held
+until the files are written), then checks under the lock that it holds no other run: the same
+run (the scenario file by its content, the seed, the parameters) may be replaced, another only
+with `--replace`. The files are written aside and put in place together (`write_run`,
+sim.safe_write.StagedFiles), summary.json last: a rewrite that fails (a full disk, a kill) leaves
+the previous run whole, and a stale history_comparison.csv never survives. summary.json names
+the SHA-256 of every other file of its run, so a folder whose files come from two runs is
+refused when read back (sim.runs.folders.check_run_files). The readers check everything the
+viewer relies on and turn any damage into one `FileProblem` line.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import json
 import zlib
@@ -31,13 +36,15 @@ from sim.model.rules.combat_math import ITEMS
 from sim.runs.summary import CAPTURABLE, last_hour_of_each_day, summarise
 from sim.safe_io import (
     FileProblem,
+    csv_read,
+    csv_text,
     decode_utf8,
     is_slug,
     json_text,
     lone_surrogate,
     read_bytes,
-    write_atomic,
 )
+from sim.safe_write import StagedFiles
 from sim.scenario import SIDES, Echelon, Posture, UnitType
 
 if TYPE_CHECKING:  # the record's module imports mesa: reading a run back does not need it
@@ -52,10 +59,17 @@ RUN_FILES = (
     "frames.json.gz",
     "history_comparison.csv",
 )
-#: Largest frames.json.gz read back, compressed and uncompressed (a 120-day run of 40 units is
-#: about 30 MiB of JSON).
+#: Largest frames.json.gz read back, compressed.
 MAX_FRAMES_GZ_BYTES = 256 * 1024 * 1024
-MAX_FRAMES_JSON_BYTES = 1024 * 1024 * 1024
+#: Largest run record read back once inflated: a run takes about 250 bytes of JSON a unit and
+#: hour (September: 2.6 MB for 41 units and 270 hours), so the largest run the default caps
+#: allow (200 units for 120 days) is about 144 MB: this is twice that. A run made with the caps
+#: lifted is read with the same caps lifted (`frames_limit`).
+MAX_FRAMES_JSON_BYTES = 288 * 1024 * 1024
+#: Inflated at most this much at a time, against the running limit (never more in memory
+#: than the limit and one step: a small file that inflates to gigabytes of spaces is refused
+#: at the limit).
+INFLATE_STEP = 1024 * 1024
 #: Largest history_comparison.csv read back.
 MAX_COMPARISON_BYTES = 16 * 1024 * 1024
 
@@ -75,18 +89,19 @@ EVENT_FIELDS = [
 
 
 def _fmt(v: Any) -> Any:
+    """A cell: a float to 3 decimals, text never read as a formula (`csv_text`)."""
     if isinstance(v, float):
         return f"{v:.3f}".rstrip("0").rstrip(".") if v == v else ""
-    return v
+    return csv_text(v)
 
 
-def _csv(path: Path, fields: list[str], rows: list[dict[str, Any]]) -> None:
+def _csv(fields: list[str], rows: list[dict[str, Any]]) -> bytes:
     f = io.StringIO(newline="")
     w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for row in rows:
         w.writerow({k: _fmt(row.get(k, "")) for k in fields})
-    write_atomic(path, f.getvalue().encode("utf-8"))
+    return f.getvalue().encode("utf-8")
 
 
 def changed_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
@@ -156,26 +171,15 @@ def daily_table(record: RunRecord) -> str:
     return "\n".join(lines)
 
 
-def write_run(record: RunRecord, out: Path) -> list[Path]:
-    """Write all output files into `out` (created if needed), summary.json last. Returns the
-    paths written."""
-    out.mkdir(parents=True, exist_ok=True)
-    series = record.series()
-    cols = list(series)
-    rows = [{c: series[c][k] for c in cols} for k in range(len(record.times))]
-    paths = {
-        name: out / name
-        for name in (
-            "summary.json",
-            "timeseries.csv",
-            "control_changes.csv",
-            "events.csv",
-            "frames.json.gz",
-        )
-    }
-    _csv(paths["timeseries.csv"], cols, rows)
-    _csv(paths["control_changes.csv"], CONTROL_FIELDS, record.control_changes)
-    _csv(paths["events.csv"], EVENT_FIELDS, record.events)
+def text_sha256(text: str) -> str:
+    """The hash a scenario file's text is known by (summary.json's `scenario_sha256`, a
+    sweep's `scenario_sha256`): two runs of files with the same id but other text differ."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def frames_bytes(record: RunRecord) -> bytes:
+    """frames.json.gz: the run record for the viewer, gzipped with a fixed time (the same run
+    gives the same bytes)."""
     payload = json_text(
         {
             "scenario": record.scenario_id,
@@ -195,53 +199,60 @@ def write_run(record: RunRecord, out: Path) -> list[Path]:
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:  # mtime 0: reproducible bytes
         gz.write(payload)
-    write_atomic(paths["frames.json.gz"], buf.getvalue())
-    write_atomic(
-        paths["summary.json"],
-        (
-            json_text(summary_json(record), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        ).encode("utf-8"),
-    )
-    return list(paths.values())
+    return buf.getvalue()
 
 
-# ============================================================================ who writes where
-def run_identity(scenario_id: str, seed: int, parameters: Parameters) -> dict[str, Any]:
-    """What makes two runs the same run (as summary.json records it)."""
-    return {
-        "scenario": scenario_id,
-        "seed": seed,
-        "parameters_changed": changed_parameters(parameters.model_dump()),
+def stage_run(
+    staged: StagedFiles,
+    record: RunRecord,
+    folder: str = "",
+    comparison: bytes | None = None,
+    scenario_sha256: str | None = None,
+) -> None:
+    """Stage a run's files (under `folder`/ in the staged folder), summary.json last: it
+    names the scenario file's hash and the SHA-256 of every other file of the run, so a
+    folder whose files come from two runs is known (`check_run_files`)."""
+    series = record.series()
+    cols = list(series)
+    rows = [{c: series[c][k] for c in cols} for k in range(len(record.times))]
+    files = {
+        "timeseries.csv": _csv(cols, rows),
+        "control_changes.csv": _csv(CONTROL_FIELDS, record.control_changes),
+        "events.csv": _csv(EVENT_FIELDS, record.events),
+        "frames.json.gz": frames_bytes(record),
     }
+    if comparison is not None:
+        files["history_comparison.csv"] = comparison
+    head = summary_json(record)
+    if scenario_sha256 is not None:
+        head["scenario_sha256"] = scenario_sha256
+    head["files"] = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    files["summary.json"] = (
+        json_text(head, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    ).encode("utf-8")
+    for name, data in files.items():
+        staged.write(f"{folder}/{name}" if folder else name, data)
 
 
-def folder_holds_other_run(out: Path, identity: dict[str, Any]) -> str | None:
-    """Why `out` must not take the run `identity` (it holds another run's files, or run
-    files with no readable summary), or None if it may: it is new, holds no run files, or
-    holds this same run."""
-    present = [n for n in RUN_FILES if (out / n).exists()]
-    if not present:
-        return None
+def write_run(
+    record: RunRecord,
+    out: Path,
+    comparison: bytes | None = None,
+    scenario_sha256: str | None = None,
+) -> list[Path]:
+    """Write a run's files into `out` (created if needed) as one (sim.safe_write.StagedFiles):
+    written aside, then put in place together, summary.json last; the previous run's files
+    there (RUN_FILES, and only those) are replaced, a stale one removed. A failure on the way
+    (a full disk, a kill) leaves the previous run whole. `comparison`: the bytes of
+    history_comparison.csv (sim.runs.history.comparison_csv), if written. Returns the paths
+    written. The caller holds the folder's lock (`FolderLock`) when others may write there."""
     try:
-        old = json.loads(read_bytes(out / "summary.json", 1024 * 1024, "summary.json"))
-    except (FileProblem, ValueError):
-        return f"it holds run files ({', '.join(present)}) without a readable summary.json"
-    if not isinstance(old, dict):
-        return "its summary.json is not a run summary"
-    mine = {k: old.get(k) for k in identity}
-    if mine == identity:
-        return None
-    changed = old.get("parameters_changed")
-    what = f"{old.get('scenario')!s:.40}, seed {old.get('seed')!s:.20}"
-    if isinstance(changed, dict) and changed:
-        what += ", " + ", ".join(f"{k}={v}" for k, v in list(changed.items())[:3])
-    return f"it holds another run ({what})"
-
-
-def clear_run_files(out: Path) -> None:
-    """Remove the run files (RUN_FILES, nothing else) from `out` before a replay writes it."""
-    for name in RUN_FILES:
-        (out / name).unlink(missing_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(out)) from None
+    with StagedFiles(out) as staged:
+        stage_run(staged, record, "", comparison, scenario_sha256)
+        return staged.commit(stale=RUN_FILES)
 
 
 # ============================================================================ reading back
@@ -452,24 +463,58 @@ def _check_frames(d: Any, path: Path) -> None:
         )
 
 
-def read_frames(run_dir: Path) -> dict[str, Any]:
+def frames_limit(max_days: float | None, max_units: int | None) -> int | None:
+    """The largest run record read back for runs of at most `max_days` days and `max_units`
+    units (MAX_FRAMES_JSON_BYTES at the default caps, more as they are lifted; None: a cap is
+    off, so no limit)."""
+    from sim.scenario import MAX_DAYS, MAX_UNITS
+
+    if max_days is None or max_units is None:
+        return None
+    scale = max(1.0, max_days / MAX_DAYS) * max(1.0, max_units / MAX_UNITS)
+    return int(MAX_FRAMES_JSON_BYTES * scale)
+
+
+def _inflate(path: Path, data: bytes, limit: int | None) -> bytearray:
+    """The gzip `data` inflated, a step at a time against `limit` (None: no limit). Raises
+    FileProblem past the limit, for a damaged stream, or one cut short."""
+    dec = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip framing, CRC checked at the end
+    out = bytearray()
+    pending = data
+    try:
+        while True:
+            out += dec.decompress(pending, INFLATE_STEP)
+            if limit is not None and len(out) > limit:
+                raise FileProblem(
+                    path,
+                    f"holds more than {limit / 2**20:,.0f} MiB of JSON: too large for a run "
+                    "record (a run made with --max-days or --max-units lifted: view it with "
+                    "the same options)",
+                )
+            pending = dec.unconsumed_tail
+            if not pending or dec.eof:
+                break
+    except zlib.error as e:
+        raise _fail(path, f"not a gzip file, or damaged ({e})") from None
+    if not dec.eof:
+        raise _fail(path, "cut short (the gzip stream ends early)")
+    return out
+
+
+def read_frames(
+    run_dir: Path, max_json_bytes: int | None = MAX_FRAMES_JSON_BYTES
+) -> dict[str, Any]:
     """The run record saved as RUN_DIR/frames.json.gz, checked: every field the viewer uses is
     there with the right type, units and nodes in frames are those of the record, the scenario
     id is a plain name. Raises FileProblem (one line) for a missing, truncated, oversized or
-    damaged file."""
+    damaged file (more than `max_json_bytes` of JSON once inflated: `frames_limit`)."""
     path = Path(run_dir) / "frames.json.gz"
     data = read_bytes(path, MAX_FRAMES_GZ_BYTES, "frames.json.gz")
-    dec = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip framing, CRC checked at the end
-    try:
-        raw = dec.decompress(data, MAX_FRAMES_JSON_BYTES + 1)
-    except zlib.error as e:
-        raise _fail(path, f"not a gzip file, or damaged ({e})") from None
-    if len(raw) > MAX_FRAMES_JSON_BYTES:
-        raise FileProblem(path, "holds more than 1 GiB of JSON: too large for a run record")
-    if not dec.eof:
-        raise _fail(path, "cut short (the gzip stream ends early)")
+    raw = _inflate(path, data, max_json_bytes)
+    del data
     try:
         text = decode_utf8(raw, path)
+        del raw  # one copy of the JSON in memory at a time
         d = json.loads(text)
     except FileProblem as e:
         raise _fail(path, e.message) from None
@@ -509,6 +554,7 @@ def read_comparison(path: Path) -> list[dict[str, str]]:
         rows = []
         for r in reader:
             line = reader.line_num
+            r = {k: csv_read(v) if isinstance(v, str) else v for k, v in r.items()}
             if r.get("kind") == "score":
                 continue
             if None in r or any(r.get(c) is None for c in COMPARISON_COLUMNS):

@@ -23,6 +23,7 @@ from sim.scenario.common import (
 from sim.scenario.loader import (
     MAX_DAYS,
     MAX_PROBLEMS,
+    MAX_UNITS,
     ScenarioFile,
     check_duration,
     check_references,
@@ -59,6 +60,7 @@ __all__ = [
     "BTG",
     "CONDITION_KINDS",
     "MAX_DAYS",
+    "MAX_UNITS",
     "MAX_EVENT_HOURS",
     "MAX_ITEMS",
     "MAX_PERSONNEL",

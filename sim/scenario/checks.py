@@ -86,14 +86,15 @@ def check_loaded(loaded: ScenarioFile, theatre: Theatre) -> list[Problem]:
     """The semantic checks of a scenario file already read (and resolved) by the loader, on
     its own map (the places it adds), else on `theatre`."""
     own = loaded.theatre or theatre
-    return check_scenario(loaded.scenario, own, loaded.root, loaded.file, loaded.text)
+    return check_scenario(loaded.scenario, own, loaded.lines, loaded.file, loaded.text)
 
 
 def check_scenario(
     scenario: Scenario, theatre: Theatre, root: Any, file: str, text: str = ""
 ) -> list[Problem]:
     """Every problem with a resolved scenario. `root` is the YAML tree from `parse_scenario`
-    (for line numbers); `text` the file's text (for source keys cited in comments)."""
+    (for line numbers; or the lines of a file read back from the cache, `ScenarioFile.lines`);
+    `text` the file's text (for source keys cited in comments)."""
     from sim.model import CampaignModel  # the start state is the model's own
 
     found = _Found(file, root, scenario)

@@ -11,17 +11,19 @@ reading, as the one problem of the file.
 
 Hostile input is refused before it can hang or exhaust memory (sim/safe_io.py): only regular
 files of at most 1 MiB, YAML nested at most 40 deep with at most 50,000 nodes and 200,000 values
-once aliases are expanded. A scenario lasts at most `MAX_DAYS` days unless the caller lifts the
-cap (`--max-days`): a run keeps every hour in memory.
+once aliases are expanded. A scenario lasts at most `MAX_DAYS` days and has at most `MAX_UNITS`
+units unless the caller lifts the cap (`--max-days`, `--max-units`): a run keeps every unit's
+every hour in memory.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import io
+import json
 import os
 import typing
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +51,8 @@ from sim.scenario.problems import (
     ScenarioError,
     field_path,
     line_of,
+    lines_data,
+    lines_from_data,
     located,
     raise_all,
     unreadable_problems,
@@ -63,6 +67,14 @@ if TYPE_CHECKING:
 #: Longest scenario (end - start) loaded without lifting the cap (`--max-days`): a run keeps
 #: every hour's frame in memory (about 1 MiB an hour for 40 units; March 2022 is 39 days).
 MAX_DAYS = 120
+#: Most units a scenario has without lifting the cap (`--max-units`): five times the largest
+#: shipped order of battle (41 units, September). A run keeps every unit's every hour in memory
+#: (`RUN_BYTES_PER_UNIT_HOUR`): 200 units for 120 days are about 0.8 GB, and a sweep holds that
+#: in each worker; 1,000 units took 4 GB and 70 s to replay.
+MAX_UNITS = 200
+#: Memory a run takes per unit and simulated hour (measured: 1,000 units for 120 days took
+#: 4.0 GB), for the message that says what a scenario over the cap would cost.
+RUN_BYTES_PER_UNIT_HOUR = 1400
 #: Most problems one ScenarioError lists (a mangled file can have thousands).
 MAX_PROBLEMS = 100
 #: Scenario files kept read in the cache (about 0.2 MB each): the shipped ones, the lessons'
@@ -160,24 +172,49 @@ def _duration_problems(
     file: str,
     root: Any,
     max_days: float | None,
+    max_units: int | None = None,
 ) -> list[Problem]:
-    if max_days is None or s.hours <= max_days * 24:
-        return []
-    return [
-        located(
-            file,
-            root,
-            ("end",),
-            f"the scenario lasts {s.hours / 24:,.1f} days; the "
-            f"limit is {max_days:g} days (a run keeps every hour in memory): shorten "
-            "it, or lift the limit knowingly with --max-days",
+    """A scenario longer than `max_days` days, or with more than `max_units` units (None: no
+    cap): a run keeps every unit's every hour in memory."""
+    out = []
+    if max_days is not None and s.hours > max_days * 24:
+        out.append(
+            located(
+                file,
+                root,
+                ("end",),
+                f"the scenario lasts {s.hours / 24:,.1f} days; the "
+                f"limit is {max_days:g} days (a run keeps every hour in memory): shorten "
+                "it, or lift the limit knowingly with --max-days",
+            )
         )
-    ]
+    if max_units is not None and len(s.units) > max_units:
+        size = len(s.units) * s.hours * RUN_BYTES_PER_UNIT_HOUR
+        memory = f"{size / 1e9:,.1f} GB" if size >= 1e9 else f"{size / 1e6:,.0f} MB"
+        out.append(
+            located(
+                file,
+                root,
+                ("units",),
+                f"{len(s.units):,} units; the limit is {max_units:,} (a run keeps every unit's "
+                f"every hour in memory: this one would take about {memory}, and each sweep "
+                "worker as much): split the operation, or lift the limit knowingly with "
+                "--max-units",
+            )
+        )
+    return out
 
 
-def check_duration(s: Scenario, file: str, root: Any, max_days: float | None = MAX_DAYS) -> None:
-    """Raise ScenarioError if the scenario lasts longer than `max_days` (None: no cap)."""
-    raise_all(file, _duration_problems(s, file, root, max_days))
+def check_duration(
+    s: Scenario,
+    file: str,
+    root: Any,
+    max_days: float | None = MAX_DAYS,
+    max_units: int | None = MAX_UNITS,
+) -> None:
+    """Raise ScenarioError if the scenario lasts longer than `max_days` or has more than
+    `max_units` units (None: no cap)."""
+    raise_all(file, _duration_problems(s, file, root, max_days, max_units))
 
 
 def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[Problem]:
@@ -187,14 +224,30 @@ def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[P
 
     out: list[Problem] = []
     added = expand.added_names(data)
+    held: dict[str, tuple[str, Any]] = {}  # node -> (side, the place as written) in control.nodes
     for loc, value in place_fields(data):
         try:
-            theatre.resolve(value)
+            node = theatre.resolve(value)
         except KeyError as e:
             if normalised(value) in added:
                 continue  # an added place that could not be built (reported at places:)
             msg = e.args[0] if e.args else f"no place named {value!r} on the map"
             out.append(located(file, root, loc, str(msg)))
+            continue
+        if loc[:2] == ("control", "nodes"):
+            side = str(loc[2])
+            if node in held and held[node][0] != side:
+                out.append(
+                    located(
+                        file,
+                        root,
+                        loc,
+                        f"{value!r} is also listed under control.nodes.{held[node][0]} (as "
+                        f"{held[node][1]!r}): a place is held by one side at the start; "
+                        "keep it under one",
+                    )
+                )
+            held.setdefault(node, (side, value))
     depot_ids = {d.get("id") for _, d in items_of(data, "depots")}
     for i, ev in items_of(data, "events"):
         loc, target, kind = ("events", i, "target"), ev.get("target"), ev.get("kind")
@@ -317,6 +370,7 @@ def _load(
     file: str,
     theatre: Theatre | None,
     max_days: float | None,
+    max_units: int | None = MAX_UNITS,
 ) -> tuple[Scenario, Any]:
     """Parse, validate and (with a theatre) resolve; every problem found is raised at once."""
     if len(text) > MAX_YAML_BYTES:  # characters <= bytes: a cheap first check
@@ -352,7 +406,7 @@ def _load(
         theatre, found = expand.own_theatre(data, theatre, file, root)
         problems += found + _place_problems(data, theatre, file, root)
     if scenario is not None:
-        problems += _duration_problems(scenario, file, root, max_days)
+        problems += _duration_problems(scenario, file, root, max_days, max_units)
     raise_all(file, problems)
     assert scenario is not None
     if theatre is not None:
@@ -364,11 +418,12 @@ def parse_scenario(
     text: str,
     file: str = "<scenario>",
     max_days: float | None = MAX_DAYS,
+    max_units: int | None = MAX_UNITS,
 ) -> tuple[Scenario, Any]:
     """Parse and validate YAML text; returns the scenario and the raw YAML tree (for lines).
     Raises ScenarioError listing every problem (schema, references, a duration over
-    `max_days` days; None: no cap)."""
-    return _load(text, file, None, max_days)
+    `max_days` days or more than `max_units` units; None: no cap)."""
+    return _load(text, file, None, max_days, max_units)
 
 
 def read_scenario_text(path: str | Path) -> str:
@@ -380,27 +435,58 @@ def read_scenario_text(path: str | Path) -> str:
         raise ScenarioError(str(path), e.message, e.line) from None
 
 
-@dataclass(frozen=True)
 class ScenarioFile:
-    """A scenario file as read: its name, text, YAML tree (for line numbers) and scenario, and
-    the scenario's own map when it was read against one (`theatre_for`: the map with the
-    places it adds; the map itself when it adds none)."""
+    """A scenario file as read: its name, text and scenario; `lines`, what locates a field
+    (`yaml_location`, `line_of`): the YAML tree, or for a file read back from the cache the
+    tree's shape and lines only (sim/scenario/problems.py: `LineMap`); `root`, the YAML tree
+    itself (a file read back from the cache is parsed again for it, when asked); and
+    `theatre`, the scenario's own map when it was read against one (`theatre_for`: the map
+    with the places it adds; the map itself when it adds none)."""
 
-    file: str
-    text: str
-    root: Any
-    scenario: Scenario
-    theatre: Theatre | None = None
+    def __init__(
+        self,
+        file: str,
+        text: str,
+        scenario: Scenario,
+        lines: Any,
+        root: Any = None,
+        theatre: Theatre | None = None,
+    ):
+        self.file, self.text, self.scenario, self.lines = file, text, scenario, lines
+        self.theatre = theatre
+        if root is not None:
+            self.root = root
+
+    @functools.cached_property
+    def root(self) -> Any:
+        return _yaml().load(io.StringIO(self.text))
+
+
+def _scenario_entry(read: tuple[Scenario, Any]) -> disk_cache.Entry:
+    """A scenario file read without problems, as a cache entry: the scenario as pydantic
+    writes it, and the shape and lines of its YAML tree (JSON both)."""
+    scenario, root = read
+    lines = json.dumps(lines_data(root), separators=(",", ":")).encode()
+    return disk_cache.Entry([scenario.model_dump_json().encode(), lines])
+
+
+def _scenario_from_entry(entry: disk_cache.Entry) -> tuple[Scenario, Any]:
+    scenario, lines = entry.docs
+    return Scenario.model_validate_json(scenario), lines_from_data(json.loads(lines))
 
 
 def read_scenario(
-    path: str | Path, theatre: Theatre | None = None, max_days: float | None = MAX_DAYS
+    path: str | Path,
+    theatre: Theatre | None = None,
+    max_days: float | None = MAX_DAYS,
+    max_units: int | None = MAX_UNITS,
 ) -> ScenarioFile:
     """Read a scenario file, keeping what later checks need to locate a field (the text and
     the YAML tree: the file is parsed once). With a theatre (the base map), the scenario's own
     map is built (its places added: `ScenarioFile.theatre`), places are checked against it and
     resolved to node ids, and its holding forces and off-map bases are expanded. A scenario
-    longer than `max_days` days is refused (None: no cap).
+    longer than `max_days` days, or with more than `max_units` units, is refused (None: no
+    cap).
 
     Raises ScenarioError (never another exception) listing every problem of the file.
     """
@@ -408,23 +494,32 @@ def read_scenario(
     text = read_scenario_text(path)
     key = theatre.key if theatre is not None else "no map"
     if not key:  # a map not built through the cache: read the file
-        scenario, root = _load(text, file, theatre, max_days)
-        return ScenarioFile(file, text, root, scenario, _own(scenario, theatre))
-    # a file read before, with this text, name, map and cap, is read back from the cache
+        scenario, root = _load(text, file, theatre, max_days, max_units)
+        return ScenarioFile(file, text, scenario, root, root, _own(scenario, theatre))
+    # a file read before, with this text, name, map and caps, is read back from the cache
     # (sim/disk_cache.py): only a file without problems is kept
-    scenario, root = disk_cache.cached(
+    read: list[Any] = []  # the YAML tree, when the file is read now
+
+    def load() -> tuple[Scenario, Any]:
+        scenario, root = _load(text, file, theatre, max_days, max_units)
+        read.append(root)
+        return scenario, root
+
+    scenario, lines = disk_cache.cached(
         "scenario",
         disk_cache.key_of(
             text.encode("utf-8", "surrogatepass"),
             os.fsencode(file),
             key.encode(),
-            repr(max_days).encode(),
+            repr((max_days, max_units)).encode(),
         ),
-        lambda: _load(text, file, theatre, max_days),
-        lambda kept: isinstance(kept, tuple) and isinstance(kept[0], Scenario),
+        load,
+        _scenario_entry,
+        _scenario_from_entry,
         SCENARIOS_KEPT,
     )
-    return ScenarioFile(file, text, root, scenario, _own(scenario, theatre))
+    root = read[0] if read else None
+    return ScenarioFile(file, text, scenario, lines, root, _own(scenario, theatre))
 
 
 def _own(scenario: Scenario, theatre: Theatre | None) -> Theatre | None:
@@ -469,10 +564,13 @@ def read_scenario_theatre(path: str | Path, theatre: Theatre) -> Theatre:
 
 
 def load_scenario(
-    path: str | Path, theatre: Theatre | None = None, max_days: float | None = MAX_DAYS
+    path: str | Path,
+    theatre: Theatre | None = None,
+    max_days: float | None = MAX_DAYS,
+    max_units: int | None = MAX_UNITS,
 ) -> Scenario:
     """The scenario of a file (`read_scenario` without the text and YAML tree)."""
-    return read_scenario(path, theatre, max_days).scenario
+    return read_scenario(path, theatre, max_days, max_units).scenario
 
 
 def yaml_location(root: Any, loc: tuple[Any, ...]) -> tuple[int | None, str]:

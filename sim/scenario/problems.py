@@ -75,21 +75,108 @@ def raise_all(file: str, problems: list[Problem]) -> None:
 
 
 def line_of(root: Any, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the deepest node of `loc` that exists in the YAML tree."""
+    """1-based line of the deepest node of `loc` that exists in the YAML tree (ruamel's, or
+    the `LineMap` of a file read back from the cache). A key with no mark of its own (one that
+    a merge key ``<<: *anchor`` brought in) is located at its mapping's line."""
     node, line = root, getattr(getattr(root, "lc", None), "line", None)
     for key in loc:
         lc = getattr(node, "lc", None)
         if isinstance(node, dict) and key in node:
-            if lc is not None:
-                line = lc.key(key)[0]
+            mark = _mark(lc, "key", key)
+            line = mark if mark is not None else getattr(lc, "line", line)
             node = node[key]
         elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-            if lc is not None:
-                line = lc.item(key)[0]
+            mark = _mark(lc, "item", key)
+            line = mark if mark is not None else getattr(lc, "line", line)
             node = node[key]
         else:
             break
     return None if line is None else line + 1
+
+
+def _mark(lc: Any, kind: str, key: Any) -> int | None:
+    """The 0-based line ruamel marked for a key (`kind` "key") or a list item ("item"), or
+    None when it has none."""
+    if lc is None:
+        return None
+    try:
+        return getattr(lc, kind)(key)[0]
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+
+
+# ------------------------------------------------------------------ lines kept without the tree
+class _Marks:
+    """ruamel's line-and-column record of a container (``.lc``), as far as `line_of` uses
+    it: the container's line, and the line of each key or item (columns are not kept)."""
+
+    __slots__ = ("_lines", "line")
+
+    def __init__(self, line: int | None, lines: dict[Any, int | None]):
+        self.line, self._lines = line, lines
+
+    def key(self, k: Any) -> tuple[int, int]:
+        line = self._lines[k]
+        if line is None:
+            raise KeyError(k)
+        return line, 0
+
+    item = key
+
+
+class LineMap(dict):
+    """A YAML mapping's shape and lines: its keys, its mappings and lists, and (`lc`) the line
+    of each key, the way `line_of` reads ruamel's tree; every other value is None. A file read
+    back from the cache locates its problems with these (sim/scenario/loader.py)."""
+
+    lc: _Marks
+
+
+class LineList(list):
+    """A YAML list's shape and lines (see `LineMap`)."""
+
+    lc: _Marks
+
+
+def lines_data(node: Any) -> Any:
+    """The shape and lines of a YAML tree as JSON data: a mapping is ``{"m": line, "k":
+    [[key, line, child], ...]}`` (text keys only), a list ``{"s": line, "i": [[line, child],
+    ...]}``, anything else null. `lines_from_data` reads it back."""
+    lc = getattr(node, "lc", None)
+    marks = getattr(lc, "data", None) or {}
+
+    def mark(k: Any) -> int | None:
+        m = marks.get(k)
+        return m[0] if isinstance(m, list | tuple) and m and isinstance(m[0], int) else None
+
+    line = getattr(lc, "line", None)
+    if isinstance(node, dict):
+        return {
+            "m": line,
+            "k": [[k, mark(k), lines_data(v)] for k, v in node.items() if isinstance(k, str)],
+        }
+    if isinstance(node, list):
+        return {"s": line, "i": [[mark(i), lines_data(v)] for i, v in enumerate(node)]}
+    return None
+
+
+def lines_from_data(data: Any) -> LineMap | LineList | None:
+    """The `LineMap` or `LineList` that `lines_data` wrote. Raises ValueError for data that
+    is not such."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ValueError("not the lines of a YAML tree")
+    if "m" in data:
+        m = LineMap()
+        lines: dict[Any, int | None] = {}
+        for k, line, child in data["k"]:
+            m[k], lines[k] = lines_from_data(child), line
+        m.lc = _Marks(data["m"], lines)
+        return m
+    seq = LineList(lines_from_data(child) for _, child in data["i"])
+    seq.lc = _Marks(data["s"], {i: line for i, (line, _) in enumerate(data["i"])})
+    return seq
 
 
 def field_path(loc: tuple[Any, ...]) -> str:

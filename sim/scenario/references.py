@@ -73,10 +73,30 @@ def reference_problems(data: Any, file: str, root: Any, authored: bool = True) -
                 )
             else:
                 order_ids[ident] = i
+    side_of = {
+        u.get("id"): u.get("side")
+        for _, u in items_of(data, "units")
+        if isinstance(u.get("id"), str)
+    }
     for i, order in items_of(data, "orders"):
         names = order.get("units")
         for j, uid in enumerate(names if isinstance(names, list) else []):
             unit_ref(uid, ("orders", i, "units", j))
+        sides = {
+            str(side_of[uid])
+            for uid in (names if isinstance(names, list) else [])
+            if isinstance(uid, str) and isinstance(side_of.get(uid), str)
+        }
+        if len(sides) > 1:
+            out.append(
+                located(
+                    file,
+                    root,
+                    ("orders", i, "units"),
+                    "an order's units must all be of one side (an order is part of a side's "
+                    f"plan); these are {' and '.join(sorted(sides))}",
+                )
+            )
         for loc, c in raw_conditions(order.get("when"), ("orders", i, "when")):
             for key in ("arrived", "strength", "supply"):
                 unit_ref(c.get(key), (*loc, key))
@@ -85,14 +105,10 @@ def reference_problems(data: Any, file: str, root: Any, authored: bool = True) -
                 out.append(located(file, root, (*loc, "done"), f"no order with id {done!r}"))
             elif isinstance(done, str) and done == order.get("id"):
                 out.append(located(file, root, (*loc, "done"), "an order cannot wait for itself"))
+    out += _cycle_problems(data, file, root, order_ids)
     grouped: dict[str, str] = {}
     if authored:  # the grouping each holding force's units are in
         grouped = {uid: hid for hid, (_, ids) in forces.items() for uid in ids}
-    side_of = {
-        u.get("id"): u.get("side")
-        for _, u in items_of(data, "units")
-        if isinstance(u.get("id"), str)
-    }
     for i, g in items_of(data, "groupings"):
         names = g.get("units")
         names = names if isinstance(names, list) else []
@@ -134,6 +150,81 @@ def reference_problems(data: Any, file: str, root: Any, authored: bool = True) -
             located(file, root, ("whatif", "supporting_attack"), f"no order with id {support!r}")
         )
     return out
+
+
+def _needed(c: Any) -> set[str]:
+    """The orders a raw `when:` condition cannot hold without (each `done:` it needs: all of
+    an `all:`'s, those every branch of an `any:` needs)."""
+    if not isinstance(c, dict):
+        return set()
+    if isinstance(c.get("done"), str):
+        return {c["done"]}
+    kids = c.get("all")
+    if isinstance(kids, list):
+        return set().union(*(_needed(k) for k in kids))
+    kids = c.get("any")
+    if isinstance(kids, list) and kids:
+        return set.intersection(*(_needed(k) for k in kids))
+    return set()
+
+
+def _cycle_problems(data: Any, file: str, root: Any, order_ids: dict[str, int]) -> list[Problem]:
+    """Orders that wait, through `done:` conditions they cannot hold without, for one another
+    (a waits for b done, b for a): none of them is ever issued. One problem a cycle, at the
+    `done:` of its first order (an order waiting for itself is reported on its own)."""
+    needs = {
+        ident: {n for n in _needed(order.get("when")) if n in order_ids and n != ident}
+        for i, order in items_of(data, "orders")
+        if isinstance(ident := _ident(order.get("id")), str) and order_ids.get(ident) == i
+    }
+    out: list[Problem] = []
+    reported: set[str] = set()
+    for start in sorted(needs, key=order_ids.__getitem__):
+        path = _path_back(start, needs)
+        if path is None or reported & set(path):
+            continue
+        reported |= set(path)
+        i = order_ids[start]
+        order = dict(items_of(data, "orders"))[i]
+        loc = next(
+            (
+                (*where, "done")
+                for where, c in raw_conditions(order.get("when"), ("orders", i, "when"))
+                if c.get("done") == path[1]
+            ),
+            ("orders", i, "when"),
+        )
+        chain = " -> ".join(path)
+        out.append(
+            located(
+                file,
+                root,
+                loc,
+                f"waits for order {path[1]!r} to be done, which waits for this one ({chain}): "
+                "none of them is ever issued; remove one of the done: conditions",
+            )
+        )
+    return out
+
+
+def _path_back(start: str, needs: dict[str, set[str]]) -> list[str] | None:
+    """The shortest chain of waits from `start` back to itself ([start, ..., start]), or None."""
+    previous: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        later = []
+        for a in frontier:
+            for b in sorted(needs.get(a, ())):
+                if b == start:
+                    chain = [a]
+                    while chain[-1] != start:
+                        chain.append(previous[chain[-1]])
+                    return [start, *reversed(chain[:-1]), start]
+                if b not in previous:
+                    previous[b] = a
+                    later.append(b)
+        frontier = later
+    return None
 
 
 def raw_conditions(c: Any, loc: tuple) -> list[tuple[tuple, dict]]:

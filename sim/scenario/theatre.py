@@ -41,6 +41,7 @@ from sim.map.theatre import (
     Theatre,
     assemble,
     build_theatre,
+    cached_theatre,
     project,
     read_map_inputs,
 )
@@ -99,16 +100,10 @@ def _extended(map_dir: str, base_key: str, places_json: str) -> Theatre:
     else:
         key = disk_cache.key_of(b"added places", base_key.encode(), places_json.encode())
 
-        def build() -> Theatre:
-            built = build_with_places(read_map_inputs(Path(map_dir)), places)
-            built.key = key
-            return built
-
-        theatre = disk_cache.cached(
+        theatre = cached_theatre(
             "theatre-places",
             key,
-            build,
-            lambda t: isinstance(t, Theatre) and t.key == key,
+            lambda: build_with_places(read_map_inputs(Path(map_dir)), places),
             CACHE_KEEP,
         )
     theatre.map_dir = Path(map_dir)

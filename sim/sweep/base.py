@@ -30,17 +30,22 @@ class Base:
     scenario: Scenario
     data: dict[str, Any]
     max_days: float | None = None  # longest scenario a run may last (None: no cap)
+    max_units: int | None = None  # most units a run may have (None: no cap)
 
     @classmethod
-    def load(cls, file: str, text: str, max_days: float | None = None) -> Base:
-        """Parse and resolve the scenario once. `max_days`: the duration cap (default
-        sim.scenario.MAX_DAYS), for the base and for every run that changes its dates."""
+    def load(
+        cls, file: str, text: str, max_days: float | None = None, max_units: int | None = None
+    ) -> Base:
+        """Parse and resolve the scenario once. `max_days`, `max_units`: the caps on its
+        duration and units (default sim.scenario.MAX_DAYS, MAX_UNITS), for the base and for
+        every run that changes its dates or units."""
         from sim.map.theatre import build_theatre
-        from sim.scenario import MAX_DAYS, parse_scenario, resolve_places
+        from sim.scenario import MAX_DAYS, MAX_UNITS, parse_scenario, resolve_places
         from sim.scenario.theatre import theatre_for
 
         max_days = MAX_DAYS if max_days is None else max_days
-        scenario, root = parse_scenario(text, file, max_days=max_days)
+        max_units = MAX_UNITS if max_units is None else max_units
+        scenario, root = parse_scenario(text, file, max_days=max_days, max_units=max_units)
         scenario = resolve_places(scenario, build_theatre(), file, root)
         theatre = theatre_for(scenario)  # the scenario's own map (the places it adds)
         return cls(
@@ -51,6 +56,7 @@ class Base:
             scenario,
             scenario.model_dump(),
             max_days,
+            max_units,
         )
 
     def current(self, path: str) -> Any:
@@ -97,7 +103,7 @@ class Base:
         if data is not None:
             scenario = Scenario.model_validate(data)
             check_references(scenario, self.file, None)
-            check_duration(scenario, self.file, None, self.max_days)
+            check_duration(scenario, self.file, None, self.max_days, self.max_units)
             scenario = resolve_places(scenario, self.theatre, self.file, None)
         return scenario, scenario.parameters_with(params)
 

@@ -29,6 +29,7 @@ from sim.cli.common import (
     days_value,
     folder_value,
     seed_value,
+    units_value,
 )
 from sim.safe_io import (
     MAX_YAML_BYTES,
@@ -39,6 +40,7 @@ from sim.safe_io import (
     yaml_loader,
     yaml_problem,
 )
+from sim.safe_write import links_in
 from sim.sweep.base import Base, validation_message
 from sim.sweep.spec import (
     SAMPLERS,
@@ -152,6 +154,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DAYS",
         help="longest scenario a run may last (default 120 days: a run keeps "
         "every hour in memory); raise it knowingly",
+    )
+    ap.add_argument(
+        "--max-units",
+        type=units_value,
+        default=None,
+        metavar="N",
+        help="most units a run may have (default 200: a run keeps every unit's every hour "
+        "in memory, in each worker); raise it knowingly",
     )
     return ap
 
@@ -279,7 +289,9 @@ def spec_from_args(args: argparse.Namespace) -> tuple[SweepSpec, Base, Path | No
             "scenario: in the --file"
         )
     path = Path(scenario)
-    base = Base.load(str(path), read_scenario_text(path), max_days=args.max_days)
+    base = Base.load(
+        str(path), read_scenario_text(path), max_days=args.max_days, max_units=args.max_units
+    )
 
     specs: dict[str, tuple[Origin, list[Any] | tuple[Any, Any]]] = {}
     for p, v in (file.get("vary") or {}).items():
@@ -435,7 +447,7 @@ def compare_main(argv: list[str]) -> int:
     ap = Parser(prog="run.py compare", description="Compare a sweep's outcomes, with plots.")
     ap.add_argument("results", type=Path, help="a sweep folder (or its runs.parquet/runs.csv)")
     ap.add_argument("--out", type=folder_value, help="where plots go (default RESULTS/compare)")
-    ap.add_argument("--no-plots", action="store_true", help="print the table only")
+    ap.add_argument("--no-plots", action="store_true", help="print the tables only, write no file")
     ap.add_argument(
         "--towns",
         metavar="ID,ID,...",
@@ -462,19 +474,38 @@ def compare_main(argv: list[str]) -> int:
     axes = axes_of(meta)
     text, table = outcome_table(rows, meta, axes)
     print(text)
-    out = args.out or folder / "compare"
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "outcomes_by_parameter.csv", table)
-    written = [out / "outcomes_by_parameter.csv"]
     sens = sensitivity(rows, meta, axes)
     if sens is not None:
-        method, results = sens
         print()
-        print(sensitivity_text(method, results))
-        if results:
+        print(sensitivity_text(*sens))
+    written: list[Path] = []
+    if not args.no_plots:  # --no-plots: the table printed, nothing written
+        out = args.out or folder / "compare"
+        names = [
+            "outcomes_by_parameter.csv",
+            "sensitivity.csv",
+            "key_dates.png",
+            "area_curves.png",
+            "sensitivity.png",
+        ]
+        # the default folder (RESULTS/compare) may not be a link either; --out is the user's
+        planted = args.out is None and out.is_symlink()
+        links = [out.name] if planted else links_in(out, names)
+        if links:
+            raise UsageError(
+                f"{out}: holds symbolic links where compare's files go ({', '.join(links[:3])})"
+                "; nothing is written through a link: remove them, or choose another --out"
+            )
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(f"--out {out}: cannot create it ({e.strerror or e})") from None
+        write_csv(out / "outcomes_by_parameter.csv", table)
+        written.append(out / "outcomes_by_parameter.csv")
+        if sens is not None and sens[1]:
+            method, results = sens
             write_csv(out / "sensitivity.csv", [{"method": method, **r} for r in results])
             written.append(out / "sensitivity.csv")
-    if not args.no_plots:
         from sim.sweep.plots import plot_area_curves, plot_key_dates, plot_sensitivity
 
         g = variant_grouping(axes, rows)
@@ -497,5 +528,6 @@ def compare_main(argv: list[str]) -> int:
             f"\n{len(failed)} failed run(s); first: {failed[0]['run_key']}: "
             f"{failed[0].get('error')}"
         )
-    print(f"\nwrote {', '.join(p.name for p in written)} to {out}", file=sys.stderr)
+    if written:
+        print(f"\nwrote {', '.join(p.name for p in written)} to {out}", file=sys.stderr)
     return 0

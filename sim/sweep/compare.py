@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import io
 import itertools
 import math
 import warnings
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from sim.runs.history import skill
-from sim.safe_io import FileProblem
+from sim.safe_io import FileProblem, csv_text, write_atomic
 from sim.sweep.paths import parse_path
 from sim.sweep.spec import Axis, SweepError, SweepSpec, kind_of, plan
 from sim.sweep.store import JOURNAL, META, read_journal, read_meta, read_table, table_rows
@@ -514,21 +515,21 @@ def sensitivity_text(method: str, results: list[dict[str, Any]]) -> str:
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     """A table of dicts as CSV (columns in order of first appearance; floats to 6 significant
-    digits; None as an empty cell). Nothing is written for no rows."""
+    digits; None as an empty cell), written atomically. Nothing is written for no rows."""
     if not rows:
         return
     cols = list(dict.fromkeys(k for r in rows for k in r))
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=cols, lineterminator="\n")
-        w.writeheader()
-        for r in rows:
-            w.writerow(
-                {
-                    k: (
-                        ""
-                        if r.get(k) is None
-                        else (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k])
-                    )
-                    for k in cols
-                }
-            )
+    f = io.StringIO(newline="")
+    w = csv.DictWriter(f, fieldnames=cols, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: _cell(r.get(k)) for k in cols})
+    write_atomic(path, f.getvalue().encode("utf-8"))
+
+
+def _cell(v: Any) -> Any:
+    """A cell of compare's CSVs: empty for None, a float to 6 significant digits, text never
+    read as a formula by a spreadsheet (a label is a scenario's or a sweep's value)."""
+    if v is None:
+        return ""
+    return f"{v:.6g}" if isinstance(v, float) else csv_text(v)

@@ -10,7 +10,23 @@ from typing import Any
 
 import numpy as np
 
+from sim.safe_io import write_atomic
 from sim.sweep.compare import Grouping, area_days, attacker, key_towns, short
+
+
+def _save(fig: Any, path: Path) -> Path:
+    """The figure as a PNG at `path`, written atomically (never through a link planted
+    there: sim.safe_io.write_atomic); the figure is closed."""
+    import io
+
+    plt = _plt()
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, dpi=DPI, format="png")
+    finally:
+        plt.close(fig)
+    return write_atomic(path, buf.getvalue())
+
 
 #: Figure resolution (dots per inch): sharp on a screen, a few hundred kB per PNG.
 DPI = 110
@@ -127,9 +143,7 @@ def plot_key_dates(
     for k in range(len(towns), nrows * ncols):
         axs[k // ncols][k % ncols].set_visible(False)
     fig.suptitle(f"When key towns first changed hands ({len(ok)} runs)", fontsize=11)
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _day_axis(ax: Any, start: datetime, end_h: float) -> None:
@@ -212,9 +226,7 @@ def plot_area_curves(
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     fig.autofmt_xdate()
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_sensitivity(
@@ -261,9 +273,7 @@ def plot_sensitivity(
     rough = f" - only {n_runs} runs: rough" if 0 < n_runs < ROUGH_BELOW else ""
     fig.suptitle(f"Which parameters move the outcome: {name}{rough}", fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def days_since(start: datetime, iso: str) -> float:

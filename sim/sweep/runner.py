@@ -34,15 +34,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.runs.folders import claim
 from sim.runs.history import null_comparison
+from sim.safe_io import FileProblem, read_bytes
+from sim.safe_write import open_append
 from sim.sweep.base import Base, validation_message
 from sim.sweep.outcomes import key_places, outcome_columns
 from sim.sweep.progress import Progress
 from sim.sweep.spec import RunTask, SweepError, SweepSpec, kind_of, plan
 from sim.sweep.store import (
     JOURNAL,
+    MAX_META_BYTES,
     META,
-    FolderLock,
     TableSchema,
     journal_line,
     read_journal,
@@ -65,20 +68,23 @@ WATCHDOG_S = 1.0
 IN_FLIGHT_PER_SLOT = 2
 
 
-_STATE: dict[tuple[str, float | None], Base] = {}
+_STATE: dict[tuple[str, float | None, int | None], Base] = {}
 _STATE_LOCK = threading.Lock()
 
 
-def _base_for(text: str, file: str, max_days: float | None = None) -> Base:
+def _base_for(
+    text: str, file: str, max_days: float | None = None, max_units: int | None = None
+) -> Base:
     """The per-process base: the one a pool worker was given, or (Dask workers have no
     initializer) built from the scenario text on first use and kept."""
-    from sim.scenario import MAX_DAYS
+    from sim.scenario import MAX_DAYS, MAX_UNITS
 
     max_days = MAX_DAYS if max_days is None else max_days  # what Base.load applies
-    key = (hashlib.sha256(text.encode("utf-8")).hexdigest(), max_days)
+    max_units = MAX_UNITS if max_units is None else max_units
+    key = (hashlib.sha256(text.encode("utf-8")).hexdigest(), max_days, max_units)
     with _STATE_LOCK:
         if key not in _STATE:
-            _STATE[key] = Base.load(file, text, max_days)
+            _STATE[key] = Base.load(file, text, max_days, max_units)
         return _STATE[key]
 
 
@@ -110,7 +116,7 @@ def _init_worker(base: Base, parent: int | None = None) -> None:
             target=_watch_parent, args=(parent,), daemon=True, name="sweep-watchdog"
         ).start()
     with _STATE_LOCK:
-        _STATE[(base.sha256, base.max_days)] = base
+        _STATE[(base.sha256, base.max_days, base.max_units)] = base
 
 
 def simulate(scenario: Scenario, theatre: Theatre, params: Parameters, seed: int) -> RunRecord:
@@ -125,6 +131,7 @@ def run_one(
     text: str,
     file: str,
     max_days: float | None = None,
+    max_units: int | None = None,
 ) -> dict[str, Any]:
     """Run one task; never raises: a failure is a row with status 'failed' and the error."""
     t0 = time.perf_counter()
@@ -138,7 +145,7 @@ def run_one(
         **task.overrides,
     }
     try:
-        base = _base_for(text, file, max_days)
+        base = _base_for(text, file, max_days, max_units)
         scenario, params = base.materialise(task.overrides)
         record = simulate(scenario, base.theatre, params, task.seed)
         null = null_comparison(scenario, base.theatre, params, task.seed, simulate)
@@ -224,8 +231,16 @@ def dask_pool(address: str) -> Pool:
         raise SweepError("--scheduler needs Dask: pip install -e '.[sweep]'") from None
     try:
         client = Client(address, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as e:
+    except (OSError, TimeoutError) as e:
         raise SweepError(f"--scheduler {address}: cannot connect ({e})") from None
+    except Exception as e:  # whatever reading a foreign answer raises
+        # a service that is not Dask: its first bytes read as a frame length of gigabytes
+        # (MemoryError, which said "out of memory"), or as no message at all (ValueError...)
+        raise SweepError(
+            f"--scheduler {address}: the service there did not answer as a Dask scheduler "
+            f"does ({type(e).__name__}); give the address of a `dask scheduler`, e.g. "
+            "tcp://HOST:8786"
+        ) from None
     threads = sum(client.nthreads().values()) or 1
     ex = client.get_executor(pure=False)
 
@@ -317,9 +332,9 @@ def parameter_kinds(spec: SweepSpec) -> dict[str, str]:
 def _previous_scenario(out: Path) -> str | None:
     """The scenario hash an existing sweep.json names (None if there is none, or it is
     unreadable: the journal's run keys then tell whether the folder is another sweep's)."""
-    try:
-        prev = json.loads((out / META).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+    try:  # a FIFO or a device at its name is refused unread (it would block or never end)
+        prev = json.loads(read_bytes(out / META, MAX_META_BYTES, "sweep.json"))
+    except (FileProblem, ValueError, RecursionError):
         return None
     value = prev.get("scenario_sha256") if isinstance(prev, dict) else None
     return value if isinstance(value, str) else None
@@ -341,21 +356,17 @@ def run_sweep(
     """Run every planned run not yet in OUT/journal.jsonl, then write the table.
     `on_start` is called once the folder is locked and checked, before the first run.
 
-    The folder is locked while the sweep runs: a second sweep into it is refused (SweepError).
-    A folder whose journal holds runs this design does not include (another design, another
-    version of the scenario file) is refused too: its table would silently lose them. A
+    The folder is claimed first (sim/runs/folders.py): one holding a replay's or a what-if's
+    runs, or symbolic links where the sweep's files go, is refused (FileProblem), and its lock
+    is held while the sweep runs: a second sweep (or a replay) into it is refused. A folder
+    whose journal holds runs this design does not include (another design, another version
+    of the scenario file) is refused too (SweepError): its table would silently lose them. A
     design that extends the folder's (more seeds, more values) reuses every run there.
 
     `stop_after` (for tests) stops taking results after that many runs, as a kill would: the
     journal holds them, no table is written.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    lock = FolderLock(out)
-    if not lock.acquire():
-        raise SweepError(
-            f"--out {out}: another sweep is running in this folder (process "
-            f"{lock.holder()}); wait for it to finish, or choose another --out"
-        )
+    lock = claim(out, "sweep", [JOURNAL, META, "runs.parquet", "runs.csv"])
     try:
         return _run_locked(
             spec, base, out, workers, scheduler, csv, retry_failed, progress, stop_after, on_start
@@ -442,13 +453,17 @@ def _execute(
     suspects: deque[RunTask] = deque()
     inflight: dict[Future, RunTask] = {}
     ran = 0
-    with journal_path.open("a", encoding="utf-8") as jf:
+    with open_append(journal_path, "sweep journal") as jf:
 
         def record(row: dict[str, Any]) -> None:
             nonlocal ran
-            jf.write(journal_line(row))
-            jf.flush()
-            os.fsync(jf.fileno())
+            try:
+                jf.write(journal_line(row).encode("utf-8"))
+                jf.flush()
+                os.fsync(jf.fileno())
+            except OSError as e:  # a full disk: the error names the journal
+                e.filename = e.filename or str(journal_path)
+                raise
             journal[row["run_key"]] = row
             ran += 1
             bar.update(failed=row.get("status") == "failed")
@@ -460,7 +475,9 @@ def _execute(
                 while source and len(inflight) < limit:
                     t = source.popleft()
                     inflight[
-                        pool.executor.submit(run_one, t, base.text, base.file, base.max_days)
+                        pool.executor.submit(
+                            run_one, t, base.text, base.file, base.max_days, base.max_units
+                        )
                     ] = t
                 done, _ = wait(inflight, return_when=FIRST_COMPLETED)
                 broken = []

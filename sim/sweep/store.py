@@ -14,8 +14,12 @@ Each file has its writer and its reader here, and every reader turns damage into
   replaces, and the outcome columns typed by `OUTCOME_KINDS`, never from what the rows happen
   to hold. Columns are in a fixed order and rows sorted by run key, so a resumed sweep writes a
   byte-identical table.
-- ``.lock``: held (an OS file lock, released even by kill -9) while a sweep runs in the folder;
-  a second sweep into the same folder is refused.
+- ``.lock``: held (an OS file lock, released even by kill -9: sim.safe_write.FolderLock) while a
+  sweep runs in the folder; a second sweep (or a replay) into the same folder is refused.
+
+No file here is ever written through a symbolic link or opened in a way that waits on a FIFO:
+the folder is claimed first (sim/runs/folders.py), the journal is appended with `open_append`,
+and the table and sweep.json are written to new temporary files and renamed.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ import json
 import math
 import os
 import re
+import stat
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,7 +40,10 @@ from pathlib import Path
 from typing import Any
 
 from sim.safe_io import (
+    NO_LINK,
     FileProblem,
+    csv_read,
+    csv_text,
     decode_utf8,
     is_slug,
     json_text,
@@ -42,6 +51,9 @@ from sim.safe_io import (
     read_bytes,
     write_atomic,
 )
+from sim.safe_write import FolderLock
+
+__all__ = ["FolderLock"]  # the folder's lock lives in sim.safe_write, shared with run folders
 
 JOURNAL = "journal.jsonl"
 META = "sweep.json"
@@ -123,10 +135,23 @@ def journal_line(row: dict[str, Any]) -> str:
 
 
 def repair_journal(path: Path) -> None:
-    """Cut a torn last line (a kill during a write) so the next append starts a fresh line."""
-    if not path.exists():
+    """Cut a torn last line (a kill during a write) so the next append starts a fresh line.
+    Raises FileProblem for a journal that is a link, a FIFO or a device (never opened in a
+    way that would wait on one)."""
+    try:
+        fd = os.open(path, os.O_RDWR | NO_LINK)
+    except FileNotFoundError:
         return
-    with path.open("rb") as f:
+    except OSError as e:
+        raise FileProblem(
+            path, f"cannot be opened as a sweep journal ({e.strerror or e})"
+        ) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise FileProblem(
+            path, "is not a regular file (a pipe or a device?), expected a sweep journal"
+        )
+    with os.fdopen(fd, "r+b") as f:
         f.seek(0, os.SEEK_END)
         size = f.tell()
         if size == 0:
@@ -144,7 +169,6 @@ def repair_journal(path: Path) -> None:
             if i >= 0:
                 cut = pos + i + 1
                 break
-    with path.open("r+b") as f:
         f.truncate(cut)
 
 
@@ -316,16 +340,30 @@ def write_table(
             pa.array([_typed(r.get(c), k) for r in rows], type=types[k]) for c, k in schema.columns
         ]
         table = pa.Table.from_arrays(arrays, names=schema.names)
-        tmp = out / "runs.parquet.tmp"
-        pq.write_table(table, tmp)
-        os.replace(tmp, out / "runs.parquet")
+        # written through a file object: a new temporary file (never a planted link), and a
+        # folder name pyarrow could not take as a path (bytes that are not UTF-8) is no matter
+        fd, tmp = tempfile.mkstemp(prefix=".runs.parquet.", suffix=".tmp", dir=out)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pq.write_table(table, fh)
+            os.replace(tmp, out / "runs.parquet")
+        except BaseException as e:
+            Path(tmp).unlink(missing_ok=True)
+            if isinstance(e, OSError) and e.filename is None:
+                e.filename = str(out / "runs.parquet")
+            raise
         written.append(out / "runs.parquet")
     if csv_too:
         f = io.StringIO(newline="")
         w = csv.writer(f, lineterminator="\n")
         w.writerow(schema.names)
         for r in rows:
-            w.writerow(["" if r.get(c) is None else _typed(r.get(c), k) for c, k in schema.columns])
+            w.writerow(
+                [
+                    "" if r.get(c) is None else csv_text(_typed(r.get(c), k))
+                    for c, k in schema.columns
+                ]
+            )
         write_atomic(out / "runs.csv", f.getvalue().encode("utf-8"))
         written.append(out / "runs.csv")
     return written
@@ -334,6 +372,7 @@ def write_table(
 def _cell(text: str, kind: str) -> Any:
     if text == "":
         return None
+    text = csv_read(text)  # an error or a value written so no spreadsheet runs it
     if kind == "int":
         return int(text)
     if kind == "float":
@@ -370,9 +409,12 @@ def read_table(path: Path, parameters: dict[str, str]) -> list[dict[str, Any]]:
                 "reading Parquet needs pyarrow: pip install -e '.[sweep]' "
                 "(or write the sweep with --csv and compare runs.csv)",
             ) from None
-        read_bytes(path, MAX_TABLE_BYTES, "sweep table")  # a regular file of sane size
+        data = read_bytes(path, MAX_TABLE_BYTES, "sweep table")  # a regular file of sane size
         try:
-            rows = pq.ParquetFile(path).read().to_pylist()  # read_table would import pandas
+            import pyarrow as pa
+
+            # from the bytes read: a path pyarrow could not take (not UTF-8) is no matter
+            rows = pq.ParquetFile(pa.BufferReader(data)).read().to_pylist()  # no pandas
         except Exception as e:  # pyarrow raises many kinds (ArrowInvalid, OSError...)
             raise FileProblem(
                 path,
@@ -524,45 +566,3 @@ def read_meta(folder: Path) -> dict[str, Any]:
             "an area figure (date, side, area_km2, relation)",
         )
     return meta
-
-
-# ============================================================================ the lock
-class FolderLock:
-    """An exclusive lock on a sweep folder (OUT/.lock), held while a sweep runs there. The OS
-    releases it when the process ends, however it ends (kill -9 included)."""
-
-    def __init__(self, folder: Path):
-        self.path = folder / LOCK
-        self.fd: int | None = None
-
-    def acquire(self) -> bool:
-        """Take the lock; False if another process holds it."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            if sys.platform == "win32":  # pragma: no cover (Windows)
-                import msvcrt
-
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self.fd = fd
-        return True
-
-    def holder(self) -> str:
-        """The process id written by the holder, if readable."""
-        try:
-            return self.path.read_text(encoding="utf-8").strip()[:20] or "?"
-        except (OSError, UnicodeDecodeError):
-            return "?"
-
-    def release(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # closing releases the lock
-            self.fd = None

@@ -32,15 +32,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.model import CampaignModel
 from sim.model.params import DOCTRINE_PARAMETERS, Parameters, unknown_parameter
-from sim.model.rules.combat_math import PERSONNEL
+from sim.model.rules.combat_math import ITEMS, PERSONNEL
 from sim.model.rules.routes import plan_route
 from sim.model.world import CrossingState
-from sim.scenario import SIDES, Scenario, Task
+from sim.scenario import MAX_ITEMS, MAX_PERSONNEL, SIDES, Scenario, Task
 
 #: Bridge kinds a change may destroy or save (fords and unbridged stretches have nothing to).
 BRIDGE_KINDS = ("bridge", "rail_bridge")
 #: Most a change may scale a unit's holdings by: beyond ten times a unit is another unit.
 MAX_SCALE = 10.0
+#: Most of each item a unit may hold after a change: what a scenario may give one (the
+#: schema's bounds, sim/scenario/schema.py).
+_MOST = (MAX_PERSONNEL, *(MAX_ITEMS,) * (len(ITEMS) - 1))
 
 
 class ChangeError(ValueError):
@@ -220,7 +223,14 @@ def scale_unit(m: CampaignModel, uid: str, factor: float) -> str:
         raise ChangeError(f"factor {factor}: expected more than 0 and at most {MAX_SCALE:g}, not 1")
     unit = _unit(m, uid)
     before = unit.equipment.copy()
-    unit.equipment = np.round(before * factor)
+    after = np.round(before * factor)
+    for item, n, most in zip(ITEMS, after, _MOST, strict=True):
+        if n > most:  # repeated changes multiply: no more than a scenario may give a unit
+            raise ChangeError(
+                f"{unit.name} would have {int(n):,} {item.replace('_', '/')} "
+                f"(it has {int(before[ITEMS.index(item)]):,}); a unit holds at most {most:,}"
+            )
+    unit.equipment = after
     if factor > 1:
         unit.initial = np.round(unit.initial * factor)
         m.record.units = [
@@ -378,9 +388,10 @@ class Change(BaseModel):
     # `default=` by keyword: type checkers read it as optional only so (PEP 681)
     value: Any = None
     side: str | None = Field(default=None, pattern="^(UA|RU)$")
-    factor: float | None = Field(default=None, gt=0, le=MAX_SCALE)
+    # strict: `factor: true` is no factor 1.0, `on: 1` no true
+    factor: float | None = Field(default=None, gt=0, le=MAX_SCALE, strict=True)
     to: list[str] | None = Field(default=None, min_length=1)
-    on: bool | None = None
+    on: bool | None = Field(default=None, strict=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -44,8 +44,23 @@ from sim.safe_io import (
     yaml_loader,
     yaml_problem,
 )
-from sim.scenario import Scenario, ScenarioError, kyiv_local_time, read_scenario, yaml_location
-from sim.whatif.branch import BRIDGE_KINDS, Change, ChangeError, apply_changes, run_to, snapshot
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    kyiv_local_time,
+    read_scenario,
+    read_scenario_text,
+    yaml_location,
+)
+from sim.whatif.branch import (
+    BRIDGE_KINDS,
+    MAX_SCALE,
+    Change,
+    ChangeError,
+    apply_changes,
+    run_to,
+    snapshot,
+)
 
 HOUR = timedelta(hours=1)
 
@@ -60,9 +75,12 @@ class BranchFile(BaseModel):
     context: str = Field("", description="a sentence of historical context")
     source: str = Field("", description="where the context comes from")
     scenario: str = Field(min_length=1, description="the base scenario, relative to this file")
-    seed: int = Field(0, ge=0, le=2**32 - 1)
+    # strict: `hour: true` is no hour 1, `seed: "3"` no seed
+    seed: int = Field(0, ge=0, le=2**32 - 1, strict=True)
     at: datetime | None = Field(None, description="the branch time (on the hour), Kyiv local time")
-    hour: int | None = Field(None, ge=0, description="or: hours after the scenario's start")
+    hour: int | None = Field(
+        None, ge=0, strict=True, description="or: hours after the scenario's start"
+    )
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="parameter values for both runs"
     )
@@ -87,6 +105,7 @@ class Branch:
     hour: int
     changes: list[Change]  # places resolved to node ids
     root: Any = None  # the YAML tree, for lines
+    scenario_text: str = ""  # the scenario file's text (a run is known by it: its hash)
 
     @property
     def when(self) -> datetime:
@@ -163,7 +182,7 @@ def load_branch(path: str | Path, theatre: Theatre) -> Branch:
 
     try:
         scenario_path = (path.parent / spec.scenario).resolve()
-        found = scenario_path.is_file()
+        found = scenario_path.exists()
     except (OSError, ValueError):  # a name the file system refuses (too long, a NUL byte)
         found = False
     if not found:
@@ -171,6 +190,10 @@ def load_branch(path: str | Path, theatre: Theatre) -> Branch:
             ("scenario",),
             f"no scenario file {spec.scenario} (a path relative to this file's folder)",
         )
+    try:  # a folder, a FIFO or a device is named as what it is, at this file's line
+        read_scenario_text(scenario_path)
+    except ScenarioError as e:
+        raise err(("scenario",), f"{spec.scenario} ({scenario_path}): {e.message}") from None
     loaded = read_scenario(scenario_path, theatre)
     scenario = loaded.scenario
     theatre = loaded.theatre or theatre  # the scenario's own map (the places it adds)
@@ -181,7 +204,20 @@ def load_branch(path: str | Path, theatre: Theatre) -> Branch:
         raise err(("parameters", name), e.errors()[0]["msg"]) from None
     hour = _hour(spec, scenario, err)
     changes = [_checked(ch, i, scenario, theatre, params, err) for i, ch in enumerate(spec.changes)]
-    return Branch(file, spec, scenario_path, scenario, theatre, params, hour, changes, root)
+    scale: dict[str, float] = {}
+    for i, ch in enumerate(changes):  # repeated strength changes of a unit multiply
+        if ch.kind == "strength" and ch.factor is not None:
+            scale[ch.subject] = scale.get(ch.subject, 1.0) * ch.factor
+            if scale[ch.subject] > MAX_SCALE:
+                raise err(
+                    ("changes", i, "factor"),
+                    f"the strength changes of {ch.subject} multiply to "
+                    f"{scale[ch.subject]:,.4g} times its holdings; at most {MAX_SCALE:g} in all "
+                    "(beyond that a unit is another unit)",
+                )
+    return Branch(
+        file, spec, scenario_path, scenario, theatre, params, hour, changes, root, loaded.text
+    )
 
 
 def _hour(spec: BranchFile, s: Scenario, err: Callable) -> int:
