@@ -6,8 +6,7 @@ see it, and return every problem found (never only the first), each located like
 error (``file:line: field.path: message``):
 
 errors (the run would not be what the author meant; `validate` exits 2, a replay refuses):
-  * a side with no units, or with no depot or base at all (its units are never in supply);
-  * a bracketed source key (``[KEY]``) that `sources:` does not declare.
+  * a side with no units, or with no depot or base at all (its units are never in supply).
 warnings (printed; `validate --strict` makes them errors):
   * a unit placed on ground the other side holds at the start (the model hands it the node);
     units of both sides on one node at the start;
@@ -25,8 +24,10 @@ warnings (printed; `validate --strict` makes them errors):
     `--set end=...`, simply never reaches them); history observations outside the dates;
   * an objective a unit cannot reach: no route on the map from where its earlier orders leave
     it (typically a river with no bridge or ford on the way, for a unit without engineers);
-  * a bare source key at the head of a `source:` text (``"UAWD 2022-09-11 ..."``) that
-    `sources:` does not declare (a heuristic, hence only a warning).
+  * a source key that `sources:` does not declare, cited in brackets (``[KEY]``) in a text
+    field or a comment, or bare at the head of a `source:` text (``"UAWD 2022-09-11 ..."``):
+    one rule wherever it is cited, a warning (the bare form is a heuristic, and a comment is
+    no part of the scenario: neither may break a file that ran before).
 
 The start state (who holds what, crossings, supply) is the model's own: the checks build a
 `CampaignModel` without running a step. Fields the checks do not know (a newer schema) are
@@ -344,14 +345,20 @@ def cited_keys(s: Scenario, text: str = "") -> list[tuple[tuple | None, int | No
 
 
 def _source_keys(s: Scenario, root: Any, text: str, found: _Found) -> None:
+    """Every citation of a key `sources:` does not declare: a warning, in a field or in a
+    comment alike (the module docstring)."""
     declared = {src.key for src in s.sources}
     lines = text.splitlines()
+    hint = "declare it under sources:, or write it differently if it is not a source key"
     for loc, line, key, bracketed in cited_keys(s, text):
         if key in declared:
             continue
         if loc is None:
             found.add(
-                "error", (), f"comment cites [{key}], which sources: does not declare", line=line
+                "warning",
+                (),
+                f"a comment cites [{key}], which sources: does not declare ({hint})",
+                line=line,
             )
             continue
         where, _ = _where(root, loc)
@@ -359,15 +366,8 @@ def _source_keys(s: Scenario, root: Any, text: str, found: _Found) -> None:
             line = next(
                 (n for n in range(where, len(lines) + 1) if f"[{key}]" in lines[n - 1]), where
             )
-        if bracketed:
-            found.add("error", loc, f"cites [{key}], which sources: does not declare", line=line)
-        else:
-            found.add(
-                "warning",
-                loc,
-                f"starts by citing {key}, which sources: does not declare "
-                "(declare it, or write it differently if it is not a source key)",
-            )
+        what = f"cites [{key}]" if bracketed else f"starts by citing {key}"
+        found.add("warning", loc, f"{what}, which sources: does not declare ({hint})", line=line)
 
 
 def _start_positions(s: Scenario, theatre: Theatre, model: Any, found: _Found) -> None:
