@@ -108,7 +108,7 @@ CASES = [
     ),
     # ... and in a comment: the same warning, never an error (a comment is not the scenario)
     (
-        ("#   RU: {name: \"...\"", "#   RU: {name: \"... [NOPE1]\""),
+        ('#   RU: {name: "..."', '#   RU: {name: "... [NOPE1]"'),
         "warning",
         "",
         "[NOPE1]",

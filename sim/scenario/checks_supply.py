@@ -67,7 +67,8 @@ def supply_reach(s: Scenario, model: Any, root: Any) -> list[Found]:
                     f"holds at the start cannot be reached from any {side} base or depot "
                     f"through {side}-held ground: {names}{stand}. {what}. Add a base or "
                     f"depot in reach, or change control: so that they join {side}'s "
-                    f"supplied ground{_offmap_hint(model, set(part))}",
+                    f"supplied ground{_offmap_hint(model, set(part))}"
+                    f"{_crossing_hint(model, side, set(part))}",
                 )
             )
     return out + _hanging(s, model, loc)
@@ -90,6 +91,39 @@ def _offmap_hint(model: Any, part: set[str]) -> str:
     return (
         ". If their supply came from beyond the map's edge, declare it: an offmap: entry of "
         f"kind: base at the places where its roads leave the map (here at the edge: {at})"
+    )
+
+
+def _crossing_hint(model: Any, side: str, part: set[str]) -> str:
+    """The hint to declare a crossing, for ground a river cut off from the side's supplied
+    ground: a bridge down (a dam road blown) or a river with no crossing between them."""
+    g = model.network.graph
+    world = model.world
+    net = world.supply_lines[side]
+    rivers: dict[str, list[str]] = {}
+    for n in sorted(part):
+        for nb in sorted(g.neighbors(n)):
+            cid = g.edges[n, nb].get("crossing")
+            if (
+                nb in part
+                or cid is None
+                or world.passable(cid)
+                or world.control[nb] != side
+                or not net.reaches(nb)
+            ):
+                continue
+            c = model.theatre.crossings[cid]
+            what = f"{c.name} [{cid}] destroyed" if c.kind != "none" else "no crossing"
+            rivers.setdefault(c.river, [])
+            if what not in rivers[c.river]:
+                rivers[c.river].append(what)
+    if not rivers:
+        return ""
+    across = "; ".join(f"the {r} ({', '.join(w)})" for r, w in sorted(rivers.items()))
+    return (
+        f". A river cuts them off from {side}'s supplied ground: {across}. If the sources say "
+        "how they were reached (a ford, a pontoon, another bridge), declare it under "
+        "new_crossings:"
     )
 
 

@@ -22,7 +22,15 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.model.params import DOCTRINE_PARAMETERS, Parameters
 from sim.safe_io import SLUG_RULE, is_slug
-from sim.scenario.additions import Fire, HoldingForce, OffMap, PlaceSpec, fires_of, midnight
+from sim.scenario.additions import (
+    CrossingSite,
+    Fire,
+    HoldingForce,
+    OffMap,
+    PlaceSpec,
+    fires_of,
+    midnight,
+)
 from sim.scenario.common import (
     MAX_EVENT_HOURS,
     SIDES,
@@ -125,6 +133,7 @@ class Task(StrEnum):
     HOLD = "hold"  # defend where it stands (or at the objective, once there)
     WITHDRAW = "withdraw"  # fall back to the objective over ground its side holds
     RESERVE = "reserve"  # stand by: the side's commander commits it where it is needed
+    LEAVE = "leave"  # march to the objective (or stay) and leave the map there: sent elsewhere
 
 
 #: Tasks that need an objective (a place).
@@ -200,14 +209,41 @@ class Condition(Strict):
         return list(self.all or self.any or [])
 
 
+class Pause(Strict):
+    """A pause to regroup before an order is carried out: its units hold where they stand for
+    `hours`, or until each has `recovered` the fighting condition it had at the start (its
+    supply, morale and rest: the factors of its combat power, docs/model.md; lost men and
+    equipment do not come back), whichever comes first."""
+
+    hours: float | None = Field(
+        None, gt=0, le=MAX_EVENT_HOURS, description="the longest the pause lasts, in hours"
+    )
+    recovered: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="the pause ends once each unit has this share of the fighting condition "
+        "it had at the start (1: all of it)",
+    )
+
+    @model_validator(mode="after")
+    def _one_end(self) -> Pause:
+        if self.hours is None and self.recovered is None:
+            raise ValueError("a pause gives hours:, recovered: or both (what ends it)")
+        return self
+
+
 class Order(Strict):
     """A task for one or more units: part of a side's plan.
 
-    An order starts at `start` (default: the scenario's start) once its `when` condition holds;
-    the side's commander then issues it (after the command delay, docs/model.md). A move or an
+    An order starts at `start` (default: the scenario's start) once its `when` condition holds
+    (and its `phase` has begun); the side's commander then issues it (after the command delay,
+    docs/model.md), its units first regrouping for its `pause` if it has one. A move or an
     attack follows its objectives in turn: an attack goes on to the next objective when the
-    current one is held by its side. A `start` later than the scenario's start is only for a
-    decision that a source dates (its `source:` says so; docs/scenarios.md lists them all).
+    current one is held by its side. A `leave` takes its units off the map at its objective
+    (sent to another sector). A `start` later than the scenario's start is only for a decision
+    that a source dates, which the order's `source:` says (docs/scenarios.md lists those of
+    the shipped scenarios).
     """
 
     id: str | None = Field(
@@ -224,6 +260,20 @@ class Order(Strict):
     )
     start: datetime | None = Field(None, description="not before (default: the scenario start)")
     when: Condition | None = Field(None, description="the order waits until this holds")
+    phase: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9_]+$",
+        description="the id of the phase it belongs to (phases:): it waits until the phase "
+        "has begun",
+    )
+    effort: Literal["main", "supporting"] | None = Field(
+        None,
+        description="the weight its side's commander gives it: reserves and exploitation go "
+        "to the main effort first, to a supporting one last (default: neither)",
+    )
+    pause: Pause | None = Field(
+        None, description="its units regroup where they stand before carrying it out"
+    )
     source: str = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -232,12 +282,59 @@ class Order(Strict):
             raise ValueError("give objective: (one place) or objectives: (a list), not both")
         if self.task in TASKS_WITH_OBJECTIVE and not self.track:
             raise ValueError(f"task {self.task.value!r} needs an objective (a place)")
+        if self.task == Task.LEAVE and len(self.track) > 1:
+            raise ValueError(
+                "task 'leave' takes one objective: the place where its units leave the map"
+            )
         return self
 
     @property
     def track(self) -> list[str]:
         """The objectives in order ([] for a hold or reserve in place)."""
         return list(self.objectives) or ([self.objective] if self.objective else [])
+
+
+class Phase(Strict):
+    """A named stage of one side's plan: the orders that name it (`phase:`) wait until it has
+    begun, which is once its `start` has come and its `when` condition has held (seen from its
+    side, as an order's). It stays begun. `done: PHASE` holds once all its orders are done."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str = Field("", description="what the sources or the author call it")
+    side: Side
+    start: datetime | None = Field(None, description="not before (default: the scenario start)")
+    when: Condition | None = Field(
+        None, description="its entry condition (default: it begins at its start)"
+    )
+    pause: Pause | None = Field(
+        None, description="the pause of each of its orders that gives none of its own"
+    )
+    source: str = Field(min_length=1)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id.replace("_", " ")
+
+
+class Fallback(Strict):
+    """Where each side's units withdraw to when the doctrine pulls them back (a grouping's own
+    fallback wins), with the source of the choice."""
+
+    UA: list[str] = Field(default_factory=list, description="UA's fallback places, in order")
+    RU: list[str] = Field(default_factory=list, description="RU's fallback places, in order")
+    source: str = Field(
+        default="",
+        description="why these places: the line or the supply points a commander knew of",
+    )
+
+    def get(self, side: str, default: list[str] | None = None) -> list[str]:
+        """The fallback of `side` (`default` when it has none)."""
+        places = self.UA if side == "UA" else self.RU if side == "RU" else []
+        return places or (default if default is not None else [])
+
+    def items(self) -> list[tuple[str, list[str]]]:
+        """(side, places) of each side that has a fallback."""
+        return [(side, places) for side, places in (("UA", self.UA), ("RU", self.RU)) if places]
 
 
 class Grouping(Strict):
@@ -420,9 +517,16 @@ class Scenario(Strict):
         description="the map's edge and what lies beyond it: bases where supply enters the "
         "map, artillery firing from beyond the edge or the border",
     )
-    fallback: dict[Side, list[str]] = Field(
-        default_factory=dict,
-        description="where each side's units withdraw to when the doctrine pulls them back",
+    fallback: Fallback = Field(
+        default_factory=Fallback,
+        description="where each side's units withdraw to when the doctrine pulls them back, "
+        "with the source of the choice",
+    )
+    new_crossings: list[CrossingSite] = Field(
+        default_factory=list,
+        description="river crossings the map lacks (a ford, a bridge or a pontoon the "
+        "sources give), at a position on the river or between two places across it; "
+        "crossings: may then set their state like any other's",
     )
     crossings: dict[str, Literal["intact", "destroyed", "pontoon", "indestructible"]] = Field(
         default_factory=dict,
@@ -437,6 +541,11 @@ class Scenario(Strict):
         "spreads each into units, a grouping and a hold order",
     )
     orders: list[Order] = Field(default_factory=list)
+    phases: list[Phase] = Field(
+        default_factory=list,
+        description="named stages of a side's plan, each with its entry condition; an order "
+        "names its phase (phase:) and waits until the phase has begun",
+    )
     groupings: list[Grouping] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
@@ -491,6 +600,8 @@ class Scenario(Strict):
             ("places", [p.id for p in self.places]),
             ("offmap", [o.id for o in self.offmap]),
             ("holding_forces", [h.id for h in self.holding_forces]),
+            ("new_crossings", [c.id for c in self.new_crossings]),
+            ("phases", [p.id for p in self.phases]),
         ):
             seen: dict[str, int] = {}
             for i, ident in enumerate(ids):
@@ -549,6 +660,21 @@ class Scenario(Strict):
                 )
             Parameters(**{**self.parameters, **spec.doctrine})
         return self
+
+    @property
+    def changes_map(self) -> bool:
+        """Whether the scenario's map differs from the base map: it adds places or
+        crossings (sim/scenario/theatre.py, `theatre_for`)."""
+        return bool(self.places or self.new_crossings)
+
+    def phase_of(self, order: Order) -> Phase | None:
+        """The phase `order` belongs to (None: none, or one not declared)."""
+        return next((p for p in self.phases if p.id == order.phase), None)
+
+    def pause_of(self, order: Order) -> Pause | None:
+        """The pause before `order`: its own, else its phase's."""
+        phase = self.phase_of(order)
+        return order.pause or (phase.pause if phase is not None else None)
 
     @property
     def hours(self) -> int:
