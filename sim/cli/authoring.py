@@ -295,6 +295,13 @@ def new_main(argv: list[str]) -> int:
         "folder here, else NAME.yaml)",
     )
     ap.add_argument("--title", default=None, help="the scenario's title")
+    ap.add_argument(
+        "--examples",
+        action="store_true",
+        help="switch on the optional examples of the template (added places and crossings, "
+        "holding forces, a fallback, a unit leaving, phases): a file that shows "
+        "every optional field at work, to cut down",
+    )
     args = ap.parse_args(argv)
     if args.name.endswith(("/", os.sep)):
         raise UsageError(
@@ -334,7 +341,7 @@ def new_main(argv: list[str]) -> int:
     check_writable(out, "--out")
     from sim.scenario.reference import TEMPLATE_FILE, new_scenario_text
 
-    out.write_text(new_scenario_text(args.name, args.title, out), encoding="utf-8")
+    out.write_text(new_scenario_text(args.name, args.title, out, args.examples), encoding="utf-8")
     # a path with a space still pastes as one argument, in the shell of this system
     shown = subprocess.list2cmdline([str(out)]) if os.name == "nt" else shlex.quote(str(out))
     print(

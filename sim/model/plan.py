@@ -216,7 +216,7 @@ def condition_text(
     if cond.arrived is not None:
         return f"{cond.arrived} arrived" + (f" at {place(cond.at)}" if cond.at else "")
     if cond.done is not None:
-        return f"{cond.done} done"
+        return f"{'phase' if cond.done in phases else 'order'} {cond.done} done"
     if cond.ratio is not None:
         return f"force ratio ≥ {cond.ratio:g} at {place(cond.at or '?')}"
     if cond.strength is not None:

@@ -24,6 +24,8 @@ warnings (printed; `validate --strict` makes them errors):
     `--set end=...`, simply never reaches them); history observations outside the dates;
   * an objective a unit cannot reach: no route on the map from where its earlier orders leave
     it (typically a river with no bridge or ford on the way, for a unit without engineers);
+  * a `fallback:` without a `source:` (where a side's units withdraw to is a fact about its
+    plan, sourced like a grouping's);
   * a source key that `sources:` does not declare, cited in brackets (``[KEY]``) in a text
     field or a comment, or bare at the head of a `source:` text (``"UAWD 2022-09-11 ..."``):
     one rule wherever it is cited, a warning (the bare form is a heuristic, and a comment is
@@ -100,6 +102,13 @@ def check_scenario(
     _sides(scenario, found)
     _dates(scenario, found)
     _source_keys(scenario, root, text, found)
+    if scenario.fallback.items() and not scenario.fallback.source.strip():
+        found.add(
+            "warning",
+            ("fallback",),
+            "no source: say why these places (the line or the supply points a commander knew "
+            "of, or 'estimate: ...'), as a grouping's fallback does",
+        )
     if all(_units_of(scenario, s) for s in SIDES):
         model = CampaignModel(scenario, theatre, scenario.parameters_with(), seed=0)
         try:

@@ -124,20 +124,20 @@ def reference_problems(data: Any, file: str, root: Any, authored: bool = True) -
         for j, uid in enumerate(names if isinstance(names, list) else []):
             unit_ref(uid, ("orders", i, "units", j))
         condition_refs(order.get("when"), ("orders", i, "when"), order.get("id"))
-        phase = order.get("phase")
-        if isinstance(phase, str) and phase not in phase_side:
-            close = difflib.get_close_matches(phase, list(phase_side), n=1)
+        in_phase = order.get("phase")
+        if isinstance(in_phase, str) and in_phase not in phase_side:
+            close = difflib.get_close_matches(in_phase, list(phase_side), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else " (phases: declares them)"
-            out.append(located(file, root, ("orders", i, "phase"), f"no phase {phase!r}{hint}"))
-        elif isinstance(phase, str) and isinstance(names, list) and names:
+            out.append(located(file, root, ("orders", i, "phase"), f"no phase {in_phase!r}{hint}"))
+        elif isinstance(in_phase, str) and isinstance(names, list) and names:
             sides = {side_of.get(uid) for uid in names if isinstance(uid, str)}
-            if phase_side[phase] not in sides and sides & {"UA", "RU"}:
+            if phase_side[in_phase] not in sides and sides & {"UA", "RU"}:
                 out.append(
                     located(
                         file,
                         root,
                         ("orders", i, "phase"),
-                        f"phase {phase!r} is {phase_side[phase]}'s; this order's units are "
+                        f"phase {in_phase!r} is {phase_side[in_phase]}'s; this order's units are "
                         f"{'/'.join(sorted(str(x) for x in sides))}",
                     )
                 )

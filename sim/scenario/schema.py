@@ -161,7 +161,8 @@ class Condition(Strict):
     - `empty: PLACE`: no enemy troops stand at the place (it was never held, or they left it);
     - `arrived: UNIT`: the unit is on the map (a reinforcement has come); with `at: PLACE`, the
       unit is at that place;
-    - `done: ORDER`: the order with that id is done (its objectives reached or taken);
+    - `done: ORDER`: the order with that id is done (its objectives reached or taken); `done:
+      PHASE`: every order of the phase with that id is done;
     - `ratio: R` with `at: PLACE`: the order's own units, as they stand, would attack the enemy
       troops at the place with a force ratio of at least R (the commander's estimate, before
       the fog of war; docs/model.md, "Plans and commanders");
