@@ -218,8 +218,9 @@ def preview_main(argv: list[str]) -> int:
         )
     from sim.view.preview import render_preview
 
-    render_preview(scenario, theatre, out, size=size, problems=problems)
-    print(f"wrote {out}")
+    written = render_preview(scenario, theatre, out, size=size, problems=problems)
+    more = f" (and the orders that did not fit: {', '.join(map(str, written[1:]))})"
+    print(f"wrote {out}" + (more if len(written) > 1 else ""))
     return 0
 
 
