@@ -182,6 +182,28 @@ def test_places_prints_names_terrain_population_and_each_edges_road_or_crossing(
 
 
 @pytest.mark.parametrize(
+    ("query", "first", "note"),
+    [
+        ("Izium", "izium_s  ", "(exact: also 'Izium')"),  # an alias of the south bank
+        ("Kharkov", "kharkiv  ", "(exact: also 'Kharkov')"),
+        ("Izi", "izium_s  ", "(prefix: 'Izium' starts with 'Izi')"),
+        ("Krasnopillia", "lyman  ", "(similar: 'Красный Лиман')"),
+        ("Dmytrivka", "yurivka  ", "(similar: 'Yurivka')"),
+    ],
+)
+def test_places_labels_exact_prefix_and_similar_matches(query, first, note):
+    """A fuzzy match does not look like a hit (issue 25): each match says how it matched, and
+    with no exact one a first line says there is no such place."""
+    proc = cli("places", query, "--brief")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    exact = note.startswith("(exact")
+    assert lines[0].startswith(f"no place named {query!r} on the map") != exact
+    row = lines[0 if exact else 1]
+    assert row.startswith(first) and row.endswith(note), row
+
+
+@pytest.mark.parametrize(
     "args",
     [
         ["places"],

@@ -149,15 +149,12 @@ def places_main(argv: list[str]) -> int:
                 file=sys.stderr,
             )
             return 1
-        found = [
-            (
-                m.node,
-                f"found by {m.matched!r}"
-                if m.matched not in (m.node, g.nodes[m.node]["name"], g.nodes[m.node]["name_uk"])
-                else "",
+        found = [(m.node, _match_note(m, g, query)) for m in matches]
+        if not any(m.how == "exact" for m in matches):
+            print(
+                f"no place named {query!r} on the map (a village it lacks can be added: "
+                "places:, docs/scenarios.md); the nearest names:" + ("" if args.brief else "\n")
             )
-            for m in matches
-        ]
     for i, (node, note) in enumerate(found):
         tail = f"   ({note})" if note else ""
         if args.brief:
@@ -173,6 +170,19 @@ def places_main(argv: list[str]) -> int:
         first, _, rest = places.describe(theatre, node).partition("\n")
         print(f"{first}{tail}\n{rest}")
     return 0
+
+
+def _match_note(m, g, query: str) -> str:
+    """How a place matched the query, as `places` prints it: nothing for its own name, else
+    the name it matched by, labelled exact (another spelling or an alias), prefix or
+    similar (a fuzzy match: perhaps another place)."""
+    d = g.nodes[m.node]
+    name = d["name"] if m.matched == m.node else m.matched
+    if m.how == "exact":
+        return "" if m.matched in (m.node, d["name"], d["name_uk"]) else f"exact: also {name!r}"
+    if m.how == "prefix":
+        return f"prefix: {name!r} starts with {query!r}"
+    return f"similar: {name!r}"
 
 
 # ---------------------------------------------------------------------------------- preview
