@@ -199,3 +199,23 @@ def test_a_crossing_the_map_cannot_take_is_an_error_at_its_field(
         read_scenario(path, theatre)
     found = [p for p in e.value.problems if p.path == field]
     assert found and words in found[0].message, e.value.problems
+
+
+# ------------------------------------------------------------------------------------ sources
+def test_sources_lists_every_key_the_shipped_scenarios_declare():
+    from sim.scenario.catalogue import catalogue, shipped
+    from sim.scenario.loader import parse_scenario, read_scenario_text
+
+    citations = catalogue()
+    declared = {
+        (src.key, src.cite)
+        for p in shipped()
+        for src in parse_scenario(read_scenario_text(p), str(p), max_days=None)[0].sources
+    }
+    assert {(c.key, c.cite) for c in citations} == declared
+    btg = cli("sources", "BTG")
+    assert btg.returncode == 0 and btg.stdout.startswith("BTG\n  Wikipedia, Battalion tactical")
+    assert "izium_2022_09 (" in btg.stdout
+    pasted = cli("sources", "btg", "--yaml")
+    assert pasted.stdout.startswith("sources:\n  - key: BTG\n    cite: ")
+    assert cli("sources", "no such words anywhere").returncode == 1

@@ -2,6 +2,7 @@
 
     python run.py validate SCENARIO.yaml [...] [--strict]   check files, list every problem
     python run.py places QUERY | --near LAT,LON           find places on the map
+    python run.py sources [QUERY] [--yaml]                 the shipped scenarios' citations
     python run.py preview SCENARIO.yaml --out start.png    draw the start, without simulating
     python run.py schema [--out FILE] [--markdown]         JSON Schema / the field reference
     python run.py new NAME|FILE [--out FILE] [--title TEXT]  a commented scenario to start from
@@ -183,6 +184,49 @@ def _match_note(m, g, query: str) -> str:
     if m.how == "prefix":
         return f"prefix: {name!r} starts with {query!r}"
     return f"similar: {name!r}"
+
+
+# ---------------------------------------------------------------------------------- sources
+def sources_main(argv: list[str]) -> int:
+    ap = Parser(
+        prog="run.py sources",
+        description=(
+            "The citation catalogue: every source key the shipped scenarios declare under "
+            "sources:, with its text, the scenarios that declare it and how often each cites "
+            "it, to reuse in a new scenario (copy the key and its cite: text, or print them "
+            "ready to paste with --yaml)."
+        ),
+    )
+    ap.add_argument(
+        "query",
+        nargs="*",
+        help="a key (BTG, WKC) or words of its text (Reuters, Kupiansk); none: every key",
+    )
+    ap.add_argument(
+        "--yaml", action="store_true", help="print the entries as a sources: block to paste"
+    )
+    args = ap.parse_args(argv)
+    from sim.scenario import catalogue
+
+    citations = catalogue.catalogue()
+    query = " ".join(args.query).strip()
+    found = catalogue.search(citations, query) if query else citations
+    if not found:
+        print(
+            f"no source key or text in the shipped scenarios matches {query!r} "
+            f"({len(citations)} keys: python run.py sources, without a query, lists them)",
+            file=sys.stderr,
+        )
+        return 1
+    if args.yaml:
+        print("sources:\n" + "\n".join(c.yaml() for c in found))
+        return 0
+    for c in found:
+        used = ", ".join(f"{sid} ({n}×)" for sid, n in c.used.items())
+        print(f"{c.key}\n  {c.cite}\n  declared in {used}")
+    if not query:
+        print(f"{len(found)} keys; python run.py sources QUERY finds one, --yaml to paste it")
+    return 0
 
 
 # ---------------------------------------------------------------------------------- preview
