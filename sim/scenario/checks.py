@@ -19,9 +19,10 @@ warnings (printed; `validate --strict` makes them errors):
     through one place (the Luhansk rear of September 2022 through Kreminna): the model would
     cut it off if that place fell. Both say where an `offmap:` base would go when the
     ground's supply came from beyond the map's edge;
-  * orders, events and arrivals dated before the start (they take effect at the start) or at or
-    after the end (they never happen: a warning, since a run cut short on purpose, or a sweep's
-    `--set end=...`, simply never reaches them); history observations outside the dates;
+  * orders, phases, events and arrivals dated before the start (they take effect at the
+    start) or at or after the end (they never happen: a warning, since a run cut short on
+    purpose, or a sweep's `--set end=...`, simply never reaches them); history observations
+    outside the dates;
   * an objective a unit cannot reach: no route on the map from where its earlier orders leave
     it (typically a river with no bridge or ford on the way, for a unit without engineers);
   * a `fallback:` without a `source:` (where a side's units withdraw to is a fact about its
@@ -267,7 +268,11 @@ def _dates(s: Scenario, found: _Found) -> None:
                 f"start: it arrives in the first hour; leave arrives: out for a unit on "
                 f"the map at the start ({span})",
             )
-    for key, field, what in (("orders", "start", "order"), ("events", "at", "event")):
+    for key, field, what in (
+        ("orders", "start", "order"),
+        ("phases", "start", "phase"),
+        ("events", "at", "event"),
+    ):
         for i, item in enumerate(getattr(s, key)):
             t = getattr(item, field, None)
             if not isinstance(t, datetime):
