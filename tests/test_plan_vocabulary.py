@@ -302,3 +302,24 @@ def test_a_plan_without_the_new_fields_reads_as_before():
     o = s.orders[0]
     assert (o.effort, o.pause, o.phase) == (None, None, None) and s.phases == []
     assert isinstance(s, Scenario) and s.fallback.get("UA", []) == []
+
+
+def test_the_null_run_strips_the_attackers_phases_and_what_waits_for_them():
+    from sim.runs.history import null_scenario
+
+    s = toy_scenario(
+        [unit("ua", "UA", "a", 10), unit("ru", "RU", "d", 10)],
+        orders=[
+            {"id": "go", "units": ["ua"], "task": "attack", "objective": "d", "phase": "p"},
+            {"units": ["ru"], "task": "hold", "when": {"done": "p"}},
+            {"units": ["ru"], "task": "hold", "phase": "r"},
+            {"id": "stay", "units": ["ru"], "task": "hold"},
+        ],
+        phases=[
+            {"id": "p", "side": "UA", "source": "test"},
+            {"id": "r", "side": "RU", "when": {"done": "go"}, "source": "test"},
+        ],
+        attacker="UA",
+    )
+    null = null_scenario(s)
+    assert [o.id for o in null.orders] == ["stay"] and null.phases == []
