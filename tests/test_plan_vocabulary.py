@@ -11,8 +11,9 @@ from pydantic import ValidationError
 from test_plan import EDGES4, LINE4, QUIET, changed, first, hour_of, run
 from toy import START, toy_scenario, toy_theatre
 
+from sim.model.campaign import CampaignModel
 from sim.model.plan import OrderState, met, recovered
-from sim.scenario import Condition, Scenario, ScenarioError, check_references
+from sim.scenario import Condition, Posture, Scenario, ScenarioError, Task, check_references
 
 UA_BASE = {"id": "ua_d", "side": "UA", "at": "a", "kind": "base"}
 RU_BASE = {"id": "ru_d", "side": "RU", "at": "d", "kind": "base"}
@@ -86,8 +87,18 @@ def test_a_supporting_effort_is_served_last():
 
 
 # ------------------------------------------------------------------------------------ pause
-def attack_b(pause: dict | None, hours: int = 96, morale: float = 1.0):
-    """UA attacks b (a small RU post) from a, then c; `pause` on the second order."""
+def attack_b(pause: dict | None, hours: int = 96, morale: float = 1.0, more: list | None = None):
+    """UA attacks b (a small RU post) from a, then c; `pause` on the second order; `more`:
+    further orders. The model, run."""
+    model = attack_b_model(pause, hours, morale, more)
+    model.run()
+    return model
+
+
+def attack_b_model(
+    pause: dict | None, hours: int = 96, morale: float = 1.0, more: list | None = None
+) -> CampaignModel:
+    """attack_b's model, not yet run."""
     second = {
         "id": "on",
         "units": ["ua"],
@@ -103,12 +114,16 @@ def attack_b(pause: dict | None, hours: int = 96, morale: float = 1.0):
             unit("rc", "RU", "c", 150),
         ],
         hours=hours,
-        orders=[{"id": "first", "units": ["ua"], "task": "attack", "objective": "b"}, second],
+        orders=[
+            {"id": "first", "units": ["ua"], "task": "attack", "objective": "b"},
+            second,
+            *(more or []),
+        ],
         depots=[UA_BASE, RU_BASE],
         control={"nodes": {"RU": ["b", "c", "d"]}},
         parameters={**QUIET, "withdrawal_doctrine": False},
     )
-    return run(scenario, toy_theatre(LINE4, EDGES4))
+    return CampaignModel(scenario, toy_theatre(LINE4, EDGES4), seed=0)
 
 
 def test_a_pause_holds_the_units_for_its_hours_then_sets_them_off():
@@ -131,6 +146,52 @@ def test_a_pause_until_recovered_ends_when_the_units_have_their_condition_back()
     assert end is not None and order.resumed_at is not None
     assert order.resumed_at < order.issued_at + timedelta(hours=200)  # recovered first
     assert changed(paused, "c") < float("inf")
+
+
+def test_a_unit_given_another_order_during_its_pause_keeps_it():
+    """An order issued while the units regroup for a paused one replaces it: when the pause
+    ends, the unit is not set off on the order it no longer carries out."""
+    issued = attack_b({"hours": 24}).plan.by_id["on"].issued_at
+    assert issued is not None
+    back = {"id": "back", "units": ["ua"], "task": "move", "objective": "a"}
+    model = attack_b({"hours": 24}, more=[{**back, "start": issued + timedelta(hours=6)}])
+    assert model.plan.by_id["on"].resumed_at == issued + timedelta(hours=24)  # the pause ended
+    assert first(model, "command", "UA sets off") is None
+    ua = model.world.unit("ua")
+    assert ua is not None and (ua.order_id, ua.node) == ("back", "a")
+    assert changed(model, "c") == float("inf")
+
+
+def test_a_unit_withdrawing_when_its_pause_ends_goes_on_withdrawing():
+    """A unit that breaks off during the pause is not turned round to attack when it ends: it
+    goes back to a and stays there."""
+    model = attack_b_model({"hours": 24})
+    order = model.plan.by_id["on"]
+    while order.regroup_until is None or model.world.now < order.regroup_until:
+        model.step()
+    ua = model.world.unit("ua")
+    assert ua is not None and order.regrouping and (ua.order_id, ua.node) == ("on", "b")
+    ua.fall_back(Posture.WITHDRAW, "breaks off (the test)")
+    for _ in range(6):
+        model.step()
+    assert order.resumed_at == order.regroup_until  # the pause ended
+    assert first(model, "command", "UA sets off") is None
+    assert (ua.node, ua.task) == ("a", Task.HOLD)
+
+
+def test_a_pause_until_recovered_waits_only_for_the_units_still_regrouping():
+    """A unit of the order sent elsewhere during the pause (here worn out, on another task) is
+    not waited for: the pause ends once the units still regrouping have recovered."""
+    model = attack_b_model({"recovered": 0.5})
+    order = model.plan.by_id["on"]
+    while not order.regrouping:
+        model.step()
+    ua = model.world.unit("ua")
+    assert ua is not None and ua.order_id == "on"
+    ua.take_task(Task.HOLD)  # another task: no longer regrouping for "on"
+    ua.morale = 0.05  # far from recovered
+    model.step()
+    assert order.resumed_at is not None and first(model, "command", "UA sets off") is None
 
 
 def test_recovered_compares_each_unit_with_its_own_start():

@@ -162,12 +162,20 @@ class Commander(mesa.Agent):
 
     def _end_pauses(self, now: datetime) -> None:
         """Orders whose units have regrouped (their pause is over: its hours have passed, or
-        they have recovered) are carried out."""
+        those still regrouping for them have recovered) are carried out by those units: a unit
+        given another order meanwhile (a later plan order, a commander's task), withdrawing or
+        routed is not turned round, nor waited for."""
         for o in self.orders:
             if not o.regrouping:
                 continue
             assert o.pause is not None  # regrouping: an issued order with a pause
-            units = [u for uid in o.spec.units if (u := self.world.unit(uid)) is not None]
+            units = [
+                u
+                for uid in o.spec.units
+                if (u := self.world.unit(uid)) is not None
+                and u.order_id == o.id
+                and u.posture not in (Posture.WITHDRAW, Posture.ROUT)
+            ]  # those still regrouping for it: not sent elsewhere meanwhile
             over = o.regroup_until is not None and now >= o.regroup_until
             share = o.pause.recovered
             if over or (share is not None and recovered(units, share, self.world)):
