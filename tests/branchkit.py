@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from sim.model import CampaignModel
+from sim.scenario.theatre import theatre_for
 from sim.whatif.branch import run_to
 
 SEPTEMBER = "scenarios/izium_2022_09.yaml"
@@ -32,4 +33,5 @@ def blob(record) -> str:
 
 
 def model_at(theatre, scenario, hour: int, seed: int = 0) -> CampaignModel:
-    return run_to(CampaignModel(scenario, theatre, seed=seed), hour)
+    """The model of `scenario` run to `hour`, on its own map (the places it adds)."""
+    return run_to(CampaignModel(scenario, theatre_for(scenario, theatre), seed=seed), hour)

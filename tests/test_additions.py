@@ -18,6 +18,7 @@ from sim.scenario.theatre import SPLIT_KM, theatre_for
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO / "scenarios" / "TEMPLATE.yaml"
 SEPT = REPO / "scenarios" / "izium_2022_09.yaml"
+MARCH = REPO / "scenarios" / "izium_2022_03.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,8 @@ def added(places):
 
 # ------------------------------------------------------------------------------ the map
 def test_a_scenario_without_places_has_the_base_map_itself(base):
-    scenario = load_scenario(SEPT, base)
+    scenario = load_scenario(MARCH, base)  # it adds no places
+    assert not scenario.places
     assert theatre_for(scenario) is base and theatre_for([], base) is base
 
 
@@ -434,10 +436,21 @@ def test_time_in_position_after_the_start_or_for_an_arrival_is_an_error(
 
 
 # ------------------------------------------------------------------- validate and preview
+def without_block(text: str, key: str) -> str:
+    """The scenario text without its top-level block `key:` (up to the next top-level key)."""
+    lines = text.splitlines(keepends=True)
+    i = next(k for k, ln in enumerate(lines) if ln.startswith(key + ":"))
+    n = next((k for k in range(i + 1, len(lines)) if lines[k][:1].isalpha()), len(lines))
+    return "".join(lines[:i] + lines[n:])
+
+
 def test_september_luhansk_rear_is_reported_until_an_offmap_base_is_declared(tmp_path, base):
     from sim.scenario.checks import check_file
 
-    _, problems = check_file(SEPT, base)
+    _, shipped = check_file(SEPT, base)  # the shipped file declares the Luhansk rear
+    assert not any("only through Kreminna" in p.message for p in shipped)
+    bare = without_block(SEPT.read_text(encoding="utf-8"), "offmap")
+    _, problems = check_file(write(tmp_path, bare, "bare.yaml"), base)
     (hanging,) = [p for p in problems if "only through Kreminna" in p.message]
     assert hanging.severity == "warning" and "offmap:" in hanging.message
     for place in ("Lysychansk", "Popasna", "Pryvillia", "Sokolohirsk", "Irmino"):
@@ -449,7 +462,7 @@ def test_september_luhansk_rear_is_reported_until_an_offmap_base_is_declared(tmp
     kind: base
     source: "a test"
 """
-    text = scenario_text(rear, SEPT.read_text(encoding="utf-8"))
+    text = scenario_text(rear, bare)
     _, after = check_file(write(tmp_path, text, "izium_2022_09.yaml"), base)
     assert not any("only through Kreminna" in p.message for p in after)
     assert all("Lysychansk" not in p.message for p in after)

@@ -9,6 +9,7 @@ import pytest
 from branchkit import APRIL_MAY, MARCH, SEPTEMBER, blob, model_at
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from toy import with_strike
 
 from sim.map.theatre import build_theatre
 from sim.model import CampaignModel
@@ -17,6 +18,7 @@ from sim.model.rules.combat_math import PERSONNEL
 from sim.model.world import CrossingState
 from sim.runs.report import write_run
 from sim.scenario import Task, load_scenario
+from sim.scenario.theatre import theatre_for
 from sim.whatif import branch
 from sim.whatif.branch import Change, ChangeError, Checkpoints, run_to, snapshot
 
@@ -34,7 +36,10 @@ def scenarios(theatre):
 @pytest.fixture(scope="module")
 def reference(theatre, scenarios):
     """The uninterrupted run of each scenario (seed 0), as the bytes it is compared by."""
-    return {f: blob(CampaignModel(s, theatre, seed=0).run()) for f, s in scenarios.items()}
+    return {
+        f: blob(CampaignModel(s, theatre_for(s, theatre), seed=0).run())
+        for f, s in scenarios.items()
+    }
 
 
 # ---------------------------------------------------------------------------------- identity
@@ -79,7 +84,7 @@ def test_the_written_files_are_byte_identical(theatre, scenarios, tmp_path):
     """The files a replay writes (frames.json.gz, CSVs, summary.json) from a run branched at
     hour 50 with no change are the uninterrupted run's, byte for byte."""
     sc = scenarios[SEPTEMBER]
-    whole = write_run(CampaignModel(sc, theatre, seed=3).run(), tmp_path / "whole")
+    whole = write_run(CampaignModel(sc, theatre_for(sc, theatre), seed=3).run(), tmp_path / "whole")
     twin = snapshot(model_at(theatre, sc, 50, seed=3))
     branched = write_run(twin.run(), tmp_path / "branched")
     assert [p.name for p in whole] == [p.name for p in branched]
@@ -105,7 +110,7 @@ def test_checkpoints_reach_any_hour_in_any_order(theatre, scenarios, reference):
     """A base run kept as checkpoints gives, at an hour asked for after a later one, the
     same model as a run stopped there."""
     sc = scenarios[SEPTEMBER]
-    cp = Checkpoints(sc, theatre, seed=0, every_h=24)
+    cp = Checkpoints(sc, theatre_for(sc, theatre), seed=0, every_h=24)
     late = cp.model_at(200)
     early = cp.model_at(37)
     assert late.steps == 200 and early.steps == 37
@@ -154,19 +159,24 @@ def test_reinforce_keeps_the_strength_fraction_and_weaken_counts_losses(at60):
         branch.scale_unit(snapshot(at60), "ru_2_gmrd", 0.0)
 
 
+#: The hour of the test's strike on the Kupiansk road bridge: after the branch hour (60).
+STRIKE_H = 100
+
+
 def test_a_saved_bridge_survives_the_strike_that_destroys_it_in_the_base(theatre, scenarios):
-    """The Kupiansk road bridge is blown by the withdrawing Russians in the base (the
-    demolition rule, seed 0: 11 Sep): saved at hour 60, it stands to the end, and the record
-    says the demolition failed."""
-    model = model_at(theatre, scenarios[SEPTEMBER], 60)
+    """September with a strike on the Kupiansk road bridge at hour 100 (set up by the test,
+    probability 1): the bridge, saved at hour 60, stands to the end and the record says the
+    strike failed; in the base the strike destroys it."""
+    bridge = "kupiansk_road_bridge"
+    model = model_at(theatre, with_strike(scenarios[SEPTEMBER], bridge, STRIKE_H), 60)
+    assert model.world.crossings[bridge] == CrossingState.INTACT
     twin = snapshot(model)
-    branch.save_bridge(twin, "kupiansk_road_bridge")
+    branch.save_bridge(twin, bridge)
     base, alt = model.run(), twin.run()
-    assert "kupiansk_road_bridge" in base.frames[-1]["crossings"]
-    assert all("kupiansk_road_bridge" not in f["crossings"] for f in alt.frames)
-    assert any(
-        e["kind"] == "bridge_held" and e["target"] == "kupiansk_road_bridge" for e in alt.events
-    )
+    assert base.frames[-1]["crossings"].get(bridge) == "destroyed"
+    assert all(bridge not in f["crossings"] for f in alt.frames)
+    held = [e for e in alt.events if e["kind"] == "bridge_held" and e["target"] == bridge]
+    assert held and "a test's strike" in held[0]["text"]
 
 
 def test_a_destroyed_bridge_is_down_at_once_and_never_crossed(at60):

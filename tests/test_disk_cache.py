@@ -29,6 +29,7 @@ def kept(folder: Path) -> list[Path]:
 
 def test_a_scenario_read_back_is_the_one_read_afresh_and_runs_the_same(cache, monkeypatch):
     from sim.model import CampaignModel
+    from sim.scenario.theatre import theatre_for
 
     theatre = build_theatre(MAP_DIR)
     first = read_scenario(SEPT, theatre)
@@ -41,7 +42,7 @@ def test_a_scenario_read_back_is_the_one_read_afresh_and_runs_the_same(cache, mo
     assert again.root["units"][3].lc.key("at") == fresh.root["units"][3].lc.key("at")  # lines
     digests = set()
     for sc in (again.scenario, fresh.scenario):
-        model = CampaignModel(sc, theatre, sc.parameters_with(), seed=0)
+        model = CampaignModel(sc, theatre_for(sc, theatre), sc.parameters_with(), seed=0)
         for _ in range(48):
             model.step()
         digests.add(model.record.digest())

@@ -63,9 +63,10 @@ def test_any_parameters_within_bounds_run_without_an_exception(short_scenario, r
     from sim.map.theatre import build_theatre
     from sim.model import CampaignModel
     from sim.runs.report import summary_json
+    from sim.scenario.theatre import theatre_for
 
-    th = build_theatre()
     scenario = _loaded(short_scenario)
+    th = theatre_for(scenario, build_theatre())  # its own map: the places it adds
     names = rnd.sample(list(Parameters.model_fields), rnd.randint(1, 10))
     params = scenario.parameters_with({n: extreme_parameter(rnd, n) for n in names})
     record = CampaignModel(scenario, th, params, seed=rnd.randrange(2**32)).run()
@@ -81,8 +82,9 @@ def test_any_scenario_values_the_schema_accepts_run_without_an_exception(septemb
     from sim.model import CampaignModel
     from sim.runs.report import summary_json
     from sim.scenario import Scenario, check_references, resolve_places
+    from sim.scenario.theatre import theatre_for
 
-    th = build_theatre()
+    th = theatre_for(september, build_theatre())  # its own map: the places it adds
     data = mutate_scenario_values(september.model_dump(), th.node_ids, rnd)
     try:
         scenario = Scenario.model_validate(data)

@@ -504,6 +504,7 @@ def test_a_cached_map_runs_exactly_as_a_built_one(tmp_path, monkeypatch):
     built afresh, byte for byte."""
     from sim.model import CampaignModel
     from sim.scenario import load_scenario
+    from sim.scenario.theatre import theatre_for
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     saved = build_theatre(MAP_DIR)
@@ -517,7 +518,7 @@ def test_a_cached_map_runs_exactly_as_a_built_one(tmp_path, monkeypatch):
     digests = set()
     for th in (fresh, read):
         sc = load_scenario(scenario_file, th)
-        model = CampaignModel(sc, th, sc.parameters_with(), seed=0)
+        model = CampaignModel(sc, theatre_for(sc, th), sc.parameters_with(), seed=0)
         for _ in range(72):  # three days: the breakthrough, every rule at work
             model.step()
         digests.add(model.record.digest())

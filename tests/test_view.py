@@ -14,7 +14,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
-from viewkit import SIZE, frame, near, september_run  # noqa: E402
+from viewkit import SIZE, STRIKE, frame, near, september_run  # noqa: E402
 
 from sim.view import app, controls, style, timeline  # noqa: E402
 from sim.view import basemap as bm  # noqa: E402
@@ -79,14 +79,19 @@ def test_the_clock_shows_the_time_and_changes(replay):
     assert f"{replay.times[0]:%H:%M}" == "18:00"
 
 
-def test_a_destroyed_bridge_shows_a_red_mark(replay):
-    k = next(k for k, f in enumerate(replay.frames) if "destroyed" in f["crossings"].values())
-    cid = next(c for c, s in replay.frames[k]["crossings"].items() if s == "destroyed")
+def test_a_destroyed_bridge_shows_a_red_mark():
+    """September with the Kupiansk road bridge struck at hour 30 (set up by the test): in the
+    frame it is down, a red mark stands on it; at the start, on the same layer, none does."""
+    th, sc, rec = september_run(STRIKE)
+    replay = Replay.from_run(rec, th, sc)
+    cid, hour = STRIKE
+    k = next(k for k, f in enumerate(replay.frames) if f["crossings"].get(cid) == "destroyed")
+    assert k <= hour + 1
     surf, vp, _ = frame(replay, k, layers=("battles",))
     renderer = rd.Renderer(replay)
     x, y = renderer.crossing_px(vp, cid)
     assert near(surf, (x + 4, y + 4), style.DESTROYED, radius=2)
-    before, _, _ = frame(replay, 0, layers=())
+    before, _, _ = frame(replay, 0, layers=("battles",))  # the same layer, the bridge standing
     assert not near(before, (x + 4, y + 4), style.DESTROYED, radius=2)
 
 
@@ -304,8 +309,9 @@ def _label_ink(surf, rect):
 
 
 def test_key_town_names_are_not_hidden_by_units(replay):
-    """At the start of September units stand at Belgorod, Kupiansk, Balakliia and Izium: every
-    pixel of a key town's name (drawn alone) is still the name's ink in the full frame."""
+    """At the start of September units stand at key towns (their positions are the
+    scenario's, not the run's; whichever towns they are, at least three): every pixel of such
+    a town's name (drawn alone) is still the name's ink in the full frame."""
     layout = rd.Layout.for_size(SIZE)
     renderer = rd.Renderer(replay)
     state = rd.ViewState(t=0)
@@ -313,7 +319,7 @@ def test_key_town_names_are_not_hidden_by_units(replay):
     keys = renderer.key_labels(layout, vp)
     snaps = replay.units_at(0).values()
     covered = {s["node"] for s in snaps if s["status"] == "active"} & set(keys)
-    assert {"belgorod", "kupiansk_w", "balakliia"} <= covered, covered
+    assert len(covered) >= 3, covered
     full, _, _ = frame(replay, 0)
     names_only, _, _ = frame(replay, 0, layers=("labels",))
     for node in covered:

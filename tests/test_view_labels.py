@@ -80,33 +80,41 @@ LESSONS = (
     "examples/lessons/mar_1_izium_bridge_held.yaml",
 )
 FRAMES_PER_CASE = 6  # overlay frames checked per what-if, evenly over the hours it differs
+#: The base run has the lesson's bridge struck this many hours after the lesson's hour
+#: (tests/toy.py, with_strike), so that a bridge saved at that hour fares differently from then
+#: on whatever the run's own demolitions do.
+STRIKE_AFTER_H = 12
 
 
 def _bridge_whatifs():
     """(base replay, what-if view) for the first change the panel offers for the bridge of
-    each lesson, at the lesson's hour."""
+    each lesson, at the lesson's hour: for a bridge standing then, "cannot be destroyed",
+    over a base in which the test has it struck STRIKE_AFTER_H later."""
+    from toy import with_strike
+
     from sim.map.theatre import build_theatre
     from sim.model import CampaignModel
+    from sim.scenario.theatre import theatre_for
     from sim.view.whatif_job import Brancher
     from sim.view.whatif_options import Asking, Step, next_question
     from sim.whatif.branch_file import load_branch
 
     th = build_theatre()
-    runs: dict = {}
     out = []
     for path in LESSONS:
         b = load_branch(path, th)
-        sc = b.scenario
-        if sc.id not in runs:
-            rec = CampaignModel(sc, th, seed=b.spec.seed).run()
-            brancher = Brancher(sc, th, b.params, b.spec.seed, base_record=rec, process=False)
-            runs[sc.id] = (Replay.from_run(rec, th, sc), brancher)
-        replay, brancher = runs[sc.id]
         (change,) = b.changes
         bridge = change.save_bridge or change.destroy_bridge
+        assert bridge is not None, path
+        sc = with_strike(b.scenario, bridge, b.hour + STRIKE_AFTER_H)
+        own = theatre_for(sc, th)  # its own map: the places it adds
+        rec = CampaignModel(sc, own, b.params, seed=b.spec.seed).run()
+        brancher = Brancher(sc, own, b.params, b.spec.seed, base_record=rec, process=False)
+        replay = Replay.from_run(rec, own, sc)
         at = Asking(replay, b.hour, sc, b.params)
         step = next_question("bridge", [bridge], at)
         assert isinstance(step, Step)
+        assert step.options[0].value == "save", (path, step.options)  # it stands at the hour
         for option in step.options[:1]:  # the first change offered (the second costs 4 s more)
             made = next_question("bridge", [bridge, option.value], at)
             out.append((replay, brancher.run_now(b.hour, [made], title=b.spec.title)))

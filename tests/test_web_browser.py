@@ -189,15 +189,33 @@ def test_the_keys_of_the_window_work(page):
     assert page.errors == []
 
 
+#: The units on the page whose symbol is the topmost element at its own centre (not under
+#: another unit's, where symbols sharing a spot are fanned out): their names, ids and centres.
+CLICKABLE_UNITS = """(() => {
+  const out = [];
+  for (const img of document.querySelectorAll('.unit img')) {
+    const r = img.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+    const top = document.elementFromPoint(x, y);
+    if (top && top.closest('.unit') === img.closest('.unit'))
+      out.push([img.alt, img.closest('.unit').dataset.unit, x, y]);
+  }
+  return out;
+})()"""
+
+
 def test_a_click_on_a_unit_opens_its_panel(page):
+    """A unit the page shows uncovered at 10 Sep 12:00 (whichever it is: taken from the
+    page's own markers), clicked: its panel opens with its name and strength; Esc closes it."""
     page.js("window.replay.setTime(window.replay.hourOf('2022-09-10T12:00'))")
     page.page.wait_for_timeout(100)
-    unit = page.page.locator(".unit img").first
-    name = unit.get_attribute("alt")
-    unit.click()
+    units = page.js(CLICKABLE_UNITS)
+    assert len(units) >= 5, units
+    name, uid, x, y = units[0]
+    page.page.mouse.click(x, y)
     page.page.wait_for_timeout(100)
     panel = page.js("document.getElementById('panel').textContent")
     assert name in panel and "Strength" in panel and "Personnel" in panel
+    assert page.js(f"document.querySelector('.unit[data-unit=\"{uid}\"]').className") == "unit sel"
     page.page.keyboard.press("Escape")
     page.page.wait_for_timeout(50)
     assert page.js("document.getElementById('panel').hidden") is True
@@ -207,13 +225,13 @@ def test_the_frame_matches_what_the_pygame_viewer_draws(page, sept):
     """At 10 Sep 12:00: the same holder for every place, and every unit at the same place on
     the map (before the symbols of units sharing a spot are fanned out)."""
     from sim.map.theatre import build_theatre
+    from sim.scenario import load_scenario
+    from sim.scenario.theatre import theatre_for
     from sim.view.placement import unit_position_km
     from sim.view.replay import Replay
 
-    theatre = build_theatre()
-    from sim.scenario import load_scenario
-
-    replay = Replay.load(sept[0], theatre, load_scenario(SEPT, theatre))
+    scenario = load_scenario(SEPT, build_theatre())
+    replay = Replay.load(sept[0], theatre_for(scenario), scenario)
     page.js("window.replay.setTime(window.replay.hourOf('2022-09-10T12:00'))")
     k = page.js("window.replay.hour()")
     from datetime import datetime

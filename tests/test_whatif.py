@@ -11,6 +11,7 @@ import pytest
 
 from sim.map.theatre import build_theatre
 from sim.scenario import load_scenario
+from sim.scenario.theatre import theatre_for
 from sim.whatif import standard as wi
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,7 +32,8 @@ def tables():
     for name in ("izium_2022_09", "izium_2022_03"):
         s = load_scenario(REPO / "scenarios" / f"{name}.yaml", theatre)
         variants = wi.standard_variants(s)
-        runs = wi.run_all(s, theatre, s.parameters_with(), [0], variants)
+        own = theatre_for(s, theatre)  # its own map: the places it adds
+        runs = wi.run_all(s, own, s.parameters_with(), [0], variants)
         out[name] = {r.variant.id: r for r in wi.judge(s, runs, variants)}
     return out
 

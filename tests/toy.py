@@ -1,15 +1,17 @@
-"""Small hand-built theatres and scenarios for testing the rules in isolation."""
+"""Small hand-built theatres and scenarios for testing the rules in isolation, and a shipped
+scenario with a situation set up by hand (a bridge struck at a given hour): for the tests of
+what the viewer and the what-ifs do with a situation, not of when a run happens to reach it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
 from sim.map.theatre import Crossing, Territory, Theatre, _norm
-from sim.scenario import Scenario
+from sim.scenario import Event, Scenario
 
 KM_PER_DEG_LAT = 111.2
 START = datetime(2022, 9, 6, 0, 0)
@@ -124,3 +126,18 @@ def toy_scenario(
             **extra,
         }
     )
+
+
+def with_strike(scenario: Scenario, crossing: str, hour: int) -> Scenario:
+    """A copy of `scenario` in which `crossing` is struck `hour` hours after the start, for
+    certain: probability 1, so the run draws nothing more and is the scenario's own until
+    then. A test about a destroyed bridge sets it up so, rather than relying on a demolition
+    that happens to come in some seed."""
+    strike = Event(
+        at=scenario.start + timedelta(hours=hour),
+        kind="destroy_bridge",
+        target=crossing,
+        text="a test's strike",
+        source="test",
+    )
+    return scenario.model_copy(update={"events": [*scenario.events, strike]})

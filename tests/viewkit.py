@@ -13,15 +13,28 @@ from sim.view.app import render_frame  # noqa: E402
 SIZE = (1280, 800)
 
 
-@functools.lru_cache(maxsize=1)
-def september_run():
-    """(theatre, scenario, record) of September, seed 0."""
+#: The bridge the view tests have struck for certain, and the hour (tests/toy.py, with_strike):
+#: a test of how a destroyed bridge is shown sets it up so, rather than waiting for a
+#: demolition that happens to come in the run.
+STRIKE = ("kupiansk_road_bridge", 30)
+
+
+@functools.lru_cache(maxsize=2)
+def september_run(strike: tuple[str, int] | None = None):
+    """(theatre, scenario, record) of September, seed 0; with `strike` (a crossing and an
+    hour), of a copy of the scenario in which that crossing is struck at that hour."""
+    from toy import with_strike
+
     from sim.map.theatre import build_theatre
     from sim.model import CampaignModel
     from sim.scenario import load_scenario
+    from sim.scenario.theatre import theatre_for
 
-    th = build_theatre()
-    sc = load_scenario("scenarios/izium_2022_09.yaml", th)
+    base = build_theatre()
+    sc = load_scenario("scenarios/izium_2022_09.yaml", base)
+    if strike is not None:
+        sc = with_strike(sc, *strike)
+    th = theatre_for(sc, base)  # its own map: the places it adds
     rec = CampaignModel(sc, th, seed=0).run()
     return th, sc, rec
 
