@@ -474,7 +474,7 @@ def test_preview_lists_the_orders_in_file_order_with_their_start_or_condition(pa
     from sim.model.plan import condition_text
     from sim.scenario.checks import check_file
     from sim.view.panels import fmt_time
-    from sim.view.preview import order_rows
+    from sim.view.preview_orders import order_rows
 
     theatre = build_theatre()
     scenario, _ = check_file(path, theatre)

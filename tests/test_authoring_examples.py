@@ -101,14 +101,15 @@ def test_the_preview_key_has_every_mark_it_draws(every_field, theatre):
 
 def test_every_order_is_listed_on_the_preview_or_its_further_pages(theatre, tmp_path):
     from sim.view import preview as pv
+    from sim.view import preview_orders as po
 
     s, own, surface, out = drawn(SVATOVE, theatre, size=(1000, 700))
-    rows = [*pv.phase_rows(s, own), *pv.order_rows(s, own)]
+    rows = [*po.phase_rows(s, own), *po.order_rows(s, own)]
     assert out.rest and len(out.rest) < len(rows)  # the sidebar holds some
     rest, pages = out.rest, 1
     while rest:
         before = len(rest)
-        rest = pv.draw_order_page(surface, s, rest, pages + 1)
+        rest = po.draw_order_page(surface, s, rest, pages + 1)
         assert len(rest) < before
         pages += 1
     written = pv.render_preview(s, own, tmp_path / "p.png", size=(1000, 700))

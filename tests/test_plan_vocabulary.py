@@ -204,7 +204,7 @@ def test_recovered_compares_each_unit_with_its_own_start():
 
 
 def test_a_pause_needs_hours_or_recovered():
-    from sim.scenario.schema import Pause
+    from sim.scenario.orders import Pause
 
     with pytest.raises(ValidationError, match="a pause gives hours"):
         Pause.model_validate({})

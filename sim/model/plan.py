@@ -29,7 +29,7 @@ from sim.model.rules.combat_math import (
 from sim.model.units import Unit
 from sim.model.world import World
 from sim.scenario import Condition, Order, Scenario, Side, Status, Task, other
-from sim.scenario.schema import Pause, Phase
+from sim.scenario.orders import Pause, Phase
 
 #: The order in which a commander serves its efforts (`Order.effort`): the main effort first,
 #: then orders that name none, a supporting effort last.

@@ -21,7 +21,7 @@ so who holds what is exactly what a run starts from. On top of it, what only a p
 * a sidebar: dates, forces by side, the phases and the orders in the file's order (each with
   its start or its condition, its effort, its pause), the checks' findings, and a key of every
   mark drawn (sim/view/preview_key.py). Orders that do not fit go on further pages, written
-  beside the picture (``start_2.png``, ...).
+  beside the picture (``start_2.png``, ...; the list and its pages: sim/view/preview_orders.py).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from sim.view import basemap as bm  # noqa: E402
 from sim.view import panels, placement  # noqa: E402
 from sim.view import preview_additions as pa  # noqa: E402
 from sim.view import preview_key as pk  # noqa: E402
+from sim.view import preview_orders as po  # noqa: E402
 from sim.view import render as rd  # noqa: E402
 from sim.view import symbols as sym  # noqa: E402
 from sim.view.replay import Replay  # noqa: E402
@@ -94,7 +95,7 @@ def render_preview(
     written = [path]
     while rest and len(written) < MAX_PAGES:
         n = len(written) + 1
-        rest = draw_order_page(surface, scenario, rest, n, page(n + 1).name)
+        rest = po.draw_order_page(surface, scenario, rest, n, page(n + 1).name)
         pygame.image.save(surface, str(page(n)))
         written.append(page(n))
     return written
@@ -419,83 +420,6 @@ def forces(scenario: Any) -> dict[str, dict[str, int]]:
     return out
 
 
-def _pause_text(pause: Any) -> str:
-    parts = [f"{pause.hours:g} h"] if pause.hours is not None else []
-    parts += [f"until {pause.recovered:.0%} recovered"] if pause.recovered is not None else []
-    return "pause " + " or ".join(parts)
-
-
-def order_rows(scenario: Any, theatre: Any) -> list[str]:
-    """The sidebar's line for each order, in the file's order (authors refer to orders by
-    position, ``orders[n]``, and id): "n. id · when it may start · effort, phase, pause ·
-    units: task → objectives", where it may start is its `start:` (Kyiv time), its `when:`
-    condition, both, or "at the start"; places by name."""
-    from sim.model.plan import condition_text
-    from sim.scenario.checks import objectives_of
-
-    names = theatre.graph.nodes
-    phases = {p.id for p in getattr(scenario, "phases", [])}
-
-    def place(p: str) -> str:
-        return str(names[p]["name"]) if p in names else p
-
-    rows = []
-    for i, o in enumerate(scenario.orders):
-        start, cond = getattr(o, "start", None), getattr(o, "when", None)
-        when = (
-            [f"from {panels.fmt_time(start)}" if cond else panels.fmt_time(start)] if start else []
-        )
-        when += [f"when {condition_text(cond, place, phases)}"] if cond else []
-        head = [o.id] if getattr(o, "id", None) else []
-        head.append(", ".join(when) or "at the start")
-        tags = [f"{o.effort} effort"] if getattr(o, "effort", None) else []
-        tags += [f"phase {o.phase}"] if getattr(o, "phase", None) else []
-        pause = scenario.pause_of(o) if hasattr(scenario, "pause_of") else None
-        tags += [_pause_text(pause)] if pause is not None else []
-        if tags:
-            head.append(", ".join(tags))
-        where = "".join(f" → {place(p)}" for _, p in objectives_of(o))
-        rows.append(f"{i}. {' · '.join(head)} · {', '.join(o.units)}: {o.task}{where}")
-    return rows
-
-
-def phase_rows(scenario: Any, theatre: Any) -> list[str]:
-    """The sidebar's line for each phase: its id, side, name, and when it begins."""
-    from sim.model.plan import condition_text
-
-    names = theatre.graph.nodes
-    ids = {p.id for p in scenario.phases}
-
-    def place(p: str) -> str:
-        return str(names[p]["name"]) if p in names else p
-
-    rows = []
-    for p in scenario.phases:
-        when = [f"from {panels.fmt_time(p.start)}"] if p.start else []
-        when += [f"when {condition_text(p.when, place, ids)}"] if p.when else []
-        name = f" {p.name}" if p.name else ""
-        count = sum(o.phase == p.id for o in scenario.orders)
-        rows.append(
-            f"phase {p.id} ({p.side}{name}): {', '.join(when) or 'at the start'}; "
-            f"{count} order{'s' * (count != 1)}"
-        )
-    return rows
-
-
-def _rows_in(
-    s, rows: list[str], x: int, y: int, bottom: int, width: int, ui: float
-) -> tuple[int, int]:
-    """Draw `rows` (wrapped) from y while they fit above `bottom`; returns (how many were
-    drawn, the y below them)."""
-    size = round(12 * ui)
-    for n, row in enumerate(rows):
-        lines = panels.wrap(row, size, width)
-        if y + len(lines) * round(15 * ui) > bottom:
-            return n, y
-        y = panels.blit_lines(s, lines, x, y, size)
-    return len(rows), y
-
-
 def draw_sidebar(
     surface,
     layout,
@@ -560,7 +484,7 @@ def draw_sidebar(
     checks_lines = _checks_lines(problems)
     checks_h = (len(checks_lines) + 1) * round(14 * ui) + round(10 * ui)
     bottom = r.h - pad - key_h - checks_h - round(10 * ui)
-    rows = [*phase_rows(scenario, replay.theatre), *order_rows(scenario, replay.theatre)]
+    rows = [*po.phase_rows(scenario, replay.theatre), *po.order_rows(scenario, replay.theatre)]
     s.blit(
         panels.text(
             "Orders (number as in the file: orders[n])", round(13 * ui), True, panels.MUTED
@@ -568,7 +492,7 @@ def draw_sidebar(
         (pad, y),
     )
     y += round(20 * ui)
-    shown, y = _rows_in(s, rows, pad, y, bottom - round(15 * ui), inner, ui)
+    shown, y = po.rows_in(s, rows, pad, y, bottom - round(15 * ui), inner, ui)
     rest = rows[shown:]
     if rest:
         s.blit(
@@ -596,41 +520,6 @@ def draw_sidebar(
     pk.draw_key(s, pad, r.h - pad - key_h, items, ui)
     surface.blit(s, r.topleft)
     return rest
-
-
-def draw_order_page(
-    surface, scenario: Any, rows: list[str], page: int, next_page: str = "the next page"
-) -> list[str]:
-    """Page `page`: the orders that did not fit before it, over the whole of `surface`: the
-    scenario's title, then as many of `rows` as fit, in two columns; returns those that did
-    not (they go on `next_page`)."""
-    w, h = surface.get_size()
-    ui = rd.Layout.for_size((w, h)).ui
-    surface.fill(panels.PANEL)
-    pad = round(20 * ui)
-    y = pad
-    y = panels.blit_lines(
-        surface,
-        panels.wrap(scenario.title, round(15 * ui), w - 2 * pad, True),
-        pad,
-        y,
-        round(15 * ui),
-        True,
-    )
-    head = f"Orders, continued (page {page}; number as in the file: orders[n])"
-    surface.blit(panels.text(head, round(13 * ui), True, panels.MUTED), (pad, y + round(4 * ui)))
-    top = y + round(28 * ui)
-    columns = 2
-    col_w = (w - 2 * pad - (columns - 1) * pad) // columns
-    done = 0
-    bottom = h - pad - round(18 * ui)
-    for c in range(columns):
-        n, _ = _rows_in(surface, rows[done:], pad + c * (col_w + pad), top, bottom, col_w, ui)
-        done += n
-    if done < len(rows):
-        more = f"… {len(rows) - done} more on {next_page}"
-        surface.blit(panels.text(more, round(12 * ui), True, panels.MUTED), (pad, bottom))
-    return rows[done:]
 
 
 def _checks_lines(problems: list, most: int = 6) -> list[str]:
