@@ -170,6 +170,60 @@ def test_a_dam_blown_cuts_a_village_off_until_the_crossing_the_sources_give(tmp_
     assert not [p for p in check_file(path, theatre)[1] if ": Oskil" in p.message]
 
 
+def oskil_problems(path: Path, theatre) -> list:
+    return [p for p in check_file(path, theatre)[1] if "Oskil." in p.message]
+
+
+@pytest.mark.parametrize(
+    ("comment", "severity", "words"),
+    [
+        ("", "warning", "gives oskil_dam_road destroyed without a source"),
+        ("  # blown 31 Mar 2022 [WKC]", "note", "no base is needed"),
+        ("  # blown 31 Mar 2022 [NOSUCH]", "warning", "without a source"),  # undeclared key
+    ],
+)
+def test_a_pocket_the_file_sources_is_a_note_not_a_warning(
+    tmp_path, theatre, comment, severity, words
+):
+    """Item 2 of the issue: the village of Oskil cut off by the dam road the file gives as
+    destroyed is, with the source cited beside it, a note (what the sources say: no stand-in
+    base, and --strict passes); without a citation of a declared key, a warning saying so."""
+    text = TEMPLATE_FILE.read_text(encoding="utf-8").replace(
+        "RU: [balakliia,", "RU: [izium_n, izium_s, balakliia,"
+    )
+    path = tmp_path / "dam.yaml"
+    path.write_text(
+        text.rstrip("\n") + f"\ncrossings:{comment}\n  oskil_dam_road: destroyed\n",
+        encoding="utf-8",
+    )
+    (oskil,) = oskil_problems(path, theatre)
+    assert oskil.severity == severity and words in oskil.message, oskil
+    assert "the Oskil (no crossing, Oskil dam road [oskil_dam_road] destroyed)" in oskil.message
+
+
+def test_validate_strict_passes_a_file_whose_only_finding_is_a_note(tmp_path):
+    """The April-May scenario with the dam road blown on 31 Mar 2022, its source declared and
+    cited: the village of Oskil is a pocket the sources give; validate --strict exits 0."""
+    text = (REPO / "scenarios" / "kharkiv_2022_05.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "\nsources:\n",
+        '\nsources:\n  - key: WOR\n    cite: "Oskil River (soft.lk/key/Oskil_River): '
+        'reservoir dam destroyed 31 Mar 2022"\n',
+        1,
+    ).replace(
+        "  staryi_saltiv_bridge: destroyed\n",
+        "  staryi_saltiv_bridge: destroyed\n  oskil_dam_road: destroyed  # 31 Mar 2022 [WOR]\n",
+    )
+    path = tmp_path / "april.yaml"
+    path.write_text(text, encoding="utf-8")
+    proc = cli("validate", str(path), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"{path}: valid (1 note)"
+    assert proc.stderr.startswith("note: ") and "Oskil. The model hands" in proc.stderr
+    plain = cli("validate", str(REPO / "scenarios" / "kharkiv_2022_05.yaml"), "--strict")
+    assert "note" not in plain.stdout + plain.stderr  # the note is the dam's
+
+
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [

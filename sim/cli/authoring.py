@@ -34,7 +34,8 @@ def validate_main(argv: list[str]) -> int:
             "(units on enemy ground, dates outside the scenario, sides without units or bases, "
             "ground cut off from supply, undeclared source keys, objectives with no route). "
             "Lists every problem as file:line: field: message. Exit code 2 if any file has an "
-            "error, else 0 (warnings are printed)."
+            "error, else 0 (warnings and notes are printed; a note says what the file's own "
+            "sourced facts lead to, and is never an error)."
         ),
     )
     ap.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO.yaml")
@@ -62,10 +63,11 @@ def validate_main(argv: list[str]) -> int:
             failed += 1
             continue
         errors = report(problems, strict=args.strict)
-        warnings = len(problems) - errors
+        notes = sum(p.severity == "note" for p in problems)
+        warnings = len(problems) - errors - notes
         counts = [
             f"{n} {w}{'s' if n != 1 else ''}"
-            for n, w in ((errors, "error"), (warnings, "warning"))
+            for n, w in ((errors, "error"), (warnings, "warning"), (notes, "note"))
             if n
         ]
         sys.stderr.flush()

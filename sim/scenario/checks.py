@@ -31,6 +31,11 @@ warnings (printed; `validate --strict` makes them errors):
     field or a comment, or bare at the head of a `source:` text (``"UAWD 2022-09-11 ..."``):
     one rule wherever it is cited, a warning (the bare form is a heuristic, and a comment is
     no part of the scenario: neither may break a file that ran before).
+notes (printed; never errors, not even with `validate --strict`):
+  * ground a side holds at the start cut off from its supplied ground by a crossing the file
+    gives as destroyed under `crossings:`, with a source key cited in a comment on its line or
+    above it in the block (the Oskil dam road blown on 31 Mar 2022): the pocket is what the
+    sources say, and no stand-in base is needed. Without the citation it stays a warning.
 
 The start state (who holds what, crossings, supply) is the model's own: the checks build a
 `CampaignModel` without running a step. Fields the checks do not know (a newer schema) are
@@ -114,7 +119,8 @@ def check_scenario(
         model = CampaignModel(scenario, theatre, scenario.parameters_with(), seed=0)
         try:
             _start_positions(scenario, theatre, model, found)
-            for severity, loc, message in supply_reach(scenario, model, found.root):
+            cited = cited_crossings(scenario, root, text)
+            for severity, loc, message in supply_reach(scenario, model, found.root, cited):
                 found.add(severity, loc, message)
             _routes(scenario, theatre, model, found)
         finally:
@@ -125,14 +131,14 @@ def check_scenario(
 
 
 def report(problems: list[Problem], *, strict: bool = False, stream: IO[str] | None = None) -> int:
-    """Print problems one a line (``error: ...`` / ``warning: ...``); returns how many count
-    as errors (warnings too when `strict`)."""
+    """Print problems one a line (``error: ...`` / ``warning: ...`` / ``note: ...``); returns
+    how many count as errors (warnings too when `strict`; notes never)."""
     stream = stream or sys.stderr
     errors = 0
     for p in problems:
-        is_error = p.severity == "error" or strict
+        is_error = p.severity == "error" or (strict and p.severity == "warning")
         errors += is_error
-        print(f"{'error' if is_error else 'warning'}: {p}", file=stream)
+        print(f"{'error' if is_error else p.severity}: {p}", file=stream)
     return errors
 
 
@@ -356,6 +362,29 @@ def cited_keys(s: Scenario, text: str = "") -> list[tuple[tuple | None, int | No
         for key in BRACKET_KEY.findall(comment_of(line)):
             out.append((None, n, key, True))
     return out
+
+
+def cited_crossings(s: Scenario, root: Any, text: str) -> frozenset[str]:
+    """The crossings `crossings:` gives as destroyed whose source is cited: a key `sources:`
+    declares, in brackets in a comment on the entry's line, or above it in the block (or in
+    the comment just above the block), as the shipped scenarios write them."""
+    declared = {src.key for src in s.sources}
+    lines = text.splitlines()
+    block = _where(root, ("crossings",))[0]
+    if block is None:
+        return frozenset()
+    first = block
+    while first > 1 and lines[first - 2].lstrip().startswith("#"):
+        first -= 1
+    out = set()
+    for cid, state in s.crossings.items():
+        at = _where(root, ("crossings", cid))[0]
+        if state != "destroyed" or at is None:
+            continue
+        comments = (comment_of(lines[n - 1]) for n in range(first, min(at, len(lines)) + 1))
+        if any(key in declared for c in comments for key in BRACKET_KEY.findall(c)):
+            out.add(cid)
+    return frozenset(out)
 
 
 def _source_keys(s: Scenario, root: Any, text: str, found: _Found) -> None:

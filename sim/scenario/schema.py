@@ -342,7 +342,8 @@ class Scenario(Strict):
         default_factory=dict,
         description="crossings whose state at the start differs from the map's, by crossing "
         "id: a bridge already destroyed, a pontoon already built, or a bridge that no strike "
-        "or demolition can destroy (a what-if)",
+        "or demolition can destroy (a what-if); cite the source in a comment on its line "
+        "([KEY]): ground a cited destruction cuts off is then a note, not a warning",
     )
     units: list[UnitSpec] = Field(min_length=1)
     holding_forces: list[HoldingForce] = Field(

@@ -524,9 +524,11 @@ def draw_sidebar(
 
 def _checks_lines(problems: list, most: int = 6) -> list[str]:
     errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
+    notes = sum(p.severity == "note" for p in problems)
+    warnings = len(problems) - errors - notes
     head = (
         f"validate: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        + (f", {notes} note{'s' * (notes != 1)}" if notes else "")
     )
     out = [head]
     for p in problems[:most]:
