@@ -99,19 +99,20 @@ def destroyed_mark(surface, centre, ui: float) -> None:
 
 def pontoon_mark(surface, centre, ui: float) -> None:
     """A pontoon: the viewer's green P in a circle."""
-    r = CROSSING_MARK_PX * ui
-    pygame.draw.circle(surface, (255, 255, 255), centre, r + 2)
-    pygame.draw.circle(surface, PONTOON, centre, r + 1, max(2, round(2 * ui)))
-    t = panels.text("P", round(11 * ui), True, PONTOON)
-    surface.blit(t, t.get_rect(center=(round(centre[0]), round(centre[1]))))
+    _letter_mark(surface, centre, ui, "P", PONTOON)
 
 
 def ford_mark(surface, centre, ui: float) -> None:
     """A ford: an F in a blue circle."""
+    _letter_mark(surface, centre, ui, "F", FORD)
+
+
+def _letter_mark(surface, centre, ui: float, letter: str, colour) -> None:
+    """A crossing's letter in a circle of its colour, on a white halo."""
     r = CROSSING_MARK_PX * ui
     pygame.draw.circle(surface, (255, 255, 255), centre, r + 2)
-    pygame.draw.circle(surface, FORD, centre, r + 1, max(2, round(2 * ui)))
-    t = panels.text("F", round(11 * ui), True, FORD)
+    pygame.draw.circle(surface, colour, centre, r + 1, max(2, round(2 * ui)))
+    t = panels.text(letter, round(11 * ui), True, colour)
     surface.blit(t, t.get_rect(center=(round(centre[0]), round(centre[1]))))
 
 
