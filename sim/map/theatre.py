@@ -67,6 +67,9 @@ WINDING = {
 }
 ROAD_CLASS_RANK = {"highway": 0, "main": 1, "secondary": 2, "local": 3}
 CROSSING_KINDS = ("bridge", "rail_bridge", "ford", "none")
+#: The kinds a named crossing may have: crossings.yaml's, and a pontoon built before the start,
+#: which a scenario may add (sim/scenario/theatre.py)
+NAMED_KINDS = ("bridge", "rail_bridge", "ford", "pontoon")
 RESERVOIR_RIVER = {"Oskil Reservoir": "Oskil"}  # water body -> the river it belongs to
 
 _DEFAULT_MAP_DIR = Path(__file__).resolve().parents[2] / "assets" / "map"
@@ -79,7 +82,7 @@ class Crossing:
     id: str
     name: str
     river: str  # "Siverskyi Donets" | "Oskil"
-    kind: str  # "bridge" | "rail_bridge" | "ford" | "none"
+    kind: str  # "bridge" | "rail_bridge" | "ford" | "none" | "pontoon" (a scenario's)
     u: str
     v: str  # node ids of the edge it sits on
     source: str
@@ -347,6 +350,9 @@ class MapInputs:
     rivers: dict[str, list[np.ndarray]]
     water: dict[str, np.ndarray]
     border: list[np.ndarray]
+    #: node pairs joined by a local road whether or not the local mesh joins them (the road
+    #: to a crossing a scenario adds, sim/scenario/theatre.py); none on the base map
+    links: list[tuple[str, str]] = field(default_factory=list)
 
     @functools.cached_property
     def rivers_xy(self) -> dict[str, list[np.ndarray]]:
@@ -417,8 +423,10 @@ def assemble(inputs: MapInputs, keep_apart: frozenset[frozenset[str]] = frozense
 
     named: dict[frozenset, dict] = {}
     for c in inputs.crossings:
-        if c["kind"] not in CROSSING_KINDS[:3]:
-            raise ValueError(f"crossings.yaml: {c['id']}: kind must be bridge/rail_bridge/ford")
+        if c["kind"] not in NAMED_KINDS:
+            raise ValueError(
+                f"crossings.yaml: {c['id']}: kind must be one of {', '.join(NAMED_KINDS)}"
+            )
         for n in (c["u"], c["v"]):
             if n not in idx:
                 raise ValueError(f"crossings.yaml: {c['id']}: unknown node {n!r}")
@@ -488,6 +496,9 @@ def assemble(inputs: MapInputs, keep_apart: frozenset[frozenset[str]] = frozense
         if through_water(u, v) and pair not in named:
             continue  # no local road across the reservoir
         add(u, v, road_class="local")
+    for u, v in inputs.links:  # the road to a crossing a scenario adds
+        if key(u, v) not in edges:
+            add(u, v, road_class="local")
 
     graph = nx.Graph()
     for p in places:

@@ -28,6 +28,7 @@ TICKER_KINDS = (
     "bridge_destroyed",
     "surrendered",
     "disbanded",
+    "left",
     "rout",
     "withdraw",
     "pontoon_built",
