@@ -98,13 +98,21 @@ CASES = [
         "arrives: 2022-09-10",
         "never arrives",
     ),
-    # a source key cited but not declared: bracketed (error), bare (warning)
+    # a source key cited but not declared: bracketed or bare, one rule (a warning)
     (
         ("Balakliia breach [WPG]", "Balakliia breach [WPX]"),
-        "error",
+        "warning",
         "units[0].source",
         "[WPX]",
         "[WPX]",
+    ),
+    # ... and in a comment: the same warning, never an error (a comment is not the scenario)
+    (
+        ('#   RU: {name: "..."', '#   RU: {name: "... [NOPE1]"'),
+        "warning",
+        "",
+        "[NOPE1]",
+        "a comment cites [NOPE1]",
     ),
     (
         ('source: "NG0907"}', 'source: "NG0999"}'),
@@ -137,7 +145,8 @@ def test_each_silent_acceptance_is_reported_at_its_line(
     p = next(p for p in found if words in p.message)
     assert p.severity == severity
     assert p.line == line_of(text, where), str(p)
-    assert str(p).startswith(f"{tmp_path / 's.yaml'}:{p.line}: {path}: ")
+    field = f" {path}:" if path else ""  # a comment is in no field
+    assert str(p).startswith(f"{tmp_path / 's.yaml'}:{p.line}:{field} ")
 
 
 def test_every_problem_is_listed_not_only_the_first(theatre, tmp_path):

@@ -441,7 +441,7 @@ def test_scenario_orders_name_existing_orders_and_one_side_per_grouping():
         ],
         orders=[{"units": ["ua"], "task": "hold", "when": {"done": "nope"}}],
     )
-    with pytest.raises(ScenarioError, match="no order with id 'nope'"):
+    with pytest.raises(ScenarioError, match="no order or phase with id 'nope'"):
         check_references(base, "t.yaml", {})
     data = base.model_dump()
     data["orders"] = []

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from clirun import REPO, run, run_process
 
-from sim.map.theatre import build_theatre, point_in_polygon
+from sim.map.geometry import point_in_polygon
+from sim.map.theatre import build_theatre
 from sim.web.data import box_km, clip_to_box, territory_cells
 from sim.web.lessons import lesson_answer
 

@@ -96,8 +96,10 @@ def toy_scenario(
     fallback: dict | None = None,
     parameters: dict | None = None,
     history: list[dict] | None = None,
+    **extra: object,
 ) -> Scenario:
-    """A scenario dict with sensible defaults around the given units."""
+    """A scenario dict with sensible defaults around the given units (`extra`: other top-level
+    fields as written, e.g. phases=[...])."""
     base_unit = {
         "type": "mechanised",
         "echelon": "battalion",
@@ -121,6 +123,7 @@ def toy_scenario(
             "fallback": fallback or {},
             "parameters": parameters or {},
             "history": [{"source": "test", **h} for h in (history or [])],
+            **extra,
         }
     )
 

@@ -2,6 +2,7 @@
 
     python run.py validate SCENARIO.yaml [...] [--strict]   check files, list every problem
     python run.py places QUERY | --near LAT,LON           find places on the map
+    python run.py sources [QUERY] [--yaml]                 the shipped scenarios' citations
     python run.py preview SCENARIO.yaml --out start.png    draw the start, without simulating
     python run.py schema [--out FILE] [--markdown]         JSON Schema / the field reference
     python run.py new NAME|FILE [--out FILE] [--title TEXT]  a commented scenario to start from
@@ -33,7 +34,8 @@ def validate_main(argv: list[str]) -> int:
             "(units on enemy ground, dates outside the scenario, sides without units or bases, "
             "ground cut off from supply, undeclared source keys, objectives with no route). "
             "Lists every problem as file:line: field: message. Exit code 2 if any file has an "
-            "error, else 0 (warnings are printed)."
+            "error, else 0 (warnings and notes are printed; a note says what the file's own "
+            "sourced facts lead to, and is never an error)."
         ),
     )
     ap.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO.yaml")
@@ -61,10 +63,11 @@ def validate_main(argv: list[str]) -> int:
             failed += 1
             continue
         errors = report(problems, strict=args.strict)
-        warnings = len(problems) - errors
+        notes = sum(p.severity == "note" for p in problems)
+        warnings = len(problems) - errors - notes
         counts = [
             f"{n} {w}{'s' if n != 1 else ''}"
-            for n, w in ((errors, "error"), (warnings, "warning"))
+            for n, w in ((errors, "error"), (warnings, "warning"), (notes, "note"))
             if n
         ]
         sys.stderr.flush()
@@ -149,15 +152,12 @@ def places_main(argv: list[str]) -> int:
                 file=sys.stderr,
             )
             return 1
-        found = [
-            (
-                m.node,
-                f"found by {m.matched!r}"
-                if m.matched not in (m.node, g.nodes[m.node]["name"], g.nodes[m.node]["name_uk"])
-                else "",
+        found = [(m.node, _match_note(m, g, query)) for m in matches]
+        if not any(m.how == "exact" for m in matches):
+            print(
+                f"no place named {query!r} on the map (a village it lacks can be added: "
+                "places:, docs/scenarios.md); the nearest names:" + ("" if args.brief else "\n")
             )
-            for m in matches
-        ]
     for i, (node, note) in enumerate(found):
         tail = f"   ({note})" if note else ""
         if args.brief:
@@ -172,6 +172,62 @@ def places_main(argv: list[str]) -> int:
             print()
         first, _, rest = places.describe(theatre, node).partition("\n")
         print(f"{first}{tail}\n{rest}")
+    return 0
+
+
+def _match_note(m, g, query: str) -> str:
+    """How a place matched the query, as `places` prints it: nothing for its own name, else
+    the name it matched by, labelled exact (another spelling or an alias), prefix or
+    similar (a fuzzy match: perhaps another place)."""
+    d = g.nodes[m.node]
+    name = d["name"] if m.matched == m.node else m.matched
+    if m.how == "exact":
+        return "" if m.matched in (m.node, d["name"], d["name_uk"]) else f"exact: also {name!r}"
+    if m.how == "prefix":
+        return f"prefix: {name!r} starts with {query!r}"
+    return f"similar: {name!r}"
+
+
+# ---------------------------------------------------------------------------------- sources
+def sources_main(argv: list[str]) -> int:
+    ap = Parser(
+        prog="run.py sources",
+        description=(
+            "The citation catalogue: every source key the shipped scenarios declare under "
+            "sources:, with its text, the scenarios that declare it and how often each cites "
+            "it, to reuse in a new scenario (copy the key and its cite: text, or print them "
+            "ready to paste with --yaml)."
+        ),
+    )
+    ap.add_argument(
+        "query",
+        nargs="*",
+        help="a key (BTG, WKC) or words of its text (Reuters, Kupiansk); none: every key",
+    )
+    ap.add_argument(
+        "--yaml", action="store_true", help="print the entries as a sources: block to paste"
+    )
+    args = ap.parse_args(argv)
+    from sim.scenario import catalogue
+
+    citations = catalogue.catalogue()
+    query = " ".join(args.query).strip()
+    found = catalogue.search(citations, query) if query else citations
+    if not found:
+        print(
+            f"no source key or text in the shipped scenarios matches {query!r} "
+            f"({len(citations)} keys: python run.py sources, without a query, lists them)",
+            file=sys.stderr,
+        )
+        return 1
+    if args.yaml:
+        print("sources:\n" + "\n".join(c.yaml() for c in found))
+        return 0
+    for c in found:
+        used = ", ".join(f"{sid} ({n}×)" for sid, n in c.used.items())
+        print(f"{c.key}\n  {c.cite}\n  declared in {used}")
+    if not query:
+        print(f"{len(found)} keys; python run.py sources QUERY finds one, --yaml to paste it")
     return 0
 
 
@@ -218,8 +274,9 @@ def preview_main(argv: list[str]) -> int:
         )
     from sim.view.preview import render_preview
 
-    render_preview(scenario, theatre, out, size=size, problems=problems)
-    print(f"wrote {out}")
+    written = render_preview(scenario, theatre, out, size=size, problems=problems)
+    more = f" (and the orders that did not fit: {', '.join(map(str, written[1:]))})"
+    print(f"wrote {out}" + (more if len(written) > 1 else ""))
     return 0
 
 
@@ -295,6 +352,13 @@ def new_main(argv: list[str]) -> int:
         "folder here, else NAME.yaml)",
     )
     ap.add_argument("--title", default=None, help="the scenario's title")
+    ap.add_argument(
+        "--examples",
+        action="store_true",
+        help="switch on the optional examples of the template (added places and crossings, "
+        "holding forces, a fallback, a unit leaving, phases): a file that shows "
+        "every optional field at work, to cut down",
+    )
     args = ap.parse_args(argv)
     if args.name.endswith(("/", os.sep)):
         raise UsageError(
@@ -342,7 +406,7 @@ def new_main(argv: list[str]) -> int:
     from sim.scenario.reference import TEMPLATE_FILE, new_scenario_text
 
     try:  # the whole text first: nothing is created if it cannot be written
-        data = new_scenario_text(args.name, args.title, out).encode("utf-8")
+        data = new_scenario_text(args.name, args.title, out, args.examples).encode("utf-8")
     except UnicodeEncodeError:
         raise UsageError(
             f"--out {out}: a file name that is not UTF-8 text; choose another name"

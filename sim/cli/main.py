@@ -387,6 +387,13 @@ def places(argv: list[str]) -> int:
     return places_main(argv)
 
 
+def sources(argv: list[str]) -> int:
+    """The shipped scenarios' source keys and texts, to cite in a new scenario."""
+    from sim.cli.authoring import sources_main
+
+    return sources_main(argv)
+
+
 def preview(argv: list[str]) -> int:
     """Draw a scenario's start (units, control, depots, orders) to a PNG, without running."""
     from sim.cli.authoring import preview_main
@@ -440,6 +447,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "whatif": whatif,
     "validate": validate,
     "places": places,
+    "sources": sources,
     "preview": preview,
     "schema": schema,
     "new": new,

@@ -82,6 +82,12 @@ def fold(name: str) -> str:
     return s
 
 
+#: A match at or above this score is the query's own name (1.0 as written, 0.99 in another
+#: spelling: Kharkov, Харьков); at or above PREFIX_SCORE a name that starts with the query.
+EXACT_SCORE = 0.99
+PREFIX_SCORE = 0.9
+
+
 @dataclass(frozen=True)
 class Match:
     """A place found by `search`: node id, how well it matched (1.0 exact) and by which name."""
@@ -89,6 +95,14 @@ class Match:
     node: str
     score: float
     matched: str
+
+    @property
+    def how(self) -> str:
+        """ "exact" (the name, in any spelling), "prefix" (a name that starts with the query)
+        or "similar" (a fuzzy match: another place, perhaps)."""
+        if self.score >= EXACT_SCORE:
+            return "exact"
+        return "prefix" if self.score >= PREFIX_SCORE else "similar"
 
 
 def _names(theatre: Theatre, node: str) -> list[str]:
@@ -99,7 +113,8 @@ def _names(theatre: Theatre, node: str) -> list[str]:
 def search(theatre: Theatre, query: str, limit: int = DEFAULT_LIMIT) -> list[Match]:
     """Places whose id, name or alias matches `query`, best first: exact matches (ignoring
     case and apostrophes; every one, even beyond `limit`), then names that start with the
-    query, then (only when no name matched exactly) fuzzy matches."""
+    query, then (only when no name matched exactly) fuzzy matches; each says which it is
+    (`Match.how`)."""
     q = " ".join(query.split()).lower().replace("’", "'")
     fq = fold(query)
     if not fq:
@@ -121,9 +136,9 @@ def search(theatre: Theatre, query: str, limit: int = DEFAULT_LIMIT) -> list[Mat
                 best[node] = Match(node, round(score, 3), name)
     g = theatre.graph
     ranked = sorted(best.values(), key=lambda m: (-m.score, -g.nodes[m.node]["population"], m.node))
-    if any(m.score >= 0.99 for m in ranked):  # a name matched: keep it and longer names only
-        ranked = [m for m in ranked if m.score >= 0.9]
-    exact = [m for m in ranked if m.score >= 0.99]
+    if any(m.how == "exact" for m in ranked):  # a name matched: keep it and longer names only
+        ranked = [m for m in ranked if m.how != "similar"]
+    exact = [m for m in ranked if m.how == "exact"]
     return exact if len(exact) > limit else ranked[:limit]
 
 

@@ -38,6 +38,7 @@ from scipy.spatial import Delaunay, cKDTree
 
 from sim import disk_cache
 from sim.map.entry import theatre_entry, theatre_from_entry
+from sim.map.geometry import point_in_polygon, segments_cross
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 BOX = (35.8, 48.5, 38.6, 50.7)  # lon_min, lat_min, lon_max, lat_max (theatre extent)
@@ -67,6 +68,9 @@ WINDING = {
 }
 ROAD_CLASS_RANK = {"highway": 0, "main": 1, "secondary": 2, "local": 3}
 CROSSING_KINDS = ("bridge", "rail_bridge", "ford", "none")
+#: The kinds a named crossing may have: crossings.yaml's, and a pontoon built before the start,
+#: which a scenario may add (sim/scenario/theatre.py)
+NAMED_KINDS = ("bridge", "rail_bridge", "ford", "pontoon")
 RESERVOIR_RIVER = {"Oskil Reservoir": "Oskil"}  # water body -> the river it belongs to
 
 _DEFAULT_MAP_DIR = Path(__file__).resolve().parents[2] / "assets" / "map"
@@ -79,7 +83,7 @@ class Crossing:
     id: str
     name: str
     river: str  # "Siverskyi Donets" | "Oskil"
-    kind: str  # "bridge" | "rail_bridge" | "ford" | "none"
+    kind: str  # "bridge" | "rail_bridge" | "ford" | "none" | "pontoon" (a scenario's)
     u: str
     v: str  # node ids of the edge it sits on
     source: str
@@ -192,41 +196,6 @@ def normalised(name: str) -> str:
 
 
 # --- geometry -----------------------------------------------------------------------------
-
-
-def segments_cross(p1, p2, lines_xy: list[np.ndarray]) -> bool:
-    """True if segment p1-p2 (km) properly intersects any polyline in `lines_xy` (km)."""
-    p1 = np.asarray(p1, float)
-    p2 = np.asarray(p2, float)
-    d = p2 - p1
-    for line in lines_xy:
-        a, b = line[:-1], line[1:]
-        e = b - a
-        denom = d[0] * e[:, 1] - d[1] * e[:, 0]
-        ok = np.abs(denom) > 1e-12
-        ap = a - p1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (ap[:, 0] * e[:, 1] - ap[:, 1] * e[:, 0]) / denom
-            s = (ap[:, 0] * d[1] - ap[:, 1] * d[0]) / denom
-        if np.any(ok & (t >= 0) & (t <= 1) & (s >= 0) & (s <= 1)):
-            return True
-    return False
-
-
-def point_in_polygon(x, y, poly: np.ndarray) -> bool:
-    """Even-odd rule; `poly` is (n,2), closed or not."""
-    return bool(points_in_polygon(np.array([x]), np.array([y]), poly)[0])
-
-
-def points_in_polygon(x: np.ndarray, y: np.ndarray, poly: np.ndarray) -> np.ndarray:
-    """`point_in_polygon` for many points at once: a boolean per point."""
-    px, py = poly[:, 0], poly[:, 1]
-    qx, qy = np.roll(px, -1), np.roll(py, -1)
-    x, y = np.asarray(x, dtype=float)[:, None], np.asarray(y, dtype=float)[:, None]
-    cond = (py > y) != (qy > y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        xin = px + (y - py) * (qx - px) / (qy - py)
-    return np.count_nonzero(cond & (x < xin), axis=1) % 2 == 1
 
 
 def bank_of(lon: float, lat: float, polylines: list[np.ndarray]) -> str:
@@ -347,6 +316,9 @@ class MapInputs:
     rivers: dict[str, list[np.ndarray]]
     water: dict[str, np.ndarray]
     border: list[np.ndarray]
+    #: node pairs joined by a local road whether or not the local mesh joins them (the road
+    #: to a crossing a scenario adds, sim/scenario/theatre.py); none on the base map
+    links: list[tuple[str, str]] = field(default_factory=list)
 
     @functools.cached_property
     def rivers_xy(self) -> dict[str, list[np.ndarray]]:
@@ -417,8 +389,10 @@ def assemble(inputs: MapInputs, keep_apart: frozenset[frozenset[str]] = frozense
 
     named: dict[frozenset, dict] = {}
     for c in inputs.crossings:
-        if c["kind"] not in CROSSING_KINDS[:3]:
-            raise ValueError(f"crossings.yaml: {c['id']}: kind must be bridge/rail_bridge/ford")
+        if c["kind"] not in NAMED_KINDS:
+            raise ValueError(
+                f"crossings.yaml: {c['id']}: kind must be one of {', '.join(NAMED_KINDS)}"
+            )
         for n in (c["u"], c["v"]):
             if n not in idx:
                 raise ValueError(f"crossings.yaml: {c['id']}: unknown node {n!r}")
@@ -488,6 +462,9 @@ def assemble(inputs: MapInputs, keep_apart: frozenset[frozenset[str]] = frozense
         if through_water(u, v) and pair not in named:
             continue  # no local road across the reservoir
         add(u, v, road_class="local")
+    for u, v in inputs.links:  # the road to a crossing a scenario adds
+        if key(u, v) not in edges:
+            add(u, v, road_class="local")
 
     graph = nx.Graph()
     for p in places:

@@ -62,8 +62,12 @@ class CampaignModel(mesa.Model):
         self.seed = seed
         self.scenario = scenario
         self.theatre = theatre or theatre_for(scenario)
-        if any(p.id not in self.theatre.graph for p in scenario.places):
-            raise ValueError("the map lacks the scenario's places: pass theatre_for(scenario)")
+        if any(p.id not in self.theatre.graph for p in scenario.places) or any(
+            c.id not in self.theatre.crossings for c in scenario.new_crossings
+        ):
+            raise ValueError(
+                "the map lacks the scenario's places or crossings: pass theatre_for(scenario)"
+            )
         self.params = params or scenario.parameters_with()
         by_side = scenario.side_parameters(self.params)
         self.side_params: dict[Side, Parameters] = {s: by_side[s] for s in SIDES}

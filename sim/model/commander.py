@@ -1,9 +1,13 @@
 """A side's commander: a Mesa agent that carries out the side's plan and reacts to the situation.
 
 Each hour the commander
-- issues the plan's orders (sim/model/plan.py) whose start has come and whose condition holds:
-  an order that waited for a condition is issued `order_delay_hours` after the condition was
-  first met (reports come up, orders go down); an order with no condition goes out at its start;
+- begins each phase of its plan whose start has come and whose entry condition holds, and
+  issues the plan's orders (sim/model/plan.py) whose start has come, whose phase has begun and
+  whose condition holds: an order that waited for a condition (its own, or its phase's entry
+  condition) is issued `order_delay_hours` after the condition was first met (reports come up,
+  orders go down); an order with no condition goes out at its start. An order with a pause
+  (`pause:`) has its units regroup where they stand first, and sets them off when the pause
+  ends; an order to leave (`task: leave`) takes its units off the map at its objective;
 - watches each grouping's line of supply (sim/model/watch.py) for the evidence a commander
   would see;
 - decides that a grouping whose line has been threatened for `withdraw_decision_hours`
@@ -19,6 +23,9 @@ Each hour the commander
      `capture_ratio x resume_ratio_margin`; if not, a reserve is sent to it;
   3. `_join_attacks`: units that have finished an attack join the nearest attack of their side
      within `idle_reach_km`, unless enemy troops stand within `idle_free_km` of what they took;
+  in each, the plan's main effort (`effort: main`) is served first and a supporting effort
+  last (`effort_of`): reserves go to the main effort's battles and stalled attacks before
+  others', and a unit joins the nearest attack of the main effort within reach if there is one;
 - carries out the decisions whose command delay has passed (sim/model/decisions.py).
 Units then carry their tasks out themselves (sim/model/units.py). Every threshold is a doctrine
 parameter (sim/model/params_doctrine.py), which a scenario may set per side.
@@ -35,12 +42,21 @@ import numpy as np
 
 from sim.model.decisions import Decisions, GiveUpPosition, IssueOrder, Retask, WithdrawGrouping
 from sim.model.params_doctrine import DoctrineParameters
-from sim.model.plan import OrderState, Plan, PlanOrder, estimated_ratio, is_done, met
+from sim.model.plan import (
+    EFFORT_RANK,
+    OrderState,
+    Plan,
+    PlanOrder,
+    estimated_ratio,
+    is_done,
+    met,
+    recovered,
+)
 from sim.model.rules import front
 from sim.model.units import FollowUp, Unit
 from sim.model.watch import GroupingWatch, members, watch_lines
 from sim.model.world import World
-from sim.scenario import Grouping, Posture, Scenario, Side, Task, other
+from sim.scenario import Grouping, Posture, Scenario, Side, Status, Task, other
 
 
 class Fought(Protocol):
@@ -66,8 +82,10 @@ class Commander(mesa.Agent):
         self.world = world
         self.plan = plan
         self.orders: list[PlanOrder] = [o for o in plan if o.side == side]
+        self.phases = [p for p in plan.phases.values() if p.side == side]
         self.decisions = Decisions()
         self.deferred: dict[str, PlanOrder] = {}  # orders for units not yet on the map
+        self.leaving: dict[str, PlanOrder] = {}  # units on their way off the map (task leave)
         self.grouping_of = {uid: g for g in scenario.groupings for uid in g.units}
         side_of = {u.id: u.side for u in scenario.units}
         forces = {u.id for u in scenario.units if u.holding_force}
@@ -104,6 +122,8 @@ class Commander(mesa.Agent):
         """This hour's command (`battles`: those of the last combat phase, by place)."""
         now = self.world.now
         self._plan(now)
+        self._end_pauses(now)
+        self._leave(now)
         enemy = other(self.side)
         capture = self.world.physics.capture_ratio
         attacked = [
@@ -126,17 +146,74 @@ class Commander(mesa.Agent):
         return timedelta(hours=self.doctrine.order_delay_hours)
 
     def _plan(self, now: datetime) -> None:
-        """Orders whose start has come and whose condition holds become due."""
+        """Phases whose start has come and whose entry condition holds begin; orders whose
+        start has come, whose phase has begun and whose condition holds become due (an order
+        waiting only for its phase's entry condition, the command delay after it held)."""
         delay = self._delay
+        for p in self.phases:
+            if p.begun_at is None and p.start <= now:
+                if p.spec.when is None or met(p.spec.when, p, self.world, self.plan):
+                    p.begun_at = now
+                    self.world.log(
+                        "command",
+                        side=self.side,
+                        text=f"{self.side} command: {p.spec.label} begins",
+                    )
         for o in self.orders:
             if o.state != OrderState.WAITING or o.start > now:
                 continue
+            phase = o.phase
+            if phase is not None and phase.begun_at is None:
+                continue
             if o.spec.when is None:
-                o.state, o.due = OrderState.DUE, now
-                self.decisions.add(now, IssueOrder(o))
+                due = now
+                if phase is not None and phase.begun_at is not None and phase.spec.when:
+                    due = max(now, phase.begun_at + delay)  # it waited for the phase's condition
+                o.state, o.due = OrderState.DUE, due
+                self.decisions.add(due, IssueOrder(o))
             elif met(o.spec.when, o, self.world, self.plan):
                 o.state, o.due = OrderState.DUE, now + delay
                 self.decisions.add(now + delay, IssueOrder(o))
+
+    def _end_pauses(self, now: datetime) -> None:
+        """Orders whose units have regrouped (their pause is over: its hours have passed, or
+        those still regrouping for them have recovered) are carried out by those units: a unit
+        given another order meanwhile (a later plan order, a commander's task), withdrawing or
+        routed is not turned round, nor waited for."""
+        for o in self.orders:
+            if not o.regrouping:
+                continue
+            assert o.pause is not None  # regrouping: an issued order with a pause
+            units = [
+                u
+                for uid in o.spec.units
+                if (u := self.world.unit(uid)) is not None
+                and u.order_id == o.id
+                and u.posture not in (Posture.WITHDRAW, Posture.ROUT)
+            ]  # those still regrouping for it: not sent elsewhere meanwhile
+            over = o.regroup_until is not None and now >= o.regroup_until
+            share = o.pause.recovered
+            if over or (share is not None and recovered(units, share, self.world)):
+                o.resumed_at = now
+                why = "its pause is over" if over else "it has regrouped"
+                for u in units:
+                    self._log(u, f"sets off: {why}")
+                    self._give(u, o)
+
+    def _leave(self, now: datetime) -> None:
+        """Units sent off the map (task leave) leave it once they stand at its objective."""
+        for key, o in list(self.leaving.items()):
+            unit = self.world.unit(key)
+            if unit is None or unit.order_id != o.id:
+                del self.leaving[key]  # gone, or given another task
+                continue
+            exit_ = o.objectives[0] if o.objectives else unit.node
+            if unit.node == exit_ and unit.next_node is None:
+                del self.leaving[key]
+                name = self.world.network.name(unit.node)
+                unit.leave_map(
+                    Status.LEFT, f"leaves the map at {name} ({o.id})", leave_equipment=False
+                )
 
     def _carry_out(self, now: datetime) -> None:
         """The decisions whose command delay has passed take effect."""
@@ -169,8 +246,11 @@ class Commander(mesa.Agent):
 
     # ------------------------------------------------------------------ orders
     def issue(self, order: PlanOrder) -> None:
-        """Pass an order to its units (kept for a unit that has not yet arrived)."""
+        """Pass an order to its units (kept for a unit that has not yet arrived); with a
+        pause, they regroup where they stand first (`_end_pauses` sets them off)."""
         order.state, order.issued_at = OrderState.ISSUED, self.world.now
+        if order.pause is not None and order.pause.hours is not None:
+            order.regroup_until = self.world.now + timedelta(hours=order.pause.hours)
         for uid in order.spec.units:
             unit = self.world.unit(uid)
             if unit is None:
@@ -183,7 +263,15 @@ class Commander(mesa.Agent):
         if unit.posture == Posture.ROUT:
             return  # a routed unit must reorganise first
         spec = order.spec
-        unit.take_task(spec.task, order.objectives, spec.via, order_id=order.id)
+        if order.regrouping:
+            unit.take_task(Task.HOLD, [], order_id=order.id)
+            self._log(unit, f"regroups before {spec.task.value} ({order.id})")
+        elif spec.task == Task.LEAVE:
+            unit.take_task(Task.MOVE, order.objectives, spec.via, order_id=order.id)
+            self.leaving[unit.key] = order
+            self._leave(self.world.now)
+        else:
+            unit.take_task(spec.task, order.objectives, spec.via, order_id=order.id)
 
     def on_arrival(self, unit: Unit) -> None:
         """A reinforcement has entered the map: it takes the latest order issued to it."""
@@ -273,7 +361,9 @@ class Commander(mesa.Agent):
         """Reserves go where the line breaks, then where an attack succeeds (in place order);
         each reserve committed leaves `reserves`."""
         name = self.world.network.name
-        for node, battle in sorted(battles.items()):
+        for node, battle in sorted(
+            battles.items(), key=lambda nb: (self._battle_effort(*nb), nb[0])
+        ):
             if not reserves or battle.ratio < self.doctrine.reserve_commit_ratio:
                 continue
             u = self._nearest(reserves, node)
@@ -296,7 +386,9 @@ class Commander(mesa.Agent):
         for u in world.active_units(side):
             if u.stalled_on and u.task == Task.HOLD and u.key not in busy:
                 stalled.setdefault(u.stalled_on, []).append(u)
-        for target, units in sorted(stalled.items()):
+        for target, units in sorted(
+            stalled.items(), key=lambda tu: (min(map(self.effort_of, tu[1])), tu[0])
+        ):
             if world.control[target] == side:
                 for u in units:
                     u.stalled_on = None
@@ -347,6 +439,11 @@ class Commander(mesa.Agent):
             if len(enemy) and network.km_from(u.node, enemy).min() <= doctrine.idle_free_km:
                 continue
             lead = self._nearest(attacks, u.node)
+            main = [a for a in attacks if self.effort_of(a) == EFFORT_RANK["main"]]
+            if main and self.effort_of(lead) != EFFORT_RANK["main"]:
+                first = self._nearest(main, u.node)  # the main effort's, if within reach
+                if network.km(u.node, first.objective or first.node) <= doctrine.idle_reach_km:
+                    lead = first
             assert lead.objective is not None  # `attacks` are units with an objective
             if network.km(u.node, lead.objective) > doctrine.idle_reach_km:
                 continue
@@ -392,6 +489,21 @@ class Commander(mesa.Agent):
             claimed.add(target)
             why = f"moves to take {network.name(target)}, which the enemy has left"
             self.decisions.add(due, Retask(u, Task.ATTACK, [target], why))
+
+    def effort_of(self, unit: Unit) -> int:
+        """The rank of the effort `unit` serves (EFFORT_RANK: 0 the main effort): its plan
+        order's `effort`; a unit on no plan order serves none in particular."""
+        order = self.plan.by_id.get(unit.order_id) if unit.order_id else None
+        return order.effort if order is not None else EFFORT_RANK[None]
+
+    def _battle_effort(self, node: str, battle: Fought) -> int:
+        """The rank of the effort a battle is part of: its attackers' (an own attack), or that
+        of the own units holding the place (an enemy attack)."""
+        if battle.attacker == self.side:
+            units = battle.attackers
+        else:
+            units = [u for u in self.world.active_units(self.side) if u.node == node]
+        return min(map(self.effort_of, units), default=EFFORT_RANK[None])
 
     def _nearest(self, units: list[Unit], node: str) -> Unit:
         """The unit closest (straight line) to `node`; ties by scenario order."""

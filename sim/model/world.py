@@ -30,7 +30,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 
-from sim.map.theatre import Theatre, points_in_polygon
+from sim.map.geometry import points_in_polygon
+from sim.map.theatre import Theatre
 from sim.model.network import RoadNetwork
 from sim.model.params_doctrine import DoctrineParameters
 from sim.model.params_physics import PhysicsParameters

@@ -332,10 +332,11 @@ def _waits_for(cond: Condition | None, ids: set[str]) -> bool:
 
 def null_scenario(scenario: Scenario, side: Side | None = None) -> Scenario:
     """The scenario with the plan of `side` (default: the attacking side) stripped: none of
-    its orders, and none of the other side's orders that wait for one of them to be done
-    (they could never be issued). Units, events, groupings and doctrine stay: the side's
-    units hold where they stand and its reserves stand by, as with no orders. Raises
-    ValueError when the attacking side cannot be told (docs/history.md)."""
+    its orders or phases, and none of the other side's orders or phases that wait for one of
+    them to be done (they could never be issued), nor the orders of such a phase. Units,
+    events, groupings and doctrine stay: the side's units hold where they stand and its
+    reserves stand by, as with no orders. Raises ValueError when the attacking side cannot be
+    told (docs/history.md)."""
     side = side or attacking_side(scenario)
     if side is None:
         raise ValueError(
@@ -344,11 +345,16 @@ def null_scenario(scenario: Scenario, side: Side | None = None) -> Scenario:
         )
     side_of = {u.id: u.side for u in scenario.units}
     dropped = {o.id for o in scenario.orders if side_of[o.units[0]] == side and o.id}
+    dropped |= {p.id for p in scenario.phases if p.side == side}
     kept = [o for o in scenario.orders if side_of[o.units[0]] != side]
-    while gone := [o for o in kept if _waits_for(o.when, dropped)]:
-        dropped.update(o.id for o in gone if o.id)
+    phases = [p for p in scenario.phases if p.side != side]
+    while gone := [o for o in kept if _waits_for(o.when, dropped) or o.phase in dropped] + [
+        p for p in phases if _waits_for(p.when, dropped)
+    ]:
+        dropped.update(x.id for x in gone if x.id)
         kept = [o for o in kept if o not in gone]
-    return scenario.model_copy(update={"orders": kept, "whatif": None})
+        phases = [p for p in phases if p not in gone]
+    return scenario.model_copy(update={"orders": kept, "phases": phases, "whatif": None})
 
 
 def null_comparison(

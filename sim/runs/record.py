@@ -43,7 +43,7 @@ class UnitSnapshot(TypedDict):
     next: str | None  # the node it is heading to along an edge, if on the road
     progress_km: float  # how far along that edge
     posture: str  # Posture value
-    status: str  # Status value: active, surrendered, disbanded
+    status: str  # Status value: active, surrendered, disbanded, left
     strength: float  # personnel left as a share of the starting figure
     morale: float
     supply: float
@@ -428,7 +428,8 @@ class RunRecord:
 
     def losses_by_side(self) -> dict[str, dict[str, dict[str, int]]]:
         """Per side: items destroyed, abandoned, and lost overall (destroyed + abandoned +
-        surrendered), plus items captured from the enemy."""
+        surrendered; a unit that left the map on orders took its items with it), plus items
+        captured from the enemy."""
         out: dict[str, dict[str, dict[str, int]]] = {}
         last = self.last_frame()["units"]
         by_id = {u["id"]: u for u in last}
@@ -442,7 +443,7 @@ class RunRecord:
                 if snap is None:  # never arrived
                     continue
                 initial += u["initial"]
-                if snap["status"] == "active":
+                if snap["status"] in ("active", "left"):  # a unit sent away took its items
                     now += snap["equipment"]
             out[s] = {"lost": {k: int(round(initial[i] - now[i])) for i, k in enumerate(ITEMS)}}
         return out

@@ -1,6 +1,7 @@
-"""A scenario: what it is (`schema`: the typed, validated pydantic models) and how a file is read
-into one (`loader`: YAML with line numbers, hostile-input guards; `problems`: every problem
-located by file, line and field, and the error listing them). Import from here:
+"""A scenario: what it is (`schema`: the typed, validated pydantic models; `orders`: the
+plan's) and how a file is read into one (`loader`: YAML with line numbers, hostile-input
+guards; `problems`: every problem located by file, line and field, and the error listing
+them). Import from here:
 `from sim.scenario import load_scenario, Scenario, ...`.
 """
 
@@ -35,23 +36,19 @@ from sim.scenario.loader import (
     resolve_places,
     yaml_location,
 )
+from sim.scenario.orders import CONDITION_KINDS, TASKS_WITH_OBJECTIVE, Condition, Order, Task
 from sim.scenario.problems import Problem, ScenarioError, Severity
 from sim.scenario.schema import (
-    CONDITION_KINDS,
-    TASKS_WITH_OBJECTIVE,
-    Condition,
     ControlSpec,
     Depot,
     Event,
     EventKind,
     Grouping,
     Observation,
-    Order,
     Region,
     Scenario,
     SideSpec,
     Source,
-    Task,
     UnitSpec,
     WhatIf,
 )

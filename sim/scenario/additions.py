@@ -8,6 +8,8 @@ of the scenario schema (sim/scenario/schema.py):
   enters the map at its `at` places (the loader makes them bases, sim/scenario/expand.py); an
   ``artillery:`` block is fire from beyond the edge or the border, exposed as `Fire`
   (`Scenario.fires`) for the model.
+* `CrossingSite` (``new_crossings:``): a ford, a bridge or a pontoon the map lacks, which the
+  scenario's map puts on the road across the river at its site.
 * `HoldingForce` (``holding_forces:``): a force the sources give only in aggregate ("N BTGs held
   the line from X to Y"), which the loader spreads along its line as ordinary units.
 
@@ -76,6 +78,43 @@ class PlaceSpec(Strict):
     def names(self) -> list[str]:
         """Every name the place is known by (id, name, Ukrainian name, aliases)."""
         return [n for n in (self.id, self.name, self.name_uk, *self.aliases) if n]
+
+
+# ------------------------------------------------------------------------------- crossings
+class CrossingSite(Strict):
+    """A river crossing the map lacks (a ford, a bridge, a pontoon built before the start), at
+    a position on the river (`lat`, `lon`) or between two places across it (`between`). The
+    scenario's map puts it on the road across the river there: the local road between the
+    nearest places on either bank whose line crosses the river by the site (made if the map
+    has none; docs/map.md, "Crossings a scenario adds")."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field("", description="what the sources call it (default: from its kind)")
+    kind: Literal["ford", "bridge", "pontoon"]
+    river: Literal["Siverskyi Donets", "Oskil"] | None = Field(
+        None, description="the river it crosses (default: the nearest to the position)"
+    )
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    between: list[str] = Field(
+        default_factory=list, description="the two places it joins, one on either bank"
+    )
+    source: str = Field(min_length=1)
+    estimate: bool = False
+
+    @model_validator(mode="after")
+    def _one_site(self) -> CrossingSite:
+        at = self.lat is not None or self.lon is not None
+        if at and (self.lat is None or self.lon is None):
+            raise ValueError("give both lat and lon (the site's position), or neither")
+        if at == bool(self.between):
+            raise ValueError(
+                "give the site as lat: and lon: (a position on the river) or as between: "
+                "[PLACE, PLACE] (one on either bank), one of them"
+            )
+        if self.between and len(self.between) != 2:
+            raise ValueError("between: names two places, one on either bank")
+        return self
 
 
 # ------------------------------------------------------------------------------- off the map

@@ -6,8 +6,7 @@ see it, and return every problem found (never only the first), each located like
 error (``file:line: field.path: message``):
 
 errors (the run would not be what the author meant; `validate` exits 2, a replay refuses):
-  * a side with no units, or with no depot or base at all (its units are never in supply);
-  * a bracketed source key (``[KEY]``) that `sources:` does not declare.
+  * a side with no units, or with no depot or base at all (its units are never in supply).
 warnings (printed; `validate --strict` makes them errors):
   * a unit placed on ground the other side holds at the start (the model hands it the node);
     units of both sides on one node at the start;
@@ -20,13 +19,23 @@ warnings (printed; `validate --strict` makes them errors):
     through one place (the Luhansk rear of September 2022 through Kreminna): the model would
     cut it off if that place fell. Both say where an `offmap:` base would go when the
     ground's supply came from beyond the map's edge;
-  * orders, events and arrivals dated before the start (they take effect at the start) or at or
-    after the end (they never happen: a warning, since a run cut short on purpose, or a sweep's
-    `--set end=...`, simply never reaches them); history observations outside the dates;
+  * orders, phases, events and arrivals dated before the start (they take effect at the
+    start) or at or after the end (they never happen: a warning, since a run cut short on
+    purpose, or a sweep's `--set end=...`, simply never reaches them); history observations
+    outside the dates;
   * an objective a unit cannot reach: no route on the map from where its earlier orders leave
     it (typically a river with no bridge or ford on the way, for a unit without engineers);
-  * a bare source key at the head of a `source:` text (``"UAWD 2022-09-11 ..."``) that
-    `sources:` does not declare (a heuristic, hence only a warning).
+  * a `fallback:` without a `source:` (where a side's units withdraw to is a fact about its
+    plan, sourced like a grouping's);
+  * a source key that `sources:` does not declare, cited in brackets (``[KEY]``) in a text
+    field or a comment, or bare at the head of a `source:` text (``"UAWD 2022-09-11 ..."``):
+    one rule wherever it is cited, a warning (the bare form is a heuristic, and a comment is
+    no part of the scenario: neither may break a file that ran before).
+notes (printed; never errors, not even with `validate --strict`):
+  * ground a side holds at the start cut off from its supplied ground by a crossing the file
+    gives as destroyed under `crossings:`, with a source key cited in a comment on its line or
+    above it in the block (the Oskil dam road blown on 31 Mar 2022): the pocket is what the
+    sources say, and no stand-in base is needed. Without the citation it stays a warning.
 
 The start state (who holds what, crossings, supply) is the model's own: the checks build a
 `CampaignModel` without running a step. Fields the checks do not know (a newer schema) are
@@ -101,11 +110,19 @@ def check_scenario(
     _sides(scenario, found)
     _dates(scenario, found)
     _source_keys(scenario, root, text, found)
+    if scenario.fallback.items() and not scenario.fallback.source.strip():
+        found.add(
+            "warning",
+            ("fallback",),
+            "no source: say why these places (the line or the supply points a commander knew "
+            "of, or 'estimate: ...'), as a grouping's fallback does",
+        )
     if all(_units_of(scenario, s) for s in SIDES):
         model = CampaignModel(scenario, theatre, scenario.parameters_with(), seed=0)
         try:
             _start_positions(scenario, theatre, model, found)
-            for severity, loc, message in supply_reach(scenario, model, found.root):
+            cited = cited_crossings(scenario, root, text)
+            for severity, loc, message in supply_reach(scenario, model, found.root, cited):
                 found.add(severity, loc, message)
             _routes(scenario, theatre, model, found)
         finally:
@@ -116,14 +133,14 @@ def check_scenario(
 
 
 def report(problems: list[Problem], *, strict: bool = False, stream: IO[str] | None = None) -> int:
-    """Print problems one a line (``error: ...`` / ``warning: ...``); returns how many count
-    as errors (warnings too when `strict`)."""
+    """Print problems one a line (``error: ...`` / ``warning: ...`` / ``note: ...``); returns
+    how many count as errors (warnings too when `strict`; notes never)."""
     stream = stream or sys.stderr
     errors = 0
     for p in problems:
-        is_error = p.severity == "error" or strict
+        is_error = p.severity == "error" or (strict and p.severity == "warning")
         errors += is_error
-        print(f"{'error' if is_error else 'warning'}: {p}", file=stream)
+        print(f"{'error' if is_error else p.severity}: {p}", file=stream)
     return errors
 
 
@@ -266,7 +283,11 @@ def _dates(s: Scenario, found: _Found) -> None:
                 f"start: it arrives in the first hour; leave arrives: out for a unit on "
                 f"the map at the start ({span})",
             )
-    for key, field, what in (("orders", "start", "order"), ("events", "at", "event")):
+    for key, field, what in (
+        ("orders", "start", "order"),
+        ("phases", "start", "phase"),
+        ("events", "at", "event"),
+    ):
         for i, item in enumerate(getattr(s, key)):
             t = getattr(item, field, None)
             if not isinstance(t, datetime):
@@ -352,15 +373,44 @@ def cited_keys(s: Scenario, text: str = "") -> list[tuple[tuple | None, int | No
     return out
 
 
-def _source_keys(s: Scenario, root: Any, text: str, found: _Found) -> None:
+def cited_crossings(s: Scenario, root: Any, text: str) -> frozenset[str]:
+    """The crossings `crossings:` gives as destroyed whose source is cited: a key `sources:`
+    declares, in brackets in a comment on the entry's line, or above it in the block (or in
+    the comment just above the block), as the shipped scenarios write them."""
     declared = {src.key for src in s.sources}
     lines = text.splitlines()
+    block = _where(root, ("crossings",))[0]
+    if block is None:
+        return frozenset()
+    first = block
+    while first > 1 and lines[first - 2].lstrip().startswith("#"):
+        first -= 1
+    out = set()
+    for cid, state in s.crossings.items():
+        at = _where(root, ("crossings", cid))[0]
+        if state != "destroyed" or at is None:
+            continue
+        comments = (comment_of(lines[n - 1]) for n in range(first, min(at, len(lines)) + 1))
+        if any(key in declared for c in comments for key in BRACKET_KEY.findall(c)):
+            out.add(cid)
+    return frozenset(out)
+
+
+def _source_keys(s: Scenario, root: Any, text: str, found: _Found) -> None:
+    """Every citation of a key `sources:` does not declare: a warning, in a field or in a
+    comment alike (the module docstring)."""
+    declared = {src.key for src in s.sources}
+    lines = text.splitlines()
+    hint = "declare it under sources:, or write it differently if it is not a source key"
     for loc, line, key, bracketed in cited_keys(s, text):
         if key in declared:
             continue
         if loc is None:
             found.add(
-                "error", (), f"comment cites [{key}], which sources: does not declare", line=line
+                "warning",
+                (),
+                f"a comment cites [{key}], which sources: does not declare ({hint})",
+                line=line,
             )
             continue
         where, _ = _where(root, loc)
@@ -368,15 +418,8 @@ def _source_keys(s: Scenario, root: Any, text: str, found: _Found) -> None:
             line = next(
                 (n for n in range(where, len(lines) + 1) if f"[{key}]" in lines[n - 1]), where
             )
-        if bracketed:
-            found.add("error", loc, f"cites [{key}], which sources: does not declare", line=line)
-        else:
-            found.add(
-                "warning",
-                loc,
-                f"starts by citing {key}, which sources: does not declare "
-                "(declare it, or write it differently if it is not a source key)",
-            )
+        what = f"cites [{key}]" if bracketed else f"starts by citing {key}"
+        found.add("warning", loc, f"{what}, which sources: does not declare ({hint})", line=line)
 
 
 def _start_positions(s: Scenario, theatre: Theatre, model: Any, found: _Found) -> None:

@@ -17,10 +17,17 @@ from sim.scenario import SIDES, Scenario, Severity, other
 Found = tuple[Severity, tuple, str]
 
 
-def supply_reach(s: Scenario, model: Any, root: Any) -> list[Found]:
+def supply_reach(
+    s: Scenario, model: Any, root: Any, cited: frozenset[str] = frozenset()
+) -> list[Found]:
     """Held ground that no base or depot of its side reaches (the model's own supply trace),
     and ground outside a side's own country at the map's edge that reaches its bases only
-    through one place (`_hanging`). `root`: the YAML tree, to say where."""
+    through one place (`_hanging`). `root`: the YAML tree, to say where; `cited`: the crossings
+    the file gives as destroyed (`crossings:`) with a source cited beside them.
+
+    Ground cut off by such a crossing (a bridge down, a dam road blown, its source cited) is a
+    note, not a warning: the pocket is what the sources say, and needs no stand-in base. The
+    same crossing given destroyed without a citation leaves it a warning that says so."""
     out: list[Found] = []
     g = model.network.graph
     loc = ("control",) if "control" in root else ("depots",)
@@ -60,15 +67,36 @@ def supply_reach(s: Scenario, model: Any, root: Any) -> list[Found]:
                 if borders
                 else "Nothing there is supplied"
             )
+            count = f"{len(part)} place{'s' if len(part) > 1 else ''} {side} holds at the start"
+            across, down = _crossing_hint(model, side, set(part))
+            declared = sorted(c for c in down if s.crossings.get(c) == "destroyed")
+            if any(c in cited for c in declared):
+                out.append(
+                    (
+                        "note",
+                        loc,
+                        f"{count} {'are' if len(part) > 1 else 'is'} cut off from {side}'s "
+                        "supplied ground by a crossing this file gives as destroyed, citing "
+                        f"its source: {names}{stand}. {what} (a pocket the sources give: no "
+                        f"base is needed){across}",
+                    )
+                )
+                continue
+            uncited = (
+                f". crossings: gives {', '.join(declared)} destroyed without a source: cite it "
+                "([KEY] in a comment on its line) and this is a note, the pocket being what "
+                "the sources say"
+                if declared
+                else ""
+            )
             out.append(
                 (
                     "warning",
                     loc,
-                    f"{len(part)} place{'s' if len(part) > 1 else ''} {side} "
-                    f"holds at the start cannot be reached from any {side} base or depot "
+                    f"{count} cannot be reached from any {side} base or depot "
                     f"through {side}-held ground: {names}{stand}. {what}. Add a base or "
                     f"depot in reach, or change control: so that they join {side}'s "
-                    f"supplied ground{_offmap_hint(model, set(part))}",
+                    f"supplied ground{_offmap_hint(model, set(part))}{across}{uncited}",
                 )
             )
     return out + _hanging(s, model, loc)
@@ -92,6 +120,44 @@ def _offmap_hint(model: Any, part: set[str]) -> str:
         ". If their supply came from beyond the map's edge, declare it: an offmap: entry of "
         f"kind: base at the places where its roads leave the map (here at the edge: {at})"
     )
+
+
+def _crossing_hint(model: Any, side: str, part: set[str]) -> tuple[str, set[str]]:
+    """The hint to declare a crossing, for ground a river cut off from the side's supplied
+    ground: a bridge down (a dam road blown) or a river with no crossing between them; and the
+    ids of the crossings down between them (standing, any one of them would join the ground to
+    the side's supplied ground)."""
+    g = model.network.graph
+    world = model.world
+    net = world.supply_lines[side]
+    rivers: dict[str, list[str]] = {}
+    down: set[str] = set()
+    for n in sorted(part):
+        for nb in sorted(g.neighbors(n)):
+            cid = g.edges[n, nb].get("crossing")
+            if (
+                nb in part
+                or cid is None
+                or world.passable(cid)
+                or world.control[nb] != side
+                or not net.reaches(nb)
+            ):
+                continue
+            c = model.theatre.crossings[cid]
+            what = f"{c.name} [{cid}] destroyed" if c.kind != "none" else "no crossing"
+            if c.kind != "none":
+                down.add(cid)
+            rivers.setdefault(c.river, [])
+            if what not in rivers[c.river]:
+                rivers[c.river].append(what)
+    if not rivers:
+        return "", down
+    across = "; ".join(f"the {r} ({', '.join(w)})" for r, w in sorted(rivers.items()))
+    return (
+        f". A river cuts them off from {side}'s supplied ground: {across}. If the sources say "
+        "how they were reached (a ford, a pontoon, another bridge), declare it under "
+        "new_crossings:"
+    ), down
 
 
 def _hanging(s: Scenario, model: Any, loc: tuple) -> list[Found]:

@@ -121,6 +121,7 @@ class Status(StrEnum):
     ACTIVE = "active"
     SURRENDERED = "surrendered"
     DISBANDED = "disbanded"
+    LEFT = "left"  # sent off the map by its side's plan (an order with task leave)
 
 
 class Strict(BaseModel):

@@ -2,7 +2,8 @@
 (sim/scenario/additions.py):
 
 * its own theatre: the added places checked (every name new to the map, inside the map's box)
-  and the map built with them (`own_theatre`, sim/scenario/theatre.py);
+  and the map built with them and the added crossings (`own_theatre`,
+  sim/scenario/theatre.py);
 * holding forces spread into plain units, a grouping and a hold order (`expand`): the parts of
   a holding force stand on the places of its line, the places named in `along` and those on
   the road between each two of them, in proportion to each place's share of the line's length
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from sim.scenario.additions import HoldingForce, OffMap, PlaceSpec, shares
+from sim.scenario.additions import CrossingSite, HoldingForce, OffMap, PlaceSpec, shares
 from sim.scenario.problems import Problem, located
 
 if TYPE_CHECKING:
@@ -75,16 +76,20 @@ def added_names(data: Any) -> set[str]:
 
 
 def own_theatre(data: Any, base: Theatre, file: str, root: Any) -> tuple[Theatre, list[Problem]]:
-    """The scenario's theatre (its places added to `base`) and the problems of its places: a
-    name the map already has, a position outside the map's box, a name two added places share,
-    a place no road reaches. With any problem (or a place the schema rejects), `base`."""
+    """The scenario's theatre (its places and crossings added to `base`) and the problems of
+    its places: a name the map already has, a position outside the map's box, a name two added
+    places share, a place no road reaches; and of its crossings: a site no road can take.
+    With any problem (or a place or crossing the schema rejects), `base`."""
     from sim.map.places import outside_box
     from sim.map.theatre import BOX, normalised
-    from sim.scenario.theatre import AddedPlaceError, theatre_for
+    from sim.scenario.theatre import AddedCrossingError, AddedPlaceError, theatre_for
 
     items = items_of(data, "places")
-    if not items:
+    sites = items_of(data, "new_crossings")
+    if not items and not sites:
         return base, []
+    crossings = [c for _, item in sites if (c := _valid(CrossingSite, item)) is not None]
+    site_index = {item.get("id"): i for i, item in sites if isinstance(item.get("id"), str)}
     problems: list[Problem] = []
     specs: list[PlaceSpec] = []
     where: dict[str, int] = {}
@@ -142,14 +147,24 @@ def own_theatre(data: Any, base: Theatre, file: str, root: Any) -> tuple[Theatre
                     f"latitude {BOX[1]}-{BOX[3]} N): a place beyond the edge is an offmap: entry",
                 )
             )
-    if problems or len(specs) < len(items):
+    if problems or len(specs) < len(items) or len(crossings) < len(sites):
         return base, problems
     try:
-        return theatre_for(specs, base), []
+        return theatre_for(_Additions(specs, crossings), base), []
     except AddedPlaceError as e:
         return base, [located(file, root, ("places", where.get(e.place, 0), "lat"), e.message)]
+    except AddedCrossingError as e:
+        loc = ("new_crossings", site_index.get(e.crossing, 0), *e.field)
+        return base, [located(file, root, loc, e.message)]
     except ValueError as e:
-        return base, [located(file, root, ("places",), str(e))]
+        return base, [located(file, root, ("places",) if specs else ("new_crossings",), str(e))]
+
+
+class _Additions:
+    """What `theatre_for` reads of a scenario: its places and crossings."""
+
+    def __init__(self, places: list[PlaceSpec], new_crossings: list[CrossingSite]):
+        self.places, self.new_crossings = places, new_crossings
 
 
 # --------------------------------------------------------------------------- generated items

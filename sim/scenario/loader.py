@@ -44,7 +44,7 @@ from sim.safe_io import (
     yaml_problem,
 )
 from sim.scenario import expand
-from sim.scenario.additions import PlaceSpec
+from sim.scenario.additions import CrossingSite, PlaceSpec
 from sim.scenario.expand import items_of
 from sim.scenario.problems import (
     Problem,
@@ -75,6 +75,9 @@ MAX_UNITS = 200
 #: Memory a run takes per unit and simulated hour (measured: 1,000 units for 120 days took
 #: 4.0 GB), for the message that says what a scenario over the cap would cost.
 RUN_BYTES_PER_UNIT_HOUR = 1400
+#: Kinds of crossing a strike or a demolition can destroy: bridges, and a pontoon a scenario
+#: adds (sim/model/world.py, `CrossingState.destructible`)
+DESTRUCTIBLE = ("bridge", "rail_bridge", "pontoon")
 #: Most problems one ScenarioError lists (a mangled file can have thousands).
 MAX_PROBLEMS = 100
 #: Scenario files kept read in the cache (about 0.2 MB each): the shipped ones, the lessons'
@@ -259,10 +262,7 @@ def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[P
             out.append(
                 located(file, root, loc, f"no bridge or crossing {target!r} on the map{hint}")
             )
-        elif kind == "destroy_bridge" and theatre.crossings[target].kind not in (
-            "bridge",
-            "rail_bridge",
-        ):
+        elif kind == "destroy_bridge" and theatre.crossings[target].kind not in DESTRUCTIBLE:
             out.append(
                 located(
                     file,
@@ -290,7 +290,7 @@ def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[P
             close = difflib.get_close_matches(cid, list(theatre.crossings), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             out.append(located(file, root, loc, f"no bridge or crossing {cid!r} on the map{hint}"))
-        elif theatre.crossings[cid].kind not in ("bridge", "rail_bridge") and state in (
+        elif theatre.crossings[cid].kind not in DESTRUCTIBLE and state in (
             "destroyed",
             "indestructible",
         ):
@@ -336,7 +336,9 @@ def resolve_places(s: Scenario, theatre: Theatre, file: str, root: Any) -> Scena
     every problem."""
     data = s.model_dump()
     own, problems = theatre, list[Problem]()
-    if any(p.id not in theatre.graph for p in s.places):
+    if any(p.id not in theatre.graph for p in s.places) or any(
+        c.id not in theatre.crossings for c in s.new_crossings
+    ):
         own, problems = expand.own_theatre(data, theatre, file, root)
     raise_all(file, problems + _place_problems(data, own, file, root))
     return _resolved_or_raise(s, own, file, root)
@@ -526,7 +528,7 @@ def _own(scenario: Scenario, theatre: Theatre | None) -> Theatre | None:
     """The scenario's own map (`theatre_for`), None without a map."""
     if theatre is None:
         return None
-    if not scenario.places:
+    if not scenario.changes_map:
         return theatre
     from sim.scenario.theatre import theatre_for
 
@@ -534,15 +536,16 @@ def _own(scenario: Scenario, theatre: Theatre | None) -> Theatre | None:
 
 
 class _Places(BaseModel):
-    """The ``places:`` of a scenario file alone."""
+    """The ``places:`` and ``new_crossings:`` of a scenario file alone."""
 
     places: list[PlaceSpec] = []
+    new_crossings: list[CrossingSite] = []
 
 
 def read_scenario_theatre(path: str | Path, theatre: Theatre) -> Theatre:
-    """The map of a scenario file (`theatre` with the places it adds), reading only its
-    ``places:``: for finding places while the rest of the file is being written. Raises
-    ScenarioError listing the problems of its places."""
+    """The map of a scenario file (`theatre` with the places and crossings it adds), reading
+    only its ``places:`` and ``new_crossings:``: for finding places while the rest of the
+    file is being written. Raises ScenarioError listing the problems of what it adds."""
     file = str(path)
     text = read_scenario_text(path)
     try:
@@ -552,7 +555,7 @@ def read_scenario_theatre(path: str | Path, theatre: Theatre) -> Theatre:
         raise ScenarioError(file, p.message, p.line) from None
     if not isinstance(root, dict):
         raise ScenarioError(file, "expected a mapping of scenario fields at the top level", 1)
-    data = {"places": _plain(root.get("places") or [])}
+    data = {key: _plain(root.get(key) or []) for key in ("places", "new_crossings")}
     problems: list[Problem] = []
     try:
         _Places.model_validate(data)

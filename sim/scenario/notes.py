@@ -65,15 +65,18 @@ FIELD_NOTES: dict[str, str] = {
     "Order.start": "Not before this time (default: the scenario's start); only for a "
     "decision a source dates itself, which its `source:` says.",
     "Order.task": "What to do: `move` or `attack` to the objective, `withdraw` to it, `hold` "
-    "where they are, `reserve` (hold back, out of the line).",
-    "Order.objective": "The place to reach; needed by move, attack and withdraw.",
+    "where they are, `reserve` (hold back, out of the line), `leave` the map at the objective "
+    "(or where they stand).",
+    "Order.objective": "The place to reach; needed by move, attack and withdraw; for leave, "
+    "where its units leave the map.",
     "Order.via": "Places to pass on the way, in order (to choose a road or a bridge).",
     "Order.source": "Where the order comes from; inferred orders say so.",
     "Condition.taken": "The order's side holds this place (whoever took it).",
     "Condition.lost": "The enemy holds this place.",
     "Condition.empty": "No enemy troops stand at this place (they left, or were never there).",
     "Condition.arrived": "This unit is on the map (with `at`: at that place).",
-    "Condition.done": "The order with this id is done (its objectives held).",
+    "Condition.done": "The order with this id is done (its objectives held), or the phase "
+    "with this id (all its orders done).",
     "Condition.ratio": "The order's own units would attack the enemy at `at` with at least this "
     "force ratio (the commander's estimate).",
     "Condition.strength": "This unit has less than `below` of its starting personnel.",
@@ -118,6 +121,22 @@ FIELD_NOTES: dict[str, str] = {
     "PlaceSpec.lon": "Longitude in degrees east, inside the map's box (35.8-38.6).",
     "PlaceSpec.terrain": "`open`, `forest` or `urban`, as the map's places (docs/map.md).",
     "PlaceSpec.population": "People living there (display only); default 0 (unknown).",
+    "CrossingSite.id": "Unique id of the crossing (lower case, digits, underscores); new to "
+    "the map. Events, crossings: and what-ifs name it.",
+    "CrossingSite.kind": "`ford`, `bridge`, or `pontoon` (one built before the start; fire "
+    "and strikes can destroy it).",
+    "CrossingSite.lat": "Latitude of the site in degrees north: on the river (within 2 km of "
+    "it on the map).",
+    "CrossingSite.lon": "Longitude of the site in degrees east.",
+    "CrossingSite.source": "Where the crossing comes from (a report, a map, imagery); an "
+    "estimate says so.",
+    "CrossingSite.estimate": "True when its site is an estimate.",
+    "Phase.id": "Unique id of the phase (lower case, digits, underscores); orders name it "
+    "(phase:), and so may `done:` conditions. Not an order's id.",
+    "Phase.side": "The side whose plan it is part of (`UA` or `RU`); its orders are that "
+    "side's, and its entry condition is seen from it.",
+    "Phase.source": "Where the phase comes from: the plan as the sources give it, dated "
+    "before the operation; an inferred phase says so.",
     "PlaceSpec.aliases": "Other spellings and older names, each new to the map.",
     "PlaceSpec.source": "Where its position comes from (GeoNames id, a map, a report).",
     "OffMap.id": "Unique id of the entry (lower case, digits, underscores); its bases are "
@@ -180,6 +199,13 @@ VALUE_NOTES: dict[str, str] = {
     "rout": "broken, fleeing",
     "reserve": "held back, out of the line",
     "hold": "stay and defend where it is",
+    "leave": "march to the objective (or stay) and leave the map there: sent to another sector",
+    "main": "the main effort: served first with reserves and exploitation",
+    "supporting": "a supporting effort: served last",
+    "ford": "a ford: everyone crosses, slowly (ford_speed_factor)",
+    "bridge": "a bridge: everyone crosses; strikes and demolitions can destroy it",
+    "Siverskyi Donets": "the Siverskyi Donets",
+    "Oskil": "the Oskil (and its reservoir)",
     "intact": "standing (the map's state of a bridge)",
     "destroyed": "down: only engineers cross (with a pontoon)",
     "pontoon": "a pontoon stands (slower than a bridge)",
@@ -212,7 +238,8 @@ PLACE_FIELDS = {
     "Order.objectives",
     "Order.via",
     "Depot.at",
-    "Scenario.fallback",
+    "Fallback.UA",
+    "Fallback.RU",
     "ControlSpec.nodes",
     "Observation.place",
     "Condition.taken",
@@ -233,7 +260,35 @@ PLACE_FIELDS = {
 EXAMPLES: dict[str, str] = {
     "Scenario.description": 'description: "The first two days of the Balakliia attack."',
     "Scenario.parameters": "parameters: {capture_ratio: 2.0}",
-    "Scenario.fallback": "fallback: {RU: [kupiansk_e, svatove], UA: [chuhuiv]}",
+    "Scenario.fallback": "fallback: {RU: [kupiansk_e, svatove], UA: [chuhuiv], source: "
+    '"estimate: each side\'s supply points"}',
+    "Fallback.UA": "UA: [chuhuiv, kharkiv]",
+    "Fallback.RU": "RU: [kupiansk_e, svatove]",
+    "Fallback.source": 'source: "estimate: each side\'s supply points, the nearest first"',
+    "Scenario.new_crossings": "new_crossings: [{id: oskil_ford, kind: ford, lat: 49.16, "
+    'lon: 37.445, source: "..."}]',
+    "Scenario.phases": 'phases: [{id: second, side: UA, when: {taken: balakliia}, source: "..."}]',
+    "CrossingSite.id": "id: oskil_ford",
+    "CrossingSite.name": 'name: "Oskil ford below the dam"',
+    "CrossingSite.kind": "kind: ford",
+    "CrossingSite.river": "river: Oskil",
+    "CrossingSite.lat": "lat: 49.160",
+    "CrossingSite.lon": "lon: 37.445",
+    "CrossingSite.between": "between: [oskil, studenok]",
+    "CrossingSite.source": 'source: "[KEY] (date): the ford below the dam"',
+    "CrossingSite.estimate": "estimate: true",
+    "Order.phase": "phase: second",
+    "Order.effort": "effort: main",
+    "Order.pause": "pause: {hours: 48}",
+    "Pause.hours": "hours: 48",
+    "Pause.recovered": "recovered: 0.9",
+    "Phase.id": "id: second",
+    "Phase.name": 'name: "Phase 2: to the Oskil"',
+    "Phase.side": "side: UA",
+    "Phase.start": "start: 2022-09-08",
+    "Phase.when": "when: {taken: balakliia}",
+    "Phase.pause": "pause: {hours: 24}",
+    "Phase.source": 'source: "[KEY]: the second phase as planned, dated before the operation"',
     "ControlSpec.regions": "regions: [{side: RU, polygon: [[37.0, 49.3], [37.4, 49.3], "
     '[37.4, 49.5]], source: "ISW map 5 Sep"}]',
     "Region.side": "side: RU",

@@ -9,13 +9,15 @@ from typing import Any, Literal
 
 from sim.safe_io import UnreadableValue
 
-Severity = Literal["error", "warning"]
+#: An error stops a run; a warning is printed (`validate --strict` makes it an error); a note
+#: says what the file's own sourced facts lead to (never an error, not even with --strict).
+Severity = Literal["error", "warning", "note"]
 
 
 @dataclass(frozen=True)
 class Problem:
     """One problem in a scenario file: ``file:line: field.path: message``. The loader's are
-    errors; the semantic checks (sim/scenario/checks.py) also find warnings."""
+    errors; the semantic checks (sim/scenario/checks.py) also find warnings and notes."""
 
     file: str
     message: str

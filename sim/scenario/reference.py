@@ -451,11 +451,35 @@ def schema_line(for_file: str | Path) -> str:
     return f"# yaml-language-server: $schema={target}"
 
 
-def new_scenario_text(name: str, title: str | None, out: str | Path) -> str:
-    """The template with its id, title and schema line set for a new scenario at `out`."""
+#: The comment that opens each optional example of the template (`with_examples`).
+EXAMPLE_MARK = "Example (uncomment to use)"
+
+
+def with_examples(text: str) -> str:
+    """The template's text with every optional example switched on: after each line that
+    says EXAMPLE_MARK, the commented lines that follow it (up to the first line that is not
+    a comment) lose their ``# ``, keeping their indentation."""
+    import re
+
+    out, on = [], False
+    for line in text.splitlines(keepends=True):
+        m = re.match(r"^(\s*)# ?(.*)$", line, flags=re.S)
+        if on and m and line.strip() != "#":
+            out.append(m.group(1) + m.group(2))
+            continue
+        on = EXAMPLE_MARK in line
+        out.append(line)
+    return "".join(out)
+
+
+def new_scenario_text(name: str, title: str | None, out: str | Path, examples: bool = False) -> str:
+    """The template with its id, title and schema line set for a new scenario at `out`
+    (`examples`: with every optional example switched on, `with_examples`)."""
     import re
 
     text = TEMPLATE_FILE.read_text(encoding="utf-8")
+    if examples:
+        text = with_examples(text)
     lines = text.splitlines(keepends=True)
     if lines and lines[0].startswith("# yaml-language-server:"):
         lines[0] = schema_line(out) + "\n"

@@ -73,11 +73,52 @@ def reference_problems(data: Any, file: str, root: Any, authored: bool = True) -
                 )
             else:
                 order_ids[ident] = i
+    phase_side: dict[str, Any] = {}
+    for i, phase in items_of(data, "phases"):
+        ident = _ident(phase.get("id"))
+        if isinstance(ident, str) and ident in order_ids:
+            out.append(
+                located(
+                    file,
+                    root,
+                    ("phases", i, "id"),
+                    f"{ident!r} is already the id of orders[{order_ids[ident]}] (done: names "
+                    "an order or a phase, so their ids differ)",
+                )
+            )
+        elif isinstance(ident, str):
+            phase_side.setdefault(ident, phase.get("side"))
     side_of = {
         u.get("id"): u.get("side")
         for _, u in items_of(data, "units")
         if isinstance(u.get("id"), str)
     }
+
+    def condition_refs(when: Any, loc: tuple, own: Any) -> None:
+        """The units and orders (or phases) the conditions of `when` name; `own`: the id of
+        the order or phase they belong to."""
+        for cloc, c in raw_conditions(when, loc):
+            for key in ("arrived", "strength", "supply"):
+                unit_ref(c.get(key), (*cloc, key))
+            done = c.get("done")
+            if isinstance(done, str) and done not in order_ids and done not in phase_side:
+                close = difflib.get_close_matches(done, [*order_ids, *phase_side], n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                out.append(
+                    located(
+                        file, root, (*cloc, "done"), f"no order or phase with id {done!r}{hint}"
+                    )
+                )
+            elif isinstance(done, str) and done == own:
+                out.append(
+                    located(
+                        file,
+                        root,
+                        (*cloc, "done"),
+                        "a condition cannot wait for its own order or phase",
+                    )
+                )
+
     for i, order in items_of(data, "orders"):
         names = order.get("units")
         for j, uid in enumerate(names if isinstance(names, list) else []):
@@ -97,14 +138,26 @@ def reference_problems(data: Any, file: str, root: Any, authored: bool = True) -
                     f"plan); these are {' and '.join(sorted(sides))}",
                 )
             )
-        for loc, c in raw_conditions(order.get("when"), ("orders", i, "when")):
-            for key in ("arrived", "strength", "supply"):
-                unit_ref(c.get(key), (*loc, key))
-            done = c.get("done")
-            if isinstance(done, str) and done not in order_ids:
-                out.append(located(file, root, (*loc, "done"), f"no order with id {done!r}"))
-            elif isinstance(done, str) and done == order.get("id"):
-                out.append(located(file, root, (*loc, "done"), "an order cannot wait for itself"))
+        condition_refs(order.get("when"), ("orders", i, "when"), order.get("id"))
+        in_phase = order.get("phase")
+        if isinstance(in_phase, str) and in_phase not in phase_side:
+            close = difflib.get_close_matches(in_phase, list(phase_side), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else " (phases: declares them)"
+            out.append(located(file, root, ("orders", i, "phase"), f"no phase {in_phase!r}{hint}"))
+        elif isinstance(in_phase, str) and isinstance(names, list) and names:
+            of_phase = {side_of.get(uid) for uid in names if isinstance(uid, str)}
+            if phase_side[in_phase] not in of_phase and of_phase & {"UA", "RU"}:
+                out.append(
+                    located(
+                        file,
+                        root,
+                        ("orders", i, "phase"),
+                        f"phase {in_phase!r} is {phase_side[in_phase]}'s; this order's units are "
+                        f"{'/'.join(sorted(str(x) for x in of_phase))}",
+                    )
+                )
+    for i, phase in items_of(data, "phases"):
+        condition_refs(phase.get("when"), ("phases", i, "when"), phase.get("id"))
     out += _cycle_problems(data, file, root, order_ids)
     grouped: dict[str, str] = {}
     if authored:  # the grouping each holding force's units are in
@@ -275,6 +328,9 @@ def place_fields(data: Any) -> list[tuple[tuple, str]]:
             for j, v in enumerate(objectives if isinstance(objectives, list) else [])
         ]
         for loc, c in raw_conditions(o.get("when"), ("orders", i, "when")):
+            out += [((*loc, key), c.get(key)) for key in ("taken", "lost", "empty", "at")]
+    for i, p in items_of(data, "phases"):
+        for loc, c in raw_conditions(p.get("when"), ("phases", i, "when")):
             out += [((*loc, key), c.get(key)) for key in ("taken", "lost", "empty", "at")]
     for i, g in items_of(data, "groupings"):
         fallback = g.get("fallback")

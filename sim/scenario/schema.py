@@ -9,12 +9,12 @@ a bound far above any real unit (the `le=` bounds). The scenario `id` becomes pa
 names, so it must be a plain name (letters, digits, ``_``, ``-``).
 
 Reading a file into these models, with every problem located by line: sim/scenario/loader.py.
+The plan's models (orders, conditions, pauses, phases) are in sim/scenario/orders.py.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -22,7 +22,15 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.model.params import DOCTRINE_PARAMETERS, Parameters
 from sim.safe_io import SLUG_RULE, is_slug
-from sim.scenario.additions import Fire, HoldingForce, OffMap, PlaceSpec, fires_of, midnight
+from sim.scenario.additions import (
+    CrossingSite,
+    Fire,
+    HoldingForce,
+    OffMap,
+    PlaceSpec,
+    fires_of,
+    midnight,
+)
 from sim.scenario.common import (
     MAX_EVENT_HOURS,
     SIDES,
@@ -33,6 +41,7 @@ from sim.scenario.common import (
     Strict,
     UnitType,
 )
+from sim.scenario.orders import Order, Pause, Phase
 
 
 def raise_at(title: str, problems: list[tuple[tuple, str]]) -> None:
@@ -117,127 +126,25 @@ class UnitSpec(Strict):
         return (start - since).total_seconds() / 3600
 
 
-class Task(StrEnum):
-    """What a unit has been told to do."""
+class Fallback(Strict):
+    """Where each side's units withdraw to when the doctrine pulls them back (a grouping's own
+    fallback wins), with the source of the choice."""
 
-    MOVE = "move"  # march to the objective, avoiding the enemy
-    ATTACK = "attack"  # advance on the objective, fighting through defended places
-    HOLD = "hold"  # defend where it stands (or at the objective, once there)
-    WITHDRAW = "withdraw"  # fall back to the objective over ground its side holds
-    RESERVE = "reserve"  # stand by: the side's commander commits it where it is needed
-
-
-#: Tasks that need an objective (a place).
-TASKS_WITH_OBJECTIVE = (Task.MOVE, Task.ATTACK, Task.WITHDRAW)
-
-CONDITION_KINDS = (
-    "taken",
-    "lost",
-    "empty",
-    "arrived",
-    "done",
-    "ratio",
-    "strength",
-    "supply",
-    "all",
-    "any",
-)
-
-
-class Condition(Strict):
-    """What a plan's order waits for, seen from the side that gives the order (exactly one kind):
-
-    - `taken: PLACE`: the side holds the place (whoever took it);
-    - `lost: PLACE`: the enemy holds the place;
-    - `empty: PLACE`: no enemy troops stand at the place (it was never held, or they left it);
-    - `arrived: UNIT`: the unit is on the map (a reinforcement has come); with `at: PLACE`, the
-      unit is at that place;
-    - `done: ORDER`: the order with that id is done (its objectives reached or taken);
-    - `ratio: R` with `at: PLACE`: the order's own units, as they stand, would attack the enemy
-      troops at the place with a force ratio of at least R (the commander's estimate, before
-      the fog of war; docs/model.md, "Plans and commanders");
-    - `strength: UNIT` with `below: F`: the unit has less than F of its starting personnel;
-    - `supply: UNIT` with `below: S`: the unit's supply level is below S;
-    - `all: [...]` / `any: [...]`: every / at least one of the listed conditions.
-    """
-
-    taken: str | None = None
-    lost: str | None = None
-    empty: str | None = None
-    arrived: str | None = None
-    done: str | None = None
-    ratio: float | None = Field(None, gt=0)
-    strength: str | None = None
-    supply: str | None = None
-    all: list[Condition] | None = Field(None, min_length=1)
-    any: list[Condition] | None = Field(None, min_length=1)
-    at: str | None = Field(None, description="place, with arrived or ratio")
-    below: float | None = Field(None, ge=0, le=1, description="level, with strength or supply")
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Condition:
-        given = [k for k in CONDITION_KINDS if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                "a condition gives exactly one of "
-                + ", ".join(CONDITION_KINDS)
-                + (f" (got {', '.join(given)})" if given else "")
-            )
-        kind = given[0]
-        if self.at is not None and kind not in ("arrived", "ratio"):
-            raise ValueError(f"at: goes with arrived or ratio, not with {kind}")
-        if kind == "ratio" and self.at is None:
-            raise ValueError("ratio: needs at: (the place the enemy holds)")
-        if (self.below is None) != (kind not in ("strength", "supply")):
-            raise ValueError("below: goes with strength or supply, and they need it")
-        return self
-
-    @property
-    def kind(self) -> str:
-        return next(k for k in CONDITION_KINDS if getattr(self, k) is not None)
-
-    def children(self) -> list[Condition]:
-        return list(self.all or self.any or [])
-
-
-class Order(Strict):
-    """A task for one or more units: part of a side's plan.
-
-    An order starts at `start` (default: the scenario's start) once its `when` condition holds;
-    the side's commander then issues it (after the command delay, docs/model.md). A move or an
-    attack follows its objectives in turn: an attack goes on to the next objective when the
-    current one is held by its side. A `start` later than the scenario's start is only for a
-    decision that a source dates (its `source:` says so; docs/scenarios.md lists them all).
-    """
-
-    id: str | None = Field(
-        None, pattern=r"^[a-z0-9_]+$", description="name for `done:` conditions and what-ifs"
+    UA: list[str] = Field(default_factory=list, description="UA's fallback places, in order")
+    RU: list[str] = Field(default_factory=list, description="RU's fallback places, in order")
+    source: str = Field(
+        default="",
+        description="why these places: the line or the supply points a commander knew of",
     )
-    units: list[str] = Field(min_length=1)
-    task: Task
-    objective: str | None = None
-    objectives: list[str] = Field(
-        default_factory=list, description="a sequence of objectives, taken in turn"
-    )
-    via: list[str] = Field(
-        default_factory=list, description="places the route to the first objective passes"
-    )
-    start: datetime | None = Field(None, description="not before (default: the scenario start)")
-    when: Condition | None = Field(None, description="the order waits until this holds")
-    source: str = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _objective_needed(self) -> Order:
-        if self.objective is not None and self.objectives:
-            raise ValueError("give objective: (one place) or objectives: (a list), not both")
-        if self.task in TASKS_WITH_OBJECTIVE and not self.track:
-            raise ValueError(f"task {self.task.value!r} needs an objective (a place)")
-        return self
+    def get(self, side: str, default: list[str] | None = None) -> list[str]:
+        """The fallback of `side` (`default` when it has none)."""
+        places = self.UA if side == "UA" else self.RU if side == "RU" else []
+        return places or (default if default is not None else [])
 
-    @property
-    def track(self) -> list[str]:
-        """The objectives in order ([] for a hold or reserve in place)."""
-        return list(self.objectives) or ([self.objective] if self.objective else [])
+    def items(self) -> list[tuple[str, list[str]]]:
+        """(side, places) of each side that has a fallback."""
+        return [(side, places) for side, places in (("UA", self.UA), ("RU", self.RU)) if places]
 
 
 class Grouping(Strict):
@@ -420,15 +327,23 @@ class Scenario(Strict):
         description="the map's edge and what lies beyond it: bases where supply enters the "
         "map, artillery firing from beyond the edge or the border",
     )
-    fallback: dict[Side, list[str]] = Field(
-        default_factory=dict,
-        description="where each side's units withdraw to when the doctrine pulls them back",
+    fallback: Fallback = Field(
+        default_factory=Fallback,
+        description="where each side's units withdraw to when the doctrine pulls them back, "
+        "with the source of the choice",
+    )
+    new_crossings: list[CrossingSite] = Field(
+        default_factory=list,
+        description="river crossings the map lacks (a ford, a bridge or a pontoon the "
+        "sources give), at a position on the river or between two places across it; "
+        "crossings: may then set their state like any other's",
     )
     crossings: dict[str, Literal["intact", "destroyed", "pontoon", "indestructible"]] = Field(
         default_factory=dict,
         description="crossings whose state at the start differs from the map's, by crossing "
         "id: a bridge already destroyed, a pontoon already built, or a bridge that no strike "
-        "or demolition can destroy (a what-if)",
+        "or demolition can destroy (a what-if); cite the source in a comment on its line "
+        "([KEY]): ground a cited destruction cuts off is then a note, not a warning",
     )
     units: list[UnitSpec] = Field(min_length=1)
     holding_forces: list[HoldingForce] = Field(
@@ -437,6 +352,11 @@ class Scenario(Strict):
         "spreads each into units, a grouping and a hold order",
     )
     orders: list[Order] = Field(default_factory=list)
+    phases: list[Phase] = Field(
+        default_factory=list,
+        description="named stages of a side's plan, each with its entry condition; an order "
+        "names its phase (phase:) and waits until the phase has begun",
+    )
     groupings: list[Grouping] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
@@ -491,6 +411,8 @@ class Scenario(Strict):
             ("places", [p.id for p in self.places]),
             ("offmap", [o.id for o in self.offmap]),
             ("holding_forces", [h.id for h in self.holding_forces]),
+            ("new_crossings", [c.id for c in self.new_crossings]),
+            ("phases", [p.id for p in self.phases]),
         ):
             seen: dict[str, int] = {}
             for i, ident in enumerate(ids):
@@ -549,6 +471,21 @@ class Scenario(Strict):
                 )
             Parameters(**{**self.parameters, **spec.doctrine})
         return self
+
+    @property
+    def changes_map(self) -> bool:
+        """Whether the scenario's map differs from the base map: it adds places or
+        crossings (sim/scenario/theatre.py, `theatre_for`)."""
+        return bool(self.places or self.new_crossings)
+
+    def phase_of(self, order: Order) -> Phase | None:
+        """The phase `order` belongs to (None: none, or one not declared)."""
+        return next((p for p in self.phases if p.id == order.phase), None)
+
+    def pause_of(self, order: Order) -> Pause | None:
+        """The pause before `order`: its own, else its phase's."""
+        phase = self.phase_of(order)
+        return order.pause or (phase.pause if phase is not None else None)
 
     @property
     def hours(self) -> int:

@@ -1,7 +1,8 @@
 """What a scenario adds, as the preview draws it (sim/view/preview.py; issue 23's additions,
 sim/scenario/additions.py):
 
-* each place it adds to the map: a ring round its dot;
+* each place it adds to the map: a ring round its dot; each crossing it adds: a ring round
+  its site (the middle of its road), with an F for a ford;
 * each holding force: its line (the places of `along` and the roads between them) as a broad
   translucent band in its side's colour, labelled with its id and how it was spread; its units
   stand on the line as ordinary units;
@@ -19,10 +20,10 @@ import pygame
 
 from sim.view import basemap as bm
 from sim.view import panels
+from sim.view import preview_key as pk
 from sim.view import symbols as sym
 
 BAND_ALPHA = 90  # 0-255: how strongly a holding force's line shows under the symbols
-RING_COLOUR = (20, 20, 20)
 
 
 def summary_lines(scenario: Any) -> list[str]:
@@ -30,6 +31,9 @@ def summary_lines(scenario: Any) -> list[str]:
     out = []
     if scenario.places:
         out.append("Added places: " + ", ".join(p.id for p in scenario.places))
+    sites = getattr(scenario, "new_crossings", [])
+    if sites:
+        out.append("Added crossings: " + ", ".join(f"{c.id} ({c.kind})" for c in sites))
     for h in scenario.holding_forces:
         total = f"{h.btgs:g} BTGs" if h.btgs is not None else f"{h.total.personnel:,} men"
         out.append(
@@ -69,8 +73,9 @@ def draw_holding_lines(surface, vp, scenario: Any, theatre: Any, ui: float) -> N
         for p in pts:
             pygame.draw.circle(band, colour, p, width / 2)
         surface.blit(band, (0, 0))
+        parts = "companies" if h.echelon.value == "company" else f"{h.echelon.value}s"
         label = panels.text(
-            f"{h.id}: {h.parts} {h.echelon.value}s", round(11 * ui), True, sym.SIDE_LINE[h.side]
+            f"{h.id}: {h.parts} {parts}", round(11 * ui), True, sym.SIDE_LINE[h.side]
         )
         x, y = pts[0]
         surface.blit(label, (round(x + 8 * ui), round(y + 10 * ui)))
@@ -142,5 +147,17 @@ def draw_added_places(surface, vp, scenario: Any, theatre: Any, ui: float) -> No
         if p.id not in g:
             continue
         x, y = vp.to_px(g.nodes[p.id]["x_km"], g.nodes[p.id]["y_km"])
-        pygame.draw.circle(surface, (255, 255, 255), (x, y), 8 * ui, max(1, round(3 * ui)))
-        pygame.draw.circle(surface, RING_COLOUR, (x, y), 8 * ui, max(1, round(1.5 * ui)))
+        pk.ring(surface, (x, y), 8 * ui, ui)
+
+
+def draw_added_crossings(surface, renderer: Any, vp, scenario: Any, ui: float) -> None:
+    """A ring round each crossing the scenario adds, at the middle of its road (where the
+    viewer marks a crossing's state), and an F in it for a ford."""
+    crossings = renderer.replay.theatre.crossings
+    for c in getattr(scenario, "new_crossings", []):
+        if c.id not in crossings:
+            continue
+        x, y = renderer.crossing_px(vp, c.id)
+        pk.ring(surface, (x, y), 12 * ui, ui)
+        if c.kind == "ford":
+            pk.ford_mark(surface, (x, y), ui)

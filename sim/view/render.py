@@ -497,7 +497,7 @@ class Renderer:
         for uid, since in rp.gone_since.items():  # grey crosses where units left the field
             if 0 <= k - since < GONE_SHOWN_H:
                 snap = rp.units_at(k).get(uid)
-                if snap:
+                if snap and snap["status"] != "left":  # a unit sent away was not lost
                     alpha = round(255 * (1 - (k - since) / GONE_SHOWN_H) ** 0.5)
                     sym.draw_gone_mark(surface, vp.to_px(*unit_position_km(rp, snap)), ui, alpha)
         sel = None

@@ -33,6 +33,7 @@ TICKER_KINDS = (
     "bridge_destroyed",
     "surrendered",
     "disbanded",
+    "left",
     "rout",
     "withdraw",
     "pontoon_built",

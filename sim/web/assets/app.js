@@ -630,7 +630,9 @@
     if (show) for (var g in run.goneSince) {
       var since = run.goneSince[g];
       if (k - since >= 0 && k - since < GONE_SHOWN_H) {
-        var r2 = run.unitAt(+g, k), pos = run.position(r2), a = Math.sqrt(1 - (k - since) / GONE_SHOWN_H), s2 = Math.round(12 * ui);
+        var r2 = run.unitAt(+g, k);
+        if (r2 && run.d.statuses[r2[5]] === "left") continue; // sent away on orders, not lost
+        var pos = run.position(r2), a = Math.sqrt(1 - (k - since) / GONE_SHOWN_H), s2 = Math.round(12 * ui);
         L.marker(ll(pos[0], pos[1]), { pane: "battles", interactive: false, keyboard: false, opacity: a,
           icon: L.divIcon({ className: "gone", iconSize: [s2, s2], iconAnchor: [s2 / 2, s2 / 2],
             html: '<svg width="' + s2 + '" height="' + s2 + '"><path d="M2 2L' + (s2 - 2) + " " + (s2 - 2) + "M2 " + (s2 - 2) + "L" + (s2 - 2) + ' 2" stroke="' + C.gone + '" stroke-width="3"/></svg>' })
