@@ -132,8 +132,9 @@ def test_a_pause_holds_the_units_for_its_hours_then_sets_them_off():
     assert order.issued_at is not None and order.resumed_at == order.issued_at + timedelta(hours=24)
     assert first(paused, "command", "UA regroups before attack (on)") is not None
     assert first(paused, "command", "UA sets off: its pause is over") is not None
-    # the second objective falls exactly the pause later: nothing else differs
-    assert changed(paused, "c") == changed(plain, "c") + 24
+    # the second objective falls at least the pause later, and a little more: the post driven
+    # from b to c has dug in there meanwhile (issue 23's defence levels)
+    assert changed(plain, "c") + 24 <= changed(paused, "c") <= changed(plain, "c") + 24 + 12
     assert changed(paused, "b") == changed(plain, "b")
 
 
