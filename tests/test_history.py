@@ -273,6 +273,8 @@ def test_the_null_run_strips_the_attacking_plan_and_skill_is_measured_against_it
     null = null_scenario(scenario)
     assert [o.units for o in null.orders] == [["ru2"]]  # RU's reply waits for b lost: kept
     assert null.units == scenario.units and null.history == scenario.history
+    assert null.sides["UA"].doctrine["idle_reach_km"] == 0  # no pursuit on its own initiative
+    assert null.sides["RU"] == scenario.sides["RU"]
     result = null_comparison(scenario, theatre, Parameters(**CLEAN), 1)
     assert result is not None
     assert [r.credit for r in result.rows if r.counted] == [0.0, 0.0, 0.0, 1.0]

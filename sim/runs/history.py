@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING
 
 from sim.runs.summary import captured_by
 from sim.safe_io import csv_text, write_atomic
-from sim.scenario import Condition, Observation, Scenario, Side, Task, other
+from sim.scenario import Condition, Observation, Scenario, Side, SideSpec, Task, other
 
 if TYPE_CHECKING:
     from sim.map.theatre import Theatre
@@ -335,8 +335,9 @@ def null_scenario(scenario: Scenario, side: Side | None = None) -> Scenario:
     its orders or phases, and none of the other side's orders or phases that wait for one of
     them to be done (they could never be issued), nor the orders of such a phase. Units,
     events, groupings and doctrine stay: the side's units hold where they stand and its
-    reserves stand by, as with no orders. Raises ValueError when the attacking side cannot be
-    told (docs/history.md)."""
+    reserves stand by, as with no orders, and its commander takes no ground on its own
+    initiative (no pursuit: `idle_reach_km` 0 for that side). Raises ValueError when the
+    attacking side cannot be told (docs/history.md)."""
     side = side or attacking_side(scenario)
     if side is None:
         raise ValueError(
@@ -354,7 +355,14 @@ def null_scenario(scenario: Scenario, side: Side | None = None) -> Scenario:
         dropped.update(x.id for x in gone if x.id)
         kept = [o for o in kept if o not in gone]
         phases = [p for p in phases if p not in gone]
-    return scenario.model_copy(update={"orders": kept, "phases": phases, "whatif": None})
+    # no initiative either: its commander sends nobody to take ground the enemy has left (the
+    # pursuit, sim/model/commander.py, reaches idle_reach_km; 0 reaches nothing)
+    sides = dict(scenario.sides)
+    spec = sides.get(side) or SideSpec(name=side)
+    sides[side] = spec.model_copy(update={"doctrine": {**spec.doctrine, "idle_reach_km": 0.0}})
+    return scenario.model_copy(
+        update={"orders": kept, "phases": phases, "whatif": None, "sides": sides}
+    )
 
 
 def null_comparison(
