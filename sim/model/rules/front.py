@@ -25,6 +25,7 @@ losses change them every hour.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -106,6 +107,7 @@ class SideFront:
         self.covered = cover.any(axis=0) if len(holders) else np.zeros(len(front_km), bool)
         self.row = {key: k for k, key in enumerate(holders)}
         self._sectors: dict[str, Sector] = {}
+        self._sector_nodes: dict[str, frozenset[str]] = {}
 
     def covering(self, place: int) -> tuple[str, ...]:
         """The ids of the units whose sectors cover the place (network index)."""
@@ -117,6 +119,15 @@ class SideFront:
             k = self.row[key]
             places = tuple(int(j) for j in np.flatnonzero(self.cover[k]))
             cached = self._sectors[key] = Sector(places, float(self.sector_km[k]))
+        return cached
+
+    def sector_nodes(self, key: str, node_ids: list[str]) -> frozenset[str]:
+        """The ids of the places a holding unit's sector covers (`node_ids`: the network's),
+        kept with the front (the commanders' watches ask for them every hour)."""
+        cached = self._sector_nodes.get(key)
+        if cached is None:
+            cached = frozenset(node_ids[i] for i in self.sector(key).places)
+            self._sector_nodes[key] = cached
         return cached
 
 
@@ -141,6 +152,14 @@ class Front:
             if key in f.row:
                 return f.sector(key)
         return None
+
+    def sector_nodes(self, key: str, node_ids: list[str]) -> frozenset[str]:
+        """The ids of the places a holding unit's sector covers (empty for a unit that holds
+        none)."""
+        for f in self.sides.values():
+            if key in f.row:
+                return f.sector_nodes(key, node_ids)
+        return frozenset()
 
 
 def front(world: World) -> Front:
@@ -167,6 +186,25 @@ def _reach(world: World) -> np.ndarray:
 
 
 def _work_out(world: World) -> Front:
+    """Each side's part of the front, kept per side while what it depends on stays: who holds
+    what and which crossings stand, and where that side's units stand and whether they hold
+    ground or a position (a unit of the other side moving does not change it)."""
+    physics = world.physics
+    sides: dict[Side, SideFront] = {}
+    for side in SIDES:
+        stances = tuple(
+            (u.key, u.node, u.holds_ground, holds_position(u)) for u in world.active_units(side)
+        )
+        sides[side] = world.derived(
+            f"side front {side}",
+            functools.partial(_side_front, world, side),
+            on=("control", "crossings"),
+            key=(physics.sector_reach_km, physics.min_sector_front_km, stances),
+        )
+    return Front(sides)
+
+
+def _side_front(world: World, side: Side) -> SideFront:
     network, physics = world.network, world.physics
     index = network.index
     boundary = network.cell_boundary_km
@@ -174,22 +212,19 @@ def _work_out(world: World) -> Front:
     standing = world.standing_edges()
     e = network.edges
     positions = world.positions()
-    sides: dict[Side, SideFront] = {}
-    for side in SIDES:
-        mine = world.held(side)
-        front_km = (boundary @ (~mine).astype(float)) * mine
-        holders = [u for u in world.active_units(side) if holds_position(u)]
-        at = np.array([index[u.node] for u in holders], dtype=np.int64)
-        cover = reach[at] & mine[None, :] if len(at) else np.zeros((0, len(mine)), bool)
-        cover[np.arange(len(at)), at] = True  # its own place, whoever holds it
-        sector_km = np.maximum(cover @ front_km, physics.min_sector_front_km)
-        # the zone of control: where its units hold ground, and one standing road from there
-        held_at = positions.mask[side]
-        zoc = held_at.copy()
-        zoc[e.v[standing & held_at[e.u]]] = True
-        zoc[e.u[standing & held_at[e.v]]] = True
-        sides[side] = SideFront(front_km, tuple(u.key for u in holders), cover, sector_km, zoc)
-    return Front(sides)
+    mine = world.held(side)
+    front_km = (boundary @ (~mine).astype(float)) * mine
+    holders = [u for u in world.active_units(side) if holds_position(u)]
+    at = np.array([index[u.node] for u in holders], dtype=np.int64)
+    cover = reach[at] & mine[None, :] if len(at) else np.zeros((0, len(mine)), bool)
+    cover[np.arange(len(at)), at] = True  # its own place, whoever holds it
+    sector_km = np.maximum(cover @ front_km, physics.min_sector_front_km)
+    # the zone of control: where its units hold ground, and one standing road from there
+    held_at = positions.mask[side]
+    zoc = held_at.copy()
+    zoc[e.v[standing & held_at[e.u]]] = True
+    zoc[e.u[standing & held_at[e.v]]] = True
+    return SideFront(front_km, tuple(u.key for u in holders), cover, sector_km, zoc)
 
 
 def defended(world: World, side: Side) -> np.ndarray:
