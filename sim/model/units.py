@@ -596,8 +596,10 @@ def lose_together(units: Sequence[Unit], fractions: Sequence[float]) -> None:
     equipment = np.array([u.equipment for u in units])
     carry = np.array([u.loss_carry for u in units])
     lost = apply_losses(equipment, f, carry)
-    for k, u in enumerate(units):
-        u.equipment[:] = equipment[k]
+    lost_any: list[bool] = np.any(lost, axis=1).tolist()
+    for k, (u, whole) in enumerate(zip(units, lost_any, strict=True)):
         u.loss_carry[:] = carry[k]
-        u.lost += lost[k]
+        if whole:  # (adding no loss leaves the items as they are)
+            u.equipment[:] = equipment[k]
+            u.lost += lost[k]
         u.losses_this_hour += fractions[k]

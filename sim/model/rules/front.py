@@ -325,6 +325,7 @@ def densities(world: World, side: Side) -> np.ndarray:
 #: The letters of `hold_code`, per place: no sector of its holder covers it, a sector thinner
 #: than defence_density (a screen), a defence.
 HOLD_LETTERS = "0sd"
+_HOLD_BYTES = np.frombuffer(HOLD_LETTERS.encode("ascii"), dtype=np.uint8)
 
 
 def hold_code(world: World) -> str:
@@ -336,4 +337,4 @@ def hold_code(world: World) -> str:
         d = densities(world, side)
         held = world.held(side) & front(world).covered[side]
         code[held] = np.where(d[held] >= threshold, 2, 1)
-    return "".join(HOLD_LETTERS[c] for c in code.tolist())
+    return _HOLD_BYTES[code].tobytes().decode("ascii")
