@@ -287,17 +287,28 @@ def place_front_km(world: World, place: str, side: Side) -> float:
 
 
 def supply_blocked(world: World, side: Side) -> np.ndarray:
-    """Boolean per place: `side` may not trace supply through it, a place of its own inside
-    the enemy's zone of control with none of its units within sector_reach_km by road (a
-    unit on the road out still draws supply where it stands; where both sides' troops are
-    near, the road is contested, not closed). On a map whose places are 6-28 km apart, a
+    """Boolean per place (read only): `side` may not trace supply through it, a place of its
+    own inside the enemy's zone of control with none of its units within sector_reach_km by
+    road (a unit on the road out still draws supply where it stands; where both sides' troops
+    are near, the road is contested, not closed). On a map whose places are 6-28 km apart, a
     zone of control closes the roads behind an enemy's advance, not those along a front."""
-    f = front(world)
-    index = world.network.index
-    own = np.zeros(len(index), dtype=bool)
-    own[[index[u.node] for u in world.active_units(side)]] = True
-    near = (_reach(world)[own] <= world.physics.sector_reach_km).any(axis=0) | own
-    return f.zoc[other(side)] & ~near
+    physics = world.physics
+
+    def work_out() -> np.ndarray:
+        f = front(world)
+        index = world.network.index
+        own = np.zeros(len(index), dtype=bool)
+        own[[index[u.node] for u in world.active_units(side)]] = True
+        near = (_reach(world)[own] <= physics.sector_reach_km).any(axis=0) | own
+        return f.zoc[other(side)] & ~near
+
+    # kept while the front is (the same changes) and the units stand where they stood
+    return world.derived(
+        f"supply blocked {side}",
+        work_out,
+        on=("control", "units", "crossings"),
+        key=(physics.sector_reach_km, physics.min_sector_front_km),
+    )
 
 
 def in_enemy_zoc(world: World, places: Iterable[str], side: Side) -> list[str]:
