@@ -109,9 +109,7 @@ def threat(
     f, ids = front.front(world), world.network.node_ids
     held = {u.node for u in units}
     for u in units:
-        sector = f.sector(u.key)
-        if sector is not None:
-            held.update(ids[i] for i in sector.places)
+        held.update(f.sector_nodes(u.key, ids))
     rear = frozenset().union(*(u.supply_places for u in units)) - held
     if not rear:
         return None

@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.rules.combat_math import ARTILLERY, HOURS_PER_DAY, MLRS, base_powers, supply_factor
+from sim.model.rules.combat_math import ARTILLERY, HOURS_PER_DAY, MLRS, base_powers
 from sim.model.rules.control import presence
+from sim.model.units import Unit, lose_together
 from sim.model.world import World
 from sim.scenario import SIDES, Posture, Side, other
-
-if TYPE_CHECKING:
-    from sim.model.units import Unit
 
 
 def enemy_fire(world: World[Unit], side: Side, busy: set[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -38,25 +35,27 @@ def enemy_fire(world: World[Unit], side: Side, busy: set[str]) -> tuple[np.ndarr
     artillery range, rocket range) folded into two arrays: positions (k x 2) and a (k x 4)
     table of [artillery value, rocket value, artillery range km, rocket range km]."""
     physics, network = world.physics, world.network
+    enemy = other(side)
+    parts_xy: list[np.ndarray] = []
+    parts: list[np.ndarray] = []
+    firing = [e for e in world.active_units(enemy) if e.key not in busy and e.holds_ground]
+    if firing:  # the units' guns, one array operation over them (the same numbers)
+        equipment = np.array([e.equipment for e in firing])
+        guns, rockets = equipment[:, ARTILLERY], equipment[:, MLRS]
+        armed = guns + rockets > 0
+        floor = physics.supply_combat_floor
+        supply = np.clip([e.supply for e in firing], 0.0, 1.0)
+        s = physics.fire_support_factor * (floor + (1.0 - floor) * supply)
+        index = network.index
+        parts_xy.append(network.xy[[index[e.node] for e in firing]][armed])
+        table = np.empty((len(firing), 4))
+        table[:, 0] = guns * physics.weight_artillery * s
+        table[:, 1] = rockets * physics.weight_mlrs * s
+        table[:, 2] = physics.artillery_range_km
+        table[:, 3] = physics.mlrs_range_km
+        parts.append(table[armed])
     rows_xy: list[np.ndarray] = []
     rows: list[list[float]] = []
-    enemy = other(side)
-    for e in world.active_units(enemy):
-        if e.key in busy or not e.holds_ground:
-            continue
-        guns, rockets = e.equipment[ARTILLERY], e.equipment[MLRS]
-        if guns + rockets <= 0:
-            continue
-        s = physics.fire_support_factor * supply_factor(e.supply, physics)
-        rows_xy.append(network.xy[network.index[e.node]])
-        rows.append(
-            [
-                guns * physics.weight_artillery * s,
-                rockets * physics.weight_mlrs * s,
-                physics.artillery_range_km,
-                physics.mlrs_range_km,
-            ]
-        )
     for i, base in enumerate(world.fires):
         if base.side != enemy or not base.active(world.now) or f"fire:{i}" in busy:
             continue
@@ -71,9 +70,12 @@ def enemy_fire(world: World[Unit], side: Side, busy: set[str]) -> tuple[np.ndarr
                     base.range_km,
                 ]
             )
-    if not rows:
+    if rows:
+        parts_xy.append(np.array(rows_xy).reshape(-1, 2))
+        parts.append(np.array(rows))
+    if not parts or not sum(len(p) for p in parts):
         return np.zeros((0, 2)), np.zeros((0, 4))
-    return np.array(rows_xy), np.array(rows)
+    return np.concatenate(parts_xy), np.concatenate(parts)
 
 
 def fire_at(xy: np.ndarray, guns_xy: np.ndarray, guns: np.ndarray) -> float:
@@ -112,7 +114,7 @@ def attrition_phase(world: World[Unit], busy: Iterable[str]) -> None:
         if not units:
             continue
         guns_xy, guns = enemy_fire(world, side, busy)
-        near_enemy = _near(world, other(side))
+        near_enemy: set[str] | None = None  # worked out if a unit is routed
         shelled = [u for u in units if u.holds_ground and u.key not in busy]
         share: dict[str, float] = {}
         if len(guns) and shelled:
@@ -123,13 +125,23 @@ def attrition_phase(world: World[Unit], busy: Iterable[str]) -> None:
             own = base_powers([u for u, _ in under], weights, physics)
             for (u, fire), power in zip(under, own.tolist(), strict=True):
                 share[u.key] = positional_loss(fire, power, physics.positional_loss_per_day)
+        losing: list[Unit] = []
+        losses: list[float] = []
         for u in units:
             loss = share.get(u.key, 0.0)
             if u.supply < physics.low_supply_level:
                 loss += physics.unsupplied_loss_per_day * per_hour * (1.0 - u.supply / low)
             if loss > 0:
-                u.lose(loss)
+                losing.append(u)
+                losses.append(loss)
+        lose_together(losing, losses)
+        for u in units:
             cut_off = not math.isfinite(u.supply_km) and u.supply < physics.surrender_supply
-            if u.active and (cut_off or (u.posture == Posture.ROUT and u.node in near_enemy)):
+            routed_near = False
+            if u.active and not cut_off and u.posture == Posture.ROUT:
+                if near_enemy is None:
+                    near_enemy = _near(world, other(side))
+                routed_near = u.node in near_enemy
+            if u.active and (cut_off or routed_near):
                 give_up = physics.straggler_surrender_per_day * per_hour * (1.0 - u.morale)
                 u.give_up_men(give_up)

@@ -161,10 +161,11 @@ def base_powers(
     if not units:
         return np.zeros(0)
     equipment = np.array([u.equipment for u in units])
-    quality = np.array([u.quality for u in units])
-    supply = np.clip([u.supply for u in units], 0.0, 1.0)
-    morale = np.clip([u.morale for u in units], 0.0, 1.0)
-    fatigue = np.clip([u.fatigue for u in units], 0.0, 1.0)
+    state = np.array([(u.quality, u.supply, u.morale, u.fatigue) for u in units], dtype=float)
+    quality = state[:, 0]
+    # each of supply, morale and fatigue clipped to [0, 1] (np.clip's numbers, without its
+    # cost on a list)
+    supply, morale, fatigue = np.minimum(np.maximum(state[:, 1:], 0.0), 1.0).T
     return (
         (equipment @ weights)
         * quality

@@ -25,6 +25,7 @@ losses change them every hour.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -106,6 +107,7 @@ class SideFront:
         self.covered = cover.any(axis=0) if len(holders) else np.zeros(len(front_km), bool)
         self.row = {key: k for k, key in enumerate(holders)}
         self._sectors: dict[str, Sector] = {}
+        self._sector_nodes: dict[str, frozenset[str]] = {}
 
     def covering(self, place: int) -> tuple[str, ...]:
         """The ids of the units whose sectors cover the place (network index)."""
@@ -117,6 +119,15 @@ class SideFront:
             k = self.row[key]
             places = tuple(int(j) for j in np.flatnonzero(self.cover[k]))
             cached = self._sectors[key] = Sector(places, float(self.sector_km[k]))
+        return cached
+
+    def sector_nodes(self, key: str, node_ids: list[str]) -> frozenset[str]:
+        """The ids of the places a holding unit's sector covers (`node_ids`: the network's),
+        kept with the front (the commanders' watches ask for them every hour)."""
+        cached = self._sector_nodes.get(key)
+        if cached is None:
+            cached = frozenset(node_ids[i] for i in self.sector(key).places)
+            self._sector_nodes[key] = cached
         return cached
 
 
@@ -141,6 +152,14 @@ class Front:
             if key in f.row:
                 return f.sector(key)
         return None
+
+    def sector_nodes(self, key: str, node_ids: list[str]) -> frozenset[str]:
+        """The ids of the places a holding unit's sector covers (empty for a unit that holds
+        none)."""
+        for f in self.sides.values():
+            if key in f.row:
+                return f.sector_nodes(key, node_ids)
+        return frozenset()
 
 
 def front(world: World) -> Front:
@@ -167,6 +186,25 @@ def _reach(world: World) -> np.ndarray:
 
 
 def _work_out(world: World) -> Front:
+    """Each side's part of the front, kept per side while what it depends on stays: who holds
+    what and which crossings stand, and where that side's units stand and whether they hold
+    ground or a position (a unit of the other side moving does not change it)."""
+    physics = world.physics
+    sides: dict[Side, SideFront] = {}
+    for side in SIDES:
+        stances = tuple(
+            (u.key, u.node, u.holds_ground, holds_position(u)) for u in world.active_units(side)
+        )
+        sides[side] = world.derived(
+            f"side front {side}",
+            functools.partial(_side_front, world, side),
+            on=("control", "crossings"),
+            key=(physics.sector_reach_km, physics.min_sector_front_km, stances),
+        )
+    return Front(sides)
+
+
+def _side_front(world: World, side: Side) -> SideFront:
     network, physics = world.network, world.physics
     index = network.index
     boundary = network.cell_boundary_km
@@ -174,22 +212,19 @@ def _work_out(world: World) -> Front:
     standing = world.standing_edges()
     e = network.edges
     positions = world.positions()
-    sides: dict[Side, SideFront] = {}
-    for side in SIDES:
-        mine = world.held(side)
-        front_km = (boundary @ (~mine).astype(float)) * mine
-        holders = [u for u in world.active_units(side) if holds_position(u)]
-        at = np.array([index[u.node] for u in holders], dtype=np.int64)
-        cover = reach[at] & mine[None, :] if len(at) else np.zeros((0, len(mine)), bool)
-        cover[np.arange(len(at)), at] = True  # its own place, whoever holds it
-        sector_km = np.maximum(cover @ front_km, physics.min_sector_front_km)
-        # the zone of control: where its units hold ground, and one standing road from there
-        held_at = positions.mask[side]
-        zoc = held_at.copy()
-        zoc[e.v[standing & held_at[e.u]]] = True
-        zoc[e.u[standing & held_at[e.v]]] = True
-        sides[side] = SideFront(front_km, tuple(u.key for u in holders), cover, sector_km, zoc)
-    return Front(sides)
+    mine = world.held(side)
+    front_km = (boundary @ (~mine).astype(float)) * mine
+    holders = [u for u in world.active_units(side) if holds_position(u)]
+    at = np.array([index[u.node] for u in holders], dtype=np.int64)
+    cover = reach[at] & mine[None, :] if len(at) else np.zeros((0, len(mine)), bool)
+    cover[np.arange(len(at)), at] = True  # its own place, whoever holds it
+    sector_km = np.maximum(cover @ front_km, physics.min_sector_front_km)
+    # the zone of control: where its units hold ground, and one standing road from there
+    held_at = positions.mask[side]
+    zoc = held_at.copy()
+    zoc[e.v[standing & held_at[e.u]]] = True
+    zoc[e.u[standing & held_at[e.v]]] = True
+    return SideFront(front_km, tuple(u.key for u in holders), cover, sector_km, zoc)
 
 
 def defended(world: World, side: Side) -> np.ndarray:
@@ -252,17 +287,28 @@ def place_front_km(world: World, place: str, side: Side) -> float:
 
 
 def supply_blocked(world: World, side: Side) -> np.ndarray:
-    """Boolean per place: `side` may not trace supply through it, a place of its own inside
-    the enemy's zone of control with none of its units within sector_reach_km by road (a
-    unit on the road out still draws supply where it stands; where both sides' troops are
-    near, the road is contested, not closed). On a map whose places are 6-28 km apart, a
+    """Boolean per place (read only): `side` may not trace supply through it, a place of its
+    own inside the enemy's zone of control with none of its units within sector_reach_km by
+    road (a unit on the road out still draws supply where it stands; where both sides' troops
+    are near, the road is contested, not closed). On a map whose places are 6-28 km apart, a
     zone of control closes the roads behind an enemy's advance, not those along a front."""
-    f = front(world)
-    index = world.network.index
-    own = np.zeros(len(index), dtype=bool)
-    own[[index[u.node] for u in world.active_units(side)]] = True
-    near = (_reach(world)[own] <= world.physics.sector_reach_km).any(axis=0) | own
-    return f.zoc[other(side)] & ~near
+    physics = world.physics
+
+    def work_out() -> np.ndarray:
+        f = front(world)
+        index = world.network.index
+        own = np.zeros(len(index), dtype=bool)
+        own[[index[u.node] for u in world.active_units(side)]] = True
+        near = (_reach(world)[own] <= physics.sector_reach_km).any(axis=0) | own
+        return f.zoc[other(side)] & ~near
+
+    # kept while the front is (the same changes) and the units stand where they stood
+    return world.derived(
+        f"supply blocked {side}",
+        work_out,
+        on=("control", "units", "crossings"),
+        key=(physics.sector_reach_km, physics.min_sector_front_km),
+    )
 
 
 def in_enemy_zoc(world: World, places: Iterable[str], side: Side) -> list[str]:
@@ -290,6 +336,7 @@ def densities(world: World, side: Side) -> np.ndarray:
 #: The letters of `hold_code`, per place: no sector of its holder covers it, a sector thinner
 #: than defence_density (a screen), a defence.
 HOLD_LETTERS = "0sd"
+_HOLD_BYTES = np.frombuffer(HOLD_LETTERS.encode("ascii"), dtype=np.uint8)
 
 
 def hold_code(world: World) -> str:
@@ -301,4 +348,4 @@ def hold_code(world: World) -> str:
         d = densities(world, side)
         held = world.held(side) & front(world).covered[side]
         code[held] = np.where(d[held] >= threshold, 2, 1)
-    return "".join(HOLD_LETTERS[c] for c in code.tolist())
+    return _HOLD_BYTES[code].tobytes().decode("ascii")
