@@ -581,25 +581,3 @@ class Unit(FallingBack, CellAgent):
         """An event of this unit at its place: '<its name> <what>'."""
         sep = ": " if kind in ("no_route", "attack_stalled") else " "
         self.world.log(kind, unit=self, node=self.node, text=f"{self.name}{sep}{what}")
-
-
-def lose_together(units: Sequence[Unit], fractions: Sequence[float]) -> None:
-    """`Unit.lose` (no prisoners) of many units at once: one array operation over them, the
-    same numbers (every step is elementwise), for the hourly attrition of every unit."""
-    if not units:
-        return
-    physics = units[0].world.physics
-    share = np.array(fractions, dtype=float)
-    f = np.repeat((share * physics.equipment_loss_factor)[:, None], len(ITEMS), axis=1)
-    f[:, PERSONNEL] = share
-    f = np.minimum(f, 1.0)
-    equipment = np.array([u.equipment for u in units])
-    carry = np.array([u.loss_carry for u in units])
-    lost = apply_losses(equipment, f, carry)
-    lost_any: list[bool] = np.any(lost, axis=1).tolist()
-    for k, (u, whole) in enumerate(zip(units, lost_any, strict=True)):
-        u.loss_carry[:] = carry[k]
-        if whole:  # (adding no loss leaves the items as they are)
-            u.equipment[:] = equipment[k]
-            u.lost += lost[k]
-        u.losses_this_hour += fractions[k]

@@ -358,7 +358,7 @@ def null_scenario(scenario: Scenario, side: Side | None = None) -> Scenario:
     # no initiative either: its commander sends nobody to take ground the enemy has left (the
     # pursuit, sim/model/commander.py, reaches idle_reach_km; 0 reaches nothing)
     sides = dict(scenario.sides)
-    spec = sides.get(side) or SideSpec(name=side)
+    spec = sides.get(side) or SideSpec.model_validate({"name": side})
     sides[side] = spec.model_copy(update={"doctrine": {**spec.doctrine, "idle_reach_km": 0.0}})
     return scenario.model_copy(
         update={"orders": kept, "phases": phases, "whatif": None, "sides": sides}

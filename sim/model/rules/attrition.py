@@ -18,13 +18,21 @@ counted for the side that took them (World.prisoners).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from sim.model.rules.combat_math import ARTILLERY, HOURS_PER_DAY, MLRS, base_powers
+from sim.model.rules.combat_math import (
+    ARTILLERY,
+    HOURS_PER_DAY,
+    ITEMS,
+    MLRS,
+    PERSONNEL,
+    apply_losses,
+    base_powers,
+)
 from sim.model.rules.control import presence
-from sim.model.units import Unit, lose_together
+from sim.model.units import Unit
 from sim.model.world import World
 from sim.scenario import SIDES, Posture, Side, other
 
@@ -145,3 +153,25 @@ def attrition_phase(world: World[Unit], busy: Iterable[str]) -> None:
             if u.active and (cut_off or routed_near):
                 give_up = physics.straggler_surrender_per_day * per_hour * (1.0 - u.morale)
                 u.give_up_men(give_up)
+
+
+def lose_together(units: Sequence[Unit], fractions: Sequence[float]) -> None:
+    """`Unit.lose` (no prisoners) of many units at once: one array operation over them, the
+    same numbers (every step is elementwise), for the hourly attrition of every unit."""
+    if not units:
+        return
+    physics = units[0].world.physics
+    share = np.array(fractions, dtype=float)
+    f = np.repeat((share * physics.equipment_loss_factor)[:, None], len(ITEMS), axis=1)
+    f[:, PERSONNEL] = share
+    f = np.minimum(f, 1.0)
+    equipment = np.array([u.equipment for u in units])
+    carry = np.array([u.loss_carry for u in units])
+    lost = apply_losses(equipment, f, carry)
+    lost_any: list[bool] = np.any(lost, axis=1).tolist()
+    for k, (u, whole) in enumerate(zip(units, lost_any, strict=True)):
+        u.loss_carry[:] = carry[k]
+        if whole:  # (adding no loss leaves the items as they are)
+            u.equipment[:] = equipment[k]
+            u.lost += lost[k]
+        u.losses_this_hour += fractions[k]
