@@ -208,3 +208,22 @@ def test_a_unit_breaking_off_goes_back_not_towards_the_enemy():
         places += [rc.node, rc.next_node]
     assert any(e["kind"] == "withdraw" and e["unit_id"] == "rc" for e in model.record.events)
     assert "d" in places and "b" not in places
+
+
+def test_the_front_follows_a_task_changed_without_a_change_of_posture():
+    """The sectors are kept until the world's units change (World.derived): a unit given a
+    task that is not holding a position while its posture stays defend (no order does that
+    today, but a rule may) leaves the front at once, and covers its sector again with the task
+    back. Without the task telling the world, the front kept the old sector."""
+    from sim.model.rules import front
+    from sim.scenario import Task
+
+    model = out_of_supply(20.0, hours=1)
+    ru = model.unit("ru")
+    assert ru is not None
+    assert front.front(model.world).covered["RU"].any()
+    ru.task = Task.MOVE  # posture still defend
+    assert not front.holds_position(ru)
+    assert not front.front(model.world).covered["RU"].any()
+    ru.task = Task.HOLD
+    assert front.front(model.world).covered["RU"].any()

@@ -71,6 +71,7 @@ POSTURE_OF_TASK = {
 _ACTIVE = Status.ACTIVE
 _ATTACK, _MOVE, _WITHDRAW, _ROUT = Posture.ATTACK, Posture.MOVE, Posture.WITHDRAW, Posture.ROUT
 _TASK_ATTACK, _TASK_MOVE = Task.ATTACK, Task.MOVE
+_HOLDING, _HOLDING_TASKS = front.HOLDING_POSTURES, front.HOLDING_TASKS  # holding a position
 
 
 def task_of_posture(posture: Posture) -> Task:
@@ -146,10 +147,11 @@ class Unit(FallingBack, CellAgent):
         self._status = Status.ACTIVE
         self._next_node: str | None = None
         self._route: list[str] = []
-        self._holds, self._advancing = self._stance()
+        self._task: Task = task_of_posture(self._posture)
+        self._stance_now = self._stance()
+        self._holds, self._advancing, _ = self._stance_now
         self.postures: list[tuple[int, Posture]] = [(world.hour, self._posture)]
         self.order_id: str | None = None
-        self.task: Task = task_of_posture(self._posture)
         self.objective: str | None = None
         self.next_objectives: list[str] = []  # objectives after the current one
         self.follow_up: FollowUp | None = None
@@ -211,7 +213,17 @@ class Unit(FallingBack, CellAgent):
     @next_node.setter
     def next_node(self, node: str | None) -> None:
         self._next_node = node
-        if self._posture == _WITHDRAW:
+        if self._posture == _WITHDRAW or self._posture in _HOLDING:
+            self._restance()
+
+    @property
+    def task(self) -> Task:
+        return self._task
+
+    @task.setter
+    def task(self, task: Task) -> None:
+        self._task = task
+        if self._posture in _HOLDING:  # whether it holds a position may change
             self._restance()
 
     @property
@@ -224,21 +236,25 @@ class Unit(FallingBack, CellAgent):
         if self._posture == _WITHDRAW:
             self._restance()
 
-    def _stance(self) -> tuple[bool, bool]:
-        """(holds ground, advancing): active, not routed and not a column on the road out;
-        attacking or moving."""
+    def _stance(self) -> tuple[bool, bool, bool]:
+        """(holds ground, advancing, holds a position): active, not routed and not a column on
+        the road out; attacking or moving; standing in defend or reserve with the task to hold
+        or stand by (front.holds_position, what the sectors are made of)."""
         posture = self._posture
         holds = (
             self._status == _ACTIVE
             and posture != _ROUT
             and not (posture == _WITHDRAW and (self._next_node is not None or bool(self._route)))
         )
-        return holds, holds and (posture == _ATTACK or posture == _MOVE)
+        position = holds and posture in _HOLDING and self._task in _HOLDING_TASKS
+        return holds, holds and (posture in (_ATTACK, _MOVE)), position and not self._next_node
 
     def _restance(self, force: bool = False) -> None:
+        """Its stance again; the world is told when what the rules read of it changed."""
         stance = self._stance()
-        if force or stance != (self._holds, self._advancing):
-            self._holds, self._advancing = stance
+        if force or stance != self._stance_now:
+            self._stance_now = stance
+            self._holds, self._advancing, _ = stance
             self.world.units_changed()
 
     @property
