@@ -25,11 +25,10 @@ import numpy as np
 from sim.model.rules.combat_math import (
     ARTILLERY,
     HOURS_PER_DAY,
-    ITEMS,
     MLRS,
-    PERSONNEL,
     apply_losses,
     base_powers,
+    item_loss_fractions,
 )
 from sim.model.rules.control import presence
 from sim.model.units import Unit
@@ -160,11 +159,7 @@ def lose_together(units: Sequence[Unit], fractions: Sequence[float]) -> None:
     same numbers (every step is elementwise), for the hourly attrition of every unit."""
     if not units:
         return
-    physics = units[0].world.physics
-    share = np.array(fractions, dtype=float)
-    f = np.repeat((share * physics.equipment_loss_factor)[:, None], len(ITEMS), axis=1)
-    f[:, PERSONNEL] = share
-    f = np.minimum(f, 1.0)
+    f = item_loss_fractions(np.array(fractions, dtype=float), units[0].world.physics)
     equipment = np.array([u.equipment for u in units])
     carry = np.array([u.loss_carry for u in units])
     lost = apply_losses(equipment, f, carry)

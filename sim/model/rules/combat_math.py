@@ -267,10 +267,14 @@ def loss_fractions(ratio: float, physics: PhysicsParameters) -> HourlyLosses:
     return HourlyLosses(min(att, cap), min(dfd, cap))
 
 
-def item_loss_fractions(personnel_fraction: float, physics: PhysicsParameters) -> np.ndarray:
-    """Per-item loss fractions for one hour, given the personnel fraction."""
-    f = np.full(len(ITEMS), personnel_fraction * physics.equipment_loss_factor)
-    f[PERSONNEL] = personnel_fraction
+def item_loss_fractions(
+    personnel_fraction: float | np.ndarray, physics: PhysicsParameters
+) -> np.ndarray:
+    """Per-item loss fractions for one hour, given the personnel fraction (ITEMS values); for an
+    array of fractions, one row each."""
+    share = np.asarray(personnel_fraction, dtype=float)
+    f = np.repeat((share * physics.equipment_loss_factor)[..., None], len(ITEMS), axis=-1)
+    f[..., PERSONNEL] = share
     return np.minimum(f, 1.0)
 
 

@@ -33,19 +33,14 @@ from typing import Protocol, TypeVar
 import numpy as np
 
 from sim.model.rules.combat_math import Fighter, base_power, base_powers
-from sim.model.world import World
+from sim.model.world import Placed, World
 from sim.scenario import SIDES, Posture, Side, Status, Task, other
 
 
-class Holding(Fighter, Protocol):
-    """What the front needs to know of a unit (sim/model/units.py's Unit has all of it)."""
+class Holding(Fighter, Placed, Protocol):
+    """What the front needs to know of a unit beyond what the world knows of it (Placed):
+    sim/model/units.py's Unit has all of it."""
 
-    @property
-    def key(self) -> str: ...
-    @property
-    def side(self) -> Side: ...
-    @property
-    def node(self) -> str: ...
     @property
     def next_node(self) -> str | None: ...
     @property
@@ -54,10 +49,6 @@ class Holding(Fighter, Protocol):
     def status(self) -> Status: ...
     @property
     def task(self) -> Task: ...
-    @property
-    def holds_ground(self) -> bool: ...
-    @property
-    def advancing(self) -> bool: ...
     @property
     def retreating(self) -> bool: ...
 
