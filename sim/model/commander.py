@@ -112,6 +112,19 @@ class Commander(mesa.Agent):
                     )
                 )
         self.next_review = world.start
+        # the countries its troops may enter on their own initiative (pursuit): its own, and
+        # those its plan attacks into; crossing a state border is a plan's decision, not an
+        # idle brigade's (Ukraine's brigades stopped at the border in May and September 2022)
+        g = world.network.graph
+        entered = {side} | {
+            g.nodes[n]["country"]
+            for o in self.orders
+            if o.spec.task == Task.ATTACK
+            for n in o.objectives
+        }
+        self.may_pursue = np.array(
+            [g.nodes[n]["country"] in entered for n in world.network.node_ids]
+        )
 
     @property
     def doctrine(self) -> DoctrineParameters:
@@ -230,9 +243,7 @@ class Commander(mesa.Agent):
                         and not unit.retreating
                     ):
                         self._log(unit, f"gives up {self.world.network.name(unit.node)}")
-                        unit.fall_back(
-                            Posture.WITHDRAW, "withdraws: the position is being lost", leave=True
-                        )
+                        unit.step_back("withdraws: the position is being lost")
                 case Retask(unit, task, objectives, why, follow_up):
                     if unit.active and unit.posture not in (Posture.WITHDRAW, Posture.ROUT):
                         unit.take_task(task, objectives)
@@ -454,9 +465,10 @@ class Commander(mesa.Agent):
     def _take_abandoned(self, due: datetime) -> None:
         """Pursuit: units whose task is done, with no enemy troops within idle_free_km, go to
         take the nearest place the enemy holds but no longer defends (no troops in it, no
-        sector over it: sim/model/rules/front.py) within idle_reach_km: ground the enemy
-        has left is occupied, towns included, as the Ukrainian brigades entered Izium on
-        11 Sep 2022 once the Russian grouping had gone."""
+        sector over it: sim/model/rules/front.py) within idle_reach_km, in a country it may
+        enter (its own, or one its plan attacks into): ground the enemy has left is
+        occupied, towns included, as the Ukrainian brigades entered Izium on 11 Sep 2022 once
+        the Russian grouping had gone."""
         world, side, doctrine = self.world, self.side, self.doctrine
         network = world.network
         busy = {d.unit.key for d in self.decisions.waiting() if isinstance(d, Retask)}
@@ -467,7 +479,7 @@ class Commander(mesa.Agent):
             for uid in o.spec.units
         }
         enemy = other(side)
-        open_ground = world.held(enemy) & ~front.defended(world, enemy)
+        open_ground = world.held(enemy) & ~front.defended(world, enemy) & self.may_pursue
         if not open_ground.any():
             return
         places = [network.node_ids[i] for i in np.flatnonzero(open_ground)]

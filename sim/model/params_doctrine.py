@@ -75,6 +75,20 @@ class DoctrineParameters(ParameterGroup):
         gt=0,
         le=1,
     )
+    step_back_km: float = param(
+        20.0,
+        "km",
+        "A unit giving up a position under assault (give_up_share) goes back to the nearest "
+        "place its side holds and supplies, deeper in its lines and outside the enemy's zone "
+        "of control, within this many road km, and holds it afresh (a hasty defence), rather "
+        "than running to its side's fallback; with none that near, it falls back as before. "
+        "Estimate: one to two villages back on this map (places 6-28 km apart), the depth "
+        "between a defending regiment's first and second positions in Soviet-style doctrine "
+        "(FM 100-2-1, ch. 8: a division's defence is several positions deep). 0: always the "
+        "fallback.",
+        ge=0,
+        le=200,
+    )
     reserve_commit_ratio: float = param(
         1.5,
         "ratio",

@@ -4,6 +4,7 @@ Kept in a module of its own so that units.py stays readable; the methods are the
 (`Unit` inherits them) and use only what every unit has.
 - `fallback_route`: where a withdrawal goes and the road there (sim/model/rules/routes.py);
 - `fall_back`: withdraw or rout to the nearest fallback place it can reach, or break out;
+- `step_back`: give up a position for the next place behind it, and hold there;
 - `forced_out`: the enemy has taken its place: it leaves by road, or surrenders with no exit.
 """
 
@@ -15,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.model.rules.routes import fallback_route
-from sim.scenario import Posture, Side, Task
+from sim.model.rules import front
+from sim.model.rules.routes import fallback_route, route_costs
+from sim.scenario import Posture, Side, Task, other
 
 if TYPE_CHECKING:
     from sim.model.params_doctrine import DoctrineParameters
@@ -93,6 +95,51 @@ class FallingBack:
         self.stalled_on = None
         if why:
             self._log(posture.value, why)
+
+    def step_back(self, why: str) -> None:
+        """Give up the position it holds under assault for the next place behind it
+        (`step_back_place`), where it holds again once there (a hasty defence: its time in
+        position starts afresh); with no such place, fall back to its fallback."""
+        target, route = self.step_back_place()
+        if target is None:
+            self.fall_back(Posture.WITHDRAW, why, leave=True)
+            return
+        if self.in_combat:  # breaking contact under assault leaves men behind
+            self.give_up_men(self.world.physics.forced_out_prisoner_share)
+        self.task, self.objective, self.next_objectives = Task.WITHDRAW, target, []
+        self.posture = Posture.WITHDRAW
+        self.set_route(route)
+        self.stalled_on = None
+        self._log(Posture.WITHDRAW.value, f"{why}; steps back to {self.world.network.name(target)}")
+
+    def step_back_place(self) -> tuple[str | None, list[str]]:
+        """The place a unit giving up its position goes back to, and the road there: the
+        nearest (by route hours over its own side's ground, ties by id) place its side holds
+        and supplies, nearer the supply than its own, not in the enemy's zone of control nor
+        under siege, within `step_back_km` road km; (None, []) if there is none."""
+        world, start = self.world, self.node
+        max_km = self.doctrine.step_back_km
+        if max_km <= 0:
+            return None, []
+        network, control = world.network, world.control
+        supplied = world.supply_lines[self.side]
+        here = supplied.distance(start)
+        zoc = front.front(world).zoc[other(self.side)]
+        cost = route_costs(self, world, fighting=False, own_ground=True)
+        hours, paths = network.paths_from(start, cost)
+        best: tuple[float, str] | None = None
+        for node, h in hours.items():
+            if node == start or control[node] != self.side or not supplied.reaches(node):
+                continue
+            if supplied.distance(node) >= here or zoc[network.index[node]]:
+                continue
+            if world.siege.get(node, 0.0) > 0 or network.road_km(start, paths[node][1:]) > max_km:
+                continue
+            if best is None or (h, node) < best:
+                best = (h, node)
+        if best is None:
+            return None, []
+        return best[1], paths[best[1]][1:]
 
     def forced_out(self, node: str, exits: Sequence[str]) -> None:
         """The enemy has taken `node`: the unit leaves it by road, on the first step of its way

@@ -281,8 +281,11 @@ def supply_blocked(world: World, side: Side) -> np.ndarray:
     """Boolean per place (read only): `side` may not trace supply through it, a place of its
     own inside the enemy's zone of control with none of its units within sector_reach_km by
     road (a unit on the road out still draws supply where it stands; where both sides' troops
-    are near, the road is contested, not closed). On a map whose places are 6-28 km apart, a
-    zone of control closes the roads behind an enemy's advance, not those along a front."""
+    are near, the road is contested, not closed). A place with a working base, depot or
+    railhead of its own is never blocked: its rear troops and guards hold it (Kharkiv, the
+    Ukrainian base of April 2022, with a Russian company holding a village next to it). On a
+    map whose places are 6-28 km apart, a zone of control closes the roads behind an enemy's
+    advance, not those along a front."""
     physics = world.physics
 
     def work_out() -> np.ndarray:
@@ -291,13 +294,15 @@ def supply_blocked(world: World, side: Side) -> np.ndarray:
         own = np.zeros(len(index), dtype=bool)
         own[[index[u.node] for u in world.active_units(side)]] = True
         near = (_reach(world)[own] <= physics.sector_reach_km).any(axis=0) | own
+        depots = [index[d.node] for d in world.depots.values() if d.side == side and d.working]
+        near[depots] = True
         return f.zoc[other(side)] & ~near
 
     # kept while the front is (the same changes) and the units stand where they stood
     return world.derived(
         f"supply blocked {side}",
         work_out,
-        on=("control", "units", "crossings"),
+        on=("control", "units", "crossings", "depots"),
         key=(physics.sector_reach_km, physics.min_sector_front_km),
     )
 

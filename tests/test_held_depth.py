@@ -1,0 +1,133 @@
+"""Depth in a defence and the limits of a pursuit (issue 23): a position given up is held
+again one place back, a side's base is not cut off by the enemy's zone of control, and a
+pursuit does not cross into a country the plan does not enter."""
+
+from __future__ import annotations
+
+from toy import toy_scenario, toy_theatre
+
+from sim.model import CampaignModel
+from sim.model.rules import front
+from sim.scenario import Scenario, Task
+
+QUIET = {"combat_noise": 0.0, "presence_km": 0.0}
+# a --- b --- c --- d --- e, 10 km apart by local road
+LINE5 = {"a": (0, 0), "b": (10, 0), "c": (20, 0), "d": (30, 0), "e": (40, 0)}
+EDGES5 = [(u, v, 10, "local") for u, v in zip("abcd", "bcde", strict=True)]
+
+
+def run(scenario: Scenario, theatre) -> CampaignModel:
+    model = CampaignModel(scenario, theatre, seed=0)
+    model.run()
+    return model
+
+
+def logged(model: CampaignModel, text: str) -> bool:
+    return any(text in e["text"] for e in model.record.events)
+
+
+def test_a_position_given_up_is_held_again_at_the_next_place_back():
+    """A RU post at b, attacked at about 2 : 1, gives b up: it steps back to c, the nearest
+    place its side holds deeper in its lines (not the fallback e, 30 km back), and holds
+    there once the attack has taken b. With step_back_km 0 it goes to its fallback."""
+
+    def post(step_back_km: float) -> CampaignModel:
+        scenario = toy_scenario(
+            [
+                {
+                    "id": "ua",
+                    "name": "UA",
+                    "side": "UA",
+                    "at": "a",
+                    "equipment": {"personnel": 1200},
+                },
+                {
+                    "id": "rb",
+                    "name": "RU b",
+                    "side": "RU",
+                    "at": "b",
+                    "equipment": {"personnel": 400},
+                },
+            ],
+            hours=72,
+            orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
+            depots=[
+                {"id": "ru_e", "side": "RU", "at": "e", "kind": "base"},
+                {"id": "ua_a", "side": "UA", "at": "a", "kind": "base"},
+            ],
+            control={"nodes": {"RU": ["b", "c", "d", "e"]}},
+            fallback={"RU": ["e"]},
+            parameters={**QUIET, "step_back_km": step_back_km},
+        )
+        return run(scenario, toy_theatre(LINE5, EDGES5))
+
+    stepped = post(20.0)
+    assert logged(stepped, "steps back to C")
+    rb = stepped.world.unit("rb")
+    assert rb is not None and rb.node == "c" and rb.task == Task.HOLD
+    assert stepped.world.control["b"] == "UA" and stepped.world.control["c"] == "RU"
+    ran = post(0.0)
+    assert not logged(ran, "steps back")
+    rb = ran.world.unit("rb")
+    assert rb is not None and rb.node == "e"
+
+
+def test_a_base_is_not_cut_off_by_the_enemy_zone_of_control():
+    """UA's base a and the village f both lie next to a RU company holding b, with no UA
+    troops near: supply is not traced through f, but the base stays open."""
+    nodes = {**LINE5, "f": (10, 10)}
+    edges = [*EDGES5, ("b", "f", 10, "local")]
+    scenario = toy_scenario(
+        [
+            {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 400}},
+            {
+                "id": "ue",
+                "name": "UA far",
+                "side": "UA",
+                "at": "e",
+                "equipment": {"personnel": 100},
+            },
+        ],
+        hours=2,
+        depots=[
+            {"id": "ua_a", "side": "UA", "at": "a", "kind": "base"},
+            {"id": "ru_d", "side": "RU", "at": "d", "kind": "base"},
+        ],
+        control={"nodes": {"RU": ["b", "c", "d"]}},
+        parameters=QUIET,
+    )
+    model = run(scenario, toy_theatre(nodes, edges))
+    world = model.world
+    blocked = front.supply_blocked(world, "UA")
+    index = world.network.index
+    assert front.front(world).zoc["RU"][index["a"]] and front.front(world).zoc["RU"][index["f"]]
+    assert blocked[index["f"]]
+    assert not blocked[index["a"]]
+
+
+def test_a_pursuit_stays_out_of_a_country_the_plan_does_not_enter():
+    """UA takes b; c (Ukraine) and d (Russia) are held by Russia, its nearest troops at z,
+    90 km beyond d. The
+    idle brigade goes on to take c, which the enemy has left, but not d, across the border:
+    no UA order attacks into Russia."""
+    theatre = toy_theatre({**LINE5, "z": (120, 0)}, [*EDGES5, ("e", "z", 80, "local")])
+    for n in ("d", "e", "z"):
+        theatre.graph.nodes[n]["country"] = "RU"
+    scenario = toy_scenario(
+        [
+            {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 1200}},
+            {"id": "rz", "name": "RU z", "side": "RU", "at": "z", "equipment": {"personnel": 10}},
+        ],
+        hours=120,
+        orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
+        depots=[
+            {"id": "ua_a", "side": "UA", "at": "a", "kind": "base"},
+            {"id": "ru_z", "side": "RU", "at": "z", "kind": "base"},
+        ],
+        control={"nodes": {"RU": ["b", "c"]}},
+        parameters={**QUIET, "idle_free_km": 5.0},
+    )
+    model = run(scenario, theatre)
+    assert model.world.control["c"] == "UA"
+    assert model.world.control["d"] == "RU"
+    assert not logged(model, "moves to take D")
