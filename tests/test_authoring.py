@@ -15,6 +15,7 @@ from clirun import Result, run  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
+from toy import march_with_two_warnings  # noqa: E402
 
 from sim.cli.main import main  # noqa: E402
 
@@ -56,23 +57,6 @@ def test_validate_lists_every_problem_with_file_line_field_and_exits_2(tmp_path)
     assert f"{bad}: valid (3 warnings)" in proc.stdout
     strict = cli("validate", "--strict", str(bad))
     assert strict.returncode == 2 and f"{bad}: invalid (3 errors)" in strict.stdout
-
-
-def march_with_two_warnings(tmp_path: Path) -> Path:
-    """The March scenario as it was before its data fix: a Russian railhead, and a Russian
-    arrival, at Kupiansk-Vuzlovyi, which is Ukrainian at the start (two warnings)."""
-    text = MARCH.read_text(encoding="utf-8")
-    depot = (
-        "  - id: ru_kupiansk_railhead\n    side: RU\n    at: kupiansk_vuzlovyi\n"
-        '    kind: railhead\n    source: "KIKV"\n'
-    )
-    text = text.replace("  - id: ua_kharkiv\n", depot + "  - id: ua_kharkiv\n", 1)
-    arrival = "    at: urazovo\n    arrives: 2022-03-10T00:00:00\n"
-    assert text.count(arrival) == 1
-    text = text.replace(arrival, arrival.replace("urazovo", "kupiansk_vuzlovyi"))
-    path = tmp_path / "march_warned.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_validate_warnings_exit_0_and_strict_makes_them_errors(tmp_path):
