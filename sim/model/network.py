@@ -123,6 +123,11 @@ class RoadNetwork:
         """[(neighbour, edge attributes)] of a place, in the graph's neighbour order."""
         return self.adjacency[node]
 
+    @functools.cached_property
+    def around(self) -> dict[str, frozenset[str]]:
+        """node -> the place and its neighbours, as a set."""
+        return {n: frozenset([n, *(nb for nb, _ in nbs)]) for n, nbs in self.adjacency.items()}
+
     def crossing_site(self, cid: str) -> np.ndarray:
         """Where a crossing is (km): the middle of its edge."""
         c = self.crossings[cid]

@@ -71,7 +71,12 @@ class NearEnemy:
         and those its troops on the move stand on or next to. A line of supply that passes
         through none of them is not threatened by the enemy (`threat`'s last two tests)."""
         if self._evidence is None:
-            self._evidence = frozenset(self.places()).union(self._attacked)
+            around = self._world.network.around
+            found = set(self._attacked)
+            for e in self._world.active_units(self._enemy):
+                if e.advancing:
+                    found |= around[e.node]
+            self._evidence = frozenset(found)
         return self._evidence
 
 
@@ -114,18 +119,22 @@ def threat(
     back: its morale and power wear down instead (docs/model.md). `near_of`: the enemy's troops
     on the move by place; `attacked`: the places the enemy is attacking at capture_ratio or
     better, in name order."""
-    physics = world.physics
-    if any(not math.isfinite(u.supply_km) for u in units):
-        return "its line of supply is cut"
-    if all(u.position_supply_km <= physics.supply_range_km < u.supply_km for u in units):
+    range_km, lost = world.physics.supply_range_km, True
+    for u in units:  # (loops: most groupings are one unit)
+        km = u.supply_km
+        if not math.isfinite(km):
+            return "its line of supply is cut"
+        lost = lost and u.position_supply_km <= range_km < km
+    if lost:
         return "it has lost its supply"
     # the rear part is a part of the lines: if they pass through no place where the enemy
     # attacks or moves, neither of the last two tests can find anything (most watches, most
     # hours; tests/test_speed.py checks it over a run)
     evidence = near_of.evidence()
-    if all(u.supply_places.isdisjoint(evidence) for u in units):
-        return None
-    return rear_threat(units, near_of, attacked, world, doctrine)
+    for u in units:
+        if not u.supply_places.isdisjoint(evidence):
+            return rear_threat(units, near_of, attacked, world, doctrine)
+    return None
 
 
 def rear_threat(
