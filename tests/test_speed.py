@@ -6,11 +6,15 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.map.theatre import build_theatre
 from sim.model import CampaignModel
 from sim.model import watch as watch_module
+from sim.model import world as world_module
+from sim.model.rules import front
+from sim.model.rules.supply import trace
 from sim.scenario import load_scenario
 from sim.scenario.theatre import theatre_for
 
@@ -47,3 +51,37 @@ def test_a_watch_skips_the_rear_tests_only_where_they_find_nothing(theatre, monk
     monkeypatch.setattr(watch_module, "threat", checked)
     model_of("kharkiv_2022_05.yaml", theatre).run()
     assert found["enemy"] > 0 and found["forces"] > 0, found
+
+
+def test_the_supply_kept_between_hours_is_the_supply_traced_now(theatre, monkeypatch):
+    """The world keeps a side's last supply trace when only places it did not reach (nor any
+    of their neighbours) changed hands (`World.supply_net`, `supply.untouched`): after every
+    supply phase of the September run, each side's supply is what a trace of the world as it
+    is then gives, and the run did keep a trace over changed ground."""
+    model = model_of("izium_2022_09.yaml", theatre)
+    world = model.world
+    kept = Counter()
+    untouched = world_module.untouched
+
+    def counted(net, before, now):
+        same = untouched(net, before, now)
+        kept[same and bool((before != now).any())] += 1
+        return same
+
+    monkeypatch.setattr(world_module, "untouched", counted)
+    supply_phase = model.supply_phase
+
+    def checked():
+        supply_phase()
+        for side, net in world.supply_lines.items():
+            held, depots = world.supply_ground(side, front.supply_blocked(world, side))
+            fresh = trace(world.network, side, held, depots, world.standing_edges(), world.physics)
+            assert np.array_equal(net.dist, fresh.dist), (world.hour, side)
+            assert np.array_equal(net.pred, fresh.pred), (world.hour, side)
+            assert len(net.feeders) == len(fresh.feeders), (world.hour, side)
+            for mine, theirs in zip(net.feeders, fresh.feeders, strict=True):
+                assert np.array_equal(mine, theirs), (world.hour, side)
+
+    model.supply_phase = checked  # type: ignore[method-assign]
+    model.run()
+    assert kept[True] > 0, kept

@@ -36,7 +36,7 @@ from sim.model.network import RoadNetwork
 from sim.model.params_doctrine import DoctrineParameters
 from sim.model.params_physics import PhysicsParameters
 from sim.model.rules.combat_math import ITEMS, item_weights
-from sim.model.rules.supply import SupplyNet, trace
+from sim.model.rules.supply import SupplyNet, trace, untouched
 from sim.scenario import SIDES, Scenario, Side
 
 #: The kinds of change the world counts (`World.versions`): "laws" is the physics and doctrine
@@ -289,6 +289,8 @@ class World(Generic[U]):
         self._derived: dict[str, tuple[Hashable, Any]] = {}
         self._positions: tuple[int, Positions] | None = None
         self._roster: tuple[int, dict[Side | None, list[U]]] | None = None
+        #: side -> the last supply trace, with what it was traced over (`supply_net`)
+        self._last_trace: dict[Side, tuple[Hashable, np.ndarray, SupplyNet]] = {}
         self.initial_held = {s: self.held(s).copy() for s in SIDES}
 
     # ------------------------------------------------------------------ the hour
@@ -493,28 +495,48 @@ class World(Generic[U]):
             on=("crossings",),
         )
 
+    def supply_ground(self, side: Side, closed: np.ndarray) -> tuple[np.ndarray, list[DepotState]]:
+        """What `side`'s supply is traced over: the places it holds that are not `closed` (a
+        boolean per place), and its working depots on them."""
+        held = self.held(side) & ~closed
+        index = self.network.index
+        depots = [
+            d for d in self.depots.values() if d.side == side and d.working and held[index[d.node]]
+        ]
+        return held, depots
+
     def supply_net(self, side: Side, blocked: np.ndarray | None = None) -> SupplyNet:
         """`side`'s supply traced over the world as it is now (sim/model/rules/supply.py), not
         through the places `blocked` (a boolean per place: its own places in the enemy's zone
         of control with none of its troops in them, sim/model/rules/front.py)."""
         physics = self.physics
         closed = np.zeros(len(self.network.node_ids), dtype=bool) if blocked is None else blocked
+        key = (physics.rail_cost_factor, physics.forward_depot_factor)
 
         def traced() -> SupplyNet:
-            held = self.held(side) & ~closed
-            index = self.network.index
-            depots = [
-                d
-                for d in self.depots.values()
-                if d.side == side and d.working and held[index[d.node]]
-            ]
-            return trace(self.network, side, held, depots, self.standing_edges(), physics)
+            held, depots = self.supply_ground(side, closed)
+            # the last trace again if only places it did not reach changed hands (unreached,
+            # and with no neighbour reached, they stay so: supply.untouched); anything else
+            # the trace reads (the crossings, the depots' states, the laws) unchanged
+            stamp = (
+                self.versions["crossings"],
+                self.versions["depots"],
+                key,
+                tuple(d.id for d in depots),
+            )
+            last = self._last_trace.get(side)
+            if last is not None and last[0] == stamp and untouched(last[2], last[1], held):
+                net = last[2]
+            else:
+                net = trace(self.network, side, held, depots, self.standing_edges(), physics)
+            self._last_trace[side] = (stamp, held, net)
+            return net
 
         return self.derived(
             f"supply {side}",
             traced,
             on=("control", "crossings", "depots"),
-            key=(physics.rail_cost_factor, physics.forward_depot_factor, closed.tobytes()),
+            key=(*key, closed.tobytes()),
         )
 
     def totals(self) -> dict[str, dict[str, float]]:

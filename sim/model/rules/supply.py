@@ -142,3 +142,20 @@ def trace(
         return SupplyNet(side, network, haul, haul_pred, (rail_pred,))
     dist, pred = network.cost_distances(road_cost, sources)
     return SupplyNet(side, network, dist, pred, (haul_pred, rail_pred))
+
+
+def untouched(net: SupplyNet, held_before: np.ndarray, held_now: np.ndarray) -> bool:
+    """Whether tracing over `held_now` gives `net` again, `net` having been traced over
+    `held_before` (the same bases, depots, crossings and physics): true when every place whose
+    holding changed, and every neighbour of it, is unreached in `net`. Every stage's search
+    (rail, haul, forward depots) reaches no more than the last one's, so no search ever got to
+    such a place, nor to an arc into it: with it held or not, each search pops the same places
+    and relaxes the same arcs at the same costs."""
+    changed = held_before != held_now
+    if not changed.any():
+        return True
+    e = net.network.edges
+    near = changed.copy()
+    near[e.v[changed[e.u]]] = True
+    near[e.u[changed[e.v]]] = True
+    return not np.isfinite(net.dist[near]).any()
