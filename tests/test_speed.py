@@ -13,6 +13,7 @@ from sim.map.theatre import build_theatre
 from sim.model import CampaignModel
 from sim.model import watch as watch_module
 from sim.model import world as world_module
+from sim.model.network import RoadNetwork
 from sim.model.rules import front
 from sim.model.rules.supply import trace
 from sim.scenario import load_scenario
@@ -85,3 +86,14 @@ def test_the_supply_kept_between_hours_is_the_supply_traced_now(theatre, monkeyp
     model.supply_phase = checked  # type: ignore[method-assign]
     model.run()
     assert kept[True] > 0, kept
+
+
+def test_the_distance_table_is_the_distance_worked_out(theatre):
+    """`RoadNetwork.km` reads a table made once; it is, to the last bit, the straight line
+    worked out between the two places' positions."""
+    network = RoadNetwork(theatre)
+    xy, ids = network.xy, network.node_ids
+    for a in ids[::7]:
+        for b in ids:
+            worked_out = float(np.hypot(*(xy[network.index[a]] - xy[network.index[b]])))
+            assert network.km(a, b) == worked_out, (a, b)

@@ -136,7 +136,13 @@ class RoadNetwork:
     # ------------------------------------------------------------------ straight lines
     def km(self, a: str, b: str) -> float:
         """Straight-line distance between two places (km)."""
-        return float(np.hypot(*(self.xy[self.index[a]] - self.xy[self.index[b]])))
+        return self._km.item(self.index[a], self.index[b])
+
+    @functools.cached_property
+    def _km(self) -> np.ndarray:
+        """`km` between every two places (the same arithmetic, done once for all)."""
+        d = self.xy[:, None, :] - self.xy[None, :, :]
+        return np.hypot(d[..., 0], d[..., 1])
 
     def km_from(self, node: str, points: np.ndarray) -> np.ndarray:
         """Straight-line distances (km) from a place to each of `points` (rows of x, y km)."""

@@ -21,6 +21,7 @@ Keeping the state in one value is also what makes a run easy to snapshot and bra
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -74,6 +75,17 @@ def start_control(scenario: Scenario, theatre: Theatre) -> dict[str, Side]:
         if spec.arrives is None:
             control[spec.at] = spec.side
     return {n: control[n] for n in theatre.node_ids}
+
+
+#: kinds of change -> what `World.derived` reads of the versions for them (made once each)
+_READERS: dict[tuple[str, ...], Callable[[Mapping[str, int]], Any]] = {}
+
+
+def _reader(on: tuple[str, ...]) -> Callable[[Mapping[str, int]], Any]:
+    reader = _READERS.get(on)
+    if reader is None:
+        reader = _READERS[on] = operator.itemgetter(*on) if on else (lambda _: ())
+    return reader
 
 
 class CrossingState(StrEnum):
@@ -417,12 +429,13 @@ class World(Generic[U]):
 
     # ------------------------------------------------------------------ derived
     def derived(
-        self, name: str, compute: Callable[[], T], *, on: Iterable[str], key: Hashable = ()
+        self, name: str, compute: Callable[[], T], *, on: tuple[str, ...], key: Hashable = ()
     ) -> T:
         """The value `compute()` worked out at the world's present state of the kinds of
         change in `on` (CHANGES) and for `key` (the parameters it depends on); kept under
         `name` until one of them changes."""
-        stamp = (tuple(map(self.versions.__getitem__, on)), key)
+        reader = _READERS.get(on) or _reader(on)
+        stamp = (reader(self.versions), key)
         cached = self._derived.get(name)
         if cached is None or cached[0] != stamp:
             cached = self._derived[name] = (stamp, compute())
