@@ -56,9 +56,11 @@ def test_a_watch_skips_the_rear_tests_only_where_they_find_nothing(theatre, monk
 
 def test_the_supply_kept_between_hours_is_the_supply_traced_now(theatre, monkeypatch):
     """The world keeps a side's last supply trace when only places it did not reach (nor any
-    of their neighbours) changed hands (`World.supply_net`, `supply.untouched`): after every
-    supply phase of the September run, each side's supply is what a trace of the world as it
-    is then gives, and the run did keep a trace over changed ground."""
+    of their neighbours) changed hands (`World.supply_net`, `supply.untouched`), and a new
+    trace takes again the searches of the last whose costs and sources are the same
+    (`trace`'s `previous`): after every supply phase of the September run, each side's supply
+    is what a trace of the world as it is then, from nothing, gives; and the run did keep a
+    trace over changed ground."""
     model = model_of("izium_2022_09.yaml", theatre)
     world = model.world
     kept = Counter()

@@ -541,7 +541,9 @@ class World(Generic[U]):
             if last is not None and last[0] == stamp and untouched(last[2], last[1], held):
                 net = last[2]
             else:
-                net = trace(self.network, side, held, depots, self.standing_edges(), physics)
+                standing = self.standing_edges()
+                previous = last[2] if last is not None else None
+                net = trace(self.network, side, held, depots, standing, physics, previous)
             self._last_trace[side] = (stamp, held, net)
             return net
 
