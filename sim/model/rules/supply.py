@@ -139,9 +139,7 @@ def trace(
 
     def search(stage: str, cost: np.ndarray, sources: np.ndarray) -> tuple[np.ndarray, ...]:
         done = last.get(stage)
-        if done is None or not (
-            np.array_equal(done[0], cost) and np.array_equal(done[1], sources)
-        ):
+        if done is None or not (np.array_equal(done[0], cost) and np.array_equal(done[1], sources)):
             done = (cost, sources, *network.cost_distances(cost, sources))
         searches[stage] = done
         return done[2:]
