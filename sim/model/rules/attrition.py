@@ -85,6 +85,8 @@ def enemy_fire(world: World[Unit], side: Side, busy: set[str]) -> tuple[np.ndarr
         parts.append(np.array(rows))
     if not parts or not sum(len(p) for p in parts):
         return np.zeros((0, 2)), np.zeros((0, 4))
+    if len(parts) == 1:
+        return parts_xy[0], parts[0]
     return np.concatenate(parts_xy), np.concatenate(parts)
 
 
