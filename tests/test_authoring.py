@@ -15,6 +15,7 @@ from clirun import Result, run  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
+from toy import march_with_two_warnings  # noqa: E402
 
 from sim.cli.main import main  # noqa: E402
 
@@ -58,14 +59,15 @@ def test_validate_lists_every_problem_with_file_line_field_and_exits_2(tmp_path)
     assert strict.returncode == 2 and f"{bad}: invalid (3 errors)" in strict.stdout
 
 
-def test_validate_warnings_exit_0_and_strict_makes_them_errors():
-    proc = cli("validate", str(MARCH), str(SEPT), str(TEMPLATE))
+def test_validate_warnings_exit_0_and_strict_makes_them_errors(tmp_path):
+    warned = march_with_two_warnings(tmp_path)
+    proc = cli("validate", str(warned), str(SEPT), str(TEMPLATE))
     assert proc.returncode == 0, proc.stderr
-    # March: the railhead and the arrival at K-V; September: the Luhansk rear hanging on
-    # Kreminna (issue 23)
-    assert proc.stderr.count("warning: ") == 3
-    assert f"{SEPT}: valid (1 warning)\n" in proc.stdout and f"{TEMPLATE}: valid\n" in proc.stdout
-    strict = cli("validate", "--strict", str(MARCH))
+    assert proc.stderr.count("warning: ") == 2, proc.stderr
+    assert "depots[" in proc.stderr and "arrives at Kupiansk-Vuzlovyi" in proc.stderr
+    assert f"{warned}: valid (2 warnings)\n" in proc.stdout
+    assert f"{SEPT}: valid\n" in proc.stdout and f"{TEMPLATE}: valid\n" in proc.stdout
+    strict = cli("validate", "--strict", str(warned))
     assert strict.returncode == 2 and strict.stderr.count("error: ") == 2
 
 
@@ -476,10 +478,11 @@ def test_preview_draws_units_orders_and_depots_of_the_template(tmp_path):
 
 def test_preview_of_a_scenario_with_arrivals_and_problems(tmp_path):
     out = tmp_path / "m.png"
-    proc = cli("preview", str(MARCH), "--out", str(out))
+    warned = march_with_two_warnings(tmp_path)
+    proc = cli("preview", str(warned), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count("warning: ") == 2 and out.stat().st_size > 50_000
-    bad = cli("preview", str(MARCH), "--out", str(tmp_path / "m.jpg"))
+    bad = cli("preview", str(warned), "--out", str(tmp_path / "m.jpg"))
     assert bad.returncode == 2 and ".png" in bad.stderr
 
 

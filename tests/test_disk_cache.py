@@ -87,12 +87,16 @@ def test_a_scenario_read_back_is_the_one_read_afresh_and_runs_the_same(cache, mo
     assert len(digests) == 1
 
 
-def test_the_checks_of_a_file_read_back_name_the_lines_of_a_file_read_afresh(cache, monkeypatch):
-    """March has warnings: located from the kept lines, exactly as from the YAML tree."""
+def test_the_checks_of_a_file_read_back_name_the_lines_of_a_file_read_afresh(
+    cache, monkeypatch, tmp_path
+):
+    """A March with warnings: located from the kept lines, exactly as from the YAML tree."""
+    from toy import march_with_two_warnings
+
     from sim.scenario.checks import check_file
 
     theatre = build_theatre(MAP_DIR)
-    march = REPO / "scenarios" / "izium_2022_03.yaml"
+    march = march_with_two_warnings(tmp_path)
     check_file(march, theatre)
     _, kept_lines = check_file(march, theatre)  # read back from the cache
     monkeypatch.setenv(CACHE_ENV, "off")

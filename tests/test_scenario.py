@@ -321,6 +321,16 @@ def test_command_line_rejects_unknown_parameter_with_exit_2(tmp_path):
 
 
 @pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_scenario_passes_validate_strict(name):
+    """A shipped scenario is the example authors copy: `validate --strict` (its warnings made
+    errors) passes on it, so a warning it printed would be a fault in its data, not noise."""
+    path = REPO / "scenarios" / f"{name}.yaml"
+    proc = run("validate", "--strict", path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "" and proc.stdout == f"{path}: valid\n", proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_real_scenarios_load_and_cite_only_declared_sources(name):
     """Every reference key a scenario cites (in brackets anywhere, or bare at the head of a
     `source:`; the validate command's own reading) is declared under `sources:`, and every

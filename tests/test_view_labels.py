@@ -1,7 +1,8 @@
 """Labels placed clear of what they must not cover (sim/view/placement.py, `label_spot`): as a
 pure function over random obstacles, and on the what-if's bridge labels ("what if: intact")
 drawn over the base run, for the bridge what-ifs of the September and March lessons, every
-change the what-if panel offers for those bridges."""
+change the what-if panel offers for those bridges; and the village names the units would hide,
+moved clear of them (`names_clear_of_units`), on random marks and on a frame of April-May."""
 
 import os
 
@@ -9,6 +10,7 @@ os.environ["SDL_VIDEODRIVER"] = "dummy"  # before pygame is imported anywhere
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import math  # noqa: E402
+from datetime import datetime, timedelta  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
@@ -185,3 +187,77 @@ def test_a_bridge_whatif_label_covers_no_unit_symbol_nor_key_name(bridge_whatifs
             checked += 1
             labels += len(shown)
     assert checked >= 10 and labels >= 10
+
+
+# ------------------------------------------------------- the village names under the units
+names = st.lists(
+    st.tuples(st.integers(20, 560), st.integers(20, 380), st.integers(20, 90), st.integers(10, 16)),
+    max_size=25,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(towns=names, units=st.lists(rects, max_size=30), above=st.lists(rects, max_size=5))
+def test_a_name_a_unit_would_hide_moves_clear_or_is_left_out(towns, units, above):
+    """A name no unit mark touches stays where the map put it; a name one touches is moved
+    to a spot that covers no unit mark, no name drawn above the units and no other name in
+    the frame, or left out; never is a name drawn under a unit."""
+    given_ = [
+        (f"t{i}", pygame.Rect(x + 6, y - h // 2, w, h), (x, y), 3.0)
+        for i, (x, y, w, h) in enumerate(towns)
+    ]
+    spots = placement.names_clear_of_units(given_, units, above, BOUNDS, 1.0)
+    where = {node: rect for node, rect, _, _ in given_}
+    pad = placement.LABEL_PAD_PX
+    for s in spots:
+        assert s.rect.inflate(2 * pad, 2 * pad).collidelist(units) == -1, s
+        if not s.moved:
+            assert s.rect == where[s.node] and s.leader is None
+        else:
+            assert s.rect.size == where[s.node].size and BOUNDS.contains(s.rect)
+            assert s.rect.collidelist(above) == -1
+            others = [o.rect for o in spots if o.node != s.node]
+            assert s.rect.collidelist(others) == -1, s
+    shown = {s.node for s in spots}
+    for node, rect, _, _ in given_:
+        if rect.inflate(2 * pad, 2 * pad).collidelist(units) == -1:
+            assert node in shown and not next(s for s in spots if s.node == node).moved
+
+
+def test_village_names_the_units_stand_on_are_drawn_clear_of_them():
+    """April-May around 1 May: units stand on villages north of Kharkiv. Every lesser name in
+    the frame is clear of every unit symbol and designation, at least three of them because
+    they were moved off the units, and each moved name's ink is in the picture where it was
+    placed."""
+    from sim.map.theatre import build_theatre
+    from sim.model import CampaignModel
+    from sim.scenario import load_scenario
+    from sim.scenario.theatre import theatre_for
+    from sim.view import basemap as bm
+
+    base = build_theatre()
+    sc = load_scenario("scenarios/kharkiv_2022_05.yaml", base)
+    own = theatre_for(sc, base)
+    replay = Replay.from_run(CampaignModel(sc, own, seed=0).run(), own, sc)
+    t = (datetime(2022, 5, 1, 12) - replay.start) / timedelta(hours=1)
+    layout = rd.Layout.for_size(SIZE)
+    renderer = rd.Renderer(replay)
+    state = rd.ViewState(t=t)
+    vp = renderer.viewport(layout, state)
+    placed = rd.unit_placements(replay, t, vp, layout.ui, renderer.key_labels(layout, vp))
+    marks = [r for p in placed for r in renderer.unit_footprint(p, layout.ui)]
+    names = renderer.names.spots(layout, vp, marks, list(renderer.key_labels(layout, vp).values()))
+    for _, s in names:
+        assert s.rect.collidelist(marks) == -1, s
+    moved = [(img, s) for img, s in names if s.moved]
+    assert len(moved) >= 3, moved
+    surf = render_frame(replay, t, SIZE, renderer=renderer, state=state)
+
+    def ink(rgb):
+        return np.abs(rgb.astype(int) - np.array(bm.LABEL)).sum(axis=2) <= 60
+
+    for img, s in moved:  # the name's own ink (inside its halo) is ink in the frame
+        want = ink(pygame.surfarray.array3d(img)[1:-1, 1:-1])
+        want &= pygame.surfarray.array_alpha(img)[1:-1, 1:-1] > 200
+        got = ink(pygame.surfarray.array3d(surf.subsurface(s.rect)))
+        assert want.sum() > 0 and (want & got).sum() >= 0.85 * want.sum(), s

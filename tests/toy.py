@@ -21,6 +21,24 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml") if p.name != "TEMPLATE.yaml")
 
 
+def march_with_two_warnings(folder: Path) -> Path:
+    """A copy of the March scenario, in `folder`, as it was before its data fix: a Russian
+    railhead, and a Russian arrival, at Kupiansk-Vuzlovyi, which is Ukrainian at the start (two
+    warnings, for the tests of how warnings are reported: the shipped files have none)."""
+    text = (SCENARIOS / "izium_2022_03.yaml").read_text(encoding="utf-8")
+    depot = (
+        "  - id: ru_kupiansk_railhead\n    side: RU\n    at: kupiansk_vuzlovyi\n"
+        '    kind: railhead\n    source: "KIKV"\n'
+    )
+    text = text.replace("  - id: ua_kharkiv\n", depot + "  - id: ua_kharkiv\n", 1)
+    arrival = "    at: urazovo\n    arrives: 2022-03-10T00:00:00\n"
+    assert text.count(arrival) == 1
+    text = text.replace(arrival, arrival.replace("urazovo", "kupiansk_vuzlovyi"))
+    path = folder / "march_warned.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def toy_theatre(
     nodes: dict[str, tuple[float, float]],
     edges: list[tuple],

@@ -3,7 +3,8 @@
 how each side holds it (`front_bands`), the unit symbols (positions
 interpolated along roads, units on one spot fanned out, units at a key town moved off its name)
 and the pixels each covers, and a label put beside its mark where it covers none of them
-(`label_spot`). sim/view/render.py and sim/view/whatif_draw.py draw them.
+(`label_spot`), as the village names the units would hide are (`names_clear_of_units`).
+sim/view/render.py and sim/view/whatif_draw.py draw them.
 """
 
 from __future__ import annotations
@@ -350,19 +351,24 @@ def label_spot(
     soft: list[pygame.Rect],
     bounds: pygame.Rect,
     ui: float,
+    reach_px: float = LABEL_REACH_PX,
+    clear_only: bool = False,
 ) -> LabelSpot:
     """The spot for a label of `size` (w, h px) for a round mark of radius `clear_px` at
     `anchor` (px): beside it if that is clear, otherwise the nearest spot within
-    LABEL_REACH_PX that covers none of the `hard` rectangles (unit symbols, names drawn above
-    them, other marks and labels) and as little as it can of the `soft` ones (lesser names),
+    `reach_px` (at ui 1) that covers none of the `hard` rectangles (unit symbols, names drawn
+    above them, other marks and labels) and as little as it can of the `soft` ones (lesser names),
     whole inside `bounds`, with a leader line back to the mark. Tries LABEL_SIDES at
     LABEL_STEP_PX steps outwards; if no spot is clear, the one that covers the fewest pixels
-    of `hard` (`clear` False). Deterministic: the same input gives the same spot."""
+    of `hard` (`clear` False); with `clear_only`, the nearest clear spot or, if none is, a
+    spot beside the mark said not clear (a label its caller leaves out: the search skips what
+    it would need to rank the spots that are not clear). Deterministic: the same input gives
+    the same spot."""
     x, y = anchor
     w, h = size
     pad = round(LABEL_PAD_PX * ui)
     first = clear_px + LABEL_GAP_PX * ui
-    steps = max(1, round(LABEL_REACH_PX / LABEL_STEP_PX))
+    steps = max(1, round(reach_px / LABEL_STEP_PX))
     best: tuple[tuple[int, float], pygame.Rect, tuple | None] | None = None
     for step in range(steps + 1):
         if best is not None and best[0][0] == 0 and best[0][1] < step * STEP_COST:
@@ -373,15 +379,34 @@ def label_spot(
             if not bounds.contains(rect):
                 continue
             halo = rect.inflate(2 * pad, 2 * pad)
-            blocked = _covered(halo, hard)
+            if halo.collidelist(hard) == -1:
+                blocked = 0
+            elif clear_only:
+                continue
+            else:
+                blocked = _covered(halo, hard)
+            if best is not None and blocked > best[0][0]:
+                continue  # covers more than the best: it cannot win, whatever it costs
             leader = None
             cost = step * STEP_COST + rank / len(LABEL_SIDES)
-            cost += SOFT_COST * _share_covered(rect, soft)
+            if soft:
+                cost += SOFT_COST * _share_covered(rect, soft)
+            if best is not None and (blocked, cost) >= best[0]:
+                continue  # a leader only adds to the cost
             if step:
                 qx, qy = min(max(x, rect.left), rect.right), min(max(y, rect.top), rect.bottom)
                 f = clear_px / max(1e-9, math.hypot(qx - x, qy - y))
                 leader = ((x + (qx - x) * f, y + (qy - y) * f), (qx, qy))
-                cost += LEADER_COST * sum(1 for r in hard if r.clipline(*leader))
+                (ax, ay), _ = leader
+                # only a rectangle that meets the leader's box can meet the leader
+                box = pygame.Rect(
+                    math.floor(min(ax, qx)) - 1,
+                    math.floor(min(ay, qy)) - 1,
+                    math.ceil(abs(qx - ax)) + 3,
+                    math.ceil(abs(qy - ay)) + 3,
+                )
+                crossed = box.collidelistall(hard)
+                cost += LEADER_COST * sum(1 for i in crossed if hard[i].clipline(*leader))
             key = (blocked, cost)
             if best is None or key < best[0]:
                 best = (key, rect, leader)
@@ -389,3 +414,77 @@ def label_spot(
         return LabelSpot(_beside(x, y, first, LABEL_SIDES[0], w, h), None, False)
     (blocked, _), rect, leader = best
     return LabelSpot(rect, leader, blocked == 0)
+
+
+#: The farthest a town's name moved off the units stands from its dot (px at ui 1, a leader
+#: joins them; `names_clear_of_units`): within a counter's width, so that it still reads as
+#: that town's name and not a neighbour's, and the search stays short enough to run for every
+#: frame (dozens of names in a crowded one). A name with no clear spot that near is left out.
+NAME_REACH_PX = 36
+#: Spots `names_clear_of_units` keeps in its memo before it starts it afresh: a few thousand,
+#: the names of several minutes of playback, a few hundred kB.
+NAME_MEMO_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class NameSpot:
+    """Where a lesser town name is drawn in a frame (`names_clear_of_units`): `rect`, where the
+    map's placement put it (`moved` False) or a spot clear of the units (`moved` True, with a
+    `leader` from the town's dot when it stands off)."""
+
+    node: str
+    rect: pygame.Rect
+    leader: tuple[tuple[float, float], tuple[float, float]] | None
+    moved: bool
+
+
+def names_clear_of_units(
+    names: list[tuple[str, pygame.Rect, tuple[float, float], float]],
+    units: list[pygame.Rect],
+    above: list[pygame.Rect],
+    bounds: pygame.Rect,
+    ui: float,
+    memo: dict | None = None,
+) -> list[NameSpot]:
+    """Town names that unit symbols would hide, moved clear of them. `names`: (node, the
+    name's rectangle as the map placed it, the town's dot px, the dot's radius), biggest town
+    first; `units`: what the units cover (`unit_footprint`: symbols and designations); `above`:
+    what is drawn over the names and must stay readable too (the key names). A name that no
+    unit mark touches stays where it is; the others, in order, go to the nearest spot beside
+    their dot that covers no unit mark, no name in `above`, no name kept and no name moved
+    before it (`label_spot`, a leader back to the dot when it stands off). A name with no such
+    spot within NAME_REACH_PX is left out of the frame: a name under a symbol reads as
+    neither. `memo` (a dict the caller keeps from frame to frame) holds each name's spot by
+    what lies near it: a name whose surroundings did not change is not searched again."""
+    pad = round(LABEL_PAD_PX * ui)  # kept clear round a name, as `label_spot` keeps it
+    kept, out, touched = [], [], []
+    for node, rect, dot, r in names:
+        if rect.inflate(2 * pad, 2 * pad).collidelist(units) == -1:
+            kept.append(rect)
+            out.append(NameSpot(node, rect, None, False))
+        else:
+            touched.append((node, rect, dot, r))
+    hard = [*units, *above, *kept]
+    # the farthest a spot of `label_spot` (with its halo) reaches from the dot's edge, and a
+    # step to spare
+    reach = math.ceil((LABEL_GAP_PX + NAME_REACH_PX + 2 * LABEL_STEP_PX + LABEL_PAD_PX) * ui)
+    for node, rect, (x, y), r in touched:
+        clear = r + 2 * ui  # the dot and its outline
+        # only what lies within reach can stop a spot or a leader: the same spot, found faster
+        half_w, half_h = math.ceil(clear) + reach + rect.w, math.ceil(clear) + reach + rect.h
+        area = pygame.Rect(round(x) - half_w, round(y) - half_h, 2 * half_w, 2 * half_h)
+        near = [hard[i] for i in area.collidelistall(hard)]
+        key = (node, x, y, clear, tuple(rect.size), tuple(bounds), ui, *map(tuple, near))
+        spot = memo.get(key) if memo is not None else None
+        if spot is None:
+            spot = label_spot(
+                (x, y), clear, rect.size, near, [], bounds, ui, NAME_REACH_PX, clear_only=True
+            )
+            if memo is not None:
+                if len(memo) > NAME_MEMO_SIZE:
+                    memo.clear()
+                memo[key] = spot
+        if spot.clear:
+            hard.append(spot.rect)
+            out.append(NameSpot(node, spot.rect, spot.leader, True))
+    return out

@@ -17,6 +17,7 @@ import numpy as np
 import pygame
 
 from sim.view import basemap as bm
+from sim.view import names as town_names
 from sim.view import panels, timeline, whatif_draw
 from sim.view import symbols as sym
 from sim.view.basemap import box_km, fit_bounds
@@ -112,6 +113,7 @@ class Renderer:
         self._base: dict = {}
         self._labels: dict = {}
         self._key_rects: dict = {}
+        self.names = town_names.TownNames(th)  # the lesser names, placed clear of the units
         self._territory_key: tuple | None = None
         self._territory: RasterLayer | None = None
         self._default_bounds: dict = {}
@@ -152,13 +154,6 @@ class Renderer:
     def viewport(self, layout: Layout, state: ViewState) -> bm.Viewport:
         return viewport_for(layout, self.bounds(layout, state))
 
-    @staticmethod
-    def _fast(surface: pygame.Surface, alpha: bool) -> pygame.Surface:
-        """Convert to the display's pixel format when a window exists (faster blits)."""
-        if pygame.display.get_init() and pygame.display.get_surface() is not None:
-            return surface.convert_alpha() if alpha else surface.convert()
-        return surface
-
     # ---------------------------------------------------------------- cached layers
     def base_layer(self, layout: Layout, vp: bm.Viewport, roads: bool) -> pygame.Surface:
         key = (layout.size, tuple(layout.map_rect), vp.bounds_km, roads)
@@ -184,7 +179,7 @@ class Renderer:
                     draw_no_data(s, strip)
             if not inside.contains(full):
                 pygame.draw.rect(s, bm.FRAME, inside, 1)
-            self._base[key] = self._fast(s, alpha=False)
+            self._base[key] = town_names.fast_surface(s, alpha=False)
         return self._base[key]
 
     def label_layer(
@@ -204,7 +199,7 @@ class Renderer:
                 )
             else:
                 bm.draw_labels(s, self.replay.theatre, local)
-            self._labels[key] = self._fast(s, alpha=True)
+            self._labels[key] = town_names.fast_surface(s, alpha=True)
         return self._labels[key]
 
     def key_labels(
@@ -282,7 +277,7 @@ class Renderer:
             phase = (round(x0) + round(y0)) % hatch  # stripes fixed to the screen, not the box
             alpha[((xs + ys + phase) % hatch) >= max(2, hatch // 3)] = 0
             del alpha  # unlock the surface
-        return self._fast(big, alpha=True), (round(x0), round(y0))
+        return town_names.fast_surface(big, alpha=True), (round(x0), round(y0))
 
     # ---------------------------------------------------------------- the frame
     def draw(self, surface: pygame.Surface, state: ViewState) -> Layout:
@@ -352,21 +347,29 @@ class Renderer:
             self.draw_front(surface, vp, k, ui, hold="hold" in state.layers)
             if over is not None:
                 whatif_draw.branch_front(surface, vp, self, over.branch, k, ui)
-        if "labels" in state.layers:
-            surface.blit(self.label_layer(layout, vp), mr.topleft)
-        self.draw_crossings(surface, vp, k, ui)
-        if "battles" in state.layers:
-            self.draw_battles(surface, vp, state.t, ui)
         placements = []
         if "units" in state.layers:
             avoid = self.key_labels(layout, vp) if "labels" in state.layers else {}
             placements = unit_placements(rp, state.t, vp, ui, avoid)
+        names = []  # the lesser names, those the units would hide moved clear of them
+        if "labels" in state.layers and placements:
+            units = [r for pl in placements for r in self.unit_footprint(pl, ui)]
+            above = list(self.key_labels(layout, vp).values())
+            names = self.names.spots(layout, vp, units, above)
+            self.names.draw_kept(surface, layout, vp, names)
+        elif "labels" in state.layers:
+            surface.blit(self.label_layer(layout, vp), mr.topleft)
+        self.draw_crossings(surface, vp, k, ui)
+        if "battles" in state.layers:
+            self.draw_battles(surface, vp, state.t, ui)
         marks = []  # bridges that fare differently: labels clear of the units, leaders behind
         if over is not None:
             marks = whatif_draw.crossing_marks(self, layout, vp, state, k, over, placements)
             whatif_draw.draw_leaders(surface, marks, ui)
+        town_names.draw_leaders(surface, names, ui)
         self.draw_units(surface, vp, state, ui, placements)
         whatif_draw.draw_crossing_marks(surface, marks, ui)
+        town_names.draw_moved(surface, names)
         if "labels" in state.layers:  # key names above the symbols
             surface.blit(self.label_layer(layout, vp, key_only=True), mr.topleft)
         if self.branch is not None and state.compare == "overlay" and not layout.pane:
