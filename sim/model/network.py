@@ -123,6 +123,11 @@ class RoadNetwork:
         """[(neighbour, edge attributes)] of a place, in the graph's neighbour order."""
         return self.adjacency[node]
 
+    @functools.cached_property
+    def around(self) -> dict[str, frozenset[str]]:
+        """node -> the place and its neighbours, as a set."""
+        return {n: frozenset([n, *(nb for nb, _ in nbs)]) for n, nbs in self.adjacency.items()}
+
     def crossing_site(self, cid: str) -> np.ndarray:
         """Where a crossing is (km): the middle of its edge."""
         c = self.crossings[cid]
@@ -131,7 +136,13 @@ class RoadNetwork:
     # ------------------------------------------------------------------ straight lines
     def km(self, a: str, b: str) -> float:
         """Straight-line distance between two places (km)."""
-        return float(np.hypot(*(self.xy[self.index[a]] - self.xy[self.index[b]])))
+        return self._km.item(self.index[a], self.index[b])
+
+    @functools.cached_property
+    def _km(self) -> np.ndarray:
+        """`km` between every two places (the same arithmetic, done once for all)."""
+        d = self.xy[:, None, :] - self.xy[None, :, :]
+        return np.hypot(d[..., 0], d[..., 1])
 
     def km_from(self, node: str, points: np.ndarray) -> np.ndarray:
         """Straight-line distances (km) from a place to each of `points` (rows of x, y km)."""

@@ -12,6 +12,7 @@ back (the commander's decision, after withdraw_decision_hours).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,11 +45,14 @@ class GroupingWatch:
 class NearEnemy:
     """The enemy's troops on the move (holding ground, attacking or moving), by the place they
     stand at and the places one road from it: worked out once an hour, and only if a watch
-    gets as far as asking."""
+    gets as far as asking. `attacked`: the places the enemy is attacking at capture_ratio or
+    better this hour."""
 
-    def __init__(self, world: World[Unit], enemy: Side):
+    def __init__(self, world: World[Unit], enemy: Side, attacked: Iterable[str] = ()):
         self._world, self._enemy = world, enemy
+        self._attacked = attacked
         self._places: dict[str, list[Unit]] | None = None
+        self._evidence: frozenset[str] | None = None
 
     def places(self) -> dict[str, list[Unit]]:
         if self._places is None:
@@ -62,20 +66,34 @@ class NearEnemy:
             self._places = near_of
         return self._places
 
+    def evidence(self) -> frozenset[str]:
+        """The places where the enemy gives a watch evidence this hour: those it is attacking
+        and those its troops on the move stand on or next to. A line of supply that passes
+        through none of them is not threatened by the enemy (`threat`'s last two tests)."""
+        if self._evidence is None:
+            around = self._world.network.around
+            found = set(self._attacked)
+            for e in self._world.active_units(self._enemy):
+                if e.advancing:
+                    found |= around[e.node]
+            self._evidence = frozenset(found)
+        return self._evidence
+
 
 def members(watch: GroupingWatch, world: World[Unit]) -> list[Unit]:
     """The grouping's units that hold positions (not moving on, not already going back, not
     an attack waiting to be resumed)."""
+    units, fallback = world.units, watch.own_fallback
     out = []
     for uid in watch.spec.units:
-        u = world.unit(uid)
+        u = units.get(uid)
         if (
             u is not None
             and u.task in _HOLDING
             and not u.route
             and u.posture not in _GOING_BACK
             and not u.stalled_on
-            and not (watch.own_fallback is not None and u.node in watch.own_fallback)
+            and not (fallback is not None and u.node in fallback)
         ):
             out.append(u)
     return out
@@ -101,11 +119,34 @@ def threat(
     back: its morale and power wear down instead (docs/model.md). `near_of`: the enemy's troops
     on the move by place; `attacked`: the places the enemy is attacking at capture_ratio or
     better, in name order."""
-    physics, name = world.physics, world.network.name
-    if any(not math.isfinite(u.supply_km) for u in units):
-        return "its line of supply is cut"
-    if all(u.position_supply_km <= physics.supply_range_km < u.supply_km for u in units):
+    range_km, lost = world.physics.supply_range_km, True
+    for u in units:  # (loops: most groupings are one unit)
+        km = u.supply_km
+        if not math.isfinite(km):
+            return "its line of supply is cut"
+        lost = lost and u.position_supply_km <= range_km < km
+    if lost:
         return "it has lost its supply"
+    # the rear part is a part of the lines: if they pass through no place where the enemy
+    # attacks or moves, neither of the last two tests can find anything (most watches, most
+    # hours; tests/test_speed.py checks it over a run)
+    evidence = near_of.evidence()
+    for u in units:
+        if not u.supply_places.isdisjoint(evidence):
+            return rear_threat(units, near_of, attacked, world, doctrine)
+    return None
+
+
+def rear_threat(
+    units: list[Unit],
+    near_of: NearEnemy,
+    attacked: list[str],
+    world: World[Unit],
+    doctrine: DoctrineParameters,
+) -> str | None:
+    """`threat`'s last two tests: the enemy attacking a place on the rear part of the line,
+    or its troops on the move on or next to it in strength."""
+    physics, name = world.physics, world.network.name
     f, ids = front.front(world), world.network.node_ids
     held = {u.node for u in units}
     for u in units:
@@ -135,7 +176,7 @@ def watch_lines(
     doctrine: DoctrineParameters,
 ) -> None:
     """This hour's look at every grouping's line: since when it has been threatened, and why."""
-    near_of = NearEnemy(world, enemy)
+    near_of = NearEnemy(world, enemy, attacked)
     for watch in watches:
         units = members(watch, world)
         reason = threat(units, near_of, attacked, world, doctrine) if units else None

@@ -21,6 +21,7 @@ Keeping the state in one value is also what makes a run easy to snapshot and bra
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,7 +37,7 @@ from sim.model.network import RoadNetwork
 from sim.model.params_doctrine import DoctrineParameters
 from sim.model.params_physics import PhysicsParameters
 from sim.model.rules.combat_math import ITEMS, item_weights
-from sim.model.rules.supply import SupplyNet, trace
+from sim.model.rules.supply import SupplyNet, trace, untouched
 from sim.scenario import SIDES, Scenario, Side
 
 #: The kinds of change the world counts (`World.versions`): "laws" is the physics and doctrine
@@ -74,6 +75,17 @@ def start_control(scenario: Scenario, theatre: Theatre) -> dict[str, Side]:
         if spec.arrives is None:
             control[spec.at] = spec.side
     return {n: control[n] for n in theatre.node_ids}
+
+
+#: kinds of change -> what `World.derived` reads of the versions for them (made once each)
+_READERS: dict[tuple[str, ...], Callable[[Mapping[str, int]], Any]] = {}
+
+
+def _reader(on: tuple[str, ...]) -> Callable[[Mapping[str, int]], Any]:
+    reader = _READERS.get(on)
+    if reader is None:
+        reader = _READERS[on] = operator.itemgetter(*on) if on else (lambda _: ())
+    return reader
 
 
 class CrossingState(StrEnum):
@@ -289,6 +301,8 @@ class World(Generic[U]):
         self._derived: dict[str, tuple[Hashable, Any]] = {}
         self._positions: tuple[int, Positions] | None = None
         self._roster: tuple[int, dict[Side | None, list[U]]] | None = None
+        #: side -> the last supply trace, with what it was traced over (`supply_net`)
+        self._last_trace: dict[Side, tuple[Hashable, np.ndarray, SupplyNet]] = {}
         self.initial_held = {s: self.held(s).copy() for s in SIDES}
 
     # ------------------------------------------------------------------ the hour
@@ -415,12 +429,13 @@ class World(Generic[U]):
 
     # ------------------------------------------------------------------ derived
     def derived(
-        self, name: str, compute: Callable[[], T], *, on: Iterable[str], key: Hashable = ()
+        self, name: str, compute: Callable[[], T], *, on: tuple[str, ...], key: Hashable = ()
     ) -> T:
         """The value `compute()` worked out at the world's present state of the kinds of
         change in `on` (CHANGES) and for `key` (the parameters it depends on); kept under
         `name` until one of them changes."""
-        stamp = (tuple(map(self.versions.__getitem__, on)), key)
+        reader = _READERS.get(on) or _reader(on)
+        stamp = (reader(self.versions), key)
         cached = self._derived.get(name)
         if cached is None or cached[0] != stamp:
             cached = self._derived[name] = (stamp, compute())
@@ -493,28 +508,50 @@ class World(Generic[U]):
             on=("crossings",),
         )
 
+    def supply_ground(self, side: Side, closed: np.ndarray) -> tuple[np.ndarray, list[DepotState]]:
+        """What `side`'s supply is traced over: the places it holds that are not `closed` (a
+        boolean per place), and its working depots on them."""
+        held = self.held(side) & ~closed
+        index = self.network.index
+        depots = [
+            d for d in self.depots.values() if d.side == side and d.working and held[index[d.node]]
+        ]
+        return held, depots
+
     def supply_net(self, side: Side, blocked: np.ndarray | None = None) -> SupplyNet:
         """`side`'s supply traced over the world as it is now (sim/model/rules/supply.py), not
         through the places `blocked` (a boolean per place: its own places in the enemy's zone
         of control with none of its troops in them, sim/model/rules/front.py)."""
         physics = self.physics
         closed = np.zeros(len(self.network.node_ids), dtype=bool) if blocked is None else blocked
+        key = (physics.rail_cost_factor, physics.forward_depot_factor)
 
         def traced() -> SupplyNet:
-            held = self.held(side) & ~closed
-            index = self.network.index
-            depots = [
-                d
-                for d in self.depots.values()
-                if d.side == side and d.working and held[index[d.node]]
-            ]
-            return trace(self.network, side, held, depots, self.standing_edges(), physics)
+            held, depots = self.supply_ground(side, closed)
+            # the last trace again if only places it did not reach changed hands (unreached,
+            # and with no neighbour reached, they stay so: supply.untouched); anything else
+            # the trace reads (the crossings, the depots' states, the laws) unchanged
+            stamp = (
+                self.versions["crossings"],
+                self.versions["depots"],
+                key,
+                tuple(d.id for d in depots),
+            )
+            last = self._last_trace.get(side)
+            if last is not None and last[0] == stamp and untouched(last[2], last[1], held):
+                net = last[2]
+            else:
+                standing = self.standing_edges()
+                previous = last[2] if last is not None else None
+                net = trace(self.network, side, held, depots, standing, physics, previous)
+            self._last_trace[side] = (stamp, held, net)
+            return net
 
         return self.derived(
             f"supply {side}",
             traced,
             on=("control", "crossings", "depots"),
-            key=(physics.rail_cost_factor, physics.forward_depot_factor, closed.tobytes()),
+            key=(*key, closed.tobytes()),
         )
 
     def totals(self) -> dict[str, dict[str, float]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -81,6 +82,21 @@ _POSTURES, _STATUSES, _TASKS = list(Posture), list(Status), list(Task)
 _POSTURE_CODE = {p: i for i, p in enumerate(_POSTURES)}
 _STATUS_CODE = {p: i for i, p in enumerate(_STATUSES)}
 _TASK_CODE = {p: i for i, p in enumerate(_TASKS)}
+_ACTIVE_CODE = _STATUS_CODE[Status.ACTIVE]
+#: what a unit's row of the state table is made of (`RunRecord._rows`, STATE order but the
+#: strength, worked out from the equipment)
+_READ = operator.attrgetter(
+    "node",
+    "next_node",
+    "progress_km",
+    "posture",
+    "status",
+    "morale",
+    "supply",
+    "task",
+    "objective",
+    "in_combat",
+)
 #: Columns of the per-unit state table (`RunRecord.state`); node columns hold node indices
 #: (-1: none), the coded columns an index into Posture, Status and Task.
 STATE = (
@@ -218,26 +234,28 @@ class RunRecord:
     def _rows(
         self, units: list[Unit], index: dict[str | None, int]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """`_row` of many units at once (the strengths as one array operation)."""
+        """`_row` of many units at once: each attribute read for all of them and coded as a
+        column (the strengths as one array operation)."""
+        node, nxt, progress, posture, status, morale, supply, task, objective, combat = zip(
+            *map(_READ, units), strict=True
+        )
+        at = index.__getitem__
         rows = np.array(
             [
-                (
-                    index[u.node],
-                    index[u.next_node],
-                    u.progress_km,
-                    _POSTURE_CODE[u.posture],
-                    _STATUS_CODE[u.status],
-                    0.0,
-                    u.morale,
-                    u.supply,
-                    _TASK_CODE[u.task],
-                    index[u.objective],
-                    u.in_combat,
-                )
-                for u in units
+                list(map(at, node)),
+                list(map(at, nxt)),
+                progress,
+                list(map(_POSTURE_CODE.__getitem__, posture)),
+                list(map(_STATUS_CODE.__getitem__, status)),
+                [0.0] * len(units),
+                morale,
+                supply,
+                list(map(_TASK_CODE.__getitem__, task)),
+                list(map(at, objective)),
+                combat,
             ],
             dtype=float,
-        )
+        ).T
         equipment = np.array([u.equipment for u in units])
         initial = np.array([u.initial for u in units])
         rows[:, STRENGTH] = equipment[:, PERSONNEL] / np.maximum(initial[:, PERSONNEL], 1.0)
@@ -278,30 +296,29 @@ class RunRecord:
             self.present[k, at] = True
         for i, (row, items) in self._gone.items():
             self.state[k, i], self.equipment[k, i], self.present[k, i] = row, items, True
-        self.table[k] = self._series_row(world, k)
+        self._series_row(world, k, self.table[k])
 
-    def _series_row(self, world: World[Unit], k: int) -> np.ndarray:
-        """This hour's row of the series (series_columns order: side within item)."""
+    def _series_row(self, world: World[Unit], k: int, row: np.ndarray) -> None:
+        """This hour's row of the series, written into `row` (series_columns order: side
+        within item)."""
         totals = world.totals()
         held = [
             totals[s][key]
             for key in ("area_km2", "area_taken_km2", "settlements", "settlements_taken")
             for s in SIDES
         ]
-        active = self.present[k] & (self.state[k, :, STATUS] == _STATUS_CODE[Status.ACTIVE])
-        strength = np.stack(
-            [self.equipment[k, active & (self._side_of == s)].sum(axis=0) for s in SIDES], axis=1
-        )  # item x side
-        captured = np.stack([world.captured[s][1:] for s in SIDES], axis=1)
-        return np.concatenate(
-            [
-                held,
-                strength.ravel(),
-                captured.ravel(),
-                [world.prisoners[s] for s in SIDES],
-                [len(world.active_units(s)) for s in SIDES],
-            ]
-        )
+        active = self.present[k] & (self.state[k, :, STATUS] == _ACTIVE_CODE)
+        sides, items = len(SIDES), len(ITEMS)
+        row[: len(held)] = held
+        at = len(held)
+        strength = row[at : at + items * sides].reshape(items, sides)  # item x side (a view)
+        captured = row[at + items * sides : at + (2 * items - 1) * sides].reshape(-1, sides)
+        for j, s in enumerate(SIDES):
+            strength[:, j] = self.equipment[k, active & (self._side_of == s)].sum(axis=0)
+            captured[:, j] = world.captured[s][1:]
+        at += (2 * items - 1) * sides
+        row[at : at + sides] = [world.prisoners[s] for s in SIDES]
+        row[at + sides : at + 2 * sides] = [len(world.active_units(s)) for s in SIDES]
 
     def event(
         self,

@@ -35,6 +35,8 @@ from sim.model.units import Unit
 from sim.model.world import World
 from sim.scenario import SIDES, Posture, Side, other
 
+_ROUT = Posture.ROUT  # (read once: an enum member read off its class costs a lookup)
+
 
 def enemy_fire(world: World[Unit], side: Side, busy: set[str]) -> tuple[np.ndarray, np.ndarray]:
     """The guns of the enemy of `side` free to shell positions this hour: their places (km,
@@ -45,16 +47,17 @@ def enemy_fire(world: World[Unit], side: Side, busy: set[str]) -> tuple[np.ndarr
     enemy = other(side)
     parts_xy: list[np.ndarray] = []
     parts: list[np.ndarray] = []
-    firing = [e for e in world.active_units(enemy) if e.key not in busy and e.holds_ground]
+    firing = [e for e in world.active_units(enemy) if e.holds_ground and e.key not in busy]
     if firing:  # the units' guns, one array operation over them (the same numbers)
         equipment = np.array([e.equipment for e in firing])
         guns, rockets = equipment[:, ARTILLERY], equipment[:, MLRS]
         armed = guns + rockets > 0
         floor = physics.supply_combat_floor
-        supply = np.clip([e.supply for e in firing], 0.0, 1.0)
+        supply = np.minimum(np.maximum(np.array([e.supply for e in firing]), 0.0), 1.0)
         s = physics.fire_support_factor * (floor + (1.0 - floor) * supply)
         index = network.index
-        parts_xy.append(network.xy[[index[e.node] for e in firing]][armed])
+        at = np.array([index[e.node] for e in firing])
+        parts_xy.append(network.xy[at[armed]])
         table = np.empty((len(firing), 4))
         table[:, 0] = guns * physics.weight_artillery * s
         table[:, 1] = rockets * physics.weight_mlrs * s
@@ -82,6 +85,8 @@ def enemy_fire(world: World[Unit], side: Side, busy: set[str]) -> tuple[np.ndarr
         parts.append(np.array(rows))
     if not parts or not sum(len(p) for p in parts):
         return np.zeros((0, 2)), np.zeros((0, 4))
+    if len(parts) == 1:
+        return parts_xy[0], parts[0]
     return np.concatenate(parts_xy), np.concatenate(parts)
 
 
@@ -94,12 +99,11 @@ def fire_at(xy: np.ndarray, guns_xy: np.ndarray, guns: np.ndarray) -> float:
     return float((guns[:, 0] * (d <= guns[:, 2]) + guns[:, 1] * (d <= guns[:, 3])).sum())
 
 
-def positional_loss(fire: float, own_power: float, rate_per_day: float) -> float:
-    """Personnel share a position loses in an hour to `fire` (fire value reaching it) against
-    its own power: rate_per_day / 24 x min(1, fire / own)."""
-    if fire <= 0:
-        return 0.0
-    return rate_per_day / HOURS_PER_DAY * min(fire / max(own_power, 1e-6), 1.0)
+def positional_loss(fire: np.ndarray, own_power: np.ndarray, rate_per_day: float) -> np.ndarray:
+    """Personnel share each position loses in an hour to `fire` (fire value reaching it)
+    against its own power: rate_per_day / 24 x min(1, fire / own); 0 where no fire reaches."""
+    share = rate_per_day / HOURS_PER_DAY * np.minimum(fire / np.maximum(own_power, 1e-6), 1.0)
+    return np.where(fire > 0, share, 0.0)
 
 
 def _near(world: World[Unit], side: Side) -> set[str]:
@@ -111,47 +115,63 @@ def _near(world: World[Unit], side: Side) -> set[str]:
 def attrition_phase(world: World[Unit], busy: Iterable[str]) -> None:
     """Each unit's losses outside the battles this hour (the module's docstring). `busy`: the
     ids of the units that fought or gave fire support this hour (and "fire:i" for the fire
-    bases beyond the edge that did)."""
+    bases beyond the edge that did). One side after the other: the second side's guns fire
+    after the first side's losses."""
     physics, network, weights = world.physics, world.network, world.weights
     busy = set(busy)
-    low = max(physics.low_supply_level, 1e-9)
+    low_level = physics.low_supply_level
+    low = max(low_level, 1e-9)
     per_hour = 1.0 / HOURS_PER_DAY
+    unsupplied = physics.unsupplied_loss_per_day * per_hour
+    index, xy = network.index, network.xy
     for side in SIDES:
         units = [u for u in world.active_units(side) if u.active]
         if not units:
             continue
         guns_xy, guns = enemy_fire(world, side, busy)
-        near_enemy: set[str] | None = None  # worked out if a unit is routed
-        shelled = [u for u in units if u.holds_ground and u.key not in busy]
         share: dict[str, float] = {}
-        if len(guns) and shelled:
-            at = network.xy[[network.index[u.node] for u in shelled]]
+        shelled = [u for u in units if u.holds_ground and u.key not in busy] if len(guns) else []
+        if shelled:
+            at = xy[[index[u.node] for u in shelled]]
             d = np.linalg.norm(at[:, None, :] - guns_xy[None, :, :], axis=2)  # unit x gun
             reaching = (guns[:, 0] * (d <= guns[:, 2]) + guns[:, 1] * (d <= guns[:, 3])).sum(1)
-            under = [(u, f) for u, f in zip(shelled, reaching.tolist(), strict=True) if f > 0]
-            own = base_powers([u for u, _ in under], weights, physics)
-            for (u, fire), power in zip(under, own.tolist(), strict=True):
-                share[u.key] = positional_loss(fire, power, physics.positional_loss_per_day)
+            hit = np.flatnonzero(reaching > 0)
+            under = [shelled[k] for k in hit.tolist()]
+            own = base_powers(under, weights, physics)
+            lost = positional_loss(reaching[hit], own, physics.positional_loss_per_day)
+            share = dict(zip([u.key for u in under], lost.tolist(), strict=True))
         losing: list[Unit] = []
         losses: list[float] = []
         for u in units:
             loss = share.get(u.key, 0.0)
-            if u.supply < physics.low_supply_level:
-                loss += physics.unsupplied_loss_per_day * per_hour * (1.0 - u.supply / low)
+            supply = u.supply
+            if supply < low_level:
+                loss += unsupplied * (1.0 - supply / low)
             if loss > 0:
                 losing.append(u)
                 losses.append(loss)
         lose_together(losing, losses)
-        for u in units:
-            cut_off = not math.isfinite(u.supply_km) and u.supply < physics.surrender_supply
-            routed_near = False
-            if u.active and not cut_off and u.posture == Posture.ROUT:
-                if near_enemy is None:
-                    near_enemy = _near(world, other(side))
-                routed_near = u.node in near_enemy
-            if u.active and (cut_off or routed_near):
-                give_up = physics.straggler_surrender_per_day * per_hour * (1.0 - u.morale)
-                u.give_up_men(give_up)
+        _give_up(world, side, units)
+
+
+def _give_up(world: World[Unit], side: Side, units: list[Unit]) -> None:
+    """The men of `side` who give themselves up this hour: a unit cut off with its supply
+    below surrender_supply, or routed with enemy troops near (the module's docstring)."""
+    physics, per_hour = world.physics, 1.0 / HOURS_PER_DAY
+    near_enemy: set[str] | None = None  # worked out if a unit is routed
+    for u in units:
+        posture = u.posture
+        if (posture != _ROUT and math.isfinite(u.supply_km)) or not u.active:
+            continue  # neither cut off nor routed
+        cut_off = not math.isfinite(u.supply_km) and u.supply < physics.surrender_supply
+        routed_near = False
+        if not cut_off and posture == _ROUT:
+            if near_enemy is None:
+                near_enemy = _near(world, other(side))
+            routed_near = u.node in near_enemy
+        if cut_off or routed_near:
+            give_up = physics.straggler_surrender_per_day * per_hour * (1.0 - u.morale)
+            u.give_up_men(give_up)
 
 
 def lose_together(units: Sequence[Unit], fractions: Sequence[float]) -> None:

@@ -100,7 +100,9 @@ def _apply_rules(world: World, pos: Positions) -> list[ControlChange]:
     holder_reaches = np.where(ua, reaches["UA"], reaches["RU"])
     f = front.front(world)
     covered = np.where(ua, f.covered["UA"], f.covered["RU"])
-    used = np.array([world.free_changes.get(n, 0) for n in network.node_ids])
+    used = np.zeros(len(ua), dtype=int)  # free changes so far (most places: none)
+    for node, count in world.free_changes.items():
+        used[network.index[node]] = count
     free = used < world.physics.max_free_changes
     holder_has_depots = np.where(ua, world.has_depots("UA"), world.has_depots("RU"))
     # a neighbour held by the enemy (over any edge, bridged or not): an end of an edge whose
@@ -132,7 +134,8 @@ def _apply_rules(world: World, pos: Positions) -> list[ControlChange]:
         & enemy_near
         & enemy_supplies_next_door
     )
-    rules = np.select([occupation, by_presence, pocket], [1, 2, 3], 0)
+    # the first rule that applies (np.select's answer, without its overhead)
+    rules = np.where(occupation, 1, np.where(by_presence, 2, np.where(pocket, 3, 0)))
     changes: list[ControlChange] = []
     for i in np.flatnonzero(rules):
         node = network.node_ids[i]

@@ -53,6 +53,9 @@ class SupplyNet:
     _lines: dict[str, tuple[float, list[str], frozenset[str]]] = field(
         default_factory=dict, repr=False
     )
+    #: stage name -> (edge costs, source offsets, distances, predecessors) of each search it
+    #: was traced with, for the next trace of the side to reuse (`trace`, `previous`)
+    searches: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict, repr=False)
 
     def reaches(self, node: str) -> bool:
         return bool(np.isfinite(self.dist[self.network.index[node]]))
@@ -102,6 +105,7 @@ def trace(
     depots: Iterable[Depot],
     standing: np.ndarray,
     physics: PhysicsParameters,
+    previous: SupplyNet | None = None,
 ) -> SupplyNet:
     """Supply distances from the side's bases, by rail and road, through its forward depots.
 
@@ -113,7 +117,9 @@ def trace(
     forward depot the trucks reach, and every railhead the trains reach, is also a source, at
     `forward_depot_factor` times its own haul (stocks held forward shorten the last leg); a
     depot or railhead cut off from the bases stops working. A side with no base treats all its
-    depots as bases.
+    depots as bases. `previous`: the side's last trace, whose searches are taken again where
+    one's costs and sources are the same as now (a search is a function of them alone: after
+    a change of hands off the railway, the rail stage is the same).
     """
     n = len(network.node_ids)
     index = network.index
@@ -128,8 +134,18 @@ def trace(
     road_cost = np.where(use & e.road, e.length_km, np.inf)
     offset = np.full(n, np.inf)
     offset[[index[d.node] for d in bases]] = 0.0
-    by_rail, rail_pred = network.cost_distances(rail_cost, offset)
-    haul, haul_pred = network.cost_distances(road_cost, np.minimum(offset, by_rail))
+    searches: dict[str, tuple[np.ndarray, ...]] = {}
+    last = previous.searches if previous is not None else {}
+
+    def search(stage: str, cost: np.ndarray, sources: np.ndarray) -> tuple[np.ndarray, ...]:
+        done = last.get(stage)
+        if done is None or not (np.array_equal(done[0], cost) and np.array_equal(done[1], sources)):
+            done = (cost, sources, *network.cost_distances(cost, sources))
+        searches[stage] = done
+        return done[2:]
+
+    by_rail, rail_pred = search("rail", rail_cost, offset)
+    haul, haul_pred = search("haul", road_cost, np.minimum(offset, by_rail))
     fed = False
     sources = np.minimum(offset, by_rail)
     for d in forward:
@@ -139,6 +155,23 @@ def trace(
             sources[i] = min(sources[i], physics.forward_depot_factor * haul[i])
             fed = True
     if not fed:  # no forward depot in play: the haul is the supply distance
-        return SupplyNet(side, network, haul, haul_pred, (rail_pred,))
-    dist, pred = network.cost_distances(road_cost, sources)
-    return SupplyNet(side, network, dist, pred, (haul_pred, rail_pred))
+        return SupplyNet(side, network, haul, haul_pred, (rail_pred,), searches=searches)
+    dist, pred = search("forward", road_cost, sources)
+    return SupplyNet(side, network, dist, pred, (haul_pred, rail_pred), searches=searches)
+
+
+def untouched(net: SupplyNet, held_before: np.ndarray, held_now: np.ndarray) -> bool:
+    """Whether tracing over `held_now` gives `net` again, `net` having been traced over
+    `held_before` (the same bases, depots, crossings and physics): true when every place whose
+    holding changed, and every neighbour of it, is unreached in `net`. Every stage's search
+    (rail, haul, forward depots) reaches no more than the last one's, so no search ever got to
+    such a place, nor to an arc into it: with it held or not, each search pops the same places
+    and relaxes the same arcs at the same costs."""
+    changed = held_before != held_now
+    if not changed.any():
+        return True
+    e = net.network.edges
+    near = changed.copy()
+    near[e.v[changed[e.u]]] = True
+    near[e.u[changed[e.v]]] = True
+    return not np.isfinite(net.dist[near]).any()

@@ -1,0 +1,101 @@
+"""The speed work's shortcuts and caches give what the long way gives (properties checked over
+shipped runs; the timings themselves live in benchmarks/bench_model.py, never in a test)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.map.theatre import build_theatre
+from sim.model import CampaignModel
+from sim.model import watch as watch_module
+from sim.model import world as world_module
+from sim.model.network import RoadNetwork
+from sim.model.rules import front
+from sim.model.rules.supply import trace
+from sim.scenario import load_scenario
+from sim.scenario.theatre import theatre_for
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def theatre():
+    return build_theatre()
+
+
+def model_of(name: str, theatre, seed: int = 0) -> CampaignModel:
+    scenario = load_scenario(SCENARIOS / name, theatre)
+    return CampaignModel(scenario, theatre_for(scenario, theatre), seed=seed)
+
+
+def test_a_watch_skips_the_rear_tests_only_where_they_find_nothing(theatre, monkeypatch):
+    """`threat` skips the rear part's tests when the lines of supply pass through none of the
+    places the enemy attacks or moves at (`NearEnemy.evidence`): over the April-May run (both
+    kinds of rear threat happen there), every watch that found nothing would have found
+    nothing the long way either, and the long way did find threats of both kinds."""
+    threat, rear_threat = watch_module.threat, watch_module.rear_threat
+    found: Counter[str] = Counter()
+
+    def checked(units, near_of, attacked, world, doctrine):
+        reason = threat(units, near_of, attacked, world, doctrine)
+        long_way = rear_threat(units, near_of, attacked, world, doctrine)
+        if reason is None:
+            assert long_way is None, (world.hour, [u.key for u in units], long_way)
+        elif long_way is not None:
+            found[long_way.split(" ")[1]] += 1  # "the enemy is attacking" / "enemy forces at"
+        return reason
+
+    monkeypatch.setattr(watch_module, "threat", checked)
+    model_of("kharkiv_2022_05.yaml", theatre).run()
+    assert found["enemy"] > 0 and found["forces"] > 0, found
+
+
+def test_the_supply_kept_between_hours_is_the_supply_traced_now(theatre, monkeypatch):
+    """The world keeps a side's last supply trace when only places it did not reach (nor any
+    of their neighbours) changed hands (`World.supply_net`, `supply.untouched`), and a new
+    trace takes again the searches of the last whose costs and sources are the same
+    (`trace`'s `previous`): after every supply phase of the September run, each side's supply
+    is what a trace of the world as it is then, from nothing, gives; and the run did keep a
+    trace over changed ground."""
+    model = model_of("izium_2022_09.yaml", theatre)
+    world = model.world
+    kept = Counter()
+    untouched = world_module.untouched
+
+    def counted(net, before, now):
+        same = untouched(net, before, now)
+        kept[same and bool((before != now).any())] += 1
+        return same
+
+    monkeypatch.setattr(world_module, "untouched", counted)
+    supply_phase = model.supply_phase
+
+    def checked():
+        supply_phase()
+        for side, net in world.supply_lines.items():
+            held, depots = world.supply_ground(side, front.supply_blocked(world, side))
+            fresh = trace(world.network, side, held, depots, world.standing_edges(), world.physics)
+            assert np.array_equal(net.dist, fresh.dist), (world.hour, side)
+            assert np.array_equal(net.pred, fresh.pred), (world.hour, side)
+            assert len(net.feeders) == len(fresh.feeders), (world.hour, side)
+            for mine, theirs in zip(net.feeders, fresh.feeders, strict=True):
+                assert np.array_equal(mine, theirs), (world.hour, side)
+
+    model.supply_phase = checked  # type: ignore[method-assign]
+    model.run()
+    assert kept[True] > 0, kept
+
+
+def test_the_distance_table_is_the_distance_worked_out(theatre):
+    """`RoadNetwork.km` reads a table made once; it is, to the last bit, the straight line
+    worked out between the two places' positions."""
+    network = RoadNetwork(theatre)
+    xy, ids = network.xy, network.node_ids
+    for a in ids[::7]:
+        for b in ids:
+            worked_out = float(np.hypot(*(xy[network.index[a]] - xy[network.index[b]])))
+            assert network.km(a, b) == worked_out, (a, b)
