@@ -230,6 +230,30 @@ def test_a_branch_rewrite_keeps_the_previous_whatif_whole(
     assert files_of(out) == before
 
 
+def test_a_replay_without_out_keeps_another_versions_run_and_writes_beside_it(
+    short_scenario, short_run, tmp_path, capsys, monkeypatch
+):
+    """The README's command (no --out) after the scenario file changed: the run of the old
+    version in runs/<id>_seed0 is kept untouched and the new run goes to runs/<id>_seed0-2,
+    which the next same run takes again."""
+    monkeypatch.chdir(tmp_path)
+    default = Path("runs") / "izium_2022_09_seed0"
+    shutil.copytree(short_run, default)
+    before = files_of(default)
+    edited = tmp_path / "edited.yaml"
+    text = short_scenario.read_text(encoding="utf-8")
+    edited.write_text(text.replace('title: "', 'title: "Edited ', 1), encoding="utf-8")
+    code, _, err = run_cli([str(edited), "--headless"], capsys)
+    assert code == 0, err
+    assert files_of(default) == before
+    beside = Path("runs") / "izium_2022_09_seed0-2"
+    assert f"kept, this run goes to {beside}" in err
+    assert (beside / "summary.json").is_file()
+    code, _, err = run_cli([str(edited), "--headless"], capsys)
+    assert code == 0, err
+    assert not (Path("runs") / "izium_2022_09_seed0-3").exists()
+
+
 # ---------------------------------------------------------------------------- one kind a folder
 def test_a_different_file_with_the_same_id_is_another_run(
     short_scenario, short_run, tmp_path, capsys

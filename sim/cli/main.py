@@ -170,6 +170,12 @@ def _value_text(v: Any) -> str:
     return repr(v) if isinstance(v, float) else str(v)
 
 
+#: How many folders a replay without --out tries (runs/<name>, then runs/<name>-2, ...) when
+#: the ones before hold other runs (another version of the scenario file): a bound on the
+#: search, far above what anyone keeps by hand.
+MAX_DEFAULT_FOLDERS = 99
+
+
 def default_out(scenario, params: Parameters, seed: int) -> Path:
     """runs/<id>_seed<N>, plus +name=value for each parameter that differs from the scenario's
     own values (so a --set run never lands in the plain run's folder); by a hash of them if
@@ -238,7 +244,8 @@ def replay(argv: list[str]) -> int:
     if window and not display_available():
         print("No display available: replaying headless.", file=sys.stderr)
         window = False
-    out = args.out or default_out(scenario, params, args.seed)
+    default = default_out(scenario, params, args.seed)
+    out = args.out or default
     check_writable(out, "--out", folder=True)
     check_writable(args.screenshot, "--screenshot")
     check_writable(args.screenshots, "--screenshots", folder=True)
@@ -252,11 +259,24 @@ def replay(argv: list[str]) -> int:
     if odd:
         raise UsageError(f"{out / odd[0]}: is not a file; a run cannot be written there")
     sha = text_sha256(loaded.text)
+    identity = run_identity(scenario.id, args.seed, params, sha)
     # the folder is this process's until its files are written: what it holds is checked
     # under the lock, and no other replay, branch or sweep can write there meanwhile
     lock = claim(out, "run", RUN_FILES)
     try:
-        other = folder_holds_other_run(out, run_identity(scenario.id, args.seed, params, sha))
+        other = folder_holds_other_run(out, identity)
+        if other and not args.replace and args.out is None:
+            # the default folder holds another run (the same scenario id and seed, from
+            # another version of its file): keep it, and write beside it (runs/<name>-2, ...)
+            for n in range(2, MAX_DEFAULT_FOLDERS + 1):
+                lock.release()
+                out = default.with_name(f"{default.name}-{n}")
+                check_writable(out, "--out", folder=True)
+                lock = claim(out, "run", RUN_FILES)
+                if folder_holds_other_run(out, identity) is None:
+                    print(f"{default}: {other}; kept, this run goes to {out}", file=sys.stderr)
+                    other = None
+                    break
         if other and not args.replace:
             raise UsageError(
                 f"{out}: {other}; choose another --out, or add --replace to overwrite it"
