@@ -87,6 +87,13 @@ class FallingBack:
         """Withdraw (or rout) to the nearest fallback place it can reach (`leave`: other than
         the one it stands on); `why` is logged."""
         target, route = self.fallback_route(leave=leave)
+        self._go_back(target, route, posture, why)
+
+    def _go_back(
+        self, target: str | None, route: list[str], posture: Posture, why: str | None
+    ) -> None:
+        """Set off back to `target` along `route` in `posture` (withdraw or rout), leaving men
+        behind if it breaks contact under assault; `why` is logged."""
         if self.in_combat:  # breaking contact under assault leaves men behind
             self.give_up_men(self.world.physics.forced_out_prisoner_share)
         self.task, self.objective, self.next_objectives = Task.WITHDRAW, target, []
@@ -103,14 +110,9 @@ class FallingBack:
         target, route = self.step_back_place()
         if target is None:
             self.fall_back(Posture.WITHDRAW, why, leave=True)
-            return
-        if self.in_combat:  # breaking contact under assault leaves men behind
-            self.give_up_men(self.world.physics.forced_out_prisoner_share)
-        self.task, self.objective, self.next_objectives = Task.WITHDRAW, target, []
-        self.posture = Posture.WITHDRAW
-        self.set_route(route)
-        self.stalled_on = None
-        self._log(Posture.WITHDRAW.value, f"{why}; steps back to {self.world.network.name(target)}")
+        else:
+            name = self.world.network.name(target)
+            self._go_back(target, route, Posture.WITHDRAW, f"{why}; steps back to {name}")
 
     def step_back_place(self) -> tuple[str | None, list[str]]:
         """The place a unit giving up its position goes back to, and the road there: the
