@@ -4,10 +4,16 @@ pursuit does not cross into a country the plan does not enter."""
 
 from __future__ import annotations
 
+import math
+
+import pytest
 from toy import toy_scenario, toy_theatre
 
 from sim.model import CampaignModel
+from sim.model.params_physics import PhysicsParameters
 from sim.model.rules import front
+from sim.model.rules.supply import supply_share
+from sim.model.world import CrossingState
 from sim.scenario import Scenario, Task
 
 QUIET = {"combat_noise": 0.0, "presence_km": 0.0}
@@ -131,3 +137,124 @@ def test_a_pursuit_stays_out_of_a_country_the_plan_does_not_enter():
     assert model.world.control["c"] == "UA"
     assert model.world.control["d"] == "RU"
     assert not logged(model, "moves to take D")
+
+
+def test_a_rigged_bridge_is_blown_in_the_enemy_s_face():
+    """a --- b -bridge- c --- d: a RU company holds c behind the bridge, a UA battalion
+    without engineers attacks from a. Rigged (and the RU doctrine sure to fire it), the bridge
+    is blown when the UA battalion reaches b, before it attacks over it: c is never taken.
+    Not rigged, nobody blows it (the RU company never withdraws over it) and c falls."""
+    theatre = toy_theatre(
+        {"a": (0, 0), "b": (10, 0), "c": (20, 0), "d": (30, 0)},
+        [("a", "b", 10, "local"), ("b", "c", 10, "local", "br"), ("c", "d", 10, "local")],
+        crossings={"br": "bridge"},
+    )
+
+    def river_line(rigged: bool) -> CampaignModel:
+        scenario = toy_scenario(
+            [
+                {
+                    "id": "ua",
+                    "name": "UA",
+                    "side": "UA",
+                    "at": "a",
+                    "posture": "attack",
+                    "equipment": {"personnel": 1200},
+                },
+                {
+                    "id": "rc",
+                    "name": "RU c",
+                    "side": "RU",
+                    "at": "c",
+                    "equipment": {"personnel": 150},
+                },
+            ],
+            hours=72,
+            orders=[{"units": ["ua"], "task": "attack", "objective": "c"}],
+            depots=[
+                {"id": "ru_d", "side": "RU", "at": "d", "kind": "base"},
+                {"id": "ua_a", "side": "UA", "at": "a", "kind": "base"},
+            ],
+            control={"nodes": {"RU": ["c", "d"]}},
+            parameters=QUIET,
+            sides={
+                "UA": {"name": "UA"},
+                "RU": {"name": "RU", "doctrine": {"demolition_probability": 1.0}},
+            },
+            crossings={"br": "rigged"} if rigged else {},
+        )
+        return run(scenario, theatre)
+
+    rigged = river_line(True)
+    assert rigged.world.crossings["br"] == CrossingState.DESTROYED
+    assert logged(rigged, "as the enemy reached it")
+    assert rigged.world.control["c"] == "RU"
+    plain = river_line(False)
+    assert plain.world.crossings["br"] == CrossingState.INTACT
+    assert plain.world.control["c"] == "UA"
+
+
+def test_a_zone_of_control_reaches_only_the_roads_a_unit_covers():
+    """A RU company at a: b, 8 km away by road, is in its zone of control; c, 40 km away by
+    its own road, is not (a column or a supply line 40 km off is not stopped by it). With
+    sector_reach_km 50 it is."""
+    nodes = {"a": (0, 0), "b": (8, 0), "c": (0, 40)}
+    edges = [("a", "b", 8, "local"), ("a", "c", 40, "local")]
+
+    def zoc(reach_km: float) -> dict[str, bool]:
+        scenario = toy_scenario(
+            [
+                {
+                    "id": "ra",
+                    "name": "RU a",
+                    "side": "RU",
+                    "at": "a",
+                    "equipment": {"personnel": 400},
+                }
+            ],
+            hours=1,
+            depots=[{"id": "ru_a", "side": "RU", "at": "a", "kind": "base"}],
+            parameters={**QUIET, "sector_reach_km": reach_km},
+        )
+        world = run(scenario, toy_theatre(nodes, edges)).world
+        mask = front.front(world).zoc["RU"]
+        return {n: bool(mask[world.network.index[n]]) for n in nodes}
+
+    assert zoc(10.0) == {"a": True, "b": True, "c": False}
+    assert zoc(50.0) == {"a": True, "b": True, "c": True}
+
+
+def test_supply_thins_out_with_distance_beyond_supply_range():
+    """The share of its needs a unit gets never grows with distance: all of it within
+    supply_range_km, none at supply_reach_km or cut off. A unit standing 100 km from its base
+    settles at that share (about half, with 60 and 145 km), not at nothing."""
+    physics = PhysicsParameters()
+    kms = [0, 30, 60, 61, 90, 100, 144, 145, 300, math.inf]
+    shares = [supply_share(km, physics) for km in kms]
+    assert shares[:3] == [1.0, 1.0, 1.0] and shares[-3:] == [0.0, 0.0, 0.0]
+    assert all(a >= b for a, b in zip(shares, shares[1:], strict=False))
+    assert 0 < shares[3] < 1
+
+    def settled(reach_km: float) -> float:
+        scenario = toy_scenario(
+            [
+                {
+                    "id": "ub",
+                    "name": "UA b",
+                    "side": "UA",
+                    "at": "b",
+                    "equipment": {"personnel": 400},
+                }
+            ],
+            hours=240,
+            depots=[{"id": "ua_a", "side": "UA", "at": "a", "kind": "base"}],
+            parameters={**QUIET, "supply_reach_km": reach_km},
+        )
+        theatre = toy_theatre({"a": (0, 0), "b": (100, 0)}, [("a", "b", 100, "local")])
+        unit = run(scenario, theatre).world.unit("ub")
+        assert unit is not None
+        return unit.supply
+
+    physics_share = supply_share(100.0, physics)
+    assert settled(145.0) == pytest.approx(physics_share, abs=0.02)
+    assert settled(60.0) == 0.0

@@ -28,9 +28,6 @@ KNOWN_MISSES = {
     ("izium_2022_03", "garrison_x0.5"): "Izium's north-bank battalion gives the position up at "
     "the first assault whatever its size (withdrawal doctrine), so the Russians enter at the "
     "same hour (issue 23)",
-    ("izium_2022_03", "no_withdrawal"): "the south bank falls in neither future: the Russian "
-    "advance stalls north of the Donets since issue 23 (docs/calibration.md), so it cannot fall "
-    "later",
 }
 
 

@@ -80,6 +80,7 @@ class CampaignModel(mesa.Model):
             crossings=self._crossings_at_start(),
             depots={d.id: DepotState(d.id, d.side, d.at, d.kind) for d in scenario.depots},
             indestructible={c for c, s in scenario.crossings.items() if s == "indestructible"},
+            rigged={c for c, s in scenario.crossings.items() if s == "rigged"},
             physics=self.params.physics(),
             doctrine={s: ps.doctrine() for s, ps in self.side_params.items()},
             start=scenario.start,
@@ -112,13 +113,13 @@ class CampaignModel(mesa.Model):
 
     def _crossings_at_start(self) -> dict[str, CrossingState]:
         """Bridges stand, fords and unbridged stretches are what they are, unless the scenario
-        says otherwise (`crossings:`; "indestructible" stands)."""
+        says otherwise (`crossings:`; "indestructible" and "rigged" stand)."""
         out = {
             cid: CrossingState("intact" if c.kind in ("bridge", "rail_bridge") else c.kind)
             for cid, c in self.theatre.crossings.items()
         }
         for cid, s in self.scenario.crossings.items():
-            out[cid] = CrossingState("intact" if s == "indestructible" else s)
+            out[cid] = CrossingState("intact" if s in ("indestructible", "rigged") else s)
         return out
 
     def _fires(self) -> list[FireBase]:

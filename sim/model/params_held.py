@@ -44,7 +44,8 @@ class HeldGroundParameters(ParameterGroup):
         "road on its own bank of any river: its sector. A motor-rifle battalion defends 3-5 km "
         "of front and screens up to about three times that (FM 100-2-1, 1984); the map's places "
         "are 6-28 km apart (median 14), so a battalion's sector is its own place and the next "
-        "ones along its roads (estimate).",
+        "ones along its roads (estimate). Its side's zone of control takes in the places one "
+        "standing road of at most this length from its troops.",
         ge=0,
         le=200,
     )

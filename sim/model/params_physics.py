@@ -430,6 +430,17 @@ class _SharedPhysics(ParameterGroup):
         ge=1,
         le=1000,
     )
+    supply_reach_km: float = param(
+        145.0,
+        "km",
+        "Beyond supply_range_km the trucks still bring a share of what a unit needs, falling "
+        "linearly to nothing at this distance: the Russian army 'does not have enough trucks "
+        "to meet its logistic requirement more than 90 miles beyond supply dumps' (A. "
+        "Vershinin, War on the Rocks, 2021); used for both sides (an estimate for Ukraine). "
+        "At or below supply_range_km supply is all or nothing at that range.",
+        ge=1,
+        le=2000,
+    )
     rail_cost_factor: float = param(
         0.1,
         "ratio",

@@ -48,6 +48,7 @@ from sim.model.rules.combat_math import (
     item_loss_fractions,
 )
 from sim.model.rules.routes import arc_hours, bridgeable, plan_route
+from sim.model.rules.supply import supply_share
 from sim.model.world import World
 from sim.scenario import Posture, Side, Status, Task, UnitSpec, UnitType, other
 
@@ -582,15 +583,14 @@ class Unit(FallingBack, CellAgent):
 
     # ---------------------------------------------------------------- supply
     def draw_supply(self) -> None:
-        """Refill when in supply range of its side's supply as traced this hour, drain
-        beyond it or cut off."""
+        """Refill up to, or drain down to, the share of its needs the trucks bring this hour
+        (`supply_share`: all in supply range, less beyond it, nothing cut off)."""
         physics = self.world.physics
         net = self.world.supply_lines[self.side]
         self.supply_km, self.supply_route, self.supply_places = net.line_to(self.node)
-        if self.supply_km <= physics.supply_range_km:
-            self.supply = min(1.0, self.supply + physics.supply_recovery_per_hour)
-        else:
-            self.supply = max(0.0, self.supply - physics.supply_decay_per_hour)
+        share, s = supply_share(self.supply_km, physics), self.supply
+        refill, drain = physics.supply_recovery_per_hour, physics.supply_decay_per_hour
+        self.supply = min(share, s + refill) if s < share else max(share, s - drain)
 
     # ---------------------------------------------------------------- record
     def _log(self, kind: str, what: str) -> None:

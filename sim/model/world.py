@@ -233,6 +233,8 @@ class World(Generic[U]):
         control: node id -> the side that holds it.
         crossings: crossing id -> its state.
         indestructible: crossing ids that no strike or demolition can destroy (a what-if).
+        rigged: crossing ids rigged for demolition: blown in the enemy's face
+            (sim/model/rules/crossings.py, `demolish_in_front`).
         depots: depot id -> its state.
         units: the units on the map by id, in the order they entered it; `gone`: those that
             surrendered or disbanded, in the order they left.
@@ -272,6 +274,7 @@ class World(Generic[U]):
         random: Random,
         rng: np.random.Generator,
         fires: Iterable[FireBase] = (),
+        rigged: Iterable[str] = (),
     ):
         self.network = network
         self.fires: tuple[FireBase, ...] = tuple(fires)
@@ -279,11 +282,15 @@ class World(Generic[U]):
         self.crossings = crossings
         self.depots = depots
         self.indestructible = indestructible
+        self.rigged = frozenset(rigged)
         self.units: dict[str, U] = {}
         self.gone: list[U] = []
         self.siege: dict[str, float] = {}
         self.pontoon_work: dict[str, float] = {}
         self.pontoon_hour: dict[str, int] = {}
+        # (crossing, side) where that side holds one end and the enemy the other
+        # (sim/model/rules/crossings.py, demolish_in_front)
+        self.bridge_threats: set[tuple[str, Side]] = set()
         self.abandoned_at: dict[str, dict[str, np.ndarray]] = {}
         self.captured: dict[str, np.ndarray] = {s: np.zeros(len(ITEMS)) for s in SIDES}
         self.prisoners: dict[str, float] = dict.fromkeys(SIDES, 0.0)

@@ -293,6 +293,7 @@ def _place_problems(data: Any, theatre: Theatre, file: str, root: Any) -> list[P
         elif theatre.crossings[cid].kind not in DESTRUCTIBLE and state in (
             "destroyed",
             "indestructible",
+            "rigged",
         ):
             out.append(
                 located(

@@ -210,6 +210,8 @@ VALUE_NOTES: dict[str, str] = {
     "destroyed": "down: only engineers cross (with a pontoon)",
     "pontoon": "a pontoon stands (slower than a bridge)",
     "indestructible": "standing, and no strike or demolition can destroy it (a what-if)",
+    "rigged": "standing, with charges laid: the side holding one end blows it when the enemy "
+    "reaches the other (demolition_probability); cite the source of the prepared demolition",
     "earlier": "the place changes hands sooner than in the baseline",
     "later": "later than in the baseline (or never)",
     "either": "no direction expected",

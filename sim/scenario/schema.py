@@ -58,6 +58,10 @@ def raise_at(title: str, problems: list[tuple[tuple, str]]) -> None:
     )
 
 
+#: what a scenario may say of a crossing at the start (`Scenario.crossings`)
+CrossingSetting = Literal["intact", "destroyed", "pontoon", "indestructible", "rigged"]
+
+
 class Source(Strict):
     key: str = Field(min_length=1)
     cite: str = Field(min_length=1)
@@ -338,12 +342,14 @@ class Scenario(Strict):
         "sources give), at a position on the river or between two places across it; "
         "crossings: may then set their state like any other's",
     )
-    crossings: dict[str, Literal["intact", "destroyed", "pontoon", "indestructible"]] = Field(
+    crossings: dict[str, CrossingSetting] = Field(
         default_factory=dict,
         description="crossings whose state at the start differs from the map's, by crossing "
-        "id: a bridge already destroyed, a pontoon already built, or a bridge that no strike "
-        "or demolition can destroy (a what-if); cite the source in a comment on its line "
-        "([KEY]): ground a cited destruction cuts off is then a note, not a warning",
+        "id: a bridge already destroyed, a pontoon already built, a bridge that no strike "
+        "or demolition can destroy (a what-if), or a bridge rigged for demolition (charges "
+        "laid: blown in the enemy's face when the enemy reaches the far end); cite the "
+        "source in a comment on its line ([KEY]): ground a cited destruction cuts off is "
+        "then a note, not a warning",
     )
     units: list[UnitSpec] = Field(min_length=1)
     holding_forces: list[HoldingForce] = Field(

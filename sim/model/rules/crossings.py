@@ -14,7 +14,7 @@ from __future__ import annotations
 from sim.model.rules.combat_math import ARTILLERY, MLRS, supply_factor
 from sim.model.units import Unit
 from sim.model.world import CrossingState, World
-from sim.scenario import Posture, Side, other
+from sim.scenario import SIDES, Posture, Side, other
 
 
 # ---------------------------------------------------------------------------------- demolition
@@ -31,6 +31,51 @@ def demolish_behind(world: World[Unit], unit: Unit, cid: str, left: str, reached
         and world.random.random() < unit.doctrine.demolition_probability
     ):
         world.destroy_crossing(cid, cause=f"demolished by withdrawing {unit.side} forces")
+
+
+def demolish_in_front(world: World[Unit]) -> None:
+    """A bridge rigged for demolition (a scenario's `crossings: {id: rigged}`) is blown in the
+    enemy's face: when enemy troops first stand at one end, with none of the other side there,
+    and the other side holds the near end with none of its own on their way across, it is
+    destroyed with that side's demolition_probability (its doctrine). One try each time the
+    enemy reaches the far end: a demolition that fails (charges damaged, a crossing rushed)
+    leaves the bridge to be fought over. Bridges not rigged are blown only behind a withdrawal
+    (`demolish_behind`): charges on a bridge are laid in advance, as part of a planned defence
+    of the river line (a reserved demolition target, FM 5-102)."""
+    if not world.rigged:
+        return
+    held = {side: world.occupied_by(side) for side in SIDES}
+    threatened: set[tuple[str, Side]] = set()
+    for cid in sorted(world.rigged):
+        if world.crossings[cid] != CrossingState.INTACT:
+            continue
+        c = world.network.crossings[cid]
+        for near, far in ((c.u, c.v), (c.v, c.u)):
+            for side in SIDES:
+                if near in held[side] and far in held[other(side)] and far not in held[side]:
+                    threatened.add((cid, side))
+                    if (cid, side) not in world.bridge_threats and not _crossing_over(
+                        world, side, near, far
+                    ):
+                        _blow(world, cid, side)
+    world.bridge_threats = threatened
+
+
+def _crossing_over(world: World[Unit], side: Side, near: str, far: str) -> bool:
+    """Whether a unit of `side` is on its way from `near` across to `far`, or its supply runs
+    that way."""
+    for u in world.active_units(side):
+        if u.node == near and u.route and u.route[0] == far:
+            return True
+        r = u.supply_route
+        if any(x == near and y == far for x, y in zip(r, r[1:], strict=False)):
+            return True
+    return False
+
+
+def _blow(world: World[Unit], cid: str, side: Side) -> None:
+    if world.random.random() < world.doctrine[side].demolition_probability:
+        world.destroy_crossing(cid, cause=f"blown by {side} forces as the enemy reached it")
 
 
 def needed_by_own(world: World[Unit], a: str, b: str, crossing: Unit) -> bool:

@@ -213,8 +213,9 @@ def _side_front(world: World, side: Side) -> SideFront:
     # the zone of control: where its units hold ground, and one standing road from there
     held_at = positions.mask[side]
     zoc = held_at.copy()
-    zoc[e.v[standing & held_at[e.u]]] = True
-    zoc[e.u[standing & held_at[e.v]]] = True
+    near = standing & (e.length_km <= physics.sector_reach_km)
+    zoc[e.v[near & held_at[e.u]]] = True
+    zoc[e.u[near & held_at[e.v]]] = True
     return SideFront(front_km, tuple(u.key for u in holders), cover, sector_km, zoc)
 
 

@@ -10,7 +10,7 @@ down. Speeds and routes: sim/model/rules/routes.py.
 
 from __future__ import annotations
 
-from sim.model.rules.crossings import demolish_behind, start_pontoon
+from sim.model.rules.crossings import demolish_behind, demolish_in_front, start_pontoon
 from sim.model.units import Unit
 from sim.model.world import World
 
@@ -29,3 +29,4 @@ def movement_phase(world: World[Unit]) -> None:
         if march.bridging is not None:
             start_pontoon(world, unit, march.bridging)
         unit.settle(march.km, start)
+    demolish_in_front(world)

@@ -175,3 +175,15 @@ def untouched(net: SupplyNet, held_before: np.ndarray, held_now: np.ndarray) -> 
     near[e.v[changed[e.u]]] = True
     near[e.u[changed[e.v]]] = True
     return not np.isfinite(net.dist[near]).any()
+
+
+def supply_share(km: float, physics: PhysicsParameters) -> float:
+    """The share of a unit's needs its side's trucks bring at `km` of traced supply distance:
+    all of it within supply_range_km, falling linearly to none at supply_reach_km (none when
+    the reach is not beyond the range), none when cut off (infinite km)."""
+    if km <= physics.supply_range_km:
+        return 1.0
+    span = physics.supply_reach_km - physics.supply_range_km
+    if span <= 0 or km >= physics.supply_reach_km:
+        return 0.0
+    return (physics.supply_reach_km - km) / span
