@@ -23,6 +23,9 @@ Each hour the commander
      `capture_ratio x resume_ratio_margin`; if not, a reserve is sent to it;
   3. `_join_attacks`: units that have finished an attack join the nearest attack of their side
      within `idle_reach_km`, unless enemy troops stand within `idle_free_km` of what they took;
+  4. `_take_abandoned`: the pursuit (units done with their task take ground the enemy has
+     left) and the follow-up (units holding the line move up to a place they saw the enemy
+     go back from on its command's order: `_watch_enemy`, checked every hour);
   in each, the plan's main effort (`effort: main`) is served first and a supporting effort
   last (`effort_of`): reserves go to the main effort's battles and stalled attacks before
   others', and a unit joins the nearest attack of the main effort within reach if there is one;
