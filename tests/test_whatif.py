@@ -23,8 +23,6 @@ KNOWN_MISSES = {
     "breaks off before the assault and the Ukrainian brigades need the same time to close on "
     "the town; the halved one routs, and pursuing it keeps the 25th Airborne a day longer "
     "from Shevchenkove, so the places beyond fall later (issue 23)",
-    ("izium_2022_03", "bridge_destroyed"): "the empty south bank of the first week passes to "
-    "Russia by encirclement once the engineers bridge the Donets, before its garrison arrives",
     ("izium_2022_03", "garrison_x0.5"): "Izium's north-bank battalion gives the position up at "
     "the first assault whatever its size (withdrawal doctrine), so the Russians enter at the "
     "same hour (issue 23)",
