@@ -258,3 +258,54 @@ def test_supply_thins_out_with_distance_beyond_supply_range():
     physics_share = supply_share(100.0, physics)
     assert settled(145.0) == pytest.approx(physics_share, abs=0.02)
     assert settled(60.0) == 0.0
+
+
+def test_a_holding_unit_follows_up_a_withdrawal_but_not_an_advance():
+    """A UA brigade holds a; a RU company at c, 20 km off, goes back to e on its command's
+    order. The brigade follows it up: it moves to c, the place the enemy has left, and holds
+    there. A RU company that moves on (a move, not a withdrawal) leaves c the same way, and
+    the brigade stays at a: a holding unit follows a retreat, not an enemy that has gone
+    elsewhere."""
+
+    def front_line(ru_task: str) -> CampaignModel:
+        scenario = toy_scenario(
+            [
+                {
+                    "id": "ua",
+                    "name": "UA",
+                    "side": "UA",
+                    "at": "a",
+                    "equipment": {"personnel": 1200},
+                },
+                {
+                    "id": "rc",
+                    "name": "RU c",
+                    "side": "RU",
+                    "at": "c",
+                    "equipment": {"personnel": 400},
+                },
+            ],
+            hours=96,
+            orders=[
+                {"units": ["ua"], "task": "hold"},
+                {"units": ["rc"], "task": ru_task, "objective": "e"},
+            ],
+            depots=[
+                {"id": "ua_a", "side": "UA", "at": "a", "kind": "base"},
+                {"id": "ru_e", "side": "RU", "at": "e", "kind": "base"},
+            ],
+            control={"nodes": {"RU": ["c", "d", "e"]}},
+            fallback={"RU": ["e"]},
+            parameters=QUIET,
+        )
+        return run(scenario, toy_theatre(LINE5, EDGES5))
+
+    followed = front_line("withdraw")
+    assert logged(followed, "UA moves to take C, which the enemy has left")
+    ua = followed.world.unit("ua")
+    assert ua is not None and ua.node == "c" and ua.task == Task.HOLD
+    assert followed.world.control["c"] == "UA"
+    moved_on = front_line("move")
+    assert not logged(moved_on, "moves to take")
+    ua = moved_on.world.unit("ua")
+    assert ua is not None and ua.node == "a"

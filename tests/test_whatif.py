@@ -17,14 +17,14 @@ from sim.whatif import standard as wi
 REPO = Path(__file__).resolve().parent.parent
 #: What the model answers against its author's expectation, with the reason (docs/whatif.md).
 KNOWN_MISSES = {
-    ("izium_2022_09", "bridge_destroyed"): "Izium falls in neither future: the Russians leave "
-    "it, but no Ukrainian order goes there since issue 22 and the model has no pursuit",
+    ("izium_2022_09", "bridge_destroyed"): "Izium falls at the same hour either way: the "
+    "grouping is ordered back for the threat at Shevchenkove, not for its railhead, and is "
+    "followed up by the brigades of the southern shoulder whichever bridge stands",
     ("izium_2022_09", "garrison_x0.5"): "Balakliia falls at the same hour: either garrison "
     "breaks off before the assault and the Ukrainian brigades need the same time to close on "
-    "the town; the halved one routs, and pursuing it keeps the 25th Airborne a day longer "
-    "from Shevchenkove, so the places beyond fall later (issue 23)",
-    ("izium_2022_03", "bridge_destroyed"): "the empty south bank of the first week passes to "
-    "Russia by encirclement once the engineers bridge the Donets, before its garrison arrives",
+    "the town; the halved one breaks off sooner, so does the Verbivka battalion, the siege of "
+    "Verbivka lapses for an hour and starts again from nothing when the Russian reserve "
+    "arrives, so Verbivka and the places beyond fall later (issue 23)",
     ("izium_2022_03", "garrison_x0.5"): "Izium's north-bank battalion gives the position up at "
     "the first assault whatever its size (withdrawal doctrine), so the Russians enter at the "
     "same hour (issue 23)",

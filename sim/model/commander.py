@@ -23,6 +23,9 @@ Each hour the commander
      `capture_ratio x resume_ratio_margin`; if not, a reserve is sent to it;
   3. `_join_attacks`: units that have finished an attack join the nearest attack of their side
      within `idle_reach_km`, unless enemy troops stand within `idle_free_km` of what they took;
+  4. `_take_abandoned`: the pursuit (units done with their task take ground the enemy has
+     left) and the follow-up (units holding the line move up to a place they saw the enemy
+     go back from on its command's order: `_watch_enemy`, checked every hour);
   in each, the plan's main effort (`effort: main`) is served first and a supporting effort
   last (`effort_of`): reserves go to the main effort's battles and stalled attacks before
   others', and a unit joins the nearest attack of the main effort within reach if there is one;
@@ -112,6 +115,13 @@ class Commander(mesa.Agent):
                     )
                 )
         self.next_review = world.start
+        # what the commander has seen of the enemy going back (`_watch_enemy`): the places an
+        # enemy unit stood on when its command ordered it back; the enemy units seen going;
+        # where each enemy unit stood an hour ago; and its own units that have followed up
+        self.left_by_enemy = np.zeros(len(world.network.node_ids), dtype=bool)
+        self.enemy_going: set[str] = set()
+        self.enemy_was: dict[str, str] = {}
+        self.following: set[str] = set()
         # the countries its troops may enter on their own initiative (pursuit): its own, and
         # those its plan attacks into; crossing a state border is a plan's decision, not an
         # idle brigade's (Ukraine's brigades stopped at the border in May and September 2022)
@@ -134,6 +144,7 @@ class Commander(mesa.Agent):
     def step(self, battles: Mapping[str, Fought]) -> None:
         """This hour's command (`battles`: those of the last combat phase, by place)."""
         now = self.world.now
+        self._watch_enemy()
         self._plan(now)
         self._end_pauses(now)
         self._leave(now)
@@ -153,6 +164,26 @@ class Commander(mesa.Agent):
         for o in self.orders:
             if o.state == OrderState.ISSUED and is_done(o, self.world):
                 o.state, o.done_at = OrderState.DONE, now
+
+    def _watch_enemy(self) -> None:
+        """Note the places enemy units go back from on their command's order (a grouping
+        ordered back, `Unit.withdrawn`, or a plan's withdrawal): where each stood an hour ago
+        and where it stands now, the hour it is first seen going. A unit that breaks off on
+        its own morale or steps back from a lost position is not a retreat to follow up."""
+        index = self.world.network.index
+        orders = self.plan.by_id
+        for u in self.world.active_units(other(self.side)):
+            order = orders.get(u.order_id) if u.order_id else None
+            going = u.task == Task.WITHDRAW and (
+                u.withdrawn or (order is not None and order.spec.task == Task.WITHDRAW)
+            )
+            if going and u.key not in self.enemy_going:
+                self.enemy_going.add(u.key)
+                for node in (self.enemy_was.get(u.key, u.node), u.node):
+                    self.left_by_enemy[index[node]] = True
+            elif not going:
+                self.enemy_going.discard(u.key)
+            self.enemy_was[u.key] = u.node
 
     @property
     def _delay(self) -> timedelta:
@@ -468,7 +499,14 @@ class Commander(mesa.Agent):
         sector over it: sim/model/rules/front.py) within idle_reach_km, in a country it may
         enter (its own, or one its plan attacks into): ground the enemy has left is
         occupied, towns included, as the Ukrainian brigades entered Izium on 11 Sep 2022 once
-        the Russian grouping had gone."""
+        the Russian grouping had gone.
+
+        Follow-up: a unit holding the line on a plan's hold order (or one that has already
+        followed up), with no enemy troops within idle_free_km, moves up to the nearest such
+        place within idle_reach_km that it has seen the enemy go back from on its command's
+        order (`_watch_enemy`), and holds there: a holding force keeps contact with an enemy
+        that retreats (the 81st Airmobile Brigade in Bohorodychne on 11 Sep 2022), not with
+        one that moves on elsewhere, and it is not free for the pursuit afterwards."""
         world, side, doctrine = self.world, self.side, self.doctrine
         network = world.network
         busy = {d.unit.key for d in self.decisions.waiting() if isinstance(d, Retask)}
@@ -482,25 +520,33 @@ class Commander(mesa.Agent):
         open_ground = world.held(enemy) & ~front.defended(world, enemy) & self.may_pursue
         if not open_ground.any():
             return
-        places = [network.node_ids[i] for i in np.flatnonzero(open_ground)]
+        ids = network.node_ids
+        places = [ids[i] for i in np.flatnonzero(open_ground)]
+        left = [ids[i] for i in np.flatnonzero(open_ground & self.left_by_enemy)]
+        holding = {o.id for o in self.orders if o.spec.task == Task.HOLD}
         enemy_xy = world.enemy_xy(side)
         claimed: set[str] = set()
         for u in world.active_units(side):
-            if not (u.idle and u.task == Task.HOLD and u.key not in busy and u.key not in planned):
+            if u.task != Task.HOLD or u.key in busy or u.key in planned:
                 continue
-            if u.culminated or u.node in claimed:
+            follow_up = not u.idle and (u.order_id in holding or u.key in self.following)
+            if not (u.idle or follow_up) or u.culminated or u.node in claimed:
                 continue
             if len(enemy_xy) and network.km_from(u.node, enemy_xy).min() <= doctrine.idle_free_km:
                 continue
-            free = [p for p in places if p not in claimed]
+            free = [p for p in (left if follow_up else places) if p not in claimed]
             if not free:
-                return
+                continue
             target = min(free, key=lambda p: (network.km(u.node, p), p))
             if network.km(u.node, target) > doctrine.idle_reach_km:
                 continue
             claimed.add(target)
             why = f"moves to take {network.name(target)}, which the enemy has left"
-            self.decisions.add(due, Retask(u, Task.ATTACK, [target], why))
+            if follow_up:  # a move: it holds there, not free for the pursuit afterwards
+                self.following.add(u.key)
+                self.decisions.add(due, Retask(u, Task.MOVE, [target], why))
+            else:
+                self.decisions.add(due, Retask(u, Task.ATTACK, [target], why))
 
     def effort_of(self, unit: Unit) -> int:
         """The rank of the effort `unit` serves (EFFORT_RANK: 0 the main effort): its plan
