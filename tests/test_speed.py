@@ -99,3 +99,29 @@ def test_the_distance_table_is_the_distance_worked_out(theatre):
         for b in ids:
             worked_out = float(np.hypot(*(xy[network.index[a]] - xy[network.index[b]])))
             assert network.km(a, b) == worked_out, (a, b)
+
+
+def test_the_kept_stance_and_reach_are_the_ones_worked_out(theatre, monkeypatch):
+    """A unit's `holds_position` is read from its kept stance, and the sectors' reach mask is
+    kept while the crossings stand: every time the front is worked out over the March run
+    (bridges fall there), every unit's kept answer is the one its posture, task and road give,
+    and the kept mask is the distances compared again; units held positions and others did
+    not."""
+    work_out, reach_mask = front._work_out, front._reach_mask
+    seen: Counter[bool] = Counter()
+
+    def checked(world):
+        for u in world.active_units():
+            assert u.holds_position == front.holds_position_long(u), (world.hour, u.key)
+            seen[u.holds_position] += 1
+        return work_out(world)
+
+    def checked_mask(world):
+        mask = reach_mask(world)
+        assert np.array_equal(mask, front._reach(world) <= world.physics.sector_reach_km)
+        return mask
+
+    monkeypatch.setattr(front, "_work_out", checked)
+    monkeypatch.setattr(front, "_reach_mask", checked_mask)
+    model_of("izium_2022_03.yaml", theatre).run()
+    assert seen[True] > 0 and seen[False] > 0, seen

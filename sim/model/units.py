@@ -264,6 +264,13 @@ class Unit(FallingBack, CellAgent):
         return self._holds
 
     @property
+    def holds_position(self) -> bool:
+        """Standing in a position (front.holds_position): holding ground, in posture defend or
+        reserve with the task to hold or stand by, not on the road; read from the kept stance,
+        which every change of those tells (`_restance`)."""
+        return self._stance_now[2]
+
+    @property
     def advancing(self) -> bool:
         """Holding ground and attacking or moving: its patrols take undefended ground
         (sim/model/rules/control.py)."""

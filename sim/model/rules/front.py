@@ -51,6 +51,8 @@ class Holding(Fighter, Placed, Protocol):
     def task(self) -> Task: ...
     @property
     def retreating(self) -> bool: ...
+    @property
+    def holds_position(self) -> bool: ...
 
 
 Unit = TypeVar("Unit", bound=Holding)
@@ -62,7 +64,14 @@ HOLDING_TASKS = (Task.HOLD, Task.RESERVE)
 
 def holds_position(unit: Holding) -> bool:
     """Standing in a position: holding ground, in posture defend or reserve with the task to
-    hold or stand by, not on the road."""
+    hold or stand by, not on the road (the unit keeps it with its stance: `Unit.holds_position`;
+    `holds_position_long` works it out)."""
+    return unit.holds_position
+
+
+def holds_position_long(unit: Holding) -> bool:
+    """`holds_position` worked out from the unit's posture, task and road (what the unit's kept
+    stance must give: tests/test_speed.py)."""
     return (
         unit.holds_ground
         and unit.posture in HOLDING_POSTURES
@@ -176,6 +185,14 @@ def _reach(world: World) -> np.ndarray:
     )
 
 
+def _reach_mask(world: World) -> np.ndarray:
+    """Boolean place x place: within sector_reach_km by road (`_reach`), kept with it."""
+    radius = world.physics.sector_reach_km
+    return world.derived(
+        "sector reach mask", lambda: _reach(world) <= radius, on=("crossings",), key=radius
+    )
+
+
 def _work_out(world: World) -> Front:
     """Each side's part of the front, kept per side while what it depends on stays: who holds
     what and which crossings stand, and where that side's units stand and whether they hold
@@ -184,7 +201,7 @@ def _work_out(world: World) -> Front:
     sides: dict[Side, SideFront] = {}
     for side in SIDES:
         stances = tuple(
-            (u.key, u.node, u.holds_ground, holds_position(u)) for u in world.active_units(side)
+            (u.key, u.node, u.holds_ground, u.holds_position) for u in world.active_units(side)
         )
         sides[side] = world.derived(
             f"side front {side}",
@@ -199,13 +216,13 @@ def _side_front(world: World, side: Side) -> SideFront:
     network, physics = world.network, world.physics
     index = network.index
     boundary = network.cell_boundary_km
-    reach = _reach(world) <= physics.sector_reach_km
+    reach = _reach_mask(world)
     standing = world.standing_edges()
     e = network.edges
     positions = world.positions()
     mine = world.held(side)
     front_km = (boundary @ (~mine).astype(float)) * mine
-    holders = [u for u in world.active_units(side) if holds_position(u)]
+    holders = [u for u in world.active_units(side) if u.holds_position]
     at = np.array([index[u.node] for u in holders], dtype=np.int64)
     cover = reach[at] & mine[None, :] if len(at) else np.zeros((0, len(mine)), bool)
     cover[np.arange(len(at)), at] = True  # its own place, whoever holds it
@@ -293,7 +310,7 @@ def supply_blocked(world: World, side: Side) -> np.ndarray:
         index = world.network.index
         own = np.zeros(len(index), dtype=bool)
         own[[index[u.node] for u in world.active_units(side)]] = True
-        near = (_reach(world)[own] <= physics.sector_reach_km).any(axis=0) | own
+        near = _reach_mask(world)[own].any(axis=0) | own
         depots = [index[d.node] for d in world.depots.values() if d.side == side and d.working]
         near[depots] = True
         return f.zoc[other(side)] & ~near
