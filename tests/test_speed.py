@@ -125,3 +125,36 @@ def test_the_kept_stance_and_reach_are_the_ones_worked_out(theatre, monkeypatch)
     monkeypatch.setattr(front, "_reach_mask", checked_mask)
     model_of("izium_2022_03.yaml", theatre).run()
     assert seen[True] > 0 and seen[False] > 0, seen
+
+
+def test_each_sides_front_kept_is_the_front_worked_out_now(theatre, monkeypatch):
+    """A side's front is kept until its own units, the control or the crossings change (its
+    units' stances read again only when one of them told the world: `World.units_changed`):
+    every time a rule asks for it over the September run, it is what `_side_front` works out
+    from the world as it is then, and so are the places each side defends."""
+    side_front, defended = front.side_front, front.defended
+    asked: Counter[str] = Counter()
+
+    def same(kept, fresh):
+        assert kept.holders == fresh.holders
+        for name in ("front_km", "cover", "sector_km", "zoc", "covered"):
+            assert np.array_equal(getattr(kept, name), getattr(fresh, name)), name
+
+    def checked(world, side):
+        kept = side_front(world, side)
+        same(kept, front._side_front(world, side))
+        asked[side] += 1
+        return kept
+
+    def checked_defended(world, side):
+        kept = defended(world, side)
+        long_way = world.positions().mask[side] | (
+            front._side_front(world, side).covered & world.held(side)
+        )
+        assert np.array_equal(kept, long_way), (world.hour, side)
+        return kept
+
+    monkeypatch.setattr(front, "side_front", checked)
+    monkeypatch.setattr(front, "defended", checked_defended)
+    model_of("izium_2022_09.yaml", theatre).run()
+    assert asked["RU"] > 0 and asked["UA"] > 0, asked

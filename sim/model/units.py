@@ -184,7 +184,7 @@ class Unit(FallingBack, CellAgent):
         HasCell.cell.fset(self, cell)
         if cell is not None and cell.coordinate != self.node:
             self.node = cell.coordinate
-            self.world.units_changed()
+            self.world.units_changed(self.side)
 
     @property
     def posture(self) -> Posture:
@@ -255,7 +255,7 @@ class Unit(FallingBack, CellAgent):
         if force or stance != self._stance_now:
             self._stance_now = stance
             self._holds, self._advancing, _ = stance
-            self.world.units_changed()
+            self.world.units_changed(self.side)
 
     @property
     def holds_ground(self) -> bool:
@@ -468,7 +468,7 @@ class Unit(FallingBack, CellAgent):
             return STOOD
         network = world.network
         enemy = other(self.side)
-        defended, zoc = front.defended(world, enemy), front.front(world).zoc[enemy]
+        defended, zoc = front.defended(world, enemy), front.side_front(world, enemy).zoc
         hours_now = arc_hours(self, world)
         budget, covered = 1.0, 0.0
         crossed: list[tuple[str, str, str]] = []
@@ -500,7 +500,7 @@ class Unit(FallingBack, CellAgent):
             if self.progress_km >= length - 1e-9:
                 left = self.node
                 self._arrive(nxt)
-                defended, zoc = front.defended(world, enemy), front.front(world).zoc[enemy]
+                defended, zoc = front.defended(world, enemy), front.side_front(world, enemy).zoc
                 if data.get("crossing"):
                     crossed.append((data["crossing"], left, nxt))
                 if self._posture == _MOVE and zoc[network.index[nxt]]:

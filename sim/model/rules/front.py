@@ -33,7 +33,7 @@ from typing import Protocol, TypeVar
 import numpy as np
 
 from sim.model.rules.combat_math import Fighter, base_power, base_powers
-from sim.model.world import Placed, World
+from sim.model.world import UNITS_OF, Placed, World
 from sim.scenario import SIDES, Posture, Side, Status, Task, other
 
 
@@ -194,22 +194,29 @@ def _reach_mask(world: World) -> np.ndarray:
 
 
 def _work_out(world: World) -> Front:
-    """Each side's part of the front, kept per side while what it depends on stays: who holds
-    what and which crossings stand, and where that side's units stand and whether they hold
-    ground or a position (a unit of the other side moving does not change it)."""
+    """Each side's part of the front (`side_front`)."""
+    return Front({side: side_front(world, side) for side in SIDES})
+
+
+def side_front(world: World, side: Side) -> SideFront:
+    """One side's part of the front, kept while what it depends on stays: who holds what and
+    which crossings stand, and where that side's units stand and whether they hold ground or a
+    position (a unit of the other side moving does not change it; the stances are read again
+    only when one of the side's own units has changed: `World.units_changed`)."""
     physics = world.physics
-    sides: dict[Side, SideFront] = {}
-    for side in SIDES:
-        stances = tuple(
+    stances = world.derived(
+        f"stances {side}",
+        lambda: tuple(
             (u.key, u.node, u.holds_ground, u.holds_position) for u in world.active_units(side)
-        )
-        sides[side] = world.derived(
-            f"side front {side}",
-            functools.partial(_side_front, world, side),
-            on=("control", "crossings"),
-            key=(physics.sector_reach_km, physics.min_sector_front_km, stances),
-        )
-    return Front(sides)
+        ),
+        on=(UNITS_OF[side],),
+    )
+    return world.derived(
+        f"side front {side}",
+        functools.partial(_side_front, world, side),
+        on=("control", "crossings"),
+        key=(physics.sector_reach_km, physics.min_sector_front_km, stances),
+    )
 
 
 def _side_front(world: World, side: Side) -> SideFront:
@@ -238,11 +245,10 @@ def _side_front(world: World, side: Side) -> SideFront:
 def defended(world: World, side: Side) -> np.ndarray:
     """Boolean per place: `side` holds it with troops standing in it or in one of its
     sectors (an attack on it is a battle)."""
-    f = front(world)
     return world.derived(
         f"defended {side}",
-        lambda: world.positions().mask[side] | (f.covered[side] & world.held(side)),
-        on=("control", "units", "crossings"),
+        lambda: world.positions().mask[side] | (side_front(world, side).covered & world.held(side)),
+        on=("control", UNITS_OF[side], "crossings"),
         key=(world.physics.sector_reach_km, world.physics.min_sector_front_km),
     )
 
@@ -254,7 +260,7 @@ def defence(world: World[Unit], place: str, side: Side) -> list[tuple[Unit, floa
     sector's places, for a place that touches no enemy cell)."""
     network = world.network
     i = network.index[place]
-    f = front(world).sides[side]
+    f = side_front(world, side)
     here = [u for u in world.active_units(side) if u.node == place and not u.retreating]
     out: list[tuple[Unit, float]] = [(u, 1.0) for u in here]
     seen = {u.key for u in here}
@@ -275,7 +281,7 @@ def density(world: World, place: str, side: Side) -> float:
     front (at least min_sector_front_km)."""
     network, physics, weights = world.network, world.physics, world.weights
     i = network.index[place]
-    f = front(world).sides[side]
+    f = side_front(world, side)
     total = 0.0
     for k in np.flatnonzero(f.cover[:, i]):
         unit = world.unit(f.holders[k])
@@ -291,7 +297,7 @@ def density(world: World, place: str, side: Side) -> float:
 def place_front_km(world: World, place: str, side: Side) -> float:
     """The km of front `side` holds at `place` (at least min_sector_front_km)."""
     i = world.network.index[place]
-    return max(float(front(world).front_km[side][i]), world.physics.min_sector_front_km)
+    return max(float(side_front(world, side).front_km[i]), world.physics.min_sector_front_km)
 
 
 def supply_blocked(world: World, side: Side) -> np.ndarray:
@@ -306,14 +312,13 @@ def supply_blocked(world: World, side: Side) -> np.ndarray:
     physics = world.physics
 
     def work_out() -> np.ndarray:
-        f = front(world)
         index = world.network.index
         own = np.zeros(len(index), dtype=bool)
         own[[index[u.node] for u in world.active_units(side)]] = True
         near = _reach_mask(world)[own].any(axis=0) | own
         depots = [index[d.node] for d in world.depots.values() if d.side == side and d.working]
         near[depots] = True
-        return f.zoc[other(side)] & ~near
+        return side_front(world, other(side)).zoc & ~near
 
     # kept while the front is (the same changes) and the units stand where they stood
     return world.derived(
@@ -326,7 +331,7 @@ def supply_blocked(world: World, side: Side) -> np.ndarray:
 
 def in_enemy_zoc(world: World, places: Iterable[str], side: Side) -> list[str]:
     """Those of `places` that lie in the zone of control of `side`'s enemy."""
-    zoc, index = front(world).zoc[other(side)], world.network.index
+    zoc, index = side_front(world, other(side)).zoc, world.network.index
     return [p for p in places if zoc[index[p]]]
 
 
@@ -334,7 +339,7 @@ def densities(world: World, side: Side) -> np.ndarray:
     """`density` of every place `side` holds (network order; 0 where none of its sectors
     covers it), the powers read once per unit."""
     physics, weights = world.physics, world.weights
-    f = front(world).sides[side]
+    f = side_front(world, side)
     if not f.holders:
         return np.zeros(len(f.front_km))
     units = [world.unit(key) for key in f.holders]
@@ -359,6 +364,6 @@ def hold_code(world: World) -> str:
     code = np.zeros(len(world.network.node_ids), dtype=np.int8)
     for side in SIDES:
         d = densities(world, side)
-        held = world.held(side) & front(world).covered[side]
+        held = world.held(side) & side_front(world, side).covered
         code[held] = np.where(d[held] >= threshold, 2, 1)
     return _HOLD_BYTES[code].tobytes().decode("ascii")
