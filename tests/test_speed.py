@@ -16,7 +16,7 @@ from sim.model import world as world_module
 from sim.model.network import RoadNetwork
 from sim.model.rules import front
 from sim.model.rules.supply import trace
-from sim.scenario import load_scenario
+from sim.scenario import SIDES, load_scenario
 from sim.scenario.theatre import theatre_for
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -158,3 +158,38 @@ def test_each_sides_front_kept_is_the_front_worked_out_now(theatre, monkeypatch)
     monkeypatch.setattr(front, "defended", checked_defended)
     model_of("izium_2022_09.yaml", theatre).run()
     assert asked["RU"] > 0 and asked["UA"] > 0, asked
+
+
+def test_the_hold_code_is_the_one_worked_out_unit_by_unit(theatre, monkeypatch):
+    """`hold_code` reads the powers of both sides' holders in one array operation: every hour
+    of the April-May run (positional fighting: both screens and defences), each place's letter
+    is what the holders' powers read one unit at a time give (`base_power`, the same sum over
+    the units whose sectors cover it)."""
+    from sim.model.rules.combat_math import base_power
+
+    hold_code = front.hold_code
+    letters: Counter[str] = Counter()
+
+    def long_way(world):
+        code = ["0"] * len(world.network.node_ids)
+        for side in SIDES:
+            f = front.side_front(world, side)
+            held = world.held(side)
+            for i in np.flatnonzero(held & f.covered):
+                total = 0.0
+                for k in np.flatnonzero(f.cover[:, i]):
+                    unit = world.unit(f.holders[k])
+                    if unit is not None:
+                        total += base_power(unit, world.weights, world.physics) / f.sector_km[k]
+                code[i] = "d" if total >= world.physics.defence_density else "s"
+        return "".join(code)
+
+    def checked(world):
+        code = hold_code(world)
+        assert code == long_way(world), world.hour
+        letters.update(code)
+        return code
+
+    monkeypatch.setattr(front, "hold_code", checked)
+    model_of("kharkiv_2022_05.yaml", theatre).run()
+    assert letters["s"] > 0 and letters["d"] > 0, letters

@@ -338,16 +338,29 @@ def in_enemy_zoc(world: World, places: Iterable[str], side: Side) -> list[str]:
 def densities(world: World, side: Side) -> np.ndarray:
     """`density` of every place `side` holds (network order; 0 where none of its sectors
     covers it), the powers read once per unit."""
-    physics, weights = world.physics, world.weights
     f = side_front(world, side)
+    return _densities(world, side, f, _holder_powers(world, {side: f})[side])
+
+
+def _holder_powers(world: World, fronts: dict[Side, SideFront]) -> dict[Side, np.ndarray]:
+    """The base power of each holder of each of `fronts` (0 for one gone from the map), in
+    one `base_powers` over them all."""
+    units = {side: [world.unit(key) for key in f.holders] for side, f in fronts.items()}
+    present = [u for side in fronts for u in units[side] if u is not None]
+    powers = base_powers(present, world.weights, world.physics)
+    out, start = {}, 0
+    for side, listed in units.items():
+        power = np.zeros(len(listed))
+        here = [k for k, u in enumerate(listed) if u is not None]
+        power[here] = powers[start : start + len(here)]
+        out[side], start = power, start + len(here)
+    return out
+
+
+def _densities(world: World, side: Side, f: SideFront, power: np.ndarray) -> np.ndarray:
+    """`densities` from the powers of the side's holders."""
     if not f.holders:
         return np.zeros(len(f.front_km))
-    units = [world.unit(key) for key in f.holders]
-    present = [u for u in units if u is not None]
-    power = np.zeros(len(units))
-    power[[k for k, u in enumerate(units) if u is not None]] = base_powers(
-        present, weights, physics
-    )
     return ((power / f.sector_km) @ f.cover) * world.held(side)
 
 
@@ -362,8 +375,10 @@ def hold_code(world: World) -> str:
     what the viewer draws along the front (the record keeps it every hour)."""
     threshold = world.physics.defence_density
     code = np.zeros(len(world.network.node_ids), dtype=np.int8)
-    for side in SIDES:
-        d = densities(world, side)
-        held = world.held(side) & side_front(world, side).covered
+    fronts = {side: side_front(world, side) for side in SIDES}
+    powers = _holder_powers(world, fronts)  # both sides' holders at once
+    for side, f in fronts.items():
+        d = _densities(world, side, f, powers[side])
+        held = world.held(side) & f.covered
         code[held] = np.where(d[held] >= threshold, 2, 1)
     return _HOLD_BYTES[code].tobytes().decode("ascii")
