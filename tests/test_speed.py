@@ -193,3 +193,31 @@ def test_the_hold_code_is_the_one_worked_out_unit_by_unit(theatre, monkeypatch):
     monkeypatch.setattr(front, "hold_code", checked)
     model_of("kharkiv_2022_05.yaml", theatre).run()
     assert letters["s"] > 0 and letters["d"] > 0, letters
+
+
+def test_the_units_numbers_are_their_rows_of_the_table_grown_or_copied(theatre, monkeypatch):
+    """A unit's equipment, losses and loss carry are views of its row of the world's units'
+    table (`World.table`), which the attrition and the hold code change and read for many
+    units at once. A table grown from nothing as units enter (each unit then takes its views
+    again) and a run's copy (a what-if's snapshot: the copy's units take views of the copy's
+    table) give the same September run, to the byte, as the table made whole at the start."""
+    from sim.whatif.branch import snapshot
+
+    whole = model_of("izium_2022_09.yaml", theatre).run().digest()
+    made = world_module.UnitTable
+    monkeypatch.setattr(world_module, "UnitTable", lambda rows=0: made(0))
+    model = model_of("izium_2022_09.yaml", theatre)
+    first = [u.index for u in model.world.units.values()]
+    assert len(model.world.table.equipment) == max(first) + 1  # grown unit by unit
+    for _ in range(120):
+        model.step()
+    twin = snapshot(model)
+    for mine, theirs in ((model, twin), (twin, model)):
+        for u in [*mine.world.units.values(), *mine.world.gone]:
+            for name in ("equipment", "lost", "loss_carry"):
+                row = getattr(mine.world.table, name)[u.index]
+                assert np.shares_memory(getattr(u, name), getattr(mine.world.table, name))
+                assert not np.shares_memory(getattr(u, name), getattr(theirs.world.table, name))
+                assert np.array_equal(getattr(u, name), row)
+    assert model.run().digest() == whole
+    assert twin.run().digest() == whole

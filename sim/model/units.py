@@ -137,11 +137,14 @@ class Unit(FallingBack, CellAgent):
         self.fatigue = 0.0
         self.engineers = spec.engineers
         self.fallback_places = tuple(fallback_places)  # its grouping's, or its side's
-        self.equipment = np.array([getattr(spec.equipment, k) for k in ITEMS], dtype=float)
-        self.initial = self.equipment.copy()
-        self.lost = np.zeros(len(ITEMS))  # destroyed in combat
+        # its items held, destroyed in combat and the fractional expected losses not yet whole
+        # items: its row of the world's units' table (World.table), read through views
+        self._table = world.table
+        equipment = np.array([getattr(spec.equipment, k) for k in ITEMS], dtype=float)
+        world.table.take(index, self, equipment)
+        self.bind()
+        self.initial = equipment.copy()
         self.abandoned = np.zeros(len(ITEMS))  # left behind (counted as captured by the taker)
-        self.loss_carry = np.zeros(len(ITEMS))  # fractional expected losses not yet whole items
         # what the world's positions depend on: set through the properties below
         self._posture = Posture(spec.posture)
         self._status = Status.ACTIVE
@@ -169,6 +172,53 @@ class Unit(FallingBack, CellAgent):
         self.idle = False  # has done its task: its commander may give it another
         self.node: str = spec.at  # where it is (kept when it leaves the map): see `cell`
         self.position_supply_km = 0.0  # its supply distance when it took its position
+
+    # ---------------------------------------------------------------- its numbers
+    def bind(self) -> None:
+        """Take the views of its row of the units' table (again: a grown table, a copy)."""
+        table, row = self._table, self.index
+        self._equipment = table.equipment[row]
+        self._lost = table.lost[row]
+        self._loss_carry = table.loss_carry[row]
+
+    def __getstate__(self) -> dict[str, object]:
+        # a copy (sim/whatif/branch.py) copies the table; the views are taken of the copy's
+        state = dict(self.__dict__)
+        for name in ("_equipment", "_lost", "_loss_carry"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._table.owned_by(self.index, self)
+        self.bind()
+
+    @property
+    def equipment(self) -> np.ndarray:
+        """Items held (ITEMS order): a view of its row of World.table (changed in place)."""
+        return self._equipment
+
+    @equipment.setter
+    def equipment(self, items: np.ndarray) -> None:
+        self._equipment[:] = items
+
+    @property
+    def lost(self) -> np.ndarray:
+        """Items destroyed in combat (a view of its row of World.table)."""
+        return self._lost
+
+    @lost.setter
+    def lost(self, items: np.ndarray) -> None:
+        self._lost[:] = items
+
+    @property
+    def loss_carry(self) -> np.ndarray:
+        """Fractional expected losses not yet whole items (a view of its row of World.table)."""
+        return self._loss_carry
+
+    @loss_carry.setter
+    def loss_carry(self, carry: np.ndarray) -> None:
+        self._loss_carry[:] = carry
 
     # ---------------------------------------------------------------- where it stands
     @property

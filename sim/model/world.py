@@ -228,6 +228,55 @@ class Positions:
         return out
 
 
+class Rowed(Protocol):
+    """What owns a row of a `UnitTable` (sim/model/units.py's `Unit`): told to take its row's
+    views again when the table has grown."""
+
+    def bind(self) -> None: ...
+
+
+class UnitTable:
+    """The units' numbers kept as rows of one table, so that a rule reads or changes them for
+    many units in one array operation instead of gathering each unit's arrays: one row per
+    unit, its place in the scenario's unit list (`Unit.index`), kept after it has left the
+    map. Per item (ITEMS columns): `equipment` held, `lost` destroyed in combat, `loss_carry`
+    the fractional expected losses not yet whole items (combat_math.apply_losses). A unit's
+    own attributes of the same names are views of its rows (`Unit.bind`)."""
+
+    def __init__(self, rows: int = 0):
+        self.equipment = np.zeros((rows, len(ITEMS)))
+        self.lost = np.zeros((rows, len(ITEMS)))
+        self.loss_carry = np.zeros((rows, len(ITEMS)))
+        self._owners: dict[int, Rowed] = {}
+
+    def take(self, row: int, owner: Rowed, equipment: np.ndarray) -> None:
+        """Row `row` is `owner`'s, holding `equipment` (nothing lost, no carry), the table
+        grown to hold it if need be (every owner then binds its views again)."""
+        if row in self._owners:
+            raise ValueError(f"row {row} of the units' table is taken")
+        if row >= len(self.equipment):
+            more = row + 1 - len(self.equipment)
+            for name in ("equipment", "lost", "loss_carry"):
+                grown = np.concatenate([getattr(self, name), np.zeros((more, len(ITEMS)))])
+                setattr(self, name, grown)
+            for other in self._owners.values():
+                other.bind()
+        self._owners[row] = owner
+        self.equipment[row] = equipment
+        self.lost[row] = 0.0
+        self.loss_carry[row] = 0.0
+
+    def owned_by(self, row: int, owner: Rowed) -> None:
+        """Row `row` is `owner`'s again (in a copy: its owners are not copied with it, so that
+        the table is whole when a copied unit takes its views)."""
+        self._owners[row] = owner
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_owners"] = {}
+        return state
+
+
 class World(Generic[U]):
     """Who holds what, who stands where, and what lies where, at the current hour.
 
@@ -256,6 +305,8 @@ class World(Generic[U]):
             first; 0 before it).
         random, rng: the run's random generators (Python's and numpy's), the model's own.
         fires: the guns firing into the map from beyond it (`FireBase`).
+        table: the units' numbers, a row each (`UnitTable`; `unit_rows`: how many to make
+            room for at once, the scenario's units).
         free_changes: place -> how many times it has changed hands by the presence or pocket
             rules (without troops fighting for it), for their limit (max_free_changes).
     """
@@ -275,8 +326,10 @@ class World(Generic[U]):
         random: Random,
         rng: np.random.Generator,
         fires: Iterable[FireBase] = (),
+        unit_rows: int = 0,
     ):
         self.network = network
+        self.table = UnitTable(unit_rows)
         self.fires: tuple[FireBase, ...] = tuple(fires)
         self.control = control
         self.crossings = crossings

@@ -49,7 +49,7 @@ def enemy_fire(world: World[Unit], side: Side, busy: set[str]) -> tuple[np.ndarr
     parts: list[np.ndarray] = []
     firing = [e for e in world.active_units(enemy) if e.holds_ground and e.key not in busy]
     if firing:  # the units' guns, one array operation over them (the same numbers)
-        equipment = np.array([e.equipment for e in firing])
+        equipment = world.table.equipment[[e.index for e in firing]]
         guns, rockets = equipment[:, ARTILLERY], equipment[:, MLRS]
         armed = guns + rockets > 0
         floor = physics.supply_combat_floor
@@ -137,7 +137,9 @@ def attrition_phase(world: World[Unit], busy: Iterable[str]) -> None:
             reaching = (guns[:, 0] * (d <= guns[:, 2]) + guns[:, 1] * (d <= guns[:, 3])).sum(1)
             hit = np.flatnonzero(reaching > 0)
             under = [shelled[k] for k in hit.tolist()]
-            own = base_powers(under, weights, physics)
+            own = base_powers(
+                under, weights, physics, world.table.equipment[[u.index for u in under]]
+            )
             lost = positional_loss(reaching[hit], own, physics.positional_loss_per_day)
             share = dict(zip([u.key for u in under], lost.tolist(), strict=True))
         losing: list[Unit] = []
@@ -179,14 +181,12 @@ def lose_together(units: Sequence[Unit], fractions: Sequence[float]) -> None:
     same numbers (every step is elementwise), for the hourly attrition of every unit."""
     if not units:
         return
-    f = item_loss_fractions(np.array(fractions, dtype=float), units[0].world.physics)
-    equipment = np.array([u.equipment for u in units])
-    carry = np.array([u.loss_carry for u in units])
+    world = units[0].world
+    f = item_loss_fractions(np.array(fractions, dtype=float), world.physics)
+    table, rows = world.table, [u.index for u in units]  # their rows of the units' table
+    equipment, carry = table.equipment[rows], table.loss_carry[rows]
     lost = apply_losses(equipment, f, carry)
-    lost_any: list[bool] = np.any(lost, axis=1).tolist()
-    for k, (u, whole) in enumerate(zip(units, lost_any, strict=True)):
-        u.loss_carry[:] = carry[k]
-        if whole:  # (adding no loss leaves the items as they are)
-            u.equipment[:] = equipment[k]
-            u.lost += lost[k]
-        u.losses_this_hour += fractions[k]
+    table.equipment[rows], table.loss_carry[rows] = equipment, carry
+    table.lost[rows] += lost
+    for u, fraction in zip(units, fractions, strict=True):
+        u.losses_this_hour += fraction

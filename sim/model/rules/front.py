@@ -53,6 +53,8 @@ class Holding(Fighter, Placed, Protocol):
     def retreating(self) -> bool: ...
     @property
     def holds_position(self) -> bool: ...
+    @property
+    def index(self) -> int: ...
 
 
 Unit = TypeVar("Unit", bound=Holding)
@@ -347,7 +349,8 @@ def _holder_powers(world: World, fronts: dict[Side, SideFront]) -> dict[Side, np
     one `base_powers` over them all."""
     units = {side: [world.unit(key) for key in f.holders] for side, f in fronts.items()}
     present = [u for side in fronts for u in units[side] if u is not None]
-    powers = base_powers(present, world.weights, world.physics)
+    equipment = world.table.equipment[[u.index for u in present]]  # their rows of the table
+    powers = base_powers(present, world.weights, world.physics, equipment)
     out, start = {}, 0
     for side, listed in units.items():
         power = np.zeros(len(listed))
