@@ -26,7 +26,7 @@ losses change them every hour.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -276,11 +276,14 @@ def defence(world: World[Unit], place: str, side: Side) -> list[tuple[Unit, floa
     return out
 
 
-def density(world: World, place: str, side: Side) -> float:
+def density(
+    world: World, place: str, side: Side, powers: Mapping[str, float] | None = None
+) -> float:
     """Combat power (before posture and terrain) per km of front that `side` holds `place`
     with: each unit covering it, its power over its sector's front km; a unit standing in the
     place without a sector (an attack that has stopped there), its power over the place's own
-    front (at least min_sector_front_km)."""
+    front (at least min_sector_front_km). `powers`: the side's units' base powers by id, if
+    the caller asks for many places at once (`unit_powers`)."""
     network, physics, weights = world.network, world.physics, world.weights
     i = network.index[place]
     f = side_front(world, side)
@@ -288,12 +291,19 @@ def density(world: World, place: str, side: Side) -> float:
     for k in np.flatnonzero(f.cover[:, i]):
         unit = world.unit(f.holders[k])
         if unit is not None:
-            total += base_power(unit, weights, physics) / f.sector_km[k]
+            power = powers[unit.key] if powers else base_power(unit, weights, physics)
+            total += power / f.sector_km[k]
     own = max(float(f.front_km[i]), physics.min_sector_front_km)
     for u in world.active_units(side):
         if u.node == place and u.key not in f.row and not u.retreating and u.holds_ground:
-            total += base_power(u, weights, physics) / own
+            total += (powers[u.key] if powers else base_power(u, weights, physics)) / own
     return total
+
+
+def unit_powers(world: World, side: Side) -> dict[str, float]:
+    """The base power of each unit of `side` on the map, by id (`density`'s `powers`)."""
+    weights, physics = world.weights, world.physics
+    return {u.key: base_power(u, weights, physics) for u in world.active_units(side)}
 
 
 def place_front_km(world: World, place: str, side: Side) -> float:
