@@ -221,3 +221,27 @@ def test_the_units_numbers_are_their_rows_of_the_table_grown_or_copied(theatre, 
                 assert np.array_equal(getattr(u, name), row)
     assert model.run().digest() == whole
     assert twin.run().digest() == whole
+
+
+def test_the_attrition_phase_changes_no_stance_it_reads_once(theatre, monkeypatch):
+    """The attrition reads once, for both sides' passes, which units are on the map and which
+    hold ground out of the battles (shelled, and their guns fire): over the September run
+    (shelling, shortage and men giving themselves up), a phase leaves every unit where it
+    stood and as it stood, and units did lose men in it."""
+    from sim.model.rules import attrition, combat
+
+    phase = attrition.attrition_phase
+    lost: Counter[bool] = Counter()
+
+    def checked(world, busy):
+        def stances():
+            return [(u.key, u.active, u.holds_ground, u.node) for u in world.active_units()]
+
+        before, men = stances(), {u.key: u.personnel for u in world.active_units()}
+        phase(world, busy)
+        assert stances() == before, world.hour
+        lost[any(u.personnel < men[u.key] for u in world.active_units())] += 1
+
+    monkeypatch.setattr(combat, "attrition_phase", checked)
+    model_of("izium_2022_09.yaml", theatre).run()
+    assert lost[True] > 0, lost
