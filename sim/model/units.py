@@ -48,6 +48,7 @@ from sim.model.rules.combat_math import (
     item_loss_fractions,
 )
 from sim.model.rules.routes import arc_hours, bridgeable, plan_route
+from sim.model.table import OnTable
 from sim.model.world import World
 from sim.scenario import Posture, Side, Status, Task, UnitSpec, UnitType, other
 
@@ -100,7 +101,7 @@ class March(NamedTuple):
 STOOD = March(0.0, (), None)
 
 
-class Unit(FallingBack, CellAgent):
+class Unit(FallingBack, OnTable, CellAgent):
     """One manoeuvre unit on the road network.
 
     Position: `cell` is the Mesa cell of the place the unit is at, `node` its id. While it
@@ -137,12 +138,8 @@ class Unit(FallingBack, CellAgent):
         self.fatigue = 0.0
         self.engineers = spec.engineers
         self.fallback_places = tuple(fallback_places)  # its grouping's, or its side's
-        # its items held, destroyed in combat and the fractional expected losses not yet whole
-        # items: its row of the world's units' table (World.table), read through views
-        self._table = world.table
         equipment = np.array([getattr(spec.equipment, k) for k in ITEMS], dtype=float)
-        world.table.take(index, self, equipment)
-        self.bind()
+        self.take_row(world.table, equipment)  # equipment, lost, loss_carry: sim/model/table.py
         self.initial = equipment.copy()
         self.abandoned = np.zeros(len(ITEMS))  # left behind (counted as captured by the taker)
         # what the world's positions depend on: set through the properties below
@@ -152,7 +149,8 @@ class Unit(FallingBack, CellAgent):
         self._route: list[str] = []
         self._task: Task = task_of_posture(self._posture)
         self._stance_now = self._stance()
-        self._holds, self._advancing, _ = self._stance_now
+        # holds_position (front.holds_position): kept with its stance, read only
+        self._holds, self._advancing, self.holds_position = self._stance_now
         self.postures: list[tuple[int, Posture]] = [(world.hour, self._posture)]
         self.order_id: str | None = None
         self.objective: str | None = None
@@ -172,53 +170,6 @@ class Unit(FallingBack, CellAgent):
         self.idle = False  # has done its task: its commander may give it another
         self.node: str = spec.at  # where it is (kept when it leaves the map): see `cell`
         self.position_supply_km = 0.0  # its supply distance when it took its position
-
-    # ---------------------------------------------------------------- its numbers
-    def bind(self) -> None:
-        """Take the views of its row of the units' table (again: a grown table, a copy)."""
-        table, row = self._table, self.index
-        self._equipment = table.equipment[row]
-        self._lost = table.lost[row]
-        self._loss_carry = table.loss_carry[row]
-
-    def __getstate__(self) -> dict[str, object]:
-        # a copy (sim/whatif/branch.py) copies the table; the views are taken of the copy's
-        state = dict(self.__dict__)
-        for name in ("_equipment", "_lost", "_loss_carry"):
-            state.pop(name, None)
-        return state
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        self._table.owned_by(self.index, self)
-        self.bind()
-
-    @property
-    def equipment(self) -> np.ndarray:
-        """Items held (ITEMS order): a view of its row of World.table (changed in place)."""
-        return self._equipment
-
-    @equipment.setter
-    def equipment(self, items: np.ndarray) -> None:
-        self._equipment[:] = items
-
-    @property
-    def lost(self) -> np.ndarray:
-        """Items destroyed in combat (a view of its row of World.table)."""
-        return self._lost
-
-    @lost.setter
-    def lost(self, items: np.ndarray) -> None:
-        self._lost[:] = items
-
-    @property
-    def loss_carry(self) -> np.ndarray:
-        """Fractional expected losses not yet whole items (a view of its row of World.table)."""
-        return self._loss_carry
-
-    @loss_carry.setter
-    def loss_carry(self, carry: np.ndarray) -> None:
-        self._loss_carry[:] = carry
 
     # ---------------------------------------------------------------- where it stands
     @property
@@ -304,7 +255,7 @@ class Unit(FallingBack, CellAgent):
         stance = self._stance()
         if force or stance != self._stance_now:
             self._stance_now = stance
-            self._holds, self._advancing, _ = stance
+            self._holds, self._advancing, self.holds_position = stance
             self.world.units_changed(self.side)
 
     @property
@@ -312,13 +263,6 @@ class Unit(FallingBack, CellAgent):
         """Can hold or take a place: active, not routed, and not a column withdrawing (on the
         road out, or about to take it)."""
         return self._holds
-
-    @property
-    def holds_position(self) -> bool:
-        """Standing in a position (front.holds_position): holding ground, in posture defend or
-        reserve with the task to hold or stand by, not on the road; read from the kept stance,
-        which every change of those tells (`_restance`)."""
-        return self._stance_now[2]
 
     @property
     def advancing(self) -> bool:

@@ -38,6 +38,7 @@ from sim.model.params_doctrine import DoctrineParameters
 from sim.model.params_physics import PhysicsParameters
 from sim.model.rules.combat_math import ITEMS, item_weights
 from sim.model.rules.supply import SupplyNet, trace, untouched
+from sim.model.table import UnitTable
 from sim.scenario import SIDES, Scenario, Side
 
 #: The kinds of change the world counts (`World.versions`): "laws" is the physics and doctrine
@@ -226,55 +227,6 @@ class Positions:
         out = np.zeros(len(self._network.node_ids), dtype=bool)
         out[index] = True
         return out
-
-
-class Rowed(Protocol):
-    """What owns a row of a `UnitTable` (sim/model/units.py's `Unit`): told to take its row's
-    views again when the table has grown."""
-
-    def bind(self) -> None: ...
-
-
-class UnitTable:
-    """The units' numbers kept as rows of one table, so that a rule reads or changes them for
-    many units in one array operation instead of gathering each unit's arrays: one row per
-    unit, its place in the scenario's unit list (`Unit.index`), kept after it has left the
-    map. Per item (ITEMS columns): `equipment` held, `lost` destroyed in combat, `loss_carry`
-    the fractional expected losses not yet whole items (combat_math.apply_losses). A unit's
-    own attributes of the same names are views of its rows (`Unit.bind`)."""
-
-    def __init__(self, rows: int = 0):
-        self.equipment = np.zeros((rows, len(ITEMS)))
-        self.lost = np.zeros((rows, len(ITEMS)))
-        self.loss_carry = np.zeros((rows, len(ITEMS)))
-        self._owners: dict[int, Rowed] = {}
-
-    def take(self, row: int, owner: Rowed, equipment: np.ndarray) -> None:
-        """Row `row` is `owner`'s, holding `equipment` (nothing lost, no carry), the table
-        grown to hold it if need be (every owner then binds its views again)."""
-        if row in self._owners:
-            raise ValueError(f"row {row} of the units' table is taken")
-        if row >= len(self.equipment):
-            more = row + 1 - len(self.equipment)
-            for name in ("equipment", "lost", "loss_carry"):
-                grown = np.concatenate([getattr(self, name), np.zeros((more, len(ITEMS)))])
-                setattr(self, name, grown)
-            for other in self._owners.values():
-                other.bind()
-        self._owners[row] = owner
-        self.equipment[row] = equipment
-        self.lost[row] = 0.0
-        self.loss_carry[row] = 0.0
-
-    def owned_by(self, row: int, owner: Rowed) -> None:
-        """Row `row` is `owner`'s again (in a copy: its owners are not copied with it, so that
-        the table is whole when a copied unit takes its views)."""
-        self._owners[row] = owner
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_owners"] = {}
-        return state
 
 
 class World(Generic[U]):
