@@ -16,7 +16,7 @@ from sim.model import world as world_module
 from sim.model.network import RoadNetwork
 from sim.model.rules import front
 from sim.model.rules.supply import trace
-from sim.scenario import load_scenario
+from sim.scenario import SIDES, load_scenario
 from sim.scenario.theatre import theatre_for
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -99,3 +99,149 @@ def test_the_distance_table_is_the_distance_worked_out(theatre):
         for b in ids:
             worked_out = float(np.hypot(*(xy[network.index[a]] - xy[network.index[b]])))
             assert network.km(a, b) == worked_out, (a, b)
+
+
+def test_the_kept_stance_and_reach_are_the_ones_worked_out(theatre, monkeypatch):
+    """A unit's `holds_position` is read from its kept stance, and the sectors' reach mask is
+    kept while the crossings stand: every time the front is worked out over the March run
+    (bridges fall there), every unit's kept answer is the one its posture, task and road give,
+    and the kept mask is the distances compared again; units held positions and others did
+    not."""
+    work_out, reach_mask = front._work_out, front._reach_mask
+    seen: Counter[bool] = Counter()
+
+    def checked(world):
+        for u in world.active_units():
+            assert u.holds_position == front.holds_position_long(u), (world.hour, u.key)
+            seen[u.holds_position] += 1
+        return work_out(world)
+
+    def checked_mask(world):
+        mask = reach_mask(world)
+        assert np.array_equal(mask, front._reach(world) <= world.physics.sector_reach_km)
+        return mask
+
+    monkeypatch.setattr(front, "_work_out", checked)
+    monkeypatch.setattr(front, "_reach_mask", checked_mask)
+    model_of("izium_2022_03.yaml", theatre).run()
+    assert seen[True] > 0 and seen[False] > 0, seen
+
+
+def test_each_sides_front_kept_is_the_front_worked_out_now(theatre, monkeypatch):
+    """A side's front is kept until its own units, the control or the crossings change (its
+    units' stances read again only when one of them told the world: `World.units_changed`):
+    every time a rule asks for it over the September run, it is what `_side_front` works out
+    from the world as it is then, and so are the places each side defends."""
+    side_front, defended = front.side_front, front.defended
+    asked: Counter[str] = Counter()
+
+    def same(kept, fresh):
+        assert kept.holders == fresh.holders
+        for name in ("front_km", "cover", "sector_km", "zoc", "covered"):
+            assert np.array_equal(getattr(kept, name), getattr(fresh, name)), name
+
+    def checked(world, side):
+        kept = side_front(world, side)
+        same(kept, front._side_front(world, side))
+        asked[side] += 1
+        return kept
+
+    def checked_defended(world, side):
+        kept = defended(world, side)
+        long_way = world.positions().mask[side] | (
+            front._side_front(world, side).covered & world.held(side)
+        )
+        assert np.array_equal(kept, long_way), (world.hour, side)
+        return kept
+
+    monkeypatch.setattr(front, "side_front", checked)
+    monkeypatch.setattr(front, "defended", checked_defended)
+    model_of("izium_2022_09.yaml", theatre).run()
+    assert asked["RU"] > 0 and asked["UA"] > 0, asked
+
+
+def test_the_hold_code_is_the_one_worked_out_unit_by_unit(theatre, monkeypatch):
+    """`hold_code` reads the powers of both sides' holders in one array operation: every hour
+    of the April-May run (positional fighting: both screens and defences), each place's letter
+    is what the holders' powers read one unit at a time give (`base_power`, the same sum over
+    the units whose sectors cover it)."""
+    from sim.model.rules.combat_math import base_power
+
+    hold_code = front.hold_code
+    letters: Counter[str] = Counter()
+
+    def long_way(world):
+        code = ["0"] * len(world.network.node_ids)
+        for side in SIDES:
+            f = front.side_front(world, side)
+            held = world.held(side)
+            for i in np.flatnonzero(held & f.covered):
+                total = 0.0
+                for k in np.flatnonzero(f.cover[:, i]):
+                    unit = world.unit(f.holders[k])
+                    if unit is not None:
+                        total += base_power(unit, world.weights, world.physics) / f.sector_km[k]
+                code[i] = "d" if total >= world.physics.defence_density else "s"
+        return "".join(code)
+
+    def checked(world):
+        code = hold_code(world)
+        assert code == long_way(world), world.hour
+        letters.update(code)
+        return code
+
+    monkeypatch.setattr(front, "hold_code", checked)
+    model_of("kharkiv_2022_05.yaml", theatre).run()
+    assert letters["s"] > 0 and letters["d"] > 0, letters
+
+
+def test_the_units_numbers_are_their_rows_of_the_table_grown_or_copied(theatre, monkeypatch):
+    """A unit's equipment, losses and loss carry are views of its row of the world's units'
+    table (`World.table`), which the attrition and the hold code change and read for many
+    units at once. A table grown from nothing as units enter (each unit then takes its views
+    again) and a run's copy (a what-if's snapshot: the copy's units take views of the copy's
+    table) give the same September run, to the byte, as the table made whole at the start."""
+    from sim.whatif.branch import snapshot
+
+    whole = model_of("izium_2022_09.yaml", theatre).run().digest()
+    made = world_module.UnitTable
+    monkeypatch.setattr(world_module, "UnitTable", lambda rows=0: made(0))
+    model = model_of("izium_2022_09.yaml", theatre)
+    first = [u.index for u in model.world.units.values()]
+    assert len(model.world.table.equipment) == max(first) + 1  # grown unit by unit
+    for _ in range(120):
+        model.step()
+    twin = snapshot(model)
+    for mine, theirs in ((model, twin), (twin, model)):
+        for u in [*mine.world.units.values(), *mine.world.gone]:
+            for name in ("equipment", "lost", "loss_carry"):
+                row = getattr(mine.world.table, name)[u.index]
+                assert np.shares_memory(getattr(u, name), getattr(mine.world.table, name))
+                assert not np.shares_memory(getattr(u, name), getattr(theirs.world.table, name))
+                assert np.array_equal(getattr(u, name), row)
+    assert model.run().digest() == whole
+    assert twin.run().digest() == whole
+
+
+def test_the_attrition_phase_changes_no_stance_it_reads_once(theatre, monkeypatch):
+    """The attrition reads once, for both sides' passes, which units are on the map and which
+    hold ground out of the battles (shelled, and their guns fire): over the September run
+    (shelling, shortage and men giving themselves up), a phase leaves every unit where it
+    stood and as it stood, and units did lose men in it."""
+    from sim.model.rules import attrition, combat
+
+    phase = attrition.attrition_phase
+    lost: Counter[bool] = Counter()
+
+    def checked(world, busy):
+        def stances():
+            return [(u.key, u.active, u.holds_ground, u.node) for u in world.active_units()]
+
+        before, men = stances(), {u.key: u.personnel for u in world.active_units()}
+        phase(world, busy)
+        assert stances() == before, world.hour
+        lost[any(u.personnel < men[u.key] for u in world.active_units())] += 1
+
+    monkeypatch.setattr(combat, "attrition_phase", checked)
+    model_of("izium_2022_09.yaml", theatre).run()
+    assert lost[True] > 0, lost

@@ -88,6 +88,7 @@ class CampaignModel(mesa.Model):
             random=self.random,
             rng=self.rng,
             fires=self._fires(),
+            unit_rows=len(scenario.units),
         )
         self.pending_events = sorted(scenario.events, key=lambda e: e.at)
         self._fallback = {g_unit: g.fallback for g in scenario.groupings for g_unit in g.units}

@@ -126,7 +126,7 @@ class FallingBack:
         network, control = world.network, world.control
         supplied = world.supply_lines[self.side]
         here = supplied.distance(start)
-        zoc = front.front(world).zoc[other(self.side)]
+        zoc = front.side_front(world, other(self.side)).zoc
         cost = route_costs(self, world, fighting=False, own_ground=True)
         hours, paths = network.paths_from(start, cost)
         best: tuple[float, str] | None = None

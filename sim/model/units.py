@@ -49,6 +49,7 @@ from sim.model.rules.combat_math import (
 )
 from sim.model.rules.routes import arc_hours, bridgeable, plan_route
 from sim.model.rules.supply import supply_share
+from sim.model.table import OnTable
 from sim.model.world import World
 from sim.scenario import Posture, Side, Status, Task, UnitSpec, UnitType, other
 
@@ -101,7 +102,7 @@ class March(NamedTuple):
 STOOD = March(0.0, (), None)
 
 
-class Unit(FallingBack, CellAgent):
+class Unit(FallingBack, OnTable, CellAgent):
     """One manoeuvre unit on the road network.
 
     Position: `cell` is the Mesa cell of the place the unit is at, `node` its id. While it
@@ -138,11 +139,10 @@ class Unit(FallingBack, CellAgent):
         self.fatigue = 0.0
         self.engineers = spec.engineers
         self.fallback_places = tuple(fallback_places)  # its grouping's, or its side's
-        self.equipment = np.array([getattr(spec.equipment, k) for k in ITEMS], dtype=float)
-        self.initial = self.equipment.copy()
-        self.lost = np.zeros(len(ITEMS))  # destroyed in combat
+        equipment = np.array([getattr(spec.equipment, k) for k in ITEMS], dtype=float)
+        self.take_row(world.table, equipment)  # equipment, lost, loss_carry: sim/model/table.py
+        self.initial = equipment.copy()
         self.abandoned = np.zeros(len(ITEMS))  # left behind (counted as captured by the taker)
-        self.loss_carry = np.zeros(len(ITEMS))  # fractional expected losses not yet whole items
         # what the world's positions depend on: set through the properties below
         self._posture = Posture(spec.posture)
         self._status = Status.ACTIVE
@@ -150,7 +150,8 @@ class Unit(FallingBack, CellAgent):
         self._route: list[str] = []
         self._task: Task = task_of_posture(self._posture)
         self._stance_now = self._stance()
-        self._holds, self._advancing, _ = self._stance_now
+        # holds_position (front.holds_position): kept with its stance, read only
+        self._holds, self._advancing, self.holds_position = self._stance_now
         self.postures: list[tuple[int, Posture]] = [(world.hour, self._posture)]
         self.order_id: str | None = None
         self.objective: str | None = None
@@ -185,7 +186,7 @@ class Unit(FallingBack, CellAgent):
         HasCell.cell.fset(self, cell)
         if cell is not None and cell.coordinate != self.node:
             self.node = cell.coordinate
-            self.world.units_changed()
+            self.world.units_changed(self.side)
 
     @property
     def posture(self) -> Posture:
@@ -255,8 +256,8 @@ class Unit(FallingBack, CellAgent):
         stance = self._stance()
         if force or stance != self._stance_now:
             self._stance_now = stance
-            self._holds, self._advancing, _ = stance
-            self.world.units_changed()
+            self._holds, self._advancing, self.holds_position = stance
+            self.world.units_changed(self.side)
 
     @property
     def holds_ground(self) -> bool:
@@ -462,7 +463,7 @@ class Unit(FallingBack, CellAgent):
             return STOOD
         network = world.network
         enemy = other(self.side)
-        defended, zoc = front.defended(world, enemy), front.front(world).zoc[enemy]
+        defended, zoc = front.defended(world, enemy), front.side_front(world, enemy).zoc
         hours_now = arc_hours(self, world)
         budget, covered = 1.0, 0.0
         crossed: list[tuple[str, str, str]] = []
@@ -494,7 +495,7 @@ class Unit(FallingBack, CellAgent):
             if self.progress_km >= length - 1e-9:
                 left = self.node
                 self._arrive(nxt)
-                defended, zoc = front.defended(world, enemy), front.front(world).zoc[enemy]
+                defended, zoc = front.defended(world, enemy), front.side_front(world, enemy).zoc
                 if data.get("crossing"):
                     crossed.append((data["crossing"], left, nxt))
                 if self._posture == _MOVE and zoc[network.index[nxt]]:

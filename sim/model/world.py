@@ -38,11 +38,15 @@ from sim.model.params_doctrine import DoctrineParameters
 from sim.model.params_physics import PhysicsParameters
 from sim.model.rules.combat_math import ITEMS, item_weights
 from sim.model.rules.supply import SupplyNet, trace, untouched
+from sim.model.table import UnitTable
 from sim.scenario import SIDES, Scenario, Side
 
 #: The kinds of change the world counts (`World.versions`): "laws" is the physics and doctrine
-#: in force (a what-if may change them).
-CHANGES = ("control", "crossings", "depots", "units", "laws")
+#: in force (a what-if may change them); "units RU" and "units UA" count the changes of one
+#: side's units ("units" those of either).
+CHANGES = ("control", "crossings", "depots", "units", "laws", "units RU", "units UA")
+#: side -> the kind of change of its units (`World.units_changed`)
+UNITS_OF: dict[str, str] = {s: f"units {s}" for s in SIDES}
 T = TypeVar("T")
 
 
@@ -255,6 +259,8 @@ class World(Generic[U]):
             first; 0 before it).
         random, rng: the run's random generators (Python's and numpy's), the model's own.
         fires: the guns firing into the map from beyond it (`FireBase`).
+        table: the units' numbers, a row each (`UnitTable`; `unit_rows`: how many to make
+            room for at once, the scenario's units).
         free_changes: place -> how many times it has changed hands by the presence or pocket
             rules (without troops fighting for it), for their limit (max_free_changes).
     """
@@ -275,8 +281,10 @@ class World(Generic[U]):
         rng: np.random.Generator,
         fires: Iterable[FireBase] = (),
         rigged: Iterable[str] = (),
+        unit_rows: int = 0,
     ):
         self.network = network
+        self.table = UnitTable(unit_rows)
         self.fires: tuple[FireBase, ...] = tuple(fires)
         self.control = control
         self.crossings = crossings
@@ -380,19 +388,22 @@ class World(Generic[U]):
         self.weights = item_weights(physics)
         self.versions["laws"] += 1
 
-    def units_changed(self) -> None:
-        """A unit has entered or left the map, moved to another place, or changed what it is
-        doing there (sim/model/units.py calls this)."""
-        self.versions["units"] += 1
+    def units_changed(self, side: Side | None = None) -> None:
+        """A unit (of `side`; None: of either) has entered or left the map, moved to another
+        place, or changed what it is doing there (sim/model/units.py calls this)."""
+        versions = self.versions
+        versions["units"] += 1
+        for s in (side,) if side is not None else SIDES:
+            versions[UNITS_OF[s]] += 1
 
     def enter(self, unit: U) -> None:
         self.units[unit.key] = unit
-        self.units_changed()
+        self.units_changed(unit.side)
 
     def leave(self, unit: U) -> None:
         del self.units[unit.key]
         self.gone.append(unit)
-        self.units_changed()
+        self.units_changed(unit.side)
 
     def leave_behind(self, side: Side, node: str, items: np.ndarray) -> None:
         """Items `side` abandoned at `node`: captured by the enemy when it takes the node, at

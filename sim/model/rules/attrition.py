@@ -38,18 +38,22 @@ from sim.scenario import SIDES, Posture, Side, other
 _ROUT = Posture.ROUT  # (read once: an enum member read off its class costs a lookup)
 
 
-def enemy_fire(world: World[Unit], side: Side, busy: set[str]) -> tuple[np.ndarray, np.ndarray]:
+def enemy_fire(
+    world: World[Unit], side: Side, busy: set[str], firing: Sequence[Unit] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The guns of the enemy of `side` free to shell positions this hour: their places (km,
     one row each) and fire values at their ranges, as (xy, artillery value, rocket value,
     artillery range, rocket range) folded into two arrays: positions (k x 2) and a (k x 4)
-    table of [artillery value, rocket value, artillery range km, rocket range km]."""
+    table of [artillery value, rocket value, artillery range km, rocket range km].
+    `firing`: the enemy's units holding ground and not `busy`, if the caller has them."""
     physics, network = world.physics, world.network
     enemy = other(side)
     parts_xy: list[np.ndarray] = []
     parts: list[np.ndarray] = []
-    firing = [e for e in world.active_units(enemy) if e.holds_ground and e.key not in busy]
+    if firing is None:
+        firing = [e for e in world.active_units(enemy) if e.holds_ground and e.key not in busy]
     if firing:  # the units' guns, one array operation over them (the same numbers)
-        equipment = np.array([e.equipment for e in firing])
+        equipment = world.table.equipment[[e.index for e in firing]]
         guns, rockets = equipment[:, ARTILLERY], equipment[:, MLRS]
         armed = guns + rockets > 0
         floor = physics.supply_combat_floor
@@ -124,33 +128,37 @@ def attrition_phase(world: World[Unit], busy: Iterable[str]) -> None:
     per_hour = 1.0 / HOURS_PER_DAY
     unsupplied = physics.unsupplied_loss_per_day * per_hour
     index, xy = network.index, network.xy
+    # each side's units on the map, and those holding ground out of the battles (shelled, and
+    # their guns fire); neither changes in this phase (losses do not move a unit)
+    on_map = {s: [u for u in world.active_units(s) if u.active] for s in SIDES}
+    free = {s: [u for u in on_map[s] if u.holds_ground and u.key not in busy] for s in SIDES}
     for side in SIDES:
-        units = [u for u in world.active_units(side) if u.active]
+        units = on_map[side]
         if not units:
             continue
-        guns_xy, guns = enemy_fire(world, side, busy)
-        share: dict[str, float] = {}
-        shelled = [u for u in units if u.holds_ground and u.key not in busy] if len(guns) else []
+        guns_xy, guns = enemy_fire(world, side, busy, free[other(side)])
+        loss = np.zeros(len(units))
+        shelled = free[side] if len(guns) else []
         if shelled:
             at = xy[[index[u.node] for u in shelled]]
             d = np.linalg.norm(at[:, None, :] - guns_xy[None, :, :], axis=2)  # unit x gun
             reaching = (guns[:, 0] * (d <= guns[:, 2]) + guns[:, 1] * (d <= guns[:, 3])).sum(1)
             hit = np.flatnonzero(reaching > 0)
             under = [shelled[k] for k in hit.tolist()]
-            own = base_powers(under, weights, physics)
+            own = base_powers(
+                under, weights, physics, world.table.equipment[[u.index for u in under]]
+            )
             lost = positional_loss(reaching[hit], own, physics.positional_loss_per_day)
-            share = dict(zip([u.key for u in under], lost.tolist(), strict=True))
-        losing: list[Unit] = []
-        losses: list[float] = []
-        for u in units:
-            loss = share.get(u.key, 0.0)
-            supply = u.supply
-            if supply < low_level:
-                loss += unsupplied * (1.0 - supply / low)
-            if loss > 0:
-                losing.append(u)
-                losses.append(loss)
-        lose_together(losing, losses)
+            row = {u.key: k for k, u in enumerate(units)}
+            loss[[row[u.key] for u in under]] = lost
+        # short of supply: the same sum as one unit at a time (its share of the shelling,
+        # then the shortage's)
+        supply = np.array([u.supply for u in units])
+        short = supply < low_level
+        if short.any():
+            loss[short] = loss[short] + unsupplied * (1.0 - supply[short] / low)
+        losing = np.flatnonzero(loss > 0)
+        lose_together([units[k] for k in losing.tolist()], loss[losing].tolist())
         _give_up(world, side, units)
 
 
@@ -179,14 +187,12 @@ def lose_together(units: Sequence[Unit], fractions: Sequence[float]) -> None:
     same numbers (every step is elementwise), for the hourly attrition of every unit."""
     if not units:
         return
-    f = item_loss_fractions(np.array(fractions, dtype=float), units[0].world.physics)
-    equipment = np.array([u.equipment for u in units])
-    carry = np.array([u.loss_carry for u in units])
+    world = units[0].world
+    f = item_loss_fractions(np.array(fractions, dtype=float), world.physics)
+    table, rows = world.table, [u.index for u in units]  # their rows of the units' table
+    equipment, carry = table.equipment[rows], table.loss_carry[rows]
     lost = apply_losses(equipment, f, carry)
-    lost_any: list[bool] = np.any(lost, axis=1).tolist()
-    for k, (u, whole) in enumerate(zip(units, lost_any, strict=True)):
-        u.loss_carry[:] = carry[k]
-        if whole:  # (adding no loss leaves the items as they are)
-            u.equipment[:] = equipment[k]
-            u.lost += lost[k]
-        u.losses_this_hour += fractions[k]
+    table.equipment[rows], table.loss_carry[rows] = equipment, carry
+    table.lost[rows] += lost
+    for u, fraction in zip(units, fractions, strict=True):
+        u.losses_this_hour += fraction

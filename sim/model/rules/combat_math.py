@@ -155,12 +155,18 @@ def base_power(unit: Fighter, weights: np.ndarray, physics: PhysicsParameters) -
 
 
 def base_powers(
-    units: Sequence[Fighter], weights: np.ndarray, physics: PhysicsParameters
+    units: Sequence[Fighter],
+    weights: np.ndarray,
+    physics: PhysicsParameters,
+    equipment: np.ndarray | None = None,
 ) -> np.ndarray:
-    """`base_power` of many units at once (one array operation; the same numbers)."""
+    """`base_power` of many units at once (one array operation; the same numbers).
+    `equipment`: their items, a row each, if the caller has them as one array already (the
+    world's units' table, sim/model/world.py)."""
     if not units:
         return np.zeros(0)
-    equipment = np.array([u.equipment for u in units])
+    if equipment is None:
+        equipment = np.array([u.equipment for u in units])
     state = np.array([(u.quality, u.supply, u.morale, u.fatigue) for u in units], dtype=float)
     quality = state[:, 0]
     # each of supply, morale and fatigue clipped to [0, 1] (np.clip's numbers, without its

@@ -26,14 +26,14 @@ losses change them every hour.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 import numpy as np
 
 from sim.model.rules.combat_math import Fighter, base_power, base_powers
-from sim.model.world import Placed, World
+from sim.model.world import UNITS_OF, Placed, World
 from sim.scenario import SIDES, Posture, Side, Status, Task, other
 
 
@@ -51,6 +51,10 @@ class Holding(Fighter, Placed, Protocol):
     def task(self) -> Task: ...
     @property
     def retreating(self) -> bool: ...
+    @property
+    def holds_position(self) -> bool: ...
+    @property
+    def index(self) -> int: ...
 
 
 Unit = TypeVar("Unit", bound=Holding)
@@ -62,7 +66,14 @@ HOLDING_TASKS = (Task.HOLD, Task.RESERVE)
 
 def holds_position(unit: Holding) -> bool:
     """Standing in a position: holding ground, in posture defend or reserve with the task to
-    hold or stand by, not on the road."""
+    hold or stand by, not on the road (the unit keeps it with its stance: `Unit.holds_position`;
+    `holds_position_long` works it out)."""
+    return unit.holds_position
+
+
+def holds_position_long(unit: Holding) -> bool:
+    """`holds_position` worked out from the unit's posture, task and road (what the unit's kept
+    stance must give: tests/test_speed.py)."""
     return (
         unit.holds_ground
         and unit.posture in HOLDING_POSTURES
@@ -176,36 +187,51 @@ def _reach(world: World) -> np.ndarray:
     )
 
 
+def _reach_mask(world: World) -> np.ndarray:
+    """Boolean place x place: within sector_reach_km by road (`_reach`), kept with it."""
+    radius = world.physics.sector_reach_km
+    return world.derived(
+        "sector reach mask", lambda: _reach(world) <= radius, on=("crossings",), key=radius
+    )
+
+
 def _work_out(world: World) -> Front:
-    """Each side's part of the front, kept per side while what it depends on stays: who holds
-    what and which crossings stand, and where that side's units stand and whether they hold
-    ground or a position (a unit of the other side moving does not change it)."""
+    """Each side's part of the front (`side_front`)."""
+    return Front({side: side_front(world, side) for side in SIDES})
+
+
+def side_front(world: World, side: Side) -> SideFront:
+    """One side's part of the front, kept while what it depends on stays: who holds what and
+    which crossings stand, and where that side's units stand and whether they hold ground or a
+    position (a unit of the other side moving does not change it; the stances are read again
+    only when one of the side's own units has changed: `World.units_changed`)."""
     physics = world.physics
-    sides: dict[Side, SideFront] = {}
-    for side in SIDES:
-        stances = tuple(
-            (u.key, u.node, u.holds_ground, holds_position(u)) for u in world.active_units(side)
-        )
-        sides[side] = world.derived(
-            f"side front {side}",
-            functools.partial(_side_front, world, side),
-            on=("control", "crossings"),
-            key=(physics.sector_reach_km, physics.min_sector_front_km, stances),
-        )
-    return Front(sides)
+    stances = world.derived(
+        f"stances {side}",
+        lambda: tuple(
+            (u.key, u.node, u.holds_ground, u.holds_position) for u in world.active_units(side)
+        ),
+        on=(UNITS_OF[side],),
+    )
+    return world.derived(
+        f"side front {side}",
+        functools.partial(_side_front, world, side),
+        on=("control", "crossings"),
+        key=(physics.sector_reach_km, physics.min_sector_front_km, stances),
+    )
 
 
 def _side_front(world: World, side: Side) -> SideFront:
     network, physics = world.network, world.physics
     index = network.index
     boundary = network.cell_boundary_km
-    reach = _reach(world) <= physics.sector_reach_km
+    reach = _reach_mask(world)
     standing = world.standing_edges()
     e = network.edges
     positions = world.positions()
     mine = world.held(side)
     front_km = (boundary @ (~mine).astype(float)) * mine
-    holders = [u for u in world.active_units(side) if holds_position(u)]
+    holders = [u for u in world.active_units(side) if u.holds_position]
     at = np.array([index[u.node] for u in holders], dtype=np.int64)
     cover = reach[at] & mine[None, :] if len(at) else np.zeros((0, len(mine)), bool)
     cover[np.arange(len(at)), at] = True  # its own place, whoever holds it
@@ -222,11 +248,10 @@ def _side_front(world: World, side: Side) -> SideFront:
 def defended(world: World, side: Side) -> np.ndarray:
     """Boolean per place: `side` holds it with troops standing in it or in one of its
     sectors (an attack on it is a battle)."""
-    f = front(world)
     return world.derived(
         f"defended {side}",
-        lambda: world.positions().mask[side] | (f.covered[side] & world.held(side)),
-        on=("control", "units", "crossings"),
+        lambda: world.positions().mask[side] | (side_front(world, side).covered & world.held(side)),
+        on=("control", UNITS_OF[side], "crossings"),
         key=(world.physics.sector_reach_km, world.physics.min_sector_front_km),
     )
 
@@ -238,7 +263,7 @@ def defence(world: World[Unit], place: str, side: Side) -> list[tuple[Unit, floa
     sector's places, for a place that touches no enemy cell)."""
     network = world.network
     i = network.index[place]
-    f = front(world).sides[side]
+    f = side_front(world, side)
     here = [u for u in world.active_units(side) if u.node == place and not u.retreating]
     out: list[tuple[Unit, float]] = [(u, 1.0) for u in here]
     seen = {u.key for u in here}
@@ -252,30 +277,40 @@ def defence(world: World[Unit], place: str, side: Side) -> list[tuple[Unit, floa
     return out
 
 
-def density(world: World, place: str, side: Side) -> float:
+def density(
+    world: World, place: str, side: Side, powers: Mapping[str, float] | None = None
+) -> float:
     """Combat power (before posture and terrain) per km of front that `side` holds `place`
     with: each unit covering it, its power over its sector's front km; a unit standing in the
     place without a sector (an attack that has stopped there), its power over the place's own
-    front (at least min_sector_front_km)."""
+    front (at least min_sector_front_km). `powers`: the side's units' base powers by id, if
+    the caller asks for many places at once (`unit_powers`)."""
     network, physics, weights = world.network, world.physics, world.weights
     i = network.index[place]
-    f = front(world).sides[side]
+    f = side_front(world, side)
     total = 0.0
     for k in np.flatnonzero(f.cover[:, i]):
         unit = world.unit(f.holders[k])
         if unit is not None:
-            total += base_power(unit, weights, physics) / f.sector_km[k]
+            power = powers[unit.key] if powers else base_power(unit, weights, physics)
+            total += power / f.sector_km[k]
     own = max(float(f.front_km[i]), physics.min_sector_front_km)
     for u in world.active_units(side):
         if u.node == place and u.key not in f.row and not u.retreating and u.holds_ground:
-            total += base_power(u, weights, physics) / own
+            total += (powers[u.key] if powers else base_power(u, weights, physics)) / own
     return total
+
+
+def unit_powers(world: World, side: Side) -> dict[str, float]:
+    """The base power of each unit of `side` on the map, by id (`density`'s `powers`)."""
+    weights, physics = world.weights, world.physics
+    return {u.key: base_power(u, weights, physics) for u in world.active_units(side)}
 
 
 def place_front_km(world: World, place: str, side: Side) -> float:
     """The km of front `side` holds at `place` (at least min_sector_front_km)."""
     i = world.network.index[place]
-    return max(float(front(world).front_km[side][i]), world.physics.min_sector_front_km)
+    return max(float(side_front(world, side).front_km[i]), world.physics.min_sector_front_km)
 
 
 def supply_blocked(world: World, side: Side) -> np.ndarray:
@@ -290,14 +325,13 @@ def supply_blocked(world: World, side: Side) -> np.ndarray:
     physics = world.physics
 
     def work_out() -> np.ndarray:
-        f = front(world)
         index = world.network.index
         own = np.zeros(len(index), dtype=bool)
         own[[index[u.node] for u in world.active_units(side)]] = True
-        near = (_reach(world)[own] <= physics.sector_reach_km).any(axis=0) | own
+        near = _reach_mask(world)[own].any(axis=0) | own
         depots = [index[d.node] for d in world.depots.values() if d.side == side and d.working]
         near[depots] = True
-        return f.zoc[other(side)] & ~near
+        return side_front(world, other(side)).zoc & ~near
 
     # kept while the front is (the same changes) and the units stand where they stood
     return world.derived(
@@ -310,23 +344,37 @@ def supply_blocked(world: World, side: Side) -> np.ndarray:
 
 def in_enemy_zoc(world: World, places: Iterable[str], side: Side) -> list[str]:
     """Those of `places` that lie in the zone of control of `side`'s enemy."""
-    zoc, index = front(world).zoc[other(side)], world.network.index
+    zoc, index = side_front(world, other(side)).zoc, world.network.index
     return [p for p in places if zoc[index[p]]]
 
 
 def densities(world: World, side: Side) -> np.ndarray:
     """`density` of every place `side` holds (network order; 0 where none of its sectors
     covers it), the powers read once per unit."""
-    physics, weights = world.physics, world.weights
-    f = front(world).sides[side]
+    f = side_front(world, side)
+    return _densities(world, side, f, _holder_powers(world, {side: f})[side])
+
+
+def _holder_powers(world: World, fronts: dict[Side, SideFront]) -> dict[Side, np.ndarray]:
+    """The base power of each holder of each of `fronts` (0 for one gone from the map), in
+    one `base_powers` over them all."""
+    units = {side: [world.unit(key) for key in f.holders] for side, f in fronts.items()}
+    present = [u for side in fronts for u in units[side] if u is not None]
+    equipment = world.table.equipment[[u.index for u in present]]  # their rows of the table
+    powers = base_powers(present, world.weights, world.physics, equipment)
+    out, start = {}, 0
+    for side, listed in units.items():
+        power = np.zeros(len(listed))
+        here = [k for k, u in enumerate(listed) if u is not None]
+        power[here] = powers[start : start + len(here)]
+        out[side], start = power, start + len(here)
+    return out
+
+
+def _densities(world: World, side: Side, f: SideFront, power: np.ndarray) -> np.ndarray:
+    """`densities` from the powers of the side's holders."""
     if not f.holders:
         return np.zeros(len(f.front_km))
-    units = [world.unit(key) for key in f.holders]
-    present = [u for u in units if u is not None]
-    power = np.zeros(len(units))
-    power[[k for k, u in enumerate(units) if u is not None]] = base_powers(
-        present, weights, physics
-    )
     return ((power / f.sector_km) @ f.cover) * world.held(side)
 
 
@@ -341,8 +389,10 @@ def hold_code(world: World) -> str:
     what the viewer draws along the front (the record keeps it every hour)."""
     threshold = world.physics.defence_density
     code = np.zeros(len(world.network.node_ids), dtype=np.int8)
-    for side in SIDES:
-        d = densities(world, side)
-        held = world.held(side) & front(world).covered[side]
+    fronts = {side: side_front(world, side) for side in SIDES}
+    powers = _holder_powers(world, fronts)  # both sides' holders at once
+    for side, f in fronts.items():
+        d = _densities(world, side, f, powers[side])
+        held = world.held(side) & f.covered
         code[held] = np.where(d[held] >= threshold, 2, 1)
     return _HOLD_BYTES[code].tobytes().decode("ascii")

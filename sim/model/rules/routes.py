@@ -170,8 +170,9 @@ def fight_through_hours(world: World, defender: Side) -> np.ndarray:
             DefenceLevel.PREPARED, "open", 2.0 * physics.capture_ratio, physics
         )
         belt = np.zeros(len(network.node_ids))
+        powers = front.unit_powers(world, defender)  # read once for all the places
         for i in np.flatnonzero(defended):
-            density = front.density(world, network.node_ids[i], defender)
+            density = front.density(world, network.node_ids[i], defender, powers)
             belt[i] = defended_depth_km(math.inf, density, physics)
         road = network.arc_length
         fought = np.minimum(road, belt[network.arc_to])
