@@ -25,6 +25,9 @@ KNOWN_MISSES = {
     "the town; the halved one breaks off sooner, so does the Verbivka battalion, the siege of "
     "Verbivka lapses for an hour and starts again from nothing when the Russian reserve "
     "arrives, so Verbivka and the places beyond fall later (issue 23)",
+    ("izium_2022_03", "bridge_destroyed"): "the empty south bank of the first week passes to "
+    "Russia once the engineers bridge the Donets (4 Mar), before its garrison arrives: with "
+    "the bridge down the north bank's battalion cannot step back into it",
     ("izium_2022_03", "garrison_x0.5"): "Izium's north-bank battalion gives the position up at "
     "the first assault whatever its size (withdrawal doctrine), so the Russians enter at the "
     "same hour (issue 23)",
