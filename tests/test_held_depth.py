@@ -309,3 +309,47 @@ def test_a_holding_unit_follows_up_a_withdrawal_but_not_an_advance():
     assert not logged(moved_on, "moves to take")
     ua = moved_on.world.unit("ua")
     assert ua is not None and ua.node == "a"
+
+
+def test_an_attack_goes_round_not_through_a_country_its_side_does_not_enter():
+    """a UA battalion at a attacks c, held by Russia. The short way runs through r, a
+    Russian village across the border (8 + 8 km of highway); the long way is 30 km of local
+    road inside Ukraine. No UA order attacks into Russia and UA holds nothing there, so the
+    battalion takes the long way and never stands in r. With r in Ukraine it takes the short
+    way through it."""
+
+    def visited(r_country: str) -> set[str]:
+        theatre = toy_theatre(
+            {"a": (0, 0), "c": (20, 0), "r": (10, 6)},
+            [("a", "c", 30, "local"), ("a", "r", 8, "highway"), ("r", "c", 8, "highway")],
+        )
+        theatre.graph.nodes["r"]["country"] = r_country
+        scenario = toy_scenario(
+            [
+                {
+                    "id": "ua",
+                    "name": "UA",
+                    "side": "UA",
+                    "at": "a",
+                    "posture": "attack",
+                    "equipment": {"personnel": 800},
+                }
+            ],
+            hours=72,
+            orders=[{"units": ["ua"], "task": "attack", "objective": "c"}],
+            depots=[{"id": "ua_a", "side": "UA", "at": "a", "kind": "base"}],
+            control={"nodes": {"RU": ["c", "r"]}},
+            parameters=QUIET,
+        )
+        model = CampaignModel(scenario, theatre, seed=0)
+        seen = set()
+        for _ in range(72):
+            model.step()
+            unit = model.world.unit("ua")
+            assert unit is not None
+            seen.add(unit.node)
+        return seen
+
+    abroad = visited("RU")
+    assert "r" not in abroad and "c" in abroad
+    assert "r" in visited("UA")

@@ -135,6 +135,12 @@ class Commander(mesa.Agent):
         self.may_pursue = np.array(
             [g.nodes[n]["country"] in entered for n in world.network.node_ids]
         )
+        # and no route of its units leads into a country where it neither attacks nor holds
+        # ground at the start (rules/routes.py, route_costs): no way round through Russia
+        held = {g.nodes[n]["country"] for n, s in world.control.items() if s == side}
+        world.may_enter[side] = np.array(
+            [g.nodes[n]["country"] in entered | held for n in world.network.node_ids]
+        )
 
     @property
     def doctrine(self) -> DoctrineParameters:

@@ -299,6 +299,8 @@ class World(Generic[U]):
         # (crossing, side) where that side holds one end and the enemy the other
         # (sim/model/rules/crossings.py, demolish_in_front)
         self.bridge_threats: set[tuple[str, Side]] = set()
+        # side -> per place, whether its plan takes its troops into that country (commander.py)
+        self.may_enter: dict[Side, np.ndarray] = {}
         self.abandoned_at: dict[str, dict[str, np.ndarray]] = {}
         self.captured: dict[str, np.ndarray] = {s: np.zeros(len(ITEMS)) for s in SIDES}
         self.prisoners: dict[str, float] = dict.fromkeys(SIDES, 0.0)

@@ -137,6 +137,9 @@ def route_costs(
     network, physics = world.network, world.physics
     cost = arc_hours(mover, world)
     to = network.arc_to
+    entered = world.may_enter.get(mover.side)
+    if entered is not None:  # no way round through a country its side does not go into
+        cost = np.where(entered[to], cost, np.inf)
     if mover.engineers:
         pontoon = network.arc_length / (physics.speed_local_kmh * physics.pontoon_speed_factor)
         pontoon += physics.pontoon_build_hours
