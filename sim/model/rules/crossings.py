@@ -1,12 +1,13 @@
-"""River crossings in the turn: bridges blown behind a withdrawal, pontoons built by
-engineers, and artillery fire on crossing sites (docs/model.md, "Movement").
+"""River crossings in the turn: bridges blown behind a withdrawal or, rigged, in the enemy's
+face, pontoons built by engineers, and artillery fire on crossing sites (docs/model.md,
+"Movement").
 
 The crossings' state (intact, destroyed, pontoon, ford...) lives in the world
 (sim/model/world.py); a bridge destroyed by an event, a demolition or fire goes through
 `World.destroy_crossing`, which spares the bridges a what-if made indestructible. The movement
 phase (sim/model/rules/movement.py) calls `demolish_behind` for each crossing a unit has
-crossed and `start_pontoon` for engineers at a river; `pontoons_under_fire` is a phase of the
-turn, after combat.
+crossed, `start_pontoon` for engineers at a river and, once all have marched,
+`demolish_in_front`; `pontoons_under_fire` is a phase of the turn, after combat.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The movement phase: every unit marches an hour along its route (`Unit.march`,
 sim/model/units.py), in the order they entered the map; a withdrawing side may blow a bridge
-behind it, and engineers at a river work on a pontoon (sim/model/rules/crossings.py).
+behind it, engineers at a river work on a pontoon, and a rigged bridge the enemy has reached
+is blown in its face (sim/model/rules/crossings.py).
 
 A unit never enters a place where the enemy holds ground with a unit: it stops on the edge in
 contact, and the combat phase (sim/model/rules/combat.py) decides whether it gets in. The
