@@ -12,6 +12,7 @@ from toy import toy_scenario, toy_theatre
 from sim.model import CampaignModel
 from sim.model.params_physics import PhysicsParameters
 from sim.model.rules import front
+from sim.model.rules.combat import combat_phase
 from sim.model.rules.supply import supply_share
 from sim.model.world import CrossingState
 from sim.scenario import Scenario, Task
@@ -353,3 +354,34 @@ def test_an_attack_goes_round_not_through_a_country_its_side_does_not_enter():
     abroad = visited("RU")
     assert "r" not in abroad and "c" in abroad
     assert "r" in visited("UA")
+
+
+def test_a_siege_lapses_only_when_nobody_attacks_the_place():
+    """A UA battalion at a attacks c by way of b. An hour with no battle at b (its defenders
+    gone, nobody in it yet) does not wipe out what the attack had gained there while the
+    battalion still attacks b; at c, which nobody attacks this hour, it does."""
+    scenario = toy_scenario(
+        [
+            {
+                "id": "ua",
+                "name": "UA",
+                "side": "UA",
+                "at": "a",
+                "posture": "attack",
+                "equipment": {"personnel": 800},
+            }
+        ],
+        hours=4,
+        orders=[{"units": ["ua"], "task": "attack", "objective": "e"}],
+        depots=[{"id": "ua_a", "side": "UA", "at": "a", "kind": "base"}],
+        control={"nodes": {"RU": ["b", "c", "d", "e"]}},
+        parameters=QUIET,
+    )
+    model = CampaignModel(scenario, toy_theatre(LINE5, EDGES5), seed=0)
+    model.step()  # the commander hands out the order; the battalion sets off towards b
+    world = model.world
+    ua = world.unit("ua")
+    assert ua is not None and ua.task == Task.ATTACK and ua.next_node == "b"
+    world.siege.update({"b": 0.5, "d": 0.5})
+    combat_phase(world)
+    assert world.siege == {"b": 0.5}

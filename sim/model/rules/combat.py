@@ -215,9 +215,10 @@ def combat_phase(world: World[Unit]) -> dict[str, Battle]:
     engaged = {u.key for att, dfd in found.values() for u in [*att, *(d for d, _ in dfd)]}
     support, gave = fire_support(world, found, engaged)
     siege = world.siege
+    pressing = {u.next_node for u in world.active_units() if u.task == Task.ATTACK}
     for node in list(siege):
-        if node not in found:
-            del siege[node]
+        if node not in found and node not in pressing:
+            del siege[node]  # a siege lapses only when nobody attacks the place any more
     # the ground of every battle before any is resolved: a unit may attack in one and defend
     # in another, and a place taken this hour moves its attackers into it
     grounds = {
