@@ -20,11 +20,6 @@ KNOWN_MISSES = {
     ("izium_2022_09", "bridge_destroyed"): "Izium falls at the same hour either way: the "
     "grouping is ordered back for the threat at Shevchenkove, not for its railhead, and is "
     "followed up by the brigades of the southern shoulder whichever bridge stands",
-    ("izium_2022_09", "garrison_x0.5"): "Balakliia falls at the same hour: either garrison "
-    "breaks off before the assault and the Ukrainian brigades need the same time to close on "
-    "the town; the halved one breaks off sooner, so does the Verbivka battalion, the siege of "
-    "Verbivka lapses for an hour and starts again from nothing when the Russian reserve "
-    "arrives, so Verbivka and the places beyond fall later (issue 23)",
     ("izium_2022_03", "bridge_destroyed"): "the empty south bank of the first week passes to "
     "Russia once the engineers bridge the Donets (4 Mar), before its garrison arrives: with "
     "the bridge down the north bank's battalion cannot step back into it",
