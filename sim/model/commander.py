@@ -138,9 +138,11 @@ class Commander(mesa.Agent):
         # and no route of its units leads into a country where it neither attacks nor holds
         # ground at the start (rules/routes.py, route_costs): no way round through Russia
         held = {g.nodes[n]["country"] for n, s in world.control.items() if s == side}
-        world.may_enter[side] = np.array(
+        may_enter = np.array(
             [g.nodes[n]["country"] in entered | held for n in world.network.node_ids]
         )
+        if not may_enter.all():  # most sides may go anywhere: their route searches skip it
+            world.may_enter[side] = may_enter
 
     @property
     def doctrine(self) -> DoctrineParameters:
