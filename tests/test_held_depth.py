@@ -23,6 +23,18 @@ LINE5 = {"a": (0, 0), "b": (10, 0), "c": (20, 0), "d": (30, 0), "e": (40, 0)}
 EDGES5 = [(u, v, 10, "local") for u, v in zip("abcd", "bcde", strict=True)]
 
 
+def unit(uid: str, name: str, side: str, at: str, personnel: int, **extra: object) -> dict:
+    """A unit of a toy scenario: its id, name, side, place and men (other fields as written)."""
+    return {
+        "id": uid,
+        "name": name,
+        "side": side,
+        "at": at,
+        "equipment": {"personnel": personnel},
+        **extra,
+    }
+
+
 def run(scenario: Scenario, theatre) -> CampaignModel:
     model = CampaignModel(scenario, theatre, seed=0)
     model.run()
@@ -41,20 +53,8 @@ def test_a_position_given_up_is_held_again_at_the_next_place_back():
     def post(step_back_km: float) -> CampaignModel:
         scenario = toy_scenario(
             [
-                {
-                    "id": "ua",
-                    "name": "UA",
-                    "side": "UA",
-                    "at": "a",
-                    "equipment": {"personnel": 1200},
-                },
-                {
-                    "id": "rb",
-                    "name": "RU b",
-                    "side": "RU",
-                    "at": "b",
-                    "equipment": {"personnel": 400},
-                },
+                unit("ua", "UA", "UA", "a", 1200),
+                unit("rb", "RU b", "RU", "b", 400),
             ],
             hours=72,
             orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
@@ -86,14 +86,8 @@ def test_a_base_is_not_cut_off_by_the_enemy_zone_of_control():
     edges = [*EDGES5, ("b", "f", 10, "local")]
     scenario = toy_scenario(
         [
-            {"id": "rb", "name": "RU b", "side": "RU", "at": "b", "equipment": {"personnel": 400}},
-            {
-                "id": "ue",
-                "name": "UA far",
-                "side": "UA",
-                "at": "e",
-                "equipment": {"personnel": 100},
-            },
+            unit("rb", "RU b", "RU", "b", 400),
+            unit("ue", "UA far", "UA", "e", 100),
         ],
         hours=2,
         depots=[
@@ -122,8 +116,8 @@ def test_a_pursuit_stays_out_of_a_country_the_plan_does_not_enter():
         theatre.graph.nodes[n]["country"] = "RU"
     scenario = toy_scenario(
         [
-            {"id": "ua", "name": "UA", "side": "UA", "at": "a", "equipment": {"personnel": 1200}},
-            {"id": "rz", "name": "RU z", "side": "RU", "at": "z", "equipment": {"personnel": 10}},
+            unit("ua", "UA", "UA", "a", 1200),
+            unit("rz", "RU z", "RU", "z", 10),
         ],
         hours=120,
         orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
@@ -154,21 +148,8 @@ def test_a_rigged_bridge_is_blown_in_the_enemy_s_face():
     def river_line(rigged: bool) -> CampaignModel:
         scenario = toy_scenario(
             [
-                {
-                    "id": "ua",
-                    "name": "UA",
-                    "side": "UA",
-                    "at": "a",
-                    "posture": "attack",
-                    "equipment": {"personnel": 1200},
-                },
-                {
-                    "id": "rc",
-                    "name": "RU c",
-                    "side": "RU",
-                    "at": "c",
-                    "equipment": {"personnel": 150},
-                },
+                unit("ua", "UA", "UA", "a", 1200, posture="attack"),
+                unit("rc", "RU c", "RU", "c", 150),
             ],
             hours=72,
             orders=[{"units": ["ua"], "task": "attack", "objective": "c"}],
@@ -204,15 +185,7 @@ def test_a_zone_of_control_reaches_only_the_roads_a_unit_covers():
 
     def zoc(reach_km: float) -> dict[str, bool]:
         scenario = toy_scenario(
-            [
-                {
-                    "id": "ra",
-                    "name": "RU a",
-                    "side": "RU",
-                    "at": "a",
-                    "equipment": {"personnel": 400},
-                }
-            ],
+            [unit("ra", "RU a", "RU", "a", 400)],
             hours=1,
             depots=[{"id": "ru_a", "side": "RU", "at": "a", "kind": "base"}],
             parameters={**QUIET, "sector_reach_km": reach_km},
@@ -238,23 +211,15 @@ def test_supply_thins_out_with_distance_beyond_supply_range():
 
     def settled(reach_km: float) -> float:
         scenario = toy_scenario(
-            [
-                {
-                    "id": "ub",
-                    "name": "UA b",
-                    "side": "UA",
-                    "at": "b",
-                    "equipment": {"personnel": 400},
-                }
-            ],
+            [unit("ub", "UA b", "UA", "b", 400)],
             hours=240,
             depots=[{"id": "ua_a", "side": "UA", "at": "a", "kind": "base"}],
             parameters={**QUIET, "supply_reach_km": reach_km},
         )
         theatre = toy_theatre({"a": (0, 0), "b": (100, 0)}, [("a", "b", 100, "local")])
-        unit = run(scenario, theatre).world.unit("ub")
-        assert unit is not None
-        return unit.supply
+        ub = run(scenario, theatre).world.unit("ub")
+        assert ub is not None
+        return ub.supply
 
     physics_share = supply_share(100.0, physics)
     assert settled(145.0) == pytest.approx(physics_share, abs=0.02)
@@ -271,20 +236,8 @@ def test_a_holding_unit_follows_up_a_withdrawal_but_not_an_advance():
     def front_line(ru_task: str) -> CampaignModel:
         scenario = toy_scenario(
             [
-                {
-                    "id": "ua",
-                    "name": "UA",
-                    "side": "UA",
-                    "at": "a",
-                    "equipment": {"personnel": 1200},
-                },
-                {
-                    "id": "rc",
-                    "name": "RU c",
-                    "side": "RU",
-                    "at": "c",
-                    "equipment": {"personnel": 400},
-                },
+                unit("ua", "UA", "UA", "a", 1200),
+                unit("rc", "RU c", "RU", "c", 400),
             ],
             hours=96,
             orders=[
@@ -326,16 +279,7 @@ def test_an_attack_goes_round_not_through_a_country_its_side_does_not_enter():
         )
         theatre.graph.nodes["r"]["country"] = r_country
         scenario = toy_scenario(
-            [
-                {
-                    "id": "ua",
-                    "name": "UA",
-                    "side": "UA",
-                    "at": "a",
-                    "posture": "attack",
-                    "equipment": {"personnel": 800},
-                }
-            ],
+            [unit("ua", "UA", "UA", "a", 800, posture="attack")],
             hours=72,
             orders=[{"units": ["ua"], "task": "attack", "objective": "c"}],
             depots=[{"id": "ua_a", "side": "UA", "at": "a", "kind": "base"}],
@@ -346,9 +290,9 @@ def test_an_attack_goes_round_not_through_a_country_its_side_does_not_enter():
         seen = set()
         for _ in range(72):
             model.step()
-            unit = model.world.unit("ua")
-            assert unit is not None
-            seen.add(unit.node)
+            ua = model.world.unit("ua")
+            assert ua is not None
+            seen.add(ua.node)
         return seen
 
     abroad = visited("RU")
@@ -361,16 +305,7 @@ def test_a_siege_lapses_only_when_nobody_attacks_the_place():
     gone, nobody in it yet) does not wipe out what the attack had gained there while the
     battalion still attacks b; at c, which nobody attacks this hour, it does."""
     scenario = toy_scenario(
-        [
-            {
-                "id": "ua",
-                "name": "UA",
-                "side": "UA",
-                "at": "a",
-                "posture": "attack",
-                "equipment": {"personnel": 800},
-            }
-        ],
+        [unit("ua", "UA", "UA", "a", 800, posture="attack")],
         hours=4,
         orders=[{"units": ["ua"], "task": "attack", "objective": "e"}],
         depots=[{"id": "ua_a", "side": "UA", "at": "a", "kind": "base"}],
