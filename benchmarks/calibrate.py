@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 #: The constants searched and the values tried (the default among them): the six of issue
 #: 23's search and the give-up share of the earlier one (docs/calibration.md, "What was
 #: tuned, and on what"); the earlier search's others keep their values (`--vary` to add them).
-SEARCHED: dict[str, tuple[float, ...]] = {
+SEARCHED: dict[str, Sequence[float]] = {
     "capture_ratio": (1.0, 1.25, 1.5),
     "defence_depth_km": (3.0, 5.0, 8.0),
     "defence_density": (100.0, 200.0, 400.0),
@@ -117,7 +117,7 @@ def one_run(path: str, seed: int, sets: dict[str, float], null: bool) -> dict:
     theatre = theatre_for(scenario, base)
     params = scenario.parameters_with(sets)
     record = CampaignModel(scenario, theatre, params, seed=seed).run()
-    out = {"fidelity": compare(record, scenario, theatre).score}
+    out: dict[str, float | None] = {"fidelity": compare(record, scenario, theatre).score}
     if null:
         n = null_comparison(scenario, theatre, params, seed)
         out["null"] = None if n is None else n.score
@@ -167,7 +167,7 @@ class Runs:
 def skills(runs: Runs, paths: Sequence[str], seeds: int, where: Point) -> dict[str, float]:
     """Mean skill over the seeds of each scenario at `where` (over the defaults' null run)."""
     jobs = [(p, s, where) for p in paths for s in range(seeds)]
-    nulls = [(p, s, ()) for p in paths for s in range(seeds)]
+    nulls: list[tuple[str, int, Point]] = [(p, s, ()) for p in paths for s in range(seeds)]
     rows = runs.get(jobs + nulls)
     out = {}
     for p in paths:
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         for item in args.vary:
             name, _, values = item.partition("=")
             try:
-                choices[name] = tuple(float(v) for v in values.split(","))
+                choices[name] = [float(v) for v in values.split(",")]
             except ValueError:
                 print(f"error: --vary {item}: expected NAME=V1,V2,... (numbers)", file=sys.stderr)
                 return 2
