@@ -8,7 +8,7 @@ of everything beyond, which then has to come by road from the nearest place trai
 Forward depots and railheads shorten the last leg while they work: a depot while trucks can reach
 it from a base, a railhead while trains can. A unit whose traced distance is within
 `supply_range_km` is in supply and refills; otherwise its supply level decays, and with no path
-at all it is cut off (encircled): `Unit.draw_supply` (sim/model/units.py).
+at all it is cut off (encircled): `draw_supply`, each hour for every unit on the map.
 
 Izium, the Russian hub in summer 2022, worked as long as the railway through Kupiansk fed it.
 The traces run over the edges whose two ends the side holds and whose crossing stands
@@ -21,12 +21,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from sim.model.network import RoadNetwork
 from sim.model.params_physics import PhysicsParameters
+
+if TYPE_CHECKING:  # (the world keeps the traces: sim/model/world.py imports this module)
+    from sim.model.world import World
 
 
 class Depot(Protocol):
@@ -187,3 +190,20 @@ def supply_share(km: float, physics: PhysicsParameters) -> float:
     if span <= 0 or km >= physics.supply_reach_km:
         return 0.0
     return (physics.supply_reach_km - km) / span
+
+
+def draw_supply(world: World[Any]) -> None:
+    """Each unit on the map takes its line of supply from its side's trace of this hour
+    (`World.supply_lines`: its `supply_km`, `supply_route` and `supply_places`) and refills up
+    to, or drains down to, the share of its needs the trucks bring (`supply_share`: all in
+    supply range, less beyond it, nothing cut off), at supply_recovery_per_hour and
+    supply_decay_per_hour."""
+    physics, lines = world.physics, world.supply_lines
+    range_km = physics.supply_range_km
+    refill, drain = physics.supply_recovery_per_hour, physics.supply_decay_per_hour
+    for unit in world.active_units():
+        line = lines[unit.side].line_to(unit.node)
+        unit.supply_km, unit.supply_route, unit.supply_places = line
+        km, s = line[0], unit.supply
+        share = 1.0 if km <= range_km else supply_share(km, physics)
+        unit.supply = min(share, s + refill) if s < share else max(share, s - drain)
