@@ -131,12 +131,10 @@ def fire_support(
     for (node, side), value in beyond.items():
         support[(node, side)] = support.get((node, side), 0.0) + value
     gave |= used
+    items = world.table.equipment  # every unit's items, a row each (sim/model/table.py)
+    armed = (items[:, ARTILLERY] + items[:, MLRS] > 0).tolist()  # by row
     guns = [
-        u
-        for u in world.active_units()
-        if u.key not in engaged
-        and u.holds_ground
-        and u.equipment[ARTILLERY] + u.equipment[MLRS] > 0
+        u for u in world.active_units() if u.key not in engaged and u.holds_ground and armed[u.index]
     ]
     if not guns:
         return support, gave
@@ -215,7 +213,8 @@ def combat_phase(world: World[Unit]) -> dict[str, Battle]:
     engaged = {u.key for att, dfd in found.values() for u in [*att, *(d for d, _ in dfd)]}
     support, gave = fire_support(world, found, engaged)
     siege = world.siege
-    pressing = {u.next_node for u in world.active_units() if u.task == Task.ATTACK}
+    attack = Task.ATTACK
+    pressing = {u.next_node for u in world.active_units() if u.task == attack}
     for node in list(siege):
         if node not in found and node not in pressing:
             del siege[node]  # a siege lapses only when nobody attacks the place any more
