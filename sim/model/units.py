@@ -140,8 +140,8 @@ class Unit(FallingBack, OnTable, CellAgent):
         self.engineers = spec.engineers
         self.fallback_places = tuple(fallback_places)  # its grouping's, or its side's
         equipment = np.array([getattr(spec.equipment, k) for k in ITEMS], dtype=float)
-        self.take_row(world.table, equipment)  # equipment, lost, loss_carry: sim/model/table.py
-        self.initial = equipment.copy()
+        # equipment, lost, loss_carry, initial (= equipment): sim/model/table.py
+        self.take_row(world.table, equipment)
         self.abandoned = np.zeros(len(ITEMS))  # left behind (counted as captured by the taker)
         # what the world's positions depend on: set through the properties below
         self._posture = Posture(spec.posture)
@@ -289,7 +289,7 @@ class Unit(FallingBack, OnTable, CellAgent):
     @property
     def strength_fraction(self) -> float:
         """Personnel left as a share of the starting figure."""
-        return float(self._equipment[PERSONNEL]) / max(self.initial[PERSONNEL], 1.0)
+        return float(self._equipment[PERSONNEL]) / max(self._initial[PERSONNEL], 1.0)
 
     @property
     def foot(self) -> bool:

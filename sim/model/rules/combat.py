@@ -134,7 +134,9 @@ def fire_support(
     items = world.table.equipment  # every unit's items, a row each (sim/model/table.py)
     armed = (items[:, ARTILLERY] + items[:, MLRS] > 0).tolist()  # by row
     guns = [
-        u for u in world.active_units() if u.key not in engaged and u.holds_ground and armed[u.index]
+        u
+        for u in world.active_units()
+        if u.key not in engaged and u.holds_ground and armed[u.index]
     ]
     if not guns:
         return support, gave
