@@ -205,7 +205,8 @@ def lose_together(units: Sequence[Unit], fractions: Sequence[float]) -> None:
         return
     world = units[0].world
     f = item_loss_fractions(np.array(fractions, dtype=float), world.physics)
-    table, rows = world.table, [u.index for u in units]  # their rows of the units' table
+    table = world.table  # their rows of the units' table:
+    rows = np.fromiter([u.index for u in units], np.intp, len(units))
     equipment, carry = table.equipment[rows], table.loss_carry[rows]
     lost = apply_losses(equipment, f, carry)
     table.equipment[rows], table.loss_carry[rows] = equipment, carry
