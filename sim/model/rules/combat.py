@@ -298,16 +298,28 @@ def retreat_losses(world: World[Unit], busy: set[str]) -> None:
     the units that fought or gave fire support this hour; combat_math.retreat_loss)."""
     physics, weights, network = world.physics, world.weights, world.network
     columns = [u for u in world.active_units() if u.retreating]
+    if not columns:
+        return
+    # each side's guns free to fire (holding ground, not busy, armed) and its advancing units,
+    # in their order on the map: a column's losses change neither (a column holds no ground)
+    items = world.table.equipment
+    armed = (items[:, ARTILLERY] + items[:, MLRS] > 0).tolist()  # by row
+    guns = {
+        s: [
+            e
+            for e in world.active_units(s)
+            if e.key not in busy and e.holds_ground and armed[e.index]
+        ]
+        for s in SIDES
+    }
+    advancing = {s: [e for e in world.active_units(s) if e.advancing] for s in SIDES}
     for u in columns:
-        enemy = world.active_units(other(u.side))
-        pursuers = [e for e in enemy if e.advancing and (e.node == u.node or e.next_node == u.node)]
+        enemy = other(u.side)
+        pursuers = [e for e in advancing[enemy] if e.node == u.node or e.next_node == u.node]
         pursuit = sum(attack_power(e, weights, physics) for e in pursuers)
         fire = 0.0
-        for e in enemy:
-            if e.key in busy or not e.holds_ground:
-                continue
-            if e.equipment[ARTILLERY] + e.equipment[MLRS] > 0:
-                fire += fire_value(e, network.km(e.node, u.node), physics)
+        for e in guns[enemy]:
+            fire += fire_value(e, network.km(e.node, u.node), physics)
         own = base_power(u, weights, physics)
         fraction = retreat_loss(pursuit, own, fire, physics)
         if fraction > 0:
