@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from sim.map.theatre import BOX, Theatre, project
+from sim.runs.record import STATE
 from sim.scenario import Posture, Status, Task
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # the ridges' module imports pygame
@@ -45,21 +46,7 @@ SHARE_DECIMALS = 4
 PROGRESS_DECIMALS = 2
 #: A unit's row in `run_data`'s tracks, in this order (node columns hold node indices into
 #: `map_data`'s nodes, -1 for none; posture, status and task an index into their lists).
-UNIT_FIELDS = (
-    "hour",
-    "node",
-    "next",
-    "progress_km",
-    "posture",
-    "status",
-    "strength",
-    "morale",
-    "supply",
-    "task",
-    "objective",
-    "in_combat",
-    "equipment",
-)
+UNIT_FIELDS = ("hour", *STATE, "equipment")
 POSTURES = [p.value for p in Posture]
 STATUSES = [s.value for s in Status]
 TASKS = [t.value for t in Task]
