@@ -116,6 +116,13 @@ def fire_value(unit: Unit, distance_km: float, physics: PhysicsParameters) -> fl
     return value * physics.fire_support_factor * supply_factor(unit.supply, physics)
 
 
+def armed_rows(world: World[Unit]) -> list[bool]:
+    """By row of the units' table (`Unit.index`, sim/model/table.py): whether the unit has
+    guns or rockets."""
+    items = world.table.equipment
+    return (items[:, ARTILLERY] + items[:, MLRS] > 0).tolist()
+
+
 def fire_support(
     world: World[Unit], found: dict, engaged: set[str]
 ) -> tuple[dict[tuple[str, str], float], set[str]]:
@@ -131,8 +138,7 @@ def fire_support(
     for (node, side), value in beyond.items():
         support[(node, side)] = support.get((node, side), 0.0) + value
     gave |= used
-    items = world.table.equipment  # every unit's items, a row each (sim/model/table.py)
-    armed = (items[:, ARTILLERY] + items[:, MLRS] > 0).tolist()  # by row
+    armed = armed_rows(world)
     guns = [
         u
         for u in world.active_units()
@@ -302,8 +308,7 @@ def retreat_losses(world: World[Unit], busy: set[str]) -> None:
         return
     # each side's guns free to fire (holding ground, not busy, armed) and its advancing units,
     # in their order on the map: a column's losses change neither (a column holds no ground)
-    items = world.table.equipment
-    armed = (items[:, ARTILLERY] + items[:, MLRS] > 0).tolist()  # by row
+    armed = armed_rows(world)
     guns = {
         s: [
             e
