@@ -19,17 +19,15 @@ depots: the world keeps it until one of them changes (`World.supply_net`).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from sim.model.network import RoadNetwork
 from sim.model.params_physics import PhysicsParameters
-
-if TYPE_CHECKING:  # (the world keeps the traces: sim/model/world.py imports this module)
-    from sim.model.world import World
+from sim.scenario import Side
 
 
 class Depot(Protocol):
@@ -192,7 +190,32 @@ def supply_share(km: float, physics: PhysicsParameters) -> float:
     return (physics.supply_reach_km - km) / span
 
 
-def draw_supply(world: World[Any]) -> None:
+class Drawer(Protocol):
+    """What draws on its side's supply (sim/model/units.py's `Unit`)."""
+
+    @property
+    def side(self) -> Side: ...
+    @property
+    def node(self) -> str: ...
+
+    supply: float
+    supply_km: float
+    supply_route: list[str]
+    supply_places: frozenset[str]
+
+
+class Drawing(Protocol):
+    """Where units draw on the supply traced this hour (sim/model/world.py's `World`, which
+    imports this module)."""
+
+    @property
+    def physics(self) -> PhysicsParameters: ...
+    @property
+    def supply_lines(self) -> dict[Side, SupplyNet]: ...
+    def active_units(self, side: Side | None = None) -> Sequence[Drawer]: ...
+
+
+def draw_supply(world: Drawing) -> None:
     """Each unit on the map takes its line of supply from its side's trace of this hour
     (`World.supply_lines`: its `supply_km`, `supply_route` and `supply_places`) and refills up
     to, or drains down to, the share of its needs the trucks bring (`supply_share`: all in
