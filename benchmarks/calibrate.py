@@ -219,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     paths = [str(Path(p)) for p in args.scenarios] or [
         str(p) for p in sorted((REPO / "scenarios").glob("*.yaml")) if p.name != "TEMPLATE.yaml"
     ]
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        print(f"error: no scenario file {', '.join(missing)}", file=sys.stderr)
+        return 2
     if len(paths) < 2:
         print("error: leave-one-out needs at least two scenarios", file=sys.stderr)
         return 2
