@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sim.map.theatre import build_theatre
-from sim.model import CampaignModel
+from sim.model import CampaignModel, table
 from sim.model import watch as watch_module
 from sim.model import world as world_module
 from sim.model.network import RoadNetwork
@@ -196,11 +196,12 @@ def test_the_hold_code_is_the_one_worked_out_unit_by_unit(theatre, monkeypatch):
 
 
 def test_the_units_numbers_are_their_rows_of_the_table_grown_or_copied(theatre, monkeypatch):
-    """A unit's equipment, losses and loss carry are views of its row of the world's units'
-    table (`World.table`), which the attrition and the hold code change and read for many
-    units at once. A table grown from nothing as units enter (each unit then takes its views
-    again) and a run's copy (a what-if's snapshot: the copy's units take views of the copy's
-    table) give the same September run, to the byte, as the table made whole at the start."""
+    """A unit's equipment, losses, loss carry and initial items are views of its row of the
+    world's units' table (`World.table`), which the attrition, the hold code and the record
+    change and read for many units at once. A table grown from nothing as units enter (each
+    unit then takes its views again) and a run's copy (a what-if's snapshot: the copy's units
+    take views of the copy's table) give the same September run, to the byte, as the table
+    made whole at the start."""
     from sim.whatif.branch import snapshot
 
     whole = model_of("izium_2022_09.yaml", theatre).run().digest()
@@ -214,7 +215,7 @@ def test_the_units_numbers_are_their_rows_of_the_table_grown_or_copied(theatre, 
     twin = snapshot(model)
     for mine, theirs in ((model, twin), (twin, model)):
         for u in [*mine.world.units.values(), *mine.world.gone]:
-            for name in ("equipment", "lost", "loss_carry"):
+            for name in table.NUMBERS:  # equipment, lost, loss_carry, initial
                 row = getattr(mine.world.table, name)[u.index]
                 assert np.shares_memory(getattr(u, name), getattr(mine.world.table, name))
                 assert not np.shares_memory(getattr(u, name), getattr(theirs.world.table, name))

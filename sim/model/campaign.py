@@ -31,6 +31,7 @@ from sim.model.rules.crossings import pontoons_under_fire
 from sim.model.rules.events import apply_events
 from sim.model.rules.morale import morale_phase
 from sim.model.rules.movement import movement_phase
+from sim.model.rules.supply import draw_supply
 from sim.model.units import Unit
 from sim.model.world import CrossingState, DepotState, FireBase, World, start_control
 from sim.runs.record import RunRecord
@@ -181,8 +182,7 @@ class CampaignModel(mesa.Model):
         world.supply_lines = {
             s: world.supply_net(s, blocked=front.supply_blocked(world, s)) for s in SIDES
         }
-        for unit in self.world.active_units():
-            unit.draw_supply()
+        draw_supply(world)
 
     def arrivals(self) -> None:
         """Reinforcements enter the map at their place, or, if the enemy has taken it, at the

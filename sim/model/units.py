@@ -12,7 +12,8 @@ them itself: each of its behaviours is one method here, written once.
 - falling back (sim/model/retreat.py, a part of the class kept apart): `fall_back`
   (withdraw or rout to its fallback place, or break out), `forced_out` (the enemy has taken
   its place); and `surrender`, `leave_map`;
-- supply: `draw_supply` (from its side's supply as traced this hour);
+- supply: what it draws from its side's supply as traced this hour is set for all units at
+  once by sim/model/rules/supply.py's `draw_supply`;
 - its own rules each hour (`step`, the orders phase, after its commander's): disband below
   `disband_fraction` of its personnel; surrender cut off, out of supply and out of morale; rout
   or break off below `rout_morale` or `withdraw_morale`; keep withdrawing to its fallback and
@@ -48,7 +49,6 @@ from sim.model.rules.combat_math import (
     item_loss_fractions,
 )
 from sim.model.rules.routes import arc_hours, bridgeable, plan_route
-from sim.model.rules.supply import supply_share
 from sim.model.table import OnTable
 from sim.model.world import World
 from sim.scenario import Posture, Side, Status, Task, UnitSpec, UnitType, other
@@ -140,8 +140,8 @@ class Unit(FallingBack, OnTable, CellAgent):
         self.engineers = spec.engineers
         self.fallback_places = tuple(fallback_places)  # its grouping's, or its side's
         equipment = np.array([getattr(spec.equipment, k) for k in ITEMS], dtype=float)
-        self.take_row(world.table, equipment)  # equipment, lost, loss_carry: sim/model/table.py
-        self.initial = equipment.copy()
+        # equipment, lost, loss_carry, initial (= equipment): sim/model/table.py
+        self.take_row(world.table, equipment)
         self.abandoned = np.zeros(len(ITEMS))  # left behind (counted as captured by the taker)
         # what the world's positions depend on: set through the properties below
         self._posture = Posture(spec.posture)
@@ -284,12 +284,12 @@ class Unit(FallingBack, OnTable, CellAgent):
 
     @property
     def personnel(self) -> float:
-        return float(self.equipment[PERSONNEL])
+        return float(self._equipment[PERSONNEL])  # (its row's view: `equipment`)
 
     @property
     def strength_fraction(self) -> float:
         """Personnel left as a share of the starting figure."""
-        return self.personnel / max(self.initial[PERSONNEL], 1.0)
+        return float(self._equipment[PERSONNEL]) / max(self._initial[PERSONNEL], 1.0)
 
     @property
     def foot(self) -> bool:
@@ -389,7 +389,8 @@ class Unit(FallingBack, OnTable, CellAgent):
         """This hour's own decisions (the orders phase, after its commander's)."""
         if self._status != _ACTIVE:
             return
-        physics, doctrine = self.world.physics, self.doctrine
+        world = self.world
+        physics, doctrine = world.physics, world.doctrine[self.side]  # (`doctrine`)
         if self.strength_fraction < physics.disband_fraction:
             self.leave_map(Status.DISBANDED, "disbands (combat-ineffective)")
             return
@@ -412,10 +413,11 @@ class Unit(FallingBack, OnTable, CellAgent):
         if self._posture == _WITHDRAW or self._posture == _ROUT:
             self._keep_withdrawing()
             return
-        if (self.task == _TASK_ATTACK or self.task == _TASK_MOVE) and self.objective:
+        task = self._task
+        if (task == _TASK_ATTACK or task == _TASK_MOVE) and self.objective:
             reached = (
-                self.world.control[self.objective] == self.side
-                if self.task == _TASK_ATTACK
+                world.control[self.objective] == self.side
+                if task == _TASK_ATTACK
                 else self.node == self.objective
             )
             if reached:
@@ -581,17 +583,6 @@ class Unit(FallingBack, OnTable, CellAgent):
         self.route, self.next_node = [], None
         self.remove()  # Mesa: out of the model's agents and off its cell
         self.world.leave(self)
-
-    # ---------------------------------------------------------------- supply
-    def draw_supply(self) -> None:
-        """Refill up to, or drain down to, the share of its needs the trucks bring this hour
-        (`supply_share`: all in supply range, less beyond it, nothing cut off)."""
-        physics = self.world.physics
-        net = self.world.supply_lines[self.side]
-        self.supply_km, self.supply_route, self.supply_places = net.line_to(self.node)
-        share, s = supply_share(self.supply_km, physics), self.supply
-        refill, drain = physics.supply_recovery_per_hour, physics.supply_decay_per_hour
-        self.supply = min(share, s + refill) if s < share else max(share, s - drain)
 
     # ---------------------------------------------------------------- record
     def _log(self, kind: str, what: str) -> None:

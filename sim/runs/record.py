@@ -232,10 +232,15 @@ class RunRecord:
         )
 
     def _rows(
-        self, units: list[Unit], index: dict[str | None, int]
+        self,
+        units: list[Unit],
+        index: dict[str | None, int],
+        equipment: np.ndarray,
+        initial: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """`_row` of many units at once: each attribute read for all of them and coded as a
-        column (the strengths as one array operation)."""
+        column (the strengths as one array operation). `equipment`, `initial`: their items
+        and those they entered with, a row each (their rows of the world's units' table)."""
         node, nxt, progress, posture, status, morale, supply, task, objective, combat = zip(
             *map(_READ, units), strict=True
         )
@@ -256,8 +261,6 @@ class RunRecord:
             ],
             dtype=float,
         ).T
-        equipment = np.array([u.equipment for u in units])
-        initial = np.array([u.initial for u in units])
         rows[:, STRENGTH] = equipment[:, PERSONNEL] / np.maximum(initial[:, PERSONNEL], 1.0)
         return rows, equipment
 
@@ -292,7 +295,9 @@ class RunRecord:
         units = world.active_units()
         if units:
             at = [u.index for u in units]
-            self.state[k, at], self.equipment[k, at] = self._rows(units, index)
+            table = world.table
+            rows = self._rows(units, index, table.equipment[at], table.initial[at])
+            self.state[k, at], self.equipment[k, at] = rows
             self.present[k, at] = True
         for i, (row, items) in self._gone.items():
             self.state[k, i], self.equipment[k, i], self.present[k, i] = row, items, True

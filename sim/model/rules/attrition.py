@@ -38,8 +38,20 @@ from sim.scenario import SIDES, Posture, Side, other
 _ROUT = Posture.ROUT  # (read once: an enum member read off its class costs a lookup)
 
 
+class Free:
+    """A side's units holding ground out of this hour's battles (shelled, and their guns fire),
+    read once for the phase: the units, their rows of the units' table, their places' indices
+    and their supply levels (none of which the phase changes; their items it does)."""
+
+    def __init__(self, units: list[Unit], index: dict[str, int]):
+        self.units = units
+        self.rows = np.array([u.index for u in units], dtype=np.intp)
+        self.at = np.array([index[u.node] for u in units], dtype=np.intp)
+        self.supply = np.array([u.supply for u in units], dtype=float)
+
+
 def enemy_fire(
-    world: World[Unit], side: Side, busy: set[str], firing: Sequence[Unit] | None = None
+    world: World[Unit], side: Side, busy: set[str], firing: Sequence[Unit] | Free | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The guns of the enemy of `side` free to shell positions this hour: their places (km,
     one row each) and fire values at their ranges, as (xy, artillery value, rocket value,
@@ -52,17 +64,17 @@ def enemy_fire(
     parts: list[np.ndarray] = []
     if firing is None:
         firing = [e for e in world.active_units(enemy) if e.holds_ground and e.key not in busy]
-    if firing:  # the units' guns, one array operation over them (the same numbers)
-        equipment = world.table.equipment[[e.index for e in firing]]
+    if not isinstance(firing, Free):
+        firing = Free(list(firing), network.index)
+    if firing.units:  # the units' guns, one array operation over them (the same numbers)
+        equipment = world.table.equipment[firing.rows]
         guns, rockets = equipment[:, ARTILLERY], equipment[:, MLRS]
         armed = guns + rockets > 0
         floor = physics.supply_combat_floor
-        supply = np.minimum(np.maximum(np.array([e.supply for e in firing]), 0.0), 1.0)
+        supply = np.minimum(np.maximum(firing.supply, 0.0), 1.0)
         s = physics.fire_support_factor * (floor + (1.0 - floor) * supply)
-        index = network.index
-        at = np.array([index[e.node] for e in firing])
-        parts_xy.append(network.xy[at[armed]])
-        table = np.empty((len(firing), 4))
+        parts_xy.append(network.xy[firing.at[armed]])
+        table = np.empty((len(firing.units), 4))
         table[:, 0] = guns * physics.weight_artillery * s
         table[:, 1] = rockets * physics.weight_mlrs * s
         table[:, 2] = physics.artillery_range_km
@@ -121,36 +133,40 @@ def attrition_phase(world: World[Unit], busy: Iterable[str]) -> None:
     ids of the units that fought or gave fire support this hour (and "fire:i" for the fire
     bases beyond the edge that did). One side after the other: the second side's guns fire
     after the first side's losses."""
-    physics, network, weights = world.physics, world.network, world.weights
+    physics, network, weights, table = world.physics, world.network, world.weights, world.table
     busy = set(busy)
     low_level = physics.low_supply_level
     low = max(low_level, 1e-9)
     per_hour = 1.0 / HOURS_PER_DAY
     unsupplied = physics.unsupplied_loss_per_day * per_hour
-    index, xy = network.index, network.xy
-    # each side's units on the map, and those holding ground out of the battles (shelled, and
-    # their guns fire); neither changes in this phase (losses do not move a unit)
-    on_map = {s: [u for u in world.active_units(s) if u.active] for s in SIDES}
-    free = {s: [u for u in on_map[s] if u.holds_ground and u.key not in busy] for s in SIDES}
+    # each side's units on the map (all active: a unit leaving it is taken off at once), and
+    # those holding ground out of the battles (shelled, and their guns fire), with their
+    # positions in the first list; neither changes in this phase (losses do not move a unit)
+    on_map = {s: world.active_units(s) for s in SIDES}
+    free_at = {
+        s: [k for k, u in enumerate(on_map[s]) if u.holds_ground and u.key not in busy]
+        for s in SIDES
+    }
+    free = {s: Free([on_map[s][k] for k in free_at[s]], network.index) for s in SIDES}
     for side in SIDES:
         units = on_map[side]
         if not units:
             continue
         guns_xy, guns = enemy_fire(world, side, busy, free[other(side)])
         loss = np.zeros(len(units))
-        shelled = free[side] if len(guns) else []
-        if shelled:
-            at = xy[[index[u.node] for u in shelled]]
-            d = np.linalg.norm(at[:, None, :] - guns_xy[None, :, :], axis=2)  # unit x gun
+        shelled = free[side]
+        if len(guns) and shelled.units:
+            at = network.xy[shelled.at]
+            dx = at[:, 0, None] - guns_xy[None, :, 0]  # unit x gun
+            dy = at[:, 1, None] - guns_xy[None, :, 1]
+            d = np.sqrt(dx * dx + dy * dy)  # (np.linalg.norm's numbers, without its cost)
             reaching = (guns[:, 0] * (d <= guns[:, 2]) + guns[:, 1] * (d <= guns[:, 3])).sum(1)
             hit = np.flatnonzero(reaching > 0)
-            under = [shelled[k] for k in hit.tolist()]
-            own = base_powers(
-                under, weights, physics, world.table.equipment[[u.index for u in under]]
-            )
-            lost = positional_loss(reaching[hit], own, physics.positional_loss_per_day)
-            row = {u.key: k for k, u in enumerate(units)}
-            loss[[row[u.key] for u in under]] = lost
+            if len(hit):
+                under = [shelled.units[k] for k in hit.tolist()]
+                own = base_powers(under, weights, physics, table.equipment[shelled.rows[hit]])
+                lost = positional_loss(reaching[hit], own, physics.positional_loss_per_day)
+                loss[np.array(free_at[side], dtype=np.intp)[hit]] = lost
         # short of supply: the same sum as one unit at a time (its share of the shelling,
         # then the shortage's)
         supply = np.array([u.supply for u in units])
@@ -158,7 +174,8 @@ def attrition_phase(world: World[Unit], busy: Iterable[str]) -> None:
         if short.any():
             loss[short] = loss[short] + unsupplied * (1.0 - supply[short] / low)
         losing = np.flatnonzero(loss > 0)
-        lose_together([units[k] for k in losing.tolist()], loss[losing].tolist())
+        if len(losing):
+            lose_together([units[k] for k in losing.tolist()], loss[losing].tolist())
         _give_up(world, side, units)
 
 
@@ -189,7 +206,8 @@ def lose_together(units: Sequence[Unit], fractions: Sequence[float]) -> None:
         return
     world = units[0].world
     f = item_loss_fractions(np.array(fractions, dtype=float), world.physics)
-    table, rows = world.table, [u.index for u in units]  # their rows of the units' table
+    table = world.table  # their rows of the units' table:
+    rows = np.fromiter([u.index for u in units], np.intp, len(units))
     equipment, carry = table.equipment[rows], table.loss_carry[rows]
     lost = apply_losses(equipment, f, carry)
     table.equipment[rows], table.loss_carry[rows] = equipment, carry

@@ -116,6 +116,13 @@ def fire_value(unit: Unit, distance_km: float, physics: PhysicsParameters) -> fl
     return value * physics.fire_support_factor * supply_factor(unit.supply, physics)
 
 
+def armed_rows(world: World[Unit]) -> list[bool]:
+    """By row of the units' table (`Unit.index`, sim/model/table.py): whether the unit has
+    guns or rockets."""
+    items = world.table.equipment
+    return (items[:, ARTILLERY] + items[:, MLRS] > 0).tolist()
+
+
 def fire_support(
     world: World[Unit], found: dict, engaged: set[str]
 ) -> tuple[dict[tuple[str, str], float], set[str]]:
@@ -131,12 +138,11 @@ def fire_support(
     for (node, side), value in beyond.items():
         support[(node, side)] = support.get((node, side), 0.0) + value
     gave |= used
+    armed = armed_rows(world)
     guns = [
         u
         for u in world.active_units()
-        if u.key not in engaged
-        and u.holds_ground
-        and u.equipment[ARTILLERY] + u.equipment[MLRS] > 0
+        if u.key not in engaged and u.holds_ground and armed[u.index]
     ]
     if not guns:
         return support, gave
@@ -215,7 +221,8 @@ def combat_phase(world: World[Unit]) -> dict[str, Battle]:
     engaged = {u.key for att, dfd in found.values() for u in [*att, *(d for d, _ in dfd)]}
     support, gave = fire_support(world, found, engaged)
     siege = world.siege
-    pressing = {u.next_node for u in world.active_units() if u.task == Task.ATTACK}
+    attack = Task.ATTACK
+    pressing = {u.next_node for u in world.active_units() if u.task == attack}
     for node in list(siege):
         if node not in found and node not in pressing:
             del siege[node]  # a siege lapses only when nobody attacks the place any more
@@ -297,16 +304,27 @@ def retreat_losses(world: World[Unit], busy: set[str]) -> None:
     the units that fought or gave fire support this hour; combat_math.retreat_loss)."""
     physics, weights, network = world.physics, world.weights, world.network
     columns = [u for u in world.active_units() if u.retreating]
+    if not columns:
+        return
+    # each side's guns free to fire (holding ground, not busy, armed) and its advancing units,
+    # in their order on the map: a column's losses change neither (a column holds no ground)
+    armed = armed_rows(world)
+    guns = {
+        s: [
+            e
+            for e in world.active_units(s)
+            if e.key not in busy and e.holds_ground and armed[e.index]
+        ]
+        for s in SIDES
+    }
+    advancing = {s: [e for e in world.active_units(s) if e.advancing] for s in SIDES}
     for u in columns:
-        enemy = world.active_units(other(u.side))
-        pursuers = [e for e in enemy if e.advancing and (e.node == u.node or e.next_node == u.node)]
+        enemy = other(u.side)
+        pursuers = [e for e in advancing[enemy] if e.node == u.node or e.next_node == u.node]
         pursuit = sum(attack_power(e, weights, physics) for e in pursuers)
         fire = 0.0
-        for e in enemy:
-            if e.key in busy or not e.holds_ground:
-                continue
-            if e.equipment[ARTILLERY] + e.equipment[MLRS] > 0:
-                fire += fire_value(e, network.km(e.node, u.node), physics)
+        for e in guns[enemy]:
+            fire += fire_value(e, network.km(e.node, u.node), physics)
         own = base_power(u, weights, physics)
         fraction = retreat_loss(pursuit, own, fire, physics)
         if fraction > 0:

@@ -27,9 +27,11 @@ gained.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from itertools import chain
 from typing import Protocol
 
 import numpy as np
@@ -154,6 +156,9 @@ def base_power(unit: Fighter, weights: np.ndarray, physics: PhysicsParameters) -
     )
 
 
+_STATE = operator.attrgetter("quality", "supply", "morale", "fatigue")  # (`base_powers`)
+
+
 def base_powers(
     units: Sequence[Fighter],
     weights: np.ndarray,
@@ -167,7 +172,10 @@ def base_powers(
         return np.zeros(0)
     if equipment is None:
         equipment = np.array([u.equipment for u in units])
-    state = np.array([(u.quality, u.supply, u.morale, u.fatigue) for u in units], dtype=float)
+    # (quality, supply, morale, fatigue) of each, a row each (one flat read: np.array over a
+    # list of tuples costs more)
+    state = np.fromiter(chain.from_iterable(map(_STATE, units)), float, 4 * len(units))
+    state = state.reshape(-1, 4)
     quality = state[:, 0]
     # each of supply, morale and fatigue clipped to [0, 1] (np.clip's numbers, without its
     # cost on a list)
@@ -279,9 +287,10 @@ def item_loss_fractions(
     """Per-item loss fractions for one hour, given the personnel fraction (ITEMS values); for an
     array of fractions, one row each."""
     share = np.asarray(personnel_fraction, dtype=float)
-    f = np.repeat((share * physics.equipment_loss_factor)[..., None], len(ITEMS), axis=-1)
+    f = np.empty((*share.shape, len(ITEMS)))
+    f[...] = (share * physics.equipment_loss_factor)[..., None]
     f[..., PERSONNEL] = share
-    return np.minimum(f, 1.0)
+    return np.minimum(f, 1.0, out=f)
 
 
 def opposed_advance_kmday(

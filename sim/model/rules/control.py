@@ -91,8 +91,15 @@ def _apply_rules(world: World, pos: Positions) -> list[ControlChange]:
     occupied_by_holder = np.where(ua, pos.mask["UA"], pos.mask["RU"])
     occupied_by_enemy = np.where(ua, pos.mask["RU"], pos.mask["UA"])
     advancing = {s: presence(world, s, True) for s in SIDES}
-    present = {s: presence(world, s, False) for s in SIDES}
-    near = {s: presence(world, s, False, world.physics.pocket_km) for s in SIDES}
+    # `presence` within presence_km and within pocket_km, from one look at the road km
+    present: dict[str, np.ndarray] = {}
+    near: dict[str, np.ndarray] = {}
+    nowhere = np.zeros(len(ua), dtype=bool)
+    for s in SIDES:
+        at = pos.mask[s]
+        km = road_distances(world)[at].min(axis=0) if at.any() else None
+        for out, radius in ((present, world.physics.presence_km), (near, world.physics.pocket_km)):
+            out[s] = nowhere if km is None or radius <= 0 else km <= radius
     enemy_advancing = np.where(ua, advancing["RU"], advancing["UA"])
     holder_present = np.where(ua, present["UA"], present["RU"])
     enemy_near = np.where(ua, near["RU"], near["UA"])

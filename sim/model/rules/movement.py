@@ -24,6 +24,9 @@ def movement_phase(world: World[Unit]) -> None:
             unit.march_hours_today = 0.0
     for unit in world.active_units():
         start = unit.node
+        if not unit.route:  # nowhere to go (`Unit.march` would stand): another hour in place
+            unit.settle(0.0, start)
+            continue
         march = unit.march()
         for cid, left, reached in march.crossed:
             demolish_behind(world, unit, cid, left, reached)

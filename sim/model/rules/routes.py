@@ -69,15 +69,12 @@ def crossing_speed(physics: PhysicsParameters) -> dict[str, float]:
     return {"ford": physics.ford_speed_factor, "pontoon": physics.pontoon_speed_factor}
 
 
-def arc_hours(mover: Mover, world: World) -> np.ndarray:
-    """Hours for a unit of the mover's side, posture and kind to travel each arc of the road
-    network now (inf where its crossing does not stand). Speed = road class speed x posture x
-    crossing (x foot on a road) (x enemy ground when the arc leads into ground its side does not
-    hold). The same for every unit of that side, posture and kind: worked out once for each
-    until control, a crossing or the physics changes."""
-    side, posture, foot = mover.side, mover.posture, mover.foot
+def edge_speeds(world: World) -> tuple[np.ndarray, np.ndarray]:
+    """Per edge of the road network: its road class's column speed (km/h), and the speed
+    multiplier of its crossing as it is now (1 without one): the parts of `arc_hours` that are
+    the same for every unit, kept until a crossing or the physics changes."""
 
-    def hours() -> np.ndarray:
+    def work_out() -> tuple[np.ndarray, np.ndarray]:
         network, physics = world.network, world.physics
         speeds = road_speeds(physics)
         by_crossing = crossing_speed(physics)
@@ -88,6 +85,22 @@ def arc_hours(mover: Mover, world: World) -> np.ndarray:
                 for cid in network.edges.crossing
             ]
         )
+        return edge_speed, factor
+
+    return world.derived("edge speeds", work_out, on=("crossings", "laws"))
+
+
+def arc_hours(mover: Mover, world: World) -> np.ndarray:
+    """Hours for a unit of the mover's side, posture and kind to travel each arc of the road
+    network now (inf where its crossing does not stand). Speed = road class speed x posture x
+    crossing (x foot on a road) (x enemy ground when the arc leads into ground its side does not
+    hold). The same for every unit of that side, posture and kind: worked out once for each
+    until control, a crossing or the physics changes."""
+    side, posture, foot = mover.side, mover.posture, mover.foot
+
+    def hours() -> np.ndarray:
+        network, physics = world.network, world.physics
+        edge_speed, factor = edge_speeds(world)
         k, to = network.arc_edge, network.arc_to
         speed = edge_speed[k] * posture_factor(posture, physics) * factor[k]
         if foot:

@@ -8,7 +8,7 @@ of everything beyond, which then has to come by road from the nearest place trai
 Forward depots and railheads shorten the last leg while they work: a depot while trucks can reach
 it from a base, a railhead while trains can. A unit whose traced distance is within
 `supply_range_km` is in supply and refills; otherwise its supply level decays, and with no path
-at all it is cut off (encircled): `Unit.draw_supply` (sim/model/units.py).
+at all it is cut off (encircled): `draw_supply`, each hour for every unit on the map.
 
 Izium, the Russian hub in summer 2022, worked as long as the railway through Kupiansk fed it.
 The traces run over the edges whose two ends the side holds and whose crossing stands
@@ -19,7 +19,7 @@ depots: the world keeps it until one of them changes (`World.supply_net`).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -27,6 +27,7 @@ import numpy as np
 
 from sim.model.network import RoadNetwork
 from sim.model.params_physics import PhysicsParameters
+from sim.scenario import Side
 
 
 class Depot(Protocol):
@@ -187,3 +188,45 @@ def supply_share(km: float, physics: PhysicsParameters) -> float:
     if span <= 0 or km >= physics.supply_reach_km:
         return 0.0
     return (physics.supply_reach_km - km) / span
+
+
+class Drawer(Protocol):
+    """What draws on its side's supply (sim/model/units.py's `Unit`)."""
+
+    @property
+    def side(self) -> Side: ...
+    @property
+    def node(self) -> str: ...
+
+    supply: float
+    supply_km: float
+    supply_route: list[str]
+    supply_places: frozenset[str]
+
+
+class Drawing(Protocol):
+    """Where units draw on the supply traced this hour (sim/model/world.py's `World`, which
+    imports this module)."""
+
+    @property
+    def physics(self) -> PhysicsParameters: ...
+    @property
+    def supply_lines(self) -> dict[Side, SupplyNet]: ...
+    def active_units(self, side: Side | None = None) -> Sequence[Drawer]: ...
+
+
+def draw_supply(world: Drawing) -> None:
+    """Each unit on the map takes its line of supply from its side's trace of this hour
+    (`World.supply_lines`: its `supply_km`, `supply_route` and `supply_places`) and refills up
+    to, or drains down to, the share of its needs the trucks bring (`supply_share`: all in
+    supply range, less beyond it, nothing cut off), at supply_recovery_per_hour and
+    supply_decay_per_hour."""
+    physics, lines = world.physics, world.supply_lines
+    range_km = physics.supply_range_km
+    refill, drain = physics.supply_recovery_per_hour, physics.supply_decay_per_hour
+    for unit in world.active_units():
+        line = lines[unit.side].line_to(unit.node)
+        unit.supply_km, unit.supply_route, unit.supply_places = line
+        km, s = line[0], unit.supply
+        share = 1.0 if km <= range_km else supply_share(km, physics)
+        unit.supply = min(share, s + refill) if s < share else max(share, s - drain)
