@@ -128,8 +128,8 @@ class Runs:
     """Runs by (scenario, seed, values), from the cache or run now (in parallel), each
     appended to the cache as it finishes."""
 
-    def __init__(self, cache: Path, workers: int, defaults: dict[str, float]):
-        self.cache, self.workers, self.defaults = cache, workers, defaults
+    def __init__(self, cache: Path, workers: int):
+        self.cache, self.workers = cache, workers
         self.done: dict[str, dict] = {}
         self.hashes: dict[str, str] = {}
         self.model = model_hash()
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(paths) < 2:
         print("error: leave-one-out needs at least two scenarios", file=sys.stderr)
         return 2
-    runs = Runs(args.cache, args.workers, defaults)
+    runs = Runs(args.cache, args.workers)
     names = list(choices)
 
     def tuned_on(subset: Sequence[str]) -> tuple[dict[str, float], float]:

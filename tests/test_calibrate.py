@@ -39,15 +39,15 @@ def test_runs_already_in_the_cache_are_not_run_again(tmp_path):
     scenario = tmp_path / "op.yaml"
     scenario.write_text("id: op\n")
     cache = tmp_path / "cache.jsonl"
-    runs = cal.Runs(cache, 1, {"capture_ratio": 1.0})
+    runs = cal.Runs(cache, 1)
     where = (("capture_ratio", 1.5),)
     key = cal.run_key(str(scenario), runs.digest(str(scenario)), 0, where)
     cache.write_text(json.dumps({"key": key, "fidelity": 42.0}) + "\n")
-    again = cal.Runs(cache, 1, {"capture_ratio": 1.0})  # a search started again reads it
+    again = cal.Runs(cache, 1)  # a search started again reads it
     rows = again.get([(str(scenario), 0, where)])
     assert rows[(str(scenario), 0, where)]["fidelity"] == 42.0
     assert again.ran == 0  # nothing run: the file is no scenario the model could load
     # the same values for an edited scenario file are a different run
     scenario.write_text("id: op\ntitle: edited\n")
-    fresh = cal.Runs(cache, 1, {"capture_ratio": 1.0})
+    fresh = cal.Runs(cache, 1)
     assert cal.run_key(str(scenario), fresh.digest(str(scenario)), 0, where) != key
