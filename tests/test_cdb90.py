@@ -142,7 +142,8 @@ def test_more_attackers_never_reduce_the_advance_nor_turn_a_win_into_a_loss(batt
     assert outcomes[-1].attacker_won and advances[-1] > 0  # four times the force gets through
 
 
-def _hasty_and_prepared(battle):
+def _against(battle, *postures: str) -> list:
+    """The battle fought again against the same defender in each of these postures."""
     return [
         bench.engage(
             battle.attacker,
@@ -152,8 +153,12 @@ def _hasty_and_prepared(battle):
             battle.frontage_km,
             battle.days,
         )
-        for posture in ("hasty", "prepared")
+        for posture in postures
     ]
+
+
+def _hasty_and_prepared(battle):
+    return _against(battle, "hasty", "prepared")
 
 
 @pytest.mark.parametrize("battle", HANDFUL, ids=lambda b: f"{b.isqno}-{b.post1}")
@@ -170,17 +175,7 @@ def test_a_fortified_defender_never_gives_more_ground_than_a_prepared_one(battle
     farther (a fortified defence is crossed at CDB90's slower rate and fights at x1.6, not
     x1.5). Holds in all 273 battles (8 Dec 2026); the medians by posture are of different
     battles (docs/cdb90.md)."""
-    prepared, fortified = (
-        bench.engage(
-            battle.attacker,
-            battle.defender,
-            posture,
-            battle.terrain,
-            battle.frontage_km,
-            battle.days,
-        )
-        for posture in ("prepared", "fortified")
-    )
+    prepared, fortified = _against(battle, "prepared", "fortified")
     assert fortified.advance_km <= prepared.advance_km
     assert prepared.attacker_won or not fortified.attacker_won
 
