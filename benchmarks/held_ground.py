@@ -6,7 +6,8 @@
 
 For each scenario (default: every shipped one) and seed, it runs the model and its null run
 (the attacking side's plan stripped: sim/runs/history.py) and prints the medians over the seeds:
-- fidelity, the null run's score and the skill (model - null) / (100 - null);
+- fidelity, the null run's score and the skill (model - null) / (100 - null); and the
+  fidelity's mean, standard deviation and worst seed, as docs/calibration.md reports them;
 - the changes of hands, and the share of them with a unit of the gaining side within 5 km of
   the place at that hour (on its place or along the road it is on), and the share at a place
   where a battle was fought before or in that hour ("ground is taken by troops");
@@ -160,6 +161,21 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  fidelity {med['fidelity']:.1f}, null {med['null'] or 0:.1f}, "
             f"skill {med['skill'] if med['skill'] is not None else float('nan'):.2f}"
+        )
+        # the form docs/calibration.md reports: mean ± standard deviation (worst seed), and the
+        # skill of the mean over the mean null run
+        scores = [r["fidelity"] for r in mine]
+        mean = statistics.fmean(scores)
+        nulls = [r["null"] for r in mine if r["null"] is not None]
+        skill = ""
+        if nulls and statistics.fmean(nulls) < 100:
+            null_mean = statistics.fmean(nulls)
+            skill = f", skill of the mean {(mean - null_mean) / (100 - null_mean):.2f}"
+        print(
+            f"  fidelity {mean:.1f} ± {statistics.pstdev(scores):.1f} (worst {min(scores):.1f})"
+            + skill
+            + f"; fewest lost in a seed: UA {min(r['lost_UA'] for r in mine):.0f}, "
+            f"RU {min(r['lost_RU'] for r in mine):.0f}"
         )
         print(
             f"  changes of hands {med['changes']:.0f}: gaining unit within {NEAR_KM:g} km "
