@@ -35,6 +35,11 @@ def unit(uid: str, name: str, side: str, at: str, personnel: int, **extra: objec
     }
 
 
+def base(side: str, at: str) -> dict:
+    """A side's base (where its supply starts) at a place of a toy scenario."""
+    return {"id": f"{side.lower()}_{at}", "side": side, "at": at, "kind": "base"}
+
+
 def run(scenario: Scenario, theatre) -> CampaignModel:
     model = CampaignModel(scenario, theatre, seed=0)
     model.run()
@@ -58,10 +63,7 @@ def test_a_position_given_up_is_held_again_at_the_next_place_back():
             ],
             hours=72,
             orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
-            depots=[
-                {"id": "ru_e", "side": "RU", "at": "e", "kind": "base"},
-                {"id": "ua_a", "side": "UA", "at": "a", "kind": "base"},
-            ],
+            depots=[base("RU", "e"), base("UA", "a")],
             control={"nodes": {"RU": ["b", "c", "d", "e"]}},
             fallback={"RU": ["e"]},
             parameters={**QUIET, "step_back_km": step_back_km},
@@ -90,10 +92,7 @@ def test_a_base_is_not_cut_off_by_the_enemy_zone_of_control():
             unit("ue", "UA far", "UA", "e", 100),
         ],
         hours=2,
-        depots=[
-            {"id": "ua_a", "side": "UA", "at": "a", "kind": "base"},
-            {"id": "ru_d", "side": "RU", "at": "d", "kind": "base"},
-        ],
+        depots=[base("UA", "a"), base("RU", "d")],
         control={"nodes": {"RU": ["b", "c", "d"]}},
         parameters=QUIET,
     )
@@ -121,10 +120,7 @@ def test_a_pursuit_stays_out_of_a_country_the_plan_does_not_enter():
         ],
         hours=120,
         orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
-        depots=[
-            {"id": "ua_a", "side": "UA", "at": "a", "kind": "base"},
-            {"id": "ru_z", "side": "RU", "at": "z", "kind": "base"},
-        ],
+        depots=[base("UA", "a"), base("RU", "z")],
         control={"nodes": {"RU": ["b", "c"]}},
         parameters={**QUIET, "idle_free_km": 5.0},
     )
@@ -153,10 +149,7 @@ def test_a_rigged_bridge_is_blown_in_the_enemy_s_face():
             ],
             hours=72,
             orders=[{"units": ["ua"], "task": "attack", "objective": "c"}],
-            depots=[
-                {"id": "ru_d", "side": "RU", "at": "d", "kind": "base"},
-                {"id": "ua_a", "side": "UA", "at": "a", "kind": "base"},
-            ],
+            depots=[base("RU", "d"), base("UA", "a")],
             control={"nodes": {"RU": ["c", "d"]}},
             parameters=QUIET,
             sides={
@@ -187,7 +180,7 @@ def test_a_zone_of_control_reaches_only_the_roads_a_unit_covers():
         scenario = toy_scenario(
             [unit("ra", "RU a", "RU", "a", 400)],
             hours=1,
-            depots=[{"id": "ru_a", "side": "RU", "at": "a", "kind": "base"}],
+            depots=[base("RU", "a")],
             parameters={**QUIET, "sector_reach_km": reach_km},
         )
         world = run(scenario, toy_theatre(nodes, edges)).world
@@ -213,7 +206,7 @@ def test_supply_thins_out_with_distance_beyond_supply_range():
         scenario = toy_scenario(
             [unit("ub", "UA b", "UA", "b", 400)],
             hours=240,
-            depots=[{"id": "ua_a", "side": "UA", "at": "a", "kind": "base"}],
+            depots=[base("UA", "a")],
             parameters={**QUIET, "supply_reach_km": reach_km},
         )
         theatre = toy_theatre({"a": (0, 0), "b": (100, 0)}, [("a", "b", 100, "local")])
@@ -244,10 +237,7 @@ def test_a_holding_unit_follows_up_a_withdrawal_but_not_an_advance():
                 {"units": ["ua"], "task": "hold"},
                 {"units": ["rc"], "task": ru_task, "objective": "e"},
             ],
-            depots=[
-                {"id": "ua_a", "side": "UA", "at": "a", "kind": "base"},
-                {"id": "ru_e", "side": "RU", "at": "e", "kind": "base"},
-            ],
+            depots=[base("UA", "a"), base("RU", "e")],
             control={"nodes": {"RU": ["c", "d", "e"]}},
             fallback={"RU": ["e"]},
             parameters=QUIET,
@@ -282,7 +272,7 @@ def test_an_attack_goes_round_not_through_a_country_its_side_does_not_enter():
             [unit("ua", "UA", "UA", "a", 800, posture="attack")],
             hours=72,
             orders=[{"units": ["ua"], "task": "attack", "objective": "c"}],
-            depots=[{"id": "ua_a", "side": "UA", "at": "a", "kind": "base"}],
+            depots=[base("UA", "a")],
             control={"nodes": {"RU": ["c", "r"]}},
             parameters=QUIET,
         )
@@ -308,7 +298,7 @@ def test_a_siege_lapses_only_when_nobody_attacks_the_place():
         [unit("ua", "UA", "UA", "a", 800, posture="attack")],
         hours=4,
         orders=[{"units": ["ua"], "task": "attack", "objective": "e"}],
-        depots=[{"id": "ua_a", "side": "UA", "at": "a", "kind": "base"}],
+        depots=[base("UA", "a")],
         control={"nodes": {"RU": ["b", "c", "d", "e"]}},
         parameters=QUIET,
     )
