@@ -106,20 +106,23 @@ def test_a_base_is_not_cut_off_by_the_enemy_zone_of_control():
 
 
 def test_a_pursuit_stays_out_of_a_country_the_plan_does_not_enter():
-    """UA takes b; c (Ukraine) and d (Russia) are held by Russia, its nearest troops at z,
-    90 km beyond d. The
-    idle brigade goes on to take c, which the enemy has left, but not d, across the border:
-    no UA order attacks into Russia."""
+    """UA takes b; c (Ukraine) and d (Russia) are held by Russia, a small Russian post at c
+    going back to z (90 km beyond d) at the start. The idle brigade follows it to take c,
+    which the enemy has left, but not d, across the border: no UA order attacks into
+    Russia."""
     theatre = toy_theatre({**LINE5, "z": (120, 0)}, [*EDGES5, ("e", "z", 80, "local")])
     for n in ("d", "e", "z"):
         theatre.graph.nodes[n]["country"] = "RU"
     scenario = toy_scenario(
         [
             unit("ua", "UA", "UA", "a", 1200),
-            unit("rz", "RU z", "RU", "z", 10),
+            unit("rc", "RU c", "RU", "c", 10),
         ],
         hours=120,
-        orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
+        orders=[
+            {"units": ["ua"], "task": "attack", "objective": "b"},
+            {"units": ["rc"], "task": "withdraw", "objective": "z"},
+        ],
         depots=[base("UA", "a"), base("RU", "z")],
         control={"nodes": {"RU": ["b", "c"]}},
         parameters={**QUIET, "idle_free_km": 5.0},
@@ -128,6 +131,38 @@ def test_a_pursuit_stays_out_of_a_country_the_plan_does_not_enter():
     assert model.world.control["c"] == "UA"
     assert model.world.control["d"] == "RU"
     assert not logged(model, "moves to take D")
+
+
+def test_a_pursuit_follows_an_enemy_in_retreat_not_into_its_quiet_rear():
+    """UA takes b, which Russia holds with no troops; c, d and e are Russian-held and
+    undefended, the nearest Russian troops 90 km beyond e at z. With nobody seen going back,
+    the idle brigade stays at b: the enemy's quiet rear is not walked into on its own
+    initiative. With a Russian post going back from d to z at the start, it follows: c and
+    d are taken (docs/model.md, Plans and commanders: the pursuit)."""
+
+    def rear(retreat: bool) -> CampaignModel:
+        theatre = toy_theatre({**LINE5, "z": (130, 0)}, [*EDGES5, ("e", "z", 90, "local")])
+        units = [unit("ua", "UA", "UA", "a", 1200), unit("rz", "RU z", "RU", "z", 10)]
+        orders = [{"units": ["ua"], "task": "attack", "objective": "b"}]
+        if retreat:
+            units.append(unit("rd", "RU d", "RU", "d", 10))
+            orders.append({"units": ["rd"], "task": "withdraw", "objective": "z"})
+        scenario = toy_scenario(
+            units,
+            hours=120,
+            orders=orders,
+            depots=[base("UA", "a"), base("RU", "z")],
+            control={"nodes": {"RU": ["b", "c", "d", "e", "z"]}},
+            parameters={**QUIET, "idle_free_km": 5.0},
+        )
+        return run(scenario, theatre)
+
+    quiet, followed = rear(retreat=False), rear(retreat=True)
+    assert quiet.world.control["b"] == "UA"
+    assert quiet.world.control["c"] == "RU"
+    assert not logged(quiet, "which the enemy has left")
+    assert followed.world.control["c"] == "UA"
+    assert followed.world.control["d"] == "UA"
 
 
 def test_a_rigged_bridge_is_blown_in_the_enemy_s_face():

@@ -57,7 +57,7 @@ from sim.model.plan import (
 )
 from sim.model.rules import front
 from sim.model.units import FollowUp, Unit
-from sim.model.watch import GroupingWatch, members, watch_lines
+from sim.model.watch import GroupingWatch, in_pursuit, members, watch_lines
 from sim.model.world import World
 from sim.scenario import Grouping, Posture, Scenario, Side, Status, Task, other
 
@@ -122,6 +122,9 @@ class Commander(mesa.Agent):
         self.enemy_going: set[str] = set()
         self.enemy_was: dict[str, str] = {}
         self.following: set[str] = set()
+        # where it has seen enemy units going back (withdrawing or routed, for any reason) and
+        # the last hour it saw one there: what a pursuit follows (watch.in_pursuit)
+        self.retreat_seen: dict[str, datetime] = {}
         # the countries its troops may enter on their own initiative (pursuit): its own, and
         # those its plan attacks into; crossing a state border is a plan's decision, not an
         # idle brigade's (Ukraine's brigades stopped at the border in May and September 2022)
@@ -177,10 +180,15 @@ class Commander(mesa.Agent):
         """Note the places enemy units go back from on their command's order (a grouping
         ordered back, `Unit.withdrawn`, or a plan's withdrawal): where each stood an hour ago
         and where it stands now, the hour it is first seen going. A unit that breaks off on
-        its own morale or steps back from a lost position is not a retreat to follow up."""
+        its own morale or steps back from a lost position is not a retreat to follow up.
+        Also the places where enemy units are going back for any reason this hour
+        (`retreat_seen`, for the pursuit)."""
         index = self.world.network.index
         orders = self.plan.by_id
+        now = self.world.now
         for u in self.world.active_units(other(self.side)):
+            if u.posture in (Posture.WITHDRAW, Posture.ROUT):
+                self.retreat_seen[u.node] = now
             order = orders.get(u.order_id) if u.order_id else None
             going = u.task == Task.WITHDRAW and (
                 u.withdrawn or (order is not None and order.spec.task == Task.WITHDRAW)
@@ -530,6 +538,7 @@ class Commander(mesa.Agent):
             return
         ids = network.node_ids
         places = [ids[i] for i in np.flatnonzero(open_ground)]
+        places = in_pursuit(places, self.retreat_seen, world, doctrine.idle_reach_km)
         left = [ids[i] for i in np.flatnonzero(open_ground & self.left_by_enemy)]
         holding = {o.id for o in self.orders if o.spec.task == Task.HOLD}
         enemy_xy = world.enemy_xy(side)

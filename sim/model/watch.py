@@ -14,7 +14,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+import numpy as np
 
 from sim.model.params_doctrine import DoctrineParameters
 from sim.model.rules import front
@@ -186,3 +188,28 @@ def watch_lines(
             watch.threatened_since, watch.reason = world.now, reason
         else:
             watch.reason = reason
+
+
+def in_pursuit(
+    places: list[str], retreat_seen: dict[str, datetime], world: World[Unit], reach_km: float
+) -> list[str]:
+    """Of the places the enemy holds and does not defend (in place order), those a pursuit
+    may go to: within `reach_km` (idle_reach_km) of a place where an enemy unit was seen going
+    back, withdrawing or routed, in the last fortify_hours (`retreat_seen`: place -> the last
+    hour; older entries are dropped). A pursuit follows an enemy in retreat until it could
+    have fortified a new line (FM 3-90: a pursuit catches or cuts off an enemy trying to
+    escape); the enemy's quiet rear, where none was seen going back, is not walked into on a
+    unit's own initiative. Without this a Russian regiment in March 2022 walked round Izium
+    through Ukraine's undefended rear, place after place, to Dolyna (docs/calibration.md, "A
+    pursuit near an enemy in retreat")."""
+    since = world.now - timedelta(hours=world.physics.fortify_hours)
+    for node in [n for n, t in retreat_seen.items() if t < since]:
+        del retreat_seen[node]
+    if not places or not retreat_seen:
+        return []
+    network = world.network
+    xy = network.xy[[network.index[p] for p in places]]
+    near = np.zeros(len(places), dtype=bool)
+    for node in retreat_seen:
+        near |= network.km_from(node, xy) <= reach_km
+    return [p for p, ok in zip(places, near, strict=True) if ok]
