@@ -23,7 +23,9 @@ class HeldGroundParameters(ParameterGroup):
         "obstacles and overhead cover are weeks of engineer work (Dupuy's fortified posture; "
         "estimate: a week; 2 weeks and 30 days scored the same on the calibration "
         "operations, docs/calibration.md). Units in position at a scenario's start count "
-        "the hours since their sourced in_position_since.",
+        "the hours since their sourced in_position_since. Also how long a pursuit follows an "
+        "enemy it saw going back: the time that enemy would need to fortify a new line "
+        "(sim/model/watch.py, in_pursuit).",
         ge=0,
         le=8760,
     )
