@@ -246,3 +246,23 @@ def test_the_attrition_phase_changes_no_stance_it_reads_once(theatre, monkeypatc
     monkeypatch.setattr(combat, "attrition_phase", checked)
     model_of("izium_2022_09.yaml", theatre).run()
     assert lost[True] > 0, lost
+
+
+def test_the_densities_of_all_places_are_each_places_density(theatre, monkeypatch):
+    """A commander's fight-through estimate reads the defence's density at every place at
+    once (`front.density_map`): every time it is worked out over the September run, each
+    place's figure is exactly what `front.density` gives for that place alone, and some
+    places were held thickly enough to count."""
+    density_map = front.density_map
+    thick = Counter()
+
+    def checked(world, side, powers):
+        got = density_map(world, side, powers)
+        for i, place in enumerate(world.network.node_ids):
+            assert got[i] == front.density(world, place, side, powers), (world.hour, place)
+            thick[bool(got[i] > 0)] += 1
+        return got
+
+    monkeypatch.setattr(front, "density_map", checked)
+    model_of("izium_2022_09.yaml", theatre).run()
+    assert thick[True] > 0 and thick[False] > 0, thick

@@ -301,6 +301,23 @@ def density(
     return total
 
 
+def density_map(world: World, side: Side, powers: Mapping[str, float]) -> np.ndarray:
+    """`density` at every place at once (network order), from the side's units' base powers
+    by id (`unit_powers`): the same terms added in the same order as `density` adds them, a
+    holder's over all its sector's places at a time (tests/test_speed.py)."""
+    index, min_km = world.network.index, world.physics.min_sector_front_km
+    f = side_front(world, side)
+    total = np.zeros(len(index))
+    for k, key in enumerate(f.holders):
+        if world.unit(key) is not None:
+            total += (powers[key] / f.sector_km[k]) * f.cover[k]  # 0.0 where it does not cover
+    for u in world.active_units(side):
+        if u.key not in f.row and not u.retreating and u.holds_ground:
+            i = index[u.node]
+            total[i] += powers[u.key] / max(float(f.front_km[i]), min_km)
+    return total
+
+
 def unit_powers(world: World, side: Side) -> dict[str, float]:
     """The base power of each unit of `side` on the map, by id (`density`'s `powers`)."""
     weights, physics = world.weights, world.physics
