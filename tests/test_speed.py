@@ -129,27 +129,35 @@ def test_the_kept_stance_and_reach_are_the_ones_worked_out(theatre, monkeypatch)
 
 def test_each_sides_front_kept_is_the_front_worked_out_now(theatre, monkeypatch):
     """A side's front is kept until its own units, the control or the crossings change (its
-    units' stances read again only when one of them told the world: `World.units_changed`):
+    units' stances read again only when one of them told the world: `World.units_changed`),
+    and its parts (the places' front km, the sectors) while what each depends on stands:
     every time a rule asks for it over the September run, it is what `_side_front` works out
-    from the world as it is then, and so are the places each side defends."""
+    from the world as it is then with nothing kept, its holders are on the map (their rows of
+    the table are theirs), and the places each side defends are those worked out from the
+    positions; the sectors were kept over changes of the front."""
     side_front, defended = front.side_front, front.defended
     asked: Counter[str] = Counter()
+    fronts: dict[int, front.SideFront] = {}
+    covers: dict[int, np.ndarray] = {}
 
     def same(kept, fresh):
         assert kept.holders == fresh.holders
-        for name in ("front_km", "cover", "sector_km", "zoc", "covered"):
+        for name in ("front_km", "cover", "sector_km", "zoc", "covered", "defended", "rows"):
             assert np.array_equal(getattr(kept, name), getattr(fresh, name)), name
 
     def checked(world, side):
         kept = side_front(world, side)
-        same(kept, front._side_front(world, side))
+        same(kept, front._side_front(world, side, keep=False))
+        assert all(world.unit(u.key) is u for u in kept.units), world.hour
+        assert list(kept.rows) == [u.index for u in kept.units]
         asked[side] += 1
+        fronts[id(kept)], covers[id(kept.cover)] = kept, kept.cover  # (kept: ids not reused)
         return kept
 
     def checked_defended(world, side):
         kept = defended(world, side)
         long_way = world.positions().mask[side] | (
-            front._side_front(world, side).covered & world.held(side)
+            front._side_front(world, side, keep=False).covered & world.held(side)
         )
         assert np.array_equal(kept, long_way), (world.hour, side)
         return kept
@@ -158,6 +166,7 @@ def test_each_sides_front_kept_is_the_front_worked_out_now(theatre, monkeypatch)
     monkeypatch.setattr(front, "defended", checked_defended)
     model_of("izium_2022_09.yaml", theatre).run()
     assert asked["RU"] > 0 and asked["UA"] > 0, asked
+    assert len(covers) < len(fronts), (len(covers), len(fronts))
 
 
 def test_the_hold_code_is_the_one_worked_out_unit_by_unit(theatre, monkeypatch):

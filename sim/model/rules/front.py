@@ -26,9 +26,9 @@ losses change them every hour.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 import numpy as np
 
@@ -90,24 +90,37 @@ class Sector:
     front_km: float
 
 
+class Sectors(NamedTuple):
+    """The places a side's holding units cover: a boolean row per unit (network order), each
+    sector's front km, and a boolean per place: some sector covers it."""
+
+    cover: np.ndarray
+    sector_km: np.ndarray
+    covered: np.ndarray
+
+
 class SideFront:
     """One side's part of the front: the km of front of each place it holds (0 where it
-    touches no enemy cell), its holding units (ids, in the order they entered the map), which
-    places each covers (a boolean row per unit), each sector's front km, the places covered
-    and its zone of control (booleans per place, network order)."""
+    touches no enemy cell), its holding units (`units`; their ids `holders` and rows of the
+    units' table `rows`, in the order they entered the map: all on the map while the front is
+    kept), which places each covers (a boolean row per unit), each sector's front km, the
+    places covered, its zone of control and the places it defends (`defended`; booleans per
+    place, network order)."""
 
     def __init__(
         self,
         front_km: np.ndarray,
-        holders: tuple[str, ...],
-        cover: np.ndarray,
-        sector_km: np.ndarray,
+        units: Sequence[Holding],
+        sectors: Sectors,
         zoc: np.ndarray,
+        defended: np.ndarray,
     ):
-        self.front_km, self.holders, self.cover = front_km, holders, cover
-        self.sector_km, self.zoc = sector_km, zoc
-        self.covered = cover.any(axis=0) if len(holders) else np.zeros(len(front_km), bool)
-        self.row = {key: k for k, key in enumerate(holders)}
+        self.front_km, self.units = front_km, tuple(units)
+        self.holders = tuple(u.key for u in units)
+        self.rows = np.array([u.index for u in units], dtype=np.int64)
+        self.cover, self.sector_km, self.covered = sectors
+        self.zoc, self.defended = zoc, defended
+        self.row = {key: k for k, key in enumerate(self.holders)}
         self._sectors: dict[str, Sector] = {}
         self._sector_nodes: dict[str, frozenset[str]] = {}
 
@@ -221,39 +234,59 @@ def side_front(world: World, side: Side) -> SideFront:
     )
 
 
-def _side_front(world: World, side: Side) -> SideFront:
+def _side_front(world: World, side: Side, keep: bool = True) -> SideFront:
+    """`side_front` worked out. Its parts are kept on what each depends on (with `keep`;
+    without, all worked out now: tests/test_speed.py): the places' front km while the control
+    stands, the sectors while the holders stand where they stand, the control and the
+    crossings; only the zone of control is worked out again whenever the side's units move."""
     network, physics = world.network, world.physics
     index = network.index
-    boundary = network.cell_boundary_km
-    reach = _reach_mask(world)
-    standing = world.standing_edges()
     e = network.edges
-    positions = world.positions()
     mine = world.held(side)
-    front_km = (boundary @ (~mine).astype(float)) * mine
+    if keep:
+        front_km = world.derived(
+            f"front km {side}", lambda: _front_km(world, mine), on=("control",)
+        )
+    else:
+        front_km = _front_km(world, mine)
     holders = [u for u in world.active_units(side) if u.holds_position]
-    at = np.array([index[u.node] for u in holders], dtype=np.int64)
-    cover = reach[at] & mine[None, :] if len(at) else np.zeros((0, len(mine)), bool)
-    cover[np.arange(len(at)), at] = True  # its own place, whoever holds it
-    sector_km = np.maximum(cover @ front_km, physics.min_sector_front_km)
+    at = tuple(index[u.node] for u in holders)
+    if keep:
+        sectors = world.derived(
+            f"sectors {side}",
+            lambda: _sectors(world, mine, front_km, at),
+            on=("control", "crossings"),
+            key=(physics.sector_reach_km, physics.min_sector_front_km, at),
+        )
+    else:
+        sectors = _sectors(world, mine, front_km, at)
     # the zone of control: where its units hold ground, and one standing road from there
-    held_at = positions.mask[side]
+    held_at = world.positions().mask[side]
     zoc = held_at.copy()
-    near = standing & (e.length_km <= physics.sector_reach_km)
+    near = world.standing_edges() & (e.length_km <= physics.sector_reach_km)
     zoc[e.v[near & held_at[e.u]]] = True
     zoc[e.u[near & held_at[e.v]]] = True
-    return SideFront(front_km, tuple(u.key for u in holders), cover, sector_km, zoc)
+    return SideFront(front_km, holders, sectors, zoc, held_at | (sectors.covered & mine))
+
+
+def _front_km(world: World, mine: np.ndarray) -> np.ndarray:
+    """The km of front of each place a side holds (`mine`), 0 where it touches no enemy cell."""
+    return (world.network.cell_boundary_km @ (~mine).astype(float)) * mine
+
+
+def _sectors(world: World, mine: np.ndarray, front_km: np.ndarray, at: tuple[int, ...]) -> Sectors:
+    """The sectors of holding units standing at `at` (network indices) of a side holding
+    `mine`, whose places have `front_km`."""
+    cover = _reach_mask(world)[list(at)] & mine[None, :]
+    cover[np.arange(len(at)), list(at)] = True  # its own place, whoever holds it
+    sector_km = np.maximum(cover @ front_km, world.physics.min_sector_front_km)
+    return Sectors(cover, sector_km, cover.any(axis=0))
 
 
 def defended(world: World, side: Side) -> np.ndarray:
     """Boolean per place: `side` holds it with troops standing in it or in one of its
-    sectors (an attack on it is a battle)."""
-    return world.derived(
-        f"defended {side}",
-        lambda: world.positions().mask[side] | (side_front(world, side).covered & world.held(side)),
-        on=("control", UNITS_OF[side], "crossings"),
-        key=(world.physics.sector_reach_km, world.physics.min_sector_front_km),
-    )
+    sectors (an attack on it is a battle). Kept with the side's front (`SideFront.defended`)."""
+    return side_front(world, side).defended
 
 
 def defence(world: World[Unit], place: str, side: Side) -> list[tuple[Unit, float]]:
@@ -373,18 +406,14 @@ def densities(world: World, side: Side) -> np.ndarray:
 
 
 def _holder_powers(world: World, fronts: dict[Side, SideFront]) -> dict[Side, np.ndarray]:
-    """The base power of each holder of each of `fronts` (0 for one gone from the map), in
-    one `base_powers` over them all."""
-    units = {side: [world.unit(key) for key in f.holders] for side, f in fronts.items()}
-    present = [u for side in fronts for u in units[side] if u is not None]
-    equipment = world.table.equipment[[u.index for u in present]]  # their rows of the table
-    powers = base_powers(present, world.weights, world.physics, equipment)
+    """The base power of each holder of each of `fronts`, in one `base_powers` over them
+    all (their items read from the units' table at once)."""
+    units = [u for f in fronts.values() for u in f.units]  # (on the map: the fronts are kept)
+    rows = np.concatenate([f.rows for f in fronts.values()])
+    powers = base_powers(units, world.weights, world.physics, world.table.equipment[rows])
     out, start = {}, 0
-    for side, listed in units.items():
-        power = np.zeros(len(listed))
-        here = [k for k, u in enumerate(listed) if u is not None]
-        power[here] = powers[start : start + len(here)]
-        out[side], start = power, start + len(here)
+    for side, f in fronts.items():
+        out[side], start = powers[start : start + len(f.rows)], start + len(f.rows)
     return out
 
 
