@@ -219,12 +219,26 @@ def side_front(world: World, side: Side) -> SideFront:
     position (a unit of the other side moving does not change it; the stances are read again
     only when one of the side's own units has changed: `World.units_changed`)."""
     physics = world.physics
-    stances = world.derived(
-        f"stances {side}",
-        lambda: tuple(
-            (u.key, u.node, u.holds_ground, u.holds_position) for u in world.active_units(side)
-        ),
-        on=(UNITS_OF[side],),
+    # asked thousands of times an hour for a front that has not changed: one look at the
+    # versions first, then at the stances
+    return world.derived(
+        _NAMES[side][0],
+        lambda: _side_front_of_stances(world, side),
+        on=_NAMES[side][1],
+        key=(physics.sector_reach_km, physics.min_sector_front_km),
+    )
+
+
+#: side -> (`side_front`'s name for the world's kept values, the changes it is kept on)
+_NAMES = {s: (f"side front now {s}", ("control", "crossings", UNITS_OF[s])) for s in SIDES}
+
+
+def _side_front_of_stances(world: World, side: Side) -> SideFront:
+    """`side_front` when the side's units, the control or the crossings have changed: the
+    front kept again if the units' stances are the same."""
+    physics = world.physics
+    stances = tuple(
+        (u.key, u.node, u.holds_ground, u.holds_position) for u in world.active_units(side)
     )
     return world.derived(
         f"side front {side}",
