@@ -140,14 +140,16 @@ def test_each_sides_front_kept_is_the_front_worked_out_now(theatre, monkeypatch)
     fronts: dict[int, front.SideFront] = {}
     covers: dict[int, np.ndarray] = {}
 
-    def same(kept, fresh):
+    def same(kept, fresh, ids):
         assert kept.holders == fresh.holders
         for name in ("front_km", "cover", "sector_km", "zoc", "covered", "defended", "rows"):
             assert np.array_equal(getattr(kept, name), getattr(fresh, name)), name
+        for k, key in enumerate(kept.holders):  # the sectors' places (kept)
+            assert kept.sector_nodes(key, ids) == {ids[i] for i in np.flatnonzero(fresh.cover[k])}
 
     def checked(world, side):
         kept = side_front(world, side)
-        same(kept, front._side_front(world, side, keep=False))
+        same(kept, front._side_front(world, side, keep=False), world.network.node_ids)
         assert all(world.unit(u.key) is u for u in kept.units), world.hour
         assert list(kept.rows) == [u.index for u in kept.units]
         asked[side] += 1

@@ -180,10 +180,10 @@ class Commander(mesa.Agent):
         its own morale or steps back from a lost position is not a retreat to follow up."""
         index = self.world.network.index
         orders = self.plan.by_id
+        withdraw = Task.WITHDRAW
         for u in self.world.active_units(other(self.side)):
-            order = orders.get(u.order_id) if u.order_id else None
-            going = u.task == Task.WITHDRAW and (
-                u.withdrawn or (order is not None and order.spec.task == Task.WITHDRAW)
+            going = u.task == withdraw and (
+                u.withdrawn or (u.order_id in orders and orders[u.order_id].spec.task == withdraw)
             )
             if going and u.key not in self.enemy_going:
                 self.enemy_going.add(u.key)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -90,13 +90,30 @@ class Sector:
     front_km: float
 
 
-class Sectors(NamedTuple):
+class Sectors:
     """The places a side's holding units cover: a boolean row per unit (network order), each
-    sector's front km, and a boolean per place: some sector covers it."""
+    sector's front km, and a boolean per place: some sector covers it. A sector's places are
+    listed when first asked for, and kept with it (`places`, `nodes`: the commanders' watches
+    ask for them every hour)."""
 
-    cover: np.ndarray
-    sector_km: np.ndarray
-    covered: np.ndarray
+    def __init__(self, cover: np.ndarray, sector_km: np.ndarray):
+        self.cover, self.sector_km, self.covered = cover, sector_km, cover.any(axis=0)
+        self._places: dict[int, tuple[int, ...]] = {}
+        self._nodes: dict[int, frozenset[str]] = {}
+
+    def places(self, k: int) -> tuple[int, ...]:
+        """The places (network indices) the sector of row `k` covers."""
+        cached = self._places.get(k)
+        if cached is None:
+            cached = self._places[k] = tuple(int(j) for j in np.flatnonzero(self.cover[k]))
+        return cached
+
+    def nodes(self, k: int, node_ids: list[str]) -> frozenset[str]:
+        """The same places' ids (`node_ids`: the network's)."""
+        cached = self._nodes.get(k)
+        if cached is None:
+            cached = self._nodes[k] = frozenset(node_ids[i] for i in self.places(k))
+        return cached
 
 
 class SideFront:
@@ -118,32 +135,23 @@ class SideFront:
         self.front_km, self.units = front_km, tuple(units)
         self.holders = tuple(u.key for u in units)
         self.rows = np.array([u.index for u in units], dtype=np.int64)
-        self.cover, self.sector_km, self.covered = sectors
+        self.sectors = sectors
+        self.cover, self.sector_km, self.covered = sectors.cover, sectors.sector_km, sectors.covered
         self.zoc, self.defended = zoc, defended
         self.row = {key: k for k, key in enumerate(self.holders)}
-        self._sectors: dict[str, Sector] = {}
-        self._sector_nodes: dict[str, frozenset[str]] = {}
 
     def covering(self, place: int) -> tuple[str, ...]:
         """The ids of the units whose sectors cover the place (network index)."""
         return tuple(self.holders[k] for k in np.flatnonzero(self.cover[:, place]))
 
     def sector(self, key: str) -> Sector:
-        cached = self._sectors.get(key)
-        if cached is None:
-            k = self.row[key]
-            places = tuple(int(j) for j in np.flatnonzero(self.cover[k]))
-            cached = self._sectors[key] = Sector(places, float(self.sector_km[k]))
-        return cached
+        k = self.row[key]
+        return Sector(self.sectors.places(k), float(self.sector_km[k]))
 
     def sector_nodes(self, key: str, node_ids: list[str]) -> frozenset[str]:
         """The ids of the places a holding unit's sector covers (`node_ids`: the network's),
-        kept with the front (the commanders' watches ask for them every hour)."""
-        cached = self._sector_nodes.get(key)
-        if cached is None:
-            cached = frozenset(node_ids[i] for i in self.sector(key).places)
-            self._sector_nodes[key] = cached
-        return cached
+        kept with the sectors."""
+        return self.sectors.nodes(self.row[key], node_ids)
 
 
 class Front:
@@ -293,8 +301,7 @@ def _sectors(world: World, mine: np.ndarray, front_km: np.ndarray, at: tuple[int
     `mine`, whose places have `front_km`."""
     cover = _reach_mask(world)[list(at)] & mine[None, :]
     cover[np.arange(len(at)), list(at)] = True  # its own place, whoever holds it
-    sector_km = np.maximum(cover @ front_km, world.physics.min_sector_front_km)
-    return Sectors(cover, sector_km, cover.any(axis=0))
+    return Sectors(cover, np.maximum(cover @ front_km, world.physics.min_sector_front_km))
 
 
 def defended(world: World, side: Side) -> np.ndarray:
