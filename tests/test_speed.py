@@ -16,7 +16,7 @@ from sim.model import world as world_module
 from sim.model.network import RoadNetwork
 from sim.model.rules import front
 from sim.model.rules.supply import trace
-from sim.scenario import SIDES, load_scenario
+from sim.scenario import SIDES, Posture, Status, load_scenario
 from sim.scenario.theatre import theatre_for
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -102,18 +102,25 @@ def test_the_distance_table_is_the_distance_worked_out(theatre):
 
 
 def test_the_kept_stance_and_reach_are_the_ones_worked_out(theatre, monkeypatch):
-    """A unit's `holds_position` is read from its kept stance, and the sectors' reach mask is
-    kept while the crossings stand: every time the front is worked out over the March run
-    (bridges fall there), every unit's kept answer is the one its posture, task and road give,
-    and the kept mask is the distances compared again; units held positions and others did
-    not."""
+    """A unit's `holds_position`, `holds_ground` and `advancing` are read from its kept
+    stance, and the sectors' reach mask is kept while the crossings stand: every time the
+    front is worked out over the March run (bridges fall there), every unit's kept answers
+    are the ones its status, posture, task and road give, and the kept mask is the distances
+    compared again; units held positions and others did not, some advanced, some columns
+    were on the road back."""
     work_out, reach_mask = front._work_out, front._reach_mask
     seen: Counter[bool] = Counter()
+    going: Counter[str] = Counter()
 
     def checked(world):
         for u in world.active_units():
             assert u.holds_position == front.holds_position_long(u), (world.hour, u.key)
             seen[u.holds_position] += 1
+            column = u.posture == Posture.WITHDRAW and (u.next_node is not None or bool(u.route))
+            holds = u.status == Status.ACTIVE and u.posture != Posture.ROUT and not column
+            advancing = holds and u.posture in (Posture.ATTACK, Posture.MOVE)
+            assert (u.holds_ground, u.advancing) == (holds, advancing), (world.hour, u.key)
+            going.update(["advancing"] * advancing + ["column"] * column)
         return work_out(world)
 
     def checked_mask(world):
@@ -125,6 +132,7 @@ def test_the_kept_stance_and_reach_are_the_ones_worked_out(theatre, monkeypatch)
     monkeypatch.setattr(front, "_reach_mask", checked_mask)
     model_of("izium_2022_03.yaml", theatre).run()
     assert seen[True] > 0 and seen[False] > 0, seen
+    assert going["advancing"] > 0 and going["column"] > 0, going
 
 
 def test_each_sides_front_kept_is_the_front_worked_out_now(theatre, monkeypatch):
