@@ -285,3 +285,34 @@ def test_the_densities_of_all_places_are_each_places_density(theatre, monkeypatc
     monkeypatch.setattr(front, "density_map", checked)
     model_of("izium_2022_09.yaml", theatre).run()
     assert thick[True] > 0 and thick[False] > 0, thick
+
+
+def test_the_guns_fire_values_are_each_units_worked_out_alone(theatre, monkeypatch):
+    """The fire support and the fire on columns on the road out read the guns' values for
+    many units at once (`combat.fire_values`): every time over the September run, each unit's
+    value is the one its own guns, rockets and supply give at its distance, worked out with
+    Python floats one unit at a time (combat_math.supply_factor); some guns were in range."""
+    from sim.model.rules import combat
+    from sim.model.rules.combat_math import ARTILLERY, MLRS, supply_factor
+
+    fire_values = combat.fire_values
+    reached = Counter()
+
+    def one(unit, km, physics):
+        guns = float(unit.equipment[ARTILLERY]) * physics.weight_artillery
+        rockets = float(unit.equipment[MLRS]) * physics.weight_mlrs
+        value = (guns if km <= physics.artillery_range_km else 0.0) + (
+            rockets if km <= physics.mlrs_range_km else 0.0
+        )
+        return value * physics.fire_support_factor * supply_factor(unit.supply, physics)
+
+    def checked(world, units, distance_km):
+        got = fire_values(world, units, distance_km)
+        for u, km, value in zip(units, distance_km.tolist(), got.tolist(), strict=True):
+            assert value == one(u, km, world.physics), (world.hour, u.key, km)
+            reached[value > 0] += 1
+        return got
+
+    monkeypatch.setattr(combat, "fire_values", checked)
+    model_of("izium_2022_09.yaml", theatre).run()
+    assert reached[True] > 0 and reached[False] > 0, reached
