@@ -16,7 +16,7 @@ from sim.model import world as world_module
 from sim.model.network import RoadNetwork
 from sim.model.rules import front
 from sim.model.rules.supply import trace
-from sim.scenario import SIDES, load_scenario
+from sim.scenario import SIDES, Posture, Status, load_scenario
 from sim.scenario.theatre import theatre_for
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -102,18 +102,25 @@ def test_the_distance_table_is_the_distance_worked_out(theatre):
 
 
 def test_the_kept_stance_and_reach_are_the_ones_worked_out(theatre, monkeypatch):
-    """A unit's `holds_position` is read from its kept stance, and the sectors' reach mask is
-    kept while the crossings stand: every time the front is worked out over the March run
-    (bridges fall there), every unit's kept answer is the one its posture, task and road give,
-    and the kept mask is the distances compared again; units held positions and others did
-    not."""
+    """A unit's `holds_position`, `holds_ground` and `advancing` are read from its kept
+    stance, and the sectors' reach mask is kept while the crossings stand: every time the
+    front is worked out over the March run (bridges fall there), every unit's kept answers
+    are the ones its status, posture, task and road give, and the kept mask is the distances
+    compared again; units held positions and others did not, some advanced, some columns
+    were on the road back."""
     work_out, reach_mask = front._work_out, front._reach_mask
     seen: Counter[bool] = Counter()
+    going: Counter[str] = Counter()
 
     def checked(world):
         for u in world.active_units():
             assert u.holds_position == front.holds_position_long(u), (world.hour, u.key)
             seen[u.holds_position] += 1
+            column = u.posture == Posture.WITHDRAW and (u.next_node is not None or bool(u.route))
+            holds = u.status == Status.ACTIVE and u.posture != Posture.ROUT and not column
+            advancing = holds and u.posture in (Posture.ATTACK, Posture.MOVE)
+            assert (u.holds_ground, u.advancing) == (holds, advancing), (world.hour, u.key)
+            going.update(["advancing"] * advancing + ["column"] * column)
         return work_out(world)
 
     def checked_mask(world):
@@ -125,31 +132,42 @@ def test_the_kept_stance_and_reach_are_the_ones_worked_out(theatre, monkeypatch)
     monkeypatch.setattr(front, "_reach_mask", checked_mask)
     model_of("izium_2022_03.yaml", theatre).run()
     assert seen[True] > 0 and seen[False] > 0, seen
+    assert going["advancing"] > 0 and going["column"] > 0, going
 
 
 def test_each_sides_front_kept_is_the_front_worked_out_now(theatre, monkeypatch):
     """A side's front is kept until its own units, the control or the crossings change (its
-    units' stances read again only when one of them told the world: `World.units_changed`):
+    units' stances read again only when one of them told the world: `World.units_changed`),
+    and its parts (the places' front km, the sectors) while what each depends on stands:
     every time a rule asks for it over the September run, it is what `_side_front` works out
-    from the world as it is then, and so are the places each side defends."""
+    from the world as it is then with nothing kept, its holders are on the map (their rows of
+    the table are theirs), and the places each side defends are those worked out from the
+    positions; the sectors were kept over changes of the front."""
     side_front, defended = front.side_front, front.defended
     asked: Counter[str] = Counter()
+    fronts: dict[int, front.SideFront] = {}
+    covers: dict[int, np.ndarray] = {}
 
-    def same(kept, fresh):
+    def same(kept, fresh, ids):
         assert kept.holders == fresh.holders
-        for name in ("front_km", "cover", "sector_km", "zoc", "covered"):
+        for name in ("front_km", "cover", "sector_km", "zoc", "covered", "defended", "rows"):
             assert np.array_equal(getattr(kept, name), getattr(fresh, name)), name
+        for k, key in enumerate(kept.holders):  # the sectors' places (kept)
+            assert kept.sector_nodes(key, ids) == {ids[i] for i in np.flatnonzero(fresh.cover[k])}
 
     def checked(world, side):
         kept = side_front(world, side)
-        same(kept, front._side_front(world, side))
+        same(kept, front._side_front(world, side, keep=False), world.network.node_ids)
+        assert all(world.unit(u.key) is u for u in kept.units), world.hour
+        assert list(kept.rows) == [u.index for u in kept.units]
         asked[side] += 1
+        fronts[id(kept)], covers[id(kept.cover)] = kept, kept.cover  # (kept: ids not reused)
         return kept
 
     def checked_defended(world, side):
         kept = defended(world, side)
         long_way = world.positions().mask[side] | (
-            front._side_front(world, side).covered & world.held(side)
+            front._side_front(world, side, keep=False).covered & world.held(side)
         )
         assert np.array_equal(kept, long_way), (world.hour, side)
         return kept
@@ -158,6 +176,7 @@ def test_each_sides_front_kept_is_the_front_worked_out_now(theatre, monkeypatch)
     monkeypatch.setattr(front, "defended", checked_defended)
     model_of("izium_2022_09.yaml", theatre).run()
     assert asked["RU"] > 0 and asked["UA"] > 0, asked
+    assert len(covers) < len(fronts), (len(covers), len(fronts))
 
 
 def test_the_hold_code_is_the_one_worked_out_unit_by_unit(theatre, monkeypatch):
@@ -246,3 +265,54 @@ def test_the_attrition_phase_changes_no_stance_it_reads_once(theatre, monkeypatc
     monkeypatch.setattr(combat, "attrition_phase", checked)
     model_of("izium_2022_09.yaml", theatre).run()
     assert lost[True] > 0, lost
+
+
+def test_the_densities_of_all_places_are_each_places_density(theatre, monkeypatch):
+    """A commander's fight-through estimate reads the defence's density at every place at
+    once (`front.density_map`): every time it is worked out over the September run, each
+    place's figure is exactly what `front.density` gives for that place alone, and some
+    places were held thickly enough to count."""
+    density_map = front.density_map
+    thick = Counter()
+
+    def checked(world, side, powers):
+        got = density_map(world, side, powers)
+        for i, place in enumerate(world.network.node_ids):
+            assert got[i] == front.density(world, place, side, powers), (world.hour, place)
+            thick[bool(got[i] > 0)] += 1
+        return got
+
+    monkeypatch.setattr(front, "density_map", checked)
+    model_of("izium_2022_09.yaml", theatre).run()
+    assert thick[True] > 0 and thick[False] > 0, thick
+
+
+def test_the_guns_fire_values_are_each_units_worked_out_alone(theatre, monkeypatch):
+    """The fire support and the fire on columns on the road out read the guns' values for
+    many units at once (`combat.fire_values`): every time over the September run, each unit's
+    value is the one its own guns, rockets and supply give at its distance, worked out with
+    Python floats one unit at a time (combat_math.supply_factor); some guns were in range."""
+    from sim.model.rules import combat
+    from sim.model.rules.combat_math import ARTILLERY, MLRS, supply_factor
+
+    fire_values = combat.fire_values
+    reached = Counter()
+
+    def one(unit, km, physics):
+        guns = float(unit.equipment[ARTILLERY]) * physics.weight_artillery
+        rockets = float(unit.equipment[MLRS]) * physics.weight_mlrs
+        value = (guns if km <= physics.artillery_range_km else 0.0) + (
+            rockets if km <= physics.mlrs_range_km else 0.0
+        )
+        return value * physics.fire_support_factor * supply_factor(unit.supply, physics)
+
+    def checked(world, units, distance_km):
+        got = fire_values(world, units, distance_km)
+        for u, km, value in zip(units, distance_km.tolist(), got.tolist(), strict=True):
+            assert value == one(u, km, world.physics), (world.hour, u.key, km)
+            reached[value > 0] += 1
+        return got
+
+    monkeypatch.setattr(combat, "fire_values", checked)
+    model_of("izium_2022_09.yaml", theatre).run()
+    assert reached[True] > 0 and reached[False] > 0, reached

@@ -185,13 +185,12 @@ class Commander(mesa.Agent):
         (`retreat_seen`, for the pursuit)."""
         index = self.world.network.index
         orders = self.plan.by_id
-        now = self.world.now
+        now, withdraw = self.world.now, Task.WITHDRAW
         for u in self.world.active_units(other(self.side)):
             if u.posture in (Posture.WITHDRAW, Posture.ROUT):
                 self.retreat_seen[u.node] = now
-            order = orders.get(u.order_id) if u.order_id else None
-            going = u.task == Task.WITHDRAW and (
-                u.withdrawn or (order is not None and order.spec.task == Task.WITHDRAW)
+            going = u.task == withdraw and (
+                u.withdrawn or (u.order_id in orders and orders[u.order_id].spec.task == withdraw)
             )
             if going and u.key not in self.enemy_going:
                 self.enemy_going.add(u.key)

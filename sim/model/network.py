@@ -138,6 +138,10 @@ class RoadNetwork:
         """Straight-line distance between two places (km)."""
         return self._km.item(self.index[a], self.index[b])
 
+    def kms(self, places: Sequence[str], b: str) -> np.ndarray:
+        """`km` from each of `places` to `b`, as an array (the same numbers)."""
+        return self._km[[self.index[a] for a in places], self.index[b]]
+
     @functools.cached_property
     def _km(self) -> np.ndarray:
         """`km` between every two places (the same arithmetic, done once for all)."""

@@ -149,10 +149,11 @@ def rear_threat(
     """`threat`'s last two tests: the enemy attacking a place on the rear part of the line,
     or its troops on the move on or next to it in strength."""
     physics, name = world.physics, world.network.name
-    f, ids = front.front(world), world.network.node_ids
+    f, ids = front.side_front(world, units[0].side), world.network.node_ids  # (one side's)
     held = {u.node for u in units}
     for u in units:
-        held.update(f.sector_nodes(u.key, ids))
+        if u.key in f.row:  # (a unit that holds no position has no sector)
+            held.update(f.sector_nodes(u.key, ids))
     rear = frozenset().union(*(u.supply_places for u in units)) - held
     if not rear:
         return None

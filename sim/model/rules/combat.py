@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.params_physics import PhysicsParameters
 from sim.model.rules import front
 from sim.model.rules.attrition import attrition_phase
 from sim.model.rules.combat_math import (
@@ -36,7 +35,6 @@ from sim.model.rules.combat_math import (
     loss_fractions,
     resolve_battle,
     retreat_loss,
-    supply_factor,
 )
 from sim.model.rules.routes import arc_hours
 from sim.model.units import Unit
@@ -104,16 +102,20 @@ def fog_of_war(world: World[Unit], node: str) -> float:
     return world.fog[key]
 
 
-def fire_value(unit: Unit, distance_km: float, physics: PhysicsParameters) -> float:
-    """What a unit's guns and rockets add at a target this far away (combat power)."""
-    value = (
-        unit.equipment[ARTILLERY] * physics.weight_artillery
-        if distance_km <= physics.artillery_range_km
-        else 0.0
-    ) + (
-        unit.equipment[MLRS] * physics.weight_mlrs if distance_km <= physics.mlrs_range_km else 0.0
+def fire_values(world: World[Unit], units: list[Unit], distance_km: np.ndarray) -> np.ndarray:
+    """What each unit's guns and rockets add at a target `distance_km` away (combat power; one
+    distance per unit): its tubes within artillery range, its launchers within rocket range,
+    times fire_support_factor and its supply factor (combat_math.supply_factor)."""
+    physics = world.physics
+    items = world.table.equipment[[u.index for u in units]]  # their rows of the units' table
+    guns = items[:, ARTILLERY] * physics.weight_artillery
+    rockets = items[:, MLRS] * physics.weight_mlrs
+    value = np.where(distance_km <= physics.artillery_range_km, guns, 0.0) + np.where(
+        distance_km <= physics.mlrs_range_km, rockets, 0.0
     )
-    return value * physics.fire_support_factor * supply_factor(unit.supply, physics)
+    supply = np.minimum(np.maximum(np.array([u.supply for u in units], dtype=float), 0.0), 1.0)
+    floor = physics.supply_combat_floor
+    return value * physics.fire_support_factor * (floor + (1.0 - floor) * supply)
 
 
 def armed_rows(world: World[Unit]) -> list[bool]:
@@ -148,14 +150,12 @@ def fire_support(
         return support, gave
     dist = world.network.km_between([u.node for u in guns], nodes)  # gun x battle
     nearest = np.argmin(dist, axis=1)
-    for unit, d, j in zip(
-        guns, dist[np.arange(len(guns)), nearest].tolist(), nearest.tolist(), strict=True
-    ):
-        value = fire_value(unit, d, world.physics)
-        if value > 0:
-            key = (nodes[j], unit.side)
-            support[key] = support.get(key, 0.0) + value
-            gave.add(unit.key)
+    values = fire_values(world, guns, dist[np.arange(len(guns)), nearest])
+    battle = nearest.tolist()
+    for k in np.flatnonzero(values > 0).tolist():  # in the units' order
+        key = (nodes[battle[k]], guns[k].side)
+        support[key] = support.get(key, 0.0) + values[k]
+        gave.add(guns[k].key)
     return support, gave
 
 
@@ -303,7 +303,8 @@ def retreat_losses(world: World[Unit], busy: set[str]) -> None:
     contact and to enemy guns in range that are not firing in a battle (`busy`: the ids of
     the units that fought or gave fire support this hour; combat_math.retreat_loss)."""
     physics, weights, network = world.physics, world.weights, world.network
-    columns = [u for u in world.active_units() if u.retreating]
+    # (a column holds no ground: the kept stance first, the posture and road only then)
+    columns = [u for u in world.active_units() if not u.holds_ground and u.retreating]
     if not columns:
         return
     # each side's guns free to fire (holding ground, not busy, armed) and its advancing units,
@@ -323,8 +324,10 @@ def retreat_losses(world: World[Unit], busy: set[str]) -> None:
         pursuers = [e for e in advancing[enemy] if e.node == u.node or e.next_node == u.node]
         pursuit = sum(attack_power(e, weights, physics) for e in pursuers)
         fire = 0.0
-        for e in guns[enemy]:
-            fire += fire_value(e, network.km(e.node, u.node), physics)
+        if guns[enemy]:  # added up gun by gun, in their order
+            km = network.kms([e.node for e in guns[enemy]], u.node)
+            for value in fire_values(world, guns[enemy], km):
+                fire += value
         own = base_power(u, weights, physics)
         fraction = retreat_loss(pursuit, own, fire, physics)
         if fraction > 0:

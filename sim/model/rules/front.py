@@ -26,7 +26,7 @@ losses change them every hour.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -90,47 +90,68 @@ class Sector:
     front_km: float
 
 
+class Sectors:
+    """The places a side's holding units cover: a boolean row per unit (network order), each
+    sector's front km, and a boolean per place: some sector covers it. A sector's places are
+    listed when first asked for, and kept with it (`places`, `nodes`: the commanders' watches
+    ask for them every hour)."""
+
+    def __init__(self, cover: np.ndarray, sector_km: np.ndarray):
+        self.cover, self.sector_km, self.covered = cover, sector_km, cover.any(axis=0)
+        self._places: dict[int, tuple[int, ...]] = {}
+        self._nodes: dict[int, frozenset[str]] = {}
+
+    def places(self, k: int) -> tuple[int, ...]:
+        """The places (network indices) the sector of row `k` covers."""
+        cached = self._places.get(k)
+        if cached is None:
+            cached = self._places[k] = tuple(int(j) for j in np.flatnonzero(self.cover[k]))
+        return cached
+
+    def nodes(self, k: int, node_ids: list[str]) -> frozenset[str]:
+        """The same places' ids (`node_ids`: the network's)."""
+        cached = self._nodes.get(k)
+        if cached is None:
+            cached = self._nodes[k] = frozenset(node_ids[i] for i in self.places(k))
+        return cached
+
+
 class SideFront:
     """One side's part of the front: the km of front of each place it holds (0 where it
-    touches no enemy cell), its holding units (ids, in the order they entered the map), which
-    places each covers (a boolean row per unit), each sector's front km, the places covered
-    and its zone of control (booleans per place, network order)."""
+    touches no enemy cell), its holding units (`units`; their ids `holders` and rows of the
+    units' table `rows`, in the order they entered the map: all on the map while the front is
+    kept), which places each covers (a boolean row per unit), each sector's front km, the
+    places covered, its zone of control and the places it defends (`defended`; booleans per
+    place, network order)."""
 
     def __init__(
         self,
         front_km: np.ndarray,
-        holders: tuple[str, ...],
-        cover: np.ndarray,
-        sector_km: np.ndarray,
+        units: Sequence[Holding],
+        sectors: Sectors,
         zoc: np.ndarray,
+        defended: np.ndarray,
     ):
-        self.front_km, self.holders, self.cover = front_km, holders, cover
-        self.sector_km, self.zoc = sector_km, zoc
-        self.covered = cover.any(axis=0) if len(holders) else np.zeros(len(front_km), bool)
-        self.row = {key: k for k, key in enumerate(holders)}
-        self._sectors: dict[str, Sector] = {}
-        self._sector_nodes: dict[str, frozenset[str]] = {}
+        self.front_km, self.units = front_km, tuple(units)
+        self.holders = tuple(u.key for u in units)
+        self.rows = np.array([u.index for u in units], dtype=np.int64)
+        self.sectors = sectors
+        self.cover, self.sector_km, self.covered = sectors.cover, sectors.sector_km, sectors.covered
+        self.zoc, self.defended = zoc, defended
+        self.row = {key: k for k, key in enumerate(self.holders)}
 
     def covering(self, place: int) -> tuple[str, ...]:
         """The ids of the units whose sectors cover the place (network index)."""
         return tuple(self.holders[k] for k in np.flatnonzero(self.cover[:, place]))
 
     def sector(self, key: str) -> Sector:
-        cached = self._sectors.get(key)
-        if cached is None:
-            k = self.row[key]
-            places = tuple(int(j) for j in np.flatnonzero(self.cover[k]))
-            cached = self._sectors[key] = Sector(places, float(self.sector_km[k]))
-        return cached
+        k = self.row[key]
+        return Sector(self.sectors.places(k), float(self.sector_km[k]))
 
     def sector_nodes(self, key: str, node_ids: list[str]) -> frozenset[str]:
         """The ids of the places a holding unit's sector covers (`node_ids`: the network's),
-        kept with the front (the commanders' watches ask for them every hour)."""
-        cached = self._sector_nodes.get(key)
-        if cached is None:
-            cached = frozenset(node_ids[i] for i in self.sector(key).places)
-            self._sector_nodes[key] = cached
-        return cached
+        kept with the sectors."""
+        return self.sectors.nodes(self.row[key], node_ids)
 
 
 class Front:
@@ -206,12 +227,26 @@ def side_front(world: World, side: Side) -> SideFront:
     position (a unit of the other side moving does not change it; the stances are read again
     only when one of the side's own units has changed: `World.units_changed`)."""
     physics = world.physics
-    stances = world.derived(
-        f"stances {side}",
-        lambda: tuple(
-            (u.key, u.node, u.holds_ground, u.holds_position) for u in world.active_units(side)
-        ),
-        on=(UNITS_OF[side],),
+    # asked thousands of times an hour for a front that has not changed: one look at the
+    # versions first, then at the stances
+    return world.derived(
+        _NAMES[side][0],
+        lambda: _side_front_of_stances(world, side),
+        on=_NAMES[side][1],
+        key=(physics.sector_reach_km, physics.min_sector_front_km),
+    )
+
+
+#: side -> (`side_front`'s name for the world's kept values, the changes it is kept on)
+_NAMES = {s: (f"side front now {s}", ("control", "crossings", UNITS_OF[s])) for s in SIDES}
+
+
+def _side_front_of_stances(world: World, side: Side) -> SideFront:
+    """`side_front` when the side's units, the control or the crossings have changed: the
+    front kept again if the units' stances are the same."""
+    physics = world.physics
+    stances = tuple(
+        (u.key, u.node, u.holds_ground, u.holds_position) for u in world.active_units(side)
     )
     return world.derived(
         f"side front {side}",
@@ -221,39 +256,58 @@ def side_front(world: World, side: Side) -> SideFront:
     )
 
 
-def _side_front(world: World, side: Side) -> SideFront:
+def _side_front(world: World, side: Side, keep: bool = True) -> SideFront:
+    """`side_front` worked out. Its parts are kept on what each depends on (with `keep`;
+    without, all worked out now: tests/test_speed.py): the places' front km while the control
+    stands, the sectors while the holders stand where they stand, the control and the
+    crossings; only the zone of control is worked out again whenever the side's units move."""
     network, physics = world.network, world.physics
     index = network.index
-    boundary = network.cell_boundary_km
-    reach = _reach_mask(world)
-    standing = world.standing_edges()
     e = network.edges
-    positions = world.positions()
     mine = world.held(side)
-    front_km = (boundary @ (~mine).astype(float)) * mine
+    if keep:
+        front_km = world.derived(
+            f"front km {side}", lambda: _front_km(world, mine), on=("control",)
+        )
+    else:
+        front_km = _front_km(world, mine)
     holders = [u for u in world.active_units(side) if u.holds_position]
-    at = np.array([index[u.node] for u in holders], dtype=np.int64)
-    cover = reach[at] & mine[None, :] if len(at) else np.zeros((0, len(mine)), bool)
-    cover[np.arange(len(at)), at] = True  # its own place, whoever holds it
-    sector_km = np.maximum(cover @ front_km, physics.min_sector_front_km)
+    at = tuple(index[u.node] for u in holders)
+    if keep:
+        sectors = world.derived(
+            f"sectors {side}",
+            lambda: _sectors(world, mine, front_km, at),
+            on=("control", "crossings"),
+            key=(physics.sector_reach_km, physics.min_sector_front_km, at),
+        )
+    else:
+        sectors = _sectors(world, mine, front_km, at)
     # the zone of control: where its units hold ground, and one standing road from there
-    held_at = positions.mask[side]
+    held_at = world.positions().mask[side]
     zoc = held_at.copy()
-    near = standing & (e.length_km <= physics.sector_reach_km)
+    near = world.standing_edges() & (e.length_km <= physics.sector_reach_km)
     zoc[e.v[near & held_at[e.u]]] = True
     zoc[e.u[near & held_at[e.v]]] = True
-    return SideFront(front_km, tuple(u.key for u in holders), cover, sector_km, zoc)
+    return SideFront(front_km, holders, sectors, zoc, held_at | (sectors.covered & mine))
+
+
+def _front_km(world: World, mine: np.ndarray) -> np.ndarray:
+    """The km of front of each place a side holds (`mine`), 0 where it touches no enemy cell."""
+    return (world.network.cell_boundary_km @ (~mine).astype(float)) * mine
+
+
+def _sectors(world: World, mine: np.ndarray, front_km: np.ndarray, at: tuple[int, ...]) -> Sectors:
+    """The sectors of holding units standing at `at` (network indices) of a side holding
+    `mine`, whose places have `front_km`."""
+    cover = _reach_mask(world)[list(at)] & mine[None, :]
+    cover[np.arange(len(at)), list(at)] = True  # its own place, whoever holds it
+    return Sectors(cover, np.maximum(cover @ front_km, world.physics.min_sector_front_km))
 
 
 def defended(world: World, side: Side) -> np.ndarray:
     """Boolean per place: `side` holds it with troops standing in it or in one of its
-    sectors (an attack on it is a battle)."""
-    return world.derived(
-        f"defended {side}",
-        lambda: world.positions().mask[side] | (side_front(world, side).covered & world.held(side)),
-        on=("control", UNITS_OF[side], "crossings"),
-        key=(world.physics.sector_reach_km, world.physics.min_sector_front_km),
-    )
+    sectors (an attack on it is a battle). Kept with the side's front (`SideFront.defended`)."""
+    return side_front(world, side).defended
 
 
 def defence(world: World[Unit], place: str, side: Side) -> list[tuple[Unit, float]]:
@@ -298,6 +352,23 @@ def density(
     for u in world.active_units(side):
         if u.node == place and u.key not in f.row and not u.retreating and u.holds_ground:
             total += (powers[u.key] if powers else base_power(u, weights, physics)) / own
+    return total
+
+
+def density_map(world: World, side: Side, powers: Mapping[str, float]) -> np.ndarray:
+    """`density` at every place at once (network order), from the side's units' base powers
+    by id (`unit_powers`): the same terms added in the same order as `density` adds them, a
+    holder's over all its sector's places at a time (tests/test_speed.py)."""
+    index, min_km = world.network.index, world.physics.min_sector_front_km
+    f = side_front(world, side)
+    total = np.zeros(len(index))
+    for k, key in enumerate(f.holders):
+        if world.unit(key) is not None:
+            total += (powers[key] / f.sector_km[k]) * f.cover[k]  # 0.0 where it does not cover
+    for u in world.active_units(side):
+        if u.key not in f.row and not u.retreating and u.holds_ground:
+            i = index[u.node]
+            total[i] += powers[u.key] / max(float(f.front_km[i]), min_km)
     return total
 
 
@@ -356,18 +427,14 @@ def densities(world: World, side: Side) -> np.ndarray:
 
 
 def _holder_powers(world: World, fronts: dict[Side, SideFront]) -> dict[Side, np.ndarray]:
-    """The base power of each holder of each of `fronts` (0 for one gone from the map), in
-    one `base_powers` over them all."""
-    units = {side: [world.unit(key) for key in f.holders] for side, f in fronts.items()}
-    present = [u for side in fronts for u in units[side] if u is not None]
-    equipment = world.table.equipment[[u.index for u in present]]  # their rows of the table
-    powers = base_powers(present, world.weights, world.physics, equipment)
+    """The base power of each holder of each of `fronts`, in one `base_powers` over them
+    all (their items read from the units' table at once)."""
+    units = [u for f in fronts.values() for u in f.units]  # (on the map: the fronts are kept)
+    rows = np.concatenate([f.rows for f in fronts.values()])
+    powers = base_powers(units, world.weights, world.physics, world.table.equipment[rows])
     out, start = {}, 0
-    for side, listed in units.items():
-        power = np.zeros(len(listed))
-        here = [k for k, u in enumerate(listed) if u is not None]
-        power[here] = powers[start : start + len(here)]
-        out[side], start = power, start + len(here)
+    for side, f in fronts.items():
+        out[side], start = powers[start : start + len(f.rows)], start + len(f.rows)
     return out
 
 

@@ -186,10 +186,10 @@ def fight_through_hours(world: World, defender: Side) -> np.ndarray:
             DefenceLevel.PREPARED, "open", 2.0 * physics.capture_ratio, physics
         )
         belt = np.zeros(len(network.node_ids))
-        powers = front.unit_powers(world, defender)  # read once for all the places
+        # the powers read once, the densities of all the places at once
+        density = front.density_map(world, defender, front.unit_powers(world, defender))
         for i in np.flatnonzero(defended):
-            density = front.density(world, network.node_ids[i], defender, powers)
-            belt[i] = defended_depth_km(math.inf, density, physics)
+            belt[i] = defended_depth_km(math.inf, density[i], physics)
         road = network.arc_length
         fought = np.minimum(road, belt[network.arc_to])
         hours = ((road - fought) / free_kmday + fought / opposed) * 24.0
