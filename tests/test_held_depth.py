@@ -1,10 +1,11 @@
 """Depth in a defence and the limits of a pursuit (issue 23): a position given up is held
 again one place back, a side's base is not cut off by the enemy's zone of control, and a
-pursuit does not cross into a country the plan does not enter."""
+pursuit does not cross into a country the plan does not enter, nor into a quiet rear."""
 
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import pytest
 from toy import toy_scenario, toy_theatre
@@ -14,6 +15,7 @@ from sim.model.params_physics import PhysicsParameters
 from sim.model.rules import front
 from sim.model.rules.combat import combat_phase
 from sim.model.rules.supply import supply_share
+from sim.model.watch import in_pursuit
 from sim.model.world import CrossingState
 from sim.scenario import Scenario, Task
 
@@ -163,6 +165,27 @@ def test_a_pursuit_follows_an_enemy_in_retreat_not_into_its_quiet_rear():
     assert not logged(quiet, "which the enemy has left")
     assert followed.world.control["c"] == "UA"
     assert followed.world.control["d"] == "UA"
+
+
+def test_a_retreat_is_followed_for_fortify_hours_and_within_idle_reach_only():
+    """in_pursuit on the toy line (places 10 km apart): a retreat seen at e, fortify_hours
+    ago, opens d (10 km off) to a pursuit reaching 15 km, and c (20 km) too at 25 km, never b
+    (30 km); one seen an hour longer ago opens nothing, and is forgotten."""
+    scenario = toy_scenario(
+        [unit("ua", "UA", "UA", "a", 100)],
+        hours=1,
+        depots=[base("UA", "a")],
+        control={"nodes": {"RU": ["b", "c", "d", "e"]}},
+        parameters=QUIET,
+    )
+    world = CampaignModel(scenario, toy_theatre(LINE5, EDGES5), seed=0).world
+    hours = world.physics.fortify_hours
+    fresh = {"e": world.now - timedelta(hours=hours)}
+    assert in_pursuit(["b", "c", "d"], fresh, world, 15.0) == ["d"]
+    assert in_pursuit(["b", "c", "d"], fresh, world, 25.0) == ["c", "d"]
+    stale = {"e": world.now - timedelta(hours=hours + 1)}
+    assert in_pursuit(["b", "c", "d"], stale, world, 25.0) == []
+    assert stale == {}
 
 
 def test_a_rigged_bridge_is_blown_in_the_enemy_s_face():
