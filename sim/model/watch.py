@@ -208,9 +208,8 @@ def in_pursuit(
         del retreat_seen[node]
     if not places or not retreat_seen:
         return []
-    network = world.network
-    xy = network.xy[[network.index[p] for p in places]]
+    kms = world.network.kms
     near = np.zeros(len(places), dtype=bool)
     for node in retreat_seen:
-        near |= network.km_from(node, xy) <= reach_km
+        near |= kms(places, node) <= reach_km
     return [p for p, ok in zip(places, near, strict=True) if ok]
