@@ -17,7 +17,7 @@ from sim.model.rules.combat import combat_phase
 from sim.model.rules.supply import supply_share
 from sim.model.watch import in_pursuit
 from sim.model.world import CrossingState
-from sim.scenario import Scenario, Task
+from sim.scenario import Posture, Scenario, Task
 
 QUIET = {"combat_noise": 0.0, "presence_km": 0.0}
 # a --- b --- c --- d --- e, 10 km apart by local road
@@ -81,6 +81,36 @@ def test_a_position_given_up_is_held_again_at_the_next_place_back():
     assert not logged(ran, "steps back")
     rb = ran.world.unit("rb")
     assert rb is not None and rb.node == "e"
+
+
+def test_a_position_with_no_way_back_is_fought_for_to_the_end():
+    """A RU post holds b, a dead end: its only road leads to a, where the attack comes from.
+    When the attack has gained give_up_share of b, the post has nowhere to go back to, so it
+    fights on in its defence (said once) instead of giving b up in name and losing men for
+    it, and it is still in defence, not withdrawing, when b falls."""
+    nodes = {"z": (-10, 0), "a": (0, 0), "b": (10, 0)}
+    edges = [("z", "a", 10, "local"), ("a", "b", 10, "local")]
+    scenario = toy_scenario(
+        [unit("ua", "UA", "UA", "a", 1200), unit("rb", "RU b", "RU", "b", 400)],
+        hours=72,
+        orders=[{"units": ["ua"], "task": "attack", "objective": "b"}],
+        depots=[base("RU", "b"), base("UA", "z")],
+        control={"nodes": {"RU": ["b"]}},
+        fallback={"RU": ["b"]},
+        parameters=QUIET,
+    )
+    model = CampaignModel(scenario, toy_theatre(nodes, edges), seed=0)
+    rb = model.world.unit("rb")
+    assert rb is not None
+    postures = []
+    while model.running and model.world.control["b"] == "RU":
+        postures.append(rb.posture)
+        model.step()
+    texts = [e["text"] for e in model.record.events]
+    assert sum("no way back" in t for t in texts) == 1
+    assert not any("gives up" in t for t in texts)
+    assert model.world.control["b"] == "UA"  # it fell, to the attack
+    assert set(postures) == {Posture.DEFEND}
 
 
 def test_a_base_is_not_cut_off_by_the_enemy_zone_of_control():

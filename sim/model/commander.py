@@ -89,6 +89,7 @@ class Commander(mesa.Agent):
         self.decisions = Decisions()
         self.deferred: dict[str, PlanOrder] = {}  # orders for units not yet on the map
         self.leaving: dict[str, PlanOrder] = {}  # units on their way off the map (task leave)
+        self.no_way_back: set[str] = set()  # units told to give up a position, with no way back
         self.grouping_of = {uid: g for g in scenario.groupings for uid in g.units}
         side_of = {u.id: u.side for u in scenario.units}
         forces = {u.id for u in scenario.units if u.holding_force}
@@ -288,13 +289,25 @@ class Commander(mesa.Agent):
                         and unit.task in (Task.HOLD, Task.RESERVE)
                         and not unit.retreating
                     ):
-                        self._log(unit, f"gives up {self.world.network.name(unit.node)}")
-                        unit.step_back("withdraws: the position is being lost")
+                        self._give_up(unit)
                 case Retask(unit, task, objectives, why, follow_up):
                     if unit.active and unit.posture not in (Posture.WITHDRAW, Posture.ROUT):
                         unit.take_task(task, objectives)
                         unit.follow_up = follow_up
                         self._log(unit, why)
+
+    def _give_up(self, unit: Unit) -> None:
+        """The unit gives up its position under assault, if it has a way back; if not, it
+        fights on where it stands (said once, until it has a way back again)."""
+        name = self.world.network.name(unit.node)
+        way = unit.way_back()
+        if way[0] is not None:
+            self.no_way_back.discard(unit.key)
+            self._log(unit, f"gives up {name}")
+            unit.step_back("withdraws: the position is being lost", way)
+        elif unit.key not in self.no_way_back:
+            self.no_way_back.add(unit.key)
+            self._log(unit, f"holds {name}: the position is being lost, and it has no way back")
 
     def _log(self, unit: Unit, what: str) -> None:
         self.world.log(

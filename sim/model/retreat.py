@@ -103,16 +103,28 @@ class FallingBack:
         if why:
             self._log(posture.value, why)
 
-    def step_back(self, why: str) -> None:
+    def way_back(self) -> tuple[str | None, list[str], bool]:
+        """Where a unit giving up its position under assault would go, the road there, and
+        whether that is a step back (`step_back_place`) rather than its fallback; (None, [],
+        False) when it has no way back at all."""
+        target, route = self.step_back_place()
+        if target is not None:
+            return target, route, True
+        target, route = self.fallback_route(leave=True)
+        return target, route, False
+
+    def step_back(self, why: str, way: tuple[str | None, list[str], bool] | None = None) -> None:
         """Give up the position it holds under assault for the next place behind it
         (`step_back_place`), where it holds again once there (a hasty defence: its time in
-        position starts afresh); with no such place, fall back to its fallback."""
-        target, route = self.step_back_place()
+        position starts afresh); with no such place, fall back to its fallback (`way`, if the
+        caller has looked it up: `way_back`). With no way back at all, nothing changes: it
+        stays and fights on where it stands."""
+        target, route, stepped = way or self.way_back()
         if target is None:
-            self.fall_back(Posture.WITHDRAW, why, leave=True)
-        else:
-            name = self.world.network.name(target)
-            self._go_back(target, route, Posture.WITHDRAW, f"{why}; steps back to {name}")
+            return
+        if stepped:
+            why = f"{why}; steps back to {self.world.network.name(target)}"
+        self._go_back(target, route, Posture.WITHDRAW, why)
 
     def step_back_place(self) -> tuple[str | None, list[str]]:
         """The place a unit giving up its position goes back to, and the road there: the
