@@ -12,7 +12,7 @@ from toy import START, toy_scenario, toy_theatre
 
 from sim.model import CampaignModel
 from sim.model.plan import OrderState, met
-from sim.scenario import Condition, Scenario
+from sim.scenario import Condition, Posture, Scenario
 
 QUIET = {"combat_noise": 0.0, "presence_km": 0.0}
 # a --- b --- c --- d, 10 km apart by local road
@@ -289,6 +289,44 @@ def test_a_grouping_whose_line_is_threatened_withdraws_together_after_the_decisi
     # later, the order one hour after that
     assert order["text"].endswith(evidence)
     assert hour_of(model, order["time"]) == 5 + 1 + 1
+
+
+def test_a_grouping_cut_off_with_no_way_back_holds_where_it_stands():
+    """The salient at p is a dead end: its one road runs through q. Once the UA attack has
+    taken q, the grouping's line of supply is cut and there is no way back (the way out
+    crosses 15 km of enemy-held road, more than breakout_max_km). Ordered back then, it would
+    only stand in the place out of its defence; it holds instead, in its defence."""
+    nodes = {"h": (0, 0), "q": (10, 0), "p": (25, 0), "u": (10, 10)}
+    edges = [("h", "q", 10, "main"), ("q", "p", 15, "main"), ("u", "q", 14, "main")]
+    scenario = toy_scenario(
+        [
+            {"id": "r1", "name": "RU 1", "side": "RU", "at": "p", "equipment": {"personnel": 400}},
+            {"id": "r2", "name": "RU 2", "side": "RU", "at": "p", "equipment": {"personnel": 400}},
+            {"id": "r0", "name": "RU 0", "side": "RU", "at": "h", "equipment": {"personnel": 100}},
+            {"id": "ua", "name": "UA", "side": "UA", "at": "u", "equipment": {"personnel": 3000}},
+        ],
+        hours=80,
+        orders=[{"units": ["ua"], "task": "attack", "objective": "q"}],
+        depots=[
+            {"id": "ru_h", "side": "RU", "at": "h", "kind": "base"},
+            {"id": "ua_u", "side": "UA", "at": "u", "kind": "base"},
+        ],
+        control={"nodes": {"RU": ["h", "q", "p"], "UA": ["u"]}},
+        fallback={"RU": ["h"]},
+        # the decision waits until q has fallen (about hour 16), the way out with it
+        parameters={**QUIET, "withdraw_decision_hours": 30, "breakout_max_km": 5},
+    )
+    data = scenario.model_dump()
+    data["groupings"] = [
+        {"id": "salient", "units": ["r1", "r2"], "on_threat": "withdraw", "source": "test"}
+    ]
+    model = run(Scenario.model_validate(data), toy_theatre(nodes, edges))
+    taken = first(model, "node_taken")
+    assert taken is not None and "Q" in taken["text"]
+    assert first(model, "command", "grouping back") is None
+    for uid in ("r1", "r2"):
+        unit = model.unit(uid)
+        assert unit.node == "p" and unit.posture == Posture.DEFEND
 
 
 @pytest.mark.parametrize("variant", [{"on_threat": "hold"}, {"withdrawal_doctrine": False}])

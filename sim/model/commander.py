@@ -351,12 +351,14 @@ class Commander(mesa.Agent):
 
     # ------------------------------------------------------------------ withdrawals
     def _withdraw(self, watch: GroupingWatch, reason: str) -> None:
-        """The grouping goes back, except units fighting off an attack where they stand: a
-        position under assault is held until the fight is being lost (give_up_share), so a
-        stronger garrison holds longer."""
+        """The grouping goes back, except units fighting off an attack where they stand (a
+        position under assault is held until the fight is being lost, give_up_share, so a
+        stronger garrison holds longer) and units with no way back, which hold on."""
         units = [u for u in members(watch, self.world) if not u.in_combat]
+        ways = {u.key: u.fallback_route(leave=True) for u in units}
+        units = [u for u in units if ways[u.key][0] is not None]
         if not units:
-            watch.ordered_back = False  # all in the fight: decide again when it is over
+            watch.ordered_back = False  # in the fight or no way back: decide again later
             return
         label = (
             f"the {watch.spec.id.replace('_', ' ')} grouping"
@@ -371,7 +373,7 @@ class Commander(mesa.Agent):
         )
         for u in units:
             u.leave_behind(u.abandon(self.doctrine.hasty_withdrawal_abandon))
-            u.fall_back(Posture.WITHDRAW, f"withdraws: {reason}", leave=True)
+            u.fall_back(Posture.WITHDRAW, f"withdraws: {reason}", way=ways[u.key])
             u.withdrawn = True
 
     def _decide_withdrawals(self, now: datetime) -> None:

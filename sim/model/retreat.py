@@ -83,10 +83,18 @@ class FallingBack:
             leave=leave,
         )
 
-    def fall_back(self, posture: Posture, why: str | None, *, leave: bool = False) -> None:
+    def fall_back(
+        self,
+        posture: Posture,
+        why: str | None,
+        *,
+        leave: bool = False,
+        way: tuple[str | None, list[str]] | None = None,
+    ) -> None:
         """Withdraw (or rout) to the nearest fallback place it can reach (`leave`: other than
-        the one it stands on); `why` is logged."""
-        target, route = self.fallback_route(leave=leave)
+        the one it stands on; `way`: that place and the road there, if the caller has looked
+        them up); `why` is logged."""
+        target, route = way or self.fallback_route(leave=leave)
         self._go_back(target, route, posture, why)
 
     def _go_back(
