@@ -454,6 +454,29 @@ def test_days_without_supply_wear_down_morale_and_power():
     assert 5 * 24 < len(morale) < 10 * 24
 
 
+def test_a_small_share_abandoned_each_hour_adds_up_to_whole_items():
+    """rout_abandon_per_hour (2 %) of a unit's ten tanks and thirty IFVs is less than one item
+    an hour: the shares add up until they make an item (before, each hour's share was rounded
+    down to none and a routed or cut-off unit never left a vehicle behind). Over 48 hours it
+    leaves what 2 % an hour compounding leaves, within an item, and never more than it has."""
+    theatre = toy_theatre(LINE, LINE_EDGES)
+    eq = {"personnel": 600, "tanks": 10, "ifv_apc": 30, "artillery": 6, "mlrs": 2}
+    scenario = toy_scenario(
+        [{"id": "ru1", "name": "RU 1", "side": "RU", "at": "c", "equipment": eq}],
+        hours=1,
+        depots=[{"id": "ru_d", "side": "RU", "at": "c"}],
+    )
+    model = CampaignModel(scenario, theatre, seed=0)
+    unit = model.unit("ru1")
+    start = unit.equipment.copy()
+    left = sum(unit.abandon(0.02) for _ in range(48))
+    expected = start * combat.HEAVY * (1.0 - 0.98**48)
+    assert np.all(np.abs(left - expected) <= 1.0)
+    assert left[combat.TANKS] >= 5  # about 6.2 of 10
+    assert np.array_equal(unit.equipment + left, start)
+    assert np.array_equal(unit.abandoned, left)
+
+
 def test_an_encircled_unit_surrenders_in_parts_and_its_equipment_is_captured():
     """A RU unit at c, cut off (its depot beyond UA-held a): as its supply runs below
     surrender_supply, stragglers give themselves up day by day (surrender in parts), and in the

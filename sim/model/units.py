@@ -144,6 +144,7 @@ class Unit(FallingBack, OnTable, CellAgent):
         # equipment, lost, loss_carry, initial (= equipment): sim/model/table.py
         self.take_row(world.table, equipment)
         self.abandoned = np.zeros(len(ITEMS))  # left behind (counted as captured by the taker)
+        self.abandon_carry = np.zeros(len(ITEMS))  # shares of items not yet a whole one
         # what the world's positions depend on: set through the properties below
         self._posture = Posture(spec.posture)
         self._status = Status.ACTIVE
@@ -536,9 +537,10 @@ class Unit(FallingBack, OnTable, CellAgent):
             self.world.prisoners[other(self.side)] += float(lost[PERSONNEL]) * taken
 
     def abandon(self, fraction: float) -> np.ndarray:
-        """Leave a fraction of heavy items behind; returns the items."""
-        items = np.floor(self.equipment * fraction * HEAVY)
-        self.equipment -= items
+        """Leave a fraction of heavy items behind, whole items only: the shares add up from
+        hour to hour until they make an item, as losses do (`apply_losses`), so 2 % an hour of
+        ten tanks is a tank every five hours, not none. Returns the items."""
+        items = apply_losses(self.equipment, fraction * HEAVY, self.abandon_carry)
         self.abandoned += items
         return items
 
