@@ -113,6 +113,35 @@ def test_a_position_with_no_way_back_is_fought_for_to_the_end():
     assert set(postures) == {Posture.DEFEND}
 
 
+def test_a_unit_that_breaks_where_its_fallback_is_leaves_no_men_behind():
+    """Men are left behind when a unit breaks contact under assault, on the road out. A unit
+    whose morale breaks in the place that is its own fallback goes nowhere, so it breaks no
+    contact and hands the enemy no prisoners; one with a road back does."""
+
+    def breaking(fallback: str) -> tuple[CampaignModel, float]:
+        scenario = toy_scenario(
+            [unit("ua", "UA", "UA", "a", 1200), unit("rb", "RU b", "RU", "b", 400)],
+            hours=2,
+            depots=[base("RU", "e"), base("UA", "a")],
+            control={"nodes": {"RU": ["b", "c", "d", "e"]}},
+            fallback={"RU": [fallback]},
+            parameters=QUIET,
+        )
+        model = CampaignModel(scenario, toy_theatre(LINE5, EDGES5), seed=0)
+        rb = model.world.unit("rb")
+        assert rb is not None
+        men = rb.personnel
+        rb.in_combat = True
+        rb.fall_back(Posture.WITHDRAW, "breaks off and withdraws")
+        return model, men - rb.personnel
+
+    stays, lost = breaking("b")
+    assert stays.world.unit("rb").node == "b" and lost == 0
+    assert stays.world.prisoners["UA"] == 0
+    goes, lost = breaking("e")
+    assert goes.world.unit("rb").route and lost > 0 and goes.world.prisoners["UA"] == lost
+
+
 def test_a_base_is_not_cut_off_by_the_enemy_zone_of_control():
     """UA's base a and the village f both lie next to a RU company holding b, with no UA
     troops near: supply is not traced through f, but the base stays open."""

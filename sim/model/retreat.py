@@ -101,8 +101,9 @@ class FallingBack:
         self, target: str | None, route: list[str], posture: Posture, why: str | None
     ) -> None:
         """Set off back to `target` along `route` in `posture` (withdraw or rout), leaving men
-        behind if it breaks contact under assault; `why` is logged."""
-        if self.in_combat:  # breaking contact under assault leaves men behind
+        behind if it breaks contact under assault (not if it stays where it is: its fallback is
+        the place it holds, or it has no way back); `why` is logged."""
+        if self.in_combat and route:  # breaking contact under assault leaves men behind
             self.give_up_men(self.world.physics.forced_out_prisoner_share)
         self.task, self.objective, self.next_objectives = Task.WITHDRAW, target, []
         self.posture = posture
