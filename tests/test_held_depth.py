@@ -142,6 +142,37 @@ def test_a_unit_that_breaks_where_its_fallback_is_leaves_no_men_behind():
     assert goes.world.unit("rb").route and lost > 0 and goes.world.prisoners["UA"] == lost
 
 
+def test_a_unit_broken_in_place_reorganises_only_out_of_contact():
+    """A RU post at b breaks on its own morale where its fallback is: it stays, withdrawn. With
+    its morale back to withdraw_morale it stands again only if no enemy troops are within
+    presence_km; a UA unit 3 km away keeps it broken (it used to break and stand again hour
+    after hour on the threshold)."""
+
+    def broken(ua_at: str) -> Posture:
+        nodes = {"u": (-3, 0), "b": (0, 0), "e": (20, 0), "f": (-40, 0)}
+        edges = [("u", "b", 3, "local"), ("b", "e", 20, "local"), ("f", "u", 37, "local")]
+        scenario = toy_scenario(
+            [unit("ua", "UA", "UA", ua_at, 300), unit("rb", "RU b", "RU", "b", 400)],
+            hours=4,
+            depots=[base("RU", "e"), base("UA", "f")],
+            control={"nodes": {"RU": ["b", "e"], "UA": ["u", "f"]}},
+            fallback={"RU": ["b"]},
+            parameters={**QUIET, "presence_km": 5.0},
+        )
+        model = CampaignModel(scenario, toy_theatre(nodes, edges), seed=0)
+        rb = model.world.unit("rb")
+        assert rb is not None
+        rb.morale = rb.doctrine.withdraw_morale - 0.01
+        rb.step()
+        assert rb.posture == Posture.WITHDRAW and rb.node == "b" and rb.broke
+        rb.morale = rb.doctrine.withdraw_morale + 0.01
+        rb.step()
+        return rb.posture
+
+    assert broken("u") == Posture.WITHDRAW  # the enemy 3 km off: still broken
+    assert broken("f") == Posture.DEFEND  # none near: reorganised
+
+
 def test_a_base_is_not_cut_off_by_the_enemy_zone_of_control():
     """UA's base a and the village f both lie next to a RU company holding b, with no UA
     troops near: supply is not traced through f, but the base stays open."""

@@ -20,6 +20,10 @@ from sim.model.rules import front
 from sim.model.rules.routes import fallback_route, route_costs
 from sim.scenario import Posture, Side, Task, other
 
+#: A withdrawing unit with nowhere to go looks for a way out again every this many hours (a
+#: breakout search is a whole-map Dijkstra; the situation rarely changes within the hour).
+REPLAN_EVERY_HOURS = 6
+
 if TYPE_CHECKING:
     from sim.model.params_doctrine import DoctrineParameters
     from sim.model.world import World
@@ -42,6 +46,11 @@ class FallingBack:
     node: str
     engineers: bool
     in_combat: bool
+    broke: bool
+
+    @property
+    def route(self) -> list[str]:
+        raise NotImplementedError
 
     @property
     def foot(self) -> bool:
@@ -111,6 +120,31 @@ class FallingBack:
         self.stalled_on = None
         if why:
             self._log(posture.value, why)
+
+    def keep_withdrawing(self) -> None:
+        """Withdrawing or routed: on to its fallback, or reorganise once there, with its morale
+        back to withdraw_morale. A unit broken on its own morale (`broke`) reorganises only out
+        of contact, with no enemy troops within presence_km: a unit does not pull itself
+        together in the fight that broke it. (Without that, one broken where its fallback is,
+        in its sector's fight, broke and stood again hour after hour on the threshold.)"""
+        if self.route:
+            return
+        world = self.world
+        if self.objective is not None and self.node == self.objective:
+            if self.morale >= self.doctrine.withdraw_morale and not (
+                self.broke and self._enemy_near()
+            ):
+                self.posture, self.task, self.broke = Posture.DEFEND, Task.HOLD, False
+        elif self.objective is not None or world.hour % REPLAN_EVERY_HOURS == 0:
+            self.fall_back(self.posture, None)  # blocked, or nowhere to go yet: look again
+
+    def _enemy_near(self) -> bool:
+        """Enemy troops holding ground within presence_km of its place (straight line)."""
+        enemy = self.world.enemy_xy(self.side)
+        if not len(enemy):
+            return False
+        km = self.world.network.km_from(self.node, enemy)
+        return bool((km <= self.world.physics.presence_km).any())
 
     def way_back(self) -> tuple[str | None, list[str], bool]:
         """Where a unit giving up its position under assault would go, the road there, and

@@ -56,9 +56,6 @@ from sim.scenario import Posture, Side, Status, Task, UnitSpec, UnitType, other
 
 #: Unit types that move mostly on foot or in soft-skinned trucks (slower off the highway).
 FOOT_TYPES = {UnitType.INFANTRY, UnitType.NATIONAL_GUARD}
-#: A withdrawing unit with nowhere to go looks for a way out again every this many hours (a
-#: breakout search is a whole-map Dijkstra; the situation rarely changes within the hour).
-REPLAN_EVERY_HOURS = 6
 #: The posture that goes with each task.
 POSTURE_OF_TASK = {
     Task.ATTACK: Posture.ATTACK,
@@ -164,6 +161,7 @@ class Unit(FallingBack, OnTable, CellAgent):
         self.follow_up: FollowUp | None = None
         self.progress_km = 0.0
         self.hours_in_place = 0.0
+        self.broke = False  # broken on its own morale, not yet reorganised (retreat.py)
         self.march_hours_today = 0.0
         self.in_combat = False
         self.losses_this_hour = 0.0
@@ -398,13 +396,15 @@ class Unit(FallingBack, OnTable, CellAgent):
                 self.surrender()
                 return
         if self.morale < doctrine.rout_morale and self._posture != _ROUT:
+            self.broke = True
             self.fall_back(Posture.ROUT, "routs")
             return
         if self.morale < doctrine.withdraw_morale and self._posture not in (_WITHDRAW, _ROUT):
+            self.broke = True
             self.fall_back(Posture.WITHDRAW, "breaks off and withdraws")
             return
         if self._posture == _WITHDRAW or self._posture == _ROUT:
-            self._keep_withdrawing()
+            self.keep_withdrawing()
             return
         task = self._task
         if (task == _TASK_ATTACK or task == _TASK_MOVE) and self.objective:
@@ -423,16 +423,6 @@ class Unit(FallingBack, OnTable, CellAgent):
                 return
         if self.objective and self.node != self.objective and not self._route:
             self.take_task(self.task, [self.objective, *self.next_objectives], replan=True)
-
-    def _keep_withdrawing(self) -> None:
-        """Withdrawing or routed: on to its fallback, or reorganise once there."""
-        if self._route:
-            return
-        if self.objective is not None and self.node == self.objective:
-            if self.morale >= self.doctrine.withdraw_morale:  # behind the lines: reorganised
-                self.posture, self.task = Posture.DEFEND, Task.HOLD
-        elif self.objective is not None or self.world.hour % REPLAN_EVERY_HOURS == 0:
-            self.fall_back(self.posture, None)  # blocked, or nowhere to go yet: look again
 
     # ---------------------------------------------------------------- moving
     def march_hours_allowed(self) -> float:
