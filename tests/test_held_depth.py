@@ -257,6 +257,29 @@ def test_a_pursuit_follows_an_enemy_in_retreat_not_into_its_quiet_rear():
     assert followed.world.control["d"] == "UA"
 
 
+def test_a_unit_broken_where_it_stands_is_not_a_retreat_to_pursue():
+    """A commander notes where enemy units are on the road back (`retreat_seen`, what a
+    pursuit follows). A Russian post broken where it stands (posture withdraw, nowhere to go)
+    is not going back and is not noted; the same post on the road back to z is."""
+    theatre = toy_theatre({**LINE5, "z": (130, 0)}, [*EDGES5, ("e", "z", 90, "local")])
+    scenario = toy_scenario(
+        [unit("ua", "UA", "UA", "a", 1200), unit("rd", "RU d", "RU", "d", 100)],
+        hours=2,
+        depots=[base("UA", "a"), base("RU", "z")],
+        control={"nodes": {"RU": ["b", "c", "d", "e", "z"]}},
+        parameters=QUIET,
+    )
+    model = CampaignModel(scenario, theatre, seed=0)
+    rd, commander = model.world.unit("rd"), model.commanders["UA"]
+    assert rd is not None
+    rd.posture = Posture.WITHDRAW  # broken in place: no route
+    commander._watch_enemy()
+    assert "d" not in commander.retreat_seen
+    rd.set_route(["e", "z"])  # on the road back
+    commander._watch_enemy()
+    assert "d" in commander.retreat_seen
+
+
 def test_a_retreat_is_followed_for_fortify_hours_and_within_idle_reach_only():
     """in_pursuit on the toy line (places 10 km apart): a retreat seen at e, fortify_hours
     ago, opens d (10 km off) to a pursuit reaching 15 km, and c (20 km) too at 25 km, never b

@@ -123,8 +123,8 @@ class Commander(mesa.Agent):
         self.enemy_going: set[str] = set()
         self.enemy_was: dict[str, str] = {}
         self.following: set[str] = set()
-        # where it has seen enemy units going back (withdrawing or routed, for any reason) and
-        # the last hour it saw one there: what a pursuit follows (watch.in_pursuit)
+        # where it has seen enemy units on the road back (for any reason) and the last hour
+        # it saw one there: what a pursuit follows (watch.in_pursuit)
         self.retreat_seen: dict[str, datetime] = {}
         # the countries its troops may enter on their own initiative (pursuit): its own, and
         # those its plan attacks into; crossing a state border is a plan's decision, not an
@@ -182,13 +182,14 @@ class Commander(mesa.Agent):
         ordered back, `Unit.withdrawn`, or a plan's withdrawal): where each stood an hour ago
         and where it stands now, the hour it is first seen going. A unit that breaks off on
         its own morale or steps back from a lost position is not a retreat to follow up.
-        Also the places where enemy units are going back for any reason this hour
-        (`retreat_seen`, for the pursuit)."""
+        Also the places where enemy units are on the road back for any reason this hour
+        (`Unit.retreating`; `retreat_seen`, for the pursuit): a unit broken where it stands
+        is not going anywhere."""
         index = self.world.network.index
         orders = self.plan.by_id
         now, withdraw = self.world.now, Task.WITHDRAW
         for u in self.world.active_units(other(self.side)):
-            if u.posture in (Posture.WITHDRAW, Posture.ROUT):
+            if u.retreating:
                 self.retreat_seen[u.node] = now
             going = u.task == withdraw and (
                 u.withdrawn or (u.order_id in orders and orders[u.order_id].spec.task == withdraw)
