@@ -226,12 +226,15 @@ def test_a_condition_is_checked_when_the_scenario_is_read(cond, message):
 
 
 # ---------------------------------------------------------------------------------- commander
-def pocket(on_threat: str = "withdraw", post: int = 100, **params) -> CampaignModel:
+def pocket(
+    on_threat: str = "withdraw", post: int = 100, dead_end: bool = False, **params
+) -> CampaignModel:
     """Two RU units at p hold a salient fed from their base h through q, 15 km behind them
     (beyond sector_reach_km: q is the rear of their line, not a place of their sector); a
     RU post of `post` men at h covers h and q (without it q, in the enemy's zone of control
     with no troops near, would carry no supply). A strong UA unit at u attacks q to cut the
-    line. Fallback: r, reached from p by a second road."""
+    line. Fallback: r, reached from p by a second road; with `dead_end`, there is no r and p's
+    one road runs through q (fallback: the base h)."""
     nodes = {"h": (0, 0), "q": (10, 0), "p": (25, 0), "r": (25, -10), "u": (10, 10)}
     edges = [
         ("h", "q", 10, "main"),
@@ -240,6 +243,11 @@ def pocket(on_threat: str = "withdraw", post: int = 100, **params) -> CampaignMo
         ("r", "h", 28, "local"),
         ("u", "q", 14, "main"),
     ]
+    held, fallback = ["h", "q", "p", "r"], "r"
+    if dead_end:
+        del nodes["r"]
+        edges = [e for e in edges if "r" not in e[:2]]
+        held, fallback = ["h", "q", "p"], "h"
     theatre = toy_theatre(nodes, edges)
     scenario = toy_scenario(
         [
@@ -248,14 +256,14 @@ def pocket(on_threat: str = "withdraw", post: int = 100, **params) -> CampaignMo
             {"id": "r0", "name": "RU 0", "side": "RU", "at": "h", "equipment": {"personnel": post}},
             {"id": "ua", "name": "UA", "side": "UA", "at": "u", "equipment": {"personnel": 3000}},
         ],
-        hours=60,
+        hours=80 if dead_end else 60,
         orders=[{"units": ["ua"], "task": "attack", "objective": "q"}],
         depots=[
             {"id": "ru_h", "side": "RU", "at": "h", "kind": "base"},
             {"id": "ua_u", "side": "UA", "at": "u", "kind": "base"},
         ],
-        control={"nodes": {"RU": ["h", "q", "p", "r"], "UA": ["u"]}},
-        fallback={"RU": ["r"]},
+        control={"nodes": {"RU": held, "UA": ["u"]}},
+        fallback={"RU": [fallback]},
         parameters={**QUIET, **params},
     )
     data = scenario.model_dump()
@@ -295,32 +303,9 @@ def test_a_grouping_cut_off_with_no_way_back_holds_where_it_stands():
     """The salient at p is a dead end: its one road runs through q. Once the UA attack has
     taken q, the grouping's line of supply is cut and there is no way back (the way out
     crosses 15 km of enemy-held road, more than breakout_max_km). Ordered back then, it would
-    only stand in the place out of its defence; it holds instead, in its defence."""
-    nodes = {"h": (0, 0), "q": (10, 0), "p": (25, 0), "u": (10, 10)}
-    edges = [("h", "q", 10, "main"), ("q", "p", 15, "main"), ("u", "q", 14, "main")]
-    scenario = toy_scenario(
-        [
-            {"id": "r1", "name": "RU 1", "side": "RU", "at": "p", "equipment": {"personnel": 400}},
-            {"id": "r2", "name": "RU 2", "side": "RU", "at": "p", "equipment": {"personnel": 400}},
-            {"id": "r0", "name": "RU 0", "side": "RU", "at": "h", "equipment": {"personnel": 100}},
-            {"id": "ua", "name": "UA", "side": "UA", "at": "u", "equipment": {"personnel": 3000}},
-        ],
-        hours=80,
-        orders=[{"units": ["ua"], "task": "attack", "objective": "q"}],
-        depots=[
-            {"id": "ru_h", "side": "RU", "at": "h", "kind": "base"},
-            {"id": "ua_u", "side": "UA", "at": "u", "kind": "base"},
-        ],
-        control={"nodes": {"RU": ["h", "q", "p"], "UA": ["u"]}},
-        fallback={"RU": ["h"]},
-        # the decision waits until q has fallen (about hour 16), the way out with it
-        parameters={**QUIET, "withdraw_decision_hours": 30, "breakout_max_km": 5},
-    )
-    data = scenario.model_dump()
-    data["groupings"] = [
-        {"id": "salient", "units": ["r1", "r2"], "on_threat": "withdraw", "source": "test"}
-    ]
-    model = run(Scenario.model_validate(data), toy_theatre(nodes, edges))
+    only stand in the place out of its defence; it holds instead, in its defence. (The
+    decision waits until q has fallen, about hour 16, and the way out with it.)"""
+    model = pocket(dead_end=True, withdraw_decision_hours=30, breakout_max_km=5)
     taken = first(model, "node_taken")
     assert taken is not None and "Q" in taken["text"]
     assert first(model, "command", "grouping back") is None
