@@ -35,6 +35,7 @@ from sim.model.rules.combat_math import (
     loss_fractions,
     resolve_battle,
     retreat_loss,
+    supply_factors,
 )
 from sim.model.rules.routes import arc_hours
 from sim.model.units import Unit
@@ -113,9 +114,8 @@ def fire_values(world: World[Unit], units: list[Unit], distance_km: np.ndarray) 
     value = np.where(distance_km <= physics.artillery_range_km, guns, 0.0) + np.where(
         distance_km <= physics.mlrs_range_km, rockets, 0.0
     )
-    supply = np.minimum(np.maximum(np.array([u.supply for u in units], dtype=float), 0.0), 1.0)
-    floor = physics.supply_combat_floor
-    return value * physics.fire_support_factor * (floor + (1.0 - floor) * supply)
+    supply = np.array([u.supply for u in units], dtype=float)
+    return value * physics.fire_support_factor * supply_factors(supply, physics)
 
 
 def armed_rows(world: World[Unit]) -> list[bool]:

@@ -125,6 +125,12 @@ def supply_factor(supply: float, physics: PhysicsParameters) -> float:
     )
 
 
+def supply_factors(supply: np.ndarray, physics: PhysicsParameters) -> np.ndarray:
+    """`supply_factor` of many supply levels at once (the same numbers)."""
+    floor = physics.supply_combat_floor
+    return floor + (1.0 - floor) * np.minimum(np.maximum(supply, 0.0), 1.0)
+
+
 def morale_factor(morale: float, physics: PhysicsParameters) -> float:
     """Combat multiplier from morale in [0, 1]."""
     return physics.morale_combat_floor + (1.0 - physics.morale_combat_floor) * min(
@@ -177,13 +183,12 @@ def base_powers(
     state = np.fromiter(chain.from_iterable(map(_STATE, units)), float, 4 * len(units))
     state = state.reshape(-1, 4)
     quality = state[:, 0]
-    # each of supply, morale and fatigue clipped to [0, 1] (np.clip's numbers, without its
-    # cost on a list)
-    supply, morale, fatigue = np.minimum(np.maximum(state[:, 1:], 0.0), 1.0).T
+    # morale and fatigue clipped to [0, 1] (np.clip's numbers, without its cost on a list)
+    morale, fatigue = np.minimum(np.maximum(state[:, 2:], 0.0), 1.0).T
     return (
         (equipment @ weights)
         * quality
-        * (physics.supply_combat_floor + (1.0 - physics.supply_combat_floor) * supply)
+        * supply_factors(state[:, 1], physics)
         * (physics.morale_combat_floor + (1.0 - physics.morale_combat_floor) * morale)
         * (1.0 - physics.fatigue_combat_penalty * fatigue)
     )
