@@ -29,6 +29,14 @@ if TYPE_CHECKING:
     from sim.model.world import World
 
 
+def enemy_present(world: World[Any], node: str, side: Side) -> bool:
+    """Enemy troops holding ground within presence_km of `node` (straight line), for `side`."""
+    enemy = world.enemy_xy(side)
+    if not len(enemy):
+        return False
+    return bool((world.network.km_from(node, enemy) <= world.physics.presence_km).any())
+
+
 class FallingBack:
     """How a unit goes back (a part of `Unit`; see the module's docstring)."""
 
@@ -132,19 +140,11 @@ class FallingBack:
         world = self.world
         if self.objective is not None and self.node == self.objective:
             if self.morale >= self.doctrine.withdraw_morale and not (
-                self.broke and self._enemy_near()
+                self.broke and enemy_present(self.world, self.node, self.side)
             ):
                 self.posture, self.task, self.broke = Posture.DEFEND, Task.HOLD, False
         elif self.objective is not None or world.hour % REPLAN_EVERY_HOURS == 0:
             self.fall_back(self.posture, None)  # blocked, or nowhere to go yet: look again
-
-    def _enemy_near(self) -> bool:
-        """Enemy troops holding ground within presence_km of its place (straight line)."""
-        enemy = self.world.enemy_xy(self.side)
-        if not len(enemy):
-            return False
-        km = self.world.network.km_from(self.node, enemy)
-        return bool((km <= self.world.physics.presence_km).any())
 
     def way_back(self) -> tuple[str | None, list[str], bool]:
         """Where a unit giving up its position under assault would go, the road there, and

@@ -12,6 +12,7 @@ crossed, `start_pontoon` for engineers at a river and, once all have marched,
 
 from __future__ import annotations
 
+from sim.model.retreat import enemy_present
 from sim.model.rules.combat_math import ARTILLERY, MLRS, supply_factor
 from sim.model.units import Unit
 from sim.model.world import CrossingState, World
@@ -101,10 +102,7 @@ def enemy_near(world: World[Unit], node: str, side: Side) -> bool:
     """Enemy troops within presence_km of `node`, or closing on it along a road."""
     if any(e.next_node == node for e in world.active_units(other(side))):
         return True
-    enemy = world.enemy_xy(side)
-    if not len(enemy):
-        return False
-    return bool((world.network.km_from(node, enemy) <= world.physics.presence_km).any())
+    return enemy_present(world, node, side)
 
 
 # ---------------------------------------------------------------------------------- pontoons
